@@ -1,0 +1,14 @@
+// Three projects so a developer can run the fast pure suites alone
+// (`npx jest --selectProjects unit`) while `npm test` runs everything.
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: true }];
+// Tests import workspace packages from source, so unit runs need no build.
+const moduleNameMapper = { "^@pgscale/([a-z-]+)$": "<rootDir>/packages/$1/src" };
+const common = { testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/src/**/*.test.ts"] },
+    { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+    { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
+  ],
+};

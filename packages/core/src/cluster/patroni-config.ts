@@ -1,0 +1,137 @@
+import { stringify } from "yaml";
+import { NodeTags } from "./spec";
+import { PatroniTimings } from "./timings";
+
+export interface Credentials {
+    username: string;
+    password: string;
+}
+
+/** What every member shares and what the DCS keeps (`bootstrap.dcs`, later `PATCH /config`). */
+export interface PatroniDcsSettings {
+    timings: PatroniTimings;
+    usePgRewind: boolean;
+    synchronousMode: boolean;
+    synchronousModeStrict: boolean;
+    synchronousNodeCount?: number;
+    failsafeMode: boolean;
+    checkTimeline: boolean;
+    parameters: Record<string, string>;
+    pgHba: string[];
+}
+
+/** The DCS document in Patroni's own key names: bootstrap.dcs at first start, the PATCH /config body after. */
+export function renderDcsConfig(s: PatroniDcsSettings): Record<string, unknown> {
+    return {
+        ttl: s.timings.ttl,
+        loop_wait: s.timings.loopWait,
+        retry_timeout: s.timings.retryTimeout,
+        maximum_lag_on_failover: s.timings.maximumLagOnFailover,
+        synchronous_mode: s.synchronousMode,
+        synchronous_mode_strict: s.synchronousModeStrict,
+        ...(s.synchronousNodeCount !== undefined ? { synchronous_node_count: s.synchronousNodeCount } : {}),
+        failsafe_mode: s.failsafeMode,
+        check_timeline: s.checkTimeline,
+        postgresql: {
+            use_pg_rewind: s.usePgRewind,
+            use_slots: true,
+            parameters: s.parameters,
+            pg_hba: s.pgHba,
+        },
+    };
+}
+
+/**
+ * pg_hba rules: peer on the Unix socket (Patroni's own superuser connection), scram-sha-256 for
+ * every TCP connection; the user's extra rules come after pgscale's replication rule but before
+ * the catch-all so they can narrow access.
+ */
+export function renderPgHba(replicationUser: string, extra: string[]): string[] {
+    return [
+        "local all all peer",
+        `host replication ${replicationUser} all scram-sha-256`,
+        ...extra,
+        "host all all all scram-sha-256",
+    ];
+}
+
+export interface PatroniNodeConfig {
+    scope: string;
+    /** Member name; also its DNS alias on the cluster network. */
+    name: string;
+    /** Address other members and HAProxy use to reach this node. */
+    host: string;
+    etcdHosts: string[];
+    dcs: Record<string, unknown>;
+    superuser: Credentials;
+    replication: Credentials;
+    rewind: Credentials;
+    restApi: Credentials;
+    tags: NodeTags;
+    dataDir: string;
+    binDir: string;
+    /** Script run once on the primary after initdb (creates the application role and database). */
+    postBootstrap?: string;
+    pgPort?: number;
+    apiPort?: number;
+}
+
+/** patroni.yml for one member (PLAYBOOK "Patroni Architecture"). */
+export function renderPatroniYaml(c: PatroniNodeConfig): string {
+    const pgPort = c.pgPort ?? 5432;
+    const apiPort = c.apiPort ?? 8008;
+    const doc = {
+        scope: c.scope,
+        namespace: "/service/",
+        name: c.name,
+        restapi: {
+            listen: `0.0.0.0:${apiPort}`,
+            connect_address: `${c.host}:${apiPort}`,
+            // Unsafe endpoints (PATCH /config, switchover, restart) need credentials; health checks do not.
+            authentication: { username: c.restApi.username, password: c.restApi.password },
+        },
+        etcd3: { hosts: c.etcdHosts },
+        bootstrap: {
+            dcs: c.dcs,
+            // Checksums catch storage corruption and let pg_rewind work without wal_log_hints.
+            initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums"],
+            ...(c.postBootstrap ? { post_bootstrap: c.postBootstrap } : {}),
+        },
+        postgresql: {
+            listen: `0.0.0.0:${pgPort}`,
+            connect_address: `${c.host}:${pgPort}`,
+            data_dir: c.dataDir,
+            bin_dir: c.binDir,
+            pgpass: "/tmp/pgpass0",
+            use_unix_socket: true,
+            authentication: {
+                superuser: { username: c.superuser.username, password: c.superuser.password },
+                replication: { username: c.replication.username, password: c.replication.password },
+                rewind: { username: c.rewind.username, password: c.rewind.password },
+            },
+            parameters: { unix_socket_directories: "/var/run/postgresql" },
+        },
+        tags: c.tags,
+    };
+    return stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * Shell run by Patroni on the new primary after bootstrap: creates the application owner with a
+ * SCRAM verifier (no plaintext password reaches the server) and its database.
+ * Identifiers were validated as plain lower-case names; the verifier has no quote characters.
+ */
+export function renderPostBootstrap(owner: string, ownerVerifier: string, database: string): string {
+    return [
+        "#!/bin/sh",
+        "# Run once by Patroni after initdb, with a superuser connection string as $1.",
+        "set -eu",
+        `psql "$1" -v ON_ERROR_STOP=1 <<'SQL'`,
+        `CREATE ROLE ${owner} LOGIN PASSWORD '${ownerVerifier}';`,
+        `CREATE DATABASE ${database} OWNER ${owner};`,
+        `REVOKE ALL ON DATABASE ${database} FROM PUBLIC;`,
+        `GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${owner};`,
+        "SQL",
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,65 @@
+import { PgBouncerPoolSpec } from "./spec";
+
+export interface PgBouncerDatabase {
+    name: string;
+    host: string;
+    port: number;
+    dbname?: string;
+}
+
+export interface PgBouncerConfig {
+    pool: PgBouncerPoolSpec;
+    databases: PgBouncerDatabase[];
+    listenPort: number;
+    authFile: string;
+    adminUsers: string[];
+    statsUsers: string[];
+}
+
+const bool = (b: boolean) => (b ? "1" : "0");
+
+/** pgbouncer.ini (PLAYBOOK "PgBouncer Configuration"); scram-sha-256 only. */
+export function renderPgbouncerIni(c: PgBouncerConfig): string {
+    const p = c.pool;
+    const dbs = c.databases.map((d) => `${d.name} = host=${d.host} port=${d.port} dbname=${d.dbname ?? d.name}`);
+    return [
+        "[databases]",
+        ...dbs,
+        "",
+        "[pgbouncer]",
+        "listen_addr = 0.0.0.0",
+        `listen_port = ${c.listenPort}`,
+        "unix_socket_dir = /var/run/pgbouncer",
+        "auth_type = scram-sha-256",
+        `auth_file = ${c.authFile}`,
+        `admin_users = ${c.adminUsers.join(",")}`,
+        `stats_users = ${c.statsUsers.join(",")}`,
+        "",
+        `pool_mode = ${p.poolMode}`,
+        `default_pool_size = ${p.defaultPoolSize}`,
+        `max_client_conn = ${p.maxClientConn}`,
+        `min_pool_size = ${p.minPoolSize}`,
+        `reserve_pool_size = ${p.reservePoolSize}`,
+        `reserve_pool_timeout = ${p.reservePoolTimeout}`,
+        "",
+        `server_idle_timeout = ${p.serverIdleTimeout}`,
+        `server_lifetime = ${p.serverLifetime}`,
+        `query_timeout = ${p.queryTimeout}`,
+        `query_wait_timeout = ${p.queryWaitTimeout}`,
+        // After a failover HAProxy points at a new primary; reconnect quickly instead of the 15 s default.
+        "server_login_retry = 1",
+        `ignore_startup_parameters = ${p.ignoreStartupParameters.join(",")}`,
+        "",
+        `log_connections = ${bool(p.logConnections)}`,
+        `log_disconnections = ${bool(p.logDisconnections)}`,
+        `log_pooler_errors = ${bool(p.logPoolerErrors)}`,
+        `stats_period = ${p.statsPeriod}`,
+        "",
+    ].join("\n");
+}
+
+/** userlist.txt lines; secrets are SCRAM verifiers so PgBouncer never holds a plaintext password. */
+export function renderUserlist(users: Array<{ name: string; secret: string }>): string {
+    const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    return users.map((u) => `${q(u.name)} ${q(u.secret)}`).join("\n") + "\n";
+}

@@ -1,0 +1,185 @@
+import { FieldIssue, PgscaleValidationError, issuesFromZod } from "../validation";
+import {
+    PATRONI_OWNED_PARAMETERS, PatroniClusterSpec, HAProxyFrontendSpec, PgBouncerPoolSpec, EtcdClusterSpec,
+    etcdClusterSpec, haproxyFrontendSpec, patroniClusterSpec, pgBouncerPoolSpec,
+} from "./spec";
+import {
+    DEFAULT_CHECK, HealthCheckTimings, PATRONI_DEFAULTS, PatroniTimings, WorstCase,
+    timingIssues, timingsForObjectives, worstCase,
+} from "./timings";
+import { z } from "zod";
+
+function parseOrCollect<S extends z.ZodType>(schema: S, input: unknown, issues: FieldIssue[]): z.output<S> | undefined {
+    const res = schema.safeParse(input ?? {});
+    if (!res.success) {
+        issues.push(...issuesFromZod(res.error));
+        return undefined;
+    }
+    return res.data;
+}
+
+export interface ResolvedPatroniCluster {
+    spec: PatroniClusterSpec;
+    timings: PatroniTimings;
+    /** HAProxy check timings the cluster's objectives call for (HAProxyFrontend may override). */
+    check: HealthCheckTimings;
+    synchronousMode: boolean;
+    synchronousModeStrict: boolean;
+    worstCase: WorstCase;
+    /** Full DCS parameter set: pgscale's replication defaults overlaid with the user's. */
+    parameters: Record<string, string>;
+    rationale: string[];
+}
+
+/** Replication settings of the playbook's Patroni section; the user's `parameters` override them. */
+export function defaultParameters(usePgRewind: boolean): Record<string, string> {
+    return {
+        wal_level: "replica",
+        hot_standby: "on",
+        max_wal_senders: "10",
+        max_replication_slots: "10",
+        wal_keep_size: "1GB",
+        password_encryption: "scram-sha-256",
+        // pg_rewind needs hint bits in WAL when data checksums are off.
+        ...(usePgRewind ? { wal_log_hints: "on" } : {}),
+    };
+}
+
+function pgValue(v: string | number | boolean): string {
+    return typeof v === "boolean" ? (v ? "on" : "off") : String(v);
+}
+
+/**
+ * Validates PatroniCluster arguments and works out the effective timings:
+ * explicit `patroni` values win, then `objectives`, then Patroni's defaults.
+ * Throws one PgscaleValidationError listing every problem.
+ */
+export function resolvePatroniCluster(input: unknown, subject: string): ResolvedPatroniCluster {
+    const issues: FieldIssue[] = [];
+    const spec = parseOrCollect(patroniClusterSpec, input, issues);
+    if (!spec) throw new PgscaleValidationError(subject, issues);
+
+    let base: PatroniTimings = { ...PATRONI_DEFAULTS };
+    let check = DEFAULT_CHECK;
+    let syncMode = spec.patroni.synchronousMode;
+    let syncStrict = spec.patroni.synchronousModeStrict;
+    const rationale: string[] = [];
+    if (spec.objectives) {
+        const derived = timingsForObjectives(spec.objectives);
+        if (Array.isArray(derived)) issues.push(...derived);
+        else {
+            base = derived.timings;
+            check = derived.check;
+            syncMode = syncMode || derived.synchronousMode;
+            syncStrict = syncStrict || derived.synchronousModeStrict;
+            rationale.push(...derived.rationale);
+        }
+    }
+    const p = spec.patroni;
+    const timings: PatroniTimings = {
+        ttl: p.ttl ?? base.ttl,
+        loopWait: p.loopWait ?? base.loopWait,
+        retryTimeout: p.retryTimeout ?? base.retryTimeout,
+        maximumLagOnFailover: p.maximumLagOnFailover ?? base.maximumLagOnFailover,
+    };
+    issues.push(...timingIssues(timings));
+
+    if (syncStrict && !syncMode) issues.push({ field: "patroni.synchronousModeStrict", message: "requires synchronousMode: true" });
+    if (syncStrict && spec.nodes < 2)
+        issues.push({ field: "patroni.synchronousModeStrict", message: "needs at least 2 nodes: with no standby every write would block" });
+    if (p.synchronousNodeCount !== undefined && p.synchronousNodeCount > spec.nodes - 1)
+        issues.push({ field: "patroni.synchronousNodeCount", message: `must be at most nodes - 1 (${spec.nodes - 1})` });
+    if (spec.nodeTags.length > spec.nodes)
+        issues.push({ field: "nodeTags", message: `has ${spec.nodeTags.length} entries for ${spec.nodes} nodes` });
+    const candidates = Array.from({ length: spec.nodes }, (_, i) => spec.nodeTags[i]?.nofailover !== true).filter(Boolean).length;
+    if (candidates === 0) issues.push({ field: "nodeTags", message: "every node is tagged nofailover: no node could ever become primary" });
+    for (const name of Object.keys(spec.parameters)) {
+        if ((PATRONI_OWNED_PARAMETERS as readonly string[]).includes(name))
+            issues.push({ field: `parameters.${name}`, message: "is managed by Patroni and cannot be set here" });
+    }
+    spec.pgHba.forEach((line, i) => {
+        const words = line.trim().split(/\s+/);
+        if (words[0] !== "local" && words.includes("trust"))
+            issues.push({ field: `pgHba[${i}]`, message: "trust is only allowed on local (Unix-socket) lines; use scram-sha-256" });
+        if (words.includes("md5") || words.includes("password"))
+            issues.push({ field: `pgHba[${i}]`, message: "use scram-sha-256; md5 and password send or store weak credentials" });
+    });
+    if (issues.length) throw new PgscaleValidationError(subject, issues);
+
+    const parameters = { ...defaultParameters(p.usePgRewind) };
+    for (const [k, v] of Object.entries(spec.parameters)) parameters[k] = pgValue(v);
+    if (p.usePgRewind && parameters.wal_log_hints === "off" && parameters.data_checksums !== "on") {
+        throw new PgscaleValidationError(subject, [{ field: "parameters.wal_log_hints", message: "must stay on while patroni.usePgRewind is true" }]);
+    }
+    return {
+        spec, timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
+        worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
+    };
+}
+
+export interface ResolvedEtcdCluster {
+    spec: EtcdClusterSpec;
+    warnings: string[];
+}
+
+export function resolveEtcdCluster(input: unknown, subject: string): ResolvedEtcdCluster {
+    const issues: FieldIssue[] = [];
+    const spec = parseOrCollect(etcdClusterSpec, input, issues);
+    if (!spec) throw new PgscaleValidationError(subject, issues);
+    const warnings: string[] = [];
+    if (spec.members % 2 === 0) {
+        warnings.push(
+            `${subject}: members=${spec.members} is even; it tolerates no more failures than ${spec.members - 1} members ` +
+                `(quorum ${Math.floor(spec.members / 2) + 1}) and costs one more node. Prefer an odd count.`,
+        );
+    }
+    if (spec.members === 1) warnings.push(`${subject}: a single etcd member is a single point of failure; use 3 for HA.`);
+    return { spec, warnings };
+}
+
+export function resolveHAProxyFrontend(input: unknown, subject: string, cluster: { check: HealthCheckTimings; synchronousMode: boolean }): {
+    spec: HAProxyFrontendSpec;
+    check: HealthCheckTimings;
+} {
+    const issues: FieldIssue[] = [];
+    const spec = parseOrCollect(haproxyFrontendSpec, input, issues);
+    if (!spec) throw new PgscaleValidationError(subject, issues);
+    const ports: Array<[string, number | undefined]> = [
+        ["primaryPort", spec.primaryPort], ["replicaPort", spec.replicaPort],
+        ["syncReplicaPort", spec.syncReplicaPort], ["statsPort", spec.statsPort],
+    ];
+    const seen = new Map<number, string>();
+    for (const [field, p] of ports) {
+        if (p === undefined) continue;
+        if (seen.has(p)) issues.push({ field, message: `port ${p} is already used by ${seen.get(p)}` });
+        else seen.set(p, field);
+    }
+    if (spec.syncReplicaPort !== undefined && !cluster.synchronousMode)
+        issues.push({ field: "syncReplicaPort", message: "needs a cluster with patroni.synchronousMode: true" });
+    if (issues.length) throw new PgscaleValidationError(subject, issues);
+    return { spec, check: { ...cluster.check, ...stripUndefined(spec.check) } };
+}
+
+export function resolvePgBouncerPool(input: unknown, subject: string): PgBouncerPoolSpec {
+    const issues: FieldIssue[] = [];
+    const spec = parseOrCollect(pgBouncerPoolSpec, input, issues);
+    if (!spec) throw new PgscaleValidationError(subject, issues);
+    return spec;
+}
+
+/**
+ * PgBouncer opens up to defaultPoolSize + reservePoolSize server connections per database/user
+ * pair; more than PostgreSQL's max_connections (less superuser_reserved_connections) means
+ * clients get 53300 from the server instead of queueing in the pooler.
+ */
+export function poolFitIssues(pool: PgBouncerPoolSpec, maxConnections: number, pairs = 1, reserved = 3): FieldIssue[] {
+    const need = (pool.defaultPoolSize + pool.reservePoolSize) * pairs;
+    const room = maxConnections - reserved;
+    return need > room
+        ? [{ field: "defaultPoolSize", message: `pool needs up to ${need} server connections but the cluster allows ${room} (max_connections ${maxConnections} - ${reserved} reserved)` }]
+        : [];
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,159 @@
+import { z } from "zod";
+
+// Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
+// moves between platforms without changing its arguments. Strict objects: a misspelt option
+// is an error, not a silently ignored default.
+
+const port = z.number().int().min(1).max(65535);
+const seconds = z.number().int().min(0);
+const pgIdent = z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)");
+/** Names that end up in container names, DNS aliases and Patroni's scope. */
+export const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/, "must be lower-case letters, digits and '-', at most 42 characters");
+
+export const etcdClusterSpec = z.strictObject({
+    /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
+    members: z.number().int().min(1).max(9).default(3),
+    /** Image with etcd 3.4+ (`etcd` on PATH). Default: pgscale's Debian-based image. */
+    image: z.string().min(1).optional(),
+    /** Host port for the first member's client URL; default: not published. */
+    clientPort: port.optional(),
+});
+export type EtcdClusterSpec = z.output<typeof etcdClusterSpec>;
+
+export const patroniTimingsSpec = z.strictObject({
+    ttl: seconds.optional(),
+    loopWait: seconds.optional(),
+    retryTimeout: seconds.optional(),
+    maximumLagOnFailover: z.number().int().min(0).optional(),
+    /** pg_rewind lets a failed primary rejoin as a replica without a full copy. Default true. */
+    usePgRewind: z.boolean().default(true),
+    /** Commit waits for a synchronous standby (bounded data loss 0 while one is up). Default false. */
+    synchronousMode: z.boolean().default(false),
+    /** Refuse writes when no synchronous standby is available (RPO 0 always). Default false. */
+    synchronousModeStrict: z.boolean().default(false),
+    synchronousNodeCount: z.number().int().min(1).optional(),
+    /** Keep the primary writable while the DCS is unreachable if all members agree (Patroni 3.0+). Default false. */
+    failsafeMode: z.boolean().default(false),
+    /** Replicas refuse promotion if their timeline is behind the leader's. Default true. */
+    checkTimeline: z.boolean().default(true),
+});
+export type PatroniTimingsSpec = z.output<typeof patroniTimingsSpec>;
+
+export const nodeTagsSpec = z.strictObject({
+    nofailover: z.boolean().default(false),
+    noloadbalance: z.boolean().default(false),
+    clonefrom: z.boolean().default(false),
+    nosync: z.boolean().default(false),
+});
+export type NodeTags = z.output<typeof nodeTagsSpec>;
+
+const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Settings Patroni owns itself; setting them through `parameters` breaks replication or routing. */
+export const PATRONI_OWNED_PARAMETERS = [
+    "listen_addresses", "port", "data_directory", "hba_file", "ident_file", "config_file",
+    "primary_conninfo", "primary_slot_name", "restore_command", "recovery_target", "cluster_name",
+] as const;
+
+export const patroniClusterSpec = z.strictObject({
+    /** PostgreSQL members: 1 primary and nodes-1 replicas. Default 3. */
+    nodes: z.number().int().min(1).max(9).default(3),
+    /** Patroni scope (cluster name in the DCS). Default: the construct's name. */
+    scope: dnsLabel.optional(),
+    patroni: patroniTimingsSpec.default(() => patroniTimingsSpec.parse({})),
+    /** Derive timings from recovery objectives; explicit `patroni` timings still win. */
+    objectives: z.strictObject({ rtoSeconds: z.number().positive(), rpoBytes: z.number().int().min(0) }).optional(),
+    /** postgresql.conf parameters kept in the DCS (`bootstrap.dcs.postgresql.parameters`). */
+    parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, "parameter names are lower-case"), paramValue).default({}),
+    /** Extra pg_hba.conf lines, appended after pgscale's scram-sha-256 rules. */
+    pgHba: z.array(z.string()).default([]),
+    /** Application database created at bootstrap. Default "app". */
+    database: pgIdent.default("app"),
+    /** Owner role of `database`, with a generated password. Default "app". */
+    owner: pgIdent.default("app"),
+    /** Per-node Patroni tags, by node index (0-based). */
+    nodeTags: z.array(nodeTagsSpec).default([]),
+    /** Image with PostgreSQL 15 and Patroni. Default: pgscale's Debian-based image. */
+    image: z.string().min(1).optional(),
+    /** Publish each member's PostgreSQL and REST ports on 127.0.0.1 (Docker picks the ports). Default true. */
+    publishMemberPorts: z.boolean().default(true),
+    /** Shared memory for the container; PostgreSQL needs more than Docker's 64 MB for large shared_buffers. */
+    shmSizeMb: z.number().int().min(64).default(256),
+});
+export type PatroniClusterInput = z.input<typeof patroniClusterSpec>;
+export type PatroniClusterSpec = z.output<typeof patroniClusterSpec>;
+
+export const healthCheckSpec = z.strictObject({
+    interMs: z.number().int().min(100).optional(),
+    fall: z.number().int().min(1).optional(),
+    rise: z.number().int().min(1).optional(),
+});
+
+export const haproxyFrontendSpec = z.strictObject({
+    /** Host port of the read-write listener. Default: Docker picks one. */
+    primaryPort: port.optional(),
+    /** Host port of the read-only listener (round-robin over healthy replicas). Default: Docker picks one. */
+    replicaPort: port.optional(),
+    /** Host port of the synchronous-standby listener (only with synchronous mode). Default: Docker picks one. */
+    syncReplicaPort: port.optional(),
+    /** Host port of the stats page. Default: Docker picks one. */
+    statsPort: port.optional(),
+    /** Host address the listeners bind to. Default 127.0.0.1: nothing is reachable beyond this machine. */
+    bindAddress: z.string().default("127.0.0.1"),
+    /** Only route reads to replicas at most this many bytes behind (Patroni's `/replica?lag=`). */
+    maxReplicaLagBytes: z.number().int().min(0).optional(),
+    /** Check timings; default derived from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
+    check: healthCheckSpec.default({}),
+    /** Client and server idle timeout for long-lived PostgreSQL sessions. Default 1800 s. */
+    idleTimeoutSeconds: seconds.default(1800),
+    /** Frontend connection limit. Default 2000. */
+    maxConnections: z.number().int().min(1).default(2000),
+    image: z.string().min(1).optional(),
+});
+export type HAProxyFrontendSpec = z.output<typeof haproxyFrontendSpec>;
+
+export const POOL_MODES = ["session", "transaction", "statement"] as const;
+
+export const pgBouncerPoolSpec = z
+    .strictObject({
+        /** transaction (default) suits web apps; session keeps session state; statement forbids multi-statement transactions. */
+        poolMode: z.enum(POOL_MODES).default("transaction"),
+        /** Server connections per user/database pair. Default 20. */
+        defaultPoolSize: z.number().int().min(1).default(20),
+        /** Client connections PgBouncer accepts. Default 1000. */
+        maxClientConn: z.number().int().min(1).default(1000),
+        /** Server connections kept open when idle. Default 0. */
+        minPoolSize: z.number().int().min(0).default(0),
+        /** Extra server connections allowed after `reservePoolTimeout`. Default 0. */
+        reservePoolSize: z.number().int().min(0).default(0),
+        reservePoolTimeout: seconds.default(5),
+        serverIdleTimeout: seconds.default(600),
+        serverLifetime: seconds.default(3600),
+        /** Cancel queries running longer than this (0: never). Default 0. */
+        queryTimeout: seconds.default(0),
+        /** Drop clients waiting longer than this for a server connection. Default 120. */
+        queryWaitTimeout: seconds.default(120),
+        logConnections: z.boolean().default(true),
+        logDisconnections: z.boolean().default(true),
+        logPoolerErrors: z.boolean().default(true),
+        statsPeriod: z.number().int().min(1).default(60),
+        /** Route to the HAProxy read-write (default) or read-only listener. */
+        target: z.enum(["primary", "replicas"]).default("primary"),
+        /** Host port. Default: Docker picks one. */
+        port: port.optional(),
+        bindAddress: z.string().default("127.0.0.1"),
+        /** Startup parameters clients may send that PgBouncer would otherwise reject (JDBC sends extra_float_digits). */
+        ignoreStartupParameters: z.array(z.string()).default(["extra_float_digits"]),
+        image: z.string().min(1).optional(),
+    })
+    .superRefine((v, ctx) => {
+        if (v.minPoolSize > v.defaultPoolSize)
+            ctx.addIssue({ code: "custom", path: ["minPoolSize"], message: `must not exceed defaultPoolSize (${v.defaultPoolSize})` });
+        if (v.defaultPoolSize > v.maxClientConn)
+            ctx.addIssue({ code: "custom", path: ["defaultPoolSize"], message: `must not exceed maxClientConn (${v.maxClientConn})` });
+    });
+export type PgBouncerPoolSpec = z.output<typeof pgBouncerPoolSpec>;

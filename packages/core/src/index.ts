@@ -1,0 +1,3 @@
+// Pure building blocks of pgscale: specs, renderers, planners. No I/O here.
+export * from "./validation";
+export * from "./cluster";

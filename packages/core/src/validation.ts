@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** One problem with user input, addressed by its path (e.g. `patroni.ttl`). */
+export interface FieldIssue {
+    field: string;
+    message: string;
+}
+
+/**
+ * Thrown for input that cannot work. Constructs throw it before registering any
+ * resource, so a bad stack fails in `pulumi preview` with nothing touched.
+ * The message names every offending field; `issues` carries them for tools.
+ */
+export class PgscaleValidationError extends Error {
+    readonly issues: FieldIssue[];
+    constructor(subject: string, issues: FieldIssue[]) {
+        super(`${subject}: invalid input\n` + issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n"));
+        this.name = "PgscaleValidationError";
+        this.issues = issues;
+    }
+}
+
+function pathToField(path: ReadonlyArray<PropertyKey>): string {
+    let out = "";
+    for (const p of path) {
+        if (typeof p === "number") out += `[${p}]`;
+        else out += out ? `.${String(p)}` : String(p);
+    }
+    return out || "(root)";
+}
+
+export function issuesFromZod(err: z.ZodError, prefix = ""): FieldIssue[] {
+    return err.issues.map((i) => {
+        const field = pathToField(i.path);
+        return { field: prefix ? (field === "(root)" ? prefix : `${prefix}.${field}`) : field, message: i.message };
+    });
+}
+
+/**
+ * Parses `input` with `schema`, throwing a PgscaleValidationError that names
+ * `subject` (usually the construct's type and name) and each bad field.
+ */
+export function parseSpec<S extends z.ZodType>(schema: S, input: unknown, subject: string): z.output<S> {
+    const res = schema.safeParse(input);
+    if (!res.success) throw new PgscaleValidationError(subject, issuesFromZod(res.error));
+    return res.data;
+}

@@ -1,0 +1,17 @@
+# Source this: puts the Pulumi toolchain on PATH and points Pulumi at pgscale's local state.
+# shellcheck shell=bash
+_pgscale_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_pgscale_cache="${PGSCALE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgscale}"
+_pgscale_bin="$_pgscale_cache/pulumi/v3.259.0/bin"
+if { [ -n "${PGSCALE_FORCE_OFFLINE_PULUMI:-}" ] || ! command -v pulumi >/dev/null 2>&1; } && [ -x "$_pgscale_bin/pulumi" ]; then
+  export PATH="$_pgscale_bin:$PATH"
+  export PULUMI_HOME="${PULUMI_HOME:-$_pgscale_cache/pulumi-home}"
+fi
+# A file backend inside the checkout: no account, no network. The passphrase only protects this
+# demo state; set PULUMI_CONFIG_PASSPHRASE yourself for anything you keep.
+mkdir -p "$_pgscale_root/.pgscale/state"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_pgscale_root/.pgscale/state}"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-pgscale-local-demo}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+unset _pgscale_root _pgscale_cache _pgscale_bin
