@@ -1,6 +1,6 @@
 // Three projects so a developer can run the fast pure suites alone
 // (`npx jest --selectProjects unit`) while `npm test` runs everything.
-const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: true }];
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
 // Tests import workspace packages from source, so unit runs need no build.
 const moduleNameMapper = { "^@pgscale/([a-z-]+)$": "<rootDir>/packages/$1/src" };
 const common = { testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };

@@ -79,8 +79,6 @@ export const patroniClusterSpec = z.strictObject({
     nodeTags: z.array(nodeTagsSpec).default([]),
     /** Image with PostgreSQL 15 and Patroni. Default: pgscale's Debian-based image. */
     image: z.string().min(1).optional(),
-    /** Publish each member's PostgreSQL and REST ports on 127.0.0.1 (Docker picks the ports). Default true. */
-    publishMemberPorts: z.boolean().default(true),
     /** Shared memory for the container; PostgreSQL needs more than Docker's 64 MB for large shared_buffers. */
     shmSizeMb: z.number().int().min(64).default(256),
 });

@@ -106,7 +106,7 @@ export function timingsForObjectives(o: RecoveryObjectives, prefix = "objectives
     if (issues.length) return issues;
 
     const budget = o.rtoSeconds - fixed; // for ttl + loopWait
-    const loopWait = Math.max(PATRONI_MINIMUMS.loopWait, Math.min(PATRONI_DEFAULTS.loopWait, Math.floor(budget / 5)));
+    const loopWait = Math.max(PATRONI_MINIMUMS.loopWait, Math.min(PATRONI_DEFAULTS.loopWait, Math.floor(budget / 5), Math.floor(budget - PATRONI_MINIMUMS.ttl)));
     const ttl = Math.max(PATRONI_MINIMUMS.ttl, Math.min(PATRONI_DEFAULTS.ttl, Math.floor(budget - loopWait)));
     const retryTimeout = Math.max(PATRONI_MINIMUMS.retryTimeout, Math.min(PATRONI_DEFAULTS.retryTimeout, Math.floor((ttl - loopWait) / 2)));
     const strict = o.rpoBytes === 0;

@@ -41,12 +41,11 @@ export interface ResourceSpec {
     autoName?: boolean;
     /** Docker names are unique: a replacement can only be created once the old one is gone. */
     deleteBeforeReplace?: boolean;
-    /** Cross-field rules, run on plain values once the per-field checks passed. */
+    /** Cross-field rules on plain values (which may still be ill-typed: validators must tolerate that). */
     validate?: (inputs: Record<string, unknown>) => CheckFailure[];
 }
 
 const str: Type = { kind: "string" };
-const int: Type = { kind: "int" };
 const bool: Type = { kind: "bool" };
 const map: Type = { kind: "map" };
 const strList: Type = { kind: "list", of: str };
@@ -381,7 +380,9 @@ function validateValue(path: string, v: unknown, type: Type, failures: CheckFail
         validateValue(path, v.value, type, failures);
         return;
     }
-    const fail = (reason: string) => failures.push({ property: path, reason });
+    const fail = (reason: string): void => {
+        failures.push({ property: path, reason });
+    };
     switch (type.kind) {
         case "string":
             if (typeof v !== "string") {

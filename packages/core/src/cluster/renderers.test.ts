@@ -1,0 +1,95 @@
+import { parse } from "yaml";
+import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
+import { renderHaproxyCfg } from "./haproxy-config";
+import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
+import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
+import { isScramVerifier, scramSha256Verifier } from "./scram";
+import { createHash, createHmac, pbkdf2Sync } from "crypto";
+
+const r = resolvePatroniCluster({ parameters: { max_connections: "200" } }, "t");
+const dcs = renderDcsConfig({
+    timings: r.timings, usePgRewind: true, synchronousMode: false, synchronousModeStrict: false,
+    failsafeMode: false, checkTimeline: true, parameters: r.parameters, pgHba: renderPgHba("replicator", []),
+});
+
+describe("patroni.yml", () => {
+    const yml = renderPatroniYaml({
+        scope: "main", name: "main-0", host: "main-0", etcdHosts: ["dcs-0:2379", "dcs-1:2379"], dcs,
+        superuser: { username: "postgres", password: "su'pw" }, replication: { username: "replicator", password: "r" },
+        rewind: { username: "rewind", password: "w" }, restApi: { username: "patroni", password: "a" },
+        tags: { nofailover: false, noloadbalance: true, clonefrom: false, nosync: false },
+        dataDir: "/data/pg15", binDir: "/usr/lib/postgresql/15/bin",
+    });
+    const doc = parse(yml);
+    it("has the playbook's sections with Patroni's key names", () => {
+        expect(doc.scope).toBe("main");
+        expect(doc.etcd3.hosts).toEqual(["dcs-0:2379", "dcs-1:2379"]);
+        expect(doc.restapi.connect_address).toBe("main-0:8008");
+        expect(doc.bootstrap.dcs).toMatchObject({ ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 1048576 });
+        expect(doc.bootstrap.dcs.postgresql.use_pg_rewind).toBe(true);
+        expect(doc.bootstrap.dcs.postgresql.parameters.max_connections).toBe("200");
+        expect(doc.postgresql.authentication.superuser.password).toBe("su'pw");
+        expect(doc.tags.noloadbalance).toBe(true);
+    });
+    it("keeps every TCP rule on scram-sha-256", () => {
+        const hba: string[] = doc.bootstrap.dcs.postgresql.pg_hba;
+        expect(hba.filter((l) => l.startsWith("host")).every((l) => l.endsWith("scram-sha-256"))).toBe(true);
+        expect(hba.some((l) => l.includes("trust"))).toBe(false);
+    });
+});
+
+describe("post-bootstrap script", () => {
+    it("creates the owner from a verifier, never a plaintext password", () => {
+        const v = scramSha256Verifier("secret");
+        const sh = renderPostBootstrap("app", v, "appdb");
+        expect(sh).toContain(`CREATE ROLE app LOGIN PASSWORD '${v}';`);
+        expect(sh).toContain("CREATE DATABASE appdb OWNER app;");
+        expect(sh).not.toContain("'secret'");
+    });
+});
+
+describe("haproxy.cfg", () => {
+    const cfg = renderHaproxyCfg({
+        nodes: [0, 1, 2].map((i) => ({ name: `main-${i}`, host: `main-${i}`, pgPort: 5432, apiPort: 8008 })),
+        ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
+        maxConnections: 2000, idleTimeoutSeconds: 1800, maxReplicaLagBytes: 1048576,
+    });
+    it("checks /primary and lag-bounded /replica on Patroni's port", () => {
+        expect(cfg).toMatch(/listen primary\n {4}bind \*:5000[\s\S]*option httpchk GET \/primary/);
+        expect(cfg).toMatch(/listen replicas\n {4}bind \*:5001\n {4}balance roundrobin\n {4}option httpchk GET \/replica\?lag=1048576/);
+        expect(cfg.match(/server main-\d main-\d:5432 check port 8008/g)).toHaveLength(6);
+        expect(cfg).toContain("on-marked-down shutdown-sessions");
+        expect(cfg).toContain("inter 2000ms");
+        expect(cfg).not.toContain("sync_replicas");
+    });
+});
+
+describe("pgbouncer.ini", () => {
+    it("renders the playbook's settings", () => {
+        const pool = resolvePgBouncerPool({ minPoolSize: 5, reservePoolSize: 5, reservePoolTimeout: 3, queryTimeout: 300 }, "x");
+        const ini = renderPgbouncerIni({
+            pool, databases: [{ name: "appdb", host: "lb", port: 5000 }], listenPort: 6432,
+            authFile: "/etc/pgbouncer/userlist.txt", adminUsers: ["admin"], statsUsers: ["admin"],
+        });
+        for (const line of [
+            "appdb = host=lb port=5000 dbname=appdb", "auth_type = scram-sha-256", "pool_mode = transaction",
+            "default_pool_size = 20", "max_client_conn = 1000", "min_pool_size = 5", "reserve_pool_size = 5",
+            "reserve_pool_timeout = 3", "server_idle_timeout = 600", "server_lifetime = 3600", "query_timeout = 300",
+            "log_connections = 1", "log_disconnections = 1", "log_pooler_errors = 1", "stats_period = 60",
+        ]) expect(ini).toContain(line);
+    });
+    it("quotes userlist entries", () => {
+        expect(renderUserlist([{ name: 'a"b', secret: "s" }])).toBe('"a""b" "s"\n');
+    });
+});
+
+describe("scramSha256Verifier", () => {
+    it("matches RFC 5802's derivation", () => {
+        const salt = Buffer.from("0123456789abcdef");
+        const v = scramSha256Verifier("pencil", { salt, iterations: 4096 });
+        expect(isScramVerifier(v)).toBe(true);
+        const salted = pbkdf2Sync("pencil", salt, 4096, 32, "sha256");
+        const stored = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest("base64");
+        expect(v).toBe(`SCRAM-SHA-256$4096:${salt.toString("base64")}$${stored}:${createHmac("sha256", salted).update("Server Key").digest("base64")}`);
+    });
+});

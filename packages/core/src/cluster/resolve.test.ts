@@ -1,0 +1,100 @@
+import { PgscaleValidationError } from "../validation";
+import { poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
+
+function fields(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof PgscaleValidationError) return e.issues.map((i) => i.field);
+        throw e;
+    }
+    throw new Error("expected a validation error");
+}
+
+describe("resolvePatroniCluster", () => {
+    it("applies defaults: 3 nodes, Patroni's timings, replication parameters", () => {
+        const r = resolvePatroniCluster({}, "PatroniCluster t");
+        expect(r.spec.nodes).toBe(3);
+        expect(r.timings).toEqual({ ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576 });
+        expect(r.parameters).toMatchObject({ wal_level: "replica", hot_standby: "on", max_wal_senders: "10", wal_log_hints: "on" });
+    });
+    it("lets explicit timings win over objectives", () => {
+        const r = resolvePatroniCluster({ objectives: { rtoSeconds: 30, rpoBytes: 1000 }, patroni: { ttl: 25 } }, "t");
+        expect(r.timings.ttl).toBe(25);
+        expect(r.timings.maximumLagOnFailover).toBe(1000);
+    });
+    it("renders user parameters as PostgreSQL values", () => {
+        const r = resolvePatroniCluster({ parameters: { max_connections: 200, hot_standby: true, shared_buffers: "256MB" } }, "t");
+        expect(r.parameters).toMatchObject({ max_connections: "200", hot_standby: "on", shared_buffers: "256MB" });
+    });
+    it.each([
+        [{ nodes: 0 }, "nodes"],
+        [{ nodes: 2.5 }, "nodes"],
+        [{ patroni: { ttl: 10 } }, "patroni.ttl"],
+        [{ patroni: { ttl: 20, loopWait: 10, retryTimeout: 10 } }, "patroni.ttl"],
+        [{ patroni: { ttll: 30 } }, "patroni"],
+        [{ objectives: { rtoSeconds: 5, rpoBytes: 0 } }, "objectives.rtoSeconds"],
+        [{ parameters: { port: 6000 } }, "parameters.port"],
+        [{ pgHba: ["host all all 0.0.0.0/0 trust"] }, "pgHba[0]"],
+        [{ pgHba: ["host all all 0.0.0.0/0 md5"] }, "pgHba[0]"],
+        [{ nodes: 1, patroni: { synchronousMode: true, synchronousModeStrict: true } }, "patroni.synchronousModeStrict"],
+        [{ nodes: 2, nodeTags: [{ nofailover: true }, { nofailover: true }] }, "nodeTags"],
+        [{ nodes: 1, nodeTags: [{}, {}] }, "nodeTags"],
+        [{ database: "App-DB" }, "database"],
+        [{ owner: 'x"; drop table y; --' }, "owner"],
+        [{ patroni: { synchronousMode: true, synchronousNodeCount: 3 }, nodes: 3 }, "patroni.synchronousNodeCount"],
+    ])("rejects %j naming %s", (input, field) => {
+        expect(fields(() => resolvePatroniCluster(input, "PatroniCluster t"))).toContain(field);
+    });
+    it("names the construct in the message", () => {
+        expect(() => resolvePatroniCluster({ nodes: 0 }, "PatroniCluster main")).toThrow(/PatroniCluster main: invalid input\n {2}- nodes:/);
+    });
+    it("allows trust on the local socket only", () => {
+        expect(() => resolvePatroniCluster({ pgHba: ["local all postgres trust"] }, "t")).not.toThrow();
+    });
+});
+
+describe("resolveEtcdCluster", () => {
+    it("warns about even member counts but accepts them", () => {
+        const r = resolveEtcdCluster({ members: 4 }, "EtcdCluster dcs");
+        expect(r.warnings[0]).toMatch(/even/);
+        expect(resolveEtcdCluster({ members: 3 }, "x").warnings).toEqual([]);
+    });
+    it("rejects 0 members and unknown keys", () => {
+        expect(fields(() => resolveEtcdCluster({ members: 0 }, "x"))).toEqual(["members"]);
+        expect(fields(() => resolveEtcdCluster({ memberz: 3 }, "x"))).toEqual(["(root)"]);
+    });
+});
+
+describe("resolveHAProxyFrontend", () => {
+    const cluster = { check: { interMs: 2000, fall: 3, rise: 2 }, synchronousMode: false };
+    it("rejects clashing ports", () => {
+        expect(fields(() => resolveHAProxyFrontend({ primaryPort: 5000, replicaPort: 5000 }, "x", cluster))).toEqual(["replicaPort"]);
+    });
+    it("needs synchronous mode for a sync listener", () => {
+        expect(fields(() => resolveHAProxyFrontend({ syncReplicaPort: 6000 }, "x", cluster))).toEqual(["syncReplicaPort"]);
+    });
+    it("overlays explicit check timings on the cluster's", () => {
+        expect(resolveHAProxyFrontend({ check: { interMs: 500 } }, "x", cluster).check).toEqual({ interMs: 500, fall: 3, rise: 2 });
+    });
+});
+
+describe("resolvePgBouncerPool", () => {
+    it("defaults to transaction pooling, 20 per pool, 1000 clients", () => {
+        const s = resolvePgBouncerPool({}, "x");
+        expect(s).toMatchObject({ poolMode: "transaction", defaultPoolSize: 20, maxClientConn: 1000 });
+    });
+    it.each([
+        [{ poolMode: "sessions" }, "poolMode"],
+        [{ minPoolSize: 30, defaultPoolSize: 20 }, "minPoolSize"],
+        [{ defaultPoolSize: 0 }, "defaultPoolSize"],
+        [{ port: 70000 }, "port"],
+    ])("rejects %j naming %s", (input, field) => {
+        expect(fields(() => resolvePgBouncerPool(input, "x"))).toContain(field);
+    });
+    it("flags pools that cannot fit in max_connections", () => {
+        const spec = resolvePgBouncerPool({ defaultPoolSize: 100, reservePoolSize: 10 }, "x");
+        expect(poolFitIssues(spec, 100)[0].message).toMatch(/110 server connections/);
+        expect(poolFitIssues(spec, 200)).toEqual([]);
+    });
+});

@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { resolveEtcdCluster, EtcdClusterSpec } from "@pgscale/core";
+import { DEFAULT_IMAGES, localImage } from "./images";
+import { enginePrefix, pgscaleLabels, publish } from "./naming";
+
+export interface EtcdClusterArgs {
+    /** Voting members. Default 3; an even count draws a warning. */
+    members?: number;
+    /** Image with etcd 3.4+. Default: pgscale/etcd built from this package's images/. */
+    image?: string;
+    /** Publish the first member's client port on 127.0.0.1 at this port. Default: not published. */
+    clientPort?: number;
+    /** Network to join. Default: a new bridge network that the whole topology shares. */
+    network?: docker.Network;
+}
+
+/** An etcd v3 cluster used as Patroni's DCS (PLAYBOOK "Patroni Architecture", `etcd3.hosts`). */
+export class EtcdCluster extends pulumi.ComponentResource {
+    /** Network the members are on; PatroniCluster joins it by default. */
+    public readonly network: docker.Network;
+    /** `host:port` client endpoints as seen from the network. */
+    public readonly clientEndpoints: string[];
+    public readonly containers: docker.Container[];
+    public readonly spec: EtcdClusterSpec;
+
+    constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const { network, ...rest } = args;
+        // Validate before registering anything, so bad input touches nothing.
+        const { spec, warnings } = resolveEtcdCluster(rest, `EtcdCluster ${name}`);
+        super("pgscale:docker:EtcdCluster", name, {}, opts);
+        warnings.forEach((w) => pulumi.log.warn(w, this));
+        this.spec = spec;
+
+        const prefix = enginePrefix(name);
+        this.network = network ?? new docker.Network(`${name}-net`, {
+            name: `${prefix}-net`,
+            driver: "bridge",
+            labels: pgscaleLabels(name, "network"),
+        }, { parent: this });
+        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.etcd, this);
+
+        const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
+        const initialCluster = memberNames.map((m) => `${m}=http://${m}:2380`).join(",");
+        this.clientEndpoints = memberNames.map((m) => `${m}:2379`);
+        this.containers = memberNames.map((member, i) => {
+            const volume = new docker.Volume(`${member}-data`, {
+                name: `${prefix}-${i}-data`,
+                labels: pgscaleLabels(name, "etcd-data"),
+            }, { parent: this });
+            return new docker.Container(member, {
+                name: `${prefix}-${i}`,
+                image: image.imageId,
+                hostname: member,
+                command: [
+                    "etcd", "--name", member, "--data-dir", "/var/lib/etcd/data",
+                    "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", `http://${member}:2379`,
+                    "--listen-peer-urls", "http://0.0.0.0:2380", "--initial-advertise-peer-urls", `http://${member}:2380`,
+                    "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+                    "--initial-cluster-token", prefix,
+                ],
+                networksAdvanced: [{ name: this.network.name, aliases: [member] }],
+                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
+                ports: i === 0 && spec.clientPort !== undefined ? [publish(2379, "127.0.0.1", spec.clientPort)] : [],
+                labels: pgscaleLabels(name, "etcd"),
+                restart: "unless-stopped",
+                healthcheck: {
+                    tests: ["CMD", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"],
+                    interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s",
+                },
+            }, { parent: this });
+        });
+        this.registerOutputs({ clientEndpoints: this.clientEndpoints });
+    }
+}

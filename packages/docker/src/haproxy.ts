@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { PatroniCluster } from "./patroni";
+import { DEFAULT_IMAGES, localImage } from "./images";
+import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+
+export interface HAProxyFrontendArgs {
+    cluster: PatroniCluster;
+    /** Host port of the read-write listener. Default: Docker picks one (on `bindAddress`). */
+    primaryPort?: number;
+    /** Host port of the read-only listener. Default: Docker picks one. */
+    replicaPort?: number;
+    /** Host port of the synchronous-standby listener; only with synchronous mode. Default: Docker picks one. */
+    syncReplicaPort?: number;
+    /** Host port of the stats page. Default: Docker picks one. */
+    statsPort?: number;
+    /** Host address listeners bind to. Default 127.0.0.1. */
+    bindAddress?: string;
+    /** Reads only go to replicas at most this far behind (bytes). Default: no bound. */
+    maxReplicaLagBytes?: number;
+    /** Check timings. Default: from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
+    check?: Partial<HealthCheckTimings>;
+    /** Idle timeout of client and server sides, seconds. Default 1800. */
+    idleTimeoutSeconds?: number;
+    /** Frontend connection limit. Default 2000. */
+    maxConnections?: number;
+    image?: string;
+}
+
+/** Ports inside the container; fixed, since only the host side varies. */
+export const HAPROXY_PORTS = { primary: 5000, replicas: 5001, syncReplicas: 5002, stats: 7000 } as const;
+
+/**
+ * HAProxy in front of a PatroniCluster (PLAYBOOK "HAProxy for Load Balancing"): a read-write
+ * listener that follows the leader and a read-only listener over healthy replicas, both decided
+ * by Patroni's REST health checks.
+ */
+export class HAProxyFrontend extends pulumi.ComponentResource {
+    public readonly spec: HAProxyFrontendSpec;
+    public readonly check: HealthCheckTimings;
+    public readonly container: docker.Container;
+    /** DNS name of the frontend on the cluster network (PgBouncer connects here). */
+    public readonly host: string;
+    public readonly network: docker.Network;
+    public readonly cluster: PatroniCluster;
+    public readonly primaryPort: pulumi.Output<number>;
+    public readonly replicaPort: pulumi.Output<number>;
+    public readonly syncReplicaPort?: pulumi.Output<number>;
+    public readonly statsUrl: pulumi.Output<string>;
+    /** Read-write URI as the application owner (secret). */
+    public readonly primaryUri: pulumi.Output<string>;
+    /** Read-only URI, round-robin over healthy replicas (secret). */
+    public readonly replicaUri: pulumi.Output<string>;
+    /** Reads only from synchronous standbys (secret); set when the cluster runs synchronous mode. */
+    public readonly syncReplicaUri?: pulumi.Output<string>;
+
+    constructor(name: string, args: HAProxyFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { cluster, ...rest } = args;
+        if (!(cluster instanceof PatroniCluster)) throw new Error(`HAProxyFrontend ${name}: cluster must be a PatroniCluster`);
+        const { spec, check } = resolveHAProxyFrontend(rest, `HAProxyFrontend ${name}`, cluster.resolved);
+        super("pgscale:docker:HAProxyFrontend", name, {}, opts);
+        this.spec = spec;
+        this.check = check;
+        this.cluster = cluster;
+        this.network = cluster.network;
+        this.host = name;
+
+        const sync = cluster.resolved.synchronousMode;
+        const cfg = renderHaproxyCfg({
+            nodes: cluster.members.map((m) => ({ name: m.name, host: m.name, pgPort: 5432, apiPort: 8008 })),
+            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
+                ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
+            check,
+            maxReplicaLagBytes: spec.maxReplicaLagBytes,
+            maxConnections: spec.maxConnections,
+            idleTimeoutSeconds: spec.idleTimeoutSeconds,
+        });
+        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.haproxy, this);
+        const ports = [
+            publish(HAPROXY_PORTS.primary, spec.bindAddress, spec.primaryPort),
+            publish(HAPROXY_PORTS.replicas, spec.bindAddress, spec.replicaPort),
+            publish(HAPROXY_PORTS.stats, spec.bindAddress, spec.statsPort),
+            ...(sync ? [publish(HAPROXY_PORTS.syncReplicas, spec.bindAddress, spec.syncReplicaPort)] : []),
+        ];
+        this.container = new docker.Container(name, {
+            name: enginePrefix(name),
+            image: image.imageId,
+            hostname: name,
+            user: "haproxy",
+            networksAdvanced: [{ name: this.network.name, aliases: [name] }],
+            uploads: [{ file: "/etc/haproxy/haproxy.cfg", content: cfg }],
+            ports,
+            labels: pgscaleLabels(name, "haproxy"),
+            restart: "unless-stopped",
+        }, { parent: this, dependsOn: [cluster.dynamicConfig], deleteBeforeReplace: true });
+
+        this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
+        this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);
+        this.statsUrl = pulumi.interpolate`http://${spec.bindAddress}:${hostPort(this.container, HAPROXY_PORTS.stats)}/`;
+        const uri = (port: pulumi.Output<number>) =>
+            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${spec.bindAddress}:${port}/${cluster.database}`);
+        this.primaryUri = uri(this.primaryPort);
+        this.replicaUri = uri(this.replicaPort);
+        if (sync) {
+            this.syncReplicaPort = hostPort(this.container, HAPROXY_PORTS.syncReplicas);
+            this.syncReplicaUri = uri(this.syncReplicaPort);
+        }
+        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });
+    }
+}

@@ -1,0 +1,6 @@
+// pgscale's HA constructs on the local Docker engine.
+export * from "./etcd";
+export * from "./patroni";
+export * from "./haproxy";
+export * from "./pgbouncer";
+export { DEFAULT_IMAGES, IMAGES_DIR } from "./images";

@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import {
+    PatroniClusterInput, ResolvedPatroniCluster, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec,
+} from "@pgscale/core";
+import { GeneratedSecret, PatroniDynamicConfig } from "@pgscale/postgres";
+import { EtcdCluster } from "./etcd";
+import { DEFAULT_IMAGES, localImage } from "./images";
+import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+
+export interface PatroniClusterArgs extends PatroniClusterInput {
+    /** The DCS. Its network is joined unless `network` is given. */
+    dcs: EtcdCluster;
+    /** Network to join. Default: the DCS's network. */
+    network?: docker.Network;
+}
+
+/** One PostgreSQL member as HAProxy and tools see it. */
+export interface PatroniMember {
+    /** Patroni member name, also its DNS alias on the network. */
+    name: string;
+    container: docker.Container;
+    /** Patroni REST API on the host (127.0.0.1), for tools such as `pgscale status`. */
+    restUrl: pulumi.Output<string>;
+    /** PostgreSQL on the host (127.0.0.1). */
+    pgPort: pulumi.Output<number>;
+}
+
+const PG_PORT = 5432;
+const API_PORT = 8008;
+const DATA_DIR = "/var/lib/postgresql/data/pg15";
+
+/**
+ * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
+ * with Patroni"). Passwords are generated secrets; the application role and database are created
+ * at bootstrap; DCS settings are reconciled on the live cluster by PatroniDynamicConfig.
+ */
+export class PatroniCluster extends pulumi.ComponentResource {
+    public readonly resolved: ResolvedPatroniCluster;
+    public readonly scope: string;
+    public readonly network: docker.Network;
+    public readonly members: PatroniMember[];
+    public readonly database: string;
+    public readonly owner: string;
+    /** Application owner's password (secret). */
+    public readonly ownerPassword: pulumi.Output<string>;
+    /** The owner's SCRAM verifier (secret), for PgBouncer's auth file. */
+    public readonly ownerScramVerifier: pulumi.Output<string>;
+    public readonly superuserPassword: pulumi.Output<string>;
+    public readonly restApiUser: string;
+    public readonly restApiPassword: pulumi.Output<string>;
+    /** Ready once a leader runs and every replica streams; HAProxy and pools depend on it. */
+    public readonly dynamicConfig: PatroniDynamicConfig;
+    /** Worst-case figures the effective timings promise. */
+    public readonly worstCaseFailoverSeconds: number;
+    public readonly worstCasePlannedSeconds: number;
+    public readonly worstCaseDataLossBytes: number;
+
+    constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { dcs, network, ...rest } = args;
+        const resolved = resolvePatroniCluster(rest, `PatroniCluster ${name}`);
+        if (!(dcs instanceof EtcdCluster)) throw new Error(`PatroniCluster ${name}: dcs must be an EtcdCluster`);
+        super("pgscale:docker:PatroniCluster", name, {}, opts);
+        const spec = resolved.spec;
+        this.resolved = resolved;
+        this.scope = spec.scope ?? name;
+        this.network = network ?? dcs.network;
+        this.database = spec.database;
+        this.owner = spec.owner;
+        this.worstCaseFailoverSeconds = resolved.worstCase.failoverSeconds;
+        this.worstCasePlannedSeconds = resolved.worstCase.plannedSeconds;
+        this.worstCaseDataLossBytes = resolved.worstCase.dataLossBytes;
+        resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
+
+        const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
+        const superuser = secret("superuser");
+        const replication = secret("replication");
+        const rewind = secret("rewind");
+        const restApi = secret("restapi");
+        const owner = secret("owner");
+        this.ownerPassword = owner.value;
+        this.ownerScramVerifier = owner.scramVerifier;
+        this.superuserPassword = superuser.value;
+        this.restApiUser = "patroni";
+        this.restApiPassword = restApi.value;
+
+        const dcsDoc = renderDcsConfig({
+            timings: resolved.timings,
+            usePgRewind: spec.patroni.usePgRewind,
+            synchronousMode: resolved.synchronousMode,
+            synchronousModeStrict: resolved.synchronousModeStrict,
+            synchronousNodeCount: spec.patroni.synchronousNodeCount,
+            failsafeMode: spec.patroni.failsafeMode,
+            checkTimeline: spec.patroni.checkTimeline,
+            parameters: resolved.parameters,
+            pgHba: renderPgHba("replicator", spec.pgHba),
+        });
+
+        const prefix = enginePrefix(name);
+        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
+        this.members = Array.from({ length: spec.nodes }, (_, i) => {
+            const member = `${name}-${i}`;
+            const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
+            const volume = new docker.Volume(`${member}-data`, {
+                name: `${prefix}-${i}-data`,
+                labels: pgscaleLabels(name, "postgres-data"),
+            }, { parent: this });
+            const patroniYml = pulumi
+                .all([superuser.value, replication.value, rewind.value, restApi.value])
+                .apply(([su, repl, rw, api]) =>
+                    renderPatroniYaml({
+                        scope: this.scope, name: member, host: member, etcdHosts: dcs.clientEndpoints,
+                        // bootstrap.dcs only matters the first time a cluster starts; later changes go
+                        // through PATCH /config, so keeping the document here never replaces a node.
+                        dcs: dcsDoc,
+                        superuser: { username: "postgres", password: su },
+                        replication: { username: "replicator", password: repl },
+                        rewind: { username: "rewind", password: rw },
+                        restApi: { username: this.restApiUser, password: api },
+                        tags, dataDir: DATA_DIR, binDir: "/usr/lib/postgresql/15/bin",
+                        postBootstrap: "/etc/patroni/post-bootstrap.sh",
+                    }),
+                );
+            const postBootstrap = owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
+            const container = new docker.Container(member, {
+                name: `${prefix}-${i}`,
+                image: image.imageId,
+                hostname: member,
+                user: "postgres",
+                networksAdvanced: [{ name: this.network.name, aliases: [member] }],
+                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+                uploads: [
+                    { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
+                    { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), executable: true },
+                ],
+                // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
+                // members from the host, nothing beyond this machine does, and stacks never collide.
+                ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],
+                shmSize: spec.shmSizeMb,
+                labels: [...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member }],
+                restart: "unless-stopped",
+                // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.
+                stopSignal: "SIGTERM",
+                stopTimeout: 30,
+                healthcheck: {
+                    tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
+                    interval: "2s", timeout: "2s", retries: 60, startPeriod: "2s",
+                },
+            }, { parent: this, dependsOn: dcs.containers, deleteBeforeReplace: true });
+            return {
+                name: member,
+                container,
+                restUrl: pulumi.interpolate`http://127.0.0.1:${hostPort(container, API_PORT)}`,
+                pgPort: hostPort(container, PG_PORT),
+            };
+        });
+
+        this.dynamicConfig = new PatroniDynamicConfig(`${name}-dcs-config`, {
+            restUrls: this.members.map((m) => m.restUrl),
+            username: this.restApiUser,
+            password: restApi.value,
+            config: dcsDoc,
+            expectMembers: spec.nodes,
+        }, { parent: this, dependsOn: this.members.map((m) => m.container) });
+
+        this.registerOutputs({ members: this.members.map((m) => m.name) });
+    }
+}

@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { PgBouncerPoolSpec, PgscaleValidationError, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { GeneratedSecret } from "@pgscale/postgres";
+import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
+import { DEFAULT_IMAGES, localImage } from "./images";
+import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+
+export interface PgBouncerPoolArgs {
+    /** The HAProxy frontend whose read-write (or read-only) listener the pool connects to. */
+    backend: HAProxyFrontend;
+    poolMode?: "session" | "transaction" | "statement";
+    defaultPoolSize?: number;
+    maxClientConn?: number;
+    minPoolSize?: number;
+    reservePoolSize?: number;
+    reservePoolTimeout?: number;
+    serverIdleTimeout?: number;
+    serverLifetime?: number;
+    queryTimeout?: number;
+    queryWaitTimeout?: number;
+    logConnections?: boolean;
+    logDisconnections?: boolean;
+    logPoolerErrors?: boolean;
+    statsPeriod?: number;
+    /** "primary" (default) or "replicas". */
+    target?: "primary" | "replicas";
+    /** Host port. Default: Docker picks one. */
+    port?: number;
+    /** Default 127.0.0.1. */
+    bindAddress?: string;
+    ignoreStartupParameters?: string[];
+    image?: string;
+}
+
+const LISTEN_PORT = 6432;
+const ADMIN_USER = "pgscale_admin";
+
+/**
+ * PgBouncer in front of HAProxy (PLAYBOOK "Connection Pooling"). The auth file holds SCRAM
+ * verifiers only, identical to the server's, so PgBouncer passes SCRAM through to PostgreSQL.
+ */
+export class PgBouncerPool extends pulumi.ComponentResource {
+    public readonly spec: PgBouncerPoolSpec;
+    public readonly container: docker.Container;
+    public readonly port: pulumi.Output<number>;
+    /** Application URI through the pool (secret). */
+    public readonly uri: pulumi.Output<string>;
+    /** Admin console URI (`SHOW POOLS`, `SHOW STATS`) as pgscale_admin (secret). */
+    public readonly adminUri: pulumi.Output<string>;
+
+    constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { backend, ...rest } = args;
+        if (!(backend instanceof HAProxyFrontend)) throw new Error(`PgBouncerPool ${name}: backend must be an HAProxyFrontend`);
+        const spec = resolvePgBouncerPool(rest, `PgBouncerPool ${name}`);
+        const cluster = backend.cluster;
+        const maxConnections = Number(cluster.resolved.parameters.max_connections ?? 100);
+        const fit = poolFitIssues(spec, maxConnections);
+        if (fit.length) throw new PgscaleValidationError(`PgBouncerPool ${name}`, fit);
+        super("pgscale:docker:PgBouncerPool", name, {}, opts);
+        this.spec = spec;
+
+        const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
+        const ini = renderPgbouncerIni({
+            pool: spec,
+            databases: [{
+                name: cluster.database, host: backend.host,
+                port: spec.target === "primary" ? HAPROXY_PORTS.primary : HAPROXY_PORTS.replicas,
+            }],
+            listenPort: LISTEN_PORT,
+            authFile: "/etc/pgbouncer/userlist.txt",
+            adminUsers: [ADMIN_USER],
+            statsUsers: [ADMIN_USER],
+        });
+        const userlist = pulumi
+            .all([cluster.ownerScramVerifier, admin.scramVerifier])
+            .apply(([ownerV, adminV]) => renderUserlist([{ name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }]));
+        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.pgbouncer, this);
+        this.container = new docker.Container(name, {
+            name: enginePrefix(name),
+            image: image.imageId,
+            hostname: name,
+            user: "postgres",
+            networksAdvanced: [{ name: backend.network.name, aliases: [name] }],
+            uploads: [
+                { file: "/etc/pgbouncer/pgbouncer.ini", content: ini },
+                { file: "/etc/pgbouncer/userlist.txt", content: pulumi.secret(userlist), permissions: "0644" },
+            ],
+            ports: [publish(LISTEN_PORT, spec.bindAddress, spec.port)],
+            labels: pgscaleLabels(name, "pgbouncer"),
+            restart: "unless-stopped",
+        }, { parent: this, dependsOn: [backend.container], deleteBeforeReplace: true });
+
+        this.port = hostPort(this.container, LISTEN_PORT);
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${spec.bindAddress}:${this.port}/${cluster.database}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${spec.bindAddress}:${this.port}/pgbouncer`);
+        this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
+    }
+}

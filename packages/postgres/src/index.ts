@@ -1,0 +1,3 @@
+// Pulumi dynamic providers that talk to live servers.
+export * from "./secrets";
+export * from "./patroni";

@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+
+export interface GeneratedSecretArgs {
+    /** Characters of the generated password. Default 32 (about 190 bits from [A-Za-z0-9]). */
+    length?: number;
+}
+
+interface SecretOuts {
+    length: number;
+    value: string;
+    scramVerifier: string;
+}
+
+// The provider is serialized into the state by Pulumi; it captures nothing but `require`d builtins.
+const provider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: { length: number }) {
+        const crypto = require("crypto");
+        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let value = "";
+        // Rejection sampling keeps every character equally likely.
+        while (value.length < inputs.length) {
+            for (const b of crypto.randomBytes(inputs.length * 2) as Buffer) {
+                if (b < 248 && value.length < inputs.length) value += alphabet[b % 62];
+            }
+        }
+        const salt = crypto.randomBytes(16);
+        const iterations = 4096;
+        const salted = crypto.pbkdf2Sync(Buffer.from(value, "utf8"), salt, iterations, 32, "sha256");
+        const clientKey = crypto.createHmac("sha256", salted).update("Client Key").digest();
+        const storedKey = crypto.createHash("sha256").update(clientKey).digest();
+        const serverKey = crypto.createHmac("sha256", salted).update("Server Key").digest();
+        const scramVerifier = `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+        const outs: SecretOuts = { length: inputs.length, value, scramVerifier };
+        return { id: crypto.randomUUID(), outs };
+    },
+    async diff(_id: string, olds: SecretOuts, news: { length: number }) {
+        const replace = olds.length !== news.length;
+        return { changes: replace, replaces: replace ? ["length"] : [] };
+    },
+};
+
+/**
+ * A random password generated once and kept in the state as a Pulumi secret, with its
+ * SCRAM-SHA-256 verifier so servers and poolers can be given the verifier instead.
+ * (pgscale cannot use @pulumi/random offline: it needs a provider plugin download.)
+ */
+export class GeneratedSecret extends pulumi.dynamic.Resource {
+    public readonly value!: pulumi.Output<string>;
+    public readonly scramVerifier!: pulumi.Output<string>;
+
+    constructor(name: string, args: GeneratedSecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
+        const length = args.length ?? 32;
+        if (!Number.isInteger(length) || length < 16 || length > 128) {
+            throw new Error(`GeneratedSecret ${name}: length must be an integer from 16 to 128, got ${length}`);
+        }
+        super(provider, name, { length, value: undefined, scramVerifier: undefined }, {
+            ...opts,
+            additionalSecretOutputs: ["value", "scramVerifier"],
+        }, "pgscale", "GeneratedSecret");
+    }
+}

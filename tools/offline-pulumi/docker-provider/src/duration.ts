@@ -1,0 +1,21 @@
+// Go-style durations ("1m30s", "500ms"), which the real provider accepts for healthcheck timings,
+// converted to the nanoseconds the Docker API wants.
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+export function goDurationToNanos(d: string): number {
+    if (d === "0") {
+        return 0;
+    }
+    const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/gy;
+    let total = 0;
+    let consumed = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(d)) !== null) {
+        total += parseFloat(m[1]) * UNIT_NS[m[2]];
+        consumed = re.lastIndex;
+    }
+    if (consumed !== d.length || d.length === 0) {
+        throw new Error(`invalid duration ${JSON.stringify(d)}`);
+    }
+    return Math.round(total);
+}
