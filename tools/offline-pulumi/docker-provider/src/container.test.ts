@@ -180,6 +180,7 @@ describe("container lifecycle edge cases", () => {
         );
         expect(err?.message).toMatch(/did not reach healthy state in 3 seconds/);
         expect(err?.message).not.toContain("very-secret-token");
+        expect(err?.message).toContain("[secret]"); // the probe's output, redacted
         expect(await env.docker.listContainers({ all: true, filters: { name: [env.name("sick")] } })).toEqual([]);
     });
 

@@ -1,0 +1,182 @@
+import { quoteIdent as qi, quoteLiteral as ql, quoteQualified as qq } from "../sql";
+import { columnDdl, TableTemplate } from "./tables";
+
+// SQL for the steps no construct performs: moving an existing table under a
+// partitioned parent, and postgres_fdw shards. Bounds are written as explicit
+// UTC timestamps so they mean the same instant whatever the session TimeZone.
+
+/** Lower bound of the legacy partition: below any real event time. */
+export const LEGACY_FROM = "1970-01-01";
+
+export const utcLiteral = (day: string) => ql(`${day} 00:00:00+00`);
+const hasIdentity = (t: TableTemplate) => t.columns.some((c) => c.identity);
+
+export function createParent(t: TableTemplate, name: string, strategy: string, withPk = true): string {
+    const pk = withPk ? `, PRIMARY KEY (${t.primaryKey.map(qi).join(", ")})` : "";
+    return `CREATE TABLE ${qq(t.schema, name)} (${columnDdl(t, qi)}${pk}) PARTITION BY ${strategy} (${qi(t.key)});`;
+}
+
+/** New identity values continue after the highest existing id instead of restarting at 1. */
+function restartIdentity(t: TableTemplate, table: string, from: string): string[] {
+    const id = t.columns.find((c) => c.identity);
+    if (!id) return [];
+    return [
+        `DO $$ BEGIN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I RESTART WITH %s', ${ql(t.schema)}, ${ql(table)}, ${ql(id.name)}, ` +
+            `(SELECT coalesce(max(${qi(id.name)}), 0) + 1 FROM ${qq(t.schema, from)})); END $$;`,
+    ];
+}
+
+export interface AttachMigration {
+    /** Online: build the partition-key unique index and validate the bound, while traffic runs. */
+    prepare: string[];
+    /** One short transaction: the old table becomes the legacy partition, no rows are copied. */
+    swap: string[];
+}
+
+/**
+ * Range: the existing table is attached as one partition [LEGACY_FROM, cutover).
+ * The validated CHECK lets ATTACH skip its scan, and the (id, key) unique index
+ * becomes the partition's primary key, so the swap holds its lock for milliseconds.
+ */
+export function attachMigration(t: TableTemplate, cutoverDay: string): AttachMigration {
+    const legacy = `${t.name}_legacy`;
+    const uniq = `${t.name}_${t.primaryKey.join("_")}_key`;
+    const bounds = `${legacy}_bounds`;
+    const from = utcLiteral(LEGACY_FROM);
+    const to = utcLiteral(cutoverDay);
+    return {
+        prepare: [
+            `CREATE UNIQUE INDEX CONCURRENTLY ${qi(uniq)} ON ${qq(t.schema, t.name)} (${t.primaryKey.map(qi).join(", ")});`,
+            `ALTER TABLE ${qq(t.schema, t.name)} ADD CONSTRAINT ${qi(bounds)} CHECK (${qi(t.key)} >= ${from} AND ${qi(t.key)} < ${to}) NOT VALID;`,
+            `ALTER TABLE ${qq(t.schema, t.name)} VALIDATE CONSTRAINT ${qi(bounds)};`,
+        ],
+        swap: [
+            "BEGIN;",
+            "SET LOCAL lock_timeout = '5s';",
+            `ALTER TABLE ${qq(t.schema, t.name)} DROP CONSTRAINT ${qi(`${t.name}_pkey`)}, ADD CONSTRAINT ${qi(`${legacy}_pkey`)} PRIMARY KEY USING INDEX ${qi(uniq)};`,
+            `ALTER TABLE ${qq(t.schema, t.name)} RENAME TO ${qi(legacy)};`,
+            createParent(t, t.name, "RANGE"),
+            `ALTER TABLE ${qq(t.schema, t.name)} ATTACH PARTITION ${qq(t.schema, legacy)} FOR VALUES FROM (${from}) TO (${to});`,
+            ...restartIdentity(t, t.name, legacy),
+            `CREATE TABLE ${qq(t.schema, `${t.name}_default`)} PARTITION OF ${qq(t.schema, t.name)} DEFAULT;`,
+            "COMMIT;",
+        ],
+    };
+}
+
+export interface CopyMigration {
+    create: string[];
+    /** Only with no-downtime: keeps the new table in step while the backfill runs. */
+    mirror: string[];
+    backfill: string[];
+    swap: string[];
+}
+
+/** Where copy migrations build the partitioned table before it takes the real name. */
+export const newTableName = (t: TableTemplate) => `${t.name}_new`;
+
+/**
+ * Hash and list: rows must move, so a new partitioned table is filled and
+ * swapped in. With `online`, a trigger mirrors writes during a batched backfill.
+ */
+export function copyMigration(t: TableTemplate, create: string[], online: boolean): CopyMigration {
+    const next = newTableName(t);
+    const old = `${t.name}_old`;
+    const cols = t.columns.map((c) => qi(c.name)).join(", ");
+    const override = hasIdentity(t) ? " OVERRIDING SYSTEM VALUE" : "";
+    const pkOld = `(${t.primaryKey.map((c) => `OLD.${qi(c)}`).join(", ")})`;
+    const mirrorFn = qq(t.schema, `${t.name}_mirror`);
+    const batchKey = qi(t.primaryKey[0]);
+    const copyAll = `INSERT INTO ${qq(t.schema, next)} (${cols})${override} SELECT ${cols} FROM ${qq(t.schema, t.name)}`;
+    return {
+        create,
+        mirror: online
+            ? [
+                  `CREATE FUNCTION ${mirrorFn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+                      `IF TG_OP IN ('UPDATE', 'DELETE') THEN DELETE FROM ${qq(t.schema, next)} WHERE (${t.primaryKey.map(qi).join(", ")}) = ${pkOld}; END IF; ` +
+                      `IF TG_OP IN ('INSERT', 'UPDATE') THEN INSERT INTO ${qq(t.schema, next)} (${cols})${override} SELECT ${t.columns.map((c) => `NEW.${qi(c.name)}`).join(", ")} ON CONFLICT DO NOTHING; END IF; ` +
+                      `RETURN NULL; END $$;`,
+                  `CREATE TRIGGER ${qi(`${t.name}_mirror`)} AFTER INSERT OR UPDATE OR DELETE ON ${qq(t.schema, t.name)} FOR EACH ROW EXECUTE FUNCTION ${mirrorFn}();`,
+              ]
+            : [],
+        backfill: online
+            ? [
+                  // Batches of 10 000 keys, each committed, so no long transaction holds back VACUUM.
+                  `DO $$ DECLARE lo bigint; hi bigint; BEGIN SELECT min(${batchKey}), max(${batchKey}) INTO lo, hi FROM ${qq(t.schema, t.name)}; ` +
+                      `WHILE lo <= hi LOOP ${copyAll} WHERE ${batchKey} >= lo AND ${batchKey} < lo + 10000 ON CONFLICT DO NOTHING; lo := lo + 10000; COMMIT; END LOOP; END $$;`,
+              ]
+            : [`${copyAll};`],
+        swap: [
+            "BEGIN;",
+            "SET LOCAL lock_timeout = '5s';",
+            `LOCK TABLE ${qq(t.schema, t.name)} IN ACCESS EXCLUSIVE MODE;`,
+            ...(online ? [`DROP TRIGGER ${qi(`${t.name}_mirror`)} ON ${qq(t.schema, t.name)};`, `DROP FUNCTION ${mirrorFn}();`] : []),
+            `ALTER TABLE ${qq(t.schema, t.name)} RENAME TO ${qi(old)};`,
+            `ALTER TABLE ${qq(t.schema, next)} RENAME TO ${qi(t.name)};`,
+            ...restartIdentity(t, t.name, old),
+            "COMMIT;",
+        ],
+    };
+}
+
+/** Partitions are named for the final table (`user_sessions_0`), so the swap renames only the parent. */
+export function hashTableDdl(t: TableTemplate, parent: string, modulus: number): string[] {
+    return [
+        createParent(t, parent, "HASH"),
+        ...Array.from({ length: modulus }, (_, r) => `CREATE TABLE ${qq(t.schema, `${t.name}_${r}`)} PARTITION OF ${qq(t.schema, parent)} FOR VALUES WITH (MODULUS ${modulus}, REMAINDER ${r});`),
+    ];
+}
+
+export function listTableDdl(t: TableTemplate, parent: string, lists: { suffix: string; values: string[] }[]): string[] {
+    return [
+        createParent(t, parent, "LIST"),
+        ...lists.map((l) => `CREATE TABLE ${qq(t.schema, `${t.name}_${l.suffix}`)} PARTITION OF ${qq(t.schema, parent)} FOR VALUES IN (${l.values.map(ql).join(", ")});`),
+        `CREATE TABLE ${qq(t.schema, `${t.name}_default`)} PARTITION OF ${qq(t.schema, parent)} DEFAULT;`,
+    ];
+}
+
+export interface ShardSql {
+    /** Run on shard k: the plain tables holding its remainders. */
+    shards: string[][];
+    /** Run on the coordinator: postgres_fdw, one server and user mapping per shard. */
+    servers: string[];
+    /** Run on the coordinator: the parent and its foreign partitions. */
+    table: string[];
+}
+
+/** Remainder r lives on shard r % shards, so consecutive remainders spread out. */
+export function shardOf(remainder: number, shards: number): number {
+    return remainder % shards;
+}
+
+/**
+ * Hash partitions on postgres_fdw: the coordinator keeps a partitioned parent
+ * whose partitions are foreign tables on the shards. Foreign partitions carry
+ * no indexes, so the parent has no primary key; each shard enforces its own.
+ */
+export function shardingSql(t: TableTemplate, parent: string, modulus: number, shards: number): ShardSql {
+    const partition = (r: number) => `${t.name}_p${r}`;
+    const server = (k: number) => `shard_${k}`;
+    const shardTables = Array.from({ length: shards }, (_, k) =>
+        Array.from({ length: modulus }, (_, r) => r)
+            .filter((r) => shardOf(r, shards) === k)
+            .map((r) => `CREATE TABLE ${qq(t.schema, partition(r))} (${columnDdl(t, qi)}, PRIMARY KEY (${t.primaryKey.map(qi).join(", ")}));`),
+    );
+    const servers = [
+        "CREATE EXTENSION IF NOT EXISTS postgres_fdw;",
+        ...Array.from({ length: shards }, (_, k) => [
+            // async_capable lets one query scan several shards at once (PostgreSQL 14+).
+            `CREATE SERVER ${qi(server(k))} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${ql(`shard-${k}`)}, port '5432', dbname 'appdb', async_capable 'true');`,
+            // psql substitutes :'shard_password'; the password never sits in the plan.
+            `CREATE USER MAPPING FOR CURRENT_USER SERVER ${qi(server(k))} OPTIONS (user 'app', password :'shard_password');`,
+        ]).flat(),
+    ];
+    const table = [
+        createParent(t, parent, "HASH", false),
+        ...Array.from({ length: modulus }, (_, r) =>
+            `CREATE FOREIGN TABLE ${qq(t.schema, partition(r))} PARTITION OF ${qq(t.schema, parent)} FOR VALUES WITH (MODULUS ${modulus}, REMAINDER ${r}) ` +
+            `SERVER ${qi(server(shardOf(r, shards)))} OPTIONS (schema_name ${ql(t.schema)}, table_name ${ql(partition(r))});`,
+        ),
+    ];
+    return { shards: shardTables, servers, table };
+}

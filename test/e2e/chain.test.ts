@@ -1,0 +1,39 @@
+// Proves the toolchain end to end: `pulumi up` of a program using @pulumi/docker and a dynamic
+// provider creates a real container, a second preview shows no changes, destroy removes it all.
+import { Stack } from "@pulumi/pulumi/automation";
+import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+
+jest.setTimeout(10 * 60 * 1000);
+
+describe("pulumi + docker + dynamic provider chain", () => {
+    const name = uniqueStackName("chain");
+    let stack: Stack | undefined;
+
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("creates, is stable, and destroys without leftovers", async () => {
+        stack = await fixtureStack("chain", name);
+        const up = await stack.up({ onOutput: () => undefined });
+        expect(up.summary.result).toBe("succeeded");
+        const out = plainOutputs(up.outputs);
+        expect(up.outputs.token.secret).toBe(true);
+        expect(out.tokenLength).toBe(32);
+
+        // Real engine state, not Pulumi's word for it.
+        const inspect = JSON.parse(docker("inspect", out.containerName))[0];
+        expect(inspect.State.Running).toBe(true);
+        expect(docker("exec", out.containerName, "cat", "/run/token")).toBe(out.token);
+        expect(JSON.stringify(inspect.Config.Env)).not.toContain(out.token);
+        expect(dockerObjectsOfStack(name).networks).toEqual([`chain-${name}`]);
+
+        const preview = await stack.preview({ onOutput: () => undefined });
+        expect(preview.changeSummary).toEqual({ same: expect.any(Number) });
+
+        const exported = JSON.stringify(await stack.exportStack());
+        expect(exported).not.toContain(out.token);
+
+        const down = await stack.destroy({ onOutput: () => undefined });
+        expect(down.summary.result).toBe("succeeded");
+        expect(dockerObjectsOfStack(name)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+});

@@ -1,0 +1,60 @@
+import * as path from "path";
+import { LocalWorkspace, Stack, OutputMap, ConfigMap } from "@pulumi/pulumi/automation";
+import { execFileSync } from "child_process";
+
+/** Where e2e stacks keep their state: the project's local file backend (scripts/env.sh). */
+export function backendUrl(): string {
+    return process.env.PULUMI_BACKEND_URL ?? `file://${path.resolve(__dirname, "../../.pgscale/state")}`;
+}
+
+/** A unique stack name per run so parallel or crashed runs never collide. */
+export function uniqueStackName(prefix: string): string {
+    return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
+
+/** Opens a stack of a program directory under test/e2e/fixtures with the local backend. */
+export async function fixtureStack(fixture: string, stackName: string, config: ConfigMap = {}): Promise<Stack> {
+    const workDir = path.resolve(__dirname, "../e2e/fixtures", fixture);
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName, workDir },
+        {
+            envVars: {
+                PULUMI_BACKEND_URL: backendUrl(),
+                PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "pgscale-local-demo",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+            },
+        },
+    );
+    if (Object.keys(config).length) await stack.setAllConfig(config);
+    return stack;
+}
+
+export function plainOutputs(outputs: OutputMap): Record<string, any> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+}
+
+/** Engine objects labelled with a stack name: what a destroyed stack must not leave behind. */
+export function dockerObjectsOfStack(stack: string): { containers: string[]; networks: string[]; volumes: string[] } {
+    const ls = (args: string[]) =>
+        execFileSync("docker", args, { encoding: "utf8" }).split("\n").map((s) => s.trim()).filter(Boolean);
+    const filter = `label=pgscale.stack=${stack}`;
+    return {
+        containers: ls(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"]),
+        networks: ls(["network", "ls", "--filter", filter, "--format", "{{.Name}}"]),
+        volumes: ls(["volume", "ls", "--filter", filter, "--format", "{{.Name}}"]),
+    };
+}
+
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+/** Removes a stack after its resources are destroyed; used in afterAll so failures still clean up. */
+export async function destroyAndRemove(stack: Stack | undefined): Promise<void> {
+    if (!stack) return;
+    try {
+        await stack.destroy({ onOutput: () => undefined });
+    } finally {
+        await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+    }
+}
