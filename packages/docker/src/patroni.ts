@@ -132,7 +132,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
-                    { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), executable: true },
+                    { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
                 ],
                 // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
                 // members from the host, nothing beyond this machine does, and stacks never collide.

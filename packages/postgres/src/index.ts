@@ -1,3 +1,4 @@
 // Pulumi dynamic providers that talk to live servers.
 export * from "./secrets";
 export * from "./patroni";
+export * from "./partitioned-table";

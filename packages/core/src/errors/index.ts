@@ -6,5 +6,5 @@ export type { PgErrorClassification } from "./classify";
 export { fullJitterDelay } from "./backoff";
 export type { BackoffOptions } from "./backoff";
 export { withRetry } from "./retry";
-export type { RetryClient, RetryPool, RetryEvent, RetryOptions, IsolationLevel } from "./retry";
+export type { RetryClient, RetryQueryResult, RetryPool, RetryEvent, RetryOptions, IsolationLevel } from "./retry";
 export { PgRetryExhaustedError, PgTooManyConnectionsError } from "./retry-errors";

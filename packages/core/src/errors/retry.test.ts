@@ -22,7 +22,7 @@ class FakePool {
             query: async (text: string) => {
                 this.log.push(`${id}:${text}`);
                 if (text === "ROLLBACK" && this.rollbackError) throw this.rollbackError;
-                return { command: text === "COMMIT" ? this.commitCommand : text.split(" ")[0] };
+                return { rows: [], rowCount: 0, command: text === "COMMIT" ? this.commitCommand : text.split(" ")[0] };
             },
             release: (destroy?: Error | boolean) => {
                 this.log.push(`${id}:release(${destroy ? "destroy" : "keep"})`);
@@ -154,7 +154,7 @@ describe("withRetry", () => {
         const clients: EventEmitter[] = [];
         const pool = {
             connect: async () => {
-                const c = Object.assign(new EventEmitter(), { query: async () => ({}), release: () => undefined });
+                const c = Object.assign(new EventEmitter(), { query: async () => ({ rows: [], rowCount: 0, command: "SELECT" }), release: () => undefined });
                 clients.push(c);
                 return c;
             },

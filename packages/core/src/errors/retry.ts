@@ -2,9 +2,21 @@ import { fullJitterDelay } from "./backoff";
 import { classifyPgError, PgErrorClassification } from "./classify";
 import { PgRetryExhaustedError, PgTooManyConnectionsError } from "./retry-errors";
 
-/** What withRetry needs from a client: pg's PoolClient fits. */
+/** The part of a query result withRetry's callers commonly read; pg's QueryResult fits. */
+export interface RetryQueryResult {
+    /** Row shape is the caller's to know; pg types it as any too. */
+    rows: any[];
+    rowCount: number | null;
+    command: string;
+}
+
+/**
+ * What withRetry needs from a client: pg's PoolClient fits. TypeScript cannot
+ * infer PoolClient from pg.Pool's overloaded connect(); annotate the callback
+ * (`async (c: PoolClient) => ...`) for pg's full typing.
+ */
 export interface RetryClient {
-    query(text: string): Promise<unknown>;
+    query(text: string, values?: unknown[]): Promise<RetryQueryResult>;
     /** A truthy argument tells pg's pool to destroy the connection instead of reusing it. */
     release(err?: Error | boolean): void;
 }
@@ -74,7 +86,7 @@ async function runOnce<C extends RetryClient, T>(
     try {
         const value = await fn(client);
         const res = await client.query("COMMIT");
-        if ((res as { command?: string } | undefined)?.command === "ROLLBACK") throw new SwallowedTransactionError();
+        if (res.command === "ROLLBACK") throw new SwallowedTransactionError();
         return value;
     } catch (err) {
         // A dead connection rejects ROLLBACK at once; the caller then destroys it.

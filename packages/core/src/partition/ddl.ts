@@ -21,6 +21,11 @@ export function columnDefinition(c: ColumnSpec): string {
     return sql;
 }
 
+/** Type and default only: what the provider's probe asks the server to spell canonically. */
+export function probeColumnDefinition(c: ColumnSpec): string {
+    return `${quoteIdent(c.name)} ${c.type.trim()}${c.default !== undefined ? ` DEFAULT (${c.default})` : ""}`;
+}
+
 export function createTableSql(spec: PartitionedTableSpec): string {
     const parts = spec.columns.map(columnDefinition);
     if (spec.primaryKey) parts.push(`PRIMARY KEY (${cols(spec.primaryKey)})`);

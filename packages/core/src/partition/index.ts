@@ -18,5 +18,5 @@ export { observeCatalog, emptyCatalog } from "./catalog";
 export type { CatalogColumn, CatalogExtensions, CatalogIndex, CatalogPartition, CatalogState, CatalogTable, CronJob, ObservedTable, PartmanConfig } from "./catalog";
 export * as partitionDdl from "./ddl";
 export * as partmanSql from "./partman";
-export { planPartitionedTable, summarizePlan, normalizeType } from "./plan";
+export { planPartitionedTable, planRemoval, summarizePlan, normalizeType } from "./plan";
 export type { PartitionPlan, PlanInput, PlanRefusal, PlanStep, StepAction } from "./plan";

@@ -89,6 +89,38 @@ export function planPartitionedTable(input: PlanInput): PartitionPlan {
     return { steps: ctx.ordered(), refusals: ctx.refusals, notes: ctx.notes };
 }
 
+/**
+ * What deleting the resource does with removalPolicy "destroy": stop pg_partman's
+ * maintenance of it and drop the parent, which drops its partitions. Partitions
+ * detached earlier are separate tables by then and stay.
+ */
+export function planRemoval(spec: PartitionedTableSpec, catalog: CatalogState): PartitionPlan {
+    const steps: PlanStep[] = [];
+    const qualified = `${spec.schema}.${spec.name}`;
+    if (catalog.partman || catalog.cronJob) {
+        const schema = catalog.extensions.partman.schema ?? "partman";
+        steps.push({
+            action: "stop-partman",
+            summary: `- stop pg_partman maintenance of ${qualified}`,
+            statements: [...(catalog.cronJob ? [partman.unscheduleMaintenanceSql(spec)] : []), ...(catalog.partman ? partman.forgetPartmanSql(schema, spec) : [])],
+            transactional: true,
+            dataLoss: false,
+        });
+    }
+    const t = catalog.table;
+    if (t) {
+        const n = t.partitions.length + (t.defaultPartition ? 1 : 0);
+        steps.push({
+            action: "drop-table",
+            summary: `${t.hasRows ? "!" : "-"} drop table ${qualified} and its ${n} partitions (removalPolicy "destroy"${t.hasRows ? "; deletes its rows" : ""})`,
+            statements: [ddl.dropTableSql(spec.schema, spec.name)],
+            transactional: true,
+            dataLoss: t.hasRows,
+        });
+    }
+    return { steps, refusals: [], notes: [] };
+}
+
 /** Preview lines: one per step, long runs of one action collapsed so 365 partitions stay readable. */
 export function summarizePlan(plan: PartitionPlan, maxRun = 6): string[] {
     const lines: string[] = [];

@@ -21,33 +21,37 @@ const replicaCheck = (d: HaDiagram) => (d.maxReplicaLagBytes === undefined ? "GE
 const replicaNames = (n: number) => Array.from({ length: n }, (_, i) => `main-${i + 1}`);
 
 export function haAscii(d: HaDiagram): string {
-    const reads = Math.round(d.clientsPeak * d.readShare);
-    const lines: string[] = [];
-    if (d.readPool && d.pool) {
-        lines.push(
-            `clients: ${d.clientsPeak} at peak (~${d.clientsPeak - reads} writing, ~${reads} reading)`,
-            `   | writes + read-your-writes                    | other reads`,
-            `   v                                              v`,
-            `PgBouncer "pool"                               PgBouncer "read-pool"`,
-            `  ${poolText(d.pool)}`,
-            `                                                 ${poolText(d.readPool)}`,
-            `   |                                              |`,
-            `   v                                              v`,
-        );
-    } else {
-        lines.push(`clients: ${d.clientsPeak} at peak`, `   |`, `   v`);
-        if (d.pool) lines.push(`PgBouncer "pool": ${poolText(d.pool)}`, `   |`, `   v`);
-    }
-    lines.push(
-        `HAProxy "lb"   primary listener: GET /primary        replica listener: ${replicaCheck(d)}, round-robin`,
-        `   |                                              |`,
-        `   v                                              v`,
-        `main-0 PRIMARY  ==== WAL (${d.synchronous ? "synchronous" : "async"}) ====>  ${d.replicas ? replicaNames(d.replicas).map((n) => `${n} replica`).join(", ") : "(no replicas)"}`,
+    const replicas = d.replicas ? replicaNames(d.replicas).join(", ") : "(no replicas)";
+    const cluster = [
+        `main-0 PRIMARY ==== WAL (${d.synchronous ? "synchronous" : "async"}) ====> ${replicas}`,
         `   Patroni on every node; max_connections ${d.maxConnections}`,
-        `   ^ leader key, renewed every loop; expires after ttl ${d.ttl} s`,
-        `etcd "dcs": ${d.etcdMembers} members (quorum ${Math.floor(d.etcdMembers / 2) + 1})`,
-    );
-    return lines.join("\n");
+        `   |`,
+        `etcd "dcs"         ${d.etcdMembers} members (quorum ${Math.floor(d.etcdMembers / 2) + 1}); the leader key expires after ttl ${d.ttl} s`,
+    ];
+    if (d.pool && d.readPool) {
+        const reads = Math.round(d.clientsPeak * d.readShare);
+        return [
+            `clients: ${d.clientsPeak} at peak (~${d.clientsPeak - reads} writing, ~${reads} reading)`,
+            `   |`,
+            `   +-- writes, read-your-writes --> PgBouncer "pool"       ${poolText(d.pool)}`,
+            `   |                                 --> HAProxy "lb" primary listener (GET /primary) --> main-0`,
+            `   |`,
+            `   +-- other reads --------------> PgBouncer "read-pool"  ${poolText(d.readPool)}`,
+            `                                     --> HAProxy "lb" replica listener (${replicaCheck(d)}, round-robin) --> ${replicas}`,
+            ``,
+            ...cluster,
+        ].join("\n");
+    }
+    return [
+        `clients: ${d.clientsPeak} at peak`,
+        `   |`,
+        `   v`,
+        ...(d.pool ? [`PgBouncer "pool"   ${poolText(d.pool)}`, `   |`, `   v`] : []),
+        `HAProxy "lb"       primary listener: GET /primary | replica listener: ${replicaCheck(d)}, round-robin`,
+        `   |`,
+        `   v`,
+        ...cluster,
+    ].join("\n");
 }
 
 export function haMermaid(d: HaDiagram): string {

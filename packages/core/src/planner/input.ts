@@ -43,14 +43,13 @@ export const planInputSchema = z.strictObject({
         })
         .default({}),
     constraints: z
-        .array(z.string())
-        .default([])
-        .superRefine((list, ctx) => {
-            list.forEach((c, i) => {
+        .array(
+            z.string().superRefine((c, ctx) => {
                 const problem = constraintProblem(c);
-                if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
-            });
-        }),
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            }),
+        )
+        .default([]),
 });
 
 /** Exactly what a caller passes (JSON from the CLI, an object from code). */

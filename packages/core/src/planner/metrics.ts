@@ -26,7 +26,8 @@ export class PlanMetrics {
         private readonly c: PlanConstraints,
     ) {}
 
-    private assume(key: string, text: string): void {
+    /** Records `text` once per `key`. */
+    assume(key: string, text: string): void {
         if (this.noted.has(key)) return;
         this.noted.add(key);
         this.assumptions.push(text);

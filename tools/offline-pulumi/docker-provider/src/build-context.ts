@@ -86,9 +86,17 @@ export function readIgnorePatterns(paths: BuildPaths): Pattern[] {
 
 function compilePattern(p: string): RegExp {
     let re = "^";
+    let inClass = false;
     for (let i = 0; i < p.length; i++) {
         const ch = p[i];
-        if (ch === "*") {
+        if (inClass) {
+            // Character classes mean the same in Go's filepath.Match and in JS ([a-z], [^x]).
+            re += ch === "\\" && i + 1 < p.length ? `\\${p[++i]}` : ch;
+            inClass = ch !== "]";
+        } else if (ch === "[") {
+            re += ch;
+            inClass = true;
+        } else if (ch === "*") {
             if (p[i + 1] === "*") {
                 i++;
                 if (p[i + 1] === "/") {
@@ -101,17 +109,15 @@ function compilePattern(p: string): RegExp {
         } else if (ch === "?") {
             re += "[^/]";
         } else if (ch === "\\" && i + 1 < p.length) {
-            i++;
-            re += `\\${p[i]}`;
-        } else if (ch === "[" || ch === "]" || ch === "-" || ch === "^") {
-            re += ch; // character classes pass through, as in Go's filepath.Match
+            re += p[++i].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
         } else {
-            re += ch.replace(/[.+(){}|$]/g, "\\$&");
+            re += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
         }
     }
     try {
         return new RegExp(`${re}$`);
     } catch {
+        // An unbalanced class: match the pattern literally rather than fail the whole build.
         return new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
     }
 }

@@ -204,7 +204,9 @@ export function containerOutputs(i: Props, info: Docker.ContainerInspectInfo, pr
         hostname: i.hostname ?? info.Config.Hostname,
         command: i.command ?? info.Config.Cmd ?? [],
         entrypoints: i.entrypoints ?? info.Config.Entrypoint ?? [],
-        networkMode: i.networkMode ?? info.HostConfig.NetworkMode,
+        // The real provider creates on "bridge" and then moves the container to networksAdvanced,
+        // so it reports "bridge"; we create on the first network directly but report the same.
+        networkMode: i.networkMode ?? (list(i.networksAdvanced).length ? "bridge" : info.HostConfig.NetworkMode),
         shmSize: i.shmSize ?? Math.floor((info.HostConfig.ShmSize ?? 0) / MB),
         init: i.init ?? info.HostConfig.Init ?? false,
         logDriver: i.logDriver ?? info.HostConfig.LogConfig?.Type,

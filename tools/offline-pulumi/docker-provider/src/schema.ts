@@ -139,7 +139,7 @@ const containerSpec: ResourceSpec = {
             { default: "no", change: "update" },
         ),
         maxRetryCount: opt({ kind: "int", min: 0 }, { default: 0, change: "update" }),
-        memory: opt({ kind: "int", min: 0 }, { change: "update" }),
+        memory: opt({ kind: "int", min: 0 }, { default: 0, change: "update" }), // 0: no limit
         memorySwap: opt({ kind: "int", min: -1 }, { change: "update" }),
         // The real provider records healthcheck/init/tmpfs changes without applying them; a stand-in
         // that silently keeps the old value would mislead, so these replace.

@@ -1,0 +1,48 @@
+import { parsePartitionedTable, partitionedTableFields, type ObservedTable, type PartitionedTableSpec } from "@pgscale/core";
+
+// The resource's properties. Inputs: the spec fields (defaults filled), the
+// connection (secret) and `plan`, the steps check computed for preview.
+// Outputs add `observed` (the catalog as read) and replace `plan` with the steps
+// the last create/update ran.
+
+export const SPEC_KEYS = Object.keys(partitionedTableFields.shape) as (keyof PartitionedTableSpec)[];
+
+/** What the Pulumi engine sends for a value not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface PartitionedTableOutputs extends PartitionedTableSpec {
+    connection: string;
+    plan: string[];
+    observed: ObservedTable;
+}
+
+export function specFromProps(props: Record<string, unknown>, subject: string): PartitionedTableSpec {
+    const picked: Record<string, unknown> = {};
+    for (const k of SPEC_KEYS) if (props[k] !== undefined) picked[k] = props[k];
+    return parsePartitionedTable(picked, subject);
+}
+
+/** The spec as plain data (no undefined members), the form it takes in state. */
+export function specProps(spec: PartitionedTableSpec): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+}
+
+/** JSON with sorted keys: the engine does not keep key order, equality must not depend on it. */
+export function stableStringify(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return `{${Object.keys(o)
+            .filter((k) => o[k] !== undefined)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(v);
+}
+
+export function connectionOf(props: Record<string, unknown>): string {
+    const c = props.connection;
+    if (typeof c !== "string" || c === "") throw new Error("PartitionedTable: the connection input is missing");
+    return c;
+}
