@@ -58,3 +58,15 @@ export async function destroyAndRemove(stack: Stack | undefined): Promise<void> 
         await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
     }
 }
+
+/**
+ * The stack's state as stored by the file backend, without decrypting anything: what a
+ * `pulumi stack export` (no --show-secrets) or anyone reading the backend sees.
+ */
+export function storedState(stack: Stack): string {
+    return execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
+        cwd: stack.workspace.workDir,
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_BACKEND_URL: backendUrl() },
+    });
+}

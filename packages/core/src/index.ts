@@ -1,3 +1,6 @@
 // Pure building blocks of pgscale: specs, renderers, planners. No I/O here.
 export * from "./validation";
 export * from "./cluster";
+export * from "./sql";
+export * from "./partition";
+export * from "./errors";

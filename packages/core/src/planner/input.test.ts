@@ -1,9 +1,9 @@
 import { PgscaleValidationError } from "../validation";
-import { parsePlanInput } from "./input";
+import { parseScalingInput } from "./input";
 
 function issues(input: unknown) {
     try {
-        parsePlanInput(input);
+        parseScalingInput(input);
     } catch (err) {
         expect(err).toBeInstanceOf(PgscaleValidationError);
         return (err as PgscaleValidationError).issues;
@@ -11,13 +11,13 @@ function issues(input: unknown) {
     throw new Error("expected a validation error");
 }
 
-describe("parsePlanInput (the playbook's Input Schema)", () => {
+describe("parseScalingInput (the playbook's Input Schema)", () => {
     test("only scaling_goal is required", () => {
-        expect(parsePlanInput({ scaling_goal: "setup_pooling" })).toEqual({ scaling_goal: "setup_pooling", current_metrics: {}, constraints: [] });
+        expect(parseScalingInput({ scaling_goal: "setup_pooling" })).toEqual({ scaling_goal: "setup_pooling", current_metrics: {}, constraints: [] });
     });
 
     test("a full input, with read_write_ratio parsed into shares", () => {
-        const p = parsePlanInput({
+        const p = parseScalingInput({
             scaling_goal: "add_replica",
             current_metrics: { table_size_gb: 12.5, rows_millions: 40, connections_peak: 900, read_write_ratio: " 80 : 20 " },
             constraints: ["budget"],
@@ -27,7 +27,7 @@ describe("parsePlanInput (the playbook's Input Schema)", () => {
     });
 
     test.each(["partition_table", "setup_pooling", "configure_ha", "design_sharding", "add_replica"])("goal %s is accepted", (g) => {
-        expect(parsePlanInput({ scaling_goal: g }).scaling_goal).toBe(g);
+        expect(parseScalingInput({ scaling_goal: g }).scaling_goal).toBe(g);
     });
 
     test("every bad field is named in one error", () => {

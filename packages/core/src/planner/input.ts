@@ -32,7 +32,7 @@ const readWriteRatio = z
  * a misspelt metric (`table_size_gbs`) would otherwise be ignored silently
  * and the plan sized from an assumption instead.
  */
-export const planInputSchema = z.strictObject({
+export const scalingInputSchema = z.strictObject({
     scaling_goal: z.enum(SCALING_GOALS),
     current_metrics: z
         .strictObject({
@@ -53,10 +53,10 @@ export const planInputSchema = z.strictObject({
 });
 
 /** Exactly what a caller passes (JSON from the CLI, an object from code). */
-export type PlanInput = z.input<typeof planInputSchema>;
-export type ParsedPlanInput = z.output<typeof planInputSchema>;
+export type ScalingInput = z.input<typeof scalingInputSchema>;
+export type ParsedScalingInput = z.output<typeof scalingInputSchema>;
 
 /** Throws PgscaleValidationError naming every bad field (e.g. `current_metrics.connections_peak`). */
-export function parsePlanInput(input: unknown): ParsedPlanInput {
-    return parseSpec(planInputSchema, input, "pgscale plan");
+export function parseScalingInput(input: unknown): ParsedScalingInput {
+    return parseSpec(scalingInputSchema, input, "pgscale plan");
 }

@@ -1,4 +1,4 @@
-import { ReadWriteRatio, ParsedPlanInput } from "./input";
+import { ReadWriteRatio, ParsedScalingInput } from "./input";
 import { PlanConstraints } from "./constraints";
 
 /** Defaults for metrics the caller left out; each use is reported as an assumption. */
@@ -22,7 +22,7 @@ export class PlanMetrics {
     private readonly noted = new Set<string>();
 
     constructor(
-        private readonly m: ParsedPlanInput["current_metrics"],
+        private readonly m: ParsedScalingInput["current_metrics"],
         private readonly c: PlanConstraints,
     ) {}
 

@@ -37,8 +37,10 @@ export interface AttachMigration {
  * Range: the existing table is attached as one partition [LEGACY_FROM, cutover).
  * The validated CHECK lets ATTACH skip its scan, and the (id, key) unique index
  * becomes the partition's primary key, so the swap holds its lock for milliseconds.
+ * `ahead` are the first partitions from the cutover on, named and bounded as
+ * PartitionedTable's rolling window will expect them when it adopts the table.
  */
-export function attachMigration(t: TableTemplate, cutoverDay: string): AttachMigration {
+export function attachMigration(t: TableTemplate, cutoverDay: string, ahead: { name: string; from: string; to: string }[]): AttachMigration {
     const legacy = `${t.name}_legacy`;
     const uniq = `${t.name}_${t.primaryKey.join("_")}_key`;
     const bounds = `${legacy}_bounds`;
@@ -58,6 +60,7 @@ export function attachMigration(t: TableTemplate, cutoverDay: string): AttachMig
             createParent(t, t.name, "RANGE"),
             `ALTER TABLE ${qq(t.schema, t.name)} ATTACH PARTITION ${qq(t.schema, legacy)} FOR VALUES FROM (${from}) TO (${to});`,
             ...restartIdentity(t, t.name, legacy),
+            ...ahead.map((p) => `CREATE TABLE ${qq(t.schema, p.name)} PARTITION OF ${qq(t.schema, t.name)} FOR VALUES FROM (${utcLiteral(p.from)}) TO (${utcLiteral(p.to)});`),
             `CREATE TABLE ${qq(t.schema, `${t.name}_default`)} PARTITION OF ${qq(t.schema, t.name)} DEFAULT;`,
             "COMMIT;",
         ],

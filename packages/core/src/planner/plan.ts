@@ -5,7 +5,7 @@ import { planConfigureHa } from "./goals/configure-ha";
 import { planDesignSharding } from "./goals/design-sharding";
 import { planPartitionTable } from "./goals/partition-table";
 import { planSetupPooling } from "./goals/setup-pooling";
-import { parsePlanInput, ScalingGoal } from "./input";
+import { parseScalingInput, ScalingGoal } from "./input";
 import { PlanMetrics } from "./metrics";
 import { renderStack } from "./snippet";
 import { ScalingPlan } from "./types";
@@ -30,7 +30,7 @@ export interface PlanOptions {
  * Deterministic for a given input and `now`.
  */
 export function planScaling(input: unknown, options: PlanOptions = {}): ScalingPlan {
-    const parsed = parsePlanInput(input);
+    const parsed = parseScalingInput(input);
     const constraints = readConstraints(parsed.constraints);
     const metrics = new PlanMetrics(parsed.current_metrics, constraints);
     const goal = GOALS[parsed.scaling_goal]({ metrics, constraints, now: options.now ?? new Date() });

@@ -54,7 +54,7 @@ export async function readCatalog(s: Session, opts: ReadOptions): Promise<Catalo
 async function readTable(s: Session, schema: string, name: string): Promise<CatalogTable | null> {
     const [t] = await s.query<{ oid: number; relkind: string; partstrat: string | null; partdefid: number | null; key_columns: (string | null)[] | null }>(
         `SELECT c.oid, c.relkind, pt.partstrat, pt.partdefid,
-                (SELECT array_agg(a.attname ORDER BY k.ord)
+                (SELECT array_agg(a.attname::text ORDER BY k.ord)
                    FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY AS k(attnum, ord)
                    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum) AS key_columns
            FROM pg_class c
@@ -79,7 +79,7 @@ async function readTable(s: Session, schema: string, name: string): Promise<Cata
     if (kind === "other") return table;
     table.columns = await readColumns(s, t.oid);
     const [pk] = await s.query<{ conname: string; columns: string[] }>(
-        `SELECT con.conname, array_agg(a.attname ORDER BY k.ord) AS columns
+        `SELECT con.conname, array_agg(a.attname::text ORDER BY k.ord) AS columns
            FROM pg_constraint con
           CROSS JOIN unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
            JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
@@ -127,11 +127,11 @@ async function readColumns(s: Session, oid: number): Promise<CatalogColumn[]> {
 async function readIndexes(s: Session, oid: number): Promise<CatalogIndex[]> {
     const rows = await s.query<{ name: string; unique: boolean; primary: boolean; valid: boolean; method: string; columns: (string | null)[]; attached: string[] }>(
         `SELECT ic.relname AS name, ix.indisunique AS unique, ix.indisprimary AS primary, ix.indisvalid AS valid, am.amname AS method,
-                (SELECT array_agg(a.attname ORDER BY k.ord)
+                (SELECT array_agg(a.attname::text ORDER BY k.ord)
                    FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                    LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
                   WHERE k.ord <= ix.indnkeyatts) AS columns,
-                (SELECT coalesce(array_agg(tc.relname ORDER BY tc.relname), '{}')
+                (SELECT coalesce(array_agg(tc.relname::text ORDER BY tc.relname), '{}'::text[])
                    FROM pg_inherits ii
                    JOIN pg_index cix ON cix.indexrelid = ii.inhrelid
                    JOIN pg_class tc ON tc.oid = cix.indrelid

@@ -1,5 +1,4 @@
-import { addInterval, floorToInterval, parseInterval } from "../../partition/interval";
-import { rollingPartitionName } from "../../partition/naming";
+import { addInterval, floorToInterval, parseInterval, rollingPartitionName } from "../../partition";
 import { DATABASE_URI_CONFIG, partitionedTable } from "../constructs";
 import { treeAscii, treeMermaid, TreePartition } from "../diagram-tables";
 import { round } from "../metrics";
@@ -71,12 +70,14 @@ function rangePlan(ctx: GoalContext, f: { sizeGb: number; rowsMillions: number; 
     const floor = floorToInterval(soonest, iv);
     const cutover = floor.getTime() < soonest.getTime() ? addInterval(floor, iv) : floor;
     const cutoverDay = day(cutover);
-    const sql = attachMigration(t, cutoverDay);
     const legacy = `${t.name}_legacy`;
-    const rolling = Array.from({ length: range.premake + 1 }, (_, i): TreePartition => {
+    // The window PartitionedTable keeps from the cutover on: created in the swap so no row waits in the default partition.
+    const ahead = Array.from({ length: range.premake + 1 }, (_, i) => {
         const from = addInterval(cutover, iv, i);
-        return { name: rollingPartitionName(t.name, from, iv), bound: `[${day(from)}, ${day(addInterval(from, iv))})`, note: i === 0 ? `~${round(range.perPartitionGb)} GB each` : undefined };
+        return { name: rollingPartitionName(t.name, from, iv), from: day(from), to: day(addInterval(from, iv)) };
     });
+    const sql = attachMigration(t, cutoverDay, ahead);
+    const rolling = ahead.map((p, i): TreePartition => ({ name: p.name, bound: `[${p.from}, ${p.to})`, note: i === 0 ? `~${round(range.perPartitionGb)} GB each` : undefined }));
     const tree = {
         parent: `${t.schema}.${t.name}`,
         header: `PARTITION BY RANGE (${t.key}); rolling ${range.interval}, premake ${range.premake}${range.retention ? `, retention ${range.retention} (detach)` : ""}`,
@@ -136,15 +137,15 @@ function rangePlan(ctx: GoalContext, f: { sizeGb: number; rowsMillions: number; 
             },
             {
                 title: `Swap in the partitioned table (before ${cutoverDay} 00:00 UTC)`,
-                changes: "one transaction (the `swap` statements in configuration.sql): rename, create the parent, attach the old table, continue the identity, create the default partition. lock_timeout makes it fail instead of queueing behind long queries; re-run it then",
+                changes: `one transaction (the BEGIN ... COMMIT block in configuration.sql): rename, create the parent, attach the old table, continue the identity, create the partitions from ${cutoverDay} and the default partition. lock_timeout makes it fail instead of queueing behind long queries; re-run it then. Past ${cutoverDay} the bound check fails: re-run pgscale plan for a new date`,
                 verify: `SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = '${t.schema}.${legacy}'::regclass returns the bound up to ${cutoverDay}; the application's inserts keep succeeding`,
                 online: true,
             },
             configStep,
             {
-                title: "Adopt the table with PartitionedTable",
-                changes: `\`pulumi up\` with the PartitionedTable below: it adopts the table, creates the ${range.interval} partitions from ${cutoverDay} (premake ${range.premake}) and the parent's indexes`,
-                verify: "`pulumi preview` lists only creates (partitions, indexes) and no drop or replace; afterwards \\d+ shows the new partitions",
+                title: `Adopt the table with PartitionedTable (on or after ${cutoverDay})`,
+                changes: `\`pulumi up\` with the PartitionedTable below: it adopts the table and from then on keeps ${range.premake} ${range.interval} partitions ahead and the parent's indexes. Not before ${cutoverDay}: until then the rolling window's current partition would overlap ${legacy}, and pgscale refuses that`,
+                verify: "`pulumi preview` lists only index creations and window partitions, no drop, detach or replace; afterwards \\d+ shows the partitions",
                 online: true,
             },
             pruningStep(t, `${t.key} >= now() - interval '1 day'`),

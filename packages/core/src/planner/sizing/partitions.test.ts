@@ -19,8 +19,8 @@ describe("range partitions", () => {
     });
 
     test("row growth can force a smaller interval than bytes", () => {
-        // 5 GB/month fits a month by size, but 500 M rows/month does not fit 100 M rows.
-        expect(sizeRangePartitions(facts(60, 5, 100)).interval).toBe("1 week");
+        // 5 GB/month fits a month by size, but 300 M rows/month do not fit 100 M rows; a week holds ~69 M.
+        expect(sizeRangePartitions(facts(60, 5, 60)).interval).toBe("1 week");
     });
 
     test("retention: at most a third of it per partition", () => {

@@ -18,8 +18,8 @@ describe("sizePool", () => {
 
     test("pool scales with the peak", () => {
         const small = sizePool(400, b200, { sessionState: false }).sizing.defaultPoolSize;
-        const big = sizePool(3000, b200, { sessionState: false }).sizing.defaultPoolSize;
-        expect([small, big]).toEqual([20, 150]);
+        const big = sizePool(2000, b200, { sessionState: false }).sizing.defaultPoolSize;
+        expect([small, big]).toEqual([20, 100]);
     });
 
     test("capped by max_connections: clients queue in PgBouncer, and the plan says so", () => {
