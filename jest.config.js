@@ -3,7 +3,8 @@
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
 // Tests import workspace packages from source, so unit runs need no build.
 const moduleNameMapper = { "^@pgscale/([a-z-]+)$": "<rootDir>/packages/$1/src" };
-const common = { testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };
+// TypeScript first: a stray compiled .js beside a source must never shadow it.
+const common = { testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"], transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };
 
 module.exports = {
   projects: [

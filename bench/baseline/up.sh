@@ -43,6 +43,7 @@ postgresql:
     replication: { username: replicator, password: $PW }
     rewind: { username: rewind, password: $PW }
   parameters: { unix_socket_directories: /var/run/postgresql }
+  basebackup: [{ checkpoint: fast }]
 YML
   docker create --name "$P-pg$i" --label pgscale.bench="$P" --network "$P-net" --network-alias "pg$i" --user postgres \
     -v "$P-pg$i:/var/lib/postgresql/data" --shm-size 256m "pgscale/patroni:$V" >/dev/null

@@ -1,7 +1,7 @@
 // withRetry against real servers: the failures it claims to ride out are
 // provoked for real, and the data afterwards shows whether it did.
-import { Client, Pool } from "pg";
-import { PgRetryExhaustedError, PgTooManyConnectionsError, RetryEvent, withRetry } from "../../packages/core/src/errors";
+import { Client, Pool, PoolClient } from "pg";
+import { PgRetryExhaustedError, PgTooManyConnectionsError, RetryEvent, withRetry } from "@pgscale/core";
 import { createStandby, createTestServer, freePort, sharedServerUri, TestServer } from "./client-cluster";
 
 jest.setTimeout(60_000);
@@ -96,8 +96,9 @@ describe("withRetry on a shared PostgreSQL", () => {
         const pids: number[] = [];
         const events: RetryEvent[] = [];
         try {
-            await withRetry(p, async (c) => {
-                const pid = (await c.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+            // Annotated: pg's own typing of the client (withRetry cannot infer it from Pool's overloads).
+            await withRetry(p, async (c: PoolClient) => {
+                const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
                 pids.push(pid);
                 await c.query(`INSERT INTO ${table} VALUES ('job-1', $1)`, [pid]);
                 if (pids.length === 1) {

@@ -1,7 +1,7 @@
 // Real PostgreSQL errors, provoked on purpose, through classifyPgError: the
 // playbook's error table checked against what a server actually sends.
 import { Client } from "pg";
-import { classifyPgError } from "../../packages/core/src/errors";
+import { classifyPgError } from "@pgscale/core";
 import { createStandby, createTestServer, freePort, sharedServerUri, TestServer } from "./client-cluster";
 
 jest.setTimeout(60_000);

@@ -10,10 +10,11 @@ jest.setTimeout(60_000);
 let db: TestSchema;
 const engine = new Engine();
 
-beforeAll(async () => {
+// Each test gets a schema of its own, dropped afterwards.
+beforeEach(async () => {
     db = await TestSchema.create("create");
 });
-afterAll(async () => {
+afterEach(async () => {
     await db.drop();
 });
 
@@ -39,7 +40,7 @@ describe("range", () => {
             { parent: "events_pkey", valid: true, children: "3" },
         ]);
         expect(observedPartitions(state)).toEqual(["events_2024_q1", "events_2024_q2"]);
-        expect(state.outputs.plan).toEqual([
+        expect(state.outputs.applied).toEqual([
             `+ create table ${db.name}.events PARTITION BY RANGE (created_at)`,
             "+ create partition events_2024_q1 FOR VALUES FROM ('2024-01-01') TO ('2024-04-01')",
             "+ create partition events_2024_q2 FOR VALUES FROM ('2024-04-01') TO ('2024-07-01')",
@@ -53,6 +54,7 @@ describe("range", () => {
     });
 
     it("prunes partitions for a query by the partition key (EXPLAIN)", async () => {
+        await engine.up(eventsSpec(db.name));
         await db.sql(`INSERT INTO "${db.name}".events (event_type, created_at)
                       SELECT 'e', timestamptz '2024-01-01' + (g || ' hours')::interval FROM generate_series(0, 24 * 200) g`);
         await db.sql(`ANALYZE "${db.name}".events`);
@@ -81,6 +83,7 @@ describe("list", () => {
     });
 
     it("refuses rows of values no partition lists (there is no default partition)", async () => {
+        await engine.up(ordersSpec(db.name));
         await expect(db.sql(`INSERT INTO "${db.name}".orders (region) VALUES ('BR')`)).rejects.toMatchObject({ code: "23514" });
     });
 });
@@ -97,31 +100,40 @@ describe("hash", () => {
 
 describe("one transaction", () => {
     it("leaves nothing behind when a statement fails midway, and says which one and why", async () => {
-        // A view takes the name of the second partition: its CREATE TABLE fails after the parent and first partition ran.
-        await db.sql(`CREATE VIEW "${db.name}".tx_q2 AS SELECT 1 AS x`);
-        const spec = eventsSpec(db.name, {
+        // Text keys have no order pgscale can check (collations), so PostgreSQL finds the overlap: at the second partition.
+        const spec = {
+            schema: db.name,
             name: "tx",
+            columns: [{ name: "code", type: "text", notNull: true }],
+            partitionBy: { strategy: "range" as const, columns: ["code"] },
             partitions: [
-                { name: "tx_q1", from: "2024-01-01", to: "2024-04-01" },
-                { name: "tx_q2", from: "2024-04-01", to: "2024-07-01" },
+                { name: "tx_a", from: "a", to: "m" },
+                { name: "tx_k", from: "k", to: "z" },
             ],
-            indexes: [],
-        });
+            indexes: [{ columns: ["code"] }],
+        };
         const err = await engine.up(spec).then(
             () => undefined,
             (e: Error & { sqlstate?: string; statement?: string }) => e,
         );
         expect(err).toBeDefined();
-        expect(err!.sqlstate).toBe("42P07");
-        expect(err!.statement).toBe(`CREATE TABLE "${db.name}"."tx_q2" PARTITION OF "${db.name}"."tx" FOR VALUES FROM ('2024-04-01') TO ('2024-07-01')`);
-        expect(err!.message).toMatch(/SQLSTATE 42P07/);
+        expect(err!.sqlstate).toBe("42P17");
+        expect(err!.statement).toBe(`CREATE TABLE "${db.name}"."tx_k" PARTITION OF "${db.name}"."tx" FOR VALUES FROM ('k') TO ('z')`);
+        expect(err!.message).toMatch(/partition "tx_k" would overlap partition "tx_a" \(SQLSTATE 42P17\)/);
         expect(await db.tableExists("tx")).toBe(false);
-        expect(await db.tableExists("tx_q1")).toBe(false);
+        expect(await db.tableExists("tx_a")).toBe(false);
+    });
+
+    it("refuses in preview a partition name another relation holds", async () => {
+        await db.sql(`CREATE VIEW "${db.name}".vw_q2 AS SELECT 1 AS x`);
+        const spec = eventsSpec(db.name, { name: "vw", partitions: [{ name: "vw_q1", from: "2024-01-01", to: "2024-04-01" }, { name: "vw_q2", from: "2024-04-01", to: "2024-07-01" }] });
+        const preview = await engine.preview(spec);
+        expect(preview.failures).toEqual([{ property: "partitions", reason: `partitions[1]: "vw_q2" is already taken in schema "${db.name}" by a view; choose another name` }]);
     });
 });
 
 describe("hostile input", () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
         await db.sql(`CREATE TABLE "${db.name}".sentinel (x int)`);
     });
 

@@ -1,5 +1,5 @@
 import { PgscaleSqlError, partitionedTableProvider } from "@pgscale/postgres";
-import { Engine, eventsSpec, testPgUri, TestSchema } from "./partition-fixtures";
+import { Engine, eventsSpec as issueSpec, testPgUri, TestSchema } from "./partition-fixtures";
 
 // Deleting the resource, and what errors say (and never say).
 
@@ -8,12 +8,25 @@ jest.setTimeout(60_000);
 let db: TestSchema;
 const engine = new Engine();
 
-beforeAll(async () => {
+// Each test gets a schema of its own, dropped afterwards.
+beforeEach(async () => {
     db = await TestSchema.create("life");
 });
-afterAll(async () => {
+afterEach(async () => {
     await db.drop();
 });
+
+/** The issue's table under `name`, its partitions named after it. */
+function eventsSpec(schema: string, over: Parameters<typeof issueSpec>[1] & { name: string }) {
+    const n = over.name;
+    return issueSpec(schema, {
+        partitions: [
+            { name: `${n}_2024_q1`, from: "2024-01-01", to: "2024-04-01" },
+            { name: `${n}_2024_q2`, from: "2024-04-01", to: "2024-07-01" },
+        ],
+        ...over,
+    });
+}
 
 describe("removal policy", () => {
     it("retains the table and its rows by default", async () => {

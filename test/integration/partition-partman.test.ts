@@ -8,10 +8,11 @@ jest.setTimeout(60_000);
 let db: TestSchema;
 const engine = new Engine();
 
-beforeAll(async () => {
+// Each test gets a schema of its own, dropped afterwards.
+beforeEach(async () => {
     db = await TestSchema.create("partman");
 });
-afterAll(async () => {
+afterEach(async () => {
     await db.drop();
 });
 

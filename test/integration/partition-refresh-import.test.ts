@@ -8,10 +8,11 @@ jest.setTimeout(60_000);
 let db: TestSchema;
 const engine = new Engine();
 
-beforeAll(async () => {
+// Each test gets a schema of its own, dropped afterwards.
+beforeEach(async () => {
     db = await TestSchema.create("refresh");
 });
-afterAll(async () => {
+afterEach(async () => {
     await db.drop();
 });
 
@@ -53,7 +54,7 @@ describe("refresh", () => {
 });
 
 describe("import of an existing table (adoptExisting)", () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
         for (const sql of playbookEventsSql(db.name)) await db.sql(sql);
         await db.sql(`INSERT INTO "${db.name}".events (event_type, created_at) VALUES ('a', '2024-02-01'), ('b', '2024-11-01'), ('c', '2026-01-01')`);
     });
@@ -76,7 +77,7 @@ describe("import of an existing table (adoptExisting)", () => {
         const preview = await engine.preview(playbookEventsSpec(db.name));
         expect(preview).toMatchObject({ failures: [], plan: [] });
         let state = await engine.up(playbookEventsSpec(db.name));
-        expect(state.outputs.plan).toEqual([]);
+        expect(state.outputs.applied).toEqual([]);
         expect(await db.partitions("events")).toEqual(before);
         expect(observedPartitions(state)).toEqual(["events_2024_q1", "events_2024_q2", "events_2024_q3", "events_2024_q4"]);
         expect(await engine.preview(playbookEventsSpec(db.name), state)).toMatchObject({ plan: [], changes: false });

@@ -4,3 +4,4 @@ export * from "./cluster";
 export * from "./sql";
 export * from "./partition";
 export * from "./errors";
+export * from "./planner";

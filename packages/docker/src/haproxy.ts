@@ -93,7 +93,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
             ports,
             labels: pgscaleLabels(name, "haproxy"),
             restart: "unless-stopped",
-        }, { parent: this, dependsOn: [cluster.dynamicConfig], deleteBeforeReplace: true });
+        }, { parent: this, deleteBeforeReplace: true });
 
         this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
         this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);

@@ -25,8 +25,10 @@ export function pgscaleLabels(component: string, role: string): docker.types.inp
 export function hostPort(container: docker.Container, internal: number): pulumi.Output<number> {
     return container.ports.apply((ports) => {
         const p = (ports ?? []).find((x) => x.internal === internal);
-        if (!p?.external) throw new Error(`container port ${internal} is not published`);
-        return p.external;
+        if (p?.external) return p.external;
+        // In a preview of a new container the engine has not assigned a port yet.
+        if (pulumi.runtime.isDryRun()) return pulumi.unknown as unknown as number;
+        throw new Error(`container port ${internal} is not published`);
     });
 }
 

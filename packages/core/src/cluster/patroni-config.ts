@@ -110,6 +110,9 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
                 rewind: { username: c.rewind.username, password: c.rewind.password },
             },
             parameters: { unix_socket_directories: "/var/run/postgresql" },
+            // A spread checkpoint makes pg_basebackup wait up to checkpoint_timeout before a new
+            // replica can even start copying; an immediate one costs a short I/O burst instead.
+            basebackup: [{ checkpoint: "fast" }],
         },
         tags: c.tags,
     };

@@ -70,6 +70,8 @@ export interface CatalogState {
     table: CatalogTable | null;
     /** Ordinary tables in the schema that carry the name of a desired partition (e.g. detached earlier). */
     standaloneTables: string[];
+    /** Other relations holding such a name (a partition of another table, a view, an index, ...): name -> what it is. */
+    takenNames?: Record<string, string>;
     extensions: CatalogExtensions;
     partman: PartmanConfig | null;
     cronJob: CronJob | null;

@@ -436,3 +436,13 @@ describe("planRemoval", () => {
         expect(planRemoval(events(), catalog(null)).steps).toEqual([]);
     });
 });
+
+describe("names held by other relations", () => {
+    it("refuses before anything runs", () => {
+        const p = plan(events(), catalog(null, { takenNames: { events_2024_q2: 'a partition of "other"', events_default: "a view" } }), { intent: "create" });
+        expect(p.refusals).toEqual([
+            { field: "partitions[1]", reason: '"events_2024_q2" is already taken in schema "public" by a partition of "other"; choose another name' },
+            { field: "defaultPartition", reason: '"events_default" is already taken in schema "public" by a view; choose another name' },
+        ]);
+    });
+});

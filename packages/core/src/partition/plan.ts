@@ -410,7 +410,15 @@ class Planner {
         return r.to <= BigInt(this.window.expireBefore.getTime()) * 1000n;
     }
 
+    /** A name another relation holds makes the CREATE fail; say so before anything runs. */
+    private nameTaken(name: string, field: string): boolean {
+        const what = this.input.catalog.takenNames?.[name];
+        if (what) this.refuse(field, `"${name}" is already taken in schema "${this.spec.schema}" by ${what}; choose another name`);
+        return what !== undefined;
+    }
+
     private addPartition(p: DesiredPartition, standalone: Set<string>): void {
+        if (this.nameTaken(p.name, p.origin === "rolling" ? "rolling" : `partitions[${p.origin}]`)) return;
         const bound = renderBound(p.bound);
         if (standalone.has(p.name)) {
             this.step("add", "attach-partition", `+ attach existing table ${p.name} ${bound} (PostgreSQL checks its rows fit)`, [ddl.attachPartitionSql(this.spec, p.name, p.bound)]);
@@ -420,6 +428,7 @@ class Planner {
     }
 
     private addDefault(name: string, standalone: Set<string>): void {
+        if (this.nameTaken(name, "defaultPartition")) return;
         if (standalone.has(name)) {
             this.step("add", "attach-default-partition", `+ attach existing table ${name} as the default partition`, [ddl.attachPartitionSql(this.spec, name, "default")]);
         } else {

@@ -29,4 +29,8 @@ describe("shard diagrams", () => {
         expect(shardAscii(d)).toContain("remainders 0,2  --postgres_fdw-->  shard-0  (~100 GB)");
         expect(shardMermaid(d)).toContain(`coord -- "remainders 1,3" --> s1[("shard-1<br/>~100 GB")]`);
     });
+    test("many remainders are elided", () => {
+        const many = { coordinator: "c", shards: [{ server: "shard-0", remainders: [0, 4, 8, 12, 16, 20, 24, 28], gb: 1 }] };
+        expect(shardAscii(many)).toContain("remainders 0,4,8,...,28 (8 partitions)");
+    });
 });

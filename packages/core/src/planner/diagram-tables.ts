@@ -46,13 +46,18 @@ export interface ShardDiagram {
     shards: { server: string; remainders: number[]; gb: number }[];
 }
 
+/** "0,4,8" or, for many, "0,4,8,...,252 (64 partitions)". */
+function remainders(rs: number[]): string {
+    return rs.length <= 6 ? rs.join(",") : `${rs.slice(0, 3).join(",")},...,${rs[rs.length - 1]} (${rs.length} partitions)`;
+}
+
 export function shardAscii(d: ShardDiagram): string {
     return [
         `application`,
         `   |`,
         `   v`,
         `coordinator: ${d.coordinator}`,
-        ...d.shards.map((s, i) => `  ${i === d.shards.length - 1 ? "`--" : "|--"} remainders ${s.remainders.join(",")}  --postgres_fdw-->  ${s.server}  (~${s.gb} GB)`),
+        ...d.shards.map((s, i) => `  ${i === d.shards.length - 1 ? "`--" : "|--"} remainders ${remainders(s.remainders)}  --postgres_fdw-->  ${s.server}  (~${s.gb} GB)`),
     ].join("\n");
 }
 
@@ -60,6 +65,6 @@ export function shardMermaid(d: ShardDiagram): string {
     return [
         "flowchart TD",
         `  app["application"] --> coord["coordinator<br/>${mermaidText(d.coordinator)}"]`,
-        ...d.shards.map((s, i) => `  coord -- "remainders ${s.remainders.join(",")}" --> s${i}[("${s.server}<br/>~${s.gb} GB")]`),
+        ...d.shards.map((s, i) => `  coord -- "remainders ${remainders(s.remainders)}" --> s${i}[("${s.server}<br/>~${s.gb} GB")]`),
     ].join("\n");
 }

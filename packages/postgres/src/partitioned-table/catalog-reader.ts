@@ -30,11 +30,16 @@ export async function readCatalog(s: Session, opts: ReadOptions): Promise<Catalo
     const state: CatalogState = {
         schemaExists: ns.exists,
         table: ns.exists ? await readTable(s, opts.schema, opts.name) : null,
-        standaloneTables: ns.exists && opts.candidates?.length ? await readStandalone(s, opts.schema, opts.candidates) : [],
+        standaloneTables: [],
         extensions: extensions.ext,
         partman: null,
         cronJob: null,
     };
+    if (ns.exists && opts.candidates?.length) {
+        const uses = await readNameUses(s, opts.schema, opts.name, opts.candidates);
+        state.standaloneTables = uses.standalone;
+        state.takenNames = uses.taken;
+    }
     const parent = partmanSql.partmanParent(opts);
     if (extensions.ext.partman.schema) {
         const rows = await s.query<{ partition_interval: string; premake: number; retention: string | null; retention_keep_table: boolean }>(
@@ -146,14 +151,28 @@ async function readIndexes(s: Session, oid: number): Promise<CatalogIndex[]> {
     return rows.map((r) => ({ name: r.name, columns: r.columns, unique: r.unique, primary: r.primary, method: r.method, valid: r.valid, attachedPartitions: r.attached }));
 }
 
-async function readStandalone(s: Session, schema: string, candidates: string[]): Promise<string[]> {
-    const rows = await s.query<{ relname: string }>(
-        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+/**
+ * Who holds the names the plan may create: ordinary tables can be attached;
+ * anything else (a partition of another table, a view, an index) blocks the name.
+ */
+async function readNameUses(s: Session, schema: string, table: string, candidates: string[]): Promise<{ standalone: string[]; taken: Record<string, string> }> {
+    const rows = await s.query<{ relname: string; relkind: string; parent: string | null }>(
+        `SELECT c.relname, c.relkind, (SELECT pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent WHERE i.inhrelid = c.oid AND c.relispartition) AS parent
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
           ORDER BY c.relname`,
         [schema, candidates],
     );
-    return rows.map((r) => r.relname);
+    const kinds: Record<string, string> = { r: "a table", p: "a partitioned table", v: "a view", m: "a materialized view", i: "an index", I: "an index", S: "a sequence", f: "a foreign table", c: "a composite type" };
+    const standalone: string[] = [];
+    const taken: Record<string, string> = {};
+    for (const r of rows) {
+        if (r.parent === table) continue; // already ours; the planner sees it among the partitions
+        if (r.parent) taken[r.relname] = `a partition of "${r.parent}"`;
+        else if (r.relkind === "r" || r.relkind === "p") standalone.push(r.relname);
+        else taken[r.relname] = kinds[r.relkind] ?? `a relation of kind '${r.relkind}'`;
+    }
+    return { standalone, taken };
 }
 
 async function readExtensions(s: Session): Promise<{ ext: CatalogState["extensions"] }> {

@@ -63,7 +63,8 @@ async function applyAndObserve(connection: string, spec: PartitionedTableSpec, p
         if (plan.refusals.length) throw new PartitionPlanRefusedError(`PartitionedTable ${tableId(spec)}`, plan.refusals);
         await applySteps(s, plan.steps);
         const catalog = await readCatalog(s, { schema: spec.schema, name: spec.name });
-        return { ...(specProps(spec) as unknown as PartitionedTableSpec), connection, plan: summarizePlan(plan), observed: observeCatalog(catalog) };
+        // Nothing is pending once applied; the next preview then shows its plan against an empty one.
+        return { ...(specProps(spec) as unknown as PartitionedTableSpec), connection, plan: [], applied: summarizePlan(plan), observed: observeCatalog(catalog) };
     });
 }
 

@@ -5,7 +5,6 @@ import type * as pulumi from "@pulumi/pulumi";
 // no module objects. Each method loads the implementation when it runs, from the
 // @pgscale/postgres package installed next to the program.
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 type Handlers = typeof import("./handlers").partitionedTableHandlers;
 
 export const partitionedTableProvider: pulumi.dynamic.ResourceProvider = {

@@ -16,8 +16,10 @@ export interface PartitionedTableArgs extends PartitionedTableInput {
  * The spec is plain data, validated here, so a bad spec fails before anything is registered.
  */
 export class PartitionedTable extends pulumi.dynamic.Resource {
-    /** Steps of the last preview/update, one line each. */
+    /** Steps pending, one line each: what preview shows; empty once applied. */
     declare readonly plan: pulumi.Output<string[]>;
+    /** Steps the last create or update ran. */
+    declare readonly applied: pulumi.Output<string[]>;
     /** The table as PostgreSQL's catalog describes it after the last update or refresh. */
     declare readonly observed: pulumi.Output<ObservedTable>;
     declare readonly schema: pulumi.Output<string>;
@@ -29,7 +31,7 @@ export class PartitionedTable extends pulumi.dynamic.Resource {
         super(
             partitionedTableProvider,
             name,
-            { ...specProps(spec), connection: pulumi.secret(connection), plan: undefined, observed: undefined },
+            { ...specProps(spec), connection: pulumi.secret(connection), plan: undefined, applied: undefined, observed: undefined },
             // Outputs echo the connection for read/delete; keep it encrypted there too (pulumi/pulumi#3012).
             { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "connection"] },
             "pgscale",

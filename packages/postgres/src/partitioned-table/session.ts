@@ -55,7 +55,6 @@ export class Session {
     static async open(connection: string): Promise<Session> {
         // Loaded here, not at module scope: the serialized provider stays small and
         // programs that only declare resources never load the driver.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pg = require("pg") as typeof import("pg");
         const client = new pg.Client({ connectionString: connection, application_name: "pgscale" });
         // Errors after connect (server gone) arrive as events; a query then fails with them.

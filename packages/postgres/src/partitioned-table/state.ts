@@ -2,8 +2,8 @@ import { parsePartitionedTable, partitionedTableFields, type ObservedTable, type
 
 // The resource's properties. Inputs: the spec fields (defaults filled), the
 // connection (secret) and `plan`, the steps check computed for preview.
-// Outputs add `observed` (the catalog as read) and replace `plan` with the steps
-// the last create/update ran.
+// Outputs add `observed` (the catalog as read) and `applied` (the steps the last
+// create/update ran); their `plan` is empty, as nothing is pending after an apply.
 
 export const SPEC_KEYS = Object.keys(partitionedTableFields.shape) as (keyof PartitionedTableSpec)[];
 
@@ -13,6 +13,7 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export interface PartitionedTableOutputs extends PartitionedTableSpec {
     connection: string;
     plan: string[];
+    applied: string[];
     observed: ObservedTable;
 }
 

@@ -48,7 +48,7 @@ export function planAddReplica(ctx: GoalContext): GoalPlan {
 
     if (c.managedService) {
         return {
-            summary: `${n} provider read replica(s) for a ${rw.text} read/write mix, with a pooler for the reads.`,
+            summary: `${n} provider read replica(s) for the ${rw.text} read/write mix, with a pooler for the reads.`,
             architecture: managedAscii(peak, n, readPool.sizing),
             architecture_mermaid: managedMermaid(peak, n, readPool.sizing),
             steps: [
@@ -71,7 +71,7 @@ export function planAddReplica(ctx: GoalContext): GoalPlan {
         maxConnections, etcdMembers: ha.etcdMembers, ttl: ha.patroni.ttl, synchronous: ha.patroni.synchronousMode, maxReplicaLagBytes: MAX_REPLICA_LAG_BYTES,
     };
     return {
-        summary: `${n} streaming replica(s) for a ${rw.text} read/write mix, reads pooled through PgBouncer and routed by HAProxy to replicas within ${MAX_REPLICA_LAG_BYTES / 1048576} MiB of lag.`,
+        summary: `${n} streaming replica(s) for the ${rw.text} read/write mix, reads pooled through PgBouncer and routed by HAProxy to replicas within ${MAX_REPLICA_LAG_BYTES / 1048576} MiB of lag.`,
         architecture: haAscii(diagram),
         architecture_mermaid: haMermaid(diagram),
         steps: [

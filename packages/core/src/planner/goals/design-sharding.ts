@@ -1,4 +1,5 @@
 import { shardAscii, shardMermaid } from "../diagram-tables";
+import { COPY_GB_PER_MINUTE, duration } from "../estimates";
 import { round } from "../metrics";
 import { copyMigration, newTableName, shardingSql, shardOf } from "../migration-sql";
 import { connectionBudget, PLAYBOOK_MAX_CONNECTIONS } from "../sizing/connections";
@@ -61,9 +62,9 @@ export function planDesignSharding(ctx: GoalContext): GoalPlan {
             ...(c.noDowntime
                 ? [
                       { title: "Mirror writes to the shards", changes: "a trigger on the existing table repeats every write through the coordinator", verify: `a test insert into ${t.name} appears on exactly one shard`, online: true },
-                      { title: "Backfill in batches", changes: `~${round(m.tableSizeGb)} GB over the network in committed batches`, verify: `SELECT count(*) FROM ${t.schema}.${t.name} equals SELECT count(*) FROM ${t.schema}.${next}`, online: true },
+                      { title: "Backfill in batches", changes: `~${round(m.tableSizeGb)} GB over the network in committed batches (${duration(m.tableSizeGb, COPY_GB_PER_MINUTE)} at ~${COPY_GB_PER_MINUTE} GB/min); traffic continues`, verify: `SELECT count(*) FROM ${t.schema}.${t.name} equals SELECT count(*) FROM ${t.schema}.${next}`, online: true },
                   ]
-                : [{ title: "Copy the rows (maintenance window)", changes: `stop writes, then INSERT ... SELECT of ~${round(m.tableSizeGb)} GB through the coordinator`, verify: `SELECT count(*) FROM ${t.schema}.${t.name} equals SELECT count(*) FROM ${t.schema}.${next}`, online: false }]),
+                : [{ title: "Copy the rows (maintenance window)", changes: `stop writes, then INSERT ... SELECT of ~${round(m.tableSizeGb)} GB through the coordinator (${duration(m.tableSizeGb, COPY_GB_PER_MINUTE)} at ~${COPY_GB_PER_MINUTE} GB/min)`, verify: `SELECT count(*) FROM ${t.schema}.${t.name} equals SELECT count(*) FROM ${t.schema}.${next}`, online: false }]),
             { title: "Swap the coordinator table in", changes: `one transaction renames ${t.name} to ${t.name}_old and ${next} to ${t.name}`, verify: "the application's queries succeed; per-shard row counts add up to the total", online: c.noDowntime },
         ],
         constructs: [],

@@ -1,6 +1,7 @@
 import { addInterval, floorToInterval, parseInterval, rollingPartitionName } from "../../partition";
 import { DATABASE_URI_CONFIG, partitionedTable } from "../constructs";
 import { treeAscii, treeMermaid, TreePartition } from "../diagram-tables";
+import { COPY_GB_PER_MINUTE, duration, SCAN_GB_PER_MINUTE } from "../estimates";
 import { round } from "../metrics";
 import { attachMigration, copyMigration, hashTableDdl, LEGACY_FROM, listTableDdl, newTableName } from "../migration-sql";
 import { partitioningWorthwhile, sizeHashPartitions, sizeRangePartitions } from "../sizing/partitions";
@@ -8,13 +9,7 @@ import { LIST_EXAMPLE, TABLE_TEMPLATES, TableTemplate } from "../tables";
 import { ConstructConfig, Decision } from "../types";
 import { GoalContext, GoalPlan } from "./context";
 
-/** Bulk copy rate assumed for time estimates (INSERT ... SELECT with indexes, one session). */
-const COPY_GB_PER_MINUTE = 6;
-/** Sequential scan rate assumed for VALIDATE CONSTRAINT. */
-const SCAN_GB_PER_MINUTE = 12;
-
 const day = (d: Date) => d.toISOString().slice(0, 10);
-const minutes = (gb: number, perMinute: number) => Math.max(1, Math.ceil(gb / perMinute));
 
 function baseArgs(t: TableTemplate) {
     return {
@@ -98,13 +93,12 @@ function rangePlan(ctx: GoalContext, f: { sizeGb: number; rowsMillions: number; 
         },
         `adopts ${t.schema}.${t.name} after the swap and keeps the rolling window going on every \`pulumi up\``,
     );
-    const validateMinutes = minutes(f.sizeGb, SCAN_GB_PER_MINUTE);
     const decisions: Decision[] = [
         ...range.decisions,
         {
             topic: "migration",
             choice: `attach the existing table as partition ${legacy} [${LEGACY_FROM}, ${cutoverDay})`,
-            why: `copying ${round(f.sizeGb)} GB would take ~${minutes(f.sizeGb, COPY_GB_PER_MINUTE)} min plus index builds; attaching moves no rows. A validated CHECK makes ATTACH skip its scan and the prebuilt unique index becomes the partition's primary key, so the swap holds its lock for milliseconds`,
+            why: `copying ${round(f.sizeGb)} GB would take ${duration(f.sizeGb, COPY_GB_PER_MINUTE)} plus index builds; attaching moves no rows. A validated CHECK makes ATTACH skip its scan and the prebuilt unique index becomes the partition's primary key, so the swap holds its lock for milliseconds`,
         },
         {
             topic: "default partition",
@@ -131,7 +125,7 @@ function rangePlan(ctx: GoalContext, f: { sizeGb: number; rowsMillions: number; 
             },
             {
                 title: "Add and validate the bound check",
-                changes: `${sql.prepare[1]} then ${sql.prepare[2]} (a scan of ~${validateMinutes} min under SHARE UPDATE EXCLUSIVE: reads and writes continue)`,
+                changes: `${sql.prepare[1]} then ${sql.prepare[2]} (a scan of ${duration(f.sizeGb, SCAN_GB_PER_MINUTE)} at ~${SCAN_GB_PER_MINUTE} GB/min under SHARE UPDATE EXCLUSIVE: reads and writes continue)`,
                 verify: `SELECT convalidated FROM pg_constraint WHERE conname = '${legacy}_bounds' returns t`,
                 online: true,
             },
@@ -144,7 +138,7 @@ function rangePlan(ctx: GoalContext, f: { sizeGb: number; rowsMillions: number; 
             configStep,
             {
                 title: `Adopt the table with PartitionedTable (on or after ${cutoverDay})`,
-                changes: `\`pulumi up\` with the PartitionedTable below: it adopts the table and from then on keeps ${range.premake} ${range.interval} partitions ahead and the parent's indexes. Not before ${cutoverDay}: until then the rolling window's current partition would overlap ${legacy}, and pgscale refuses that`,
+                changes: `\`pulumi up\` with the PartitionedTable below: it adopts the table and from then on keeps ${range.premake} partitions of ${range.interval} ahead and the parent's indexes. Not before ${cutoverDay}: until then the rolling window's current partition would overlap ${legacy}, and pgscale refuses that`,
                 verify: "`pulumi preview` lists only index creations and window partitions, no drop, detach or replace; afterwards \\d+ shows the partitions",
                 online: true,
             },
@@ -226,7 +220,7 @@ function copyMigrationPlan(
 ): GoalPlan {
     const online = ctx.constraints.noDowntime;
     const sql = copyMigration(t, create, online);
-    const copyMin = minutes(sizeGb, COPY_GB_PER_MINUTE);
+    const copyTime = duration(sizeGb, COPY_GB_PER_MINUTE);
     const next = newTableName(t);
     const countCheck = `SELECT (SELECT count(*) FROM ${t.schema}.${t.name}) = (SELECT count(*) FROM ${t.schema}.${next}) returns t`;
     const steps: GoalPlan["steps"] = [
@@ -234,9 +228,9 @@ function copyMigrationPlan(
         ...(online
             ? [
                   { title: "Mirror writes into the new table", changes: "a trigger on the old table repeats every INSERT, UPDATE and DELETE on the new one", verify: `insert a test row into ${t.name}; it appears in ${next}`, online: true },
-                  { title: "Backfill in batches", changes: `copies ~${round(sizeGb)} GB in committed batches of 10 000 keys (~${copyMin} min at ~${COPY_GB_PER_MINUTE} GB/min, plus index maintenance); traffic continues`, verify: countCheck, online: true },
+                  { title: "Backfill in batches", changes: `copies ~${round(sizeGb)} GB in committed batches of 10 000 keys (${copyTime} at ~${COPY_GB_PER_MINUTE} GB/min, plus index maintenance); traffic continues`, verify: countCheck, online: true },
               ]
-            : [{ title: "Copy the rows (maintenance window)", changes: `stop writes to ${t.name}, then INSERT ... SELECT of ~${round(sizeGb)} GB: ~${copyMin} min at ~${COPY_GB_PER_MINUTE} GB/min plus index maintenance`, verify: countCheck, online: false }]),
+            : [{ title: "Copy the rows (maintenance window)", changes: `stop writes to ${t.name}, then INSERT ... SELECT of ~${round(sizeGb)} GB: ${copyTime} at ~${COPY_GB_PER_MINUTE} GB/min plus index maintenance`, verify: countCheck, online: false }]),
         { title: "Swap the tables", changes: `one transaction: ${t.name} becomes ${t.name}_old, ${next} becomes ${t.name}; lock_timeout makes it fail rather than queue`, verify: `\\d+ ${t.schema}.${t.name} shows the partitions; the application's writes succeed`, online },
         configStep,
         { title: "Adopt the table with PartitionedTable", changes: "`pulumi up` with the PartitionedTable below adopts the table as it is", verify: "`pulumi preview` shows the adoption and no drop or replace", online: true },
@@ -256,7 +250,7 @@ function copyMigrationPlan(
         ],
         decisions: [
             ...decisions,
-            { topic: "migration", choice: online ? "online: mirror trigger + batched backfill" : "copy in a maintenance window", why: online ? "constraint no-downtime" : `no no-downtime constraint: a plain copy (~${copyMin} min) is simpler than a trigger` },
+            { topic: "migration", choice: online ? "online: mirror trigger + batched backfill" : "copy in a maintenance window", why: online ? "constraint no-downtime" : `no no-downtime constraint: a plain copy (${copyTime}) is simpler than a trigger` },
         ],
         notes: [],
     };
