@@ -15,3 +15,6 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-pgscale-local-demo}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 unset _pgscale_root _pgscale_cache _pgscale_bin
+# Programs are type-checked by `tsc` in the build (tsconfig.test.json covers examples and fixtures),
+# so Pulumi's ts-node only transpiles: seconds off every `pulumi up`.
+export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"

@@ -1,7 +1,8 @@
 // PartitionedTable benchmarks, in one run, as ratios (issue 4):
 //   - N daily partitions + 2 indexes: `pulumi up` vs the same DDL as a hand-written SQL file through psql (target <= 1.5x)
 //     and vs pg_partman create_parent making the same N partitions;
-//   - a no-op `pulumi preview` of that stack vs a no-op preview of an empty stack (target <= 1.3x);
+//   - a no-op `pulumi preview` of that stack vs a no-op preview of an empty stack (target <= 1.3x), and vs a stack
+//     with one do-nothing dynamic resource, which isolates pgscale's share from the Node dynamic provider's fixed cost;
 //   at N = 365 and N = 1000 to show how cost grows.
 //
 // Run:   source scripts/env.sh && npm run build && npx ts-node -P tsconfig.test.json --transpile-only bench/partition/run.ts
@@ -122,9 +123,11 @@ interface SizeResult {
     upMs: number;
     previewNoopMs: number;
     previewEmptyMs: number;
+    previewTrivialMs: number;
     upVsSql: number;
     upVsPartman: number;
     previewVsEmpty: number;
+    previewVsTrivial: number;
 }
 
 function main(): void {
@@ -133,6 +136,8 @@ function main(): void {
     const dir = programDir();
     stackWith(dir, "empty", { empty: "true" });
     pulumi(dir, "empty", ["up", "--yes", "--skip-preview"]);
+    stackWith(dir, "trivial", { trivial: "true" });
+    pulumi(dir, "trivial", ["up", "--yes", "--skip-preview"]);
     const results: SizeResult[] = [];
     for (const n of sizes) {
         log(`${n} partitions: hand-written SQL through psql`);
@@ -164,15 +169,20 @@ function main(): void {
         });
         dropSchema(schema);
         const previewEmptyMs = times(repeat, () => pulumi(dir, "empty", ["preview", "--expect-no-changes"]));
+        const previewTrivialMs = times(repeat, () => pulumi(dir, "trivial", ["preview", "--expect-no-changes"]));
         const r = (x: number, y: number) => Math.round((x / y) * 100) / 100;
-        results.push({ partitions: n, sqlMs, partmanMs, upMs, previewNoopMs, previewEmptyMs, upVsSql: r(upMs, sqlMs), upVsPartman: r(upMs, partmanMs), previewVsEmpty: r(previewNoopMs, previewEmptyMs) });
+        results.push({
+            partitions: n, sqlMs, partmanMs, upMs, previewNoopMs, previewEmptyMs, previewTrivialMs,
+            upVsSql: r(upMs, sqlMs), upVsPartman: r(upMs, partmanMs), previewVsEmpty: r(previewNoopMs, previewEmptyMs), previewVsTrivial: r(previewNoopMs, previewTrivialMs),
+        });
     }
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, repeat, statistic: "median wall-clock ms" };
     writeFileSync(join(work, "results.json"), JSON.stringify({ machine, results }, null, 2));
     process.stdout.write(JSON.stringify({ machine, results }, null, 2) + "\n");
-    log("partitions | psql SQL | pg_partman | pulumi up | up/SQL | up/partman | preview no-op | preview empty | ratio");
+    log("partitions | psql SQL | pg_partman | pulumi up | up/SQL | up/partman | preview no-op | empty | trivial | /empty | /trivial");
     for (const x of results) {
-        log(`${x.partitions} | ${x.sqlMs.toFixed(0)} | ${x.partmanMs.toFixed(0)} | ${x.upMs.toFixed(0)} | ${x.upVsSql} | ${x.upVsPartman} | ${x.previewNoopMs.toFixed(0)} | ${x.previewEmptyMs.toFixed(0)} | ${x.previewVsEmpty}`);
+        const ms = (v: number) => v.toFixed(0);
+        log(`${x.partitions} | ${ms(x.sqlMs)} | ${ms(x.partmanMs)} | ${ms(x.upMs)} | ${x.upVsSql} | ${x.upVsPartman} | ${ms(x.previewNoopMs)} | ${ms(x.previewEmptyMs)} | ${ms(x.previewTrivialMs)} | ${x.previewVsEmpty} | ${x.previewVsTrivial}`);
     }
 }
 

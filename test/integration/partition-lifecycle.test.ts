@@ -100,3 +100,14 @@ describe("errors", () => {
         expect(checked.failures).toEqual([{ property: "columns", reason: expect.stringMatching(/^columns\[2\]: type "jsonbb" does not exist \(SQLSTATE 42704\)/) }]);
     });
 });
+
+describe("preview while the connection is not known yet (the cluster is created in the same stack)", () => {
+    it("validates the spec and says the plan comes once the database can be asked", async () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's placeholder for unknown values
+        const checked = await partitionedTableProvider.check!({}, engine.props(eventsSpec(db.name, { name: "later" }), unknown));
+        expect(checked.failures ?? []).toEqual([]);
+        expect(checked.inputs!.plan).toEqual(["(the connection is not known yet: pgscale plans against the database when it is)"]);
+        const diff = await partitionedTableProvider.diff!("x", { ...checked.inputs, connection: testPgUri() }, checked.inputs!);
+        expect(diff.changes).toBe(true);
+    });
+});

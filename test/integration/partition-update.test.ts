@@ -1,3 +1,4 @@
+import { partitionDdl } from "@pgscale/core";
 import { Engine, eventsSpec, type ResourceState, TestSchema } from "./partition-fixtures";
 
 // Changing a PartitionedTable that holds rows: partitions added over a default
@@ -148,6 +149,19 @@ describe("changing the strategy or key", () => {
         const state = await engine.up(table("ks3"));
         await engine.up(byType("ks3"), state);
         expect((await db.partitions("ks3")).map((p) => p.name)).toEqual(["ks3_default", "ks3_e0"]);
+    });
+
+    it("aborts that recreate if rows arrived after planning (the guard runs under lock in the transaction)", async () => {
+        await engine.up(table("ks4"));
+        await insertEvents("ks4", "2024-02-01", 1);
+        await db.sql("BEGIN");
+        try {
+            for (const sql of partitionDdl.assertEmptySql(db.name, "ks4").slice(0, 1)) await db.sql(sql);
+            await expect(db.sql(partitionDdl.assertEmptySql(db.name, "ks4")[1])).rejects.toMatchObject({ code: "55000" });
+        } finally {
+            await db.sql("ROLLBACK");
+        }
+        expect(await db.count("ks4")).toBe(1);
     });
 });
 

@@ -1,8 +1,12 @@
 // The benchmark stack: N daily partitions (a rolling window of premake N-1) and
-// two indexes, or nothing at all with `empty` set (the no-op preview baseline).
+// two indexes; or, for the no-op preview baselines, nothing at all (`empty`) or
+// one dynamic resource that does nothing (`trivial`: the cost of any Node
+// dynamic provider, whose plugin process an empty stack never starts).
 const pulumi = require("@pulumi/pulumi");
 const cfg = new pulumi.Config();
-if (!cfg.getBoolean("empty")) {
+if (cfg.getBoolean("trivial")) {
+    new pulumi.dynamic.Resource({ async create() { return { id: "noop", outs: {} }; } }, "noop", {});
+} else if (!cfg.getBoolean("empty")) {
     const { PartitionedTable } = require("@pgscale/postgres");
     const n = cfg.requireNumber("partitions");
     new PartitionedTable("events", {

@@ -37,6 +37,7 @@ jest.mock("@pgscale/postgres", () => {
     return {
         GeneratedSecret: stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]),
         PatroniDynamicConfig: stub("pgscale:index:PatroniDynamicConfig", []),
+        FirstValue: stub("pgscale:index:FirstValue", []),
     };
 });
 

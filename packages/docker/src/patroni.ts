@@ -4,7 +4,7 @@ import {
     PatroniClusterInput, ResolvedPatroniCluster, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec,
 } from "@pgscale/core";
-import { GeneratedSecret, PatroniDynamicConfig } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, PatroniDynamicConfig } from "@pgscale/postgres";
 import { EtcdCluster } from "./etcd";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -97,6 +97,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
             pgHba: renderPgHba("replicator", spec.pgHba),
         });
 
+        // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
+        // PATCH /config, so the nodes keep the first document and are never replaced for them.
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc }, { parent: this });
+
         const prefix = enginePrefix(name);
         const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
         this.members = Array.from({ length: spec.nodes }, (_, i) => {
@@ -107,13 +111,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 labels: pgscaleLabels(name, "postgres-data"),
             }, { parent: this });
             const patroniYml = pulumi
-                .all([superuser.value, replication.value, rewind.value, restApi.value])
-                .apply(([su, repl, rw, api]) =>
+                .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value])
+                .apply(([su, repl, rw, api, dcsAtBootstrap]) =>
                     renderPatroniYaml({
                         scope: this.scope, name: member, host: member, etcdHosts: dcs.clientEndpoints,
-                        // bootstrap.dcs only matters the first time a cluster starts; later changes go
-                        // through PATCH /config, so keeping the document here never replaces a node.
-                        dcs: dcsDoc,
+                        dcs: dcsAtBootstrap,
                         superuser: { username: "postgres", password: su },
                         replication: { username: "replicator", password: repl },
                         rewind: { username: "rewind", password: rw },
@@ -143,6 +145,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.
                 stopSignal: "SIGTERM",
                 stopTimeout: 30,
+                // Removing a member stops it first, so Patroni leaves the cluster cleanly.
+                destroyGraceSeconds: 30,
                 healthcheck: {
                     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
                     interval: "2s", timeout: "2s", retries: 60, startPeriod: "2s",
@@ -157,11 +161,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
         });
 
         this.dynamicConfig = new PatroniDynamicConfig(`${name}-dcs-config`, {
-            restUrls: this.members.map((m) => m.restUrl),
+            members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,
             password: restApi.value,
             config: dcsDoc,
-            expectMembers: spec.nodes,
         }, { parent: this, dependsOn: this.members.map((m) => m.container) });
 
         this.registerOutputs({ members: this.members.map((m) => m.name) });

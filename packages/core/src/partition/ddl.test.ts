@@ -89,3 +89,15 @@ describe("probeColumnDefinition", () => {
         expect(ddl.probeColumnDefinition({ name: "id", type: "bigint", notNull: false, identity: "always" })).toBe('"id" bigint');
     });
 });
+
+describe("assertEmptySql", () => {
+    it("locks the table and fails the transaction if it has rows", () => {
+        expect(ddl.assertEmptySql("app", "events")).toEqual([
+            'LOCK TABLE "app"."events" IN ACCESS EXCLUSIVE MODE',
+            `DO $pgscale$BEGIN IF EXISTS (SELECT 1 FROM "app"."events") THEN RAISE EXCEPTION 'table % received rows after pgscale planned to recreate it empty', 'app.events' USING ERRCODE = '55000'; END IF; END$pgscale$`,
+        ]);
+    });
+    it("picks a dollar-quote tag the body does not contain", () => {
+        expect(ddl.assertEmptySql("app", "x$pgscale$y")[1]).toMatch(/^DO \$pgscale0\$.*\$pgscale0\$$/);
+    });
+});

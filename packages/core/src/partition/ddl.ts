@@ -1,4 +1,4 @@
-import { quoteIdent, quoteQualified, renderValue } from "../sql/quote";
+import { quoteIdent, quoteLiteral, quoteQualified, renderValue } from "../sql/quote";
 import { renderBound } from "./bounds";
 import type { DesiredBound, KeyColumn, ResolvedIndex } from "./resolve";
 import type { ColumnSpec, PartitionedTableSpec } from "./spec";
@@ -52,6 +52,17 @@ export function detachPartitionSql(table: Table, name: string): string {
 /** No CASCADE: a view or foreign key that depends on the table makes the drop fail instead of vanishing with it. */
 export function dropTableSql(schema: string, name: string): string {
     return `DROP TABLE ${quoteQualified(schema, name)}`;
+}
+
+/**
+ * Makes the rest of the transaction fail unless the table is empty, and keeps it
+ * so: the plan saw no rows, but rows could arrive before the DROP runs.
+ */
+export function assertEmptySql(schema: string, name: string): string[] {
+    const body = `BEGIN IF EXISTS (SELECT 1 FROM ${quoteQualified(schema, name)}) THEN RAISE EXCEPTION 'table % received rows after pgscale planned to recreate it empty', ${quoteLiteral(`${schema}.${name}`)} USING ERRCODE = '55000'; END IF; END`;
+    let tag = "$pgscale$";
+    for (let i = 0; body.includes(tag); i++) tag = `$pgscale${i}$`;
+    return [`LOCK TABLE ${quoteQualified(schema, name)} IN ACCESS EXCLUSIVE MODE`, `DO ${tag}${body}${tag}`];
 }
 
 /** The condition a row of `bound` satisfies; row comparison matches how multi-column ranges order. */

@@ -179,11 +179,16 @@ describe("update", () => {
             expect(p.refusals).toEqual([{ field: "partitionBy", reason: expect.stringMatching(/partitioned by RANGE \(created_at\) and holds rows.*dataLoss\.recreateOnKeyChange/) }]);
         });
 
-        it("recreates an empty table", () => {
+        it("recreates an empty table, guarding under lock against rows arriving meanwhile", () => {
             const p = plan(list(), catalog(appliedTable({ hasRows: false })));
             expect(p.refusals).toEqual([]);
             expect(actions(p)).toEqual(["drop-table", "create-table", "create-partition", "create-index"]);
             expect(p.steps[0].dataLoss).toBe(false);
+            expect(p.steps[0].statements).toEqual([
+                'LOCK TABLE "public"."events" IN ACCESS EXCLUSIVE MODE',
+                expect.stringMatching(/^DO \$pgscale\$BEGIN IF EXISTS \(SELECT 1 FROM "public"\."events"\)/),
+                'DROP TABLE "public"."events"',
+            ]);
         });
 
         it("drops rows only with recreateOnKeyChange", () => {

@@ -256,7 +256,9 @@ class Planner {
         }
         if (this.input.catalog.partman) this.stopPartman();
         const rows = table.hasRows ? "; deletes all its rows" : "; it holds no rows";
-        this.step("remove", "drop-table", `${table.hasRows ? "!" : "-"} drop table ${this.qualified} with its ${table.partitions.length + (table.defaultPartition ? 1 : 0)} partitions (partitioning changes from ${was} to ${will})${rows}`, [ddl.dropTableSql(this.spec.schema, this.spec.name)], { dataLoss: table.hasRows });
+        // Without the option, the drop is only safe while the table stays empty: checked under lock.
+        const guard = this.spec.dataLoss.recreateOnKeyChange ? [] : ddl.assertEmptySql(this.spec.schema, this.spec.name);
+        this.step("remove", "drop-table", `${table.hasRows ? "!" : "-"} drop table ${this.qualified} with its ${table.partitions.length + (table.defaultPartition ? 1 : 0)} partitions (partitioning changes from ${was} to ${will})${rows}`, [...guard, ddl.dropTableSql(this.spec.schema, this.spec.name)], { dataLoss: table.hasRows });
         this.planCreate(desired);
     }
 

@@ -1,0 +1,146 @@
+// The HA topology for real: `pulumi up` on the local engine, then assertions through the exported
+// URIs and the engine itself. One stack, steps in order, torn down at the end.
+import { Stack } from "@pulumi/pulumi/automation";
+import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
+import { Pool, asSuperuser, eventually, query } from "../support/pg";
+import { clusterMembers, leaderName } from "../support/patroni";
+
+jest.setTimeout(15 * 60 * 1000);
+
+interface Outputs {
+    primaryUri: string;
+    replicaUri: string;
+    poolerUri: string;
+    poolerAdminUri: string;
+    superuserPassword: string;
+    members: Array<{ name: string; container: string; restUrl: string; pgPort: number }>;
+}
+
+describe("PatroniCluster on Docker", () => {
+    const name = uniqueStackName("ha");
+    let stack: Stack | undefined;
+    let out: Outputs;
+    const quiet = { onOutput: () => undefined };
+
+    async function up(config: Record<string, string>): Promise<void> {
+        for (const [k, v] of Object.entries(config)) await stack!.setConfig(k, { value: v });
+        const res = await stack!.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        out = plainOutputs(res.outputs) as Outputs;
+    }
+    const streamingReplicas = async () =>
+        Number((await query(asSuperuser(out.primaryUri, out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
+
+    beforeAll(async () => {
+        stack = await fixtureStack("ha", name);
+        await up({ nodes: "3", workMem: "4MB" });
+    });
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("writes through primaryUri and reads from a replica through replicaUri", async () => {
+        await query(out.primaryUri, "CREATE TABLE t (id int primary key, note text)");
+        await query(out.primaryUri, "INSERT INTO t VALUES (1, 'first')");
+        const [primary] = await query(out.primaryUri, "SELECT pg_is_in_recovery() AS r, current_user AS u");
+        expect(primary).toEqual({ r: false, u: "app" });
+        const replica = await eventually(async () => {
+            const [row] = await query(out.replicaUri, "SELECT pg_is_in_recovery() AS r, (SELECT note FROM t WHERE id = 1) AS note");
+            return row.note ? row : undefined;
+        }, 15000, "row replicated");
+        expect(replica).toEqual({ r: true, note: "first" });
+        expect(await streamingReplicas()).toBe(2);
+    });
+
+    it("keeps secrets out of the stored state and the containers' labels and environment", async () => {
+        const password = new URL(out.primaryUri).password;
+        expect(storedState(stack!)).not.toContain(password);
+        for (const m of out.members) {
+            const inspect = docker("inspect", m.container);
+            expect(inspect).not.toContain(password);
+            expect(JSON.parse(inspect)[0].Config.User).toBe("postgres");
+        }
+        // Host ports are on loopback only.
+        const ports = JSON.parse(docker("inspect", out.members[0].container))[0].HostConfig.PortBindings;
+        for (const bindings of Object.values(ports) as Array<Array<{ HostIp: string }>>) {
+            for (const b of bindings) expect(b.HostIp).toBe("127.0.0.1");
+        }
+    });
+
+    it("serves 500 concurrent clients through PgBouncer with at most the pool size of server connections", async () => {
+        const clients = new Pool({ connectionString: out.poolerUri, max: 500, connectionTimeoutMillis: 30000 });
+        try {
+            const results = await Promise.allSettled(
+                Array.from({ length: 500 }, (_, i) => clients.query("SELECT $1::int AS i, pg_sleep(0.05)", [i])),
+            );
+            const failed = results.filter((r) => r.status === "rejected");
+            expect(failed).toHaveLength(0);
+            const [server] = await query(out.primaryUri, "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = 'app' AND backend_type = 'client backend' AND pid <> pg_backend_pid()");
+            // default_pool_size 20 (+ no reserve): PgBouncer never opened more server connections.
+            expect(Number(server.n)).toBeLessThanOrEqual(20);
+            const pools = await query(out.poolerAdminUri, "SHOW POOLS");
+            const app = pools.find((p: any) => p.database === "appdb");
+            expect(Number(app.sv_active) + Number(app.sv_idle) + Number(app.sv_used) + Number(app.sv_tested) + Number(app.sv_login)).toBeLessThanOrEqual(20);
+        } finally {
+            await clients.end();
+        }
+    });
+
+    it("applies a DCS parameter change in place, as an update and not a replacement", async () => {
+        await stack!.setConfig("workMem", { value: "8MB" });
+        const preview = await stack!.preview(quiet);
+        expect(preview.changeSummary.replace ?? 0).toBe(0);
+        expect(preview.changeSummary.update).toBeGreaterThanOrEqual(1);
+        const before = await query(out.primaryUri, "SELECT pg_postmaster_start_time() AS t");
+        await up({});
+        const [row] = await query(out.primaryUri, "SHOW work_mem");
+        expect(row.work_mem).toBe("8MB");
+        const [replicaRow] = await query(out.replicaUri, "SHOW work_mem");
+        expect(replicaRow.work_mem).toBe("8MB");
+        // work_mem needs no restart: the primary kept running.
+        expect((await query(out.primaryUri, "SELECT pg_postmaster_start_time() AS t"))[0].t).toEqual(before[0].t);
+    });
+
+    it("scales 3 -> 4 (a new replica streams) and back to 3 without losing the primary", async () => {
+        await up({ nodes: "4" });
+        expect(out.members).toHaveLength(4);
+        expect(await streamingReplicas()).toBe(3);
+        await query(out.primaryUri, "INSERT INTO t VALUES (2, 'while 4 nodes')");
+        await up({ nodes: "3" });
+        expect(out.members).toHaveLength(3);
+        expect(dockerObjectsOfStack(name).containers.filter((c) => /-pg-\d+$/.test(c))).toHaveLength(3);
+        const rows = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
+        expect(Number(rows[0].n)).toBe(2);
+        await eventually(async () => (await streamingReplicas()) === 2, 30000, "2 replicas streaming after scale-down");
+    });
+
+    it("fails over after SIGKILL of the primary, and the old primary rejoins as a replica", async () => {
+        const restUrls = out.members.map((m) => m.restUrl);
+        const oldLeader = (await leaderName(restUrls))!;
+        const victim = out.members.find((m) => m.name === oldLeader)!;
+        const killedAt = Date.now();
+        docker("kill", "--signal", "KILL", victim.container);
+        await eventually(async () => {
+            await query(out.primaryUri, "INSERT INTO t VALUES ($1, 'after failover') ON CONFLICT DO NOTHING", [3]);
+            return true;
+        }, 90000, "writes through primaryUri after failover", 500);
+        const outageS = (Date.now() - killedAt) / 1000;
+        // ttl 20 + loop 2 + promotion + HAProxy rise: well under a minute.
+        expect(outageS).toBeLessThan(45);
+        const survivor = out.members.find((m) => m.name !== oldLeader)!;
+        expect(await leaderName([survivor.restUrl])).not.toBe(oldLeader);
+
+        docker("start", victim.container);
+        await eventually(async () => {
+            const me = (await clusterMembers(survivor.restUrl)).find((m) => m.name === oldLeader);
+            return me && me.role === "replica" && (me.state === "running" || me.state === "streaming");
+        }, 120000, "old primary rejoined as a replica");
+        await eventually(async () => (await streamingReplicas()) === 2, 60000, "2 replicas streaming after rejoin");
+        const [row] = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
+        expect(Number(row.n)).toBe(3);
+    });
+
+    it("destroys everything it created", async () => {
+        const down = await stack!.destroy(quiet);
+        expect(down.summary.result).toBe("succeeded");
+        expect(dockerObjectsOfStack(name)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+});

@@ -1,0 +1,25 @@
+/** Patroni REST helpers for tests: GET endpoints need no credentials. */
+export interface Member {
+    name: string;
+    role: string;
+    state: string;
+    lag?: number | string;
+    timeline?: number;
+}
+
+export async function clusterMembers(restUrl: string): Promise<Member[]> {
+    const res = await fetch(`${restUrl}/cluster`, { signal: AbortSignal.timeout(3000) });
+    return ((await res.json()) as { members: Member[] }).members;
+}
+
+export async function leaderName(restUrls: string[]): Promise<string | undefined> {
+    for (const url of restUrls) {
+        try {
+            const leader = (await clusterMembers(url)).find((m) => m.role === "leader" || m.role === "master");
+            if (leader) return leader.name;
+        } catch {
+            // try the next member
+        }
+    }
+    return undefined;
+}
