@@ -30,10 +30,16 @@ function pathToField(path: ReadonlyArray<PropertyKey>): string {
 }
 
 export function issuesFromZod(err: z.ZodError, prefix = ""): FieldIssue[] {
-    return err.issues.map((i) => {
-        const field = pathToField(i.path);
-        return { field: prefix ? (field === "(root)" ? prefix : `${prefix}.${field}`) : field, message: i.message };
-    });
+    const named = (path: ReadonlyArray<PropertyKey>) => {
+        const field = pathToField(path);
+        return prefix ? (field === "(root)" ? prefix : `${prefix}.${field}`) : field;
+    };
+    return err.issues.flatMap((i) =>
+        // A misspelt option is reported under its own name, so the message points at the typo.
+        i.code === "unrecognized_keys"
+            ? i.keys.map((k) => ({ field: named([...i.path, k]), message: "is not a known option" }))
+            : [{ field: named(i.path), message: i.message }],
+    );
 }
 
 /**

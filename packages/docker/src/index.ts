@@ -4,3 +4,4 @@ export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
 export { DEFAULT_IMAGES, IMAGES_DIR } from "./images";
+export * from "./streaming-replica";

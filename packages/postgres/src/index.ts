@@ -2,3 +2,4 @@
 export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
+export * from "./replication";

@@ -32,7 +32,7 @@ describe("resolvePatroniCluster", () => {
         [{ nodes: 2.5 }, "nodes"],
         [{ patroni: { ttl: 10 } }, "patroni.ttl"],
         [{ patroni: { ttl: 20, loopWait: 10, retryTimeout: 10 } }, "patroni.ttl"],
-        [{ patroni: { ttll: 30 } }, "patroni"],
+        [{ patroni: { ttll: 30 } }, "patroni.ttll"],
         [{ objectives: { rtoSeconds: 5, rpoBytes: 0 } }, "objectives.rtoSeconds"],
         [{ parameters: { port: 6000 } }, "parameters.port"],
         [{ pgHba: ["host all all 0.0.0.0/0 trust"] }, "pgHba[0]"],
@@ -62,7 +62,7 @@ describe("resolveEtcdCluster", () => {
     });
     it("rejects 0 members and unknown keys", () => {
         expect(fields(() => resolveEtcdCluster({ members: 0 }, "x"))).toEqual(["members"]);
-        expect(fields(() => resolveEtcdCluster({ memberz: 3 }, "x"))).toEqual(["(root)"]);
+        expect(fields(() => resolveEtcdCluster({ memberz: 3 }, "x"))).toEqual(["memberz"]);
     });
 });
 

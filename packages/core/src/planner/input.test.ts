@@ -60,6 +60,6 @@ describe("parseScalingInput (the playbook's Input Schema)", () => {
     });
 
     test("a misspelt metric is an error, not silently ignored", () => {
-        expect(issues({ scaling_goal: "partition_table", current_metrics: { table_size_gbs: 10 } })[0].field).toBe("current_metrics");
+        expect(issues({ scaling_goal: "partition_table", current_metrics: { table_size_gbs: 10 } })[0].field).toBe("current_metrics.table_size_gbs");
     });
 });

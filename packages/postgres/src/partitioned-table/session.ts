@@ -53,8 +53,7 @@ export class Session {
     ) {}
 
     static async open(connection: string): Promise<Session> {
-        // Loaded here, not at module scope: the serialized provider stays small and
-        // programs that only declare resources never load the driver.
+        // Loaded on first use: a program that only declares resources never loads the driver.
         const pg = require("pg") as typeof import("pg");
         const client = new pg.Client({ connectionString: connection, application_name: "pgscale" });
         // Errors after connect (server gone) arrive as events; a query then fails with them.

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { PgscaleValidationError } from "@pgscale/core";
+import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
+import { DEFAULT_IMAGES, localImage } from "./images";
+import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+
+export interface StreamingReplicaArgs {
+    /** The existing primary, as the replica container reaches it (a name on `network`, or an address). */
+    primaryHost: pulumi.Input<string>;
+    /** Default 5432. */
+    primaryPort?: pulumi.Input<number>;
+    /**
+     * Superuser connection to the primary from where `pulumi up` runs (secret), used to create the
+     * replication role and slot. The primary's pg_hba.conf must allow `replication` for that role.
+     */
+    primaryAdminUri: pulumi.Input<string>;
+    /** Docker network to join so `primaryHost` resolves. Default: the default bridge. */
+    network?: pulumi.Input<string>;
+    /** Physical slot name. Default: derived from the construct name. */
+    slotName?: string;
+    /** Replication role created on the primary. Default: `replicator_<slot>`. */
+    replicationUser?: string;
+    /** Host port for the replica (127.0.0.1). Default: Docker picks one. */
+    port?: number;
+    /** Credentials and database put into `uri`. Default: none, `uri` names host and port only. */
+    readCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string>; database?: pulumi.Input<string> };
+    /** Image with PostgreSQL 15 (the primary's major version). Default: pgscale/patroni. */
+    image?: string;
+}
+
+/** Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. */
+const ENTRYPOINT = `#!/bin/sh
+set -eu
+PGDATA=/var/lib/postgresql/data/pg15
+# libpq ignores a password file others can read; the upload is root-owned, so copy it.
+install -m 0600 /etc/pgscale/pgpass "$HOME/.pgpass"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  rm -rf "$PGDATA.tmp"
+  # -R writes primary_conninfo and primary_slot_name to postgresql.auto.conf and standby.signal.
+  pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$REPL_USER" -D "$PGDATA.tmp" -R -S "$SLOT" -X stream -c fast -v -P
+  # A primary with its configuration outside the data directory (Debian's layout) ships none.
+  [ -f "$PGDATA.tmp/postgresql.conf" ] || touch "$PGDATA.tmp/postgresql.conf"
+  [ -f "$PGDATA.tmp/pg_hba.conf" ] || printf 'local all all peer\nhost all all all scram-sha-256\n' > "$PGDATA.tmp/pg_hba.conf"
+  mv "$PGDATA.tmp" "$PGDATA"
+fi
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c hot_standby=on -c unix_socket_directories=/var/run/postgresql
+`;
+
+/**
+ * The playbook's classic read replica of a primary pgscale does not manage: a replication role
+ * and a physical slot on the primary, `pg_basebackup -R` into a named volume, a hot standby with
+ * `primary_conninfo` and `primary_slot_name` set. Removing it drops the slot.
+ */
+export class StreamingReplica extends pulumi.ComponentResource {
+    public readonly slot: ReplicationSlot;
+    public readonly container: docker.Container;
+    public readonly port: pulumi.Output<number>;
+    /** URI of the standby on 127.0.0.1 (secret when credentials are given). */
+    public readonly uri: pulumi.Output<string>;
+
+    constructor(name: string, args: StreamingReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+        const slotName = args.slotName ?? name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+        const user = args.replicationUser ?? `replicator_${slotName}`.slice(0, 63);
+        const issues = [];
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(slotName)) issues.push({ field: "slotName", message: "must match [a-z_][a-z0-9_]{0,62}" });
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) issues.push({ field: "replicationUser", message: "must match [a-z_][a-z0-9_]{0,62}" });
+        if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536))
+            issues.push({ field: "port", message: "must be an integer from 1 to 65535" });
+        if (issues.length) throw new PgscaleValidationError(`StreamingReplica ${name}`, issues);
+        super("pgscale:docker:StreamingReplica", name, {}, opts);
+
+        const password = new GeneratedSecret(`${name}-replication-password`, {}, { parent: this });
+        this.slot = new ReplicationSlot(`${name}-slot`, {
+            adminUri: args.primaryAdminUri, slotName, role: user, roleScramVerifier: password.scramVerifier,
+        }, { parent: this });
+
+        const prefix = enginePrefix(name);
+        const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this });
+        const image = localImage(`${name}-image`, args.image ?? DEFAULT_IMAGES.patroni, this);
+        const primaryPort = pulumi.output(args.primaryPort ?? 5432);
+        const pgpass = pulumi.interpolate`*:*:*:${user}:${password.value}\n`;
+        this.container = new docker.Container(name, {
+            name: prefix,
+            image: image.imageId,
+            hostname: name,
+            user: "postgres",
+            entrypoints: ["/bin/sh", "/etc/pgscale/replica-entrypoint.sh"],
+            command: [],
+            envs: [pulumi.interpolate`PRIMARY_HOST=${args.primaryHost}`, pulumi.interpolate`PRIMARY_PORT=${primaryPort}`, `REPL_USER=${user}`, `SLOT=${slotName}`],
+            uploads: [
+                { file: "/etc/pgscale/replica-entrypoint.sh", content: ENTRYPOINT, permissions: "0755" },
+                { file: "/etc/pgscale/pgpass", content: pulumi.secret(pgpass), permissions: "0644" },
+            ],
+            networksAdvanced: args.network ? [{ name: args.network, aliases: [name] }] : undefined,
+            volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+            ports: [publish(5432, "127.0.0.1", args.port)],
+            labels: pgscaleLabels(name, "streaming-replica"),
+            restart: "unless-stopped",
+            healthcheck: { tests: ["CMD", "pg_isready", "-h", "/var/run/postgresql"], interval: "1s", timeout: "2s", retries: 120, startPeriod: "1s" },
+            wait: true,
+            waitTimeout: 300,
+            destroyGraceSeconds: 30,
+        }, { parent: this, dependsOn: [this.slot], deleteBeforeReplace: true });
+
+        this.port = hostPort(this.container, 5432);
+        const c = args.readCredentials;
+        this.uri = c
+            ? pulumi.secret(pulumi.interpolate`postgresql://${c.username}:${c.password}@127.0.0.1:${this.port}/${c.database ?? "postgres"}`)
+            : pulumi.interpolate`postgresql://127.0.0.1:${this.port}/postgres`;
+        this.registerOutputs({ uri: this.uri });
+    }
+}
