@@ -1,6 +1,7 @@
 // The demo stack: the topology every Patroni guide draws, on the local Docker engine.
 // `npm run demo` runs it; see README.md.
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
+import { PartitionedTable } from "@pgscale/postgres";
 
 const dcs = new EtcdCluster("dcs", { members: 3 });
 
@@ -21,6 +22,30 @@ const pool = new PgBouncerPool("pool", {
     defaultPoolSize: 20, maxClientConn: 1000, minPoolSize: 5, reservePoolSize: 5, reservePoolTimeout: 3,
     serverIdleTimeout: 600, serverLifetime: 3600, queryTimeout: 300,
 });
+
+// The playbook's time-series table: quarterly range partitions, a default partition for
+// overflow, and indexes declared once on the parent. Runs through the primary endpoint.
+new PartitionedTable("events", {
+    connection: lb.primaryUri,
+    schema: "public",
+    name: "events",
+    columns: [
+        { name: "id", type: "bigint", identity: "always" },
+        { name: "event_type", type: "text", notNull: true },
+        { name: "data", type: "jsonb" },
+        { name: "created_at", type: "timestamptz", notNull: true, default: "now()" },
+    ],
+    primaryKey: ["id", "created_at"],
+    partitionBy: { strategy: "range", columns: ["created_at"] },
+    partitions: [
+        { name: "events_2024_q1", from: "2024-01-01", to: "2024-04-01" },
+        { name: "events_2024_q2", from: "2024-04-01", to: "2024-07-01" },
+        { name: "events_2024_q3", from: "2024-07-01", to: "2024-10-01" },
+        { name: "events_2024_q4", from: "2024-10-01", to: "2025-01-01" },
+    ],
+    defaultPartition: true,
+    indexes: [{ columns: ["created_at"] }, { columns: ["event_type"] }],
+}, { dependsOn: [pg] });
 
 export const primaryUri = lb.primaryUri;
 export const replicaUri = lb.replicaUri;

@@ -121,7 +121,8 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
 
 /**
  * Shell run by Patroni on the new primary after bootstrap: creates the application owner with a
- * SCRAM verifier (no plaintext password reaches the server) and its database.
+ * SCRAM verifier (no plaintext password reaches the server) and its database, and lets it read
+ * monitoring views (pg_monitor).
  * Identifiers were validated as plain lower-case names; the verifier has no quote characters.
  */
 export function renderPostBootstrap(owner: string, ownerVerifier: string, database: string): string {
@@ -134,6 +135,9 @@ export function renderPostBootstrap(owner: string, ownerVerifier: string, databa
         `CREATE DATABASE ${database} OWNER ${owner};`,
         `REVOKE ALL ON DATABASE ${database} FROM PUBLIC;`,
         `GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${owner};`,
+        // Read-only statistics (pg_stat_replication lag, pg_stat_activity) for the playbook's
+        // monitoring queries and `pgscale doctor`, without superuser.
+        `GRANT pg_monitor TO ${owner};`,
         "SQL",
         "",
     ].join("\n");

@@ -183,7 +183,8 @@ async function readExtensions(s: Session): Promise<{ ext: CatalogState["extensio
                 EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') AS cron_installed,
                 current_setting('cron.database_name', true) AS cron_database,
                 current_database() AS db,
-                current_setting('shared_preload_libraries') AS preload`,
+                -- pg_settings hides superuser-only settings from other roles instead of raising 42501.
+                coalesce((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '') AS preload`,
     );
     // pg_cron runs jobs only when preloaded, and only from the database named by cron.database_name.
     const preloaded = r.preload.split(",").map((x) => x.trim().replace(/^"|"$/g, "")).includes("pg_cron");

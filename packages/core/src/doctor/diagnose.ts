@@ -1,0 +1,32 @@
+import { checkConnections } from "./connections";
+import { DoctorFacts } from "./facts";
+import { DOCTOR_AREAS, Finding, notGathered, Severity, worstSeverity } from "./finding";
+import { checkPartitions } from "./partitions";
+import { checkPooler } from "./pooler";
+import { checkReplication } from "./replication";
+import { DEFAULT_THRESHOLDS, DoctorThresholds } from "./thresholds";
+
+export interface DoctorReport {
+    /** The worst severity found: a CLI exits non-zero on "critical". */
+    status: Severity;
+    counts: Record<Severity, number>;
+    /** Ordered by the decision tree: connection issues, replication lag, partition not used. */
+    findings: Finding[];
+}
+
+/**
+ * Walks the playbook's troubleshooting tree over the gathered facts: connection issues
+ * (PgBouncer pools, max_connections, pg_stat_activity), replication lag (WAL sender, network,
+ * replica I/O), partition not used (pruning settings, EXPLAIN). Pure: same facts, same report.
+ */
+export function diagnose(facts: DoctorFacts, thresholds: Partial<DoctorThresholds> = {}): DoctorReport {
+    const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+    const pooler = facts.pooler === undefined ? [] : facts.pooler.ok
+        ? checkPooler(facts.pooler.value, t)
+        : [{ ...notGathered("connections", "pooler.reachable", "cannot reach the PgBouncer admin console", facts.pooler), severity: "critical" as const }];
+    const all = [...checkConnections(facts, t), ...pooler, ...checkReplication(facts, t), ...checkPartitions(facts)];
+    const findings = DOCTOR_AREAS.flatMap((area) => all.filter((f) => f.area === area));
+    const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0 };
+    for (const f of findings) counts[f.severity]++;
+    return { status: worstSeverity(findings.map((f) => f.severity)), counts, findings };
+}

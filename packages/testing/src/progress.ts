@@ -1,0 +1,39 @@
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+
+/** Receives one line per step: what is being created, what is awaited, how long it took. */
+export type ProgressLogger = (line: string) => void;
+
+export function progressLogger(opts: { silent?: boolean; progress?: ProgressLogger }): ProgressLogger {
+    if (opts.silent) return () => undefined;
+    return opts.progress ?? ((line) => process.stderr.write(`pgscale-testing: ${line}\n`));
+}
+
+export function seconds(ms: number): string {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+
+const CONTAINER = "docker:index/container:Container";
+
+/**
+ * Turns Pulumi engine events into a few lines: one per container as it is created or deleted,
+ * and the readiness wait (PatroniDynamicConfig returns once a leader runs and replicas stream).
+ */
+export function engineProgress(log: ProgressLogger, replicas: number): (e: EngineEvent) => void {
+    const started = new Map<string, number>();
+    const name = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+    return (e) => {
+        const pre = e.resourcePreEvent?.metadata;
+        if (pre && (pre.op === "create" || pre.op === "delete")) {
+            started.set(pre.urn, Date.now());
+            if (pre.type.endsWith(":PatroniDynamicConfig") && pre.op === "create") {
+                log(`waiting for a Patroni leader${replicas > 0 ? ` and ${replicas} streaming replica${replicas > 1 ? "s" : ""}` : ""}`);
+            }
+        }
+        const done = e.resOutputsEvent?.metadata;
+        if (done && done.type === CONTAINER && (done.op === "create" || done.op === "delete")) {
+            const t0 = started.get(done.urn);
+            const verb = done.op === "create" ? "created" : "removed";
+            log(`${verb} container ${name(done.urn)}${t0 ? ` (${seconds(Date.now() - t0)})` : ""}`);
+        }
+    };
+}
