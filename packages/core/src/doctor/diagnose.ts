@@ -1,8 +1,8 @@
 import { checkConnections } from "./connections";
 import { DoctorFacts } from "./facts";
-import { DOCTOR_AREAS, Finding, notGathered, Severity, worstSeverity } from "./finding";
+import { DOCTOR_AREAS, Finding, Severity, worstSeverity } from "./finding";
 import { checkPartitions } from "./partitions";
-import { checkPooler } from "./pooler";
+import { checkPooler, poolerUnreachable } from "./pooler";
 import { checkReplication } from "./replication";
 import { DEFAULT_THRESHOLDS, DoctorThresholds } from "./thresholds";
 
@@ -23,7 +23,7 @@ export function diagnose(facts: DoctorFacts, thresholds: Partial<DoctorThreshold
     const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
     const pooler = facts.pooler === undefined ? [] : facts.pooler.ok
         ? checkPooler(facts.pooler.value, t)
-        : [{ ...notGathered("connections", "pooler.reachable", "cannot reach the PgBouncer admin console", facts.pooler), severity: "critical" as const }];
+        : [poolerUnreachable(facts.pooler)];
     const all = [...checkConnections(facts, t), ...pooler, ...checkReplication(facts, t), ...checkPartitions(facts)];
     const findings = DOCTOR_AREAS.flatMap((area) => all.filter((f) => f.area === area));
     const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0 };

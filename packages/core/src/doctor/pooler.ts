@@ -47,6 +47,15 @@ export function checkPoolWaitTime(s: PoolerStats, t: DoctorThresholds): Finding 
     return ok(AREA, "pooler.wait_time", detail);
 }
 
+/** Applications behind PgBouncer are down with it. */
+export function poolerUnreachable(failure: { error: string; code?: string }): Finding {
+    const denied = failure.code === "28P01" || (failure.code === "08P01" && /not allowed|permission/i.test(failure.error));
+    return problem("critical", AREA, "pooler.reachable", `cannot query the PgBouncer admin console: ${failure.error}`,
+        denied
+            ? "Connect as a user in PgBouncer's admin_users or stats_users (PgBouncerPool's adminUri) to the virtual database pgbouncer."
+            : "Check that the PgBouncer container is running and listening (docker ps, its log), and the --pooler-admin-uri host and port.");
+}
+
 export function checkPooler(facts: PoolerFacts, t: DoctorThresholds): Finding[] {
     const findings: Finding[] = [];
     const dbs = new Map(facts.databases.map((d) => [d.name, d]));

@@ -1,0 +1,146 @@
+import { ClusterInfo } from "./cluster-info";
+import { docker } from "./docker-cli";
+import { isLeader, isRunning, leaderName, member, memberStatuses, requestSwitchover } from "./patroni-rest";
+import { queryOnce, writableMember } from "./pg-probe";
+import { ProgressLogger, seconds } from "./progress";
+import { TEST_TIMINGS } from "./options";
+import { waitFor } from "./wait";
+
+/** How a change of primary went: who led before, who accepts writes now, and how long writes failed. */
+export interface FailoverResult {
+    from: string;
+    to: string;
+    /** From the disturbance until the first write through primaryUri succeeded on `to`. */
+    ms: number;
+}
+
+export interface WaitOptions {
+    /** Give up after this long. Default 120 000 ms. */
+    timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT = 120_000;
+
+async function currentLeader(info: ClusterInfo): Promise<string> {
+    const leader = await leaderName(info);
+    if (!leader) throw new Error(`${info.stackName}: no Patroni leader right now`);
+    return leader;
+}
+
+/** Resolves with the member that accepted a write through primaryUri, once it is not `not` (and is `expected`, if given). */
+export async function waitForPrimary(info: ClusterInfo, opts: WaitOptions & { not?: string; expected?: string } = {}): Promise<string> {
+    return waitFor("a primary accepting writes through primaryUri", opts.timeoutMs ?? DEFAULT_TIMEOUT, async () => {
+        const m = await writableMember(info);
+        return m !== undefined && m !== opts.not && (opts.expected === undefined || m === opts.expected) ? m : undefined;
+    }, 200);
+}
+
+async function afterDisturbance(info: ClusterInfo, log: ProgressLogger, from: string, t0: number, opts: WaitOptions, expected?: string): Promise<FailoverResult> {
+    const to = await waitForPrimary(info, { ...opts, not: from, expected });
+    const ms = Date.now() - t0;
+    log(`${to} accepts writes (was ${from}) after ${seconds(ms)}`);
+    return { from, to, ms };
+}
+
+/** SIGKILL of the primary's container: the leader key stays in etcd until its ttl runs out. */
+export async function killPrimary(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions = {}): Promise<FailoverResult> {
+    requireHa(info, "killPrimary");
+    const from = await currentLeader(info);
+    log(`killing primary ${from} (SIGKILL); waiting for a new primary (bounded below by Patroni's ttl, ${TEST_TIMINGS.ttl} s)`);
+    const t0 = Date.now();
+    await docker(["kill", "--signal", "KILL", member(info, from).container]);
+    return afterDisturbance(info, log, from, t0, opts);
+}
+
+/** `docker stop` (SIGTERM): Patroni stops PostgreSQL cleanly and releases the leader key. */
+export async function stopPrimary(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions = {}): Promise<FailoverResult> {
+    requireHa(info, "stopPrimary");
+    const from = await currentLeader(info);
+    log(`stopping primary ${from} (SIGTERM); waiting for a new primary`);
+    const t0 = Date.now();
+    // docker stop returns once the container exited; the new primary may be writable before that.
+    const stopped = docker(["stop", member(info, from).container]);
+    try {
+        return await afterDisturbance(info, log, from, t0, opts);
+    } finally {
+        await stopped;
+    }
+}
+
+/** A planned switchover through Patroni's REST API, to `candidate` or the most caught-up healthy replica. */
+export async function switchover(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions & { candidate?: string } = {}): Promise<FailoverResult> {
+    requireHa(info, "switchover");
+    const statuses = await memberStatuses(info);
+    const from = statuses.find(isLeader)?.name;
+    if (!from) throw new Error(`${info.stackName}: no Patroni leader right now`);
+    // In synchronous mode Patroni only promotes a synchronous standby; prefer one everywhere.
+    const candidates = statuses
+        .filter((m) => !isLeader(m) && isRunning(m))
+        .sort((a, b) => Number(b.role === "sync_standby") - Number(a.role === "sync_standby") || Number(a.lag ?? 0) - Number(b.lag ?? 0));
+    const to = opts.candidate ?? candidates[0]?.name;
+    if (!to) throw new Error(`${info.stackName}: no running replica to switch over to`);
+    member(info, to);
+    log(`switching over from ${from} to ${to} (Patroni REST)`);
+    const t0 = Date.now();
+    await requestSwitchover(info, from, to);
+    return afterDisturbance(info, log, from, t0, opts, to);
+}
+
+interface Target {
+    name: string;
+    container: string;
+    kind: "postgres" | "etcd" | "haproxy" | "pgbouncer";
+}
+
+function target(info: ClusterInfo, name: string): Target {
+    const m = info.members.find((x) => x.name === name);
+    if (m) return { name, container: m.container, kind: "postgres" };
+    const s = info.services.find((x) => x.name === name);
+    if (s) return { name, container: s.container, kind: s.kind };
+    const all = [...info.members, ...info.services].map((x) => x.name).join(", ");
+    throw new Error(`${name} is not a member of ${info.stackName} (members: ${all})`);
+}
+
+/** Cuts a member off the cluster network (no other member, nor the host, reaches it). */
+export async function isolate(info: ClusterInfo, log: ProgressLogger, name: string): Promise<void> {
+    const t = target(info, name);
+    log(`isolating ${name} (docker network disconnect)`);
+    await docker(["network", "disconnect", info.network, t.container]);
+}
+
+/** Reconnects an isolated member under its DNS alias and waits until it serves again. */
+export async function heal(info: ClusterInfo, log: ProgressLogger, name: string, opts: WaitOptions = {}): Promise<void> {
+    const t = target(info, name);
+    log(`healing ${name} (docker network connect); waiting until it serves again`);
+    await docker(["network", "connect", "--alias", name, info.network, t.container]);
+    await untilServing(info, t, opts);
+}
+
+/** Starts a member that killPrimary()/stopPrimary() took down and waits until it serves again (a PostgreSQL member as a replica). */
+export async function rejoin(info: ClusterInfo, log: ProgressLogger, name: string, opts: WaitOptions = {}): Promise<void> {
+    const t = target(info, name);
+    log(`starting ${name}; waiting until it serves again`);
+    const t0 = Date.now();
+    await docker(["start", t.container]);
+    await untilServing(info, t, opts);
+    log(`${name} is back after ${seconds(Date.now() - t0)}`);
+}
+
+async function untilServing(info: ClusterInfo, t: Target, opts: WaitOptions): Promise<void> {
+    const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
+    if (t.kind === "postgres") {
+        await waitFor(`${t.name} running in the Patroni cluster`, timeout, async () =>
+            (await memberStatuses(info)).some((m) => m.name === t.name && isRunning(m)));
+    } else if (t.kind === "haproxy") {
+        await waitFor("writes through primaryUri", timeout, () => writableMember(info));
+    } else if (t.kind === "pgbouncer") {
+        await waitFor("queries through poolerUri", timeout, async () => (await queryOnce(info.poolerUri!, "SELECT 1 AS one")).length === 1);
+    } else {
+        await waitFor(`${t.name} healthy`, timeout, async () =>
+            (await docker(["inspect", "-f", "{{.State.Health.Status}}", t.container])) === "healthy");
+    }
+}
+
+function requireHa(info: ClusterInfo, what: string): void {
+    if (info.members.length < 2) throw new Error(`${what} needs a cluster with at least 2 nodes; ${info.stackName} has ${info.members.length}`);
+}

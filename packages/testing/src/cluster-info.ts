@@ -1,0 +1,82 @@
+import { PROJECT } from "./labels";
+import { TopologyOutputs } from "./topology";
+
+/** A container of the cluster other than a PostgreSQL member. */
+export interface ServiceInfo {
+    name: string;
+    container: string;
+    kind: "etcd" | "haproxy" | "pgbouncer";
+}
+
+/** A Patroni member: `name` is also its DNS alias on the cluster network. */
+export interface MemberInfo {
+    name: string;
+    container: string;
+    /** Patroni REST API on 127.0.0.1. */
+    restUrl: string;
+}
+
+/**
+ * Everything needed to reach and disturb a running cluster, as plain data: it travels to jest
+ * workers in PGSCALE_TESTING_CLUSTER, so chaos helpers work there without Pulumi.
+ */
+export interface ClusterInfo {
+    kind: "cluster" | "postgres";
+    project: string;
+    stackName: string;
+    network: string;
+    database: string;
+    owner: string;
+    primaryUri: string;
+    replicaUri?: string;
+    syncReplicaUri?: string;
+    poolerUri?: string;
+    /** The superuser on the `postgres` database, through the same endpoint as primaryUri. */
+    superuserUri: string;
+    restApi: { username: string; password: string };
+    members: MemberInfo[];
+    services: ServiceInfo[];
+}
+
+export function clusterInfo(kind: ClusterInfo["kind"], stackName: string, database: string, owner: string, out: TopologyOutputs): ClusterInfo {
+    return {
+        kind, project: PROJECT, stackName, network: out.network, database, owner,
+        primaryUri: out.primaryUri,
+        ...(out.replicaUri ? { replicaUri: out.replicaUri } : {}),
+        ...(out.syncReplicaUri ? { syncReplicaUri: out.syncReplicaUri } : {}),
+        ...(out.poolerUri ? { poolerUri: out.poolerUri } : {}),
+        superuserUri: `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres`,
+        restApi: { username: out.restApiUser, password: out.restApiPassword },
+        members: out.members,
+        services: out.services,
+    };
+}
+
+/** The environment variables a cluster is published through (jest globalSetup, `pgscale-testing start`). */
+export const ENV = {
+    primaryUri: "PGSCALE_PRIMARY_URI",
+    replicaUri: "PGSCALE_REPLICA_URI",
+    syncReplicaUri: "PGSCALE_SYNC_REPLICA_URI",
+    poolerUri: "PGSCALE_POOLER_URI",
+    superuserUri: "PGSCALE_SUPERUSER_URI",
+    /** The whole ClusterInfo as JSON, for clusterFromEnv(). */
+    cluster: "PGSCALE_TESTING_CLUSTER",
+} as const;
+
+export function clusterEnv(info: ClusterInfo): Record<string, string> {
+    const env: Record<string, string> = {
+        [ENV.primaryUri]: info.primaryUri,
+        [ENV.superuserUri]: info.superuserUri,
+        [ENV.cluster]: JSON.stringify(info),
+    };
+    if (info.replicaUri) env[ENV.replicaUri] = info.replicaUri;
+    if (info.syncReplicaUri) env[ENV.syncReplicaUri] = info.syncReplicaUri;
+    if (info.poolerUri) env[ENV.poolerUri] = info.poolerUri;
+    return env;
+}
+
+export function clusterInfoFromEnv(env: NodeJS.ProcessEnv = process.env): ClusterInfo {
+    const text = env[ENV.cluster];
+    if (!text) throw new Error(`${ENV.cluster} is not set: start the cluster with jestGlobalSetup() (or pgscale-testing start) first`);
+    return JSON.parse(text) as ClusterInfo;
+}

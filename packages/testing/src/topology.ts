@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PulumiFn } from "@pulumi/pulumi/automation";
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
+import { DATA_PATHS, dataOnTmpfs } from "./fast-profile";
+import { ownershipLabels } from "./labels";
+import { StartPlan, TEST_HAPROXY_CHECK } from "./options";
+
+/** Construct names; Patroni members are `node-0`, `node-1`, ... (the names isolate() and heal() take). */
+export const NAMES = { dcs: "dcs", postgres: "node", haproxy: "lb", pooler: "pool" } as const;
+
+/** What the inline program exports, as the Automation API hands it back (secrets decrypted). */
+export interface TopologyOutputs {
+    primaryUri: string;
+    replicaUri?: string;
+    syncReplicaUri?: string;
+    poolerUri?: string;
+    /** Host and port clients reach the primary at, for the superuser URI. */
+    primaryEndpoint: string;
+    superuserPassword: string;
+    restApiUser: string;
+    restApiPassword: string;
+    network: string;
+    members: Array<{ name: string; container: string; restUrl: string }>;
+    services: Array<{ name: string; container: string; kind: "etcd" | "haproxy" | "pgbouncer" }>;
+}
+
+/**
+ * The inline Pulumi program: the @pgscale/docker constructs, exactly as a user's stack would
+ * compose them, plus the ownership labels (and tmpfs data for profile "fast").
+ */
+export function topologyProgram(plan: StartPlan, owner: string, dir: string): PulumiFn {
+    return async () => {
+        pulumi.runtime.registerStackTransformation(ownershipLabels(owner, dir));
+        const fast = plan.profile === "fast";
+        const tmpfs = (path: string): pulumi.ComponentResourceOptions => (fast ? { transformations: [dataOnTmpfs(path)] } : {});
+        const dcs = new EtcdCluster(NAMES.dcs, { members: plan.etcdMembers, image: plan.images.etcd }, tmpfs(DATA_PATHS.etcd));
+        const pg = new PatroniCluster(NAMES.postgres, { dcs, ...plan.patroni }, tmpfs(DATA_PATHS.postgres));
+        const services: Array<pulumi.Output<TopologyOutputs["services"][number]>> = dcs.containers.map((c, i) =>
+            pulumi.output({ name: `${NAMES.dcs}-${i}`, container: c.name, kind: "etcd" as const }));
+        const common = {
+            superuserPassword: pg.superuserPassword,
+            restApiUser: pg.restApiUser,
+            restApiPassword: pg.restApiPassword,
+            network: pg.network.name,
+            members: pg.members.map((m) => ({ name: m.name, container: m.container.name, restUrl: m.restUrl })),
+        };
+        if (plan.kind === "postgres") {
+            // One node needs no router: clients connect to the member's published port.
+            const endpoint = pulumi.interpolate`127.0.0.1:${pg.members[0].pgPort}`;
+            return {
+                ...common,
+                primaryUri: pulumi.secret(pulumi.interpolate`postgresql://${pg.owner}:${pg.ownerPassword}@${endpoint}/${pg.database}`),
+                primaryEndpoint: endpoint,
+                services,
+            };
+        }
+        const lb = new HAProxyFrontend(NAMES.haproxy, { cluster: pg, check: TEST_HAPROXY_CHECK, image: plan.images.haproxy });
+        services.push(pulumi.output({ name: NAMES.haproxy, container: lb.container.name, kind: "haproxy" as const }));
+        let poolerUri: pulumi.Output<string> | undefined;
+        if (plan.pooler) {
+            const pool = new PgBouncerPool(NAMES.pooler, { backend: lb, image: plan.images.pgbouncer });
+            services.push(pulumi.output({ name: NAMES.pooler, container: pool.container.name, kind: "pgbouncer" as const }));
+            poolerUri = pool.uri;
+        }
+        return {
+            ...common,
+            primaryUri: lb.primaryUri,
+            replicaUri: lb.replicaUri,
+            syncReplicaUri: lb.syncReplicaUri,
+            poolerUri,
+            primaryEndpoint: pulumi.interpolate`127.0.0.1:${lb.primaryPort}`,
+            services,
+        };
+    };
+}
