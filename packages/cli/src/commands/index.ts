@@ -1,5 +1,8 @@
 import { Command } from "../command";
+import { doctorCommand } from "./doctor";
 import { planCommand } from "./plan";
+import { statusCommand } from "./status";
+import { switchoverCommand } from "./switchover";
 
 /** Every subcommand; a new one (doctor, status, switchover) is a module here and one entry below. */
-export const COMMANDS: readonly Command[] = [planCommand];
+export const COMMANDS: readonly Command[] = [planCommand, doctorCommand, statusCommand, switchoverCommand];

@@ -21,16 +21,16 @@ export function checkPrimaryConnection(primary: DoctorFacts["primary"]): Finding
 
 function describeStates(states: Record<string, number>): string {
     const parts = Object.entries(states).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`);
-    return parts.length ? ` (${parts.join(", ")})` : "";
+    return parts.length ? `; sessions: ${parts.join(", ")}` : "";
 }
 
 /** Client backends against the slots left after superuser_reserved_connections. */
 export function checkConnectionUsage(facts: ConnectionFacts, privileged: boolean, t: DoctorThresholds): Finding {
     const usable = Math.max(1, facts.maxConnections - facts.superuserReservedConnections);
     const ratio = facts.clientBackends / usable;
-    const estimate = privileged ? "" : " (estimated: the role cannot see other sessions' details)";
+    const estimate = privileged ? "" : "; estimated: the role cannot see other sessions' details";
     const detail = `${facts.clientBackends} of ${usable} usable connections in use ` +
-        `(max_connections ${facts.maxConnections}, ${facts.superuserReservedConnections} reserved for superusers)` +
+        `(max_connections ${facts.maxConnections} less ${facts.superuserReservedConnections} reserved for superusers)` +
         `${describeStates(facts.states)}${estimate}`;
     const idleInTx = facts.states["idle in transaction"] ?? 0;
     const fix =

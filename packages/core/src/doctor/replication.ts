@@ -11,11 +11,12 @@ const PRIVILEGE_FIX =
 
 /**
  * How many replicas should be streaming: Patroni's members (or the REST URLs given, when a
- * stopped member has already left the DCS) less the leader, or the slots that wait for one.
+ * stopped member has already left the DCS) less the leader, the slots that wait for one, or
+ * the WAL senders connected now, whichever says more.
  */
 export function expectedReplicas(rep: ReplicationFacts, patroni: PatroniFacts | undefined): number {
     const fromPatroni = patroni ? Math.max(patroni.members?.length ?? 0, patroni.endpoints.length) - 1 : 0;
-    return Math.max(fromPatroni, rep.slots.length, 0);
+    return Math.max(fromPatroni, rep.slots.length, rep.replicas.length, 0);
 }
 
 function missingMembers(rep: ReplicationFacts, patroni: PatroniFacts | undefined): string[] {

@@ -1,0 +1,224 @@
+// HA benchmarks (issue "HA PostgreSQL on Docker"); method and figures in docs/benchmarks.md.
+//   npx ts-node -P tsconfig.test.json --transpile-only bench/ha/run.ts [up|failover|pool|all] [--rounds N]
+// Every figure that has a target is a ratio against a baseline measured in the same run.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { Client } from "pg";
+
+const ROOT = path.resolve(__dirname, "../..");
+const FIXTURE = path.join(__dirname, "fixture");
+const args = process.argv.slice(2);
+const what = args.find((a) => !a.startsWith("--")) ?? "all";
+const rounds = Number(args[args.indexOf("--rounds") + 1] || 3) || 3;
+const results: Record<string, unknown> = { machine: machine(), started: new Date().toISOString() };
+
+function machine(): string {
+    const cpus = require("os").cpus();
+    return `${cpus.length} x ${cpus[0].model}, ${Math.round(require("os").totalmem() / 2 ** 30)} GiB, Docker ${execFileSync("docker", ["version", "-f", "{{.Server.Version}}"], { encoding: "utf8" }).trim()}`;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const log = (...a: unknown[]) => console.error("[bench]", ...a);
+
+function pulumi(stack: string, ...a: string[]): string {
+    const r = spawnSync("pulumi", [...a, "--stack", stack, "--non-interactive"], { cwd: FIXTURE, encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`pulumi ${a.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+function newStack(config: Record<string, string | number | boolean>): string {
+    const stack = `bench-${Date.now().toString(36)}`;
+    spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: FIXTURE, encoding: "utf8" });
+    for (const [k, v] of Object.entries(config)) pulumi(stack, "config", "set", k, String(v));
+    return stack;
+}
+function outputs(stack: string): any {
+    return JSON.parse(pulumi(stack, "stack", "output", "--json", "--show-secrets"));
+}
+function removeStack(stack: string): void {
+    pulumi(stack, "destroy", "--yes", "--skip-preview", "--suppress-progress");
+    spawnSync("pulumi", ["stack", "rm", "--yes", stack], { cwd: FIXTURE });
+}
+function superuserUri(uri: string, password: string): string {
+    const u = new URL(uri);
+    u.username = "postgres";
+    u.password = password;
+    u.pathname = "/postgres";
+    return u.toString();
+}
+
+async function tryQuery(uri: string, sql: string, timeoutMs = 1000): Promise<any[] | undefined> {
+    const c = new Client({ connectionString: uri, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    try {
+        await c.connect();
+        const res: any = await c.query(sql);
+        // A multi-statement string answers with one result per statement; the last one counts.
+        return Array.isArray(res) ? res[res.length - 1].rows : res.rows;
+    } catch {
+        return undefined;
+    } finally {
+        await c.end().catch(() => undefined);
+    }
+}
+
+/** "Primary writable through HAProxy and all replicas streaming", polled every 100 ms. */
+async function untilReady(uri: string, replicas: number, t0: number, limitS = 300): Promise<number> {
+    while (Date.now() - t0 < limitS * 1000) {
+        const rows = await tryQuery(uri,
+            "CREATE TABLE IF NOT EXISTS bench_probe(at timestamptz); INSERT INTO bench_probe VALUES (now()); SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'");
+        if (rows && rows[0].n >= replicas) return (Date.now() - t0) / 1000;
+        await sleep(100);
+    }
+    throw new Error("cluster not ready in time");
+}
+
+async function benchUp(): Promise<void> {
+    const pg: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+        // Alternate so drift on the machine hits both sides alike.
+        {
+            const prefix = `pgbase${i}`;
+            const t0 = Date.now();
+            const port = execFileSync(path.join(ROOT, "bench/baseline/up.sh"), [prefix, "3"], { encoding: "utf8" }).trim();
+            base.push(await untilReady(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, 2, t0));
+            execFileSync(path.join(ROOT, "bench/baseline/down.sh"), [prefix]);
+        }
+        {
+            const stack = newStack({ pooler: false });
+            const t0 = Date.now();
+            pulumi(stack, "up", "--yes", "--skip-preview", "--suppress-progress");
+            const o = outputs(stack);
+            pg.push(await untilReady(superuserUri(o.primaryUri, o.superuserPassword), 2, t0));
+            removeStack(stack);
+        }
+        log(`up round ${i + 1}: baseline ${base[i].toFixed(1)} s, pulumi up ${pg[i].toFixed(1)} s`);
+    }
+    results.up = { rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), medianRatio: round1(median(pg) / median(base) * 10) / 10 };
+}
+
+/** Kills (or stops) the primary and measures time to the first successful write after it. */
+async function outage(o: any, signal: "KILL" | "TERM"): Promise<number> {
+    const su = superuserUri(o.primaryUri, o.superuserPassword);
+    const leader = await leaderOf(o);
+    const victim = o.members.find((m: any) => m.name === leader);
+    const t0 = Date.now();
+    if (signal === "KILL") execFileSync("docker", ["kill", "--signal", "KILL", victim.container]);
+    else spawnSync("docker", ["stop", "-t", "30", victim.container]); // returns once Patroni has shut down
+    let ok = false;
+    while (!ok && Date.now() - t0 < 120000) {
+        ok = (await tryQuery(su, "INSERT INTO bench_probe VALUES (now())", 1000)) !== undefined;
+        if (!ok) await sleep(100);
+    }
+    const s = (Date.now() - t0) / 1000;
+    execFileSync("docker", ["start", victim.container]);
+    await untilReady(su, o.members.length - 1, Date.now(), 180);
+    return s;
+}
+async function leaderOf(o: any): Promise<string> {
+    for (const m of o.members) {
+        try {
+            const res = await fetch(`${m.restUrl}/cluster`);
+            const l = ((await res.json()) as any).members.find((x: any) => x.role === "leader");
+            if (l) return l.name;
+        } catch {
+            // next member
+        }
+    }
+    throw new Error("no leader");
+}
+
+async function benchFailover(): Promise<void> {
+    const profiles: Record<string, Record<string, number>> = {
+        default: { ttl: 30, loopWait: 10, retryTimeout: 10, checkInterMs: 2000, checkFall: 3, checkRise: 2 },
+        tightest: { ttl: 20, loopWait: 1, retryTimeout: 3, checkInterMs: 1000, checkFall: 2, checkRise: 1 },
+    };
+    const out: Record<string, unknown> = {};
+    for (const [name, cfg] of Object.entries(profiles)) {
+        const stack = newStack({ ...cfg, pooler: false });
+        try {
+            pulumi(stack, "up", "--yes", "--skip-preview", "--suppress-progress");
+            const o = outputs(stack);
+            await untilReady(superuserUri(o.primaryUri, o.superuserPassword), 2, Date.now());
+            const kill: number[] = [];
+            const term: number[] = [];
+            for (let i = 0; i < rounds; i++) {
+                kill.push(await outage(o, "KILL"));
+                term.push(await outage(o, "TERM"));
+                log(`${name} round ${i + 1}: SIGKILL ${kill[i].toFixed(1)} s, SIGTERM ${term[i].toFixed(1)} s`);
+            }
+            out[name] = { ...cfg, sigkillS: kill.map(round1), sigtermS: term.map(round1), sigkillMedianS: round1(median(kill)), sigtermMedianS: round1(median(term)),
+                sigkillTarget: `<= ttl + 5 = ${cfg.ttl + 5}`, sigtermTarget: "<= 8" };
+        } finally {
+            removeStack(stack);
+        }
+    }
+    results.failover = out;
+}
+
+function pgbench(uri: string, extra: string[]): number {
+    const r = spawnSync("pgbench", [...extra, uri], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
+    const m = /tps = ([\d.]+) \((without|excluding)/.exec(r.stdout) ?? /tps = ([\d.]+)/.exec(r.stdout);
+    return Number(m![1]);
+}
+
+async function manyClients(uri: string, n: number): Promise<{ ok: number; errors: Record<string, number> }> {
+    const errors: Record<string, number> = {};
+    let ok = 0;
+    await Promise.all(Array.from({ length: n }, async () => {
+        const c = new Client({ connectionString: uri, connectionTimeoutMillis: 60000 });
+        try {
+            await c.connect();
+            await c.query("SELECT pg_sleep(1)");
+            ok++;
+        } catch (e: any) {
+            errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
+        } finally {
+            await c.end().catch(() => undefined);
+        }
+    }));
+    return { ok, errors };
+}
+
+async function benchPool(): Promise<void> {
+    const stack = newStack({ pooler: true });
+    try {
+        pulumi(stack, "up", "--yes", "--skip-preview", "--suppress-progress");
+        const o = outputs(stack);
+        await untilReady(superuserUri(o.primaryUri, o.superuserPassword), 2, Date.now());
+        pgbench(o.primaryUri, ["-i", "-s", "10", "-q"]);
+        const direct: number[] = [];
+        const pooled: number[] = [];
+        const run = ["-S", "-n", "-c", "40", "-j", "2", "-T", "15"];
+        for (let i = 0; i < rounds; i++) {
+            direct.push(pgbench(o.primaryUri, run));
+            pooled.push(pgbench(o.poolerUri, run));
+            log(`pgbench round ${i + 1}: direct ${direct[i]} tps, pooled ${pooled[i]} tps`);
+        }
+        const through = await manyClients(o.poolerUri, 1000);
+        const beyond = await manyClients(o.primaryUri, 260); // max_connections is 200
+        results.pool = {
+            pgbenchSelectOnly40: { directTps: direct, pooledTps: pooled, medianRatio: round1(median(pooled) / median(direct) * 100) / 100, target: ">= 0.8" },
+            thousandClientsThroughPooler: through,
+            clientsBeyondMaxConnectionsDirect: beyond,
+        };
+    } finally {
+        removeStack(stack);
+    }
+}
+
+(async () => {
+    if (what === "up" || what === "all") await benchUp();
+    if (what === "failover" || what === "all") await benchFailover();
+    if (what === "pool" || what === "all") await benchPool();
+    results.finished = new Date().toISOString();
+    const file = path.join(ROOT, "bench/results", `ha-${what}-${Date.now()}.json`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(results, null, 2));
+    console.log(JSON.stringify(results, null, 2));
+})().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

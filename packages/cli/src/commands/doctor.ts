@@ -1,0 +1,101 @@
+import { parseArgs } from "util";
+import { diagnose } from "@pgscale/core";
+import { Command } from "../command";
+import { gatherFacts } from "../doctor/gather";
+import { EXIT } from "../io";
+import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { renderDoctorText } from "../render/doctor-text";
+
+/** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
+export const EXIT_CRITICAL = 3;
+
+const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
+                      [--patroni-url URL]... [--query SQL] [--json]
+
+Runs the playbook's debug checklist against a live deployment and walks its decision tree
+(connection issues, replication lag, partition not used); prints each finding with its fix.
+
+  --primary-uri URI        the primary (e.g. HAProxy's read-write listener). Connect as a
+                           superuser or a role with pg_monitor to see replication details and
+                           every session; any other role gets a finding that says what it cannot see
+  --replica-uri URI        a replica (e.g. HAProxy's read-only listener): received vs replayed WAL
+  --pooler-admin-uri URI   PgBouncer's admin console (user in admin_users or stats_users,
+                           database pgbouncer): SHOW POOLS, SHOW STATS
+  --patroni-url URL        repeatable; each member's REST API (members, leader; a URL that does
+                           not answer counts as a member that is down)
+  --query SQL              one statement to EXPLAIN (never executed, read-only transaction):
+                           were partitions pruned?
+  --json                   print the report (or the errors) as JSON
+  -h, --help               this help
+
+Exit status: 0 no critical finding, 3 a critical finding, 2 invalid options, 1 doctor failed.`;
+
+interface DoctorArgs {
+    primaryUri: string;
+    replicaUri?: string;
+    poolerAdminUri?: string;
+    patroniUrls: string[];
+    query?: string;
+}
+
+function parse(argv: string[]): { args?: DoctorArgs; json: boolean; help: boolean; errors: UsageError[] } {
+    const json = argv.includes("--json");
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                "primary-uri": { type: "string" },
+                "replica-uri": { type: "string" },
+                "pooler-admin-uri": { type: "string" },
+                "patroni-url": { type: "string", multiple: true },
+                query: { type: "string" },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (err) {
+        return { json, help: false, errors: [usageErrorFrom(err)] };
+    }
+    if (values.help) return { json, help: true, errors: [] };
+    const patroniUrls = values["patroni-url"] ?? [];
+    const errors = [
+        urlProblem("--primary-uri", values["primary-uri"], PG_PROTOCOLS, true),
+        urlProblem("--replica-uri", values["replica-uri"], PG_PROTOCOLS, false),
+        urlProblem("--pooler-admin-uri", values["pooler-admin-uri"], PG_PROTOCOLS, false),
+        ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
+        values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
+    ].filter((e): e is UsageError => e !== undefined);
+    if (errors.length) return { json, help: false, errors };
+    return {
+        json: values.json ?? false,
+        help: false,
+        errors: [],
+        args: {
+            primaryUri: values["primary-uri"]!,
+            replicaUri: values["replica-uri"],
+            poolerAdminUri: values["pooler-admin-uri"],
+            patroniUrls,
+            query: values.query,
+        },
+    };
+}
+
+export const doctorCommand: Command = {
+    name: "doctor",
+    summary: "check a live deployment: pools, connections, replication lag, partition pruning",
+    usage: USAGE,
+    async run(argv, io) {
+        const parsed = parse(argv);
+        if (parsed.help) {
+            io.out(USAGE);
+            return EXIT.ok;
+        }
+        if (!parsed.args) return reportUsageErrors("doctor", parsed.errors, parsed.json, io);
+        const report = diagnose(await gatherFacts(parsed.args));
+        io.out(parsed.json ? JSON.stringify(report, null, 2) : renderDoctorText(report));
+        return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
+    },
+};

@@ -1,0 +1,120 @@
+// Argument errors of doctor, status and switchover, run in-process as `pgscale` dispatches them.
+import { createServer } from "net";
+import { Io } from "../io";
+import { run } from "../run";
+import { COMMANDS } from ".";
+
+function capture(): Io & { stdout: string[]; stderr: string[] } {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+async function pgscale(...argv: string[]) {
+    const io = capture();
+    const code = await run(argv, io, COMMANDS);
+    return { code, stdout: io.stdout.join("\n"), stderr: io.stderr.join("\n") };
+}
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    await new Promise((r) => server.close(r));
+    return port;
+}
+
+const errorsOf = (stdout: string) => (JSON.parse(stdout).errors as Array<{ option: string; message: string }>).map((e) => [e.option, e.message]);
+
+describe("pgscale doctor arguments", () => {
+    test("--primary-uri is required", async () => {
+        const r = await pgscale("doctor");
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^pgscale doctor: invalid input\n {2}--primary-uri: is required/);
+    });
+
+    test("every bad option is named, as JSON with --json, without echoing URIs", async () => {
+        const r = await pgscale("doctor", "--primary-uri", "app:pw@host/db", "--replica-uri", "http://x", "--patroni-url", "127.0.0.1:8008", "--query", " ", "--json");
+        expect(r.code).toBe(2);
+        expect(errorsOf(r.stdout).map(([o]) => o)).toEqual(["--primary-uri", "--replica-uri", "--patroni-url", "--query"]);
+        expect(r.stdout).not.toContain("pw@");
+    });
+
+    test("an unknown option", async () => {
+        const r = await pgscale("doctor", "--primary-uri", "postgresql://a@b/c", "--fix-it", "--json");
+        expect(r.code).toBe(2);
+        expect(errorsOf(r.stdout)[0][0]).toBe("--fix-it");
+    });
+
+    test("--help documents the privilege doctor needs", async () => {
+        const r = await pgscale("doctor", "--help");
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/superuser or a role with pg_monitor/);
+    });
+
+    test("a primary that refuses connections is a critical finding and exit 3, not a crash", async () => {
+        const port = await closedPort();
+        const r = await pgscale("doctor", "--primary-uri", `postgresql://app:pw@127.0.0.1:${port}/appdb`, "--patroni-url", `http://127.0.0.1:${port}`, "--json");
+        expect(r.code).toBe(3);
+        const report = JSON.parse(r.stdout);
+        expect(report.status).toBe("critical");
+        expect(report.findings.map((f: { check: string; severity: string }) => [f.check, f.severity])).toEqual([
+            ["connections.primary", "critical"],
+            ["patroni.endpoint", "warning"],
+            ["patroni.leader", "critical"],
+        ]);
+        expect(report.findings[0].detail).toMatch(/ECONNREFUSED/);
+        expect(r.stdout).not.toContain(":pw@");
+    });
+});
+
+describe("pgscale status arguments", () => {
+    test("--patroni-url is required and must be http(s)", async () => {
+        expect((await pgscale("status")).code).toBe(2);
+        const r = await pgscale("status", "--patroni-url", "postgresql://x", "--json");
+        expect(errorsOf(r.stdout)).toEqual([["--patroni-url", "must be a http: or https: URL, not postgresql:"]]);
+    });
+
+    test("no REST API answering: exit 1, each URL named", async () => {
+        const port = await closedPort();
+        const r = await pgscale("status", "--patroni-url", `http://127.0.0.1:${port}`);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(`pgscale status: no Patroni REST API answered\n  http://127.0.0.1:${port}: ECONNREFUSED`);
+    });
+});
+
+describe("pgscale switchover arguments", () => {
+    test("--patroni-url and --primary-uri are required", async () => {
+        const r = await pgscale("switchover", "--json");
+        expect(r.code).toBe(2);
+        expect(errorsOf(r.stdout).map(([o]) => o)).toEqual(["--patroni-url", "--primary-uri"]);
+    });
+
+    test("the password comes from a named environment variable that must be set", async () => {
+        delete process.env.PGSCALE_TEST_UNSET;
+        const r = await pgscale("switchover", "--patroni-url", "http://127.0.0.1:1", "--primary-uri", "postgresql://a@b/c", "--password-env", "PGSCALE_TEST_UNSET", "--json");
+        expect(errorsOf(r.stdout)).toEqual([["--password-env", "environment variable PGSCALE_TEST_UNSET is not set"]]);
+        const u = await pgscale("switchover", "--patroni-url", "http://127.0.0.1:1", "--primary-uri", "postgresql://a@b/c", "--user", "admin", "--json");
+        expect(errorsOf(u.stdout)).toEqual([["--user", "needs --password-env"]]);
+    });
+
+    test("--timeout and --probe-interval-ms must be positive integers", async () => {
+        const r = await pgscale("switchover", "--patroni-url", "http://127.0.0.1:1", "--primary-uri", "postgresql://a@b/c", "--timeout", "0", "--probe-interval-ms", "fast", "--json");
+        expect(errorsOf(r.stdout)).toEqual([["--timeout", "must be a positive integer"], ["--probe-interval-ms", "must be a positive integer"]]);
+    });
+
+    test("no REST API answering: exit 1 with the reason", async () => {
+        const port = await closedPort();
+        const r = await pgscale("switchover", "--patroni-url", `http://127.0.0.1:${port}`, "--primary-uri", `postgresql://a:b@127.0.0.1:${port}/c`);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(`pgscale switchover: no Patroni REST API answered: http://127.0.0.1:${port} (ECONNREFUSED)`);
+    });
+
+    test("the three commands are listed in pgscale --help", async () => {
+        const r = await pgscale("--help");
+        expect(r.stdout).toMatch(/ doctor +check a live deployment/);
+        expect(r.stdout).toMatch(/ status +members, roles/);
+        expect(r.stdout).toMatch(/ switchover +planned switchover/);
+    });
+});

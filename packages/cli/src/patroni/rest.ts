@@ -1,0 +1,71 @@
+import { PatroniMember } from "@pgscale/core";
+
+const TIMEOUT_MS = 3000;
+
+/** GET /cluster of one member's REST API: every member as Patroni sees it. GET needs no credentials. */
+export async function getCluster(url: string, timeoutMs = TIMEOUT_MS): Promise<PatroniMember[]> {
+    const res = await fetch(new URL("/cluster", url), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`GET /cluster answered ${res.status} ${res.statusText}`);
+    const body = (await res.json()) as { members?: Array<Record<string, unknown>> };
+    return (body.members ?? []).map((m) => ({
+        name: String(m.name),
+        role: String(m.role),
+        state: String(m.state),
+        ...(m.host !== undefined ? { host: `${m.host}${m.port !== undefined ? `:${m.port}` : ""}` } : {}),
+        ...(typeof m.timeline === "number" ? { timeline: m.timeline } : {}),
+        ...(m.lag !== undefined ? { lag: m.lag as number | string } : {}),
+    }));
+}
+
+export interface EndpointResult {
+    url: string;
+    reachable: boolean;
+    error?: string;
+    members?: PatroniMember[];
+}
+
+/** The cause of a failed fetch is where Node puts ECONNREFUSED and friends. */
+function fetchError(err: unknown): string {
+    const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+    if (cause?.code) return cause.code;
+    if (err instanceof Error && err.name === "TimeoutError") return `no answer within ${TIMEOUT_MS} ms`;
+    return err instanceof Error ? err.message : String(err);
+}
+
+/** Asks every URL at once; the cluster view is the first that answered. */
+export async function readClusters(urls: string[]): Promise<{ endpoints: EndpointResult[]; members: PatroniMember[] | null }> {
+    const endpoints = await Promise.all(urls.map(async (url): Promise<EndpointResult> => {
+        try {
+            return { url, reachable: true, members: await getCluster(url) };
+        } catch (err) {
+            return { url, reachable: false, error: fetchError(err) };
+        }
+    }));
+    return { endpoints, members: endpoints.find((e) => e.members)?.members ?? null };
+}
+
+export interface Credentials {
+    user: string;
+    password: string;
+}
+
+export class PatroniRequestError extends Error {
+    constructor(readonly status: number, body: string, hint: string) {
+        super(`Patroni answered ${status}: ${body.trim() || "(no body)"}${hint ? `. ${hint}` : ""}`);
+        this.name = "PatroniRequestError";
+    }
+}
+
+/**
+ * POST /switchover. Without scheduled_at Patroni answers once the switchover is done
+ * (or failed), so this waits for it.
+ */
+export async function requestSwitchover(url: string, body: { leader: string; candidate?: string }, auth: Credentials | undefined, timeoutMs = 60_000): Promise<string> {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`;
+    const res = await fetch(new URL("/switchover", url), { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    if (res.status === 401) throw new PatroniRequestError(401, text, "Pass the REST API password with --password-env VAR (and --user if it is not patroni)");
+    if (!res.ok) throw new PatroniRequestError(res.status, text, "");
+    return text.trim();
+}

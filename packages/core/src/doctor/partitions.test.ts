@@ -1,0 +1,46 @@
+import { QueryPlanFacts } from "./facts";
+import { checkPartitions, checkPartitionSettings, checkQueryPruning } from "./partitions";
+
+const events = { name: "public.events", key: "RANGE (created_at)", leaves: ["public.events_2024_q1", "public.events_2024_q2", "public.events_2024_q3", "public.events_default"] };
+const scan = (...rels: string[]) => [{ Plan: { "Node Type": "Append", Plans: rels.map((r) => ({ "Node Type": "Seq Scan", "Relation Name": r, Schema: "public" })) } }];
+const q = (plan: unknown, tables = [events]): QueryPlanFacts => ({ sql: "SELECT ...", plan, partitionedTables: tables });
+const on = { enablePartitionPruning: "on", constraintExclusion: "partition" };
+
+describe("partition checks", () => {
+    test("settings: pruning off and constraint_exclusion off are warnings", () => {
+        expect(checkPartitionSettings(on).map((f) => f.severity)).toEqual(["ok", "ok"]);
+        const off = checkPartitionSettings({ enablePartitionPruning: "off", constraintExclusion: "off" });
+        expect(off.map((f) => [f.check, f.severity])).toEqual([["partitions.pruning_setting", "warning"], ["partitions.constraint_exclusion", "warning"]]);
+        expect(off[0].fix).toMatch(/enable_partition_pruning = on/);
+    });
+
+    test("a query that prunes: ok, naming what it scans", () => {
+        expect(checkQueryPruning(q(scan("events_2024_q2")), on)).toEqual([
+            expect.objectContaining({ severity: "ok", detail: "events: pruned to 1 of 4 partitions (events_2024_q2)" }),
+        ]);
+    });
+
+    test("a query that scans every partition: partition not used, fix names the key", () => {
+        const [f] = checkQueryPruning(q(scan("events_2024_q1", "events_2024_q2", "events_2024_q3", "events_default")), on);
+        expect(f.severity).toBe("warning");
+        expect(f.detail).toBe("events: partition not used: the plan scans all 4 partitions (events_2024_q1, events_2024_q2, events_2024_q3, events_default); partition key RANGE (created_at)");
+        expect(f.fix).toMatch(/^Make the WHERE clause match the partition key: constrain created_at with constants/);
+        expect(f.fix).toMatch(/EXPLAIN/);
+    });
+
+    test("with pruning off, the fix is the setting", () => {
+        const [f] = checkQueryPruning(q(scan(...events.leaves.map((l) => l.slice(7)))), { ...on, enablePartitionPruning: "off" });
+        expect(f.fix).toMatch(/enable_partition_pruning is off/);
+    });
+
+    test("everything pruned, a one-partition table, and no partitioned table at all are ok", () => {
+        expect(checkQueryPruning(q([{ Plan: { "Node Type": "Result" } }]), on)[0].detail).toBe("events: every partition pruned (no partition can hold matching rows)");
+        expect(checkQueryPruning(q(scan("only"), [{ name: "public.one", key: "LIST (region)", leaves: ["public.only"] }]), on)[0].severity).toBe("ok");
+        expect(checkQueryPruning(q(scan("accounts"), []), on)[0]).toMatchObject({ severity: "ok", detail: "the query reads no partitioned table (scans: accounts)" });
+    });
+
+    test("a query that fails to EXPLAIN is a warning with the error", () => {
+        const findings = checkPartitions({ primary: { ok: false, error: "x" }, query: { ok: false, error: 'relation "nope" does not exist', code: "42P01" } });
+        expect(findings).toEqual([expect.objectContaining({ check: "partitions.query", severity: "warning", detail: 'could not EXPLAIN the query: relation "nope" does not exist' })]);
+    });
+});

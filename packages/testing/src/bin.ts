@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `pgscale-testing prune` reaps leftovers of crashed runs; `pgscale-testing start` holds a cluster
+// for manual work (or another process) until interrupted.
+import { ClusterOptions } from "./options";
+import { prune } from "./prune";
+import { startCluster, startPostgres } from "./start";
+
+const USAGE = `usage:
+  pgscale-testing prune [--state DIR] [--json]
+      Removes containers, networks, volumes, orphaned Pulumi processes and state of test clusters
+      whose owning process is dead. Clusters of running processes are left alone.
+  pgscale-testing start [--postgres] [--nodes N] [--pooler] [--synchronous] [--etcd-members N]
+                        [--profile durable|fast] [--allow-unsafe-durability] [--state DIR]
+      Starts a cluster, prints its environment (export PGSCALE_PRIMARY_URI=...) on stdout and
+      keeps it until SIGINT or SIGTERM, then destroys it.`;
+
+function parse(args: string[]): { flags: Set<string>; values: Map<string, string> } {
+    const flags = new Set<string>();
+    const values = new Map<string, string>();
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+        if (["--state", "--nodes", "--etcd-members", "--profile"].includes(a)) {
+            if (i + 1 >= args.length) throw new Error(`${a} needs a value`);
+            values.set(a, args[++i]);
+        } else flags.add(a);
+    }
+    return { flags, values };
+}
+
+function num(v: string | undefined): number | undefined {
+    return v === undefined ? undefined : Number(v);
+}
+
+async function start(args: string[]): Promise<void> {
+    const { flags, values } = parse(args);
+    const known = ["--postgres", "--pooler", "--synchronous", "--allow-unsafe-durability"];
+    const unknown = [...flags].filter((f) => !known.includes(f));
+    if (unknown.length) throw new Error(`unknown option ${unknown[0]}`);
+    const common = {
+        stateDir: values.get("--state"),
+        profile: values.get("--profile") as ClusterOptions["profile"],
+        allowUnsafeDurability: flags.has("--allow-unsafe-durability"),
+    };
+    const db = flags.has("--postgres")
+        ? await startPostgres(common)
+        : await startCluster({
+            ...common,
+            nodes: num(values.get("--nodes")),
+            etcdMembers: num(values.get("--etcd-members")),
+            pooler: flags.has("--pooler"),
+            synchronousMode: flags.has("--synchronous"),
+        });
+    for (const [k, v] of Object.entries(db.env())) process.stdout.write(`export ${k}='${v.replace(/'/g, "'\\''")}'\n`);
+    await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+    });
+    await db.destroy();
+}
+
+async function main(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (command === "prune") {
+        const { flags, values } = parse(rest);
+        const report = await prune({ stateDir: values.get("--state") });
+        if (flags.has("--json")) process.stdout.write(JSON.stringify(report) + "\n");
+        else process.stderr.write(`pgscale-testing: pruned ${report.reaped.length} stacks (${report.containers} containers, ${report.networks} networks, ` +
+            `${report.volumes} volumes, ${report.processes} processes, ${report.dirs} state dirs); ${report.kept.length} live stacks kept\n`);
+        return 0;
+    }
+    if (command === "start") {
+        await start(rest);
+        return 0;
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return command === undefined || command === "--help" ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (e: Error) => {
+        process.stderr.write(`pgscale-testing: ${e.message}\n`);
+        process.exitCode = 1;
+    },
+);

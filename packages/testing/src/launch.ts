@@ -1,0 +1,107 @@
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { ClusterInfo, clusterInfo } from "./cluster-info";
+import { dockerLines } from "./docker-cli";
+import { LABELS, PROJECT } from "./labels";
+import { StartPlan, uniqueStackName } from "./options";
+import { currentOwner, formatOwner } from "./owner";
+import { CLUSTER_DIR_ENV } from "./processes";
+import { engineProgress, seconds } from "./progress";
+import { prune, reapCluster } from "./prune";
+import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
+import { TopologyOutputs, topologyProgram } from "./topology";
+
+/** A started stack and the one way to take it down. */
+export interface LaunchedStack {
+    info: ClusterInfo;
+    destroy(): Promise<void>;
+}
+
+function describe(plan: StartPlan): string {
+    const nodes = plan.patroni.nodes ?? 1;
+    const parts = [`etcd x${plan.etcdMembers}`, `PostgreSQL x${nodes} (Patroni${plan.synchronousMode ? ", synchronous" : ""})`];
+    if (plan.kind === "cluster") parts.push("HAProxy");
+    if (plan.pooler) parts.push("PgBouncer");
+    return `${parts.join(", ")}; profile ${plan.profile}`;
+}
+
+/** The tail of a Pulumi CLI failure: its stderr carries the resource error, the rest is noise. */
+function pulumiError(what: string, e: unknown): Error {
+    const text = (e as { stderr?: string }).stderr || (e instanceof Error ? e.message : String(e));
+    return new Error(`${what}: ${text.trim().split("\n").slice(-25).join("\n")}`);
+}
+
+/** Labelled leftovers of one cluster, found on the engine: the fallback when `pulumi destroy` fails. */
+async function reapByLabel(dir: ClusterDir): Promise<void> {
+    const filter = ["--filter", `label=${LABELS.dir}=${dir.dir}`];
+    await reapCluster({
+        dir: dir.dir,
+        containers: await dockerLines(["ps", "-aq", ...filter]),
+        networks: await dockerLines(["network", "ls", "-q", ...filter]),
+        volumes: await dockerLines(["volume", "ls", "-q", ...filter]),
+    });
+}
+
+/**
+ * Runs the inline program in a stack of its own, in a state directory of its own, and returns the
+ * cluster's endpoints. A failed start takes down whatever it created before rethrowing.
+ */
+export async function launch(plan: StartPlan): Promise<LaunchedStack> {
+    const { log } = plan;
+    if (plan.prune) await prune({ stateDir: plan.stateRoot, progress: log });
+    const stackName = uniqueStackName(plan.namePrefix);
+    const me = currentOwner();
+    const dir = createClusterDir(plan.stateRoot, stackName, me);
+    log(`starting ${stackName}: ${describe(plan)}`);
+    const t0 = Date.now();
+    let stack: Stack | undefined;
+    let destroyed = false;
+
+    const destroy = async () => {
+        if (destroyed) return;
+        destroyed = true;
+        const t1 = Date.now();
+        log(`destroying ${stackName}`);
+        let failure: Error | undefined;
+        try {
+            if (stack) await stack.destroy({ onEvent: engineProgress(log, 0) });
+        } catch (e) {
+            failure = pulumiError(`pulumi destroy of ${stackName} failed; its objects were removed by label instead`, e);
+        }
+        // Normally finds nothing; after a failed destroy it removes what the stack still had.
+        await reapByLabel(dir);
+        removeClusterDir(dir.dir);
+        if (failure) throw failure;
+        log(`destroyed ${stackName} in ${seconds(Date.now() - t1)}`);
+    };
+
+    try {
+        stack = await LocalWorkspace.createOrSelectStack(
+            { stackName, projectName: PROJECT, program: topologyProgram(plan, formatOwner(me), dir.dir) },
+            {
+                workDir: dir.work,
+                envVars: {
+                    PULUMI_BACKEND_URL: `file://${dir.backend}`,
+                    PULUMI_CONFIG_PASSPHRASE: plan.passphrase,
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                    // The CLI's temporary files go with the cluster's directory.
+                    TMPDIR: dir.tmp,
+                    [CLUSTER_DIR_ENV]: dir.dir,
+                },
+            },
+        );
+        const replicas = (plan.patroni.nodes ?? 1) - 1;
+        const up = await stack.up({ onEvent: engineProgress(log, replicas) }).catch((e) => {
+            throw pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e);
+        });
+        const out = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as TopologyOutputs;
+        const info = clusterInfo(plan.kind, stackName, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);
+        log(`ready in ${seconds(Date.now() - t0)}: primary ${new URL(info.primaryUri).host}` +
+            (info.replicaUri ? `, replicas ${new URL(info.replicaUri).host}` : "") +
+            (info.poolerUri ? `, pooler ${new URL(info.poolerUri).host}` : ""));
+        return { info, destroy };
+    } catch (e) {
+        await destroy().catch((d: Error) => log(d.message));
+        throw e;
+    }
+}

@@ -1,0 +1,124 @@
+import { ClusterInfo, clusterEnv, clusterInfoFromEnv } from "./cluster-info";
+import * as chaos from "./chaos";
+import { FailoverResult, WaitOptions } from "./chaos";
+import { MemberStatus, leaderName, memberStatuses } from "./patroni-rest";
+import { ProgressLogger, progressLogger } from "./progress";
+import { restore, snapshot } from "./snapshots";
+
+/** What startPostgres() and startCluster() both return: endpoints, state resets, teardown. */
+export class TestDatabase {
+    readonly info: ClusterInfo;
+    readonly stackName: string;
+    /** Read-write URI as the application owner. */
+    readonly primaryUri: string;
+    /** The superuser on the `postgres` database (snapshots, inspection). */
+    readonly superuserUri: string;
+    readonly database: string;
+    protected readonly log: ProgressLogger;
+    private readonly teardown?: () => Promise<void>;
+
+    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>) {
+        this.info = info;
+        this.stackName = info.stackName;
+        this.primaryUri = info.primaryUri;
+        this.superuserUri = info.superuserUri;
+        this.database = info.database;
+        this.log = log;
+        this.teardown = teardown;
+    }
+
+    /** PGSCALE_PRIMARY_URI, PGSCALE_REPLICA_URI, ... and PGSCALE_TESTING_CLUSTER (see clusterFromEnv). */
+    env(): Record<string, string> {
+        return clusterEnv(this.info);
+    }
+
+    /** Saves the application database as template database `pgscale_snapshot_<name>`. Terminates its sessions. */
+    snapshot(name: string): Promise<void> {
+        return snapshot(this.info, name);
+    }
+
+    /** Puts the application database back to snapshot `name`. Terminates its sessions; waits for replicas. */
+    restore(name: string): Promise<void> {
+        return restore(this.info, name);
+    }
+
+    /** pulumi destroy, then the stack and its state directory are removed. Idempotent. */
+    async destroy(): Promise<void> {
+        if (!this.teardown) throw new Error(`${this.stackName} was attached from the environment; the process that started it destroys it`);
+        await this.teardown();
+    }
+}
+
+/** A started HA cluster: TestDatabase plus replicas, pooler and failure injection. */
+export class TestCluster extends TestDatabase {
+    /** Read-only URI, round-robin over healthy replicas. */
+    readonly replicaUri: string;
+    /** Through PgBouncer; set with `pooler: true`. */
+    readonly poolerUri?: string;
+    /** Synchronous standbys only; set with `synchronousMode: true`. */
+    readonly syncReplicaUri?: string;
+    /** Patroni member names (`node-0`, ...). */
+    readonly memberNames: string[];
+
+    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>) {
+        super(info, log, teardown);
+        this.replicaUri = info.replicaUri!;
+        this.poolerUri = info.poolerUri;
+        this.syncReplicaUri = info.syncReplicaUri;
+        this.memberNames = info.members.map((m) => m.name);
+    }
+
+    /** Patroni's view of the members (role, state, lag). */
+    members(): Promise<MemberStatus[]> {
+        return memberStatuses(this.info);
+    }
+
+    async leader(): Promise<string> {
+        const l = await leaderName(this.info);
+        if (!l) throw new Error(`${this.stackName}: no Patroni leader right now`);
+        return l;
+    }
+
+    /** Resolves with the member that accepts writes through primaryUri (optionally: once it is not `not`). */
+    waitForPrimary(opts: WaitOptions & { not?: string } = {}): Promise<string> {
+        return chaos.waitForPrimary(this.info, opts);
+    }
+
+    /** SIGKILL of the primary's container; resolves when a new primary accepts writes through primaryUri. The victim stays down (see rejoin). */
+    killPrimary(opts?: WaitOptions): Promise<FailoverResult> {
+        return chaos.killPrimary(this.info, this.log, opts);
+    }
+
+    /** `docker stop` (SIGTERM) of the primary; resolves when a new primary accepts writes. The victim stays down (see rejoin). */
+    stopPrimary(opts?: WaitOptions): Promise<FailoverResult> {
+        return chaos.stopPrimary(this.info, this.log, opts);
+    }
+
+    /** Planned switchover (Patroni REST), to `candidate` or the most caught-up replica; resolves when it accepts writes. */
+    switchover(opts?: WaitOptions & { candidate?: string }): Promise<FailoverResult> {
+        return chaos.switchover(this.info, this.log, opts);
+    }
+
+    /** Disconnects a member (`node-1`, `dcs-0`, `lb`, `pool`) from the cluster network. */
+    isolate(member: string): Promise<void> {
+        return chaos.isolate(this.info, this.log, member);
+    }
+
+    /** Reconnects an isolated member and waits until it serves again. */
+    heal(member: string, opts?: WaitOptions): Promise<void> {
+        return chaos.heal(this.info, this.log, member, opts);
+    }
+
+    /** Starts a killed or stopped member and waits until it serves again. */
+    rejoin(member: string, opts?: WaitOptions): Promise<void> {
+        return chaos.rejoin(this.info, this.log, member, opts);
+    }
+}
+
+/**
+ * The cluster a jest globalSetup (or `pgscale-testing start`) published in PGSCALE_TESTING_CLUSTER,
+ * for test files in worker processes: every method works except destroy, which stays with the owner.
+ */
+export function clusterFromEnv(opts: { silent?: boolean; progress?: ProgressLogger } = {}): TestCluster {
+    return new TestCluster(clusterInfoFromEnv(), progressLogger(opts));
+}
