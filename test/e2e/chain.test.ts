@@ -5,6 +5,19 @@ import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutp
 
 jest.setTimeout(10 * 60 * 1000);
 
+describe("toolchain", () => {
+    it("has the pinned CLI, a Node.js language host and the docker plugin at the version @pulumi/docker asks for", () => {
+        const { execFileSync } = require("child_process");
+        const version = execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
+        const wanted = require("@pulumi/docker/package.json").pulumi.version;
+        const plugins = JSON.parse(execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" }));
+        expect(plugins).toEqual(expect.arrayContaining([expect.objectContaining({ name: "docker", kind: "resource", version: wanted })]));
+        expect(execFileSync("sh", ["-c", "command -v pulumi-language-nodejs"], { encoding: "utf8" }).trim()).not.toBe("");
+        // The offline toolchain pins v3.259.0; a normally installed CLI only needs to be v3.
+        expect(version).toMatch(process.env.PULUMI_HOME?.includes("pgscale") ? /^v3\.259\.0$/ : /^v3\./);
+    });
+});
+
 describe("pulumi + docker + dynamic provider chain", () => {
     const name = uniqueStackName("chain");
     let stack: Stack | undefined;

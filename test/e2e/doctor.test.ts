@@ -162,11 +162,11 @@ describe("pgscale doctor on a live cluster", () => {
         const victim = out.members.find((m) => m.name !== leader)!;
         docker("stop", victim.container);
         try {
-            const report = await eventually(async () => {
+            const report = await eventually<Report | undefined>(async () => {
                 const { code, report } = await doctor("--primary-uri", superuser, ...patroniUrls());
                 expect(code).toBe(0); // one replica left: degraded, not down
                 return findingsOf(report, "replication.replicas")[0].severity !== "ok" ? report : undefined;
-            }, 30000, "a replication finding", 1000);
+            }, 30000, "a replication finding", 1000) as Report;
             const [replicas] = findingsOf(report, "replication.replicas");
             expect(replicas.severity).toBe("warning");
             expect(replicas.detail).toMatch(new RegExp(`^1 of 2 expected replicas streaming; not streaming: .*(${victim.name}|${victim.restUrl})`));

@@ -5,3 +5,4 @@ export * from "./sql";
 export * from "./partition";
 export * from "./errors";
 export * from "./planner";
+export * from "./doctor";
