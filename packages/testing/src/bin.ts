@@ -33,6 +33,11 @@ function num(v: string | undefined): number | undefined {
 }
 
 async function start(args: string[]): Promise<void> {
+    // Registered before starting: an interrupt during the start waits for it, then destroys.
+    const interrupted = new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+    });
     const { flags, values } = parse(args);
     const known = ["--postgres", "--pooler", "--synchronous", "--allow-unsafe-durability"];
     const unknown = [...flags].filter((f) => !known.includes(f));
@@ -52,10 +57,7 @@ async function start(args: string[]): Promise<void> {
             synchronousMode: flags.has("--synchronous"),
         });
     for (const [k, v] of Object.entries(db.env())) process.stdout.write(`export ${k}='${v.replace(/'/g, "'\\''")}'\n`);
-    await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-    });
+    await interrupted;
     await db.destroy();
 }
 

@@ -46,7 +46,8 @@ export function dataOnTmpfs(containerPath: string): pulumi.ResourceTransformatio
             props: {
                 ...props,
                 volumes: volumes.filter((_, j) => j !== i),
-                mounts: [...((props.mounts as unknown[]) ?? []), { type: "tmpfs", target: containerPath }],
+                // Docker creates the tmpfs root-owned 0700; the servers run as their own users.
+                mounts: [...((props.mounts as unknown[]) ?? []), { type: "tmpfs", target: containerPath, tmpfsOptions: { mode: 0o1777 } }],
             },
             opts,
         };

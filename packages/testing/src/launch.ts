@@ -5,7 +5,7 @@ import { LABELS, PROJECT } from "./labels";
 import { StartPlan, uniqueStackName } from "./options";
 import { currentOwner, formatOwner } from "./owner";
 import { CLUSTER_DIR_ENV } from "./processes";
-import { engineProgress, seconds } from "./progress";
+import { EngineProgress, engineProgress, seconds } from "./progress";
 import { prune, reapCluster } from "./prune";
 import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
 import { TopologyOutputs, topologyProgram } from "./topology";
@@ -24,10 +24,10 @@ function describe(plan: StartPlan): string {
     return `${parts.join(", ")}; profile ${plan.profile}`;
 }
 
-/** The tail of a Pulumi CLI failure: its stderr carries the resource error, the rest is noise. */
-function pulumiError(what: string, e: unknown): Error {
-    const text = (e as { stderr?: string }).stderr || (e instanceof Error ? e.message : String(e));
-    return new Error(`${what}: ${text.trim().split("\n").slice(-25).join("\n")}`);
+/** The resources' error diagnostics when there are any; else the tail of the CLI's message. */
+function pulumiError(what: string, e: unknown, progress: EngineProgress): Error {
+    const text = progress.errors.length ? progress.errors.join("\n") : (e instanceof Error ? e.message : String(e)).trim().split("\n").slice(-25).join("\n");
+    return new Error(`${what}:\n${text}`);
 }
 
 /** Labelled leftovers of one cluster, found on the engine: the fallback when `pulumi destroy` fails. */
@@ -60,12 +60,13 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
         if (destroyed) return;
         destroyed = true;
         const t1 = Date.now();
+        const progress = engineProgress(log, 0);
         log(`destroying ${stackName}`);
         let failure: Error | undefined;
         try {
-            if (stack) await stack.destroy({ onEvent: engineProgress(log, 0) });
+            if (stack) await stack.destroy({ onEvent: progress.onEvent });
         } catch (e) {
-            failure = pulumiError(`pulumi destroy of ${stackName} failed; its objects were removed by label instead`, e);
+            failure = pulumiError(`pulumi destroy of ${stackName} failed; its objects were removed by label instead`, e, progress);
         }
         // Normally finds nothing; after a failed destroy it removes what the stack still had.
         await reapByLabel(dir);
@@ -91,8 +92,9 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
             },
         );
         const replicas = (plan.patroni.nodes ?? 1) - 1;
-        const up = await stack.up({ onEvent: engineProgress(log, replicas) }).catch((e) => {
-            throw pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e);
+        const progress = engineProgress(log, replicas);
+        const up = await stack.up({ onEvent: progress.onEvent }).catch((e) => {
+            throw pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e, progress);
         });
         const out = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as TopologyOutputs;
         const info = clusterInfo(plan.kind, stackName, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);

@@ -14,14 +14,23 @@ export function seconds(ms: number): string {
 
 const CONTAINER = "docker:index/container:Container";
 
+export interface EngineProgress {
+    onEvent: (e: EngineEvent) => void;
+    /** Error diagnostics of the operation: what a failure message should show. */
+    errors: string[];
+}
+
 /**
  * Turns Pulumi engine events into a few lines: one per container as it is created or deleted,
  * and the readiness wait (PatroniDynamicConfig returns once a leader runs and replicas stream).
  */
-export function engineProgress(log: ProgressLogger, replicas: number): (e: EngineEvent) => void {
+export function engineProgress(log: ProgressLogger, replicas: number): EngineProgress {
     const started = new Map<string, number>();
+    const errors: string[] = [];
     const name = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-    return (e) => {
+    const onEvent = (e: EngineEvent) => {
+        const diag = e.diagnosticEvent;
+        if (diag && diag.severity === "error" && diag.urn) errors.push(`${name(diag.urn)}: ${diag.message.trim()}`);
         const pre = e.resourcePreEvent?.metadata;
         if (pre && (pre.op === "create" || pre.op === "delete")) {
             started.set(pre.urn, Date.now());
@@ -36,4 +45,5 @@ export function engineProgress(log: ProgressLogger, replicas: number): (e: Engin
             log(`${verb} container ${name(done.urn)}${t0 ? ` (${seconds(Date.now() - t0)})` : ""}`);
         }
     };
+    return { onEvent, errors };
 }
