@@ -93,10 +93,16 @@ describe("pgscale doctor on a live cluster", () => {
     });
 
     it("a role without pg_monitor: a finding says what it cannot see, and nothing crashes", async () => {
-        const { code, report } = await doctor("--primary-uri", out.primaryUri);
+        // The cluster's owner role has pg_monitor; a plain login role has not.
+        await query(superuser, "CREATE ROLE plain LOGIN PASSWORD 'plain-doctor-e2e'");
+        await query(superuser, "GRANT CONNECT ON DATABASE appdb TO plain");
+        const plain = new URL(out.primaryUri);
+        plain.username = "plain";
+        plain.password = "plain-doctor-e2e";
+        const { code, report } = await doctor("--primary-uri", plain.toString());
         expect(code).toBe(0);
         const [privilege] = findingsOf(report, "replication.privilege");
-        expect(privilege).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^role app lacks the privilege/), fix: expect.stringMatching(/GRANT pg_monitor/) });
+        expect(privilege).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^role plain lacks the privilege/), fix: expect.stringMatching(/GRANT pg_monitor/) });
         expect(findingsOf(report, "replication.replicas")[0]).toMatchObject({ severity: "ok", detail: expect.stringMatching(/^2 of 2 expected replicas connected \(state hidden\)/) });
         expect(findingsOf(report, "replication.lag")).toEqual([]);
         expect(findingsOf(report, "connections.usage")[0].detail).toMatch(/estimated/);
@@ -105,21 +111,25 @@ describe("pgscale doctor on a live cluster", () => {
     it("a pool too small for its clients: waiting clients, pool saturated", async () => {
         const clients = new Pool({ connectionString: out.poolerUri, max: 6 });
         clients.on("error", () => undefined);
+        const sleeping = Promise.all(Array.from({ length: 6 }, () => clients.query("SELECT pg_sleep(2)")));
         try {
-            const sleeping = Promise.all(Array.from({ length: 6 }, () => clients.query("SELECT pg_sleep(2)")));
-            await eventually(async () => {
+            const queued = await eventually(async () => {
                 const pools = await query(out.poolerAdminUri, "SHOW POOLS");
-                return Number(pools.find((p) => p.database === "appdb")?.cl_waiting ?? 0) >= 3;
+                const app = pools.find((p) => p.database === "appdb");
+                return Number(app?.cl_waiting ?? 0) >= 3 ? app : undefined;
             }, 15000, "clients queueing in PgBouncer", 100);
             const { code, report } = await doctor("--primary-uri", superuser, "--pooler-admin-uri", out.poolerAdminUri);
-            await sleeping;
             const [pool] = findingsOf(report, "pooler.pool");
+            expect({ queued: Number(queued.cl_waiting), detail: pool.detail }).toEqual({
+                queued: expect.any(Number),
+                detail: expect.stringMatching(/^appdb\/app: pool saturated: [2-5] clients waiting for a server connection, the oldest for [\d.]+ m?s; 1 of 1 server connections busy$/),
+            });
             expect(pool.severity).toBe("warning"); // critical only once the oldest waited 10 s
-            expect(pool.detail).toMatch(/^appdb\/app: pool saturated: [3-5] clients waiting for a server connection, the oldest for [\d.]+ m?s; 1 of 1 server connections busy$/);
             expect(pool.fix).toMatch(/^Raise default_pool_size \(PgBouncerPool defaultPoolSize, now 1\)/);
             expect(pool.fix).toMatch(/query_wait_timeout \(120 s\)/);
             expect(code).toBe(0);
         } finally {
+            await sleeping;
             await clients.end();
         }
     });

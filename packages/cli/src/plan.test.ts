@@ -72,14 +72,14 @@ describe("pgscale plan", () => {
         expect(JSON.parse(unknown.stdout).errors[0].option).toBe("--frobnicate");
     });
 
-    test("help lists the registered commands only", () => {
+    test("help lists the registered commands", () => {
         const r = pgscale("--help");
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/^usage: pgscale <command>/);
-        expect(r.stdout).toContain("  plan  plan partitioning");
-        expect(r.stdout).not.toMatch(/doctor|switchover/);
+        expect(r.stdout).toMatch(/^ {2}plan +plan partitioning/m);
+        expect(r.stdout).toMatch(/^ {2}doctor +check a live deployment/m);
         expect(pgscale("plan", "--help").stdout).toContain("--read-write-ratio R:W");
-        expect(pgscale("doctor").code).toBe(2);
+        expect(pgscale("frobnicate").code).toBe(2);
     });
 
     test("a reader that stops early (| head) ends the command quietly", () => {

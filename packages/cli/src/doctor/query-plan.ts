@@ -13,10 +13,10 @@ async function explain(c: Client, sql: string): Promise<unknown> {
 
 /** The partitioned tables (roots) that own any of `relations`, with their key and leaves. */
 async function partitionedTables(c: Client, relations: string[]): Promise<PartitionedTable[]> {
-    relations = relations.filter((r) => r.includes("."));
-    if (!relations.length) return [];
-    const schemas = relations.map((r) => r.slice(0, r.indexOf(".")));
-    const names = relations.map((r) => r.slice(r.indexOf(".") + 1));
+    const qualified = relations.filter((r) => r.includes("."));
+    if (!qualified.length) return [];
+    const schemas = qualified.map((r) => r.slice(0, r.indexOf(".")));
+    const names = qualified.map((r) => r.slice(r.indexOf(".") + 1));
     // Names as EXPLAIN prints them (schema.name, unquoted), so they compare with the plan's.
     const { rows } = await c.query(`WITH roots AS (
             SELECT DISTINCT pg_partition_root(c.oid) AS root

@@ -11,8 +11,9 @@ export function checkPrimaryConnection(primary: DoctorFacts["primary"]): Finding
         const c = classifyPgError({ code: primary.code, message: primary.error });
         const fix = c.action === "use-pooler"
             ? c.advice
-            : "Check that the primary (or HAProxy's read-write listener) is up and that the URI's host, port, role and password are right; " +
-              `during a failover retry in a few seconds (${c.advice}).`;
+            : c.action === "fail"
+                ? "Check the URI's role and password, and that the role may connect to that database (CONNECT privilege, pg_hba.conf)."
+                : "Check that the primary (or HAProxy's read-write listener) is up and the URI's host and port are right; during a failover, retry in a few seconds.";
         return problem("critical", AREA, "connections.primary", `cannot connect to the primary: ${primary.error}`, fix);
     }
     const p = primary.value;

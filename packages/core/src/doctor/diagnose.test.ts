@@ -77,6 +77,11 @@ describe("diagnose", () => {
         expect(report.findings[0].fix).toMatch(/pooler/i);
     });
 
+    test("a refused login points at the role, not at the network", () => {
+        const report = diagnose({ primary: { ok: false, error: 'permission denied for database "appdb"', code: "42501" } });
+        expect(report.findings[0].fix).toMatch(/CONNECT privilege/);
+    });
+
     test("the status is the worst finding and counts add up", () => {
         const facts = healthy();
         facts.pooler = { ok: false, error: "connect ECONNREFUSED 127.0.0.1:6432", code: "ECONNREFUSED" };
