@@ -167,9 +167,14 @@ async function reconcile(inputs: Inputs): Promise<void> {
         for (const m of pending) {
             const url = inputs.members.find((x) => x.name === m.name)?.restUrl;
             if (!url) throw new Error(`Patroni member ${m.name} is not one this stack manages`);
-            await call(inputs, "POST", "/restart", { restart_pending: true }, url);
+            // A member restarted moments ago still shows pending_restart for up to one loop and then
+            // answers 503 "restart conditions are not satisfied": that restart is already done.
+            await call(inputs, "POST", "/restart", { restart_pending: true }, url).catch((e: Error) => {
+                if (!/HTTP 503/.test(e.message)) throw e;
+            });
             await waitForCluster(inputs);
         }
+        await sleep((loopWait + 1) * 1000);
     }
     throw new Error(`Patroni members still pending restart after ${inputs.timeoutSeconds}s`);
 }

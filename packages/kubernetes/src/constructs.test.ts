@@ -1,0 +1,370 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+// Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
+interface Registered { type: string; name: string; inputs: any }
+const registered: Registered[] = [];
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const state: any = { ...args.inputs };
+            // The Kubernetes provider auto-names objects without metadata.name.
+            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
+            if (args.type.includes("GeneratedSecret")) {
+                state.value = `pw-${args.name}`;
+                state.scramVerifier = `SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from(args.name).toString("base64")}:AA==`;
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    },
+    "pgscale",
+    "unit",
+);
+
+// Pulumi's closure serializer cannot run under jest's module system, so the dynamic resources
+// (tested for real in test/integration and test/e2e) are replaced by plain custom resources here.
+jest.mock("@pgscale/postgres", () => {
+    const p = require("@pulumi/pulumi");
+    const stub = (type: string, outs: string[]) =>
+        class extends p.CustomResource {
+            constructor(name: string, args: object, opts?: object) {
+                super(type, name, { ...Object.fromEntries(outs.map((o) => [o, undefined])), ...args }, opts);
+            }
+        };
+    return {
+        GeneratedSecret: stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]),
+        FirstValue: stub("pgscale:index:FirstValue", []),
+    };
+});
+
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
+
+const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+const settle = () => new Promise((r) => setTimeout(r, 100));
+// Secret inputs reach the mock wrapped as { <secret signature>: ..., value }.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const isSecret = (v: any) => v && typeof v === "object" && SECRET_SIG in v;
+const plain = (v: any): any => (isSecret(v) ? plain(v.value) : v);
+
+const K = {
+    namespace: "kubernetes:core/v1:Namespace",
+    service: "kubernetes:core/v1:Service",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    deployment: "kubernetes:apps/v1:Deployment",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    job: "kubernetes:batch/v1:Job",
+};
+const ofType = (t: string) => registered.filter((r) => r.type === t);
+const byName = (t: string, name: string) => registered.find((r) => r.type === t && r.name === name)!;
+const workloads = () => [...ofType(K.statefulSet), ...ofType(K.deployment), ...ofType(K.job)];
+const podSpecs = () => workloads().map((w) => w.inputs.spec.template.spec);
+const containers = () => podSpecs().flatMap((s) => s.containers);
+
+/** Every resource the constructs register, with the parent it was given. */
+const parents = new Map<string, pulumi.Resource | undefined>();
+const track: pulumi.ResourceTransformation = (a) => {
+    parents.set(`${a.type}::${a.name}`, a.opts.parent);
+    return undefined;
+};
+
+/** The demo stack (examples/demo) on Kubernetes: etcd DCS, HAProxy in front, PgBouncer behind it. */
+function etcdTopology(extra: { antiAffinity?: "preferred" | "required" } = {}) {
+    const opts = { transformations: [track] };
+    const dcs = new EtcdCluster("dcs", { members: 3, namespace: "pgscale-test" }, opts);
+    const pg = new PatroniCluster("main", { dcs, nodes: 3, database: "appdb", owner: "app", parameters: { max_connections: "200" }, ...extra }, opts);
+    const lb = new HAProxyFrontend("lb", { cluster: pg }, opts);
+    const pool = new PgBouncerPool("pool", { backend: lb, defaultPoolSize: 20 }, opts);
+    return { dcs, pg, lb, pool };
+}
+
+/** The Kubernetes default: Patroni's own DCS, PgBouncer straight on the primary Service. */
+function kubernetesTopology() {
+    const opts = { transformations: [track] };
+    const pg = new PatroniCluster("orders", { nodes: 2, database: "orders", owner: "shop" }, opts);
+    const pool = new PgBouncerPool("orders-pool", { backend: pg, replicas: 3 }, opts);
+    return { pg, pool };
+}
+
+let etcdTopologyOutputs: ReturnType<typeof etcdTopology> | undefined;
+const fileOf = (secretName: string, key: string) => plain(plain(byName(K.secret, secretName).inputs.stringData)[key]);
+
+describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
+    beforeAll(async () => {
+        registered.splice(0);
+        etcdTopologyOutputs = etcdTopology();
+        await unwrap(etcdTopologyOutputs.pool.uri);
+        await settle();
+    });
+
+    it("creates the kinds and counts the stack needs", () => {
+        const count = (t: string) => ofType(t).length;
+        expect(count(K.namespace)).toBe(1); // created by the etcd cluster, shared downstream
+        expect(count(K.statefulSet)).toBe(2); // etcd + Patroni
+        expect(count(K.deployment)).toBe(2); // HAProxy + PgBouncer
+        expect(count(K.job)).toBe(1); // DCS reconcile
+        // etcd: headless + client; Patroni: headless, primary, replicas; HAProxy; PgBouncer.
+        expect(ofType(K.service).map((s) => s.inputs.metadata.name).sort()).toEqual(
+            ["dcs", "dcs-headless", "lb", "main-headless", "main-primary", "main-replicas", "pool"]);
+        expect(count(K.pdb)).toBe(2);
+        expect(count(K.configMap)).toBe(1); // haproxy.cfg, no secrets in it
+        expect(ofType(K.secret).map((s) => s.name).sort()).toEqual(["main-dcs-config", "main-patroni", "pool-pgbouncer"]);
+        const sts = byName(K.statefulSet, "main").inputs.spec;
+        expect(sts.replicas).toBe(3);
+        expect(sts.serviceName).toBe("main-headless");
+        expect(sts.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("10Gi");
+        expect(byName(K.statefulSet, "dcs").inputs.spec.podManagementPolicy).toBe("Parallel");
+    });
+
+    it("puts every object in the namespace with the recommended labels", () => {
+        const namespaced = registered.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K.namespace);
+        expect(namespaced.length).toBeGreaterThan(15);
+        for (const r of namespaced) {
+            expect(r.inputs.metadata.namespace).toBe("pgscale-test");
+            expect(r.inputs.metadata.labels).toMatchObject({ "app.kubernetes.io/part-of": "pgscale", "app.kubernetes.io/managed-by": "pulumi" });
+            expect(Object.keys(r.inputs.metadata.labels)).toEqual(expect.arrayContaining(["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]));
+        }
+    });
+
+    it("parents every child to its construct", () => {
+        const components = new Map<string, pulumi.Resource | undefined>();
+        for (const [key, parent] of parents) if (key.startsWith("pgscale:kubernetes:")) components.set(key.split("::")[1], parent);
+        expect([...components.keys()].sort()).toEqual(["dcs", "lb", "main", "pool"]);
+        const children = registered.filter((r) => !r.type.startsWith("pgscale:kubernetes:"));
+        for (const r of children) {
+            const parent = parents.get(`${r.type}::${r.name}`);
+            expect({ r: r.name, parent: parent !== undefined }).toEqual({ r: r.name, parent: true });
+            expect(pulumi.ComponentResource.isInstance(parent)).toBe(true);
+            // Named after their construct.
+            expect(r.name).toMatch(/^(dcs|main|lb|pool)(-|$)/);
+        }
+    });
+
+    it("selects pods by labels the pods carry; Services route by Patroni's role label", () => {
+        for (const w of workloads().filter((x) => x.type !== K.job)) {
+            expect(w.inputs.spec.template.metadata.labels).toMatchObject(w.inputs.spec.selector.matchLabels);
+        }
+        const patroniPods = byName(K.statefulSet, "main").inputs.spec.template.metadata.labels;
+        const selectorOf = (svc: string) => ofType(K.service).find((s) => s.inputs.metadata.name === svc)!.inputs.spec.selector;
+        const { role: primaryRole, ...primaryRest } = selectorOf("main-primary");
+        const { role: replicaRole, ...replicaRest } = selectorOf("main-replicas");
+        expect([primaryRole, replicaRole]).toEqual(["master", "replica"]); // Patroni 3.0.2's values
+        expect(patroniPods).toMatchObject(primaryRest);
+        expect(patroniPods).toMatchObject(replicaRest);
+        expect(patroniPods).toMatchObject(selectorOf("main-headless"));
+        expect(patroniPods["cluster-name"]).toBe("main");
+        expect(byName(K.statefulSet, "dcs").inputs.spec.template.metadata.labels).toMatchObject(selectorOf("dcs"));
+        expect(byName(K.deployment, "pool").inputs.spec.template.metadata.labels).toMatchObject(selectorOf("pool"));
+        expect(byName(K.deployment, "lb").inputs.spec.template.metadata.labels).toMatchObject(selectorOf("lb"));
+        // The reconcile Job's pod is never a database member.
+        expect(byName(K.job, "main-dcs-config").inputs.spec.template.metadata.labels).not.toMatchObject(selectorOf("main-headless"));
+        // Peers and members resolve before they are ready.
+        expect(ofType(K.service).filter((s) => s.inputs.spec.clusterIP === "None").every((s) => s.inputs.spec.publishNotReadyAddresses)).toBe(true);
+    });
+
+    it("probes Patroni's REST API and etcd's health endpoint", () => {
+        const patroni = byName(K.statefulSet, "main").inputs.spec.template.spec.containers[0];
+        expect(patroni.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 2, failureThreshold: 3, successThreshold: 2 });
+        expect(patroni.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
+        const etcd = byName(K.statefulSet, "dcs").inputs.spec.template.spec.containers[0];
+        expect(etcd.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 2379 } });
+        for (const c of containers().filter((x) => x.name !== "reconcile")) {
+            expect(c.readinessProbe).toBeDefined();
+            expect(c.livenessProbe).toBeDefined();
+        }
+    });
+
+    it("limits voluntary disruption to one member of each quorum", () => {
+        for (const name of ["main", "dcs"]) {
+            const pdb = byName(K.pdb, name).inputs.spec;
+            expect(pdb.maxUnavailable).toBe(1);
+            expect(byName(K.statefulSet, name).inputs.spec.template.metadata.labels).toMatchObject(pdb.selector.matchLabels);
+        }
+    });
+
+    it("spreads pods over nodes, preferred by default", () => {
+        for (const spec of podSpecs().filter((s) => s.restartPolicy !== "Never")) {
+            const aa = spec.affinity.podAntiAffinity;
+            expect(aa.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+            expect(aa.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+        }
+    });
+
+    it("runs every container as non-root on a read-only root filesystem", () => {
+        expect(podSpecs()).toHaveLength(5);
+        for (const spec of podSpecs()) {
+            expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+            expect(spec.securityContext.runAsUser).toBeGreaterThan(0);
+            for (const c of spec.containers) {
+                expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+            }
+        }
+        const patroni = byName(K.statefulSet, "main").inputs.spec.template.spec;
+        const mounts = patroni.containers[0].volumeMounts.map((m: any) => m.mountPath);
+        expect(mounts).toEqual(expect.arrayContaining(["/var/lib/postgresql/data", "/etc/patroni", "/tmp", "/var/run/postgresql", "/dev/shm"]));
+        expect(patroni.volumes.find((v: any) => v.name === "shm").emptyDir).toEqual({ medium: "Memory", sizeLimit: "256Mi" });
+        expect(patroni.securityContext).toMatchObject({ runAsUser: 100, fsGroup: 102 });
+    });
+
+    it("keeps passwords in Secrets only: not in ConfigMaps, env, commands or other objects", () => {
+        const nonSecrets = registered.filter((r) => r.type !== K.secret && !r.type.startsWith("pgscale:"));
+        expect(JSON.stringify(nonSecrets.map((r) => r.inputs))).not.toMatch(/pw-|SCRAM-SHA-256/);
+        for (const c of containers()) for (const e of c.env ?? []) expect(e.value).toBeUndefined();
+        for (const s of ofType(K.secret)) expect(isSecret(s.inputs.stringData)).toBe(true);
+        // PgBouncer gets verifiers, never the password.
+        const userlist = fileOf("pool-pgbouncer", "userlist.txt");
+        expect(userlist).toMatch(/^"app" "SCRAM-SHA-256\$/);
+        expect(userlist).not.toMatch(/pw-/);
+        expect(fileOf("pool-pgbouncer", "pgbouncer.ini")).toMatch(/appdb = host=lb\.pgscale-test\.svc\.cluster\.local port=5000 dbname=appdb/);
+    });
+
+    it("renders each member's patroni.yml for the etcd DCS, with the role-label callback", () => {
+        const doc = parse(fileOf("main-patroni", "main-2.yml"));
+        expect(doc.name).toBe("main-2");
+        expect(doc.etcd3.hosts).toEqual([0, 1, 2].map((i) => `dcs-${i}.dcs-headless.pgscale-test.svc.cluster.local:2379`));
+        expect(doc.kubernetes).toBeUndefined();
+        expect(doc.postgresql.callbacks.on_role_change).toBe("/etc/patroni/role-label.sh");
+        expect(doc.postgresql.authentication.superuser.password).toBe("pw-main-superuser-password");
+        expect(fileOf("main-patroni", "role-label.sh")).toMatch(/merge-patch\+json/);
+        expect(fileOf("main-patroni", "post-bootstrap.sh")).toMatch(/CREATE ROLE app LOGIN PASSWORD 'SCRAM-SHA-256\$/);
+        const command = byName(K.statefulSet, "main").inputs.spec.template.spec.containers[0].command;
+        expect(command).toEqual(["patroni", "/etc/patroni/$(POD_NAME).yml"]);
+        expect(byName(K.role, "main-patroni").inputs.rules).toEqual([
+            { apiGroups: [""], resources: ["pods"], resourceNames: ["main-0", "main-1", "main-2"], verbs: ["patch"] },
+        ]);
+    });
+
+    it("reconciles the DCS from a Job inside the cluster, with no API access", () => {
+        const job = byName(K.job, "main-dcs-config").inputs;
+        expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
+        expect(job.spec.template.spec.containers[0].command).toEqual(["python3", "/etc/pgscale/dcs-reconcile.py", "/etc/pgscale/job.json"]);
+        const doc = JSON.parse(fileOf("main-dcs-config", "job.json"));
+        expect(doc.members).toEqual([0, 1, 2].map((i) => ({ name: `main-${i}`, restUrl: `http://main-${i}.main-headless.pgscale-test.svc.cluster.local:8008` })));
+        expect(doc).toMatchObject({ username: "patroni", password: "pw-main-restapi-password", config: { ttl: 30, postgresql: { parameters: { max_connections: "200" } } } });
+        expect(fileOf("main-dcs-config", "dcs-reconcile.py")).toMatch(/def reconcile/);
+    });
+
+    it("exports in-cluster URIs and what a user needs to reach the Services from outside", async () => {
+        const { pg, lb, pool } = etcdTopologyOutputs!;
+        expect(await unwrap(pg.primaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-test.svc.cluster.local:5432/appdb");
+        expect(await unwrap(pg.replicaUri)).toBe("postgresql://app:pw-main-owner-password@main-replicas.pgscale-test.svc.cluster.local:5432/appdb");
+        expect(await unwrap(lb.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-test.svc.cluster.local:5000/appdb");
+        expect(await unwrap(pool.uri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-test.svc.cluster.local:6432/appdb");
+        expect(pg.primary.portForward).toBe("kubectl -n pgscale-test port-forward svc/main-primary 5432:5432");
+        expect(lb.replicas).toMatchObject({ name: "lb", port: 5001 });
+        expect(pool.endpoint).toMatchObject({ name: "pool", namespace: "pgscale-test", port: 6432 });
+        expect(lb.statsUrl).toBe("http://lb.pgscale-test.svc.cluster.local:7000/");
+        expect(pg.worstCaseFailoverSeconds).toBe(30 + 10 + 2 + 4);
+    });
+});
+
+describe("object graph: Patroni's Kubernetes DCS", () => {
+    let pg: PatroniCluster;
+    let pool: PgBouncerPool;
+    beforeAll(async () => {
+        registered.splice(0);
+        ({ pg, pool } = kubernetesTopology());
+        await unwrap(pool.uri);
+        await settle();
+    });
+
+    it("needs no etcd: Role for Endpoints and pods, leader and config Services, pod IP from the downward API", () => {
+        expect(ofType(K.statefulSet).map((s) => s.name)).toEqual(["orders"]);
+        expect(byName(K.role, "orders-patroni").inputs.rules).toHaveLength(4);
+        const binding = byName(K.roleBinding, "orders-patroni").inputs;
+        expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "orders-patroni" });
+        expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "orders-patroni", namespace: "pgscale-unit" }]);
+        const services = Object.fromEntries(ofType(K.service).map((s) => [s.inputs.metadata.name, s.inputs.spec]));
+        expect(services.orders).toEqual({ ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }] }); // no selector: Patroni's Endpoints
+        expect(services["orders-config"]).toEqual({ clusterIP: "None" });
+        const pod = byName(K.statefulSet, "orders").inputs.spec.template.spec;
+        expect(pod.serviceAccountName).toBe("orders-patroni");
+        expect(pod.containers[0].env).toContainEqual({ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+        const doc = parse(fileOf("orders-patroni", "orders-1.yml"));
+        expect(doc.etcd3).toBeUndefined();
+        expect(doc.kubernetes).toMatchObject({ namespace: "pgscale-unit", use_endpoints: true, labels: { "app.kubernetes.io/instance": "orders" } });
+        expect(fileOf("orders-patroni", "role-label.sh")).toBeUndefined();
+    });
+
+    it("creates the stack's default namespace once and points PgBouncer at the primary Service", async () => {
+        expect(ofType(K.namespace).map((n) => n.inputs.metadata.name)).toEqual(["pgscale-unit"]);
+        expect(fileOf("orders-pool-pgbouncer", "pgbouncer.ini")).toMatch(/orders = host=orders-primary\.pgscale-unit\.svc\.cluster\.local port=5432/);
+        expect(byName(K.deployment, "orders-pool").inputs.spec.replicas).toBe(3);
+        expect(await unwrap(pool.uri)).toBe("postgresql://shop:pw-orders-owner-password@orders-pool.pgscale-unit.svc.cluster.local:6432/orders");
+        expect(pg.dcsKind).toBe("kubernetes");
+    });
+});
+
+describe("platform options", () => {
+    beforeEach(() => registered.splice(0));
+
+    it("requires anti-affinity on request, and takes storage, resources, tolerations and node selectors", async () => {
+        const pg = new PatroniCluster("strict", {
+            antiAffinity: "required", namespace: "db", createNamespace: false,
+            storage: { size: "2Gi", storageClassName: "fast" },
+            resources: { requests: { cpu: "500m", memory: "1Gi" } },
+            tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
+            nodeSelector: { "node-role/db": "true" },
+            serviceType: "NodePort",
+        });
+        await unwrap(pg.primaryUri);
+        await settle();
+        const sts = byName(K.statefulSet, "strict").inputs.spec;
+        const pod = sts.template.spec;
+        expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+        expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname" });
+        expect(sts.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: "fast", resources: { requests: { storage: "2Gi" } } });
+        expect(pod.containers[0].resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" } });
+        expect(pod.tolerations[0].key).toBe("dedicated");
+        expect(pod.nodeSelector).toEqual({ "node-role/db": "true" });
+        expect(ofType(K.namespace)).toHaveLength(0);
+        expect(ofType(K.service).find((s) => s.inputs.metadata.name === "strict-primary")!.inputs.spec.type).toBe("NodePort");
+    });
+});
+
+describe("validation happens before any resource is registered", () => {
+    beforeEach(() => registered.splice(0));
+    // Registrations are asynchronous; match on the names the failing constructs would use.
+    const registeredFor = async (name: string) => {
+        await settle();
+        return registered.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+    };
+    const cases: Array<[string, () => unknown, RegExp]> = [
+        ["construct name not a DNS label", () => new PatroniCluster("Bad_Name"), /\(name\): "Bad_Name" must be lower-case/],
+        ["ttl below 20", () => new PatroniCluster("bad", { patroni: { ttl: 10 } }), /patroni\.ttl/],
+        ["misspelt platform option", () => new PatroniCluster("bad", { namespce: "x" } as any), /namespce: is not a known option/],
+        ["unknown anti-affinity", () => new PatroniCluster("bad", { antiAffinity: "sometimes" as any }), /antiAffinity/],
+        ["storage size not a quantity", () => new PatroniCluster("bad", { storage: { size: "lots" } }), /storage\.size: must be a Kubernetes quantity/],
+        ["namespace not a DNS label", () => new EtcdCluster("bad", { namespace: "My NS" }), /namespace: must be a DNS-1123 label/],
+        ["etcd members 0", () => new EtcdCluster("bad", { members: 0 }), /members/],
+        ["root user", () => new PatroniCluster("bad", { podSecurity: { runAsUser: 0 } }), /podSecurity\.runAsUser: must not be root/],
+        ["scope clashing with a Service", () => new PatroniCluster("bad", { scope: "bad-primary" }), /scope: Patroni's Endpoints bad-primary/],
+        ["Docker's bindAddress", () => new PgBouncerPool("bad", { backend: new PatroniCluster("ok-pg1"), bindAddress: "0.0.0.0" } as any), /bindAddress: is a Docker host option/],
+        ["backend of the wrong kind", () => new PgBouncerPool("bad", { backend: {} as any }), /backend: must be an HAProxyFrontend or a PatroniCluster/],
+        ["unknown pool mode", () => new PgBouncerPool("bad", { backend: new PatroniCluster("ok-pg2"), poolMode: "sessions" as any }), /poolMode/],
+        ["haproxy port clash", () => new HAProxyFrontend("bad", { cluster: new PatroniCluster("ok-pg3"), primaryPort: 6000, statsPort: 6000 }), /statsPort: port 6000/],
+    ];
+    it.each(cases)("%s", async (_label, make, message) => {
+        expect(make).toThrow(message);
+        expect(await registeredFor("bad")).toHaveLength(0);
+    });
+
+    it("names every bad field at once, from the shared spec and the platform options", () => {
+        expect(() => new PatroniCluster("bad", { nodes: 0, antiAffinity: "x" as any, storage: { size: "big" } })).toThrow(
+            /nodes[\s\S]*antiAffinity[\s\S]*storage\.size/);
+    });
+
+    it("counts every PgBouncer pod against max_connections", async () => {
+        const pg = new PatroniCluster("pg4", { parameters: { max_connections: 50 } });
+        // 20 per pod fits once (47 allowed) but not three times.
+        expect(() => new PgBouncerPool("pool4", { backend: pg, defaultPoolSize: 20, replicas: 3 })).toThrow(
+            /defaultPoolSize: pool needs up to 60 server connections .* across 3 PgBouncer pods/);
+        expect(await registeredFor("pool4")).toHaveLength(0);
+    });
+});

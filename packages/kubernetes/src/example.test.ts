@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// examples/kubernetes under Pulumi mocks: the demo stack composes with the Kubernetes import.
+const registered: Array<{ type: string; name: string; inputs: any }> = [];
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const state: any = { ...args.inputs };
+            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
+            if (args.type.includes("GeneratedSecret")) {
+                state.value = `pw-${args.name}`;
+                state.scramVerifier = "SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==";
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    },
+    "pgscale-kubernetes",
+    "unit",
+);
+
+// As in constructs.test.ts: the dynamic resources cannot be serialized under jest.
+jest.mock("@pgscale/postgres", () => {
+    const p = require("@pulumi/pulumi");
+    const stub = (type: string) =>
+        class extends p.CustomResource {
+            constructor(name: string, args: object, opts?: object) {
+                super(type, name, { value: undefined, scramVerifier: undefined, ...args }, opts);
+            }
+        };
+    return { GeneratedSecret: stub("pgscale:index:GeneratedSecret"), FirstValue: stub("pgscale:index:FirstValue"), PartitionedTable: stub("pgscale:index:PartitionedTable") };
+});
+
+const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+it("builds the demo stack in one namespace and exports in-cluster URIs", async () => {
+    const stack = await import("../../../examples/kubernetes/index");
+    expect(await unwrap(stack.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-demo.svc.cluster.local:5000/appdb");
+    expect(await unwrap(stack.poolerUri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-demo.svc.cluster.local:6432/appdb");
+    expect(await unwrap(stack.servicePrimaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-demo.svc.cluster.local:5432/appdb");
+    expect(stack.portForward.primary).toBe("kubectl -n pgscale-demo port-forward svc/main-primary 5432:5432");
+    await new Promise((r) => setTimeout(r, 100));
+    const count = (t: string) => registered.filter((r) => r.type === t).length;
+    expect(count("kubernetes:core/v1:Namespace")).toBe(1);
+    expect(count("kubernetes:apps/v1:StatefulSet")).toBe(2);
+    expect(count("kubernetes:apps/v1:Deployment")).toBe(2);
+    // Without `tableVia` the table, whose provider runs outside the cluster, is left out.
+    expect(count("pgscale:index:PartitionedTable")).toBe(0);
+});

@@ -1,0 +1,187 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { HAProxyFrontendSpec, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { labelsFor } from "./labels";
+import { NamespaceRef, resolveNamespace } from "./namespace";
+import { PatroniCluster } from "./patroni";
+import {
+    DeploymentPlatform, IssueCollector, PLACEMENT_KEYS, PlacementArgs, checkConstructName, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+} from "./platform";
+import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
+import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+
+export interface HAProxyFrontendArgs extends PlacementArgs {
+    cluster: PatroniCluster;
+    /** Service port of the read-write listener. Default 5000. */
+    primaryPort?: number;
+    /** Service port of the read-only listener. Default 5001. */
+    replicaPort?: number;
+    /** Service port of the synchronous-standby listener; only with synchronous mode. Default 5002. */
+    syncReplicaPort?: number;
+    /** Service port of the stats page. Default 7000. */
+    statsPort?: number;
+    /** Reads only go to replicas at most this far behind (bytes). Default: no bound. */
+    maxReplicaLagBytes?: number;
+    /** Check timings. Default: from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
+    check?: Partial<HealthCheckTimings>;
+    /** Idle timeout of client and server sides, seconds. Default 1800. */
+    idleTimeoutSeconds?: number;
+    /** Frontend connection limit per pod. Default 2000. */
+    maxConnections?: number;
+    image?: string;
+    /** HAProxy pods behind the Service. Default 2. */
+    replicas?: number;
+}
+
+/** Ports inside the pod, as on Docker; the Service ports are what clients use. */
+export const HAPROXY_PORTS = { primary: 5000, replicas: 5001, syncReplicas: 5002, stats: 7000 } as const;
+
+// HAProxy's resolvers have no search path and the cluster DNS address differs per cluster: take it
+// from the pod's resolv.conf at start and hand it to the config as an environment variable.
+const NAMESERVER_ENV = "PGSCALE_NAMESERVER";
+const START = [
+    `${NAMESERVER_ENV}="$(sed -n 's/^nameserver[[:space:]]*//p' /etc/resolv.conf | head -n 1):53"`,
+    `export ${NAMESERVER_ENV}`,
+    "exec haproxy -W -db -f /etc/haproxy/haproxy.cfg",
+].join("; ");
+
+/**
+ * HAProxy in front of a PatroniCluster, routing by Patroni's REST health checks (PLAYBOOK "HAProxy
+ * for Load Balancing"). Optional on Kubernetes, where the cluster's primary and replica Services
+ * already route by role label: use it for HAProxy's checks (lag-bounded reads, synchronous-standby
+ * reads, `on-marked-down shutdown-sessions`) or to keep one routing layer on both platforms.
+ */
+export class HAProxyFrontend extends pulumi.ComponentResource {
+    public readonly spec: HAProxyFrontendSpec;
+    public readonly platform: DeploymentPlatform;
+    public readonly check: HealthCheckTimings;
+    public readonly cluster: PatroniCluster;
+    public readonly namespace: NamespaceRef;
+    /** In-cluster DNS name of the frontend's Service (PgBouncer connects here). */
+    public readonly host: string;
+    public readonly primaryPort: number;
+    public readonly replicaPort: number;
+    public readonly syncReplicaPort?: number;
+    /** Each listener of the Service, with its port-forward command. */
+    public readonly primary: ServiceEndpoint;
+    public readonly replicas: ServiceEndpoint;
+    public readonly syncReplicas?: ServiceEndpoint;
+    public readonly stats: ServiceEndpoint;
+    public readonly statsUrl: string;
+    /** Read-write URI as the application owner, in-cluster (secret). */
+    public readonly primaryUri: pulumi.Output<string>;
+    /** Read-only URI, round-robin over healthy replicas, in-cluster (secret). */
+    public readonly replicaUri: pulumi.Output<string>;
+    /** Reads only from synchronous standbys (secret); set when the cluster runs synchronous mode. */
+    public readonly syncReplicaUri?: pulumi.Output<string>;
+    public readonly configMap: k8s.core.v1.ConfigMap;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly service: k8s.core.v1.Service;
+
+    constructor(name: string, args: HAProxyFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
+        const subject = `HAProxyFrontend ${name}`;
+        const { cluster, ...withoutCluster } = args;
+        const [platformArgs, rest] = splitArgs(withoutCluster, [...PLACEMENT_KEYS, "replicas"]);
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        rejectDockerOnly(issues, rest, ["bindAddress"]);
+        const platform = issues.parse(deploymentPlatformSpec, platformArgs);
+        if (!(cluster instanceof PatroniCluster)) {
+            issues.add("cluster", "must be a PatroniCluster from @pgscale/kubernetes");
+            issues.throwIfAny(subject);
+        }
+        const resolved = issues.run(() => resolveHAProxyFrontend(rest, subject, cluster.resolved));
+        issues.throwIfAny(subject);
+        super("pgscale:kubernetes:HAProxyFrontend", name, {}, opts);
+        const { spec, check } = resolved!;
+        const p = platform!;
+        this.spec = spec;
+        this.platform = p;
+        this.check = check;
+        this.cluster = cluster;
+
+        const { labels, selector } = labelsFor(name, "haproxy", "proxy");
+        this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, cluster.namespace);
+        const ns = this.namespace.name;
+        const sync = cluster.resolved.synchronousMode;
+        this.primaryPort = spec.primaryPort ?? HAPROXY_PORTS.primary;
+        this.replicaPort = spec.replicaPort ?? HAPROXY_PORTS.replicas;
+        const statsPort = spec.statsPort ?? HAPROXY_PORTS.stats;
+        const endpoint = (port: number) => serviceEndpoint(name, ns, port, p.clusterDomain);
+        this.primary = endpoint(this.primaryPort);
+        this.replicas = endpoint(this.replicaPort);
+        this.stats = endpoint(statsPort);
+        this.host = this.primary.host;
+        this.statsUrl = `http://${this.host}:${statsPort}/`;
+
+        const cfg = renderHaproxyCfg({
+            // Pod DNS names through the headless Service: re-resolved when a member's pod gets a new IP.
+            nodes: cluster.members.map((m) => ({ name: m.name, host: m.host, pgPort: 5432, apiPort: 8008 })),
+            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
+                ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
+            check,
+            maxReplicaLagBytes: spec.maxReplicaLagBytes,
+            maxConnections: spec.maxConnections,
+            idleTimeoutSeconds: spec.idleTimeoutSeconds,
+            nameserver: `"\${${NAMESERVER_ENV}}"`,
+        });
+        // Auto-named: a changed config is a new ConfigMap, so the Deployment rolls onto it.
+        this.configMap = new k8s.core.v1.ConfigMap(`${name}-haproxy`, {
+            metadata: { namespace: this.namespace.ref, labels },
+            data: { "haproxy.cfg": cfg },
+        }, { parent: this });
+
+        const ports: Array<{ name: string; port: number; targetPort: number }> = [
+            { name: "primary", port: this.primaryPort, targetPort: HAPROXY_PORTS.primary },
+            { name: "replicas", port: this.replicaPort, targetPort: HAPROXY_PORTS.replicas },
+            { name: "stats", port: statsPort, targetPort: HAPROXY_PORTS.stats },
+        ];
+        if (sync) {
+            this.syncReplicaPort = spec.syncReplicaPort ?? HAPROXY_PORTS.syncReplicas;
+            this.syncReplicas = endpoint(this.syncReplicaPort);
+            ports.push({ name: "sync-replicas", port: this.syncReplicaPort, targetPort: HAPROXY_PORTS.syncReplicas });
+        }
+        this.service = new k8s.core.v1.Service(name, {
+            metadata: { name, namespace: this.namespace.ref, labels },
+            spec: { type: p.serviceType, selector, ports },
+        }, { parent: this });
+
+        const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
+        this.deployment = new k8s.apps.v1.Deployment(name, {
+            metadata: { name, namespace: this.namespace.ref, labels },
+            spec: {
+                replicas: p.replicas,
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        securityContext: podSecurityContext(IMAGE_USERS.haproxy, p),
+                        ...scheduling(p, selector),
+                        containers: [{
+                            name: "haproxy",
+                            image: spec.image ?? DEFAULT_IMAGES.haproxy,
+                            imagePullPolicy: p.imagePullPolicy,
+                            command: ["/bin/sh", "-c", START],
+                            ports: ports.map((x) => ({ name: x.name, containerPort: x.targetPort })),
+                            readinessProbe: httpProbe("/", HAPROXY_PORTS.stats, 5, 3),
+                            livenessProbe: tcpProbe(HAPROXY_PORTS.stats, 10, 3),
+                            resources: p.resources,
+                            securityContext: containerSecurityContext,
+                            volumeMounts: [{ name: "config", mountPath: "/etc/haproxy", readOnly: true }, ...scratch.mounts],
+                        }],
+                        volumes: [{ name: "config", configMap: { name: this.configMap.metadata.name } }, ...scratch.volumes],
+                    },
+                },
+            },
+        }, { parent: this });
+
+        const uri = (port: number) =>
+            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${this.host}:${port}/${cluster.database}`);
+        this.primaryUri = uri(this.primaryPort);
+        this.replicaUri = uri(this.replicaPort);
+        if (this.syncReplicaPort !== undefined) this.syncReplicaUri = uri(this.syncReplicaPort);
+        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });
+    }
+}

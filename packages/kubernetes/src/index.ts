@@ -1,0 +1,10 @@
+// pgscale's HA constructs on Kubernetes: the same names and specs as @pgscale/docker.
+export * from "./etcd";
+export * from "./patroni";
+export * from "./haproxy";
+export * from "./pgbouncer";
+export { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+export type { ServiceEndpoint } from "./service-endpoint";
+export type { NamespaceRef } from "./namespace";
+export type { PlacementArgs, StorageArgs } from "./platform";
+export { patroniRoleRules, patroniEndpointNames } from "./patroni-rbac";

@@ -1,0 +1,333 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    PatroniClusterInput, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
+    resolvePatroniCluster,
+} from "@pgscale/core";
+import { FirstValue, GeneratedSecret } from "@pgscale/postgres";
+import { dcsReconcileJob, readScript } from "./dcs-reconcile";
+import { EtcdCluster } from "./etcd";
+import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL, labelsFor } from "./labels";
+import { NamespaceRef, resolveNamespace } from "./namespace";
+import { DcsStore, renderMemberYaml } from "./patroni-files";
+import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
+import {
+    IssueCollector, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, checkConstructName, patroniPlatformSpec, splitArgs,
+} from "./platform";
+import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
+import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
+
+export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
+    /** An etcd DCS. Default: Patroni's Kubernetes DCS (Endpoints in the namespace, no etcd to run). */
+    dcs?: EtcdCluster;
+    /** Data volume per member. Default 10Gi of the default StorageClass. */
+    storage?: StorageArgs;
+}
+
+/** One PostgreSQL member as HAProxy and tools see it. */
+export interface PatroniMember {
+    /** Patroni member name, also its pod's name. */
+    name: string;
+    /** Stable in-cluster DNS name (through the headless Service). */
+    host: string;
+    /** Patroni REST API, in-cluster. */
+    restUrl: string;
+}
+
+const PG_PORT = 5432;
+const API_PORT = 8008;
+const DATA_DIR = "/var/lib/postgresql/data/pg15";
+const CONFIG_DIR = "/etc/patroni";
+const RECONCILE_TIMEOUT_S = 300;
+
+/**
+ * N PostgreSQL pods managed by Patroni with streaming replication (PLAYBOOK "High Availability
+ * with Patroni"), on a StatefulSet with a volume per member. Clients use the primary and replica
+ * Services, which select pods by the role label; DCS settings reach the live cluster through an
+ * in-cluster Job (see dcsReconcileJob). Same arguments as @pgscale/docker's PatroniCluster, with
+ * `dcs` optional and Kubernetes placement options.
+ */
+export class PatroniCluster extends pulumi.ComponentResource {
+    public readonly resolved: ResolvedPatroniCluster;
+    public readonly platform: PatroniPlatform;
+    public readonly scope: string;
+    public readonly namespace: NamespaceRef;
+    /** "kubernetes" (Patroni's own Endpoints) or "etcd" (the EtcdCluster given as `dcs`). */
+    public readonly dcsKind: DcsStore["kind"];
+    public readonly members: PatroniMember[];
+    public readonly database: string;
+    public readonly owner: string;
+    /** Application owner's password (secret). */
+    public readonly ownerPassword: pulumi.Output<string>;
+    /** The owner's SCRAM verifier (secret), for PgBouncer's auth file. */
+    public readonly ownerScramVerifier: pulumi.Output<string>;
+    public readonly superuserPassword: pulumi.Output<string>;
+    public readonly restApiUser: string;
+    public readonly restApiPassword: pulumi.Output<string>;
+    /** Read-write Service (pods labelled role=master). */
+    public readonly primary: ServiceEndpoint;
+    /** Read-only Service over running replicas (role=replica). */
+    public readonly replicas: ServiceEndpoint;
+    /** Read-write URI as the application owner, in-cluster (secret). */
+    public readonly primaryUri: pulumi.Output<string>;
+    /** Read-only URI over the replicas, in-cluster (secret). */
+    public readonly replicaUri: pulumi.Output<string>;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    public readonly configSecret: k8s.core.v1.Secret;
+    public readonly services: k8s.core.v1.Service[];
+    public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    public readonly role: k8s.rbac.v1.Role;
+    public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    /** Completes once a leader runs, every replica streams and the DCS holds the stack's settings. */
+    public readonly dcsReconcile: k8s.batch.v1.Job;
+    /** Worst-case figures the effective timings promise. */
+    public readonly worstCaseFailoverSeconds: number;
+    public readonly worstCasePlannedSeconds: number;
+    public readonly worstCaseDataLossBytes: number;
+
+    constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const subject = `PatroniCluster ${name}`;
+        const { dcs, ...withoutDcs } = args;
+        const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, "storage"]);
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
+        const platform = issues.parse(patroniPlatformSpec, platformArgs);
+        if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
+        const scope = resolved?.spec.scope ?? name;
+        if (resolved && dcs === undefined) {
+            // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.
+            const clash = patroniEndpointNames(scope).filter((n) => [`${name}-primary`, `${name}-replicas`, `${name}-headless`].includes(n));
+            if (clash.length) issues.add("scope", `Patroni's Endpoints ${clash.join(", ")} would share a name with this cluster's Services; choose another scope`);
+        }
+        issues.throwIfAny(subject);
+        super("pgscale:kubernetes:PatroniCluster", name, {}, opts);
+
+        const spec = resolved!.spec;
+        const p = platform!;
+        this.resolved = resolved!;
+        this.platform = p;
+        this.scope = scope;
+        this.database = spec.database;
+        this.owner = spec.owner;
+        this.dcsKind = dcs ? "etcd" : "kubernetes";
+        this.worstCaseFailoverSeconds = this.resolved.worstCase.failoverSeconds;
+        this.worstCasePlannedSeconds = this.resolved.worstCase.plannedSeconds;
+        this.worstCaseDataLossBytes = this.resolved.worstCase.dataLossBytes;
+        this.resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
+
+        const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
+        const superuser = secret("superuser");
+        const replication = secret("replication");
+        const rewind = secret("rewind");
+        const restApi = secret("restapi");
+        const owner = secret("owner");
+        this.ownerPassword = owner.value;
+        this.ownerScramVerifier = owner.scramVerifier;
+        this.superuserPassword = superuser.value;
+        this.restApiUser = "patroni";
+        this.restApiPassword = restApi.value;
+
+        const dcsDoc = renderDcsConfig({
+            timings: this.resolved.timings,
+            usePgRewind: spec.patroni.usePgRewind,
+            synchronousMode: this.resolved.synchronousMode,
+            synchronousModeStrict: this.resolved.synchronousModeStrict,
+            synchronousNodeCount: spec.patroni.synchronousNodeCount,
+            failsafeMode: spec.patroni.failsafeMode,
+            checkTimeline: spec.patroni.checkTimeline,
+            parameters: this.resolved.parameters,
+            pgHba: renderPgHba("replicator", spec.pgHba),
+        });
+        // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
+        // PATCH /config (dcsReconcile), so the member configs keep the first document.
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc }, { parent: this });
+
+        const { labels, selector } = labelsFor(name, "patroni", "database");
+        const podLabels = { ...labels, [SCOPE_LABEL]: scope };
+        this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, dcs?.namespace);
+        const ns = this.namespace.name;
+        const nsRef = this.namespace.ref;
+        const headless = `${name}-headless`;
+        const image = spec.image ?? DEFAULT_IMAGES.patroni;
+        this.members = Array.from({ length: spec.nodes }, (_, i) => {
+            const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
+            return { name: `${name}-${i}`, host, restUrl: `http://${host}:${API_PORT}` };
+        });
+        const memberNames = this.members.map((m) => m.name);
+
+        // Identity and the least RBAC Patroni needs (patroni-rbac.ts).
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-patroni`, {
+            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
+        }, { parent: this });
+        this.role = new k8s.rbac.v1.Role(`${name}-patroni`, {
+            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
+            rules: patroniRoleRules(this.dcsKind, scope, memberNames),
+        }, { parent: this });
+        const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-patroni`, {
+            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: ns }],
+        }, { parent: this });
+
+        // Every member's patroni.yml (passwords inside) and the bootstrap script (the owner's verifier) in one Secret.
+        const store: DcsStore = dcs
+            ? { kind: "etcd", hosts: dcs.clientEndpoints }
+            : { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
+        const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
+        const files = pulumi
+            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier])
+            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier]) => {
+                const out: Record<string, string> = {};
+                this.members.forEach((m, i) => {
+                    out[`${m.name}.yml`] = renderMemberYaml({
+                        scope, name: m.name, host: m.host, dcs: dcsAtBootstrap,
+                        superuser: { username: "postgres", password: su },
+                        replication: { username: "replicator", password: repl },
+                        rewind: { username: "rewind", password: rw },
+                        restApi: { username: this.restApiUser, password: api },
+                        tags: spec.nodeTags[i] ?? nodeTagsSpec.parse({}),
+                        dataDir: DATA_DIR, binDir: "/usr/lib/postgresql/15/bin",
+                        postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
+                        pgPort: PG_PORT, apiPort: API_PORT,
+                    }, store, callback);
+                });
+                out["post-bootstrap.sh"] = renderPostBootstrap(spec.owner, ownerVerifier, spec.database);
+                if (callback) out["role-label.sh"] = readScript("role-label.sh");
+                return out;
+            });
+        // A fixed name: pods read new keys in place, so adding a member does not restart the others
+        // (Secret data is replace-only in the provider, which deletes a named object before recreating it).
+        const configSecretName = `${name}-patroni`;
+        this.configSecret = new k8s.core.v1.Secret(configSecretName, {
+            metadata: { name: configSecretName, namespace: nsRef, labels },
+            stringData: pulumi.secret(files),
+        }, { parent: this });
+
+        const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`) =>
+            new k8s.core.v1.Service(`${name}-${suffix}`, {
+                metadata: { name: svcName, namespace: nsRef, labels },
+                spec: svcSpec,
+            }, { parent: this });
+        const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
+        this.services = [
+            // Stable member names for replication, HAProxy checks and the reconcile Job, ready or not.
+            service("headless", {
+                clusterIP: "None", publishNotReadyAddresses: true, selector,
+                ports: [...pgPorts, { name: "patroni", port: API_PORT, targetPort: API_PORT }],
+            }),
+            service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
+            service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts }),
+            ...(dcs ? [] : [
+                // Patroni writes the leader's address into the Endpoints named after the scope; this
+                // selector-less Service keeps them from being garbage-collected and routes to the lock holder.
+                service("leader", { ports: pgPorts }, scope),
+                // Patroni would create this itself with `services: create`; owning it keeps that verb out of the Role.
+                service("config", { clusterIP: "None" }, `${scope}-config`),
+            ]),
+        ];
+        this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
+        this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
+        const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${owner.value}@${host}:${PG_PORT}/${spec.database}`);
+        this.primaryUri = uri(this.primary.host);
+        this.replicaUri = uri(this.replicas.host);
+
+        const check = this.resolved.check;
+        const scratch = scratchVolumes({
+            tmp: { path: "/tmp" },
+            run: { path: "/var/run/postgresql" },
+            shm: { path: "/dev/shm", memoryMb: spec.shmSizeMb },
+        });
+        this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
+            metadata: { name, namespace: nsRef, labels },
+            spec: {
+                serviceName: headless,
+                replicas: spec.nodes,
+                // Patroni elects the bootstrapping member itself; one pod stuck on a node must not hold up the rest.
+                podManagementPolicy: "Parallel",
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: {
+                        labels: podLabels,
+                        // Tags are read at start: a change rolls the members. Passwords never change, and
+                        // added members only add keys, so nothing else restarts them.
+                        annotations: { "pgscale.io/tags-sha256": sha256(JSON.stringify(spec.nodeTags)) },
+                    },
+                    spec: {
+                        serviceAccountName: this.serviceAccount.metadata.name,
+                        securityContext: podSecurityContext(IMAGE_USERS.patroni, p),
+                        ...scheduling(p, selector),
+                        // Patroni stops PostgreSQL and releases the leader key on SIGTERM; give it time.
+                        terminationGracePeriodSeconds: 30,
+                        containers: [{
+                            name: "patroni",
+                            image,
+                            imagePullPolicy: p.imagePullPolicy,
+                            // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
+                            command: ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
+                            env: [
+                                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                                ...(dcs ? [] : [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]),
+                            ],
+                            ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: "patroni", containerPort: API_PORT }],
+                            // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
+                            readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise),
+                            // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
+                            livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3), initialDelaySeconds: 10 },
+                            resources: p.resources,
+                            securityContext: containerSecurityContext,
+                            volumeMounts: [
+                                { name: "data", mountPath: "/var/lib/postgresql/data" },
+                                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                                ...scratch.mounts,
+                            ],
+                        }],
+                        volumes: [
+                            // 0550: the scripts must be executable; only root and the postgres group (fsGroup) can read.
+                            // By name plus dependsOn, not by output: a replaced Secret must not show the pods as changing.
+                            { name: "config", secret: { secretName: configSecretName, defaultMode: 0o550 } },
+                            ...scratch.volumes,
+                        ],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: "data", labels },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: p.storage.storageClassName,
+                        resources: { requests: { storage: p.storage.size ?? "10Gi" } },
+                    },
+                }],
+            },
+        }, { parent: this, dependsOn: [roleBinding, this.configSecret, ...this.services, ...(dcs ? [dcs] : [])] });
+
+        // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
+        this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
+            metadata: { name, namespace: nsRef, labels },
+            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+        }, { parent: this });
+
+        this.dcsReconcile = dcsReconcileJob(name, {
+            namespace: nsRef,
+            // Its own app name, so the Services and the PDB never select the Job's pod.
+            labels: labelsFor(name, "patroni-dcs-reconcile", "dcs-reconcile").labels,
+            image,
+            imageUser: IMAGE_USERS.patroni,
+            placement: p,
+            members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),
+            username: this.restApiUser,
+            password: restApi.value,
+            config: dcsDoc,
+            timeoutSeconds: RECONCILE_TIMEOUT_S,
+            dependsOn: [this.statefulSet],
+        }, this).job;
+
+        this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });
+    }
+}
+
+function sha256(s: string): string {
+    return createHash("sha256").update(s).digest("hex");
+}

@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PgBouncerPoolSpec, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { GeneratedSecret } from "@pgscale/postgres";
+import { HAProxyFrontend } from "./haproxy";
+import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { labelsFor } from "./labels";
+import { NamespaceRef, resolveNamespace } from "./namespace";
+import { PatroniCluster } from "./patroni";
+import {
+    DeploymentPlatform, IssueCollector, PLACEMENT_KEYS, PlacementArgs, checkConstructName, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+} from "./platform";
+import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
+import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+
+export interface PgBouncerPoolArgs extends PlacementArgs {
+    /**
+     * What the pool connects to: an HAProxyFrontend (its read-write or read-only listener, as on
+     * Docker) or, on Kubernetes, directly a PatroniCluster (its primary or replica Service).
+     */
+    backend: HAProxyFrontend | PatroniCluster;
+    poolMode?: "session" | "transaction" | "statement";
+    defaultPoolSize?: number;
+    maxClientConn?: number;
+    minPoolSize?: number;
+    reservePoolSize?: number;
+    reservePoolTimeout?: number;
+    serverIdleTimeout?: number;
+    serverLifetime?: number;
+    queryTimeout?: number;
+    queryWaitTimeout?: number;
+    logConnections?: boolean;
+    logDisconnections?: boolean;
+    logPoolerErrors?: boolean;
+    statsPeriod?: number;
+    /** "primary" (default) or "replicas". */
+    target?: "primary" | "replicas";
+    /** Service port. Default 6432. */
+    port?: number;
+    ignoreStartupParameters?: string[];
+    image?: string;
+    /** PgBouncer pods behind the Service. Default 2; each opens its own server connections. */
+    replicas?: number;
+}
+
+const LISTEN_PORT = 6432;
+const ADMIN_USER = "pgscale_admin";
+
+/**
+ * PgBouncer pods behind a Service (PLAYBOOK "Connection Pooling"). pgbouncer.ini and the auth file
+ * are a Secret; the auth file holds SCRAM verifiers only, identical to the server's, so PgBouncer
+ * passes SCRAM through to PostgreSQL.
+ */
+export class PgBouncerPool extends pulumi.ComponentResource {
+    public readonly spec: PgBouncerPoolSpec;
+    public readonly platform: DeploymentPlatform;
+    public readonly namespace: NamespaceRef;
+    /** The pool's Service, with its port-forward command. */
+    public readonly endpoint: ServiceEndpoint;
+    public readonly port: number;
+    /** Application URI through the pool, in-cluster (secret). */
+    public readonly uri: pulumi.Output<string>;
+    /** Admin console URI (`SHOW POOLS`) as pgscale_admin (secret); each connection reaches one of the pods. */
+    public readonly adminUri: pulumi.Output<string>;
+    public readonly secret: k8s.core.v1.Secret;
+    public readonly service: k8s.core.v1.Service;
+    public readonly deployment: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        const subject = `PgBouncerPool ${name}`;
+        const { backend, ...withoutBackend } = args;
+        const [platformArgs, rest] = splitArgs(withoutBackend, [...PLACEMENT_KEYS, "replicas"]);
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        rejectDockerOnly(issues, rest, ["bindAddress"]);
+        const platform = issues.parse(deploymentPlatformSpec, platformArgs);
+        const spec = issues.run(() => resolvePgBouncerPool(rest, subject));
+        const cluster = backend instanceof HAProxyFrontend ? backend.cluster : backend instanceof PatroniCluster ? backend : undefined;
+        if (!cluster) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/kubernetes");
+        if (spec && platform && cluster) {
+            // Every pod opens up to defaultPoolSize + reservePoolSize server connections.
+            const maxConnections = Number(cluster.resolved.parameters.max_connections ?? 100);
+            poolFitIssues(spec, maxConnections, platform.replicas).forEach((i) =>
+                issues.add(i.field, `${i.message}, across ${platform.replicas} PgBouncer pods`));
+        }
+        issues.throwIfAny(subject);
+        super("pgscale:kubernetes:PgBouncerPool", name, {}, opts);
+        this.spec = spec!;
+        this.platform = platform!;
+        const p = this.platform;
+        const owner = cluster!;
+
+        const { labels, selector } = labelsFor(name, "pgbouncer", "pooler");
+        this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, owner.namespace);
+        this.port = this.spec.port ?? LISTEN_PORT;
+        this.endpoint = serviceEndpoint(name, this.namespace.name, this.port, p.clusterDomain);
+
+        const toReplicas = this.spec.target === "replicas";
+        const upstream = backend instanceof HAProxyFrontend
+            ? { host: backend.host, port: toReplicas ? backend.replicaPort : backend.primaryPort }
+            : { host: (toReplicas ? owner.replicas : owner.primary).host, port: 5432 };
+        const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
+        const ini = renderPgbouncerIni({
+            pool: this.spec,
+            databases: [{ name: owner.database, ...upstream }],
+            listenPort: LISTEN_PORT,
+            authFile: "/etc/pgbouncer/userlist.txt",
+            adminUsers: [ADMIN_USER],
+            statsUsers: [ADMIN_USER],
+        });
+        const userlist = pulumi
+            .all([owner.ownerScramVerifier, admin.scramVerifier])
+            .apply(([ownerV, adminV]) => renderUserlist([{ name: owner.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }]));
+        // Auto-named: a changed config or auth file is a new Secret, so the Deployment rolls onto it.
+        this.secret = new k8s.core.v1.Secret(`${name}-pgbouncer`, {
+            metadata: { namespace: this.namespace.ref, labels },
+            stringData: pulumi.secret({ "pgbouncer.ini": ini, "userlist.txt": userlist }),
+        }, { parent: this });
+
+        this.service = new k8s.core.v1.Service(name, {
+            metadata: { name, namespace: this.namespace.ref, labels },
+            spec: { type: p.serviceType, selector, ports: [{ name: "pgbouncer", port: this.port, targetPort: LISTEN_PORT }] },
+        }, { parent: this });
+
+        const scratch = scratchVolumes({ run: { path: "/var/run/pgbouncer" }, tmp: { path: "/tmp" } });
+        this.deployment = new k8s.apps.v1.Deployment(name, {
+            metadata: { name, namespace: this.namespace.ref, labels },
+            spec: {
+                replicas: p.replicas,
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        securityContext: podSecurityContext(IMAGE_USERS.pgbouncer, p),
+                        ...scheduling(p, selector),
+                        containers: [{
+                            name: "pgbouncer",
+                            image: this.spec.image ?? DEFAULT_IMAGES.pgbouncer,
+                            imagePullPolicy: p.imagePullPolicy,
+                            command: ["pgbouncer", "/etc/pgbouncer/pgbouncer.ini"],
+                            ports: [{ name: "pgbouncer", containerPort: LISTEN_PORT }],
+                            readinessProbe: tcpProbe(LISTEN_PORT, 5, 3),
+                            livenessProbe: tcpProbe(LISTEN_PORT, 10, 3),
+                            resources: p.resources,
+                            securityContext: containerSecurityContext,
+                            volumeMounts: [{ name: "config", mountPath: "/etc/pgbouncer", readOnly: true }, ...scratch.mounts],
+                        }],
+                        // 0440: readable by root and the postgres group (fsGroup) only.
+                        volumes: [{ name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes],
+                    },
+                },
+            },
+        }, { parent: this });
+
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${this.port}/${owner.database}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${this.port}/pgbouncer`);
+        this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
+    }
+}
