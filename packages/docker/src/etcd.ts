@@ -1,16 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { resolveEtcdCluster, EtcdClusterSpec } from "@pgscale/core";
+import { resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
 
-export interface EtcdClusterArgs {
-    /** Voting members. Default 3; an even count draws a warning. */
-    members?: number;
-    /** Image with etcd 3.4+. Default: pgscale/etcd built from this package's images/. */
-    image?: string;
-    /** Publish the first member's client port on 127.0.0.1 at this port. Default: not published. */
-    clientPort?: number;
+/** Options are the shared spec's (@pgscale/core `etcdClusterSpec`), plus the network to join. */
+export interface EtcdClusterArgs extends EtcdClusterInput {
     /** Network to join. Default: a new bridge network that the whole topology shares. */
     network?: docker.Network;
 }

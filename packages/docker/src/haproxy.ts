@@ -1,31 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAProxyFrontendInput, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { PatroniCluster } from "./patroni";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
-export interface HAProxyFrontendArgs {
+/** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
+export interface HAProxyFrontendArgs extends HAProxyFrontendInput {
     cluster: PatroniCluster;
-    /** Host port of the read-write listener. Default: Docker picks one (on `bindAddress`). */
-    primaryPort?: number;
-    /** Host port of the read-only listener. Default: Docker picks one. */
-    replicaPort?: number;
-    /** Host port of the synchronous-standby listener; only with synchronous mode. Default: Docker picks one. */
-    syncReplicaPort?: number;
-    /** Host port of the stats page. Default: Docker picks one. */
-    statsPort?: number;
-    /** Host address listeners bind to. Default 127.0.0.1. */
-    bindAddress?: string;
-    /** Reads only go to replicas at most this far behind (bytes). Default: no bound. */
-    maxReplicaLagBytes?: number;
-    /** Check timings. Default: from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
-    check?: Partial<HealthCheckTimings>;
-    /** Idle timeout of client and server sides, seconds. Default 1800. */
-    idleTimeoutSeconds?: number;
-    /** Frontend connection limit. Default 2000. */
-    maxConnections?: number;
-    image?: string;
 }
 
 /** Ports inside the container; fixed, since only the host side varies. */

@@ -1,36 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { PgBouncerPoolSpec, PgscaleValidationError, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { PgBouncerPoolInput, PgBouncerPoolSpec, PgscaleValidationError, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
-export interface PgBouncerPoolArgs {
+/** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
+export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
     /** The HAProxy frontend whose read-write (or read-only) listener the pool connects to. */
     backend: HAProxyFrontend;
-    poolMode?: "session" | "transaction" | "statement";
-    defaultPoolSize?: number;
-    maxClientConn?: number;
-    minPoolSize?: number;
-    reservePoolSize?: number;
-    reservePoolTimeout?: number;
-    serverIdleTimeout?: number;
-    serverLifetime?: number;
-    queryTimeout?: number;
-    queryWaitTimeout?: number;
-    logConnections?: boolean;
-    logDisconnections?: boolean;
-    logPoolerErrors?: boolean;
-    statsPeriod?: number;
-    /** "primary" (default) or "replicas". */
-    target?: "primary" | "replicas";
-    /** Host port. Default: Docker picks one. */
-    port?: number;
-    /** Default 127.0.0.1. */
-    bindAddress?: string;
-    ignoreStartupParameters?: string[];
-    image?: string;
 }
 
 const LISTEN_PORT = 6432;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { HAProxyFrontendSpec, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { HAProxyFrontendInput, HAProxyFrontendSpec, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
 import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -11,25 +11,12 @@ import {
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
 
-export interface HAProxyFrontendArgs extends PlacementArgs {
+/**
+ * Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented
+ * there); ports are Service ports (defaults 5000, 5001, 5002, 7000) and there is no host bind address.
+ */
+export interface HAProxyFrontendArgs extends PlacementArgs, Omit<HAProxyFrontendInput, "bindAddress"> {
     cluster: PatroniCluster;
-    /** Service port of the read-write listener. Default 5000. */
-    primaryPort?: number;
-    /** Service port of the read-only listener. Default 5001. */
-    replicaPort?: number;
-    /** Service port of the synchronous-standby listener; only with synchronous mode. Default 5002. */
-    syncReplicaPort?: number;
-    /** Service port of the stats page. Default 7000. */
-    statsPort?: number;
-    /** Reads only go to replicas at most this far behind (bytes). Default: no bound. */
-    maxReplicaLagBytes?: number;
-    /** Check timings. Default: from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
-    check?: Partial<HealthCheckTimings>;
-    /** Idle timeout of client and server sides, seconds. Default 1800. */
-    idleTimeoutSeconds?: number;
-    /** Frontend connection limit per pod. Default 2000. */
-    maxConnections?: number;
-    image?: string;
     /** HAProxy pods behind the Service. Default 2. */
     replicas?: number;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PgBouncerPoolSpec, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { PgBouncerPoolInput, PgBouncerPoolSpec, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend } from "./haproxy";
 import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
@@ -13,32 +13,16 @@ import {
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
 
-export interface PgBouncerPoolArgs extends PlacementArgs {
+/**
+ * Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented
+ * there); `port` is the Service port (default 6432) and there is no host bind address here.
+ */
+export interface PgBouncerPoolArgs extends PlacementArgs, Omit<PgBouncerPoolInput, "bindAddress"> {
     /**
      * What the pool connects to: an HAProxyFrontend (its read-write or read-only listener, as on
      * Docker) or, on Kubernetes, directly a PatroniCluster (its primary or replica Service).
      */
     backend: HAProxyFrontend | PatroniCluster;
-    poolMode?: "session" | "transaction" | "statement";
-    defaultPoolSize?: number;
-    maxClientConn?: number;
-    minPoolSize?: number;
-    reservePoolSize?: number;
-    reservePoolTimeout?: number;
-    serverIdleTimeout?: number;
-    serverLifetime?: number;
-    queryTimeout?: number;
-    queryWaitTimeout?: number;
-    logConnections?: boolean;
-    logDisconnections?: boolean;
-    logPoolerErrors?: boolean;
-    statsPeriod?: number;
-    /** "primary" (default) or "replicas". */
-    target?: "primary" | "replicas";
-    /** Service port. Default 6432. */
-    port?: number;
-    ignoreStartupParameters?: string[];
-    image?: string;
     /** PgBouncer pods behind the Service. Default 2; each opens its own server connections. */
     replicas?: number;
 }

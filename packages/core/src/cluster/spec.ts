@@ -23,6 +23,7 @@ export const etcdClusterSpec = z.strictObject({
     clientPort: port.optional(),
 });
 export type EtcdClusterSpec = z.output<typeof etcdClusterSpec>;
+export type EtcdClusterInput = z.input<typeof etcdClusterSpec>;
 
 export const patroniTimingsSpec = z.strictObject({
     ttl: seconds.optional(),
@@ -92,15 +93,15 @@ export const healthCheckSpec = z.strictObject({
 });
 
 export const haproxyFrontendSpec = z.strictObject({
-    /** Host port of the read-write listener. Default: Docker picks one. */
+    /** Port of the read-write listener: the host port on Docker (default: Docker picks one), the Service port on Kubernetes (default 5000). */
     primaryPort: port.optional(),
-    /** Host port of the read-only listener (round-robin over healthy replicas). Default: Docker picks one. */
+    /** Port of the read-only listener (round-robin over healthy replicas); Docker default: picked, Kubernetes default 5001. */
     replicaPort: port.optional(),
-    /** Host port of the synchronous-standby listener (only with synchronous mode). Default: Docker picks one. */
+    /** Port of the synchronous-standby listener (only with synchronous mode); Docker default: picked, Kubernetes default 5002. */
     syncReplicaPort: port.optional(),
-    /** Host port of the stats page. Default: Docker picks one. */
+    /** Port of the stats page; Docker default: picked, Kubernetes default 7000. */
     statsPort: port.optional(),
-    /** Host address the listeners bind to. Default 127.0.0.1: nothing is reachable beyond this machine. */
+    /** Host address the listeners bind to (Docker only). Default 127.0.0.1: nothing is reachable beyond this machine. */
     bindAddress: z.string().default("127.0.0.1"),
     /** Only route reads to replicas at most this many bytes behind (Patroni's `/replica?lag=`). */
     maxReplicaLagBytes: z.number().int().min(0).optional(),
@@ -113,6 +114,7 @@ export const haproxyFrontendSpec = z.strictObject({
     image: z.string().min(1).optional(),
 });
 export type HAProxyFrontendSpec = z.output<typeof haproxyFrontendSpec>;
+export type HAProxyFrontendInput = z.input<typeof haproxyFrontendSpec>;
 
 export const POOL_MODES = ["session", "transaction", "statement"] as const;
 
@@ -141,7 +143,7 @@ export const pgBouncerPoolSpec = z
         statsPeriod: z.number().int().min(1).default(60),
         /** Route to the HAProxy read-write (default) or read-only listener. */
         target: z.enum(["primary", "replicas"]).default("primary"),
-        /** Host port. Default: Docker picks one. */
+        /** Port clients use: the host port on Docker (default: Docker picks one), the Service port on Kubernetes (default 6432). */
         port: port.optional(),
         bindAddress: z.string().default("127.0.0.1"),
         /** Startup parameters clients may send that PgBouncer would otherwise reject (JDBC sends extra_float_digits). */
@@ -155,3 +157,4 @@ export const pgBouncerPoolSpec = z
             ctx.addIssue({ code: "custom", path: ["defaultPoolSize"], message: `must not exceed maxClientConn (${v.maxClientConn})` });
     });
 export type PgBouncerPoolSpec = z.output<typeof pgBouncerPoolSpec>;
+export type PgBouncerPoolInput = z.input<typeof pgBouncerPoolSpec>;
