@@ -114,7 +114,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value])
                 .apply(([su, repl, rw, api, dcsAtBootstrap]) =>
                     renderPatroniYaml({
-                        scope: this.scope, name: member, host: member, etcdHosts: dcs.clientEndpoints,
+                        scope: this.scope, name: member, host: member, store: { etcd3: { hosts: dcs.clientEndpoints } },
                         dcs: dcsAtBootstrap,
                         superuser: { username: "postgres", password: su },
                         replication: { username: "replicator", password: repl },

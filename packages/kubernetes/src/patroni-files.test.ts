@@ -32,7 +32,7 @@ describe("patroni.yml on Kubernetes", () => {
 
     it("keeps the core renderer's document unchanged on etcd without a callback", () => {
         const store = { kind: "etcd" as const, hosts: ["dcs-0.dcs-headless.db.svc.cluster.local:2379"] };
-        expect(renderMemberYaml(member, store)).toBe(renderPatroniYaml({ ...member, etcdHosts: store.hosts }));
+        expect(renderMemberYaml(member, store)).toBe(renderPatroniYaml({ ...member, store: { etcd3: { hosts: store.hosts } } }));
     });
 
     it("runs the role-label callback on every event that changes the role", () => {

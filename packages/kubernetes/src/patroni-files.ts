@@ -1,5 +1,4 @@
-import { parse, stringify } from "yaml";
-import { PatroniNodeConfig, renderPatroniYaml } from "@pgscale/core";
+import { PatroniNodeConfig, PatroniStore, renderPatroniYaml } from "@pgscale/core";
 import { Labels, ROLE_LABEL, SCOPE_LABEL } from "./labels";
 
 /** Where Patroni keeps the leader key and cluster state. */
@@ -7,21 +6,12 @@ export type DcsStore =
     | { kind: "kubernetes"; namespace: string; labels: Labels; pgPort: number }
     | { kind: "etcd"; hosts: string[] };
 
-export type MemberConfig = Omit<PatroniNodeConfig, "etcdHosts">;
+export type MemberConfig = Omit<PatroniNodeConfig, "store" | "callbacks">;
 
-/**
- * patroni.yml for one member: the core renderer's document with the DCS section for `store`
- * and, when given, `callback` run on every role-affecting event (on an etcd DCS it maintains
- * the role label). Patroni picks the first DCS section it knows, so `etcd3` must go entirely
- * when the Kubernetes DCS is used.
- */
-export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: string): string {
-    const rendered = renderPatroniYaml({ ...c, etcdHosts: store.kind === "etcd" ? store.hosts : [] });
-    if (store.kind === "etcd" && !callback) return rendered;
-    const doc = parse(rendered);
-    if (store.kind === "kubernetes") {
-        delete doc.etcd3;
-        doc.kubernetes = {
+function patroniStore(store: DcsStore): PatroniStore {
+    if (store.kind === "etcd") return { etcd3: { hosts: store.hosts } };
+    return {
+        kubernetes: {
             namespace: store.namespace,
             // Patroni lists its members' pods with these labels and puts them on the Endpoints it writes.
             labels: store.labels,
@@ -32,10 +22,17 @@ export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: st
             // Named like the leader Service's port, which takes its addresses from this Endpoints object.
             ports: [{ name: "postgresql", port: store.pgPort }],
             // pod_ip comes from PATRONI_KUBERNETES_POD_IP (downward API): unknown until the pod runs.
-        };
-    }
-    if (callback) {
-        doc.postgresql.callbacks = Object.fromEntries(["on_start", "on_stop", "on_restart", "on_role_change"].map((e) => [e, callback]));
-    }
-    return stringify(doc, { lineWidth: 0 });
+        },
+    };
+}
+
+/**
+ * patroni.yml for one member: the core renderer with the DCS section for `store` and, when given,
+ * `callback` run on every role-affecting event (on an etcd DCS it maintains the role label).
+ */
+export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: string): string {
+    const callbacks = callback
+        ? { on_start: callback, on_stop: callback, on_restart: callback, on_role_change: callback }
+        : undefined;
+    return renderPatroniYaml({ ...c, store: patroniStore(store), callbacks });
 }

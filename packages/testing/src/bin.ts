@@ -57,7 +57,10 @@ async function start(args: string[]): Promise<void> {
             synchronousMode: flags.has("--synchronous"),
         });
     for (const [k, v] of Object.entries(db.env())) process.stdout.write(`export ${k}='${v.replace(/'/g, "'\\''")}'\n`);
+    // Signal listeners alone do not keep Node running.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     await interrupted;
+    clearInterval(keepAlive);
     await db.destroy();
 }
 

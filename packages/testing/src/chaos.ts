@@ -1,7 +1,7 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
-import { isLeader, isRunning, leaderName, member, memberStatuses, requestSwitchover } from "./patroni-rest";
-import { queryOnce, writableMember } from "./pg-probe";
+import { isLeader, isRunning, leaderName, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
+import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
 import { TEST_TIMINGS } from "./options";
 import { waitFor } from "./wait";
@@ -89,16 +89,23 @@ export async function switchover(info: ClusterInfo, log: ProgressLogger, opts: W
 interface Target {
     name: string;
     container: string;
-    kind: "postgres" | "etcd" | "haproxy" | "pgbouncer";
+    kind: "postgres" | "etcd";
 }
 
+/**
+ * PostgreSQL and etcd members. Not HAProxy or PgBouncer: Docker publishes a reconnected or restarted
+ * container's ports at new host ports, which would leave primaryUri or poolerUri pointing nowhere.
+ */
 function target(info: ClusterInfo, name: string): Target {
     const m = info.members.find((x) => x.name === name);
     if (m) return { name, container: m.container, kind: "postgres" };
-    const s = info.services.find((x) => x.name === name);
-    if (s) return { name, container: s.container, kind: s.kind };
-    const all = [...info.members, ...info.services].map((x) => x.name).join(", ");
-    throw new Error(`${name} is not a member of ${info.stackName} (members: ${all})`);
+    const s = info.services.find((x) => x.name === name && x.kind === "etcd");
+    if (s) return { name, container: s.container, kind: "etcd" };
+    const all = [...info.members, ...info.services.filter((x) => x.kind === "etcd")].map((x) => x.name).join(", ");
+    const why = info.services.some((x) => x.name === name)
+        ? ": HAProxy and PgBouncer would come back at new host ports, so the cluster's URIs would go stale"
+        : "";
+    throw new Error(`${name} cannot be isolated, stopped or restarted in ${info.stackName}${why} (members: ${all})`);
 }
 
 /** Cuts a member off the cluster network (no other member, nor the host, reaches it). */
@@ -113,7 +120,7 @@ export async function heal(info: ClusterInfo, log: ProgressLogger, name: string,
     const t = target(info, name);
     log(`healing ${name} (docker network connect); waiting until it serves again`);
     await docker(["network", "connect", "--alias", name, info.network, t.container]);
-    await untilServing(info, t, opts);
+    await untilServing(info, log, t, opts);
 }
 
 /** Starts a member that killPrimary()/stopPrimary() took down and waits until it serves again (a PostgreSQL member as a replica). */
@@ -122,23 +129,41 @@ export async function rejoin(info: ClusterInfo, log: ProgressLogger, name: strin
     log(`starting ${name}; waiting until it serves again`);
     const t0 = Date.now();
     await docker(["start", t.container]);
-    await untilServing(info, t, opts);
+    await untilServing(info, log, t, opts);
     log(`${name} is back after ${seconds(Date.now() - t0)}`);
 }
 
-async function untilServing(info: ClusterInfo, t: Target, opts: WaitOptions): Promise<void> {
+/**
+ * A replica that missed a promotion follows the new timeline after pg_rewind; without it (profile
+ * "fast" turns full_page_writes off, which pg_rewind needs) it stays on its old timeline for good.
+ * Past this delay such a member is rebuilt from the leader, as an operator would.
+ */
+const REINITIALIZE_AFTER_MS = 15_000;
+
+async function untilServing(info: ClusterInfo, log: ProgressLogger, t: Target, opts: WaitOptions): Promise<void> {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
-    if (t.kind === "postgres") {
-        await waitFor(`${t.name} running in the Patroni cluster`, timeout, async () =>
-            (await memberStatuses(info)).some((m) => m.name === t.name && isRunning(m)));
-    } else if (t.kind === "haproxy") {
-        await waitFor("writes through primaryUri", timeout, () => writableMember(info));
-    } else if (t.kind === "pgbouncer") {
-        await waitFor("queries through poolerUri", timeout, async () => (await queryOnce(info.poolerUri!, "SELECT 1 AS one")).length === 1);
-    } else {
+    if (t.kind === "etcd") {
         await waitFor(`${t.name} healthy`, timeout, async () =>
             (await docker(["inspect", "-f", "{{.State.Health.Status}}", t.container])) === "healthy");
+        return;
     }
+    // Asked of the others: the member's own view may be stale right after it comes back.
+    const others = info.members.length > 1 ? [t.name] : [];
+    const t0 = Date.now();
+    let reinitialized = false;
+    await waitFor(`${t.name} following the leader`, timeout, async () => {
+        const statuses = await memberStatuses(info, others);
+        const me = statuses.find((m) => m.name === t.name);
+        const leader = statuses.find(isLeader);
+        if (!me || !leader || !isRunning(me)) return false;
+        if (me === leader || me.timeline === leader.timeline) return true;
+        if (!reinitialized && Date.now() - t0 > REINITIALIZE_AFTER_MS) {
+            log(`${t.name} is still on timeline ${me.timeline} (leader: ${leader.timeline}); reinitializing it from the leader`);
+            await requestReinitialize(info, t.name);
+            reinitialized = true;
+        }
+        return false;
+    }, 500);
 }
 
 function requireHa(info: ClusterInfo, what: string): void {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ImageUser } from "./image-user";
 
 /**
  * profile "fast": PostgreSQL stops making data durable (a crash of the engine loses the cluster),
@@ -32,11 +33,11 @@ interface VolumeArg {
 }
 
 /**
- * Replaces a container's named data volume with a tmpfs mount. PatroniCluster and EtcdCluster have no
- * option for it yet, so this rewrites their container arguments; it fails loudly if the construct no
- * longer mounts `containerPath`, rather than silently leaving the data on disk.
+ * Replaces a container's named data volume with a tmpfs owned by the server's user. PatroniCluster
+ * and EtcdCluster have no option for it yet, so this rewrites their container arguments; it fails
+ * loudly if the construct no longer mounts `containerPath`, rather than leaving the data on disk.
  */
-export function dataOnTmpfs(containerPath: string): pulumi.ResourceTransformation {
+export function dataOnTmpfs(containerPath: string, user: ImageUser): pulumi.ResourceTransformation {
     return ({ type, name, props, opts }) => {
         if (type !== "docker:index/container:Container") return undefined;
         const volumes = (props.volumes ?? []) as VolumeArg[];
@@ -46,8 +47,9 @@ export function dataOnTmpfs(containerPath: string): pulumi.ResourceTransformatio
             props: {
                 ...props,
                 volumes: volumes.filter((_, j) => j !== i),
-                // Docker creates the tmpfs root-owned 0700; the servers run as their own users.
-                mounts: [...((props.mounts as unknown[]) ?? []), { type: "tmpfs", target: containerPath, tmpfsOptions: { mode: 0o1777 } }],
+                // `tmpfs` (not `mounts`): only its options can set the owner; Docker makes the root of a
+                // tmpfs over an image directory root-owned otherwise.
+                tmpfs: { ...((props.tmpfs as Record<string, string>) ?? {}), [containerPath]: `uid=${user.uid},gid=${user.gid},mode=0700` },
             },
             opts,
         };

@@ -8,7 +8,8 @@ import { CLUSTER_DIR_ENV } from "./processes";
 import { EngineProgress, engineProgress, seconds } from "./progress";
 import { prune, reapCluster } from "./prune";
 import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
-import { TopologyOutputs, topologyProgram } from "./topology";
+import { TmpfsUsers, TopologyOutputs, imagesOf, topologyProgram } from "./topology";
+import { imageUser } from "./image-user";
 
 /** A started stack and the one way to take it down. */
 export interface LaunchedStack {
@@ -41,13 +42,23 @@ async function reapByLabel(dir: ClusterDir): Promise<void> {
     });
 }
 
+async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
+    const images = imagesOf(plan);
+    const [etcd, postgres] = await Promise.all([imageUser(images.etcd), imageUser(images.patroni)]);
+    return { etcd, postgres };
+}
+
 /**
  * Runs the inline program in a stack of its own, in a state directory of its own, and returns the
  * cluster's endpoints. A failed start takes down whatever it created before rethrowing.
  */
 export async function launch(plan: StartPlan): Promise<LaunchedStack> {
     const { log } = plan;
-    if (plan.prune) await prune({ stateDir: plan.stateRoot, progress: log });
+    // Independent of each other: reaping stale runs, and the users tmpfs data must belong to.
+    const [, tmpfsUsers] = await Promise.all([
+        plan.prune ? prune({ stateDir: plan.stateRoot, progress: log }) : undefined,
+        plan.profile === "fast" ? dataUsers(plan) : undefined,
+    ]);
     const stackName = uniqueStackName(plan.namePrefix);
     const me = currentOwner();
     const dir = createClusterDir(plan.stateRoot, stackName, me);
@@ -77,7 +88,7 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
 
     try {
         stack = await LocalWorkspace.createOrSelectStack(
-            { stackName, projectName: PROJECT, program: topologyProgram(plan, formatOwner(me), dir.dir) },
+            { stackName, projectName: PROJECT, program: topologyProgram(plan, formatOwner(me), dir.dir, tmpfsUsers) },
             {
                 workDir: dir.work,
                 envVars: {

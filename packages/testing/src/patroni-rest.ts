@@ -1,4 +1,7 @@
 import { ClusterInfo, MemberInfo } from "./cluster-info";
+import { docker } from "./docker-cli";
+
+const PATRONI_API_PORT = 8008;
 
 /** A member as Patroni's `GET /cluster` reports it. */
 export interface MemberStatus {
@@ -20,6 +23,28 @@ async function getJson(url: string): Promise<any> {
 }
 
 /**
+ * Docker publishes a container's ports anew (at new host ports) when it is restarted or reconnected
+ * to its network, so after rejoin() or heal() the recorded REST URL is stale: ask the engine.
+ */
+async function refreshRestUrl(m: MemberInfo): Promise<boolean> {
+    const port = await docker(["port", m.container, `${PATRONI_API_PORT}/tcp`]).catch(() => "");
+    const hostPort = port.split("\n").map((l) => l.trim()).find((l) => l.startsWith("127.0.0.1:"));
+    if (!hostPort || `http://${hostPort}` === m.restUrl) return false;
+    m.restUrl = `http://${hostPort}`;
+    return true;
+}
+
+/** GET on a member's REST API, following its host port if Docker moved it. */
+async function getFromMember(m: MemberInfo, path: string): Promise<any> {
+    try {
+        return await getJson(`${m.restUrl}${path}`);
+    } catch (e) {
+        if (await refreshRestUrl(m)) return getJson(`${m.restUrl}${path}`);
+        throw e;
+    }
+}
+
+/**
  * The cluster as the first reachable member sees it (skipping `exclude`, e.g. an isolated or
  * stopped member whose view is stale). Health endpoints need no credentials.
  */
@@ -27,7 +52,7 @@ export async function memberStatuses(info: ClusterInfo, exclude: string[] = []):
     let last: unknown = new Error("no member to ask");
     for (const m of info.members.filter((x) => !exclude.includes(x.name))) {
         try {
-            return ((await getJson(`${m.restUrl}/cluster`)) as { members: MemberStatus[] }).members;
+            return ((await getFromMember(m, "/cluster")) as { members: MemberStatus[] }).members;
         } catch (e) {
             last = e;
         }
@@ -45,14 +70,25 @@ export function member(info: ClusterInfo, name: string): MemberInfo {
     return m;
 }
 
-/** POST /switchover on the leader, with the REST credentials the cluster generated. */
-export async function requestSwitchover(info: ClusterInfo, leader: string, candidate: string): Promise<void> {
+/** An unsafe REST call on one member, with the REST credentials the cluster generated. */
+async function postToMember(info: ClusterInfo, name: string, path: string, body: unknown): Promise<void> {
     const auth = Buffer.from(`${info.restApi.username}:${info.restApi.password}`).toString("base64");
-    const res = await fetch(`${member(info, leader).restUrl}/switchover`, {
+    const m = member(info, name);
+    await getFromMember(m, "/health").catch(() => undefined);
+    const res = await fetch(`${m.restUrl}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Basic ${auth}` },
-        body: JSON.stringify({ leader, candidate }),
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
     });
-    if (!res.ok) throw new Error(`switchover ${leader} -> ${candidate}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok) throw new Error(`POST ${path} on ${name}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+}
+
+export function requestSwitchover(info: ClusterInfo, leader: string, candidate: string): Promise<void> {
+    return postToMember(info, leader, "/switchover", { leader, candidate });
+}
+
+/** Rebuilds a replica from the leader (a fresh base backup). */
+export function requestReinitialize(info: ClusterInfo, name: string): Promise<void> {
+    return postToMember(info, name, "/reinitialize", { force: true });
 }

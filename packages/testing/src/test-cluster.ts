@@ -99,17 +99,20 @@ export class TestCluster extends TestDatabase {
         return chaos.switchover(this.info, this.log, opts);
     }
 
-    /** Disconnects a member (`node-1`, `dcs-0`, `lb`, `pool`) from the cluster network. */
+    /**
+     * Disconnects a PostgreSQL or etcd member (`node-1`, `dcs-0`) from the cluster network: nothing
+     * reaches it and it reaches nothing. Resolves at once; see waitForPrimary().
+     */
     isolate(member: string): Promise<void> {
         return chaos.isolate(this.info, this.log, member);
     }
 
-    /** Reconnects an isolated member and waits until it serves again. */
+    /** Reconnects an isolated member under its DNS name and waits until it runs in the cluster again. */
     heal(member: string, opts?: WaitOptions): Promise<void> {
         return chaos.heal(this.info, this.log, member, opts);
     }
 
-    /** Starts a killed or stopped member and waits until it serves again. */
+    /** Starts a member killPrimary() or stopPrimary() took down and waits until it runs in the cluster again. */
     rejoin(member: string, opts?: WaitOptions): Promise<void> {
         return chaos.rejoin(this.info, this.log, member, opts);
     }

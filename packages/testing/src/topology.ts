@@ -1,12 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PulumiFn } from "@pulumi/pulumi/automation";
-import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
+import { DEFAULT_IMAGES, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
+import { ImageUser } from "./image-user";
 import { DATA_PATHS, dataOnTmpfs } from "./fast-profile";
 import { ownershipLabels } from "./labels";
 import { StartPlan, TEST_HAPROXY_CHECK } from "./options";
 
 /** Construct names; Patroni members are `node-0`, `node-1`, ... (the names isolate() and heal() take). */
 export const NAMES = { dcs: "dcs", postgres: "node", haproxy: "lb", pooler: "pool" } as const;
+
+/** Owners of the data tmpfs mounts (profile "fast"); none means data on the constructs' volumes. */
+export interface TmpfsUsers {
+    etcd: ImageUser;
+    postgres: ImageUser;
+}
+
+/** Images the program runs: the user's overrides, else the constructs' defaults. */
+export function imagesOf(plan: StartPlan): { etcd: string; patroni: string } {
+    return { etcd: plan.images.etcd ?? DEFAULT_IMAGES.etcd, patroni: plan.images.patroni ?? DEFAULT_IMAGES.patroni };
+}
 
 /** What the inline program exports, as the Automation API hands it back (secrets decrypted). */
 export interface TopologyOutputs {
@@ -28,13 +40,12 @@ export interface TopologyOutputs {
  * The inline Pulumi program: the @pgscale/docker constructs, exactly as a user's stack would
  * compose them, plus the ownership labels (and tmpfs data for profile "fast").
  */
-export function topologyProgram(plan: StartPlan, owner: string, dir: string): PulumiFn {
+export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmpfsUsers?: TmpfsUsers): PulumiFn {
     return async () => {
         pulumi.runtime.registerStackTransformation(ownershipLabels(owner, dir));
-        const fast = plan.profile === "fast";
-        const tmpfs = (path: string): pulumi.ComponentResourceOptions => (fast ? { transformations: [dataOnTmpfs(path)] } : {});
-        const dcs = new EtcdCluster(NAMES.dcs, { members: plan.etcdMembers, image: plan.images.etcd }, tmpfs(DATA_PATHS.etcd));
-        const pg = new PatroniCluster(NAMES.postgres, { dcs, ...plan.patroni }, tmpfs(DATA_PATHS.postgres));
+        const tmpfs = (path: string, user?: ImageUser): pulumi.ComponentResourceOptions => (user ? { transformations: [dataOnTmpfs(path, user)] } : {});
+        const dcs = new EtcdCluster(NAMES.dcs, { members: plan.etcdMembers, image: plan.images.etcd }, tmpfs(DATA_PATHS.etcd, tmpfsUsers?.etcd));
+        const pg = new PatroniCluster(NAMES.postgres, { dcs, ...plan.patroni }, tmpfs(DATA_PATHS.postgres, tmpfsUsers?.postgres));
         const services: Array<pulumi.Output<TopologyOutputs["services"][number]>> = dcs.containers.map((c, i) =>
             pulumi.output({ name: `${NAMES.dcs}-${i}`, container: c.name, kind: "etcd" as const }));
         const common = {

@@ -55,13 +55,18 @@ export function renderPgHba(replicationUser: string, extra: string[]): string[] 
     ];
 }
 
+/** Patroni's DCS section: etcd v3 (Docker, or an EtcdCluster anywhere) or Kubernetes objects. */
+export type PatroniStore = { etcd3: { hosts: string[] } } | { kubernetes: Record<string, unknown> };
+
+export type PatroniCallbackEvent = "on_start" | "on_stop" | "on_restart" | "on_role_change";
+
 export interface PatroniNodeConfig {
     scope: string;
     /** Member name; also its DNS alias on the cluster network. */
     name: string;
     /** Address other members and HAProxy use to reach this node. */
     host: string;
-    etcdHosts: string[];
+    store: PatroniStore;
     dcs: Record<string, unknown>;
     superuser: Credentials;
     replication: Credentials;
@@ -74,6 +79,8 @@ export interface PatroniNodeConfig {
     postBootstrap?: string;
     pgPort?: number;
     apiPort?: number;
+    /** Scripts Patroni runs on role-affecting events (`postgresql.callbacks`). */
+    callbacks?: Partial<Record<PatroniCallbackEvent, string>>;
 }
 
 /** patroni.yml for one member (PLAYBOOK "Patroni Architecture"). */
@@ -90,7 +97,7 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             // Unsafe endpoints (PATCH /config, switchover, restart) need credentials; health checks do not.
             authentication: { username: c.restApi.username, password: c.restApi.password },
         },
-        etcd3: { hosts: c.etcdHosts },
+        ...c.store,
         bootstrap: {
             dcs: c.dcs,
             // Checksums catch storage corruption and let pg_rewind work without wal_log_hints.
@@ -113,6 +120,7 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             // A spread checkpoint makes pg_basebackup wait up to checkpoint_timeout before a new
             // replica can even start copying; an immediate one costs a short I/O burst instead.
             basebackup: [{ checkpoint: "fast" }],
+            ...(c.callbacks ? { callbacks: c.callbacks } : {}),
         },
         tags: c.tags,
     };

@@ -14,7 +14,7 @@ const dcs = renderDcsConfig({
 
 describe("patroni.yml", () => {
     const yml = renderPatroniYaml({
-        scope: "main", name: "main-0", host: "main-0", etcdHosts: ["dcs-0:2379", "dcs-1:2379"], dcs,
+        scope: "main", name: "main-0", host: "main-0", store: { etcd3: { hosts: ["dcs-0:2379", "dcs-1:2379"] } }, dcs,
         superuser: { username: "postgres", password: "su'pw" }, replication: { username: "replicator", password: "r" },
         rewind: { username: "rewind", password: "w" }, restApi: { username: "patroni", password: "a" },
         tags: { nofailover: false, noloadbalance: true, clonefrom: false, nosync: false },
