@@ -95,7 +95,7 @@ async function benchUp(): Promise<void> {
         }
         log(`up round ${i + 1}: baseline ${base[i].toFixed(1)} s, pulumi up ${pg[i].toFixed(1)} s`);
     }
-    results.up = { rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), medianRatio: round1(median(pg) / median(base) * 10) / 10 };
+    results.up = { rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), medianRatio: Math.round((median(pg) / median(base)) * 100) / 100 };
 }
 
 /** Kills (or stops) the primary and measures time to the first successful write after it. */
@@ -117,16 +117,19 @@ async function outage(o: any, signal: "KILL" | "TERM"): Promise<number> {
     return s;
 }
 async function leaderOf(o: any): Promise<string> {
-    for (const m of o.members) {
-        try {
-            const res = await fetch(`${m.restUrl}/cluster`);
-            const l = ((await res.json()) as any).members.find((x: any) => x.role === "leader");
-            if (l) return l.name;
-        } catch {
-            // next member
+    // Right after a rejoin the DCS may briefly show no leader; wait for one.
+    for (const deadline = Date.now() + 60000; Date.now() < deadline; await sleep(250)) {
+        for (const m of o.members) {
+            try {
+                const res = await fetch(`${m.restUrl}/cluster`);
+                const l = ((await res.json()) as any).members.find((x: any) => x.role === "leader");
+                if (l) return l.name;
+            } catch {
+                // next member
+            }
         }
     }
-    throw new Error("no leader");
+    throw new Error("no leader within 60 s");
 }
 
 async function benchFailover(): Promise<void> {
@@ -160,8 +163,8 @@ async function benchFailover(): Promise<void> {
 function pgbench(uri: string, extra: string[]): number {
     const r = spawnSync("pgbench", [...extra, uri], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
-    const m = /tps = ([\d.]+) \((without|excluding)/.exec(r.stdout) ?? /tps = ([\d.]+)/.exec(r.stdout);
-    return Number(m![1]);
+    const m = /tps = ([\d.]+)/.exec(r.stdout);
+    return m ? Number(m[1]) : NaN; // initialisation (-i) prints no tps
 }
 
 async function manyClients(uri: string, n: number): Promise<{ ok: number; errors: Record<string, number> }> {
@@ -200,7 +203,7 @@ async function benchPool(): Promise<void> {
         const through = await manyClients(o.poolerUri, 1000);
         const beyond = await manyClients(o.primaryUri, 260); // max_connections is 200
         results.pool = {
-            pgbenchSelectOnly40: { directTps: direct, pooledTps: pooled, medianRatio: round1(median(pooled) / median(direct) * 100) / 100, target: ">= 0.8" },
+            pgbenchSelectOnly40: { directTps: direct, pooledTps: pooled, medianRatio: Math.round((median(pooled) / median(direct)) * 100) / 100, target: ">= 0.8" },
             thousandClientsThroughPooler: through,
             clientsBeyondMaxConnectionsDirect: beyond,
         };
