@@ -1,6 +1,6 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
-import { isLeader, isRunning, leaderName, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
+import { MemberStatus, isLeader, isRunning, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
 import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
 import { TEST_TIMINGS } from "./options";
@@ -21,18 +21,51 @@ export interface WaitOptions {
 
 const DEFAULT_TIMEOUT = 120_000;
 
-async function currentLeader(info: ClusterInfo): Promise<string> {
-    const leader = await leaderName(info);
-    if (!leader) throw new Error(`${info.stackName}: no Patroni leader right now`);
-    return leader;
-}
-
 /** Resolves with the member that accepted a write through primaryUri, once it is not `not` (and is `expected`, if given). */
 export async function waitForPrimary(info: ClusterInfo, opts: WaitOptions & { not?: string; expected?: string } = {}): Promise<string> {
     return waitFor("a primary accepting writes through primaryUri", opts.timeoutMs ?? DEFAULT_TIMEOUT, async () => {
         const m = await writableMember(info);
         return m !== undefined && m !== opts.not && (opts.expected === undefined || m === opts.expected) ? m : undefined;
     }, 200);
+}
+
+/** A replica on the leader's timeline: one Patroni may promote (in synchronous mode, only a synchronous standby). */
+function promotable(info: ClusterInfo, statuses: MemberStatus[], leader: MemberStatus): MemberStatus[] {
+    return statuses
+        .filter((m) => !isLeader(m) && isRunning(m) && m.timeline === leader.timeline && (!info.synchronousMode || m.role === "sync_standby"))
+        .sort((a, b) => Number(a.lag ?? 0) - Number(b.lag ?? 0));
+}
+
+/**
+ * Waits until a leader runs and a replica could take over from it. A disturbance of a cluster that
+ * is still recovering from the previous one would test nothing but the timing of the test.
+ */
+async function leaderWithSuccessor(info: ClusterInfo, what: string, opts: WaitOptions): Promise<{ leader: string; successors: string[] }> {
+    let last = "";
+    try {
+        return await waitFor(`a leader and a replica that can take over (before ${what})`, opts.timeoutMs ?? 60_000, async () => {
+            const statuses = await memberStatuses(info);
+            const leader = statuses.find(isLeader);
+            last = statuses.map((m) => `${m.name} ${m.role}/${m.state}`).join(", ");
+            if (!leader || !isRunning(leader)) return undefined;
+            const successors = promotable(info, statuses, leader).map((m) => m.name);
+            return successors.length ? { leader: leader.name, successors } : undefined;
+        });
+    } catch (e) {
+        throw new Error(`${(e as Error).message} (members: ${last || "none answered"})`);
+    }
+}
+
+/** Resolves when the cluster is whole again: every member runs on the leader's timeline (and a synchronous standby serves, in synchronous mode). */
+export async function waitForHealthy(info: ClusterInfo, opts: WaitOptions = {}): Promise<void> {
+    await waitFor("every member running on the leader's timeline", opts.timeoutMs ?? DEFAULT_TIMEOUT, async () => {
+        const statuses = await memberStatuses(info);
+        const leader = statuses.find(isLeader);
+        if (!leader || statuses.length < info.members.length) return false;
+        const followers = statuses.filter((m) => m !== leader);
+        if (!followers.every((m) => isRunning(m) && m.timeline === leader.timeline)) return false;
+        return info.members.length === 1 || promotable(info, statuses, leader).length > 0;
+    }, 500);
 }
 
 async function afterDisturbance(info: ClusterInfo, log: ProgressLogger, from: string, t0: number, opts: WaitOptions, expected?: string): Promise<FailoverResult> {
@@ -45,7 +78,7 @@ async function afterDisturbance(info: ClusterInfo, log: ProgressLogger, from: st
 /** SIGKILL of the primary's container: the leader key stays in etcd until its ttl runs out. */
 export async function killPrimary(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions = {}): Promise<FailoverResult> {
     requireHa(info, "killPrimary");
-    const from = await currentLeader(info);
+    const { leader: from } = await leaderWithSuccessor(info, "killPrimary", opts);
     log(`killing primary ${from} (SIGKILL); waiting for a new primary (bounded below by Patroni's ttl, ${TEST_TIMINGS.ttl} s)`);
     const t0 = Date.now();
     await docker(["kill", "--signal", "KILL", member(info, from).container]);
@@ -55,7 +88,7 @@ export async function killPrimary(info: ClusterInfo, log: ProgressLogger, opts: 
 /** `docker stop` (SIGTERM): Patroni stops PostgreSQL cleanly and releases the leader key. */
 export async function stopPrimary(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions = {}): Promise<FailoverResult> {
     requireHa(info, "stopPrimary");
-    const from = await currentLeader(info);
+    const { leader: from } = await leaderWithSuccessor(info, "stopPrimary", opts);
     log(`stopping primary ${from} (SIGTERM); waiting for a new primary`);
     const t0 = Date.now();
     // docker stop returns once the container exited; the new primary may be writable before that.
@@ -67,18 +100,11 @@ export async function stopPrimary(info: ClusterInfo, log: ProgressLogger, opts: 
     }
 }
 
-/** A planned switchover through Patroni's REST API, to `candidate` or the most caught-up healthy replica. */
+/** A planned switchover through Patroni's REST API, to `candidate` or the most caught-up replica Patroni may promote. */
 export async function switchover(info: ClusterInfo, log: ProgressLogger, opts: WaitOptions & { candidate?: string } = {}): Promise<FailoverResult> {
     requireHa(info, "switchover");
-    const statuses = await memberStatuses(info);
-    const from = statuses.find(isLeader)?.name;
-    if (!from) throw new Error(`${info.stackName}: no Patroni leader right now`);
-    // In synchronous mode Patroni only promotes a synchronous standby; prefer one everywhere.
-    const candidates = statuses
-        .filter((m) => !isLeader(m) && isRunning(m))
-        .sort((a, b) => Number(b.role === "sync_standby") - Number(a.role === "sync_standby") || Number(a.lag ?? 0) - Number(b.lag ?? 0));
-    const to = opts.candidate ?? candidates[0]?.name;
-    if (!to) throw new Error(`${info.stackName}: no running replica to switch over to`);
+    const { leader: from, successors } = await leaderWithSuccessor(info, "switchover", opts);
+    const to = opts.candidate ?? successors[0];
     member(info, to);
     log(`switching over from ${from} to ${to} (Patroni REST)`);
     const t0 = Date.now();
@@ -118,15 +144,17 @@ export async function isolate(info: ClusterInfo, log: ProgressLogger, name: stri
 /** Reconnects an isolated member under its DNS alias and waits until it serves again. */
 export async function heal(info: ClusterInfo, log: ProgressLogger, name: string, opts: WaitOptions = {}): Promise<void> {
     const t = target(info, name);
-    log(`healing ${name} (docker network connect); waiting until it serves again`);
+    log(`healing ${name} (docker network connect); waiting until it follows the leader`);
+    const t0 = Date.now();
     await docker(["network", "connect", "--alias", name, info.network, t.container]);
     await untilServing(info, log, t, opts);
+    log(`${name} is back after ${seconds(Date.now() - t0)}`);
 }
 
 /** Starts a member that killPrimary()/stopPrimary() took down and waits until it serves again (a PostgreSQL member as a replica). */
 export async function rejoin(info: ClusterInfo, log: ProgressLogger, name: string, opts: WaitOptions = {}): Promise<void> {
     const t = target(info, name);
-    log(`starting ${name}; waiting until it serves again`);
+    log(`starting ${name}; waiting until it follows the leader`);
     const t0 = Date.now();
     await docker(["start", t.container]);
     await untilServing(info, log, t, opts);
@@ -164,6 +192,9 @@ async function untilServing(info: ClusterInfo, log: ProgressLogger, t: Target, o
         }
         return false;
     }, 500);
+    // Patroni records a new synchronous standby in the DCS a loop or two later; until then nothing
+    // could take over, and the next disturbance would leave the cluster without a primary.
+    if (info.members.length > 1) await leaderWithSuccessor(info, `${t.name} is back`, opts);
 }
 
 function requireHa(info: ClusterInfo, what: string): void {

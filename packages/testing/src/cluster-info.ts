@@ -24,7 +24,11 @@ export interface ClusterInfo {
     kind: "cluster" | "postgres";
     project: string;
     stackName: string;
+    /** The cluster's state directory (Pulumi backend, workspace); removed by destroy(). */
+    stateDir: string;
     network: string;
+    /** Patroni synchronous mode: only a synchronous standby may be promoted. */
+    synchronousMode: boolean;
     database: string;
     owner: string;
     primaryUri: string;
@@ -38,9 +42,11 @@ export interface ClusterInfo {
     services: ServiceInfo[];
 }
 
-export function clusterInfo(kind: ClusterInfo["kind"], stackName: string, database: string, owner: string, out: TopologyOutputs): ClusterInfo {
+export function clusterInfo(
+    kind: ClusterInfo["kind"], stackName: string, stateDir: string, synchronousMode: boolean, database: string, owner: string, out: TopologyOutputs,
+): ClusterInfo {
     return {
-        kind, project: PROJECT, stackName, network: out.network, database, owner,
+        kind, project: PROJECT, stackName, stateDir, network: out.network, synchronousMode, database, owner,
         primaryUri: out.primaryUri,
         ...(out.replicaUri ? { replicaUri: out.replicaUri } : {}),
         ...(out.syncReplicaUri ? { syncReplicaUri: out.syncReplicaUri } : {}),

@@ -108,7 +108,7 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
             throw pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e, progress);
         });
         const out = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as TopologyOutputs;
-        const info = clusterInfo(plan.kind, stackName, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);
+        const info = clusterInfo(plan.kind, stackName, dir.dir, plan.synchronousMode, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);
         log(`ready in ${seconds(Date.now() - t0)}: primary ${new URL(info.primaryUri).host}` +
             (info.replicaUri ? `, replicas ${new URL(info.replicaUri).host}` : "") +
             (info.poolerUri ? `, pooler ${new URL(info.poolerUri).host}` : ""));

@@ -44,11 +44,8 @@ async function dropTemplate(c: Client, db: string): Promise<void> {
     await c.query(`DROP DATABASE ${quoteIdent(db)}`);
 }
 
-/**
- * FILE_COPY copies the template's files and logs one record (replicas copy locally), where
- * PostgreSQL 15's default WAL_LOG streams every page through WAL: measured faster for test databases.
- */
-const STRATEGY = "FILE_COPY";
+// PostgreSQL 15's default copy strategy (WAL_LOG) is kept: FILE_COPY's two checkpoints made restores
+// slower with fsync on and no faster with it off (docs/testing.md, benchmarks).
 
 /** Copies the application database into template database `pgscale_snapshot_<name>` (replacing one of that name). Sessions on it are terminated. */
 export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
@@ -56,7 +53,7 @@ export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
     await asSuperuser(info, async (c) => {
         await dropTemplate(c, snap);
         await withDatabaseClosed(c, info.database, () =>
-            c.query(`CREATE DATABASE ${quoteIdent(snap)} TEMPLATE ${quoteIdent(info.database)} STRATEGY ${STRATEGY}`));
+            c.query(`CREATE DATABASE ${quoteIdent(snap)} TEMPLATE ${quoteIdent(info.database)}`));
         // Nobody connects to a snapshot: it only serves as a template.
         await c.query(`ALTER DATABASE ${quoteIdent(snap)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
     });
@@ -75,7 +72,7 @@ export async function restore(info: ClusterInfo, name: string): Promise<void> {
         if (!exists) throw new Error(`restore(${JSON.stringify(name)}): no such snapshot in ${info.stackName}; call snapshot(${JSON.stringify(name)}) first`);
         await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
         await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
-        await c.query(`CREATE DATABASE ${db} TEMPLATE ${quoteIdent(snap)} OWNER ${quoteIdent(info.owner)} STRATEGY ${STRATEGY}`);
+        await c.query(`CREATE DATABASE ${db} TEMPLATE ${quoteIdent(snap)} OWNER ${quoteIdent(info.owner)}`);
         // Database-level privileges are not copied from a template: restore those of post-bootstrap.
         await c.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
         await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${quoteIdent(info.owner)}`);

@@ -84,6 +84,14 @@ export class TestCluster extends TestDatabase {
         return chaos.waitForPrimary(this.info, opts);
     }
 
+    /**
+     * Resolves when the cluster is whole again: every member runs on the leader's timeline, and a
+     * replica (in synchronous mode: a synchronous standby) could take over.
+     */
+    waitForHealthy(opts?: WaitOptions): Promise<void> {
+        return chaos.waitForHealthy(this.info, opts);
+    }
+
     /** SIGKILL of the primary's container; resolves when a new primary accepts writes through primaryUri. The victim stays down (see rejoin). */
     killPrimary(opts?: WaitOptions): Promise<FailoverResult> {
         return chaos.killPrimary(this.info, this.log, opts);
