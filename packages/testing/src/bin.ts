@@ -33,10 +33,17 @@ function num(v: string | undefined): number | undefined {
 }
 
 async function start(args: string[]): Promise<void> {
-    // Registered before starting: an interrupt during the start waits for it, then destroys.
+    // Registered before starting: an interrupt during the start waits for it, then destroys. `on`, not
+    // `once`: execa (in the Automation API) re-raises a signal that no other listener is left for.
+    let interrupts = 0;
     const interrupted = new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
+        const onSignal = () => {
+            if (++interrupts === 1) return resolve();
+            process.stderr.write("pgscale-testing: interrupted again; the next start or `pgscale-testing prune` reaps what is left\n");
+            process.exit(130);
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
     });
     const { flags, values } = parse(args);
     const known = ["--postgres", "--pooler", "--synchronous", "--allow-unsafe-durability"];

@@ -10,6 +10,10 @@ export const FAST_PARAMETERS: Record<string, string> = {
     fsync: "off",
     synchronous_commit: "off",
     full_page_writes: "off",
+    // WAL lives in memory too: keep what is kept and recycled small (replicas use slots anyway).
+    wal_keep_size: "64MB",
+    min_wal_size: "32MB",
+    max_wal_size: "256MB",
 };
 
 /** Data directories the constructs mount from named volumes; the fast profile puts them on tmpfs. */

@@ -1,4 +1,7 @@
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { waitForPrimary } from "./chaos";
+import { queryOnce } from "./pg-probe";
+import { waitFor } from "./wait";
 import { ClusterInfo, clusterInfo } from "./cluster-info";
 import { dockerLines } from "./docker-cli";
 import { LABELS, PROJECT } from "./labels";
@@ -42,6 +45,15 @@ async function reapByLabel(dir: ClusterDir): Promise<void> {
     });
 }
 
+/**
+ * `pulumi up` returns once Patroni has a leader and streaming replicas; HAProxy marks the primary up
+ * at its next check and PgBouncer connects on first use. The URIs handed out must work at once.
+ */
+async function untilClientsConnect(info: ClusterInfo): Promise<void> {
+    await waitForPrimary(info, { timeoutMs: 60_000 });
+    if (info.poolerUri) await waitFor("a query through PgBouncer", 60_000, async () => (await queryOnce(info.poolerUri!, "SELECT 1 AS one")).length === 1);
+}
+
 async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
     const images = imagesOf(plan);
     const [etcd, postgres] = await Promise.all([imageUser(images.etcd), imageUser(images.patroni)]);
@@ -54,11 +66,6 @@ async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
  */
 export async function launch(plan: StartPlan): Promise<LaunchedStack> {
     const { log } = plan;
-    // Independent of each other: reaping stale runs, and the users tmpfs data must belong to.
-    const [, tmpfsUsers] = await Promise.all([
-        plan.prune ? prune({ stateDir: plan.stateRoot, progress: log }) : undefined,
-        plan.profile === "fast" ? dataUsers(plan) : undefined,
-    ]);
     const stackName = uniqueStackName(plan.namePrefix);
     const me = currentOwner();
     const dir = createClusterDir(plan.stateRoot, stackName, me);
@@ -87,8 +94,12 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
     };
 
     try {
-        stack = await LocalWorkspace.createOrSelectStack(
-            { stackName, projectName: PROJECT, program: topologyProgram(plan, formatOwner(me), dir.dir, tmpfsUsers) },
+        // Independent of each other, so concurrent: reaping stale runs, finding the users tmpfs data
+        // must belong to (the program waits for them), and creating the stack.
+        const tmpfsUsers = plan.profile === "fast" ? dataUsers(plan) : Promise.resolve(undefined);
+        const program: PulumiFn = async () => topologyProgram(plan, formatOwner(me), dir.dir, await tmpfsUsers)();
+        const workspace = LocalWorkspace.createOrSelectStack(
+            { stackName, projectName: PROJECT, program },
             {
                 workDir: dir.work,
                 envVars: {
@@ -102,6 +113,7 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
                 },
             },
         );
+        [stack] = await Promise.all([workspace, tmpfsUsers, plan.prune ? prune({ stateDir: plan.stateRoot, progress: log }) : undefined]);
         const replicas = (plan.patroni.nodes ?? 1) - 1;
         const progress = engineProgress(log, replicas);
         const up = await stack.up({ onEvent: progress.onEvent }).catch((e) => {
@@ -109,6 +121,7 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
         });
         const out = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as TopologyOutputs;
         const info = clusterInfo(plan.kind, stackName, dir.dir, plan.synchronousMode, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);
+        await untilClientsConnect(info);
         log(`ready in ${seconds(Date.now() - t0)}: primary ${new URL(info.primaryUri).host}` +
             (info.replicaUri ? `, replicas ${new URL(info.replicaUri).host}` : "") +
             (info.poolerUri ? `, pooler ${new URL(info.poolerUri).host}` : ""));

@@ -75,10 +75,17 @@ export interface StartPlan {
 }
 
 /**
- * Timings for tests: Patroni's smallest valid ttl bounds the outage after a SIGKILL (about 20-25 s),
- * and HAProxy checks every second so routing follows within ~2 s of Patroni.
+ * Timings for tests: Patroni's smallest valid ttl bounds the outage after a SIGKILL (about 20-25 s);
+ * a 1 s loop creates replicas' slots and notices changes sooner (one DCS round trip per second and
+ * member is nothing for a test cluster); HAProxy checks every second, so routing follows within ~2 s.
  */
-export const TEST_TIMINGS = { ttl: 20, loopWait: 2, retryTimeout: 5 } as const;
+export const TEST_TIMINGS = { ttl: 20, loopWait: 1, retryTimeout: 5 } as const;
+
+/**
+ * A new replica's WAL receiver may start before the leader created its replication slot; it then
+ * retries after wal_retrieve_retry_interval, 5 s by default: most of the wait for "replicas streaming".
+ */
+export const TEST_PARAMETERS: Record<string, string> = { max_connections: "100", wal_retrieve_retry_interval: "500ms" };
 export const TEST_HAPROXY_CHECK = { interMs: 1000, fall: 2, rise: 1 } as const;
 
 const NAME = /^[a-z][a-z0-9-]{0,15}$/;
@@ -118,7 +125,7 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
     const patroni: PatroniClusterInput = {
         nodes: kind === "cluster" ? (opts.nodes ?? 3) : 1,
         patroni: { ...TEST_TIMINGS, synchronousMode: opts.synchronousMode ?? false, usePgRewind: !fast },
-        parameters: { max_connections: "100", ...(fast ? FAST_PARAMETERS : {}), ...(opts.parameters ?? {}) },
+        parameters: { ...TEST_PARAMETERS, ...(fast ? FAST_PARAMETERS : {}), ...(opts.parameters ?? {}) },
         database: opts.database ?? "app",
         owner: opts.owner ?? "app",
         ...(images.patroni ? { image: images.patroni } : {}),
@@ -126,7 +133,13 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
     const etcdMembers = kind === "cluster" ? (opts.etcdMembers ?? 1) : 1;
     const pooler = kind === "cluster" && (opts.pooler ?? false);
     const resolved = resolvePatroniCluster(patroni, subject);
-    resolveEtcdCluster({ members: etcdMembers }, subject);
+    try {
+        resolveEtcdCluster({ members: etcdMembers }, subject);
+    } catch (e) {
+        // The construct calls it `members`; here it is `etcdMembers`.
+        if (e instanceof PgscaleValidationError) throw new PgscaleValidationError(subject, e.issues.map((i) => ({ ...i, field: i.field.replace(/^members/, "etcdMembers") })));
+        throw e;
+    }
     if (pooler) {
         const fit = poolFitIssues(resolvePgBouncerPool({}, subject), Number(resolved.parameters.max_connections));
         if (fit.length) throw new PgscaleValidationError(subject, fit.map((i) => ({ ...i, field: "parameters.max_connections" })));

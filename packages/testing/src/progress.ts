@@ -39,11 +39,14 @@ export function engineProgress(log: ProgressLogger, replicas: number): EnginePro
             }
         }
         const done = e.resOutputsEvent?.metadata;
+        const took = () => {
+            const t0 = done && started.get(done.urn);
+            return t0 ? ` (${seconds(Date.now() - t0)})` : "";
+        };
         if (done && done.type === CONTAINER && (done.op === "create" || done.op === "delete")) {
-            const t0 = started.get(done.urn);
-            const verb = done.op === "create" ? "created" : "removed";
-            log(`${verb} container ${name(done.urn)}${t0 ? ` (${seconds(Date.now() - t0)})` : ""}`);
+            log(`${done.op === "create" ? "created" : "removed"} container ${name(done.urn)}${took()}`);
         }
+        if (done && done.op === "create" && done.type.endsWith(":PatroniDynamicConfig")) log(`Patroni cluster ready${took()}`);
     };
     return { onEvent, errors };
 }
