@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { generatedSecretState } from "../../../test/support/postgres-stubs";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any; parent?: string }> = [];
@@ -12,10 +13,7 @@ pulumi.runtime.setMocks(
                 state.ports = (args.inputs.ports ?? []).map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
             }
             if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
-            if (args.type.includes("GeneratedSecret")) {
-                state.value = `pw-${args.name}`;
-                state.scramVerifier = `SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from(args.name).toString("base64")}:AA==`;
-            }
+            if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
@@ -24,22 +22,7 @@ pulumi.runtime.setMocks(
     "unit",
 );
 
-// Pulumi's closure serializer cannot run under jest's module system, so the dynamic resources
-// (tested for real in test/integration and test/e2e) are replaced by plain custom resources here.
-jest.mock("@pgscale/postgres", () => {
-    const p = require("@pulumi/pulumi");
-    const stub = (type: string, outs: string[]) =>
-        class extends p.CustomResource {
-            constructor(name: string, args: object, opts?: object) {
-                super(type, name, { ...Object.fromEntries(outs.map((o) => [o, undefined])), ...args }, opts);
-            }
-        };
-    return {
-        GeneratedSecret: stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]),
-        PatroniDynamicConfig: stub("pgscale:index:PatroniDynamicConfig", []),
-        FirstValue: stub("pgscale:index:FirstValue", []),
-    };
-});
+jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 

@@ -1,0 +1,21 @@
+// Construct-graph unit tests replace @pgscale/postgres's dynamic resources with plain custom
+// resources: Pulumi's closure serializer cannot run under jest's module system. The real ones are
+// tested in test/integration and test/e2e. Use: jest.mock("@pgscale/postgres", () => require(".../postgres-stubs")).
+import * as pulumi from "@pulumi/pulumi";
+
+const stub = (type: string, outs: string[]) =>
+    class extends pulumi.CustomResource {
+        constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+            super(type, name, { ...Object.fromEntries(outs.map((o) => [o, undefined])), ...args }, opts);
+        }
+    };
+
+export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]);
+export const FirstValue = stub("pgscale:index:FirstValue", []);
+export const PatroniDynamicConfig = stub("pgscale:index:PatroniDynamicConfig", []);
+export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName", "role"]);
+
+/** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */
+export function generatedSecretState(name: string): { value: string; scramVerifier: string } {
+    return { value: `pw-${name}`, scramVerifier: `SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from(name).toString("base64")}:AA==` };
+}
