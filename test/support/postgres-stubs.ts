@@ -14,6 +14,7 @@ export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "
 export const FirstValue = stub("pgscale:index:FirstValue", []);
 export const PatroniDynamicConfig = stub("pgscale:index:PatroniDynamicConfig", []);
 export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName", "role"]);
+export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", "applied", "observed"]);
 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */
 export function generatedSecretState(name: string): { value: string; scramVerifier: string } {

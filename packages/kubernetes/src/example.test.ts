@@ -21,16 +21,7 @@ pulumi.runtime.setMocks(
 );
 
 // As in constructs.test.ts: the dynamic resources cannot be serialized under jest.
-jest.mock("@pgscale/postgres", () => {
-    const p = require("@pulumi/pulumi");
-    const stub = (type: string) =>
-        class extends p.CustomResource {
-            constructor(name: string, args: object, opts?: object) {
-                super(type, name, { value: undefined, scramVerifier: undefined, ...args }, opts);
-            }
-        };
-    return { GeneratedSecret: stub("pgscale:index:GeneratedSecret"), FirstValue: stub("pgscale:index:FirstValue"), PartitionedTable: stub("pgscale:index:PartitionedTable") };
-});
+jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
