@@ -20,3 +20,11 @@ export async function dockerRemove(args: string[]): Promise<void> {
         if (!/no such|not found/i.test(e.message)) throw e;
     });
 }
+
+/** The last `lines` lines a container wrote (docker logs replays its stderr on stderr). */
+export function dockerLogs(container: string, lines: number): Promise<string> {
+    return new Promise((resolve) => {
+        execFile("docker", ["logs", "--tail", String(lines), container], { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) =>
+            resolve(err ? err.message : `${stdout}${stderr}`.trim()));
+    });
+}

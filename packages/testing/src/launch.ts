@@ -3,7 +3,7 @@ import { waitForPrimary } from "./chaos";
 import { queryOnce } from "./pg-probe";
 import { waitFor } from "./wait";
 import { ClusterInfo, clusterInfo } from "./cluster-info";
-import { dockerLines } from "./docker-cli";
+import { dockerLines, dockerLogs, dockerRemove } from "./docker-cli";
 import { LABELS, PROJECT } from "./labels";
 import { StartPlan, uniqueStackName } from "./options";
 import { currentOwner, formatOwner } from "./owner";
@@ -45,6 +45,21 @@ async function reapByLabel(dir: ClusterDir): Promise<void> {
     });
 }
 
+/** State and last log lines of every container of a failed start: the error is all a CI log keeps. */
+async function containerReport(dir: ClusterDir): Promise<string> {
+    try {
+        const rows = await dockerLines(["ps", "-a", "--filter", `label=${LABELS.dir}=${dir.dir}`, "--format", "{{.Names}}\t{{.Status}}"]);
+        const parts = await Promise.all(rows.map(async (row) => {
+            const [name, status] = row.split("\t");
+            const logs = await dockerLogs(name, 5);
+            return `  ${name}: ${status}\n${logs.split("\n").map((l) => `    | ${l.slice(0, 300)}`).join("\n")}`;
+        }));
+        return parts.length ? `\ncontainers:\n${parts.join("\n")}` : "";
+    } catch {
+        return "";
+    }
+}
+
 /**
  * `pulumi up` returns once Patroni has a leader and streaming replicas; HAProxy marks the primary up
  * at its next check and PgBouncer connects on first use. The URIs handed out must work at once.
@@ -82,6 +97,10 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
         log(`destroying ${stackName}`);
         let failure: Error | undefined;
         try {
+            // Nothing in a test cluster is worth a clean shutdown: removing the containers first spares
+            // `pulumi destroy` each member's stop grace period (Patroni checkpoints, leaves the DCS).
+            const containers = await dockerLines(["ps", "-aq", "--filter", `label=${LABELS.dir}=${dir.dir}`]);
+            if (containers.length) await dockerRemove(["rm", "-f", "-v", ...containers]);
             if (stack) await stack.destroy({ onEvent: progress.onEvent });
         } catch (e) {
             failure = pulumiError(`pulumi destroy of ${stackName} failed; its objects were removed by label instead`, e, progress);
@@ -116,8 +135,10 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
         [stack] = await Promise.all([workspace, tmpfsUsers, plan.prune ? prune({ stateDir: plan.stateRoot, progress: log }) : undefined]);
         const replicas = (plan.patroni.nodes ?? 1) - 1;
         const progress = engineProgress(log, replicas);
-        const up = await stack.up({ onEvent: progress.onEvent }).catch((e) => {
-            throw pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e, progress);
+        const up = await stack.up({ onEvent: progress.onEvent }).catch(async (e) => {
+            const failure = pulumiError(`${plan.subject}: pulumi up of ${stackName} failed`, e, progress);
+            failure.message += await containerReport(dir);
+            throw failure;
         });
         const out = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value])) as TopologyOutputs;
         const info = clusterInfo(plan.kind, stackName, dir.dir, plan.synchronousMode, plan.patroni.database ?? "app", plan.patroni.owner ?? "app", out);

@@ -32,7 +32,7 @@ export interface StartOptions {
     /** Application database and its owner role. Default "app" and "app". */
     database?: string;
     owner?: string;
-    /** Root of the per-cluster state directories. Default: PGSCALE_TESTING_STATE, else <os tmpdir>/pgscale-testing. */
+    /** Root of the per-cluster state directories. Default: PGSCALE_TESTING_STATE, else <os tmpdir>/pgscale-testing-<uid>. */
     stateDir?: string;
     /** Passphrase of the cluster's Pulumi secrets. Default: a random one, held in memory only. */
     passphrase?: string;

@@ -2,9 +2,12 @@ import { Client } from "pg";
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 
-/** One statement on a fresh, short-lived connection; the probes must never hang on a dead server. */
+/**
+ * One statement on a fresh, short-lived connection; the probes must never hang on a dead server.
+ * The timeout is client-side: PgBouncer refuses statement_timeout as a startup parameter.
+ */
 export async function queryOnce<T = any>(uri: string, sql: string, params: unknown[] = []): Promise<T[]> {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 3000, statement_timeout: 5000, query_timeout: 6000 });
+    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 3000, query_timeout: 6000 });
     // A server that goes away mid-probe emits "error"; the rejected query reports it.
     c.on("error", () => undefined);
     await c.connect();

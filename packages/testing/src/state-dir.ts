@@ -3,9 +3,12 @@ import * as os from "os";
 import * as path from "path";
 import { Owner, parseOwner, formatOwner } from "./owner";
 
-/** Root of the state directories: `stateDir` option, then PGSCALE_TESTING_STATE, then the OS temp dir. */
+/**
+ * Root of the state directories: `stateDir` option, then PGSCALE_TESTING_STATE, then a directory of
+ * this user's in the OS temp dir (it is created 0700, so users of one machine need one each).
+ */
 export function stateRoot(explicit?: string): string {
-    return path.resolve(explicit ?? process.env.PGSCALE_TESTING_STATE ?? path.join(os.tmpdir(), "pgscale-testing"));
+    return path.resolve(explicit ?? process.env.PGSCALE_TESTING_STATE ?? path.join(os.tmpdir(), `pgscale-testing-${os.userInfo().uid}`));
 }
 
 /**
