@@ -3,7 +3,8 @@ import { parseArgs } from "util";
 
 describe("option helpers", () => {
     test("urlProblem: required, URL shape, protocol; never echoes the value", () => {
-        expect(urlProblem("--primary-uri", undefined, ["postgresql:"], true)).toEqual({ option: "--primary-uri", message: "is required" });
+        expect(urlProblem("--primary-uri", undefined, ["postgresql:"], true)).toEqual({ option: "--primary-uri", message: "is required (or set PGSCALE_PRIMARY_URI)" });
+        expect(urlProblem("--patroni-url", undefined, ["http:"], true)).toEqual({ option: "--patroni-url", message: "is required" });
         expect(urlProblem("--primary-uri", undefined, ["postgresql:"], false)).toBeUndefined();
         const bad = urlProblem("--primary-uri", "app:s3cret@host", ["postgresql:"], true)!;
         expect(bad.message).toMatch(/protocol|URL/);

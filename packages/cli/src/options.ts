@@ -15,7 +15,11 @@ export function usageErrorFrom(err: unknown): UsageError {
 
 /** A required option, or a URL of one of `protocols`. The value itself is never echoed: URIs carry passwords. */
 export function urlProblem(option: string, value: string | undefined, protocols: readonly string[], required: boolean): UsageError | undefined {
-    if (value === undefined) return required ? { option, message: "is required" } : undefined;
+    if (value === undefined) {
+        if (!required) return undefined;
+        const envVar = (URI_ENV as Record<string, string>)[option];
+        return { option, message: envVar ? `is required (or set ${envVar})` : "is required" };
+    }
     let url: URL;
     try {
         url = new URL(value);
@@ -24,6 +28,32 @@ export function urlProblem(option: string, value: string | undefined, protocols:
     }
     if (!protocols.includes(url.protocol)) return { option, message: `must be a ${protocols.join(" or ")} URL, not ${url.protocol}` };
     return undefined;
+}
+
+/**
+ * Environment variables that stand in for URI options, so that passwords need not appear on a
+ * command line (where `ps` and shell history keep them). The names match what @pgscale/testing's
+ * `cluster.env()` and jest helpers export. A URI may also leave the password out: node-postgres then
+ * reads PGPASSWORD or ~/.pgpass, like libpq.
+ */
+export const URI_ENV = {
+    "--primary-uri": "PGSCALE_PRIMARY_URI",
+    "--replica-uri": "PGSCALE_REPLICA_URI",
+    "--pooler-admin-uri": "PGSCALE_POOLER_ADMIN_URI",
+} as const;
+
+/** The option's value, else its environment variable's (an empty variable counts as unset). */
+export function uriFrom(option: keyof typeof URI_ENV, value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+    return value ?? (env[URI_ENV[option]] || undefined);
+}
+
+/** The help text's paragraph on URI environment variables. */
+export function uriEnvHelp(options: Array<keyof typeof URI_ENV>): string {
+    return [
+        "Each URI option may be given through the environment instead, keeping passwords off the command",
+        `line: ${options.map((o) => `${o} = ${URI_ENV[o]}`).join(", ")}. A URI without a password`,
+        "takes it from PGPASSWORD or ~/.pgpass.",
+    ].join("\n");
 }
 
 export const PG_PROTOCOLS = ["postgresql:", "postgres:"] as const;

@@ -3,7 +3,7 @@ import { diagnose } from "@pgscale/core";
 import { Command } from "../command";
 import { gatherFacts } from "../doctor/gather";
 import { EXIT } from "../io";
-import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError, usageErrorFrom } from "../options";
 import { renderDoctorText } from "../render/doctor-text";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
@@ -28,6 +28,8 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
   --json                   print the report (or the errors) as JSON
   -h, --help               this help
 
+${uriEnvHelp(["--primary-uri", "--replica-uri", "--pooler-admin-uri"])}
+
 Exit status: 0 no critical finding, 3 a critical finding, 2 invalid options, 1 doctor failed.`;
 
 interface DoctorArgs {
@@ -38,7 +40,7 @@ interface DoctorArgs {
     query?: string;
 }
 
-function parse(argv: string[]): { args?: DoctorArgs; json: boolean; help: boolean; errors: UsageError[] } {
+function parse(argv: string[], env: NodeJS.ProcessEnv): { args?: DoctorArgs; json: boolean; help: boolean; errors: UsageError[] } {
     const json = argv.includes("--json");
     let values;
     try {
@@ -61,10 +63,13 @@ function parse(argv: string[]): { args?: DoctorArgs; json: boolean; help: boolea
     }
     if (values.help) return { json, help: true, errors: [] };
     const patroniUrls = values["patroni-url"] ?? [];
+    const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
+    const replicaUri = uriFrom("--replica-uri", values["replica-uri"], env);
+    const poolerAdminUri = uriFrom("--pooler-admin-uri", values["pooler-admin-uri"], env);
     const errors = [
-        urlProblem("--primary-uri", values["primary-uri"], PG_PROTOCOLS, true),
-        urlProblem("--replica-uri", values["replica-uri"], PG_PROTOCOLS, false),
-        urlProblem("--pooler-admin-uri", values["pooler-admin-uri"], PG_PROTOCOLS, false),
+        urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
+        urlProblem("--replica-uri", replicaUri, PG_PROTOCOLS, false),
+        urlProblem("--pooler-admin-uri", poolerAdminUri, PG_PROTOCOLS, false),
         ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
         values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
     ].filter((e): e is UsageError => e !== undefined);
@@ -74,9 +79,9 @@ function parse(argv: string[]): { args?: DoctorArgs; json: boolean; help: boolea
         help: false,
         errors: [],
         args: {
-            primaryUri: values["primary-uri"]!,
-            replicaUri: values["replica-uri"],
-            poolerAdminUri: values["pooler-admin-uri"],
+            primaryUri: primaryUri!,
+            replicaUri,
+            poolerAdminUri,
             patroniUrls,
             query: values.query,
         },
@@ -88,7 +93,7 @@ export const doctorCommand: Command = {
     summary: "check a live deployment: pools, connections, replication lag, partition pruning",
     usage: USAGE,
     async run(argv, io) {
-        const parsed = parse(argv);
+        const parsed = parse(argv, process.env);
         if (parsed.help) {
             io.out(USAGE);
             return EXIT.ok;

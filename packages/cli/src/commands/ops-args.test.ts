@@ -28,10 +28,36 @@ async function closedPort(): Promise<number> {
 const errorsOf = (stdout: string) => (JSON.parse(stdout).errors as Array<{ option: string; message: string }>).map((e) => [e.option, e.message]);
 
 describe("pgscale doctor arguments", () => {
-    test("--primary-uri is required", async () => {
+    test("--primary-uri is required, and the message names its environment variable", async () => {
         const r = await pgscale("doctor");
         expect(r.code).toBe(2);
-        expect(r.stderr).toMatch(/^pgscale doctor: invalid input\n {2}--primary-uri: is required/);
+        expect(r.stderr).toMatch(/^pgscale doctor: invalid input\n {2}--primary-uri: is required \(or set PGSCALE_PRIMARY_URI\)/);
+    });
+
+    test("URIs come from the environment when not given, so passwords stay off the command line", async () => {
+        const port = await closedPort();
+        const saved = { ...process.env };
+        process.env.PGSCALE_PRIMARY_URI = `postgresql://app:pw@127.0.0.1:${port}/appdb`;
+        process.env.PGSCALE_REPLICA_URI = "http://not-postgres";
+        try {
+            const bad = await pgscale("doctor", "--json");
+            expect(errorsOf(bad.stdout)).toEqual([["--replica-uri", "must be a postgresql: or postgres: URL, not http:"]]);
+            delete process.env.PGSCALE_REPLICA_URI;
+            const r = await pgscale("doctor", "--json");
+            expect(r.code).toBe(3);
+            expect(JSON.parse(r.stdout).findings[0].detail).toMatch(/ECONNREFUSED/);
+            // An explicit option wins over the environment.
+            const explicit = await pgscale("doctor", "--primary-uri", "mysql://x", "--json");
+            expect(errorsOf(explicit.stdout)[0][0]).toBe("--primary-uri");
+        } finally {
+            process.env = saved;
+        }
+    });
+
+    test("--help names the environment variables", async () => {
+        const r = await pgscale("doctor", "--help");
+        expect(r.stdout).toMatch(/--primary-uri = PGSCALE_PRIMARY_URI, --replica-uri = PGSCALE_REPLICA_URI, --pooler-admin-uri = PGSCALE_POOLER_ADMIN_URI/);
+        expect((await pgscale("switchover", "--help")).stdout).toMatch(/--primary-uri = PGSCALE_PRIMARY_URI/);
     });
 
     test("every bad option is named, as JSON with --json, without echoing URIs", async () => {

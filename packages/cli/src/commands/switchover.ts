@@ -1,7 +1,7 @@
 import { parseArgs } from "util";
 import { Command } from "../command";
 import { EXIT } from "../io";
-import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError, usageErrorFrom } from "../options";
 import { renderSwitchoverText } from "../render/switchover-text";
 import { performSwitchover, SwitchoverArgumentError, SwitchoverOptions } from "../switchover/perform";
 
@@ -23,6 +23,8 @@ measured write outage.
   --probe-interval-ms MS   time between probe writes (default 50): the outage's resolution
   --json                   print the result (or the errors) as JSON
   -h, --help               this help
+
+${uriEnvHelp(["--primary-uri"])}
 
 Exit status: 0 switched over, 1 the switchover failed or timed out, 2 invalid options.`;
 
@@ -57,10 +59,11 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): { options?: SwitchoverOp
     }
     if (values.help) return { json, help: true, errors: [] };
     const urls = values["patroni-url"] ?? [];
+    const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
     const errors = [
         urls.length ? undefined : { option: "--patroni-url", message: "is required" },
         ...urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)),
-        urlProblem("--primary-uri", values["primary-uri"], PG_PROTOCOLS, true),
+        urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
     ].filter((e): e is UsageError => e !== undefined);
     const passwordVar = values["password-env"];
     // The password never goes on the command line, where ps and shell history would keep it.
@@ -76,7 +79,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): { options?: SwitchoverOp
         errors: [],
         options: {
             patroniUrls: urls,
-            primaryUri: values["primary-uri"]!,
+            primaryUri: primaryUri!,
             to: values.to,
             auth: password ? { user: values.user ?? "patroni", password } : undefined,
             timeoutMs: timeoutS * 1000,
