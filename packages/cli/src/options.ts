@@ -2,7 +2,10 @@ import { EXIT, Io } from "./io";
 
 /** A wrong command-line option, named so a script (or a person) can fix it. */
 export interface UsageError {
+    /** The command-line option, e.g. "--connections-peak". */
     option: string;
+    /** The input field it fills, e.g. "current_metrics.connections_peak", where that differs from the option. */
+    field?: string;
     message: string;
 }
 
@@ -62,7 +65,7 @@ export const HTTP_PROTOCOLS = ["http:", "https:"] as const;
 /** Exit 2 with the errors: a JSON list on stdout under --json, else one line each on stderr. */
 export function reportUsageErrors(command: string, errors: UsageError[], json: boolean, io: Io): number {
     if (json) io.out(JSON.stringify({ errors }, null, 2));
-    else io.err([`pgscale ${command}: invalid input`, ...errors.map((e) => `  ${e.option}: ${e.message}`), "", `pgscale ${command} --help lists the options.`].join("\n"));
+    else io.err([`pgscale ${command}: invalid input`, ...errors.map((e) => `  ${e.option}${e.field ? ` (${e.field})` : ""}: ${e.message}`), "", `pgscale ${command} --help lists the options.`].join("\n"));
     return EXIT.usage;
 }
 

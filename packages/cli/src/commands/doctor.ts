@@ -1,9 +1,8 @@
-import { parseArgs } from "util";
 import { diagnose } from "@pgscale/core";
-import { Command } from "../command";
+import { defineCommand } from "../command";
 import { gatherFacts } from "../doctor/gather";
 import { EXIT } from "../io";
-import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderDoctorText } from "../render/doctor-text";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
@@ -40,67 +39,35 @@ interface DoctorArgs {
     query?: string;
 }
 
-function parse(argv: string[], env: NodeJS.ProcessEnv): { args?: DoctorArgs; json: boolean; help: boolean; errors: UsageError[] } {
-    const json = argv.includes("--json");
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                "primary-uri": { type: "string" },
-                "replica-uri": { type: "string" },
-                "pooler-admin-uri": { type: "string" },
-                "patroni-url": { type: "string", multiple: true },
-                query: { type: "string" },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        return { json, help: false, errors: [usageErrorFrom(err)] };
-    }
-    if (values.help) return { json, help: true, errors: [] };
-    const patroniUrls = values["patroni-url"] ?? [];
-    const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
-    const replicaUri = uriFrom("--replica-uri", values["replica-uri"], env);
-    const poolerAdminUri = uriFrom("--pooler-admin-uri", values["pooler-admin-uri"], env);
-    const errors = [
-        urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
-        urlProblem("--replica-uri", replicaUri, PG_PROTOCOLS, false),
-        urlProblem("--pooler-admin-uri", poolerAdminUri, PG_PROTOCOLS, false),
-        ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
-        values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
-    ].filter((e): e is UsageError => e !== undefined);
-    if (errors.length) return { json, help: false, errors };
-    return {
-        json: values.json ?? false,
-        help: false,
-        errors: [],
-        args: {
-            primaryUri: primaryUri!,
-            replicaUri,
-            poolerAdminUri,
-            patroniUrls,
-            query: values.query,
-        },
-    };
-}
-
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
     name: "doctor",
     summary: "check a live deployment: pools, connections, replication lag, partition pruning",
     usage: USAGE,
-    async run(argv, io) {
-        const parsed = parse(argv, process.env);
-        if (parsed.help) {
-            io.out(USAGE);
-            return EXIT.ok;
-        }
-        if (!parsed.args) return reportUsageErrors("doctor", parsed.errors, parsed.json, io);
-        const report = diagnose(await gatherFacts(parsed.args));
-        io.out(parsed.json ? JSON.stringify(report, null, 2) : renderDoctorText(report));
+    options: {
+        "primary-uri": { type: "string" },
+        "replica-uri": { type: "string" },
+        "pooler-admin-uri": { type: "string" },
+        "patroni-url": { type: "string", multiple: true },
+        query: { type: "string" },
+    },
+    toArgs(values, env): { args: DoctorArgs } | { errors: UsageError[] } {
+        const patroniUrls = values["patroni-url"] ?? [];
+        const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
+        const replicaUri = uriFrom("--replica-uri", values["replica-uri"], env);
+        const poolerAdminUri = uriFrom("--pooler-admin-uri", values["pooler-admin-uri"], env);
+        const errors = [
+            urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
+            urlProblem("--replica-uri", replicaUri, PG_PROTOCOLS, false),
+            urlProblem("--pooler-admin-uri", poolerAdminUri, PG_PROTOCOLS, false),
+            ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
+            values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
+        ].filter((e): e is UsageError => e !== undefined);
+        if (errors.length) return { errors };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query } };
+    },
+    async execute(args, io, json) {
+        const report = diagnose(await gatherFacts(args));
+        io.out(json ? JSON.stringify(report, null, 2) : renderDoctorText(report));
         return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
     },
-};
+});

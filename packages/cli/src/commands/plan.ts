@@ -1,7 +1,7 @@
-import { parseArgs } from "util";
-import { CONSTRAINT_VOCABULARY, PgscaleValidationError, planScaling, SCALING_GOALS } from "@pgscale/core";
-import { Command } from "../command";
-import { EXIT, Io } from "../io";
+import { CONSTRAINT_VOCABULARY, PgscaleValidationError, planScaling, SCALING_GOALS, ScalingPlan } from "@pgscale/core";
+import { defineCommand } from "../command";
+import { EXIT } from "../io";
+import { UsageError } from "../options";
 import { renderPlanText } from "../render/plan-text";
 
 /** Each option and the input field it fills, so errors can name both. */
@@ -32,14 +32,6 @@ ${Object.entries(CONSTRAINT_VOCABULARY).map(([k, v]) => `                       
 
 Exit status: 0 plan printed, 2 invalid input (each bad option named).`;
 
-export interface OptionError {
-    /** The command-line option, e.g. "--connections-peak". */
-    option: string;
-    /** The input field it fills, e.g. "current_metrics.connections_peak"; absent for unknown options. */
-    field?: string;
-    message: string;
-}
-
 /** "42" becomes 42; anything else is passed on as text for the schema to reject with the field named. */
 function numberOrText(v: string | undefined): number | string | undefined {
     if (v === undefined) return undefined;
@@ -51,69 +43,37 @@ function optionFor(field: string): string | undefined {
     return entry ? `--${entry[0]}` : undefined;
 }
 
-function parse(argv: string[]): { input?: object; json: boolean; help: boolean; errors: OptionError[] } {
-    const json = argv.includes("--json");
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                goal: { type: "string" },
-                "table-size-gb": { type: "string" },
-                "rows-millions": { type: "string" },
-                "connections-peak": { type: "string" },
-                "read-write-ratio": { type: "string" },
-                constraint: { type: "string", multiple: true },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const option = /'(-[^' ]+)/.exec(message)?.[1] ?? /"(-[^" ]+)"/.exec(message)?.[1] ?? "(arguments)";
-        return { json, help: false, errors: [{ option, message: message.split("\n")[0] }] };
-    }
-    if (values.help) return { json, help: true, errors: [] };
-    const metrics = Object.fromEntries(
-        Object.entries({
-            table_size_gb: numberOrText(values["table-size-gb"]),
-            rows_millions: numberOrText(values["rows-millions"]),
-            connections_peak: numberOrText(values["connections-peak"]),
-            read_write_ratio: values["read-write-ratio"],
-        }).filter(([, v]) => v !== undefined),
-    );
-    const input = { scaling_goal: values.goal, current_metrics: metrics, constraints: values.constraint ?? [] };
-    return { input, json: values.json ?? false, help: false, errors: [] };
-}
-
-function reportErrors(errors: OptionError[], json: boolean, io: Io): number {
-    if (json) io.out(JSON.stringify({ errors }, null, 2));
-    else io.err(["pgscale plan: invalid input", ...errors.map((e) => `  ${e.option}${e.field ? ` (${e.field})` : ""}: ${e.message}`), "", "pgscale plan --help lists the options."].join("\n"));
-    return EXIT.usage;
-}
-
-export const planCommand: Command = {
+export const planCommand = defineCommand({
     name: "plan",
     summary: "plan partitioning, pooling, HA, replicas or sharding from a goal and metrics",
     usage: USAGE,
-    async run(argv, io) {
-        const args = parse(argv);
-        if (args.help) {
-            io.out(USAGE);
-            return EXIT.ok;
-        }
-        if (args.errors.length) return reportErrors(args.errors, args.json, io);
-        let plan;
+    options: {
+        goal: { type: "string" },
+        "table-size-gb": { type: "string" },
+        "rows-millions": { type: "string" },
+        "connections-peak": { type: "string" },
+        "read-write-ratio": { type: "string" },
+        constraint: { type: "string", multiple: true },
+    },
+    // The schema, not the option parser, judges the values: its errors name the field and the option.
+    toArgs(values): { args: ScalingPlan } | { errors: UsageError[] } {
+        const metrics = Object.fromEntries(
+            Object.entries({
+                table_size_gb: numberOrText(values["table-size-gb"]),
+                rows_millions: numberOrText(values["rows-millions"]),
+                connections_peak: numberOrText(values["connections-peak"]),
+                read_write_ratio: values["read-write-ratio"],
+            }).filter(([, v]) => v !== undefined),
+        );
         try {
-            plan = planScaling(args.input);
+            return { args: planScaling({ scaling_goal: values.goal, current_metrics: metrics, constraints: values.constraint ?? [] }) };
         } catch (err) {
             if (!(err instanceof PgscaleValidationError)) throw err;
-            const errors = err.issues.map((i) => ({ option: optionFor(i.field) ?? i.field, field: i.field, message: i.message }));
-            return reportErrors(errors, args.json, io);
+            return { errors: err.issues.map((i) => ({ option: optionFor(i.field) ?? i.field, field: i.field, message: i.message })) };
         }
-        io.out(args.json ? JSON.stringify(plan, null, 2) : renderPlanText(plan));
+    },
+    async execute(plan, io, json) {
+        io.out(json ? JSON.stringify(plan, null, 2) : renderPlanText(plan));
         return EXIT.ok;
     },
-};
+});

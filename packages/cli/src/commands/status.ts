@@ -1,8 +1,7 @@
-import { parseArgs } from "util";
 import { isLeader } from "@pgscale/core";
-import { Command } from "../command";
+import { defineCommand } from "../command";
 import { EXIT } from "../io";
-import { HTTP_PROTOCOLS, reportUsageErrors, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { HTTP_PROTOCOLS, urlProblem, UsageError } from "../options";
 import { readClusters } from "../patroni/rest";
 import { renderStatusText } from "../render/status-text";
 
@@ -17,46 +16,26 @@ Members, roles, state, timeline and lag of a Patroni cluster, from its REST API.
 
 Exit status: 0 printed, 1 no URL answered, 2 invalid options.`;
 
-function parse(argv: string[]): { urls?: string[]; json: boolean; help: boolean; errors: UsageError[] } {
-    const json = argv.includes("--json");
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: { "patroni-url": { type: "string", multiple: true }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-        }));
-    } catch (err) {
-        return { json, help: false, errors: [usageErrorFrom(err)] };
-    }
-    if (values.help) return { json, help: true, errors: [] };
-    const urls = values["patroni-url"] ?? [];
-    const errors = urls.length
-        ? urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)).filter((e): e is UsageError => e !== undefined)
-        : [{ option: "--patroni-url", message: "is required" }];
-    return errors.length ? { json, help: false, errors } : { urls, json: values.json ?? false, help: false, errors: [] };
-}
-
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
     name: "status",
     summary: "members, roles, timeline and lag of a Patroni cluster",
     usage: USAGE,
-    async run(argv, io) {
-        const parsed = parse(argv);
-        if (parsed.help) {
-            io.out(USAGE);
-            return EXIT.ok;
-        }
-        if (!parsed.urls) return reportUsageErrors("status", parsed.errors, parsed.json, io);
-        const { endpoints, members } = await readClusters(parsed.urls);
+    options: { "patroni-url": { type: "string", multiple: true } },
+    toArgs(values): { args: string[] } | { errors: UsageError[] } {
+        const urls = values["patroni-url"] ?? [];
+        if (!urls.length) return { errors: [{ option: "--patroni-url", message: "is required" }] };
+        const errors = urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)).filter((e): e is UsageError => e !== undefined);
+        return errors.length ? { errors } : { args: urls };
+    },
+    async execute(urls, io, json) {
+        const { endpoints, members } = await readClusters(urls);
         const unreachable = endpoints.filter((e) => !e.reachable).map(({ url, error }) => ({ url, error }));
         if (!members) {
             io.err(["pgscale status: no Patroni REST API answered", ...unreachable.map((u) => `  ${u.url}: ${u.error}`)].join("\n"));
             return EXIT.failure;
         }
         const leader = members.find(isLeader)?.name ?? null;
-        io.out(parsed.json ? JSON.stringify({ leader, members, unreachable }, null, 2) : renderStatusText(members, unreachable));
+        io.out(json ? JSON.stringify({ leader, members, unreachable }, null, 2) : renderStatusText(members, unreachable));
         return EXIT.ok;
     },
-};
+});

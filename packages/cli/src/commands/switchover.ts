@@ -1,7 +1,6 @@
-import { parseArgs } from "util";
-import { Command } from "../command";
+import { defineCommand } from "../command";
 import { EXIT } from "../io";
-import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError, usageErrorFrom } from "../options";
+import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderSwitchoverText } from "../render/switchover-text";
 import { performSwitchover, SwitchoverArgumentError, SwitchoverOptions } from "../switchover/perform";
 
@@ -34,82 +33,58 @@ function positiveInt(option: string, value: string | undefined, fallback: number
     return Number(value);
 }
 
-function parse(argv: string[], env: NodeJS.ProcessEnv): { options?: SwitchoverOptions; json: boolean; help: boolean; errors: UsageError[] } {
-    const json = argv.includes("--json");
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                "patroni-url": { type: "string", multiple: true },
-                "primary-uri": { type: "string" },
-                to: { type: "string" },
-                user: { type: "string" },
-                "password-env": { type: "string" },
-                timeout: { type: "string" },
-                "probe-interval-ms": { type: "string" },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        return { json, help: false, errors: [usageErrorFrom(err)] };
-    }
-    if (values.help) return { json, help: true, errors: [] };
-    const urls = values["patroni-url"] ?? [];
-    const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
-    const errors = [
-        urls.length ? undefined : { option: "--patroni-url", message: "is required" },
-        ...urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)),
-        urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
-    ].filter((e): e is UsageError => e !== undefined);
-    const passwordVar = values["password-env"];
-    // The password never goes on the command line, where ps and shell history would keep it.
-    const password = passwordVar === undefined ? undefined : env[passwordVar];
-    if (passwordVar !== undefined && !password) errors.push({ option: "--password-env", message: `environment variable ${passwordVar} is not set` });
-    if (values.user !== undefined && passwordVar === undefined) errors.push({ option: "--user", message: "needs --password-env" });
-    const timeoutS = positiveInt("--timeout", values.timeout, 60, errors);
-    const probeIntervalMs = positiveInt("--probe-interval-ms", values["probe-interval-ms"], 50, errors);
-    if (errors.length) return { json, help: false, errors };
-    return {
-        json: values.json ?? false,
-        help: false,
-        errors: [],
-        options: {
-            patroniUrls: urls,
-            primaryUri: primaryUri!,
-            to: values.to,
-            auth: password ? { user: values.user ?? "patroni", password } : undefined,
-            timeoutMs: timeoutS * 1000,
-            probeIntervalMs,
-        },
-    };
-}
-
-export const switchoverCommand: Command = {
+export const switchoverCommand = defineCommand({
     name: "switchover",
     summary: "planned switchover through Patroni, with the measured write outage",
     usage: USAGE,
-    async run(argv, io) {
-        const parsed = parse(argv, process.env);
-        if (parsed.help) {
-            io.out(USAGE);
-            return EXIT.ok;
-        }
-        if (!parsed.options) return reportUsageErrors("switchover", parsed.errors, parsed.json, io);
+    options: {
+        "patroni-url": { type: "string", multiple: true },
+        "primary-uri": { type: "string" },
+        to: { type: "string" },
+        user: { type: "string" },
+        "password-env": { type: "string" },
+        timeout: { type: "string" },
+        "probe-interval-ms": { type: "string" },
+    },
+    toArgs(values, env): { args: SwitchoverOptions } | { errors: UsageError[] } {
+        const urls = values["patroni-url"] ?? [];
+        const primaryUri = uriFrom("--primary-uri", values["primary-uri"], env);
+        const errors = [
+            urls.length ? undefined : { option: "--patroni-url", message: "is required" },
+            ...urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)),
+            urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
+        ].filter((e): e is UsageError => e !== undefined);
+        const passwordVar = values["password-env"];
+        // The password never goes on the command line, where ps and shell history would keep it.
+        const password = passwordVar === undefined ? undefined : env[passwordVar];
+        if (passwordVar !== undefined && !password) errors.push({ option: "--password-env", message: `environment variable ${passwordVar} is not set` });
+        if (values.user !== undefined && passwordVar === undefined) errors.push({ option: "--user", message: "needs --password-env" });
+        const timeoutS = positiveInt("--timeout", values.timeout, 60, errors);
+        const probeIntervalMs = positiveInt("--probe-interval-ms", values["probe-interval-ms"], 50, errors);
+        if (errors.length) return { errors };
+        return {
+            args: {
+                patroniUrls: urls,
+                primaryUri: primaryUri!,
+                to: values.to,
+                auth: password ? { user: values.user ?? "patroni", password } : undefined,
+                timeoutMs: timeoutS * 1000,
+                probeIntervalMs,
+            },
+        };
+    },
+    async execute(options, io, json) {
         try {
-            const result = await performSwitchover(parsed.options);
-            io.out(parsed.json ? JSON.stringify(result, null, 2) : renderSwitchoverText(result));
+            const result = await performSwitchover(options);
+            io.out(json ? JSON.stringify(result, null, 2) : renderSwitchoverText(result));
             return EXIT.ok;
         } catch (err) {
-            if (err instanceof SwitchoverArgumentError) return reportUsageErrors("switchover", [{ option: err.option, message: err.message }], parsed.json, io);
+            if (err instanceof SwitchoverArgumentError) return reportUsageErrors("switchover", [{ option: err.option, message: err.message }], json, io);
             // Everything past argument checks is network and cluster state: report it, no stack trace.
             const message = err instanceof Error ? err.message : String(err);
-            if (parsed.json) io.out(JSON.stringify({ error: message }, null, 2));
+            if (json) io.out(JSON.stringify({ error: message }, null, 2));
             else io.err(`pgscale switchover: ${message}`);
             return EXIT.failure;
         }
     },
-};
+});
