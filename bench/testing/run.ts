@@ -1,12 +1,15 @@
 // @pgscale/testing benchmarks (issue 8); method and figures in docs/testing.md ("Benchmarks").
-//   source scripts/env.sh && npx tsc -b packages/testing && npx ts-node -P tsconfig.test.json --transpile-only bench/testing/run.ts [--rounds N]
+//   source scripts/env.sh && npx tsc -b packages/testing && npx ts-node -P tsconfig.test.json --transpile-only bench/testing/run.ts [--rounds N] [--cold]
 // In one run, alternating the sides each round (the machine is shared, so only same-run ratios mean anything):
 //   - startCluster({ nodes: 3 }) until it resolves (primary writable, replicas streaming), warm images,
 //     against bench/baseline/up.sh (the same topology with plain `docker run`) until the same state;
 //     the same for profile "fast" and for startPostgres();
 //   - destroy() time against bench/baseline/down.sh;
 //   - memory at rest: sum of the containers' memory (`docker stats --no-stream`) 15 s after ready;
-//   - snapshot/restore time of a small database, durable and fast.
+//   - snapshot/restore time of a small database, durable and fast;
+//   - with --cold: the images built from scratch (`docker build --no-cache`, packages from the Debian
+//     archive), the part of a cold start that comes before either side can run a container. Both sides
+//     use the same images, so a cold start is this build plus the warm figure.
 // JSON on stdout, a table on stderr.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -18,6 +21,7 @@ import { TestDatabase, startCluster, startPostgres } from "@pgscale/testing";
 const ROOT = path.resolve(__dirname, "../..");
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3) || 3;
+const cold = args.includes("--cold");
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-testing-bench-"));
 const log = (...a: unknown[]) => console.error("[bench/testing]", ...a);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,6 +125,21 @@ async function snapshotTimes(db: TestDatabase, n = 10): Promise<{ snapshotMs: nu
     return { snapshotMs: median(snaps), restoreMs: median(restores) };
 }
 
+/** Seconds to build each default image with no cache, under a throwaway tag removed afterwards. */
+function coldBuilds(): Record<string, number> {
+    const dir = path.join(ROOT, "packages/docker/images");
+    const times: Record<string, number> = {};
+    for (const image of ["etcd", "patroni", "haproxy", "pgbouncer"]) {
+        const tag = `pgscale-bench-cold/${image}:${process.pid}`;
+        const t0 = Date.now();
+        execFileSync("docker", ["build", "--no-cache", "-q", "-t", tag, path.join(dir, image)], { stdio: ["ignore", "ignore", "inherit"] });
+        times[image] = r1((Date.now() - t0) / 1000);
+        execFileSync("docker", ["rmi", tag], { stdio: "ignore" });
+        log(`cold build of ${image}: ${times[image]} s`);
+    }
+    return times;
+}
+
 async function main(): Promise<void> {
     for (const image of ["etcd", "patroni", "haproxy"]) {
         execFileSync("docker", ["image", "inspect", `pgscale/${image}:${fs.readFileSync(path.join(ROOT, "packages/docker/images/VERSION"), "utf8").trim()}`], { stdio: "ignore" });
@@ -165,9 +184,13 @@ async function main(): Promise<void> {
         medianUpS: r1(med(n, "upS")), medianDestroyS: r1(med(n, "destroyS")), medianMemMiB: Math.round(med(n, "memMiB")),
         upVsBaseline: r2(med(n, "upS") / med("baseline", "upS")),
     }]));
-    process.stdout.write(JSON.stringify({ machine: machine(), rounds, statistic: "median of rounds", summary, snapshots }, null, 2) + "\n");
+    const coldBuildS = cold ? coldBuilds() : undefined;
+    const coldTotal = coldBuildS && Object.values(coldBuildS).reduce((a, b) => a + b, 0);
+    const coldStart = coldTotal === undefined ? undefined : Object.fromEntries(names.map((n) => [n, r1(coldTotal + med(n, "upS"))]));
+    process.stdout.write(JSON.stringify({ machine: machine(), rounds, statistic: "median of rounds", summary, snapshots, coldBuildS, coldStart }, null, 2) + "\n");
     log("side | up (s) | up / baseline | destroy (s) | memory at rest (MiB)");
     for (const n of names) log(`${n} | ${summary[n].upS.join(", ")} | ${summary[n].upVsBaseline} | ${summary[n].destroyS.join(", ")} | ${summary[n].memMiB.join(", ")}`);
+    if (coldStart) log(`cold start (image builds ${r1(coldTotal!)} s + warm median): ${JSON.stringify(coldStart)}; ratio cluster/baseline ${r2(coldStart.cluster / coldStart.baseline)}`);
 }
 
 main().then(
