@@ -4,7 +4,9 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { spawn } from "child_process";
 import { Client } from "pg";
+import { parse as parseYaml } from "yaml";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(__dirname, "fixture");
@@ -73,8 +75,33 @@ async function untilReady(uri: string, replicas: number, t0: number, limitS = 30
     throw new Error("cluster not ready in time");
 }
 
+/**
+ * The pgscale side's readiness, polled from the moment `pulumi up` starts, as the baseline's is: the
+ * probe learns HAProxy's host port and the superuser password from the engine as soon as the
+ * containers exist (the stack outputs only exist once `up` returns). Resolves with seconds since t0.
+ */
+async function untilStackReady(stack: string, replicas: number, t0: number): Promise<number> {
+    const prefix = `pgscale-bench-ha-${stack}`;
+    const quiet = { encoding: "utf8" as const, stdio: ["ignore", "pipe", "ignore"] as ["ignore", "pipe", "ignore"] };
+    let uri: string | undefined;
+    while (!uri) {
+        if (Date.now() - t0 > 300_000) throw new Error("stack containers did not appear");
+        try {
+            const port = execFileSync("docker", ["port", `${prefix}-lb`, "5000/tcp"], quiet).trim().split(":").pop();
+            const yml = parseYaml(execFileSync("docker", ["exec", `${prefix}-pg-0`, "cat", "/etc/patroni/patroni.yml"], quiet));
+            const password = yml.postgresql.authentication.superuser.password;
+            if (port && password) uri = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+        } catch {
+            // not created yet
+        }
+        if (!uri) await sleep(100);
+    }
+    return untilReady(uri, replicas, t0);
+}
+
 async function benchUp(): Promise<void> {
     const pg: number[] = [];
+    const upS: number[] = [];
     const base: number[] = [];
     for (let i = 0; i < rounds; i++) {
         // Alternate so drift on the machine hits both sides alike.
@@ -88,14 +115,20 @@ async function benchUp(): Promise<void> {
         {
             const stack = newStack({ pooler: false });
             const t0 = Date.now();
-            pulumi(stack, "up", "--yes", "--skip-preview", "--suppress-progress");
-            const o = outputs(stack);
-            pg.push(await untilReady(superuserUri(o.primaryUri, o.superuserPassword), 2, t0));
+            const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--suppress-progress", "--stack", stack, "--non-interactive"], { cwd: FIXTURE, stdio: "ignore" });
+            const upDone = new Promise<number>((resolve) => up.on("exit", (code) => resolve(code ?? 1)));
+            pg.push(await untilStackReady(stack, 2, t0));
+            const code = await upDone;
+            upS.push((Date.now() - t0) / 1000);
+            if (code !== 0) throw new Error(`pulumi up of ${stack} exited ${code}`);
             removeStack(stack);
         }
-        log(`up round ${i + 1}: baseline ${base[i].toFixed(1)} s, pulumi up ${pg[i].toFixed(1)} s`);
+        log(`up round ${i + 1}: baseline ${base[i].toFixed(1)} s, pulumi up: ready ${pg[i].toFixed(1)} s, command returned ${upS[i].toFixed(1)} s`);
     }
-    results.up = { rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), medianRatio: Math.round((median(pg) / median(base)) * 100) / 100 };
+    results.up = {
+        rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), pulumiUpReturnedS: upS.map(round1),
+        medianRatio: Math.round((median(pg) / median(base)) * 100) / 100,
+    };
 }
 
 /** Kills (or stops) the primary and measures time to the first successful write after it. */
