@@ -51,3 +51,38 @@ export function parseSpec<S extends z.ZodType>(schema: S, input: unknown, subjec
     if (!res.success) throw new PgscaleValidationError(subject, issuesFromZod(res.error));
     return res.data;
 }
+
+/**
+ * Collects validation problems from several sources so one error names every bad field,
+ * whichever part of the arguments (shared spec, platform options, references) it is in.
+ */
+export class IssueCollector {
+    readonly issues: FieldIssue[] = [];
+
+    run<T>(f: () => T): T | undefined {
+        try {
+            return f();
+        } catch (e) {
+            if (e instanceof PgscaleValidationError) {
+                this.issues.push(...e.issues);
+                return undefined;
+            }
+            throw e;
+        }
+    }
+
+    parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> | undefined {
+        const res = schema.safeParse(input);
+        if (res.success) return res.data;
+        this.issues.push(...issuesFromZod(res.error));
+        return undefined;
+    }
+
+    add(field: string, message: string): void {
+        this.issues.push({ field, message });
+    }
+
+    throwIfAny(subject: string): void {
+        if (this.issues.length) throw new PgscaleValidationError(subject, this.issues);
+    }
+}

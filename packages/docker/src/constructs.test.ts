@@ -26,6 +26,9 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 
+// Building constructs under mocks is CPU-bound; on a busy machine it exceeds the 5 s default.
+jest.setTimeout(60_000);
+
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
 function topology(overrides: { nodes?: number; synchronousMode?: boolean } = {}) {
@@ -61,6 +64,20 @@ describe("construct graph", () => {
             for (const p of c.inputs.ports ?? []) expect(p.ip).toBe("127.0.0.1");
             expect(c.inputs.labels).toEqual(expect.arrayContaining([{ label: "pgscale.stack", value: "unit" }]));
         }
+    });
+
+    it("binds beyond loopback only where asked, and URIs still name an address clients can reach", async () => {
+        const dcs = new EtcdCluster("dcs5", {});
+        const pg = new PatroniCluster("pg5", { dcs, nodes: 2 });
+        const lb = new HAProxyFrontend("lb5", { cluster: pg, bindAddress: "0.0.0.0" });
+        const pool = new PgBouncerPool("pool5", { backend: lb, bindAddress: "::" });
+        expect(new URL(await unwrap(lb.primaryUri)).hostname).toBe("127.0.0.1");
+        expect(new URL(await unwrap(pool.uri)).hostname).toBe("[::1]");
+        const ips = (name: string) => registered.find((r) => r.type === "docker:index/container:Container" && r.name === name)!.inputs.ports.map((p: any) => p.ip);
+        expect(new Set(ips("lb5"))).toEqual(new Set(["0.0.0.0"]));
+        expect(ips("pool5")).toEqual(["::"]);
+        // The members' ports are for tools on this machine and stay on loopback regardless.
+        expect(new Set(ips("pg5-0"))).toEqual(new Set(["127.0.0.1"]));
     });
 
     it("keeps passwords out of labels and environment", async () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
+import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
 
@@ -21,8 +21,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const { network, ...rest } = args;
+        const subject = `EtcdCluster ${name}`;
         // Validate before registering anything, so bad input touches nothing.
-        const { spec, warnings } = resolveEtcdCluster(rest, `EtcdCluster ${name}`);
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        const resolved = issues.run(() => resolveEtcdCluster(rest, subject));
+        issues.throwIfAny(subject);
+        const { spec, warnings } = resolved!;
         super("pgscale:docker:EtcdCluster", name, {}, opts);
         warnings.forEach((w) => pulumi.log.warn(w, this));
         this.spec = spec;

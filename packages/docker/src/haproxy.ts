@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HAProxyFrontendInput, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { PatroniCluster } from "./patroni";
 import { DEFAULT_IMAGES, localImage } from "./images";
-import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
 export interface HAProxyFrontendArgs extends HAProxyFrontendInput {
@@ -39,8 +39,15 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
 
     constructor(name: string, args: HAProxyFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         const { cluster, ...rest } = args;
-        if (!(cluster instanceof PatroniCluster)) throw new Error(`HAProxyFrontend ${name}: cluster must be a PatroniCluster`);
-        const { spec, check } = resolveHAProxyFrontend(rest, `HAProxyFrontend ${name}`, cluster.resolved);
+        const subject = `HAProxyFrontend ${name}`;
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        if (!(cluster instanceof PatroniCluster)) issues.add("cluster", "must be a PatroniCluster from @pgscale/docker");
+        // Without a cluster, check the listener options against a cluster without synchronous mode.
+        const clusterFacts = cluster instanceof PatroniCluster ? cluster.resolved : { check: DEFAULT_CHECK, synchronousMode: false };
+        const resolved = issues.run(() => resolveHAProxyFrontend(rest, subject, clusterFacts));
+        issues.throwIfAny(subject);
+        const { spec, check } = resolved!;
         super("pgscale:docker:HAProxyFrontend", name, {}, opts);
         this.spec = spec;
         this.check = check;
@@ -79,9 +86,10 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
 
         this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
         this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);
-        this.statsUrl = pulumi.interpolate`http://${spec.bindAddress}:${hostPort(this.container, HAPROXY_PORTS.stats)}/`;
+        const clientAddr = clientHost(spec.bindAddress);
+        this.statsUrl = pulumi.interpolate`http://${clientAddr}:${hostPort(this.container, HAPROXY_PORTS.stats)}/`;
         const uri = (port: pulumi.Output<number>) =>
-            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${spec.bindAddress}:${port}/${cluster.database}`);
+            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${port}/${cluster.database}`);
         this.primaryUri = uri(this.primaryPort);
         this.replicaUri = uri(this.replicaPort);
         if (sync) {

@@ -32,6 +32,16 @@ export function hostPort(container: docker.Container, internal: number): pulumi.
     });
 }
 
+/**
+ * The address clients on this machine use for a port bound to `bindAddress`: the wildcard
+ * addresses are not destinations, so URIs name loopback instead; IPv6 goes in brackets.
+ */
+export function clientHost(bindAddress: string): string {
+    if (bindAddress === "0.0.0.0") return "127.0.0.1";
+    if (bindAddress === "::") return "[::1]";
+    return bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress;
+}
+
 export function publish(internal: number, bindAddress: string, external?: number): docker.types.input.ContainerPort {
     return external === undefined ? { internal, ip: bindAddress } : { internal, external, ip: bindAddress };
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    PatroniClusterInput, ResolvedPatroniCluster, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, PatroniDynamicConfig } from "@pgscale/postgres";
@@ -59,8 +59,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const { dcs, network, ...rest } = args;
-        const resolved = resolvePatroniCluster(rest, `PatroniCluster ${name}`);
-        if (!(dcs instanceof EtcdCluster)) throw new Error(`PatroniCluster ${name}: dcs must be an EtcdCluster`);
+        const subject = `PatroniCluster ${name}`;
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        const resolved = issues.run(() => resolvePatroniCluster(rest, subject))!;
+        if (!(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/docker");
+        issues.throwIfAny(subject);
         super("pgscale:docker:PatroniCluster", name, {}, opts);
         const spec = resolved.spec;
         this.resolved = resolved;

@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { PgBouncerPoolInput, PgBouncerPoolSpec, PgscaleValidationError, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import {
+    IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
+    renderPgbouncerIni, renderUserlist, resolvePgBouncerPool,
+} from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
 import { DEFAULT_IMAGES, localImage } from "./images";
-import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
@@ -30,12 +33,22 @@ export class PgBouncerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const { backend, ...rest } = args;
-        if (!(backend instanceof HAProxyFrontend)) throw new Error(`PgBouncerPool ${name}: backend must be an HAProxyFrontend`);
-        const spec = resolvePgBouncerPool(rest, `PgBouncerPool ${name}`);
+        const subject = `PgBouncerPool ${name}`;
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        if (!(backend instanceof HAProxyFrontend)) issues.add("backend", "must be an HAProxyFrontend from @pgscale/docker");
+        const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
+        if (parsed && backend instanceof HAProxyFrontend) {
+            const params = backend.cluster.resolved.parameters;
+            const fit = [
+                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3)),
+                ...frontendFitIssues(parsed, backend.spec.maxConnections),
+            ];
+            fit.forEach((i) => issues.add(i.field, i.message));
+        }
+        issues.throwIfAny(subject);
+        const spec = parsed!;
         const cluster = backend.cluster;
-        const maxConnections = Number(cluster.resolved.parameters.max_connections ?? 100);
-        const fit = poolFitIssues(spec, maxConnections);
-        if (fit.length) throw new PgscaleValidationError(`PgBouncerPool ${name}`, fit);
         super("pgscale:docker:PgBouncerPool", name, {}, opts);
         this.spec = spec;
 
@@ -71,8 +84,9 @@ export class PgBouncerPool extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [backend.container], deleteBeforeReplace: true });
 
         this.port = hostPort(this.container, LISTEN_PORT);
-        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${spec.bindAddress}:${this.port}/${cluster.database}`);
-        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${spec.bindAddress}:${this.port}/pgbouncer`);
+        const clientAddr = clientHost(spec.bindAddress);
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${clientAddr}:${this.port}/pgbouncer`);
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
     }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { PgscaleValidationError } from "@pgscale/core";
+import { IssueCollector, checkConstructName, resolveStreamingReplica } from "@pgscale/core";
 import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -60,14 +60,12 @@ export class StreamingReplica extends pulumi.ComponentResource {
     public readonly uri: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
-        const slotName = args.slotName ?? name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-        const user = args.replicationUser ?? `replicator_${slotName}`.slice(0, 63);
-        const issues = [];
-        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(slotName)) issues.push({ field: "slotName", message: "must match [a-z_][a-z0-9_]{0,62}" });
-        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) issues.push({ field: "replicationUser", message: "must match [a-z_][a-z0-9_]{0,62}" });
-        if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536))
-            issues.push({ field: "port", message: "must be an integer from 1 to 65535" });
-        if (issues.length) throw new PgscaleValidationError(`StreamingReplica ${name}`, issues);
+        const subject = `StreamingReplica ${name}`;
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        const resolved = issues.run(() => resolveStreamingReplica(name, args, subject));
+        issues.throwIfAny(subject);
+        const { slotName, replicationUser: user } = resolved!;
         super("pgscale:docker:StreamingReplica", name, {}, opts);
 
         const password = new GeneratedSecret(`${name}-replication-password`, {}, { parent: this });

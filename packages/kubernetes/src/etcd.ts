@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EtcdClusterSpec, resolveEtcdCluster } from "@pgscale/core";
+import { EtcdClusterSpec, IssueCollector, checkConstructName, resolveEtcdCluster } from "@pgscale/core";
 import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { IssueCollector, PlacementArgs, StorageArgs, checkConstructName, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
+import { PlacementArgs, StorageArgs, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, httpProbe, tcpProbe } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 

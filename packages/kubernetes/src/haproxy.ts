@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { HAProxyFrontendInput, HAProxyFrontendSpec, HealthCheckTimings, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { HAProxyFrontendInput, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
 import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PatroniCluster } from "./patroni";
 import {
-    DeploymentPlatform, IssueCollector, PLACEMENT_KEYS, PlacementArgs, checkConstructName, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+    DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
     PatroniClusterInput, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
-    resolvePatroniCluster,
+    IssueCollector, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret } from "@pgscale/postgres";
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
@@ -14,7 +14,7 @@ import { NamespaceRef, resolveNamespace } from "./namespace";
 import { DcsStore, renderMemberYaml } from "./patroni-files";
 import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import {
-    IssueCollector, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, checkConstructName, patroniPlatformSpec, splitArgs,
+    PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PgBouncerPoolInput, PgBouncerPoolSpec, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend } from "./haproxy";
 import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
@@ -8,7 +8,7 @@ import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PatroniCluster } from "./patroni";
 import {
-    DeploymentPlatform, IssueCollector, PLACEMENT_KEYS, PlacementArgs, checkConstructName, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+    DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
@@ -63,9 +63,15 @@ export class PgBouncerPool extends pulumi.ComponentResource {
         if (!cluster) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/kubernetes");
         if (spec && platform && cluster) {
             // Every pod opens up to defaultPoolSize + reservePoolSize server connections.
-            const maxConnections = Number(cluster.resolved.parameters.max_connections ?? 100);
-            poolFitIssues(spec, maxConnections, platform.replicas).forEach((i) =>
+            const params = cluster.resolved.parameters;
+            const maxConnections = Number(params.max_connections ?? 100);
+            const reserved = Number(params.superuser_reserved_connections ?? 3);
+            poolFitIssues(spec, maxConnections, platform.replicas, reserved).forEach((i) =>
                 issues.add(i.field, `${i.message}, across ${platform.replicas} PgBouncer pods`));
+            // HAProxy's maxconn is per pod; the Service spreads the pool's connections over them.
+            if (backend instanceof HAProxyFrontend)
+                frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas).forEach((i) =>
+                    issues.add(i.field, `${i.message} x ${backend.platform.replicas} HAProxy pods, across ${platform.replicas} PgBouncer pods`));
         }
         issues.throwIfAny(subject);
         super("pgscale:kubernetes:PgBouncerPool", name, {}, opts);

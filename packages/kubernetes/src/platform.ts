@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FieldIssue, PgscaleValidationError, dnsLabel, issuesFromZod } from "@pgscale/core";
+import { IssueCollector } from "@pgscale/core";
 
 // Options only Kubernetes has. The shared specs of @pgscale/core stay strict, so a platform
 // option given to the wrong construct, or a typo, is still reported by name.
@@ -76,47 +76,6 @@ export function splitArgs<T extends object>(args: T, keys: readonly string[]): [
     const rest: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) (keys.includes(k) ? platform : rest)[k] = v;
     return [platform, rest];
-}
-
-/**
- * Collects validation problems from several sources so one error names every bad field,
- * whichever part of the arguments (shared spec, platform options, references) it is in.
- */
-export class IssueCollector {
-    readonly issues: FieldIssue[] = [];
-
-    run<T>(f: () => T): T | undefined {
-        try {
-            return f();
-        } catch (e) {
-            if (e instanceof PgscaleValidationError) {
-                this.issues.push(...e.issues);
-                return undefined;
-            }
-            throw e;
-        }
-    }
-
-    parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> | undefined {
-        const res = schema.safeParse(input);
-        if (res.success) return res.data;
-        this.issues.push(...issuesFromZod(res.error));
-        return undefined;
-    }
-
-    add(field: string, message: string): void {
-        this.issues.push({ field, message });
-    }
-
-    throwIfAny(subject: string): void {
-        if (this.issues.length) throw new PgscaleValidationError(subject, this.issues);
-    }
-}
-
-/** Construct names become object names and DNS labels (StatefulSet pods, Services). */
-export function checkConstructName(issues: IssueCollector, name: string): void {
-    const res = dnsLabel.safeParse(name);
-    if (!res.success) issues.add("(name)", `"${name}" ${res.error.issues[0].message}`);
 }
 
 /** Options that only mean something on Docker (host ports bind to a host address). */

@@ -1,5 +1,5 @@
 import { PgscaleValidationError } from "../validation";
-import { poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
+import { frontendFitIssues, poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool, resolveStreamingReplica } from "./resolve";
 
 function fields(fn: () => unknown): string[] {
     try {
@@ -43,11 +43,25 @@ describe("resolvePatroniCluster", () => {
         [{ database: "App-DB" }, "database"],
         [{ owner: 'x"; drop table y; --' }, "owner"],
         [{ patroni: { synchronousMode: true, synchronousNodeCount: 3 }, nodes: 3 }, "patroni.synchronousNodeCount"],
+        [{ database: "template1" }, "database"],
+        [{ owner: "rewind" }, "owner"],
+        [{ owner: "pgscale_admin" }, "owner"],
+        [{ owner: "pg_monitor" }, "owner"],
+        [{ parameters: { password_encryption: "md5" } }, "parameters.password_encryption"],
+        [{ parameters: { max_connections: "100 " + "x" } }, "parameters.max_connections"],
+        [{ parameters: { max_connections: 3 } }, "parameters.max_connections"],
+        [{ parameters: { max_connections: 10, superuser_reserved_connections: 10 } }, "parameters.max_connections"],
+        [{ parameters: { superuser_reserved_connections: -1 } }, "parameters.superuser_reserved_connections"],
+        [{ pgHba: ["host all all all reject\nhost all all all trust"] }, "pgHba[0]"],
     ])("rejects %j naming %s", (input, field) => {
         expect(fields(() => resolvePatroniCluster(input, "PatroniCluster t"))).toContain(field);
     });
     it("names the construct in the message", () => {
         expect(() => resolvePatroniCluster({ nodes: 0 }, "PatroniCluster main")).toThrow(/PatroniCluster main: invalid input\n {2}- nodes:/);
+    });
+    it("accepts max_connections as a number or numeric text, and scram-sha-256 restated", () => {
+        expect(() => resolvePatroniCluster({ parameters: { max_connections: "200", password_encryption: "scram-sha-256" } }, "t")).not.toThrow();
+        expect(() => resolvePatroniCluster({ parameters: { max_connections: 200 } }, "t")).not.toThrow();
     });
     it("allows trust on the local socket only", () => {
         expect(() => resolvePatroniCluster({ pgHba: ["local all postgres trust"] }, "t")).not.toThrow();
@@ -89,6 +103,8 @@ describe("resolvePgBouncerPool", () => {
         [{ minPoolSize: 30, defaultPoolSize: 20 }, "minPoolSize"],
         [{ defaultPoolSize: 0 }, "defaultPoolSize"],
         [{ port: 70000 }, "port"],
+        [{ bindAddress: "localhost" }, "bindAddress"],
+        [{ ignoreStartupParameters: ["a b"] }, "ignoreStartupParameters[0]"],
     ])("rejects %j naming %s", (input, field) => {
         expect(fields(() => resolvePgBouncerPool(input, "x"))).toContain(field);
     });
@@ -96,5 +112,46 @@ describe("resolvePgBouncerPool", () => {
         const spec = resolvePgBouncerPool({ defaultPoolSize: 100, reservePoolSize: 10 }, "x");
         expect(poolFitIssues(spec, 100)[0].message).toMatch(/110 server connections/);
         expect(poolFitIssues(spec, 200)).toEqual([]);
+    });
+});
+
+describe("frontendFitIssues", () => {
+    it("flags pools that open more server connections than HAProxy accepts", () => {
+        const spec = resolvePgBouncerPool({ defaultPoolSize: 20, reservePoolSize: 5 }, "x");
+        expect(frontendFitIssues(spec, 24)).toEqual([expect.objectContaining({ field: "defaultPoolSize" })]);
+        expect(frontendFitIssues(spec, 25)).toEqual([]);
+        expect(frontendFitIssues(spec, 40, 2)[0].message).toMatch(/50 server connections/);
+    });
+});
+
+describe("bind addresses", () => {
+    it.each(["127.0.0.1", "0.0.0.0", "::1", "::", "192.168.1.10"])("accepts %s", (ip) => {
+        expect(resolvePgBouncerPool({ bindAddress: ip }, "x").bindAddress).toBe(ip);
+    });
+    it("defaults to loopback", () => {
+        expect(resolvePgBouncerPool({}, "x").bindAddress).toBe("127.0.0.1");
+        expect(resolveHAProxyFrontend({}, "x", { check: { interMs: 1000, fall: 2, rise: 1 }, synchronousMode: false }).spec.bindAddress).toBe("127.0.0.1");
+    });
+});
+
+describe("resolveStreamingReplica", () => {
+    const base = { primaryHost: "db", primaryAdminUri: "postgresql://postgres:x@db/postgres" };
+    it("derives the slot and role from the construct name", () => {
+        expect(resolveStreamingReplica("reports-1", base, "x")).toMatchObject({ slotName: "reports_1", replicationUser: "replicator_reports_1" });
+        expect(resolveStreamingReplica("1st", base, "x").slotName).toBe("s_1st");
+    });
+    it("accepts Pulumi outputs (objects) for inputs it cannot see yet", () => {
+        expect(() => resolveStreamingReplica("r", { ...base, primaryHost: Promise.resolve("db") }, "x")).not.toThrow();
+    });
+    it.each([
+        [{ primaryHost: "" }, "primaryHost"],
+        [{ primaryAdminUri: "db:5432" }, "primaryAdminUri"],
+        [{ primaryPort: 0 }, "primaryPort"],
+        [{ slotName: "Slot" }, "slotName"],
+        [{ replicationUser: "a b" }, "replicationUser"],
+        [{ port: 65536 }, "port"],
+        [{ slot: "x" }, "slot"],
+    ])("rejects %j naming %s", (input, field) => {
+        expect(fields(() => resolveStreamingReplica("r", { ...base, ...input }, "x"))).toContain(field);
     });
 });

@@ -1,7 +1,7 @@
 import { FieldIssue, PgscaleValidationError, issuesFromZod } from "../validation";
 import {
     PATRONI_OWNED_PARAMETERS, PatroniClusterSpec, HAProxyFrontendSpec, PgBouncerPoolSpec, EtcdClusterSpec,
-    etcdClusterSpec, haproxyFrontendSpec, patroniClusterSpec, pgBouncerPoolSpec,
+    StreamingReplicaSpec, etcdClusterSpec, haproxyFrontendSpec, patroniClusterSpec, pgBouncerPoolSpec, streamingReplicaSpec,
 } from "./spec";
 import {
     DEFAULT_CHECK, HealthCheckTimings, PATRONI_DEFAULTS, PatroniTimings, WorstCase,
@@ -97,7 +97,11 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         if ((PATRONI_OWNED_PARAMETERS as readonly string[]).includes(name))
             issues.push({ field: `parameters.${name}`, message: "is managed by Patroni and cannot be set here" });
     }
+    issues.push(...reservedNameIssues(spec.database, spec.owner));
+    issues.push(...securityParameterIssues(spec.parameters));
     spec.pgHba.forEach((line, i) => {
+        // One entry is one line: a newline would smuggle in a rule the checks below never saw.
+        if (/[\r\n]/.test(line)) issues.push({ field: `pgHba[${i}]`, message: "must be a single line; give each rule its own entry" });
         const words = line.trim().split(/\s+/);
         if (words[0] !== "local" && words.includes("trust"))
             issues.push({ field: `pgHba[${i}]`, message: "trust is only allowed on local (Unix-socket) lines; use scram-sha-256" });
@@ -115,6 +119,48 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         spec, timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
         worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
     };
+}
+
+/** Databases initdb creates: the application database must be a new one. */
+export const SYSTEM_DATABASES = ["postgres", "template0", "template1"] as const;
+/**
+ * Role names the owner cannot take: pgscale's own roles (Patroni's superuser, replication and
+ * rewind users, PgBouncer's console user) and names PostgreSQL reserves.
+ */
+export const RESERVED_ROLES = ["postgres", "replicator", "rewind", "pgscale_admin", "public", "none", "current_user", "session_user", "current_role"] as const;
+
+function reservedNameIssues(database: string, owner: string): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    if ((SYSTEM_DATABASES as readonly string[]).includes(database))
+        issues.push({ field: "database", message: `"${database}" already exists in every cluster; name the application database` });
+    if ((RESERVED_ROLES as readonly string[]).includes(owner))
+        issues.push({ field: "owner", message: `"${owner}" is a role pgscale or PostgreSQL already uses; the owner must be a role of its own` });
+    else if (owner.startsWith("pg_"))
+        issues.push({ field: "owner", message: "role names starting with pg_ are reserved by PostgreSQL" });
+    return issues;
+}
+
+/** Parameters whose value pgscale's security defaults or connection checks depend on. */
+function securityParameterIssues(parameters: Record<string, string | number | boolean>): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    const enc = parameters.password_encryption;
+    if (enc !== undefined && enc !== "scram-sha-256")
+        issues.push({ field: "parameters.password_encryption", message: "must stay scram-sha-256: md5 verifiers are replayable and pgscale's pg_hba only accepts SCRAM" });
+    const int = (k: string, min: number) => {
+        const v = parameters[k];
+        if (v === undefined) return undefined;
+        const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+        if (!Number.isInteger(n) || n < min) {
+            issues.push({ field: `parameters.${k}`, message: `must be an integer of at least ${min}, got ${JSON.stringify(v)}` });
+            return undefined;
+        }
+        return n;
+    };
+    const reserved = int("superuser_reserved_connections", 0) ?? 3;
+    const max = int("max_connections", 1);
+    if (max !== undefined && max <= reserved)
+        issues.push({ field: "parameters.max_connections", message: `must exceed superuser_reserved_connections (${reserved}), or no application can connect` });
+    return issues;
 }
 
 export interface ResolvedEtcdCluster {
@@ -178,6 +224,33 @@ export function poolFitIssues(pool: PgBouncerPoolSpec, maxConnections: number, p
     return need > room
         ? [{ field: "defaultPoolSize", message: `pool needs up to ${need} server connections but the cluster allows ${room} (max_connections ${maxConnections} - ${reserved} reserved)` }]
         : [];
+}
+
+/**
+ * Every PgBouncer server connection is one HAProxy session; beyond HAProxy's maxconn the pool's
+ * logins wait in the kernel's accept queue instead of failing, so a pool must fit the frontend.
+ */
+export function frontendFitIssues(pool: PgBouncerPoolSpec, frontendMaxConnections: number, pods = 1): FieldIssue[] {
+    const need = (pool.defaultPoolSize + pool.reservePoolSize) * pods;
+    return need > frontendMaxConnections
+        ? [{ field: "defaultPoolSize", message: `pool needs up to ${need} server connections but its HAProxyFrontend accepts ${frontendMaxConnections} (maxConnections)` }]
+        : [];
+}
+
+export interface ResolvedStreamingReplica {
+    spec: StreamingReplicaSpec;
+    slotName: string;
+    replicationUser: string;
+}
+
+/** Validates StreamingReplica's options and derives the slot and role names from the construct's name. */
+export function resolveStreamingReplica(name: string, input: unknown, subject: string): ResolvedStreamingReplica {
+    const issues: FieldIssue[] = [];
+    const spec = parseOrCollect(streamingReplicaSpec, input, issues);
+    if (!spec) throw new PgscaleValidationError(subject, issues);
+    const slotName = spec.slotName ?? name.toLowerCase().replace(/[^a-z0-9_]/g, "_").replace(/^(?=[0-9])/, "s_").slice(0, 63);
+    const replicationUser = spec.replicationUser ?? `replicator_${slotName}`.slice(0, 63);
+    return { spec, slotName, replicationUser };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IssueCollector } from "../validation";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -13,6 +14,29 @@ const pgIdent = z
 export const dnsLabel = z
     .string()
     .regex(/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/, "must be lower-case letters, digits and '-', at most 42 characters");
+
+/** Construct names become container names, hostnames and DNS aliases (Docker) or object names (Kubernetes). */
+export function checkConstructName(issues: IssueCollector, name: string): void {
+    const res = dnsLabel.safeParse(name);
+    if (!res.success) issues.add("(name)", `"${name}" ${res.error.issues[0].message}`);
+}
+
+/** A host address to bind published ports to. */
+const bindAddress = z
+    .string()
+    .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IP address: 127.0.0.1 (default) keeps the port on this machine, 0.0.0.0 opens it to every interface");
+
+/**
+ * A Pulumi input of a plain type: checked here when given as a plain value; an Output or a
+ * Promise (an object) is only known at deployment time.
+ */
+function pulumiInput<T extends z.ZodType>(plain: T) {
+    return z.any().superRefine((v, ctx) => {
+        if (v !== null && typeof v === "object") return;
+        const res = plain.safeParse(v);
+        if (!res.success) for (const i of res.error.issues) ctx.addIssue({ code: "custom", message: i.message, path: i.path as PropertyKey[] });
+    });
+}
 
 export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
@@ -102,7 +126,7 @@ export const haproxyFrontendSpec = z.strictObject({
     /** Port of the stats page; Docker default: picked, Kubernetes default 7000. */
     statsPort: port.optional(),
     /** Host address the listeners bind to (Docker only). Default 127.0.0.1: nothing is reachable beyond this machine. */
-    bindAddress: z.string().default("127.0.0.1"),
+    bindAddress: bindAddress.default("127.0.0.1"),
     /** Only route reads to replicas at most this many bytes behind (Patroni's `/replica?lag=`). */
     maxReplicaLagBytes: z.number().int().min(0).optional(),
     /** Check timings; default derived from the cluster's objectives, else inter 2000 ms, fall 3, rise 2. */
@@ -145,9 +169,12 @@ export const pgBouncerPoolSpec = z
         target: z.enum(["primary", "replicas"]).default("primary"),
         /** Port clients use: the host port on Docker (default: Docker picks one), the Service port on Kubernetes (default 6432). */
         port: port.optional(),
-        bindAddress: z.string().default("127.0.0.1"),
+        /** Host address the port binds to (Docker only). Default 127.0.0.1: nothing is reachable beyond this machine. */
+        bindAddress: bindAddress.default("127.0.0.1"),
         /** Startup parameters clients may send that PgBouncer would otherwise reject (JDBC sends extra_float_digits). */
-        ignoreStartupParameters: z.array(z.string()).default(["extra_float_digits"]),
+        ignoreStartupParameters: z
+            .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be a parameter name (letters, digits, '_' and '.'): it is written into pgbouncer.ini"))
+            .default(["extra_float_digits"]),
         image: z.string().min(1).optional(),
     })
     .superRefine((v, ctx) => {
@@ -158,3 +185,20 @@ export const pgBouncerPoolSpec = z
     });
 export type PgBouncerPoolSpec = z.output<typeof pgBouncerPoolSpec>;
 export type PgBouncerPoolInput = z.input<typeof pgBouncerPoolSpec>;
+
+/**
+ * StreamingReplica's plain options (Docker). Pulumi inputs are checked when given as plain values.
+ * Strict, like the others: a misspelt option is an error.
+ */
+export const streamingReplicaSpec = z.strictObject({
+    primaryHost: pulumiInput(z.string().min(1, "must name the primary (a host on `network`, or an address)")),
+    primaryPort: pulumiInput(port).optional(),
+    primaryAdminUri: pulumiInput(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URI")),
+    network: pulumiInput(z.string().min(1)).optional(),
+    slotName: pgIdent.optional(),
+    replicationUser: pgIdent.optional(),
+    port: port.optional(),
+    readCredentials: z.any().optional(),
+    image: z.string().min(1).optional(),
+});
+export type StreamingReplicaSpec = z.output<typeof streamingReplicaSpec>;

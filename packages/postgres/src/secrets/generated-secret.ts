@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { PgscaleValidationError } from "@pgscale/core";
 
 export interface GeneratedSecretArgs {
     /** Characters of the generated password. Default 32 (about 190 bits from [A-Za-z0-9]). */
@@ -51,7 +52,7 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
     constructor(name: string, args: GeneratedSecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
         const length = args.length ?? 32;
         if (!Number.isInteger(length) || length < 16 || length > 128) {
-            throw new Error(`GeneratedSecret ${name}: length must be an integer from 16 to 128, got ${length}`);
+            throw new PgscaleValidationError(`GeneratedSecret ${name}`, [{ field: "length", message: `must be an integer from 16 to 128, got ${length}` }]);
         }
         super(provider, name, { length, value: undefined, scramVerifier: undefined }, {
             ...opts,

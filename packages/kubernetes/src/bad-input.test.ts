@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PgscaleValidationError } from "@pgscale/core";
+import { generatedSecretState } from "../../../test/support/postgres-stubs";
+
+// The Kubernetes half of the bad-input table (the Docker constructs and PartitionedTable are in
+// packages/docker/src/bad-input.test.ts): options only Kubernetes has, rules that differ here
+// (pods multiply pool sizes, Docker host options are refused), and the shared spec's rules as the
+// Kubernetes constructs apply them. Each case must name the field and register nothing.
+
+const registered: string[] = [];
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered.push(`${args.type}::${args.name}`);
+            const state: any = { ...args.inputs };
+            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
+            if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    },
+    "pgscale",
+    "unit",
+);
+
+jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
+
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
+
+jest.setTimeout(60_000);
+
+let seq = 0;
+const uniq = (prefix: string) => `${prefix}${++seq}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function quiesce(): Promise<number> {
+    let last = -1;
+    while (registered.length !== last) {
+        last = registered.length;
+        await sleep(60);
+    }
+    return last;
+}
+
+const cluster = (args: Record<string, unknown> = {}) => new PatroniCluster(uniq("pg"), { nodes: 2, ...args });
+const bad = () => uniq("bad");
+const none = () => undefined;
+
+type Case = [string, string, () => any, (given: any) => unknown, string];
+const cases: Case[] = [
+    ["EtcdCluster", "namespace not a DNS-1123 label", none, () => new EtcdCluster(bad(), { namespace: "My NS" }), "namespace"],
+    ["EtcdCluster", "storage size not a quantity", none, () => new EtcdCluster(bad(), { storage: { size: "lots" } }), "storage.size"],
+    ["EtcdCluster", "even quorum below one", none, () => new EtcdCluster(bad(), { members: 0 }), "members"],
+    ["EtcdCluster", "construct name not a DNS label", none, () => new EtcdCluster("Etcd_Main"), "(name)"],
+    ["PatroniCluster", "pod running as root", none, () => new PatroniCluster(bad(), { podSecurity: { runAsUser: 0 } }), "podSecurity.runAsUser"],
+    ["PatroniCluster", "unknown anti-affinity mode", none, () => new PatroniCluster(bad(), { antiAffinity: "sometimes" as any }), "antiAffinity"],
+    ["PatroniCluster", "unknown Service type", none, () => new PatroniCluster(bad(), { serviceType: "External" as any }), "serviceType"],
+    ["PatroniCluster", "resource limit not a quantity", none, () => new PatroniCluster(bad(), { resources: { limits: { memory: "2 gigs" } } }), "resources.limits.memory"],
+    ["PatroniCluster", "toleration with an unknown effect", none, () => new PatroniCluster(bad(), { tolerations: [{ key: "db", effect: "Sometimes" as any }] }), "tolerations[0].effect"],
+    ["PatroniCluster", "unknown image pull policy", none, () => new PatroniCluster(bad(), { imagePullPolicy: "Sometimes" as any }), "imagePullPolicy"],
+    ["PatroniCluster", "scope clashing with the cluster's Services", none, () => new PatroniCluster("clash", { scope: "clash-primary" }), "scope"],
+    ["PatroniCluster", "misspelt platform option", none, () => new PatroniCluster(bad(), { namespce: "x" } as any), "namespce"],
+    ["PatroniCluster", "dcs of the wrong kind", none, () => new PatroniCluster(bad(), { dcs: {} as any }), "dcs"],
+    ["PatroniCluster", "shared rule: loopWait + 2*retryTimeout > ttl", none, () => new PatroniCluster(bad(), { patroni: { ttl: 20, loopWait: 5, retryTimeout: 8 } }), "patroni.ttl"],
+    ["PatroniCluster", "shared rule: trust over TCP", none, () => new PatroniCluster(bad(), { pgHba: ["host all all 0.0.0.0/0 trust"] }), "pgHba[0]"],
+    ["PatroniCluster", "shared rule: owner is the superuser", none, () => new PatroniCluster(bad(), { owner: "postgres" }), "owner"],
+    ["HAProxyFrontend", "Docker's bindAddress", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, bindAddress: "0.0.0.0" } as any), "bindAddress"],
+    ["HAProxyFrontend", "no pods", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, replicas: 0 }), "replicas"],
+    ["HAProxyFrontend", "cluster of the wrong kind", none, () => new HAProxyFrontend(bad(), { cluster: {} as any }), "cluster"],
+    ["HAProxyFrontend", "two listeners on one Service port", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, primaryPort: 5001, replicaPort: 5001 }), "replicaPort"],
+    ["PgBouncerPool", "Docker's bindAddress", cluster, (c) => new PgBouncerPool(bad(), { backend: c, bindAddress: "0.0.0.0" } as any), "bindAddress"],
+    ["PgBouncerPool", "more than 50 pods", cluster, (c) => new PgBouncerPool(bad(), { backend: c, replicas: 51 }), "replicas"],
+    ["PgBouncerPool", "pods x pool above max_connections", () => cluster({ parameters: { max_connections: 100 } }), (c) => new PgBouncerPool(bad(), { backend: c, defaultPoolSize: 40, replicas: 3 }), "defaultPoolSize"],
+    ["PgBouncerPool", "pods x pool above HAProxy's connection limit", () => new HAProxyFrontend(uniq("lb"), { cluster: cluster({ parameters: { max_connections: 500 } }), maxConnections: 50, replicas: 1 }),
+        (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 20, replicas: 3 }), "defaultPoolSize"],
+    ["PgBouncerPool", "backend of the wrong kind", none, () => new PgBouncerPool(bad(), { backend: {} as any }), "backend"],
+];
+
+describe("Kubernetes: bad input is rejected before any resource is registered", () => {
+    it.each(cases)("%s: %s", async (_construct, _what, given, make, field) => {
+        const upstream = given();
+        const before = await quiesce();
+        let error: unknown;
+        try {
+            make(upstream);
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(PgscaleValidationError);
+        const err = error as PgscaleValidationError;
+        expect(err.issues.map((i) => i.field)).toContain(field);
+        expect(err.message).toContain(`  - ${field}: `);
+        expect(await quiesce()).toBe(before);
+    });
+
+    it("registers resources for valid input (control)", async () => {
+        const before = await quiesce();
+        const pg = cluster();
+        new PgBouncerPool(uniq("pool"), { backend: new HAProxyFrontend(uniq("lb"), { cluster: pg }) });
+        expect((await quiesce()) - before).toBeGreaterThan(10);
+    });
+});
