@@ -1,0 +1,161 @@
+// Security defaults on a real stack (docs/security.md): SCRAM on every TCP path, no trust over TCP,
+// long generated passwords, no secret in the state, the engine's metadata or the logs, non-root
+// containers, host ports on loopback. The fixture leaves every security option at its default.
+import { Stack } from "@pulumi/pulumi/automation";
+import { spawnSync } from "child_process";
+import { parse } from "yaml";
+import { destroyAndRemove, docker, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
+import { eventually, query } from "../support/pg";
+import { AUTH, authRequest, weakLogin } from "../support/auth-probe";
+
+jest.setTimeout(15 * 60 * 1000);
+
+interface Outputs {
+    primaryUri: string;
+    replicaUri: string;
+    poolerUri: string;
+    poolerAdminUri: string;
+    superuserPassword: string;
+    restApiPassword: string;
+    members: Array<{ name: string; container: string; pgPort: number }>;
+    containers: string[];
+}
+
+const inspect = (container: string) => JSON.parse(docker("inspect", container))[0];
+/** stdout and stderr of a container, as `docker logs` shows them. */
+const logs = (container: string) => {
+    const r = spawnSync("docker", ["logs", container], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`docker logs ${container}: ${r.stderr}`);
+    return r.stdout + r.stderr;
+};
+
+describe("security defaults on Docker", () => {
+    const name = uniqueStackName("sec");
+    let stack: Stack | undefined;
+    let out: Outputs;
+    /** Every generated password, by role, as the stack and the nodes hold them. */
+    let passwords: Record<string, string>;
+    const memberUri = (m: Outputs["members"][number], db = "postgres") =>
+        `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/${db}`;
+
+    beforeAll(async () => {
+        stack = await fixtureStack("security", name);
+        const res = await stack.up({ onOutput: () => undefined });
+        expect(res.summary.result).toBe("succeeded");
+        out = plainOutputs(res.outputs) as Outputs;
+        // The replication and rewind passwords are never exported: read them where Patroni does.
+        const yml = parse(docker("exec", out.members[0].container, "cat", "/etc/patroni/patroni.yml"));
+        const auth = yml.postgresql.authentication;
+        passwords = {
+            owner: decodeURIComponent(new URL(out.primaryUri).password),
+            poolerAdmin: decodeURIComponent(new URL(out.poolerAdminUri).password),
+            superuser: out.superuserPassword,
+            restApi: out.restApiPassword,
+            replication: auth.replication.password,
+            rewind: auth.rewind.password,
+        };
+        expect(auth.superuser.password).toBe(out.superuserPassword);
+        expect(yml.restapi.authentication.password).toBe(out.restApiPassword);
+        // Some traffic first, so the logs below have connections, logins and replication in them.
+        await query(out.primaryUri, "CREATE TABLE t (id int)");
+        await query(out.poolerUri, "INSERT INTO t VALUES (1)");
+        await eventually(async () => (await query(out.replicaUri, "SELECT count(*) AS n FROM t"))[0].n === "1", 30000, "row on the replica");
+    });
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("generates passwords of 32 random alphanumerics, one per role", () => {
+        for (const [role, pw] of Object.entries(passwords)) {
+            expect({ role, ok: /^[A-Za-z0-9]{32,}$/.test(pw) }).toEqual({ role, ok: true });
+        }
+        expect(new Set(Object.values(passwords)).size).toBe(Object.keys(passwords).length);
+    });
+
+    it("allows only scram-sha-256 over TCP: trust and peer on the local socket only, SCRAM verifiers stored", async () => {
+        for (const m of out.members) {
+            const rules = await query(memberUri(m), "SELECT type, auth_method, error FROM pg_hba_file_rules ORDER BY line_number");
+            expect(rules.filter((r) => r.error !== null)).toEqual([]);
+            const tcp = rules.filter((r) => r.type !== "local");
+            expect(tcp.length).toBeGreaterThan(0);
+            expect(tcp.filter((r) => !["scram-sha-256", "reject"].includes(r.auth_method))).toEqual([]);
+            expect(rules.filter((r) => r.auth_method === "trust" && r.type !== "local")).toEqual([]);
+            const [enc] = await query(memberUri(m), "SHOW password_encryption");
+            expect(enc.password_encryption).toBe("scram-sha-256");
+            const weak = await query(memberUri(m), "SELECT rolname FROM pg_authid WHERE rolpassword IS NOT NULL AND rolpassword NOT LIKE 'SCRAM-SHA-256$%'");
+            expect(weak).toEqual([]);
+        }
+        const [pgb] = (await query(out.poolerAdminUri, "SHOW CONFIG")).filter((r) => r.key === "auth_type");
+        expect(pgb.value).toBe("scram-sha-256");
+    });
+
+    it("asks every TCP client for SCRAM-SHA-256 and refuses md5 and cleartext logins with the right password", async () => {
+        const u = (uri: string) => new URL(uri);
+        const endpoints = [
+            ...out.members.map((m) => ({ what: `${m.name} (direct)`, port: m.pgPort, user: "app", db: "appdb", pw: passwords.owner })),
+            { what: "HAProxy primary", port: Number(u(out.primaryUri).port), user: "app", db: "appdb", pw: passwords.owner },
+            { what: "HAProxy replicas", port: Number(u(out.replicaUri).port), user: "app", db: "appdb", pw: passwords.owner },
+            { what: "PgBouncer", port: Number(u(out.poolerUri).port), user: "app", db: "appdb", pw: passwords.owner },
+            { what: "PgBouncer console", port: Number(u(out.poolerAdminUri).port), user: "pgscale_admin", db: "pgbouncer", pw: passwords.poolerAdmin },
+            { what: "superuser over TCP", port: out.members[0].pgPort, user: "postgres", db: "postgres", pw: passwords.superuser },
+            { what: "replication role over TCP", port: out.members[0].pgPort, user: "replicator", db: "postgres", pw: passwords.replication },
+        ];
+        for (const e of endpoints) {
+            const first = await authRequest("127.0.0.1", e.port, e.user, e.db);
+            expect({ what: e.what, first }).toEqual({ what: e.what, first: { kind: "auth", code: AUTH.sasl, mechanisms: ["SCRAM-SHA-256"] } });
+            for (const method of ["md5", "cleartext"] as const) {
+                const reply = await weakLogin("127.0.0.1", e.port, e.user, e.db, e.pw, method);
+                expect({ what: e.what, method, refused: reply.kind === "error" || reply.kind === "closed" }).toEqual({ what: e.what, method, refused: true });
+            }
+        }
+        // The same passwords do log in with SCRAM: the refusals above are about the method.
+        expect((await query(out.poolerUri, "SELECT current_user AS u"))[0].u).toBe("app");
+        expect((await query(out.primaryUri, "SELECT current_user AS u"))[0].u).toBe("app");
+    });
+
+    it("keeps every password and verifier out of the stored state, the engine's metadata and the logs", async () => {
+        const [verifier] = await query(memberUri(out.members[0]), "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'");
+        const secrets = { ...passwords, ownerVerifier: verifier.rolpassword as string };
+        const state = storedState(stack!);
+        expect(state).toContain("ciphertext"); // the secrets are there, encrypted
+        const places: Array<[string, string]> = [["pulumi stack export", state]];
+        for (const c of out.containers) {
+            const info = inspect(c);
+            places.push([`${c} environment`, JSON.stringify(info.Config.Env ?? [])], [`${c} labels`, JSON.stringify(info.Config.Labels ?? {})]);
+            places.push([`docker inspect ${c}`, JSON.stringify(info)], [`${c} logs`, logs(c)]);
+        }
+        const leaks: string[] = [];
+        for (const [what, value] of Object.entries(secrets)) {
+            for (const [where, text] of places) if (text.includes(value)) leaks.push(`${what} in ${where}`);
+        }
+        expect(leaks).toEqual([]);
+    });
+
+    it("runs every container, and every process in it, as a non-root user", () => {
+        expect(out.containers.length).toBe(1 + 2 + 1 + 1);
+        for (const c of out.containers) {
+            const user = inspect(c).Config.User;
+            expect({ c, user: user || "(root)" }).toEqual({ c, user: expect.not.stringMatching(/^(\(root\)|root|0)(:|$)/) });
+            // docker top reads the host's process table: the uid is the kernel's, not a name.
+            const uids = docker("top", c, "-o", "pid,uid").split("\n").slice(1).map((l) => Number(l.trim().split(/\s+/)[1]));
+            expect(uids.length).toBeGreaterThan(0);
+            expect({ c, rootProcesses: uids.filter((u) => u === 0).length }).toEqual({ c, rootProcesses: 0 });
+        }
+    });
+
+    it("publishes host ports on 127.0.0.1 only", () => {
+        let published = 0;
+        for (const c of out.containers) {
+            const info = inspect(c);
+            for (const [port, bindings] of Object.entries((info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp: string }>>)) {
+                for (const b of bindings) expect({ c, port, ip: b.HostIp }).toEqual({ c, port, ip: "127.0.0.1" });
+            }
+            for (const [port, bindings] of Object.entries((info.NetworkSettings.Ports ?? {}) as Record<string, Array<{ HostIp: string }> | null>)) {
+                for (const b of bindings ?? []) {
+                    published++;
+                    expect({ c, port, ip: b.HostIp }).toEqual({ c, port, ip: "127.0.0.1" });
+                }
+            }
+        }
+        // PostgreSQL and the REST API of 2 members, HAProxy's 3 listeners, PgBouncer; etcd none.
+        expect(published).toBe(2 * 2 + 3 + 1);
+    });
+});
