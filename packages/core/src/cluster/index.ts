@@ -5,3 +5,4 @@ export * from "./scram";
 export * from "./patroni-config";
 export * from "./haproxy-config";
 export * from "./pgbouncer-config";
+export * from "./tls";

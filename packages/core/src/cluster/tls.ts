@@ -1,0 +1,90 @@
+import { generateKeyPairSync, randomBytes } from "crypto";
+import * as forge from "node-forge";
+
+// X.509 for TLS between clients and PostgreSQL/PgBouncer: a private CA per stack and one server
+// certificate per endpoint. Node's crypto parses and verifies certificates but cannot issue
+// them, so node-forge builds and signs them; keys come from Node's own RSA generator.
+// No I/O: the caller decides where keys live (pgscale keeps them as Pulumi secrets).
+
+export interface PemPair {
+    certPem: string;
+    keyPem: string;
+}
+
+export interface CertOptions {
+    /** Validity start; default now. Certificates are valid from an hour earlier to absorb clock skew. */
+    now?: Date;
+    /** Days of validity. Default: 3650 for the CA, 825 for server certificates. */
+    validDays?: number;
+}
+
+export interface ServerCertOptions extends CertOptions {
+    commonName: string;
+    /** Subject alternative names: DNS names (container names, Service names, localhost). */
+    dnsNames: string[];
+    /** Subject alternative names: IP addresses (127.0.0.1 for published ports). */
+    ipAddresses: string[];
+}
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+function rsaKey(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const priv = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), keyPem };
+}
+
+function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: number): forge.pki.Certificate {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = publicKey;
+    // A positive 128-bit serial (the high bit cleared keeps the DER integer positive).
+    const serial = randomBytes(16);
+    serial[0] &= 0x7f;
+    cert.serialNumber = serial.toString("hex");
+    const now = (o.now ?? new Date()).getTime();
+    cert.validity.notBefore = new Date(now - HOUR_MS);
+    cert.validity.notAfter = new Date(now + (o.validDays ?? defaultDays) * DAY_MS);
+    return cert;
+}
+
+/** A self-signed CA that signs the stack's server certificates. */
+export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
+    const key = rsaKey();
+    const cert = baseCert(key.publicKey, o, 3650);
+    const subject = [{ name: "commonName", value: commonName }];
+    cert.setSubject(subject);
+    cert.setIssuer(subject);
+    cert.setExtensions([
+        { name: "basicConstraints", cA: true, critical: true },
+        { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+        { name: "subjectKeyIdentifier" },
+    ]);
+    cert.sign(key.privateKey, forge.md.sha256.create());
+    return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
+}
+
+/** A server certificate signed by `ca`, valid for every name and address a client may dial. */
+export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
+    if (o.dnsNames.length + o.ipAddresses.length === 0) throw new Error("a server certificate needs at least one DNS name or IP address");
+    const caCert = forge.pki.certificateFromPem(ca.certPem);
+    const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+    const key = rsaKey();
+    const cert = baseCert(key.publicKey, o, 825);
+    cert.setSubject([{ name: "commonName", value: o.commonName }]);
+    cert.setIssuer(caCert.subject.attributes);
+    cert.setExtensions([
+        { name: "basicConstraints", cA: false, critical: true },
+        { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+        { name: "extKeyUsage", serverAuth: true },
+        {
+            name: "subjectAltName",
+            altNames: [...o.dnsNames.map((value) => ({ type: 2, value })), ...o.ipAddresses.map((ip) => ({ type: 7, ip }))],
+        },
+        { name: "subjectKeyIdentifier" },
+        { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+    ]);
+    cert.sign(caKey, forge.md.sha256.create());
+    return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
+}
