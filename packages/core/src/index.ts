@@ -6,3 +6,4 @@ export * from "./partition";
 export * from "./errors";
 export * from "./planner";
 export * from "./doctor";
+export * from "./rolling";

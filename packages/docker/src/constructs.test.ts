@@ -23,6 +23,8 @@ pulumi.runtime.setMocks(
 );
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
+// The machine is shared with other suites; registrations under mocks can take seconds.
+jest.setTimeout(30_000);
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 
@@ -46,6 +48,8 @@ describe("construct graph", () => {
     it("creates etcd members, Patroni nodes with volumes, HAProxy and PgBouncer on one network", async () => {
         const { pg, lb, pool } = topology();
         await unwrap(pool.uri);
+        // Member containers register one after another (rolling chain); the DCS config comes after all.
+        await unwrap(pg.dynamicConfig.urn);
         const count = (t: string) => registered.filter((r) => r.type === t).length;
         expect(count("docker:index/network:Network")).toBe(1);
         expect(count("docker:index/container:Container")).toBe(3 + 3 + 1 + 1);
@@ -55,9 +59,26 @@ describe("construct graph", () => {
         expect(uri).toMatch(/^postgresql:\/\/app:pw-main-owner-password@127\.0\.0\.1:\d+\/appdb$/);
     });
 
+    it("plans rolling changes: a rollout over every member's fingerprint, a gate before each member and one after all", async () => {
+        const { pg } = topology();
+        await unwrap(pg.dynamicConfig.urn);
+        const rollout = registered.filter((r) => r.type === "pgscale:index:PatroniRollout");
+        expect(rollout).toHaveLength(1);
+        expect(rollout[0].inputs.members).toEqual(["main-0", "main-1", "main-2"]);
+        expect(rollout[0].inputs.selector).toEqual({ project: "pgscale", stack: "unit", component: "main" });
+        const revisions = rollout[0].inputs.revisions as Record<string, string>;
+        expect(Object.keys(revisions)).toEqual(["main-0", "main-1", "main-2"]);
+        for (const r of Object.values(revisions)) expect(r).toMatch(/^[0-9a-f]{16}$/);
+        // Members differ (name, volume, alias), so do their fingerprints.
+        expect(new Set(Object.values(revisions)).size).toBe(3);
+        const gates = registered.filter((r) => r.type === "pgscale:index:PatroniRolloutGate");
+        expect(gates.map((g) => g.name)).toEqual(["main-0-gate", "main-1-gate", "main-2-gate", "main-rollout-settled"]);
+        expect(gates.slice(0, 3).map((g) => g.inputs.revision)).toEqual(Object.values(revisions));
+    });
+
     it("names engine objects after project, stack and component, and binds ports to loopback", async () => {
-        topology();
-        await new Promise((r) => setTimeout(r, 50));
+        const { pg } = topology();
+        await unwrap(pg.dynamicConfig.urn);
         const containers = registered.filter((r) => r.type === "docker:index/container:Container");
         for (const c of containers) {
             expect(c.inputs.name).toMatch(/^pgscale-unit-/);
@@ -81,8 +102,9 @@ describe("construct graph", () => {
     });
 
     it("keeps passwords out of labels and environment", async () => {
-        const { pool } = topology();
+        const { pg, pool } = topology();
         await unwrap(pool.uri);
+        await unwrap(pg.dynamicConfig.urn);
         const containers = registered.filter((r) => r.type === "docker:index/container:Container");
         const exposed = JSON.stringify(containers.map((c) => [c.inputs.labels, c.inputs.envs, c.inputs.command]));
         expect(exposed).not.toMatch(/pw-/);

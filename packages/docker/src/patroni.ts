@@ -2,12 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
     IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
-    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec,
+    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, PatroniDynamicConfig } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, PatroniDynamicConfig, PatroniRollout, PatroniRolloutGate } from "@pgscale/postgres";
 import { EtcdCluster } from "./etcd";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { replacementFingerprint } from "./fingerprint";
 
 export interface PatroniClusterArgs extends PatroniClusterInput {
     /** The DCS. Its network is joined unless `network` is given. */
@@ -107,8 +108,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
 
         const prefix = enginePrefix(name);
         const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
-        this.members = Array.from({ length: spec.nodes }, (_, i) => {
-            const member = `${name}-${i}`;
+        const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
+        const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
             const volume = new docker.Volume(`${member}-data`, {
                 name: `${prefix}-${i}-data`,
@@ -129,7 +130,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     }),
                 );
             const postBootstrap = owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
-            const container = new docker.Container(member, {
+            const args: docker.ContainerArgs = {
                 name: `${prefix}-${i}`,
                 image: image.imageId,
                 hostname: member,
@@ -155,7 +156,31 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
                     interval: "2s", timeout: "2s", retries: 60, startPeriod: "2s",
                 },
-            }, { parent: this, dependsOn: dcs.containers, deleteBeforeReplace: true });
+            };
+            return { member, args, revision: replacementFingerprint(args) };
+        });
+
+        // Rolling changes (docs/constructs.md "Rolling changes"): the plan orders the members,
+        // each member's gate runs before its container is replaced, and each gate waits for the
+        // container before it in the plan, so Pulumi replaces one member at a time, leader last.
+        const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
+        const rollout = new PatroniRollout(`${name}-rollout`, {
+            selector, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
+        }, { parent: this });
+        const gateCredentials = { username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value };
+        const containers = new Map<string, docker.Container>();
+        const afterPredecessor = (member: string) =>
+            rollout.plan.apply((p): pulumi.Resource[] => {
+                const prev = predecessor(p?.order ?? [], member);
+                return prev && containers.has(prev) ? [containers.get(prev)!] : [];
+            });
+        this.members = specs.map(({ member, args, revision }) => {
+            const gate = new PatroniRolloutGate(`${member}-gate`, {
+                selector, member, members: names, revision, ...gateCredentials,
+                prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
+            }, { parent: this, dependsOn: afterPredecessor(member) });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, gate], deleteBeforeReplace: true });
+            containers.set(member, container);
             return {
                 name: member,
                 container,
@@ -163,13 +188,17 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 pgPort: hostPort(container, PG_PORT),
             };
         });
+        const settledGate = new PatroniRolloutGate(`${name}-rollout-settled`, {
+            selector, members: names, revision: pulumi.output(specs.map((s) => s.revision)).apply((r) => `${names.join(",")}:${r.join(",")}`),
+            ...gateCredentials,
+        }, { parent: this, dependsOn: this.members.map((m) => m.container) });
 
         this.dynamicConfig = new PatroniDynamicConfig(`${name}-dcs-config`, {
             members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,
             password: restApi.value,
             config: dcsDoc,
-        }, { parent: this, dependsOn: this.members.map((m) => m.container) });
+        }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
 
         this.registerOutputs({ members: this.members.map((m) => m.name) });
     }

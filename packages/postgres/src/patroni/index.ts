@@ -1,1 +1,4 @@
 export * from "./dynamic-config";
+export * from "./rolling-ops";
+export * from "./rollout";
+export * from "./docker-members";

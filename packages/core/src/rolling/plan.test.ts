@@ -1,0 +1,153 @@
+import {
+    ClusterView, changedMembers, departed, gateStep, nextPlan, patroniSlotName, planRollout, predecessor, settled, switchoverCandidate,
+} from "./plan";
+
+const members = ["pg-0", "pg-1", "pg-2"];
+const rev = (r0: string, r1: string, r2: string) => ({ "pg-0": r0, "pg-1": r1, "pg-2": r2 });
+
+/** A healthy 3-member view with `leader` leading and every replica streaming with no lag. */
+function view(leader: string, patch: Partial<Record<string, object>> = {}, names = members): ClusterView {
+    return {
+        members: names.map((name) => ({
+            name, role: name === leader ? "leader" : "replica", state: name === leader ? "running" : "streaming", lag: name === leader ? undefined : 0,
+            ...(patch[name] ?? {}),
+        })),
+        streaming: names.filter((n) => n !== leader),
+    };
+}
+
+describe("changedMembers", () => {
+    it("lists existing members whose fingerprint changed, not new or removed ones", () => {
+        const olds = { members: ["pg-0", "pg-1", "pg-2"], revisions: rev("a", "a", "a") };
+        expect(changedMembers(olds, { members: ["pg-0", "pg-1", "pg-2", "pg-3"], revisions: { ...rev("a", "b", "a"), "pg-3": "x" } })).toEqual(["pg-1"]);
+        expect(changedMembers(olds, { members: ["pg-0", "pg-1"], revisions: { "pg-0": "a", "pg-1": "a" } })).toEqual([]);
+    });
+    it("counts an unknown fingerprint (preview) as a change, and nothing on the first run", () => {
+        const olds = { members, revisions: rev("a", "a", "a") };
+        expect(changedMembers(olds, { members, revisions: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).toEqual(members);
+        expect(changedMembers(olds, { members, revisions: { "pg-0": "a", "pg-1": "a" } })).toEqual(["pg-2"]);
+        expect(changedMembers(undefined, { members, revisions: rev("a", "a", "a") })).toEqual([]);
+    });
+});
+
+describe("planRollout", () => {
+    it("replaces replicas first in declared order and the leader last", () => {
+        const plan = planRollout(members, members, "pg-0");
+        expect(plan.order).toEqual(["pg-1", "pg-2", "pg-0"]);
+        expect(plan.replace).toEqual(["pg-1", "pg-2", "pg-0"]);
+        expect(plan.leader).toBe("pg-0");
+        expect(plan.steps).toEqual([
+            "replace pg-1 (replica), then wait until it streams",
+            "replace pg-2 (replica), then wait until it streams",
+            "switch over from pg-0 to a replaced replica",
+            "replace pg-0 (old primary), then wait until it streams",
+        ]);
+    });
+    it("puts untouched members first and needs no switchover when the leader stays", () => {
+        const plan = planRollout(members, ["pg-2"], "pg-1");
+        expect(plan.order).toEqual(["pg-0", "pg-1", "pg-2"]);
+        expect(plan.replace).toEqual(["pg-2"]);
+        expect(plan.steps.some((s) => s.startsWith("switch over"))).toBe(false);
+    });
+    it("keeps the declared order when the leader is unknown, and says so", () => {
+        const plan = planRollout(members, members, null);
+        expect(plan.order).toEqual(members);
+        expect(plan.steps[plan.steps.length - 1]).toMatch(/leader unknown/);
+    });
+    it("has no steps and no leader when nothing is replaced", () => {
+        expect(planRollout(members, [], "pg-0")).toEqual({ order: members, replace: [], leader: null, steps: [] });
+    });
+});
+
+describe("nextPlan", () => {
+    const rolled = planRollout(members, members, "pg-0");
+    const olds = { members, revisions: rev("b", "b", "b"), plan: rolled };
+    it("keeps the stored order when nothing changes (a no-op up shows no diff), without asking for the leader", () => {
+        const leader = jest.fn(() => "pg-1");
+        expect(nextPlan(olds, { members, revisions: rev("b", "b", "b") }, leader)).toEqual({ ...rolled, replace: [], leader: null, steps: [] });
+        expect(leader).not.toHaveBeenCalled();
+    });
+    it("asks for the leader only when a member is replaced", () => {
+        expect(nextPlan(olds, { members, revisions: rev("c", "c", "c") }, () => "pg-2").order).toEqual(["pg-0", "pg-1", "pg-2"]);
+        expect(nextPlan(olds, { members, revisions: rev("c", "c", "c") }, () => "pg-1").order).toEqual(["pg-0", "pg-2", "pg-1"]);
+    });
+    it("falls back to the declared order when members are added or removed", () => {
+        expect(nextPlan(olds, { members: ["pg-0", "pg-1"], revisions: { "pg-0": "b", "pg-1": "b" } }, () => "pg-0").order).toEqual(["pg-0", "pg-1"]);
+        expect(nextPlan(undefined, { members, revisions: rev("a", "a", "a") }, () => null).order).toEqual(members);
+    });
+});
+
+describe("predecessor", () => {
+    it("is the member before, or none for the first", () => {
+        expect(predecessor(["pg-1", "pg-2", "pg-0"], "pg-0")).toBe("pg-2");
+        expect(predecessor(["pg-1", "pg-2", "pg-0"], "pg-1")).toBeUndefined();
+        expect(predecessor(["pg-1"], "pg-9")).toBeUndefined();
+    });
+});
+
+describe("settled", () => {
+    it("accepts a leader with every replica streaming within the lag bound", () => {
+        expect(settled(view("pg-0"), members)).toEqual({ ok: true, reason: "settled" });
+    });
+    it("rejects a missing, stopped, lagging or non-streaming replica, naming it", () => {
+        expect(settled(view("pg-0", {}, ["pg-0", "pg-1"]), members).reason).toBe("pg-2 is not in the cluster");
+        expect(settled(view("pg-0", { "pg-1": { state: "starting" } }), members).reason).toBe("pg-1 is starting");
+        expect(settled(view("pg-0", { "pg-2": { lag: 64 * 1024 * 1024 } }), members).reason).toMatch(/pg-2 lags/);
+        expect(settled(view("pg-0", { "pg-2": { lag: "unknown" } }), members).reason).toBe("pg-2 lags unknown");
+        expect(settled({ ...view("pg-0"), streaming: ["pg-1"] }, members).reason).toBe("pg-2 does not stream from pg-0");
+    });
+    it("rejects no leader or two leaders", () => {
+        expect(settled(view("none"), members).reason).toBe("0 leaders");
+        expect(settled(view("pg-0", { "pg-1": { role: "leader" } }), members).reason).toBe("2 leaders");
+    });
+    it("ignores the member being replaced", () => {
+        expect(settled(view("pg-0", {}, ["pg-0", "pg-1"]), members, "pg-2").ok).toBe(true);
+    });
+});
+
+describe("switchoverCandidate", () => {
+    it("prefers members already replaced, then the least lag", () => {
+        const v = view("pg-0", { "pg-1": { lag: 100 }, "pg-2": { lag: 0 } });
+        expect(switchoverCandidate(v, ["pg-0"])).toBe("pg-2");
+        expect(switchoverCandidate(v, ["pg-0"], ["pg-1"])).toBe("pg-1");
+    });
+    it("skips nofailover, leaving, stopped and non-streaming members", () => {
+        expect(switchoverCandidate(view("pg-0", { "pg-1": { tags: { nofailover: true } } }), ["pg-0"])).toBe("pg-2");
+        expect(switchoverCandidate(view("pg-0", { "pg-1": { state: "stopped" } }), ["pg-0", "pg-2"])).toBeUndefined();
+        expect(switchoverCandidate({ ...view("pg-0"), streaming: ["pg-2"] }, ["pg-0"])).toBe("pg-2");
+    });
+});
+
+describe("gateStep", () => {
+    it("waits while the previous replacement does not stream yet", () => {
+        expect(gateStep(view("pg-0", { "pg-1": { state: "starting" } }), "pg-2", members)).toEqual({ kind: "wait", reason: "pg-1 is starting" });
+    });
+    it("lets a replica's replacement go ahead", () => {
+        expect(gateStep(view("pg-0"), "pg-2", members)).toEqual({ kind: "proceed" });
+    });
+    it("switches over away from the leader to a replaced replica first", () => {
+        expect(gateStep(view("pg-0"), "pg-0", members, ["pg-2"])).toEqual({ kind: "switchover", from: "pg-0", to: "pg-2" });
+    });
+    it("proceeds with the old leader once it no longer leads, whatever its own state", () => {
+        expect(gateStep(view("pg-1", { "pg-0": { state: "stopped", lag: "unknown" } }), "pg-0", members)).toEqual({ kind: "proceed" });
+    });
+    it("waits when the leader has nobody to hand over to", () => {
+        const v = view("pg-0", { "pg-1": { tags: { nofailover: true } }, "pg-2": { tags: { nofailover: true } } });
+        expect(gateStep(v, "pg-0", members)).toEqual({ kind: "wait", reason: "pg-0 leads and no replica can take over" });
+    });
+});
+
+describe("departure", () => {
+    it("maps member names to Patroni's slot names", () => {
+        expect(patroniSlotName("pg-2")).toBe("pg_2");
+        expect(patroniSlotName("Db.Node-1")).toBe("db_node_1");
+        expect(patroniSlotName("a+b")).toBe("au0043b");
+    });
+    it("is done once Patroni no longer lists the member and the leader dropped its slot", () => {
+        expect(departed(view("pg-0"), "pg-2", ["pg_1", "pg_2"]).done).toBe(false);
+        const two = view("pg-0", {}, ["pg-0", "pg-1"]);
+        expect(departed(two, "pg-2", ["pg_1", "pg_2"])).toEqual({ done: false, reason: "the leader still has slot pg_2" });
+        expect(departed(two, "pg-2", undefined).done).toBe(false);
+        expect(departed(two, "pg-2", ["pg_1"])).toEqual({ done: true, reason: "departed" });
+    });
+});

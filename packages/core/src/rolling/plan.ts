@@ -1,0 +1,177 @@
+// Planning of rolling changes to a Patroni cluster: in which order members are replaced, when
+// leadership moves, and when the cluster is healthy enough to take the next member down.
+// Pure: the Pulumi resources that act on these decisions live in @pgscale/docker.
+
+/** One member as Patroni's GET /cluster reports it. */
+export interface RollingMember {
+    name: string;
+    role: string;
+    state: string;
+    /** Bytes behind the leader; Patroni reports "unknown" when it cannot tell. */
+    lag?: number | string;
+    tags?: { nofailover?: boolean };
+}
+
+/** The cluster as the REST API sees it, plus the members streaming from the leader (its pg_stat_replication). */
+export interface ClusterView {
+    members: RollingMember[];
+    /** Maintenance mode (Patroni `pause`). */
+    paused?: boolean;
+    /** application_name of each walsender on the leader in state "streaming"; undefined when unknown. */
+    streaming?: string[];
+}
+
+export interface RolloutPlan {
+    /** Every member, in the order their containers are (re)registered: replicas first, the leader last. */
+    order: string[];
+    /** Members whose containers are replaced by this change, in order. */
+    replace: string[];
+    /** The leader when the plan was made (null: no change, or the cluster could not be reached). */
+    leader: string | null;
+    /** The plan in words, for `pulumi preview --diff`. */
+    steps: string[];
+}
+
+export interface RolloutState {
+    members: string[];
+    /** Member name to the fingerprint of its container's replacing inputs; not an object when unknown. */
+    revisions: unknown;
+}
+
+const LEADER_ROLES = new Set(["leader", "master", "standby_leader"]);
+const RUNNING_STATES = new Set(["running", "streaming"]);
+
+export function isLeaderRole(role: string): boolean {
+    return LEADER_ROLES.has(role);
+}
+
+function revisionOf(revisions: unknown, member: string): unknown {
+    return revisions && typeof revisions === "object" && !Array.isArray(revisions) ? (revisions as Record<string, unknown>)[member] : undefined;
+}
+
+/**
+ * Existing members (present before and after) whose container fingerprint changed. An unknown
+ * fingerprint (a preview where an input is not known yet) counts as a change.
+ */
+export function changedMembers(olds: RolloutState | undefined, news: RolloutState): string[] {
+    if (!olds) return [];
+    return news.members.filter((m) => olds.members.includes(m)).filter((m) => {
+        const before = revisionOf(olds.revisions, m);
+        const after = revisionOf(news.revisions, m);
+        return after === undefined || before !== after;
+    });
+}
+
+/**
+ * Order for a change that replaces `changed` members: members left alone first, then replaced
+ * replicas, then the leader, so leadership moves at most once and only after every replica
+ * already runs the new revision. Within each group the declared order is kept.
+ */
+export function planRollout(members: string[], changed: string[], leader: string | null): RolloutPlan {
+    const replaced = (m: string) => changed.includes(m);
+    const untouched = members.filter((m) => !replaced(m));
+    const replicas = members.filter((m) => replaced(m) && m !== leader);
+    const last = leader !== null && replaced(leader) ? [leader] : [];
+    const replace = [...replicas, ...last];
+    const steps: string[] = [];
+    for (const m of replicas) steps.push(`replace ${m}${leader === null ? "" : " (replica)"}, then wait until it streams`);
+    for (const m of last) steps.push(`switch over from ${m} to a replaced replica`, `replace ${m} (old primary), then wait until it streams`);
+    if (replace.length > 0 && leader === null) steps.push("leader unknown: a member that leads when its turn comes is switched over first");
+    return { order: [...untouched, ...replace], replace, leader: replace.length ? leader : null, steps };
+}
+
+/**
+ * The plan for a new program run. With no member replaced and the same members, the stored plan
+ * stays (the order only matters while containers are replaced), so a no-op `up` shows no change.
+ */
+export function nextPlan(olds: (RolloutState & { plan?: RolloutPlan }) | undefined, news: RolloutState, leader: () => string | null): RolloutPlan {
+    const changed = changedMembers(olds, news);
+    if (changed.length === 0) {
+        const same = olds?.plan && olds.plan.order.length === news.members.length && news.members.every((m) => olds.plan!.order.includes(m));
+        if (same) return { ...olds!.plan!, replace: [], leader: null, steps: [] };
+        return planRollout(news.members, [], null);
+    }
+    return planRollout(news.members, changed, leader());
+}
+
+/** Members of `order` that come before `member`: the containers its gate waits for. */
+export function predecessor(order: string[], member: string): string | undefined {
+    const i = order.indexOf(member);
+    return i > 0 ? order[i - 1] : undefined;
+}
+
+function lagBytes(m: RollingMember): number | undefined {
+    return typeof m.lag === "number" ? m.lag : /^\d+$/.test(String(m.lag ?? "")) ? Number(m.lag) : undefined;
+}
+
+export interface HealthOptions {
+    /** A replica further behind than this is not ready. Default 16 MiB. */
+    maxLagBytes?: number;
+}
+
+/**
+ * Whether every expected member except `except` runs, exactly one leads, and every replica
+ * streams from it within the lag bound: the condition to take the next member down.
+ */
+export function settled(view: ClusterView, expected: string[], except?: string, o: HealthOptions = {}): { ok: boolean; reason: string } {
+    const maxLag = o.maxLagBytes ?? 16 * 1024 * 1024;
+    const leaders = view.members.filter((m) => isLeaderRole(m.role));
+    if (leaders.length !== 1) return { ok: false, reason: `${leaders.length} leaders` };
+    const leader = leaders[0];
+    if (!RUNNING_STATES.has(leader.state)) return { ok: false, reason: `leader ${leader.name} is ${leader.state}` };
+    for (const name of expected.filter((n) => n !== except && n !== leader.name)) {
+        const m = view.members.find((x) => x.name === name);
+        if (!m) return { ok: false, reason: `${name} is not in the cluster` };
+        if (!RUNNING_STATES.has(m.state)) return { ok: false, reason: `${name} is ${m.state}` };
+        if (view.streaming && !view.streaming.includes(name)) return { ok: false, reason: `${name} does not stream from ${leader.name}` };
+        const lag = lagBytes(m);
+        if (lag === undefined || lag > maxLag) return { ok: false, reason: `${name} lags ${m.lag ?? "unknown"}` };
+    }
+    return { ok: true, reason: "settled" };
+}
+
+/**
+ * The replica to promote when `leaving` must stop leading: running, allowed to fail over, not
+ * leaving itself; members already on the new revision (`prefer`) first, then the least lag.
+ */
+export function switchoverCandidate(view: ClusterView, leaving: string[], prefer: string[] = []): string | undefined {
+    const eligible = view.members.filter((m) =>
+        !isLeaderRole(m.role) && !leaving.includes(m.name) && RUNNING_STATES.has(m.state) && !m.tags?.nofailover &&
+        (view.streaming === undefined || view.streaming.includes(m.name)) && lagBytes(m) !== undefined);
+    eligible.sort((a, b) => Number(prefer.includes(b.name)) - Number(prefer.includes(a.name)) || lagBytes(a)! - lagBytes(b)!);
+    return eligible[0]?.name;
+}
+
+export type GateStep =
+    | { kind: "wait"; reason: string }
+    | { kind: "switchover"; from: string; to: string }
+    | { kind: "proceed" };
+
+/**
+ * What the gate before `member`'s replacement does next: wait until the rest of the cluster is
+ * settled (the previous member's replacement streams again), move leadership away if `member`
+ * leads, then let the replacement go ahead.
+ */
+export function gateStep(view: ClusterView, member: string, expected: string[], prefer: string[] = [], o: HealthOptions = {}): GateStep {
+    const health = settled(view, expected, member, o);
+    if (!health.ok) return { kind: "wait", reason: health.reason };
+    const leader = view.members.find((m) => isLeaderRole(m.role))!;
+    if (leader.name !== member) return { kind: "proceed" };
+    const to = switchoverCandidate(view, [member], prefer);
+    if (!to) return { kind: "wait", reason: `${member} leads and no replica can take over` };
+    return { kind: "switchover", from: member, to };
+}
+
+/** Patroni's slot name for a member (patroni.dcs.slot_name_from_member_name). */
+export function patroniSlotName(member: string): string {
+    return member.toLowerCase().replace(/[^a-z0-9_]/g, (c) => (c === "-" || c === "." ? "_" : `u${String(c.codePointAt(0)).padStart(4, "0")}`)).slice(0, 64);
+}
+
+/** A removed member has left cleanly once Patroni no longer lists it and the leader dropped its slot. */
+export function departed(view: ClusterView, member: string, leaderSlots: string[] | undefined): { done: boolean; reason: string } {
+    if (view.members.some((m) => m.name === member)) return { done: false, reason: `${member} is still listed by Patroni` };
+    if (leaderSlots === undefined) return { done: false, reason: "the leader's replication slots are not known" };
+    const slot = patroniSlotName(member);
+    if (leaderSlots.includes(slot)) return { done: false, reason: `the leader still has slot ${slot}` };
+    return { done: true, reason: "departed" };
+}

@@ -1,0 +1,155 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RolloutPlan, changedMembers, nextPlan } from "@pgscale/core";
+import { MemberSelector, discoverMembers } from "./docker-members";
+import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
+
+// Rolling replacement of PatroniCluster members. Pulumi replaces containers in dependency order,
+// so the construct chains them (gate -> container -> next gate ...) in the order PatroniRollout
+// plans: replicas first, the leader last. A gate's update runs just before its member's container
+// is replaced: it waits for the previous replacement to stream and moves leadership away.
+
+interface RolloutInputs {
+    selector: MemberSelector;
+    members: string[];
+    revisions: Record<string, string>;
+    plan?: RolloutPlan;
+}
+
+interface GateInputs {
+    selector: MemberSelector;
+    /** Unset: the gate after the last member, which waits for the whole cluster. */
+    member?: string;
+    members: string[];
+    /** Members replaced before this one: preferred switchover targets. */
+    prefer: string[];
+    revision: string;
+    username: string;
+    password: string;
+    superuserPassword: string;
+    timeoutSeconds: number;
+}
+
+function context(i: GateInputs | RolloutInputs): RollingContext {
+    const g = i as Partial<GateInputs>;
+    return {
+        discover: () => discoverMembers(i.selector),
+        auth: { username: g.username ?? "", password: g.password ?? "" },
+        superuserPassword: g.superuserPassword,
+        timeoutSeconds: g.timeoutSeconds ?? 600,
+    };
+}
+
+/** What the providers below run, loaded from the installed package when a method runs. */
+export const rollingHandlers = {
+    async rolloutCheck(olds: Partial<RolloutInputs>, news: RolloutInputs) {
+        const previous = Array.isArray(olds?.members) ? { members: olds.members, revisions: olds.revisions, plan: olds.plan } : undefined;
+        const changed = changedMembers(previous, news);
+        // The leader is asked for only when a member is replaced; an unreachable cluster plans without it.
+        const leader = changed.length ? await currentLeader(context(news)).catch(() => null) : null;
+        return { inputs: { ...news, plan: nextPlan(previous, news, () => leader) } };
+    },
+    rolloutDiff(olds: RolloutInputs, news: RolloutInputs) {
+        const stableJson = (v: unknown): string => JSON.stringify(v, (_k, x) =>
+            x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
+        const keys = ["members", "revisions", "plan"] as const;
+        return { changes: keys.some((k) => stableJson(olds[k]) !== stableJson(news[k])) };
+    },
+    gateDiff(olds: GateInputs, news: GateInputs) {
+        return { changes: olds.revision !== news.revision };
+    },
+    async gateCreate(inputs: GateInputs) {
+        // A new cluster: nothing to wait for. Leaves maintenance mode a failed teardown left behind.
+        if (inputs.member === undefined) await resumeIfPaused(context(inputs));
+        return { id: `gate-${inputs.member ?? "settled"}-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async gateUpdate(_olds: GateInputs, news: GateInputs) {
+        if (news.member === undefined) await waitSettled(context(news), news.members);
+        else await prepareMemberReplacement(context(news), news.member, news.members, news.prefer);
+        return { outs: news };
+    },
+    async gateDelete(props: GateInputs) {
+        if (props.member === undefined) await pauseForTeardown(context(props));
+        else await awaitDeparture(context(props), props.member);
+    },
+};
+
+type Handlers = typeof rollingHandlers;
+const handlers = (): Handlers => require("@pgscale/postgres").rollingHandlers;
+
+// Serialized into the state: captures nothing; credentials arrive as (secret) inputs on each call.
+const rolloutProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds, news) {
+        return handlers().rolloutCheck(olds, news);
+    },
+    async diff(_id, olds, news) {
+        return handlers().rolloutDiff(olds, news);
+    },
+    async create(inputs) {
+        return { id: `rollout-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async update(_id, _olds, news) {
+        return { outs: news };
+    },
+};
+
+const gateProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds, news) {
+        return handlers().gateDiff(olds, news);
+    },
+    async create(inputs) {
+        return handlers().gateCreate(inputs);
+    },
+    async update(_id, olds, news) {
+        return handlers().gateUpdate(olds, news);
+    },
+    async delete(_id, props) {
+        await handlers().gateDelete(props);
+    },
+};
+
+export interface PatroniRolloutArgs {
+    selector: MemberSelector;
+    members: string[];
+    /** Member name to replacementFingerprint of its container. */
+    revisions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The order in which a change replaces members, planned from the live leader when `pulumi
+ * preview` or `up` checks it: `plan.steps` shows in `pulumi preview --diff`.
+ */
+export class PatroniRollout extends pulumi.dynamic.Resource {
+    public readonly plan!: pulumi.Output<RolloutPlan>;
+
+    constructor(name: string, args: PatroniRolloutArgs, opts?: pulumi.CustomResourceOptions) {
+        super(rolloutProvider, name, { ...args, plan: undefined }, opts, "pgscale", "PatroniRollout");
+    }
+}
+
+export interface PatroniRolloutGateArgs {
+    selector: MemberSelector;
+    /** The member whose replacement this gate precedes; unset for the gate after the last member. */
+    member?: string;
+    members: string[];
+    prefer?: pulumi.Input<string[]>;
+    revision: pulumi.Input<string>;
+    username: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+    superuserPassword: pulumi.Input<string>;
+    /** Give up after this many seconds per wait. Default 600. */
+    timeoutSeconds?: number;
+}
+
+/**
+ * Runs when `revision` changes, i.e. just before the member's container is replaced: waits for the
+ * rest of the cluster to stream and switches over if the member leads. On removal (scale-down) it
+ * waits until the member left the cluster and its replication slot is gone.
+ */
+export class PatroniRolloutGate extends pulumi.dynamic.Resource {
+    constructor(name: string, args: PatroniRolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(gateProvider, name, {
+            timeoutSeconds: 600, prefer: [], ...args,
+            password: pulumi.secret(args.password), superuserPassword: pulumi.secret(args.superuserPassword),
+        }, opts, "pgscale", "PatroniRolloutGate");
+    }
+}
