@@ -14,6 +14,14 @@ export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_pgscale_root/.pgscale/
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-pgscale-local-demo}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+# The docker-provider stand-in's wrapper is shared by every checkout on the machine (PULUMI_HOME is a
+# cache); each checkout runs its own build of it, so clones and worktrees never load each other's.
+if [ -f "$_pgscale_root/tools/offline-pulumi/docker-provider/package.json" ]; then
+  export PGSCALE_DOCKER_STANDIN_MAIN="$_pgscale_root/tools/offline-pulumi/docker-provider/dist/main.js"
+fi
+if [ -f "$_pgscale_root/tools/offline-pulumi/kubernetes-provider/package.json" ]; then
+  export PGSCALE_KUBERNETES_STANDIN_MAIN="$_pgscale_root/tools/offline-pulumi/kubernetes-provider/dist/main.js"
+fi
 unset _pgscale_root _pgscale_cache _pgscale_bin
 # Programs are type-checked by `tsc` in the build (tsconfig.test.json covers examples and fixtures),
 # so Pulumi's ts-node only transpiles: seconds off every `pulumi up`.
