@@ -23,6 +23,7 @@ describe("readiness", () => {
     it("waits for an endpoint only for Services that select pods", () => {
         expect(serviceNeedsEndpoints({ spec: { selector: { app: "x" } } })).toBe(true);
         expect(serviceNeedsEndpoints({ spec: {} })).toBe(false);
+        expect(serviceNeedsEndpoints({ spec: { clusterIP: "None", selector: { app: "x" } } })).toBe(false);
         expect(serviceNeedsEndpoints({ spec: { type: "ExternalName", selector: { app: "x" } } })).toBe(false);
         expect(endpointsReadiness(undefined).state).toBe("waiting");
         expect(endpointsReadiness({ subsets: [{ notReadyAddresses: [{ ip: "10.0.0.1" }] }] }).state).toBe("waiting");

@@ -49,10 +49,10 @@ export function jobReadiness(obj: Obj): Readiness {
     return waiting(`${n(status.active)} active, ${n(status.succeeded)} succeeded, ${n(status.failed)} failed pods`);
 }
 
-/** Services route to pods by selector: wait for one ready endpoint, unless there is nothing to route. */
+/** A Service that routes to pods by selector waits for one ready endpoint; headless, ExternalName and selector-less ones do not. */
 export function serviceNeedsEndpoints(obj: Obj): boolean {
     const spec = o(obj.spec);
-    return spec.type !== "ExternalName" && Object.keys(o(spec.selector)).length > 0;
+    return spec.type !== "ExternalName" && spec.clusterIP !== "None" && Object.keys(o(spec.selector)).length > 0;
 }
 
 export function endpointsReadiness(endpoints: Obj | undefined): Readiness {
