@@ -2,7 +2,10 @@
 // (`npx jest --selectProjects unit`) while `npm test` runs everything.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
 // Tests import workspace packages from source, so unit runs need no build.
-const moduleNameMapper = { "^@pgscale/([a-z-]+)$": "<rootDir>/packages/$1/src" };
+const moduleNameMapper = {
+    "^@pgscale/([a-z-]+)$": "<rootDir>/packages/$1/src",
+    "^@pgscale-tooling/pulumi-docker-standin$": "<rootDir>/tools/offline-pulumi/docker-provider/src",
+};
 // TypeScript first: a stray compiled .js beside a source must never shadow it.
 const common = { testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"], transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };
 

@@ -19,6 +19,9 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 if [ -f "$_pgscale_root/tools/offline-pulumi/docker-provider/package.json" ]; then
   export PGSCALE_DOCKER_STANDIN_MAIN="$_pgscale_root/tools/offline-pulumi/docker-provider/dist/main.js"
 fi
+if [ -f "$_pgscale_root/tools/offline-pulumi/kubernetes-provider/package.json" ]; then
+  export PGSCALE_KUBERNETES_STANDIN_MAIN="$_pgscale_root/tools/offline-pulumi/kubernetes-provider/dist/main.js"
+fi
 unset _pgscale_root _pgscale_cache _pgscale_bin
 # Programs are type-checked by `tsc` in the build (tsconfig.test.json covers examples and fixtures),
 # so Pulumi's ts-node only transpiles: seconds off every `pulumi up`.

@@ -53,8 +53,10 @@ const containers = () => podSpecs().flatMap((s) => s.containers);
 
 /** Every resource the constructs register, with the parent it was given. */
 const parents = new Map<string, pulumi.Resource | undefined>();
+const dependencies = new Map<string, unknown>();
 const track: pulumi.ResourceTransformation = (a) => {
     parents.set(`${a.type}::${a.name}`, a.opts.parent);
+    dependencies.set(`${a.type}::${a.name}`, a.opts.dependsOn);
     return undefined;
 };
 
@@ -150,6 +152,18 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(byName(K.job, "main-dcs-config").inputs.spec.template.metadata.labels).not.toMatchObject(selectorOf("main-headless"));
         // Peers and members resolve before they are ready.
         expect(ofType(K.service).filter((s) => s.inputs.spec.clusterIP === "None").every((s) => s.inputs.spec.publishNotReadyAddresses)).toBe(true);
+    });
+
+    it("never makes the members wait for a Service that is only ready once they are", () => {
+        // The provider awaits a Service with a selector (not headless) until an endpoint is ready.
+        const awaited = ofType(K.service).filter((s) => s.inputs.spec.selector && s.inputs.spec.clusterIP !== "None"
+            && s.inputs.metadata.annotations?.["pulumi.com/skipAwait"] !== "true").map((s) => s.name);
+        expect(awaited).toEqual(expect.arrayContaining(["main-primary"]));
+        const deps = (dependencies.get(`${K.statefulSet}::main`) as Array<{ __name?: string }>).map((d) => d.__name);
+        expect(deps).toEqual(expect.arrayContaining(["main-headless"]));
+        expect(deps.filter((d) => awaited.includes(d!))).toEqual([]);
+        // A cluster of one has no replica for the replicas Service to route to.
+        expect(byName(K.service, "main-replicas").inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
     });
 
     it("probes Patroni's REST API and etcd's health endpoint", () => {

@@ -206,20 +206,27 @@ export class PatroniCluster extends pulumi.ComponentResource {
             stringData: pulumi.secret(files),
         }, { parent: this });
 
-        const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`) =>
+        const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`, annotations?: Record<string, string>) =>
             new k8s.core.v1.Service(`${name}-${suffix}`, {
-                metadata: { name: svcName, namespace: nsRef, labels },
+                metadata: { name: svcName, namespace: nsRef, labels, annotations },
                 spec: svcSpec,
             }, { parent: this });
         const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
-        this.services = [
+        // The provider awaits a Service with a selector until it has a ready endpoint, so the members
+        // must not wait for the role Services (a deadlock until the timeout): those come up beside the
+        // StatefulSet. A cluster of one has no replica: the replicas Service is not awaited (streaming
+        // replicas are awaited by the reconcile Job).
+        const roleServices = [
+            service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
+            service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts },
+                undefined, { "pulumi.com/skipAwait": "true" }),
+        ];
+        const memberServices = [
             // Stable member names for replication, HAProxy checks and the reconcile Job, ready or not.
             service("headless", {
                 clusterIP: "None", publishNotReadyAddresses: true, selector,
                 ports: [...pgPorts, { name: "patroni", port: API_PORT, targetPort: API_PORT }],
             }),
-            service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
-            service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts }),
             ...(dcs ? [] : [
                 // Patroni writes the leader's address into the Endpoints named after the scope; this
                 // selector-less Service keeps them from being garbage-collected and routes to the lock holder.
@@ -228,6 +235,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 service("config", { clusterIP: "None" }, `${scope}-config`),
             ]),
         ];
+        this.services = [...memberServices, ...roleServices];
         this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
         this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
         const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${owner.value}@${host}:${PG_PORT}/${spec.database}`);
@@ -301,7 +309,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [roleBinding, this.configSecret, ...this.services, ...(dcs ? [dcs] : [])] });
+        }, { parent: this, dependsOn: [roleBinding, this.configSecret, ...memberServices, ...(dcs ? [dcs] : [])] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {

@@ -2,3 +2,4 @@
 export { DockerStandinProvider, PROVIDER_VERSION } from "./provider";
 export type { ProviderConfig } from "./provider";
 export { SPECS, CONTAINER, IMAGE, NETWORK, REMOTE_IMAGE, VOLUME } from "./schema";
+export * as wire from "./properties";

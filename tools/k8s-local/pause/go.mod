@@ -1,0 +1,3 @@
+module pgscale.dev/offline/k8s-local-pause
+
+go 1.22.0

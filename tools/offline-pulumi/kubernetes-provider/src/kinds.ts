@@ -1,0 +1,55 @@
+// The resource kinds the stand-in serves: the type tokens of @pulumi/kubernetes 4.34.2 that pgscale's
+// constructs use, where each lives in the API, and which input changes force a replacement
+// (fields the API server refuses to change, plus Secret/ConfigMap data, which the real provider
+// replaces unless enableSecretMutable/enableConfigMapMutable is set).
+
+export interface KindInfo {
+    token: string;
+    apiVersion: string;
+    kind: string;
+    plural: string;
+    namespaced: boolean;
+    /** Dotted input paths whose change replaces the object. */
+    replaceOn: string[];
+}
+
+const kind = (apiVersion: string, kind: string, plural: string, namespaced: boolean, replaceOn: string[] = []): KindInfo => {
+    const group = apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`;
+    return { token: `kubernetes:${group}:${kind}`, apiVersion, kind, plural, namespaced, replaceOn };
+};
+
+export const KINDS: KindInfo[] = [
+    kind("v1", "Namespace", "namespaces", false),
+    kind("v1", "Secret", "secrets", true, ["type", "data", "stringData"]),
+    kind("v1", "ConfigMap", "configmaps", true, ["data", "binaryData"]),
+    kind("v1", "Service", "services", true, ["spec.clusterIP", "spec.clusterIPs", "spec.ipFamilies"]),
+    kind("v1", "ServiceAccount", "serviceaccounts", true),
+    kind("v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, ["spec"]),
+    kind("apps/v1", "StatefulSet", "statefulsets", true, [
+        "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy",
+    ]),
+    kind("apps/v1", "Deployment", "deployments", true, ["spec.selector"]),
+    kind("batch/v1", "Job", "jobs", true, ["spec.template", "spec.selector", "spec.completions", "spec.completionMode"]),
+    kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
+    kind("rbac.authorization.k8s.io/v1", "Role", "roles", true),
+    kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true, ["roleRef"]),
+    kind("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false),
+    kind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false, ["roleRef"]),
+];
+
+const BY_TOKEN = new Map(KINDS.map((k) => [k.token, k]));
+
+export function kindForToken(token: string): KindInfo {
+    const k = BY_TOKEN.get(token);
+    if (!k) {
+        throw new Error(`${token} is not supported by the offline pulumi-resource-kubernetes stand-in (supported: ${KINDS.map((x) => x.kind).join(", ")})`);
+    }
+    return k;
+}
+
+/** REST path of a kind's collection, or of one object when `name` is given. */
+export function resourcePath(k: KindInfo, namespace: string | undefined, name?: string): string {
+    const base = k.apiVersion.includes("/") ? `/apis/${k.apiVersion}` : `/api/${k.apiVersion}`;
+    const ns = k.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? "default")}` : "";
+    return `${base}${ns}/${k.plural}${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+}

@@ -1,0 +1,201 @@
+// The resource provider served by @pulumi/pulumi's provider server: objects are created and updated
+// by server-side apply, awaited like the real provider awaits them, read back whole as outputs
+// (without managedFields), and deleted in the foreground until gone.
+import * as pulumi from "@pulumi/pulumi/provider";
+import { wire } from "@pgscale-tooling/pulumi-docker-standin";
+import { ApiError, KubeClient, Obj } from "./client";
+import { autoname, diffInputs } from "./inputs";
+import { KindInfo, kindForToken, resourcePath } from "./kinds";
+import { loadKubeconfig } from "./kubeconfig";
+import { deploymentReadiness, endpointsReadiness, jobReadiness, Readiness, serviceNeedsEndpoints, statefulSetReadiness } from "./readiness";
+
+/** The real provider's version: programs pin `@pulumi/kubernetes` 4.34.2, so the engine asks for it. */
+export const PROVIDER_VERSION = "4.34.2";
+const DEFAULT_TIMEOUT_SECONDS = 600;
+
+export interface ProviderConfig {
+    kubeconfig?: string;
+    context?: string;
+    namespace?: string;
+}
+
+const o = (v: unknown): Obj => (wire.isObject(v) ? v : {});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class KubernetesStandinProvider implements pulumi.Provider {
+    readonly version = PROVIDER_VERSION;
+    private config: ProviderConfig = {};
+    private clientCache?: KubeClient;
+
+    configure(config: ProviderConfig): void {
+        this.config = config;
+        this.clientCache = undefined;
+    }
+
+    private client(): KubeClient {
+        return (this.clientCache ??= new KubeClient(loadKubeconfig(this.config.kubeconfig, this.config.context)));
+    }
+
+    async check(urn: string, olds: Obj, news: Obj): Promise<pulumi.CheckResult> {
+        const { type, name } = wire.parseUrn(urn);
+        try {
+            kindForToken(type);
+        } catch (e) {
+            return { inputs: news, failures: [{ property: "kind", reason: (e as Error).message }] };
+        }
+        return { inputs: autoname(name, olds ?? {}, news ?? {}) };
+    }
+
+    async diff(_id: string, urn: string, olds: Obj, news: Obj): Promise<pulumi.DiffResult> {
+        return diffInputs(kindOf(urn), olds ?? {}, news ?? {});
+    }
+
+    async create(urn: string, inputs: Obj): Promise<pulumi.CreateResult> {
+        const k = kindOf(urn);
+        return guard(inputs, async () => {
+            const obj = this.manifest(k, inputs);
+            const path = resourcePath(k, ns(obj), name(obj));
+            if (await this.client().get(path)) {
+                throw new Error(`${k.kind} ${idOf(k, obj)} already exists; import it or delete it first`);
+            }
+            await this.client().apply(path, obj);
+            const live = await this.awaitReady(k, path, obj);
+            return { id: idOf(k, obj), outs: outputs(k, inputs, live) };
+        });
+    }
+
+    async read(id: string, urn: string, props?: Obj): Promise<pulumi.ReadResult> {
+        const k = kindOf(urn);
+        return guard(props ?? {}, async () => {
+            const [namespace, objName] = splitId(k, id);
+            const live = await this.client().get(resourcePath(k, namespace, objName));
+            return live ? { id, props: outputs(k, props ?? {}, live) } : { id: "", props: {} };
+        });
+    }
+
+    async update(id: string, urn: string, _olds: Obj, news: Obj): Promise<pulumi.UpdateResult> {
+        const k = kindOf(urn);
+        return guard(news, async () => {
+            const obj = this.manifest(k, news);
+            const path = resourcePath(k, ns(obj), name(obj));
+            await this.client().apply(path, obj);
+            return { outs: outputs(k, news, await this.awaitReady(k, path, obj)) };
+        });
+    }
+
+    async delete(id: string, urn: string, props: Obj): Promise<void> {
+        const k = kindOf(urn);
+        return guard(props ?? {}, async () => {
+            const [namespace, objName] = splitId(k, id);
+            const path = resourcePath(k, namespace, objName);
+            try {
+                await this.client().request("DELETE", path, { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Foreground" });
+            } catch (e) {
+                if (e instanceof ApiError && e.status === 404) return;
+                throw e;
+            }
+            const deadline = Date.now() + timeoutSeconds(o(props)) * 1000;
+            while (await this.client().get(path)) {
+                if (Date.now() > deadline) throw new Error(`${k.kind} ${id} still exists ${timeoutSeconds(o(props))}s after its deletion`);
+                await sleep(1000);
+            }
+        });
+    }
+
+    /** The object to apply: plain values, namespace defaulted, no status. */
+    private manifest(k: KindInfo, inputs: Obj): Obj {
+        const obj = wire.stripUndefined(wire.unwrapRecord(inputs));
+        delete obj.status;
+        const meta = o(obj.metadata);
+        obj.apiVersion = k.apiVersion;
+        obj.kind = k.kind;
+        if (k.namespaced && !meta.namespace) {
+            meta.namespace = this.config.namespace || this.client().defaultNamespace;
+        }
+        obj.metadata = meta;
+        return obj;
+    }
+
+    private async awaitReady(k: KindInfo, path: string, obj: Obj): Promise<Obj> {
+        const annotations = o(o(obj.metadata).annotations);
+        const skip = annotations["pulumi.com/skipAwait"] === "true";
+        const seconds = timeoutSeconds(obj);
+        const deadline = Date.now() + seconds * 1000;
+        let last: Readiness = { state: "waiting", why: "not read yet" };
+        for (;;) {
+            const live = await this.client().get(path);
+            if (!live) throw new Error(`${k.kind} ${idOf(k, obj)} disappeared after it was applied`);
+            last = skip ? { state: "ready" } : await this.readiness(k, live);
+            if (last.state === "ready") return live;
+            if (last.state === "failed") throw new Error(`${k.kind} ${idOf(k, obj)} failed: ${last.why}`);
+            if (Date.now() > deadline) throw new Error(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${last.why}`);
+            await sleep(1000);
+        }
+    }
+
+    private async readiness(k: KindInfo, live: Obj): Promise<Readiness> {
+        switch (k.kind) {
+            case "Deployment": return deploymentReadiness(live);
+            case "StatefulSet": return statefulSetReadiness(live);
+            case "Job": return jobReadiness(live);
+            case "Service":
+                if (!serviceNeedsEndpoints(live)) return { state: "ready" };
+                return endpointsReadiness(await this.client().get(`/api/v1/namespaces/${encodeURIComponent(ns(live) ?? "default")}/endpoints/${encodeURIComponent(name(live))}`));
+            default: return { state: "ready" };
+        }
+    }
+}
+
+function kindOf(urn: string): KindInfo {
+    return kindForToken(wire.parseUrn(urn).type);
+}
+
+const ns = (obj: Obj): string | undefined => o(obj.metadata).namespace as string | undefined;
+const name = (obj: Obj): string => String(o(obj.metadata).name);
+
+function idOf(k: KindInfo, obj: Obj): string {
+    return k.namespaced ? `${ns(obj)}/${name(obj)}` : name(obj);
+}
+
+function splitId(k: KindInfo, id: string): [string | undefined, string] {
+    if (!k.namespaced) return [undefined, id];
+    const i = id.indexOf("/");
+    return i < 0 ? ["default", id] : [id.slice(0, i), id.slice(i + 1)];
+}
+
+function timeoutSeconds(obj: Obj): number {
+    const raw = o(o(obj.metadata).annotations)["pulumi.com/timeoutSeconds"];
+    const n = typeof raw === "string" ? Number(raw) : NaN;
+    return Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT_SECONDS;
+}
+
+/** The live object as outputs; Secret contents stay secret whatever the inputs were. */
+function outputs(k: KindInfo, inputs: Obj, live: Obj): Obj {
+    const out: Obj = { ...live, apiVersion: k.apiVersion, kind: k.kind };
+    const meta = { ...o(live.metadata) };
+    delete meta.managedFields;
+    out.metadata = meta;
+    let result = wire.reapplySecrets(inputs, out) as Obj;
+    if (k.kind === "Secret") {
+        for (const key of ["data", "stringData"]) {
+            if (result[key] !== undefined && !wire.isSecret(result[key])) result[key] = wire.makeSecret(wire.unwrapSecrets(result[key]));
+        }
+        if (inputs.stringData !== undefined && result.stringData === undefined) {
+            result = { ...result, stringData: wire.isSecret(inputs.stringData) ? inputs.stringData : wire.makeSecret(inputs.stringData) };
+        }
+    }
+    return wire.stripUndefined(result);
+}
+
+/** Runs an operation so that no secret input value can leave it inside an error message. */
+async function guard<T>(inputs: Obj, op: () => Promise<T>): Promise<T> {
+    const secrets = wire.secretStrings(inputs);
+    try {
+        return await op();
+    } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        const safe = new Error(wire.redact(e.message, secrets));
+        safe.stack = `Error: ${safe.message}`;
+        throw safe;
+    }
+}
