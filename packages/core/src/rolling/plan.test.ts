@@ -1,5 +1,5 @@
 import {
-    ClusterView, changedMembers, departed, gateStep, nextPlan, patroniSlotName, planRollout, predecessor, settled, switchoverCandidate,
+    ClusterView, changedMembers, clusterSettled, gateStep, memberDeparted, nextPlan, patroniSlotName, planRollout, predecessor, switchoverCandidate,
 } from "./plan";
 
 const members = ["pg-0", "pg-1", "pg-2"];
@@ -85,23 +85,23 @@ describe("predecessor", () => {
     });
 });
 
-describe("settled", () => {
+describe("clusterSettled", () => {
     it("accepts a leader with every replica streaming within the lag bound", () => {
-        expect(settled(view("pg-0"), members)).toEqual({ ok: true, reason: "settled" });
+        expect(clusterSettled(view("pg-0"), members)).toEqual({ ok: true, reason: "settled" });
     });
     it("rejects a missing, stopped, lagging or non-streaming replica, naming it", () => {
-        expect(settled(view("pg-0", {}, ["pg-0", "pg-1"]), members).reason).toBe("pg-2 is not in the cluster");
-        expect(settled(view("pg-0", { "pg-1": { state: "starting" } }), members).reason).toBe("pg-1 is starting");
-        expect(settled(view("pg-0", { "pg-2": { lag: 64 * 1024 * 1024 } }), members).reason).toMatch(/pg-2 lags/);
-        expect(settled(view("pg-0", { "pg-2": { lag: "unknown" } }), members).reason).toBe("pg-2 lags unknown");
-        expect(settled({ ...view("pg-0"), streaming: ["pg-1"] }, members).reason).toBe("pg-2 does not stream from pg-0");
+        expect(clusterSettled(view("pg-0", {}, ["pg-0", "pg-1"]), members).reason).toBe("pg-2 is not in the cluster");
+        expect(clusterSettled(view("pg-0", { "pg-1": { state: "starting" } }), members).reason).toBe("pg-1 is starting");
+        expect(clusterSettled(view("pg-0", { "pg-2": { lag: 64 * 1024 * 1024 } }), members).reason).toMatch(/pg-2 lags/);
+        expect(clusterSettled(view("pg-0", { "pg-2": { lag: "unknown" } }), members).reason).toBe("pg-2 lags unknown");
+        expect(clusterSettled({ ...view("pg-0"), streaming: ["pg-1"] }, members).reason).toBe("pg-2 does not stream from pg-0");
     });
     it("rejects no leader or two leaders", () => {
-        expect(settled(view("none"), members).reason).toBe("0 leaders");
-        expect(settled(view("pg-0", { "pg-1": { role: "leader" } }), members).reason).toBe("2 leaders");
+        expect(clusterSettled(view("none"), members).reason).toBe("0 leaders");
+        expect(clusterSettled(view("pg-0", { "pg-1": { role: "leader" } }), members).reason).toBe("2 leaders");
     });
     it("ignores the member being replaced", () => {
-        expect(settled(view("pg-0", {}, ["pg-0", "pg-1"]), members, "pg-2").ok).toBe(true);
+        expect(clusterSettled(view("pg-0", {}, ["pg-0", "pg-1"]), members, "pg-2").ok).toBe(true);
     });
 });
 
@@ -144,10 +144,10 @@ describe("departure", () => {
         expect(patroniSlotName("a+b")).toBe("au0043b");
     });
     it("is done once Patroni no longer lists the member and the leader dropped its slot", () => {
-        expect(departed(view("pg-0"), "pg-2", ["pg_1", "pg_2"]).done).toBe(false);
+        expect(memberDeparted(view("pg-0"), "pg-2", ["pg_1", "pg_2"]).done).toBe(false);
         const two = view("pg-0", {}, ["pg-0", "pg-1"]);
-        expect(departed(two, "pg-2", ["pg_1", "pg_2"])).toEqual({ done: false, reason: "the leader still has slot pg_2" });
-        expect(departed(two, "pg-2", undefined).done).toBe(false);
-        expect(departed(two, "pg-2", ["pg_1"])).toEqual({ done: true, reason: "departed" });
+        expect(memberDeparted(two, "pg-2", ["pg_1", "pg_2"])).toEqual({ done: false, reason: "the leader still has slot pg_2" });
+        expect(memberDeparted(two, "pg-2", undefined).done).toBe(false);
+        expect(memberDeparted(two, "pg-2", ["pg_1"])).toEqual({ done: true, reason: "departed" });
     });
 });

@@ -113,7 +113,7 @@ export interface HealthOptions {
  * Whether every expected member except `except` runs, exactly one leads, and every replica
  * streams from it within the lag bound: the condition to take the next member down.
  */
-export function settled(view: ClusterView, expected: string[], except?: string, o: HealthOptions = {}): { ok: boolean; reason: string } {
+export function clusterSettled(view: ClusterView, expected: string[], except?: string, o: HealthOptions = {}): { ok: boolean; reason: string } {
     const maxLag = o.maxLagBytes ?? 16 * 1024 * 1024;
     const leaders = view.members.filter((m) => isLeaderRole(m.role));
     if (leaders.length !== 1) return { ok: false, reason: `${leaders.length} leaders` };
@@ -153,7 +153,7 @@ export type GateStep =
  * leads, then let the replacement go ahead.
  */
 export function gateStep(view: ClusterView, member: string, expected: string[], prefer: string[] = [], o: HealthOptions = {}): GateStep {
-    const health = settled(view, expected, member, o);
+    const health = clusterSettled(view, expected, member, o);
     if (!health.ok) return { kind: "wait", reason: health.reason };
     const leader = view.members.find((m) => isLeaderRole(m.role))!;
     if (leader.name !== member) return { kind: "proceed" };
@@ -168,7 +168,7 @@ export function patroniSlotName(member: string): string {
 }
 
 /** A removed member has left cleanly once Patroni no longer lists it and the leader dropped its slot. */
-export function departed(view: ClusterView, member: string, leaderSlots: string[] | undefined): { done: boolean; reason: string } {
+export function memberDeparted(view: ClusterView, member: string, leaderSlots: string[] | undefined): { done: boolean; reason: string } {
     if (view.members.some((m) => m.name === member)) return { done: false, reason: `${member} is still listed by Patroni` };
     if (leaderSlots === undefined) return { done: false, reason: "the leader's replication slots are not known" };
     const slot = patroniSlotName(member);

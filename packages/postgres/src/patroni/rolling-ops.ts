@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { ClusterView, HealthOptions, RollingMember, departed, gateStep, isLeaderRole, settled } from "@pgscale/core";
+import { ClusterView, HealthOptions, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -112,7 +112,7 @@ export async function waitSettled(ctx: RollingContext, expected: string[]): Prom
     await poll(ctx, "waiting for the cluster to settle", async () => {
         const found = await readClusterView(ctx);
         if (!found) return { done: false, reason: "no Patroni member answered" };
-        const s = settled(found.view, expected, undefined, ctx.health);
+        const s = clusterSettled(found.view, expected, undefined, ctx.health);
         return { done: s.ok, reason: s.reason };
     });
 }
@@ -143,7 +143,7 @@ export async function awaitDeparture(ctx: RollingContext, member: string): Promi
         if (found.view.paused) return { done: true, reason: "paused" };
         const leader = found.view.members.find((m) => isLeaderRole(m.role));
         const slots = await leaderSlots(ctx, found.live.find((m) => m.name === leader?.name));
-        const d = departed(found.view, member, slots);
+        const d = memberDeparted(found.view, member, slots);
         return { done: d.done, reason: d.reason };
     });
 }
