@@ -24,6 +24,8 @@ describe("patroni.yml on Kubernetes", () => {
             ports: [{ name: "postgresql", port: 5432 }],
         });
         expect(doc.name).toBe("main-1");
+        // Patroni copies a top-level namespace (the etcd key prefix) over kubernetes.namespace.
+        expect(doc.namespace).toBeUndefined();
         expect(doc.restapi.connect_address).toBe("main-1.main-headless.db.svc.cluster.local:8008");
         expect(doc.postgresql.connect_address).toBe("main-1.main-headless.db.svc.cluster.local:5432");
         expect(doc.bootstrap.dcs).toEqual({ ttl: 30, loop_wait: 10 });

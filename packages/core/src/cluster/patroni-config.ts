@@ -89,7 +89,9 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
     const apiPort = c.apiPort ?? 8008;
     const doc = {
         scope: c.scope,
-        namespace: "/service/",
+        // The key prefix in etcd. Patroni copies a top-level `namespace` over its Kubernetes section's,
+        // where it names the Kubernetes namespace: there it must stay unset.
+        ...("kubernetes" in c.store ? {} : { namespace: "/service/" }),
         name: c.name,
         restapi: {
             listen: `0.0.0.0:${apiPort}`,

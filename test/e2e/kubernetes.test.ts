@@ -1,0 +1,110 @@
+// The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
+// plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
+// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing.
+//
+// Needs root and the Docker engine's images; it starts the cluster when none is up and stops it
+// again afterwards (one cluster per host: do not run two of these suites at once).
+import * as path from "path";
+import { execFileSync } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { asSuperuser, eventually, query } from "../support/pg";
+
+// scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
+jest.setTimeout(15 * 60 * 1000);
+
+const root = path.resolve(__dirname, "../..");
+const k8sLocal = (...args: string[]) =>
+    execFileSync(path.join(root, "scripts/k8s-local"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+
+interface Outputs {
+    primaryUri: string;
+    replicaUri: string;
+    poolerUri: string;
+    superuserPassword: string;
+    scope: string;
+}
+
+describe("PatroniCluster on Kubernetes", () => {
+    const name = uniqueStackName("k8s");
+    const namespace = name;
+    let startedCluster = false;
+    let kubeconfig: string;
+    let stack: Stack | undefined;
+    let out: Outputs;
+    const quiet = { onOutput: () => undefined };
+
+    const kubectl = (...args: string[]) =>
+        execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim();
+    const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+
+    /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
+    const viaClusterIp = (uri: string): string => {
+        const u = new URL(uri);
+        const [svc, ns] = u.hostname.split(".");
+        u.hostname = kubectl("-n", ns, "get", "svc", svc, "-o", "jsonpath={.spec.clusterIP}");
+        return u.toString();
+    };
+    const primary = () => viaClusterIp(out.primaryUri);
+    const streaming = async () =>
+        Number((await query(asSuperuser(primary(), out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
+    const primaryPod = () => kubectl("-n", namespace, "get", "pods", "-l", "role=master", "-o", "jsonpath={.items[*].metadata.name}");
+
+    beforeAll(async () => {
+        startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
+        kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
+        k8sLocal("import", "pgscale/patroni:0.1.0", "pgscale/pgbouncer:0.1.0");
+        process.env.KUBECONFIG = kubeconfig;
+        stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
+        const res = await stack.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        out = plainOutputs(res.outputs) as Outputs;
+    });
+    afterAll(async () => {
+        try {
+            await destroyAndRemove(stack);
+        } finally {
+            if (startedCluster) k8sLocal("stop");
+        }
+    });
+
+    it("writes through the primary Service and reads through the replica Service", async () => {
+        expect(new URL(out.primaryUri).hostname).toBe(`main-primary.${namespace}.svc.cluster.local`);
+        await query(primary(), "CREATE TABLE t (id int primary key, note text)");
+        await query(primary(), "INSERT INTO t VALUES (1, 'first')");
+        expect((await query(primary(), "SELECT pg_is_in_recovery() AS r, current_user AS u"))[0]).toEqual({ r: false, u: "app" });
+        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 60000, "two replicas streaming")).toBe(2);
+        const replica = await eventually(async () => {
+            const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, (SELECT note FROM t WHERE id = 1) AS note");
+            return row.note ? row : undefined;
+        }, 30000, "row replicated");
+        expect(replica).toEqual({ r: true, note: "first" });
+    });
+
+    it("serves clients through PgBouncer", async () => {
+        const rows = await query(viaClusterIp(out.poolerUri), "SELECT note, pg_is_in_recovery() AS r FROM t WHERE id = 1");
+        expect(rows).toEqual([{ note: "first", r: false }]);
+    });
+
+    it("elects a new primary when the primary pod is deleted, and writes succeed again", async () => {
+        const old = primaryPod();
+        expect(old).toMatch(/^main-\d$/);
+        kubectl("-n", namespace, "delete", "pod", old, "--wait=false");
+        const next = await eventually(async () => {
+            const p = primaryPod();
+            return p && p !== old ? p : undefined;
+        }, 120000, "a new primary");
+        expect(next).not.toBe(old);
+        await eventually(async () => {
+            await query(primary(), "INSERT INTO t VALUES (2, 'after failover') ON CONFLICT DO NOTHING");
+            return true;
+        }, 60000, "writes through the primary Service");
+        expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
+    });
+
+    it("leaves nothing behind on destroy", async () => {
+        const res = await stack!.destroy(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        expect(kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name")).toBe("");
+    });
+});
