@@ -11,6 +11,7 @@ const stub = (type: string, outs: string[]) =>
     };
 
 export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]);
+export const GeneratedTls = stub("pgscale:index:GeneratedTls", ["caCertPem", "caKeyPem", "certs"]);
 export const FirstValue = stub("pgscale:index:FirstValue", []);
 export const PatroniDynamicConfig = stub("pgscale:index:PatroniDynamicConfig", []);
 export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName", "role"]);
@@ -21,4 +22,10 @@ export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */
 export function generatedSecretState(name: string): { value: string; scramVerifier: string } {
     return { value: `pw-${name}`, scramVerifier: `SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from(name).toString("base64")}:AA==` };
+}
+
+/** The mock's state for a GeneratedTls: PEM-shaped placeholders per server. */
+export function generatedTlsState(name: string, servers: Record<string, unknown>): { caCertPem: string; caKeyPem: string; certs: Record<string, { certPem: string; keyPem: string }> } {
+    const certs = Object.fromEntries(Object.keys(servers).map((s) => [s, { certPem: `CERT ${s}`, keyPem: `KEY ${s}` }]));
+    return { caCertPem: `CA ${name}`, caKeyPem: `CA KEY ${name}`, certs };
 }

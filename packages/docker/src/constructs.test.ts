@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { generatedSecretState, generatedTlsState } from "../../../test/support/postgres-stubs";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any; parent?: string }> = [];
@@ -14,6 +14,7 @@ pulumi.runtime.setMocks(
             }
             if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
             if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
+            if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
@@ -99,6 +100,35 @@ describe("construct graph", () => {
         expect(ips("pool5")).toEqual(["::"]);
         // The members' ports are for tools on this machine and stay on loopback regardless.
         expect(new Set(ips("pg5-0"))).toEqual(new Set(["127.0.0.1"]));
+    });
+
+    it("with tls enabled, gives each node and the pool a certificate, keys as secrets copied to 0600 at start", async () => {
+        const dcs = new EtcdCluster("dcs6", {});
+        const pg = new PatroniCluster("pg6", { dcs, nodes: 2, tls: { enabled: true } });
+        const lb = new HAProxyFrontend("lb6", { cluster: pg });
+        const pool = new PgBouncerPool("pool6", { backend: lb });
+        expect(await unwrap(pg.tlsCaPem!)).toBe("CA pg6-tls");
+        await unwrap(pool.uri);
+        await new Promise((r) => setTimeout(r, 100));
+        const tls = registered.filter((r) => r.type === "pgscale:index:GeneratedTls");
+        const servers = (n: string) => Object.keys(tls.find((t) => t.name === n)!.inputs.servers);
+        expect(servers("pg6-tls")).toEqual(["pg6-0", "pg6-1"]);
+        expect(servers("pool6-tls")).toEqual(["pool6"]);
+        const plain = (v: any) => (v && typeof v === "object" && "value" in v && !Array.isArray(v) ? v.value : v);
+        for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
+            const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
+            expect(container.inputs.uploads).toHaveProperty("value"); // uploads are a secret as a whole
+            const keyUpload = plain(container.inputs.uploads).find((u: any) => u.file.endsWith("/server.key"));
+            expect(plain(keyUpload.content)).toBe(key);
+            expect(container.inputs.command.join(" ")).toMatch(/^\/bin\/sh -c install -m 0600 \S+server\.key \S+server\.key && exec /);
+        }
+        // Off by default: no certificates and the images' own commands.
+        const off = new PatroniCluster("pg7", { dcs, nodes: 1 });
+        expect(off.tlsCaPem).toBeUndefined();
+        await new Promise((r) => setTimeout(r, 100));
+        const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7-0")!;
+        expect(offNode.inputs.command).toBeUndefined();
+        expect(registered.filter((r) => r.name === "pg7-tls")).toEqual([]);
     });
 
     it("keeps passwords out of labels and environment", async () => {

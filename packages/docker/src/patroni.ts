@@ -4,7 +4,7 @@ import {
     IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, PatroniDynamicConfig, PatroniRollout, PatroniRolloutGate } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PatroniRollout, PatroniRolloutGate } from "@pgscale/postgres";
 import { EtcdCluster } from "./etcd";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -31,6 +31,9 @@ export interface PatroniMember {
 const PG_PORT = 5432;
 const API_PORT = 8008;
 const DATA_DIR = "/var/lib/postgresql/data/pg15";
+const TLS_DIR = "/etc/patroni/tls";
+/** PostgreSQL refuses a key others can read; uploads are root-owned, so the node copies it (0600) at start. */
+const TLS_KEY = "/var/run/postgresql/server.key";
 
 /**
  * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
@@ -57,6 +60,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
     public readonly worstCaseDataLossBytes: number;
+    /** With `tls.enabled`: the CA that signed the nodes' certificates (PEM), for sslmode=verify-full. */
+    public readonly tlsCaPem?: pulumi.Output<string>;
+    /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
+    public readonly tls?: GeneratedTls;
 
     constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const { dcs, network, ...rest } = args;
@@ -107,6 +114,14 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc }, { parent: this });
 
         const prefix = enginePrefix(name);
+        if (spec.tls.enabled) {
+            // Valid for the node's names on the network and for loopback, where ports are published.
+            const servers = Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`,
+                { dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] }]));
+            this.tls = new GeneratedTls(`${name}-tls`, { servers }, { parent: this });
+            this.tlsCaPem = this.tls.caCertPem;
+        }
+        const tls = this.tls;
         const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const specs = names.map((member, i) => {
@@ -127,6 +142,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                         restApi: { username: this.restApiUser, password: api },
                         tags, dataDir: DATA_DIR, binDir: "/usr/lib/postgresql/15/bin",
                         postBootstrap: "/etc/patroni/post-bootstrap.sh",
+                        ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
                     }),
                 );
             const postBootstrap = owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
@@ -140,7 +156,13 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
+                    ...(tls ? [
+                        { file: `${TLS_DIR}/server.crt`, content: tls.certs.apply((c) => c[member].certPem), permissions: "0644" },
+                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
+                        { file: `${TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
+                    ] : []),
                 ],
+                ...(tls ? { command: ["/bin/sh", "-c", `install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY} && exec patroni /etc/patroni/patroni.yml`] } : {}),
                 // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
                 // members from the host, nothing beyond this machine does, and stacks never collide.
                 ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],

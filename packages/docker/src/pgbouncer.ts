@@ -4,7 +4,7 @@ import {
     IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
     renderPgbouncerIni, renderUserlist, resolvePgBouncerPool,
 } from "@pgscale/core";
-import { GeneratedSecret } from "@pgscale/postgres";
+import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -17,6 +17,9 @@ export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
 
 const LISTEN_PORT = 6432;
 const ADMIN_USER = "pgscale_admin";
+const TLS_DIR = "/etc/pgbouncer/tls";
+/** Copied from the root-owned upload at start so the key is the pooler's own, mode 0600. */
+const TLS_KEY = "/var/run/pgbouncer/server.key";
 
 /**
  * PgBouncer in front of HAProxy (PLAYBOOK "Connection Pooling"). The auth file holds SCRAM
@@ -53,6 +56,12 @@ export class PgBouncerPool extends pulumi.ComponentResource {
         this.spec = spec;
 
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
+        // With the cluster's TLS on, the pool presents a certificate from the same CA.
+        const clusterTls = cluster.tls;
+        const tls = clusterTls && new GeneratedTls(`${name}-tls`, {
+            servers: { [name]: { dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"] } },
+            ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+        }, { parent: this });
         const ini = renderPgbouncerIni({
             pool: spec,
             databases: [{
@@ -63,6 +72,7 @@ export class PgBouncerPool extends pulumi.ComponentResource {
             authFile: "/etc/pgbouncer/userlist.txt",
             adminUsers: [ADMIN_USER],
             statsUsers: [ADMIN_USER],
+            ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
         });
         const userlist = pulumi
             .all([cluster.ownerScramVerifier, admin.scramVerifier])
@@ -77,7 +87,13 @@ export class PgBouncerPool extends pulumi.ComponentResource {
             uploads: [
                 { file: "/etc/pgbouncer/pgbouncer.ini", content: ini },
                 { file: "/etc/pgbouncer/userlist.txt", content: pulumi.secret(userlist), permissions: "0644" },
+                ...(tls ? [
+                    { file: `${TLS_DIR}/server.crt`, content: tls.certs.apply((c) => c[name].certPem), permissions: "0644" },
+                    { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[name].keyPem)), permissions: "0644" },
+                    { file: `${TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
+                ] : []),
             ],
+            ...(tls ? { command: ["/bin/sh", "-c", `install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY} && exec pgbouncer /etc/pgbouncer/pgbouncer.ini`] } : {}),
             ports: [publish(LISTEN_PORT, spec.bindAddress, spec.port)],
             labels: pgscaleLabels(name, "pgbouncer"),
             restart: "unless-stopped",

@@ -59,6 +59,7 @@ const cases: Case[] = [
     ["PatroniCluster", "unknown image pull policy", none, () => new PatroniCluster(bad(), { imagePullPolicy: "Sometimes" as any }), "imagePullPolicy"],
     ["PatroniCluster", "scope clashing with the cluster's Services", none, () => new PatroniCluster("clash", { scope: "clash-primary" }), "scope"],
     ["PatroniCluster", "misspelt platform option", none, () => new PatroniCluster(bad(), { namespce: "x" } as any), "namespce"],
+    ["PatroniCluster", "TLS (Docker only so far)", none, () => new PatroniCluster(bad(), { tls: { enabled: true } }), "tls.enabled"],
     ["PatroniCluster", "dcs of the wrong kind", none, () => new PatroniCluster(bad(), { dcs: {} as any }), "dcs"],
     ["PatroniCluster", "shared rule: loopWait + 2*retryTimeout > ttl", none, () => new PatroniCluster(bad(), { patroni: { ttl: 20, loopWait: 5, retryTimeout: 8 } }), "patroni.ttl"],
     ["PatroniCluster", "shared rule: trust over TCP", none, () => new PatroniCluster(bad(), { pgHba: ["host all all 0.0.0.0/0 trust"] }), "pgHba[0]"],

@@ -96,6 +96,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
         const platform = issues.parse(patroniPlatformSpec, platformArgs);
         if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
+        if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.

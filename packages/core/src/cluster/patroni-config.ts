@@ -81,6 +81,8 @@ export interface PatroniNodeConfig {
     apiPort?: number;
     /** Scripts Patroni runs on role-affecting events (`postgresql.callbacks`). */
     callbacks?: Partial<Record<PatroniCallbackEvent, string>>;
+    /** Server certificate and key files: turns on `ssl` for this node. */
+    tls?: { certFile: string; keyFile: string };
 }
 
 /** patroni.yml for one member (PLAYBOOK "Patroni Architecture"). */
@@ -118,7 +120,11 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
                 replication: { username: c.replication.username, password: c.replication.password },
                 rewind: { username: c.rewind.username, password: c.rewind.password },
             },
-            parameters: { unix_socket_directories: "/var/run/postgresql" },
+            parameters: {
+                unix_socket_directories: "/var/run/postgresql",
+                // Node-local: each node has its own certificate, so these stay out of the DCS.
+                ...(c.tls ? { ssl: "on", ssl_cert_file: c.tls.certFile, ssl_key_file: c.tls.keyFile, ssl_min_protocol_version: "TLSv1.2" } : {}),
+            },
             // A spread checkpoint makes pg_basebackup wait up to checkpoint_timeout before a new
             // replica can even start copying; an immediate one costs a short I/O burst instead.
             basebackup: [{ checkpoint: "fast" }],

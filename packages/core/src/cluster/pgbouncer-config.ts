@@ -14,6 +14,8 @@ export interface PgBouncerConfig {
     authFile: string;
     adminUsers: string[];
     statsUsers: string[];
+    /** TLS for clients (optional for them) and to the servers (verified against the CA, not the name: the pool dials HAProxy). */
+    tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 const bool = (b: boolean) => (b ? "1" : "0");
@@ -33,6 +35,14 @@ export function renderPgbouncerIni(c: PgBouncerConfig): string {
         "auth_type = scram-sha-256",
         `auth_file = ${c.authFile}`,
         `admin_users = ${c.adminUsers.join(",")}`,
+        ...(c.tls ? [
+            "client_tls_sslmode = prefer",
+            `client_tls_cert_file = ${c.tls.certFile}`,
+            `client_tls_key_file = ${c.tls.keyFile}`,
+            `client_tls_ca_file = ${c.tls.caFile}`,
+            "server_tls_sslmode = verify-ca",
+            `server_tls_ca_file = ${c.tls.caFile}`,
+        ] : []),
         `stats_users = ${c.statsUsers.join(",")}`,
         "",
         `pool_mode = ${p.poolMode}`,

@@ -31,6 +31,19 @@ describe("patroni.yml", () => {
         expect(doc.postgresql.authentication.superuser.password).toBe("su'pw");
         expect(doc.tags.noloadbalance).toBe(true);
     });
+    it("turns on ssl with the node's own certificate, locally and only when asked", () => {
+        expect(doc.postgresql.parameters.ssl).toBeUndefined();
+        const withTls = parse(renderPatroniYaml({
+            scope: "main", name: "main-0", host: "main-0", store: { etcd3: { hosts: ["dcs-0:2379"] } }, dcs,
+            superuser: { username: "postgres", password: "s" }, replication: { username: "replicator", password: "r" },
+            rewind: { username: "rewind", password: "w" }, restApi: { username: "patroni", password: "a" },
+            tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+            dataDir: "/data/pg15", binDir: "/usr/lib/postgresql/15/bin", tls: { certFile: "/tls/server.crt", keyFile: "/run/server.key" },
+        }));
+        expect(withTls.postgresql.parameters).toMatchObject({ ssl: "on", ssl_cert_file: "/tls/server.crt", ssl_key_file: "/run/server.key", ssl_min_protocol_version: "TLSv1.2" });
+        // Per node, so never in the DCS document every node shares.
+        expect(withTls.bootstrap.dcs.postgresql.parameters.ssl).toBeUndefined();
+    });
     it("keeps every TCP rule on scram-sha-256", () => {
         const hba: string[] = doc.bootstrap.dcs.postgresql.pg_hba;
         expect(hba.filter((l) => l.startsWith("host")).every((l) => l.endsWith("scram-sha-256"))).toBe(true);
@@ -76,6 +89,16 @@ describe("pgbouncer.ini", () => {
             "default_pool_size = 20", "max_client_conn = 1000", "min_pool_size = 5", "reserve_pool_size = 5",
             "reserve_pool_timeout = 3", "server_idle_timeout = 600", "server_lifetime = 3600", "query_timeout = 300",
             "log_connections = 1", "log_disconnections = 1", "log_pooler_errors = 1", "stats_period = 60",
+        ]) expect(ini).toContain(line);
+    });
+    it("offers TLS to clients and verifies the servers' CA when given certificates", () => {
+        const pool = resolvePgBouncerPool({}, "x");
+        const base = { pool, databases: [{ name: "appdb", host: "lb", port: 5000 }], listenPort: 6432, authFile: "/u", adminUsers: ["a"], statsUsers: ["a"] };
+        expect(renderPgbouncerIni(base)).not.toContain("tls");
+        const ini = renderPgbouncerIni({ ...base, tls: { certFile: "/t/c.crt", keyFile: "/r/k.key", caFile: "/t/ca.crt" } });
+        for (const line of [
+            "client_tls_sslmode = prefer", "client_tls_cert_file = /t/c.crt", "client_tls_key_file = /r/k.key",
+            "client_tls_ca_file = /t/ca.crt", "server_tls_sslmode = verify-ca", "server_tls_ca_file = /t/ca.crt",
         ]) expect(ini).toContain(line);
     });
     it("quotes userlist entries", () => {

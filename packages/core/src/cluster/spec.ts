@@ -106,6 +106,13 @@ export const patroniClusterSpec = z.strictObject({
     image: z.string().min(1).optional(),
     /** Shared memory for the container; PostgreSQL needs more than Docker's 64 MB for large shared_buffers. */
     shmSizeMb: z.number().int().min(64).default(256),
+    /**
+     * TLS for client connections (Docker): a generated CA and a certificate per node (and per
+     * PgBouncerPool in front), keys as Pulumi secrets; clients verify with the exported CA
+     * (sslmode=verify-full). Default off: SCRAM already authenticates every connection, and the
+     * published ports are on loopback. TLS stays optional for clients (hostssl is not required).
+     */
+    tls: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
 });
 export type PatroniClusterInput = z.input<typeof patroniClusterSpec>;
 export type PatroniClusterSpec = z.output<typeof patroniClusterSpec>;

@@ -1,2 +1,3 @@
 export * from "./generated-secret";
 export * from "./first-value";
+export * from "./generated-tls";

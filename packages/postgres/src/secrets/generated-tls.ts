@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The names and addresses one server certificate is valid for. */
+export interface TlsServerNames {
+    dnsNames: string[];
+    ipAddresses: string[];
+}
+
+interface PemPair {
+    certPem: string;
+    keyPem: string;
+}
+
+interface Ins {
+    commonName: string;
+    servers: Record<string, TlsServerNames>;
+    /** Sign with this CA instead of generating one (a pool's certificate from its cluster's CA). */
+    ca?: PemPair;
+}
+
+interface Outs extends Ins {
+    caCertPem: string;
+    caKeyPem: string;
+    certs: Record<string, PemPair>;
+}
+
+// Serialized into the state: captures nothing; @pgscale/core (node-forge) is loaded when a method runs.
+export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: Ins) {
+        const core = require("@pgscale/core");
+        const ca: PemPair = inputs.ca ?? core.generateCa(inputs.commonName);
+        const certs: Record<string, PemPair> = {};
+        for (const [name, s] of Object.entries(inputs.servers)) certs[name] = core.generateServerCert(ca, { commonName: name, ...s });
+        const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs };
+        return { id: require("crypto").randomUUID(), outs };
+    },
+    async diff(_id: string, olds: Outs, news: Ins) {
+        const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+        const caChanged = !same(olds.ca, news.ca) || olds.commonName !== news.commonName;
+        const changes = caChanged || !same(olds.servers, news.servers);
+        return { changes, replaces: caChanged ? ["ca"] : [], deleteBeforeReplace: false };
+    },
+    // Same CA: certificates of unchanged servers are kept, so adding a node touches no other node.
+    async update(_id: string, olds: Outs, news: Ins) {
+        const core = require("@pgscale/core");
+        const ca: PemPair = { certPem: olds.caCertPem, keyPem: olds.caKeyPem };
+        const certs: Record<string, PemPair> = {};
+        for (const [name, s] of Object.entries(news.servers)) {
+            const kept = JSON.stringify(olds.servers[name]) === JSON.stringify(s) ? olds.certs[name] : undefined;
+            certs[name] = kept ?? core.generateServerCert(ca, { commonName: name, ...s });
+        }
+        const outs: Outs = { ...news, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs };
+        return { outs };
+    },
+};
+
+/**
+ * A private CA and one server certificate per named server, generated once and kept in the state
+ * with the keys as Pulumi secrets. Clients verify servers with `caCertPem` (sslmode=verify-full).
+ */
+export class GeneratedTls extends pulumi.dynamic.Resource {
+    public readonly caCertPem!: pulumi.Output<string>;
+    public readonly caKeyPem!: pulumi.Output<string>;
+    public readonly certs!: pulumi.Output<Record<string, PemPair>>;
+
+    constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<PemPair> }, opts?: pulumi.CustomResourceOptions) {
+        super(generatedTlsProvider, name, {
+            commonName: args.commonName ?? `pgscale ${name} CA`,
+            servers: args.servers,
+            ca: args.ca === undefined ? undefined : pulumi.secret(args.ca),
+            caCertPem: undefined, caKeyPem: undefined, certs: undefined,
+        }, { ...opts, additionalSecretOutputs: ["caKeyPem", "certs", "ca"] }, "pgscale", "GeneratedTls");
+    }
+}
