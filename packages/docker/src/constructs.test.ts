@@ -95,6 +95,8 @@ describe("construct graph", () => {
         const pool = new PgBouncerPool("pool5", { backend: lb, bindAddress: "::" });
         expect(new URL(await unwrap(lb.primaryUri)).hostname).toBe("127.0.0.1");
         expect(new URL(await unwrap(pool.uri)).hostname).toBe("[::1]");
+        // Member containers register along the rollout chain; the DCS reconciler comes after them.
+        await unwrap(pg.dynamicConfig.urn);
         const ips = (name: string) => registered.find((r) => r.type === "docker:index/container:Container" && r.name === name)!.inputs.ports.map((p: any) => p.ip);
         expect(new Set(ips("lb5"))).toEqual(new Set(["0.0.0.0"]));
         expect(ips("pool5")).toEqual(["::"]);
