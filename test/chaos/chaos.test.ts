@@ -108,14 +108,11 @@ describe("chaos", () => {
         await until("a synchronous standby again", 60_000, async () => (await cluster().cluster.members()).some((m) => m.role === "sync_standby"));
     });
 
-    // Finding (see docs/reliability.md): a member cut off the network resolves each etcd name in
-    // turn, and with Docker's embedded DNS unreachable each lookup blocks ~10 s (glibc: timeout 5 s,
-    // 2 attempts). Patroni 3.0.2 notices it lost the DCS only after ~30 s, past ttl (20 s): for a
-    // few seconds the isolated member is still a primary while the new leader already is one.
-    // Nothing can reach it (HAProxy marked it down, the network is gone) and in synchronous mode it
-    // cannot commit, so no write is accepted there; the suite measures that window and checks the
-    // writes, and asserts demotion within the bound the DNS timeouts allow.
-    it("primary cut off the network: demotes itself, no write accepted by two nodes, rejoins after reconnect", async () => {
+    // A member cut off the network resolves each etcd name in turn while looking for a reachable
+    // one; with resolv.conf's defaults (5 s x 2 attempts) that took ~30 s, past ttl, and the isolated
+    // member was still a primary ~9 s after the new leader was promoted. PatroniCluster now bounds
+    // lookups (dnsOpts timeout:1 attempts:2): this scenario is what guards it (docs/reliability.md).
+    it("primary cut off the network: demotes within ttl, no split brain, rejoins after reconnect", async () => {
         const run = await h.begin("isolate-primary", { pooler: true });
         const old = await cluster().cluster.leader();
         const container = cluster().containers.members[old];
@@ -148,15 +145,12 @@ describe("chaos", () => {
             injected: "docker network disconnect <network> <primary container> (process keeps running), reconnect after it demoted", cycles: 1,
             failoverMs, demoteMs, rejoinMs, rewound, reinitialized, ttlMs: TIMINGS.ttl * 1000, rolesOverlapMs: overlapMs,
         });
-        expect(o.check.missing).toEqual([]);
-        expect(o.check.duplicated).toEqual([]);
-        // No write was committed by the isolated member once it was cut off, and the committed rows
-        // follow the order of primaries: no two members accepted writes.
+        expectSafe(o);
+        expect(overlapMs).toBe(0);
+        // Nothing was committed by the isolated member once it was cut off.
         expect(o.check.rows.filter((r) => r.source === old && r.committedAt > cutAt)).toEqual([]);
-        expect(o.sourcesFollowPrimaries).toBe(true);
         expect(next).not.toBe(old);
-        // ttl plus three blocked DNS lookups (~10 s each) bound the demotion.
-        expect(demoteMs).toBeLessThanOrEqual(TIMINGS.ttl * 1000 + 30_000);
+        expect(demoteMs).toBeLessThanOrEqual(TIMINGS.ttl * 1000);
         expect(reinitialized).toBe(false);
     });
 

@@ -63,6 +63,14 @@ describe("construct graph", () => {
         }
     });
 
+    it("bounds DNS lookups on Patroni members so an isolated leader demotes within ttl", async () => {
+        const { pool } = topology();
+        await unwrap(pool.uri);
+        const members = registered.filter((r) => r.type === "docker:index/container:Container" && /^main-\d$/.test(r.name));
+        expect(members).toHaveLength(3);
+        for (const m of members) expect(m.inputs.dnsOpts).toEqual(["timeout:1", "attempts:2"]);
+    });
+
     it("keeps passwords out of labels and environment", async () => {
         const { pool } = topology();
         await unwrap(pool.uri);
