@@ -1,5 +1,6 @@
-// Three projects so a developer can run the fast pure suites alone
-// (`npx jest --selectProjects unit`) while `npm test` runs everything.
+// Projects so a developer can run the fast pure suites alone (`npx jest --selectProjects unit`)
+// while `npm test` runs everything; "chaos" (test/chaos) runs its bounded form there, and alone
+// with `npx jest --selectProjects chaos` (PGSCALE_CHAOS_FULL=1 for the long form).
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
 // Tests import workspace packages from source, so unit runs need no build.
 const moduleNameMapper = {
@@ -14,5 +15,6 @@ module.exports = {
     { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/src/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
+    { ...common, displayName: "chaos", testMatch: ["<rootDir>/test/chaos/**/*.test.ts"] },
   ],
 };

@@ -133,6 +133,14 @@ describe("construct graph", () => {
         expect(registered.filter((r) => r.name === "pg7-tls")).toEqual([]);
     });
 
+    it("bounds DNS lookups on Patroni members so an isolated leader demotes within ttl", async () => {
+        const { pg } = topology();
+        await unwrap(pg.dynamicConfig.urn);
+        const members = registered.filter((r) => r.type === "docker:index/container:Container" && /^main-\d$/.test(r.name));
+        expect(members).toHaveLength(3);
+        for (const m of members) expect(m.inputs.dnsOpts).toEqual(["timeout:1", "attempts:2"]);
+    });
+
     it("keeps passwords out of labels and environment", async () => {
         const { pg, pool } = topology();
         await unwrap(pool.uri);

@@ -167,6 +167,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 // members from the host, nothing beyond this machine does, and stacks never collide.
                 ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],
                 shmSize: spec.shmSizeMb,
+                // A member cut off the network resolves each etcd name in turn; with the default
+                // resolver timeouts (5 s x 2 attempts) three names take ~30 s, past ttl, and an
+                // isolated leader would still be primary when a new one is promoted. 1 s x 2 keeps
+                // its demotion inside ttl (docs/reliability.md, finding 1).
+                dnsOpts: ["timeout:1", "attempts:2"],
                 labels: [...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member }],
                 restart: "unless-stopped",
                 // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.

@@ -67,6 +67,7 @@ describe("network, volume and container", () => {
             labels: env.labels(),
             memory: 128,
             restart: "no",
+            dnsOpts: ["timeout:1", "attempts:2"],
         });
 
         const info = await env.docker.getContainer(web.id).inspect();
@@ -74,6 +75,8 @@ describe("network, volume and container", () => {
         expect(info.State.Health?.Status).toBe("healthy");
         expect(info.Config.Env).toEqual(expect.arrayContaining(["GREETING=hello", "PASSWORD=s3cret-value"]));
         expect(info.HostConfig.Memory).toBe(128 * 1024 * 1024);
+        expect(info.HostConfig.DnsOptions).toEqual(["timeout:1", "attempts:2"]);
+        expect(await execIn(env.docker, info.Id, ["cat", "/etc/resolv.conf"])).toMatch(/options .*timeout:1/);
         expect(Object.keys(info.NetworkSettings.Networks)).toEqual([env.name("net")]);
         expect(info.NetworkSettings.Networks[env.name("net")].Aliases).toEqual(expect.arrayContaining(["web-alias"]));
 

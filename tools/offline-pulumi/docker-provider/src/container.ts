@@ -155,6 +155,7 @@ export function createOptions(i: Props): Docker.ContainerCreateOptions {
             Privileged: bool(i.privileged) ?? false,
             ReadonlyRootfs: bool(i.readOnly) ?? false,
             ExtraHosts: list<{ host: string; ip: string }>(i.hosts).map((h) => `${h.host}:${h.ip}`),
+            DnsOptions: list<string>(i.dnsOpts).length ? list<string>(i.dnsOpts) : undefined,
         },
         NetworkingConfig: nets.length ? { EndpointsConfig: { [nets[0].name]: endpointConfig(nets[0]) } } : undefined,
     };

@@ -170,6 +170,8 @@ const containerSpec: ResourceSpec = {
         privileged: opt(bool, { default: false }),
         readOnly: opt(bool, { default: false }),
         hosts: opt(setOf({ host: req(str), ip: req(str) })),
+        // resolv.conf options (`timeout:1`, ...); the real provider replaces the container for them too.
+        dnsOpts: opt(strSet),
     },
     validate: validateContainer,
 };

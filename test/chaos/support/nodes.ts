@@ -1,0 +1,71 @@
+import { execFile } from "child_process";
+import { ChaosCluster } from "./cluster";
+
+/** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
+export function dockerAsync(args: string[], timeoutMs = 120_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile("docker", args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`docker ${args.join(" ")}: ${(stderr || err.message).trim()}`));
+            else resolve(stdout.trim());
+        });
+    });
+}
+
+/** A container's log since `since` (Patroni logs to stderr, which `docker logs` replays on stderr). */
+export function dockerLogsSince(container: string, since: number): Promise<string> {
+    return new Promise((resolve) => {
+        execFile("docker", ["logs", "--since", new Date(since).toISOString(), container], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+            (err, stdout, stderr) => resolve(err ? err.message : `${stdout}${stderr}`));
+    });
+}
+
+/** One statement as the superuser on a member's local socket: works whatever the network does. */
+export function psqlOn(container: string, sql: string, database = "appdb"): Promise<string> {
+    return dockerAsync(["exec", container, "/usr/lib/postgresql/15/bin/psql", "-XAtq", "-h", "/var/run/postgresql", "-d", database, "-c", sql], 30_000);
+}
+
+/** Patroni's REST API of a member at its current host port (Docker moves it when a container restarts or reconnects). */
+async function restUrl(container: string): Promise<string> {
+    const out = await dockerAsync(["port", container, "8008/tcp"]);
+    const hostPort = out.split("\n").map((l) => l.trim()).find((l) => l.startsWith("127.0.0.1:"));
+    if (!hostPort) throw new Error(`${container}: Patroni's port is not published`);
+    return `http://${hostPort}`;
+}
+
+/** PATCH /config (Patroni's dynamic configuration, kept in the DCS) through the first member that accepts it. */
+export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, unknown>): Promise<void> {
+    const auth = Buffer.from(`${c.info.restApi.username}:${c.info.restApi.password}`).toString("base64");
+    let last: unknown;
+    for (const container of Object.values(c.containers.members)) {
+        try {
+            const res = await fetch(`${await restUrl(container)}/config`, {
+                method: "PATCH",
+                headers: { "content-type": "application/json", authorization: `Basic ${auth}` },
+                body: JSON.stringify(body),
+                signal: AbortSignal.timeout(10_000),
+            });
+            if (res.ok) return;
+            last = new Error(`PATCH /config: HTTP ${res.status} ${await res.text()}`);
+        } catch (e) {
+            last = e;
+        }
+    }
+    throw last;
+}
+
+/** Polls `fn` until it returns a value other than undefined/false. */
+export async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, intervalMs = 250): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "not yet";
+    for (;;) {
+        try {
+            const v = await fn();
+            if (v !== undefined && v !== false) return v;
+            last = "not yet";
+        } catch (e) {
+            last = (e as Error).message;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
