@@ -6,8 +6,8 @@
 // again afterwards (one cluster per host: do not run two of these suites at once).
 import * as path from "path";
 import { execFileSync } from "child_process";
-import { Stack } from "@pulumi/pulumi/automation";
-import { destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { backendUrl, destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
@@ -25,48 +25,49 @@ interface Outputs {
     scope: string;
 }
 
+// One local cluster for the file: started unless one is up, stopped again if this file started it.
+let startedCluster = false;
+let kubeconfig: string;
+const quiet = { onOutput: () => undefined };
+const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+const kubectl = (...args: string[]) =>
+    execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim();
+
+/** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
+const viaClusterIp = (uri: string): string => {
+    const u = new URL(uri);
+    const [svc, ns] = u.hostname.split(".");
+    u.hostname = kubectl("-n", ns, "get", "svc", svc, "-o", "jsonpath={.spec.clusterIP}");
+    return u.toString();
+};
+
+beforeAll(() => {
+    startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
+    kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
+    k8sLocal("import", "pgscale/etcd:0.1.0", "pgscale/patroni:0.1.0", "pgscale/haproxy:0.1.0", "pgscale/pgbouncer:0.1.0");
+    process.env.KUBECONFIG = kubeconfig;
+});
+afterAll(() => {
+    if (startedCluster) k8sLocal("stop");
+});
+
 describe("PatroniCluster on Kubernetes", () => {
     const name = uniqueStackName("k8s");
     const namespace = name;
-    let startedCluster = false;
-    let kubeconfig: string;
     let stack: Stack | undefined;
     let out: Outputs;
-    const quiet = { onOutput: () => undefined };
-
-    const kubectl = (...args: string[]) =>
-        execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim();
-    const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-
-    /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
-    const viaClusterIp = (uri: string): string => {
-        const u = new URL(uri);
-        const [svc, ns] = u.hostname.split(".");
-        u.hostname = kubectl("-n", ns, "get", "svc", svc, "-o", "jsonpath={.spec.clusterIP}");
-        return u.toString();
-    };
     const primary = () => viaClusterIp(out.primaryUri);
     const streaming = async () =>
         Number((await query(asSuperuser(primary(), out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
     const primaryPod = () => kubectl("-n", namespace, "get", "pods", "-l", "role=master", "-o", "jsonpath={.items[*].metadata.name}");
 
     beforeAll(async () => {
-        startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
-        kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
-        k8sLocal("import", "pgscale/patroni:0.1.0", "pgscale/pgbouncer:0.1.0");
-        process.env.KUBECONFIG = kubeconfig;
         stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
         const res = await stack.up(quiet);
         expect(res.summary.result).toBe("succeeded");
         out = plainOutputs(res.outputs) as Outputs;
     });
-    afterAll(async () => {
-        try {
-            await destroyAndRemove(stack);
-        } finally {
-            if (startedCluster) k8sLocal("stop");
-        }
-    });
+    afterAll(async () => destroyAndRemove(stack));
 
     it("writes through the primary Service and reads through the replica Service", async () => {
         expect(new URL(out.primaryUri).hostname).toBe(`main-primary.${namespace}.svc.cluster.local`);
@@ -100,6 +101,55 @@ describe("PatroniCluster on Kubernetes", () => {
             return true;
         }, 60000, "writes through the primary Service");
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
+    });
+
+    it("leaves nothing behind on destroy", async () => {
+        const res = await stack!.destroy(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        expect(kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name")).toBe("");
+    });
+});
+
+// The issue's proof on the user-facing example: examples/kubernetes as it ships (etcd DCS, HAProxy,
+// PgBouncer), then its partitioned table through the primary Service, as a user would through a
+// port-forward (here the Service's cluster IP, which the node reaches).
+describe("examples/kubernetes", () => {
+    const name = uniqueStackName("k8sex");
+    const namespace = name;
+    let stack: Stack | undefined;
+    let out: Record<string, any>;
+
+    beforeAll(async () => {
+        const workDir = path.join(root, "examples/kubernetes");
+        stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir }, { envVars: { PULUMI_BACKEND_URL: backendUrl() } });
+        await stack.setConfig("namespace", { value: namespace });
+        const res = await stack.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        out = plainOutputs(res.outputs);
+    });
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("routes writes to the leader and reads to replicas through HAProxy, and pools through PgBouncer", async () => {
+        const primary = viaClusterIp(out.primaryUri);
+        await eventually(async () => (await query(primary, "SELECT pg_is_in_recovery() AS r"))[0].r === false || undefined, 60000, "HAProxy routes to the leader");
+        await query(primary, "CREATE TABLE notes (id int PRIMARY KEY)");
+        await query(primary, "INSERT INTO notes VALUES (1)");
+        const replica = await eventually(async () => {
+            const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, (SELECT count(*)::int FROM notes) AS n");
+            return row.n === 1 ? row : undefined;
+        }, 60000, "a replica through HAProxy");
+        expect(replica).toEqual({ r: true, n: 1 });
+        expect(await query(viaClusterIp(out.poolerUri), "SELECT count(*)::int AS n, pg_is_in_recovery() AS r FROM notes")).toEqual([{ n: 1, r: false }]);
+    });
+
+    it("creates the partitioned table through the primary Service", async () => {
+        const svc = new URL(viaClusterIp(out.servicePrimaryUri));
+        await stack!.setConfig("tableVia", { value: `${svc.hostname}:${svc.port || 5432}` });
+        const res = await stack!.up(quiet);
+        expect(res.summary.resourceChanges?.create).toBe(1);
+        const parts = await query(viaClusterIp(out.primaryUri),
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.events'::regclass ORDER BY 1");
+        expect(parts.map((p) => p.relname)).toEqual(["events_2024_q1", "events_2024_q2", "events_2024_q3", "events_2024_q4", "events_default"]);
     });
 
     it("leaves nothing behind on destroy", async () => {
