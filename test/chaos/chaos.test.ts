@@ -6,7 +6,8 @@
 // Bounded form by default (CI); PGSCALE_CHAOS_FULL=1 for the long form. Figures: docs/reliability.md.
 import { query } from "../support/pg";
 import { ChaosCluster, MAX_REPLICA_LAG_BYTES, startChaosCluster, stopChaosCluster, TIMINGS } from "./support/cluster";
-import { dockerAsync, dockerLogsSince, patchDynamicConfig, psqlOn, until } from "./support/nodes";
+import { waitFor } from "@pgscale/testing";
+import { dockerAsync, dockerLogsSince, patchDynamicConfig, psqlOn } from "./support/nodes";
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
@@ -69,7 +70,7 @@ describe("chaos", () => {
         await patchDynamicConfig(cluster(), { synchronous_mode: false });
         // The chaos helpers only wait for a synchronous standby in synchronous mode.
         cluster().info.synchronousMode = false;
-        await until("no synchronous standby", 60_000, async () => (await cluster().cluster.members()).every((m) => m.role !== "sync_standby"));
+        await waitFor("no synchronous standby", 60_000, async () => (await cluster().cluster.members()).every((m) => m.role !== "sync_standby"));
         const cycles = FULL ? 5 : 1;
         const run = await h.begin("sigkill-async", { pooler: true });
         const perCycle: Array<{ failoverMs: number; lost: number; lostWindowMs: number; lostAckedAfterKill: number }> = [];
@@ -105,7 +106,7 @@ describe("chaos", () => {
         expect(perCycle).toHaveLength(cycles);
         expect(perCycle.every((x) => x.lostAckedAfterKill === 0 && x.lostWindowMs >= 0 && x.lostWindowMs < 60_000)).toBe(true);
         expect(o.check.missing.length).toBe(perCycle.reduce((n, x) => n + x.lost, 0));
-        await until("a synchronous standby again", 60_000, async () => (await cluster().cluster.members()).some((m) => m.role === "sync_standby"));
+        await waitFor("a synchronous standby again", 60_000, async () => (await cluster().cluster.members()).some((m) => m.role === "sync_standby"));
     });
 
     // A member cut off the network resolves each etcd name in turn while looking for a reachable
@@ -123,12 +124,12 @@ describe("chaos", () => {
         const next = await cluster().cluster.waitForPrimary({ not: old, timeoutMs: 120_000 });
         const failoverMs = Date.now() - t0;
         // The isolated member keeps running; it must stop being primary on its own.
-        const demoteMs = await until("the isolated primary demoted", 90_000, async () => demotedAfter(roles!.samples, old, t0));
+        const demoteMs = await waitFor("the isolated primary demoted", 90_000, async () => demotedAfter(roles!.samples, old, t0));
         await sleep(2000);
         const healAt = Date.now();
         await dockerAsync(["network", "connect", "--alias", old, cluster().info.network, container]);
         // Back on the leader's timeline without a rebuild: pg_rewind (usePgRewind: true).
-        await until(`${old} following ${next}`, 120_000, async () => {
+        await waitFor(`${old} following ${next}`, 120_000, async () => {
             const ms = await cluster().cluster.members();
             const leader = ms.find((m) => m.role === "leader" || m.role === "master");
             const me = ms.find((m) => m.name === old);
@@ -181,7 +182,7 @@ describe("chaos", () => {
         const leader = await cluster().cluster.leader();
         const t0 = Date.now();
         await Promise.all(["dcs-1", "dcs-2"].map((n) => dockerAsync(["kill", "--signal", "KILL", cluster().containers.etcd[n]])));
-        const demoteMs = await until("the primary demoted", 60_000, async () => demotedAfter(roles!.samples, leader, t0));
+        const demoteMs = await waitFor("the primary demoted", 60_000, async () => demotedAfter(roles!.samples, leader, t0));
         const hold = 5000;
         await sleep(hold);
         // Throughout the hold, no member may be primary.
@@ -223,7 +224,7 @@ describe("chaos", () => {
             await Promise.all(["dcs-1", "dcs-2"].map((n) => dockerAsync(["start", cluster().containers.etcd[n]])));
         }
         const samples = roles!.between(t0, t0 + heldMs);
-        await until("etcd healthy again and a leader", 120_000, async () => (await cluster().cluster.leader()) !== undefined);
+        await waitFor("etcd healthy again and a leader", 120_000, async () => (await cluster().cluster.leader()) !== undefined);
         await patchDynamicConfig(cluster(), { failsafe_mode: false });
         const o = await h.end(run, {
             injected: "failsafe_mode on (PATCH /config); docker kill -s KILL dcs-1 dcs-2 for 25 s, then restarted", cycles: 1,
@@ -274,11 +275,11 @@ describe("chaos", () => {
         const startedAt = Date.now();
         await dockerAsync(["start", container]);
         const targetLsn = parseLsn((await query(cluster().primaryUri, "SELECT pg_current_wal_lsn()::text AS l"))[0].l)!;
-        const caughtUpMs = await until(`${victim} replayed the primary's WAL`, 120_000, async () => {
+        const caughtUpMs = await waitFor(`${victim} replayed the primary's WAL`, 120_000, async () => {
             const lsn = parseLsn(await psqlOn(container, "SELECT pg_last_wal_replay_lsn()"));
             return lsn !== null && lsn >= targetLsn ? Date.now() - startedAt : undefined;
         }, 250);
-        const servingAgainMs = await until(`${victim} serving reads through replicaUri`, 60_000, async () => {
+        const servingAgainMs = await waitFor(`${victim} serving reads through replicaUri`, 60_000, async () => {
             const r = run.reader!.reads.find((x) => x.member === victim && x.at > startedAt);
             return r ? r.at - startedAt : undefined;
         });
@@ -301,7 +302,7 @@ describe("chaos", () => {
         const othersServed = run.reader!.reads.filter((x) => x.member !== victim && x.at > bulkDoneAt + detection).length;
         await dockerAsync(["exec", container, "sh", "-c", `kill -CONT ${startup}`]);
         const resumedAt = Date.now();
-        const backInRotationMs = await until(`${victim} back in rotation after replay continued`, 60_000, async () => {
+        const backInRotationMs = await waitFor(`${victim} back in rotation after replay continued`, 60_000, async () => {
             const r = run.reader!.reads.find((x) => x.member === victim && x.at > resumedAt);
             return r ? r.at - resumedAt : undefined;
         });

@@ -12,3 +12,4 @@ export { jestGlobalSetup, jestGlobalTeardown } from "./jest";
 export type { ProgressLogger } from "./progress";
 export { FAST_PARAMETERS } from "./fast-profile";
 export { LABELS, PROJECT } from "./labels";
+export { waitFor } from "./wait";

@@ -53,19 +53,3 @@ export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, u
     throw last;
 }
 
-/** Polls `fn` until it returns a value other than undefined/false. */
-export async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, intervalMs = 250): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "not yet";
-    for (;;) {
-        try {
-            const v = await fn();
-            if (v !== undefined && v !== false) return v;
-            last = "not yet";
-        } catch (e) {
-            last = (e as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
-        await new Promise((r) => setTimeout(r, intervalMs));
-    }
-}

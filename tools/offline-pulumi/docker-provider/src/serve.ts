@@ -7,28 +7,14 @@
 //    settings the stand-in cannot honour (TLS material, ssh, registry auth...).
 // Everything else (Check/Diff/Create/Read/Update/Delete, GetPluginInfo, the port handshake on
 // stdout) is served by server.js as is.
-import * as path from "path";
-import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { HOST_PATTERN } from "./docker";
-import { containsUnknown, isObject, unwrapSecrets } from "./properties";
+import { containsUnknown, unwrapSecrets } from "./properties";
+import { Callback, checkConfigResponse, configureResponse, patchProviderService } from "./provider-service";
 import { DockerStandinProvider } from "./provider";
 
 /** Provider settings the stand-in honours (plus engine bookkeeping keys). */
 const SUPPORTED_CONFIG = new Set(["host", "version", "pluginDownloadURL", "disableDockerDaemonCheck"]);
-
-interface GrpcModule {
-    Server: { prototype: { addService(service: unknown, impl: Record<string, unknown>): void } };
-    status: { INVALID_ARGUMENT: number };
-}
-
-type Callback = (err: { code: number; details: string } | null | undefined, value?: unknown) => void;
-
-/** The @grpc/grpc-js instance server.js itself uses (not necessarily the one we would resolve). */
-function serverGrpc(): GrpcModule {
-    const serverDir = path.dirname(require.resolve("@pulumi/pulumi/provider/server"));
-    return require(require.resolve("@grpc/grpc-js", { paths: [serverDir] })) as GrpcModule;
-}
 
 export function configFailures(config: Record<string, unknown>): Array<{ property: string; reason: string }> {
     const failures: Array<{ property: string; reason: string }> = [];
@@ -68,44 +54,20 @@ export function hostFromConfigure(req: provproto.ConfigureRequest): string | und
 }
 
 export function extendProviderServer(provider: DockerStandinProvider): void {
-    const grpc = serverGrpc();
-    const proto = grpc.Server.prototype;
-    const addService = proto.addService;
-    proto.addService = function (this: unknown, service: unknown, impl: Record<string, unknown>) {
-        if (service === provrpc.ResourceProviderService && isObject(impl)) {
-            impl.configure = (call: { request: provproto.ConfigureRequest }, callback: Callback) => {
-                const host = hostFromConfigure(call.request);
-                const bad = configFailures({ host });
-                if (bad.length) {
-                    callback({ code: grpc.status.INVALID_ARGUMENT, details: bad[0].reason });
-                    return;
-                }
-                provider.configure({ host });
-                const resp = new provproto.ConfigureResponse();
-                resp.setAcceptsecrets(true);
-                resp.setAcceptresources(false);
-                resp.setAcceptoutputs(false);
-                resp.setSupportspreview(false);
-                callback(null, resp);
-            };
-            impl.checkConfig = (call: { request: provproto.CheckRequest }, callback: Callback) => {
-                const news = call.request.getNews();
-                const resp = new provproto.CheckResponse();
-                if (news) {
-                    resp.setInputs(news);
-                }
-                const failures = configFailures((news?.toJavaScript() ?? {}) as Record<string, unknown>);
-                resp.setFailuresList(
-                    failures.map((f) => {
-                        const failure = new provproto.CheckFailure();
-                        failure.setProperty(f.property);
-                        failure.setReason(f.reason);
-                        return failure;
-                    }),
-                );
-                callback(null, resp);
-            };
-        }
-        return addService.call(this, service, impl);
-    };
+    patchProviderService((impl, grpc) => {
+        impl.configure = (call: { request: provproto.ConfigureRequest }, callback: Callback) => {
+            const host = hostFromConfigure(call.request);
+            const bad = configFailures({ host });
+            if (bad.length) {
+                callback({ code: grpc.status.INVALID_ARGUMENT, details: bad[0].reason });
+                return;
+            }
+            provider.configure({ host });
+            callback(null, configureResponse());
+        };
+        impl.checkConfig = (call: { request: provproto.CheckRequest }, callback: Callback) => {
+            const news = call.request.getNews();
+            callback(null, checkConfigResponse(news, configFailures((news?.toJavaScript() ?? {}) as Record<string, unknown>)));
+        };
+    });
 }

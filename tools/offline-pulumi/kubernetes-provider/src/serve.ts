@@ -5,10 +5,8 @@
 //  - CheckConfig answers UNIMPLEMENTED; ours rejects settings the stand-in cannot honour.
 //  - Diff hands the provider the old *outputs* (the whole live object, status and defaults included);
 //    ours passes the old inputs the engine also sends, so only what the program changed is a diff.
-import * as path from "path";
-import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { wire } from "@pgscale-tooling/pulumi-docker-standin";
+import { Callback, checkConfigResponse, configureResponse, patchProviderService, wire } from "@pgscale-tooling/pulumi-docker-standin";
 import { KubernetesStandinProvider, ProviderConfig } from "./provider";
 
 /** Settings the stand-in honours or that do not change what it does here. */
@@ -16,17 +14,6 @@ const SUPPORTED_CONFIG = new Set([
     "kubeconfig", "context", "namespace", "cluster", "version", "pluginDownloadURL", "enableServerSideApply",
     "suppressDeprecationWarnings", "suppressHelmHookWarnings", "deleteUnreachable", "skipUpdateUnreachable", "clusterIdentifier",
 ]);
-
-interface GrpcModule {
-    Server: { prototype: { addService(service: unknown, impl: Record<string, unknown>): void } };
-    status: { INVALID_ARGUMENT: number };
-}
-type Callback = (err: { code: number; details: string } | null | undefined, value?: unknown) => void;
-
-function serverGrpc(): GrpcModule {
-    const serverDir = path.dirname(require.resolve("@pulumi/pulumi/provider/server"));
-    return require(require.resolve("@grpc/grpc-js", { paths: [serverDir] })) as GrpcModule;
-}
 
 export function configFailures(config: Record<string, unknown>): Array<{ property: string; reason: string }> {
     const failures: Array<{ property: string; reason: string }> = [];
@@ -55,44 +42,25 @@ export function configFromConfigure(req: provproto.ConfigureRequest): ProviderCo
 }
 
 export function extendProviderServer(provider: KubernetesStandinProvider): void {
-    const grpc = serverGrpc();
-    const proto = grpc.Server.prototype;
-    const addService = proto.addService;
-    proto.addService = function (this: unknown, service: unknown, impl: Record<string, unknown>) {
-        if (service === provrpc.ResourceProviderService && wire.isObject(impl)) {
-            impl.configure = (call: { request: provproto.ConfigureRequest }, callback: Callback) => {
-                provider.configure(configFromConfigure(call.request));
-                const resp = new provproto.ConfigureResponse();
-                resp.setAcceptsecrets(true);
-                resp.setAcceptresources(false);
-                resp.setAcceptoutputs(false);
-                resp.setSupportspreview(false);
+    patchProviderService((impl, grpc) => {
+        impl.configure = (call: { request: provproto.ConfigureRequest }, callback: Callback) => {
+            provider.configure(configFromConfigure(call.request));
+            callback(null, configureResponse());
+        };
+        impl.checkConfig = (call: { request: provproto.CheckRequest }, callback: Callback) => {
+            const news = call.request.getNews();
+            callback(null, checkConfigResponse(news, configFailures((news?.toJavaScript() ?? {}) as Record<string, unknown>)));
+        };
+        impl.diff = (call: { request: provproto.DiffRequest }, callback: Callback) => {
+            const req = call.request;
+            const olds = (req.getOldInputs() ?? req.getOlds())?.toJavaScript() ?? {};
+            provider.diff(req.getId(), req.getUrn(), olds, req.getNews()?.toJavaScript() ?? {}).then((result) => {
+                const resp = new provproto.DiffResponse();
+                resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+                resp.setReplacesList(result.replaces ?? []);
+                resp.setDeletebeforereplace(result.deleteBeforeReplace ?? false);
                 callback(null, resp);
-            };
-            impl.checkConfig = (call: { request: provproto.CheckRequest }, callback: Callback) => {
-                const news = call.request.getNews();
-                const resp = new provproto.CheckResponse();
-                if (news) resp.setInputs(news);
-                resp.setFailuresList(configFailures((news?.toJavaScript() ?? {}) as Record<string, unknown>).map((f) => {
-                    const failure = new provproto.CheckFailure();
-                    failure.setProperty(f.property);
-                    failure.setReason(f.reason);
-                    return failure;
-                }));
-                callback(null, resp);
-            };
-            impl.diff = (call: { request: provproto.DiffRequest }, callback: Callback) => {
-                const req = call.request;
-                const olds = (req.getOldInputs() ?? req.getOlds())?.toJavaScript() ?? {};
-                provider.diff(req.getId(), req.getUrn(), olds, req.getNews()?.toJavaScript() ?? {}).then((result) => {
-                    const resp = new provproto.DiffResponse();
-                    resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
-                    resp.setReplacesList(result.replaces ?? []);
-                    resp.setDeletebeforereplace(result.deleteBeforeReplace ?? false);
-                    callback(null, resp);
-                }, (e: Error) => callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message }));
-            };
-        }
-        return addService.call(this, service, impl);
-    };
+            }, (e: Error) => callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message }));
+        };
+    });
 }
