@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PgscaleValidationError } from "@pgscale/core";
 import type { PartitionedTableInput } from "@pgscale/core";
 import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "../../../test/support/bad-input";
 
 // The bad-input table: each invalid configuration must throw a PgscaleValidationError that names
 // the offending field, and nothing at all may be registered with the engine (no component, no
@@ -43,16 +44,7 @@ jest.setTimeout(60_000);
 
 let seq = 0;
 const uniq = (prefix: string) => `${prefix}${++seq}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Registrations are asynchronous: wait until the count stops moving. */
-async function quiesce(): Promise<number> {
-    let last = -1;
-    while (registered.length !== last) {
-        last = registered.length;
-        await sleep(60);
-    }
-    return last;
-}
+const quiesce = () => settledCount(registered);
 
 const dcs = () => new EtcdCluster(uniq("dcs"), { members: 3 });
 const cluster = (args: Partial<ConstructorParameters<typeof PatroniCluster>[1]> = {}) =>
@@ -79,11 +71,10 @@ const partitioned = (override: Record<string, unknown>) =>
     new PartitionedTable(uniq("bad-table"), { ...table(), ...override, connection: CONNECTION } as any);
 
 /** [construct, what is wrong, upstream constructs the case needs, the bad construct, field named]. */
-type Case = [string, string, () => any, (given: any) => unknown, string];
 const none = () => undefined;
 const bad = () => uniq("bad");
 
-const cases: Case[] = [
+const cases: BadInputCase[] = [
     // EtcdCluster
     ["EtcdCluster", "no members", none, () => new EtcdCluster(bad(), { members: 0 }), "members"],
     ["EtcdCluster", "more than 9 members", none, () => new EtcdCluster(bad(), { members: 11 }), "members"],
@@ -187,21 +178,7 @@ describe("bad input is rejected before any resource is registered", () => {
         expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(["EtcdCluster", "PatroniCluster", "HAProxyFrontend", "PgBouncerPool", "StreamingReplica", "GeneratedSecret", "PartitionedTable"]));
     });
 
-    it.each(cases)("%s: %s", async (_construct, _what, given, make, field) => {
-        const upstream = given();
-        const before = await quiesce();
-        let error: unknown;
-        try {
-            make(upstream);
-        } catch (e) {
-            error = e;
-        }
-        expect(error).toBeInstanceOf(PgscaleValidationError);
-        const err = error as PgscaleValidationError;
-        expect(err.issues.map((i) => i.field)).toContain(field);
-        expect(err.message).toContain(`  - ${field}: `);
-        expect(await quiesce()).toBe(before);
-    });
+    it.each(cases)("%s: %s", (_construct, _what, given, make, field) => expectRejectedBeforeRegistration(registered, given, make, field));
 
     // The same harness sees registrations, so the table above can fail.
     it("registers resources for valid input (control)", async () => {

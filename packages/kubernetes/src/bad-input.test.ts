@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PgscaleValidationError } from "@pgscale/core";
 import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "../../../test/support/bad-input";
 
 // The Kubernetes half of the bad-input table (the Docker constructs and PartitionedTable are in
 // packages/docker/src/bad-input.test.ts): options only Kubernetes has, rules that differ here
@@ -31,22 +31,13 @@ jest.setTimeout(60_000);
 
 let seq = 0;
 const uniq = (prefix: string) => `${prefix}${++seq}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function quiesce(): Promise<number> {
-    let last = -1;
-    while (registered.length !== last) {
-        last = registered.length;
-        await sleep(60);
-    }
-    return last;
-}
+const quiesce = () => settledCount(registered);
 
 const cluster = (args: Record<string, unknown> = {}) => new PatroniCluster(uniq("pg"), { nodes: 2, ...args });
 const bad = () => uniq("bad");
 const none = () => undefined;
 
-type Case = [string, string, () => any, (given: any) => unknown, string];
-const cases: Case[] = [
+const cases: BadInputCase[] = [
     ["EtcdCluster", "namespace not a DNS-1123 label", none, () => new EtcdCluster(bad(), { namespace: "My NS" }), "namespace"],
     ["EtcdCluster", "storage size not a quantity", none, () => new EtcdCluster(bad(), { storage: { size: "lots" } }), "storage.size"],
     ["EtcdCluster", "even quorum below one", none, () => new EtcdCluster(bad(), { members: 0 }), "members"],
@@ -77,21 +68,7 @@ const cases: Case[] = [
 ];
 
 describe("Kubernetes: bad input is rejected before any resource is registered", () => {
-    it.each(cases)("%s: %s", async (_construct, _what, given, make, field) => {
-        const upstream = given();
-        const before = await quiesce();
-        let error: unknown;
-        try {
-            make(upstream);
-        } catch (e) {
-            error = e;
-        }
-        expect(error).toBeInstanceOf(PgscaleValidationError);
-        const err = error as PgscaleValidationError;
-        expect(err.issues.map((i) => i.field)).toContain(field);
-        expect(err.message).toContain(`  - ${field}: `);
-        expect(await quiesce()).toBe(before);
-    });
+    it.each(cases)("%s: %s", (_construct, _what, given, make, field) => expectRejectedBeforeRegistration(registered, given, make, field));
 
     it("registers resources for valid input (control)", async () => {
         const before = await quiesce();
