@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
 import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "../../../test/support/bad-input";
 
 // The Kubernetes half of the bad-input table (the Docker constructs and PartitionedTable are in
@@ -12,10 +12,7 @@ pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push(`${args.type}::${args.name}`);
-            const state: any = { ...args.inputs };
-            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
-            if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
-            return { id: `${args.name}-id`, state };
+            return kubernetesMockResource(args);
         },
         call: (args) => args.inputs,
     },

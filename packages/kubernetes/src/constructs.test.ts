@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
 import { parse } from "yaml";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
@@ -9,11 +9,7 @@ pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: any = { ...args.inputs };
-            // The Kubernetes provider auto-names objects without metadata.name.
-            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
-            if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
-            return { id: `${args.name}-id`, state };
+            return kubernetesMockResource(args);
         },
         call: (args) => args.inputs,
     },
