@@ -1,5 +1,5 @@
 // HA benchmarks (issue "HA PostgreSQL on Docker"); method and figures in docs/benchmarks.md.
-//   npx ts-node -P tsconfig.test.json --transpile-only bench/ha/run.ts [up|failover|pool|all] [--rounds N]
+//   npx ts-node -P tsconfig.test.json --transpile-only bench/ha/run.ts [floor|up|failover|pool|all, or several: floor,up] [--rounds N]
 // Every figure that has a target is a ratio against a baseline measured in the same run.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -10,8 +10,11 @@ import { parse as parseYaml } from "yaml";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(__dirname, "fixture");
+const FLOOR = path.join(__dirname, "floor");
 const args = process.argv.slice(2);
 const what = args.find((a) => !a.startsWith("--")) ?? "all";
+/** One benchmark, several separated by commas (`floor,up`: same run, comparable figures), or all. */
+const wanted = (name: string) => what === "all" || what.split(",").includes(name);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3) || 3;
 const results: Record<string, unknown> = { machine: machine(), started: new Date().toISOString() };
 
@@ -25,7 +28,10 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const log = (...a: unknown[]) => console.error("[bench]", ...a);
 
 function pulumi(stack: string, ...a: string[]): string {
-    const r = spawnSync("pulumi", [...a, "--stack", stack, "--non-interactive"], { cwd: FIXTURE, encoding: "utf8", maxBuffer: 64 << 20 });
+    return pulumiIn(FIXTURE, stack, ...a);
+}
+function pulumiIn(cwd: string, stack: string, ...a: string[]): string {
+    const r = spawnSync("pulumi", [...a, "--stack", stack, "--non-interactive"], { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`pulumi ${a.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
 }
@@ -129,6 +135,43 @@ async function benchUp(): Promise<void> {
         rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), pulumiUpReturnedS: upS.map(round1),
         medianRatio: Math.round((median(pg) / median(base)) * 100) / 100,
     };
+}
+
+/** When a container started, in ms since the epoch (Docker's State.StartedAt). */
+function startedAt(container: string): number {
+    return Date.parse(execFileSync("docker", ["inspect", "-f", "{{.State.StartedAt}}", container], { encoding: "utf8" }).trim());
+}
+
+/**
+ * Pulumi's own floor on this path: `pulumi up` of a program with one generated secret (a dynamic
+ * resource) and one container using it, to that container's start, against `docker run` of the
+ * same container. With the baseline's formation time F, no program that waits for a dynamic
+ * resource before its first member can reach a ratio below (floor + F) / (dockerRun + F).
+ */
+async function benchFloor(): Promise<void> {
+    const floor: number[] = [];
+    const run: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+        {
+            const name = `pgscale-bench-floor-run${i}`;
+            const t0 = Date.now();
+            execFileSync("docker", ["run", "-d", "--name", name, "--label", "pgscale.bench=floor", "-e", "FLOOR_SECRET=x", "pgscale/etcd:0.1.0", "sleep", "infinity"], { stdio: "ignore" });
+            run.push((startedAt(name) - t0) / 1000);
+            execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });
+        }
+        {
+            const stack = `floor-${Date.now().toString(36)}`;
+            spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: FLOOR, encoding: "utf8" });
+            const t0 = Date.now();
+            pulumiIn(FLOOR, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
+            floor.push((startedAt(`pgscale-bench-floor-${stack}`) - t0) / 1000);
+            pulumiIn(FLOOR, stack, "destroy", "--yes", "--skip-preview", "--suppress-progress");
+            spawnSync("pulumi", ["stack", "rm", "--yes", stack], { cwd: FLOOR });
+        }
+        log(`floor round ${i + 1}: docker run ${run[i].toFixed(2)} s, pulumi up to the container's start ${floor[i].toFixed(2)} s`);
+    }
+    results.floor = { rounds, dockerRunS: run.map((x) => Math.round(x * 100) / 100), pulumiUpToContainerS: floor.map((x) => Math.round(x * 100) / 100),
+        medianFixedCostS: Math.round((median(floor) - median(run)) * 100) / 100 };
 }
 
 /** Kills (or stops) the primary and measures time to the first successful write after it. */
@@ -246,11 +289,17 @@ async function benchPool(): Promise<void> {
 }
 
 (async () => {
-    if (what === "up" || what === "all") await benchUp();
-    if (what === "failover" || what === "all") await benchFailover();
-    if (what === "pool" || what === "all") await benchPool();
+    if (wanted("floor")) await benchFloor();
+    if (wanted("up")) await benchUp();
+    if (results.floor && results.up) {
+        // The least any Pulumi program of this kind could reach against this run's baseline.
+        const base = median((results.up as any).baselineS);
+        results.floorRatio = Math.round(((results.floor as any).medianFixedCostS + base) / base * 100) / 100;
+    }
+    if (wanted("failover")) await benchFailover();
+    if (wanted("pool")) await benchPool();
     results.finished = new Date().toISOString();
-    const file = path.join(ROOT, "bench/results", `ha-${what}-${Date.now()}.json`);
+    const file = path.join(ROOT, "bench/results", `ha-${what.replace(/,/g, "+")}-${Date.now()}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(results, null, 2));
     console.log(JSON.stringify(results, null, 2));

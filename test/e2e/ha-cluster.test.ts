@@ -31,6 +31,31 @@ describe("PatroniCluster on Docker", () => {
     const streamingReplicas = async () =>
         Number((await query(asSuperuser(out.primaryUri, out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
 
+    /** Server addresses behind replicaUri over a dozen fresh connections (round-robin). */
+    const replicaAddresses = async () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 12; i++) seen.add(String((await query(out.replicaUri, "SELECT inet_server_addr() AS a"))[0].a));
+        return seen;
+    };
+    /** A fresh connection and one INSERT every 200 ms until stopped; every error is kept. */
+    function backgroundWrites(uri: string) {
+        let running = true;
+        const tally = { ok: 0, errors: [] as string[] };
+        const loop = (async () => {
+            await query(uri, "CREATE TABLE IF NOT EXISTS reload_probe (at timestamptz)");
+            while (running) {
+                try {
+                    await query(uri, "INSERT INTO reload_probe VALUES (now())");
+                    tally.ok++;
+                } catch (e) {
+                    tally.errors.push((e as Error).message);
+                }
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        })();
+        return { stop: async () => ((running = false), await loop, tally) };
+    }
+
     beforeAll(async () => {
         stack = await fixtureStack("ha", name);
         await up({ nodes: "3", workMem: "4MB" });
@@ -100,16 +125,41 @@ describe("PatroniCluster on Docker", () => {
     });
 
     it("scales 3 -> 4 (a new replica streams) and back to 3 without losing the primary", async () => {
-        await up({ nodes: "4" });
-        expect(out.members).toHaveLength(4);
-        expect(await streamingReplicas()).toBe(3);
-        await query(out.primaryUri, "INSERT INTO t VALUES (2, 'while 4 nodes')");
-        await up({ nodes: "3" });
-        expect(out.members).toHaveLength(3);
-        expect(dockerObjectsOfStack(name).containers.filter((c) => /-pg-\d+$/.test(c))).toHaveLength(3);
-        const rows = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
-        expect(Number(rows[0].n)).toBe(2);
-        await eventually(async () => (await streamingReplicas()) === 2, 30000, "2 replicas streaming after scale-down");
+        // HAProxy is reloaded in place, not replaced: its container, host ports and sessions stay,
+        // and writes through primaryUri never land on a replica while it reloads.
+        const lbId = () => docker("inspect", "-f", "{{.Id}}", dockerObjectsOfStack(name).containers.find((c) => c.endsWith("-lb"))!);
+        const lbBefore = lbId();
+        const uriBefore = out.primaryUri;
+        const session = new Pool({ connectionString: out.primaryUri, max: 1 });
+        const writer = backgroundWrites(out.primaryUri);
+        try {
+            await session.query("SELECT 1");
+            await stack!.setConfig("nodes", { value: "4" });
+            const preview = await stack!.preview(quiet);
+            expect(preview.changeSummary.replace ?? 0).toBe(0);
+            await up({ nodes: "4" });
+            expect(out.members).toHaveLength(4);
+            expect(await streamingReplicas()).toBe(3);
+            expect(out.primaryUri).toBe(uriBefore);
+            expect(lbId()).toBe(lbBefore);
+            expect((await session.query("SELECT 2 AS n")).rows[0].n).toBe(2);
+            await eventually(async () => (await replicaAddresses()).size === 3, 30000, "reads spread over 3 replicas");
+            await query(out.primaryUri, "INSERT INTO t VALUES (2, 'while 4 nodes')");
+            await up({ nodes: "3" });
+            expect(out.members).toHaveLength(3);
+            expect(out.primaryUri).toBe(uriBefore);
+            expect(lbId()).toBe(lbBefore);
+            expect(dockerObjectsOfStack(name).containers.filter((c) => /-pg-\d+$/.test(c))).toHaveLength(3);
+            const rows = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
+            expect(Number(rows[0].n)).toBe(2);
+            await eventually(async () => (await streamingReplicas()) === 2, 30000, "2 replicas streaming after scale-down");
+            expect((await replicaAddresses()).size).toBe(2);
+        } finally {
+            await session.end();
+            const w = await writer.stop();
+            expect(w.ok).toBeGreaterThan(20);
+            expect(w.errors).toEqual([]);
+        }
     });
 
     it("fails over after SIGKILL of the primary, and the old primary rejoins as a replica", async () => {

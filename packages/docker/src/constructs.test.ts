@@ -77,6 +77,19 @@ describe("construct graph", () => {
         expect(gates.slice(0, 3).map((g) => g.inputs.revision)).toEqual(Object.values(revisions));
     });
 
+    it("keeps HAProxy's container and reloads it when the member list changes", async () => {
+        const { lb } = topology();
+        await unwrap(lb.configReload.urn);
+        const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "lb")!;
+        const reload = registered.find((r) => r.type === "pgscale:index:HAProxyConfigReload")!;
+        expect(reload.name).toBe("lb-config");
+        expect(reload.inputs.containerId).toBe("lb-id");
+        // The container starts with the same file the reload keeps current.
+        expect(container.inputs.uploads[0]).toEqual({ file: "/etc/haproxy/haproxy.cfg", content: reload.inputs.config });
+        expect(reload.inputs.config).toContain("load-server-state-from-file global");
+        for (const m of ["main-0", "main-1", "main-2"]) expect(reload.inputs.config).toContain(`server ${m} ${m}:5432`);
+    });
+
     it("names engine objects after project, stack and component, and binds ports to loopback", async () => {
         const { pg } = topology();
         await unwrap(pg.dynamicConfig.urn);

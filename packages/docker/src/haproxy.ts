@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAProxyConfigReload } from "@pgscale/postgres";
 import { PatroniCluster } from "./patroni";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -22,6 +23,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
     public readonly spec: HAProxyFrontendSpec;
     public readonly check: HealthCheckTimings;
     public readonly container: docker.Container;
+    /** Brings the running container's haproxy.cfg up to date when members come and go. */
+    public readonly configReload: HAProxyConfigReload;
     /** DNS name of the frontend on the cluster network (PgBouncer connects here). */
     public readonly host: string;
     public readonly network: docker.Network;
@@ -82,7 +85,15 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
             ports,
             labels: pgscaleLabels(name, "haproxy"),
             restart: "unless-stopped",
-        }, { parent: this, deleteBeforeReplace: true });
+            // Later configurations arrive by reload (below): a replaced container would move the
+            // host ports of every client URI unless they are pinned, and cut every session.
+        }, { parent: this, deleteBeforeReplace: true, ignoreChanges: ["uploads"] });
+        // After the members' rollout has settled, so a new replica streams before it takes reads;
+        // a removed member leaves HAProxy before its container goes (Pulumi deletes last).
+        this.configReload = new HAProxyConfigReload(`${name}-config`, {
+            containerId: this.container.id,
+            config: cfg,
+        }, { parent: this, dependsOn: [cluster.dynamicConfig] });
 
         this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
         this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);

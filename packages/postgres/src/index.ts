@@ -3,3 +3,4 @@ export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
 export * from "./replication";
+export * from "./haproxy";

@@ -7,6 +7,14 @@ export interface HAProxyBackendNode {
     apiPort: number;
 }
 
+/**
+ * The runtime API and server-state file that carry health states across a configuration reload.
+ * HAProxy 2.6 starts every server UP after a reload; without the saved states the primary
+ * listener (balance first) would send writes to the first-listed member, leader or not, until its
+ * first check fails. The API listens on the container's own loopback only.
+ */
+export const HAPROXY_RUNTIME = { host: "127.0.0.1", port: 9999, stateFile: "/var/lib/haproxy/server-state" } as const;
+
 export interface HAProxyConfig {
     nodes: HAProxyBackendNode[];
     ports: { primary: number; replicas: number; syncReplicas?: number; stats: number };
@@ -42,6 +50,11 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "global",
         `    maxconn ${c.maxConnections}`,
         "    log stdout format raw local0 info",
+        `    stats socket ipv4@${HAPROXY_RUNTIME.host}:${HAPROXY_RUNTIME.port} level admin`,
+        `    server-state-file ${HAPROXY_RUNTIME.stateFile}`,
+        // After a reload the old worker keeps its client sessions, without health checks; bound
+        // how long a session can outlive the configuration it was routed by.
+        "    hard-stop-after 30s",
         "",
         "resolvers cluster",
         `    nameserver dns ${ns}`,
@@ -53,6 +66,7 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "",
         "defaults",
         "    mode tcp",
+        "    load-server-state-from-file global",
         "    log global",
         "    option tcplog",
         "    retries 2",
@@ -75,4 +89,36 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "",
         ...(c.ports.syncReplicas !== undefined ? [listen("sync_replicas", c.ports.syncReplicas, "/sync", "roundrobin"), ""] : []),
     ].join("\n");
+}
+
+/** One server as the runtime API's `show servers state` reports it. */
+export interface HAProxyServerState {
+    backend: string;
+    server: string;
+    /** srv_op_state: 0 stopped (down), 1 starting, 2 running (up), 3 stopping. */
+    opState: number;
+}
+
+/** Parses `show servers state` (format version 1: a version line, a `#` header, one line per server). */
+export function parseServerState(text: string): HAProxyServerState[] {
+    const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    if (lines.length === 0 || lines[0] !== "1") throw new Error(`unexpected 'show servers state' answer: ${JSON.stringify(text.slice(0, 120))}`);
+    return lines.slice(1).map((l) => {
+        const f = l.split(/\s+/);
+        return { backend: f[1], server: f[3], opState: Number(f[5]) };
+    });
+}
+
+/** Backend/server pairs a rendered haproxy.cfg declares, in order: what a reload must show live. */
+export function declaredServers(cfg: string): string[] {
+    const out: string[] = [];
+    let section = "";
+    for (const line of cfg.split("\n")) {
+        const m = /^(?:listen|backend)\s+(\S+)/.exec(line);
+        if (m) section = m[1];
+        else if (/^\S/.test(line)) section = "";
+        const s = /^\s+server\s+(\S+)\s/.exec(line);
+        if (s && section) out.push(`${section}/${s[1]}`);
+    }
+    return out;
 }

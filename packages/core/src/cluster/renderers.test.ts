@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
-import { renderHaproxyCfg } from "./haproxy-config";
+import { HAPROXY_RUNTIME, declaredServers, parseServerState, renderHaproxyCfg } from "./haproxy-config";
 import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
 import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
 import { isScramVerifier, scramSha256Verifier } from "./scram";
@@ -74,6 +74,34 @@ describe("haproxy.cfg", () => {
         expect(cfg).toContain("on-marked-down shutdown-sessions");
         expect(cfg).toContain("inter 2000ms");
         expect(cfg).not.toContain("sync_replicas");
+    });
+    it("keeps health states across reloads through a runtime API on the container's loopback", () => {
+        expect(cfg).toContain(`stats socket ipv4@127.0.0.1:${HAPROXY_RUNTIME.port} level admin`);
+        expect(cfg).toContain(`server-state-file ${HAPROXY_RUNTIME.stateFile}`);
+        expect(cfg).toMatch(/defaults\n {4}mode tcp\n {4}load-server-state-from-file global/);
+    });
+    it("lists the servers a reload must show live", () => {
+        expect(declaredServers(cfg)).toEqual([0, 1, 2].flatMap((i) => [`primary/main-${i}`]).concat([0, 1, 2].map((i) => `replicas/main-${i}`)));
+    });
+});
+
+describe("parseServerState", () => {
+    // An answer of HAProxy 2.6.12 (`show servers state`), trimmed to two servers.
+    const answer = [
+        "1",
+        "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port",
+        "3 primary 1 main-0 172.18.0.3 2 0 1 1 52 6 3 4 6 0 0 0 main-0 5432 - 0 8008 - - 0",
+        "4 replicas 2 main-1 172.18.0.4 0 0 1 1 52 7 2 0 6 0 0 0 main-1 5432 - 0 8008 - - 0",
+        "",
+    ].join("\n");
+    it("reads backend, server and operational state", () => {
+        expect(parseServerState(answer)).toEqual([
+            { backend: "primary", server: "main-0", opState: 2 },
+            { backend: "replicas", server: "main-1", opState: 0 },
+        ]);
+    });
+    it("refuses an answer it does not know", () => {
+        expect(() => parseServerState("Unknown command.\n")).toThrow(/unexpected 'show servers state' answer/);
     });
 });
 

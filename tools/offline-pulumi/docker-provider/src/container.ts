@@ -312,8 +312,9 @@ export const container: ResourceHandler = {
             }
             await created.start();
             if (bool(inputs.mustRun) ?? true) {
-                // Catch a process that dies right away (the real provider checks the same).
-                await sleep(300);
+                // Catch a process that dies right away: the real provider checks the state 100 ms
+                // after start (terraform-provider-docker, containerReadRefreshDelay).
+                await sleep(100);
                 const info = await created.inspect();
                 if (!info.State.Running && !info.State.Restarting) {
                     throw new Error(`container exited immediately with code ${info.State.ExitCode}`);

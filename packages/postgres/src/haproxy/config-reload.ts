@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HAPROXY_RUNTIME, declaredServers, parseServerState } from "@pgscale/core";
+import { execIn } from "../docker-engine";
+
+// HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
+// container for that would move its Docker-chosen host port (every client URI) and cut every
+// session; instead the new file is validated, the servers' health states are saved for the new
+// worker, and the master process reloads in place (haproxy -W, SIGUSR2).
+
+interface ReloadInputs {
+    /** The HAProxy container; a replaced container is brought up to date as well. */
+    containerId: string;
+    config: string;
+    /** Give up waiting for the new worker after this many seconds. */
+    timeoutSeconds: number;
+}
+
+const CFG = "/etc/haproxy/haproxy.cfg";
+
+// Runs as root in the container: /etc/haproxy and the state file's directory belong to root.
+const RELOAD_SCRIPT = `set -eu
+umask 022
+printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
+if cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
+if ! haproxy -c -q -f ${CFG}.next; then rm -f ${CFG}.next; exit 3; fi
+# A configuration from before the runtime API has no states to save; the reload goes on without.
+if (exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
+  mv ${HAPROXY_RUNTIME.stateFile}.next ${HAPROXY_RUNTIME.stateFile}
+else
+  rm -f ${HAPROXY_RUNTIME.stateFile}.next
+fi
+mv ${CFG}.next ${CFG}
+kill -USR2 1
+echo reloaded`;
+
+const SHOW_STATE = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the provider below runs, loaded from the installed package when a method runs. */
+export const haproxyReloadHandlers = {
+    async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
+        const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`] });
+        if (r.exitCode === 3) throw new Error(`haproxy refused the new configuration (the running one stays):\n${r.stderr.trim()}`);
+        if (r.exitCode !== 0) throw new Error(`reloading HAProxy in container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+        if (r.stdout.trim() === "unchanged") return "unchanged";
+        // The reload is done when the runtime API answers with exactly the declared servers.
+        const want = [...declaredServers(i.config)].sort().join(",");
+        let seen = "";
+        for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
+            const s = await execIn(i.containerId, ["bash", "-c", SHOW_STATE], { user: "root" });
+            if (s.exitCode !== 0) continue;
+            try {
+                seen = parseServerState(s.stdout).map((x) => `${x.backend}/${x.server}`).sort().join(",");
+            } catch {
+                continue; // the old worker is going away
+            }
+            if (seen === want) return "reloaded";
+        }
+        throw new Error(`HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`);
+    },
+};
+
+type Handlers = typeof haproxyReloadHandlers;
+const handlers = (): Handlers => require("@pgscale/postgres").haproxyReloadHandlers;
+
+// Serialized into the state: captures nothing.
+const provider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
+        const changed = (["containerId", "config"] as const).filter((k) => olds[k] !== news[k]);
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: ReloadInputs) {
+        await handlers().apply(inputs);
+        return { id: `haproxy-config-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async update(_id, _olds, news: ReloadInputs) {
+        await handlers().apply(news);
+        return { outs: news };
+    },
+};
+
+export interface HAProxyConfigReloadArgs {
+    containerId: pulumi.Input<string>;
+    /** The whole haproxy.cfg. */
+    config: pulumi.Input<string>;
+    /** Seconds to wait for the new worker. Default 30. */
+    timeoutSeconds?: number;
+}
+
+/**
+ * Keeps a running HAProxy container's haproxy.cfg equal to `config`: validates a new file with
+ * `haproxy -c`, saves the servers' health states (server-state-file), and reloads the master
+ * process in place, so the container, its host ports and its sessions stay. `pulumi preview`
+ * shows a configuration change as an update of this resource.
+ */
+export class HAProxyConfigReload extends pulumi.dynamic.Resource {
+    constructor(name: string, args: HAProxyConfigReloadArgs, opts?: pulumi.CustomResourceOptions) {
+        super(provider, name, { timeoutSeconds: 30, ...args }, opts, "pgscale", "HAProxyConfigReload");
+    }
+}
