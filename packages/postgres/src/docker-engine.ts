@@ -1,4 +1,4 @@
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { PassThrough } from "stream";
 
 // The Docker Engine API at DOCKER_HOST (unix:// or tcp://, read by docker-modem), as the docker
@@ -7,7 +7,9 @@ import { PassThrough } from "stream";
 let client: Docker | undefined;
 
 export function dockerEngine(): Docker {
-    client ??= new Docker({ timeout: 30_000 });
+    // Loaded on first use: programs (and providers of other resources) never load the client.
+    const Dockerode = require("dockerode") as typeof Docker;
+    client ??= new Dockerode({ timeout: 30_000 });
     return client;
 }
 

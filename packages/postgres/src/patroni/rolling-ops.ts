@@ -1,4 +1,4 @@
-import { Client } from "pg";
+import type * as PG from "pg";
 import { ClusterView, HealthOptions, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
@@ -119,6 +119,8 @@ export async function waitSettled(ctx: RollingContext, expected: string[]): Prom
 
 async function leaderSlots(ctx: RollingContext, leader: LiveMember | undefined): Promise<string[] | undefined> {
     if (!leader?.pg || ctx.superuserPassword === undefined) return undefined;
+    // Loaded on first use, as in partitioned-table/session.ts: programs that only declare resources never load the driver.
+    const { Client } = require("pg") as typeof PG;
     const c = new Client({ host: leader.pg.host, port: leader.pg.port, user: "postgres", password: ctx.superuserPassword, database: "postgres", connectionTimeoutMillis: 5000 });
     c.on("error", () => undefined);
     try {
