@@ -3,6 +3,7 @@
 //     and vs pg_partman create_parent making the same N partitions;
 //   - a no-op `pulumi preview` of that stack vs a no-op preview of an empty stack (target <= 1.3x), and vs a stack
 //     with one do-nothing dynamic resource, which isolates pgscale's share from the Node dynamic provider's fixed cost;
+//   - the floor of up/SQL: `pulumi up` creating that one do-nothing resource, added to the SQL time;
 //   at N = 365 and N = 1000 to show how cost grows.
 //
 // Run:   source scripts/env.sh && npm run build && npx ts-node -P tsconfig.test.json --transpile-only bench/partition/run.ts
@@ -124,7 +125,11 @@ interface SizeResult {
     previewNoopMs: number;
     previewEmptyMs: number;
     previewTrivialMs: number;
+    /** `pulumi up` creating the trivial stack's one do-nothing dynamic resource. */
+    upTrivialMs: number;
     upVsSql: number;
+    /** (upTrivialMs + sqlMs) / sqlMs: the least up/SQL a dynamic resource running the same DDL as fast as psql can reach. */
+    upFloorVsSql: number;
     upVsPartman: number;
     previewVsEmpty: number;
     previewVsTrivial: number;
@@ -170,19 +175,23 @@ function main(): void {
         dropSchema(schema);
         const previewEmptyMs = times(repeat, () => pulumi(dir, "empty", ["preview", "--expect-no-changes"]));
         const previewTrivialMs = times(repeat, () => pulumi(dir, "trivial", ["preview", "--expect-no-changes"]));
+        const upTrivialMs = times(repeat, () => {
+            pulumi(dir, "trivial", ["destroy", "--yes", "--skip-preview"]);
+            return pulumi(dir, "trivial", ["up", "--yes", "--skip-preview"]);
+        });
         const r = (x: number, y: number) => Math.round((x / y) * 100) / 100;
         results.push({
-            partitions: n, sqlMs, partmanMs, upMs, previewNoopMs, previewEmptyMs, previewTrivialMs,
-            upVsSql: r(upMs, sqlMs), upVsPartman: r(upMs, partmanMs), previewVsEmpty: r(previewNoopMs, previewEmptyMs), previewVsTrivial: r(previewNoopMs, previewTrivialMs),
+            partitions: n, sqlMs, partmanMs, upMs, previewNoopMs, previewEmptyMs, previewTrivialMs, upTrivialMs,
+            upVsSql: r(upMs, sqlMs), upFloorVsSql: r(upTrivialMs + sqlMs, sqlMs), upVsPartman: r(upMs, partmanMs), previewVsEmpty: r(previewNoopMs, previewEmptyMs), previewVsTrivial: r(previewNoopMs, previewTrivialMs),
         });
     }
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, repeat, statistic: "median wall-clock ms" };
     writeFileSync(join(work, "results.json"), JSON.stringify({ machine, results }, null, 2));
     process.stdout.write(JSON.stringify({ machine, results }, null, 2) + "\n");
-    log("partitions | psql SQL | pg_partman | pulumi up | up/SQL | up/partman | preview no-op | empty | trivial | /empty | /trivial");
+    log("partitions | psql SQL | pg_partman | pulumi up | up/SQL | floor up/SQL | up/partman | preview no-op | empty | trivial | /empty | /trivial");
     for (const x of results) {
         const ms = (v: number) => v.toFixed(0);
-        log(`${x.partitions} | ${ms(x.sqlMs)} | ${ms(x.partmanMs)} | ${ms(x.upMs)} | ${x.upVsSql} | ${x.upVsPartman} | ${ms(x.previewNoopMs)} | ${ms(x.previewEmptyMs)} | ${ms(x.previewTrivialMs)} | ${x.previewVsEmpty} | ${x.previewVsTrivial}`);
+        log(`${x.partitions} | ${ms(x.sqlMs)} | ${ms(x.partmanMs)} | ${ms(x.upMs)} | ${x.upVsSql} | ${x.upFloorVsSql} | ${x.upVsPartman} | ${ms(x.previewNoopMs)} | ${ms(x.previewEmptyMs)} | ${ms(x.previewTrivialMs)} | ${x.previewVsEmpty} | ${x.previewVsTrivial}`);
     }
 }
 
