@@ -22,7 +22,7 @@ const RELOAD_SCRIPT = `set -eu
 umask 022
 printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
 if cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
-if ! haproxy -c -q -f ${CFG}.next; then rm -f ${CFG}.next; exit 3; fi
+if ! haproxy -c -f ${CFG}.next >/dev/null; then rm -f ${CFG}.next; exit 3; fi
 # A configuration from before the runtime API has no states to save; the reload goes on without.
 if (exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
   mv ${HAPROXY_RUNTIME.stateFile}.next ${HAPROXY_RUNTIME.stateFile}
@@ -41,7 +41,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const haproxyReloadHandlers = {
     async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
         const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`] });
-        if (r.exitCode === 3) throw new Error(`haproxy refused the new configuration (the running one stays):\n${r.stderr.trim()}`);
+        if (r.exitCode === 3) {
+            // HAProxy's [ALERT] lines name the line and the fault; its [NOTICE] banner adds nothing.
+            const alerts = r.stderr.split("\n").filter((l) => l.includes("[ALERT]"));
+            throw new Error(`haproxy refused the new configuration (the running one stays):\n${(alerts.length ? alerts.join("\n") : r.stderr).trim()}`);
+        }
         if (r.exitCode !== 0) throw new Error(`reloading HAProxy in container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
         if (r.stdout.trim() === "unchanged") return "unchanged";
         // The reload is done when the runtime API answers with exactly the declared servers.

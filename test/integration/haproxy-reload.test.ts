@@ -1,0 +1,79 @@
+// HAProxyConfigReload's work against a real HAProxy container (pgscale/haproxy image, Docker engine):
+// a changed file is validated and reloaded in place, an unchanged one is left alone, and a file HAProxy
+// refuses leaves the running configuration as it was. Scaling a whole cluster through it is in
+// test/e2e/ha-cluster.test.ts.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HAPROXY_RUNTIME, renderHaproxyCfg } from "@pgscale/core";
+import { haproxyReloadHandlers } from "@pgscale/postgres";
+
+jest.setTimeout(120_000);
+
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
+const image = `pgscale/haproxy:${fs.readFileSync(path.join(__dirname, "../../packages/docker/images/VERSION"), "utf8").trim()}`;
+const name = `pgscale-it-haproxy-${process.pid}`;
+
+const cfg = (members: string[]) => renderHaproxyCfg({
+    nodes: members.map((m) => ({ name: m, host: m, pgPort: 5432, apiPort: 8008 })),
+    ports: { primary: 5000, replicas: 5001, stats: 7000 },
+    check: { interMs: 1000, fall: 2, rise: 1 },
+    maxConnections: 100,
+    idleTimeoutSeconds: 60,
+});
+const inContainer = (file: string) => docker("exec", name, "cat", file);
+/** PIDs of HAProxy workers (children of the master, PID 1): a reload starts a new one. */
+const workers = () => docker("exec", name, "sh", "-c",
+    "for s in /proc/[0-9]*/status; do grep -q '^Name:.*haproxy' $s && grep -q '^PPid:[[:space:]]*1$' $s && echo $s; done; true")
+    .split("\n").filter(Boolean).map((s) => Number(s.split("/")[2]));
+/** The master's start time (/proc/1/stat field 22): unchanged unless the container restarted. */
+const masterStart = () => docker("exec", name, "sh", "-c", "cut -d' ' -f22 /proc/1/stat");
+
+let id: string;
+
+beforeAll(() => {
+    // Created, given its first file, then started: as the docker provider's `uploads` do.
+    id = docker("create", "--name", name, "--label", "pgscale.test=haproxy-reload", image);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-haproxy-")), "haproxy.cfg");
+    fs.writeFileSync(file, cfg(["m-0", "m-1"]), { mode: 0o644 });
+    docker("cp", file, `${name}:/etc/haproxy/haproxy.cfg`);
+    docker("start", name);
+});
+afterAll(() => {
+    execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });
+});
+
+const apply = (config: string) => haproxyReloadHandlers.apply({ containerId: id, config, timeoutSeconds: 30 });
+
+it("leaves a container alone when its file is already the one asked for", async () => {
+    const before = workers();
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    await expect(apply(cfg(["m-0", "m-1"]))).resolves.toBe("unchanged");
+    expect(workers()).toEqual(before);
+});
+
+it("reloads in place: same master process, a new worker, new servers, health states saved for it", async () => {
+    const start = masterStart();
+    const before = workers();
+    await expect(apply(cfg(["m-0", "m-1", "m-2"]))).resolves.toBe("reloaded");
+    expect(masterStart()).toBe(start);
+    expect(Math.max(...workers())).toBeGreaterThan(Math.max(...before));
+    expect(inContainer("/etc/haproxy/haproxy.cfg")).toBe(cfg(["m-0", "m-1", "m-2"]).trimEnd());
+    // The states of the configuration before (two servers per listener) went to the new worker.
+    const saved = inContainer(HAPROXY_RUNTIME.stateFile);
+    expect(saved.split("\n")[0]).toBe("1");
+    expect(saved).toMatch(/ primary \d+ m-1 /);
+    expect(saved).not.toMatch(/ m-2 /);
+    const live = docker("exec", name, "bash", "-c", `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port}; echo "show servers state" >&3; cat <&3`);
+    expect(live).toMatch(/ replicas \d+ m-2 /);
+});
+
+it("refuses a file HAProxy refuses, naming HAProxy's complaint, and keeps the running one", async () => {
+    const before = Math.max(...workers());
+    const bad = cfg(["m-0"]).replace("balance first", "balance nonsense");
+    await expect(apply(bad)).rejects.toThrow(/haproxy refused the new configuration[\s\S]*haproxy\.cfg\.next:\d+\] : balance only supports/);
+    expect(inContainer("/etc/haproxy/haproxy.cfg")).toBe(cfg(["m-0", "m-1", "m-2"]).trimEnd());
+    expect(Math.max(...workers())).toBe(before);
+    expect(docker("inspect", "-f", "{{.State.Running}}", name)).toBe("true");
+});
