@@ -132,7 +132,10 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
         },
         tags: c.tags,
     };
-    return stringify(doc, { lineWidth: 0 });
+    // Patroni reads YAML 1.1 (PyYAML), where a bare `on` is the boolean true: `hot_standby: on` would
+    // reach the DCS as `true`, differ from the stack's "on", and make every new cluster's first
+    // `pulumi up` PATCH its config and wait two loops. Rendering as 1.1 quotes such strings.
+    return stringify(doc, { lineWidth: 0, version: "1.1" });
 }
 
 /**

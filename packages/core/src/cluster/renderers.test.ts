@@ -31,6 +31,13 @@ describe("patroni.yml", () => {
         expect(doc.postgresql.authentication.superuser.password).toBe("su'pw");
         expect(doc.tags.noloadbalance).toBe(true);
     });
+    it("reads back as written under YAML 1.1, as Patroni (PyYAML) parses it: 'on' stays a string", () => {
+        const asPatroni = parse(yml, { version: "1.1" });
+        expect(asPatroni.bootstrap.dcs.postgresql.parameters.hot_standby).toBe("on");
+        expect(asPatroni.bootstrap.dcs.postgresql.parameters.wal_log_hints).toBe("on");
+        expect(asPatroni.bootstrap.dcs).toEqual(dcs);
+        expect(asPatroni.tags.noloadbalance).toBe(true);
+    });
     it("turns on ssl with the node's own certificate, locally and only when asked", () => {
         expect(doc.postgresql.parameters.ssl).toBeUndefined();
         const withTls = parse(renderPatroniYaml({

@@ -1,5 +1,5 @@
 import {
-    ClusterView, changedMembers, clusterSettled, gateStep, memberDeparted, nextPlan, patroniSlotName, planRollout, predecessor, switchoverCandidate,
+    ClusterView, changedMembers, clusterReady, clusterSettled, gateStep, memberDeparted, nextPlan, patroniSlotName, planRollout, predecessor, switchoverCandidate,
 } from "./plan";
 
 const members = ["pg-0", "pg-1", "pg-2"];
@@ -149,5 +149,24 @@ describe("departure", () => {
         expect(memberDeparted(two, "pg-2", ["pg_1", "pg_2"])).toEqual({ done: false, reason: "the leader still has slot pg_2" });
         expect(memberDeparted(two, "pg-2", undefined).done).toBe(false);
         expect(memberDeparted(two, "pg-2", ["pg_1"])).toEqual({ done: true, reason: "departed" });
+    });
+});
+
+describe("clusterReady", () => {
+    const replica = (name: string, state = "running") => ({ name, patroni: { state, role: "replica" } });
+    const leader = (streaming: string[], role = "master") => ({
+        name: "pg-0", patroni: { state: "running", role, replication: streaming.map((n) => ({ application_name: n, state: "streaming" })) },
+    });
+    it("is ready when one leader runs and every other member streams from it (Patroni 3.0 'master' or later 'primary')", () => {
+        expect(clusterReady([leader(["pg-1", "pg-2"]), replica("pg-1"), replica("pg-2")]).ok).toBe(true);
+        expect(clusterReady([leader(["pg-1"], "primary"), replica("pg-1")]).ok).toBe(true);
+        expect(clusterReady([leader([])]).ok).toBe(true);
+    });
+    it("names what it still waits for", () => {
+        expect(clusterReady([leader(["pg-1"]), replica("pg-1"), replica("pg-2")])).toEqual({ ok: false, reason: "pg-2 not streaming from pg-0" });
+        expect(clusterReady([leader(["pg-1"]), replica("pg-1", "starting")])).toEqual({ ok: false, reason: "pg-1 is starting" });
+        expect(clusterReady([leader(["pg-1"]), { name: "pg-1" }])).toEqual({ ok: false, reason: "no answer from pg-1" });
+        expect(clusterReady([replica("pg-0"), replica("pg-1")])).toEqual({ ok: false, reason: "0 leaders" });
+        expect(clusterReady([leader([]), { ...leader([]), name: "pg-1" }])).toEqual({ ok: false, reason: "2 leaders" });
     });
 });

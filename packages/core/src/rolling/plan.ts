@@ -38,7 +38,8 @@ export interface RolloutState {
     revisions: unknown;
 }
 
-const LEADER_ROLES = new Set(["leader", "master", "standby_leader"]);
+// /cluster says "leader"; a member's own /patroni says "master" (Patroni 3.0) or "primary" (later).
+const LEADER_ROLES = new Set(["leader", "master", "primary", "standby_leader"]);
 const RUNNING_STATES = new Set(["running", "streaming"]);
 
 export function isLeaderRole(role: string): boolean {
@@ -174,4 +175,30 @@ export function memberDeparted(view: ClusterView, member: string, leaderSlots: s
     const slot = patroniSlotName(member);
     if (leaderSlots.includes(slot)) return { done: false, reason: `the leader still has slot ${slot}` };
     return { done: true, reason: "departed" };
+}
+
+/** One member's own GET /patroni answer (live from that member, unlike /cluster's DCS view). */
+export interface MemberStatus {
+    name: string;
+    /** Undefined when the member did not answer. */
+    patroni?: { state?: string; role?: string; replication?: Array<{ application_name?: string; state?: string }> };
+}
+
+/**
+ * Whether a new or changed cluster is ready: one running leader, every member running, and every
+ * replica streaming from the leader. Decided from each member's own /patroni, which is live, rather
+ * than from GET /cluster, whose member entries are refreshed once per loop_wait: a replica that
+ * streams can still read "starting" there for up to 10 s at the default timings.
+ */
+export function clusterReady(statuses: MemberStatus[]): { ok: boolean; reason: string } {
+    const missing = statuses.filter((s) => !s.patroni).map((s) => s.name);
+    if (missing.length) return { ok: false, reason: `no answer from ${missing.join(", ")}` };
+    const leaders = statuses.filter((s) => isLeaderRole(s.patroni!.role ?? ""));
+    if (leaders.length !== 1) return { ok: false, reason: `${leaders.length} leaders` };
+    const notRunning = statuses.filter((s) => s.patroni!.state !== "running");
+    if (notRunning.length) return { ok: false, reason: notRunning.map((s) => `${s.name} is ${s.patroni!.state ?? "unknown"}`).join(", ") };
+    const streaming = new Set((leaders[0].patroni!.replication ?? []).filter((r) => r.state === "streaming").map((r) => r.application_name));
+    const behind = statuses.filter((s) => s !== leaders[0] && !streaming.has(s.name)).map((s) => s.name);
+    if (behind.length) return { ok: false, reason: `${behind.join(", ")} not streaming from ${leaders[0].name}` };
+    return { ok: true, reason: `${leaders[0].name} leads, ${statuses.length - 1} streaming` };
 }

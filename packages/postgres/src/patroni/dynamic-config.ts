@@ -99,28 +99,23 @@ async function call(inputs: Inputs, method: string, path: string, body?: unknown
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until a leader runs, every member runs, and every replica streams from the leader. */
-async function waitForCluster(inputs: Inputs): Promise<any[]> {
+/**
+ * Waits until a leader runs, every member runs, and every replica streams from the leader, as each
+ * member reports itself (GET /patroni, live) rather than as GET /cluster shows it (refreshed once per
+ * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later.
+ */
+async function waitForCluster(inputs: Inputs): Promise<void> {
+    const { clusterReady } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    const want = inputs.members.length;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
-        try {
-            const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
-            const leader = members.find((m) => m.role === "leader" || m.role === "master" || m.role === "standby_leader");
-            const running = members.filter((m) => m.state === "running" || m.state === "streaming").length;
-            status = `${members.length}/${want} members, ${running} running, leader ${leader?.name ?? "none"}`;
-            const leaderUrl = inputs.members.find((m) => m.name === leader?.name)?.restUrl;
-            if (leaderUrl && running >= want) {
-                // /patroni on the leader carries pg_stat_replication.
-                const p = await call(inputs, "GET", "/patroni", undefined, leaderUrl);
-                const streaming = (p?.replication ?? []).filter((r: any) => r.state === "streaming").length;
-                status += `, ${streaming}/${want - 1} replicas streaming`;
-                if (streaming >= want - 1) return members;
-            }
-        } catch (e) {
-            status = (e as Error).message;
-        }
+        const statuses = await Promise.all(inputs.members.map(async (m) => ({
+            name: m.name,
+            patroni: await call(inputs, "GET", "/patroni", undefined, m.restUrl).then((p) => (p && typeof p === "object" ? p : undefined), () => undefined),
+        })));
+        const ready = clusterReady(statuses);
+        if (ready.ok) return;
+        status = ready.reason;
         await sleep(500);
     }
     throw new Error(`Patroni cluster not ready after ${inputs.timeoutSeconds}s: ${status}`);
