@@ -25,6 +25,7 @@ function machine(): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;
 const log = (...a: unknown[]) => console.error("[bench]", ...a);
 
 function pulumi(stack: string, ...a: string[]): string {
@@ -35,18 +36,18 @@ function pulumiIn(cwd: string, stack: string, ...a: string[]): string {
     if (r.status !== 0) throw new Error(`pulumi ${a.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
 }
-function newStack(config: Record<string, string | number | boolean>): string {
+function newStack(config: Record<string, string | number | boolean>, cwd = FIXTURE): string {
     const stack = `bench-${Date.now().toString(36)}`;
-    spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: FIXTURE, encoding: "utf8" });
-    for (const [k, v] of Object.entries(config)) pulumi(stack, "config", "set", k, String(v));
+    spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd, encoding: "utf8" });
+    for (const [k, v] of Object.entries(config)) pulumiIn(cwd, stack, "config", "set", k, String(v));
     return stack;
 }
 function outputs(stack: string): any {
     return JSON.parse(pulumi(stack, "stack", "output", "--json", "--show-secrets"));
 }
-function removeStack(stack: string): void {
-    pulumi(stack, "destroy", "--yes", "--skip-preview", "--suppress-progress");
-    spawnSync("pulumi", ["stack", "rm", "--yes", stack], { cwd: FIXTURE });
+function removeStack(stack: string, cwd = FIXTURE): void {
+    pulumiIn(cwd, stack, "destroy", "--yes", "--skip-preview", "--suppress-progress");
+    spawnSync("pulumi", ["stack", "rm", "--yes", stack], { cwd });
 }
 function superuserUri(uri: string, password: string): string {
     const u = new URL(uri);
@@ -113,7 +114,7 @@ async function untilStackReady(stack: string, replicas: number, t0: number, proj
  * median of few rounds can pair a lucky side with an unlucky one. The fastest rounds pair like with like.
  */
 function bestRatio(side: number[], base: number[]): number {
-    return Math.round((Math.min(...side) / Math.min(...base)) * 100) / 100;
+    return round2(Math.min(...side) / Math.min(...base));
 }
 
 /** One round of the hand-written baseline: seconds from `up.sh` to ready, then removed. */
@@ -148,7 +149,7 @@ async function benchUp(): Promise<void> {
     }
     results.up = {
         rounds, baselineS: base.map(round1), pulumiUpS: pg.map(round1), pulumiUpReturnedS: upS.map(round1),
-        medianRatio: Math.round((median(pg) / median(base)) * 100) / 100,
+        medianRatio: round2(median(pg) / median(base)),
         bestRatio: bestRatio(pg, base),
     };
 }
@@ -176,18 +177,15 @@ async function benchFloor(): Promise<void> {
             execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });
         }
         {
-            const stack = `floor-${Date.now().toString(36)}`;
-            spawnSync("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: FLOOR, encoding: "utf8" });
+            const stack = newStack({}, FLOOR);
             const t0 = Date.now();
             pulumiIn(FLOOR, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
             floor.push((startedAt(`pgscale-bench-floor-${stack}`) - t0) / 1000);
-            pulumiIn(FLOOR, stack, "destroy", "--yes", "--skip-preview", "--suppress-progress");
-            spawnSync("pulumi", ["stack", "rm", "--yes", stack], { cwd: FLOOR });
+            removeStack(stack, FLOOR);
         }
         log(`floor round ${i + 1}: docker run ${run[i].toFixed(2)} s, pulumi up to the container's start ${floor[i].toFixed(2)} s`);
     }
-    results.floor = { rounds, dockerRunS: run.map((x) => Math.round(x * 100) / 100), pulumiUpToContainerS: floor.map((x) => Math.round(x * 100) / 100),
-        medianFixedCostS: Math.round((median(floor) - median(run)) * 100) / 100 };
+    results.floor = { rounds, dockerRunS: run.map(round2), pulumiUpToContainerS: floor.map(round2), medianFixedCostS: round2(median(floor) - median(run)) };
 }
 
 /**
@@ -222,7 +220,7 @@ async function benchUpInline(): Promise<void> {
         }
         log(`up-inline round ${i + 1}: baseline ${base[i].toFixed(1)} s, Automation API up: ready ${inline[i].toFixed(1)} s`);
     }
-    results.upInline = { rounds, baselineS: base.map(round1), automationApiUpS: inline.map(round1), medianRatio: Math.round((median(inline) / median(base)) * 100) / 100,
+    results.upInline = { rounds, baselineS: base.map(round1), automationApiUpS: inline.map(round1), medianRatio: round2(median(inline) / median(base)),
         bestRatio: bestRatio(inline, base) };
 }
 
@@ -331,7 +329,7 @@ async function benchPool(): Promise<void> {
         const through = await manyClients(o.poolerUri, 1000);
         const beyond = await manyClients(o.primaryUri, 260); // max_connections is 200
         results.pool = {
-            pgbenchSelectOnly40: { directTps: direct, pooledTps: pooled, medianRatio: Math.round((median(pooled) / median(direct)) * 100) / 100, target: ">= 0.8" },
+            pgbenchSelectOnly40: { directTps: direct, pooledTps: pooled, medianRatio: round2(median(pooled) / median(direct)), target: ">= 0.8" },
             thousandClientsThroughPooler: through,
             clientsBeyondMaxConnectionsDirect: beyond,
         };
@@ -347,7 +345,7 @@ async function benchPool(): Promise<void> {
     if (results.floor && results.up) {
         // The least any Pulumi program of this kind could reach against this run's fastest baseline round.
         const base = Math.min(...(results.up as any).baselineS);
-        results.floorRatio = Math.round(((results.floor as any).medianFixedCostS + base) / base * 100) / 100;
+        results.floorRatio = round2(((results.floor as any).medianFixedCostS + base) / base);
     }
     if (wanted("failover")) await benchFailover();
     if (wanted("pool")) await benchPool();

@@ -7,9 +7,11 @@ import { PassThrough } from "stream";
 let client: Docker | undefined;
 
 export function dockerEngine(): Docker {
-    // Loaded on first use: programs (and providers of other resources) never load the client.
-    const Dockerode = require("dockerode") as typeof Docker;
-    client ??= new Dockerode({ timeout: 30_000 });
+    if (!client) {
+        // Loaded on first use: programs (and providers of other resources) never load the client.
+        const Dockerode = require("dockerode") as typeof Docker;
+        client = new Dockerode({ timeout: 30_000 });
+    }
     return client;
 }
 

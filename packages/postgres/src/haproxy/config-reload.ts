@@ -17,6 +17,9 @@ interface ReloadInputs {
 
 const CFG = "/etc/haproxy/haproxy.cfg";
 
+// `show servers state` through the runtime API, from bash inside the container (no socat there).
+const SHOW_STATE = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
+
 // Runs as root in the container: /etc/haproxy and the state file's directory belong to root.
 const RELOAD_SCRIPT = `set -eu
 umask 022
@@ -24,7 +27,7 @@ printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
 if cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
 if ! haproxy -c -f ${CFG}.next >/dev/null; then rm -f ${CFG}.next; exit 3; fi
 # A configuration from before the runtime API has no states to save; the reload goes on without.
-if (exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
+if (${SHOW_STATE}) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
   mv ${HAPROXY_RUNTIME.stateFile}.next ${HAPROXY_RUNTIME.stateFile}
 else
   rm -f ${HAPROXY_RUNTIME.stateFile}.next
@@ -32,8 +35,6 @@ fi
 mv ${CFG}.next ${CFG}
 kill -USR2 1
 echo reloaded`;
-
-const SHOW_STATE = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,7 +50,7 @@ export const haproxyReloadHandlers = {
         if (r.exitCode !== 0) throw new Error(`reloading HAProxy in container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
         if (r.stdout.trim() === "unchanged") return "unchanged";
         // The reload is done when the runtime API answers with exactly the declared servers.
-        const want = [...declaredServers(i.config)].sort().join(",");
+        const want = declaredServers(i.config).sort().join(",");
         let seen = "";
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
             const s = await execIn(i.containerId, ["bash", "-c", SHOW_STATE], { user: "root" });
@@ -71,8 +72,7 @@ const handlers = (): Handlers => require("@pgscale/postgres").haproxyReloadHandl
 // Serialized into the state: captures nothing.
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
-        const changed = (["containerId", "config"] as const).filter((k) => olds[k] !== news[k]);
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+        return { changes: olds.containerId !== news.containerId || olds.config !== news.config };
     },
     async create(inputs: ReloadInputs) {
         await handlers().apply(inputs);
