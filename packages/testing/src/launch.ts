@@ -61,12 +61,20 @@ async function containerReport(dir: ClusterDir): Promise<string> {
 }
 
 /**
- * `pulumi up` returns once Patroni has a leader and streaming replicas; HAProxy marks the primary up
- * at its next check and PgBouncer connects on first use. The URIs handed out must work at once.
+ * `pulumi up` returns once Patroni has a leader and streaming replicas; HAProxy marks each server up
+ * at its next check (the synchronous standby only once Patroni has named it, a loop later) and
+ * PgBouncer connects on first use. The URIs handed out must work at once, each of them: HAProxy
+ * accepts a connection for a backend with no server up and closes it ("Connection terminated
+ * unexpectedly" in the client).
  */
 async function untilClientsConnect(info: ClusterInfo): Promise<void> {
     await waitForPrimary(info, { timeoutMs: 60_000 });
-    if (info.poolerUri) await waitFor("a query through PgBouncer", 60_000, async () => (await queryOnce(info.poolerUri!, "SELECT 1 AS one")).length === 1);
+    const standby = async (uri: string) => (await queryOnce<{ r: boolean }>(uri, "SELECT pg_is_in_recovery() AS r"))[0]?.r === true;
+    await Promise.all([
+        info.replicaUri && waitFor("a replica through replicaUri", 60_000, () => standby(info.replicaUri!)),
+        info.syncReplicaUri && waitFor("the synchronous standby through syncReplicaUri", 60_000, () => standby(info.syncReplicaUri!)),
+        info.poolerUri && waitFor("a query through PgBouncer", 60_000, async () => (await queryOnce(info.poolerUri!, "SELECT 1 AS one")).length === 1),
+    ]);
 }
 
 async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {

@@ -55,7 +55,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
     async read(id: string, props: Inputs) {
         // Refresh reports the live DCS values of the keys this resource manages, so drift shows.
-        const live = await call(props, "GET", "/config");
+        const live = await dcsConfig(props, 0);
         const pick = (want: any, have: any): any => {
             if (!want || typeof want !== "object" || Array.isArray(want)) return have;
             return Object.fromEntries(Object.keys(want).map((k) => [k, pick(want[k], have?.[k])]));
@@ -144,9 +144,23 @@ function differs(want: any, have: any): boolean {
     return JSON.stringify(want) !== JSON.stringify(have) && String(want) !== String(have);
 }
 
+/**
+ * The DCS document. A member reports itself a running primary while its post-bootstrap script still
+ * creates users, and writes the document only after it (GET /config answers 502, PATCH 503 until then).
+ */
+async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+        const live = await call(inputs, "GET", "/config").catch((e: Error) => e.message);
+        if (live && typeof live === "object") return live;
+        if (Date.now() >= deadline) throw new Error(`Patroni has no DCS configuration (waited ${waitSeconds}s): GET /config answered ${String(live).slice(0, 200)}`);
+        await sleep(250);
+    }
+}
+
 async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs);
-    const live = await call(inputs, "GET", "/config");
+    const live = await dcsConfig(inputs);
     if (!differs(inputs.config, live)) return;
     // PATCH merges into the DCS document; every member applies it within one loop_wait.
     await call(inputs, "PATCH", "/config", inputs.config);
