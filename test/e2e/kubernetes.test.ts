@@ -101,6 +101,53 @@ describe("PatroniCluster on Kubernetes", () => {
             return true;
         }, 60000, "writes through the primary Service");
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
+        // The StatefulSet recreates the deleted pod on its volume; it must start and follow the new
+        // leader (it did not while fsGroup re-permissioned the data directory on every mount).
+        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 120000, "the old primary back as a streaming replica")).toBe(2);
+    });
+
+    it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart", async () => {
+        const podsBefore = kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.uid}");
+        await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" } });
+        const preview = await stack!.preview(quiet);
+        // The members keep their pod template: only the Job (and its Secret) are new.
+        expect(preview.changeSummary.replace).toBe(2);
+        expect(preview.changeSummary.update ?? 0).toBe(0);
+        const res = await stack!.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        // `up` returned after the Job completed: every member runs the new values, none is pending a restart.
+        const superuser = asSuperuser(primary(), out.superuserPassword);
+        for (const name of ["work_mem", "shared_buffers"]) {
+            expect((await query(superuser, `SELECT setting, unit, pending_restart FROM pg_settings WHERE name = '${name}'`))[0])
+                .toMatchObject({ pending_restart: false });
+        }
+        expect((await query(primary(), "SHOW work_mem"))[0].work_mem).toBe("8MB");
+        expect((await query(primary(), "SHOW shared_buffers"))[0].shared_buffers).toBe("96MB");
+        const replica = await eventually(async () => {
+            const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm");
+            return row.sb === "96MB" ? row : undefined;
+        }, 30000, "a replica with the new shared_buffers");
+        expect(replica).toEqual({ r: true, sb: "96MB", wm: "8MB" });
+        // Restarted in place by Patroni, not recreated by Kubernetes.
+        expect(kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.uid}")).toBe(podsBefore);
+        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 60000, "two replicas streaming")).toBe(2);
+        expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
+    });
+
+    it("scales down 3 -> 2: the highest ordinal leaves, its volume stays, no row is lost", async () => {
+        await stack!.setConfig("nodes", { value: "2" });
+        const res = await stack!.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        await eventually(async () => (kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.name}").split(" ").sort().join(",") === "main-0,main-1") || undefined,
+            120000, "two member pods");
+        await eventually(async () => {
+            await query(primary(), "INSERT INTO t VALUES (3, 'after scale-down') ON CONFLICT DO NOTHING");
+            return true;
+        }, 60000, "writes after scale-down");
+        expect(await eventually(async () => ((await streaming()) === 1 ? 1 : undefined), 60000, "one replica streaming")).toBe(1);
+        expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
+        // Kubernetes keeps a removed member's claim; scaling back up reuses it. pgscale never deletes data.
+        expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
     });
 
     it("leaves nothing behind on destroy", async () => {

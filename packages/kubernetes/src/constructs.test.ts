@@ -203,7 +203,7 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         const mounts = patroni.containers[0].volumeMounts.map((m: any) => m.mountPath);
         expect(mounts).toEqual(expect.arrayContaining(["/var/lib/postgresql/data", "/etc/patroni", "/tmp", "/var/run/postgresql", "/dev/shm"]));
         expect(patroni.volumes.find((v: any) => v.name === "shm").emptyDir).toEqual({ medium: "Memory", sizeLimit: "256Mi" });
-        expect(patroni.securityContext).toMatchObject({ runAsUser: 100, fsGroup: 102 });
+        expect(patroni.securityContext).toMatchObject({ runAsUser: 100, fsGroup: 102, fsGroupChangePolicy: "OnRootMismatch" });
     });
 
     it("keeps passwords in Secrets only: not in ConfigMaps, env, commands or other objects", () => {

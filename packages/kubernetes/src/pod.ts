@@ -18,6 +18,11 @@ export function podSecurityContext(image: ImageUser, p: Placement): PodSecurityC
         runAsUser: p.podSecurity.runAsUser ?? image.uid,
         runAsGroup: gid,
         fsGroup: p.podSecurity.fsGroup ?? gid,
+        // The default ("Always") makes every file group-writable and setgid on each mount: a restarted
+        // member's data directory becomes 2770 and PostgreSQL refuses to start ("invalid permissions",
+        // it wants 0700 or 0750). Only a new volume's root needs the group; also spares a large
+        // volume the recursive walk on every pod start.
+        fsGroupChangePolicy: "OnRootMismatch",
         seccompProfile: { type: "RuntimeDefault" },
     };
 }
