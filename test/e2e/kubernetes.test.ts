@@ -146,8 +146,19 @@ describe("PatroniCluster on Kubernetes", () => {
         }, 60000, "writes after scale-down");
         expect(await eventually(async () => ((await streaming()) === 1 ? 1 : undefined), 60000, "one replica streaming")).toBe(1);
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
-        // Kubernetes keeps a removed member's claim; scaling back up reuses it. pgscale never deletes data.
+        // Kubernetes keeps a removed member's claim; pgscale never deletes data.
         expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
+    });
+
+    it("scales back up 2 -> 3 on the kept volume: the member rejoins as a streaming replica, no row lost", async () => {
+        await stack!.setConfig("nodes", { value: "3" });
+        const res = await stack!.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        // `up` returned after the reconcile Job saw two replicas streaming.
+        expect(await streaming()).toBe(2);
+        const [row] = await query(asSuperuser(primary(), out.superuserPassword), "SELECT array_agg(application_name ORDER BY application_name) AS names FROM pg_stat_replication");
+        expect(row.names).toContain("main-2");
+        expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
     });
 
     it("leaves nothing behind on destroy", async () => {
