@@ -57,9 +57,16 @@ describe("PatroniCluster on Kubernetes", () => {
     let stack: Stack | undefined;
     let out: Outputs;
     const primary = () => viaClusterIp(out.primaryUri);
+    const superuser = () => asSuperuser(primary(), out.superuserPassword);
     const streaming = async () =>
-        Number((await query(asSuperuser(primary(), out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
-    const primaryPod = () => kubectl("-n", namespace, "get", "pods", "-l", "role=master", "-o", "jsonpath={.items[*].metadata.name}");
+        Number((await query(superuser(), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
+    /** Resolves with n once n replicas stream from the primary. */
+    const untilStreaming = (n: number, timeoutMs: number, what: string) =>
+        eventually(async () => ((await streaming()) === n ? n : undefined), timeoutMs, what);
+    const pods = (selector: string, field: "name" | "uid") =>
+        kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", `jsonpath={.items[*].metadata.${field}}`);
+    const primaryPod = () => pods("role=master", "name");
+    const memberPods = (field: "name" | "uid") => pods("app.kubernetes.io/name=patroni", field);
 
     beforeAll(async () => {
         stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
@@ -74,7 +81,7 @@ describe("PatroniCluster on Kubernetes", () => {
         await query(primary(), "CREATE TABLE t (id int primary key, note text)");
         await query(primary(), "INSERT INTO t VALUES (1, 'first')");
         expect((await query(primary(), "SELECT pg_is_in_recovery() AS r, current_user AS u"))[0]).toEqual({ r: false, u: "app" });
-        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 60000, "two replicas streaming")).toBe(2);
+        expect(await untilStreaming(2, 60000, "two replicas streaming")).toBe(2);
         const replica = await eventually(async () => {
             const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, (SELECT note FROM t WHERE id = 1) AS note");
             return row.note ? row : undefined;
@@ -103,11 +110,11 @@ describe("PatroniCluster on Kubernetes", () => {
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
         // The StatefulSet recreates the deleted pod on its volume; it must start and follow the new
         // leader (it did not while fsGroup re-permissioned the data directory on every mount).
-        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 120000, "the old primary back as a streaming replica")).toBe(2);
+        expect(await untilStreaming(2, 120000, "the old primary back as a streaming replica")).toBe(2);
     });
 
     it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart", async () => {
-        const podsBefore = kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.uid}");
+        const podsBefore = memberPods("uid");
         await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" } });
         const preview = await stack!.preview(quiet);
         // The members keep their pod template: only the Job (and its Secret) are new.
@@ -116,9 +123,8 @@ describe("PatroniCluster on Kubernetes", () => {
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
         // `up` returned after the Job completed: every member runs the new values, none is pending a restart.
-        const superuser = asSuperuser(primary(), out.superuserPassword);
         for (const name of ["work_mem", "shared_buffers"]) {
-            expect((await query(superuser, `SELECT setting, unit, pending_restart FROM pg_settings WHERE name = '${name}'`))[0])
+            expect((await query(superuser(), `SELECT setting, unit, pending_restart FROM pg_settings WHERE name = '${name}'`))[0])
                 .toMatchObject({ pending_restart: false });
         }
         expect((await query(primary(), "SHOW work_mem"))[0].work_mem).toBe("8MB");
@@ -129,8 +135,8 @@ describe("PatroniCluster on Kubernetes", () => {
         }, 30000, "a replica with the new shared_buffers");
         expect(replica).toEqual({ r: true, sb: "96MB", wm: "8MB" });
         // Restarted in place by Patroni, not recreated by Kubernetes.
-        expect(kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.uid}")).toBe(podsBefore);
-        expect(await eventually(async () => ((await streaming()) === 2 ? 2 : undefined), 60000, "two replicas streaming")).toBe(2);
+        expect(memberPods("uid")).toBe(podsBefore);
+        expect(await untilStreaming(2, 60000, "two replicas streaming")).toBe(2);
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
     });
 
@@ -138,13 +144,13 @@ describe("PatroniCluster on Kubernetes", () => {
         await stack!.setConfig("nodes", { value: "2" });
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
-        await eventually(async () => (kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=patroni", "-o", "jsonpath={.items[*].metadata.name}").split(" ").sort().join(",") === "main-0,main-1") || undefined,
+        await eventually(async () => (memberPods("name").split(" ").sort().join(",") === "main-0,main-1") || undefined,
             120000, "two member pods");
         await eventually(async () => {
             await query(primary(), "INSERT INTO t VALUES (3, 'after scale-down') ON CONFLICT DO NOTHING");
             return true;
         }, 60000, "writes after scale-down");
-        expect(await eventually(async () => ((await streaming()) === 1 ? 1 : undefined), 60000, "one replica streaming")).toBe(1);
+        expect(await untilStreaming(1, 60000, "one replica streaming")).toBe(1);
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
         // Kubernetes keeps a removed member's claim; pgscale never deletes data.
         expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
@@ -156,7 +162,7 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(res.summary.result).toBe("succeeded");
         // `up` returned after the reconcile Job saw two replicas streaming.
         expect(await streaming()).toBe(2);
-        const [row] = await query(asSuperuser(primary(), out.superuserPassword), "SELECT array_agg(application_name ORDER BY application_name) AS names FROM pg_stat_replication");
+        const [row] = await query(superuser(), "SELECT array_agg(application_name ORDER BY application_name) AS names FROM pg_stat_replication");
         expect(row.names).toContain("main-2");
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
     });
