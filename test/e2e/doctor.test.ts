@@ -116,8 +116,10 @@ describe("pgscale doctor on a live cluster", () => {
             const queued = await eventually(async () => {
                 const pools = await query(out.poolerAdminUri, "SHOW POOLS");
                 const app = pools.find((p) => p.database === "appdb");
-                return Number(app?.cl_waiting ?? 0) >= 3 ? app : undefined;
-            }, 15000, "clients queueing in PgBouncer", 100);
+                // The server connection must be busy, not still logging in: the very first sample
+                // can catch every client queued behind a cold pool's login, a different finding.
+                return Number(app?.cl_waiting ?? 0) >= 3 && Number(app?.sv_active ?? 0) >= 1 ? app : undefined;
+            }, 15000, "clients queueing in PgBouncer behind a busy server connection", 100);
             const { code, report } = await doctor("--primary-uri", superuser, "--pooler-admin-uri", out.poolerAdminUri);
             const [pool] = findingsOf(report, "pooler.pool");
             expect({ queued: Number(queued.cl_waiting), detail: pool.detail }).toEqual({

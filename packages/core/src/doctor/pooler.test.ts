@@ -31,6 +31,15 @@ describe("PgBouncer checks", () => {
         expect(f.fix).toMatch(/cannot open server connections/);
     });
 
+    test("clients queued behind a login still in progress: a pool warming up, ok until poolLoginGraceSeconds", () => {
+        const warming = pool({ clientsWaiting: 6, serversActive: 0, serversLogin: 1, maxWaitSeconds: 0 });
+        expect(checkPool(warming, db, 120, t)).toMatchObject({
+            severity: "ok",
+            detail: "appdb/app (transaction): 6 clients waiting for a server connection, the oldest for 0 ms, opening server connections; 0 of 1 server connections busy, 1 logging in",
+        });
+        expect(checkPool({ ...warming, maxWaitSeconds: t.poolLoginGraceSeconds }, db, 120, t).severity).toBe("warning");
+    });
+
     test("SHOW STATS: a high average wait is a warning", () => {
         const stats = { database: "appdb", avgWaitMicros: 250_000, avgQueryMicros: 3_000_000, totalXactCount: 10 };
         expect(checkPoolWaitTime(stats, t)).toMatchObject({ severity: "warning", check: "pooler.wait_time", detail: expect.stringMatching(/waited 250 ms on average/) });

@@ -22,6 +22,10 @@ export function checkPool(p: PoolerPool, db: PoolerDatabase | undefined, queryWa
     const waited = `${p.clientsWaiting} clients waiting for a server connection, the oldest for ${formatSeconds(p.maxWaitSeconds)}`;
     const timeout = queryWaitTimeoutSeconds ? ` Clients still waiting after query_wait_timeout (${queryWaitTimeoutSeconds} s) get an error.` : "";
     const severity = p.maxWaitSeconds >= t.poolWaitCriticalSeconds ? "critical" : "warning";
+    if (!saturated && p.serversLogin > 0 && p.maxWaitSeconds < t.poolLoginGraceSeconds) {
+        // The first clients of a cold pool queue while PgBouncer logs in; that is no finding.
+        return ok(AREA, "pooler.pool", `${name} (${p.poolMode}): ${waited}, opening server connections; ${servers}`);
+    }
     if (saturated || limit === undefined) {
         return problem(severity, AREA, "pooler.pool",
             `${name}: pool saturated: ${waited}; ${servers}`,
