@@ -19,7 +19,8 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            every session; any other role gets a finding that says what it cannot see
   --replica-uri URI        a replica (e.g. HAProxy's read-only listener): received vs replayed WAL
   --pooler-admin-uri URI   PgBouncer's admin console (user in admin_users or stats_users,
-                           database pgbouncer): SHOW POOLS, SHOW STATS
+                           database pgbouncer): SHOW POOLS, SHOW DATABASES,
+                           SHOW STATS, SHOW CONFIG
   --patroni-url URL        repeatable; each member's REST API (members, leader; a URL that does
                            not answer counts as a member that is down)
   --query SQL              one statement to EXPLAIN (never executed, read-only transaction):

@@ -30,6 +30,12 @@ describe("replica lag (primary side)", () => {
         expect(f.fix).toMatch(/synchronous_commit/);
     });
 
+    test("WAL sent but not flushed: the fix splits flush_lag into network and the replica's fsync", () => {
+        const stuck = r({ totalLagBytes: 8 * MiB, unflushedBytes: 8 * MiB, writeLagSeconds: 0.2, flushLagSeconds: 3.2 });
+        expect(checkReplicaLag(stuck, t).fix).toMatch(/^Check network latency .* \(write_lag 200 ms: network and write; flush_lag 3\.2 s, of which 3\.0 s is the replica's fsync\)\./);
+        expect(checkReplicaLag({ ...stuck, writeLagSeconds: null }, t).fix).toMatch(/compare write_lag with flush_lag/);
+    });
+
     test("a replica that is not streaming yet is at least a warning", () => {
         expect(checkReplicaLag(r({ state: "catchup" }), t)).toMatchObject({ severity: "warning", fix: expect.stringMatching(/"catchup"/) });
     });

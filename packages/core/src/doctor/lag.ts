@@ -14,6 +14,14 @@ function grade(bytes: number | null, seconds: number | null, t: DoctorThresholds
     return "ok";
 }
 
+/** write_lag is the network round trip plus the replica's write; flush_lag beyond it is the replica's fsync. */
+function flushSplit(r: ReplicaStat): string {
+    if (r.writeLagSeconds === null || r.flushLagSeconds === null) return " (compare write_lag with flush_lag in pg_stat_replication)";
+    const disk = Math.max(0, r.flushLagSeconds - r.writeLagSeconds);
+    return ` (write_lag ${formatSeconds(r.writeLagSeconds)}: network and write; flush_lag ${formatSeconds(r.flushLagSeconds)}, ` +
+        `of which ${formatSeconds(disk)} is the replica's fsync)`;
+}
+
 /**
  * Where the WAL is stuck decides the branch of the playbook's tree: not sent (the WAL sender),
  * sent but not flushed (the network or the replica's WAL disk), flushed but not replayed
@@ -22,7 +30,7 @@ function grade(bytes: number | null, seconds: number | null, t: DoctorThresholds
 function bottleneckFix(r: ReplicaStat): string {
     const parts: Array<[number, string]> = [
         [r.unsentBytes ?? 0, "Verify the WAL sender is active and keeping up: pg_stat_replication.state on the primary, the primary's CPU and disk."],
-        [r.unflushedBytes ?? 0, "Check network latency between primary and replica, and the replica's WAL disk (write_lag vs flush_lag)."],
+        [r.unflushedBytes ?? 0, `Check network latency between primary and replica, and the replica's WAL disk${flushSplit(r)}.`],
         [r.unreplayedBytes ?? 0, "Check disk I/O on the replica: replay is single-threaded; long queries on the replica can hold it back (max_standby_streaming_delay, hot_standby_feedback)."],
     ];
     const [, fix] = parts.reduce((a, b) => (b[0] > a[0] ? b : a));

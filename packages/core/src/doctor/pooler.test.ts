@@ -25,6 +25,11 @@ describe("PgBouncer checks", () => {
         expect(checkPool(pool({ clientsWaiting: 1, maxWaitSeconds: 10 }), db, 120, t).severity).toBe("critical");
     });
 
+    test("a pool with no SHOW DATABASES row: the limit is unknown, not claimed saturated", () => {
+        const f = checkPool(pool({ clientsWaiting: 2, maxWaitSeconds: 1.5 }), undefined, 120, t);
+        expect(f).toMatchObject({ severity: "warning", detail: "appdb/app: 2 clients waiting for a server connection, the oldest for 1.5 s; pool limit unknown (no SHOW DATABASES row for appdb); 1 of ? server connections busy" });
+    });
+
     test("waiting while server connections are free points at the backend", () => {
         const f = checkPool(pool({ clientsWaiting: 3, serversActive: 0, serversLogin: 1, maxWaitSeconds: 2 }), { ...db, poolSize: 20 }, null, t);
         expect(f.detail).toMatch(/only 1 of 20 server connections are open/);

@@ -27,8 +27,10 @@ export function checkPool(p: PoolerPool, db: PoolerDatabase | undefined, queryWa
         return ok(AREA, "pooler.pool", `${name} (${p.poolMode}): ${waited}, opening server connections; ${servers}`);
     }
     if (saturated || limit === undefined) {
+        // Without a SHOW DATABASES row the limit is unknown: say so rather than claim saturation.
+        const state = limit === undefined ? `${waited}; pool limit unknown (no SHOW DATABASES row for ${p.database})` : `pool saturated: ${waited}`;
         return problem(severity, AREA, "pooler.pool",
-            `${name}: pool saturated: ${waited}; ${servers}`,
+            `${name}: ${state}; ${servers}`,
             `Raise default_pool_size (PgBouncerPool defaultPoolSize, now ${db?.poolSize ?? "?"}) or reservePoolSize within max_connections, ` +
                 `and shorten transactions: in transaction mode a server connection is held for a whole transaction.${timeout}`);
     }
