@@ -7,7 +7,7 @@
 import { query } from "../support/pg";
 import { ChaosCluster, MAX_REPLICA_LAG_BYTES, startChaosCluster, stopChaosCluster, TIMINGS } from "./support/cluster";
 import { waitFor } from "@pgscale/testing";
-import { dockerAsync, dockerLogsSince, patchDynamicConfig, psqlOn } from "./support/nodes";
+import { dockerAsync, dockerLogsSince, haproxyServerStates, patchDynamicConfig, psqlOn, untilFailsafeTopology } from "./support/nodes";
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
@@ -209,8 +209,7 @@ describe("chaos", () => {
     // leader's POST /failsafe, the leader keeps its role without the DCS.
     it("etcd: quorum lost with failsafe_mode on, the primary keeps serving writes", async () => {
         await patchDynamicConfig(cluster(), { failsafe_mode: true });
-        // The leader publishes the failsafe topology into the DCS on its next loops.
-        await sleep(5000);
+        await untilFailsafeTopology(cluster());
         const run = await h.begin("etcd-quorum-lost-failsafe", { pooler: true });
         const leader = await cluster().cluster.leader();
         const t0 = Date.now();
@@ -295,11 +294,17 @@ describe("chaos", () => {
         const pausedAt = Date.now();
         await bulk();
         const bulkDoneAt = Date.now();
-        // Patroni publishes the leader's position every loop (1 s); HAProxy needs `fall` (2) failed checks 1 s apart.
-        const detection = 5000;
-        await sleep(detection + 5000);
-        const lateReads = run.reader!.reads.filter((x) => x.member === victim && x.at > bulkDoneAt + detection).length;
-        const othersServed = run.reader!.reads.filter((x) => x.member !== victim && x.at > bulkDoneAt + detection).length;
+        // Patroni publishes the leader's position every loop (1 s); HAProxy needs `fall` (2) failed
+        // checks 1 s apart: watched on HAProxy itself rather than assumed, since a loaded machine stretches both.
+        const detectionMs = await waitFor(`HAProxy takes ${victim} out of the replicas listener`, 30_000, async () => {
+            const states = await haproxyServerStates(cluster().containers.haproxy);
+            return states.some((x) => x.backend === "replicas" && x.server === victim && x.opState === 0) ? Date.now() - bulkDoneAt : undefined;
+        }, 200);
+        const detectedAt = bulkDoneAt + detectionMs;
+        await sleep(5000);
+        // A read routed just before the mark may still finish; none may start a second after it.
+        const lateReads = run.reader!.reads.filter((x) => x.member === victim && x.at > detectedAt + 1000).length;
+        const othersServed = run.reader!.reads.filter((x) => x.member !== victim && x.at > detectedAt).length;
         await dockerAsync(["exec", container, "sh", "-c", `kill -CONT ${startup}`]);
         const resumedAt = Date.now();
         const backInRotationMs = await waitFor(`${victim} back in rotation after replay continued`, 60_000, async () => {
@@ -310,7 +315,7 @@ describe("chaos", () => {
         const o = await h.end(run, {
             injected: `docker kill -s KILL <replica>, ${bulkRows} rows (~9 MB WAL) written, docker start; then replay stalled (SIGSTOP of the startup process) + the same bulk write`,
             cycles: 1, maxReplicaLagBytes: MAX_REPLICA_LAG_BYTES, downMs: startedAt - killedAt, caughtUpMs, servingAgainMs,
-            readsFromStalledReplicaAfterDetection: lateReads, backInRotationMs, pausedForMs: resumedAt - pausedAt,
+            detectionMs, readsFromStalledReplicaAfterDetection: lateReads, backInRotationMs, pausedForMs: resumedAt - pausedAt,
         });
         expectSafe(o);
         const reads = run.reader!.reads;
@@ -324,6 +329,7 @@ describe("chaos", () => {
         expect(laggingReads).toEqual([]);
         expect(onReplica).toBe(ackedBefore.length);
         expect(lateReads).toBe(0);
+        expect(detectionMs).toBeLessThan(15_000); // nominally ~4 s: a Patroni loop, two HAProxy checks, the check timeout
         expect(othersServed).toBeGreaterThan(0);
         expect(backInRotationMs).toBeGreaterThan(0);
     });

@@ -124,6 +124,22 @@ describe("PatroniCluster on Docker", () => {
         expect((await query(out.primaryUri, "SELECT pg_postmaster_start_time() AS t"))[0].t).toEqual(before[0].t);
     });
 
+    it("restarts every member for a parameter that needs it (shared_buffers), replicas before the leader", async () => {
+        type Status = { name: string; role: string; postmaster_start_time: string; pending_restart?: boolean };
+        const statuses = () => Promise.all(out.members.map(async (m): Promise<Status> => ({ name: m.name, ...((await (await fetch(`${m.restUrl}/patroni`)).json()) as Omit<Status, "name">) })));
+        const startedBefore = new Map((await statuses()).map((s) => [s.name, s.postmaster_start_time]));
+        await up({ sharedBuffers: "96MB" });
+        const after = await statuses();
+        expect(after.filter((s) => s.pending_restart).map((s) => s.name)).toEqual([]);
+        expect(after.filter((s) => s.postmaster_start_time === startedBefore.get(s.name)).map((s) => s.name)).toEqual([]);
+        const leader = after.find((s) => s.role === "master" || s.role === "primary")!;
+        // Same format from every member, so the strings order as the times do.
+        for (const replica of after.filter((s) => s !== leader)) expect(replica.postmaster_start_time < leader.postmaster_start_time).toBe(true);
+        expect((await query(out.primaryUri, "SHOW shared_buffers"))[0].shared_buffers).toBe("96MB");
+        expect((await query(out.replicaUri, "SHOW shared_buffers"))[0].shared_buffers).toBe("96MB");
+        expect(await streamingReplicas()).toBe(2);
+    });
+
     it("scales 3 -> 4 (a new replica streams) and back to 3 without losing the primary", async () => {
         // HAProxy is reloaded in place, not replaced: its container, host ports and sessions stay,
         // and writes through primaryUri never land on a replica while it reloads.
@@ -173,8 +189,9 @@ describe("PatroniCluster on Docker", () => {
             return true;
         }, 90000, "writes through primaryUri after failover", 500);
         const outageS = (Date.now() - killedAt) / 1000;
-        // ttl 20 + loop 2 + promotion + HAProxy rise: well under a minute.
-        expect(outageS).toBeLessThan(45);
+        // Up to ttl (20) for the leader key to expire, a loop (2), promotion and HAProxy's checks:
+        // ~30 s nominal; a bound, not a benchmark (a loaded CI machine stretches each step).
+        expect(outageS).toBeLessThan(60);
         const survivor = out.members.find((m) => m.name !== oldLeader)!;
         expect(await leaderName([survivor.restUrl])).not.toBe(oldLeader);
 

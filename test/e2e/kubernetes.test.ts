@@ -84,8 +84,8 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(await untilStreaming(2, 60000, "two replicas streaming")).toBe(2);
         const replica = await eventually(async () => {
             const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, (SELECT note FROM t WHERE id = 1) AS note");
-            return row.note ? row : undefined;
-        }, 30000, "row replicated");
+            return row.r === true && row.note ? row : undefined;
+        }, 30000, "the row on a replica");
         expect(replica).toEqual({ r: true, note: "first" });
     });
 
@@ -131,7 +131,7 @@ describe("PatroniCluster on Kubernetes", () => {
         expect((await query(primary(), "SHOW shared_buffers"))[0].shared_buffers).toBe("96MB");
         const replica = await eventually(async () => {
             const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm");
-            return row.sb === "96MB" ? row : undefined;
+            return row.r === true && row.sb === "96MB" ? row : undefined;
         }, 30000, "a replica with the new shared_buffers");
         expect(replica).toEqual({ r: true, sb: "96MB", wm: "8MB" });
         // Restarted in place by Patroni, not recreated by Kubernetes.
@@ -200,7 +200,7 @@ describe("examples/kubernetes", () => {
         await query(primary, "INSERT INTO notes VALUES (1)");
         const replica = await eventually(async () => {
             const [row] = await query(viaClusterIp(out.replicaUri), "SELECT pg_is_in_recovery() AS r, (SELECT count(*)::int FROM notes) AS n");
-            return row.n === 1 ? row : undefined;
+            return row.r === true && row.n === 1 ? row : undefined;
         }, 60000, "a replica through HAProxy");
         expect(replica).toEqual({ r: true, n: 1 });
         expect(await query(viaClusterIp(out.poolerUri), "SELECT count(*)::int AS n, pg_is_in_recovery() AS r FROM notes")).toEqual([{ n: 1, r: false }]);

@@ -32,7 +32,11 @@ describe("startCluster", () => {
         await query(cluster.poolerUri!, "CREATE TABLE t (id int PRIMARY KEY)");
         await query(cluster.primaryUri, "INSERT INTO t VALUES (1)");
         expect(await query(cluster.primaryUri, "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);
-        const replica = await eventually(async () => (await query(cluster.replicaUri, "SELECT pg_is_in_recovery() AS r, (SELECT count(*) FROM t)::int AS n"))[0], 10000, "replica read");
+        // Synchronous mode waits for the standby's flush, not its replay: poll until a replica shows the row.
+        const replica = await eventually(async () => {
+            const [row] = await query(cluster.replicaUri, "SELECT pg_is_in_recovery() AS r, (SELECT count(*) FROM t)::int AS n");
+            return row.n === 1 ? row : undefined;
+        }, 10000, "the row on a replica");
         expect(replica).toEqual({ r: true, n: 1 });
         expect(await query(cluster.syncReplicaUri!, "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: true }]);
         const [sync] = await query(cluster.superuserUri, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state = 'sync'");

@@ -78,7 +78,7 @@ describe("startPostgres, profile fast", () => {
         }
     });
 
-    it("resets the database from a snapshot in well under a second", async () => {
+    it("resets the database from a snapshot quickly (figures: bench/testing)", async () => {
         await query(db.primaryUri, "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)");
         await query(db.primaryUri, "INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 1000) g");
         let t0 = Date.now();
@@ -92,9 +92,10 @@ describe("startPostgres, profile fast", () => {
             restoreMs.push(Date.now() - t0);
             expect(await query(db.primaryUri, "SELECT count(*)::int AS n, sum(balance)::int AS s FROM accounts")).toEqual([{ n: 1000, s: 100000 }]);
         }
-        expect(snapshotMs).toBeLessThan(1000);
-        expect([...restoreMs].sort((a, b) => a - b)[2]).toBeLessThan(500); // median
-        expect(Math.max(...restoreMs)).toBeLessThan(1000);
+        // Sanity bounds only (~0.1-0.4 s measured); the speed figures live in bench/testing.
+        expect(snapshotMs).toBeLessThan(3000);
+        expect([...restoreMs].sort((a, b) => a - b)[2]).toBeLessThan(1000); // median
+        expect(Math.max(...restoreMs)).toBeLessThan(3000);
         // The application owner keeps its rights on the restored database; others still have none.
         expect(await query(db.superuserUri, "SELECT has_database_privilege('app', 'app', 'CONNECT') AS app, has_database_privilege('public', 'app', 'CONNECT') AS pub"))
             .toEqual([{ app: true, pub: false }]);

@@ -39,6 +39,11 @@ beforeAll(() => {
     fs.writeFileSync(file, cfg(["m-0", "m-1"]), { mode: 0o644 });
     docker("cp", file, `${name}:/etc/haproxy/haproxy.cfg`);
     docker("start", name);
+    // The master forks its worker after parsing the file: wait for it rather than race it.
+    for (const deadline = Date.now() + 20_000; workers().length === 0; ) {
+        if (Date.now() > deadline) throw new Error(`no HAProxy worker in ${name} after 20 s: ${docker("logs", name)}`);
+        execFileSync("sleep", ["0.2"]);
+    }
 });
 afterAll(() => {
     execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });

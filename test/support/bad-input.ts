@@ -6,12 +6,16 @@ import { PgscaleValidationError } from "@pgscale/core";
 /** [construct, what is wrong, builds what the case needs first, the construction that must fail, the field its error names] */
 export type BadInputCase = [string, string, () => any, (given: any) => unknown, string];
 
-/** Registrations are asynchronous: waits until the count stops moving and returns it. */
+/**
+ * Registrations with the mocked engine are asynchronous: waits until the count has stood still for
+ * three samples 50 ms apart (one quiet sample can be a pause of a loaded machine) and returns it.
+ */
 export async function settledCount(registered: readonly unknown[]): Promise<number> {
-    let last = -1;
-    while (registered.length !== last) {
+    let last = registered.length;
+    for (let quiet = 0; quiet < 3; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        quiet = registered.length === last ? quiet + 1 : 0;
         last = registered.length;
-        await new Promise((r) => setTimeout(r, 60));
     }
     return last;
 }

@@ -53,9 +53,10 @@ describe("OrderRepository on an HA cluster", () => {
     it("reads its writes from a replica (synchronous standby caught up)", async () => {
         const order = { id: randomUUID(), customer: "grace", amountCents: 990 };
         await orders.place(order);
-        // Synchronous replication waits for the standby's flush, not its replay: poll briefly.
+        // Synchronous replication waits for the standby's flush, not its replay: poll (replay is
+        // usually milliseconds behind; a loaded machine can take seconds).
         let found = await orders.get(order.id);
-        for (let i = 0; !found && i < 40; i++) {
+        for (let i = 0; !found && i < 300; i++) {
             await new Promise((r) => setTimeout(r, 50));
             found = await orders.get(order.id);
         }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { settledCount } from "../../../test/support/bad-input";
 import { generatedSecretState, generatedTlsState } from "../../../test/support/postgres-stubs";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
@@ -124,7 +125,7 @@ describe("construct graph", () => {
         const pool = new PgBouncerPool("pool6", { backend: lb });
         expect(await unwrap(pg.tlsCaPem!)).toBe("CA pg6-tls");
         await unwrap(pool.uri);
-        await new Promise((r) => setTimeout(r, 100));
+        await settledCount(registered);
         const tls = registered.filter((r) => r.type === "pgscale:index:GeneratedTls");
         const servers = (n: string) => Object.keys(tls.find((t) => t.name === n)!.inputs.servers);
         expect(servers("pg6-tls")).toEqual(["pg6-0", "pg6-1"]);
@@ -140,7 +141,7 @@ describe("construct graph", () => {
         // Off by default: no certificates and the images' own commands.
         const off = new PatroniCluster("pg7", { dcs, nodes: 1 });
         expect(off.tlsCaPem).toBeUndefined();
-        await new Promise((r) => setTimeout(r, 100));
+        await settledCount(registered);
         const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7-0")!;
         expect(offNode.inputs.command).toBeUndefined();
         expect(registered.filter((r) => r.name === "pg7-tls")).toEqual([]);
@@ -187,7 +188,7 @@ describe("construct graph", () => {
 describe("validation happens before any resource is registered", () => {
     // Registrations are asynchronous; match on the names the failing constructs would use.
     const registeredFor = async (name: string) => {
-        await new Promise((r) => setTimeout(r, 100));
+        await settledCount(registered);
         return registered.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
     };
     const cases: Array<[string, () => unknown, RegExp]> = [

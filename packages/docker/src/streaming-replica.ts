@@ -95,7 +95,13 @@ export class StreamingReplica extends pulumi.ComponentResource {
             ports: [publish(5432, "127.0.0.1", args.port)],
             labels: pgscaleLabels(name, "streaming-replica"),
             restart: "unless-stopped",
-            healthcheck: { tests: ["CMD", "pg_isready", "-h", "/var/run/postgresql"], interval: "1s", timeout: "2s", retries: 120, startPeriod: "1s" },
+            // Healthy once the WAL receiver streams (its process title says so; pg_isready alone is true
+            // as soon as the standby accepts connections, before it has a primary), so `up` returns a
+            // replica that replicates, or fails saying it never did.
+            healthcheck: {
+                tests: ["CMD-SHELL", "pg_isready -q -h /var/run/postgresql && grep -qsa 'walreceiver [s]treaming' /proc/[0-9]*/cmdline"],
+                interval: "1s", timeout: "2s", retries: 120, startPeriod: "1s",
+            },
             wait: true,
             waitTimeout: 300,
             destroyGraceSeconds: 30,

@@ -92,6 +92,48 @@ def bool_equal(want, have):
     return isinstance(want, bool) and str(have).lower() == str(want).lower()
 
 
+def statuses(api):
+    """Each member's own GET /patroni, live (None when it does not answer)."""
+    out = {}
+    for m in api.members:
+        try:
+            doc = api.call("GET", "/patroni", only=m["restUrl"])
+        except Exception:  # noqa: BLE001 - a member that does not answer is reported as such
+            doc = None
+        out[m["name"]] = doc if isinstance(doc, dict) else None
+    return out
+
+
+def config_applied(samples):
+    """@pgscale/core configApplied: dcs_last_seen changed twice since the PATCH returned, so the
+    HA cycle that loaded the new document, and the reload at its end, has finished."""
+    stamps = [s for s in samples if isinstance(s, (int, float))]
+    return sum(1 for a, b in zip(stamps, stamps[1:]) if b > a) >= 2
+
+
+def until_applied(api, timeout):
+    """Samples only GET /patroni: /cluster and /config would reload a member's DCS view themselves."""
+    samples = {m["name"]: [] for m in api.members}
+    deadline = time.time() + timeout
+    while True:
+        now = statuses(api)
+        for name, doc in now.items():
+            if doc is not None:
+                samples[name].append(doc.get("dcs_last_seen"))
+        waiting = [name for name, s in samples.items() if not config_applied(s)]
+        if not waiting:
+            return now
+        if time.time() >= deadline:
+            raise RuntimeError(f"Patroni members did not apply the configuration in {timeout}s: {', '.join(waiting)}")
+        time.sleep(0.25)
+
+
+def pending_restarts(now):
+    """@pgscale/core pendingRestarts: replicas first, the leader last."""
+    pending = [(name, doc) for name, doc in now.items() if doc and doc.get("pending_restart")]
+    return [name for name, doc in sorted(pending, key=lambda p: is_leader(p[1]))]
+
+
 def reconcile(job):
     api = Patroni(job)
     timeout = int(job.get("timeoutSeconds", 300))
@@ -100,28 +142,28 @@ def reconcile(job):
     if not differs(job["config"], live):
         log("DCS configuration is up to date")
         return
-    # PATCH merges into the DCS document; every member applies it within one loop_wait.
+    # PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
     api.call("PATCH", "/config", job["config"])
     log("patched the DCS configuration")
-    time.sleep(int((live or {}).get("loop_wait", 10)) + 1)
+    now = until_applied(api, timeout)
+    log("every member applied it")
     # Parameters such as shared_buffers only take effect after a restart: replicas first, leader last.
     deadline = time.time() + timeout
     while time.time() < deadline:
-        members = (api.call("GET", "/cluster") or {}).get("members", [])
-        pending = sorted((m for m in members if m.get("pending_restart")), key=is_leader)
+        pending = pending_restarts(now)
         if not pending:
             return
-        for m in pending:
-            restart(api, m["name"], deadline)
+        for name in pending:
+            restart(api, name)
             wait_for_cluster(api, timeout)
+        # A restart clears the member's live pending_restart; read them again.
+        now = statuses(api)
     raise RuntimeError(f"Patroni members still pending restart after {timeout}s")
 
 
-def restart(api, name, deadline):
-    """Restarts one member, then waits until /cluster, which lags up to one loop_wait, shows it done."""
-    url = api.url_of(name)
-    if not url:
-        raise RuntimeError(f"Patroni member {name} is not one this stack manages")
+def restart(api, name):
+    """POST /restart returns once the member's PostgreSQL runs again."""
+    url = api.url_of(name)  # statuses() reads exactly the job's members
     log(f"restarting {name} (pending restart)")
     try:
         api.call("POST", "/restart", {"restart_pending": True}, only=url)
@@ -129,11 +171,6 @@ def restart(api, name, deadline):
         # Patroni answers 503 when nothing is pending any more: the restart already happened.
         if "restart conditions are not satisfied" not in str(e):
             raise
-    while time.time() < deadline:
-        members = (api.call("GET", "/cluster") or {}).get("members", [])
-        if not any(m["name"] == name and m.get("pending_restart") for m in members):
-            return
-        time.sleep(1)
 
 
 def log(message):

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { settledCount } from "../../../test/support/bad-input";
 import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
 import { parse } from "yaml";
 
@@ -22,7 +23,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
-const settle = () => new Promise((r) => setTimeout(r, 100));
+const settle = () => settledCount(registered);
 // Secret inputs reach the mock wrapped as { <secret signature>: ..., value }.
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const isSecret = (v: any) => v && typeof v === "object" && SECRET_SIG in v;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { settledCount } from "../../../test/support/bad-input";
 
 // examples/kubernetes under Pulumi mocks: the demo stack composes with the Kubernetes import.
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
@@ -31,7 +32,7 @@ it("builds the demo stack in one namespace and exports in-cluster URIs", async (
     expect(await unwrap(stack.poolerUri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-demo.svc.cluster.local:6432/appdb");
     expect(await unwrap(stack.servicePrimaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-demo.svc.cluster.local:5432/appdb");
     expect(stack.portForward.primary).toBe("kubectl -n pgscale-demo port-forward svc/main-primary 5432:5432");
-    await new Promise((r) => setTimeout(r, 100));
+    await settledCount(registered);
     const count = (t: string) => registered.filter((r) => r.type === t).length;
     expect(count("kubernetes:core/v1:Namespace")).toBe(1);
     expect(count("kubernetes:apps/v1:StatefulSet")).toBe(2);

@@ -1,4 +1,5 @@
 import { execFile } from "child_process";
+import { HAPROXY_RUNTIME, HAProxyServerState, parseServerState } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -17,6 +18,12 @@ export function dockerLogsSince(container: string, since: number): Promise<strin
         execFile("docker", ["logs", "--since", new Date(since).toISOString(), container], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
             (err, stdout, stderr) => resolve(err ? err.message : `${stdout}${stderr}`));
     });
+}
+
+/** HAProxy's live server states, from its runtime API inside the container (loopback only). */
+export async function haproxyServerStates(container: string): Promise<HAProxyServerState[]> {
+    const show = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
+    return parseServerState(await dockerAsync(["exec", container, "bash", "-c", show], 10_000));
 }
 
 /** One statement as the superuser on a member's local socket: works whatever the network does. */
@@ -53,3 +60,23 @@ export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, u
     throw last;
 }
 
+/**
+ * After failsafe_mode is switched on, the leader writes the /failsafe key on a later loop and each
+ * member loads it on its own; until every member lists the whole topology, the leader's POST
+ * /failsafe is refused somewhere and losing the DCS would demote it anyway.
+ */
+export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000): Promise<void> {
+    const names = Object.keys(c.containers.members).sort();
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+        const views = await Promise.all(Object.values(c.containers.members).map(async (container) => {
+            const res = await fetch(`${await restUrl(container)}/failsafe`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+            return res?.ok ? Object.keys((await res.json()) as Record<string, unknown>).sort().join(",") : `HTTP ${res?.status ?? "no answer"}`;
+        }));
+        if (views.every((v) => v === names.join(","))) return;
+        last = views.join("; ");
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`the failsafe topology did not reach every member in ${timeoutMs} ms: ${last}`);
+}

@@ -97,6 +97,10 @@ export interface HAProxyServerState {
     server: string;
     /** srv_op_state: 0 stopped (down), 1 starting, 2 running (up), 3 stopping. */
     opState: number;
+    /** srv_admin_state: 0 ready; other values are maintenance or drain flags (no checks run then). */
+    adminState: number;
+    /** srv_check_result: 0 unknown (no check finished yet), 1 neutral, 2 failed, 3 passed, 4 conditionally passed. */
+    checkResult: number;
 }
 
 /** Parses `show servers state` (format version 1: a version line, a `#` header, one line per server). */
@@ -105,8 +109,18 @@ export function parseServerState(text: string): HAProxyServerState[] {
     if (lines.length === 0 || lines[0] !== "1") throw new Error(`unexpected 'show servers state' answer: ${JSON.stringify(text.slice(0, 120))}`);
     return lines.slice(1).map((l) => {
         const f = l.split(/\s+/);
-        return { backend: f[1], server: f[3], opState: Number(f[5]) };
+        return { backend: f[1], server: f[3], opState: Number(f[5]), adminState: Number(f[6]), checkResult: Number(f[11]) };
     });
+}
+
+/**
+ * Servers whose state is not known yet. HAProxy 2.6 starts each server UP ("up, but will fall down
+ * at first failure") until its first check finishes: until then the primary listener (balance
+ * first) sends writes to the first-listed member and the replica listeners to the primary, leader
+ * or not. Once each server has a check result, routing follows Patroni.
+ */
+export function uncheckedServers(states: HAProxyServerState[]): string[] {
+    return states.filter((s) => s.checkResult === 0 && s.adminState === 0).map((s) => `${s.backend}/${s.server}`);
 }
 
 /** Backend/server pairs a rendered haproxy.cfg declares, in order: what a reload must show live. */

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
-import { HAPROXY_RUNTIME, declaredServers, parseServerState, renderHaproxyCfg } from "./haproxy-config";
+import { HAPROXY_RUNTIME, declaredServers, parseServerState, renderHaproxyCfg, uncheckedServers } from "./haproxy-config";
 import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
 import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
 import { isScramVerifier, scramSha256Verifier } from "./scram";
@@ -101,11 +101,17 @@ describe("parseServerState", () => {
         "4 replicas 2 main-1 172.18.0.4 0 0 1 1 52 7 2 0 6 0 0 0 main-1 5432 - 0 8008 - - 0",
         "",
     ].join("\n");
-    it("reads backend, server and operational state", () => {
+    it("reads backend, server, operational and admin state, and the last check's result", () => {
         expect(parseServerState(answer)).toEqual([
-            { backend: "primary", server: "main-0", opState: 2 },
-            { backend: "replicas", server: "main-1", opState: 0 },
+            { backend: "primary", server: "main-0", opState: 2, adminState: 0, checkResult: 3 },
+            { backend: "replicas", server: "main-1", opState: 0, adminState: 0, checkResult: 2 },
         ]);
+    });
+    it("a server UP only because no check has finished yet is unchecked; one in maintenance runs no checks", () => {
+        const fresh = "1\n# header\n3 primary 1 main-0 172.18.0.3 2 0 1 1 0 0 0 2 6 0 0 0 main-0 5432 - 0 8008 - - 0\n" +
+            "3 primary 2 main-1 172.18.0.4 0 1 1 1 0 0 0 2 6 0 0 0 main-1 5432 - 0 8008 - - 0\n";
+        expect(uncheckedServers(parseServerState(answer))).toEqual([]);
+        expect(uncheckedServers(parseServerState(fresh))).toEqual(["primary/main-0"]);
     });
     it("refuses an answer it does not know", () => {
         expect(() => parseServerState("Unknown command.\n")).toThrow(/unexpected 'show servers state' answer/);

@@ -1,5 +1,5 @@
 import {
-    ClusterView, changedMembers, clusterReady, clusterSettled, gateStep, memberDeparted, nextPlan, patroniSlotName, planRollout, predecessor, switchoverCandidate,
+    ClusterView, changedMembers, clusterReady, clusterSettled, configApplied, gateStep, memberDeparted, nextPlan, patroniSlotName, pendingRestarts, planRollout, predecessor, switchoverCandidate,
 } from "./plan";
 
 const members = ["pg-0", "pg-1", "pg-2"];
@@ -168,5 +168,32 @@ describe("clusterReady", () => {
         expect(clusterReady([leader(["pg-1"]), { name: "pg-1" }])).toEqual({ ok: false, reason: "no answer from pg-1" });
         expect(clusterReady([replica("pg-0"), replica("pg-1")])).toEqual({ ok: false, reason: "0 leaders" });
         expect(clusterReady([leader([]), { ...leader([]), name: "pg-1" }])).toEqual({ ok: false, reason: "2 leaders" });
+    });
+});
+
+describe("configApplied", () => {
+    test("two changes of dcs_last_seen after the PATCH: the cycle that loaded the document has finished", () => {
+        expect(configApplied([100, 100, 101, 101, 102])).toEqual({ done: true, reason: "applied" });
+    });
+
+    test("one change is a load that saw the document, but its reload may still run", () => {
+        expect(configApplied([100, 101, 101])).toEqual({ done: false, reason: "has run 1 of 2 HA cycles since the change" });
+    });
+
+    test("a member that did not answer or reports no dcs_last_seen is not applied, and says which", () => {
+        expect(configApplied([])).toMatchObject({ done: false, reason: "has not answered" });
+        expect(configApplied([undefined, 100, undefined, 101, 102])).toMatchObject({ done: true });
+        expect(configApplied([undefined, undefined])).toMatchObject({ done: false, reason: expect.stringMatching(/no dcs_last_seen/) });
+    });
+});
+
+describe("pendingRestarts", () => {
+    test("replicas first, the leader last; members not pending are left alone", () => {
+        expect(pendingRestarts([
+            { name: "pg-0", patroni: { role: "master", pending_restart: true } },
+            { name: "pg-1", patroni: { role: "replica" } },
+            { name: "pg-2", patroni: { role: "replica", pending_restart: true } },
+            { name: "pg-3" },
+        ])).toEqual(["pg-2", "pg-0"]);
     });
 });

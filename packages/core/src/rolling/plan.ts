@@ -181,7 +181,15 @@ export function memberDeparted(view: ClusterView, member: string, leaderSlots: s
 export interface MemberStatus {
     name: string;
     /** Undefined when the member did not answer. */
-    patroni?: { state?: string; role?: string; replication?: Array<{ application_name?: string; state?: string }> };
+    patroni?: {
+        state?: string;
+        role?: string;
+        replication?: Array<{ application_name?: string; state?: string }>;
+        /** Live: a parameter changed that takes effect only after a restart. */
+        pending_restart?: boolean;
+        /** When the member's HA loop last loaded the cluster from the DCS, in whole seconds. */
+        dcs_last_seen?: number;
+    };
 }
 
 /**
@@ -201,4 +209,30 @@ export function clusterReady(statuses: MemberStatus[]): { ok: boolean; reason: s
     const behind = statuses.filter((s) => s !== leaders[0] && !streaming.has(s.name)).map((s) => s.name);
     if (behind.length) return { ok: false, reason: `${behind.join(", ")} not streaming from ${leaders[0].name}` };
     return { ok: true, reason: `${leaders[0].name} leads, ${statuses.length - 1} streaming` };
+}
+
+/**
+ * Whether a member has applied a DCS change, from its dcs_last_seen sampled after the PATCH returned.
+ * Patroni applies the document (and reloads PostgreSQL, setting pending_restart) at the end of the HA
+ * cycle that loaded it, and stamps dcs_last_seen at each load. The first change seen after the PATCH
+ * is a load that saw the new document; a second change proves that cycle, reload included, finished.
+ * Waiting for this instead of a fixed sleep matters on a loaded machine, where a cycle can outlast
+ * loop_wait and a member that has not reloaded yet does not show pending_restart at all.
+ */
+export function configApplied(samples: Array<number | undefined>): { done: boolean; reason: string } {
+    const stamps = samples.filter((n): n is number => typeof n === "number");
+    if (stamps.length === 0) {
+        return { done: false, reason: samples.length ? "reports no dcs_last_seen (Patroni 2.1 or later is needed)" : "has not answered" };
+    }
+    let changes = 0;
+    for (let i = 1; i < stamps.length; i++) if (stamps[i] > stamps[i - 1]) changes++;
+    return changes >= 2 ? { done: true, reason: "applied" } : { done: false, reason: `has run ${changes} of 2 HA cycles since the change` };
+}
+
+/** Members whose live status says pending_restart, replicas first and the leader last (one outage, at the end). */
+export function pendingRestarts(statuses: MemberStatus[]): string[] {
+    return statuses
+        .filter((s) => s.patroni?.pending_restart)
+        .sort((a, b) => Number(isLeaderRole(a.patroni?.role ?? "")) - Number(isLeaderRole(b.patroni?.role ?? "")))
+        .map((s) => s.name);
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HAPROXY_RUNTIME, declaredServers, parseServerState } from "@pgscale/core";
+import { HAPROXY_RUNTIME, declaredServers, parseServerState, uncheckedServers } from "@pgscale/core";
 import { execIn } from "../docker-engine";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
@@ -48,21 +48,29 @@ export const haproxyReloadHandlers = {
             throw new Error(`haproxy refused the new configuration (the running one stays):\n${(alerts.length ? alerts.join("\n") : r.stderr).trim()}`);
         }
         if (r.exitCode !== 0) throw new Error(`reloading HAProxy in container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
-        if (r.stdout.trim() === "unchanged") return "unchanged";
-        // The reload is done when the runtime API answers with exactly the declared servers.
+        const outcome = r.stdout.trim() === "unchanged" ? "unchanged" : "reloaded";
+        // Done when the runtime API answers with exactly the declared servers, each with a finished
+        // check: a fresh HAProxy (create finds its file unchanged) or a new server starts UP, whatever
+        // Patroni says, until then.
         const want = declaredServers(i.config).sort().join(",");
         let seen = "";
+        let unchecked: string[] = [];
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
             const s = await execIn(i.containerId, ["bash", "-c", SHOW_STATE], { user: "root" });
             if (s.exitCode !== 0) continue;
+            let states;
             try {
-                seen = parseServerState(s.stdout).map((x) => `${x.backend}/${x.server}`).sort().join(",");
+                states = parseServerState(s.stdout);
             } catch {
                 continue; // the old worker is going away
             }
-            if (seen === want) return "reloaded";
+            seen = states.map((x) => `${x.backend}/${x.server}`).sort().join(",");
+            unchecked = uncheckedServers(states);
+            if (seen === want && unchecked.length === 0) return outcome;
         }
-        throw new Error(`HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`);
+        throw new Error(seen === want
+            ? `HAProxy's health checks of ${unchecked.join(", ")} did not finish within ${i.timeoutSeconds} s`
+            : `HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`);
     },
 };
 

@@ -18,7 +18,7 @@ export interface PatroniDynamicConfigArgs {
     timeoutSeconds?: pulumi.Input<number>;
 }
 
-interface Inputs {
+export interface Inputs {
     members: Array<{ name: string; restUrl: string }>;
     username: string;
     password: string;
@@ -99,6 +99,35 @@ async function call(inputs: Inputs, method: string, path: string, body?: unknown
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Each member's own GET /patroni (live; undefined when it does not answer). */
+async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
+    return Promise.all(inputs.members.map(async (m) => ({
+        name: m.name,
+        patroni: await call(inputs, "GET", "/patroni", undefined, m.restUrl).then((p) => (p && typeof p === "object" ? p : undefined), () => undefined),
+    })));
+}
+
+/**
+ * Waits until every member has applied the DCS document just patched (see configApplied), sampling
+ * only GET /patroni: GET /cluster and /config would reload the member's DCS view from the API thread
+ * and stamp dcs_last_seen themselves. Returns the members' live statuses after it.
+ */
+async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
+    const { configApplied } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const samples = new Map<string, Array<number | undefined>>(inputs.members.map((m) => [m.name, []]));
+    const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+    for (;;) {
+        const statuses = await memberStatuses(inputs);
+        for (const s of statuses) if (s.patroni) samples.get(s.name)!.push(s.patroni.dcs_last_seen);
+        const waiting = statuses.map((s) => ({ name: s.name, ...configApplied(samples.get(s.name)!) })).filter((a) => !a.done);
+        if (waiting.length === 0) return statuses;
+        if (Date.now() >= deadline) {
+            throw new Error(`Patroni members did not apply the configuration in ${inputs.timeoutSeconds}s: ${waiting.map((w) => `${w.name} ${w.reason}`).join("; ")}`);
+        }
+        await sleep(250);
+    }
+}
+
 /**
  * Waits until a leader runs, every member runs, and every replica streams from the leader, as each
  * member reports itself (GET /patroni, live) rather than as GET /cluster shows it (refreshed once per
@@ -109,11 +138,7 @@ async function waitForCluster(inputs: Inputs): Promise<void> {
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
-        const statuses = await Promise.all(inputs.members.map(async (m) => ({
-            name: m.name,
-            patroni: await call(inputs, "GET", "/patroni", undefined, m.restUrl).then((p) => (p && typeof p === "object" ? p : undefined), () => undefined),
-        })));
-        const ready = clusterReady(statuses);
+        const ready = clusterReady(await memberStatuses(inputs));
         if (ready.ok) return;
         status = ready.reason;
         await sleep(500);
@@ -158,32 +183,30 @@ async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): P
     }
 }
 
-async function reconcile(inputs: Inputs): Promise<void> {
+/** Exported for its tests only (the package index does not re-export it). */
+export async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs);
     const live = await dcsConfig(inputs);
     if (!differs(inputs.config, live)) return;
-    // PATCH merges into the DCS document; every member applies it within one loop_wait.
+    // PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
     await call(inputs, "PATCH", "/config", inputs.config);
-    const loopWait = Number((live as any)?.loop_wait ?? 10);
-    await sleep((loopWait + 1) * 1000);
+    let statuses = await untilApplied(inputs);
     // Parameters such as shared_buffers only take effect after a restart: replicas first, leader last.
+    const { pendingRestarts } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     while (Date.now() < deadline) {
-        const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
-        const pending = members.filter((m) => m.pending_restart);
+        const pending = pendingRestarts(statuses);
         if (pending.length === 0) return;
-        pending.sort((a, b) => Number(a.role === "leader") - Number(b.role === "leader"));
-        for (const m of pending) {
-            const url = inputs.members.find((x) => x.name === m.name)?.restUrl;
-            if (!url) throw new Error(`Patroni member ${m.name} is not one this stack manages`);
-            // A member restarted moments ago still shows pending_restart for up to one loop and then
-            // answers 503 "restart conditions are not satisfied": that restart is already done.
+        for (const name of pending) {
+            const url = inputs.members.find((x) => x.name === name)!.restUrl; // statuses come from inputs.members
+            // 503 "restart conditions are not satisfied": nothing is pending there any more.
             await call(inputs, "POST", "/restart", { restart_pending: true }, url).catch((e: Error) => {
                 if (!/HTTP 503/.test(e.message)) throw e;
             });
             await waitForCluster(inputs);
         }
-        await sleep((loopWait + 1) * 1000);
+        // A restart clears the member's live pending_restart; read them again.
+        statuses = await memberStatuses(inputs);
     }
     throw new Error(`Patroni members still pending restart after ${inputs.timeoutSeconds}s`);
 }

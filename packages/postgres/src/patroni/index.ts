@@ -1,4 +1,5 @@
-export * from "./dynamic-config";
+export { PatroniDynamicConfig } from "./dynamic-config";
+export type { PatroniDynamicConfigArgs, PatroniMemberEndpoint } from "./dynamic-config";
 export * from "./rolling-ops";
 export * from "./rollout";
 export * from "./docker-members";

@@ -1,0 +1,50 @@
+import * as http from "http";
+import { FakeMember, startFakePatroni } from "../../../../test/support/fake-patroni";
+import { reconcile } from "./dynamic-config";
+
+// PatroniDynamicConfig's steps against a stand-in for Patroni's REST API (the same one the
+// Kubernetes reconcile Job's script is tested against); the live cluster is test/e2e/ha-cluster.
+
+describe("PatroniDynamicConfig reconcile", () => {
+    let server: http.Server | undefined;
+    afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+    const cluster = (): FakeMember[] => [
+        { name: "pg-0", role: "replica", state: "running" },
+        { name: "pg-1", role: "leader", state: "running" },
+        { name: "pg-2", role: "replica", state: "streaming" },
+    ];
+    const run = async (members: FakeMember[], live: Record<string, any>, want: Record<string, unknown>, o?: Parameters<typeof startFakePatroni>[2], timeoutSeconds = 20) => {
+        const fake = await startFakePatroni(members, live, o);
+        server = fake.server;
+        const inputs = { members: members.map((m) => ({ name: m.name, restUrl: `${fake.base}/${m.name}` })), username: "patroni", password: "api-pw", config: want, timeoutSeconds };
+        return { calls: fake.calls, result: await reconcile(inputs).then(() => "done", (e: Error) => e.message) };
+    };
+
+    it("waits until every member applied the PATCH, then restarts the pending ones, replicas before the leader", async () => {
+        const live = { ttl: 30, loop_wait: 1, postgresql: { parameters: { max_connections: 100 } } };
+        const want = { postgresql: { parameters: { max_connections: 200 } } };
+        // HA cycles slower than loop_wait, as on a loaded machine: members show pending_restart only seconds after the PATCH.
+        const { calls, result } = await run(cluster(), live, want, { cycleMs: 2100 });
+        expect(result).toBe("done");
+        expect(calls.filter((c) => c.method === "PATCH")).toEqual([{ method: "PATCH", member: "pg-0", path: "/config", body: want, authorized: true }]);
+        const restarts = calls.filter((c) => c.method === "POST");
+        expect(restarts.map((c) => c.member)).toEqual(["pg-0", "pg-2", "pg-1"]);
+        expect(restarts.every((c) => c.authorized && c.body.restart_pending === true)).toBe(true);
+        // Only GET /patroni between the PATCH and the first restart: /cluster and /config would stamp dcs_last_seen themselves.
+        const between = calls.slice(calls.findIndex((c) => c.method === "PATCH") + 1, calls.indexOf(restarts[0]));
+        expect(new Set(between.map((c) => c.path))).toEqual(new Set(["/patroni"]));
+    }, 30000);
+
+    it("leaves an up-to-date document alone", async () => {
+        const { calls, result } = await run(cluster(), { ttl: 30, postgresql: { parameters: { max_connections: "200" } } }, { ttl: "30", postgresql: { parameters: { max_connections: 200 } } });
+        expect(result).toBe("done");
+        expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
+    });
+
+    it("fails naming the member that never applies the change, and restarts nothing", async () => {
+        const { calls, result } = await run(cluster(), { postgresql: { parameters: { max_connections: 100 } } }, { postgresql: { parameters: { max_connections: 200 } } }, { frozen: ["pg-2"] }, 3);
+        expect(result).toBe("Patroni members did not apply the configuration in 3s: pg-2 has run 0 of 2 HA cycles since the change");
+        expect(calls.filter((c) => c.method === "POST")).toEqual([]);
+    }, 30000);
+});

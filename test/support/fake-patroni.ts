@@ -1,0 +1,69 @@
+import * as http from "http";
+import { AddressInfo } from "net";
+
+// A stand-in for Patroni's REST API with the endpoints and fields Patroni 3.0.2 serves, for the
+// two implementations of the DCS reconcile (PatroniDynamicConfig's provider and the Kubernetes
+// Job's script). Each member's URL is `${base}/${name}`; basic auth patroni:api-pw.
+
+export interface FakeMember { name: string; role: string; state: string; pending_restart?: boolean }
+
+/**
+ * Each member's HA loop is a timer that stamps dcs_last_seen once per cycle. A PATCH takes effect
+ * as Patroni applies it: at the end of the cycle that loads it, so a member shows pending_restart
+ * (live, on /patroni) only two stamps later; a member in `frozen` never runs a cycle.
+ */
+function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[] } = {}) {
+    const streaming = o.streaming ?? members.length - 1;
+    const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
+    const seen = new Map(members.map((m) => [m.name, 1_700_000_000]));
+    const appliedAt = new Map<string, number>();
+    const cycles = setInterval(() => seen.forEach((v, k) => (o.frozen?.includes(k) ? undefined : seen.set(k, v + 1))), o.cycleMs ?? 300);
+    const pending = (m: FakeMember) => !!m.pending_restart && seen.get(m.name)! >= (appliedAt.get(m.name) ?? 0);
+    const server = http.createServer((req, res) => {
+        let raw = "";
+        req.on("data", (c) => (raw += c));
+        req.on("end", () => {
+            const [, member, ...rest] = (req.url ?? "").split("/");
+            const route = "/" + rest.join("/");
+            const body = raw ? JSON.parse(raw) : undefined;
+            const authorized = req.headers.authorization === "Basic " + Buffer.from("patroni:api-pw").toString("base64");
+            calls.push({ method: req.method!, member, path: route, body, authorized });
+            const json = (status: number, doc: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
+            const m = members.find((x) => x.name === member)!;
+            if (req.method === "GET" && route === "/cluster") return json(200, { members: members.map((x) => ({ ...x, pending_restart: pending(x) })) });
+            if (req.method === "GET" && route === "/patroni") {
+                const leads = m.role === "leader";
+                return json(200, {
+                    state: "running", role: leads ? "master" : "replica", dcs_last_seen: seen.get(m.name),
+                    ...(pending(m) ? { pending_restart: true } : {}),
+                    ...(leads ? { replication: members.filter((x) => x !== m).slice(0, streaming).map((x) => ({ application_name: x.name, state: "streaming" })) } : {}),
+                });
+            }
+            if (req.method === "GET" && route === "/config") return json(200, config);
+            if (!authorized) return json(401, { error: "no auth" });
+            if (req.method === "PATCH" && route === "/config") {
+                Object.assign(config, body);
+                // A changed max_connections needs a restart on every member, once each has applied it.
+                members.forEach((x) => {
+                    x.pending_restart = true;
+                    appliedAt.set(x.name, seen.get(x.name)! + 2);
+                });
+                return json(200, config);
+            }
+            if (req.method === "POST" && route === "/restart") {
+                if (!pending(m)) return json(503, "restart conditions are not satisfied");
+                m.pending_restart = false;
+                return json(200, { ok: true });
+            }
+            return json(404, {});
+        });
+    });
+    server.on("close", () => clearInterval(cycles));
+    return { server, calls };
+}
+
+export async function startFakePatroni(members: FakeMember[], config: Record<string, any>, o?: Parameters<typeof fakePatroni>[2]) {
+    const fake = fakePatroni(members, config, o);
+    await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", () => r()));
+    return { ...fake, base: `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}` };
+}
