@@ -86,10 +86,35 @@ describe("pgscale doctor on a live cluster", () => {
         expect(findingsOf(report, "replication.replica_side")[0].detail).toMatch(/^received \S+, replayed \S+: /);
         expect(findingsOf(report, "patroni.leader")[0].detail).toMatch(/^leader pg-\d on timeline \d+, 3 members$/);
         expect(findingsOf(report, "partitions.query")[0].detail).toBe("events: pruned to 1 of 4 partitions (events_2024_q1)");
+        // PgBouncerPool's defaults as PgBouncer reports them (SHOW CONFIG), and the server's.
+        expect(findingsOf(report, "connections.timeouts")[0].detail).toBe(
+            "PostgreSQL: statement_timeout none, idle_in_transaction_session_timeout none, idle_session_timeout none, tcp_keepalives_idle system default; " +
+            "PgBouncer: query_timeout none, query_wait_timeout 120 s, idle_transaction_timeout none, client_idle_timeout none, " +
+            "server_idle_timeout 600 s, server_lifetime 3600 s, server_connect_timeout 15 s");
 
         const text = await pgscaleCli("doctor", "--primary-uri", superuser, "--pooler-admin-uri", out.poolerAdminUri);
         expect(text.code).toBe(0);
         expect(text.stdout).toMatch(/^pgscale doctor: ok \(0 critical, 0 warning, \d+ ok\)\n\nConnection issues\n {2}ok {8}connections\.primary/);
+    });
+
+    it("a session left idle in transaction with no timeout to end it: connections.timeouts warns", async () => {
+        const app = new Pool({ connectionString: out.primaryUri, max: 1 });
+        const session = await app.connect();
+        try {
+            await session.query("BEGIN");
+            await session.query("SELECT count(*) FROM events");
+            const { code, report } = await doctor("--primary-uri", superuser);
+            expect(findingsOf(report, "connections.timeouts")[0]).toMatchObject({
+                severity: "warning",
+                detail: expect.stringMatching(/^1 session\(s\) idle in transaction and no timeout ends them \(PostgreSQL: /),
+                fix: expect.stringMatching(/^Set idle_in_transaction_session_timeout/),
+            });
+            expect(code).toBe(0);
+        } finally {
+            await session.query("ROLLBACK");
+            session.release();
+            await app.end();
+        }
     });
 
     it("a role without pg_monitor: a finding says what it cannot see, and nothing crashes", async () => {

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { PoolerFacts } from "@pgscale/core";
+import { POOLER_TIMEOUTS, PoolerFacts } from "@pgscale/core";
 import { withSession } from "./session";
 
 /** PgBouncer's console answers in text and int columns; int8 arrives as a string. */
@@ -16,7 +16,7 @@ export async function gatherFromPooler(adminUri: string): Promise<PoolerFacts> {
         const databases = await show(c, "DATABASES");
         const stats = await show(c, "STATS");
         const config = await show(c, "CONFIG");
-        const wait = config.find((r) => r.key === "query_wait_timeout");
+        const setting = new Map(config.map((r) => [String(r.key), r.value]));
         return {
             pools: pools.map((p) => ({
                 database: String(p.database), user: String(p.user),
@@ -33,7 +33,8 @@ export async function gatherFromPooler(adminUri: string): Promise<PoolerFacts> {
             stats: stats.map((s) => ({
                 database: String(s.database), avgWaitMicros: num(s.avg_wait_time), avgQueryMicros: num(s.avg_query_time), totalXactCount: num(s.total_xact_count),
             })),
-            queryWaitTimeoutSeconds: wait ? num(wait.value) : null,
+            // In seconds on the console (PgBouncer 1.18 prints the microsecond ones converted).
+            timeouts: Object.fromEntries(POOLER_TIMEOUTS.filter((k) => setting.has(k)).map((k) => [k, num(setting.get(k))])),
         };
     }, { statementTimeout: false });
 }

@@ -22,11 +22,22 @@ async function connections(c: Client): Promise<ConnectionFacts> {
         FROM pg_stat_activity`);
     const states = await c.query(`SELECT state, count(*)::int AS n FROM pg_stat_activity
         WHERE backend_type = 'client backend' AND state IS NOT NULL GROUP BY state ORDER BY state`);
+    // reset_val: what an application session gets (doctor SETs its own statement_timeout), as a raw
+    // number in the setting's unit (ms or s), unlike current_setting's "1min".
+    const timeouts = await c.query(`SELECT name, reset_val::float8 / CASE unit WHEN 'ms' THEN 1000 ELSE 1 END AS seconds
+        FROM pg_settings WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout', 'idle_session_timeout', 'tcp_keepalives_idle')`);
+    const t = Object.fromEntries(timeouts.rows.map((s) => [s.name, Number(s.seconds)]));
     return {
         clientBackends: r.clients,
         maxConnections: r.max_connections,
         superuserReservedConnections: r.reserved,
         states: Object.fromEntries(states.rows.map((s) => [s.state, s.n])),
+        timeouts: {
+            statement_timeout: t.statement_timeout ?? 0,
+            idle_in_transaction_session_timeout: t.idle_in_transaction_session_timeout ?? 0,
+            idle_session_timeout: t.idle_session_timeout ?? 0,
+            tcp_keepalives_idle: t.tcp_keepalives_idle ?? 0,
+        },
     };
 }
 

@@ -7,8 +7,7 @@ const QUERY_TIMEOUT_MS = 15000;
 
 export interface SessionOptions {
     /**
-     * Server-side statement_timeout. Off for PgBouncer's console, which refuses unknown
-     * startup parameters.
+     * Server-side statement_timeout. Off for PgBouncer's console, which knows no such setting.
      */
     statementTimeout?: boolean;
 }
@@ -20,13 +19,15 @@ export async function withSession<T>(uri: string, fn: (c: Client) => Promise<T>,
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         query_timeout: QUERY_TIMEOUT_MS,
         application_name: "pgscale doctor",
-        ...(opts.statementTimeout === false ? {} : { statement_timeout: QUERY_TIMEOUT_MS }),
     };
     const client = new Client(config);
     // A server that goes away mid-diagnosis rejects the pending query; this only keeps Node from crashing.
     client.on("error", () => undefined);
     await client.connect();
     try {
+        // SET rather than a startup parameter: pg_settings.reset_val then still shows the timeout an
+        // application session gets, which connections.timeouts reports.
+        if (opts.statementTimeout !== false) await client.query(`SET statement_timeout = ${QUERY_TIMEOUT_MS}`);
         return await fn(client);
     } finally {
         await client.end().catch(() => undefined);

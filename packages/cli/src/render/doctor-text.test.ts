@@ -5,13 +5,13 @@ describe("renderDoctorText", () => {
     test("verdict, then each branch with aligned findings and their fixes", () => {
         const report = diagnose({
             primary: { ok: true, value: { serverVersion: "15.8", role: "app", privileged: false, inRecovery: false } },
-            connections: { ok: true, value: { clientBackends: 3, states: { active: 1 }, maxConnections: 100, superuserReservedConnections: 3 } },
+            connections: { ok: true, value: { clientBackends: 3, states: { active: 1 }, maxConnections: 100, superuserReservedConnections: 3, timeouts: { statement_timeout: 0, idle_in_transaction_session_timeout: 0, idle_session_timeout: 0, tcp_keepalives_idle: 0 } } },
             replication: { ok: true, value: { replicas: [], slots: [] } },
             partitionSettings: { ok: true, value: { enablePartitionPruning: "on", constraintExclusion: "partition" } },
         });
         const text = renderDoctorText(report);
         const lines = text.split("\n");
-        expect(lines[0]).toBe("pgscale doctor: WARNING (0 critical, 1 warning, 5 ok)");
+        expect(lines[0]).toBe("pgscale doctor: WARNING (0 critical, 1 warning, 6 ok)");
         expect(lines).toContain("Connection issues");
         expect(lines).toContain("Replication lag");
         expect(lines).toContain("Partition not used");

@@ -1,7 +1,10 @@
 import { checkConnections, checkConnectionUsage } from "./connections";
 import { DEFAULT_THRESHOLDS as t } from "./thresholds";
 
-const usage = (clientBackends: number, states: Record<string, number> = {}) => ({ clientBackends, states, maxConnections: 100, superuserReservedConnections: 3 });
+const usage = (clientBackends: number, states: Record<string, number> = {}) => ({
+    clientBackends, states, maxConnections: 100, superuserReservedConnections: 3,
+    timeouts: { statement_timeout: 0, idle_in_transaction_session_timeout: 0, idle_session_timeout: 0, tcp_keepalives_idle: 0 },
+});
 
 describe("connection checks", () => {
     test("usage is measured against the slots left after superuser_reserved_connections", () => {

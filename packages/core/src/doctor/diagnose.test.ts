@@ -1,5 +1,5 @@
 import { diagnose } from "./diagnose";
-import { DoctorFacts, ReplicaStat } from "./facts";
+import { ConnectionFacts, DoctorFacts, ReplicaStat } from "./facts";
 
 const replica = (name: string, over: Partial<ReplicaStat> = {}): ReplicaStat => ({
     name, clientAddr: "10.0.0.2", state: "streaming", syncState: "async",
@@ -11,7 +11,7 @@ const replica = (name: string, over: Partial<ReplicaStat> = {}): ReplicaStat => 
 function healthy(): DoctorFacts {
     return {
         primary: { ok: true, value: { serverVersion: "15.8", role: "postgres", privileged: true, inRecovery: false } },
-        connections: { ok: true, value: { clientBackends: 5, states: { active: 1, idle: 4 }, maxConnections: 100, superuserReservedConnections: 3 } },
+        connections: { ok: true, value: { clientBackends: 5, states: { active: 1, idle: 4 }, maxConnections: 100, superuserReservedConnections: 3, timeouts: { statement_timeout: 0, idle_in_transaction_session_timeout: 0, idle_session_timeout: 0, tcp_keepalives_idle: 0 } } },
         replication: {
             ok: true,
             value: {
@@ -34,7 +34,7 @@ function healthy(): DoctorFacts {
                 pools: [{ database: "appdb", user: "app", clientsActive: 2, clientsWaiting: 0, serversActive: 1, serversIdle: 3, serversUsed: 0, serversTested: 0, serversLogin: 0, maxWaitSeconds: 0, poolMode: "transaction" }],
                 databases: [{ name: "appdb", poolSize: 20, reservePool: 0, paused: false, disabled: false }],
                 stats: [{ database: "appdb", avgWaitMicros: 20, avgQueryMicros: 900, totalXactCount: 1000 }],
-                queryWaitTimeoutSeconds: 120,
+                timeouts: { query_timeout: 0, query_wait_timeout: 120, server_idle_timeout: 600 },
             },
         },
         replica: { ok: true, value: { inRecovery: true, receiveLsn: "0/3000060", replayLsn: "0/3000060", replayGapBytes: 0, lastReplayAgeSeconds: 600 } },
@@ -58,11 +58,14 @@ describe("diagnose", () => {
         const areas = report.findings.map((f) => f.area);
         expect(areas).toEqual([...areas].sort((a, b) => ["connections", "replication", "partitions"].indexOf(a) - ["connections", "replication", "partitions"].indexOf(b)));
         expect(report.findings.map((f) => f.check)).toEqual([
-            "connections.primary", "connections.usage", "pooler.pool", "pooler.wait_time",
+            "connections.primary", "connections.usage", "pooler.pool", "pooler.wait_time", "connections.timeouts",
             "replication.replicas", "replication.lag", "replication.lag", "replication.replica_side", "patroni.leader",
             "partitions.pruning_setting", "partitions.constraint_exclusion", "partitions.query",
         ]);
         expect(report.findings.find((f) => f.check === "partitions.query")!.detail).toBe("events: pruned to 1 of 3 partitions (events_2024_q1)");
+        expect(report.findings.find((f) => f.check === "connections.timeouts")!.detail).toBe(
+            "PostgreSQL: statement_timeout none, idle_in_transaction_session_timeout none, idle_session_timeout none, tcp_keepalives_idle system default; " +
+            "PgBouncer: query_timeout none, query_wait_timeout 120 s, server_idle_timeout 600 s");
     });
 
     test("an unreachable primary is critical and nothing else about it is claimed", () => {
@@ -96,7 +99,7 @@ describe("diagnose", () => {
 
     test("thresholds can be overridden", () => {
         const facts = healthy();
-        facts.connections = { ok: true, value: { clientBackends: 50, states: {}, maxConnections: 100, superuserReservedConnections: 3 } };
+        facts.connections = { ok: true, value: { ...(facts.connections as { value: ConnectionFacts }).value, clientBackends: 50, states: {} } };
         expect(diagnose(facts).status).toBe("ok");
         expect(diagnose(facts, { connectionsWarnRatio: 0.5 }).status).toBe("warning");
     });

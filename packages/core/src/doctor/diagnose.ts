@@ -4,6 +4,7 @@ import { DOCTOR_AREAS, Finding, Severity, worstSeverity } from "./finding";
 import { checkPartitions } from "./partitions";
 import { checkPooler, poolerUnreachable } from "./pooler";
 import { checkReplication } from "./replication";
+import { checkTimeouts } from "./timeouts";
 import { DEFAULT_THRESHOLDS, DoctorThresholds } from "./thresholds";
 
 export interface DoctorReport {
@@ -16,7 +17,7 @@ export interface DoctorReport {
 
 /**
  * Walks the playbook's troubleshooting tree over the gathered facts: connection issues
- * (PgBouncer pools, max_connections, pg_stat_activity), replication lag (WAL sender, network,
+ * (PgBouncer pools, max_connections, pg_stat_activity, timeouts), replication lag (WAL sender, network,
  * replica I/O), partition not used (pruning settings, EXPLAIN). Pure: same facts, same report.
  */
 export function diagnose(facts: DoctorFacts, thresholds: Partial<DoctorThresholds> = {}): DoctorReport {
@@ -24,7 +25,8 @@ export function diagnose(facts: DoctorFacts, thresholds: Partial<DoctorThreshold
     const pooler = facts.pooler === undefined ? [] : facts.pooler.ok
         ? checkPooler(facts.pooler.value, t)
         : [poolerUnreachable(facts.pooler)];
-    const all = [...checkConnections(facts, t), ...pooler, ...checkReplication(facts, t), ...checkPartitions(facts)];
+    const timeouts = checkTimeouts(facts.connections?.ok ? facts.connections.value : undefined, facts.pooler?.ok ? facts.pooler.value.timeouts : undefined);
+    const all = [...checkConnections(facts, t), ...pooler, ...(timeouts ? [timeouts] : []), ...checkReplication(facts, t), ...checkPartitions(facts)];
     const findings = DOCTOR_AREAS.flatMap((area) => all.filter((f) => f.area === area));
     const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0 };
     for (const f of findings) counts[f.severity]++;

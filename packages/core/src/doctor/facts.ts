@@ -29,7 +29,23 @@ export interface ConnectionFacts {
     states: Record<string, number>;
     maxConnections: number;
     superuserReservedConnections: number;
+    /** The server's own timeouts (pg_settings), in seconds; 0 means none (system default for keepalives). */
+    timeouts: ServerTimeouts;
 }
+
+export interface ServerTimeouts {
+    statement_timeout: number;
+    idle_in_transaction_session_timeout: number;
+    idle_session_timeout: number;
+    tcp_keepalives_idle: number;
+}
+
+/** PgBouncer's timeouts doctor reads from SHOW CONFIG, in seconds (0: none). */
+export const POOLER_TIMEOUTS = [
+    "query_timeout", "query_wait_timeout", "idle_transaction_timeout", "client_idle_timeout",
+    "server_idle_timeout", "server_lifetime", "server_connect_timeout",
+] as const;
+export type PoolerTimeouts = Partial<Record<(typeof POOLER_TIMEOUTS)[number], number>>;
 
 /** One row of pg_stat_replication, with the LSN differences computed by the server. */
 export interface ReplicaStat {
@@ -115,8 +131,8 @@ export interface PoolerFacts {
     pools: PoolerPool[];
     databases: PoolerDatabase[];
     stats: PoolerStats[];
-    /** query_wait_timeout from SHOW CONFIG: a client waiting this long gets an error. */
-    queryWaitTimeoutSeconds: number | null;
+    /** From SHOW CONFIG; query_wait_timeout: a client waiting this long gets an error. */
+    timeouts: PoolerTimeouts;
 }
 
 /** A member as Patroni's GET /cluster lists it. */

@@ -4,10 +4,11 @@ export type { DoctorReport } from "./diagnose";
 export { DOCTOR_AREAS, AREA_TITLES, worstSeverity, formatBytes, formatSeconds } from "./finding";
 export type { Finding, Severity, DoctorArea } from "./finding";
 export { DEFAULT_THRESHOLDS } from "./thresholds";
+export { POOLER_TIMEOUTS } from "./facts";
 export type { DoctorThresholds } from "./thresholds";
 export { scannedRelations } from "./explain";
 export { isLeader } from "./patroni";
 export type {
     Gathered, DoctorFacts, PrimaryFacts, ConnectionFacts, ReplicaStat, SlotStat, ReplicationFacts, ReplicaSideFacts,
-    PoolerPool, PoolerDatabase, PoolerStats, PoolerFacts, PatroniMember, PatroniFacts, PartitionSettings, PartitionedTable, QueryPlanFacts,
+    PoolerPool, PoolerDatabase, PoolerStats, PoolerFacts, PoolerTimeouts, ServerTimeouts, PatroniMember, PatroniFacts, PartitionSettings, PartitionedTable, QueryPlanFacts,
 } from "./facts";

@@ -56,7 +56,7 @@ describe("PgBouncer checks", () => {
             pools: [pool({ database: "pgbouncer", user: "pgbouncer", clientsWaiting: 9, maxWaitSeconds: 60 })],
             databases: [{ ...db, paused: true }, { name: "pgbouncer", poolSize: 2, reservePool: 0, paused: false, disabled: false }],
             stats: [],
-            queryWaitTimeoutSeconds: 120,
+            timeouts: { query_wait_timeout: 120 },
         };
         const findings = checkPooler(facts, t);
         expect(findings.map((f) => [f.check, f.severity])).toEqual([["pooler.database", "critical"], ["pooler.pool", "ok"]]);

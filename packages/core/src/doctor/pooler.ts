@@ -71,7 +71,7 @@ export function checkPooler(facts: PoolerFacts, t: DoctorThresholds): Finding[] 
             `Run RESUME ${d.name}; / ENABLE ${d.name}; on the PgBouncer console once maintenance is over.`));
     }
     const pools = facts.pools.filter((p) => p.database !== ADMIN_DB);
-    for (const p of pools) findings.push(checkPool(p, dbs.get(p.database), facts.queryWaitTimeoutSeconds, t));
+    for (const p of pools) findings.push(checkPool(p, dbs.get(p.database), facts.timeouts.query_wait_timeout ?? null, t));
     for (const s of facts.stats.filter((s) => s.database !== ADMIN_DB)) findings.push(checkPoolWaitTime(s, t));
     if (!pools.length) {
         // PgBouncer lists a pool only once a client has used it.
