@@ -97,6 +97,12 @@ describe("pgscale doctor on a live cluster", () => {
         expect(text.stdout).toMatch(/^pgscale doctor: ok \(0 critical, 0 warning, \d+ ok\)\n\nConnection issues\n {2}ok {8}connections\.primary/);
     });
 
+    it("--threshold moves a line: connections.usage warns from 1% of the slots", async () => {
+        const { code, report } = await doctor("--primary-uri", superuser, "--threshold", "connectionsWarnRatio=0.01");
+        expect(findingsOf(report, "connections.usage")[0]).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^\d+ of 97 usable connections in use/) });
+        expect(code).toBe(0);
+    });
+
     it("a session left idle in transaction with no timeout to end it: connections.timeouts warns", async () => {
         const app = new Pool({ connectionString: out.primaryUri, max: 1 });
         const session = await app.connect();

@@ -1,15 +1,16 @@
-import { diagnose } from "@pgscale/core";
+import { DEFAULT_THRESHOLDS, DoctorThresholds, diagnose, parseThresholds } from "@pgscale/core";
 import { defineCommand } from "../command";
 import { gatherFacts } from "../doctor/gather";
 import { EXIT } from "../io";
 import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderDoctorText } from "../render/doctor-text";
+import { wrap } from "../render/plan-text";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
 export const EXIT_CRITICAL = 3;
 
 const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
-                      [--patroni-url URL]... [--query SQL] [--json]
+                      [--patroni-url URL]... [--query SQL] [--threshold NAME=VALUE]... [--json]
 
 Runs the playbook's debug checklist against a live deployment and walks its decision tree
 (connection issues, replication lag, partition not used); prints each finding with its fix.
@@ -25,6 +26,8 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            not answer counts as a member that is down)
   --query SQL              one statement to EXPLAIN (never executed, read-only transaction):
                            were partitions pruned?
+  --threshold NAME=VALUE   repeatable; moves one of doctor's lines between ok, warning and
+${wrap(`critical. Names and defaults: ${Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => `${k}=${v}`).join(", ")}`, " ".repeat(27))}
   --json                   print the report (or the errors) as JSON
   -h, --help               this help
 
@@ -38,6 +41,7 @@ interface DoctorArgs {
     poolerAdminUri?: string;
     patroniUrls: string[];
     query?: string;
+    thresholds: DoctorThresholds;
 }
 
 export const doctorCommand = defineCommand({
@@ -50,6 +54,7 @@ export const doctorCommand = defineCommand({
         "pooler-admin-uri": { type: "string" },
         "patroni-url": { type: "string", multiple: true },
         query: { type: "string" },
+        threshold: { type: "string", multiple: true },
     },
     toArgs(values, env): { args: DoctorArgs } | { errors: UsageError[] } {
         const patroniUrls = values["patroni-url"] ?? [];
@@ -63,11 +68,13 @@ export const doctorCommand = defineCommand({
             ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
             values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
         ].filter((e): e is UsageError => e !== undefined);
-        if (errors.length) return { errors };
-        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query } };
+        const parsed = parseThresholds(values.threshold ?? []);
+        if ("errors" in parsed) errors.push(...parsed.errors.map((e) => ({ option: "--threshold", field: e.name, message: e.message })));
+        if (errors.length || "errors" in parsed) return { errors };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query, thresholds: parsed.thresholds } };
     },
     async execute(args, io, json) {
-        const report = diagnose(await gatherFacts(args));
+        const report = diagnose(await gatherFacts(args), args.thresholds);
         io.out(json ? JSON.stringify(report, null, 2) : renderDoctorText(report));
         return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
     },

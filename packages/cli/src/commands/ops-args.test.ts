@@ -67,6 +67,13 @@ describe("pgscale doctor arguments", () => {
         expect(r.stdout).not.toContain("pw@");
     });
 
+    test("--threshold: each bad one is named with the threshold, before anything is contacted", async () => {
+        const r = await pgscale("doctor", "--primary-uri", "postgresql://127.0.0.1:1/x", "--threshold", "lagWarnSecs=5", "--threshold", "lagWarnSeconds=999");
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^pgscale doctor: invalid input\n {2}--threshold \(lagWarnSecs\): is not a threshold \(known: connectionsWarnRatio, /);
+        expect(r.stderr).toMatch(/\n {2}--threshold \(lagWarnSeconds\): \(999\) must be below lagCriticalSeconds \(300\)\n/);
+    });
+
     test("an unknown option", async () => {
         const r = await pgscale("doctor", "--primary-uri", "postgresql://a@b/c", "--fix-it", "--json");
         expect(r.code).toBe(2);

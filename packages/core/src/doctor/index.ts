@@ -3,7 +3,7 @@ export { diagnose } from "./diagnose";
 export type { DoctorReport } from "./diagnose";
 export { DOCTOR_AREAS, AREA_TITLES, worstSeverity, formatBytes, formatSeconds } from "./finding";
 export type { Finding, Severity, DoctorArea } from "./finding";
-export { DEFAULT_THRESHOLDS } from "./thresholds";
+export { DEFAULT_THRESHOLDS, parseThresholds } from "./thresholds";
 export { POOLER_TIMEOUTS } from "./facts";
 export type { DoctorThresholds } from "./thresholds";
 export { scannedRelations } from "./explain";
