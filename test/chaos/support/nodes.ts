@@ -1,5 +1,5 @@
 import { execFile } from "child_process";
-import { HAPROXY_RUNTIME, HAProxyServerState, parseServerState } from "@pgscale/core";
+import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -22,8 +22,7 @@ export function dockerLogsSince(container: string, since: number): Promise<strin
 
 /** HAProxy's live server states, from its runtime API inside the container (loopback only). */
 export async function haproxyServerStates(container: string): Promise<HAProxyServerState[]> {
-    const show = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
-    return parseServerState(await dockerAsync(["exec", container, "bash", "-c", show], 10_000));
+    return parseServerState(await dockerAsync(["exec", container, "bash", "-c", HAPROXY_SHOW_SERVERS_STATE], 10_000));
 }
 
 /** One statement as the superuser on a member's local socket: works whatever the network does. */

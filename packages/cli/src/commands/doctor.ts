@@ -4,7 +4,7 @@ import { gatherFacts } from "../doctor/gather";
 import { EXIT } from "../io";
 import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderDoctorText } from "../render/doctor-text";
-import { wrap } from "../render/plan-text";
+import { wrap } from "../render/wrap";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
 export const EXIT_CRITICAL = 3;

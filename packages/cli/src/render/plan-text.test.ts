@@ -1,5 +1,6 @@
 import type { ScalingPlan } from "@pgscale/core";
-import { renderPlanText, wrap } from "./plan-text";
+import { renderPlanText } from "./plan-text";
+import { wrap } from "./wrap";
 
 const plan: ScalingPlan = {
     scaling_goal: "setup_pooling",

@@ -15,6 +15,10 @@ export interface HAProxyBackendNode {
  */
 export const HAPROXY_RUNTIME = { host: "127.0.0.1", port: 9999, stateFile: "/var/lib/haproxy/server-state" } as const;
 
+/** `show servers state` through the runtime API, for bash inside the container (the image has no socat). */
+export const HAPROXY_SHOW_SERVERS_STATE =
+    `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
+
 export interface HAProxyConfig {
     nodes: HAProxyBackendNode[];
     ports: { primary: number; replicas: number; syncReplicas?: number; stats: number };

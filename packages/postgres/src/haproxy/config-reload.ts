@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HAPROXY_RUNTIME, declaredServers, parseServerState, uncheckedServers } from "@pgscale/core";
+import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, uncheckedServers } from "@pgscale/core";
 import { execIn } from "../docker-engine";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
@@ -17,8 +17,6 @@ interface ReloadInputs {
 
 const CFG = "/etc/haproxy/haproxy.cfg";
 
-// `show servers state` through the runtime API, from bash inside the container (no socat there).
-const SHOW_STATE = `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
 
 // Runs as root in the container: /etc/haproxy and the state file's directory belong to root.
 const RELOAD_SCRIPT = `set -eu
@@ -27,7 +25,7 @@ printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
 if cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
 if ! haproxy -c -f ${CFG}.next >/dev/null; then rm -f ${CFG}.next; exit 3; fi
 # A configuration from before the runtime API has no states to save; the reload goes on without.
-if (${SHOW_STATE}) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
+if (${HAPROXY_SHOW_SERVERS_STATE}) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
   mv ${HAPROXY_RUNTIME.stateFile}.next ${HAPROXY_RUNTIME.stateFile}
 else
   rm -f ${HAPROXY_RUNTIME.stateFile}.next
@@ -56,7 +54,7 @@ export const haproxyReloadHandlers = {
         let seen = "";
         let unchecked: string[] = [];
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
-            const s = await execIn(i.containerId, ["bash", "-c", SHOW_STATE], { user: "root" });
+            const s = await execIn(i.containerId, ["bash", "-c", HAPROXY_SHOW_SERVERS_STATE], { user: "root" });
             if (s.exitCode !== 0) continue;
             let states;
             try {
