@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { HAPROXY_RUNTIME, renderHaproxyCfg } from "@pgscale/core";
-import { haproxyReloadHandlers } from "@pgscale/postgres";
+import { haproxyReloadHandlers } from "@pgscale/docker";
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,7 @@
-// Construct-graph unit tests replace @pgscale/postgres's dynamic resources with plain custom
-// resources: Pulumi's closure serializer cannot run under jest's module system. The real ones are
-// tested in test/integration and test/e2e. Use: jest.mock("@pgscale/postgres", () => require(".../postgres-stubs")).
+// Construct-graph unit tests replace pgscale's dynamic resources (@pgscale/postgres's, and
+// @pgscale/docker's rolling gates and HAProxy reload) with plain custom resources: Pulumi's closure
+// serializer cannot run under jest's module system. The real ones are tested in test/integration and
+// test/e2e. Use: jest.mock("@pgscale/postgres", () => require(".../postgres-stubs")).
 import * as pulumi from "@pulumi/pulumi";
 
 const stub = (type: string, outs: string[]) =>

@@ -25,6 +25,9 @@ pulumi.runtime.setMocks(
 );
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
+// @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
+jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
 // The machine is shared with other suites; registrations under mocks can take seconds.
 jest.setTimeout(30_000);
 

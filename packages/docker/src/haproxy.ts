@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
-import { HAProxyConfigReload } from "@pgscale/postgres";
+import { HAProxyConfigReload } from "./haproxy-reload";
 import { PatroniCluster } from "./patroni";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";

@@ -5,3 +5,6 @@ export * from "./haproxy";
 export * from "./pgbouncer";
 export { DEFAULT_IMAGES, IMAGES_DIR } from "./images";
 export * from "./streaming-replica";
+// Dynamic providers that act on the stack's containers through the Docker engine.
+export * from "./rolling";
+export * from "./haproxy-reload";

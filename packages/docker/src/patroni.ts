@@ -4,7 +4,8 @@ import {
     IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PatroniRollout, PatroniRolloutGate } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig } from "@pgscale/postgres";
+import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";

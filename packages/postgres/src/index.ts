@@ -3,4 +3,3 @@ export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
 export * from "./replication";
-export * from "./haproxy";

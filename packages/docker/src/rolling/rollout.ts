@@ -74,7 +74,7 @@ export const rollingHandlers = {
 };
 
 type Handlers = typeof rollingHandlers;
-const handlers = (): Handlers => require("@pgscale/postgres").rollingHandlers;
+const handlers = (): Handlers => require("@pgscale/docker").rollingHandlers;
 
 // Serialized into the state: captures nothing; credentials arrive as (secret) inputs on each call.
 const rolloutProvider: pulumi.dynamic.ResourceProvider = {

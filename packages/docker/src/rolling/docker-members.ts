@@ -1,5 +1,5 @@
 import type { ContainerInfo } from "dockerode";
-import { dockerEngine } from "../docker-engine";
+import { dockerEngine } from "../engine/docker-engine";
 import type { LiveMember } from "./rolling-ops";
 
 // Container ports change with every replacement, so rolling changes find the live members of a

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, uncheckedServers } from "@pgscale/core";
-import { execIn } from "../docker-engine";
+import { execIn } from "../engine/docker-engine";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
 // container for that would move its Docker-chosen host port (every client URI) and cut every
@@ -73,7 +73,7 @@ export const haproxyReloadHandlers = {
 };
 
 type Handlers = typeof haproxyReloadHandlers;
-const handlers = (): Handlers => require("@pgscale/postgres").haproxyReloadHandlers;
+const handlers = (): Handlers => require("@pgscale/docker").haproxyReloadHandlers;
 
 // Serialized into the state: captures nothing.
 const provider: pulumi.dynamic.ResourceProvider = {

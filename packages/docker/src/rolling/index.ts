@@ -1,0 +1,3 @@
+export * from "./rolling-ops";
+export * from "./rollout";
+export * from "./docker-members";
