@@ -21,6 +21,27 @@ async function up(token: string, name: string, inputs: Record<string, unknown>) 
 
 afterAll(() => env.cleanup());
 
+/** Runs `sh -c script` in a throwaway container with volume `name` at /v; returns its output. */
+async function inVolume(name: string, script: string): Promise<string> {
+    const c = await env.docker.createContainer({
+        Image: IMAGE, Cmd: ["sh", "-c", script], Labels: Object.fromEntries(env.labels().map((l) => [l.label, l.value])),
+        HostConfig: { Binds: [`${name}:/v`] },
+    });
+    try {
+        await c.start();
+        await c.wait();
+        const logs = (await c.logs({ stdout: true, stderr: true })) as Buffer;
+        // Multiplexed frames: an 8-byte header (stream, 3 zero bytes, big-endian length), then data.
+        let out = "";
+        for (let at = 0; at + 8 <= logs.length; at += 8 + logs.readUInt32BE(at + 4)) {
+            out += logs.subarray(at + 8, at + 8 + logs.readUInt32BE(at + 4)).toString("utf8");
+        }
+        return out;
+    } finally {
+        await c.remove({ force: true });
+    }
+}
+
 describe("network, volume and container", () => {
     let net: Awaited<ReturnType<typeof up>>;
     let vol: Awaited<ReturnType<typeof up>>;
@@ -35,11 +56,25 @@ describe("network, volume and container", () => {
         expect((net.outs.ipamConfigs as unknown[]).length).toBeGreaterThan(0);
     });
 
-    it("creates a volume and refuses to create an existing one", async () => {
+    it("creates a volume", async () => {
         vol = await up(VOLUME, "vol", { name: env.name("vol"), labels: env.labels() });
         expect(vol.id).toBe(env.name("vol"));
         expect(vol.outs).toEqual(expect.objectContaining({ driver: "local", mountpoint: expect.any(String) }));
-        await expect(provider.create(vol.urn, vol.inputs)).rejects.toThrow(/already exists/);
+    });
+
+    it("adopts a leftover volume of the same name with its data and live labels, as the real provider does", async () => {
+        // Upstream create is Docker's VolumeCreate, which returns the existing volume.
+        const name = env.name("leftover");
+        await env.docker.createVolume({ Name: name, Labels: { ...Object.fromEntries(env.labels().map((l) => [l.label, l.value])), "pgscale.test.origin": "earlier" } });
+        await inVolume(name, "echo old-data > /v/marker");
+        const adopted = await up(VOLUME, "leftover", { name, labels: env.labels() });
+        expect(adopted.id).toBe(name);
+        // Recorded labels are the live ones (upstream Read), so the next diff sees the difference.
+        expect(adopted.outs.labels).toEqual(expect.arrayContaining([{ label: "pgscale.test.origin", value: "earlier" }]));
+        expect((await provider.diff(adopted.id, adopted.urn, adopted.outs, adopted.inputs)).replaces).toEqual(["labels"]);
+        expect(await inVolume(name, "cat /v/marker")).toBe("old-data\n"); // the new resource sees the old data
+        await provider.delete(adopted.id, adopted.urn, adopted.outs);
+        await expect(env.docker.getVolume(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
     });
 
     it("creates a container with uploads in place before start, env, a picked port, health wait", async () => {
@@ -126,6 +161,21 @@ describe("network, volume and container", () => {
         expect(info.HostConfig.RestartPolicy?.Name).toBe("unless-stopped");
         expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024);
         expect((updated.outs as Record<string, unknown>).restart).toBe("unless-stopped");
+    });
+
+    it("records a healthcheck change without applying it; refresh reads the running one back", async () => {
+        const changed = { ...web.inputs, healthcheck: { tests: ["CMD", "/usr/local/bin/ready.sh"], interval: "3s", timeout: "2s", retries: 7 } };
+        const d = await provider.diff(web.id, web.urn, web.outs, changed);
+        expect(d).toEqual(expect.objectContaining({ changes: true, replaces: [] }));
+        const updated = (await provider.update(web.id, web.urn, web.outs, changed)).outs as Record<string, any>;
+        expect(updated.healthcheck).toEqual(expect.objectContaining({ interval: "3s", retries: 7 }));
+        const info = await env.docker.getContainer(web.id).inspect();
+        expect(info.Id).toBe(web.id); // same container
+        expect((info.Config as any).Healthcheck).toEqual(expect.objectContaining({ Interval: 1e9, Retries: 5 }));
+        const read = (await provider.read(web.id, web.urn, updated)).props as Record<string, any>;
+        expect(read.healthcheck).toEqual({ tests: ["CMD", "/usr/local/bin/ready.sh"], interval: "1s", timeout: "2s", startPeriod: "0s", retries: 5 });
+        expect((await provider.diff(web.id, web.urn, read, changed)).changes).toBe(true);
+        web = { ...web, outs: read };
     });
 
     it("refuses to delete a volume in use, naming the container", async () => {

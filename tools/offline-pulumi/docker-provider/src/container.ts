@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import Docker from "dockerode";
 import { dockerMessage, isNotFound, sleep, statusCode } from "./docker";
-import { goDurationToNanos } from "./duration";
+import { goDurationToNanos, nanosToGoDuration } from "./duration";
 import { Props, ResourceHandler, bool, labelsToMap, list, num, str, strMap } from "./handler";
 import { redact } from "./properties";
 import { ensureImage } from "./remote-image";
@@ -196,8 +196,34 @@ function portsOutput(i: Props, info: Docker.ContainerInspectInfo, previous: unkn
     });
 }
 
+/**
+ * The healthcheck as the container runs it (its own or its image's), in the real provider's
+ * notation. Create and refresh record this (the real provider's Read); an update records the new
+ * inputs instead, since the real Update never applies a healthcheck change.
+ */
+function liveHealthcheck(info: Docker.ContainerInspectInfo): Props | undefined {
+    const hc = info.Config.Healthcheck as
+        | { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number }
+        | undefined;
+    if (!hc?.Test?.length) {
+        return undefined;
+    }
+    return {
+        tests: hc.Test,
+        interval: nanosToGoDuration(hc.Interval ?? 0),
+        timeout: nanosToGoDuration(hc.Timeout ?? 0),
+        startPeriod: nanosToGoDuration(hc.StartPeriod ?? 0),
+        retries: hc.Retries ?? 0,
+    };
+}
+
 /** Outputs: the inputs as given, plus what the daemon decided (the real provider's computed values). */
-export function containerOutputs(i: Props, info: Docker.ContainerInspectInfo, previousPorts?: unknown): Props {
+export function containerOutputs(
+    i: Props,
+    info: Docker.ContainerInspectInfo,
+    previousPorts?: unknown,
+    how: { readHealthcheck?: boolean } = {},
+): Props {
     const networks = Object.entries(info.NetworkSettings?.Networks ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return {
         ...i,
@@ -212,6 +238,7 @@ export function containerOutputs(i: Props, info: Docker.ContainerInspectInfo, pr
         init: i.init ?? info.HostConfig.Init ?? false,
         logDriver: i.logDriver ?? info.HostConfig.LogConfig?.Type,
         ports: portsOutput(i, info, previousPorts),
+        healthcheck: (how.readHealthcheck ? liveHealthcheck(info) : undefined) ?? i.healthcheck,
         bridge: info.NetworkSettings?.Bridge ?? "",
         exitCode: info.State.Running ? undefined : info.State.ExitCode,
         networkDatas: networks.map(([name, n]) => ({
@@ -324,7 +351,7 @@ export const container: ResourceHandler = {
                 await waitHealthy(created, num(inputs.waitTimeout) ?? 60, ctx.secrets);
             }
             const info = await created.inspect();
-            return { id: created.id, outs: containerOutputs(inputs, info) };
+            return { id: created.id, outs: containerOutputs(inputs, info, undefined, { readHealthcheck: true }) };
         } catch (err) {
             await removeContainer(docker, created.id, true).catch(() => undefined);
             throw new Error(`${redact(dockerMessage(err), ctx.secrets)} (the container was removed again)`);
@@ -343,7 +370,7 @@ export const container: ResourceHandler = {
             await removeContainer(docker, id, bool(props.removeVolumes) ?? true);
             return undefined;
         }
-        return { id: info.Id, props: containerOutputs(props, info, props.ports) };
+        return { id: info.Id, props: containerOutputs(props, info, props.ports, { readHealthcheck: true }) };
     },
 
     async update(docker, id, olds, news) {
@@ -372,7 +399,9 @@ export const container: ResourceHandler = {
         if (!info) {
             throw new Error(`container ${id} no longer exists; run \`pulumi refresh\``);
         }
-        return containerOutputs(news, info, olds.ports);
+        // A healthcheck left unset keeps the recorded one (computed upstream); a changed one is
+        // recorded as given while the container keeps running the old one.
+        return containerOutputs({ ...news, healthcheck: news.healthcheck ?? olds.healthcheck }, info, olds.ports);
     },
 
     async delete(docker, id, props) {

@@ -19,3 +19,24 @@ export function goDurationToNanos(d: string): number {
     }
     return Math.round(total);
 }
+
+/** Nanoseconds as Go's time.Duration.String() prints them ("2s", "1m30s", "500ms"): how the real provider reads healthcheck timings back. */
+export function nanosToGoDuration(ns: number): string {
+    if (ns === 0) {
+        return "0s";
+    }
+    const num = (x: number) => String(parseFloat(x.toFixed(9)));
+    if (ns < 1e3) {
+        return `${ns}ns`;
+    }
+    if (ns < 1e6) {
+        return `${num(ns / 1e3)}µs`;
+    }
+    if (ns < 1e9) {
+        return `${num(ns / 1e6)}ms`;
+    }
+    const h = Math.floor(ns / 3600e9);
+    const m = Math.floor((ns % 3600e9) / 60e9);
+    const s = (ns % 60e9) / 1e9;
+    return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${num(s)}s`;
+}

@@ -15,8 +15,9 @@ export type Type =
 
 /**
  * What a change to a top-level property does: `replace` recreates the resource (the real provider's
- * ForceNew), `update` is applied to the live object, `state` only changes recorded behaviour
- * (e.g. how delete or refresh act).
+ * ForceNew), `update` is applied to the live object, `state` is only recorded: either it steers
+ * later operations (how delete or refresh act) or, as with `healthcheck`, the real provider's
+ * Update ignores it and the live object keeps the old value until it is next replaced.
  */
 export type Change = "replace" | "update" | "state";
 
@@ -75,10 +76,11 @@ const containerSpec: ResourceSpec = {
         name: opt(str),
         command: opt(strList, { computed: true }),
         entrypoints: opt(strList, { computed: true }),
-        envs: opt(strSet),
-        user: opt(str),
+        // Computed upstream: leaving them unset keeps what the container has.
+        envs: opt(strSet, { computed: true }),
+        user: opt(str, { computed: true }),
         hostname: opt(str, { computed: true }),
-        workingDir: opt(str),
+        workingDir: opt(str, { computed: true }),
         ports: opt({
             kind: "list",
             of: obj({
@@ -133,7 +135,7 @@ const containerSpec: ResourceSpec = {
                 tmpfsOptions: opt(obj({ sizeBytes: opt({ kind: "int", min: 0 }), mode: opt({ kind: "int", min: 0 }) })),
             }),
         ),
-        labels: opt(labelSet),
+        labels: opt(labelSet, { computed: true }),
         restart: opt(
             { kind: "string", oneOf: ["no", "on-failure", "always", "unless-stopped"] },
             { default: "no", change: "update" },
@@ -141,8 +143,9 @@ const containerSpec: ResourceSpec = {
         maxRetryCount: opt({ kind: "int", min: 0 }, { default: 0, change: "update" }),
         memory: opt({ kind: "int", min: 0 }, { default: 0, change: "update" }), // 0: no limit
         memorySwap: opt({ kind: "int", min: -1 }, { change: "update" }),
-        // The real provider records healthcheck/init/tmpfs changes without applying them; a stand-in
-        // that silently keeps the old value would mislead, so these replace.
+        // Not ForceNew upstream, and its Update applies only restart, max_retry_count, memory,
+        // memory_swap (and CPU settings): a healthcheck/init/tmpfs change updates the recorded
+        // state while the running container keeps the old value.
         healthcheck: opt(
             obj({
                 tests: req(strList),
@@ -153,6 +156,7 @@ const containerSpec: ResourceSpec = {
                 startInterval: opt({ kind: "string", oneOf: ["0s"] }, { default: "0s" }),
                 retries: opt({ kind: "int", min: 0 }, { default: 0 }),
             }),
+            { computed: true, change: "state" },
         ),
         wait: opt(bool, { default: false, change: "state" }),
         waitTimeout: opt({ kind: "int", min: 1 }, { default: 60, change: "state" }),
@@ -162,9 +166,9 @@ const containerSpec: ResourceSpec = {
         stopSignal: opt(str, { computed: true }),
         stopTimeout: opt({ kind: "int", min: 0 }, { computed: true }),
         shmSize: opt({ kind: "int", min: 0 }, { computed: true }),
-        tmpfs: opt(map),
+        tmpfs: opt(map, { change: "state" }),
         capabilities: opt(obj({ adds: opt(strSet), drops: opt(strSet) })),
-        init: opt(bool, { computed: true }),
+        init: opt(bool, { computed: true, change: "state" }),
         logDriver: opt(str, { computed: true }),
         logOpts: opt(map),
         privileged: opt(bool, { default: false }),

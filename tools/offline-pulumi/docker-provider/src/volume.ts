@@ -1,12 +1,25 @@
-// docker:index/volume:Volume. The id is the volume name. Create refuses an existing name (Docker
-// would silently hand back the existing volume, and a later delete of either resource would destroy
-// the other's data); delete refuses a volume that containers still use.
+// docker:index/volume:Volume. The id is the volume name. As in the real provider
+// (resource_docker_volume.go), create is Docker's VolumeCreate, which hands back an existing volume
+// of that name (same driver) with its data: the resource adopts it silently, and its recorded labels,
+// driver and options are the live ones. Programs that must not reuse old data check for the name
+// themselves before creating the resource. Delete retries while the volume is in use, then fails
+// naming the containers that use it.
 import Docker from "dockerode";
 import { dockerMessage, isNotFound, sleep, statusCode } from "./docker";
 import { Props, ResourceHandler, labelsToMap, str, strMap } from "./handler";
 
+/** The real provider's Read: name, labels, driver, options and mountpoint as Docker reports them. */
 function outputs(i: Props, info: Docker.VolumeInspectInfo): Props {
-    return { ...i, name: info.Name, driver: i.driver ?? info.Driver, mountpoint: info.Mountpoint };
+    const labels = Object.entries(info.Labels ?? {}).map(([label, value]) => ({ label, value }));
+    const opts = (info as { Options?: Record<string, string> | null }).Options ?? {};
+    return {
+        ...i,
+        name: info.Name,
+        driver: info.Driver,
+        labels: labels.length || i.labels !== undefined ? labels : undefined,
+        driverOpts: Object.keys(opts).length || i.driverOpts !== undefined ? opts : undefined,
+        mountpoint: info.Mountpoint,
+    };
 }
 
 async function inspectOrUndefined(docker: Docker, name: string): Promise<Docker.VolumeInspectInfo | undefined> {
@@ -28,12 +41,6 @@ async function usersOf(docker: Docker, name: string): Promise<string[]> {
 export const volume: ResourceHandler = {
     async create(docker, inputs) {
         const name = str(inputs.name)!;
-        if (await inspectOrUndefined(docker, name)) {
-            throw new Error(
-                `volume ${name} already exists on the Docker host; remove it, or import it into the stack, ` +
-                    "instead of creating it again",
-            );
-        }
         try {
             await docker.createVolume({
                 Name: name,
@@ -58,8 +65,9 @@ export const volume: ResourceHandler = {
     },
 
     async delete(docker, id) {
-        // A container removed just before may still be releasing the volume: retry briefly.
-        const deadline = Date.now() + 5_000;
+        // A container removed just before may still be releasing the volume: retry for 30 s, as
+        // the real provider does (volumeReadRefreshTimeout).
+        const deadline = Date.now() + 30_000;
         for (;;) {
             try {
                 await docker.getVolume(id).remove();
@@ -77,7 +85,7 @@ export const volume: ResourceHandler = {
                             : `unable to remove volume ${id}: ${dockerMessage(err)}`,
                     );
                 }
-                await sleep(500);
+                await sleep(1000);
             }
         }
     },
