@@ -38,6 +38,7 @@ jest.mock("@pgscale/postgres", () => ({
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 
 import { PartitionedTable } from "@pgscale/postgres";
 const { GeneratedSecret: RealGeneratedSecret } = jest.requireActual("@pgscale/postgres") as typeof import("@pgscale/postgres");

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
 import { settledCount } from "../../../test/support/bad-input";
 import { generatedSecretState, generatedTlsState } from "../../../test/support/postgres-stubs";
 
@@ -28,6 +29,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 // The machine is shared with other suites; registrations under mocks can take seconds.
 jest.setTimeout(30_000);
 
@@ -182,6 +184,41 @@ describe("construct graph", () => {
         expect(b.lb.syncReplicaUri).toBeUndefined();
     });
 
+    it("checks every data volume name before creating it, and passes the docker provider's host to pgscale's own providers", async () => {
+        const engine = new docker.Provider("other-engine", { host: "unix:///run/other/docker.sock" });
+        const dcs = new EtcdCluster("dcs8", {}, { providers: [engine] });
+        const pg = new PatroniCluster("pg8", { dcs, nodes: 2, adoptExistingVolumes: true }, { providers: [engine] });
+        const lb = new HAProxyFrontend("lb8", { cluster: pg }, { providers: [engine] });
+        await unwrap(lb.configReload.urn);
+        await unwrap(pg.dynamicConfig.urn);
+        const byName = (n: string) => registered.find((r) => r.name === n) ?? { name: n, inputs: { missing: true } as any };
+        expect(byName("dcs8-preflight").inputs).toMatchObject({ volumes: ["pgscale-unit-dcs8-0-data", "pgscale-unit-dcs8-1-data", "pgscale-unit-dcs8-2-data"], adoptExistingVolumes: false });
+        expect(byName("pg8-preflight").inputs).toMatchObject({
+            subject: "PatroniCluster pg8", volumes: ["pgscale-unit-pg8-0-data", "pgscale-unit-pg8-1-data"], adoptExistingVolumes: true,
+            dockerHost: "unix:///run/other/docker.sock", hostField: "the `host` of the docker provider given to it", unsupported: [],
+        });
+        for (const n of ["pg8-rollout", "pg8-0-gate", "pg8-1-gate", "pg8-rollout-settled", "lb8-config"]) {
+            expect([n, byName(n).inputs.dockerHost]).toEqual([n, "unix:///run/other/docker.sock"]);
+        }
+    });
+
+    it("names a docker provider setting pgscale's engine client cannot follow", async () => {
+        const engine = new docker.Provider("tls-engine", { host: "tcp://127.0.0.1:2376", certPath: "/certs" });
+        const dcs = new EtcdCluster("dcs9", {}, { providers: [engine] });
+        await unwrap(dcs.network.urn);
+        expect(registered.find((r) => r.name === "dcs9-preflight")!.inputs.unsupported).toEqual(["certPath"]);
+    });
+
+    it("sets the members' healthcheck from `healthcheck`, defaults otherwise", async () => {
+        const dcs = new EtcdCluster("dcs10", {});
+        const pg = new PatroniCluster("pg10", { dcs, nodes: 1, healthcheck: { intervalSeconds: 5, retries: 12 } });
+        await unwrap(pg.dynamicConfig.urn);
+        expect(registered.find((r) => r.name === "pg10-0")!.inputs.healthcheck).toMatchObject({ interval: "5s", retries: 12 });
+        const { pg: plain } = topology();
+        await unwrap(plain.dynamicConfig.urn);
+        expect(registered.find((r) => r.name === "main-0")!.inputs.healthcheck).toMatchObject({ interval: "2s", retries: 60 });
+    });
+
     it("exports worst-case figures from the effective timings", () => {
         const { pg } = topology();
         expect(pg.worstCaseFailoverSeconds).toBe(30 + 10 + 2 + 4);
@@ -198,6 +235,15 @@ describe("validation happens before any resource is registered", () => {
         ["etcd members 0", () => new EtcdCluster("bad", { members: 0 }), /members/],
         ["ttl below 20", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs1"), patroni: { ttl: 10 } }), /patroni\.ttl/],
         ["nodes 0", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs2"), nodes: 0 }), /nodes/],
+        ["healthcheck interval 0", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs4"), healthcheck: { intervalSeconds: 0 } }), /healthcheck\.intervalSeconds/],
+        ["docker:certPath set", () => {
+            pulumi.runtime.setConfig("docker:certPath", "/certs");
+            try {
+                return new EtcdCluster("bad", {});
+            } finally {
+                pulumi.runtime.setAllConfig({});
+            }
+        }, /docker:certPath/],
         ["unknown pool mode", () => {
             const pg = new PatroniCluster("ok-pg", { dcs: new EtcdCluster("ok-dcs3") });
             return new PgBouncerPool("bad", { backend: new HAProxyFrontend("ok-lb", { cluster: pg }), poolMode: "sessions" as any });

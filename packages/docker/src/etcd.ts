@@ -3,11 +3,15 @@ import * as docker from "@pulumi/docker";
 import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
+import { DockerPreflight } from "./engine/preflight";
+import { checkDockerConfig, engineTarget } from "./engine/target";
 
 /** Options are the shared spec's (@pgscale/core `etcdClusterSpec`), plus the network to join. */
 export interface EtcdClusterArgs extends EtcdClusterInput {
     /** Network to join. Default: a new bridge network that the whole topology shares. */
     network?: docker.Network;
+    /** Use Docker volumes of the members' data-volume names that already exist (with their old etcd data) instead of refusing. Default false. */
+    adoptExistingVolumes?: boolean;
 }
 
 /** An etcd v3 cluster used as Patroni's DCS (PLAYBOOK "Patroni Architecture", `etcd3.hosts`). */
@@ -20,12 +24,14 @@ export class EtcdCluster extends pulumi.ComponentResource {
     public readonly spec: EtcdClusterSpec;
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const { network, ...rest } = args;
+        const { network, adoptExistingVolumes, ...rest } = args;
         const subject = `EtcdCluster ${name}`;
         // Validate before registering anything, so bad input touches nothing.
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolveEtcdCluster(rest, subject));
+        if (adoptExistingVolumes !== undefined && typeof adoptExistingVolumes !== "boolean") issues.add("adoptExistingVolumes", "must be a boolean");
+        checkDockerConfig(issues);
         issues.throwIfAny(subject);
         const { spec, warnings } = resolved!;
         super("pgscale:docker:EtcdCluster", name, {}, opts);
@@ -33,11 +39,16 @@ export class EtcdCluster extends pulumi.ComponentResource {
         this.spec = spec;
 
         const prefix = enginePrefix(name);
+        const engine = engineTarget(this);
+        const preflight = new DockerPreflight(`${name}-preflight`, {
+            subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
+            volumes: Array.from({ length: spec.members }, (_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
+        }, { parent: this });
         this.network = network ?? new docker.Network(`${name}-net`, {
             name: `${prefix}-net`,
             driver: "bridge",
             labels: pgscaleLabels(name, "network"),
-        }, { parent: this });
+        }, { parent: this, dependsOn: [preflight] });
         const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.etcd, this);
 
         const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
@@ -47,7 +58,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             const volume = new docker.Volume(`${member}-data`, {
                 name: `${prefix}-${i}-data`,
                 labels: pgscaleLabels(name, "etcd-data"),
-            }, { parent: this });
+            }, { parent: this, dependsOn: [preflight] });
             return new docker.Container(member, {
                 name: `${prefix}-${i}`,
                 image: image.imageId,
@@ -68,7 +79,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                     tests: ["CMD", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"],
                     interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s",
                 },
-            }, { parent: this });
+            }, { parent: this, dependsOn: [preflight] });
         });
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { HAProxyConfigReload } from "./haproxy-reload";
+import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
@@ -49,6 +50,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
         // Without a cluster, check the listener options against a cluster without synchronous mode.
         const clusterFacts = cluster instanceof PatroniCluster ? cluster.resolved : { check: DEFAULT_CHECK, synchronousMode: false };
         const resolved = issues.run(() => resolveHAProxyFrontend(rest, subject, clusterFacts));
+        checkDockerConfig(issues);
         issues.throwIfAny(subject);
         const { spec, check } = resolved!;
         super("pgscale:docker:HAProxyFrontend", name, {}, opts);
@@ -92,6 +94,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
         // a removed member leaves HAProxy before its container goes (Pulumi deletes last).
         this.configReload = new HAProxyConfigReload(`${name}-config`, {
             containerId: this.container.id,
+            dockerHost: engineTarget(this).host,
             config: cfg,
         }, { parent: this, dependsOn: [cluster.dynamicConfig] });
 

@@ -8,3 +8,5 @@ export * from "./streaming-replica";
 // Dynamic providers that act on the stack's containers through the Docker engine.
 export * from "./rolling";
 export * from "./haproxy-reload";
+export { DockerPreflight, preflightHandlers } from "./engine/preflight";
+export type { DockerPreflightArgs } from "./engine/preflight";

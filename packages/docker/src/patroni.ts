@@ -10,12 +10,35 @@ import { EtcdCluster } from "./etcd";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { replacementFingerprint } from "./fingerprint";
+import { DockerPreflight } from "./engine/preflight";
+import { checkDockerConfig, engineTarget } from "./engine/target";
+import { z } from "zod";
+
+/** Docker's health probe of each member (GET /health), behind `docker ps` and the provider's `wait`. */
+const memberHealthcheckSpec = z.strictObject({
+    /** Seconds between probes. Default 2. */
+    intervalSeconds: z.number().int().min(1).max(3600).default(2),
+    /** Failed probes before Docker reports the member unhealthy. Default 60. */
+    retries: z.number().int().min(1).max(10000).default(60),
+}).default({ intervalSeconds: 2, retries: 60 });
+export type MemberHealthcheck = z.input<typeof memberHealthcheckSpec>;
 
 export interface PatroniClusterArgs extends PatroniClusterInput {
     /** The DCS. Its network is joined unless `network` is given. */
     dcs: EtcdCluster;
     /** Network to join. Default: the DCS's network. */
     network?: docker.Network;
+    /**
+     * Docker's health probe of the members. The docker provider records a change without
+     * replacing the containers (they keep the old probe until they are next replaced), so a
+     * change never rolls the cluster.
+     */
+    healthcheck?: MemberHealthcheck;
+    /**
+     * Use Docker volumes of the members' data-volume names that already exist (with their old
+     * PGDATA) instead of refusing to create the cluster. Default false.
+     */
+    adoptExistingVolumes?: boolean;
 }
 
 /** One PostgreSQL member as HAProxy and tools see it. */
@@ -67,12 +90,15 @@ export class PatroniCluster extends pulumi.ComponentResource {
     public readonly tls?: GeneratedTls;
 
     constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { dcs, network, ...rest } = args;
+        const { dcs, network, healthcheck: healthcheckInput, adoptExistingVolumes, ...rest } = args;
         const subject = `PatroniCluster ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolvePatroniCluster(rest, subject))!;
         if (!(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/docker");
+        const probe = issues.parse(z.strictObject({ healthcheck: memberHealthcheckSpec }), { healthcheck: healthcheckInput })?.healthcheck;
+        if (adoptExistingVolumes !== undefined && typeof adoptExistingVolumes !== "boolean") issues.add("adoptExistingVolumes", "must be a boolean");
+        checkDockerConfig(issues);
         issues.throwIfAny(subject);
         super("pgscale:docker:PatroniCluster", name, {}, opts);
         const spec = resolved.spec;
@@ -125,12 +151,17 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const tls = this.tls;
         const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
+        const engine = engineTarget(this);
+        const preflight = new DockerPreflight(`${name}-preflight`, {
+            subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
+            volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
+        }, { parent: this });
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
             const volume = new docker.Volume(`${member}-data`, {
                 name: `${prefix}-${i}-data`,
                 labels: pgscaleLabels(name, "postgres-data"),
-            }, { parent: this });
+            }, { parent: this, dependsOn: [preflight] });
             const patroniYml = pulumi
                 .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value])
                 .apply(([su, repl, rw, api, dcsAtBootstrap]) =>
@@ -182,7 +213,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 destroyGraceSeconds: 30,
                 healthcheck: {
                     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
-                    interval: "2s", timeout: "2s", retries: 60, startPeriod: "2s",
+                    interval: `${probe!.intervalSeconds}s`, timeout: "2s", retries: probe!.retries, startPeriod: "2s",
                 },
             };
             return { member, args, revision: replacementFingerprint(args) };
@@ -193,9 +224,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
         // container before it in the plan, so Pulumi replaces one member at a time, leader last.
         const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
         const rollout = new PatroniRollout(`${name}-rollout`, {
-            selector, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
+            selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
         }, { parent: this });
-        const gateCredentials = { username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value };
+        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value };
         const containers = new Map<string, docker.Container>();
         const afterPredecessor = (member: string) =>
             rollout.plan.apply((p): pulumi.Resource[] => {
@@ -207,7 +238,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 selector, member, members: names, revision, ...gateCredentials,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, gate], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, gate, preflight], deleteBeforeReplace: true });
             containers.set(member, container);
             return {
                 name: member,

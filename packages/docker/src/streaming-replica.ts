@@ -4,6 +4,8 @@ import { IssueCollector, checkConstructName, resolveStreamingReplica } from "@pg
 import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
 import { DEFAULT_IMAGES, localImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { DockerPreflight } from "./engine/preflight";
+import { checkDockerConfig, engineTarget } from "./engine/target";
 
 export interface StreamingReplicaArgs {
     /** The existing primary, as the replica container reaches it (a name on `network`, or an address). */
@@ -27,6 +29,8 @@ export interface StreamingReplicaArgs {
     readCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string>; database?: pulumi.Input<string> };
     /** Image with PostgreSQL 15 (the primary's major version). Default: pgscale/patroni. */
     image?: string;
+    /** Use a Docker volume of the replica's data-volume name that already exists (its old data directory) instead of refusing. Default false. */
+    adoptExistingVolumes?: boolean;
 }
 
 /** Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. */
@@ -63,7 +67,10 @@ export class StreamingReplica extends pulumi.ComponentResource {
         const subject = `StreamingReplica ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
-        const resolved = issues.run(() => resolveStreamingReplica(name, args, subject));
+        const { adoptExistingVolumes, ...rest } = args;
+        const resolved = issues.run(() => resolveStreamingReplica(name, rest, subject));
+        if (adoptExistingVolumes !== undefined && typeof adoptExistingVolumes !== "boolean") issues.add("adoptExistingVolumes", "must be a boolean");
+        checkDockerConfig(issues);
         issues.throwIfAny(subject);
         const { slotName, replicationUser: user } = resolved!;
         super("pgscale:docker:StreamingReplica", name, {}, opts);
@@ -74,7 +81,12 @@ export class StreamingReplica extends pulumi.ComponentResource {
         }, { parent: this });
 
         const prefix = enginePrefix(name);
-        const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this });
+        const engine = engineTarget(this);
+        const preflight = new DockerPreflight(`${name}-preflight`, {
+            subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
+            volumes: [`${prefix}-data`], adoptExistingVolumes: adoptExistingVolumes ?? false,
+        }, { parent: this });
+        const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this, dependsOn: [preflight] });
         const image = localImage(`${name}-image`, args.image ?? DEFAULT_IMAGES.patroni, this);
         const primaryPort = pulumi.output(args.primaryPort ?? 5432);
         const pgpass = pulumi.interpolate`*:*:*:${user}:${password.value}\n`;
@@ -105,7 +117,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 300,
             destroyGraceSeconds: 30,
-        }, { parent: this, dependsOn: [this.slot], deleteBeforeReplace: true });
+        }, { parent: this, dependsOn: [this.slot, preflight], deleteBeforeReplace: true });
 
         this.port = hostPort(this.container, 5432);
         const c = args.readCredentials;

@@ -1,16 +1,30 @@
 import type Docker from "dockerode";
 import { PassThrough } from "stream";
 
-// The Docker Engine API at DOCKER_HOST (unix:// or tcp://, read by docker-modem), as the docker
-// provider and CLI use it. Providers that act on a stack's containers reach them here.
+// The Docker Engine API the stack's containers live on. pgscale's dynamic providers receive the
+// docker provider's `host` as an input (see engine/target.ts); unset, they use DOCKER_HOST (read by
+// docker-modem) like the docker provider itself does.
 
-let client: Docker | undefined;
+const clients = new Map<string, Docker>();
 
-export function dockerEngine(): Docker {
+/** Connection options for a docker `host` value; throws naming the value when unsupported. */
+export function engineOptions(host: string | undefined): Docker.DockerOptions {
+    if (!host) return {};
+    const unix = /^unix:\/\/(\/.+)$/.exec(host);
+    if (unix) return { socketPath: unix[1] };
+    const tcp = /^(?:tcp|http):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(host);
+    if (tcp) return { protocol: "http", host: tcp[1].replace(/^\[|\]$/g, ""), port: Number(tcp[2] ?? 2375) };
+    throw new Error(`docker host ${JSON.stringify(host)} is not supported by pgscale's engine client (unix:///path or tcp://host:port)`);
+}
+
+export function dockerEngine(host?: string): Docker {
+    const key = host ?? "";
+    let client = clients.get(key);
     if (!client) {
         // Loaded on first use: programs (and providers of other resources) never load the client.
         const Dockerode = require("dockerode") as typeof Docker;
-        client = new Dockerode({ timeout: 30_000 });
+        client = new Dockerode({ ...engineOptions(host), timeout: 30_000 });
+        clients.set(key, client);
     }
     return client;
 }
@@ -22,8 +36,8 @@ export interface ExecResult {
 }
 
 /** Runs `cmd` in a running container and collects its output (docker exec). */
-export async function execIn(containerId: string, cmd: string[], o: { env?: string[]; user?: string } = {}): Promise<ExecResult> {
-    const docker = dockerEngine();
+export async function execIn(containerId: string, cmd: string[], o: { env?: string[]; user?: string; host?: string } = {}): Promise<ExecResult> {
+    const docker = dockerEngine(o.host);
     const exec = await docker.getContainer(containerId).exec({
         Cmd: cmd, Env: o.env, User: o.user, AttachStdout: true, AttachStderr: true,
     });

@@ -10,6 +10,8 @@ import { execIn } from "../engine/docker-engine";
 interface ReloadInputs {
     /** The HAProxy container; a replaced container is brought up to date as well. */
     containerId: string;
+    /** The engine the container runs on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: string;
     config: string;
     /** Give up waiting for the new worker after this many seconds. */
     timeoutSeconds: number;
@@ -39,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const haproxyReloadHandlers = {
     async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
-        const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`] });
+        const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`], host: i.dockerHost });
         if (r.exitCode === 3) {
             // HAProxy's [ALERT] lines name the line and the fault; its [NOTICE] banner adds nothing.
             const alerts = r.stderr.split("\n").filter((l) => l.includes("[ALERT]"));
@@ -54,7 +56,7 @@ export const haproxyReloadHandlers = {
         let seen = "";
         let unchecked: string[] = [];
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
-            const s = await execIn(i.containerId, ["bash", "-c", HAPROXY_SHOW_SERVERS_STATE], { user: "root" });
+            const s = await execIn(i.containerId, ["bash", "-c", HAPROXY_SHOW_SERVERS_STATE], { user: "root", host: i.dockerHost });
             if (s.exitCode !== 0) continue;
             let states;
             try {
@@ -78,7 +80,7 @@ const handlers = (): Handlers => require("@pgscale/docker").haproxyReloadHandler
 // Serialized into the state: captures nothing.
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
-        return { changes: olds.containerId !== news.containerId || olds.config !== news.config };
+        return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") };
     },
     async create(inputs: ReloadInputs) {
         await handlers().apply(inputs);
@@ -92,6 +94,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 export interface HAProxyConfigReloadArgs {
     containerId: pulumi.Input<string>;
+    /** The engine the container runs on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: pulumi.Input<string | undefined>;
     /** The whole haproxy.cfg. */
     config: pulumi.Input<string>;
     /** Seconds to wait for the new worker. Default 30. */

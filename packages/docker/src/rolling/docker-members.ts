@@ -17,9 +17,9 @@ const API_PORT = 8008;
 const PG_PORT = 5432;
 
 /** Running member containers of one cluster, with their loopback REST and PostgreSQL ports. */
-export async function discoverMembers(selector: MemberSelector): Promise<LiveMember[]> {
+export async function discoverMembers(selector: MemberSelector, dockerHost?: string): Promise<LiveMember[]> {
     const filters = { label: [`pgscale.project=${selector.project}`, `pgscale.stack=${selector.stack}`, `pgscale.component=${selector.component}`, "pgscale.role=postgres"] };
-    const containers = await dockerEngine().listContainers({ filters });
+    const containers = await dockerEngine(dockerHost).listContainers({ filters });
     const published = (c: ContainerInfo, port: number) => (c.Ports ?? []).find((p) => p.PrivatePort === port && p.Type === "tcp" && p.PublicPort);
     return containers.flatMap((c) => {
         const api = published(c, API_PORT);

@@ -10,6 +10,8 @@ import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepar
 
 interface RolloutInputs {
     selector: MemberSelector;
+    /** The docker provider's `host`; unset: DOCKER_HOST. */
+    dockerHost?: string;
     members: string[];
     revisions: Record<string, string>;
     plan?: RolloutPlan;
@@ -17,6 +19,7 @@ interface RolloutInputs {
 
 interface GateInputs {
     selector: MemberSelector;
+    dockerHost?: string;
     /** Unset: the gate after the last member, which waits for the whole cluster. */
     member?: string;
     members: string[];
@@ -32,7 +35,7 @@ interface GateInputs {
 function context(i: GateInputs | RolloutInputs): RollingContext {
     const g = i as Partial<GateInputs>;
     return {
-        discover: () => discoverMembers(i.selector),
+        discover: () => discoverMembers(i.selector, i.dockerHost),
         auth: { username: g.username ?? "", password: g.password ?? "" },
         superuserPassword: g.superuserPassword,
         timeoutSeconds: g.timeoutSeconds ?? 600,
@@ -109,6 +112,8 @@ const gateProvider: pulumi.dynamic.ResourceProvider = {
 
 export interface PatroniRolloutArgs {
     selector: MemberSelector;
+    /** The engine the members run on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: pulumi.Input<string | undefined>;
     members: string[];
     /** Member name to replacementFingerprint of its container. */
     revisions: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -128,6 +133,8 @@ export class PatroniRollout extends pulumi.dynamic.Resource {
 
 export interface PatroniRolloutGateArgs {
     selector: MemberSelector;
+    /** The engine the members run on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: pulumi.Input<string | undefined>;
     /** The member whose replacement this gate precedes; unset for the gate after the last member. */
     member?: string;
     members: string[];

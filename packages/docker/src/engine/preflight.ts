@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import { dockerEngine, engineOptions } from "./docker-engine";
+
+// Runs before a construct creates anything on the Docker engine (its volumes, network and
+// containers depend on it) and in every preview. Two things the docker provider would not stop:
+// - Its Volume create hands back an existing volume of the same name, data included, so a cluster
+//   created where an earlier one left its volumes would start from the old PGDATA (or etcd data).
+// - pgscale's own dynamic providers (rolling gates, HAProxy reload) must reach the engine the
+//   containers run on; a `host` they cannot follow is refused here, naming the setting.
+
+interface PreflightInputs {
+    /** "PatroniCluster main": who refuses, in messages. */
+    subject: string;
+    /** The docker provider's `host`; unset: DOCKER_HOST, as the provider itself. */
+    dockerHost?: string;
+    /** Where the host was set, for messages (`docker:host`, or the provider passed to the construct). */
+    hostField: string;
+    /** Provider settings pgscale's engine client cannot follow, by name. */
+    unsupported: string[];
+    /** Docker volumes the construct creates. */
+    volumes: string[];
+    /** Use a leftover volume of the same name on purpose. */
+    adoptExistingVolumes: boolean;
+    /** Labels of this stack's containers: their own volumes are not leftovers. */
+    project: string;
+    stack: string;
+}
+
+interface Failure {
+    property: string;
+    reason: string;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // an input not known during preview
+const LOOPBACK = /^(127\.[0-9.]+|localhost|::1)$/;
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms); });
+    try {
+        return await Promise.race([p, timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/** What the provider below runs, loaded from the installed package when a method runs. */
+export const preflightHandlers = {
+    async problems(olds: Partial<PreflightInputs> | undefined, i: PreflightInputs): Promise<Failure[]> {
+        const failures: Failure[] = [];
+        const host = i.dockerHost === UNKNOWN ? undefined : i.dockerHost;
+        if (i.dockerHost === UNKNOWN || (i.unsupported ?? []).includes(UNKNOWN)) return failures; // checked again at `up`
+        for (const setting of i.unsupported ?? []) {
+            failures.push({ property: setting, reason: `${i.subject}: the docker provider's \`${setting}\` is set, but pgscale's dynamic providers (rolling gates, HAProxy reload), which must act on the same engine, reach it only through a plain \`host\` (unix:///path or tcp://127.0.0.1:port); unset \`${setting}\` or use such a host` });
+        }
+        let target;
+        try {
+            target = engineOptions(host);
+        } catch (e) {
+            failures.push({ property: "dockerHost", reason: `${i.subject}: ${i.hostField} = ${host}: ${(e as Error).message}` });
+            return failures;
+        }
+        if (target.host !== undefined && !LOOPBACK.test(String(target.host))) {
+            failures.push({ property: "dockerHost", reason: `${i.subject}: ${i.hostField} = ${host} is another machine's engine; pgscale publishes members on the engine's loopback (127.0.0.1) and connects there, so it needs an engine on this machine` });
+            return failures;
+        }
+        if (failures.length) return failures;
+        const engine = dockerEngine(host);
+        let existing: Set<string>;
+        try {
+            await withTimeout(engine.ping(), 10_000, "ping");
+            existing = new Set(((await engine.listVolumes()).Volumes ?? []).map((v) => v.Name));
+        } catch (e) {
+            const where = host ? `${i.hostField} = ${host}` : "DOCKER_HOST (the docker provider's `host` is unset)";
+            failures.push({ property: "dockerHost", reason: `${i.subject}: the Docker engine at ${where} cannot be reached: ${(e as Error).message}` });
+            return failures;
+        }
+        if (i.adoptExistingVolumes) return failures;
+        const known = new Set(olds?.volumes ?? []); // created by this stack already
+        for (const name of i.volumes.filter((v) => !known.has(v) && existing.has(v))) {
+            // A volume a live container of this stack mounts is its own (a stack that predates this check).
+            const users = await engine.listContainers({ all: true, filters: { volume: [name] } });
+            if (users.some((c) => c.Labels?.["pgscale.project"] === i.project && c.Labels?.["pgscale.stack"] === i.stack)) continue;
+            failures.push({ property: "volumes", reason: `${i.subject}: Docker volume ${name} already exists (left by an earlier deployment?); the docker provider would reuse it, and the new cluster would start from its old data. Remove it (docker volume rm ${name}), or set \`adoptExistingVolumes: true\` to use it on purpose` });
+        }
+        return failures;
+    },
+    async assertNone(olds: Partial<PreflightInputs> | undefined, i: PreflightInputs): Promise<void> {
+        const failures = await preflightHandlers.problems(olds, i);
+        if (failures.length) throw new Error(failures.map((f) => f.reason).join("\n"));
+    },
+};
+
+type Handlers = typeof preflightHandlers;
+const handlers = (): Handlers => require("@pgscale/docker").preflightHandlers;
+const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false]);
+
+// Serialized into the state: captures nothing.
+const provider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: Partial<PreflightInputs>, news: PreflightInputs) {
+        return { inputs: news, failures: await handlers().problems(olds?.volumes ? olds : undefined, news) };
+    },
+    async diff(_id, olds: PreflightInputs, news: PreflightInputs) {
+        return { changes: stable(olds) !== stable(news) };
+    },
+    async create(inputs: PreflightInputs) {
+        await handlers().assertNone(undefined, inputs);
+        return { id: `preflight-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async update(_id, olds: PreflightInputs, news: PreflightInputs) {
+        await handlers().assertNone(olds, news);
+        return { outs: news };
+    },
+};
+
+export interface DockerPreflightArgs {
+    subject: string;
+    dockerHost?: pulumi.Input<string | undefined>;
+    hostField: string;
+    unsupported: pulumi.Input<string[]>;
+    volumes: string[];
+    adoptExistingVolumes?: boolean;
+}
+
+/**
+ * Refuses, before the construct creates anything, a leftover Docker volume of a name it would
+ * create (unless `adoptExistingVolumes`) and a docker `host` pgscale's own providers cannot act on.
+ */
+export class DockerPreflight extends pulumi.dynamic.Resource {
+    constructor(name: string, args: DockerPreflightArgs, opts?: pulumi.CustomResourceOptions) {
+        super(provider, name, {
+            adoptExistingVolumes: false, ...args, project: pulumi.getProject(), stack: pulumi.getStack(),
+        }, opts, "pgscale", "DockerPreflight");
+    }
+}
