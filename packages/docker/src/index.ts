@@ -9,4 +9,5 @@ export * from "./streaming-replica";
 export * from "./rolling";
 export * from "./haproxy-reload";
 export { DockerPreflight, preflightHandlers } from "./engine/preflight";
+export { dockerEngine, execIn } from "./engine/docker-engine";
 export type { DockerPreflightArgs } from "./engine/preflight";
