@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { HAProxyConfigReload } from "@pgscale/postgres";
 import { PatroniCluster } from "./patroni";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
@@ -68,7 +68,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
             maxConnections: spec.maxConnections,
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
         });
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.haproxy, this);
+        const image = nodeImage(`${name}-image`, "haproxy", spec, this);
         const ports = [
             publish(HAPROXY_PORTS.primary, spec.bindAddress, spec.primaryPort),
             publish(HAPROXY_PORTS.replicas, spec.bindAddress, spec.replicaPort),

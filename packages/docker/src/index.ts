@@ -3,5 +3,6 @@ export * from "./etcd";
 export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
-export { DEFAULT_IMAGES, IMAGES_DIR } from "./images";
+export { DEFAULT_IMAGES, IMAGES_DIR, nodeImage } from "./images";
+export { BuiltImage, builtImageHandlers, ensureImage, contextDigest, CONTEXT_LABEL, EnsureImageInput, EnsuredImage } from "./built-image";
 export * from "./streaming-replica";

@@ -6,7 +6,7 @@ import {
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PatroniRollout, PatroniRolloutGate } from "@pgscale/postgres";
 import { EtcdCluster } from "./etcd";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { replacementFingerprint } from "./fingerprint";
 
@@ -122,7 +122,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             this.tlsCaPem = this.tls.caCertPem;
         }
         const tls = this.tls;
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
+        const image = nodeImage(`${name}-image`, "patroni", spec, this);
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
