@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from "util";
 import { EXIT, Io } from "./io";
-import { reportUsageErrors, UsageError, usageErrorFrom } from "./options";
+import { joinNegativeValues, reportUsageErrors, UsageError, usageErrorFrom } from "./options";
 
 /** One `pgscale <name>` subcommand. Each lives in ./commands and is listed in ./commands/index.ts. */
 export interface Command {
@@ -41,7 +41,7 @@ export function defineCommand<O extends Options, A>(spec: CommandSpec<O, A>): Co
             const options = { ...spec.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
             let values: OptionValues<O> & { help?: boolean };
             try {
-                values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as typeof values;
+                values = parseArgs({ args: joinNegativeValues(argv, options), strict: true, allowPositionals: false, options }).values as typeof values;
             } catch (err) {
                 return reportUsageErrors(spec.name, [usageErrorFrom(err)], json, io);
             }
