@@ -4,5 +4,6 @@ export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
 export { DEFAULT_IMAGES, IMAGES_DIR, nodeImage } from "./images";
-export { BuiltImage, builtImageHandlers, ensureImage, contextDigest, CONTEXT_LABEL, EnsureImageInput, EnsuredImage } from "./built-image";
+export { BuiltImage, builtImageHandlers, ensureImage, contextDigest, CONTEXT_LABEL } from "./built-image";
+export type { EnsureImageInput, EnsuredImage } from "./built-image";
 export * from "./streaming-replica";

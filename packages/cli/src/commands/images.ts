@@ -79,6 +79,7 @@ export const imagesCommand: Command = {
     name: "images",
     summary: "build pgscale's images on the Docker engine (and push them to a registry)",
     usage: USAGE,
+    options: buildCommand.options,
     async run(argv: string[], io: Io) {
         const [sub, ...rest] = argv;
         if (sub === "build") return buildCommand.run(rest, io);
