@@ -53,4 +53,6 @@ export const poolerUri = pool.uri;
 export const poolerAdminUri = pool.adminUri;
 export const haproxyStats = lb.statsUrl;
 export const patroniRestUrls = pg.members.map((m) => m.restUrl);
+// For `pgscale switchover --password-env`: POST /switchover needs the REST API's credentials (user patroni).
+export const restApiPassword = pg.restApiPassword;
 export const worstCaseFailoverSeconds = pg.worstCaseFailoverSeconds;

@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from "util";
 import { EXIT, Io } from "./io";
-import { reportUsageErrors, UsageError, usageErrorFrom } from "./options";
+import { joinNegativeValues, reportUsageErrors, UsageError, usageErrorFrom } from "./options";
 
 /** One `pgscale <name>` subcommand. Each lives in ./commands and is listed in ./commands/index.ts. */
 export interface Command {
@@ -9,6 +9,8 @@ export interface Command {
     summary: string;
     /** Full help for `pgscale <name> --help`. */
     usage: string;
+    /** Every long option it parses ("--goal", ..., "--json", "--help"), so a test can hold the help to them. */
+    options: readonly string[];
     /** Returns the exit code. */
     run(argv: string[], io: Io): Promise<number>;
 }
@@ -31,17 +33,19 @@ export interface CommandSpec<O extends Options, A> {
 }
 
 export function defineCommand<O extends Options, A>(spec: CommandSpec<O, A>): Command {
+    const allOptions = { ...spec.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
     return {
         name: spec.name,
         summary: spec.summary,
         usage: spec.usage,
+        options: Object.keys(allOptions).map((o) => `--${o}`),
         async run(argv, io) {
             // Decided before parsing, so that errors in the arguments are JSON when asked for.
             const json = argv.includes("--json");
-            const options = { ...spec.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+            const options = allOptions;
             let values: OptionValues<O> & { help?: boolean };
             try {
-                values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as typeof values;
+                values = parseArgs({ args: joinNegativeValues(argv, options), strict: true, allowPositionals: false, options }).values as typeof values;
             } catch (err) {
                 return reportUsageErrors(spec.name, [usageErrorFrom(err)], json, io);
             }

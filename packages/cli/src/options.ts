@@ -9,6 +9,32 @@ export interface UsageError {
     message: string;
 }
 
+/** "-3", "-0.5", "-.5", "-1e3": what a person means as a number, not as an option. */
+const NEGATIVE_NUMBER = /^-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * `--opt -3` as `--opt=-3` when --opt takes a value. parseArgs refuses a value that starts with a
+ * dash as ambiguous, which would hide the other bad options; joined, the value reaches validation,
+ * which names the field like any other bad value. Anything after `--` is left alone.
+ */
+export function joinNegativeValues(argv: readonly string[], options: Readonly<Record<string, { type: "string" | "boolean"; short?: string }>>): string[] {
+    const takesValue = (arg: string): boolean => {
+        if (arg.startsWith("--")) return options[arg.slice(2)]?.type === "string";
+        return /^-[^-]$/.test(arg) && Object.values(options).some((o) => o.short === arg[1] && o.type === "string");
+    };
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--") return [...out, ...argv.slice(i)];
+        const next = argv[i + 1];
+        if (next !== undefined && NEGATIVE_NUMBER.test(next) && takesValue(arg)) {
+            out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+            i++;
+        } else out.push(arg);
+    }
+    return out;
+}
+
 /** parseArgs' own errors ("Unknown option '--x'", "Option '--y <value>' argument missing") as a UsageError. */
 export function usageErrorFrom(err: unknown): UsageError {
     const message = err instanceof Error ? err.message : String(err);

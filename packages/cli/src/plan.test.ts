@@ -18,8 +18,9 @@ beforeAll(() => {
 }, 180_000);
 
 describe("pgscale plan", () => {
-    test("the bin is declared and starts with a node shebang", () => {
-        expect(pkg.bin).toEqual({ pgscale: "dist/main.js" });
+    test("the bin is a committed shim with a node shebang, so npm ci links it before the build", () => {
+        expect(pkg.bin).toEqual({ pgscale: "bin/pgscale.js" });
+        expect(pkg.files).toContain("bin");
         expect(readFileSync(bin, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
     });
 

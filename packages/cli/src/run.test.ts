@@ -8,8 +8,8 @@ function capture(): Io & { stdout: string[]; stderr: string[] } {
     return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
 }
 
-const echo: Command = { name: "echo", summary: "echoes", usage: "usage: echo", run: async (argv, io) => (io.out(argv.join(" ")), 0) };
-const boom: Command = { name: "boom", summary: "fails", usage: "", run: async () => Promise.reject(new Error("kaput")) };
+const echo: Command = { name: "echo", summary: "echoes", usage: "usage: echo", options: [], run: async (argv, io) => (io.out(argv.join(" ")), 0) };
+const boom: Command = { name: "boom", summary: "fails", usage: "", options: [], run: async () => Promise.reject(new Error("kaput")) };
 
 describe("run (subcommand dispatch)", () => {
     test("passes the remaining arguments to the command", async () => {

@@ -85,10 +85,15 @@ const cases: BadInputCase[] = [
     ["EtcdCluster", "fractional member count", none, () => new EtcdCluster(bad(), { members: 2.5 }), "members"],
     ["EtcdCluster", "client port out of range", none, () => new EtcdCluster(bad(), { clientPort: 70000 }), "clientPort"],
     ["EtcdCluster", "empty image", none, () => new EtcdCluster(bad(), { image: "" }), "image"],
+    ["EtcdCluster", "untagged image (:latest)", none, () => new EtcdCluster(bad(), { image: "registry.example.com/etcd" }), "image"],
+    ["EtcdCluster", "unknown images option", none, () => new EtcdCluster(bad(), { images: { registry: "registry.example.com/t", tag: "1", pull: "always" } as any }), "images.pull"],
+    ["EtcdCluster", "images registry without a tag", none, () => new EtcdCluster(bad(), { images: { registry: "registry.example.com/team" } }), "images.tag"],
+    ["EtcdCluster", "images registry carrying a tag", none, () => new EtcdCluster(bad(), { images: { registry: "registry.example.com/team/etcd:1", tag: "1" } }), "images.registry"],
     ["EtcdCluster", "misspelt option", none, () => new EtcdCluster(bad(), { member: 3 } as any), "member"],
     ["EtcdCluster", "name not a DNS label", none, () => new EtcdCluster("Bad_DCS"), "(name)"],
 
     // PatroniCluster
+    ["PatroniCluster", "images registry without a tag", dcs, (d) => new PatroniCluster(bad(), { dcs: d, images: { registry: "registry.example.com/team" } }), "images.tag"],
     ["PatroniCluster", "no nodes", dcs, (d) => new PatroniCluster(bad(), { dcs: d, nodes: 0 }), "nodes"],
     ["PatroniCluster", "more than 9 nodes", dcs, (d) => new PatroniCluster(bad(), { dcs: d, nodes: 12 }), "nodes"],
     ["PatroniCluster", "ttl below Patroni's minimum 20", dcs, (d) => new PatroniCluster(bad(), { dcs: d, patroni: { ttl: 10, loopWait: 1, retryTimeout: 3 } }), "patroni.ttl"],

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
 import { DockerPreflight } from "./engine/preflight";
 import { checkDockerConfig, engineTarget } from "./engine/target";
@@ -49,7 +49,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             driver: "bridge",
             labels: pgscaleLabels(name, "network"),
         }, { parent: this, dependsOn: [preflight] });
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.etcd, this);
+        const image = nodeImage(`${name}-image`, "etcd", spec, this);
 
         const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
         const initialCluster = memberNames.map((m) => `${m}=http://${m}:2380`).join(",");

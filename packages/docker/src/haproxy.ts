@@ -4,7 +4,7 @@ import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector
 import { HAProxyConfigReload } from "./haproxy-reload";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
@@ -70,7 +70,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
             maxConnections: spec.maxConnections,
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
         });
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.haproxy, this);
+        const image = nodeImage(`${name}-image`, "haproxy", spec, this);
         const ports = [
             publish(HAPROXY_PORTS.primary, spec.bindAddress, spec.primaryPort),
             publish(HAPROXY_PORTS.replicas, spec.bindAddress, spec.replicaPort),

@@ -1,24 +1,22 @@
-import * as path from "path";
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { ImageName, ImagesSpec, imageSource } from "@pgscale/core";
+import { BuiltImage } from "./built-image/resource";
+import { engineTarget } from "./engine/target";
 
-/** Folder of the Dockerfiles shipped with this package (`pgscale images build` builds them). */
-export const IMAGES_DIR = path.join(__dirname, "..", "images");
-const VERSION = fs.readFileSync(path.join(IMAGES_DIR, "VERSION"), "utf8").trim();
-
-/** Default images: built locally from `images/` (Debian bookworm packages), tagged with the package version. */
-export const DEFAULT_IMAGES = {
-    etcd: `pgscale/etcd:${VERSION}`,
-    patroni: `pgscale/patroni:${VERSION}`,
-    haproxy: `pgscale/haproxy:${VERSION}`,
-    pgbouncer: `pgscale/pgbouncer:${VERSION}`,
-} as const;
+export { DEFAULT_IMAGES } from "@pgscale/core";
+export { IMAGES_DIR } from "./built-image/build";
 
 /**
- * A RemoteImage kept locally: containers reference its image ID, so rebuilding an image under
- * the same tag shows up in `pulumi preview` as a replacement of the containers that use it.
+ * The image a construct's containers run, by ID, so a new image under the same tag shows in
+ * `pulumi preview` as a replacement of the containers that use it. A construct's own `image`
+ * or the user's registry (`images`) is pulled and kept locally; by default pgscale's image is
+ * built on the engine from the shipped Dockerfile (BuiltImage).
  */
-export function localImage(name: string, image: string, parent: pulumi.Resource): docker.RemoteImage {
-    return new docker.RemoteImage(name, { name: image, keepLocally: true }, { parent });
+export function nodeImage(resourceName: string, name: ImageName, spec: { image?: string; images?: ImagesSpec }, parent: pulumi.Resource): { imageId: pulumi.Output<string> } {
+    const source = imageSource(name, spec);
+    return source.kind === "pull"
+        ? new docker.RemoteImage(resourceName, { name: source.ref, keepLocally: true }, { parent })
+        // Built on the engine the construct's containers run on.
+        : new BuiltImage(resourceName, { image: name, tag: source.ref, dockerHost: engineTarget(parent).host }, { parent });
 }

@@ -3,7 +3,9 @@ export * from "./etcd";
 export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
-export { DEFAULT_IMAGES, IMAGES_DIR } from "./images";
+export { DEFAULT_IMAGES, IMAGES_DIR, nodeImage } from "./images";
+export { BuiltImage, builtImageHandlers, ensureImage, contextDigest, CONTEXT_LABEL } from "./built-image";
+export type { EnsureImageInput, EnsuredImage } from "./built-image";
 export * from "./streaming-replica";
 // Dynamic providers that act on the stack's containers through the Docker engine.
 export * from "./rolling";

@@ -7,7 +7,7 @@ import {
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
@@ -149,7 +149,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             this.tlsCaPem = this.tls.caCertPem;
         }
         const tls = this.tls;
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.patroni, this);
+        const image = nodeImage(`${name}-image`, "patroni", spec, this);
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
         const preflight = new DockerPreflight(`${name}-preflight`, {

@@ -6,7 +6,7 @@ import {
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
@@ -77,7 +77,7 @@ export class PgBouncerPool extends pulumi.ComponentResource {
         const userlist = pulumi
             .all([cluster.ownerScramVerifier, admin.scramVerifier])
             .apply(([ownerV, adminV]) => renderUserlist([{ name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }]));
-        const image = localImage(`${name}-image`, spec.image ?? DEFAULT_IMAGES.pgbouncer, this);
+        const image = nodeImage(`${name}-image`, "pgbouncer", spec, this);
         this.container = new docker.Container(name, {
             name: enginePrefix(name),
             image: image.imageId,

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { IssueCollector, checkConstructName, resolveStreamingReplica } from "@pgscale/core";
 import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
-import { DEFAULT_IMAGES, localImage } from "./images";
+import { nodeImage } from "./images";
+import type { ImagesSpec } from "@pgscale/core";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { DockerPreflight } from "./engine/preflight";
 import { checkDockerConfig, engineTarget } from "./engine/target";
@@ -27,8 +28,10 @@ export interface StreamingReplicaArgs {
     port?: number;
     /** Credentials and database put into `uri`. Default: none, `uri` names host and port only. */
     readCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string>; database?: pulumi.Input<string> };
-    /** Image with PostgreSQL 15 (the primary's major version). Default: pgscale/patroni. */
+    /** Image with PostgreSQL 15 (the primary's major version), tagged or by digest. Default: see `images`. */
     image?: string;
+    /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's patroni image, built on the engine. */
+    images?: ImagesSpec;
     /** Use a Docker volume of the replica's data-volume name that already exists (its old data directory) instead of refusing. Default false. */
     adoptExistingVolumes?: boolean;
 }
@@ -87,7 +90,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
             volumes: [`${prefix}-data`], adoptExistingVolumes: adoptExistingVolumes ?? false,
         }, { parent: this });
         const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this, dependsOn: [preflight] });
-        const image = localImage(`${name}-image`, args.image ?? DEFAULT_IMAGES.patroni, this);
+        const image = nodeImage(`${name}-image`, "patroni", args, this);
         const primaryPort = pulumi.output(args.primaryPort ?? 5432);
         const pgpass = pulumi.interpolate`*:*:*:${user}:${password.value}\n`;
         this.container = new docker.Container(name, {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { EtcdClusterSpec, IssueCollector, checkConstructName, resolveEtcdCluster } from "@pgscale/core";
-import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PlacementArgs, StorageArgs, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
@@ -101,7 +101,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                         ...scheduling(p, selector),
                         containers: [{
                             name: "etcd",
-                            image: spec.image ?? DEFAULT_IMAGES.etcd,
+                            image: podImage("etcd", spec),
                             imagePullPolicy: p.imagePullPolicy,
                             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
                             command: [

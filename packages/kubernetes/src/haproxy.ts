@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HAProxyFrontendInput, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
-import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PatroniCluster } from "./patroni";
@@ -148,7 +148,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
                         ...scheduling(p, selector),
                         containers: [{
                             name: "haproxy",
-                            image: spec.image ?? DEFAULT_IMAGES.haproxy,
+                            image: podImage("haproxy", spec),
                             imagePullPolicy: p.imagePullPolicy,
                             command: ["/bin/sh", "-c", START],
                             ports: ports.map((x) => ({ name: x.name, containerPort: x.targetPort })),

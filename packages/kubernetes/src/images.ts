@@ -1,17 +1,17 @@
-/**
- * The images @pgscale/docker builds from its Dockerfiles, under the same tags, so one build
- * serves both platforms (on a cluster without a registry, import them into the node's runtime,
- * e.g. `ctr -n k8s.io images import`). Kept in step with packages/docker/images/VERSION until
- * DEFAULT_IMAGES moves into @pgscale/core.
- */
-const IMAGE_TAG = "0.1.0";
+import { DEFAULT_IMAGES, ImageName, ImagesSpec, imageSource } from "@pgscale/core";
 
-export const DEFAULT_IMAGES = {
-    etcd: `pgscale/etcd:${IMAGE_TAG}`,
-    patroni: `pgscale/patroni:${IMAGE_TAG}`,
-    haproxy: `pgscale/haproxy:${IMAGE_TAG}`,
-    pgbouncer: `pgscale/pgbouncer:${IMAGE_TAG}`,
-} as const;
+/**
+ * pgscale's images under the tags @pgscale/docker builds them with, so one build serves both
+ * platforms: on a cluster without a registry, import them into the nodes' runtime
+ * (`scripts/k8s-local import`, `ctr -n k8s.io images import`), or push them to a registry with
+ * `pgscale images build --push REGISTRY` and set `images: { registry, tag }`.
+ */
+export { DEFAULT_IMAGES };
+
+/** The image reference a construct's pods run: its own `image`, else the user's registry, else pgscale's tag. */
+export function podImage(name: ImageName, spec: { image?: string; images?: ImagesSpec }): string {
+    return imageSource(name, spec).ref;
+}
 
 export interface ImageUser {
     uid: number;

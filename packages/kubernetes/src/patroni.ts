@@ -8,7 +8,7 @@ import {
 import { FirstValue, GeneratedSecret } from "@pgscale/postgres";
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
-import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { IMAGE_USERS, podImage } from "./images";
 import { ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL, labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { DcsStore, renderMemberYaml } from "./patroni-files";
@@ -152,7 +152,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const ns = this.namespace.name;
         const nsRef = this.namespace.ref;
         const headless = `${name}-headless`;
-        const image = spec.image ?? DEFAULT_IMAGES.patroni;
+        const image = podImage("patroni", spec);
         this.members = Array.from({ length: spec.nodes }, (_, i) => {
             const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
             return { name: `${name}-${i}`, host, restUrl: `http://${host}:${API_PORT}` };

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend } from "./haproxy";
-import { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
+import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PatroniCluster } from "./patroni";
@@ -126,7 +126,7 @@ export class PgBouncerPool extends pulumi.ComponentResource {
                         ...scheduling(p, selector),
                         containers: [{
                             name: "pgbouncer",
-                            image: this.spec.image ?? DEFAULT_IMAGES.pgbouncer,
+                            image: podImage("pgbouncer", this.spec),
                             imagePullPolicy: p.imagePullPolicy,
                             command: ["pgbouncer", "/etc/pgbouncer/pgbouncer.ini"],
                             ports: [{ name: "pgbouncer", containerPort: LISTEN_PORT }],

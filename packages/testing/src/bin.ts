@@ -73,6 +73,11 @@ async function start(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = argv;
+    // Before dispatching: `pgscale-testing prune --help` must show the usage, not prune.
+    if (command === "--help" || command === "-h" || rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
     if (command === "prune") {
         const { flags, values } = parse(rest);
         const report = await prune({ stateDir: values.get("--state") });
@@ -86,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
     process.stderr.write(`${USAGE}\n`);
-    return command === undefined || command === "--help" ? 0 : 2;
+    return command === undefined ? 0 : 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -13,6 +13,7 @@ import { prune, reapCluster } from "./prune";
 import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
 import { TmpfsUsers, TopologyOutputs, imagesOf, topologyProgram } from "./topology";
 import { imageUser } from "./image-user";
+import { ensureImage } from "@pgscale/docker";
 
 /** A started stack and the one way to take it down. */
 export interface LaunchedStack {
@@ -79,6 +80,10 @@ async function untilClientsConnect(info: ClusterInfo): Promise<void> {
 
 async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
     const images = imagesOf(plan);
+    // pgscale's own images are built on the engine the first time (the program would build
+    // them too); the user's images are the user's to have pulled.
+    await Promise.all((["etcd", "patroni"] as const).filter((n) => !plan.images[n]).map((name) =>
+        ensureImage({ name, onProgress: (line) => plan.log(line) })));
     const [etcd, postgres] = await Promise.all([imageUser(images.etcd), imageUser(images.patroni)]);
     return { etcd, postgres };
 }

@@ -1,8 +1,9 @@
 import { Command } from "../command";
 import { doctorCommand } from "./doctor";
+import { imagesCommand } from "./images";
 import { planCommand } from "./plan";
 import { statusCommand } from "./status";
 import { switchoverCommand } from "./switchover";
 
 /** Every subcommand; a new one (doctor, status, switchover) is a module here and one entry below. */
-export const COMMANDS: readonly Command[] = [planCommand, doctorCommand, statusCommand, switchoverCommand];
+export const COMMANDS: readonly Command[] = [planCommand, doctorCommand, statusCommand, switchoverCommand, imagesCommand];

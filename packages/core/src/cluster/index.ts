@@ -6,3 +6,4 @@ export * from "./patroni-config";
 export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";
+export * from "./images";

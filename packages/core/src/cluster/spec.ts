@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IssueCollector } from "../validation";
+import { imageReference, imagesSpec } from "./images";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -42,7 +43,9 @@ export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
     members: z.number().int().min(1).max(9).default(3),
     /** Image with etcd 3.4+ (`etcd` on PATH). Default: pgscale's Debian-based image. */
-    image: z.string().min(1).optional(),
+    image: imageReference.optional(),
+    /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
+    images: imagesSpec.optional(),
     /** Host port for the first member's client URL; default: not published. */
     clientPort: port.optional(),
 });
@@ -103,7 +106,9 @@ export const patroniClusterSpec = z.strictObject({
     /** Per-node Patroni tags, by node index (0-based). */
     nodeTags: z.array(nodeTagsSpec).default([]),
     /** Image with PostgreSQL 15 and Patroni. Default: pgscale's Debian-based image. */
-    image: z.string().min(1).optional(),
+    image: imageReference.optional(),
+    /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
+    images: imagesSpec.optional(),
     /** Shared memory for the container; PostgreSQL needs more than Docker's 64 MB for large shared_buffers. */
     shmSizeMb: z.number().int().min(64).default(256),
     /**
@@ -142,7 +147,10 @@ export const haproxyFrontendSpec = z.strictObject({
     idleTimeoutSeconds: seconds.default(1800),
     /** Frontend connection limit. Default 2000. */
     maxConnections: z.number().int().min(1).default(2000),
-    image: z.string().min(1).optional(),
+    /** Image with HAProxy 2.6+ and curl, tagged or by digest. Default: see `images`. */
+    image: imageReference.optional(),
+    /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
+    images: imagesSpec.optional(),
 });
 export type HAProxyFrontendSpec = z.output<typeof haproxyFrontendSpec>;
 export type HAProxyFrontendInput = z.input<typeof haproxyFrontendSpec>;
@@ -182,7 +190,10 @@ export const pgBouncerPoolSpec = z
         ignoreStartupParameters: z
             .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be a parameter name (letters, digits, '_' and '.'): it is written into pgbouncer.ini"))
             .default(["extra_float_digits"]),
-        image: z.string().min(1).optional(),
+        /** Image with PgBouncer 1.18+, tagged or by digest. Default: see `images`. */
+        image: imageReference.optional(),
+        /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
+        images: imagesSpec.optional(),
     })
     .superRefine((v, ctx) => {
         if (v.minPoolSize > v.defaultPoolSize)
@@ -206,6 +217,8 @@ export const streamingReplicaSpec = z.strictObject({
     replicationUser: pgIdent.optional(),
     port: port.optional(),
     readCredentials: z.any().optional(),
-    image: z.string().min(1).optional(),
+    image: imageReference.optional(),
+    /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
+    images: imagesSpec.optional(),
 });
 export type StreamingReplicaSpec = z.output<typeof streamingReplicaSpec>;

@@ -91,8 +91,18 @@ export const preflightHandlers = {
     },
 };
 
+// The provider object is serialized into the state; it captures only this module's absolute path
+// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
+// (pnpm). The package name is the fallback for a state written on another machine.
+const SELF: string = __filename;
 type Handlers = typeof preflightHandlers;
-const handlers = (): Handlers => require("@pgscale/docker").preflightHandlers;
+function handlers(): Handlers {
+    try {
+        return require(SELF).preflightHandlers;
+    } catch {
+        return require("@pgscale/docker").preflightHandlers;
+    }
+}
 const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false]);
 
 // Serialized into the state: captures nothing.

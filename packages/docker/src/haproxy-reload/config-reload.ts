@@ -74,8 +74,18 @@ export const haproxyReloadHandlers = {
     },
 };
 
+// The provider object is serialized into the state; it captures only this module's absolute path
+// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
+// (pnpm). The package name is the fallback for a state written on another machine.
+const SELF: string = __filename;
 type Handlers = typeof haproxyReloadHandlers;
-const handlers = (): Handlers => require("@pgscale/docker").haproxyReloadHandlers;
+function handlers(): Handlers {
+    try {
+        return require(SELF).haproxyReloadHandlers;
+    } catch {
+        return require("@pgscale/docker").haproxyReloadHandlers;
+    }
+}
 
 // Serialized into the state: captures nothing.
 const provider: pulumi.dynamic.ResourceProvider = {

@@ -76,8 +76,18 @@ export const rollingHandlers = {
     },
 };
 
+// The provider object is serialized into the state; it captures only this module's absolute path
+// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
+// (pnpm). The package name is the fallback for a state written on another machine.
+const SELF: string = __filename;
 type Handlers = typeof rollingHandlers;
-const handlers = (): Handlers => require("@pgscale/docker").rollingHandlers;
+function handlers(): Handlers {
+    try {
+        return require(SELF).rollingHandlers;
+    } catch {
+        return require("@pgscale/docker").rollingHandlers;
+    }
+}
 
 // Serialized into the state: captures nothing; credentials arrive as (secret) inputs on each call.
 const rolloutProvider: pulumi.dynamic.ResourceProvider = {
