@@ -3,8 +3,10 @@
 //   rollout must not run: no gate, no switchover (same leader, same timeline), same containers.
 // - A Docker volume left with a member's data-volume name would be adopted by the provider with
 //   its old PGDATA; the cluster refuses it by name before creating any of its containers.
+// - With an explicit docker provider, pgscale's own providers act on its `host`, and a host they
+//   cannot reach is refused, naming the setting, before anything exists on an engine.
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { eventually } from "../support/pg";
 import { clusterMembers } from "../support/patroni";
 
@@ -100,5 +102,35 @@ describe("docker provider semantics on a PatroniCluster", () => {
             docker("volume", "rm", "-f", leftover);
         }
         expect(dockerObjectsOfStack(second)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+
+    it("acts on the host of an explicit docker provider, and refuses one it cannot reach, naming it, before creating anything", async () => {
+        const same = uniqueStackName("dsem-host");
+        let ok: Stack | undefined;
+        try {
+            ok = await fixtureStack("docker-semantics", same, { engineHost: { value: "unix:///var/run/docker.sock" } });
+            const res = await ok.up(quiet);
+            expect(res.summary.result).toBe("succeeded");
+            const resources = JSON.parse(storedState(ok)).deployment.resources as Array<{ urn: string; inputs: Record<string, unknown> }>;
+            const hostOf = (suffix: string) => resources.find((r) => r.urn.endsWith(suffix))?.inputs.dockerHost;
+            for (const r of ["::pg-preflight", "::pg-0-gate", "::pg-rollout", "::dcs-preflight"]) {
+                expect([r, hostOf(r)]).toEqual([r, "unix:///var/run/docker.sock"]);
+            }
+        } finally {
+            await destroyAndRemove(ok);
+        }
+
+        const unreachable = uniqueStackName("dsem-nohost");
+        let bad: Stack | undefined;
+        try {
+            bad = await fixtureStack("docker-semantics", unreachable, { engineHost: { value: "unix:///nonexistent/docker.sock" } });
+            // The provider is created in this same deployment, so its host is known only at `up`.
+            await expect(bad.up(quiet)).rejects.toThrow(
+                /EtcdCluster dcs: the Docker engine at the `host` of the docker provider given to it = unix:\/\/\/nonexistent\/docker\.sock cannot be reached/);
+            const resources = JSON.parse(storedState(bad)).deployment.resources as Array<{ type: string }>;
+            expect(resources.filter((r) => r.type.startsWith("docker:index") || r.type.endsWith("BuiltImage"))).toEqual([]);
+        } finally {
+            await bad?.workspace.removeStack(unreachable, { force: true }).catch(() => undefined);
+        }
     });
 });

@@ -49,7 +49,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             driver: "bridge",
             labels: pgscaleLabels(name, "network"),
         }, { parent: this, dependsOn: [preflight] });
-        const image = nodeImage(`${name}-image`, "etcd", spec, this);
+        const image = nodeImage(`${name}-image`, "etcd", spec, this, [preflight]);
 
         const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
         const initialCluster = memberNames.map((m) => `${m}=http://${m}:2380`).join(",");

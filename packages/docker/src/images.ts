@@ -13,10 +13,10 @@ export { IMAGES_DIR } from "./built-image/build";
  * or the user's registry (`images`) is pulled and kept locally; by default pgscale's image is
  * built on the engine from the shipped Dockerfile (BuiltImage).
  */
-export function nodeImage(resourceName: string, name: ImageName, spec: { image?: string; images?: ImagesSpec }, parent: pulumi.Resource): { imageId: pulumi.Output<string> } {
+export function nodeImage(resourceName: string, name: ImageName, spec: { image?: string; images?: ImagesSpec }, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): { imageId: pulumi.Output<string> } {
     const source = imageSource(name, spec);
     return source.kind === "pull"
-        ? new docker.RemoteImage(resourceName, { name: source.ref, keepLocally: true }, { parent })
+        ? new docker.RemoteImage(resourceName, { name: source.ref, keepLocally: true }, { parent, dependsOn })
         // Built on the engine the construct's containers run on.
-        : new BuiltImage(resourceName, { image: name, tag: source.ref, dockerHost: engineTarget(parent).host }, { parent });
+        : new BuiltImage(resourceName, { image: name, tag: source.ref, dockerHost: engineTarget(parent).host }, { parent, dependsOn });
 }

@@ -149,13 +149,13 @@ export class PatroniCluster extends pulumi.ComponentResource {
             this.tlsCaPem = this.tls.caCertPem;
         }
         const tls = this.tls;
-        const image = nodeImage(`${name}-image`, "patroni", spec, this);
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
         }, { parent: this });
+        const image = nodeImage(`${name}-image`, "patroni", spec, this, [preflight]);
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
             const volume = new docker.Volume(`${member}-data`, {

@@ -90,7 +90,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
             volumes: [`${prefix}-data`], adoptExistingVolumes: adoptExistingVolumes ?? false,
         }, { parent: this });
         const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this, dependsOn: [preflight] });
-        const image = nodeImage(`${name}-image`, "patroni", args, this);
+        const image = nodeImage(`${name}-image`, "patroni", args, this, [preflight]);
         const primaryPort = pulumi.output(args.primaryPort ?? 5432);
         const pgpass = pulumi.interpolate`*:*:*:${user}:${password.value}\n`;
         this.container = new docker.Container(name, {
