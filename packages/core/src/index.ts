@@ -7,3 +7,4 @@ export * from "./errors";
 export * from "./planner";
 export * from "./doctor";
 export * from "./rolling";
+export * from "./util";

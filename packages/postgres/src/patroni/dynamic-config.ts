@@ -32,10 +32,8 @@ export interface Inputs {
  */
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {
-        const stable = (v: unknown): string =>
-            JSON.stringify(v, (_k, x) =>
-                x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
-        const changed = ["config", "members", "username", "password"].filter((k) => stable((olds as any)[k]) !== stable((news as any)[k]));
+        const { stableJson } = require("@pgscale/core") as typeof import("@pgscale/core");
+        const changed = ["config", "members", "username", "password"].filter((k) => stableJson((olds as any)[k]) !== stableJson((news as any)[k]));
         return { changes: changed.length > 0, replaces: [] };
     },
 
