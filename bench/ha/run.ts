@@ -7,6 +7,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { Client } from "pg";
 import { parse as parseYaml } from "yaml";
+import { sleep } from "@pgscale/core";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(__dirname, "fixture");
@@ -22,7 +23,6 @@ function machine(): string {
     const cpus = require("os").cpus();
     return `${cpus.length} x ${cpus[0].model}, ${Math.round(require("os").totalmem() / 2 ** 30)} GiB, Docker ${execFileSync("docker", ["version", "-f", "{{.Server.Version}}"], { encoding: "utf8" }).trim()}`;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;

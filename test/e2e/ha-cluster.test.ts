@@ -4,6 +4,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
+import { sleep } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -50,7 +51,7 @@ describe("PatroniCluster on Docker", () => {
                 } catch (e) {
                     tally.errors.push((e as Error).message);
                 }
-                await new Promise((r) => setTimeout(r, 200));
+                await sleep(200);
             }
         })();
         return { stop: async () => ((running = false), await loop, tally) };

@@ -5,7 +5,7 @@
 // withRetry runs throughout and must see no failed operation and lose no acknowledged write.
 import * as net from "net";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, withRetry } from "@pgscale/core";
+import { RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
@@ -18,8 +18,6 @@ interface Outputs {
     restApiPassword: string;
     members: Array<{ name: string; container: string; restUrl: string; pgPort: number }>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A loopback port free right now, for HAProxy's primary listener. */
 function freePort(): Promise<number> {

@@ -1,5 +1,5 @@
 import { execFile } from "child_process";
-import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState } from "@pgscale/core";
+import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, sleep } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -75,7 +75,7 @@ export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000)
         }));
         if (views.every((v) => v === names.join(","))) return;
         last = views.join("; ");
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
     }
     throw new Error(`the failsafe topology did not reach every member in ${timeoutMs} ms: ${last}`);
 }

@@ -95,8 +95,6 @@ async function call(inputs: Inputs, method: string, path: string, body?: unknown
     throw last;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Each member's own GET /patroni (live; undefined when it does not answer). */
 async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
     return Promise.all(inputs.members.map(async (m) => ({
@@ -111,7 +109,7 @@ async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").M
  * and stamp dcs_last_seen themselves. Returns the members' live statuses after it.
  */
 async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
-    const { configApplied } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { configApplied, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const samples = new Map<string, Array<number | undefined>>(inputs.members.map((m) => [m.name, []]));
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     for (;;) {
@@ -132,7 +130,7 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
  * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later.
  */
 async function waitForCluster(inputs: Inputs): Promise<void> {
-    const { clusterReady } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { clusterReady, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
@@ -146,6 +144,7 @@ async function waitForCluster(inputs: Inputs): Promise<void> {
 
 /** Switches over away from `leaving` members, if one of them leads, to a healthy remaining member. */
 async function leaveLeadership(inputs: Inputs, leaving: string[]): Promise<void> {
+    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
     const leader = members.find((m) => m.role === "leader" || m.role === "master");
     if (!leader || !leaving.includes(leader.name)) return;
@@ -172,6 +171,7 @@ function differs(want: any, have: any): boolean {
  * creates users, and writes the document only after it (GET /config answers 502, PATCH 503 until then).
  */
 async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): Promise<Record<string, unknown>> {
+    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
         const live = await call(inputs, "GET", "/config").catch((e: Error) => e.message);

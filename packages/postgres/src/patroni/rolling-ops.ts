@@ -1,5 +1,5 @@
 import type * as PG from "pg";
-import { ClusterView, HealthOptions, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted } from "@pgscale/core";
+import { ClusterView, HealthOptions, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, sleep } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -19,8 +19,6 @@ export interface RollingContext {
     health?: HealthOptions;
     log?: (message: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rest(url: string, method: string, path: string, auth?: RollingContext["auth"], body?: unknown, timeoutMs = 5000): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { "content-type": "application/json" };
