@@ -7,7 +7,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { Client } from "pg";
 import { parse as parseYaml } from "yaml";
-import { sleep } from "@pgscale/core";
+import { patroniRequest, sleep } from "@pgscale/core";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(__dirname, "fixture");
@@ -247,8 +247,8 @@ async function leaderOf(o: any): Promise<string> {
     for (const deadline = Date.now() + 60000; Date.now() < deadline; await sleep(250)) {
         for (const m of o.members) {
             try {
-                const res = await fetch(`${m.restUrl}/cluster`);
-                const l = ((await res.json()) as any).members.find((x: any) => x.role === "leader");
+                const res = await patroniRequest(fetch, m.restUrl, "/cluster");
+                const l = res.body.members.find((x: any) => x.role === "leader");
                 if (l) return l.name;
             } catch {
                 // next member

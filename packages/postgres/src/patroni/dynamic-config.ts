@@ -68,26 +68,14 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** Calls the first member that answers (or `only`); 4xx/5xx from unsafe endpoints are errors. */
 async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string): Promise<any> {
+    const { patroniRequest } = require("@pgscale/core") as typeof import("@pgscale/core");
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
-            const res = await fetch(url + path, {
-                method,
-                headers: {
-                    "content-type": "application/json",
-                    authorization: "Basic " + Buffer.from(`${inputs.username}:${inputs.password}`).toString("base64"),
-                },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(5000),
-            });
-            const text = await res.text();
+            const res = await patroniRequest(fetch, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
             // GET /patroni answers 503 on a member that is not running yet, with a useful body.
-            if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
-            try {
-                return JSON.parse(text);
-            } catch {
-                return text;
-            }
+            if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+            return res.body;
         } catch (e) {
             last = e;
         }
