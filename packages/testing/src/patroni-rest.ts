@@ -1,4 +1,4 @@
-import { patroniRequest } from "@pgscale/core";
+import { isLeader, patroniRequest } from "@pgscale/core";
 import { ClusterInfo, MemberInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 
@@ -13,8 +13,6 @@ export interface MemberStatus {
     lag?: number | string;
 }
 
-const LEADER_ROLES = new Set(["leader", "master", "standby_leader"]);
-export const isLeader = (m: MemberStatus) => LEADER_ROLES.has(m.role);
 export const isRunning = (m: MemberStatus) => m.state === "running" || m.state === "streaming";
 
 async function getJson(restUrl: string, path: string): Promise<any> {
