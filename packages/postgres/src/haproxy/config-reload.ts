@@ -34,7 +34,6 @@ mv ${CFG}.next ${CFG}
 kill -USR2 1
 echo reloaded`;
 
-
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const haproxyReloadHandlers = {
     async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
