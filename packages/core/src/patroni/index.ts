@@ -1,3 +1,3 @@
 // Patroni's REST API: requests and answers, without the transport.
-export { patroniAnswer, patroniRequest, patroniRequestInit, patroniUrl } from "./rest";
+export { patroniRequest } from "./rest";
 export type { PatroniAnswer, PatroniCall, PatroniCredentials, PatroniRequest, PatroniTransport } from "./rest";
