@@ -7,6 +7,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { Client } from "pg";
 import { parse as parseYaml } from "yaml";
+import { patroniRequest, sleep } from "@pgscale/core";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(__dirname, "fixture");
@@ -22,7 +23,6 @@ function machine(): string {
     const cpus = require("os").cpus();
     return `${cpus.length} x ${cpus[0].model}, ${Math.round(require("os").totalmem() / 2 ** 30)} GiB, Docker ${execFileSync("docker", ["version", "-f", "{{.Server.Version}}"], { encoding: "utf8" }).trim()}`;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -247,8 +247,8 @@ async function leaderOf(o: any): Promise<string> {
     for (const deadline = Date.now() + 60000; Date.now() < deadline; await sleep(250)) {
         for (const m of o.members) {
             try {
-                const res = await fetch(`${m.restUrl}/cluster`);
-                const l = ((await res.json()) as any).members.find((x: any) => x.role === "leader");
+                const res = await patroniRequest(fetch, m.restUrl, "/cluster");
+                const l = res.body.members.find((x: any) => x.role === "leader");
                 if (l) return l.name;
             } catch {
                 // next member

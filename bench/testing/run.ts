@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
 import { TestDatabase, startCluster, startPostgres } from "@pgscale/testing";
+import { sleep } from "@pgscale/core";
 
 const ROOT = path.resolve(__dirname, "../..");
 const args = process.argv.slice(2);
@@ -24,7 +25,6 @@ const rounds = Number(args[args.indexOf("--rounds") + 1] || 3) || 3;
 const cold = args.includes("--cold");
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-testing-bench-"));
 const log = (...a: unknown[]) => console.error("[bench/testing]", ...a);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;

@@ -11,10 +11,9 @@ import { dockerAsync, dockerLogsSince, haproxyServerStates, patchDynamicConfig, 
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
+import { sleep } from "@pgscale/core";
 
 jest.setTimeout(30 * 60 * 1000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("chaos", () => {
     let c: ChaosCluster | undefined;

@@ -3,7 +3,7 @@
 // it saw acknowledged is there afterwards. Synchronous mode, so an acknowledged commit is on a
 // standby before the client hears of it and survives the promotion.
 import { Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, withRetry } from "@pgscale/core";
+import { RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { leaderName } from "../support/patroni";
@@ -15,8 +15,6 @@ interface Outputs {
     superuserPassword: string;
     members: Array<{ name: string; container: string; restUrl: string; pgPort: number }>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("withRetry through a real failover", () => {
     const name = uniqueStackName("failover");

@@ -4,6 +4,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
+import { patroniRequest, sleep } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -50,7 +51,7 @@ describe("PatroniCluster on Docker", () => {
                 } catch (e) {
                     tally.errors.push((e as Error).message);
                 }
-                await new Promise((r) => setTimeout(r, 200));
+                await sleep(200);
             }
         })();
         return { stop: async () => ((running = false), await loop, tally) };
@@ -126,7 +127,7 @@ describe("PatroniCluster on Docker", () => {
 
     it("restarts every member for a parameter that needs it (shared_buffers), replicas before the leader", async () => {
         type Status = { name: string; role: string; postmaster_start_time: string; pending_restart?: boolean };
-        const statuses = () => Promise.all(out.members.map(async (m): Promise<Status> => ({ name: m.name, ...((await (await fetch(`${m.restUrl}/patroni`)).json()) as Omit<Status, "name">) })));
+        const statuses = () => Promise.all(out.members.map(async (m): Promise<Status> => ({ name: m.name, ...((await patroniRequest(fetch, m.restUrl, "/patroni")).body as Omit<Status, "name">) })));
         const startedBefore = new Map((await statuses()).map((s) => [s.name, s.postmaster_start_time]));
         await up({ sharedBuffers: "96MB" });
         const after = await statuses();

@@ -5,7 +5,7 @@
 // withRetry runs throughout and must see no failed operation and lose no acknowledged write.
 import * as net from "net";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, withRetry } from "@pgscale/core";
+import { RetryEvent, patroniRequest, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
@@ -18,8 +18,6 @@ interface Outputs {
     restApiPassword: string;
     members: Array<{ name: string; container: string; restUrl: string; pgPort: number }>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A loopback port free right now, for HAProxy's primary listener. */
 function freePort(): Promise<number> {
@@ -177,10 +175,11 @@ describe("rolling changes of a PatroniCluster on Docker", () => {
         const removed = out.members[2];
         // Make the member that goes away the primary.
         if ((await leaderName(restUrls())) !== removed.name) {
-            const res = await fetch(`${removed.restUrl}/switchover`, {
+            const res = await patroniRequest(fetch, removed.restUrl, "/switchover", {
                 method: "POST",
-                headers: { "content-type": "application/json", authorization: "Basic " + Buffer.from(`patroni:${out.restApiPassword}`).toString("base64") },
-                body: JSON.stringify({ leader: await leaderName(restUrls()), candidate: removed.name }),
+                auth: { username: "patroni", password: out.restApiPassword },
+                body: { leader: await leaderName(restUrls()), candidate: removed.name },
+                timeoutMs: 60_000,
             });
             expect(res.status).toBe(200);
             await eventually(async () => (await leaderName(restUrls())) === removed.name, 60000, `${removed.name} leads`);

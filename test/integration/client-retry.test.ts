@@ -1,7 +1,7 @@
 // withRetry against real servers: the failures it claims to ride out are
 // provoked for real, and the data afterwards shows whether it did.
 import { Client, Pool, PoolClient } from "pg";
-import { PgRetryExhaustedError, PgTooManyConnectionsError, RetryEvent, withRetry } from "@pgscale/core";
+import { PgRetryExhaustedError, PgTooManyConnectionsError, RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { createStandby, createTestServer, freePort, sharedServerUri, TestServer } from "./client-cluster";
 
 jest.setTimeout(60_000);
@@ -29,7 +29,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
         if (Date.now() > deadline) throw new Error("condition not reached in time");
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
     }
 }
 

@@ -1,7 +1,7 @@
 // Real PostgreSQL errors, provoked on purpose, through classifyPgError: the
 // playbook's error table checked against what a server actually sends.
 import { Client } from "pg";
-import { classifyPgError } from "@pgscale/core";
+import { classifyPgError, sleep } from "@pgscale/core";
 import { createStandby, createTestServer, freePort, sharedServerUri, TestServer } from "./client-cluster";
 
 jest.setTimeout(60_000);
@@ -171,6 +171,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
         if (Date.now() > deadline) throw new Error("condition not reached in time");
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
     }
 }

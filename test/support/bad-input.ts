@@ -1,7 +1,7 @@
 // The harness of the bad-input tables (packages/docker/src/bad-input.test.ts and its Kubernetes
 // half): a construction must throw a PgscaleValidationError naming the field before anything is
 // registered with the (mocked) engine.
-import { PgscaleValidationError } from "@pgscale/core";
+import { PgscaleValidationError, sleep } from "@pgscale/core";
 
 /** [construct, what is wrong, builds what the case needs first, the construction that must fail, the field its error names] */
 export type BadInputCase = [string, string, () => any, (given: any) => unknown, string];
@@ -13,7 +13,7 @@ export type BadInputCase = [string, string, () => any, (given: any) => unknown, 
 export async function settledCount(registered: readonly unknown[]): Promise<number> {
     let last = registered.length;
     for (let quiet = 0; quiet < 3; ) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         quiet = registered.length === last ? quiet + 1 : 0;
         last = registered.length;
     }

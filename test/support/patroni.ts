@@ -1,3 +1,5 @@
+import { patroniRequest } from "@pgscale/core";
+
 /** Patroni REST helpers for tests: GET endpoints need no credentials. */
 export interface Member {
     name: string;
@@ -8,8 +10,9 @@ export interface Member {
 }
 
 export async function clusterMembers(restUrl: string): Promise<Member[]> {
-    const res = await fetch(`${restUrl}/cluster`, { signal: AbortSignal.timeout(3000) });
-    return ((await res.json()) as { members: Member[] }).members;
+    const res = await patroniRequest(fetch, restUrl, "/cluster", { timeoutMs: 3000 });
+    if (typeof res.body !== "object") throw new Error(`GET ${restUrl}/cluster: not JSON: ${res.text.slice(0, 200)}`);
+    return (res.body as { members: Member[] }).members;
 }
 
 export async function leaderName(restUrls: string[]): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import { Client, Pool } from "pg";
+import { sleep } from "@pgscale/core";
 
 /** Runs one query on a fresh connection and closes it. */
 export async function query<T = any>(uri: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -23,7 +24,7 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs: number, wha
         } catch (e) {
             last = e instanceof Error ? e.message : e;
         }
-        await new Promise((r) => setTimeout(r, intervalMs));
+        await sleep(intervalMs);
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${String(last)}`);
 }

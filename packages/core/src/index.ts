@@ -7,3 +7,5 @@ export * from "./errors";
 export * from "./planner";
 export * from "./doctor";
 export * from "./rolling";
+export * from "./patroni";
+export * from "./util";

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { stableJson } from "@pgscale/core";
 
 /**
  * What the docker provider does when a container input changes (terraform-provider-docker's
@@ -29,10 +30,5 @@ export function replacementFingerprint(args: object): pulumi.Output<string> {
     const relevant = Object.fromEntries(Object.entries(args).filter(([k]) => table[k] === "replace"));
     // A digest of the inputs (which include secret files) reveals none of them; plain, it keeps the plan readable.
     return pulumi.unsecret(pulumi.output(relevant).apply((v) => createHash("sha256").update(stableJson(v)).digest("hex").slice(0, 16)));
-}
-
-export function stableJson(v: unknown): string {
-    return JSON.stringify(v, (_k, x) =>
-        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
 }
 

@@ -1,6 +1,7 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
-import { MemberStatus, isLeader, isRunning, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
+import { isLeader } from "@pgscale/core";
+import { MemberStatus, isRunning, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
 import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
 import { TEST_TIMINGS } from "./options";

@@ -1,3 +1,4 @@
+import { isLeader, patroniRequest } from "@pgscale/core";
 import { ClusterInfo, MemberInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 
@@ -12,14 +13,13 @@ export interface MemberStatus {
     lag?: number | string;
 }
 
-const LEADER_ROLES = new Set(["leader", "master", "standby_leader"]);
-export const isLeader = (m: MemberStatus) => LEADER_ROLES.has(m.role);
 export const isRunning = (m: MemberStatus) => m.state === "running" || m.state === "streaming";
 
-async function getJson(url: string): Promise<any> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-    return res.json();
+async function getJson(restUrl: string, path: string): Promise<any> {
+    const res = await patroniRequest(fetch, restUrl, path, { timeoutMs: 2000 });
+    if (!res.ok) throw new Error(`GET ${restUrl}${path}: HTTP ${res.status}`);
+    if (typeof res.body !== "object") throw new Error(`GET ${restUrl}${path}: not JSON: ${res.text.slice(0, 200)}`);
+    return res.body;
 }
 
 /**
@@ -37,9 +37,9 @@ async function refreshRestUrl(m: MemberInfo): Promise<boolean> {
 /** GET on a member's REST API, following its host port if Docker moved it. */
 async function getFromMember(m: MemberInfo, path: string): Promise<any> {
     try {
-        return await getJson(`${m.restUrl}${path}`);
+        return await getJson(m.restUrl, path);
     } catch (e) {
-        if (await refreshRestUrl(m)) return getJson(`${m.restUrl}${path}`);
+        if (await refreshRestUrl(m)) return getJson(m.restUrl, path);
         throw e;
     }
 }
@@ -72,16 +72,10 @@ export function member(info: ClusterInfo, name: string): MemberInfo {
 
 /** An unsafe REST call on one member, with the REST credentials the cluster generated. */
 async function postToMember(info: ClusterInfo, name: string, path: string, body: unknown): Promise<void> {
-    const auth = Buffer.from(`${info.restApi.username}:${info.restApi.password}`).toString("base64");
     const m = member(info, name);
     await getFromMember(m, "/health").catch(() => undefined);
-    const res = await fetch(`${m.restUrl}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Basic ${auth}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
-    });
-    if (!res.ok) throw new Error(`POST ${path} on ${name}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+    const res = await patroniRequest(fetch, m.restUrl, path, { method: "POST", body, auth: info.restApi, timeoutMs: 60_000 });
+    if (!res.ok) throw new Error(`POST ${path} on ${name}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
 }
 
 export function requestSwitchover(info: ClusterInfo, leader: string, candidate: string): Promise<void> {

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { sleep } from "@pgscale/core";
 
 /**
  * Set in the environment of the Pulumi CLI a cluster runs; its provider plugins inherit it. When
@@ -46,6 +47,6 @@ export async function terminate(pids: number[], graceMs = 3000): Promise<void> {
     };
     pids.forEach((p) => signal(p, "SIGTERM"));
     const deadline = Date.now() + graceMs;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (pids.some(alive) && Date.now() < deadline) await sleep(100);
     pids.filter(alive).forEach((p) => signal(p, "SIGKILL"));
 }

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { sleep } from "@pgscale/core";
 import { dockerLines, dockerRemove } from "./docker-cli";
 import { LABELS } from "./labels";
 import { OwnerState, formatOwner, ownerState, parseOwner } from "./owner";
@@ -108,7 +109,7 @@ export async function prune(opts: PruneOptions = {}): Promise<PruneReport> {
             report.networks += l.networks.length;
             report.volumes += l.volumes.length;
         }
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
     }
     return report;
 }

@@ -1,3 +1,5 @@
+import { sleep } from "@pgscale/core";
+
 /** Polls `fn` until it returns a value other than undefined/false, or throws after `timeoutMs` with the last reason. */
 export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, intervalMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -11,6 +13,6 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
             last = e instanceof Error ? e.message : String(e);
         }
         if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
-        await new Promise((r) => setTimeout(r, intervalMs));
+        await sleep(intervalMs);
     }
 }

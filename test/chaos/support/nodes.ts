@@ -1,5 +1,5 @@
 import { execFile } from "child_process";
-import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState } from "@pgscale/core";
+import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, patroniRequest, sleep } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -40,18 +40,12 @@ async function restUrl(container: string): Promise<string> {
 
 /** PATCH /config (Patroni's dynamic configuration, kept in the DCS) through the first member that accepts it. */
 export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, unknown>): Promise<void> {
-    const auth = Buffer.from(`${c.info.restApi.username}:${c.info.restApi.password}`).toString("base64");
     let last: unknown;
     for (const container of Object.values(c.containers.members)) {
         try {
-            const res = await fetch(`${await restUrl(container)}/config`, {
-                method: "PATCH",
-                headers: { "content-type": "application/json", authorization: `Basic ${auth}` },
-                body: JSON.stringify(body),
-                signal: AbortSignal.timeout(10_000),
-            });
+            const res = await patroniRequest(fetch, await restUrl(container), "/config", { method: "PATCH", body, auth: c.info.restApi, timeoutMs: 10_000 });
             if (res.ok) return;
-            last = new Error(`PATCH /config: HTTP ${res.status} ${await res.text()}`);
+            last = new Error(`PATCH /config: HTTP ${res.status} ${res.text}`);
         } catch (e) {
             last = e;
         }
@@ -70,12 +64,12 @@ export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000)
     let last = "";
     while (Date.now() < deadline) {
         const views = await Promise.all(Object.values(c.containers.members).map(async (container) => {
-            const res = await fetch(`${await restUrl(container)}/failsafe`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-            return res?.ok ? Object.keys((await res.json()) as Record<string, unknown>).sort().join(",") : `HTTP ${res?.status ?? "no answer"}`;
+            const res = await patroniRequest(fetch, await restUrl(container), "/failsafe", { timeoutMs: 5_000 }).catch(() => undefined);
+            return res?.ok ? Object.keys(res.body as Record<string, unknown>).sort().join(",") : `HTTP ${res?.status ?? "no answer"}`;
         }));
         if (views.every((v) => v === names.join(","))) return;
         last = views.join("; ");
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
     }
     throw new Error(`the failsafe topology did not reach every member in ${timeoutMs} ms: ${last}`);
 }

@@ -5,11 +5,10 @@ import { ChaosCluster } from "./cluster";
 import { checkWrites, WriteCheck } from "./checks";
 import { collapse, isSubsequence, overlappingPrimaries, primaryRuns, RoleSampler } from "./roles";
 import { Reader, Writer } from "./workload";
+import { sleep } from "@pgscale/core";
 
 /** PGSCALE_CHAOS_FULL=1: the long form (20 SIGKILL cycles and more); default: the bounded form CI runs. */
 export const FULL = process.env.PGSCALE_CHAOS_FULL === "1";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ScenarioRun {
     name: string;

@@ -1,5 +1,5 @@
 import { Pool } from "pg";
-import { RetryEvent, withRetry } from "@pgscale/core";
+import { RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { query } from "../../support/pg";
 
 /**
@@ -43,8 +43,6 @@ export interface Failure {
     at: number;
     message: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retry bounds wide enough to ride out a SIGKILLed leader (ttl 20 s) plus promotion and HAProxy's checks. */
 const RETRY = { maxElapsedMs: 90_000, maxAttempts: 1000, maxDelayMs: 1_000 } as const;

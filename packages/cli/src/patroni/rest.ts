@@ -1,12 +1,13 @@
-import { PatroniMember } from "@pgscale/core";
+import { PatroniMember, patroniRequest } from "@pgscale/core";
 
 const TIMEOUT_MS = 3000;
 
 /** GET /cluster of one member's REST API: every member as Patroni sees it. GET needs no credentials. */
 export async function getCluster(url: string, timeoutMs = TIMEOUT_MS): Promise<PatroniMember[]> {
-    const res = await fetch(new URL("/cluster", url), { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await patroniRequest(fetch, url, "/cluster", { timeoutMs });
     if (!res.ok) throw new Error(`GET /cluster answered ${res.status} ${res.statusText}`);
-    const body = (await res.json()) as { members?: Array<Record<string, unknown>> };
+    if (!res.body || typeof res.body !== "object") throw new Error(`GET /cluster answered no JSON document: ${res.text.slice(0, 200)}`);
+    const body = res.body as { members?: Array<Record<string, unknown>> };
     return (body.members ?? []).map((m) => ({
         name: String(m.name),
         role: String(m.role),
@@ -61,10 +62,9 @@ export class PatroniRequestError extends Error {
  * (or failed), so this waits for it.
  */
 export async function requestSwitchover(url: string, body: { leader: string; candidate?: string }, auth: Credentials | undefined, timeoutMs = 60_000): Promise<string> {
-    const headers: Record<string, string> = { "Content-Type": "application/json" };
-    if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`;
-    const res = await fetch(new URL("/switchover", url), { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
+    const credentials = auth ? { username: auth.user, password: auth.password } : undefined;
+    const res = await patroniRequest(fetch, url, "/switchover", { method: "POST", body, auth: credentials, timeoutMs });
+    const text = res.text;
     if (res.status === 401) throw new PatroniRequestError(401, text, "Pass the REST API password with --password-env VAR (and --user if it is not patroni)");
     if (!res.ok) throw new PatroniRequestError(res.status, text, "");
     return text.trim();

@@ -1,5 +1,5 @@
 import { performance } from "perf_hooks";
-import { isLeader, PatroniMember } from "@pgscale/core";
+import { isLeader, PatroniMember, sleep } from "@pgscale/core";
 import { Credentials, readClusters, requestSwitchover } from "../patroni/rest";
 import { summarizeProbes } from "./outage";
 import { WriteProbe } from "./write-probe";
@@ -35,8 +35,6 @@ export class SwitchoverArgumentError extends Error {
         this.name = "SwitchoverArgumentError";
     }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function checkTarget(members: PatroniMember[], leader: PatroniMember, to: string | undefined): void {
     if (to === undefined) return;

@@ -1,5 +1,6 @@
 import { performance } from "perf_hooks";
 import { Pool } from "pg";
+import { sleep } from "@pgscale/core";
 
 export interface ProbeSample {
     /** performance.now() at the start and end of the write. */
@@ -9,8 +10,6 @@ export interface ProbeSample {
     /** SQLSTATE or errno, and message, of a failed write. */
     error?: string;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Writes through the primary URI in a loop, as an application would: one pooled connection,

@@ -1,6 +1,7 @@
 import { fullJitterDelay } from "./backoff";
 import { classifyPgError, PgErrorClassification } from "./classify";
 import { PgRetryExhaustedError, PgTooManyConnectionsError } from "./retry-errors";
+import { sleep as defaultSleep } from "../util/sleep";
 
 /** The part of a query result withRetry's callers commonly read; pg's QueryResult fits. */
 export interface RetryQueryResult {
@@ -63,8 +64,6 @@ export interface RetryOptions {
     random?: () => number;
     now?: () => number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The server answers COMMIT of an aborted transaction with ROLLBACK, not an error. */
 class SwallowedTransactionError extends Error {

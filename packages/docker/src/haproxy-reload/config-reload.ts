@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, uncheckedServers } from "@pgscale/core";
+import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, sleep, uncheckedServers } from "@pgscale/core";
 import { execIn } from "../engine/docker-engine";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
@@ -35,8 +35,6 @@ fi
 mv ${CFG}.next ${CFG}
 kill -USR2 1
 echo reloaded`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const haproxyReloadHandlers = {

@@ -1,5 +1,5 @@
 import type * as PG from "pg";
-import { ClusterView, HealthOptions, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted } from "@pgscale/core";
+import { ClusterView, HealthOptions, PatroniAnswer, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniRequest, sleep } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -20,26 +20,12 @@ export interface RollingContext {
     log?: (message: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rest(url: string, method: string, path: string, auth?: RollingContext["auth"], body?: unknown, timeoutMs = 5000): Promise<{ status: number; body: any }> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (auth) headers.authorization = "Basic " + Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
-    const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
-    try {
-        return { status: res.status, body: JSON.parse(text) };
-    } catch {
-        return { status: res.status, body: text };
-    }
-}
-
 /** GET /cluster from the first member that answers, plus the leader's streaming walsenders. */
 export async function readClusterView(ctx: RollingContext): Promise<{ view: ClusterView; live: LiveMember[] } | undefined> {
     const live = await ctx.discover();
     for (const m of live) {
         try {
-            const { body } = await rest(m.restUrl, "GET", "/cluster");
+            const { body } = await patroniRequest(fetch, m.restUrl, "/cluster");
             if (!body || !Array.isArray(body.members)) continue;
             const members: RollingMember[] = body.members.map((x: any) => ({ name: String(x.name), role: String(x.role), state: String(x.state), lag: x.lag, tags: x.tags }));
             const leader = members.find((x) => isLeaderRole(x.role));
@@ -47,7 +33,7 @@ export async function readClusterView(ctx: RollingContext): Promise<{ view: Clus
             let streaming: string[] | undefined;
             if (leaderUrl) {
                 // /patroni on the leader carries its pg_stat_replication.
-                const p = await rest(leaderUrl, "GET", "/patroni").catch(() => undefined);
+                const p = await patroniRequest(fetch, leaderUrl, "/patroni").catch(() => undefined);
                 if (p && Array.isArray(p.body?.replication)) streaming = p.body.replication.filter((r: any) => r.state === "streaming").map((r: any) => String(r.application_name));
             }
             return { view: { members, paused: body.pause === true, streaming }, live };
@@ -96,9 +82,9 @@ export async function prepareMemberReplacement(ctx: RollingContext, member: stri
         if (step.kind === "wait") return { done: false, reason: step.reason };
         ctx.log?.(`switchover ${step.from} -> ${step.to} before replacing ${step.from}`);
         // Any member accepts the request; it answers once the switchover is done or failed.
-        let answer: { status: number; body: any } | undefined;
+        let answer: PatroniAnswer | undefined;
         for (const m of found.live) {
-            answer = await rest(m.restUrl, "POST", "/switchover", ctx.auth, { leader: step.from, candidate: step.to }, 60_000).catch(() => undefined);
+            answer = await patroniRequest(fetch, m.restUrl, "/switchover", { method: "POST", auth: ctx.auth, body: { leader: step.from, candidate: step.to }, timeoutMs: 60_000 }).catch(() => undefined);
             if (answer) break;
         }
         if (!answer) return { done: false, reason: "no member accepted POST /switchover" };
@@ -156,7 +142,7 @@ export async function awaitDeparture(ctx: RollingContext, member: string): Promi
  */
 export async function pauseForTeardown(ctx: RollingContext): Promise<void> {
     for (const m of await ctx.discover().catch(() => [] as LiveMember[])) {
-        const r = await rest(m.restUrl, "PATCH", "/config", ctx.auth, { pause: true }).catch(() => undefined);
+        const r = await patroniRequest(fetch, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: true } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }
@@ -166,7 +152,7 @@ export async function resumeIfPaused(ctx: RollingContext): Promise<void> {
     const found = await readClusterView(ctx).catch(() => undefined);
     if (!found?.view.paused) return;
     for (const m of found.live) {
-        const r = await rest(m.restUrl, "PATCH", "/config", ctx.auth, { pause: false }).catch(() => undefined);
+        const r = await patroniRequest(fetch, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: false } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RolloutPlan, changedMembers, nextPlan } from "@pgscale/core";
+import { RolloutPlan, changedMembers, nextPlan, stableJson } from "@pgscale/core";
 import { MemberSelector, discoverMembers } from "./docker-members";
 import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
 
@@ -52,8 +52,6 @@ export const rollingHandlers = {
         return { inputs: { ...news, plan: nextPlan(previous, news, () => leader) } };
     },
     rolloutDiff(olds: RolloutInputs, news: RolloutInputs) {
-        const stableJson = (v: unknown): string => JSON.stringify(v, (_k, x) =>
-            x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
         const keys = ["members", "revisions", "plan"] as const;
         return { changes: keys.some((k) => stableJson(olds[k]) !== stableJson(news[k])) };
     },

@@ -7,6 +7,7 @@ import {
     planRemoval,
     PgscaleValidationError,
     rollingWindow,
+    stableJson,
     summarizePlan,
     type PartitionPlan,
     type PartitionedTableSpec,
@@ -15,7 +16,7 @@ import {
 import { readCatalog } from "./catalog-reader";
 import { applySteps } from "./executor";
 import { PgscaleSqlError, withSession, type Session } from "./session";
-import { connectionOf, specFromProps, specProps, stableStringify, SPEC_KEYS, UNKNOWN, type PartitionedTableOutputs } from "./state";
+import { connectionOf, specFromProps, specProps, SPEC_KEYS, UNKNOWN, type PartitionedTableOutputs } from "./state";
 
 // The provider's lifecycle. Every method resolves the connection from its own
 // inputs or state; nothing here captures a credential. Preview shows the plan
@@ -108,7 +109,7 @@ export const partitionedTableHandlers = {
         const replaces = (["schema", "name"] as const).filter((k) => olds[k] !== news[k]);
         const plan = Array.isArray(news.plan) ? (news.plan as string[]) : [];
         const pending = plan.some((line) => !line.startsWith("note: "));
-        const changes = pending || olds.connection !== news.connection || stableStringify(pick(olds)) !== stableStringify(pick(news));
+        const changes = pending || olds.connection !== news.connection || stableJson(pick(olds)) !== stableJson(pick(news));
         return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
 

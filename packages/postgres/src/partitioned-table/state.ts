@@ -28,20 +28,6 @@ export function specProps(spec: PartitionedTableSpec): Record<string, unknown> {
     return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
 }
 
-/** JSON with sorted keys: the engine does not keep key order, equality must not depend on it. */
-export function stableStringify(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return `{${Object.keys(o)
-            .filter((k) => o[k] !== undefined)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-            .join(",")}}`;
-    }
-    return JSON.stringify(v);
-}
-
 export function connectionOf(props: Record<string, unknown>): string {
     const c = props.connection;
     if (typeof c !== "string" || c === "") throw new Error("PartitionedTable: the connection input is missing");

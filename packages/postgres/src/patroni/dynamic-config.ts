@@ -32,10 +32,8 @@ export interface Inputs {
  */
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {
-        const stable = (v: unknown): string =>
-            JSON.stringify(v, (_k, x) =>
-                x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
-        const changed = ["config", "members", "username", "password"].filter((k) => stable((olds as any)[k]) !== stable((news as any)[k]));
+        const { stableJson } = require("@pgscale/core") as typeof import("@pgscale/core");
+        const changed = ["config", "members", "username", "password"].filter((k) => stableJson((olds as any)[k]) !== stableJson((news as any)[k]));
         return { changes: changed.length > 0, replaces: [] };
     },
 
@@ -70,34 +68,20 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** Calls the first member that answers (or `only`); 4xx/5xx from unsafe endpoints are errors. */
 async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string): Promise<any> {
+    const { patroniRequest } = require("@pgscale/core") as typeof import("@pgscale/core");
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
-            const res = await fetch(url + path, {
-                method,
-                headers: {
-                    "content-type": "application/json",
-                    authorization: "Basic " + Buffer.from(`${inputs.username}:${inputs.password}`).toString("base64"),
-                },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(5000),
-            });
-            const text = await res.text();
+            const res = await patroniRequest(fetch, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
             // GET /patroni answers 503 on a member that is not running yet, with a useful body.
-            if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
-            try {
-                return JSON.parse(text);
-            } catch {
-                return text;
-            }
+            if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+            return res.body;
         } catch (e) {
             last = e;
         }
     }
     throw last;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Each member's own GET /patroni (live; undefined when it does not answer). */
 async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
@@ -113,7 +97,7 @@ async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").M
  * and stamp dcs_last_seen themselves. Returns the members' live statuses after it.
  */
 async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
-    const { configApplied } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { configApplied, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const samples = new Map<string, Array<number | undefined>>(inputs.members.map((m) => [m.name, []]));
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     for (;;) {
@@ -134,7 +118,7 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
  * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later.
  */
 async function waitForCluster(inputs: Inputs): Promise<void> {
-    const { clusterReady } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { clusterReady, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
@@ -148,6 +132,7 @@ async function waitForCluster(inputs: Inputs): Promise<void> {
 
 /** Switches over away from `leaving` members, if one of them leads, to a healthy remaining member. */
 async function leaveLeadership(inputs: Inputs, leaving: string[]): Promise<void> {
+    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
     const leader = members.find((m) => m.role === "leader" || m.role === "master");
     if (!leader || !leaving.includes(leader.name)) return;
@@ -174,6 +159,7 @@ function differs(want: any, have: any): boolean {
  * creates users, and writes the document only after it (GET /config answers 502, PATCH 503 until then).
  */
 async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): Promise<Record<string, unknown>> {
+    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
         const live = await call(inputs, "GET", "/config").catch((e: Error) => e.message);

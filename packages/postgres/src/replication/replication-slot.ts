@@ -69,7 +69,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
                     await c.query("SELECT pg_drop_replication_slot($1)", [props.slotName]);
                     break;
                 }
-                await new Promise((res) => setTimeout(res, 200));
+                await (require("@pgscale/core") as typeof import("@pgscale/core")).sleep(200);
             }
             await c.query(`DROP ROLE IF EXISTS "${props.role}"`);
         });

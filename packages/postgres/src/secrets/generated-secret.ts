@@ -12,8 +12,8 @@ interface SecretOuts {
     scramVerifier: string;
 }
 
-// The provider is serialized into the state by Pulumi; it captures nothing but `require`d builtins.
-const provider: pulumi.dynamic.ResourceProvider = {
+// The provider is serialized into the state by Pulumi; it captures nothing, modules are `require`d when a method runs.
+export const generatedSecretProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { length: number }) {
         const crypto = require("crypto");
         const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -24,13 +24,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
                 if (b < 248 && value.length < inputs.length) value += alphabet[b % 62];
             }
         }
-        const salt = crypto.randomBytes(16);
-        const iterations = 4096;
-        const salted = crypto.pbkdf2Sync(Buffer.from(value, "utf8"), salt, iterations, 32, "sha256");
-        const clientKey = crypto.createHmac("sha256", salted).update("Client Key").digest();
-        const storedKey = crypto.createHash("sha256").update(clientKey).digest();
-        const serverKey = crypto.createHmac("sha256", salted).update("Server Key").digest();
-        const scramVerifier = `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+        // Loaded when the method runs, as in generated-tls.ts: the serialized provider captures no module.
+        const { scramSha256Verifier } = require("@pgscale/core") as typeof import("@pgscale/core");
+        const scramVerifier = scramSha256Verifier(value);
         const outs: SecretOuts = { length: inputs.length, value, scramVerifier };
         return { id: crypto.randomUUID(), outs };
     },
@@ -54,7 +50,7 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
         if (!Number.isInteger(length) || length < 16 || length > 128) {
             throw new PgscaleValidationError(`GeneratedSecret ${name}`, [{ field: "length", message: `must be an integer from 16 to 128, got ${length}` }]);
         }
-        super(provider, name, { length, value: undefined, scramVerifier: undefined }, {
+        super(generatedSecretProvider, name, { length, value: undefined, scramVerifier: undefined }, {
             ...opts,
             additionalSecretOutputs: ["value", "scramVerifier"],
         }, "pgscale", "GeneratedSecret");
