@@ -124,9 +124,10 @@ describe("docker provider semantics on a PatroniCluster", () => {
         let bad: Stack | undefined;
         try {
             bad = await fixtureStack("docker-semantics", unreachable, { engineHost: { value: "unix:///nonexistent/docker.sock" } });
-            // The provider is created in this same deployment, so its host is known only at `up`.
+            // The provider is created in this same deployment, so its host is known only at `up`;
+            // whichever construct's check runs first refuses.
             await expect(bad.up(quiet)).rejects.toThrow(
-                /EtcdCluster dcs: the Docker engine at the `host` of the docker provider given to it = unix:\/\/\/nonexistent\/docker\.sock cannot be reached/);
+                /(EtcdCluster dcs|PatroniCluster pg): the Docker engine at the `host` of the docker provider given to it = unix:\/\/\/nonexistent\/docker\.sock cannot be reached/);
             const resources = JSON.parse(storedState(bad)).deployment.resources as Array<{ type: string }>;
             expect(resources.filter((r) => r.type.startsWith("docker:index") || r.type.endsWith("BuiltImage"))).toEqual([]);
         } finally {
