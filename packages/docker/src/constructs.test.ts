@@ -145,7 +145,7 @@ describe("construct graph", () => {
         }
         // Off by default: no certificates and the images' own commands.
         const off = new PatroniCluster("pg7", { dcs, nodes: 1 });
-        expect(off.tlsCaPem).toBeUndefined();
+        expect(await unwrap(off.tlsCaPem)).toBeUndefined();
         await settledCount(registered);
         const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7-0")!;
         expect(offNode.inputs.command).toBeUndefined();

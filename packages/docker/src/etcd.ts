@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterSpec } from "@pgscale/core";
+import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec } from "@pgscale/core";
 import { nodeImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
 import { DockerPreflight } from "./engine/preflight";
@@ -15,7 +15,7 @@ export interface EtcdClusterArgs extends EtcdClusterInput {
 }
 
 /** An etcd v3 cluster used as Patroni's DCS (PLAYBOOK "Patroni Architecture", `etcd3.hosts`). */
-export class EtcdCluster extends pulumi.ComponentResource {
+export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
     /** Network the members are on; PatroniCluster joins it by default. */
     public readonly network: docker.Network;
     /** `host:port` client endpoints as seen from the network. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HAProxyFrontendInput, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { HAProxyConfigReload } from "./haproxy-reload";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
@@ -20,7 +20,7 @@ export const HAPROXY_PORTS = { primary: 5000, replicas: 5001, syncReplicas: 5002
  * listener that follows the leader and a read-only listener over healthy replicas, both decided
  * by Patroni's REST health checks.
  */
-export class HAProxyFrontend extends pulumi.ComponentResource {
+export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxyFrontendOutputs<PatroniCluster> {
     public readonly spec: HAProxyFrontendSpec;
     public readonly check: HealthCheckTimings;
     public readonly container: docker.Container;
@@ -96,7 +96,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
             containerId: this.container.id,
             dockerHost: engineTarget(this).host,
             config: cfg,
-        }, { parent: this, dependsOn: [cluster.dynamicConfig] });
+        }, { parent: this, dependsOn: [cluster.ready] });
 
         this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
         this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig } from "@pgscale/postgres";
@@ -42,9 +42,11 @@ export interface PatroniClusterArgs extends PatroniClusterInput {
 }
 
 /** One PostgreSQL member as HAProxy and tools see it. */
-export interface PatroniMember {
+export interface PatroniMember extends PatroniMemberOutputs {
     /** Patroni member name, also its DNS alias on the network. */
     name: string;
+    /** The member's DNS alias on the cluster network (its name). */
+    host: string;
     container: docker.Container;
     /** Patroni REST API on the host (127.0.0.1), for tools such as `pgscale status`. */
     restUrl: pulumi.Output<string>;
@@ -64,7 +66,7 @@ const TLS_KEY = "/var/run/postgresql/server.key";
  * with Patroni"). Passwords are generated secrets; the application role and database are created
  * at bootstrap; DCS settings are reconciled on the live cluster by PatroniDynamicConfig.
  */
-export class PatroniCluster extends pulumi.ComponentResource {
+export class PatroniCluster extends pulumi.ComponentResource implements PatroniClusterOutputs {
     public readonly resolved: ResolvedPatroniCluster;
     public readonly scope: string;
     public readonly network: docker.Network;
@@ -78,14 +80,16 @@ export class PatroniCluster extends pulumi.ComponentResource {
     public readonly superuserPassword: pulumi.Output<string>;
     public readonly restApiUser: string;
     public readonly restApiPassword: pulumi.Output<string>;
-    /** Ready once a leader runs and every replica streams; HAProxy and pools depend on it. */
+    /** Reconciles the DCS settings on the live cluster (PATCH /config); `ready` is this resource. */
     public readonly dynamicConfig: PatroniDynamicConfig;
+    /** Done once a leader runs, every replica streams and the DCS holds the stack's settings; HAProxy and pools depend on it. */
+    public readonly ready: pulumi.Resource;
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
     public readonly worstCaseDataLossBytes: number;
-    /** With `tls.enabled`: the CA that signed the nodes' certificates (PEM), for sslmode=verify-full. */
-    public readonly tlsCaPem?: pulumi.Output<string>;
+    /** With `tls.enabled`: the CA that signed the nodes' certificates (PEM), for sslmode=verify-full; else undefined. */
+    public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
 
@@ -147,6 +151,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
                 { dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] }]));
             this.tls = new GeneratedTls(`${name}-tls`, { servers }, { parent: this });
             this.tlsCaPem = this.tls.caCertPem;
+        } else {
+            this.tlsCaPem = pulumi.output(undefined);
         }
         const tls = this.tls;
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
@@ -242,6 +248,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             containers.set(member, container);
             return {
                 name: member,
+                host: member,
                 container,
                 restUrl: pulumi.interpolate`http://127.0.0.1:${hostPort(container, API_PORT)}`,
                 pgPort: hostPort(container, PG_PORT),
@@ -258,6 +265,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
             password: restApi.value,
             config: dcsDoc,
         }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
+        this.ready = this.dynamicConfig;
 
         this.registerOutputs({ members: this.members.map((m) => m.name) });
     }

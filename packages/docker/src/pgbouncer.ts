@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
+    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
     renderPgbouncerIni, renderUserlist, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
@@ -25,7 +25,7 @@ const TLS_KEY = "/var/run/pgbouncer/server.key";
  * PgBouncer in front of HAProxy (PLAYBOOK "Connection Pooling"). The auth file holds SCRAM
  * verifiers only, identical to the server's, so PgBouncer passes SCRAM through to PostgreSQL.
  */
-export class PgBouncerPool extends pulumi.ComponentResource {
+export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncerPoolOutputs {
     public readonly spec: PgBouncerPoolSpec;
     public readonly container: docker.Container;
     public readonly port: pulumi.Output<number>;

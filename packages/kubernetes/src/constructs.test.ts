@@ -254,7 +254,7 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(pg.primary.portForward).toBe("kubectl -n pgscale-test port-forward svc/main-primary 5432:5432");
         expect(lb.replicas).toMatchObject({ name: "lb", port: 5001 });
         expect(pool.endpoint).toMatchObject({ name: "pool", namespace: "pgscale-test", port: 6432 });
-        expect(lb.statsUrl).toBe("http://lb.pgscale-test.svc.cluster.local:7000/");
+        expect(await unwrap(lb.statsUrl)).toBe("http://lb.pgscale-test.svc.cluster.local:7000/");
         expect(pg.worstCaseFailoverSeconds).toBe(30 + 10 + 2 + 4);
     });
 });

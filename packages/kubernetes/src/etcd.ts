@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EtcdClusterSpec, IssueCollector, checkConstructName, resolveEtcdCluster } from "@pgscale/core";
+import { EtcdClusterOutputs, EtcdClusterSpec, IssueCollector, checkConstructName, resolveEtcdCluster } from "@pgscale/core";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -27,7 +27,7 @@ const PEER_PORT = 2380;
  * members keep their names and volumes across restarts, a headless Service giving each a stable
  * DNS name for peering, and a client Service.
  */
-export class EtcdCluster extends pulumi.ComponentResource {
+export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
     public readonly spec: EtcdClusterSpec;
     public readonly platform: EtcdPlatform;
     public readonly namespace: NamespaceRef;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { HAProxyFrontendInput, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { HAProxyFrontendInput, HAProxyFrontendOutputs, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -9,7 +9,7 @@ import {
     DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
-import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
 
 /**
  * Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented
@@ -39,7 +39,7 @@ const START = [
  * already route by role label: use it for HAProxy's checks (lag-bounded reads, synchronous-standby
  * reads, `on-marked-down shutdown-sessions`) or to keep one routing layer on both platforms.
  */
-export class HAProxyFrontend extends pulumi.ComponentResource {
+export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxyFrontendOutputs<PatroniCluster> {
     public readonly spec: HAProxyFrontendSpec;
     public readonly platform: DeploymentPlatform;
     public readonly check: HealthCheckTimings;
@@ -47,15 +47,16 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
     public readonly namespace: NamespaceRef;
     /** In-cluster DNS name of the frontend's Service (PgBouncer connects here). */
     public readonly host: string;
-    public readonly primaryPort: number;
-    public readonly replicaPort: number;
-    public readonly syncReplicaPort?: number;
+    /** The Service's ports, as the Service reports them (a port-forward or NodePort maps them elsewhere). */
+    public readonly primaryPort: pulumi.Output<number>;
+    public readonly replicaPort: pulumi.Output<number>;
+    public readonly syncReplicaPort?: pulumi.Output<number>;
     /** Each listener of the Service, with its port-forward command. */
     public readonly primary: ServiceEndpoint;
     public readonly replicas: ServiceEndpoint;
     public readonly syncReplicas?: ServiceEndpoint;
     public readonly stats: ServiceEndpoint;
-    public readonly statsUrl: string;
+    public readonly statsUrl: pulumi.Output<string>;
     /** Read-write URI as the application owner, in-cluster (secret). */
     public readonly primaryUri: pulumi.Output<string>;
     /** Read-only URI, round-robin over healthy replicas, in-cluster (secret). */
@@ -92,15 +93,14 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, cluster.namespace);
         const ns = this.namespace.name;
         const sync = cluster.resolved.synchronousMode;
-        this.primaryPort = spec.primaryPort ?? HAPROXY_PORTS.primary;
-        this.replicaPort = spec.replicaPort ?? HAPROXY_PORTS.replicas;
+        const primaryPort = spec.primaryPort ?? HAPROXY_PORTS.primary;
+        const replicaPort = spec.replicaPort ?? HAPROXY_PORTS.replicas;
         const statsPort = spec.statsPort ?? HAPROXY_PORTS.stats;
         const endpoint = (port: number) => serviceEndpoint(name, ns, port, p.clusterDomain);
-        this.primary = endpoint(this.primaryPort);
-        this.replicas = endpoint(this.replicaPort);
+        this.primary = endpoint(primaryPort);
+        this.replicas = endpoint(replicaPort);
         this.stats = endpoint(statsPort);
         this.host = this.primary.host;
-        this.statsUrl = `http://${this.host}:${statsPort}/`;
 
         const cfg = renderHaproxyCfg({
             // Pod DNS names through the headless Service: re-resolved when a member's pod gets a new IP.
@@ -120,19 +120,23 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
         }, { parent: this });
 
         const ports: Array<{ name: string; port: number; targetPort: number }> = [
-            { name: "primary", port: this.primaryPort, targetPort: HAPROXY_PORTS.primary },
-            { name: "replicas", port: this.replicaPort, targetPort: HAPROXY_PORTS.replicas },
+            { name: "primary", port: primaryPort, targetPort: HAPROXY_PORTS.primary },
+            { name: "replicas", port: replicaPort, targetPort: HAPROXY_PORTS.replicas },
             { name: "stats", port: statsPort, targetPort: HAPROXY_PORTS.stats },
         ];
-        if (sync) {
-            this.syncReplicaPort = spec.syncReplicaPort ?? HAPROXY_PORTS.syncReplicas;
-            this.syncReplicas = endpoint(this.syncReplicaPort);
-            ports.push({ name: "sync-replicas", port: this.syncReplicaPort, targetPort: HAPROXY_PORTS.syncReplicas });
+        const syncReplicaPort = sync ? spec.syncReplicaPort ?? HAPROXY_PORTS.syncReplicas : undefined;
+        if (syncReplicaPort !== undefined) {
+            this.syncReplicas = endpoint(syncReplicaPort);
+            ports.push({ name: "sync-replicas", port: syncReplicaPort, targetPort: HAPROXY_PORTS.syncReplicas });
         }
         this.service = new k8s.core.v1.Service(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
             spec: { type: p.serviceType, selector, ports },
         }, { parent: this });
+        this.primaryPort = servicePort(this.service, "primary");
+        this.replicaPort = servicePort(this.service, "replicas");
+        if (syncReplicaPort !== undefined) this.syncReplicaPort = servicePort(this.service, "sync-replicas");
+        this.statsUrl = pulumi.interpolate`http://${this.host}:${servicePort(this.service, "stats")}/`;
 
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
         this.deployment = new k8s.apps.v1.Deployment(name, {
@@ -166,9 +170,9 @@ export class HAProxyFrontend extends pulumi.ComponentResource {
 
         const uri = (port: number) =>
             pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${this.host}:${port}/${cluster.database}`);
-        this.primaryUri = uri(this.primaryPort);
-        this.replicaUri = uri(this.replicaPort);
-        if (this.syncReplicaPort !== undefined) this.syncReplicaUri = uri(this.syncReplicaPort);
+        this.primaryUri = uri(primaryPort);
+        this.replicaUri = uri(replicaPort);
+        if (syncReplicaPort !== undefined) this.syncReplicaUri = uri(syncReplicaPort);
         this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });
     }
 }

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    PatroniClusterInput, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
+    PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
     IssueCollector, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret } from "@pgscale/postgres";
@@ -27,13 +27,15 @@ export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
 }
 
 /** One PostgreSQL member as HAProxy and tools see it. */
-export interface PatroniMember {
+export interface PatroniMember extends PatroniMemberOutputs {
     /** Patroni member name, also its pod's name. */
     name: string;
     /** Stable in-cluster DNS name (through the headless Service). */
     host: string;
     /** Patroni REST API, in-cluster. */
-    restUrl: string;
+    restUrl: pulumi.Output<string>;
+    /** PostgreSQL's port on the pod. */
+    pgPort: pulumi.Output<number>;
 }
 
 const PG_PORT = 5432;
@@ -49,7 +51,7 @@ const RECONCILE_TIMEOUT_S = 300;
  * in-cluster Job (see dcsReconcileJob). Same arguments as @pgscale/docker's PatroniCluster, with
  * `dcs` optional and Kubernetes placement options.
  */
-export class PatroniCluster extends pulumi.ComponentResource {
+export class PatroniCluster extends pulumi.ComponentResource implements PatroniClusterOutputs {
     public readonly resolved: ResolvedPatroniCluster;
     public readonly platform: PatroniPlatform;
     public readonly scope: string;
@@ -80,8 +82,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
     public readonly serviceAccount: k8s.core.v1.ServiceAccount;
     public readonly role: k8s.rbac.v1.Role;
     public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
-    /** Completes once a leader runs, every replica streams and the DCS holds the stack's settings. */
+    /** The Job that reconciles the DCS settings in the cluster; `ready` is this Job. */
     public readonly dcsReconcile: k8s.batch.v1.Job;
+    /** Done once a leader runs, every replica streams and the DCS holds the stack's settings (the Job completed). */
+    public readonly ready: pulumi.Resource;
+    /** Always undefined: Kubernetes refuses `tls.enabled` (Docker only); present so a stack reads it on both platforms. */
+    public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
@@ -153,10 +159,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const nsRef = this.namespace.ref;
         const headless = `${name}-headless`;
         const image = podImage("patroni", spec);
-        this.members = Array.from({ length: spec.nodes }, (_, i) => {
+        // The REST URLs as plain strings go into the reconcile Job's input; the members show them as Outputs like Docker's.
+        const memberApis = Array.from({ length: spec.nodes }, (_, i) => {
             const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
             return { name: `${name}-${i}`, host, restUrl: `http://${host}:${API_PORT}` };
         });
+        this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
 
         // Identity and the least RBAC Patroni needs (patroni-rbac.ts).
@@ -325,13 +333,15 @@ export class PatroniCluster extends pulumi.ComponentResource {
             image,
             imageUser: IMAGE_USERS.patroni,
             placement: p,
-            members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),
+            members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,
             password: restApi.value,
             config: dcsDoc,
             timeoutSeconds: RECONCILE_TIMEOUT_S,
             dependsOn: [this.statefulSet],
         }, this).job;
+        this.ready = this.dcsReconcile;
+        this.tlsCaPem = pulumi.output(undefined);
 
         this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });
     }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { IssueCollector, PgBouncerPoolInput, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import { IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend } from "./haproxy";
 import { IMAGE_USERS, podImage } from "./images";
@@ -11,7 +11,7 @@ import {
     DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
-import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
 
 /**
  * Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented
@@ -35,13 +35,14 @@ const ADMIN_USER = "pgscale_admin";
  * are a Secret; the auth file holds SCRAM verifiers only, identical to the server's, so PgBouncer
  * passes SCRAM through to PostgreSQL.
  */
-export class PgBouncerPool extends pulumi.ComponentResource {
+export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncerPoolOutputs {
     public readonly spec: PgBouncerPoolSpec;
     public readonly platform: DeploymentPlatform;
     public readonly namespace: NamespaceRef;
     /** The pool's Service, with its port-forward command. */
     public readonly endpoint: ServiceEndpoint;
-    public readonly port: number;
+    /** The Service's port, as the Service reports it. */
+    public readonly port: pulumi.Output<number>;
     /** Application URI through the pool, in-cluster (secret). */
     public readonly uri: pulumi.Output<string>;
     /** Admin console URI (`SHOW POOLS`) as pgscale_admin (secret); each connection reaches one of the pods. */
@@ -82,12 +83,12 @@ export class PgBouncerPool extends pulumi.ComponentResource {
 
         const { labels, selector } = labelsFor(name, "pgbouncer", "pooler");
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, owner.namespace);
-        this.port = this.spec.port ?? LISTEN_PORT;
-        this.endpoint = serviceEndpoint(name, this.namespace.name, this.port, p.clusterDomain);
+        const port = this.spec.port ?? LISTEN_PORT;
+        this.endpoint = serviceEndpoint(name, this.namespace.name, port, p.clusterDomain);
 
         const toReplicas = this.spec.target === "replicas";
         const upstream = backend instanceof HAProxyFrontend
-            ? { host: backend.host, port: toReplicas ? backend.replicaPort : backend.primaryPort }
+            ? { host: backend.host, port: (toReplicas ? backend.replicas : backend.primary).port }
             : { host: (toReplicas ? owner.replicas : owner.primary).host, port: 5432 };
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
         const ini = renderPgbouncerIni({
@@ -109,8 +110,9 @@ export class PgBouncerPool extends pulumi.ComponentResource {
 
         this.service = new k8s.core.v1.Service(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
-            spec: { type: p.serviceType, selector, ports: [{ name: "pgbouncer", port: this.port, targetPort: LISTEN_PORT }] },
+            spec: { type: p.serviceType, selector, ports: [{ name: "pgbouncer", port, targetPort: LISTEN_PORT }] },
         }, { parent: this });
+        this.port = servicePort(this.service, "pgbouncer");
 
         const scratch = scratchVolumes({ run: { path: "/var/run/pgbouncer" }, tmp: { path: "/tmp" } });
         this.deployment = new k8s.apps.v1.Deployment(name, {
@@ -143,8 +145,8 @@ export class PgBouncerPool extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
-        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${this.port}/${owner.database}`);
-        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${this.port}/pgbouncer`);
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${port}/${owner.database}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${port}/pgbouncer`);
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
     }
 }

@@ -1,3 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+
 /** How to reach a Service: in the cluster by its DNS name, from outside by port-forward. */
 export interface ServiceEndpoint {
     name: string;
@@ -20,4 +23,16 @@ export function serviceEndpoint(name: string, namespace: string, port: number, c
 /** DNS name of a StatefulSet pod through its headless Service (stable across restarts). */
 export function podHost(pod: string, headless: string, namespace: string, clusterDomain: string): string {
     return `${pod}.${headless}.${namespace}.svc.${clusterDomain}`;
+}
+
+/**
+ * The port `service` serves under `portName`, from the Service as the provider reports it: consumers
+ * of the port depend on the Service, as Docker's host ports depend on their container.
+ */
+export function servicePort(service: k8s.core.v1.Service, portName: string): pulumi.Output<number> {
+    return service.spec.ports.apply((ports) => {
+        const port = (ports ?? []).find((p) => p.name === portName);
+        if (!port) throw new Error(`Service has no port named ${portName}`);
+        return port.port;
+    });
 }

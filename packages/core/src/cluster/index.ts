@@ -7,3 +7,4 @@ export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";
 export * from "./images";
+export * from "./construct-outputs";

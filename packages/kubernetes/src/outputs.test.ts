@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
+import { resolveSharedOutputs } from "../../../test/support/shared-outputs";
+
+// Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
+pulumi.runtime.setMocks({ newResource: kubernetesMockResource, call: (args) => args.inputs }, "pgscale", "unit");
+jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
+jest.setTimeout(60_000);
+
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
+
+const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+
+// The portable API's values on Kubernetes: in-cluster DNS names and the Services' ports, the same
+// names as on Docker (packages/docker/src/outputs.test.ts).
+describe("shared outputs on Kubernetes", () => {
+    it("resolve to in-cluster URIs at the Services' ports", async () => {
+        const dcs = new EtcdCluster("dcs", { members: 3, namespace: "db" });
+        const pg = new PatroniCluster("main", { dcs, nodes: 2, database: "appdb", owner: "app", patroni: { synchronousMode: true } });
+        const lb = new HAProxyFrontend("lb", { cluster: pg, primaryPort: 15000, serviceType: "NodePort" });
+        const pool = new PgBouncerPool("pool", { backend: lb, port: 16432 });
+        const out = await resolveSharedOutputs({ dcs, pg, lb, pool });
+
+        const svc = (name: string) => `${name}.db.svc.cluster.local`;
+        expect(out.etcd.clientEndpoints).toEqual([0, 1, 2].map((i) => `dcs-${i}.dcs-headless.db.svc.cluster.local:2379`));
+        expect(out.patroni.members).toEqual([0, 1].map((i) => {
+            const host = `main-${i}.main-headless.db.svc.cluster.local`;
+            return { name: `main-${i}`, host, restUrl: `http://${host}:8008`, pgPort: 5432 };
+        }));
+        expect(out.patroni.readyUrn).toMatch(/kubernetes:batch\/v1:Job::main-dcs-config$/);
+        expect(out.patroni.tlsCaPem).toBeUndefined(); // tls.enabled is refused on Kubernetes
+        expect(out.patroni.ownerPassword).toBe("pw-main-owner-password");
+
+        expect(out.haproxy).toEqual({
+            host: svc("lb"),
+            primaryPort: 15000, // the Service's port, NodePort or not
+            replicaPort: 5001,
+            syncReplicaPort: 5002,
+            statsUrl: `http://${svc("lb")}:7000/`,
+            primaryUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:15000/appdb`,
+            replicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5001/appdb`,
+            syncReplicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5002/appdb`,
+        });
+        expect(out.pgbouncer).toEqual({
+            port: 16432,
+            uri: `postgresql://app:pw-main-owner-password@${svc("pool")}:16432/appdb`,
+            adminUri: `postgresql://pgscale_admin:pw-pool-admin-password@${svc("pool")}:16432/pgbouncer`,
+        });
+    });
+
+    it("leave the synchronous listener out without synchronous mode", async () => {
+        const pg = new PatroniCluster("solo", { nodes: 1, namespace: "db2" });
+        const lb = new HAProxyFrontend("lb2", { cluster: pg });
+        expect(lb.syncReplicaPort).toBeUndefined();
+        expect(lb.syncReplicaUri).toBeUndefined();
+        expect(await unwrap(lb.primaryPort)).toBe(5000);
+        expect(await unwrap(pg.tlsCaPem)).toBeUndefined();
+    });
+});
