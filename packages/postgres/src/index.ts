@@ -4,3 +4,5 @@ export * from "./patroni";
 export * from "./partitioned-table";
 export * from "./replication";
 export * from "./haproxy";
+export { packageRequire, loadFromPackage } from "./own-package";
+export type { PackageLocation, PackageRequire } from "./own-package";

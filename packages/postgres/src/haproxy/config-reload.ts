@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, sleep, uncheckedServers } from "@pgscale/core";
 import { execIn } from "../docker-engine";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
 // container for that would move its Docker-chosen host port (every client URI) and cut every
@@ -71,9 +72,10 @@ export const haproxyReloadHandlers = {
 };
 
 type Handlers = typeof haproxyReloadHandlers;
-const handlers = (): Handlers => require("@pgscale/postgres").haproxyReloadHandlers;
+const load = packageRequire(POSTGRES_PACKAGE);
+const handlers = (): Handlers => load().haproxyReloadHandlers;
 
-// Serialized into the state: captures nothing.
+// Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
         return { changes: olds.containerId !== news.containerId || olds.config !== news.config };

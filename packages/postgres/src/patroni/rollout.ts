@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RolloutPlan, changedMembers, nextPlan, stableJson } from "@pgscale/core";
 import { MemberSelector, discoverMembers } from "./docker-members";
 import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 // Rolling replacement of PatroniCluster members. Pulumi replaces containers in dependency order,
 // so the construct chains them (gate -> container -> next gate ...) in the order PatroniRollout
@@ -72,9 +73,11 @@ export const rollingHandlers = {
 };
 
 type Handlers = typeof rollingHandlers;
-const handlers = (): Handlers => require("@pgscale/postgres").rollingHandlers;
+const load = packageRequire(POSTGRES_PACKAGE);
+const handlers = (): Handlers => load().rollingHandlers;
 
-// Serialized into the state: captures nothing; credentials arrive as (secret) inputs on each call.
+// Serialized into the state: captures only where the package is (own-package.ts); credentials
+// arrive as (secret) inputs on each call.
 const rolloutProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().rolloutCheck(olds, news);
