@@ -1,7 +1,9 @@
 // pgscale as an application repository gets it: every package packed with `npm pack`, installed
 // from the tarballs into a new project outside this repository (with npm, and with pnpm's strict
-// layout), with an @pulumi/pulumi other than this repository's (one end of the peer range each),
-// then `pulumi up` with the CLI, a write through the pooler, and `pulumi destroy` leaving nothing.
+// layout), with @pulumi/* SDKs other than this repository's (one end of each peer range per case),
+// then `pulumi up` with the CLI, a write through the pooler, and `pulumi destroy` from another
+// checkout of the application, leaving nothing. The Kubernetes constructs are type-checked and
+// their resource graph built under Pulumi mocks at each end of @pulumi/kubernetes's range.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -25,13 +27,14 @@ const TYPES_NODE_VERSION = "20.19.9";
 
 interface Case {
     manager: "npm" | "pnpm";
-    /** Each end of the peer ranges in package.json, neither of them this repository's version. */
+    /** Ends of the peer ranges in the packages' package.json; @pulumi/pulumi is never this repository's. */
     pulumi: string;
     docker: string;
+    kubernetes: string;
 }
 const CASES: Case[] = [
-    { manager: "npm", pulumi: "3.142.0", docker: "4.5.8" },
-    { manager: "pnpm", pulumi: "3.276.0", docker: "4.11.2" },
+    { manager: "npm", pulumi: "3.142.0", docker: "4.5.8", kubernetes: "4.21.1" },
+    { manager: "pnpm", pulumi: "3.276.0", docker: "4.11.2", kubernetes: "4.34.2" },
 ];
 
 /** Runs a command; rejects with its output, so a failed install or `pulumi up` explains itself. */
@@ -110,6 +113,36 @@ export const primaryUri = lb.primaryUri;
 export const poolerUri = pool.uri;
 `;
 
+// The other packages' public APIs, compiled with the program (never run).
+const TYPES = `import * as k8s from "@pgscale/kubernetes";
+import { startCluster } from "@pgscale/testing";
+import { run } from "@pgscale/cli";
+
+export const apis = [k8s.PatroniCluster, k8s.PgBouncerPool, startCluster, run];
+`;
+
+// The Kubernetes constructs' resource graph under Pulumi mocks, with the installed SDKs.
+const KUBERNETES_GRAPH = `const pulumi = require("@pulumi/pulumi");
+const registered = [];
+pulumi.runtime.setMocks({
+    newResource(args) {
+        registered.push(args.type);
+        const state = { ...args.inputs };
+        if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: args.name + "-a1b2c3" };
+        if (args.type.includes("GeneratedSecret")) Object.assign(state, { value: "pw-" + args.name, scramVerifier: "SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==" });
+        return { id: args.name + "-id", state };
+    },
+    call: (args) => args.inputs,
+}, "app", "mocks");
+const { PatroniCluster, PgBouncerPool } = require("@pgscale/kubernetes");
+const pg = new PatroniCluster("main", { nodes: 2, database: "appdb", owner: "app", namespace: "db" });
+new PgBouncerPool("pool", { backend: pg });
+pg.primaryUri.apply(async () => {
+    for (let last = -1; last !== registered.length; ) { last = registered.length; await new Promise((r) => setTimeout(r, 200)); }
+    process.stdout.write(JSON.stringify([...new Set(registered)].sort()));
+});
+`;
+
 describe("an application repository installs the packed packages and runs pulumi up", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-app-repo-"));
     const tarballs = path.join(work, "tarballs");
@@ -131,7 +164,7 @@ describe("an application repository installs the packed packages and runs pulumi
     });
     afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it.each(CASES)("with $manager, @pulumi/pulumi $pulumi and @pulumi/docker $docker", async (c) => {
+    it.each(CASES)("with $manager, @pulumi/pulumi $pulumi, @pulumi/docker $docker, @pulumi/kubernetes $kubernetes", async (c) => {
         const started = Date.now();
         const app = path.join(work, `app-${c.manager}`);
         fs.mkdirSync(app);
@@ -144,10 +177,10 @@ describe("an application repository installs the packed packages and runs pulumi
             private: true,
             main: "index.ts",
             dependencies: {
-                "@pgscale/docker": tarballOf("@pgscale/docker"),
-                "@pgscale/postgres": tarballOf("@pgscale/postgres"),
+                ...Object.fromEntries(Object.keys(packed).filter((n) => n !== "@pgscale/core").map((n) => [n, tarballOf(n)])),
                 "@pulumi/pulumi": c.pulumi,
                 "@pulumi/docker": c.docker,
+                "@pulumi/kubernetes": c.kubernetes,
             },
             devDependencies: { typescript: TYPESCRIPT_VERSION, "@types/node": TYPES_NODE_VERSION },
         };
@@ -157,9 +190,11 @@ describe("an application repository installs the packed packages and runs pulumi
         fs.writeFileSync(path.join(app, "Pulumi.yaml"), "name: pgscale-app\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
         fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
             compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, outDir: "bin" },
-            files: ["index.ts"],
+            files: ["index.ts", "types.ts"],
         }, null, 2));
         fs.writeFileSync(path.join(app, "index.ts"), PROGRAM);
+        fs.writeFileSync(path.join(app, "types.ts"), TYPES);
+        fs.writeFileSync(path.join(app, "kubernetes-graph.js"), KUBERNETES_GRAPH);
 
         if (c.manager === "npm") await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: app });
         else await run(pnpm, ["install", "--store-dir", path.join(work, "pnpm-store")], { cwd: app });
@@ -168,6 +203,7 @@ describe("an application repository installs the packed packages and runs pulumi
         // One SDK: pgscale's packages use the application's @pulumi/pulumi, whatever its version.
         expect(installedCopies(app, "@pulumi/pulumi").map((x) => x.version)).toEqual([c.pulumi]);
         expect(installedCopies(app, "@pulumi/docker").map((x) => x.version)).toEqual([c.docker]);
+        expect(installedCopies(app, "@pulumi/kubernetes").map((x) => x.version)).toEqual([c.kubernetes]);
         if (c.manager === "pnpm") {
             // Strict layout: only direct dependencies are linked at the top; core and pg are not.
             expect(fs.existsSync(path.join(app, "node_modules", "@pgscale", "core"))).toBe(false);
@@ -175,6 +211,8 @@ describe("an application repository installs the packed packages and runs pulumi
         }
         // The program type-checks against the packed declarations and this @pulumi/pulumi.
         await run(process.execPath, [path.join(app, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", app], { cwd: app });
+        const graph = JSON.parse(await run(process.execPath, ["kubernetes-graph.js"], { cwd: app, timeoutMs: 120_000 }));
+        expect(graph).toEqual(expect.arrayContaining(["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"]));
 
         // The offline CLI and plugins from this repository (scripts/env.sh); the docker plugin is
         // the stand-in, registered under the version this @pulumi/docker asks for. A home, state
@@ -196,7 +234,8 @@ describe("an application repository installs the packed packages and runs pulumi
         };
         fs.mkdirSync(path.join(work, `state-${c.manager}`));
         const stack = uniqueStackName(`app-${c.manager}`);
-        const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: app, env, timeoutMs: 15 * 60 * 1000 });
+        let cwd = app;
+        const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd, env, timeoutMs: 15 * 60 * 1000 });
         await run("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: app, env });
         let destroyed = false;
         try {
@@ -210,6 +249,17 @@ describe("an application repository installs the packed packages and runs pulumi
             expect(rows).toEqual([{ part: "events_2024", note: `from ${c.manager}` }, { part: "events_default", note: "later" }]);
             expect(await query(out.poolerUri, "SELECT count(*)::int AS n FROM events")).toEqual([{ n: 2 }]);
 
+            // The serialized providers load pgscale from where this installation keeps it.
+            const state = await pulumi("stack", "export");
+            const entry = fs.realpathSync(path.join(app, "node_modules", "@pgscale", "postgres", "dist", "index.js"));
+            expect(state).toContain(entry);
+            if (c.manager === "pnpm") expect(entry).toContain(`${path.sep}.pnpm${path.sep}`);
+
+            // Destroyed from another checkout of the application: the recorded paths are gone, so
+            // the providers find pgscale by name from there.
+            fs.renameSync(app, `${app}-moved`);
+            cwd = `${app}-moved`;
+            expect(fs.existsSync(entry)).toBe(false);
             await pulumi("destroy", "--yes", "--skip-preview");
             destroyed = true;
             expect(dockerObjectsOfStack(stack)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -217,7 +267,7 @@ describe("an application repository installs the packed packages and runs pulumi
             process.stderr.write(`app-repo ${c.manager}: install ${s(installedAt - started)}, up ${s(upAt - installedAt)}, rest ${s(Date.now() - upAt)}\n`);
         } finally {
             if (!destroyed) await pulumi("destroy", "--yes", "--skip-preview").catch((e) => process.stderr.write(`cleanup: ${(e as Error).message}\n`));
-            await run("pulumi", ["stack", "rm", stack, "--yes", "--force", "--non-interactive"], { cwd: app, env }).catch(() => undefined);
+            await run("pulumi", ["stack", "rm", stack, "--yes", "--force", "--non-interactive"], { cwd, env }).catch(() => undefined);
         }
     });
 });
