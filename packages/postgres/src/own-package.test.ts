@@ -37,6 +37,14 @@ const recorded = path.join(root, "other/node_modules/@pgscale/postgres");
 fakePackage(recorded, "@pgscale/postgres", "recorded postgres", "pg");
 fakePackage(path.join(root, "other/node_modules/pg"), "pg", "recorded pg");
 fs.mkdirSync(path.join(root, "empty"));
+// A source checkout: TypeScript entry, built main.
+const checkout = path.join(root, "checkout");
+fakePackage(checkout, "@pgscale/postgres", "unused");
+fs.writeFileSync(path.join(checkout, "package.json"), JSON.stringify({ name: "@pgscale/postgres", main: "dist/index.js" }));
+fs.mkdirSync(path.join(checkout, "src"));
+fs.writeFileSync(path.join(checkout, "src", "index.ts"), "export const who: string = \"source\";\n");
+fs.mkdirSync(path.join(checkout, "dist"));
+fs.writeFileSync(path.join(checkout, "dist", "index.js"), "module.exports = { who: \"build\" };\n");
 
 const requireFromString = require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] });
 
@@ -65,6 +73,10 @@ describe("packageRequire in the dynamic-provider host", () => {
         const gone = location(path.join(root, "gone/node_modules/@pgscale/postgres/index.js"));
         expect(JSON.parse(await runInHost(gone, undefined, path.join(root, "app")))).toEqual({ who: "store postgres", dep: "store pg" });
         expect(JSON.parse(await runInHost(gone, "pg", path.join(root, "app")))).toEqual({ who: "store pg" });
+    });
+
+    it("loads the build of a source checkout whose recorded entry is TypeScript (ts-jest)", async () => {
+        expect(JSON.parse(await runInHost(location(path.join(checkout, "src", "index.ts")), undefined, path.join(root, "empty")))).toEqual({ who: "build" });
     });
 
     it("names what it tried when nothing is installed", async () => {

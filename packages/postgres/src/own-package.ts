@@ -56,10 +56,21 @@ export function loadFromPackage(pkg: PackageLocation, request: string): any {
         }
     }
     if (!entry) throw new Error(`pgscale: cannot load ${pkg.name} for a dynamic provider (tried ${tried.join("; ")}); install it beside the Pulumi program`);
-    return require(request === pkg.name ? entry : require.resolve(request, { paths: [nodePath.dirname(entry)] }));
+    const from = (at: string) => require(request === pkg.name ? at : require.resolve(request, { paths: [nodePath.dirname(at)] }));
+    if (entry.endsWith(".ts")) {
+        // A source checkout run by ts-jest records its TypeScript entry, which the program's own
+        // process loads; the dynamic-provider host is plain Node.js, which cannot, and loads the
+        // package's build (its package.json main) instead.
+        try {
+            return from(entry);
+        } catch {
+            return from(require.resolve(nodePath.dirname(nodePath.dirname(entry))));
+        }
+    }
+    return from(entry);
 }
 
-/** This package, as the program loaded it (src under ts-jest, dist once built). */
+/** This package, as the program loaded it (dist; src/index.ts under ts-jest). */
 export const POSTGRES_PACKAGE: PackageLocation = {
     name: "@pgscale/postgres",
     entry: require.resolve("./index"),
