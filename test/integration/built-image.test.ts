@@ -10,8 +10,12 @@ const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "
 const tag = `pgscale-it/etcd:${process.pid}`;
 const idOf = (ref: string) => docker("image", "inspect", "--format", "{{.Id}}", ref);
 
+beforeAll(() => {
+    // A base for the "other context" image below, apart from the default tags other suites run on.
+    execFileSync("docker", ["build", "-q", "-t", `${tag.replace(/:.*/, "")}-base`, "-"], { input: "FROM debian:bookworm-slim\n" });
+});
 afterAll(() => {
-    try { docker("rmi", "-f", tag); } catch { /* already gone */ }
+    try { docker("rmi", "-f", tag, `${tag.replace(/:.*/, "")}-base`); } catch { /* already gone */ }
 });
 
 describe("ensureImage", () => {
@@ -31,9 +35,9 @@ describe("ensureImage", () => {
     });
 
     it("builds again when the tag was built from something else", async () => {
-        // Same tag, other content (no context label): what an old or hand-made image looks like.
+        // Same tag, built from another context: what an older pgscale's or a hand-made image looks like.
         docker("rmi", "-f", tag);
-        execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input: "FROM pgscale/etcd:0.1.0\nLABEL other=1\n" });
+        execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${tag.replace(/:.*/, "")}-base\nLABEL other=1 ${CONTEXT_LABEL}=another\n` });
         const img = await ensureImage({ name: "etcd", tag });
         expect(img.built).toBe(true);
         expect(docker("image", "inspect", "--format", "{{index .Config.Labels \"other\"}}", tag)).toBe("");

@@ -4,6 +4,9 @@
 // test/e2e. Use: jest.mock("@pgscale/postgres", () => require(".../postgres-stubs")).
 import * as pulumi from "@pulumi/pulumi";
 
+// Pure (no resource): @pgscale/docker's own dynamic providers locate their package with it.
+export { packageRequire } from "../../packages/postgres/src/own-package";
+
 const stub = (type: string, outs: string[]) =>
     class extends pulumi.CustomResource {
         constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {

@@ -3,3 +3,5 @@ export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
 export * from "./replication";
+export { packageRequire, loadFromPackage } from "./own-package";
+export type { PackageLocation, PackageRequire } from "./own-package";

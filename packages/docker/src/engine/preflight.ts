@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine, engineOptions } from "./docker-engine";
+import { DOCKER_PACKAGE } from "../own-package";
 
 // Runs before a construct creates anything on the Docker engine (its volumes, network and
 // containers depend on it) and in every preview. Two things the docker provider would not stop:
@@ -91,21 +93,12 @@ export const preflightHandlers = {
     },
 };
 
-// The provider object is serialized into the state; it captures only this module's absolute path
-// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
-// (pnpm). The package name is the fallback for a state written on another machine.
-const SELF: string = __filename;
+const load = packageRequire(DOCKER_PACKAGE);
 type Handlers = typeof preflightHandlers;
-function handlers(): Handlers {
-    try {
-        return require(SELF).preflightHandlers;
-    } catch {
-        return require("@pgscale/docker").preflightHandlers;
-    }
-}
+const handlers = (): Handlers => load().preflightHandlers;
 const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false]);
 
-// Serialized into the state: captures nothing.
+// Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<PreflightInputs>, news: PreflightInputs) {
         return { inputs: news, failures: await handlers().problems(olds?.volumes ? olds : undefined, news) };

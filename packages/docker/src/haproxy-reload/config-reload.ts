@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, sleep, uncheckedServers } from "@pgscale/core";
 import { execIn } from "../engine/docker-engine";
+import { packageRequire } from "@pgscale/postgres";
+import { DOCKER_PACKAGE } from "../own-package";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
 // container for that would move its Docker-chosen host port (every client URI) and cut every
@@ -72,20 +74,11 @@ export const haproxyReloadHandlers = {
     },
 };
 
-// The provider object is serialized into the state; it captures only this module's absolute path
-// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
-// (pnpm). The package name is the fallback for a state written on another machine.
-const SELF: string = __filename;
 type Handlers = typeof haproxyReloadHandlers;
-function handlers(): Handlers {
-    try {
-        return require(SELF).haproxyReloadHandlers;
-    } catch {
-        return require("@pgscale/docker").haproxyReloadHandlers;
-    }
-}
+const load = packageRequire(DOCKER_PACKAGE);
+const handlers = (): Handlers => load().haproxyReloadHandlers;
 
-// Serialized into the state: captures nothing.
+// Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
         return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") };

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RolloutPlan, changedMembers, nextPlan, stableJson } from "@pgscale/core";
 import { MemberSelector, discoverMembers } from "./docker-members";
 import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
+import { packageRequire } from "@pgscale/postgres";
+import { DOCKER_PACKAGE } from "../own-package";
 
 // Rolling replacement of PatroniCluster members. Pulumi replaces containers in dependency order,
 // so the construct chains them (gate -> container -> next gate ...) in the order PatroniRollout
@@ -74,20 +76,12 @@ export const rollingHandlers = {
     },
 };
 
-// The provider object is serialized into the state; it captures only this module's absolute path
-// (a string), since Pulumi's dynamic-provider host may not see @pgscale/docker in a strict install
-// (pnpm). The package name is the fallback for a state written on another machine.
-const SELF: string = __filename;
 type Handlers = typeof rollingHandlers;
-function handlers(): Handlers {
-    try {
-        return require(SELF).rollingHandlers;
-    } catch {
-        return require("@pgscale/docker").rollingHandlers;
-    }
-}
+const load = packageRequire(DOCKER_PACKAGE);
+const handlers = (): Handlers => load().rollingHandlers;
 
-// Serialized into the state: captures nothing; credentials arrive as (secret) inputs on each call.
+// Serialized into the state: captures only where the package is (own-package.ts); credentials
+// arrive as (secret) inputs on each call.
 const rolloutProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().rolloutCheck(olds, news);

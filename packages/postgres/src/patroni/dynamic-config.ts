@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 export interface PatroniMemberEndpoint {
     /** Patroni member name. */
@@ -26,13 +27,16 @@ export interface Inputs {
     timeoutSeconds: number;
 }
 
+/** @pgscale/core as this package resolves it, wherever the provider runs (own-package.ts). */
+const load = packageRequire(POSTGRES_PACKAGE);
+
 /**
  * Everything the provider does lives in this object, so the closure Pulumi serializes into the
  * state is this code and nothing else; credentials arrive as (secret) inputs on every call.
  */
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {
-        const { stableJson } = require("@pgscale/core") as typeof import("@pgscale/core");
+        const { stableJson } = load("@pgscale/core") as typeof import("@pgscale/core");
         const changed = ["config", "members", "username", "password"].filter((k) => stableJson((olds as any)[k]) !== stableJson((news as any)[k]));
         return { changes: changed.length > 0, replaces: [] };
     },
@@ -68,7 +72,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** Calls the first member that answers (or `only`); 4xx/5xx from unsafe endpoints are errors. */
 async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string): Promise<any> {
-    const { patroniRequest } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { patroniRequest } = load("@pgscale/core") as typeof import("@pgscale/core");
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
@@ -97,7 +101,7 @@ async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").M
  * and stamp dcs_last_seen themselves. Returns the members' live statuses after it.
  */
 async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
-    const { configApplied, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { configApplied, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const samples = new Map<string, Array<number | undefined>>(inputs.members.map((m) => [m.name, []]));
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     for (;;) {
@@ -118,7 +122,7 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
  * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later.
  */
 async function waitForCluster(inputs: Inputs): Promise<void> {
-    const { clusterReady, sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { clusterReady, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
@@ -132,7 +136,7 @@ async function waitForCluster(inputs: Inputs): Promise<void> {
 
 /** Switches over away from `leaving` members, if one of them leads, to a healthy remaining member. */
 async function leaveLeadership(inputs: Inputs, leaving: string[]): Promise<void> {
-    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
     const leader = members.find((m) => m.role === "leader" || m.role === "master");
     if (!leader || !leaving.includes(leader.name)) return;
@@ -159,7 +163,7 @@ function differs(want: any, have: any): boolean {
  * creates users, and writes the document only after it (GET /config answers 502, PATCH 503 until then).
  */
 async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): Promise<Record<string, unknown>> {
-    const { sleep } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
         const live = await call(inputs, "GET", "/config").catch((e: Error) => e.message);
@@ -178,7 +182,7 @@ export async function reconcile(inputs: Inputs): Promise<void> {
     await call(inputs, "PATCH", "/config", inputs.config);
     let statuses = await untilApplied(inputs);
     // Parameters such as shared_buffers only take effect after a restart: replicas first, leader last.
-    const { pendingRestarts } = require("@pgscale/core") as typeof import("@pgscale/core");
+    const { pendingRestarts } = load("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     while (Date.now() < deadline) {
         const pending = pendingRestarts(statuses);

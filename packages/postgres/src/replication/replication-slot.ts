@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 export interface ReplicationSlotArgs {
     /** Superuser (or CREATEROLE + REPLICATION) connection to the primary, as a secret. */
@@ -20,8 +21,10 @@ interface Inputs {
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
-// Credentials arrive as inputs on every call; nothing is captured, so the state holds no secret
-// in the serialized provider (PULUMI-NOTES.md). Errors never include the connection string.
+// Credentials arrive as inputs on every call; nothing but where the package is (own-package.ts) is
+// captured, so the state holds no secret in the serialized provider (PULUMI-NOTES.md). Errors never
+// include the connection string.
+const load = packageRequire(POSTGRES_PACKAGE);
 const provider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Inputs, news: Inputs) {
         const failures = [];
@@ -69,7 +72,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
                     await c.query("SELECT pg_drop_replication_slot($1)", [props.slotName]);
                     break;
                 }
-                await (require("@pgscale/core") as typeof import("@pgscale/core")).sleep(200);
+                await (load("@pgscale/core") as typeof import("@pgscale/core")).sleep(200);
             }
             await c.query(`DROP ROLE IF EXISTS "${props.role}"`);
         });
@@ -77,7 +80,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 async function withClient<T>(uri: string, fn: (c: any) => Promise<T>): Promise<T> {
-    const { Client } = require("pg");
+    const { Client } = load("pg");
     const c = new Client({ connectionString: uri, connectionTimeoutMillis: 10000 });
     try {
         await c.connect();

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PgscaleValidationError } from "@pgscale/core";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 export interface GeneratedSecretArgs {
     /** Characters of the generated password. Default 32 (about 190 bits from [A-Za-z0-9]). */
@@ -12,7 +13,9 @@ interface SecretOuts {
     scramVerifier: string;
 }
 
-// The provider is serialized into the state by Pulumi; it captures nothing, modules are `require`d when a method runs.
+// The provider is serialized into the state by Pulumi; it captures only where the package is, and
+// loads @pgscale/core from there when a method runs (own-package.ts).
+const load = packageRequire(POSTGRES_PACKAGE);
 export const generatedSecretProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { length: number }) {
         const crypto = require("crypto");
@@ -24,8 +27,7 @@ export const generatedSecretProvider: pulumi.dynamic.ResourceProvider = {
                 if (b < 248 && value.length < inputs.length) value += alphabet[b % 62];
             }
         }
-        // Loaded when the method runs, as in generated-tls.ts: the serialized provider captures no module.
-        const { scramSha256Verifier } = require("@pgscale/core") as typeof import("@pgscale/core");
+        const { scramSha256Verifier } = load("@pgscale/core") as typeof import("@pgscale/core");
         const scramVerifier = scramSha256Verifier(value);
         const outs: SecretOuts = { length: inputs.length, value, scramVerifier };
         return { id: crypto.randomUUID(), outs };

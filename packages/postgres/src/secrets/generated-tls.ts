@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 /** The names and addresses one server certificate is valid for. */
 export interface TlsServerNames {
@@ -24,10 +25,12 @@ interface Outs extends Ins {
     certs: Record<string, PemPair>;
 }
 
-// Serialized into the state: captures nothing; @pgscale/core (node-forge) is loaded when a method runs.
+// Serialized into the state: captures only where the package is; @pgscale/core (node-forge) is
+// loaded from there when a method runs (own-package.ts).
+const load = packageRequire(POSTGRES_PACKAGE);
 export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Ins) {
-        const core = require("@pgscale/core");
+        const core = load("@pgscale/core");
         const ca: PemPair = inputs.ca ?? core.generateCa(inputs.commonName);
         const certs: Record<string, PemPair> = {};
         for (const [name, s] of Object.entries(inputs.servers)) certs[name] = core.generateServerCert(ca, { commonName: name, ...s });
@@ -42,7 +45,7 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
     },
     // Same CA: certificates of unchanged servers are kept, so adding a node touches no other node.
     async update(_id: string, olds: Outs, news: Ins) {
-        const core = require("@pgscale/core");
+        const core = load("@pgscale/core");
         const ca: PemPair = { certPem: olds.caCertPem, keyPem: olds.caKeyPem };
         const certs: Record<string, PemPair> = {};
         for (const [name, s] of Object.entries(news.servers)) {
