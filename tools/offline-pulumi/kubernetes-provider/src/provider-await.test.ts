@@ -64,6 +64,17 @@ describe("waits", () => {
         expect(outs.status).toEqual(done());
     });
 
+    it("none for the kinds the genuine provider assumes ready once applied", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        const urn = (t: string) => `urn:pulumi:unit::pgscale::kubernetes:${t}::x`;
+        const meta = { metadata: { name: "x", namespace: "db" } };
+        for (const t of ["core/v1:Namespace", "core/v1:Secret", "core/v1:ConfigMap", "core/v1:ServiceAccount", "policy/v1:PodDisruptionBudget",
+            "rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1:RoleBinding"]) {
+            provider.noteRequestTimeout("create", urn(t), 1);
+            await expect(provider.create(urn(t), meta)).resolves.toMatchObject({ id: expect.stringMatching(/x$/) });
+        }
+    });
+
     it("on deletion: skipAwait skips a StatefulSet's wait but not a Service's", async () => {
         const api = stubApi();
         const provider = new KubernetesStandinProvider(() => api);
