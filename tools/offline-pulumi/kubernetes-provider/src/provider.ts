@@ -33,10 +33,11 @@ export class KubernetesStandinProvider implements pulumi.Provider {
     private config: ProviderConfig = {};
     private clientCache?: KubeApi;
 
-    constructor(private readonly connect: (config: ProviderConfig) => KubeApi =
-        (c) => new KubeClient(loadKubeconfig(c.kubeconfig, c.context))) {}
     /** The engine's timeout of each pending request (its customTimeouts), by operation and URN. */
     private readonly requestTimeouts = new Map<string, number>();
+
+    constructor(private readonly connect: (config: ProviderConfig) => KubeApi =
+        (c) => new KubeClient(loadKubeconfig(c.kubeconfig, c.context))) {}
 
     /** Called by the server with a request's timeout just before the operation starts (serve.ts). */
     noteRequestTimeout(op: Operation, urn: string, seconds: number): void {
