@@ -3,34 +3,15 @@
 // read the Endpoints the real endpoints controller writes, and the resource's customTimeouts bound
 // the wait through the real engine.
 //
-// Needs root and the Docker engine's pgscale/pgbouncer image; it starts the cluster when none is up
-// and stops it again afterwards (one cluster per host: do not run two Kubernetes suites at once).
-import * as path from "path";
-import { execFileSync } from "child_process";
+// Needs root and the Docker engine's pgscale/pgbouncer image (the cluster: test/support/k8s-local.ts).
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, fixtureStack, uniqueStackName } from "../support/stack";
 import { eventually } from "../support/pg";
+import { useLocalCluster } from "../support/k8s-local";
 
 jest.setTimeout(10 * 60 * 1000);
 
-const root = path.resolve(__dirname, "../..");
-const k8sLocal = (...args: string[]) =>
-    execFileSync(path.join(root, "scripts/k8s-local"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-let kubeconfig: string;
-const kubectl = (...args: string[]) =>
-    execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim();
-
-let startedCluster = false;
-beforeAll(() => {
-    startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
-    kubeconfig = k8sLocal("start");
-    k8sLocal("import", "pgscale/pgbouncer:0.1.0");
-    process.env.KUBECONFIG = kubeconfig;
-});
-afterAll(() => {
-    if (startedCluster) k8sLocal("stop");
-});
+const { kubectl } = useLocalCluster(["pgscale/pgbouncer:0.1.0"]);
 
 describe("the kubernetes provider's waits on a real cluster", () => {
     const namespace = uniqueStackName("k8saw");
