@@ -5,17 +5,15 @@
 // Needs root and the Docker engine's images; it starts the cluster when none is up and stops it
 // again afterwards (one cluster per host: do not run two of these suites at once).
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { backendUrl, destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
+import { useLocalCluster } from "../support/k8s-local";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
 jest.setTimeout(15 * 60 * 1000);
 
 const root = path.resolve(__dirname, "../..");
-const k8sLocal = (...args: string[]) =>
-    execFileSync(path.join(root, "scripts/k8s-local"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 
 interface Outputs {
     primaryUri: string;
@@ -25,13 +23,8 @@ interface Outputs {
     scope: string;
 }
 
-// One local cluster for the file: started unless one is up, stopped again if this file started it.
-let startedCluster = false;
-let kubeconfig: string;
 const quiet = { onOutput: () => undefined };
-const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-const kubectl = (...args: string[]) =>
-    execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim();
+const { kubectl } = useLocalCluster(["pgscale/etcd:0.1.0", "pgscale/patroni:0.1.0", "pgscale/haproxy:0.1.0", "pgscale/pgbouncer:0.1.0"]);
 
 /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
 const viaClusterIp = (uri: string): string => {
@@ -40,16 +33,6 @@ const viaClusterIp = (uri: string): string => {
     u.hostname = kubectl("-n", ns, "get", "svc", svc, "-o", "jsonpath={.spec.clusterIP}");
     return u.toString();
 };
-
-beforeAll(() => {
-    startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
-    kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
-    k8sLocal("import", "pgscale/etcd:0.1.0", "pgscale/patroni:0.1.0", "pgscale/haproxy:0.1.0", "pgscale/pgbouncer:0.1.0");
-    process.env.KUBECONFIG = kubeconfig;
-});
-afterAll(() => {
-    if (startedCluster) k8sLocal("stop");
-});
 
 describe("PatroniCluster on Kubernetes", () => {
     const name = uniqueStackName("k8s");

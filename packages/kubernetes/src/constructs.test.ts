@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
 import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
 import { parse } from "yaml";
+// The genuine kubernetes provider's Service await rule, as the stand-in implements it (its README cites the source).
+import { serviceAwaitsEndpoints } from "../../../tools/offline-pulumi/kubernetes-provider/src/service-readiness";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 interface Registered { type: string; name: string; inputs: any }
@@ -51,11 +53,18 @@ const containers = () => podSpecs().flatMap((s) => s.containers);
 /** Every resource the constructs register, with the parent it was given. */
 const parents = new Map<string, pulumi.Resource | undefined>();
 const dependencies = new Map<string, unknown>();
+const customTimeouts = new Map<string, unknown>();
 const track: pulumi.ResourceTransformation = (a) => {
     parents.set(`${a.type}::${a.name}`, a.opts.parent);
     dependencies.set(`${a.type}::${a.name}`, a.opts.dependsOn);
+    customTimeouts.set(`${a.type}::${a.name}`, a.opts.customTimeouts);
     return undefined;
 };
+/** Resource names a registered object explicitly dependsOn, of one type or all. */
+const dependsOnNames = (r: Registered, type?: string): string[] =>
+    ((dependencies.get(`${r.type}::${r.name}`) as Array<{ __name?: string; __pulumiType?: string }> | undefined) ?? [])
+        .filter((d) => type === undefined || d.__pulumiType === type).map((d) => d.__name!);
+const skipsAwait = (r: Registered) => r.inputs.metadata.annotations?.["pulumi.com/skipAwait"] === "true";
 
 /** The demo stack (examples/demo) on Kubernetes: etcd DCS, HAProxy in front, PgBouncer behind it. */
 function etcdTopology(extra: { antiAffinity?: "preferred" | "required" } = {}) {
@@ -152,15 +161,23 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
     });
 
     it("never makes the members wait for a Service that is only ready once they are", () => {
-        // The provider awaits a Service with a selector (not headless) until an endpoint is ready.
-        const awaited = ofType(K.service).filter((s) => s.inputs.spec.selector && s.inputs.spec.clusterIP !== "None"
-            && s.inputs.metadata.annotations?.["pulumi.com/skipAwait"] !== "true").map((s) => s.name);
-        expect(awaited).toEqual(expect.arrayContaining(["main-primary"]));
-        const deps = (dependencies.get(`${K.statefulSet}::main`) as Array<{ __name?: string }>).map((d) => d.__name);
-        expect(deps).toEqual(expect.arrayContaining(["main-headless"]));
-        expect(deps.filter((d) => awaited.includes(d!))).toEqual([]);
-        // A cluster of one has no replica for the replicas Service to route to.
-        expect(byName(K.service, "main-replicas").inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        // Awaited by the provider: a Service with a selector, not headless, without skipAwait.
+        const awaited = ofType(K.service).filter((s) => serviceAwaitsEndpoints(s.inputs) && !skipsAwait(s)).map((s) => s.name);
+        expect(awaited.sort()).toEqual(["dcs-client", "lb", "main-primary", "pool"]);
+        for (const w of workloads()) expect({ w: w.name, awaited: dependsOnNames(w).filter((d) => awaited.includes(d)) }).toEqual({ w: w.name, awaited: [] });
+        // The Services the members depend on are not awaited on any provider version.
+        expect(dependsOnNames(byName(K.statefulSet, "main"), K.service)).toEqual(["main-headless"]);
+        expect(skipsAwait(byName(K.service, "main-headless"))).toBe(true);
+        expect(skipsAwait(byName(K.service, "dcs-headless"))).toBe(true); // the etcd members' serviceName
+        expect(byName(K.statefulSet, "dcs").inputs.spec.serviceName).toBe("dcs-headless");
+        // Replicas still catching up would hold the replicas Service; the reconcile Job waits for them.
+        expect(skipsAwait(byName(K.service, "main-replicas"))).toBe(true);
+    });
+
+    it("gives the reconcile Job the customTimeouts its deadline needs", () => {
+        const job = byName(K.job, "main-dcs-config");
+        expect(customTimeouts.get(`${K.job}::main-dcs-config`)).toEqual({ create: "900s", update: "900s" });
+        expect(job.inputs.spec.activeDeadlineSeconds).toBe(900);
     });
 
     it("probes Patroni's REST API and etcd's health endpoint", () => {
@@ -285,6 +302,19 @@ describe("object graph: Patroni's Kubernetes DCS", () => {
         expect(doc.etcd3).toBeUndefined();
         expect(doc.kubernetes).toMatchObject({ namespace: "pgscale-unit", use_endpoints: true, labels: { "app.kubernetes.io/instance": "orders" } });
         expect(fileOf("orders-patroni", "role-label.sh")).toBeUndefined();
+    });
+
+    it("creates the leader and config Services before the members, without waiting on them", () => {
+        // Patroni writes the leader Endpoints once a member holds the lock: the Service must exist
+        // first (or the Endpoints could be collected), and nothing but the members makes it ready.
+        const deps = dependsOnNames(byName(K.statefulSet, "orders"), K.service);
+        expect(deps.sort()).toEqual(["orders-config", "orders-headless", "orders-leader"]);
+        for (const d of deps) {
+            const svc = byName(K.service, d);
+            expect({ d, skipAwait: skipsAwait(svc) }).toEqual({ d, skipAwait: true });
+            expect(serviceAwaitsEndpoints(svc.inputs)).toBe(false); // nor would the provider wait on it from v4.17.0 on
+        }
+        expect(byName(K.service, "orders-leader").inputs.spec.selector).toBeUndefined();
     });
 
     it("creates the stack's default namespace once and points PgBouncer at the primary Service", async () => {

@@ -4,6 +4,7 @@ import { EtcdClusterOutputs, EtcdClusterSpec, IssueCollector, checkConstructName
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
+import { NOT_AWAITED } from "./provider-await";
 import { PlacementArgs, StorageArgs, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, httpProbe, tcpProbe } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
@@ -66,8 +67,9 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         const clientPort = spec.clientPort ?? CLIENT_PORT;
         this.client = serviceEndpoint(name, ns, clientPort, p.clusterDomain);
 
+        // The members depend on it (serviceName) and make it ready: not awaited (provider-await.ts).
         this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
-            metadata: { name: headless, namespace: this.namespace.ref, labels },
+            metadata: { name: headless, namespace: this.namespace.ref, labels, annotations: NOT_AWAITED },
             spec: {
                 clusterIP: "None",
                 // Peers must resolve each other before any is ready: quorum needs them all talking.

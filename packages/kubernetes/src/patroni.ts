@@ -17,6 +17,7 @@ import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
+import { NOT_AWAITED } from "./provider-await";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
 export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
@@ -221,27 +222,27 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 spec: svcSpec,
             }, { parent: this });
         const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
-        // The provider awaits a Service with a selector until it has a ready endpoint, so the members
-        // must not wait for the role Services (a deadlock until the timeout): those come up beside the
-        // StatefulSet. A cluster of one has no replica: the replicas Service is not awaited (streaming
-        // replicas are awaited by the reconcile Job).
+        // The role Services come up beside the StatefulSet, never before it (provider-await.ts). The
+        // replicas Service is not awaited: replicas that still catch up would hold it, and the reconcile
+        // Job already waits until every replica streams.
         const roleServices = [
             service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
             service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts },
-                undefined, { "pulumi.com/skipAwait": "true" }),
+                undefined, NOT_AWAITED),
         ];
+        // The members depend on these (they must exist first) and make them ready: not awaited.
         const memberServices = [
             // Stable member names for replication, HAProxy checks and the reconcile Job, ready or not.
             service("headless", {
                 clusterIP: "None", publishNotReadyAddresses: true, selector,
                 ports: [...pgPorts, { name: "patroni", port: API_PORT, targetPort: API_PORT }],
-            }),
+            }, undefined, NOT_AWAITED),
             ...(dcs ? [] : [
                 // Patroni writes the leader's address into the Endpoints named after the scope; this
                 // selector-less Service keeps them from being garbage-collected and routes to the lock holder.
-                service("leader", { ports: pgPorts }, scope),
+                service("leader", { ports: pgPorts }, scope, NOT_AWAITED),
                 // Patroni would create this itself with `services: create`; owning it keeps that verb out of the Role.
-                service("config", { clusterIP: "None" }, `${scope}-config`),
+                service("config", { clusterIP: "None" }, `${scope}-config`, NOT_AWAITED),
             ]),
         ];
         this.services = [...memberServices, ...roleServices];

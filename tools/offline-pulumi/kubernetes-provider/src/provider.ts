@@ -7,11 +7,14 @@ import { ApiError, KubeClient, Obj } from "./client";
 import { autoname, diffInputs } from "./inputs";
 import { KindInfo, kindForToken, resourcePath } from "./kinds";
 import { loadKubeconfig } from "./kubeconfig";
-import { deploymentReadiness, endpointsReadiness, jobReadiness, Readiness, serviceNeedsEndpoints, statefulSetReadiness } from "./readiness";
+import { deploymentReadiness, jobReadiness, Readiness, statefulSetReadiness } from "./readiness";
+import { EndpointsSettling, serviceReadiness } from "./service-readiness";
+import { skipsAwait, skipsDeleteAwait, timeoutSeconds } from "./await-policy";
 
 /** The real provider's version: programs pin `@pulumi/kubernetes` 4.34.2, so the engine asks for it. */
 export const PROVIDER_VERSION = "4.34.2";
-const DEFAULT_TIMEOUT_SECONDS = 600;
+
+export type Operation = "create" | "update" | "delete";
 
 export interface ProviderConfig {
     kubeconfig?: string;
@@ -22,18 +25,39 @@ export interface ProviderConfig {
 const o = (v: unknown): Obj => (wire.isObject(v) ? v : {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the provider needs of the API client (a stub in unit tests). */
+export type KubeApi = Pick<KubeClient, "get" | "apply" | "request" | "defaultNamespace">;
+
 export class KubernetesStandinProvider implements pulumi.Provider {
     readonly version = PROVIDER_VERSION;
     private config: ProviderConfig = {};
-    private clientCache?: KubeClient;
+    private clientCache?: KubeApi;
+
+    /** The engine's timeout of each pending request (its customTimeouts), by operation and URN. */
+    private readonly requestTimeouts = new Map<string, number>();
+
+    constructor(private readonly connect: (config: ProviderConfig) => KubeApi =
+        (c) => new KubeClient(loadKubeconfig(c.kubeconfig, c.context))) {}
+
+    /** Called by the server with a request's timeout just before the operation starts (serve.ts). */
+    noteRequestTimeout(op: Operation, urn: string, seconds: number): void {
+        this.requestTimeouts.set(`${op} ${urn}`, seconds);
+    }
+
+    private takeRequestTimeout(op: Operation, urn: string): number | undefined {
+        const key = `${op} ${urn}`;
+        const seconds = this.requestTimeouts.get(key);
+        this.requestTimeouts.delete(key);
+        return seconds;
+    }
 
     configure(config: ProviderConfig): void {
         this.config = config;
         this.clientCache = undefined;
     }
 
-    private client(): KubeClient {
-        return (this.clientCache ??= new KubeClient(loadKubeconfig(this.config.kubeconfig, this.config.context)));
+    private client(): KubeApi {
+        return (this.clientCache ??= this.connect(this.config));
     }
 
     async check(urn: string, olds: Obj, news: Obj): Promise<pulumi.CheckResult> {
@@ -52,6 +76,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
 
     async create(urn: string, inputs: Obj): Promise<pulumi.CreateResult> {
         const k = kindOf(urn);
+        const requestTimeout = this.takeRequestTimeout("create", urn);
         return guard(inputs, async () => {
             const obj = this.manifest(k, inputs);
             const path = resourcePath(k, ns(obj), name(obj));
@@ -59,7 +84,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
                 throw new Error(`${k.kind} ${idOf(k, obj)} already exists; import it or delete it first`);
             }
             await this.client().apply(path, obj);
-            const live = await this.awaitReady(k, path, obj);
+            const live = await this.awaitReady(k, path, obj, requestTimeout);
             return { id: idOf(k, obj), outs: outputs(k, inputs, live) };
         });
     }
@@ -75,16 +100,18 @@ export class KubernetesStandinProvider implements pulumi.Provider {
 
     async update(id: string, urn: string, _olds: Obj, news: Obj): Promise<pulumi.UpdateResult> {
         const k = kindOf(urn);
+        const requestTimeout = this.takeRequestTimeout("update", urn);
         return guard(news, async () => {
             const obj = this.manifest(k, news);
             const path = resourcePath(k, ns(obj), name(obj));
             await this.client().apply(path, obj);
-            return { outs: outputs(k, news, await this.awaitReady(k, path, obj)) };
+            return { outs: outputs(k, news, await this.awaitReady(k, path, obj, requestTimeout)) };
         });
     }
 
     async delete(id: string, urn: string, props: Obj): Promise<void> {
         const k = kindOf(urn);
+        const requestTimeout = this.takeRequestTimeout("delete", urn);
         return guard(props ?? {}, async () => {
             const [namespace, objName] = splitId(k, id);
             const path = resourcePath(k, namespace, objName);
@@ -94,9 +121,11 @@ export class KubernetesStandinProvider implements pulumi.Provider {
                 if (e instanceof ApiError && e.status === 404) return;
                 throw e;
             }
-            const deadline = Date.now() + timeoutSeconds(o(props)) * 1000;
+            if (skipsDeleteAwait(k.kind, o(props))) return;
+            const seconds = timeoutSeconds(requestTimeout, o(props));
+            const deadline = Date.now() + seconds * 1000;
             while (await this.client().get(path)) {
-                if (Date.now() > deadline) throw new Error(`${k.kind} ${id} still exists ${timeoutSeconds(o(props))}s after its deletion`);
+                if (Date.now() > deadline) throw new Error(`${k.kind} ${id} still exists ${seconds}s after its deletion`);
                 await sleep(1000);
             }
         });
@@ -116,31 +145,37 @@ export class KubernetesStandinProvider implements pulumi.Provider {
         return obj;
     }
 
-    private async awaitReady(k: KindInfo, path: string, obj: Obj): Promise<Obj> {
-        const annotations = o(o(obj.metadata).annotations);
-        const skip = annotations["pulumi.com/skipAwait"] === "true";
-        const seconds = timeoutSeconds(obj);
+    /** Polls the live object until it is ready, failed, or the timeout passed (one last look at the timeout). */
+    private async awaitReady(k: KindInfo, path: string, obj: Obj, requestTimeout: number | undefined): Promise<Obj> {
+        const seconds = timeoutSeconds(requestTimeout, obj);
         const deadline = Date.now() + seconds * 1000;
-        let last: Readiness = { state: "waiting", why: "not read yet" };
+        const settling = new EndpointsSettling();
         for (;;) {
             const live = await this.client().get(path);
             if (!live) throw new Error(`${k.kind} ${idOf(k, obj)} disappeared after it was applied`);
-            last = skip ? { state: "ready" } : await this.readiness(k, live);
-            if (last.state === "ready") return live;
-            if (last.state === "failed") throw new Error(`${k.kind} ${idOf(k, obj)} failed: ${last.why}`);
-            if (Date.now() > deadline) throw new Error(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${last.why}`);
-            await sleep(1000);
+            if (skipsAwait(obj)) return live;
+            const final = Date.now() >= deadline;
+            const state = await this.readiness(k, live, settling, final);
+            if (state.state === "ready") return live;
+            if (state.state === "failed") throw new Error(`${k.kind} ${idOf(k, obj)} failed: ${state.why}`);
+            if (final) throw new Error(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${state.why}`);
+            await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
         }
     }
 
-    private async readiness(k: KindInfo, live: Obj): Promise<Readiness> {
+    private async readiness(k: KindInfo, live: Obj, settling: EndpointsSettling, final: boolean): Promise<Readiness> {
+        const base = `/namespaces/${encodeURIComponent(ns(live) ?? "default")}`;
         switch (k.kind) {
-            case "Deployment": return deploymentReadiness(live);
+            case "Deployment": {
+                const list = await this.client().request("GET", `/apis/apps/v1${base}/replicasets`);
+                return deploymentReadiness(live, Array.isArray(list.items) ? (list.items as Obj[]) : []);
+            }
             case "StatefulSet": return statefulSetReadiness(live);
             case "Job": return jobReadiness(live);
-            case "Service":
-                if (!serviceNeedsEndpoints(live)) return { state: "ready" };
-                return endpointsReadiness(await this.client().get(`/api/v1/namespaces/${encodeURIComponent(ns(live) ?? "default")}/endpoints/${encodeURIComponent(name(live))}`));
+            case "Service": {
+                const endpoints = await this.client().get(`/api/v1${base}/endpoints/${encodeURIComponent(name(live))}`);
+                return serviceReadiness(live, endpoints, settling.observe(endpoints, Date.now()), final);
+            }
             default: return { state: "ready" };
         }
     }
@@ -161,12 +196,6 @@ function splitId(k: KindInfo, id: string): [string | undefined, string] {
     if (!k.namespaced) return [undefined, id];
     const i = id.indexOf("/");
     return i < 0 ? ["default", id] : [id.slice(0, i), id.slice(i + 1)];
-}
-
-function timeoutSeconds(obj: Obj): number {
-    const raw = o(o(obj.metadata).annotations)["pulumi.com/timeoutSeconds"];
-    const n = typeof raw === "string" ? Number(raw) : NaN;
-    return Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT_SECONDS;
 }
 
 /** The live object as outputs; Secret contents stay secret whatever the inputs were. */

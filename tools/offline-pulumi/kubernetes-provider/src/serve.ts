@@ -5,9 +5,11 @@
 //  - CheckConfig answers UNIMPLEMENTED; ours rejects settings the stand-in cannot honour.
 //  - Diff hands the provider the old *outputs* (the whole live object, status and defaults included);
 //    ours passes the old inputs the engine also sends, so only what the program changed is a diff.
+//  - Create, Update and Delete drop the request's timeout (the resource's customTimeouts); ours hand
+//    it to the provider first, then run server.js's own handler (which calls the provider at once).
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { Callback, checkConfigResponse, configureResponse, patchProviderService, wire } from "@pgscale-tooling/pulumi-docker-standin";
-import { KubernetesStandinProvider, ProviderConfig } from "./provider";
+import { KubernetesStandinProvider, Operation, ProviderConfig } from "./provider";
 
 /** Settings the stand-in honours or that do not change what it does here. */
 const SUPPORTED_CONFIG = new Set([
@@ -41,6 +43,23 @@ export function configFromConfigure(req: provproto.ConfigureRequest): ProviderCo
     return { kubeconfig: pick("kubeconfig"), context: pick("context"), namespace: pick("namespace") };
 }
 
+/** What Create, Update and Delete requests have in common here. */
+interface TimedRequest {
+    getUrn(): string;
+    getTimeout(): number;
+}
+
+/** Wraps the service's Create, Update and Delete handlers so the provider learns each request's timeout first. */
+export function passRequestTimeouts(impl: Record<string, unknown>, provider: Pick<KubernetesStandinProvider, "noteRequestTimeout">): void {
+    for (const op of ["create", "update", "delete"] as Operation[]) {
+        const handler = impl[op] as (call: { request: TimedRequest }, callback: Callback) => unknown;
+        impl[op] = (call: { request: TimedRequest }, callback: Callback) => {
+            provider.noteRequestTimeout(op, call.request.getUrn(), call.request.getTimeout());
+            return handler.call(impl, call, callback);
+        };
+    }
+}
+
 export function extendProviderServer(provider: KubernetesStandinProvider): void {
     patchProviderService((impl, grpc) => {
         impl.configure = (call: { request: provproto.ConfigureRequest }, callback: Callback) => {
@@ -51,6 +70,7 @@ export function extendProviderServer(provider: KubernetesStandinProvider): void 
             const news = call.request.getNews();
             callback(null, checkConfigResponse(news, configFailures((news?.toJavaScript() ?? {}) as Record<string, unknown>)));
         };
+        passRequestTimeouts(impl, provider);
         impl.diff = (call: { request: provproto.DiffRequest }, callback: Callback) => {
             const req = call.request;
             const olds = (req.getOldInputs() ?? req.getOlds())?.toJavaScript() ?? {};

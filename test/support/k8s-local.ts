@@ -1,0 +1,34 @@
+// The local single-node cluster of scripts/k8s-local for an e2e file: started unless one is up,
+// given the images the file needs, and stopped again afterwards if the file started it (one
+// cluster per host: two Kubernetes suites must not run at once).
+import * as path from "path";
+import { execFileSync } from "child_process";
+
+const root = path.resolve(__dirname, "../..");
+const k8sLocal = (...args: string[]) =>
+    execFileSync(path.join(root, "scripts/k8s-local"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+
+export interface LocalCluster {
+    /** kubectl against the cluster; returns its trimmed stdout. */
+    kubectl(...args: string[]): string;
+}
+
+/** Registers the file's beforeAll/afterAll for the cluster; KUBECONFIG points at it for the stacks. */
+export function useLocalCluster(images: string[]): LocalCluster {
+    let startedCluster = false;
+    let kubeconfig = "";
+    beforeAll(() => {
+        startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
+        kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
+        k8sLocal("import", ...images);
+        process.env.KUBECONFIG = kubeconfig;
+    });
+    afterAll(() => {
+        if (startedCluster) k8sLocal("stop");
+    });
+    return {
+        kubectl: (...args: string[]) =>
+            execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim(),
+    };
+}

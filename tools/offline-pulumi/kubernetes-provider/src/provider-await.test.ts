@@ -1,0 +1,89 @@
+// The provider's waits against a stub API server: the engine's customTimeouts reach the wait through
+// the server patch (serve.ts), skipAwait skips it, and deletion waits as the genuine provider's do.
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { Obj } from "./client";
+import { KubeApi, KubernetesStandinProvider } from "./provider";
+import { passRequestTimeouts } from "./serve";
+
+/** Objects by path; applied objects come back with whatever status `statusOf` gives them. */
+function stubApi(statusOf: (obj: Obj) => Obj = () => ({})): KubeApi & { objects: Map<string, Obj> } {
+    const objects = new Map<string, Obj>();
+    return {
+        objects,
+        defaultNamespace: "default",
+        get: async (path: string) => objects.get(path),
+        apply: async (path: string, obj: Obj) => {
+            const live = { ...obj, metadata: { ...(obj.metadata as Obj), generation: 1 }, status: statusOf(obj) };
+            objects.set(path, live);
+            return live;
+        },
+        request: async () => ({}),
+    };
+}
+
+const jobUrn = "urn:pulumi:unit::pgscale::kubernetes:batch/v1:Job::reconcile";
+const job = (annotations: Record<string, string> = {}) => ({
+    metadata: { name: "reconcile", namespace: "db", annotations },
+    spec: { template: { spec: { containers: [{ name: "c", image: "i" }], restartPolicy: "Never" } } },
+});
+
+/** A Create request through the patched handler, as server.js would run it (it calls the provider at once). */
+function createThroughServer(provider: KubernetesStandinProvider, urn: string, inputs: Obj, timeout: number): Promise<unknown> {
+    let result: Promise<unknown> = Promise.resolve();
+    const impl: Record<string, unknown> = {
+        create: (call: { request: provproto.CreateRequest }) => { result = provider.create(call.request.getUrn(), inputs); },
+        update: () => undefined,
+        delete: () => undefined,
+    };
+    passRequestTimeouts(impl, provider);
+    const req = new provproto.CreateRequest();
+    req.setUrn(urn);
+    req.setTimeout(timeout);
+    (impl.create as (call: unknown, cb: unknown) => void)({ request: req }, () => undefined);
+    return result;
+}
+
+describe("waits", () => {
+    it("end after the resource's customTimeouts, which outrank pulumi.com/timeoutSeconds", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        const started = Date.now();
+        await expect(createThroughServer(provider, jobUrn, job({ "pulumi.com/timeoutSeconds": "600" }), 1))
+            .rejects.toThrow(/Job db\/reconcile not ready after 1s: the Job has not started/);
+        expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it("are skipped with pulumi.com/skipAwait", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        await expect(provider.create(jobUrn, job({ "pulumi.com/skipAwait": "true" }))).resolves.toMatchObject({ id: "db/reconcile" });
+    });
+
+    it("return the live object once ready", async () => {
+        const done = () => ({ startTime: "t", conditions: [{ type: "Complete", status: "True" }] });
+        const provider = new KubernetesStandinProvider(() => stubApi(done));
+        const { outs } = await provider.create(jobUrn, job());
+        expect(outs.status).toEqual(done());
+    });
+
+    it("none for the kinds the genuine provider assumes ready once applied", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        const urn = (t: string) => `urn:pulumi:unit::pgscale::kubernetes:${t}::x`;
+        const meta = { metadata: { name: "x", namespace: "db" } };
+        for (const t of ["core/v1:Namespace", "core/v1:Secret", "core/v1:ConfigMap", "core/v1:ServiceAccount", "policy/v1:PodDisruptionBudget",
+            "rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1:RoleBinding"]) {
+            provider.noteRequestTimeout("create", urn(t), 1);
+            await expect(provider.create(urn(t), meta)).resolves.toMatchObject({ id: expect.stringMatching(/x$/) });
+        }
+    });
+
+    it("on deletion: skipAwait skips a StatefulSet's wait but not a Service's", async () => {
+        const api = stubApi();
+        const provider = new KubernetesStandinProvider(() => api);
+        const skip = { metadata: { annotations: { "pulumi.com/skipAwait": "true" } } };
+        api.objects.set("/apis/apps/v1/namespaces/db/statefulsets/main", {});
+        await expect(provider.delete("db/main", "urn:pulumi:unit::pgscale::kubernetes:apps/v1:StatefulSet::main", skip)).resolves.toBeUndefined();
+        api.objects.set("/api/v1/namespaces/db/services/main", {});
+        const serviceUrn = "urn:pulumi:unit::pgscale::kubernetes:core/v1:Service::main";
+        provider.noteRequestTimeout("delete", serviceUrn, 1);
+        await expect(provider.delete("db/main", serviceUrn, skip)).rejects.toThrow(/still exists 1s after its deletion/);
+    });
+});
