@@ -1,23 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { settledCount } from "../../../test/support/bad-input";
-import { generatedSecretState, generatedTlsState } from "../../../test/support/postgres-stubs";
+import { dockerMockResource } from "../../../test/support/docker-mocks";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any; parent?: string }> = [];
-let nextPort = 40000;
 pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: any = { ...args.inputs };
-            if (args.type === "docker:index/container:Container") {
-                state.ports = (args.inputs.ports ?? []).map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
-            }
-            if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
-            if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
-            if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
-            return { id: `${args.name}-id`, state };
+            return dockerMockResource(args);
         },
         call: (args) => args.inputs,
     },
