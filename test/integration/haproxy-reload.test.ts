@@ -6,13 +6,13 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HAPROXY_RUNTIME, renderHaproxyCfg } from "@pgscale/core";
-import { haproxyReloadHandlers } from "@pgscale/docker";
+import { DEFAULT_IMAGES, HAPROXY_RUNTIME, renderHaproxyCfg } from "@pgscale/core";
+import { ensureImage, haproxyReloadHandlers } from "@pgscale/docker";
 
 jest.setTimeout(120_000);
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
-const image = `pgscale/haproxy:${fs.readFileSync(path.join(__dirname, "../../packages/docker/images/VERSION"), "utf8").trim()}`;
+const image = DEFAULT_IMAGES.haproxy;
 const name = `pgscale-it-haproxy-${process.pid}`;
 
 const cfg = (members: string[]) => renderHaproxyCfg({
@@ -32,7 +32,8 @@ const masterStart = () => docker("exec", name, "sh", "-c", "cut -d' ' -f22 /proc
 
 let id: string;
 
-beforeAll(() => {
+beforeAll(async () => {
+    await ensureImage({ name: "haproxy" }); // as a stack builds it; another suite may have removed it
     // Created, given its first file, then started: as the docker provider's `uploads` do.
     id = docker("create", "--name", name, "--label", "pgscale.test=haproxy-reload", image);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-haproxy-")), "haproxy.cfg");

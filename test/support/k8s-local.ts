@@ -3,6 +3,8 @@
 // cluster per host: two Kubernetes suites must not run at once).
 import * as path from "path";
 import { execFileSync } from "child_process";
+import { IMAGE_NAMES, ImageName } from "@pgscale/core";
+import { ensureImage } from "@pgscale/docker";
 
 const root = path.resolve(__dirname, "../..");
 const k8sLocal = (...args: string[]) =>
@@ -18,7 +20,11 @@ export interface LocalCluster {
 export function useLocalCluster(images: string[]): LocalCluster {
     let startedCluster = false;
     let kubeconfig = "";
-    beforeAll(() => {
+    beforeAll(async () => {
+        // pgscale's own images are built on the engine first, as a stack would (another suite may
+        // have removed them: app-repo.test.ts starts from a clean engine).
+        const own = images.map((i) => /^pgscale\/([a-z]+):/.exec(i)?.[1]).filter((n): n is ImageName => (IMAGE_NAMES as readonly string[]).includes(n ?? ""));
+        for (const name of own) await ensureImage({ name });
         startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
         kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again
         k8sLocal("import", ...images);
