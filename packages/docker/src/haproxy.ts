@@ -98,8 +98,13 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             config: cfg,
         }, { parent: this, dependsOn: [cluster.ready] });
 
-        this.primaryPort = hostPort(this.container, HAPROXY_PORTS.primary);
-        this.replicaPort = hostPort(this.container, HAPROXY_PORTS.replicas);
+        // Ports (and the URIs built on them) are known only once HAProxy routes by real checks
+        // (HAProxyConfigReload waits for every server's first result): a fresh HAProxy starts every
+        // server UP, so a consumer handed the URI as soon as the container existed (a
+        // PartitionedTable's first connection) could meet a listener that closes its session.
+        const routed = (port: pulumi.Output<number>) => pulumi.all([port, this.configReload.id]).apply(([p]) => p);
+        this.primaryPort = routed(hostPort(this.container, HAPROXY_PORTS.primary));
+        this.replicaPort = routed(hostPort(this.container, HAPROXY_PORTS.replicas));
         const clientAddr = clientHost(spec.bindAddress);
         this.statsUrl = pulumi.interpolate`http://${clientAddr}:${hostPort(this.container, HAPROXY_PORTS.stats)}/`;
         const uri = (port: pulumi.Output<number>) =>
@@ -107,7 +112,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.primaryUri = uri(this.primaryPort);
         this.replicaUri = uri(this.replicaPort);
         if (sync) {
-            this.syncReplicaPort = hostPort(this.container, HAPROXY_PORTS.syncReplicas);
+            this.syncReplicaPort = routed(hostPort(this.container, HAPROXY_PORTS.syncReplicas));
             this.syncReplicaUri = uri(this.syncReplicaPort);
         }
         this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });

@@ -99,7 +99,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             restart: "unless-stopped",
         }, { parent: this, dependsOn: [backend.container], deleteBeforeReplace: true });
 
-        this.port = hostPort(this.container, LISTEN_PORT);
+        // Handed out once the HAProxy behind routes by real checks, as HAProxyFrontend's own ports.
+        this.port = pulumi.all([hostPort(this.container, LISTEN_PORT), backend.configReload.id]).apply(([p]) => p);
         const clientAddr = clientHost(spec.bindAddress);
         this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}`);
         this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${clientAddr}:${this.port}/pgbouncer`);
