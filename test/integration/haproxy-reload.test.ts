@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_IMAGES, HAPROXY_RUNTIME, renderHaproxyCfg } from "@pgscale/core";
+import { DEFAULT_IMAGES, HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, renderHaproxyCfg } from "@pgscale/core";
 import { ensureImage, haproxyReloadHandlers } from "@pgscale/docker";
 
 jest.setTimeout(120_000);
@@ -82,4 +82,64 @@ it("refuses a file HAProxy refuses, naming HAProxy's complaint, and keeps the ru
     expect(inContainer("/etc/haproxy/haproxy.cfg")).toBe(cfg(["m-0", "m-1", "m-2"]).trimEnd());
     expect(Math.max(...workers())).toBe(before);
     expect(docker("inspect", "-f", "{{.State.Running}}", name)).toBe("true");
+});
+
+describe("a member that answers only after HAProxy marked it DOWN", () => {
+    // HAProxy checked the members while they did not answer (Patroni still bootstrapping), so the
+    // primary listener has no server: done must mean a server is UP by `rise` passed checks, or the
+    // first client of primaryUri meets a listener that closes its session.
+    const net = `pgscale-it-haproxy-net-${process.pid}`;
+    const lb = `pgscale-it-haproxy-lb-${process.pid}`;
+    const member = `pgscale-it-haproxy-m-${process.pid}`;
+    const slowCfg = renderHaproxyCfg({
+        nodes: [{ name: "m-0", host: "m-0", pgPort: 5432, apiPort: 8008 }],
+        ports: { primary: 5000, replicas: 5001, stats: 7000 },
+        check: { interMs: 1000, fall: 2, rise: 3 },
+        maxConnections: 100,
+        idleTimeoutSeconds: 60,
+    });
+    let lbId: string;
+    const state = () => docker("exec", "-u", "root", lb, "bash", "-c", HAPROXY_SHOW_SERVERS_STATE);
+
+    beforeAll(async () => {
+        await ensureImage({ name: "patroni" });
+        docker("network", "create", "--label", "pgscale.test=haproxy-reload", net);
+        lbId = docker("create", "--name", lb, "--network", net, "--label", "pgscale.test=haproxy-reload", image);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-haproxy-")), "haproxy.cfg");
+        fs.writeFileSync(file, slowCfg, { mode: 0o644 });
+        docker("cp", file, `${lb}:/etc/haproxy/haproxy.cfg`);
+        docker("start", lb);
+    });
+    afterAll(() => {
+        execFileSync("docker", ["rm", "-f", lb, member], { stdio: "ignore" });
+        execFileSync("docker", ["network", "rm", net], { stdio: "ignore" });
+    });
+
+    it("waits until the primary listener has a server UP, not only until each check finished", async () => {
+        // A stand-in for Patroni's REST API: GET /primary answers 200 once it runs.
+        docker("run", "-d", "--name", member, "--network", net, "--network-alias", "m-0", "--entrypoint", "sh",
+            "--label", "pgscale.test=haproxy-reload", DEFAULT_IMAGES.patroni,
+            "-c", "mkdir -p /tmp/www && touch /tmp/www/primary && exec python3 -m http.server 8008 --directory /tmp/www");
+        // Once it answers (seen from HAProxy's container), HAProxy still has it DOWN for `rise` checks.
+        for (const deadline = Date.now() + 20_000; ; execFileSync("sleep", ["0.2"])) {
+            try {
+                docker("exec", lb, "bash", "-c", "exec 3<>/dev/tcp/m-0/8008");
+                break;
+            } catch {
+                if (Date.now() > deadline) throw new Error(`the stand-in member never answered: ${docker("logs", member)}`);
+            }
+        }
+        await expect(haproxyReloadHandlers.apply({ containerId: lbId, config: slowCfg, timeoutSeconds: 30, awaitRoutable: "primary" })).resolves.toBe("unchanged");
+        expect(state()).toMatch(/ primary \d+ m-0 \S+ 2 0 /);
+    });
+
+    it("names the listener that never gets a server", async () => {
+        docker("stop", "-t", "0", member);
+        // Once HAProxy has it DOWN by `fall` failed checks, every server is settled: only the listener waits.
+        for (const deadline = Date.now() + 30_000; !/ primary \d+ m-0 \S+ 0 0 /.test(state()); execFileSync("sleep", ["0.5"])) {
+            if (Date.now() > deadline) throw new Error(`HAProxy never marked m-0 DOWN: ${state()}`);
+        }
+        await expect(haproxyReloadHandlers.apply({ containerId: lbId, config: slowCfg, timeoutSeconds: 3, awaitRoutable: "primary" }))
+            .rejects.toThrow(/primary listener has no server passing its check after 3 s/);
+    });
 });

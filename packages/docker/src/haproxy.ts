@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAPROXY_LISTENERS, HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { HAProxyConfigReload } from "./haproxy-reload";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
@@ -96,12 +96,15 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             containerId: this.container.id,
             dockerHost: engineTarget(this).host,
             config: cfg,
+            awaitRoutable: HAPROXY_LISTENERS.primary,
         }, { parent: this, dependsOn: [cluster.ready] });
 
         // Ports (and the URIs built on them) are known only once HAProxy routes by real checks
-        // (HAProxyConfigReload waits for every server's first result): a fresh HAProxy starts every
-        // server UP, so a consumer handed the URI as soon as the container existed (a
-        // PartitionedTable's first connection) could meet a listener that closes its session.
+        // (HAProxyConfigReload waits until every server's state follows its last check and the
+        // primary listener has a server UP): a fresh HAProxy starts every server UP, and one that
+        // checked the members while Patroni bootstrapped has them DOWN until `rise` checks passed;
+        // either way a consumer handed the URI early (a PartitionedTable's first connection) could
+        // meet a listener that closes its session.
         const routed = (port: pulumi.Output<number>) => pulumi.all([port, this.configReload.id]).apply(([p]) => p);
         this.primaryPort = routed(hostPort(this.container, HAPROXY_PORTS.primary));
         this.replicaPort = routed(hostPort(this.container, HAPROXY_PORTS.replicas));

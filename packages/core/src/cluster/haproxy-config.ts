@@ -19,6 +19,9 @@ export const HAPROXY_RUNTIME = { host: "127.0.0.1", port: 9999, stateFile: "/var
 export const HAPROXY_SHOW_SERVERS_STATE =
     `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "show servers state" >&3 && cat <&3`;
 
+/** The listeners (HAProxy sections) renderHaproxyCfg writes, by what they route. */
+export const HAPROXY_LISTENERS = { primary: "primary", replicas: "replicas", syncReplicas: "sync_replicas" } as const;
+
 export interface HAProxyConfig {
     nodes: HAProxyBackendNode[];
     ports: { primary: number; replicas: number; syncReplicas?: number; stats: number };
@@ -87,11 +90,11 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "    stats uri /",
         "    stats refresh 5s",
         "",
-        listen("primary", c.ports.primary, "/primary", "first"),
+        listen(HAPROXY_LISTENERS.primary, c.ports.primary, "/primary", "first"),
         "",
-        listen("replicas", c.ports.replicas, `/replica${lag}`, "roundrobin"),
+        listen(HAPROXY_LISTENERS.replicas, c.ports.replicas, `/replica${lag}`, "roundrobin"),
         "",
-        ...(c.ports.syncReplicas !== undefined ? [listen("sync_replicas", c.ports.syncReplicas, "/sync", "roundrobin"), ""] : []),
+        ...(c.ports.syncReplicas !== undefined ? [listen(HAPROXY_LISTENERS.syncReplicas, c.ports.syncReplicas, "/sync", "roundrobin"), ""] : []),
     ].join("\n");
 }
 
@@ -103,8 +106,13 @@ export interface HAProxyServerState {
     opState: number;
     /** srv_admin_state: 0 ready; other values are maintenance or drain flags (no checks run then). */
     adminState: number;
-    /** srv_check_result: 0 unknown (no check finished yet), 1 neutral, 2 failed, 3 passed, 4 conditionally passed. */
+    /**
+     * srv_check_result: 0 unknown (no check finished yet, or one in progress: HAProxy resets it when a
+     * check starts), 1 neutral, 2 failed, 3 passed, 4 conditionally passed.
+     */
     checkResult: number;
+    /** srv_check_health: the rise/fall counter; 0 on a server DOWN with no passed check since. */
+    checkHealth: number;
 }
 
 /** Parses `show servers state` (format version 1: a version line, a `#` header, one line per server). */
@@ -113,18 +121,29 @@ export function parseServerState(text: string): HAProxyServerState[] {
     if (lines.length === 0 || lines[0] !== "1") throw new Error(`unexpected 'show servers state' answer: ${JSON.stringify(text.slice(0, 120))}`);
     return lines.slice(1).map((l) => {
         const f = l.split(/\s+/);
-        return { backend: f[1], server: f[3], opState: Number(f[5]), adminState: Number(f[6]), checkResult: Number(f[11]) };
+        return { backend: f[1], server: f[3], opState: Number(f[5]), adminState: Number(f[6]), checkResult: Number(f[11]), checkHealth: Number(f[12]) };
     });
 }
 
 /**
- * Servers whose state is not known yet. HAProxy 2.6 starts each server UP ("up, but will fall down
- * at first failure") until its first check finishes: until then the primary listener (balance
- * first) sends writes to the first-listed member and the replica listeners to the primary, leader
- * or not. Once each server has a check result, routing follows Patroni.
+ * Servers whose state does not follow Patroni's answers yet. HAProxy starts each server UP ("up,
+ * but will fall down at first failure") until a check passes, so the primary listener would send
+ * writes to the first-listed member, leader or not; a server with failed checks behind it stays
+ * DOWN until `rise` checks passed (a member checked while Patroni bootstrapped), and the primary
+ * listener then has no server and closes every session. Settled: UP with a passed last check, or
+ * DOWN with no passed check since (health 0). Servers in maintenance run no checks and are left out.
  */
-export function uncheckedServers(states: HAProxyServerState[]): string[] {
-    return states.filter((s) => s.checkResult === 0 && s.adminState === 0).map((s) => `${s.backend}/${s.server}`);
+export function unsettledServers(states: HAProxyServerState[]): string[] {
+    const passed = (s: HAProxyServerState) => s.checkResult === 3 || s.checkResult === 4;
+    return states
+        .filter((s) => s.adminState === 0)
+        .filter((s) => !((s.opState === 2 && passed(s)) || (s.opState === 0 && s.checkHealth === 0)))
+        .map((s) => `${s.backend}/${s.server}`);
+}
+
+/** True when the listener `backend` has a server UP by a passed check: where writes go once Patroni has a leader. */
+export function hasRoutableServer(states: HAProxyServerState[], backend: string): boolean {
+    return states.some((s) => s.backend === backend && s.adminState === 0 && s.opState === 2 && (s.checkResult === 3 || s.checkResult === 4));
 }
 
 /** Backend/server pairs a rendered haproxy.cfg declares, in order: what a reload must show live. */

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
-import { HAPROXY_RUNTIME, declaredServers, parseServerState, renderHaproxyCfg, uncheckedServers } from "./haproxy-config";
+import { HAPROXY_RUNTIME, declaredServers, hasRoutableServer, parseServerState, renderHaproxyCfg, unsettledServers } from "./haproxy-config";
 import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
 import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
 import { scramSha256Verifier } from "./scram";
@@ -102,15 +102,32 @@ describe("parseServerState", () => {
     ].join("\n");
     it("reads backend, server, operational and admin state, and the last check's result", () => {
         expect(parseServerState(answer)).toEqual([
-            { backend: "primary", server: "main-0", opState: 2, adminState: 0, checkResult: 3 },
-            { backend: "replicas", server: "main-1", opState: 0, adminState: 0, checkResult: 2 },
+            { backend: "primary", server: "main-0", opState: 2, adminState: 0, checkResult: 3, checkHealth: 4 },
+            { backend: "replicas", server: "main-1", opState: 0, adminState: 0, checkResult: 2, checkHealth: 0 },
         ]);
     });
-    it("a server UP only because no check has finished yet is unchecked; one in maintenance runs no checks", () => {
+    it("a server UP only because no check has finished yet is unsettled; one in maintenance runs no checks", () => {
         const fresh = "1\n# header\n3 primary 1 main-0 172.18.0.3 2 0 1 1 0 0 0 2 6 0 0 0 main-0 5432 - 0 8008 - - 0\n" +
             "3 primary 2 main-1 172.18.0.4 0 1 1 1 0 0 0 2 6 0 0 0 main-1 5432 - 0 8008 - - 0\n";
-        expect(uncheckedServers(parseServerState(answer))).toEqual([]);
-        expect(uncheckedServers(parseServerState(fresh))).toEqual(["primary/main-0"]);
+        expect(unsettledServers(parseServerState(answer))).toEqual([]);
+        expect(unsettledServers(parseServerState(fresh))).toEqual(["primary/main-0"]);
+    });
+    it("a server whose state lags its last check (rising or falling) is unsettled", () => {
+        // main-0 was DOWN while Patroni bootstrapped and has passed one check of `rise`; main-1
+        // is UP and has failed one of `fall`.
+        const rising = "1\n# header\n3 primary 1 main-0 172.18.0.3 0 0 1 1 5 15 3 1 6 0 0 0 main-0 5432 - 0 8008 - - 0\n" +
+            "3 primary 2 main-1 172.18.0.4 2 0 1 1 5 15 2 3 6 0 0 0 main-1 5432 - 0 8008 - - 0\n";
+        const states = parseServerState(rising);
+        expect(unsettledServers(states)).toEqual(["primary/main-0", "primary/main-1"]);
+        // A DOWN server's next check in progress (result reset to unknown) leaves it settled.
+        const checking = "1\n# header\n4 replicas 1 m-0 172.23.0.3 0 0 1 1 5 7 0 0 7 0 0 0 m-0 5432 - 0 8008 - - 8008\n";
+        expect(unsettledServers(parseServerState(checking))).toEqual([]);
+        expect(hasRoutableServer(states, "primary")).toBe(false);
+    });
+    it("a listener is routable when one of its servers is UP by a passed check", () => {
+        const states = parseServerState(answer);
+        expect(hasRoutableServer(states, "primary")).toBe(true);
+        expect(hasRoutableServer(states, "replicas")).toBe(false);
     });
     it("refuses an answer it does not know", () => {
         expect(() => parseServerState("Unknown command.\n")).toThrow(/unexpected 'show servers state' answer/);

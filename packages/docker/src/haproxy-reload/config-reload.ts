@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, parseServerState, sleep, uncheckedServers } from "@pgscale/core";
+import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, hasRoutableServer, parseServerState, sleep, unsettledServers } from "@pgscale/core";
 import { execIn } from "../engine/docker-engine";
 import { packageRequire } from "@pgscale/postgres";
 import { DOCKER_PACKAGE } from "../own-package";
@@ -17,6 +17,8 @@ interface ReloadInputs {
     config: string;
     /** Give up waiting for the new worker after this many seconds. */
     timeoutSeconds: number;
+    /** Also wait until this listener has a server UP by a passed check (the cluster has a leader). */
+    awaitRoutable?: string;
 }
 
 const CFG = "/etc/haproxy/haproxy.cfg";
@@ -49,12 +51,14 @@ export const haproxyReloadHandlers = {
         }
         if (r.exitCode !== 0) throw new Error(`reloading HAProxy in container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
         const outcome = r.stdout.trim() === "unchanged" ? "unchanged" : "reloaded";
-        // Done when the runtime API answers with exactly the declared servers, each with a finished
-        // check: a fresh HAProxy (create finds its file unchanged) or a new server starts UP, whatever
-        // Patroni says, until then.
+        // Done when the runtime API answers with exactly the declared servers, each in the state its
+        // last check gave (a fresh HAProxy, where create finds its file unchanged, or a new server
+        // starts UP whatever Patroni says; a member DOWN while Patroni bootstrapped stays DOWN until
+        // `rise` checks passed), and, when asked, the listener has a server to route to.
         const want = declaredServers(i.config).sort().join(",");
         let seen = "";
-        let unchecked: string[] = [];
+        let unsettled: string[] = [];
+        let routable = true;
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
             const s = await execIn(i.containerId, ["bash", "-c", HAPROXY_SHOW_SERVERS_STATE], { user: "root", host: i.dockerHost });
             if (s.exitCode !== 0) continue;
@@ -65,12 +69,15 @@ export const haproxyReloadHandlers = {
                 continue; // the old worker is going away
             }
             seen = states.map((x) => `${x.backend}/${x.server}`).sort().join(",");
-            unchecked = uncheckedServers(states);
-            if (seen === want && unchecked.length === 0) return outcome;
+            unsettled = unsettledServers(states);
+            routable = i.awaitRoutable === undefined || hasRoutableServer(states, i.awaitRoutable);
+            if (seen === want && unsettled.length === 0 && routable) return outcome;
         }
-        throw new Error(seen === want
-            ? `HAProxy's health checks of ${unchecked.join(", ")} did not finish within ${i.timeoutSeconds} s`
-            : `HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`);
+        throw new Error(seen !== want
+            ? `HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`
+            : unsettled.length
+                ? `HAProxy's health checks of ${unsettled.join(", ")} did not settle within ${i.timeoutSeconds} s`
+                : `HAProxy's ${i.awaitRoutable} listener has no server passing its check after ${i.timeoutSeconds} s`);
     },
 };
 
@@ -101,6 +108,11 @@ export interface HAProxyConfigReloadArgs {
     config: pulumi.Input<string>;
     /** Seconds to wait for the new worker. Default 30. */
     timeoutSeconds?: number;
+    /**
+     * A listener that must have a server UP by a passed check before the resource is done (for
+     * HAProxyFrontend: the primary listener, once its cluster has a leader). Default: none.
+     */
+    awaitRoutable?: string;
 }
 
 /**
