@@ -11,6 +11,8 @@ jest.setTimeout(15 * 60 * 1000);
 interface Outputs {
     primaryUri: string;
     replicaUri: string;
+    clusterPrimaryUri: string;
+    clusterReplicaUri: string;
     poolerUri: string;
     poolerAdminUri: string;
     superuserPassword: string;
@@ -74,6 +76,9 @@ describe("PatroniCluster on Docker", () => {
         }, 15000, "row replicated");
         expect(replica).toEqual({ r: true, note: "first" });
         expect(await streamingReplicas()).toBe(2);
+        // The same through the cluster's own URIs (its router).
+        expect(await query(out.clusterPrimaryUri, "SELECT pg_is_in_recovery() AS r, current_user AS u")).toEqual([{ r: false, u: "app" }]);
+        expect(await query(out.clusterReplicaUri, "SELECT pg_is_in_recovery() AS r, (SELECT note FROM t WHERE id = 1) AS note")).toEqual([{ r: true, note: "first" }]);
     });
 
     it("keeps secrets out of the stored state and the containers' labels and environment", async () => {
@@ -204,6 +209,9 @@ describe("PatroniCluster on Docker", () => {
         await eventually(async () => (await streamingReplicas()) === 2, 60000, "2 replicas streaming after rejoin");
         const [row] = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
         expect(Number(row.n)).toBe(3);
+        // The cluster's own URIs follow the new leader too (its router checks Patroni as HAProxyFrontend does).
+        expect(await query(out.clusterPrimaryUri, "SELECT pg_is_in_recovery() AS r, count(*)::int AS n FROM t")).toEqual([{ r: false, n: 3 }]);
+        await eventually(async () => (await query(out.clusterReplicaUri, "SELECT pg_is_in_recovery() AS r"))[0].r === true, 30000, "a replica behind clusterReplicaUri");
     });
 
     it("destroys everything it created", async () => {

@@ -54,6 +54,10 @@ export const worstCase: { failover: number; planned: number; dataLoss: number } 
 export const synchronousMode: boolean = pg.resolved.synchronousMode;
 
 export const primaryUri: pulumi.Output<string> = lb.primaryUri;
+// The cluster's own role-routed URIs, and a pool straight on the cluster.
+export const clusterPrimaryUri: pulumi.Output<string> = pg.primaryUri;
+export const clusterReplicaUri: pulumi.Output<string> = pg.replicaUri;
+export const directPoolUri: pulumi.Output<string> = new PgBouncerPool("direct", { backend: pg }).uri;
 export const replicaUri: pulumi.Output<string> = lb.replicaUri;
 export const syncReplicaUri: pulumi.Output<string> | undefined = lb.syncReplicaUri;
 export const primaryPort: pulumi.Output<number> = lb.primaryPort;

@@ -31,6 +31,8 @@ import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./i
 jest.setTimeout(60_000);
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+/** A secret input as the mocks see it ({ value }), or the plain one. */
+const plain = (v: any) => (v && typeof v === "object" && "value" in v && !Array.isArray(v) ? v.value : v);
 
 function topology(overrides: { nodes?: number; synchronousMode?: boolean } = {}) {
     const dcs = new EtcdCluster("dcs", { members: 3 });
@@ -43,6 +45,25 @@ function topology(overrides: { nodes?: number; synchronousMode?: boolean } = {})
 
 describe("construct graph", () => {
     beforeEach(() => registered.splice(0));
+
+    it("routes the cluster's own URIs through a router made on first use, and a pool may sit on the cluster", async () => {
+        const dcs = new EtcdCluster("rdcs", { members: 1 });
+        const pg = new PatroniCluster("routed", { dcs, nodes: 2, database: "appdb", owner: "app" });
+        await unwrap(pg.dynamicConfig.urn);
+        const containers = () => registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
+        // Nothing read the URIs yet: no router.
+        expect(containers()).not.toContain("routed-router");
+        const uri = await unwrap(pg.primaryUri);
+        expect(uri).toMatch(/^postgresql:\/\/app:pw-routed-owner-password@127\.0\.0\.1:\d+\/appdb$/);
+        expect(pg.replicaUri).toBe(pg.router.replicaUri);
+        expect(containers().filter((n) => n === "routed-router")).toHaveLength(1);
+        const pool = new PgBouncerPool("routed-pool", { backend: pg });
+        await unwrap(pool.uri);
+        const ini = plain(registered.find((r) => r.name === "routed-pool" && r.type === "docker:index/container:Container")!.inputs.uploads).find((u: any) => u.file.endsWith("pgbouncer.ini")).content;
+        expect(ini).toContain("host=routed-router port=5000");
+        // Still one router.
+        expect(containers().filter((n) => n === "routed-router")).toHaveLength(1);
+    });
 
     it("creates etcd members, Patroni nodes with volumes, HAProxy and PgBouncer on one network", async () => {
         const { pg, lb, pool } = topology();
@@ -127,7 +148,6 @@ describe("construct graph", () => {
         const servers = (n: string) => Object.keys(tls.find((t) => t.name === n)!.inputs.servers);
         expect(servers("pg6-tls")).toEqual(["pg6-0", "pg6-1"]);
         expect(servers("pool6-tls")).toEqual(["pool6"]);
-        const plain = (v: any) => (v && typeof v === "object" && "value" in v && !Array.isArray(v) ? v.value : v);
         for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
             expect(container.inputs.uploads).toHaveProperty("value"); // uploads are a secret as a whole
@@ -162,7 +182,6 @@ describe("construct graph", () => {
         // The verifier, not the password, is what PgBouncer and the bootstrap script get.
         const pgb = containers.find((c) => c.name === "pool")!;
         // Secret inputs reach the mock wrapped as { <secret signature>: ..., value }.
-        const plain = (v: any) => (v && typeof v === "object" && "value" in v && !Array.isArray(v) ? v.value : v);
         expect(pgb.inputs.uploads).toHaveProperty("value"); // the uploads are a secret as a whole
         const userlist = plain(pgb.inputs.uploads).find((u: any) => u.file.endsWith("userlist.txt")).content;
         expect(JSON.stringify(userlist)).not.toMatch(/pw-/);

@@ -11,6 +11,7 @@ import { nodeImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
+import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { z } from "zod";
 
@@ -65,6 +66,12 @@ const TLS_KEY = "/var/run/postgresql/server.key";
  * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
  * with Patroni"). Passwords are generated secrets; the application role and database are created
  * at bootstrap; DCS settings are reconciled on the live cluster by PatroniDynamicConfig.
+ *
+ * `primaryUri` and `replicaUri` route by role, as the Kubernetes cluster's Services do: Docker has
+ * no role-aware service, so they go through the cluster's `router`, an HAProxyFrontend with its
+ * defaults (`<name>-router`, loopback ports) created the first time the program reads one of them
+ * or passes the cluster to a PgBouncerPool. A stack with its own HAProxyFrontend that never reads
+ * them has no router.
  */
 export class PatroniCluster extends pulumi.ComponentResource implements PatroniClusterOutputs {
     public readonly resolved: ResolvedPatroniCluster;
@@ -92,6 +99,26 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
+    private routerFrontend?: HAProxyFrontend;
+
+    /**
+     * The HAProxyFrontend (default options, `<name>-router`) behind `primaryUri` and `replicaUri`,
+     * created on first use. Read it in the program's body, not inside an `apply`: a resource made
+     * there does not show in `pulumi preview`.
+     */
+    get router(): HAProxyFrontend {
+        this.routerFrontend ??= new HAProxyFrontend(`${this.name}-router`, { cluster: this }, { parent: this });
+        return this.routerFrontend;
+    }
+    /** Read-write URI as the application owner, routed to the leader by the cluster's router (secret, loopback). */
+    get primaryUri(): pulumi.Output<string> {
+        return this.router.primaryUri;
+    }
+    /** Read-only URI over healthy replicas, through the cluster's router (secret, loopback). */
+    get replicaUri(): pulumi.Output<string> {
+        return this.router.replicaUri;
+    }
+    private readonly name: string;
 
     constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const { dcs, network, healthcheck: healthcheckInput, adoptExistingVolumes, ...rest } = args;
@@ -105,6 +132,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         checkDockerConfig(issues);
         issues.throwIfAny(subject);
         super("pgscale:docker:PatroniCluster", name, {}, opts);
+        this.name = name;
         const spec = resolved.spec;
         this.resolved = resolved;
         this.scope = spec.scope ?? name;

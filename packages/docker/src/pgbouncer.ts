@@ -2,17 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
     IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
-    renderPgbouncerIni, renderUserlist, resolvePgBouncerPool,
+    renderPgbouncerIni, renderUserlist, resolveHAProxyFrontend, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
+import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
-    /** The HAProxy frontend whose read-write (or read-only) listener the pool connects to. */
-    backend: HAProxyFrontend;
+    /**
+     * The HAProxy frontend whose read-write (or read-only) listener the pool connects to, or a
+     * PatroniCluster: the pool then connects through the cluster's `router`.
+     */
+    backend: HAProxyFrontend | PatroniCluster;
 }
 
 const LISTEN_PORT = 6432;
@@ -35,22 +39,28 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly adminUri: pulumi.Output<string>;
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { backend, ...rest } = args;
+        const { backend: given, ...rest } = args;
         const subject = `PgBouncerPool ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
-        if (!(backend instanceof HAProxyFrontend)) issues.add("backend", "must be an HAProxyFrontend from @pgscale/docker");
+        if (!(given instanceof HAProxyFrontend) && !(given instanceof PatroniCluster)) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/docker");
+        // Checked against the router's default listener before the router exists, so bad pool
+        // options create nothing.
+        const facts = given instanceof PatroniCluster
+            ? { cluster: given, frontendMaxConnections: resolveHAProxyFrontend({}, subject, given.resolved).spec.maxConnections }
+            : given instanceof HAProxyFrontend ? { cluster: given.cluster, frontendMaxConnections: given.spec.maxConnections } : undefined;
         const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
-        if (parsed && backend instanceof HAProxyFrontend) {
-            const params = backend.cluster.resolved.parameters;
+        if (parsed && facts) {
+            const params = facts.cluster.resolved.parameters;
             const fit = [
                 ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3)),
-                ...frontendFitIssues(parsed, backend.spec.maxConnections),
+                ...frontendFitIssues(parsed, facts.frontendMaxConnections),
             ];
             fit.forEach((i) => issues.add(i.field, i.message));
         }
         issues.throwIfAny(subject);
         const spec = parsed!;
+        const backend = given instanceof PatroniCluster ? given.router : given;
         const cluster = backend.cluster;
         super("pgscale:docker:PgBouncerPool", name, {}, opts);
         this.spec = spec;

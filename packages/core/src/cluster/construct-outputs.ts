@@ -57,6 +57,13 @@ export interface PatroniClusterOutputs {
     readonly restApiPassword: Eventual<string>;
     /** The CA of the members' certificates (PEM) with `tls.enabled`; undefined without TLS. */
     readonly tlsCaPem: Eventual<string | undefined>;
+    /**
+     * Secrets, as the application owner: a read-write URI that follows the leader and a read-only
+     * one over the replicas. Kubernetes: the cluster's Services (in-cluster DNS names). Docker: the
+     * cluster's router, an HAProxyFrontend with default options on loopback ports.
+     */
+    readonly primaryUri: Eventual<string>;
+    readonly replicaUri: Eventual<string>;
     /** Done once a leader runs, every replica streams and the DCS holds the stack's settings. */
     readonly ready: ResourceHandle;
     readonly worstCaseFailoverSeconds: number;
