@@ -16,7 +16,9 @@ export interface BuiltImageOutputs extends BuiltImageInputs {
     imageId: string;
 }
 
-const engine = (host?: string) => dockerEngine(host);
+/** A build step may print nothing for minutes (apt configuring packages on a slow disk). */
+const BUILD_IDLE_TIMEOUT_MS = 10 * 60_000;
+const engine = (host?: string) => dockerEngine(host, BUILD_IDLE_TIMEOUT_MS);
 
 // What the provider does, loaded in Pulumi's dynamic-provider host (see provider.ts).
 export const builtImageHandlers = {

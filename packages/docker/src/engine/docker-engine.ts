@@ -17,13 +17,18 @@ export function engineOptions(host: string | undefined): Docker.DockerOptions {
     throw new Error(`docker host ${JSON.stringify(host)} is not supported by pgscale's engine client (unix:///path or tcp://host:port)`);
 }
 
-export function dockerEngine(host?: string): Docker {
-    const key = host ?? "";
+/**
+ * The engine client for `host`. A request whose connection stays silent for `idleTimeoutMs` fails
+ * (30 s: every call but a build answers within it); an image build can be silent for longer while
+ * apt unpacks and configures packages, so builds pass a longer one.
+ */
+export function dockerEngine(host?: string, idleTimeoutMs = 30_000): Docker {
+    const key = `${host ?? ""}|${idleTimeoutMs}`;
     let client = clients.get(key);
     if (!client) {
         // Loaded on first use: programs (and providers of other resources) never load the client.
         const Dockerode = require("dockerode") as typeof Docker;
-        client = new Dockerode({ ...engineOptions(host), timeout: 30_000 });
+        client = new Dockerode({ ...engineOptions(host), timeout: idleTimeoutMs });
         clients.set(key, client);
     }
     return client;
