@@ -9,3 +9,4 @@ export * from "./doctor";
 export * from "./rolling";
 export * from "./patroni";
 export * from "./util";
+export * from "./access";

@@ -2,6 +2,8 @@
 export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
+export * from "./role";
+export { PgscaleSqlError, redact } from "./sql";
 export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";
 export type { PackageLocation, PackageRequire } from "./own-package";

@@ -9,7 +9,7 @@ import {
     type CatalogTable,
     type ColumnSpec,
 } from "@pgscale/core";
-import { PgscaleSqlError, type Session } from "./session";
+import { PgscaleSqlError, type Session } from "../sql/session";
 
 // Reads what refresh, import and the planner need from PostgreSQL's catalog:
 // pg_class/pg_partitioned_table for the parent, pg_inherits + relpartbound for

@@ -1,5 +1,5 @@
 import type { PlanStep } from "@pgscale/core";
-import { PgscaleSqlError, type Session } from "./session";
+import { PgscaleSqlError, type Session } from "../sql/session";
 
 // Runs a plan. Consecutive transactional steps share one transaction, so a create
 // (parent, partitions, default, indexes) commits or rolls back as a whole; a

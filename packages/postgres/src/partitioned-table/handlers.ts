@@ -15,7 +15,7 @@ import {
 } from "@pgscale/core";
 import { readCatalog } from "./catalog-reader";
 import { applySteps } from "./executor";
-import { PgscaleSqlError, withSession, type Session } from "./session";
+import { PgscaleSqlError, withSession, type Session } from "../sql/session";
 import { connectionOf, specFromProps, specProps, SPEC_KEYS, UNKNOWN, type PartitionedTableOutputs } from "./state";
 
 // The provider's lifecycle. Every method resolves the connection from its own

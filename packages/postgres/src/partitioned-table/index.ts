@@ -2,5 +2,5 @@ export { PartitionedTable } from "./resource";
 export type { PartitionedTableArgs } from "./resource";
 export { partitionedTableProvider } from "./provider";
 export { partitionedTableHandlers, PartitionPlanRefusedError } from "./handlers";
-export { PgscaleSqlError, redact } from "./session";
+
 export type { PartitionedTableOutputs } from "./state";

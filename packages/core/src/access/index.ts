@@ -1,0 +1,2 @@
+export * from "./role-spec";
+export * from "./role-plan";

@@ -1,0 +1,126 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "crypto";
+import {
+    parseRole, planRole, planRoleRemoval, PgscaleValidationError, roleFields, scramSha256Verifier, stableJson, summarizeAccessPlan,
+    type AccessPlan, type RoleSpec,
+} from "@pgscale/core";
+import { withSession, type Session } from "../sql/session";
+import { readRole, readRoleCatalog } from "./catalog";
+import { applyAccessSteps } from "./executor";
+
+// The Role provider's lifecycle. The connection and the generated password arrive as (secret)
+// inputs or state on every call; nothing here captures a credential. Preview shows the plan
+// because check computes it against the live catalog and returns it as `plan`.
+
+type Props = Record<string, unknown>;
+
+/** What the Pulumi engine sends for a value not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SPEC_KEYS = Object.keys(roleFields.shape) as (keyof RoleSpec)[];
+
+export class RolePlanRefusedError extends Error {
+    constructor(subject: string, plan: AccessPlan) {
+        super(`${subject}: refused, nothing was changed\n` + plan.refusals.map((r) => `  - ${r.field}: ${r.reason}`).join("\n"));
+        this.name = "RolePlanRefusedError";
+    }
+}
+
+const subjectOf = (p: Props) => `Role ${String(p.name ?? "")}`;
+const specOf = (p: Props): RoleSpec => parseRole(Object.fromEntries(SPEC_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])), subjectOf(p));
+const specProps = (spec: RoleSpec): Props => JSON.parse(JSON.stringify(spec)) as Props;
+
+function connectionOf(p: Props): string {
+    if (typeof p.connection !== "string" || p.connection === "") throw new Error(`${subjectOf(p)}: the connection input is missing`);
+    return p.connection;
+}
+
+/** 32 random bytes, URL-safe: no character that needs quoting in a URI or a libpq string. */
+const newPassword = () => randomBytes(32).toString("base64url");
+
+async function planWith(s: Session, spec: RoleSpec, olds: Props, intent: "create" | "update", adoptExisting: boolean, verifier?: string): Promise<AccessPlan> {
+    const previousName = typeof olds.name === "string" ? olds.name : undefined;
+    const catalog = await readRoleCatalog(s, { name: spec.name, previousName, memberOf: spec.memberOf });
+    return planRole({ desired: spec, previousName, catalog, intent, adoptExisting, verifier });
+}
+
+async function applyAndObserve(news: Props, olds: Props, intent: "create" | "update"): Promise<Props> {
+    const spec = specOf(news);
+    // A login role keeps the password it was given; one that starts to log in (or is adopted) gets one.
+    const had = typeof olds.password === "string" && olds.password !== "" ? olds.password : undefined;
+    const password = spec.login ? had ?? newPassword() : undefined;
+    const setPassword = password !== undefined && (had === undefined || intent === "create");
+    const adoptExisting = news.adoptExisting === true;
+    return withSession(connectionOf(news), async (s) => {
+        const plan = await planWith(s, spec, olds, intent, adoptExisting, setPassword ? scramSha256Verifier(password!) : undefined);
+        if (plan.refusals.length) throw new RolePlanRefusedError(subjectOf(news), plan);
+        await applyAccessSteps(s, plan.steps);
+        const observed = await readRole(s, spec.name);
+        return { ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed };
+    });
+}
+
+function failure(field: string, reason: string): pulumi.dynamic.CheckFailure {
+    const property = /^[^.[]+/.exec(field)?.[0] ?? field;
+    return { property, reason: field === property ? reason : `${field}: ${reason}` };
+}
+
+export const roleHandlers = {
+    async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+        let spec: RoleSpec;
+        try {
+            spec = specOf(news);
+        } catch (e) {
+            if (e instanceof PgscaleValidationError) return { inputs: news, failures: e.issues.map((i) => failure(i.field, i.message)) };
+            throw e;
+        }
+        const inputs: Props = { ...specProps(spec), adoptExisting: news.adoptExisting === true, connection: news.connection };
+        if (typeof news.connection !== "string" || news.connection === UNKNOWN) {
+            inputs.plan = ["(the connection is not known yet: pgscale plans against the server when it is)"];
+            return { inputs };
+        }
+        const intent = olds.name === undefined ? "create" : "update";
+        // Check sees the old inputs (no password): a password is set on create, or when a group role starts to log in.
+        const setsPassword = spec.login && (intent === "create" || olds.login === false);
+        // The verifier is made at apply time; preview only needs to know one will be set.
+        const plan = await withSession(news.connection, (s) => planWith(s, spec, olds, intent, news.adoptExisting === true, setsPassword ? "(generated)" : undefined));
+        inputs.plan = summarizeAccessPlan(plan);
+        return { inputs, failures: plan.refusals.map((r) => failure(r.field, r.reason)) };
+    },
+
+    async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+        const pick = (p: Props) => Object.fromEntries(SPEC_KEYS.map((k) => [k, p[k]]));
+        const pending = Array.isArray(news.plan) && (news.plan as string[]).length > 0;
+        const changes = pending || olds.connection !== news.connection || stableJson(pick(olds)) !== stableJson(pick(news));
+        // A rename is an update (ALTER ROLE ... RENAME), never a replacement.
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+        const outs = await applyAndObserve(inputs, {}, "create");
+        return { id: String(outs.name), outs };
+    },
+
+    async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+        const spec = specOf(props);
+        const observed = await withSession(connectionOf(props), (s) => readRole(s, spec.name));
+        // Dropped outside the stack: an empty id tells the engine, and refresh removes it from the stack.
+        if (!observed) return { id: "", props: {} };
+        // Drift shows as the spec fields as the catalog has them; the next `up` brings them back.
+        const live: Props = {
+            login: observed.login, inherit: observed.inherit, createDatabase: observed.createDatabase, createRole: observed.createRole,
+            connectionLimit: observed.connectionLimit, memberOf: observed.memberOf,
+            ...(observed.validUntil === null ? { validUntil: undefined } : { validUntil: spec.validUntil && Date.parse(spec.validUntil) === Date.parse(observed.validUntil) ? spec.validUntil : observed.validUntil }),
+        };
+        return { id, props: { ...props, ...live, observed } };
+    },
+
+    async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await applyAndObserve(news, olds, "update") };
+    },
+
+    async delete(_id: string, props: Props): Promise<void> {
+        const spec = specOf(props);
+        const steps = planRoleRemoval(spec);
+        if (steps.length) await withSession(connectionOf(props), (s) => applyAccessSteps(s, steps));
+    },
+};

@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PgscaleValidationError } from "@pgscale/core";
+
+// Role's graph under Pulumi mocks: validation before any registration, the connection and the
+// password as secrets, memberships given as Outputs (another Role's name), and a serialized
+// provider that carries no credential.
+
+const registered: pulumi.runtime.MockResourceArgs[] = [];
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered.push(args);
+            return { id: String(args.inputs.name), state: { ...args.inputs, password: "generated" } };
+        },
+        call: () => ({}),
+    },
+    "project",
+    "stack",
+    false,
+);
+
+const { Role, roleProvider } = require("../index") as typeof import("../index");
+const CONNECTION = "postgresql://admin:hunter2-secret@db.internal:5432/app";
+const settle = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+describe("Role", () => {
+    beforeEach(() => registered.splice(0));
+
+    it("registers the defaulted spec with the connection secret, and takes another Role's name as a membership", async () => {
+        const readers = new Role("readers", { connection: CONNECTION, name: "readers", login: false });
+        const app = new Role("app", { connection: CONNECTION, name: "app_rw", memberOf: [readers.name] });
+        await settle(app.urn);
+        const inputs = registered.find((r) => r.name === "app")!.inputs;
+        expect(inputs).toMatchObject({ name: "app_rw", login: true, inherit: true, connectionLimit: -1, memberOf: ["readers"], removalPolicy: "drop", adoptExisting: false });
+        // The engine receives the connection wrapped as a secret: encrypted in the state, masked in diffs.
+        expect(inputs.connection).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: CONNECTION });
+    });
+
+    it("refuses bad input before registering anything, naming each field", () => {
+        expect(() => new Role("bad", { connection: CONNECTION, name: "pg_admin", connectionLimit: -5, removalPolicy: "reassign" })).toThrow(PgscaleValidationError);
+        try {
+            new Role("bad", { connection: CONNECTION, name: "pg_admin", connectionLimit: -5 });
+        } catch (e) {
+            expect((e as PgscaleValidationError).issues.map((i) => i.field)).toEqual(["name", "connectionLimit"]);
+        }
+        expect(() => new Role("bad2", { connection: CONNECTION, name: "ok", adoptExisting: "yes" as any })).toThrow(/adoptExisting: must be a boolean/);
+        expect(registered).toEqual([]);
+    });
+
+    it("serializes a provider that captures no credential", async () => {
+        const { text } = await pulumi.runtime.serializeFunction(() => roleProvider, { allowSecrets: false });
+        expect(text).not.toContain("hunter2");
+    });
+});

@@ -1,0 +1,1 @@
+export { PgscaleSqlError, Session, redact, withSession } from "./session";
