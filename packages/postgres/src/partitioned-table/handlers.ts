@@ -16,7 +16,8 @@ import {
 import { readCatalog } from "./catalog-reader";
 import { applySteps } from "./executor";
 import { PgscaleSqlError, withSession, type Session } from "../sql/session";
-import { connectionOf, specFromProps, specProps, SPEC_KEYS, UNKNOWN, type PartitionedTableOutputs } from "./state";
+import { connectionOf, specFromProps, specProps, SPEC_KEYS, type PartitionedTableOutputs } from "./state";
+import { UNKNOWN, checkFailure as failure } from "../sql/provider-io";
 
 // The provider's lifecycle. Every method resolves the connection from its own
 // inputs or state; nothing here captures a credential. Preview shows the plan
@@ -67,12 +68,6 @@ async function applyAndObserve(connection: string, spec: PartitionedTableSpec, p
         // Nothing is pending once applied; the next preview then shows its plan against an empty one.
         return { ...(specProps(spec) as unknown as PartitionedTableSpec), connection, plan: [], applied: summarizePlan(plan), observed: observeCatalog(catalog) };
     });
-}
-
-/** Pulumi check failures name a top-level property; the full field path goes into the reason. */
-function failure(field: string, reason: string): pulumi.dynamic.CheckFailure {
-    const property = /^[^.[]+/.exec(field)?.[0] ?? field;
-    return { property, reason: field === property ? reason : `${field}: ${reason}` };
 }
 
 export const partitionedTableHandlers = {

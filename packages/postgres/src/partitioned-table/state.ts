@@ -7,8 +7,6 @@ import { parsePartitionedTable, partitionedTableFields, type ObservedTable, type
 
 export const SPEC_KEYS = Object.keys(partitionedTableFields.shape) as (keyof PartitionedTableSpec)[];
 
-/** What the Pulumi engine sends for a value not known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface PartitionedTableOutputs extends PartitionedTableSpec {
     connection: string;

@@ -5,6 +5,7 @@ import {
     type AccessPlan, type RoleSpec,
 } from "@pgscale/core";
 import { withSession, type Session } from "../sql/session";
+import { UNKNOWN, checkFailure as failure } from "../sql/provider-io";
 import { readRole, readRoleCatalog } from "./catalog";
 import { applyAccessSteps } from "./executor";
 
@@ -14,8 +15,6 @@ import { applyAccessSteps } from "./executor";
 
 type Props = Record<string, unknown>;
 
-/** What the Pulumi engine sends for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SPEC_KEYS = Object.keys(roleFields.shape) as (keyof RoleSpec)[];
 
 export class RolePlanRefusedError extends Error {
@@ -57,11 +56,6 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
         const observed = await readRole(s, spec.name);
         return { ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed };
     });
-}
-
-function failure(field: string, reason: string): pulumi.dynamic.CheckFailure {
-    const property = /^[^.[]+/.exec(field)?.[0] ?? field;
-    return { property, reason: field === property ? reason : `${field}: ${reason}` };
 }
 
 export const roleHandlers = {
