@@ -1,2 +1,4 @@
 export * from "./role-spec";
 export * from "./role-plan";
+export * from "./grant-spec";
+export * from "./grant-plan";

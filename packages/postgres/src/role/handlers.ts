@@ -7,7 +7,7 @@ import {
 import { withSession, type Session } from "../sql/session";
 import { UNKNOWN, checkFailure as failure } from "../sql/provider-io";
 import { readRole, readRoleCatalog } from "./catalog";
-import { applyAccessSteps } from "./executor";
+import { AccessPlanRefusedError, applyAccessSteps } from "../sql/access-executor";
 
 // The Role provider's lifecycle. The connection and the generated password arrive as (secret)
 // inputs or state on every call; nothing here captures a credential. Preview shows the plan
@@ -16,13 +16,6 @@ import { applyAccessSteps } from "./executor";
 type Props = Record<string, unknown>;
 
 const SPEC_KEYS = Object.keys(roleFields.shape) as (keyof RoleSpec)[];
-
-export class RolePlanRefusedError extends Error {
-    constructor(subject: string, plan: AccessPlan) {
-        super(`${subject}: refused, nothing was changed\n` + plan.refusals.map((r) => `  - ${r.field}: ${r.reason}`).join("\n"));
-        this.name = "RolePlanRefusedError";
-    }
-}
 
 const subjectOf = (p: Props) => `Role ${String(p.name ?? "")}`;
 const specOf = (p: Props): RoleSpec => parseRole(Object.fromEntries(SPEC_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])), subjectOf(p));
@@ -51,7 +44,7 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
     const adoptExisting = news.adoptExisting === true;
     return withSession(connectionOf(news), async (s) => {
         const plan = await planWith(s, spec, olds, intent, adoptExisting, setPassword ? scramSha256Verifier(password!) : undefined);
-        if (plan.refusals.length) throw new RolePlanRefusedError(subjectOf(news), plan);
+        if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
         await applyAccessSteps(s, plan.steps);
         const observed = await readRole(s, spec.name);
         return { ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed };

@@ -1,4 +1,4 @@
 export { Role } from "./resource";
 export type { RoleArgs } from "./resource";
 export { roleProvider } from "./provider";
-export { roleHandlers, RolePlanRefusedError } from "./handlers";
+export { roleHandlers } from "./handlers";

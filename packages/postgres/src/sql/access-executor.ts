@@ -1,5 +1,5 @@
-import type { AccessStep } from "@pgscale/core";
-import { PgscaleSqlError, type Session } from "../sql/session";
+import type { AccessPlan, AccessStep } from "@pgscale/core";
+import { PgscaleSqlError, type Session } from "./session";
 
 // Runs an access plan in one transaction (roles, memberships and grants are all transactional),
 // so a failing step leaves nothing half done. A step that holds a password verifier is named in
@@ -20,4 +20,12 @@ export async function applyAccessSteps(s: Session, steps: readonly AccessStep[])
             }
         }
     });
+}
+
+/** The plan would do something the spec does not allow: nothing was run. */
+export class AccessPlanRefusedError extends Error {
+    constructor(subject: string, plan: AccessPlan) {
+        super(`${subject}: refused, nothing was changed\n` + plan.refusals.map((r) => `  - ${r.field}: ${r.reason}`).join("\n"));
+        this.name = "AccessPlanRefusedError";
+    }
 }

@@ -19,7 +19,7 @@ pulumi.runtime.setMocks(
     false,
 );
 
-const { Role, roleProvider } = require("../index") as typeof import("../index");
+const { Grant, Role, roleProvider } = require("../index") as typeof import("../index");
 const CONNECTION = "postgresql://admin:hunter2-secret@db.internal:5432/app";
 const settle = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
@@ -44,6 +44,16 @@ describe("Role", () => {
             expect((e as PgscaleValidationError).issues.map((i) => i.field)).toEqual(["name", "connectionLimit"]);
         }
         expect(() => new Role("bad2", { connection: CONNECTION, name: "ok", adoptExisting: "yes" as any })).toThrow(/adoptExisting: must be a boolean/);
+        expect(registered).toEqual([]);
+    });
+
+    it("a Grant takes a Role's name as its grantee and refuses bad input before registering", async () => {
+        const reader = new Role("reader", { connection: CONNECTION, name: "reader", login: false });
+        const grant = new Grant("read", { connection: CONNECTION, role: reader.name, on: "tables", schema: "app", privileges: ["select"] });
+        await settle(grant.urn);
+        expect(registered.find((r) => r.name === "read")!.inputs).toMatchObject({ role: "reader", on: "tables", schema: "app", privileges: ["SELECT"], defaultPrivileges: true, revokeUnmanaged: true });
+        registered.splice(0);
+        expect(() => new Grant("bad", { connection: CONNECTION, role: "r", on: "schema", schema: "s", privileges: ["SELECT"] })).toThrow(/privileges\[0\]: SELECT does not apply to schema/);
         expect(registered).toEqual([]);
     });
 

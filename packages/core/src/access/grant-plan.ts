@@ -1,0 +1,82 @@
+import { quoteIdent, quoteQualified } from "../sql";
+import type { GrantSpec } from "./grant-spec";
+import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
+
+// What a Grant's create, update or removal runs, from the catalog as read (aclexplode of each
+// object's ACL, pg_default_acl). Pure.
+
+/** One object in the grant's scope and the privileges the grantee holds on it now. */
+export interface ObservedPrivileges {
+    /** The database's or schema's name, or the table's / sequence's name within the schema. */
+    name: string;
+    /** Upper-case privilege names (SELECT, ...), sorted; grant options are not managed. */
+    privileges: string[];
+}
+
+export interface GrantCatalog {
+    roleExists: boolean;
+    /** The database or schema the grant names exists. */
+    containerExists: boolean;
+    /** Every object in scope: the database, the schema, or the tables/sequences (all, or those listed that exist). */
+    objects: ObservedPrivileges[];
+    /** Listed objects that do not exist. */
+    missing: string[];
+    /** The role whose future objects the default privileges cover (defaultPrivilegesFor, or the connection's role). */
+    defaultsFor?: string;
+    /** The grantee's default privileges from `defaultsFor` in the schema, for this kind of object. */
+    defaults?: string[];
+}
+
+const KIND = { database: "DATABASE", schema: "SCHEMA", tables: "TABLE", sequences: "SEQUENCE" } as const;
+const DEFAULTS_KIND = { tables: "TABLES", sequences: "SEQUENCES" } as const;
+
+function objectSql(spec: GrantSpec, name: string): string {
+    return spec.on === "database" || spec.on === "schema" ? `${KIND[spec.on]} ${quoteIdent(name)}` : `${KIND[spec.on]} ${quoteQualified(spec.schema!, name)}`;
+}
+const objectLabel = (spec: GrantSpec, name: string) => (spec.on === "database" || spec.on === "schema" ? `${spec.on} ${name}` : `${KIND[spec.on].toLowerCase()} ${spec.schema}.${name}`);
+
+function refusalsOf(spec: GrantSpec, c: GrantCatalog): AccessRefusal[] {
+    const out: AccessRefusal[] = [];
+    if (!c.roleExists) out.push({ field: "role", reason: `role "${spec.role}" does not exist` });
+    if (!c.containerExists) out.push(spec.on === "database"
+        ? { field: "database", reason: `database "${spec.database}" does not exist` }
+        : { field: "schema", reason: `schema "${spec.schema}" does not exist` });
+    for (const m of c.missing) out.push({ field: `objects[${spec.objects!.indexOf(m)}]`, reason: `${KIND[spec.on].toLowerCase()} "${spec.schema}.${m}" does not exist` });
+    return out;
+}
+
+/** The steps that make the grantee's privileges on the scope exactly the declared ones (or add them, with revokeUnmanaged false). */
+export function planGrant(spec: GrantSpec, c: GrantCatalog): AccessPlan {
+    const refusals = refusalsOf(spec, c);
+    return refusals.length ? { steps: [], refusals } : { steps: revokeAndGrant(spec, c, " (not declared)"), refusals };
+}
+
+function revokeAndGrant(spec: GrantSpec, c: GrantCatalog, why: string): AccessStep[] {
+    const role = quoteIdent(spec.role);
+    const steps: AccessStep[] = [];
+    for (const o of c.objects) {
+        const add = spec.privileges.filter((p) => !o.privileges.includes(p));
+        const extra = spec.revokeUnmanaged ? o.privileges.filter((p) => !spec.privileges.includes(p)) : [];
+        if (add.length) steps.push({ summary: `grant ${add.join(", ")} on ${objectLabel(spec, o.name)} to ${spec.role}`, statements: [`GRANT ${add.join(", ")} ON ${objectSql(spec, o.name)} TO ${role}`] });
+        if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on ${objectLabel(spec, o.name)} from ${spec.role}${why}`, statements: [`REVOKE ${extra.join(", ")} ON ${objectSql(spec, o.name)} FROM ${role}`] });
+    }
+    if (spec.defaultPrivileges && (spec.on === "tables" || spec.on === "sequences")) {
+        const have = c.defaults ?? [];
+        const add = spec.privileges.filter((p) => !have.includes(p));
+        const extra = spec.revokeUnmanaged ? have.filter((p) => !spec.privileges.includes(p)) : [];
+        const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(c.defaultsFor!)} IN SCHEMA ${quoteIdent(spec.schema!)}`;
+        const what = `${DEFAULTS_KIND[spec.on].toLowerCase()} ${c.defaultsFor} creates in ${spec.schema}`;
+        if (add.length) steps.push({ summary: `grant ${add.join(", ")} on future ${what} to ${spec.role}`, statements: [`${head} GRANT ${add.join(", ")} ON ${DEFAULTS_KIND[spec.on]} TO ${role}`] });
+        if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on future ${what} from ${spec.role}${why}`, statements: [`${head} REVOKE ${extra.join(", ")} ON ${DEFAULTS_KIND[spec.on]} FROM ${role}`] });
+    }
+    return steps;
+}
+
+/** What removing the Grant runs: revokes what it declared, wherever the grantee holds it. */
+export function planGrantRemoval(spec: GrantSpec, c: GrantCatalog): AccessStep[] {
+    if (!c.roleExists || !c.containerExists) return [];
+    const declared = (ps: string[]) => ps.filter((p) => spec.privileges.includes(p));
+    return revokeAndGrant({ ...spec, privileges: [], revokeUnmanaged: true }, {
+        ...c, missing: [], objects: c.objects.map((o) => ({ ...o, privileges: declared(o.privileges) })), defaults: c.defaults && declared(c.defaults),
+    }, "");
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { parseSpec, PgscaleValidationError, type FieldIssue } from "../validation";
+import { identifierProblem } from "../sql";
+import { membershipName } from "./role-spec";
+
+// The inputs of Grant: one grantee's privileges on one kind of object, flat (as CDK props are).
+// The declared set is the whole truth for that grantee and those objects: privileges granted
+// outside the stack are revoked by the next `up` unless `revokeUnmanaged` is false.
+
+const identifier = z.string().superRefine((v, ctx) => {
+    const p = identifierProblem(v);
+    if (p) ctx.addIssue({ code: "custom", message: p });
+});
+
+/** What each kind of object takes (PostgreSQL's GRANT synopsis). */
+export const GRANT_PRIVILEGES = {
+    database: ["CONNECT", "CREATE", "TEMPORARY"],
+    schema: ["USAGE", "CREATE"],
+    tables: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    sequences: ["USAGE", "SELECT", "UPDATE"],
+} as const;
+export type GrantTarget = keyof typeof GRANT_PRIVILEGES;
+
+export const grantFields = z.strictObject({
+    /** The role that receives the privileges. */
+    role: membershipName,
+    /** What the privileges are on: "database", "schema", "tables" or "sequences". */
+    on: z.enum(["database", "schema", "tables", "sequences"]),
+    /** The privileges, e.g. ["SELECT", "INSERT"]; "ALL" means every privilege of that kind. */
+    privileges: z.array(z.string().transform((p) => p.toUpperCase())).min(1, "name at least one privilege"),
+    /** With on: "database": the database. */
+    database: identifier.optional(),
+    /** With on: "schema", "tables" or "sequences": the schema. */
+    schema: identifier.optional(),
+    /** With on: "tables" or "sequences": these objects only. Default: every one in the schema, now and (with defaultPrivileges) later. */
+    objects: z.array(identifier).min(1).optional(),
+    /**
+     * With on: "tables" or "sequences" and no `objects`: also ALTER DEFAULT PRIVILEGES, so objects
+     * that `defaultPrivilegesFor` (default: the connection's role) creates later in the schema get
+     * the same privileges. Default true.
+     */
+    defaultPrivileges: z.boolean().optional(),
+    /** The role whose future objects the default privileges cover. Default: the connection's role. */
+    defaultPrivilegesFor: membershipName.optional(),
+    /** Revoke privileges of this grantee on these objects that the stack does not declare. Default true. */
+    revokeUnmanaged: z.boolean().default(true),
+});
+
+export type GrantInput = z.input<typeof grantFields>;
+export type GrantSpec = z.output<typeof grantFields> & { privileges: string[] };
+
+function crossFieldIssues(s: GrantSpec): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    const allowed = GRANT_PRIVILEGES[s.on] as readonly string[];
+    s.privileges.forEach((p, i) => {
+        if (p !== "ALL" && !allowed.includes(p)) issues.push({ field: `privileges[${i}]`, message: `${p} does not apply to ${s.on}; use ${allowed.join(", ")} or ALL` });
+        if (s.privileges.indexOf(p) !== i) issues.push({ field: `privileges[${i}]`, message: `${p} is listed twice` });
+    });
+    if (s.privileges.includes("ALL") && s.privileges.length > 1) issues.push({ field: "privileges", message: "ALL already names every privilege" });
+    const need = (field: "database" | "schema", when: boolean) => {
+        if (when && s[field] === undefined) issues.push({ field, message: `is required with on: "${s.on}"` });
+        if (!when && s[field] !== undefined) issues.push({ field, message: `does not apply to on: "${s.on}"` });
+    };
+    need("database", s.on === "database");
+    need("schema", s.on !== "database");
+    const perObject = s.on === "tables" || s.on === "sequences";
+    if (!perObject && s.objects) issues.push({ field: "objects", message: `applies only to on: "tables" or "sequences"` });
+    if (s.defaultPrivileges && (!perObject || s.objects)) issues.push({ field: "defaultPrivileges", message: `applies only to every table or sequence of a schema (on: "tables"/"sequences" without objects)` });
+    if (s.defaultPrivilegesFor !== undefined && !(perObject && !s.objects && s.defaultPrivileges !== false))
+        issues.push({ field: "defaultPrivilegesFor", message: "applies only with default privileges" });
+    return issues;
+}
+
+/** Validates a Grant's arguments (privileges upper-cased, ALL expanded), naming every bad field. */
+export function parseGrant(input: unknown, subject: string): GrantSpec {
+    const spec = parseSpec(grantFields, input, subject) as GrantSpec;
+    const issues = crossFieldIssues(spec);
+    if (issues.length) throw new PgscaleValidationError(subject, issues);
+    const all = GRANT_PRIVILEGES[spec.on] as readonly string[];
+    const perObject = (spec.on === "tables" || spec.on === "sequences") && !spec.objects;
+    return {
+        ...spec,
+        privileges: spec.privileges.includes("ALL") ? [...all] : all.filter((p) => spec.privileges.includes(p)),
+        ...(perObject ? { defaultPrivileges: spec.defaultPrivileges ?? true } : {}),
+    };
+}

@@ -1,0 +1,77 @@
+import { PgscaleValidationError } from "../validation";
+import { parseGrant, planGrant, planGrantRemoval, summarizeAccessPlan, type GrantCatalog } from ".";
+
+const fieldsOf = (f: () => unknown) => {
+    try {
+        f();
+    } catch (e) {
+        if (e instanceof PgscaleValidationError) return e.issues.map((i) => i.field);
+        throw e;
+    }
+    return [];
+};
+const catalog = (over: Partial<GrantCatalog> = {}): GrantCatalog => ({ roleExists: true, containerExists: true, objects: [], missing: [], ...over });
+
+describe("Grant spec", () => {
+    it("upper-cases privileges, expands ALL in PostgreSQL's order, and covers future tables by default", () => {
+        expect(parseGrant({ role: "r", on: "tables", schema: "app", privileges: ["insert", "select"] }, "Grant g"))
+            .toMatchObject({ privileges: ["SELECT", "INSERT"], defaultPrivileges: true, revokeUnmanaged: true });
+        expect(parseGrant({ role: "r", on: "database", database: "appdb", privileges: ["ALL"] }, "Grant g").privileges).toEqual(["CONNECT", "CREATE", "TEMPORARY"]);
+        expect(parseGrant({ role: "r", on: "tables", schema: "app", objects: ["t"], privileges: ["SELECT"] }, "Grant g").defaultPrivileges).toBeUndefined();
+    });
+    it.each([
+        ["a privilege the object does not take", { role: "r", on: "schema", schema: "s", privileges: ["SELECT"] }, "privileges[0]"],
+        ["no privilege", { role: "r", on: "schema", schema: "s", privileges: [] }, "privileges"],
+        ["ALL beside others", { role: "r", on: "schema", schema: "s", privileges: ["ALL", "USAGE"] }, "privileges"],
+        ["a database grant without the database", { role: "r", on: "database", privileges: ["CONNECT"] }, "database"],
+        ["a schema on a database grant", { role: "r", on: "database", database: "d", schema: "s", privileges: ["CONNECT"] }, "schema"],
+        ["a table grant without the schema", { role: "r", on: "tables", privileges: ["SELECT"] }, "schema"],
+        ["objects on a schema grant", { role: "r", on: "schema", schema: "s", objects: ["t"], privileges: ["USAGE"] }, "objects"],
+        ["default privileges for listed tables", { role: "r", on: "tables", schema: "s", objects: ["t"], defaultPrivileges: true, privileges: ["SELECT"] }, "defaultPrivileges"],
+        ["a grant to pgscale's superuser", { role: "postgres", on: "schema", schema: "s", privileges: ["USAGE"] }, "role"],
+        ["an unknown kind of object", { role: "r", on: "views", schema: "s", privileges: ["SELECT"] }, "on"],
+    ])("refuses %s, naming the field", (_what, input, field) => {
+        expect(fieldsOf(() => parseGrant(input, "Grant g"))).toContain(field);
+    });
+});
+
+describe("planGrant", () => {
+    const tables = parseGrant({ role: "report", on: "tables", schema: "app", privileges: ["SELECT"] }, "Grant g");
+
+    it("grants what is missing on each table and on future tables, and revokes what was granted elsewhere", () => {
+        const plan = planGrant(tables, catalog({
+            objects: [{ name: "orders", privileges: [] }, { name: "users", privileges: ["DELETE", "SELECT"] }],
+            defaultsFor: "app", defaults: [],
+        }));
+        expect(plan.steps.map((s) => s.statements[0])).toEqual([
+            `GRANT SELECT ON TABLE "app"."orders" TO "report"`,
+            `REVOKE DELETE ON TABLE "app"."users" FROM "report"`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "app" GRANT SELECT ON TABLES TO "report"`,
+        ]);
+        expect(summarizeAccessPlan(plan)[1]).toBe("revoke DELETE on table app.users from report (not declared)");
+    });
+    it("keeps privileges granted elsewhere with revokeUnmanaged false, and plans nothing when all is in place", () => {
+        const keep = parseGrant({ role: "report", on: "tables", schema: "app", privileges: ["SELECT"], revokeUnmanaged: false }, "Grant g");
+        expect(planGrant(keep, catalog({ objects: [{ name: "users", privileges: ["DELETE", "SELECT"] }], defaultsFor: "app", defaults: ["SELECT"] })).steps).toEqual([]);
+    });
+    it("refuses a missing grantee, schema or listed table, naming the field", () => {
+        const listed = parseGrant({ role: "report", on: "tables", schema: "app", objects: ["a", "b"], privileges: ["SELECT"] }, "Grant g");
+        expect(planGrant(listed, catalog({ roleExists: false, missing: ["b"] })).refusals).toEqual([
+            { field: "role", reason: 'role "report" does not exist' },
+            { field: "objects[1]", reason: 'table "app.b" does not exist' },
+        ]);
+        expect(planGrant(tables, catalog({ containerExists: false })).refusals).toEqual([{ field: "schema", reason: 'schema "app" does not exist' }]);
+    });
+    it("quotes every name (an injection attempt is a name)", () => {
+        const evil = parseGrant({ role: `r"; DROP TABLE x; --`, on: "database", database: `d"x`, privileges: ["CONNECT"] }, "Grant g");
+        expect(planGrant(evil, catalog({ objects: [{ name: `d"x`, privileges: [] }] })).steps[0].statements[0]).toBe(`GRANT CONNECT ON DATABASE "d""x" TO "r""; DROP TABLE x; --"`);
+    });
+    it("removal revokes what the grant declared and leaves the rest", () => {
+        const steps = planGrantRemoval(tables, catalog({ objects: [{ name: "users", privileges: ["DELETE", "SELECT"] }], defaultsFor: "app", defaults: ["SELECT"] }));
+        expect(steps.map((s) => s.statements[0])).toEqual([
+            `REVOKE SELECT ON TABLE "app"."users" FROM "report"`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "report"`,
+        ]);
+        expect(steps[0].summary).toBe("revoke SELECT on table app.users from report");
+    });
+});
