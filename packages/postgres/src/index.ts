@@ -4,6 +4,7 @@ export * from "./patroni";
 export * from "./partitioned-table";
 export * from "./role";
 export * from "./grant";
+export * from "./database";
 export { AccessPlanRefusedError, PgscaleSqlError, redact } from "./sql";
 export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";

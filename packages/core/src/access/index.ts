@@ -2,3 +2,4 @@ export * from "./role-spec";
 export * from "./role-plan";
 export * from "./grant-spec";
 export * from "./grant-plan";
+export * from "./database";

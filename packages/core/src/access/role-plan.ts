@@ -36,6 +36,8 @@ export interface AccessStep {
     statements: string[];
     /** Holds a password verifier: errors name the step, never the statement. */
     sensitive?: boolean;
+    /** False for statements PostgreSQL refuses inside a transaction (CREATE/DROP DATABASE). Default true. */
+    transactional?: boolean;
 }
 
 export interface AccessRefusal {

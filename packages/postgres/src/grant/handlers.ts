@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { grantFields, parseGrant, planGrant, planGrantRemoval, PgscaleValidationError, stableJson, summarizeAccessPlan, type GrantSpec } from "@pgscale/core";
+import { grantFields, parseGrant, planGrant, planGrantRemoval, stableJson, summarizeAccessPlan, type GrantSpec } from "@pgscale/core";
 import { withSession } from "../sql/session";
-import { UNKNOWN, checkFailure } from "../sql/provider-io";
-import { AccessPlanRefusedError, applyAccessSteps } from "../sql/access-executor";
+import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom } from "../sql/provider-io";
+import { AccessPlanRefusedError, applySteps } from "../sql/steps";
 import { readGrantCatalog } from "./catalog";
 
 // The Grant provider's lifecycle: check plans against the live catalog (what preview shows),
@@ -15,20 +15,17 @@ const SPEC_KEYS = Object.keys(grantFields.shape) as (keyof GrantSpec)[];
 const SCOPE_KEYS = ["role", "on", "database", "schema", "objects"] as const;
 
 const subjectOf = (p: Props) => `Grant ${String(p.on ?? "")} to ${String(p.role ?? "")}`;
-const specOf = (p: Props): GrantSpec => parseGrant(Object.fromEntries(SPEC_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])), subjectOf(p));
+const specOf = (p: Props): GrantSpec => specFrom(p, SPEC_KEYS, parseGrant, subjectOf(p));
 const specProps = (spec: GrantSpec): Props => JSON.parse(JSON.stringify(spec)) as Props;
 
-function connectionOf(p: Props): string {
-    if (typeof p.connection !== "string" || p.connection === "") throw new Error(`${subjectOf(p)}: the connection input is missing`);
-    return p.connection;
-}
+const connectionOf = (p: Props) => connectionFor(p, subjectOf(p));
 
 async function applyAndObserve(news: Props): Promise<Props> {
     const spec = specOf(news);
     return withSession(connectionOf(news), async (s) => {
         const plan = planGrant(spec, await readGrantCatalog(s, spec));
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
-        await applyAccessSteps(s, plan.steps);
+        await applySteps(s, plan.steps);
         const observed = await readGrantCatalog(s, spec);
         return { ...specProps(spec), connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: { objects: observed.objects, defaults: observed.defaults } };
     });
@@ -36,21 +33,11 @@ async function applyAndObserve(news: Props): Promise<Props> {
 
 export const grantHandlers = {
     async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-        let spec: GrantSpec;
-        try {
-            spec = specOf(news);
-        } catch (e) {
-            if (e instanceof PgscaleValidationError) return { inputs: news, failures: e.issues.map((i) => checkFailure(i.field, i.message)) };
-            throw e;
-        }
-        const inputs: Props = { ...specProps(spec), connection: news.connection };
-        if (typeof news.connection !== "string" || news.connection === UNKNOWN) {
-            inputs.plan = ["(the connection is not known yet: pgscale plans against the server when it is)"];
-            return { inputs };
-        }
-        const plan = await withSession(news.connection, async (s) => planGrant(spec, await readGrantCatalog(s, spec)));
-        inputs.plan = summarizeAccessPlan(plan);
-        return { inputs, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
+        const pre = checkBeforePlan(news, () => ({ ...specProps(specOf(news)), connection: news.connection }));
+        if (!("connection" in pre)) return pre;
+        const spec = specOf(pre.inputs);
+        const plan = await withSession(pre.connection, async (s) => planGrant(spec, await readGrantCatalog(s, spec)));
+        return { inputs: { ...pre.inputs, plan: summarizeAccessPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -81,6 +68,6 @@ export const grantHandlers = {
 
     async delete(_id: string, props: Props): Promise<void> {
         const spec = specOf(props);
-        await withSession(connectionOf(props), async (s) => applyAccessSteps(s, planGrantRemoval(spec, await readGrantCatalog(s, spec))));
+        await withSession(connectionOf(props), async (s) => applySteps(s, planGrantRemoval(spec, await readGrantCatalog(s, spec))));
     },
 };

@@ -14,7 +14,7 @@ import {
     type PlanInput,
 } from "@pgscale/core";
 import { readCatalog } from "./catalog-reader";
-import { applySteps } from "./executor";
+import { applySteps } from "../sql/steps";
 import { PgscaleSqlError, withSession, type Session } from "../sql/session";
 import { connectionOf, specFromProps, specProps, SPEC_KEYS, type PartitionedTableOutputs } from "./state";
 import { UNKNOWN, checkFailure as failure } from "../sql/provider-io";

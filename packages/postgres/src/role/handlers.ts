@@ -1,13 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
 import {
-    parseRole, planRole, planRoleRemoval, PgscaleValidationError, roleFields, scramSha256Verifier, stableJson, summarizeAccessPlan,
+    parseRole, planRole, planRoleRemoval, roleFields, scramSha256Verifier, stableJson, summarizeAccessPlan,
     type AccessPlan, type RoleSpec,
 } from "@pgscale/core";
 import { withSession, type Session } from "../sql/session";
-import { UNKNOWN, checkFailure as failure } from "../sql/provider-io";
+import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom } from "../sql/provider-io";
 import { readRole, readRoleCatalog } from "./catalog";
-import { AccessPlanRefusedError, applyAccessSteps } from "../sql/access-executor";
+import { AccessPlanRefusedError, applySteps } from "../sql/steps";
 
 // The Role provider's lifecycle. The connection and the generated password arrive as (secret)
 // inputs or state on every call; nothing here captures a credential. Preview shows the plan
@@ -18,13 +18,10 @@ type Props = Record<string, unknown>;
 const SPEC_KEYS = Object.keys(roleFields.shape) as (keyof RoleSpec)[];
 
 const subjectOf = (p: Props) => `Role ${String(p.name ?? "")}`;
-const specOf = (p: Props): RoleSpec => parseRole(Object.fromEntries(SPEC_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]])), subjectOf(p));
+const specOf = (p: Props): RoleSpec => specFrom(p, SPEC_KEYS, parseRole, subjectOf(p));
 const specProps = (spec: RoleSpec): Props => JSON.parse(JSON.stringify(spec)) as Props;
 
-function connectionOf(p: Props): string {
-    if (typeof p.connection !== "string" || p.connection === "") throw new Error(`${subjectOf(p)}: the connection input is missing`);
-    return p.connection;
-}
+const connectionOf = (p: Props) => connectionFor(p, subjectOf(p));
 
 /** 32 random bytes, URL-safe: no character that needs quoting in a URI or a libpq string. */
 const newPassword = () => randomBytes(32).toString("base64url");
@@ -45,7 +42,7 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
     return withSession(connectionOf(news), async (s) => {
         const plan = await planWith(s, spec, olds, intent, adoptExisting, setPassword ? scramSha256Verifier(password!) : undefined);
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
-        await applyAccessSteps(s, plan.steps);
+        await applySteps(s, plan.steps);
         const observed = await readRole(s, spec.name);
         return { ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed };
     });
@@ -53,25 +50,16 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
 
 export const roleHandlers = {
     async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-        let spec: RoleSpec;
-        try {
-            spec = specOf(news);
-        } catch (e) {
-            if (e instanceof PgscaleValidationError) return { inputs: news, failures: e.issues.map((i) => failure(i.field, i.message)) };
-            throw e;
-        }
-        const inputs: Props = { ...specProps(spec), adoptExisting: news.adoptExisting === true, connection: news.connection };
-        if (typeof news.connection !== "string" || news.connection === UNKNOWN) {
-            inputs.plan = ["(the connection is not known yet: pgscale plans against the server when it is)"];
-            return { inputs };
-        }
+        const pre = checkBeforePlan(news, () => ({ ...specProps(specOf(news)), adoptExisting: news.adoptExisting === true, connection: news.connection }));
+        if (!("connection" in pre)) return pre;
+        const { inputs, connection } = pre;
+        const spec = specOf(inputs);
         const intent = olds.name === undefined ? "create" : "update";
         // Check sees the old inputs (no password): a password is set on create, or when a group role starts to log in.
         const setsPassword = spec.login && (intent === "create" || olds.login === false);
         // The verifier is made at apply time; preview only needs to know one will be set.
-        const plan = await withSession(news.connection, (s) => planWith(s, spec, olds, intent, news.adoptExisting === true, setsPassword ? "(generated)" : undefined));
-        inputs.plan = summarizeAccessPlan(plan);
-        return { inputs, failures: plan.refusals.map((r) => failure(r.field, r.reason)) };
+        const plan = await withSession(connection, (s) => planWith(s, spec, olds, intent, news.adoptExisting === true, setsPassword ? "(generated)" : undefined));
+        return { inputs: { ...inputs, plan: summarizeAccessPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -108,6 +96,6 @@ export const roleHandlers = {
     async delete(_id: string, props: Props): Promise<void> {
         const spec = specOf(props);
         const steps = planRoleRemoval(spec);
-        if (steps.length) await withSession(connectionOf(props), (s) => applyAccessSteps(s, steps));
+        if (steps.length) await withSession(connectionOf(props), (s) => applySteps(s, steps));
     },
 };

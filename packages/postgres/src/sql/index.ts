@@ -1,2 +1,2 @@
 export { PgscaleSqlError, Session, redact, withSession } from "./session";
-export { AccessPlanRefusedError } from "./access-executor";
+export { AccessPlanRefusedError } from "./steps";
