@@ -4,7 +4,7 @@ import {
     type AccessPlan, type DatabaseSpec,
 } from "@pgscale/core";
 import { withSession, type Session } from "../sql/session";
-import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom } from "../sql/provider-io";
+import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom, wire } from "../sql/provider-io";
 import { AccessPlanRefusedError, applySteps } from "../sql/steps";
 import { readDatabase, readDatabaseCatalog } from "./catalog";
 
@@ -32,7 +32,7 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
         const plan = await planWith(s, spec, olds, adoptExisting);
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
         await applySteps(s, plan.steps);
-        return { ...JSON.parse(JSON.stringify(spec)), adoptExisting, connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: await readDatabase(s, spec.name) };
+        return wire({ ...spec, adoptExisting, connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: await readDatabase(s, spec.name) });
     });
 }
 
@@ -61,7 +61,7 @@ export const databaseHandlers = {
         const observed = await withSession(connectionOf(props), (s) => readDatabase(s, specOf(props).name));
         if (!observed) return { id: "", props: {} };
         // Drift in the fields the spec manages shows as those fields; the next `up` brings them back.
-        return { id, props: { ...props, connectionLimit: observed.connectionLimit, ...(props.owner === undefined ? {} : { owner: observed.owner }), observed } };
+        return { id, props: wire({ ...props, connectionLimit: observed.connectionLimit, ...(props.owner === undefined ? {} : { owner: observed.owner }), observed }) };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {

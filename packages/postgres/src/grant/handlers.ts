@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { grantFields, parseGrant, planGrant, planGrantRemoval, stableJson, summarizeAccessPlan, type GrantSpec } from "@pgscale/core";
 import { withSession } from "../sql/session";
-import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom } from "../sql/provider-io";
+import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom, wire } from "../sql/provider-io";
 import { AccessPlanRefusedError, applySteps } from "../sql/steps";
 import { readGrantCatalog } from "./catalog";
 
@@ -27,7 +27,7 @@ async function applyAndObserve(news: Props): Promise<Props> {
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
         await applySteps(s, plan.steps);
         const observed = await readGrantCatalog(s, spec);
-        return { ...specProps(spec), connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: { objects: observed.objects, defaults: observed.defaults } };
+        return wire({ ...specProps(spec), connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: { objects: observed.objects, defaults: observed.defaults } });
     });
 }
 
@@ -59,7 +59,7 @@ export const grantHandlers = {
         // The grantee or the scope is gone: nothing of this grant is left.
         if (!c.roleExists || !c.containerExists) return { id: "", props: {} };
         // Drift shows as `observed`: each object's privileges as the catalog has them; the next `up` plans them back.
-        return { id, props: { ...props, observed: { objects: c.objects, defaults: c.defaults } } };
+        return { id, props: wire({ ...props, observed: { objects: c.objects, defaults: c.defaults } }) };
     },
 
     async update(_id: string, _olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {

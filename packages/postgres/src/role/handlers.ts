@@ -4,8 +4,8 @@ import {
     parseRole, planRole, planRoleRemoval, roleFields, scramSha256Verifier, stableJson, summarizeAccessPlan,
     type AccessPlan, type RoleSpec,
 } from "@pgscale/core";
-import { withSession, type Session } from "../sql/session";
-import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom } from "../sql/provider-io";
+import { PgscaleSqlError, withSession, type Session } from "../sql/session";
+import { checkBeforePlan, checkFailure, connectionOf as connectionFor, specFrom, wire } from "../sql/provider-io";
 import { readRole, readRoleCatalog } from "./catalog";
 import { AccessPlanRefusedError, applySteps } from "../sql/steps";
 
@@ -44,7 +44,7 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
         await applySteps(s, plan.steps);
         const observed = await readRole(s, spec.name);
-        return { ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed };
+        return wire({ ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed });
     });
 }
 
@@ -86,7 +86,7 @@ export const roleHandlers = {
             connectionLimit: observed.connectionLimit, memberOf: observed.memberOf,
             ...(observed.validUntil === null ? { validUntil: undefined } : { validUntil: spec.validUntil && Date.parse(spec.validUntil) === Date.parse(observed.validUntil) ? spec.validUntil : observed.validUntil }),
         };
-        return { id, props: { ...props, ...live, observed } };
+        return { id, props: wire({ ...props, ...live, observed }) };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
@@ -96,6 +96,12 @@ export const roleHandlers = {
     async delete(_id: string, props: Props): Promise<void> {
         const spec = specOf(props);
         const steps = planRoleRemoval(spec);
-        if (steps.length) await withSession(connectionOf(props), (s) => applySteps(s, steps));
+        if (!steps.length) return;
+        await withSession(connectionOf(props), (s) => applySteps(s, steps)).catch((e) => {
+            // PostgreSQL's detail names what depends on the role; say what the stack can do about it.
+            if (e instanceof PgscaleSqlError && e.sqlstate === "2BP01")
+                throw new Error(`${subjectOf(props)}: not dropped, nothing was changed: ${e.message}\n  the role still owns or holds these; set removalPolicy "reassign" (with reassignOwnedTo) or "retain", or remove them first`);
+            throw e;
+        });
     },
 };

@@ -42,3 +42,11 @@ export function checkBeforePlan(news: Props, validate: () => Props): pulumi.dyna
         return { inputs: { ...inputs, plan: ["(the connection is not known yet: pgscale plans against the server when it is)"] } };
     return { inputs, connection: news.connection };
 }
+
+/**
+ * Outputs as the engine's wire format takes them (protobuf Structs: JSON-like values only). An
+ * `undefined` nested in an object fails the whole call with "Unexpected struct type".
+ */
+export function wire<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,65 @@
+// Declared access on a pgscale cluster through `pulumi up`: a Database, a group and a login Role,
+// Grants (now and for tables created later), drift made by hand undone by the next up, an
+// unchanged stack previewed as no change, and destroy.
+import { Stack } from "@pulumi/pulumi/automation";
+import { destroyAndRemove, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { query } from "../support/pg";
+
+jest.setTimeout(10 * 60 * 1000);
+
+interface Outputs { appUri: string; adminUri: string; reporterPassword: string; reportsOwner: string }
+
+/** The SQLSTATE of `text` run as `user`, or "ok". */
+async function as(uri: string, user: string, password: string, text: string): Promise<string> {
+    const u = new URL(uri);
+    u.username = user;
+    u.password = password;
+    return query(u.toString(), text).then(() => "ok", (e) => (e as { code?: string }).code ?? String(e));
+}
+
+describe("Role, Database and Grant on a pgscale cluster", () => {
+    const name = uniqueStackName("access");
+    let stack: Stack | undefined;
+    let out: Outputs;
+    const quiet = { onOutput: () => undefined };
+
+    beforeAll(async () => {
+        stack = await fixtureStack("access", name);
+        const res = await stack.up(quiet);
+        out = plainOutputs(res.outputs) as Outputs;
+    });
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("the reporter reads the application's tables, created after the grant, and cannot write (42501)", async () => {
+        expect(out.reportsOwner).toBe("reporter");
+        await query(out.appUri, "CREATE TABLE orders (id int primary key)");
+        await query(out.appUri, "INSERT INTO orders VALUES (1)");
+        expect(await as(out.appUri, "reporter", out.reporterPassword, "SELECT * FROM orders")).toBe("ok");
+        expect(await as(out.appUri, "reporter", out.reporterPassword, "INSERT INTO orders VALUES (2)")).toBe("42501");
+        expect(await as(out.appUri, "reporter", out.reporterPassword.slice(1), "SELECT 1")).toBe("28P01");
+    });
+
+    it("revokes a privilege granted by hand on the next up, and previews an unchanged stack as no change", async () => {
+        await query(out.adminUri, "GRANT INSERT ON orders TO readers");
+        expect(await as(out.appUri, "reporter", out.reporterPassword, "INSERT INTO orders VALUES (3)")).toBe("ok");
+        const up = await stack!.up(quiet);
+        expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
+        expect(await as(out.appUri, "reporter", out.reporterPassword, "INSERT INTO orders VALUES (4)")).toBe("42501");
+        const pv = await stack!.preview(quiet);
+        expect(Object.keys(pv.changeSummary).filter((k) => k !== "same")).toEqual([]);
+    });
+
+    it("changes a role in place, keeping its password", async () => {
+        await stack!.setConfig("reporterLimit", { value: "3" });
+        const up = await stack!.up(quiet);
+        expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
+        expect(await query(out.adminUri, "SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = 'reporter'")).toEqual([{ l: 3 }]);
+        expect(await as(out.appUri, "reporter", out.reporterPassword, "SELECT 1")).toBe("ok");
+    });
+
+    it("destroys everything it created", async () => {
+        const down = await stack!.destroy(quiet);
+        expect(down.summary.result).toBe("succeeded");
+        expect(dockerObjectsOfStack(name)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+});
