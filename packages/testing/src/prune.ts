@@ -19,6 +19,12 @@ export interface PruneOptions {
      * longer than their TTL, "idle" every one no live process holds. Never one a live process holds.
      */
     reuse?: PruneMode;
+    /**
+     * Only clusters whose state directory lies in stateDir. By default prune also reaps dead runs'
+     * leftovers of other state roots on the engine; a test suite that prunes its own root sets this
+     * so it never races another suite that inspects its own crashed run's leftovers.
+     */
+    onlyStateDir?: boolean;
     /** @internal State directories not to touch: kept clusters a reusing start is judging itself. */
     spare?: string[];
 }
@@ -129,7 +135,8 @@ export async function prune(opts: PruneOptions = {}): Promise<PruneReport> {
     for (let pass = 0; pass < 3; pass++) {
         const now = Date.now();
         const verdicts = new Map<string, string>();
-        const dead = [...(await survey(root)).values()].filter((l) => {
+        const found = [...(await survey(root)).values()].filter((l) => !opts.onlyStateDir || path.dirname(l.dir) === root);
+        const dead = found.filter((l) => {
             const v = spare.has(l.dir) ? { reap: false, why: "spared" } : judge(l, root, opts.reuse ?? "expired", now);
             verdicts.set(l.dir, v.why);
             if (v.reap) return true;
