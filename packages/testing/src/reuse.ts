@@ -66,22 +66,26 @@ export function slotInfo(base: ClusterInfo, key: string, slot: number): ClusterI
  * up), and every URI answers (a write through primaryUri).
  */
 export async function healthProblem(info: ClusterInfo): Promise<string | undefined> {
-    try {
+    const patroni = async () => {
         const statuses = await memberStatuses(info);
         const leader = statuses.find(isLeader);
-        if (!leader || leader.state !== "running") return "no running Patroni leader";
+        if (!leader || leader.state !== "running") throw new Error("no running Patroni leader");
         const off = statuses.filter((m) => !isRunning(m) || m.timeline !== leader.timeline);
         if (statuses.length < info.members.length || off.length)
-            return `not every member runs on the leader's timeline (${statuses.map((m) => `${m.name} ${m.role}/${m.state}`).join(", ")})`;
-        const standby = async (uri: string) => {
-            const [row] = await queryOnce<{ r: boolean }>(uri, "SELECT pg_is_in_recovery() AS r");
-            if (!row?.r) throw new Error(`${new URL(uri).host} is not a standby`);
-        };
-        const streaming = async () => {
-            const [row] = await queryOnce<{ n: number }>(info.superuserUri, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'");
-            if (row.n < info.members.length - 1) throw new Error(`${row.n} of ${info.members.length - 1} replicas stream`);
-        };
+            throw new Error(`not every member runs on the leader's timeline (${statuses.map((m) => `${m.name} ${m.role}/${m.state}`).join(", ")})`);
+    };
+    const standby = async (uri: string) => {
+        const [row] = await queryOnce<{ r: boolean }>(uri, "SELECT pg_is_in_recovery() AS r");
+        if (!row?.r) throw new Error(`${new URL(uri).host} is not a standby`);
+    };
+    const streaming = async () => {
+        const [row] = await queryOnce<{ n: number }>(info.superuserUri, "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'");
+        if (row.n < info.members.length - 1) throw new Error(`${row.n} of ${info.members.length - 1} replicas stream`);
+    };
+    try {
+        // All at once: this is most of a reusing start's time, and each probe fails fast on a dead cluster.
         await Promise.all([
+            patroni(),
             writableMember(info).then((m) => { if (!m) throw new Error("no write through primaryUri"); }),
             streaming(),
             info.replicaUri && standby(info.replicaUri),
@@ -174,7 +178,9 @@ export async function startKept(plan: StartPlan): Promise<Kept> {
         : undefined;
     for (const { dir, record } of candidates) {
         const stack = record.info.stackName;
+        const tHealth = Date.now();
         const problem = await healthProblem(record.info);
+        const healthMs = Date.now() - tHealth;
         if (problem) {
             const held = leases(dir).filter((l) => l.live);
             if (held.length) {
@@ -185,14 +191,18 @@ export async function startKept(plan: StartPlan): Promise<Kept> {
             await reapByDir(dir);
             continue;
         }
+        const tReset = Date.now();
         const info = await leaseAndReset(dir, record.info, key, maxSlots);
+        const resetMs = Date.now() - tReset;
         if (!info) {
             log(`kept cluster ${stack}: all ${maxSlots} database slots are held by live processes`);
             continue;
         }
         touchRecord(dir, plan.reuseTtl);
+        const tPrune = Date.now();
         await pruned;
-        log(`reusing ${stack} (database ${info.database}, reset to its clean state) in ${Date.now() - t0} ms`);
+        log(`reusing ${stack} (database ${info.database}, reset to its clean state) in ${Date.now() - t0} ms ` +
+            `(health ${healthMs} ms, lease and reset ${resetMs} ms, then prune ${Date.now() - tPrune} ms)`);
         return handle(dir, info, true);
     }
     await pruned;
