@@ -178,6 +178,8 @@ export async function startKept(plan: StartPlan): Promise<Kept> {
         : undefined;
     for (const { dir, record } of candidates) {
         const stack = record.info.stackName;
+        // First, so a concurrent prune does not expire it while it is being checked.
+        touchRecord(dir, plan.reuseTtl);
         const tHealth = Date.now();
         const problem = await healthProblem(record.info);
         const healthMs = Date.now() - tHealth;
@@ -192,8 +194,13 @@ export async function startKept(plan: StartPlan): Promise<Kept> {
             continue;
         }
         const tReset = Date.now();
-        const info = await leaseAndReset(dir, record.info, key, maxSlots);
+        const info = await leaseAndReset(dir, record.info, key, maxSlots).catch((e: Error) => {
+            // E.g. a failover that started after the health check: try the next one, or start anew.
+            log(`kept cluster ${stack}: could not take a database (${e.message.split("\n")[0]})`);
+            return null;
+        });
         const resetMs = Date.now() - tReset;
+        if (info === null) continue;
         if (!info) {
             log(`kept cluster ${stack}: all ${maxSlots} database slots are held by live processes`);
             continue;
