@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Client } from "pg";
 import { isLeader, quoteIdent } from "@pgscale/core";
 import { ClusterInfo } from "./cluster-info";
 import { StartPlan } from "./options";
@@ -11,10 +10,8 @@ import { queryOnce, writableMember } from "./pg-probe";
 import { prune, reapByDir } from "./prune";
 import { reuseKey, reuseSpec } from "./reuse-policy";
 import { freeSlot, keptClusters, leases, removeLease, touchRecord, writeLease, writeRecord } from "./reuse-record";
-import { asSuperuser, dropTemplate, recreateFrom, snapshotPrefix, untilReplicasReplayed, withDatabaseClosed } from "./snapshots";
-
-/** The application database as it was right after bootstrap: what every reuse starts from. */
-export const CLEAN_TEMPLATE = "pgscale_reuse_clean";
+import { CLEAN_TEMPLATE, resetSlot, tidy } from "./reuse-reset";
+import { asSuperuser, withDatabaseClosed } from "./snapshots";
 
 /**
  * Concurrent processes of one spec share a kept cluster, each with a database of its own (slot n:
@@ -98,14 +95,6 @@ export async function healthProblem(info: ClusterInfo): Promise<string | undefin
     }
 }
 
-/** Replaces the slot's database with a copy of the clean template and drops the slot's leftover snapshots. */
-async function resetSlot(c: Client, info: ClusterInfo): Promise<void> {
-    await recreateFrom(c, info, CLEAN_TEMPLATE);
-    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [snapshotPrefix(info.reuse!.slot)]);
-    for (const r of rows) await dropTemplate(c, r.datname);
-    await untilReplicasReplayed(c);
-}
-
 /** Takes a free slot of a healthy kept cluster and resets its database; undefined when every slot is held. */
 async function leaseAndReset(dir: string, base: ClusterInfo, key: string, maxSlots: number): Promise<ClusterInfo | undefined> {
     return asSuperuser(base, async (c) => {
@@ -141,11 +130,16 @@ async function saveCleanTemplate(info: ClusterInfo): Promise<void> {
 function handle(dir: string, info: ClusterInfo, reused: boolean): Kept {
     const slot = info.reuse!.slot;
     let released = false;
+    // While the tests run: what the reset set aside is dropped, the next run's spare made. stop()
+    // waits for it, so the next run finds its spare (a run that dies first leaves a later start the
+    // slow path, nothing worse).
+    const trash = tidy(info);
     return {
         info, reused,
         release: async () => {
             if (released) return;
             released = true;
+            await trash;
             removeLease(dir, slot);
             touchRecord(dir);
         },
@@ -153,6 +147,7 @@ function handle(dir: string, info: ClusterInfo, reused: boolean): Kept {
             const others = leases(dir).filter((l) => l.live && l.slot !== slot);
             if (others.length) throw new Error(`${info.stackName} is in use by ${others.map((l) => l.holder).join(", ")}: not destroyed (stop() releases it)`);
             released = true;
+            await trash;
             removeLease(dir, slot);
             await reapByDir(dir);
         },

@@ -91,6 +91,12 @@ export async function recreateFrom(c: Client, info: ClusterInfo, template: strin
         await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
         await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
     }
+    await createFrom(c, info, template);
+}
+
+/** Creates the application database from `template`, owned by its owner, with the privileges of post-bootstrap. */
+export async function createFrom(c: Client, info: ClusterInfo, template: string): Promise<void> {
+    const db = quoteIdent(info.database);
     await c.query(`CREATE DATABASE ${db} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(info.owner)}`);
     // Database-level privileges are not copied from a template: restore those of post-bootstrap.
     await c.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
