@@ -6,9 +6,11 @@ import { prune } from "./prune";
 import { startCluster, startPostgres } from "./start";
 
 const USAGE = `usage:
-  pgscale-testing prune [--state DIR] [--json]
+  pgscale-testing prune [--state DIR] [--only-state] [--reuse expired|idle] [--json]
       Removes containers, networks, volumes, orphaned Pulumi processes and state of test clusters
-      whose owning process is dead. Clusters of running processes are left alone.
+      whose owning process is dead. Clusters of running processes are left alone. Clusters kept
+      for reuse are removed once idle past their TTL (--reuse idle: once no process holds them).
+      --only-state: only clusters whose state lies in the --state directory.
   pgscale-testing start [--postgres] [--nodes N] [--pooler] [--synchronous] [--etcd-members N]
                         [--profile durable|fast] [--allow-unsafe-durability] [--state DIR]
       Starts a cluster, prints its environment (export PGSCALE_PRIMARY_URI=...) on stdout and
@@ -20,7 +22,7 @@ function parse(args: string[]): { flags: Set<string>; values: Map<string, string
     for (let i = 0; i < args.length; i++) {
         const a = args[i];
         if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-        if (["--state", "--nodes", "--etcd-members", "--profile"].includes(a)) {
+        if (["--state", "--nodes", "--etcd-members", "--profile", "--reuse"].includes(a)) {
             if (i + 1 >= args.length) throw new Error(`${a} needs a value`);
             values.set(a, args[++i]);
         } else flags.add(a);
@@ -80,7 +82,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === "prune") {
         const { flags, values } = parse(rest);
-        const report = await prune({ stateDir: values.get("--state") });
+        const reuse = values.get("--reuse");
+        if (reuse !== undefined && reuse !== "expired" && reuse !== "idle") throw new Error(`--reuse: expected expired or idle, not ${reuse}`);
+        const unknown = [...flags].filter((f) => f !== "--json" && f !== "--only-state");
+        if (unknown.length) throw new Error(`unknown option ${unknown[0]}`);
+        const report = await prune({ stateDir: values.get("--state"), reuse, onlyStateDir: flags.has("--only-state") });
         if (flags.has("--json")) process.stdout.write(JSON.stringify(report) + "\n");
         else process.stderr.write(`pgscale-testing: pruned ${report.reaped.length} stacks (${report.containers} containers, ${report.networks} networks, ` +
             `${report.volumes} volumes, ${report.processes} processes, ${report.dirs} state dirs); ${report.kept.length} live stacks kept\n`);

@@ -40,6 +40,11 @@ export interface ClusterInfo {
     restApi: { username: string; password: string };
     members: MemberInfo[];
     services: ServiceInfo[];
+    /**
+     * A cluster kept for reuse: its reuse key and the database slot this process holds (slot 1 is
+     * the cluster's own database, slot n its `<database>_<n>`); absent for a cluster of one run.
+     */
+    reuse?: { key: string; slot: number };
 }
 
 export function clusterInfo(

@@ -7,6 +7,7 @@ export type { MemberStatus } from "./patroni-rest";
 export type { ClusterInfo, MemberInfo, ServiceInfo } from "./cluster-info";
 export { ENV } from "./cluster-info";
 export { prune } from "./prune";
+export { DEFAULT_REUSE_TTL } from "./reuse-policy";
 export type { PruneOptions, PruneReport } from "./prune";
 export { jestGlobalSetup, jestGlobalTeardown } from "./jest";
 export type { ProgressLogger } from "./progress";

@@ -24,12 +24,12 @@ export function jestGlobalSetup(opts: ClusterOptions = {}): () => Promise<void> 
     };
 }
 
-/** The matching `globalTeardown`: destroys the cluster jestGlobalSetup started. */
+/** The matching `globalTeardown`: destroys the cluster jestGlobalSetup started (with reuse: true, keeps it for the next run). */
 export function jestGlobalTeardown(): () => Promise<void> {
     return async () => {
         const cluster = (globalThis as Holder)[KEY];
         delete (globalThis as Holder)[KEY];
         for (const name of Object.values(ENV)) delete process.env[name];
-        await cluster?.destroy();
+        await cluster?.stop();
     };
 }

@@ -6,10 +6,10 @@ import { ClusterInfo, clusterInfo } from "./cluster-info";
 import { dockerLines, dockerLogs, dockerRemove } from "./docker-cli";
 import { LABELS, PROJECT } from "./labels";
 import { StartPlan, uniqueStackName } from "./options";
-import { currentOwner, formatOwner } from "./owner";
+import { KEPT_PREFIX, currentOwner, formatOwner } from "./owner";
 import { CLUSTER_DIR_ENV } from "./processes";
 import { EngineProgress, engineProgress, seconds } from "./progress";
-import { prune, reapCluster } from "./prune";
+import { prune, reapByDir } from "./prune";
 import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
 import { TmpfsUsers, TopologyOutputs, imagesOf, topologyProgram } from "./topology";
 import { imageUser } from "./image-user";
@@ -36,14 +36,8 @@ function pulumiError(what: string, e: unknown, progress: EngineProgress): Error 
 }
 
 /** Labelled leftovers of one cluster, found on the engine: the fallback when `pulumi destroy` fails. */
-async function reapByLabel(dir: ClusterDir): Promise<void> {
-    const filter = ["--filter", `label=${LABELS.dir}=${dir.dir}`];
-    await reapCluster({
-        dir: dir.dir,
-        containers: await dockerLines(["ps", "-aq", ...filter]),
-        networks: await dockerLines(["network", "ls", "-q", ...filter]),
-        volumes: await dockerLines(["volume", "ls", "-q", ...filter]),
-    });
+function reapByLabel(dir: ClusterDir): Promise<void> {
+    return reapByDir(dir.dir);
 }
 
 /** State and last log lines of every container of a failed start: the error is all a CI log keeps. */
@@ -92,11 +86,13 @@ async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
  * Runs the inline program in a stack of its own, in a state directory of its own, and returns the
  * cluster's endpoints. A failed start takes down whatever it created before rethrowing.
  */
-export async function launch(plan: StartPlan): Promise<LaunchedStack> {
+export async function launch(plan: StartPlan, reuseKey?: string): Promise<LaunchedStack> {
     const { log } = plan;
     const stackName = uniqueStackName(plan.namePrefix);
     const me = currentOwner();
-    const dir = createClusterDir(plan.stateRoot, stackName, me);
+    // A kept cluster is marked from its first object on, so no prune mistakes it for a dead run's.
+    const ownerText = (reuseKey ? KEPT_PREFIX : "") + formatOwner(me);
+    const dir = createClusterDir(plan.stateRoot, stackName, me, ownerText);
     log(`starting ${stackName}: ${describe(plan)}`);
     const t0 = Date.now();
     let stack: Stack | undefined;
@@ -129,7 +125,7 @@ export async function launch(plan: StartPlan): Promise<LaunchedStack> {
         // Independent of each other, so concurrent: reaping stale runs, finding the users tmpfs data
         // must belong to (the program waits for them), and creating the stack.
         const tmpfsUsers = plan.profile === "fast" ? dataUsers(plan) : Promise.resolve(undefined);
-        const program: PulumiFn = async () => topologyProgram(plan, formatOwner(me), dir.dir, await tmpfsUsers)();
+        const program: PulumiFn = async () => topologyProgram(plan, ownerText, dir.dir, await tmpfsUsers, reuseKey)();
         const workspace = LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program },
             {

@@ -65,6 +65,17 @@ describe("planStart", () => {
             .toEqual(['synchronousMode: cannot be combined with profile "fast" (synchronous_commit is off there)']);
     });
 
+    it("reuse: a boolean, with a TTL > 0 in seconds (default 3600)", () => {
+        expect(planStart("cluster", { silent: true }, testEnv)).toMatchObject({ reuse: false, reuseTtl: 3600 });
+        expect(planStart("postgres", { reuse: true, reuseTtl: 90, silent: true }, testEnv)).toMatchObject({ reuse: true, reuseTtl: 90 });
+        expect(issues(() => planStart("cluster", { reuse: "yes", reuseTtl: 0 } as never, testEnv))).toEqual([
+            'reuse: must be true or false, not "yes"',
+            "reuseTtl: must be a number of seconds > 0, not 0",
+        ]);
+        expect(issues(() => planStart("postgres", { reuse: true, reuseTtl: -1 }, testEnv))).toEqual(["reuseTtl: must be a number of seconds > 0, not -1"]);
+        expect(issues(() => planStart("postgres", { reuseTtl: 60 }, testEnv))).toEqual(["reuseTtl: only applies with reuse: true"]);
+    });
+
     it("runs the constructs' own validation: the same errors pulumi up would give, minutes earlier", () => {
         expect(issues(() => planStart("cluster", { nodes: 0 }, testEnv))[0]).toMatch(/^nodes: /);
         expect(issues(() => planStart("cluster", { parameters: { port: 5433 } }, testEnv))).toEqual(["parameters.port: is managed by Patroni and cannot be set here"]);

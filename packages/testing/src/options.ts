@@ -5,6 +5,7 @@ import {
 import { FAST_PARAMETERS, fastProfileRefusal } from "./fast-profile";
 import { ProgressLogger, progressLogger } from "./progress";
 import { stateRoot } from "./state-dir";
+import { DEFAULT_REUSE_TTL, reuseTtlIssues } from "./reuse-policy";
 
 export type Profile = "durable" | "fast";
 
@@ -40,8 +41,16 @@ export interface StartOptions {
     silent?: boolean;
     /** Where progress lines go. Default: stderr, prefixed "pgscale-testing: ". */
     progress?: ProgressLogger;
-    /** Reap leftovers of crashed runs (dead owners only) before starting. Default true. */
+    /** Reap leftovers of crashed runs (dead owners only) and expired reuse clusters before starting. Default true. */
     prune?: boolean;
+    /**
+     * Keep the cluster for later runs, and take one an earlier run kept if its spec matches and it
+     * is healthy; the database handed out is reset to its state right after creation. stop()
+     * detaches instead of destroying. Default false. See docs/testing.md, "Reusing clusters".
+     */
+    reuse?: boolean;
+    /** With reuse: seconds a kept cluster may stay idle before prune removes it. Default 3600. */
+    reuseTtl?: number;
 }
 
 export interface ClusterOptions extends StartOptions {
@@ -72,6 +81,9 @@ export interface StartPlan {
     passphrase: string;
     log: ProgressLogger;
     prune: boolean;
+    reuse: boolean;
+    /** Seconds; meaningful with reuse. */
+    reuseTtl: number;
 }
 
 /**
@@ -100,7 +112,7 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
     const issues: FieldIssue[] = [];
     const known = new Set<string>([
         "name", "profile", "allowUnsafeDurability", "parameters", "images", "database", "owner", "stateDir", "passphrase",
-        "silent", "progress", "prune", ...(kind === "cluster" ? ["nodes", "pooler", "synchronousMode", "etcdMembers"] : []),
+        "silent", "progress", "prune", "reuse", "reuseTtl", ...(kind === "cluster" ? ["nodes", "pooler", "synchronousMode", "etcdMembers"] : []),
     ]);
     for (const k of Object.keys(opts)) if (!known.has(k)) issues.push({ field: k, message: `is not an option of ${subject}` });
     const namePrefix = opts.name ?? "t";
@@ -119,6 +131,11 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
         else if (typeof v !== "string" || v.length === 0) issues.push({ field: `images.${k}`, message: "must be an image reference" });
     }
     if (opts.passphrase !== undefined && opts.passphrase.length < 8) issues.push({ field: "passphrase", message: "must have at least 8 characters" });
+    for (const k of ["reuse", "prune", "silent", "allowUnsafeDurability"] as const) {
+        const v = (opts as Record<string, unknown>)[k];
+        if (v !== undefined && typeof v !== "boolean") issues.push({ field: k, message: `must be true or false, not ${JSON.stringify(v)}` });
+    }
+    issues.push(...reuseTtlIssues(opts.reuseTtl, opts.reuse));
     if (issues.length) throw new PgscaleValidationError(subject, issues);
 
     const images = opts.images ?? {};
@@ -152,6 +169,8 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
         passphrase: opts.passphrase ?? crypto.randomBytes(24).toString("base64url"),
         log: progressLogger(opts),
         prune: opts.prune ?? true,
+        reuse: opts.reuse ?? false,
+        reuseTtl: opts.reuseTtl ?? DEFAULT_REUSE_TTL,
     };
 }
 

@@ -31,8 +31,20 @@ export function formatOwner(o: Owner): string {
     return `${o.host}/${o.pid}/${o.start}`;
 }
 
+/**
+ * Prefix of the owner text of a cluster kept for reuse (labels and owner file). Such a cluster
+ * outlives its owner by design; a prune of an older @pgscale/testing (another project on the same
+ * engine) reads "kept+<host>" as another host's and leaves it alone, instead of reaping it as a
+ * dead run's leftovers.
+ */
+export const KEPT_PREFIX = "kept+";
+
+export function isKeptOwner(text: string | undefined): boolean {
+    return (text ?? "").startsWith(KEPT_PREFIX);
+}
+
 export function parseOwner(text: string | undefined): Owner | undefined {
-    const m = /^(.+)\/(\d+)\/(\d*)$/.exec(text ?? "");
+    const m = /^(?:kept\+)?(.+)\/(\d+)\/(\d*)$/.exec(text ?? "");
     return m ? { host: m[1], pid: Number(m[2]), start: m[3] } : undefined;
 }
 

@@ -2,7 +2,9 @@ import * as path from "path";
 import { sleep } from "@pgscale/core";
 import { dockerLines, dockerRemove } from "./docker-cli";
 import { LABELS } from "./labels";
-import { OwnerState, formatOwner, ownerState, parseOwner } from "./owner";
+import { OwnerState, isKeptOwner, ownerState, parseOwner } from "./owner";
+import { PruneMode, pruneDecision } from "./reuse-policy";
+import { readRecord, reuseState } from "./reuse-record";
 import { processesOfCluster, terminate } from "./processes";
 import { ProgressLogger, progressLogger } from "./progress";
 import { listClusterDirs, removeClusterDir, stateRoot } from "./state-dir";
@@ -12,6 +14,19 @@ export interface PruneOptions {
     stateDir?: string;
     silent?: boolean;
     progress?: ProgressLogger;
+    /**
+     * Kept clusters (reuse: true) of this state root: "expired" (default) reaps those idle for
+     * longer than their TTL, "idle" every one no live process holds. Never one a live process holds.
+     */
+    reuse?: PruneMode;
+    /**
+     * Only clusters whose state directory lies in stateDir. By default prune also reaps dead runs'
+     * leftovers of other state roots on the engine; a test suite that prunes its own root sets this
+     * so it never races another suite that inspects its own crashed run's leftovers.
+     */
+    onlyStateDir?: boolean;
+    /** @internal State directories not to touch: kept clusters a reusing start is judging itself. */
+    spare?: string[];
 }
 
 export interface PruneReport {
@@ -30,6 +45,8 @@ interface Leftovers {
     stack: string;
     dir: string;
     state: OwnerState;
+    /** Kept for reuse (the owner text carries KEPT_PREFIX). */
+    kept: boolean;
     containers: string[];
     networks: string[];
     volumes: string[];
@@ -49,7 +66,7 @@ async function survey(root: string): Promise<Map<string, Leftovers>> {
         if (!e) {
             const o = parseOwner(owner);
             // An owner that cannot be read is not a run anyone can still be waiting for.
-            e = { stack, dir, state: o ? ownerState(o) : "dead", containers: [], networks: [], volumes: [] };
+            e = { stack, dir, state: o ? ownerState(o) : "dead", kept: isKeptOwner(owner), containers: [], networks: [], volumes: [] };
             byDir.set(dir, e);
         }
         return e;
@@ -61,7 +78,7 @@ async function survey(root: string): Promise<Map<string, Leftovers>> {
             entry(dir, stack, owner)[kind.key].push(id);
         }
     }
-    for (const d of listClusterDirs(root)) entry(d.dir, d.stack, d.owner && formatOwner(d.owner));
+    for (const d of listClusterDirs(root)) entry(d.dir, d.stack, d.ownerText);
     return byDir;
 }
 
@@ -82,25 +99,53 @@ export async function reapCluster(l: Pick<Leftovers, "dir" | "containers" | "net
     return { processes: pids.length, dir: ours };
 }
 
+/** Labelled objects of the cluster in `dir`, found on the engine: destroy without Pulumi. */
+export async function reapByDir(dir: string): Promise<void> {
+    const filter = ["--filter", `label=${LABELS.dir}=${dir}`];
+    await reapCluster({
+        dir,
+        containers: await dockerLines(["ps", "-aq", ...filter]),
+        networks: await dockerLines(["network", "ls", "-q", ...filter]),
+        volumes: await dockerLines(["volume", "ls", "-q", ...filter]),
+    });
+}
+
+/** pruneDecision with what the files say about a kept cluster. */
+function judge(l: Leftovers, root: string, mode: PruneMode, now: number): { reap: boolean; why: string } {
+    if (!l.kept) return pruneDecision({ owner: l.state, reuse: false, underRoot: false, record: "unreadable" }, now, mode);
+    const r = readRecord(l.dir);
+    return pruneDecision({
+        owner: l.state, reuse: true, underRoot: path.dirname(l.dir) === root, record: r.status,
+        ...(r.status === "ok" ? { state: reuseState(l.dir, r.record) } : {}),
+    }, now, mode);
+}
+
 /**
  * Reaps the leftovers of test clusters whose owning process is dead: labelled containers, networks
  * and volumes on the engine, orphaned Pulumi plugin processes, and stale stacks in the state
- * directory. Clusters of live processes (concurrent runs) are never touched.
+ * directory. Clusters of live processes (concurrent runs) are never touched. Clusters kept for
+ * reuse outlive their owner: they are reaped once idle past their TTL (see pruneDecision).
  */
 export async function prune(opts: PruneOptions = {}): Promise<PruneReport> {
     const log = progressLogger(opts);
     const root = stateRoot(opts.stateDir);
     const report: PruneReport = { reaped: [], kept: [], containers: 0, networks: 0, volumes: 0, processes: 0, dirs: 0 };
+    const spare = new Set(opts.spare ?? []);
     // A second pass catches objects an orphaned plugin finished creating while the first pass ran.
     for (let pass = 0; pass < 3; pass++) {
-        const dead = [...(await survey(root)).values()].filter((l) => {
-            if (l.state === "dead") return true;
+        const now = Date.now();
+        const verdicts = new Map<string, string>();
+        const found = [...(await survey(root)).values()].filter((l) => !opts.onlyStateDir || path.dirname(l.dir) === root);
+        const dead = found.filter((l) => {
+            const v = spare.has(l.dir) ? { reap: false, why: "spared" } : judge(l, root, opts.reuse ?? "expired", now);
+            verdicts.set(l.dir, v.why);
+            if (v.reap) return true;
             if (pass === 0) report.kept.push(l.stack);
             return false;
         });
         if (dead.length === 0) break;
         for (const l of dead) {
-            log(`reaping ${l.stack} (owner process gone): ${l.containers.length} containers, ${l.networks.length} networks, ${l.volumes.length} volumes`);
+            log(`reaping ${l.stack} (${verdicts.get(l.dir)}): ${l.containers.length} containers, ${l.networks.length} networks, ${l.volumes.length} volumes`);
             const r = await reapCluster(l);
             report.processes += r.processes;
             report.dirs += Number(r.dir);

@@ -5,13 +5,22 @@ import { waitFor } from "./wait";
 
 const NAME = /^[a-z0-9_]{1,40}$/;
 
-/** The template database that holds snapshot `name`. */
-export function snapshotDatabase(name: string): string {
-    if (!NAME.test(name)) throw new Error(`snapshot name ${JSON.stringify(name)}: use 1-40 of a-z, 0-9 and _`);
-    return `pgscale_snapshot_${name}`;
+/**
+ * Prefix of the snapshot templates of database slot `slot` of a kept cluster (slot 1, and every
+ * cluster that is not kept: `pgscale_snapshot_`). Processes sharing a kept cluster each have a slot,
+ * so their snapshots of the same name never overwrite each other; no prefix is a prefix of another.
+ */
+export function snapshotPrefix(slot = 1): string {
+    return slot === 1 ? "pgscale_snapshot_" : `pgscale_s${slot}_snapshot_`;
 }
 
-async function asSuperuser<T>(info: ClusterInfo, fn: (c: Client) => Promise<T>): Promise<T> {
+/** The template database that holds snapshot `name`. */
+export function snapshotDatabase(name: string, slot = 1): string {
+    if (!NAME.test(name)) throw new Error(`snapshot name ${JSON.stringify(name)}: use 1-40 of a-z, 0-9 and _`);
+    return `${snapshotPrefix(slot)}${name}`;
+}
+
+export async function asSuperuser<T>(info: ClusterInfo, fn: (c: Client) => Promise<T>): Promise<T> {
     const c = new Client({ connectionString: info.superuserUri, connectionTimeoutMillis: 5000 });
     c.on("error", () => undefined);
     await c.connect();
@@ -26,7 +35,7 @@ async function asSuperuser<T>(info: ClusterInfo, fn: (c: Client) => Promise<T>):
  * CREATE DATABASE ... TEMPLATE needs the source to have no other sessions. Refusing new connections
  * first closes the race with clients (or PgBouncer) reconnecting between termination and copy.
  */
-async function withDatabaseClosed<T>(c: Client, db: string, fn: () => Promise<T>): Promise<T> {
+export async function withDatabaseClosed<T>(c: Client, db: string, fn: () => Promise<T>): Promise<T> {
     await c.query(`ALTER DATABASE ${quoteIdent(db)} WITH ALLOW_CONNECTIONS false`);
     try {
         await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [db]);
@@ -36,7 +45,7 @@ async function withDatabaseClosed<T>(c: Client, db: string, fn: () => Promise<T>
     }
 }
 
-async function dropTemplate(c: Client, db: string): Promise<void> {
+export async function dropTemplate(c: Client, db: string): Promise<void> {
     const [row] = (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [db])).rows;
     if (!row) return;
     // A template database cannot be dropped until it is unmarked.
@@ -49,7 +58,7 @@ async function dropTemplate(c: Client, db: string): Promise<void> {
 
 /** Copies the application database into template database `pgscale_snapshot_<name>` (replacing one of that name). Sessions on it are terminated. */
 export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
-    const snap = snapshotDatabase(name);
+    const snap = snapshotDatabase(name, info.reuse?.slot);
     await asSuperuser(info, async (c) => {
         await dropTemplate(c, snap);
         await withDatabaseClosed(c, info.database, () =>
@@ -65,22 +74,36 @@ export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
  * replicaUri see the restored state too.
  */
 export async function restore(info: ClusterInfo, name: string): Promise<void> {
-    const snap = snapshotDatabase(name);
-    const db = quoteIdent(info.database);
+    const snap = snapshotDatabase(name, info.reuse?.slot);
     await asSuperuser(info, async (c) => {
         const [exists] = (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [snap])).rows;
         if (!exists) throw new Error(`restore(${JSON.stringify(name)}): no such snapshot in ${info.stackName}; call snapshot(${JSON.stringify(name)}) first`);
-        await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
-        await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
-        await c.query(`CREATE DATABASE ${db} TEMPLATE ${quoteIdent(snap)} OWNER ${quoteIdent(info.owner)}`);
-        // Database-level privileges are not copied from a template: restore those of post-bootstrap.
-        await c.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
-        await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${quoteIdent(info.owner)}`);
+        await recreateFrom(c, info, snap);
         await untilReplicasReplayed(c);
     });
 }
 
-async function untilReplicasReplayed(c: Client): Promise<void> {
+/** Drops the application database (if any; its sessions are terminated) and creates it anew from `template`. */
+export async function recreateFrom(c: Client, info: ClusterInfo, template: string): Promise<void> {
+    const db = quoteIdent(info.database);
+    const [exists] = (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [info.database])).rows;
+    if (exists) {
+        await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
+        await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
+    }
+    await createFrom(c, info, template);
+}
+
+/** Creates the application database from `template`, owned by its owner, with the privileges of post-bootstrap. */
+export async function createFrom(c: Client, info: ClusterInfo, template: string): Promise<void> {
+    const db = quoteIdent(info.database);
+    await c.query(`CREATE DATABASE ${db} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(info.owner)}`);
+    // Database-level privileges are not copied from a template: restore those of post-bootstrap.
+    await c.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+    await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${quoteIdent(info.owner)}`);
+}
+
+export async function untilReplicasReplayed(c: Client): Promise<void> {
     const [{ lsn }] = (await c.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows;
     await waitFor("replicas to replay the restored database", 30_000, async () => {
         const [row] = (await c.query(

@@ -29,11 +29,12 @@ export function clusterDir(root: string, stack: string): ClusterDir {
     return { dir, backend: path.join(dir, "state"), work: path.join(dir, "work"), tmp: path.join(dir, "tmp") };
 }
 
-export function createClusterDir(root: string, stack: string, owner: Owner): ClusterDir {
+/** `ownerText`: formatOwner(owner), prefixed for a kept cluster (see KEPT_PREFIX). */
+export function createClusterDir(root: string, stack: string, owner: Owner, ownerText = formatOwner(owner)): ClusterDir {
     const d = clusterDir(root, stack);
     for (const p of [d.backend, d.work, d.tmp]) fs.mkdirSync(p, { recursive: true, mode: 0o700 });
     // Written before Pulumi runs, so a run killed at any point leaves a directory prune can judge.
-    fs.writeFileSync(path.join(d.dir, OWNER_FILE), formatOwner(owner) + "\n");
+    fs.writeFileSync(path.join(d.dir, OWNER_FILE), ownerText + "\n");
     return d;
 }
 
@@ -46,6 +47,8 @@ export interface ClusterDirEntry {
     dir: string;
     /** Undefined when the owner file is missing or unreadable. */
     owner?: Owner;
+    /** The owner file as written (a kept cluster's carries KEPT_PREFIX). */
+    ownerText?: string;
 }
 
 export function listClusterDirs(root: string): ClusterDirEntry[] {
@@ -59,6 +62,7 @@ export function listClusterDirs(root: string): ClusterDirEntry[] {
         const dir = path.join(root, stack);
         const ownerFile = path.join(dir, OWNER_FILE);
         if (!fs.existsSync(ownerFile)) return [];
-        return [{ stack, dir, owner: parseOwner(fs.readFileSync(ownerFile, "utf8").trim()) }];
+        const ownerText = fs.readFileSync(ownerFile, "utf8").trim();
+        return [{ stack, dir, owner: parseOwner(ownerText), ownerText }];
     });
 }

@@ -14,11 +14,16 @@ export class TestDatabase {
     /** The superuser on the `postgres` database (snapshots, inspection). */
     readonly superuserUri: string;
     readonly database: string;
+    /** With reuse: true, whether an earlier run's cluster was taken (true) or this start created it (false). */
+    readonly reused?: boolean;
     protected readonly log: ProgressLogger;
     private readonly teardown?: () => Promise<void>;
+    private readonly detach?: () => Promise<void>;
 
-    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>) {
+    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>, kept?: { reused: boolean; detach: () => Promise<void> }) {
         this.info = info;
+        this.reused = kept?.reused;
+        this.detach = kept?.detach;
         this.stackName = info.stackName;
         this.primaryUri = info.primaryUri;
         this.superuserUri = info.superuserUri;
@@ -42,7 +47,17 @@ export class TestDatabase {
         return restore(this.info, name);
     }
 
-    /** pulumi destroy, then the stack and its state directory are removed. Idempotent. */
+    /**
+     * Ends this process's use of the cluster. A cluster started with reuse: true is kept for later
+     * runs (this process's database slot is released; the next start resets it); `{ destroy: true }`
+     * removes it instead. Any other cluster is destroyed. Idempotent.
+     */
+    async stop(opts: { destroy?: boolean } = {}): Promise<void> {
+        if (this.detach && !opts.destroy) return this.detach();
+        return this.destroy();
+    }
+
+    /** Removes the cluster: pulumi destroy (a kept cluster: its objects by label), then its state directory. Idempotent. */
     async destroy(): Promise<void> {
         if (!this.teardown) throw new Error(`${this.stackName} was attached from the environment; the process that started it destroys it`);
         await this.teardown();
@@ -60,8 +75,8 @@ export class TestCluster extends TestDatabase {
     /** Patroni member names (`node-0`, ...). */
     readonly memberNames: string[];
 
-    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>) {
-        super(info, log, teardown);
+    constructor(info: ClusterInfo, log: ProgressLogger, teardown?: () => Promise<void>, kept?: { reused: boolean; detach: () => Promise<void> }) {
+        super(info, log, teardown, kept);
         this.replicaUri = info.replicaUri!;
         this.poolerUri = info.poolerUri;
         this.syncReplicaUri = info.syncReplicaUri;

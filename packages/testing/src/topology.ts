@@ -3,7 +3,7 @@ import { PulumiFn } from "@pulumi/pulumi/automation";
 import { DEFAULT_IMAGES, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
 import { ImageUser } from "./image-user";
 import { DATA_PATHS, dataOnTmpfs } from "./fast-profile";
-import { ownershipLabels } from "./labels";
+import { LABELS } from "./labels";
 import { StartPlan, TEST_HAPROXY_CHECK } from "./options";
 
 /** Construct names; Patroni members are `node-0`, `node-1`, ... (the names isolate() and heal() take). */
@@ -40,9 +40,9 @@ export interface TopologyOutputs {
  * The inline Pulumi program: the @pgscale/docker constructs, exactly as a user's stack would
  * compose them, plus the ownership labels (and tmpfs data for profile "fast").
  */
-export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmpfsUsers?: TmpfsUsers): PulumiFn {
+export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmpfsUsers?: TmpfsUsers, reuseKey?: string): PulumiFn {
     return async () => {
-        pulumi.runtime.registerStackTransformation(ownershipLabels(owner, dir));
+        pulumi.runtime.registerStackTransformation(ownershipLabels(owner, dir, reuseKey));
         const tmpfs = (path: string, user?: ImageUser): pulumi.ComponentResourceOptions => (user ? { transformations: [dataOnTmpfs(path, user)] } : {});
         const dcs = new EtcdCluster(NAMES.dcs, { members: plan.etcdMembers, image: plan.images.etcd }, tmpfs(DATA_PATHS.etcd, tmpfsUsers?.etcd));
         const pg = new PatroniCluster(NAMES.postgres, { dcs, ...plan.patroni }, tmpfs(DATA_PATHS.postgres, tmpfsUsers?.postgres));
@@ -82,5 +82,20 @@ export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmp
             primaryEndpoint: pulumi.interpolate`127.0.0.1:${lb.primaryPort}`,
             services,
         };
+    };
+}
+
+const LABELLED = new Set(["docker:index/container:Container", "docker:index/network:Network", "docker:index/volume:Volume"]);
+
+/**
+ * Adds the ownership labels to every engine object the constructs create, so `prune` can tell a
+ * crashed run's leftovers from a live run's without any state file.
+ */
+export function ownershipLabels(owner: string, dir: string, reuseKey?: string): pulumi.ResourceTransformation {
+    const extra = [{ label: LABELS.owner, value: owner }, { label: LABELS.dir, value: dir }, ...(reuseKey ? [{ label: LABELS.reuse, value: reuseKey }] : [])];
+    return ({ type, props, opts }) => {
+        if (!LABELLED.has(type)) return undefined;
+        const labels = pulumi.output(props.labels ?? []).apply((l: Array<{ label: string; value: string }>) => [...l, ...extra]);
+        return { props: { ...props, labels }, opts };
     };
 }
