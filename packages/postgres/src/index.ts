@@ -5,6 +5,8 @@ export * from "./partitioned-table";
 export * from "./role";
 export * from "./grant";
 export * from "./database";
+export * from "./schema";
+export * from "./extension";
 export { AccessPlanRefusedError, PgscaleSqlError, redact } from "./sql";
 export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";

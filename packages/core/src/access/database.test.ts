@@ -34,7 +34,7 @@ describe("Database", () => {
     it("changes owner and limit in place, renames, and refuses create-only changes", () => {
         expect(planDatabase({ desired: spec({ owner: "app", connectionLimit: 5 }), catalog: catalog({ database: observed() }), intent: "update" }).steps.map((s) => s.statements[0]))
             .toEqual([`ALTER DATABASE "appdb" WITH CONNECTION LIMIT 5`]);
-        expect(planDatabase({ desired: spec({ name: "newdb", owner: "app" }), previous: spec({ owner: "app" }), catalog: catalog({ previous: observed() }), intent: "update" }).steps.map((s) => s.statements[0]))
+        expect(planDatabase({ desired: spec({ name: "newdb", owner: "app" }), previousName: "appdb", catalog: catalog({ previous: observed() }), intent: "update" }).steps.map((s) => s.statements[0]))
             .toEqual([`ALTER DATABASE "appdb" RENAME TO "newdb"`]);
         const refused = planDatabase({ desired: spec({ owner: "app", encoding: "LATIN1", locale: "en_US.UTF-8" }), catalog: catalog({ database: observed() }), intent: "update" });
         expect(refused.refusals.map((r) => r.field)).toEqual(["encoding", "locale"]);

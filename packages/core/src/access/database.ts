@@ -58,7 +58,8 @@ export interface DatabaseCatalog {
 
 export interface DatabasePlanInput {
     desired: DatabaseSpec;
-    previous?: DatabaseSpec;
+    /** The name in the stack's state, when it differs from the desired one (a rename). */
+    previousName?: string;
     catalog: DatabaseCatalog;
     intent: "create" | "update";
     adoptExisting?: boolean;
@@ -70,8 +71,8 @@ function refusalsOf(i: DatabasePlanInput, current: ObservedDatabase | null): Acc
     if (!c.ownerExists) out.push({ field: "owner", reason: `role "${d.owner}" does not exist` });
     if (i.intent === "create" && c.database && !i.adoptExisting)
         out.push({ field: "name", reason: `database "${d.name}" already exists: set adoptExisting: true to manage it, or import it` });
-    const renaming = i.previous && i.previous.name !== d.name;
-    if (renaming && c.previous && c.database) out.push({ field: "name", reason: `cannot rename "${i.previous!.name}" to "${d.name}": a database of that name exists` });
+    const renaming = i.previousName !== undefined && i.previousName !== d.name;
+    if (renaming && c.previous && c.database) out.push({ field: "name", reason: `cannot rename "${i.previousName}" to "${d.name}": a database of that name exists` });
     if (current) {
         if (current.encoding.toUpperCase() !== d.encoding.toUpperCase())
             out.push({ field: "encoding", reason: `is ${current.encoding} on the server and is set only at create: a new encoding needs a new database (dump and restore)` });
@@ -84,7 +85,7 @@ function refusalsOf(i: DatabasePlanInput, current: ObservedDatabase | null): Acc
 /** The steps that bring the catalog to the desired database. CREATE DATABASE runs outside a transaction. */
 export function planDatabase(i: DatabasePlanInput): AccessPlan {
     const { desired: d, catalog: c } = i;
-    const renaming = i.previous !== undefined && i.previous.name !== d.name && c.previous !== null && c.database === null;
+    const renaming = i.previousName !== undefined && i.previousName !== d.name && c.previous !== null && c.database === null;
     const current = renaming ? c.previous : c.database;
     const refusals = refusalsOf(i, current);
     if (refusals.length) return { steps: [], refusals };

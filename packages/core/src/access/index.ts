@@ -3,3 +3,5 @@ export * from "./role-plan";
 export * from "./grant-spec";
 export * from "./grant-plan";
 export * from "./database";
+export * from "./schema";
+export * from "./extension";

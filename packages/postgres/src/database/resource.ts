@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseDatabase, PgscaleValidationError, type DatabaseInput, type ObservedDatabase } from "@pgscale/core";
+import { parseDatabase, type DatabaseInput, type ObservedDatabase } from "@pgscale/core";
+import { accessInputs, checkAdoptExisting, plainName, secretOutputs } from "../sql/resource-inputs";
 import { databaseProvider } from "./provider";
 
 export interface DatabaseArgs extends Omit<DatabaseInput, "owner"> {
@@ -26,14 +27,13 @@ export class Database extends pulumi.dynamic.Resource {
     constructor(name: string, args: DatabaseArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, owner, ...rest } = args;
         const subject = `Database ${name}`;
-        const spec = parseDatabase({ ...rest, owner: typeof owner === "string" || owner === undefined ? owner : "pgscale_pending" }, subject);
-        if (adoptExisting !== undefined && typeof adoptExisting !== "boolean")
-            throw new PgscaleValidationError(subject, [{ field: "adoptExisting", message: "must be a boolean" }]);
+        const spec = parseDatabase({ ...rest, owner: plainName(owner) }, subject);
+        checkAdoptExisting(subject, adoptExisting);
         super(
             databaseProvider,
             name,
-            { ...JSON.parse(JSON.stringify(spec)), owner, adoptExisting: adoptExisting ?? false, connection: pulumi.secret(connection), plan: undefined, applied: undefined, observed: undefined },
-            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "connection"] },
+            accessInputs(spec, { owner, adoptExisting: adoptExisting ?? false }, connection),
+            secretOutputs(opts),
             "pgscale",
             "Database",
         );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseGrant, type GrantInput, type ObservedPrivileges } from "@pgscale/core";
+import { accessInputs, plainName, secretOutputs } from "../sql/resource-inputs";
 import { grantProvider } from "./provider";
 
 export interface GrantArgs extends Omit<GrantInput, "role"> {
@@ -28,12 +29,12 @@ export class Grant extends pulumi.dynamic.Resource {
     constructor(name: string, args: GrantArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, role, ...rest } = args;
         // A grantee given as an Output (a Role's name) is checked when known, in the provider's check.
-        const spec = parseGrant({ ...rest, role: typeof role === "string" ? role : "pgscale_pending" }, `Grant ${name}`);
+        const spec = parseGrant({ ...rest, role: plainName(role) }, `Grant ${name}`);
         super(
             grantProvider,
             name,
-            { ...JSON.parse(JSON.stringify(spec)), role, connection: pulumi.secret(connection), plan: undefined, applied: undefined, observed: undefined },
-            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "connection"] },
+            accessInputs(spec, { role }, connection),
+            secretOutputs(opts),
             "pgscale",
             "Grant",
         );

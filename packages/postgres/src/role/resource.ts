@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseRole, PgscaleValidationError, type ObservedRole, type RoleInput } from "@pgscale/core";
+import { parseRole, type ObservedRole, type RoleInput } from "@pgscale/core";
+import { accessInputs, checkAdoptExisting, plainName, secretOutputs } from "../sql/resource-inputs";
 import { roleProvider } from "./provider";
 
 export interface RoleArgs extends Omit<RoleInput, "memberOf" | "reassignOwnedTo"> {
@@ -40,15 +41,13 @@ export class Role extends pulumi.dynamic.Resource {
         const subject = `Role ${name}`;
         // Names given as Outputs (another Role's `name`) are checked when known, in the provider's
         // check; plain ones here, before anything is registered.
-        const plain = (v: pulumi.Input<string> | undefined, i: number) => (typeof v === "string" || v === undefined ? v : `pgscale_pending_${i}`);
-        const spec = parseRole({ ...rest, memberOf: memberOf?.map(plain), reassignOwnedTo: plain(reassignOwnedTo, -1) }, subject);
-        if (adoptExisting !== undefined && typeof adoptExisting !== "boolean")
-            throw new PgscaleValidationError(subject, [{ field: "adoptExisting", message: "must be a boolean" }]);
+        const spec = parseRole({ ...rest, memberOf: memberOf?.map((m, i) => plainName(m, `pgscale_pending_${i}`)), reassignOwnedTo: plainName(reassignOwnedTo) }, subject);
+        checkAdoptExisting(subject, adoptExisting);
         super(
             roleProvider,
             name,
-            { ...JSON.parse(JSON.stringify(spec)), memberOf: memberOf ?? [], reassignOwnedTo, adoptExisting: adoptExisting ?? false, connection: pulumi.secret(connection), password: undefined, plan: undefined, applied: undefined, observed: undefined },
-            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "connection", "password"] },
+            { ...accessInputs(spec, { memberOf: memberOf ?? [], reassignOwnedTo, adoptExisting: adoptExisting ?? false }, connection), password: undefined },
+            secretOutputs(opts, ["password"]),
             "pgscale",
             "Role",
         );
