@@ -1,14 +1,13 @@
 import { PgscaleValidationError } from "../validation";
 import { parseGrant, planGrant, planGrantRemoval, summarizeAccessPlan, type GrantCatalog } from ".";
 
-const fieldsOf = (f: () => unknown) => {
+/** The fields a bad Grant names. */
+const fieldsOf = (input: unknown): string[] => {
     try {
-        f();
+        return parseGrant(input, "Grant g") && [];
     } catch (e) {
-        if (e instanceof PgscaleValidationError) return e.issues.map((i) => i.field);
-        throw e;
+        return (e as PgscaleValidationError).issues.map((i) => i.field);
     }
-    return [];
 };
 const catalog = (over: Partial<GrantCatalog> = {}): GrantCatalog => ({ roleExists: true, containerExists: true, objects: [], missing: [], ...over });
 
@@ -31,7 +30,7 @@ describe("Grant spec", () => {
         ["a grant to pgscale's superuser", { role: "postgres", on: "schema", schema: "s", privileges: ["USAGE"] }, "role"],
         ["an unknown kind of object", { role: "r", on: "views", schema: "s", privileges: ["SELECT"] }, "on"],
     ])("refuses %s, naming the field", (_what, input, field) => {
-        expect(fieldsOf(() => parseGrant(input, "Grant g"))).toContain(field);
+        expect(fieldsOf(input)).toContain(field);
     });
 });
 

@@ -1,5 +1,6 @@
 import type { ObservedSchema, SchemaCatalog, SchemaSpec } from "@pgscale/core";
 import type { Session } from "../sql/session";
+import { ownedObjectFacts } from "../sql/owner-facts";
 
 export async function readSchema(s: Session, name: string): Promise<ObservedSchema | null> {
     const [r] = await s.query<{ name: string; owner: string }>("SELECT nspname::text AS name, pg_get_userbyid(nspowner)::text AS owner FROM pg_namespace WHERE nspname = $1", [name]);
@@ -7,12 +8,6 @@ export async function readSchema(s: Session, name: string): Promise<ObservedSche
 }
 
 export async function readSchemaCatalog(s: Session, spec: SchemaSpec, previousName?: string): Promise<SchemaCatalog> {
-    const [{ me, owner_exists }] = await s.query<{ me: string; owner_exists: boolean }>(
-        "SELECT current_user::text AS me, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = COALESCE($1::text, current_user::text)) AS owner_exists", [spec.owner ?? null]);
-    return {
-        schema: await readSchema(s, spec.name),
-        previous: previousName !== undefined && previousName !== spec.name ? await readSchema(s, previousName) : null,
-        ownerExists: owner_exists,
-        connectionRole: me,
-    };
+    const { current, ...facts } = await ownedObjectFacts(s, spec.owner, spec.name, previousName, readSchema);
+    return { schema: current, ...facts };
 }

@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import { accessInputs, checkAdoptExisting, secretOutputs } from "./resource-inputs";
+
+/** What every catalog object's arguments have besides its spec. */
+export interface CatalogObjectArgs {
+    /** postgresql:// URI to manage it through. Kept secret in the state; never captured by the provider's code. */
+    connection: pulumi.Input<string>;
+    /** Manage an object that exists before the stack created it. Default false: an existing one is refused at preview. */
+    adoptExisting?: boolean;
+}
+
+/**
+ * A named catalog object (Database, Schema, Extension) managed by a dynamic provider: `plan` is
+ * what preview shows, `applied` what the last `up` ran, `observed` the catalog's view.
+ */
+export abstract class CatalogObject<Observed> extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    /** Steps pending: what preview shows; empty once applied. */
+    declare readonly plan: pulumi.Output<string[]>;
+    /** Steps the last create or update ran. */
+    declare readonly applied: pulumi.Output<string[]>;
+    /** The object as the catalog describes it after the last update or refresh. */
+    declare readonly observed: pulumi.Output<Observed>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, type: string, name: string, spec: object, inputs: Record<string, unknown>, args: CatalogObjectArgs, opts: pulumi.CustomResourceOptions) {
+        checkAdoptExisting(`${type} ${name}`, args.adoptExisting);
+        super(provider, name, accessInputs(spec, { ...inputs, adoptExisting: args.adoptExisting ?? false }, args.connection), secretOutputs(opts), "pgscale", type);
+    }
+}
