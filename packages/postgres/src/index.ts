@@ -7,6 +7,8 @@ export * from "./grant";
 export * from "./database";
 export * from "./schema";
 export * from "./extension";
+export * from "./publication";
+export * from "./subscription";
 export { AccessPlanRefusedError, PgscaleSqlError, redact } from "./sql";
 export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";

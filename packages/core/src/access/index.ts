@@ -5,3 +5,5 @@ export * from "./grant-plan";
 export * from "./database";
 export * from "./schema";
 export * from "./extension";
+export * from "./publication";
+export * from "./subscription";

@@ -22,8 +22,9 @@ export abstract class CatalogObject<Observed> extends pulumi.dynamic.Resource {
     /** The object as the catalog describes it after the last update or refresh. */
     declare readonly observed: pulumi.Output<Observed>;
 
-    protected constructor(provider: pulumi.dynamic.ResourceProvider, type: string, name: string, spec: object, inputs: Record<string, unknown>, args: CatalogObjectArgs, opts: pulumi.CustomResourceOptions) {
+    /** `secrets`: inputs besides the connection that stay encrypted in the outputs too. */
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, type: string, name: string, spec: object, inputs: Record<string, unknown>, args: CatalogObjectArgs, opts: pulumi.CustomResourceOptions, secrets: string[] = []) {
         checkAdoptExisting(`${type} ${name}`, args.adoptExisting);
-        super(provider, name, accessInputs(spec, { ...inputs, adoptExisting: args.adoptExisting ?? false }, args.connection), secretOutputs(opts), "pgscale", type);
+        super(provider, name, accessInputs(spec, { ...inputs, adoptExisting: args.adoptExisting ?? false }, args.connection), secretOutputs(opts, secrets), "pgscale", type);
     }
 }

@@ -18,7 +18,7 @@ export interface NamedObjectKind<Spec extends { name: string }, Catalog, Observe
     keys: readonly string[];
     parse(input: unknown, subject: string): Spec;
     readCatalog(s: Session, spec: Spec, previousName: string | undefined): Promise<Catalog>;
-    plan(i: { desired: Spec; previousName?: string; catalog: Catalog; intent: "create" | "update"; adoptExisting: boolean }): AccessPlan;
+    plan(i: { desired: Spec; previous?: Spec; previousName?: string; catalog: Catalog; intent: "create" | "update"; adoptExisting: boolean }): AccessPlan;
     observe(s: Session, name: string): Promise<Observed | null>;
     removal(spec: Spec): AccessStep[];
     /** Spec fields as the catalog has them, so refresh shows drift in them. */
@@ -31,8 +31,14 @@ export function namedObjectHandlers<Spec extends { name: string }, Catalog, Obse
     const connection = (p: Props) => connectionOf(p, subjectOf(p));
     const planWith = async (s: Session, spec: Spec, olds: Props, adoptExisting: boolean) => {
         const previousName = typeof olds.name === "string" ? olds.name : undefined;
+        let previous: Spec | undefined;
+        try {
+            previous = previousName === undefined ? undefined : specOf(olds);
+        } catch {
+            // State written by an older shape of the resource: plan without it.
+        }
         const catalog = await k.readCatalog(s, spec, previousName);
-        return k.plan({ desired: spec, previousName, catalog, intent: previousName === undefined ? "create" : "update", adoptExisting });
+        return k.plan({ desired: spec, previous, previousName, catalog, intent: previousName === undefined ? "create" : "update", adoptExisting });
     };
     const applyAndObserve = async (news: Props, olds: Props): Promise<Props> => {
         const spec = specOf(news);
