@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { identifier } from "../partition/spec";
 import { parseSpec } from "../validation";
 import { identifierProblem, quoteIdent, quoteLiteral } from "../sql";
 import { SYSTEM_DATABASES } from "../cluster/resolve";
@@ -23,7 +24,7 @@ export const databaseFields = z.strictObject({
     /** LC_COLLATE and LC_CTYPE, at create only. Default: the template's. */
     locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/, "must be a locale name such as C.UTF-8 or en_US.UTF-8").optional(),
     /** The template, at create only. Default template0 (so encoding and locale may differ from template1's). */
-    template: z.string().superRefine((v, ctx) => { const p = identifierProblem(v); if (p) ctx.addIssue({ code: "custom", message: p }); }).default("template0"),
+    template: identifier.default("template0"),
     /** Concurrent connections allowed; -1 for no limit. Default -1. */
     connectionLimit: z.number().int().min(-1).default(-1),
     /** "retain" (default) leaves the database and its data when the resource goes; "destroy" drops it. */

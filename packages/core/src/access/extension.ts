@@ -1,15 +1,12 @@
 import { z } from "zod";
+import { identifier as ident } from "../partition/spec";
 import { parseSpec } from "../validation";
-import { identifierProblem, quoteIdent, quoteLiteral } from "../sql";
+import { quoteIdent, quoteLiteral } from "../sql";
 import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 
 // Extension: spec and plan. Only what the server has can be created: a missing extension or
 // version is refused at preview, naming what the server offers.
 
-const ident = z.string().superRefine((v, ctx) => {
-    const p = identifierProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
-});
 
 export const extensionFields = z.strictObject({
     /** The extension, as pg_available_extensions names it (e.g. pg_partman, pg_stat_statements). */

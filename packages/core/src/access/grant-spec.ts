@@ -1,16 +1,12 @@
 import { z } from "zod";
+import { identifier } from "../partition/spec";
 import { parseSpec, PgscaleValidationError, type FieldIssue } from "../validation";
-import { identifierProblem } from "../sql";
 import { membershipName } from "./role-spec";
 
 // The inputs of Grant: one grantee's privileges on one kind of object, flat (as CDK props are).
 // The declared set is the whole truth for that grantee and those objects: privileges granted
 // outside the stack are revoked by the next `up` unless `revokeUnmanaged` is false.
 
-const identifier = z.string().superRefine((v, ctx) => {
-    const p = identifierProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
-});
 
 /** What each kind of object takes (PostgreSQL's GRANT synopsis). */
 export const GRANT_PRIVILEGES = {

@@ -1,14 +1,11 @@
 import { z } from "zod";
+import { identifier as ident } from "../partition/spec";
 import { parseSpec, PgscaleValidationError } from "../validation";
 import { identifierProblem, quoteIdent, quoteLiteral, quoteQualified } from "../sql";
 import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 
 // Publication: the publisher's half of logical replication. Pure spec and plan.
 
-const ident = z.string().superRefine((v, ctx) => {
-    const p = identifierProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
-});
 
 export const PUBLISHED_OPERATIONS = ["insert", "update", "delete", "truncate"] as const;
 

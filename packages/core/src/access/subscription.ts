@@ -1,16 +1,13 @@
 import { z } from "zod";
+import { identifier as ident } from "../partition/spec";
 import { parseSpec } from "../validation";
-import { identifierProblem, quoteIdent, quoteLiteral } from "../sql";
+import { quoteIdent, quoteLiteral } from "../sql";
 import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 
 // Subscription: the subscriber's half of logical replication. CREATE SUBSCRIPTION makes the slot
 // on the publisher and DROP SUBSCRIPTION drops it, so a removed subscription leaves no slot
 // holding the publisher's WAL. Neither runs inside a transaction.
 
-const ident = z.string().superRefine((v, ctx) => {
-    const p = identifierProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
-});
 
 export const subscriptionFields = z.strictObject({
     /** The subscription's name (and, by default, its slot's on the publisher). */
