@@ -13,17 +13,17 @@ import type { Row, Side } from "../harness/types";
 import { HaWork, ROOT, VERSION, baselineEnv, haWork, script } from "./ha-work";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
-const FIXTURE = path.join(ROOT, "bench/ha/fixture");
+export const FIXTURE = path.join(ROOT, "bench/ha/fixture");
 const FLOOR = path.join(ROOT, "bench/ha/floor");
 const MEASURE = "from the start of the command to a write through HAProxy's primary port succeeding with every replica streaming (polled every 100 ms)";
 
 /** Patroni's defaults (also pgscale's), HAProxy checking every 2 s. */
-const DEFAULT_WORK = () => haWork({ nodes: 3, ttl: 30, loopWait: 10, retryTimeout: 10, parameters: { max_connections: "200" }, check: { interMs: 2000, fall: 3, rise: 2 }, dataOnTmpfs: false });
+export const DEFAULT_WORK = () => haWork({ nodes: 3, ttl: 30, loopWait: 10, retryTimeout: 10, parameters: { max_connections: "200" }, check: { interMs: 2000, fall: 3, rise: 2 }, dataOnTmpfs: false });
 /** The timings @pgscale/testing uses; faster by setting, so a row of its own with a baseline at the same timings. */
-const TIGHT_WORK = () => haWork({ nodes: 3, ttl: 20, loopWait: 1, retryTimeout: 5, parameters: { max_connections: "200", wal_retrieve_retry_interval: "500ms" }, check: { interMs: 1000, fall: 2, rise: 1 }, dataOnTmpfs: false });
+export const TIGHT_WORK = () => haWork({ nodes: 3, ttl: 20, loopWait: 1, retryTimeout: 5, parameters: { max_connections: "200", wal_retrieve_retry_interval: "500ms" }, check: { interMs: 1000, fall: 2, rise: 1 }, dataOnTmpfs: false });
 
 /** The probe learns HAProxy's port and the superuser password from the engine as soon as the containers exist. */
-async function stackReady(prefix: string, replicas: number, t0: number): Promise<number> {
+export async function stackReady(prefix: string, replicas: number, t0: number): Promise<number> {
     let uri: string | undefined;
     while (!uri) {
         if (Date.now() - t0 > 300_000) throw new Error(`${prefix}: containers did not appear`);

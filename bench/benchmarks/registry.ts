@@ -1,6 +1,8 @@
 // The benchmarks `npm run bench -- NAME[,NAME...]` knows: one file per benchmark, listed here.
 // To add one, write a module exporting a Benchmark and add it to BENCHMARKS (see bench/README.md).
 import type { BeyondFloor, Row } from "../harness/types";
+import { haFailover } from "./ha-failover";
+import { haPool } from "./ha-pool";
 import { haUp } from "./ha-up";
 import { partition } from "./partition";
 import { testing } from "./testing";
@@ -25,4 +27,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool];

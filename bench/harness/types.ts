@@ -28,16 +28,18 @@ export interface Side {
 }
 
 export interface Target {
-    /** The statistic the bound applies to. */
-    on: "ratioOfMedians" | "ratioOfFastest";
-    max: number;
+    /** The statistic the bound applies to; `pgscaleMedian` is an absolute bound in the row's unit. */
+    on: "ratioOfMedians" | "ratioOfFastest" | "pgscaleMedian";
+    /** Bounds; `min` for figures where more is better (throughput). */
+    max?: number;
+    min?: number;
 }
 
 /** A pair of sides measured in the same rounds, alternating. */
 export interface Row {
     id: string;
     title: string;
-    unit: "s" | "ms";
+    unit: "s" | "ms" | "tps";
     /** What is timed, from where to where. */
     measure: string;
     pgscale: Side;

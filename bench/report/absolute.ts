@@ -84,7 +84,7 @@ export function chaosDetail(results: Results, prefix: string): string {
     const out = [`Raw: \`${c.file}\` (\`${c.data.command}\`, ${c.data.machine}, finished ${c.data.finishedAt.slice(0, 16).replace("T", " ")} UTC).`, "",
         "| scenario | injected | acknowledged | missing | dup | overlaps | failed ops (retries) | other figures (ms unless named) |", "|---|---|---|---|---|---|---|---|"];
     for (const s of c.data.scenarios) {
-        out.push(`| ${s.scenario} | ${String(s.injected).replace(/\|/g, "\\|")} | ${s.acknowledgedWrites} | ${s.missingAcknowledged} | ${s.duplicated} | ${s.overlappingPrimaries} | ` +
+        out.push(`| ${s.scenario} | \`${String(s.injected).replace(/\|/g, "\\|")}\` | ${s.acknowledgedWrites} | ${s.missingAcknowledged} | ${s.duplicated} | ${s.overlappingPrimaries} | ` +
             `${s.failedOperations} (${s.retries}) | ${extras(s).replace(/\|/g, "\\|")} |`);
     }
     return out.join("\n");

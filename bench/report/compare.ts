@@ -41,10 +41,14 @@ export function figures(row: Row): RowFigures {
     const likeForLike = differs.length === 0;
     let verdict = "–";
     if (row.target) {
-        const value = row.target.on === "ratioOfMedians" ? ratioOfMedians : ratioOfFastest;
-        const what = row.target.on === "ratioOfMedians" ? "ratio of medians" : "ratio of fastest";
-        if (!likeForLike) verdict = `no verdict: unequal work (target ${what} ≤ ${row.target.max})`;
-        else verdict = `${value <= row.target.max ? "met" : "not met"} (${what} ≤ ${row.target.max})`;
+        const t = row.target;
+        const [value, what] = t.on === "ratioOfMedians" ? [ratioOfMedians, "ratio of medians"]
+            : t.on === "ratioOfFastest" ? [ratioOfFastest, "ratio of fastest"] : [median(a), `median ${row.unit}`];
+        // An absolute bound on the pgscale side needs no equal baseline; a ratio does.
+        const bound = [t.min !== undefined ? `≥ ${t.min}` : "", t.max !== undefined ? `≤ ${t.max}` : ""].filter(Boolean).join(", ");
+        const ok = (t.max === undefined || value <= t.max) && (t.min === undefined || value >= t.min);
+        if (!likeForLike && t.on !== "pgscaleMedian") verdict = `no verdict: unequal work (target ${what} ${bound})`;
+        else verdict = `${ok ? "met" : "not met"} (${what} ${bound})`;
     }
     return { ratioOfMedians, ratioOfFastest, likeForLike, differs, verdict };
 }

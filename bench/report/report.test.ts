@@ -21,6 +21,13 @@ describe("generated docs", () => {
         expect(r.runs.length + r.chaos.length + r.legacy.length).toBe(files.length);
     });
 
+    it("keeps the benchmark tables in the docs", () => {
+        const has = (doc: string, names: string[]) => names.filter((n) => !fs.readFileSync(path.join(ROOT, doc), "utf8").includes(`<!-- generated:${n} -->`));
+        expect(has("docs/benchmarks.md", ["ha-up", "testing", "partition", "ha-failover", "ha-pool", "runs", "legacy"])).toEqual([]);
+        expect(has("docs/testing.md", ["testing"])).toEqual([]);
+        expect(has("docs/reliability.md", ["chaos", "chaos-ci", "chaos-full"])).toEqual([]);
+    });
+
     it("refuses a section it does not know", () => {
         expect(() => fill("<!-- generated:nope -->\nx\n<!-- /generated:nope -->", { runs: [], chaos: [], legacy: [] })).toThrow(/unknown generated section nope/);
     });

@@ -2,7 +2,14 @@
 // the report fills it from bench/results/. One name may appear in several docs.
 import { chaosDetail, chaosSummary, failoverTable, poolTable } from "./absolute";
 import type { Results } from "./load";
-import { latestTable, legacyTable, runsTable } from "./render";
+import { latest, latestTable, legacyTable, runTable, runsTable } from "./render";
+
+/** The latest harness run of `benchmark` if there is one, then the figures of the earlier format. */
+function withLegacy(r: Results, benchmark: string, legacy: string): string {
+    const run = latest(r, benchmark);
+    const earlier = `Earlier format (no baseline; bounds on absolute figures):\n\n${legacy}`;
+    return run ? `${runTable(run)}\n\n${earlier}` : earlier;
+}
 
 export const SECTIONS: Record<string, (r: Results) => string> = {
     "ha-up": (r) => latestTable(r, "ha-up"),
@@ -10,8 +17,8 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     partition: (r) => latestTable(r, "partition"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
-    "ha-failover": failoverTable,
-    "ha-pool": poolTable,
+    "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),
+    "ha-pool": (r) => withLegacy(r, "ha-pool", poolTable(r)),
     chaos: chaosSummary,
     "chaos-ci": (r) => chaosDetail(r, "chaos-ci-"),
     "chaos-full": (r) => chaosDetail(r, "chaos-full-"),
