@@ -29,8 +29,16 @@ function versions(image: string): Record<string, string> {
     };
 }
 
+/**
+ * The checkout's commit and whether it had changes, taken once when the harness starts: the code
+ * that runs is what was loaded then, whatever is committed while a long run goes on.
+ */
+export function gitState(): { gitCommit: string; gitDirty: boolean } {
+    return { gitCommit: out("git", ["rev-parse", "HEAD"]), gitDirty: out("git", ["status", "--porcelain", "--", "packages", "bench", "tools"]) !== "" };
+}
+
 /** Everything but `loadAfter`, which the harness fills in when the benchmark is done. */
-export function machineBefore(image: string): Machine {
+export function machineBefore(image: string, git: { gitCommit: string; gitDirty: boolean }): Machine {
     const cpus = os.cpus();
     return {
         cores: cpus.length,
@@ -39,7 +47,6 @@ export function machineBefore(image: string): Machine {
         loadBefore: load(),
         loadAfter: [],
         versions: versions(image),
-        gitCommit: out("git", ["rev-parse", "HEAD"]),
-        gitDirty: out("git", ["status", "--porcelain", "--", "packages", "bench", "tools"]) !== "",
+        ...git,
     };
 }

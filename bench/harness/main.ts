@@ -8,7 +8,7 @@ import { stableJson } from "@pgscale/core";
 import { BENCHMARKS } from "../benchmarks/registry";
 import { PATRONI_IMAGE, ROOT } from "../benchmarks/ha-work";
 import { writeReport } from "../report/write";
-import { load, machineBefore } from "./machine";
+import { gitState, load, machineBefore } from "./machine";
 import { ORDER } from "./rounds";
 import type { ResultFile } from "./types";
 
@@ -48,11 +48,12 @@ async function main(): Promise<number> {
     }
     const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
     if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHMARKS.map((b) => b.name).join(", ")}`);
+    const git = gitState();
     let failed = 0;
     for (const name of names) {
         const bench = BENCHMARKS.find((b) => b.name === name)!;
         const started = new Date();
-        const machine = machineBefore(PATRONI_IMAGE);
+        const machine = machineBefore(PATRONI_IMAGE, git);
         log(`${name}: ${rounds} round(s), load ${machine.loadBefore.join(" ")}`);
         try {
             const out = await bench.run({ rounds, options, log: (m) => log(`${name} ${m}`) });
