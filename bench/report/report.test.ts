@@ -5,6 +5,7 @@ import * as path from "path";
 import type { Row } from "../harness/types";
 import { chaosProblems } from "./absolute";
 import { figures } from "./compare";
+import { median } from "./stats";
 import { loadResults } from "./load";
 import { fill, generate } from "./write";
 
@@ -36,6 +37,10 @@ describe("generated docs", () => {
 const side = (settings: Record<string, unknown>, samples: number[], observed?: Record<string, unknown>[]) => ({ label: "s", how: "h", settings, samples, observed });
 
 describe("verdicts", () => {
+    it("takes the median of an even count as the mean of the middle two", () => {
+        expect([median([3, 1, 2]), median([4, 1, 3, 2])]).toEqual([2, 2.5]);
+    });
+
     const row = (a: Record<string, unknown>, b: Record<string, unknown>, observed?: Record<string, unknown>[]): Row => ({
         id: "r", title: "t", unit: "s", measure: "m", pgscale: side(a, [3, 1, 2], observed), baseline: side(b, [2, 2, 4]), target: { on: "ratioOfMedians", max: 1.5 },
     });
@@ -55,6 +60,13 @@ describe("verdicts", () => {
         const f = figures(row({ loopWait: 10 }, { loopWait: 10 }, [{ loopWait: 1 }]));
         expect(f.differs).toEqual(["s: observed loopWait"]);
         expect(f.verdict).toMatch(/^no verdict/);
+    });
+
+    it("bounds throughput from below and the pgscale side absolutely", () => {
+        const tps = { ...row({ a: 1 }, { a: 1 }), target: { on: "ratioOfMedians" as const, min: 0.8 } };
+        expect(figures(tps).verdict).toBe("met (ratio of medians ≥ 0.8)");
+        const abs = { ...row({ a: 1 }, { a: 2 }), target: { on: "pgscaleMedian" as const, max: 1 } };
+        expect(figures(abs).verdict).toBe("not met (median s ≤ 1)");
     });
 
     it("does not call a chaos run green with overlapping primaries or missing acknowledged writes", () => {

@@ -7,7 +7,7 @@ import { latest, latestTable, legacyTable, runTable, runsTable } from "./render"
 /** The latest harness run of `benchmark` if there is one, then the figures of the earlier format. */
 function withLegacy(r: Results, benchmark: string, legacy: string): string {
     const run = latest(r, benchmark);
-    const earlier = `Earlier format (no baseline; bounds on absolute figures):\n\n${legacy}`;
+    const earlier = `From a results file of an earlier format (settings, load and versions not recorded):\n\n${legacy}`;
     return run ? `${runTable(run)}\n\n${earlier}` : earlier;
 }
 
