@@ -2,7 +2,7 @@
 // target is judged only where both sides did equal work; otherwise the row says why not.
 import { stableJson } from "@pgscale/core";
 import type { BeyondFloor, ResultFile, Row, Side } from "../harness/types";
-import { median, min } from "./stats";
+import { max, median, min } from "./stats";
 
 /** Keys whose declared values differ between the sides, or that the running system contradicted. */
 export function unequal(row: Row): string[] {
@@ -36,7 +36,9 @@ export function figures(row: Row): RowFigures {
     const a = row.pgscale.samples;
     const b = row.baseline.samples;
     const ratioOfMedians = a.length && b.length ? median(a) / median(b) : NaN;
-    const ratioOfFastest = a.length && b.length ? min(a) / min(b) : NaN;
+    // The fastest round is the shortest time, or the highest throughput.
+    const best = row.unit === "tps" ? max : min;
+    const ratioOfFastest = a.length && b.length ? best(a) / best(b) : NaN;
     const differs = unequal(row);
     const likeForLike = differs.length === 0;
     let verdict = "–";
