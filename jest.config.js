@@ -12,7 +12,7 @@ const common = { testEnvironment: "node", moduleFileExtensions: ["ts", "js", "js
 
 module.exports = {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/src/**/*.test.ts", "<rootDir>/test/types/**/*.test.ts"] },
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/src/**/*.test.ts", "<rootDir>/test/types/**/*.test.ts", "<rootDir>/bench/report/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
     { ...common, displayName: "chaos", testMatch: ["<rootDir>/test/chaos/**/*.test.ts"] },

@@ -45,8 +45,6 @@ const COVERAGE: Record<string, Coverage> = {
     "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-full-1795640404.json npx jest --selectProjects chaos": {
         how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m,
     },
-    "source scripts/env.sh && npm run build && npx ts-node -P tsconfig.test.json --transpile-only bench/partition/run.ts": { how: "resolve" },
-    "source scripts/env.sh && npx tsc -b tsconfig.build.json && npx ts-node -P tsconfig.test.json --transpile-only bench/testing/run.ts --rounds 2 --cold": { how: "resolve" },
 };
 
 /** Placeholders in documented lines and the live value each stands for. */

@@ -1,0 +1,55 @@
+// The work of an HA row, given to both sides alike: the pgscale side through stack config or
+// startCluster's options, the baseline through bench/baseline/up.sh's environment.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { defaultParameters } from "@pgscale/core";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const VERSION = fs.readFileSync(path.join(ROOT, "packages/docker/images/VERSION"), "utf8").trim();
+export const PATRONI_IMAGE = `pgscale/patroni:${VERSION}`;
+
+export interface HaWork {
+    nodes: number;
+    ttl: number;
+    loopWait: number;
+    retryTimeout: number;
+    /** The full DCS parameter set: pgscale's replication defaults and the row's own. */
+    parameters: Record<string, string>;
+    check: { interMs: number; fall: number; rise: number };
+    dataOnTmpfs: boolean;
+    imageId: string;
+}
+
+export function imageId(image = PATRONI_IMAGE): string {
+    return execFileSync("docker", ["image", "inspect", "-f", "{{.Id}}", image], { encoding: "utf8" }).trim();
+}
+
+/** `usePgRewind` false where pgscale turns it off (profile "fast": no full_page_writes), which drops wal_log_hints. */
+export function haWork(w: Omit<HaWork, "parameters" | "imageId"> & { parameters: Record<string, string> }, usePgRewind = true): HaWork {
+    return { ...w, parameters: { ...defaultParameters(usePgRewind), ...w.parameters }, imageId: imageId() };
+}
+
+/** `k=v,k=v` for the baseline scripts. */
+export function paramList(parameters: Record<string, string>): string {
+    return Object.entries(parameters).map(([k, v]) => `${k}=${v}`).join(",");
+}
+
+let uid: string | undefined;
+/** The postgres user's uid in the image, looked up once (outside any timed section) for tmpfs mounts. */
+export function pgUid(): string {
+    uid ??= execFileSync("docker", ["run", "--rm", "--entrypoint", "id", PATRONI_IMAGE, "-u", "postgres"], { encoding: "utf8" }).trim();
+    return uid;
+}
+
+export function baselineEnv(w: HaWork): NodeJS.ProcessEnv {
+    return {
+        ...process.env, TTL: String(w.ttl), LOOP_WAIT: String(w.loopWait), RETRY_TIMEOUT: String(w.retryTimeout),
+        PARAMS: paramList(w.parameters), CHECK: `${w.check.interMs},${w.check.fall},${w.check.rise}`,
+        DATA_TMPFS: w.dataOnTmpfs ? "1" : "0", PG_UID: pgUid(),
+    };
+}
+
+export function script(name: string): string {
+    return path.join(ROOT, "bench/baseline", name);
+}

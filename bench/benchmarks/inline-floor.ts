@@ -1,0 +1,61 @@
+// Pulumi's floor on the Automation API path @pgscale/testing takes: `stack.up()` of an inline program
+// with one generated secret (a dynamic resource, as every cluster needs for its passwords) and one
+// container using it, to that container's start, against `docker run` of the same container.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { alternate } from "../harness/rounds";
+import { docker, startedAt } from "../harness/probe";
+import type { Row } from "../harness/types";
+import { VERSION } from "./ha-work";
+import type { BenchContext } from "./registry";
+
+export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const pulumi = await import("@pulumi/pulumi");
+    const dockerPkg = await import("@pulumi/docker");
+    const { GeneratedSecret } = await import("@pgscale/postgres");
+    const image = `pgscale/etcd:${VERSION}`;
+    const backend = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-bench-floor-"));
+    const container = (stack: string) => `bench-floor-inline-${stack}`;
+    const program = async () => {
+        const secret = new GeneratedSecret("floor-secret", {});
+        const img = new dockerPkg.RemoteImage("floor-image", { name: image, keepLocally: true });
+        new dockerPkg.Container("floor", {
+            name: container(pulumi.getStack()), image: img.imageId, command: ["sleep", "infinity"],
+            envs: [pulumi.interpolate`FLOOR_SECRET=${secret.value}`], labels: [{ label: "pgscale.bench", value: "floor" }],
+        });
+    };
+    const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "pgscale-bench", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true" };
+    try {
+        const samples = await alternate(ctx.rounds, {
+            pgscale: async (r) => {
+                const stackName = `bench-${process.pid}-${r}`;
+                const t0 = Date.now();
+                const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "pgscale-bench-floor-inline", program }, { envVars });
+                await stack.up();
+                const s = (startedAt(container(stackName)) - t0) / 1000;
+                await stack.destroy();
+                await stack.workspace.removeStack(stackName);
+                return s;
+            },
+            baseline: async (r) => {
+                const name = `bench-floor-run-${process.pid}-${r}`;
+                const t0 = Date.now();
+                docker("run", "-d", "--name", name, "--label", "pgscale.bench=floor", "-e", "FLOOR_SECRET=x", image, "sleep", "infinity");
+                const s = (startedAt(name) - t0) / 1000;
+                docker("rm", "-f", name);
+                return s;
+            },
+        }, (m) => ctx.log(`floor-inline ${m}`));
+        const settings = { containers: 1, image, secretInEnv: true };
+        return {
+            id: "floor-inline", title: "Pulumi's floor (Automation API): one generated secret and one container", unit: "s",
+            measure: "from creating the stack to the container's State.StartedAt",
+            pgscale: { label: "stack.up()", how: "LocalWorkspace inline program: GeneratedSecret + docker.Container", settings, samples: samples.pgscale },
+            baseline: { label: "docker run", how: "docker run -d of the same container", settings, samples: samples.baseline },
+        };
+    } finally {
+        fs.rmSync(backend, { recursive: true, force: true });
+    }
+}
