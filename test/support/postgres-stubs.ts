@@ -23,6 +23,7 @@ export const PatroniRollout = stub("pgscale:index:PatroniRollout", ["plan"]);
 export const PatroniRolloutGate = stub("pgscale:index:PatroniRolloutGate", []);
 export const HAProxyConfigReload = stub("pgscale:index:HAProxyConfigReload", []);
 export const DockerPreflight = stub("pgscale:index:DockerPreflight", []);
+export const PostgresVersionGuard = stub("pgscale:index:PostgresVersionGuard", []);
 export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", "applied", "observed"]);
 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */
