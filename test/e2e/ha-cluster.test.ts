@@ -4,7 +4,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
-import { patroniRequest, sleep } from "@pgscale/core";
+import { isLeaderRole, patroniRequest, sleep } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -133,7 +133,7 @@ describe("PatroniCluster on Docker", () => {
         const after = await statuses();
         expect(after.filter((s) => s.pending_restart).map((s) => s.name)).toEqual([]);
         expect(after.filter((s) => s.postmaster_start_time === startedBefore.get(s.name)).map((s) => s.name)).toEqual([]);
-        const leader = after.find((s) => s.role === "master" || s.role === "primary")!;
+        const leader = after.find((s) => isLeaderRole(s.role))!;
         // Same format from every member, so the strings order as the times do.
         for (const replica of after.filter((s) => s !== leader)) expect(replica.postmaster_start_time < leader.postmaster_start_time).toBe(true);
         expect((await query(out.primaryUri, "SHOW shared_buffers"))[0].shared_buffers).toBe("96MB");
