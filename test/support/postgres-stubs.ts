@@ -16,7 +16,12 @@ const stub = (type: string, outs: string[]) =>
 
 export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]);
 export const GeneratedTls = stub("pgscale:index:GeneratedTls", ["caCertPem", "caKeyPem", "certs"]);
-export const FirstValue = stub("pgscale:index:FirstValue", []);
+/** Reads its note back as `firstNote`, as a FirstValue created with it does. */
+export const FirstValue = class extends pulumi.CustomResource {
+    constructor(name: string, args: { value: unknown; note?: unknown }, opts?: pulumi.CustomResourceOptions) {
+        super("pgscale:index:FirstValue", name, { ...args, firstNote: args.note }, opts);
+    }
+};
 export const PatroniDynamicConfig = stub("pgscale:index:PatroniDynamicConfig", []);
 export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName", "role"]);
 export const PatroniRollout = stub("pgscale:index:PatroniRollout", ["plan"]);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, DEFAULT_POSTGRES_VERSION, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard } from "@pgscale/postgres";
@@ -147,7 +147,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
             subject, version: layout.version,
-            bootstrapVersion: bootstrapDcs.note.apply((n) => n?.postgresVersion ?? DEFAULT_POSTGRES_VERSION),
+            bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
+            bootstrapRecord: bootstrapDcs.id,
         }, { parent: this });
 
         const prefix = enginePrefix(name);

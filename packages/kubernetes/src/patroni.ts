@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DATA_MOUNT, DEFAULT_POSTGRES_VERSION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
     IssueCollector, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/postgres";
@@ -156,7 +156,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
             subject, version: layout.version,
-            bootstrapVersion: bootstrapDcs.note.apply((n) => n?.postgresVersion ?? DEFAULT_POSTGRES_VERSION),
+            bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
+            bootstrapRecord: bootstrapDcs.id,
         }, { parent: this });
 
         const { labels, selector } = labelsFor(name, "patroni", "database");

@@ -7,6 +7,11 @@ import { ImageName } from "./images";
 export const POSTGRES_VERSIONS = [15, 17] as const;
 export type PostgresVersion = (typeof POSTGRES_VERSIONS)[number];
 export const DEFAULT_POSTGRES_VERSION: PostgresVersion = 15;
+/**
+ * The major of every cluster created before `postgresVersion` existed (its state records none).
+ * Not DEFAULT_POSTGRES_VERSION: that one will move to 17, these clusters stay 15.
+ */
+export const POSTGRES_VERSION_BEFORE_OPTION: PostgresVersion = 15;
 
 export interface PostgresLayout {
     version: PostgresVersion;

@@ -12,20 +12,34 @@ interface GuardInputs {
     subject: string;
     /** The major the program asks for. */
     version: number;
-    /** The major the cluster was initialised with (the bootstrap FirstValue's note); unknown in the preview of a new cluster. */
+    /**
+     * The major the cluster was initialised with (the bootstrap FirstValue's firstNote; 15 when
+     * its state predates notes). Unknown in a preview when that record is being created (a new
+     * cluster), and also when it predates notes: Pulumi previews an output missing from a state
+     * as unknown.
+     */
     bootstrapVersion: number;
+    /** The bootstrap FirstValue's ID: known in a preview exactly when the record already exists. */
+    bootstrapRecord: string;
 }
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // an input not known during preview
 
 const load = packageRequire(POSTGRES_PACKAGE);
 
 // Serialized into the state: captures only where the package is (own-package.ts). Exported for its unit test.
 export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: unknown, news: GuardInputs) {
-        // Not a number: unknown during the preview of a new cluster, which has nothing to protect yet.
-        if (typeof news.version !== "number" || typeof news.bootstrapVersion !== "number" || news.version === news.bootstrapVersion)
-            return { inputs: news };
-        const { majorUpgradeRefusal } = load("@pgscale/core");
-        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, news.bootstrapVersion, news.version) }] };
+        const { majorUpgradeRefusal, POSTGRES_VERSION_BEFORE_OPTION } = load("@pgscale/core");
+        let before: unknown = news.bootstrapVersion;
+        if (typeof before !== "number") {
+            const recordExists = typeof news.bootstrapRecord === "string" && news.bootstrapRecord !== UNKNOWN && news.bootstrapRecord !== "";
+            // A new cluster has nothing to protect yet; an existing record without a note is from before postgresVersion.
+            if (!recordExists) return { inputs: news };
+            before = POSTGRES_VERSION_BEFORE_OPTION;
+        }
+        if (typeof news.version !== "number" || news.version === before) return { inputs: news };
+        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, before, news.version) }] };
     },
     async diff(_id, olds: GuardInputs, news: GuardInputs) {
         return { changes: olds.version !== news.version || olds.bootstrapVersion !== news.bootstrapVersion };
@@ -42,6 +56,7 @@ export interface PostgresVersionGuardArgs {
     subject: string;
     version: number;
     bootstrapVersion: pulumi.Input<number>;
+    bootstrapRecord: pulumi.Input<string>;
 }
 
 /**

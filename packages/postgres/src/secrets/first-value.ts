@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 // Diff always reports no change, so the engine keeps the outputs recorded at creation.
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { value: unknown; note?: unknown }) {
-        return { id: `first-value-${Date.now().toString(36)}`, outs: { value: inputs.value, ...(inputs.note !== undefined ? { note: inputs.note } : {}) } };
+        return { id: `first-value-${Date.now().toString(36)}`, outs: { value: inputs.value, ...(inputs.note !== undefined ? { firstNote: inputs.note } : {}) } };
     },
     async diff() {
         return { changes: false };
@@ -17,13 +17,19 @@ const provider: pulumi.dynamic.ResourceProvider = {
  * every node's configuration file.
  *
  * `note` records facts about that first moment beside it (PatroniCluster: the PostgreSQL major the
- * cluster was initialised with); it is undefined in a state written before the note was given.
+ * cluster was initialised with), read back as `firstNote`.
  */
 export class FirstValue<T, N = undefined> extends pulumi.dynamic.Resource {
     public readonly value!: pulumi.Output<T>;
-    public readonly note!: pulumi.Output<N | undefined>;
+    /**
+     * The `note` given at creation. In a state written before notes existed it is missing: undefined
+     * in `pulumi up`, unknown in a preview. It has a name of its own because the SDK fills an output
+     * missing from a state with the input of the same name: a `note` output would read as the
+     * program's current note, which is exactly what it must not be compared with.
+     */
+    public readonly firstNote!: pulumi.Output<N | undefined>;
 
     constructor(name: string, args: { value: pulumi.Input<T>; note?: pulumi.Input<N> }, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { value: args.value, note: args.note }, opts, "pgscale", "FirstValue");
+        super(provider, name, { value: args.value, note: args.note, firstNote: undefined }, opts, "pgscale", "FirstValue");
     }
 }
