@@ -1,7 +1,7 @@
 // postgresVersion: 17 for real: a 3-node PostgreSQL 17 + Patroni 4 cluster behind HAProxy and
 // PgBouncer on the local engine, pg_partman 5, a failover, and refused changes of major (17 -> 15
-// on it, 15 -> 17 on a 1-node 15 stack brought up beside it). About 2.5 min on the 2-core
-// machine with the images built (+~40 s to build pgscale/patroni-17 on a clean engine).
+// on it, 15 -> 17 on a 1-node 15 stack brought up beside it). 77-140 s measured on the 2-core
+// machine with the images built, depending on its load (+~40 s to build pgscale/patroni-17).
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
