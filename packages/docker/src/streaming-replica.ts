@@ -38,10 +38,13 @@ export interface StreamingReplicaArgs {
     adoptExistingVolumes?: boolean;
 }
 
-/** Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. */
-const ENTRYPOINT = `#!/bin/sh
+/**
+ * Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. For 15 the
+ * text is what it was before postgresVersion, so an existing replica's container is not replaced.
+ */
+const entrypoint = (dataDir: string) => `#!/bin/sh
 set -eu
-# PGDATA comes from the container's environment: the data directory of the primary's major.
+PGDATA=${dataDir}
 # libpq ignores a password file others can read; the upload is root-owned, so copy it.
 install -m 0600 /etc/pgscale/pgpass "$HOME/.pgpass"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -103,9 +106,9 @@ export class StreamingReplica extends pulumi.ComponentResource {
             user: "postgres",
             entrypoints: ["/bin/sh", "/etc/pgscale/replica-entrypoint.sh"],
             command: [],
-            envs: [pulumi.interpolate`PRIMARY_HOST=${args.primaryHost}`, pulumi.interpolate`PRIMARY_PORT=${primaryPort}`, `REPL_USER=${user}`, `SLOT=${slotName}`, `PGDATA=${layout.dataDir}`],
+            envs: [pulumi.interpolate`PRIMARY_HOST=${args.primaryHost}`, pulumi.interpolate`PRIMARY_PORT=${primaryPort}`, `REPL_USER=${user}`, `SLOT=${slotName}`],
             uploads: [
-                { file: "/etc/pgscale/replica-entrypoint.sh", content: ENTRYPOINT, permissions: "0755" },
+                { file: "/etc/pgscale/replica-entrypoint.sh", content: entrypoint(layout.dataDir), permissions: "0755" },
                 { file: "/etc/pgscale/pgpass", content: pulumi.secret(pgpass), permissions: "0644" },
             ],
             networksAdvanced: args.network ? [{ name: args.network, aliases: [name] }] : undefined,
