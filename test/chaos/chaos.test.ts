@@ -11,7 +11,7 @@ import { dockerAsync, dockerLogsSince, haproxyServerStates, patchDynamicConfig, 
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
-import { sleep } from "@pgscale/core";
+import { isLeaderRole, sleep } from "@pgscale/core";
 
 jest.setTimeout(30 * 60 * 1000);
 
@@ -130,7 +130,7 @@ describe("chaos", () => {
         // Back on the leader's timeline without a rebuild: pg_rewind (usePgRewind: true).
         await waitFor(`${old} following ${next}`, 120_000, async () => {
             const ms = await cluster().cluster.members();
-            const leader = ms.find((m) => m.role === "leader" || m.role === "master");
+            const leader = ms.find((m) => isLeaderRole(m.role));
             const me = ms.find((m) => m.name === old);
             return !!leader && !!me && me.name !== leader.name && (me.state === "running" || me.state === "streaming") && me.timeline === leader.timeline;
         }, 500);
@@ -259,7 +259,7 @@ describe("chaos", () => {
     it("a replica killed and restarted catches up; replicaUri only routes to replicas within the lag bound", async () => {
         const run = await h.begin("replica-restart", { pooler: false, reader: true });
         const members = await cluster().cluster.members();
-        const leader = members.find((m) => m.role === "leader" || m.role === "master")!.name;
+        const leader = members.find((m) => isLeaderRole(m.role))!.name;
         const victim = members.filter((m) => m.name !== leader).map((m) => m.name).sort()[0];
         const container = cluster().containers.members[victim];
         const bulkRows = 8000; // ~9 MB of WAL: well past the 1 MB bound

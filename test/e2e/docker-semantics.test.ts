@@ -5,6 +5,7 @@
 //   its old PGDATA; the cluster refuses it by name before creating any of its containers.
 // - With an explicit docker provider, pgscale's own providers act on its `host`, and a host they
 //   cannot reach is refused, naming the setting, before anything exists on an engine.
+import { isLeaderRole } from "@pgscale/core";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { eventually } from "../support/pg";
@@ -22,7 +23,7 @@ const quiet = { onOutput: () => undefined };
 /** Leader name and its timeline, from Patroni's view. */
 async function leaderAndTimeline(restUrl: string): Promise<{ leader: string; timeline: number }> {
     const members = await clusterMembers(restUrl);
-    const leader = members.find((m) => m.role === "leader" || m.role === "master")!;
+    const leader = members.find((m) => isLeaderRole(m.role))!;
     return { leader: leader.name, timeline: Number(leader.timeline) };
 }
 

@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { eventually, query } from "../support/pg";
+import { IMAGE_NAMES } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -44,8 +45,9 @@ describe("images from the user's registry", () => {
         const out = execFileSync("node", [cli, "images", "build", "--push", registry, "--tag", tag], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         expect(out).toContain(`images: { registry: "${registry}", tag: "${tag}" }`);
         const catalog = (await (await fetch(`http://${registry.split("/")[0]}/v2/_catalog`)).json()) as { repositories: string[] };
-        expect(catalog.repositories.sort()).toEqual(["team/etcd", "team/haproxy", "team/patroni", "team/pgbouncer"]);
-        for (const n of ["etcd", "haproxy", "patroni", "pgbouncer"]) {
+        // Every image, the PostgreSQL 17 one (patroni-17) included.
+        expect(catalog.repositories.sort()).toEqual([...IMAGE_NAMES].sort().map((n) => `team/${n}`));
+        for (const n of IMAGE_NAMES) {
             const tags = (await (await fetch(`http://${registry.split("/")[0]}/v2/team/${n}/tags/list`)).json()) as { tags: string[] };
             expect(tags.tags).toEqual([tag]);
         }
@@ -53,7 +55,7 @@ describe("images from the user's registry", () => {
 
     it("runs a stack whose every construct pulls its image from that registry", async () => {
         // Only the registry has them now: the constructs must pull.
-        docker("rmi", ...["etcd", "patroni", "haproxy", "pgbouncer"].map((n) => `${registry}/${n}:${tag}`));
+        docker("rmi", ...IMAGE_NAMES.map((n) => `${registry}/${n}:${tag}`));
         stack = await fixtureStack("registry", name, { registry: { value: registry }, tag: { value: tag } });
         const res = await stack.up({ onOutput: () => undefined });
         expect(res.summary.result).toBe("succeeded");

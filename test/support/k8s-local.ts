@@ -23,7 +23,7 @@ export function useLocalCluster(images: string[]): LocalCluster {
     beforeAll(async () => {
         // pgscale's own images are built on the engine first, as a stack would (another suite may
         // have removed them: app-repo.test.ts starts from a clean engine).
-        const own = images.map((i) => /^pgscale\/([a-z]+):/.exec(i)?.[1]).filter((n): n is ImageName => (IMAGE_NAMES as readonly string[]).includes(n ?? ""));
+        const own = images.map((i) => /^pgscale\/([a-z0-9-]+):/.exec(i)?.[1]).filter((n): n is ImageName => (IMAGE_NAMES as readonly string[]).includes(n ?? ""));
         for (const name of own) await ensureImage({ name });
         startedCluster = execFileSync("sh", ["-c", `${path.join(root, "scripts/k8s-local")} status && echo up || true`], { encoding: "utf8" }).trim() !== "up";
         kubeconfig = k8sLocal("start"); // idempotent; also offers released volumes again

@@ -1,4 +1,4 @@
-import { patroniRequest } from "@pgscale/core";
+import { isLeaderRole, patroniRequest } from "@pgscale/core";
 
 /** Patroni REST helpers for tests: GET endpoints need no credentials. */
 export interface Member {
@@ -18,7 +18,7 @@ export async function clusterMembers(restUrl: string): Promise<Member[]> {
 export async function leaderName(restUrls: string[]): Promise<string | undefined> {
     for (const url of restUrls) {
         try {
-            const leader = (await clusterMembers(url)).find((m) => m.role === "leader" || m.role === "master");
+            const leader = (await clusterMembers(url)).find((m) => isLeaderRole(m.role));
             if (leader) return leader.name;
         } catch {
             // try the next member

@@ -16,13 +16,19 @@ const stub = (type: string, outs: string[]) =>
 
 export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]);
 export const GeneratedTls = stub("pgscale:index:GeneratedTls", ["caCertPem", "caKeyPem", "certs"]);
-export const FirstValue = stub("pgscale:index:FirstValue", []);
+/** Reads its note back as `firstNote`, as a FirstValue created with it does. */
+export const FirstValue = class extends pulumi.CustomResource {
+    constructor(name: string, args: { value: unknown; note?: unknown }, opts?: pulumi.CustomResourceOptions) {
+        super("pgscale:index:FirstValue", name, { ...args, firstNote: args.note }, opts);
+    }
+};
 export const PatroniDynamicConfig = stub("pgscale:index:PatroniDynamicConfig", []);
 export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName", "role"]);
 export const PatroniRollout = stub("pgscale:index:PatroniRollout", ["plan"]);
 export const PatroniRolloutGate = stub("pgscale:index:PatroniRolloutGate", []);
 export const HAProxyConfigReload = stub("pgscale:index:HAProxyConfigReload", []);
 export const DockerPreflight = stub("pgscale:index:DockerPreflight", []);
+export const PostgresVersionGuard = stub("pgscale:index:PostgresVersionGuard", []);
 export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", "applied", "observed"]);
 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */

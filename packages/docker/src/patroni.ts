@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { nodeImage } from "./images";
@@ -57,7 +57,6 @@ export interface PatroniMember extends PatroniMemberOutputs {
 
 const PG_PORT = 5432;
 const API_PORT = 8008;
-const DATA_DIR = "/var/lib/postgresql/data/pg15";
 const TLS_DIR = "/etc/patroni/tls";
 /** PostgreSQL refuses a key others can read; uploads are root-owned, so the node copies it (0600) at start. */
 const TLS_KEY = "/var/run/postgresql/server.key";
@@ -170,7 +169,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
         // PATCH /config, so the nodes keep the first document and are never replaced for them.
-        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc }, { parent: this });
+        // Its note keeps the major the cluster was initialised with (absent in states from before
+        // postgresVersion existed, when every cluster was 15); the guard refuses any other.
+        const layout = resolved.layout;
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
+        const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
+            subject, version: layout.version,
+            bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
+            bootstrapRecord: bootstrapDcs.id,
+        }, { parent: this });
 
         const prefix = enginePrefix(name);
         if (spec.tls.enabled) {
@@ -188,8 +195,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
-        }, { parent: this });
-        const image = nodeImage(`${name}-image`, "patroni", spec, this, [preflight]);
+        }, { parent: this, dependsOn: [versionGuard] });
+        const image = nodeImage(`${name}-image`, layout.image, spec, this, [preflight]);
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
             const volume = new docker.Volume(`${member}-data`, {
@@ -206,7 +213,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         replication: { username: "replicator", password: repl },
                         rewind: { username: "rewind", password: rw },
                         restApi: { username: this.restApiUser, password: api },
-                        tags, dataDir: DATA_DIR, binDir: "/usr/lib/postgresql/15/bin",
+                        tags, dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: "/etc/patroni/post-bootstrap.sh",
                         ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
                     }),
@@ -218,7 +225,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 hostname: member,
                 user: "postgres",
                 networksAdvanced: [{ name: this.network.name, aliases: [member] }],
-                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+                volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }],
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },

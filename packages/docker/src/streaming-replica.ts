@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { IssueCollector, checkConstructName, resolveStreamingReplica } from "@pgscale/core";
+import { DATA_MOUNT, IssueCollector, checkConstructName, postgresLayout, resolveStreamingReplica } from "@pgscale/core";
 import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
 import { nodeImage } from "./images";
 import type { ImagesSpec } from "@pgscale/core";
@@ -28,7 +28,9 @@ export interface StreamingReplicaArgs {
     port?: number;
     /** Credentials and database put into `uri`. Default: none, `uri` names host and port only. */
     readCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string>; database?: pulumi.Input<string> };
-    /** Image with PostgreSQL 15 (the primary's major version), tagged or by digest. Default: see `images`. */
+    /** The primary's PostgreSQL major (a standby runs the same one): 15 or 17. Default 15. */
+    postgresVersion?: 15 | 17;
+    /** Image with PostgreSQL of `postgresVersion` (the primary's major version), tagged or by digest. Default: see `images`. */
     image?: string;
     /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's patroni image, built on the engine. */
     images?: ImagesSpec;
@@ -36,10 +38,13 @@ export interface StreamingReplicaArgs {
     adoptExistingVolumes?: boolean;
 }
 
-/** Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. */
-const ENTRYPOINT = `#!/bin/sh
+/**
+ * Entry script: clone once with pg_basebackup -R, then run PostgreSQL as a hot standby. For 15 the
+ * text is what it was before postgresVersion, so an existing replica's container is not replaced.
+ */
+const entrypoint = (dataDir: string) => `#!/bin/sh
 set -eu
-PGDATA=/var/lib/postgresql/data/pg15
+PGDATA=${dataDir}
 # libpq ignores a password file others can read; the upload is root-owned, so copy it.
 install -m 0600 /etc/pgscale/pgpass "$HOME/.pgpass"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -76,6 +81,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
         checkDockerConfig(issues);
         issues.throwIfAny(subject);
         const { slotName, replicationUser: user } = resolved!;
+        const layout = postgresLayout(resolved!.spec.postgresVersion);
         super("pgscale:docker:StreamingReplica", name, {}, opts);
 
         const password = new GeneratedSecret(`${name}-replication-password`, {}, { parent: this });
@@ -90,7 +96,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
             volumes: [`${prefix}-data`], adoptExistingVolumes: adoptExistingVolumes ?? false,
         }, { parent: this });
         const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "replica-data") }, { parent: this, dependsOn: [preflight] });
-        const image = nodeImage(`${name}-image`, "patroni", args, this, [preflight]);
+        const image = nodeImage(`${name}-image`, layout.image, args, this, [preflight]);
         const primaryPort = pulumi.output(args.primaryPort ?? 5432);
         const pgpass = pulumi.interpolate`*:*:*:${user}:${password.value}\n`;
         this.container = new docker.Container(name, {
@@ -102,11 +108,11 @@ export class StreamingReplica extends pulumi.ComponentResource {
             command: [],
             envs: [pulumi.interpolate`PRIMARY_HOST=${args.primaryHost}`, pulumi.interpolate`PRIMARY_PORT=${primaryPort}`, `REPL_USER=${user}`, `SLOT=${slotName}`],
             uploads: [
-                { file: "/etc/pgscale/replica-entrypoint.sh", content: ENTRYPOINT, permissions: "0755" },
+                { file: "/etc/pgscale/replica-entrypoint.sh", content: entrypoint(layout.dataDir), permissions: "0755" },
                 { file: "/etc/pgscale/pgpass", content: pulumi.secret(pgpass), permissions: "0644" },
             ],
             networksAdvanced: args.network ? [{ name: args.network, aliases: [name] }] : undefined,
-            volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+            volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }],
             ports: [publish(5432, "127.0.0.1", args.port)],
             labels: pgscaleLabels(name, "streaming-replica"),
             restart: "unless-stopped",

@@ -26,6 +26,8 @@ export interface ImageUser {
 export const IMAGE_USERS: Record<keyof typeof DEFAULT_IMAGES, ImageUser> = {
     etcd: { uid: 100, gid: 101 },
     patroni: { uid: 100, gid: 102 },
+    // trixie assigns the same IDs (checked with `id` in the built image).
+    "patroni-17": { uid: 100, gid: 102 },
     haproxy: { uid: 100, gid: 101 },
     pgbouncer: { uid: 100, gid: 102 },
 };

@@ -22,8 +22,11 @@ export function labelsFor(instance: string, app: AppName, component: string): { 
 
 /**
  * The pod label Patroni's Kubernetes DCS keeps equal to each member's role (Patroni 3.0.2:
- * `master` on the leader, `replica` on running replicas, removed otherwise; Patroni 4 writes
- * `primary`). On an etcd DCS the role-label callback maintains the same values.
+ * `master` on the leader, `replica` on running replicas, removed otherwise). Patroni 4 writes
+ * `primary` by default; pgscale sets its `kubernetes.leader_label_value` (and
+ * `standby_leader_label_value`) to `master` (patroni-files.ts), so one Service selector serves
+ * both majors and a later in-place upgrade never has to move it. On an etcd DCS the role-label
+ * callback maintains the same values.
  */
 export const ROLE_LABEL = "role";
 export const ROLE_VALUES = { primary: "master", replica: "replica" } as const;

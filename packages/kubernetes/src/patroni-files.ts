@@ -1,5 +1,5 @@
 import { PatroniNodeConfig, PatroniStore, renderPatroniYaml } from "@pgscale/core";
-import { Labels, ROLE_LABEL, SCOPE_LABEL } from "./labels";
+import { Labels, ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL } from "./labels";
 
 /** Where Patroni keeps the leader key and cluster state. */
 export type DcsStore =
@@ -8,7 +8,7 @@ export type DcsStore =
 
 export type MemberConfig = Omit<PatroniNodeConfig, "store" | "callbacks">;
 
-function patroniStore(store: DcsStore): PatroniStore {
+function patroniStore(store: DcsStore, patroniMajor: 3 | 4): PatroniStore {
     if (store.kind === "etcd") return { etcd3: { hosts: store.hosts } };
     return {
         kubernetes: {
@@ -17,6 +17,8 @@ function patroniStore(store: DcsStore): PatroniStore {
             labels: store.labels,
             scope_label: SCOPE_LABEL,
             role_label: ROLE_LABEL,
+            // Patroni 4 labels the leader `primary` unless told otherwise; keep Patroni 3's value (labels.ts).
+            ...(patroniMajor >= 4 ? { leader_label_value: ROLE_VALUES.primary, standby_leader_label_value: ROLE_VALUES.primary } : {}),
             // The leader lock and the primary's address change in one write (Patroni's recommended mode).
             use_endpoints: true,
             // Named like the leader Service's port, which takes its addresses from this Endpoints object.
@@ -28,11 +30,12 @@ function patroniStore(store: DcsStore): PatroniStore {
 
 /**
  * patroni.yml for one member: the core renderer with the DCS section for `store` and, when given,
- * `callback` run on every role-affecting event (on an etcd DCS it maintains the role label).
+ * `callback` run on every role-affecting event (on an etcd DCS it maintains the role label), for
+ * the Patroni major of the image.
  */
-export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: string): string {
+export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: string, patroniMajor: 3 | 4 = 3): string {
     const callbacks = callback
         ? { on_start: callback, on_stop: callback, on_restart: callback, on_role_change: callback }
         : undefined;
-    return renderPatroniYaml({ ...c, store: patroniStore(store), callbacks });
+    return renderPatroniYaml({ ...c, store: patroniStore(store, patroniMajor), callbacks });
 }

@@ -2,10 +2,10 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
     IssueCollector, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/postgres";
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
 import { IMAGE_USERS, podImage } from "./images";
@@ -41,7 +41,6 @@ export interface PatroniMember extends PatroniMemberOutputs {
 
 const PG_PORT = 5432;
 const API_PORT = 8008;
-const DATA_DIR = "/var/lib/postgresql/data/pg15";
 const CONFIG_DIR = "/etc/patroni";
 const RECONCILE_TIMEOUT_S = 300;
 
@@ -151,7 +150,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         });
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
         // PATCH /config (dcsReconcile), so the member configs keep the first document.
-        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc }, { parent: this });
+        // Its note keeps the major the cluster was initialised with (absent in states from before
+        // postgresVersion existed, when every cluster was 15); the guard refuses any other.
+        const layout = this.resolved.layout;
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
+        const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
+            subject, version: layout.version,
+            bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
+            bootstrapRecord: bootstrapDcs.id,
+        }, { parent: this });
 
         const { labels, selector } = labelsFor(name, "patroni", "database");
         const podLabels = { ...labels, [SCOPE_LABEL]: scope };
@@ -159,7 +166,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const ns = this.namespace.name;
         const nsRef = this.namespace.ref;
         const headless = `${name}-headless`;
-        const image = podImage("patroni", spec);
+        const image = podImage(layout.image, spec);
         // The REST URLs as plain strings go into the reconcile Job's input; the members show them as Outputs like Docker's.
         const memberApis = Array.from({ length: spec.nodes }, (_, i) => {
             const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
@@ -199,10 +206,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         rewind: { username: "rewind", password: rw },
                         restApi: { username: this.restApiUser, password: api },
                         tags: spec.nodeTags[i] ?? nodeTagsSpec.parse({}),
-                        dataDir: DATA_DIR, binDir: "/usr/lib/postgresql/15/bin",
+                        dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
                         pgPort: PG_PORT, apiPort: API_PORT,
-                    }, store, callback);
+                    }, store, callback, layout.patroniMajor);
                 });
                 out["post-bootstrap.sh"] = renderPostBootstrap(spec.owner, ownerVerifier, spec.database);
                 if (callback) out["role-label.sh"] = readScript("role-label.sh");
@@ -214,7 +221,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.configSecret = new k8s.core.v1.Secret(configSecretName, {
             metadata: { name: configSecretName, namespace: nsRef, labels },
             stringData: pulumi.secret(files),
-        }, { parent: this });
+        }, { parent: this, dependsOn: [versionGuard] });
 
         const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`, annotations?: Record<string, string>) =>
             new k8s.core.v1.Service(`${name}-${suffix}`, {
@@ -275,7 +282,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                     spec: {
                         serviceAccountName: this.serviceAccount.metadata.name,
-                        securityContext: podSecurityContext(IMAGE_USERS.patroni, p),
+                        securityContext: podSecurityContext(IMAGE_USERS[layout.image], p),
                         ...scheduling(p, selector),
                         // Patroni stops PostgreSQL and releases the leader key on SIGTERM; give it time.
                         terminationGracePeriodSeconds: 30,
@@ -297,7 +304,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             resources: p.resources,
                             securityContext: containerSecurityContext,
                             volumeMounts: [
-                                { name: "data", mountPath: "/var/lib/postgresql/data" },
+                                { name: "data", mountPath: DATA_MOUNT },
                                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                                 ...scratch.mounts,
                             ],
@@ -319,7 +326,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [roleBinding, this.configSecret, ...memberServices, ...(dcs ? [dcs] : [])] });
+        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...(dcs ? [dcs] : [])] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
@@ -332,7 +339,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             // Its own app name, so the Services and the PDB never select the Job's pod.
             labels: labelsFor(name, "patroni-dcs-reconcile", "dcs-reconcile").labels,
             image,
-            imageUser: IMAGE_USERS.patroni,
+            imageUser: IMAGE_USERS[layout.image],
             placement: p,
             members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,

@@ -6,7 +6,10 @@ import { z } from "zod";
 // The last never pulls: pgscale owns no registry namespace, and a pull of `pgscale/<name>`
 // would fetch whatever someone else published under that name.
 
-export const IMAGE_NAMES = ["etcd", "patroni", "haproxy", "pgbouncer"] as const;
+// `patroni` is PostgreSQL 15 + Patroni 3 (bookworm), `patroni-17` PostgreSQL 17 + Patroni 4 (trixie):
+// one image per major version, so an existing stack's `pgscale/patroni` never changes major under
+// it, and `postgresVersion` picks the image (see postgres-version.ts).
+export const IMAGE_NAMES = ["etcd", "patroni", "patroni-17", "haproxy", "pgbouncer"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 /** Version of pgscale's images; kept equal to packages/docker/images/VERSION (a unit test checks). */
@@ -16,6 +19,7 @@ export const IMAGE_VERSION = "0.1.0";
 export const DEFAULT_IMAGES: Readonly<Record<ImageName, string>> = Object.freeze({
     etcd: `pgscale/etcd:${IMAGE_VERSION}`,
     patroni: `pgscale/patroni:${IMAGE_VERSION}`,
+    "patroni-17": `pgscale/patroni-17:${IMAGE_VERSION}`,
     haproxy: `pgscale/haproxy:${IMAGE_VERSION}`,
     pgbouncer: `pgscale/pgbouncer:${IMAGE_VERSION}`,
 });

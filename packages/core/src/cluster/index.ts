@@ -7,4 +7,5 @@ export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";
 export * from "./images";
+export * from "./postgres-version";
 export * from "./construct-outputs";

@@ -7,6 +7,7 @@ import {
     DEFAULT_CHECK, HealthCheckTimings, PATRONI_DEFAULTS, PatroniTimings, WorstCase,
     timingIssues, timingsForObjectives, worstCase,
 } from "./timings";
+import { PostgresLayout, parameterVersionIssues, postgresLayout } from "./postgres-version";
 import { z } from "zod";
 
 function parseOrCollect<S extends z.ZodType>(schema: S, input: unknown, issues: FieldIssue[]): z.output<S> | undefined {
@@ -20,6 +21,8 @@ function parseOrCollect<S extends z.ZodType>(schema: S, input: unknown, issues: 
 
 export interface ResolvedPatroniCluster {
     spec: PatroniClusterSpec;
+    /** Image, data and bin directories of `spec.postgresVersion`. */
+    layout: PostgresLayout;
     timings: PatroniTimings;
     /** HAProxy check timings the cluster's objectives call for (HAProxyFrontend may override). */
     check: HealthCheckTimings;
@@ -97,6 +100,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         if ((PATRONI_OWNED_PARAMETERS as readonly string[]).includes(name))
             issues.push({ field: `parameters.${name}`, message: "is managed by Patroni and cannot be set here" });
     }
+    issues.push(...parameterVersionIssues(spec.postgresVersion, Object.keys(spec.parameters)));
     issues.push(...reservedNameIssues(spec.database, spec.owner));
     issues.push(...securityParameterIssues(spec.parameters));
     spec.pgHba.forEach((line, i) => {
@@ -116,7 +120,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         throw new PgscaleValidationError(subject, [{ field: "parameters.wal_log_hints", message: "must stay on while patroni.usePgRewind is true" }]);
     }
     return {
-        spec, timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
+        spec, layout: postgresLayout(spec.postgresVersion), timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
         worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
     };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IssueCollector } from "../validation";
 import { imageReference, imagesSpec } from "./images";
+import { DEFAULT_POSTGRES_VERSION, POSTGRES_VERSIONS } from "./postgres-version";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -87,6 +88,10 @@ export const PATRONI_OWNED_PARAMETERS = [
     "primary_conninfo", "primary_slot_name", "restore_command", "recovery_target", "cluster_name",
 ] as const;
 
+/** A PostgreSQL major pgscale has images for; the message names them. */
+const postgresVersion = z.literal(POSTGRES_VERSIONS, { error: `must be one of ${POSTGRES_VERSIONS.join(", ")} (a number): the PostgreSQL majors pgscale has images for` })
+    .default(DEFAULT_POSTGRES_VERSION);
+
 export const patroniClusterSpec = z.strictObject({
     /** PostgreSQL members: 1 primary and nodes-1 replicas. Default 3. */
     nodes: z.number().int().min(1).max(9).default(3),
@@ -105,7 +110,13 @@ export const patroniClusterSpec = z.strictObject({
     owner: pgIdent.default("app"),
     /** Per-node Patroni tags, by node index (0-based). */
     nodeTags: z.array(nodeTagsSpec).default([]),
-    /** Image with PostgreSQL 15 and Patroni. Default: pgscale's Debian-based image. */
+    /**
+     * PostgreSQL major: 15 (Patroni 3, bookworm image) or 17 (Patroni 4, trixie image). Default 15.
+     * Picks the image, the data directory and the parameters accepted; changing it on an existing
+     * cluster (a major upgrade) is refused at preview, as it is not supported yet.
+     */
+    postgresVersion,
+    /** Image with PostgreSQL of `postgresVersion` and Patroni. Default: pgscale's Debian-based image of that version. */
     image: imageReference.optional(),
     /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
     images: imagesSpec.optional(),
@@ -217,6 +228,8 @@ export const streamingReplicaSpec = z.strictObject({
     replicationUser: pgIdent.optional(),
     port: port.optional(),
     readCredentials: z.any().optional(),
+    /** The primary's major; the standby runs the same one. Default 15. */
+    postgresVersion,
     image: imageReference.optional(),
     /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
     images: imagesSpec.optional(),

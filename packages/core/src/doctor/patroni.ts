@@ -1,12 +1,12 @@
 import { PatroniFacts, PatroniMember } from "./facts";
 import { Finding, ok, problem } from "./finding";
+import { isLeaderRole } from "../rolling/plan";
 
 const AREA = "replication";
 const HEALTHY_STATES = new Set(["running", "streaming"]);
 
 export function isLeader(m: PatroniMember): boolean {
-    // Patroni before 3.0 said "master".
-    return m.role === "leader" || m.role === "master" || m.role === "standby_leader";
+    return isLeaderRole(m.role);
 }
 
 /** Patroni's view: every REST endpoint answers, there is a leader, every member runs. */

@@ -47,7 +47,8 @@ export interface CatalogTable {
 }
 
 export interface CatalogExtensions {
-    partman: { available: boolean; schema: string | null };
+    /** `version`: installed, else the one CREATE EXTENSION would install (4.x on PostgreSQL 15, 5.x on 17). */
+    partman: { available: boolean; schema: string | null; version?: string | null };
     /** pg_cron schedules jobs only from the database named by cron.database_name, where it is loaded. */
     cron: { available: boolean; installed: boolean; usableHere: boolean };
 }

@@ -14,6 +14,10 @@ describe("pg_partman SQL", () => {
         expect(partman.createParentSql("partman", spec)).toBe(
             `SELECT "partman".create_parent(p_parent_table := 'public.events', p_control := 'created_at', p_type := 'native', p_interval := '1 month', p_premake := 3)`,
         );
+        // pg_partman 5 (PostgreSQL 17's image) refuses 'native' and names the strategy.
+        expect(partman.createParentSql("partman", spec, "5.2.4")).toContain("p_type := 'range'");
+        expect(partman.createParentSql("partman", spec, "4.7.3")).toContain("p_type := 'native'");
+        expect([partman.partmanMajor("5.2.4"), partman.partmanMajor("4.7.3"), partman.partmanMajor(null)]).toEqual([5, 4, 4]);
         expect(partman.configurePartmanSql("partman", spec)).toBe(
             `UPDATE "partman"."part_config" SET premake = 3, retention = '12 months', retention_keep_table = true WHERE parent_table = 'public.events'`,
         );

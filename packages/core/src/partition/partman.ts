@@ -2,7 +2,8 @@ import { quoteIdent, quoteLiteral, quoteQualified } from "../sql/quote";
 import type { PartitionedTableSpec } from "./spec";
 
 // pg_partman mode: create_parent once, part_config for premake and retention,
-// run_maintenance scheduled through pg_cron. pg_partman 4.x (Debian bookworm).
+// run_maintenance scheduled through pg_cron. pg_partman 4.x (Debian bookworm, PostgreSQL 15) and
+// 5.x (trixie, PostgreSQL 17), which differ here only in create_parent's p_type (see below).
 
 type Table = Pick<PartitionedTableSpec, "schema" | "name">;
 
@@ -19,11 +20,22 @@ export function ensurePartmanSql(partmanSchema: string): string[] {
     return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(partmanSchema)}`, `CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA ${quoteIdent(partmanSchema)}`];
 }
 
-export function createParentSql(partmanSchema: string, spec: PartitionedTableSpec): string {
+/** pg_partman's major from its extension version ("4.7.3", "5.2.4"); 4 when unknown (the oldest pgscale supports). */
+export function partmanMajor(version: string | null | undefined): number {
+    const major = Number(/^(\d+)\./.exec(version ?? "")?.[1]);
+    return Number.isInteger(major) ? major : 4;
+}
+
+/**
+ * create_parent. pg_partman 4 names declarative partitioning `native`; 5 dropped trigger-based
+ * sets and names the strategy instead (`range`), refusing `native`.
+ */
+export function createParentSql(partmanSchema: string, spec: PartitionedTableSpec, partmanVersion?: string | null): string {
     const m = spec.maintenance!;
+    const type = partmanMajor(partmanVersion) >= 5 ? "range" : "native";
     return (
         `SELECT ${quoteIdent(partmanSchema)}.create_parent(p_parent_table := ${quoteLiteral(partmanParent(spec))}, ` +
-        `p_control := ${quoteLiteral(spec.partitionBy.columns[0])}, p_type := 'native', ` +
+        `p_control := ${quoteLiteral(spec.partitionBy.columns[0])}, p_type := '${type}', ` +
         `p_interval := ${quoteLiteral(String(m.interval))}, p_premake := ${m.premake})`
     );
 }

@@ -489,7 +489,7 @@ class Planner {
                 "maintenance",
                 "setup-partman",
                 `+ register ${this.qualified} with pg_partman: ${m.interval} partitions, premake ${m.premake}${m.retention ? `, retention ${m.retention} (${m.onExpire})` : ""}`,
-                [...(catalog.extensions.partman.schema ? [] : partman.ensurePartmanSql(schema)), partman.createParentSql(schema, this.spec), partman.configurePartmanSql(schema, this.spec)],
+                [...(catalog.extensions.partman.schema ? [] : partman.ensurePartmanSql(schema)), partman.createParentSql(schema, this.spec, catalog.extensions.partman.version), partman.configurePartmanSql(schema, this.spec)],
             );
         } else {
             const have = catalog.partman;

@@ -38,7 +38,8 @@ export interface RolloutState {
     revisions: unknown;
 }
 
-// /cluster says "leader"; a member's own /patroni says "master" (Patroni 3.0) or "primary" (later).
+// /cluster says "leader" (Patroni 3 and 4); a member's own /patroni says "master" (Patroni 3.0) or
+// "primary" (Patroni 4, which pgscale runs with PostgreSQL 17). Every leader test goes through here.
 const LEADER_ROLES = new Set(["leader", "master", "primary", "standby_leader"]);
 const RUNNING_STATES = new Set(["running", "streaming"]);
 

@@ -176,9 +176,10 @@ async function readNameUses(s: Session, schema: string, table: string, candidate
 }
 
 async function readExtensions(s: Session): Promise<{ ext: CatalogState["extensions"] }> {
-    const [r] = await s.query<{ partman_available: boolean; partman_schema: string | null; cron_available: boolean; cron_installed: boolean; cron_database: string | null; db: string; preload: string }>(
+    const [r] = await s.query<{ partman_available: boolean; partman_schema: string | null; partman_version: string | null; cron_available: boolean; cron_installed: boolean; cron_database: string | null; db: string; preload: string }>(
         `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_partman') AS partman_available,
                 (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_partman') AS partman_schema,
+                (SELECT coalesce(installed_version, default_version) FROM pg_available_extensions WHERE name = 'pg_partman') AS partman_version,
                 EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') AS cron_available,
                 EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') AS cron_installed,
                 current_setting('cron.database_name', true) AS cron_database,
@@ -191,7 +192,7 @@ async function readExtensions(s: Session): Promise<{ ext: CatalogState["extensio
     const usableHere = r.cron_installed || (r.cron_available && preloaded && (r.cron_database ?? "postgres") === r.db);
     return {
         ext: {
-            partman: { available: r.partman_available, schema: r.partman_schema },
+            partman: { available: r.partman_available, schema: r.partman_schema, version: r.partman_version },
             cron: { available: r.cron_available, installed: r.cron_installed, usableHere },
         },
     };

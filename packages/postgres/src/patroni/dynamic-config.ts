@@ -136,17 +136,18 @@ async function waitForCluster(inputs: Inputs): Promise<void> {
 
 /** Switches over away from `leaving` members, if one of them leads, to a healthy remaining member. */
 async function leaveLeadership(inputs: Inputs, leaving: string[]): Promise<void> {
-    const { sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const { sleep, isLeaderRole } = load("@pgscale/core") as typeof import("@pgscale/core");
     const members: any[] = (await call(inputs, "GET", "/cluster"))?.members ?? [];
-    const leader = members.find((m) => m.role === "leader" || m.role === "master");
+    // "leader" in /cluster; isLeaderRole also takes Patroni 3's "master" and Patroni 4's "primary".
+    const leader = members.find((m) => isLeaderRole(m.role));
     if (!leader || !leaving.includes(leader.name)) return;
-    const candidate = members.find((m) => !leaving.includes(m.name) && m.role !== "leader" && (m.state === "running" || m.state === "streaming") && !m.tags?.nofailover);
+    const candidate = members.find((m) => !leaving.includes(m.name) && !isLeaderRole(m.role) && (m.state === "running" || m.state === "streaming") && !m.tags?.nofailover);
     if (!candidate) throw new Error(`cannot remove ${leader.name}: it is the primary and no remaining member can take over`);
     await call(inputs, "POST", "/switchover", { leader: leader.name, candidate: candidate.name }, inputs.members.find((m) => m.name === leader.name)?.restUrl);
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     while (Date.now() < deadline) {
         const now: any[] = (await call(inputs, "GET", "/cluster").catch(() => undefined))?.members ?? [];
-        if (now.some((m) => m.name === candidate.name && (m.role === "leader" || m.role === "master") && m.state === "running")) return;
+        if (now.some((m) => m.name === candidate.name && isLeaderRole(m.role) && m.state === "running")) return;
         await sleep(500);
     }
     throw new Error(`switchover from ${leader.name} to ${candidate.name} did not finish in ${inputs.timeoutSeconds}s`);

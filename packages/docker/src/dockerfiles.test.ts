@@ -1,0 +1,52 @@
+import * as fs from "fs";
+import * as path from "path";
+import { IMAGE_NAMES, POSTGRES_VERSIONS, postgresLayout } from "@pgscale/core";
+import { IMAGES_DIR } from "./built-image/build";
+
+// The Dockerfiles are part of the API (`pgscale images build`, BuiltImage): one per image name,
+// and the versions they pin are the versions their labels announce.
+const dockerfile = (name: string) => fs.readFileSync(path.join(IMAGES_DIR, name, "Dockerfile"), "utf8");
+
+/** ARG NAME=default lines, and LABEL key="value" pairs (continuation lines joined). */
+function pinsAndLabels(text: string): { args: Record<string, string>; labels: Record<string, string> } {
+    const joined = text.replace(/\\\n/g, " ");
+    const args = Object.fromEntries([...joined.matchAll(/^ARG ([A-Z0-9_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    const labels: Record<string, string> = {};
+    for (const line of joined.split("\n").filter((l) => l.startsWith("LABEL ")))
+        for (const m of line.matchAll(/([a-z0-9.-]+)="([^"]*)"/g)) labels[m[1]] = m[2];
+    return { args, labels };
+}
+
+describe("shipped Dockerfiles", () => {
+    it("exist for every image name, and every Dockerfile is one of them", () => {
+        for (const name of IMAGE_NAMES) expect(fs.existsSync(path.join(IMAGES_DIR, name, "Dockerfile"))).toBe(true);
+        const dirs = fs.readdirSync(IMAGES_DIR).filter((d) => fs.statSync(path.join(IMAGES_DIR, d)).isDirectory());
+        expect(dirs.sort()).toEqual([...IMAGE_NAMES].sort());
+    });
+
+    it("patroni-17: each pinned apt version is installed as pinned and announced by its label", () => {
+        const text = dockerfile("patroni-17");
+        const { args, labels } = pinsAndLabels(text);
+        const pins = Object.entries(args).filter(([k]) => k.endsWith("_VERSION"));
+        expect(pins.length).toBeGreaterThanOrEqual(4);
+        for (const [arg, value] of pins) {
+            const label = `org.pgscale.${arg.replace(/_VERSION$/, "").toLowerCase().replace(/_/g, "-")}-version`;
+            expect({ arg, label: labels[label] }).toEqual({ arg, label: value });
+            expect(text).toContain(`=\${${arg}}"`); // used as an apt pin: "pkg=${ARG}"
+        }
+        expect(labels["org.pgscale.postgresql-version"]).toMatch(/^17\./);
+        expect(labels["org.pgscale.patroni-version"]).toMatch(/^4\./);
+        expect(text).toMatch(/^FROM debian:trixie-slim$/m);
+    });
+
+    it("the image of each major runs as postgres with that major's binaries first on PATH", () => {
+        for (const v of POSTGRES_VERSIONS) {
+            const { image, binDir } = postgresLayout(v);
+            const text = dockerfile(image);
+            expect(text).toContain(`ENV PATH=${binDir}:$PATH`);
+            expect(text).toMatch(/^USER postgres$/m);
+            expect(text).toContain('CMD ["patroni", "/etc/patroni/patroni.yml"]');
+            expect(text).toContain("EXPOSE 5432 8008");
+        }
+    });
+});

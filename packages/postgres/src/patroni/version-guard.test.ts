@@ -1,0 +1,30 @@
+import { postgresVersionGuardProvider as provider } from "./version-guard";
+
+const check = (news: object) => provider.check!({}, news);
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // what a preview passes for an unknown input
+const record = "first-value-mx7abc";
+
+describe("PostgresVersionGuard", () => {
+    it("accepts the major the cluster was initialised with", async () => {
+        expect((await check({ subject: "PatroniCluster main", version: 17, bootstrapVersion: 17, bootstrapRecord: record })).failures).toBeUndefined();
+    });
+
+    it("refuses another major at check (preview), naming postgresVersion and saying nothing was touched", async () => {
+        const res = await check({ subject: "PatroniCluster main", version: 17, bootstrapVersion: 15, bootstrapRecord: record });
+        expect(res.failures).toEqual([{
+            property: "version",
+            reason: expect.stringMatching(/^PatroniCluster main: postgresVersion: changing 15 to 17 on an existing cluster is a major upgrade, which pgscale does not support yet; nothing was touched/),
+        }]);
+    });
+
+    it("refuses 17 in the preview of a cluster whose record predates the note (its note previews as unknown): it is 15", async () => {
+        const res = await check({ subject: "PatroniCluster main", version: 17, bootstrapVersion: UNKNOWN, bootstrapRecord: record });
+        expect(res.failures?.[0].reason).toMatch(/postgresVersion: changing 15 to 17 on an existing cluster is a major upgrade/);
+        expect((await check({ subject: "PatroniCluster main", version: 15, bootstrapVersion: UNKNOWN, bootstrapRecord: record })).failures).toBeUndefined();
+    });
+
+    it("lets a new cluster through while its bootstrap record is being created (preview)", async () => {
+        expect((await check({ subject: "PatroniCluster main", version: 17, bootstrapVersion: UNKNOWN, bootstrapRecord: UNKNOWN })).failures).toBeUndefined();
+    });
+});

@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
+
+// Refuses, in `pulumi preview` and before anything depends on it, a PostgreSQL major that differs
+// from the one the cluster was initialised with. A major upgrade is not implemented yet, and the
+// platforms would otherwise act on the change: Docker's rolling gates would replace members with
+// the new image, whose data directory is empty beside the old one (a new, empty cluster, or a
+// 17 binary refusing a 15 PGDATA); Kubernetes would roll the StatefulSet the same way.
+
+interface GuardInputs {
+    /** "PatroniCluster main", for the message. */
+    subject: string;
+    /** The major the program asks for. */
+    version: number;
+    /**
+     * The major the cluster was initialised with (the bootstrap FirstValue's firstNote; 15 when
+     * its state predates notes). Unknown in a preview when that record is being created (a new
+     * cluster), and also when it predates notes: Pulumi previews an output missing from a state
+     * as unknown.
+     */
+    bootstrapVersion: number;
+    /** The bootstrap FirstValue's ID: known in a preview exactly when the record already exists. */
+    bootstrapRecord: string;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // an input not known during preview
+
+const load = packageRequire(POSTGRES_PACKAGE);
+
+// Serialized into the state: captures only where the package is (own-package.ts). Exported for its unit test.
+export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: unknown, news: GuardInputs) {
+        const { majorUpgradeRefusal, POSTGRES_VERSION_BEFORE_OPTION } = load("@pgscale/core");
+        let before: unknown = news.bootstrapVersion;
+        if (typeof before !== "number") {
+            const recordExists = typeof news.bootstrapRecord === "string" && news.bootstrapRecord !== UNKNOWN && news.bootstrapRecord !== "";
+            // A new cluster has nothing to protect yet; an existing record without a note is from before postgresVersion.
+            if (!recordExists) return { inputs: news };
+            before = POSTGRES_VERSION_BEFORE_OPTION;
+        }
+        if (typeof news.version !== "number" || news.version === before) return { inputs: news };
+        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, before, news.version) }] };
+    },
+    async diff(_id, olds: GuardInputs, news: GuardInputs) {
+        return { changes: olds.version !== news.version || olds.bootstrapVersion !== news.bootstrapVersion };
+    },
+    async create(inputs: GuardInputs) {
+        return { id: `postgres-version-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async update(_id, _olds, news: GuardInputs) {
+        return { outs: news };
+    },
+};
+
+export interface PostgresVersionGuardArgs {
+    subject: string;
+    version: number;
+    bootstrapVersion: pulumi.Input<number>;
+    bootstrapRecord: pulumi.Input<string>;
+}
+
+/**
+ * Holds a PatroniCluster's PostgreSQL major to the one it was initialised with; the cluster's
+ * volumes, images and members depend on it, so a refused change touches nothing.
+ */
+export class PostgresVersionGuard extends pulumi.dynamic.Resource {
+    constructor(name: string, args: PostgresVersionGuardArgs, opts?: pulumi.CustomResourceOptions) {
+        super(postgresVersionGuardProvider, name, { ...args }, opts, "pgscale", "PostgresVersionGuard");
+    }
+}
