@@ -1,5 +1,5 @@
 import { boundsEqual, describeCatalogBound, rangeMicros, renderBound } from "./bounds";
-import type { CatalogIndex, CatalogPartition, CatalogState, CatalogTable } from "./catalog";
+import type { CatalogIndex, CatalogPartition, CatalogTable } from "./catalog";
 import * as ddl from "./ddl";
 import { partitionIndexName } from "./naming";
 import * as partman from "./partman";
@@ -15,69 +15,17 @@ import {
 import { isRollingPartition, rollingWindow, type RollingWindow } from "./rolling";
 import type { PartitionedTableSpec } from "./spec";
 import { compareTuples, normalizeKeyValue } from "./values";
+import type { PartitionPlan, PlanInput, PlanRefusal, PlanStep, StepAction } from "./plan-types";
+import { normalizeType } from "./type-names";
+
+export type { PartitionPlan, PlanInput, PlanRefusal, PlanStep, StepAction } from "./plan-types";
+export { planRemoval } from "./plan-removal";
+export { summarizePlan } from "./plan-summary";
+export { normalizeType } from "./type-names";
 
 // The diff planner: desired spec + actual catalog -> ordered steps. It never
 // decides to lose rows on its own: each step that would is either replaced by a
 // keeping one (detach instead of drop) or refused, unless the spec allows it.
-
-export type StepAction =
-    | "create-table"
-    | "drop-table"
-    | "add-column"
-    | "drop-column"
-    | "alter-column"
-    | "replace-primary-key"
-    | "create-partition"
-    | "attach-partition"
-    | "detach-partition"
-    | "drop-partition"
-    | "create-default-partition"
-    | "attach-default-partition"
-    | "detach-default-partition"
-    | "drop-default-partition"
-    | "move-default-rows"
-    | "create-index"
-    | "drop-index"
-    | "build-index"
-    | "setup-partman"
-    | "configure-partman"
-    | "schedule-maintenance"
-    | "stop-partman";
-
-export interface PlanStep {
-    action: StepAction;
-    /** One line for `pulumi preview`. */
-    summary: string;
-    statements: string[];
-    /** False for CONCURRENTLY builds, which PostgreSQL refuses inside a transaction. */
-    transactional: boolean;
-    /** The step deletes rows (only ever planned when the spec allows it). */
-    dataLoss: boolean;
-}
-
-export interface PlanRefusal {
-    /** The spec field to change, e.g. "partitionBy" or "partitions[2]". */
-    field: string;
-    reason: string;
-}
-
-export interface PartitionPlan {
-    steps: PlanStep[];
-    /** Non-empty: the plan must not run; each says why and what to change. */
-    refusals: PlanRefusal[];
-    /** Things preview should say that are not steps (e.g. unmanaged indexes left alone). */
-    notes: string[];
-}
-
-export interface PlanInput {
-    desired: PartitionedTableSpec;
-    /** The spec of the last successful apply (from state); tells pgscale's own indexes from others. */
-    previous?: PartitionedTableSpec | null;
-    catalog: CatalogState;
-    now: Date;
-    /** "create": the resource is new (an existing table needs adoptExisting); "update": it is managed already. */
-    intent: "create" | "update";
-}
 
 const DESTRUCTIVE_OR_DETACHING: ReadonlySet<StepAction> = new Set([
     "drop-table", "drop-column", "detach-partition", "drop-partition", "detach-default-partition", "drop-default-partition", "replace-primary-key",
@@ -87,56 +35,6 @@ export function planPartitionedTable(input: PlanInput): PartitionPlan {
     const ctx = new Planner(input);
     ctx.run();
     return { steps: ctx.ordered(), refusals: ctx.refusals, notes: ctx.notes };
-}
-
-/**
- * What deleting the resource does with removalPolicy "destroy": stop pg_partman's
- * maintenance of it and drop the parent, which drops its partitions. Partitions
- * detached earlier are separate tables by then and stay.
- */
-export function planRemoval(spec: PartitionedTableSpec, catalog: CatalogState): PartitionPlan {
-    const steps: PlanStep[] = [];
-    const qualified = `${spec.schema}.${spec.name}`;
-    if (catalog.partman || catalog.cronJob) {
-        const schema = catalog.extensions.partman.schema ?? "partman";
-        steps.push({
-            action: "stop-partman",
-            summary: `- stop pg_partman maintenance of ${qualified}`,
-            statements: [...(catalog.cronJob ? [partman.unscheduleMaintenanceSql(spec)] : []), ...(catalog.partman ? partman.forgetPartmanSql(schema, spec) : [])],
-            transactional: true,
-            dataLoss: false,
-        });
-    }
-    const t = catalog.table;
-    if (t) {
-        const n = t.partitions.length + (t.defaultPartition ? 1 : 0);
-        steps.push({
-            action: "drop-table",
-            summary: `${t.hasRows ? "!" : "-"} drop table ${qualified} and its ${n} partitions (removalPolicy "destroy"${t.hasRows ? "; deletes its rows" : ""})`,
-            statements: [ddl.dropTableSql(spec.schema, spec.name)],
-            transactional: true,
-            dataLoss: t.hasRows,
-        });
-    }
-    return { steps, refusals: [], notes: [] };
-}
-
-/** Preview lines: one per step, long runs of one action collapsed so 365 partitions stay readable. */
-export function summarizePlan(plan: PartitionPlan, maxRun = 6): string[] {
-    const lines: string[] = [];
-    const steps = plan.steps;
-    for (let i = 0; i < steps.length; ) {
-        let j = i;
-        while (j < steps.length && steps[j].action === steps[i].action) j++;
-        const run = steps.slice(i, j);
-        if (run.length > maxRun) {
-            lines.push(run[0].summary, `  ... ${run.length - 2} more ${run[0].action} steps ...`, run[run.length - 1].summary);
-        } else {
-            lines.push(...run.map((s) => s.summary));
-        }
-        i = j;
-    }
-    return [...lines, ...plan.notes.map((n) => `note: ${n}`)];
 }
 
 interface PartitionsAfter {
@@ -536,24 +434,4 @@ class Planner {
 
 function sameIndex(have: CatalogIndex, want: ResolvedIndex): boolean {
     return have.unique === want.unique && have.method === want.method && JSON.stringify(have.columns) === JSON.stringify(want.columns);
-}
-
-/** Spellings PostgreSQL accepts for the same type, folded to format_type()'s. */
-const TYPE_ALIASES: Record<string, string> = {
-    int: "integer", int4: "integer", int2: "smallint", int8: "bigint", bool: "boolean",
-    float8: "double precision", float4: "real", float: "double precision", decimal: "numeric",
-    varchar: "character varying", char: "character", timestamptz: "timestamp with time zone",
-    timestamp: "timestamp without time zone", timetz: "time with time zone", time: "time without time zone",
-};
-
-export function normalizeType(t: string): string {
-    let s = t.trim().toLowerCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")");
-    const m = /^([a-z0-9_ ]+?)(\(\d+(?:,-?\d+)?\))?((?:\[\d*\])*)$/.exec(s);
-    if (!m) return s;
-    let [, base, mod = "", arr] = m;
-    base = TYPE_ALIASES[base] ?? base;
-    // format_type puts the precision of time types before "with/without time zone".
-    const tz = /^(timestamp|time) (with|without) time zone$/.exec(base);
-    s = tz && mod ? `${tz[1]}${mod} ${tz[2]} time zone` : `${base}${mod}`;
-    return s + arr.replace(/\[\d*\]/g, "[]");
 }
