@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { alternate } from "../harness/rounds";
-import { newStack, removeStack, timedPulumi } from "../harness/pulumi";
+import { newStack, pulumi, removeStack, timedPulumi } from "../harness/pulumi";
 import type { Row } from "../harness/types";
 import { ROOT } from "./ha-work";
 import { floorRow, hostPostgres, psql } from "./partition";
@@ -71,15 +71,16 @@ function observe(uri: string): Record<string, unknown> {
 }
 
 /**
- * Untimed cleanup. Parallel Grant deletes on the same table can fail with PostgreSQL's "tuple
- * concurrently updated" (two REVOKEs updating one pg_class ACL; the provider does not serialize
- * them): a second destroy finishes what the first left, as a user would rerun it.
+ * Untimed cleanup. Parallel Grant deletes on one object can fail with PostgreSQL's "tuple concurrently
+ * updated" (two REVOKEs updating one ACL; the provider does not serialize them), so a failed destroy
+ * is rerun one resource at a time, which cannot race.
  */
 function removeAccessStack(stack: string, log: (m: string) => void): void {
     try {
         removeStack(PROGRAM, stack);
     } catch (e) {
-        log(`access: destroy failed, rerunning it: ${String((e as Error).message).split("\n").find((l) => l.includes("error:")) ?? ""}`);
+        log(`access: destroy failed, rerunning it with --parallel 1: ${String((e as Error).message).split("\n").find((l) => l.includes("error:")) ?? ""}`);
+        pulumi(PROGRAM, stack, "destroy", "--yes", "--skip-preview", "--suppress-progress", "--parallel", "1");
         removeStack(PROGRAM, stack);
     }
 }
