@@ -13,11 +13,11 @@ import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
 const PROGRAM = path.join(ROOT, "bench/partition/program");
 
-function hostPostgres(): string {
+export function hostPostgres(): string {
     return execFileSync(path.join(ROOT, "scripts/host-postgres"), ["start"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
 }
 
-function psql(uri: string, sql: string): void {
+export function psql(uri: string, sql: string): void {
     const r = spawnSync("psql", [uri, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
 }
@@ -77,14 +77,15 @@ async function size(ctx: BenchContext, uri: string, n: number, trivial: string):
     ];
 }
 
-async function floorRow(ctx: BenchContext, uri: string): Promise<Row> {
+/** Pulumi's floor with `program` (which must honour config trivial=true), measured in the caller's run. */
+export async function floorRow(ctx: BenchContext, uri: string, program = PROGRAM): Promise<Row> {
     const samples = await alternate(ctx.rounds, {
         up: async () => {
-            const stack = newStack(PROGRAM, { trivial: "true" });
+            const stack = newStack(program, { trivial: "true" });
             try {
-                return timedPulumi(PROGRAM, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
+                return timedPulumi(program, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
             } finally {
-                removeStack(PROGRAM, stack);
+                removeStack(program, stack);
             }
         },
         psql: async () => timed(() => psql(uri, "SELECT 1")),
@@ -92,7 +93,7 @@ async function floorRow(ctx: BenchContext, uri: string): Promise<Row> {
     const settings = { work: "none" };
     return {
         id: "floor", title: "Pulumi's floor: one do-nothing dynamic resource against a psql call that does nothing", unit: "s", measure: "whole commands, process start to exit",
-        pgscale: { label: "pulumi up", how: "pulumi up of bench/partition/program with trivial=true", settings, samples: samples.up },
+        pgscale: { label: "pulumi up", how: `pulumi up of ${path.relative(ROOT, program)} with trivial=true`, settings, samples: samples.up },
         baseline: { label: "psql", how: "psql -c 'SELECT 1'", settings, samples: samples.psql },
     };
 }

@@ -6,6 +6,8 @@ import { haPool } from "./ha-pool";
 import { haUp } from "./ha-up";
 import { partition } from "./partition";
 import { testing } from "./testing";
+import { testingReuse } from "./testing-reuse";
+import { access } from "./access";
 
 export interface BenchContext {
     rounds: number;
@@ -27,4 +29,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access];

@@ -4,10 +4,7 @@
 // the same HA topology by hand at the same timings (bench/baseline/up.sh), the fast profile as its
 // own row against a baseline with the same settings, and Pulumi's own floor on the Automation API
 // path @pgscale/testing uses, measured in the same run.
-//
-// Extension point: rows for reuse (a second run's startCluster({ reuse: true }) to first query, the
-// reset of a 10 000-row snapshot) belong in a module of their own registered beside this one (see
-// bench/README.md); `sides.ts` below has what they need.
+// Reuse (a second run's start and the reset of a snapshot) is testing-reuse.ts.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

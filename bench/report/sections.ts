@@ -15,6 +15,8 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     "ha-up": (r) => latestTable(r, "ha-up"),
     testing: (r) => latestTable(r, "testing"),
     partition: (r) => latestTable(r, "partition"),
+    "testing-reuse": (r) => latestTable(r, "testing-reuse"),
+    access: (r) => latestTable(r, "access"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),

@@ -20,12 +20,15 @@ const specProps = (spec: GrantSpec): Props => JSON.parse(JSON.stringify(spec)) a
 
 const connectionOf = (p: Props) => connectionFor(p, subjectOf(p));
 
+/** Every Grant's changes on a server take this lock in turn (see applySteps: concurrent ACL updates fail). */
+const SERIALIZE = { serialize: "pgscale.grant" };
+
 async function applyAndObserve(news: Props): Promise<Props> {
     const spec = specOf(news);
     return withSession(connectionOf(news), async (s) => {
         const plan = planGrant(spec, await readGrantCatalog(s, spec));
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
-        await applySteps(s, plan.steps);
+        await applySteps(s, plan.steps, SERIALIZE);
         const observed = await readGrantCatalog(s, spec);
         return wire({ ...specProps(spec), connection: news.connection, plan: [], applied: summarizeAccessPlan(plan), observed: { objects: observed.objects, defaults: observed.defaults } });
     });
@@ -68,6 +71,6 @@ export const grantHandlers = {
 
     async delete(_id: string, props: Props): Promise<void> {
         const spec = specOf(props);
-        await withSession(connectionOf(props), async (s) => applySteps(s, planGrantRemoval(spec, await readGrantCatalog(s, spec))));
+        await withSession(connectionOf(props), async (s) => applySteps(s, planGrantRemoval(spec, await readGrantCatalog(s, spec)), SERIALIZE));
     },
 };

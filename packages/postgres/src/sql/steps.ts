@@ -15,7 +15,15 @@ export interface SqlStep {
     sensitive?: boolean;
 }
 
-export async function applySteps(s: Session, steps: readonly SqlStep[]): Promise<void> {
+/**
+ * `serialize`: the name of a transaction-scoped advisory lock each transaction takes first. GRANT and
+ * REVOKE update the object's ACL in place, and two sessions doing so on the same object at once fail
+ * with "tuple concurrently updated" (XX000) instead of waiting: Pulumi applies sibling Grants in
+ * parallel, so without the lock 200 grants on one schema fail an `up` or `destroy` now and then
+ * (bench/benchmarks/access.ts). Advisory locks are per database, as the ACLs a Grant changes are,
+ * except a database's own (pg_database is shared), which sessions on different databases could still race on.
+ */
+export async function applySteps(s: Session, steps: readonly SqlStep[], opts: { serialize?: string } = {}): Promise<void> {
     for (let i = 0; i < steps.length; ) {
         if (steps[i].transactional === false) {
             await runStep(s, steps[i++]);
@@ -25,6 +33,7 @@ export async function applySteps(s: Session, steps: readonly SqlStep[]): Promise
         while (j < steps.length && steps[j].transactional !== false) j++;
         const batch = steps.slice(i, j);
         await s.transaction(async () => {
+            if (opts.serialize) await s.run(`SELECT pg_advisory_xact_lock(hashtext('${opts.serialize.replace(/'/g, "''")}'))`);
             for (const step of batch) await runStep(s, step);
         });
         i = j;
