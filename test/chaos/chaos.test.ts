@@ -265,11 +265,18 @@ describe("chaos", () => {
         const bulkRows = 8000; // ~9 MB of WAL: well past the 1 MB bound
         const bulk = () => query(cluster().primaryUri, "INSERT INTO chaos_bulk SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, $1) g", [bulkRows]);
 
-        // 1. Kill the replica, write while it is down, restart it.
+        // 1. Kill the replica, write while it is down, restart it once HAProxy has it DOWN. The lag
+        // bound holds from the check that brings it back; a replica back before HAProxy noticed it
+        // was gone (fall x (inter + check timeout), up to ~8 s here: a dead container's address
+        // answers nothing, so each check waits out its timeout) is routed before any check saw its
+        // lag (docs/reliability.md).
         const killedAt = Date.now();
         await dockerAsync(["kill", "--signal", "KILL", container]);
         await bulk();
-        await sleep(2000);
+        const markedDownMs = await waitFor(`HAProxy marks ${victim} DOWN in the replicas listener`, 60_000, async () => {
+            const states = await haproxyServerStates(cluster().containers.haproxy);
+            return states.some((x) => x.backend === "replicas" && x.server === victim && x.opState === 0) ? Date.now() - killedAt : undefined;
+        }, 200);
         const startedAt = Date.now();
         await dockerAsync(["start", container]);
         const targetLsn = parseLsn((await query(cluster().primaryUri, "SELECT pg_current_wal_lsn()::text AS l"))[0].l)!;
@@ -313,7 +320,7 @@ describe("chaos", () => {
 
         const o = await h.end(run, {
             injected: `docker kill -s KILL <replica>, ${bulkRows} rows (~9 MB WAL) written, docker start; then replay stalled (SIGSTOP of the startup process) + the same bulk write`,
-            cycles: 1, maxReplicaLagBytes: MAX_REPLICA_LAG_BYTES, downMs: startedAt - killedAt, caughtUpMs, servingAgainMs,
+            cycles: 1, maxReplicaLagBytes: MAX_REPLICA_LAG_BYTES, downMs: startedAt - killedAt, markedDownMs, caughtUpMs, servingAgainMs,
             detectionMs, readsFromStalledReplicaAfterDetection: lateReads, backInRotationMs, pausedForMs: resumedAt - pausedAt,
         });
         expectSafe(o);
