@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseGrant, type GrantInput, type ObservedPrivileges } from "@pgscale/core";
 import { accessInputs, plainName, secretOutputs } from "../sql/resource-inputs";
+import { claimScope } from "./declared-scopes";
 import { grantProvider } from "./provider";
 
 export interface GrantArgs extends Omit<GrantInput, "role"> {
@@ -30,6 +31,7 @@ export class Grant extends pulumi.dynamic.Resource {
         const { connection, role, ...rest } = args;
         // A grantee given as an Output (a Role's name) is checked when known, in the provider's check.
         const spec = parseGrant({ ...rest, role: plainName(role) }, `Grant ${name}`);
+        claimScope(name, spec, role, connection);
         super(
             grantProvider,
             name,

@@ -57,6 +57,16 @@ describe("Role", () => {
         expect(registered).toEqual([]);
     });
 
+    it("refuses a second Grant of the same grantee on the same objects (each would revoke the other's)", () => {
+        const reader = new Role("reader2", { connection: CONNECTION, name: "reader2", login: false });
+        new Grant("sel", { connection: CONNECTION, role: reader.name, on: "tables", schema: "app", privileges: ["SELECT"] });
+        expect(() => new Grant("ins", { connection: CONNECTION, role: reader.name, on: "tables", schema: "app", privileges: ["INSERT"] }))
+            .toThrow(/Grant ins: invalid input[\s\S]*role: Grant sel already declares this grantee's privileges on the same tables/);
+        // Another schema, or another server, is another scope.
+        new Grant("ins-other", { connection: CONNECTION, role: reader.name, on: "tables", schema: "other", privileges: ["INSERT"] });
+        new Grant("ins-elsewhere", { connection: CONNECTION.replace("db.internal", "db2.internal"), role: reader.name, on: "tables", schema: "app", privileges: ["INSERT"] });
+    });
+
     it("serializes a provider that captures no credential", async () => {
         const { text } = await pulumi.runtime.serializeFunction(() => roleProvider, { allowSecrets: false });
         expect(text).not.toContain("hunter2");
