@@ -10,7 +10,7 @@ import { alternate } from "../harness/rounds";
 import { docker, dockerQuiet, observePatroni, startedAt, untilReady } from "../harness/probe";
 import { newStack, removeStack, timedPulumi, upInBackground } from "../harness/pulumi";
 import type { Row, Side } from "../harness/types";
-import { HaWork, ROOT, VERSION, baselineEnv, haWork, script } from "./ha-work";
+import { HaWork, ROOT, VERSION, handCluster, haWork, script } from "./ha-work";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
 export const FIXTURE = path.join(ROOT, "bench/ha/fixture");
@@ -57,10 +57,7 @@ async function upRow(id: string, title: string, work: HaWork, ctx: BenchContext)
             const prefix = `bench-ha-${process.pid}-${r}`;
             try {
                 const t0 = Date.now();
-                const port = execFileSync(script("up.sh"), [prefix, String(work.nodes)], { encoding: "utf8", env: baselineEnv(work) }).trim();
-                const s = await untilReady(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, work.nodes - 1, t0);
-                observed.baseline.push(observePatroni(`${prefix}-pg0`));
-                return s;
+                return await handCluster(prefix, work, t0, observed.baseline);
             } finally {
                 execFileSync(script("down.sh"), [prefix]);
             }

@@ -4,6 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultParameters } from "@pgscale/core";
+import { observePatroni, untilReady } from "../harness/probe";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const VERSION = fs.readFileSync(path.join(ROOT, "packages/docker/images/VERSION"), "utf8").trim();
@@ -53,3 +54,16 @@ export function baselineEnv(w: HaWork): NodeJS.ProcessEnv {
 export function script(name: string): string {
     return path.join(ROOT, "bench/baseline", name);
 }
+
+/**
+ * The baseline HA topology by hand (baseline/up.sh) at `w`'s settings: seconds from `t0` until it
+ * takes writes with every replica streaming; its first member's settings, read back, go to
+ * `observed`. The caller tears it down (down.sh) whatever happens.
+ */
+export async function handCluster(prefix: string, w: HaWork, t0: number, observed: Record<string, unknown>[]): Promise<number> {
+    const port = execFileSync(script("up.sh"), [prefix, String(w.nodes)], { encoding: "utf8", env: baselineEnv(w) }).trim();
+    const s = await untilReady(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, w.nodes - 1, t0);
+    observed.push(observePatroni(`${prefix}-pg0`));
+    return s;
+}
+

@@ -13,9 +13,9 @@ import { sleep } from "@pgscale/core";
 import { startCluster, startPostgres, FAST_PARAMETERS } from "@pgscale/testing";
 import { TEST_HAPROXY_CHECK, TEST_PARAMETERS, TEST_TIMINGS } from "../../packages/testing/src/options";
 import { alternate } from "../harness/rounds";
-import { observePatroni, tryQuery, untilReady } from "../harness/probe";
+import { observePatroni, tryQuery } from "../harness/probe";
 import type { Row } from "../harness/types";
-import { baselineEnv, haWork, HaWork, paramList, pgUid, script } from "./ha-work";
+import { handCluster, haWork, HaWork, paramList, pgUid, script } from "./ha-work";
 import { inlineFloorRow } from "./inline-floor";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
@@ -55,10 +55,7 @@ async function row(ctx: BenchContext, id: string, title: string, work: HaWork, f
                     const port = execFileSync(script("postgres.sh"), [prefix], { encoding: "utf8", env }).trim();
                     return await firstQuery(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, t0);
                 }
-                const port = execFileSync(script("up.sh"), [prefix, String(work.nodes)], { encoding: "utf8", env: baselineEnv(work) }).trim();
-                const s = await untilReady(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, work.nodes - 1, t0);
-                observed.baseline.push(observePatroni(`${prefix}-pg0`));
-                return s;
+                return await handCluster(prefix, work, t0, observed.baseline);
             } finally {
                 execFileSync(script("down.sh"), [prefix]);
             }
