@@ -1,5 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
-import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
+import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
 import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "../../../test/support/bad-input";
 
 // The Kubernetes half of the bad-input table (the Docker constructs and PartitionedTable are in
@@ -8,17 +7,7 @@ import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "..
 // Kubernetes constructs apply them. Each case must name the field and register nothing.
 
 const registered: string[] = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push(`${args.type}::${args.name}`);
-            return kubernetesMockResource(args);
-        },
-        call: (args) => args.inputs,
-    },
-    "pgscale",
-    "unit",
-);
+installKubernetesMocks((args) => registered.push(`${args.type}::${args.name}`));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
-import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
+import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
 import { parse } from "yaml";
 // The genuine kubernetes provider's Service await rule, as the stand-in implements it (its README cites the source).
 import { serviceAwaitsEndpoints } from "../../../tools/offline-pulumi/kubernetes-provider/src/service-readiness";
@@ -8,17 +8,7 @@ import { serviceAwaitsEndpoints } from "../../../tools/offline-pulumi/kubernetes
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 interface Registered { type: string; name: string; inputs: any }
 const registered: Registered[] = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return kubernetesMockResource(args);
-        },
-        call: (args) => args.inputs,
-    },
-    "pgscale",
-    "unit",
-);
+installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 

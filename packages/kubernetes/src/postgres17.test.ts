@@ -1,22 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { settledCount } from "../../../test/support/bad-input";
-import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
+import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
 
 // postgresVersion on Kubernetes, as a construct graph (the Kubernetes e2e at 17 comes later).
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return kubernetesMockResource(args);
-        },
-        call: (args) => args.inputs,
-    },
-    "pgscale",
-    "unit",
-);
+installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 jest.setTimeout(60_000);
 
