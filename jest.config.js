@@ -8,9 +8,14 @@ const moduleNameMapper = {
     "^@pgscale-tooling/pulumi-docker-standin$": "<rootDir>/tools/offline-pulumi/docker-provider/src",
 };
 // TypeScript first: a stray compiled .js beside a source must never shadow it.
-const common = { testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"], transform: { "^.+\\.ts$": tsJest }, moduleNameMapper };
+// fast-stacks: the Pulumi SDK's bookkeeping stacks skip source mapping (see the file).
+const common = { testEnvironment: "node", moduleFileExtensions: ["ts", "js", "json"], transform: { "^.+\\.ts$": tsJest }, moduleNameMapper,
+    setupFilesAfterEnv: ["<rootDir>/test/support/fast-stacks.ts"] };
 
 module.exports = {
+  // 60 s, not jest's 5: a construct graph under Pulumi mocks takes seconds, and many times that on
+  // a loaded machine; a test that hangs still fails. Suites that take longer set their own.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/src/**/*.test.ts", "<rootDir>/test/types/**/*.test.ts", "<rootDir>/bench/report/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },

@@ -49,7 +49,7 @@ describe("chaos", () => {
     }
 
     it("primary SIGKILL, repeated, synchronous mode: zero acknowledged writes lost", async () => {
-        const cycles = FULL ? 20 : 3;
+        const cycles = FULL ? 20 : 2;
         const run = await h.begin("sigkill-sync", { pooler: true });
         const failoverMs: number[] = [];
         for (let i = 0; i < cycles; i++) {

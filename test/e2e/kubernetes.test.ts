@@ -1,6 +1,10 @@
 // The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
 // plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
 // stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing.
+// Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
+// README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
+// the resource's customTimeouts bound the wait through the real engine. One file, so the cluster
+// starts once.
 //
 // Needs root and the Docker engine's images; it starts the cluster when none is up and stops it
 // again afterwards (one cluster per host: do not run two of these suites at once).
@@ -203,5 +207,46 @@ describe("examples/kubernetes", () => {
         const res = await stack!.destroy(quiet);
         expect(res.summary.result).toBe("succeeded");
         expect(kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name")).toBe("");
+    });
+});
+
+describe("the kubernetes provider's waits on a real cluster", () => {
+    const namespace = uniqueStackName("k8saw");
+    const timeoutSeconds = 30;
+    let stack: Stack | undefined;
+    const up = async (unready: string) => {
+        await stack!.setConfig("unready", { value: unready });
+        const started = Date.now();
+        const res = await stack!.up({ onOutput: () => undefined }).catch((e: Error) => e);
+        return { res, seconds: (Date.now() - started) / 1000 };
+    };
+
+    beforeAll(async () => {
+        stack = await fixtureStack("kubernetes-awaits", namespace, { namespace: { value: namespace }, timeoutSeconds: { value: String(timeoutSeconds) } });
+    });
+    afterAll(async () => destroyAndRemove(stack));
+
+    it("does not wait on selector-less or headless Services, and settles a Service that selects no pod", async () => {
+        // Each Service may wait 30 s at most: one awaited for Endpoints nobody writes would fail the up.
+        const { res, seconds } = await up("");
+        expect(res).not.toBeInstanceOf(Error);
+        // The selector Service waited for its empty Endpoints to stay unchanged for 10 s.
+        expect(seconds).toBeGreaterThanOrEqual(10);
+        expect(kubectl("-n", namespace, "get", "endpoints", "no-selector", "--ignore-not-found", "-o", "name")).toBe("");
+    });
+
+    it("waits on a Service while a selected pod is not ready, until the resource's customTimeouts", async () => {
+        expect((await up("pod")).res).not.toBeInstanceOf(Error);
+        // The Service comes once the pod has an address, so its Endpoints list the pod from the start.
+        await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app=unready",
+            "-o", "jsonpath={.items[*].status.podIP}") || undefined, 120000, "the unready pod's address", 1000);
+        const { res, seconds } = await up("service");
+        expect(res).toBeInstanceOf(Error);
+        expect((res as Error).message).toMatch(new RegExp(`Service ${namespace}/unready not ready after ${timeoutSeconds}s: selected pods are not ready`));
+        // The headless Service selecting the same pod was created at once.
+        expect((res as Error).message).toMatch(/Service headless-unready created/);
+        expect((res as Error).message).not.toMatch(/headless-unready[^\n]*(error|failed)/);
+        expect(seconds).toBeGreaterThanOrEqual(timeoutSeconds);
+        expect(seconds).toBeLessThan(timeoutSeconds + 60);
     });
 });

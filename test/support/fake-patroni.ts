@@ -8,17 +8,20 @@ import { AddressInfo } from "net";
 export interface FakeMember { name: string; role: string; state: string; pending_restart?: boolean }
 
 /**
- * Each member's HA loop is a timer that stamps dcs_last_seen once per cycle. A PATCH takes effect
- * as Patroni applies it: at the end of the cycle that loads it, so a member shows pending_restart
- * (live, on /patroni) only two stamps later; a member in `frozen` never runs a cycle.
+ * Each member's HA loop stamps dcs_last_seen once per cycle. A PATCH takes effect as Patroni
+ * applies it: at the end of the cycle that loads it, so a member shows pending_restart (live, on
+ * /patroni) only two stamps later; a member in `frozen` never runs a cycle. Cycles are counted
+ * from the clock, not from timer ticks: a loaded machine that delays timers (and the requests
+ * alike) must not make a running member look stalled.
  */
 function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[] } = {}) {
     const streaming = o.streaming ?? members.length - 1;
     const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
-    const seen = new Map(members.map((m) => [m.name, 1_700_000_000]));
+    const startedAt = Date.now();
+    const cycleMs = o.cycleMs ?? 300;
+    const stamp = (name: string) => 1_700_000_000 + (o.frozen?.includes(name) ? 0 : Math.floor((Date.now() - startedAt) / cycleMs));
     const appliedAt = new Map<string, number>();
-    const cycles = setInterval(() => seen.forEach((v, k) => (o.frozen?.includes(k) ? undefined : seen.set(k, v + 1))), o.cycleMs ?? 300);
-    const pending = (m: FakeMember) => !!m.pending_restart && seen.get(m.name)! >= (appliedAt.get(m.name) ?? 0);
+    const pending = (m: FakeMember) => !!m.pending_restart && stamp(m.name) >= (appliedAt.get(m.name) ?? 0);
     const server = http.createServer((req, res) => {
         let raw = "";
         req.on("data", (c) => (raw += c));
@@ -34,7 +37,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             if (req.method === "GET" && route === "/patroni") {
                 const leads = m.role === "leader";
                 return json(200, {
-                    state: "running", role: leads ? "master" : "replica", dcs_last_seen: seen.get(m.name),
+                    state: "running", role: leads ? "master" : "replica", dcs_last_seen: stamp(m.name),
                     ...(pending(m) ? { pending_restart: true } : {}),
                     ...(leads ? { replication: members.filter((x) => x !== m).slice(0, streaming).map((x) => ({ application_name: x.name, state: "streaming" })) } : {}),
                 });
@@ -46,7 +49,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
                 // A changed max_connections needs a restart on every member, once each has applied it.
                 members.forEach((x) => {
                     x.pending_restart = true;
-                    appliedAt.set(x.name, seen.get(x.name)! + 2);
+                    appliedAt.set(x.name, stamp(x.name) + 2);
                 });
                 return json(200, config);
             }
@@ -58,7 +61,6 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             return json(404, {});
         });
     });
-    server.on("close", () => clearInterval(cycles));
     return { server, calls };
 }
 

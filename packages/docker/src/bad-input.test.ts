@@ -44,7 +44,6 @@ import { PartitionedTable } from "@pgscale/postgres";
 const { GeneratedSecret: RealGeneratedSecret } = jest.requireActual("@pgscale/postgres") as typeof import("@pgscale/postgres");
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, StreamingReplica } from "./index";
 
-jest.setTimeout(60_000);
 
 let seq = 0;
 const uniq = (prefix: string) => `${prefix}${++seq}`;

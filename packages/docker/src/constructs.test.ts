@@ -22,13 +22,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
-// The machine is shared with other suites; registrations under mocks can take seconds.
-jest.setTimeout(30_000);
-
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
-
-// Building constructs under mocks is CPU-bound; on a busy machine it exceeds the 5 s default.
-jest.setTimeout(60_000);
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 /** A secret input as the mocks see it ({ value }), or the plain one. */

@@ -9,8 +9,6 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
-// Building constructs under mocks is CPU-bound; on a busy machine it exceeds the 5 s default.
-jest.setTimeout(60_000);
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 

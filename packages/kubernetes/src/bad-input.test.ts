@@ -13,7 +13,6 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 
-jest.setTimeout(60_000);
 
 let seq = 0;
 const uniq = (prefix: string) => `${prefix}${++seq}`;

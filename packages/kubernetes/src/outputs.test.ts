@@ -5,7 +5,6 @@ import { resolveSharedOutputs } from "../../../test/support/shared-outputs";
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 pulumi.runtime.setMocks({ newResource: kubernetesMockResource, call: (args) => args.inputs }, "pgscale", "unit");
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
-jest.setTimeout(60_000);
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 

@@ -7,7 +7,6 @@ import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
 installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
-jest.setTimeout(60_000);
 
 import { EtcdCluster, PatroniCluster } from "./index";
 
