@@ -106,6 +106,34 @@ describe("Grant", () => {
         expect(await asReporter(`INSERT INTO "${schema.name}"."${evil.replace(/"/g, '""')}" VALUES (1)`)).toBe("42501");
     });
 
+    it("grants EXECUTE on every routine of a schema, each overload by its signature, and on functions created later", async () => {
+        const q = `"${schema.name}"`;
+        await schema.sql(`CREATE FUNCTION ${q}.score(a int) RETURNS int LANGUAGE sql AS 'SELECT a'`);
+        await schema.sql(`CREATE FUNCTION ${q}.score(a int, label text) RETURNS text LANGUAGE sql AS 'SELECT label'`);
+        await schema.sql(`CREATE PROCEDURE ${q}."Refresh"() LANGUAGE sql AS 'SELECT 1'`);
+        // PUBLIC runs every function by default; a least-privilege schema takes that away first.
+        await schema.sql(`REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA ${q} FROM PUBLIC`);
+        expect(await asReporter(`SELECT ${q}.score(1)`)).toBe("42501");
+        const args = { role: reporter, on: "functions", schema: schema.name, privileges: ["EXECUTE"] };
+        const pv = await engine.preview(props(args));
+        expect(pv.plan).toEqual([
+            `grant EXECUTE on function ${schema.name}.Refresh() to ${reporter}`,
+            `grant EXECUTE on function ${schema.name}.score(a integer) to ${reporter}`,
+            `grant EXECUTE on function ${schema.name}.score(a integer, label text) to ${reporter}`,
+            expect.stringMatching(new RegExp(`^grant EXECUTE on future functions \\S+ creates in ${schema.name} to ${reporter}$`)),
+        ]);
+        const fns = await engine.up(props(args));
+        expect(await asReporter(`SELECT ${q}.score(1)`)).toBe("ok");
+        expect(await asReporter(`SELECT ${q}.score(1, 'x')`)).toBe("ok");
+        expect(await asReporter(`CALL ${q}."Refresh"()`)).toBe("ok");
+        // A function created later is covered by the default privileges: nothing left to plan.
+        await schema.sql(`CREATE FUNCTION ${q}.later() RETURNS int LANGUAGE sql AS 'SELECT 2'`);
+        expect((await engine.preview(props(args), fns)).plan).toEqual([]);
+        await engine.destroy(fns);
+        expect(await asReporter(`SELECT ${q}.score(1)`)).toBe("42501");
+        expect(await asReporter(`CALL ${q}."Refresh"()`)).toBe("42501");
+    });
+
     it("removal revokes what it declared, on existing and future tables", async () => {
         await engine.destroy(select);
         expect(await asReporter(`SELECT * FROM "${schema.name}".orders`)).toBe("42501");

@@ -1,5 +1,5 @@
 import { quoteIdent, quoteQualified } from "../sql";
-import type { GrantSpec } from "./grant-spec";
+import { isPerObject, type GrantSpec } from "./grant-spec";
 import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 
 // What a Grant's create, update or removal runs, from the catalog as read (aclexplode of each
@@ -7,8 +7,10 @@ import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 
 /** One object in the grant's scope and the privileges the grantee holds on it now. */
 export interface ObservedPrivileges {
-    /** The database's or schema's name, or the table's / sequence's name within the schema. */
+    /** The database's or schema's name, or the table's / sequence's / routine's name within the schema. */
     name: string;
+    /** A routine's identity arguments (`integer, text`): each overload is its own object. */
+    args?: string;
     /** Upper-case privilege names (SELECT, ...), sorted; grant options are not managed. */
     privileges: string[];
 }
@@ -17,7 +19,7 @@ export interface GrantCatalog {
     roleExists: boolean;
     /** The database or schema the grant names exists. */
     containerExists: boolean;
-    /** Every object in scope: the database, the schema, or the tables/sequences (all, or those listed that exist). */
+    /** Every object in scope: the database, the schema, or the tables/sequences/routines (all, or those listed that exist). */
     objects: ObservedPrivileges[];
     /** Listed objects that do not exist. */
     missing: string[];
@@ -27,13 +29,20 @@ export interface GrantCatalog {
     defaults?: string[];
 }
 
-const KIND = { database: "DATABASE", schema: "SCHEMA", tables: "TABLE", sequences: "SEQUENCE" } as const;
-const DEFAULTS_KIND = { tables: "TABLES", sequences: "SEQUENCES" } as const;
+// ROUTINE: functions, procedures and aggregates alike (GRANT ... ON FUNCTION refuses a procedure).
+const KIND = { database: "DATABASE", schema: "SCHEMA", tables: "TABLE", sequences: "SEQUENCE", functions: "ROUTINE" } as const;
+const DEFAULTS_KIND = { tables: "TABLES", sequences: "SEQUENCES", functions: "FUNCTIONS" } as const;
+/** How messages and plans name one object of each per-object kind. */
+const NOUN = { tables: "table", sequences: "sequence", functions: "function" } as const;
 
-function objectSql(spec: GrantSpec, name: string): string {
-    return spec.on === "database" || spec.on === "schema" ? `${KIND[spec.on]} ${quoteIdent(name)}` : `${KIND[spec.on]} ${quoteQualified(spec.schema!, name)}`;
+// A routine's identity arguments come from the catalog (pg_get_function_identity_arguments), whose
+// type names are already quoted where they need it; names come from the user and are quoted here.
+const signature = (o: ObservedPrivileges) => (o.args === undefined ? "" : `(${o.args})`);
+function objectSql(spec: GrantSpec, o: ObservedPrivileges): string {
+    return spec.on === "database" || spec.on === "schema" ? `${KIND[spec.on]} ${quoteIdent(o.name)}` : `${KIND[spec.on]} ${quoteQualified(spec.schema!, o.name)}${signature(o)}`;
 }
-const objectLabel = (spec: GrantSpec, name: string) => (spec.on === "database" || spec.on === "schema" ? `${spec.on} ${name}` : `${KIND[spec.on].toLowerCase()} ${spec.schema}.${name}`);
+const objectLabel = (spec: GrantSpec, o: ObservedPrivileges) =>
+    spec.on === "database" || spec.on === "schema" ? `${spec.on} ${o.name}` : `${NOUN[spec.on]} ${spec.schema}.${o.name}${signature(o)}`;
 
 function refusalsOf(spec: GrantSpec, c: GrantCatalog): AccessRefusal[] {
     const out: AccessRefusal[] = [];
@@ -41,7 +50,7 @@ function refusalsOf(spec: GrantSpec, c: GrantCatalog): AccessRefusal[] {
     if (!c.containerExists) out.push(spec.on === "database"
         ? { field: "database", reason: `database "${spec.database}" does not exist` }
         : { field: "schema", reason: `schema "${spec.schema}" does not exist` });
-    for (const m of c.missing) out.push({ field: `objects[${spec.objects!.indexOf(m)}]`, reason: `${KIND[spec.on].toLowerCase()} "${spec.schema}.${m}" does not exist` });
+    for (const m of c.missing) out.push({ field: `objects[${spec.objects!.indexOf(m)}]`, reason: `${NOUN[spec.on as keyof typeof NOUN]} "${spec.schema}.${m}" does not exist` });
     return out;
 }
 
@@ -57,10 +66,10 @@ function revokeAndGrant(spec: GrantSpec, c: GrantCatalog, why: string): AccessSt
     for (const o of c.objects) {
         const add = spec.privileges.filter((p) => !o.privileges.includes(p));
         const extra = spec.revokeUnmanaged ? o.privileges.filter((p) => !spec.privileges.includes(p)) : [];
-        if (add.length) steps.push({ summary: `grant ${add.join(", ")} on ${objectLabel(spec, o.name)} to ${spec.role}`, statements: [`GRANT ${add.join(", ")} ON ${objectSql(spec, o.name)} TO ${role}`] });
-        if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on ${objectLabel(spec, o.name)} from ${spec.role}${why}`, statements: [`REVOKE ${extra.join(", ")} ON ${objectSql(spec, o.name)} FROM ${role}`] });
+        if (add.length) steps.push({ summary: `grant ${add.join(", ")} on ${objectLabel(spec, o)} to ${spec.role}`, statements: [`GRANT ${add.join(", ")} ON ${objectSql(spec, o)} TO ${role}`] });
+        if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on ${objectLabel(spec, o)} from ${spec.role}${why}`, statements: [`REVOKE ${extra.join(", ")} ON ${objectSql(spec, o)} FROM ${role}`] });
     }
-    if (spec.defaultPrivileges && (spec.on === "tables" || spec.on === "sequences")) {
+    if (spec.defaultPrivileges && isPerObject(spec.on)) {
         const have = c.defaults ?? [];
         const add = spec.privileges.filter((p) => !have.includes(p));
         const extra = spec.revokeUnmanaged ? have.filter((p) => !spec.privileges.includes(p)) : [];

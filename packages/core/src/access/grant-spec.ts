@@ -14,24 +14,25 @@ export const GRANT_PRIVILEGES = {
     schema: ["USAGE", "CREATE"],
     tables: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     sequences: ["USAGE", "SELECT", "UPDATE"],
+    functions: ["EXECUTE"],
 } as const;
 export type GrantTarget = keyof typeof GRANT_PRIVILEGES;
 
 export const grantFields = z.strictObject({
     /** The role that receives the privileges. */
     role: membershipName,
-    /** What the privileges are on: "database", "schema", "tables" or "sequences". */
-    on: z.enum(["database", "schema", "tables", "sequences"]),
+    /** What the privileges are on: "database", "schema", "tables", "sequences" or "functions" (every routine: functions, procedures, aggregates). */
+    on: z.enum(["database", "schema", "tables", "sequences", "functions"]),
     /** The privileges, e.g. ["SELECT", "INSERT"]; "ALL" means every privilege of that kind. */
     privileges: z.array(z.string().transform((p) => p.toUpperCase())).min(1, "name at least one privilege"),
     /** With on: "database": the database. */
     database: identifier.optional(),
-    /** With on: "schema", "tables" or "sequences": the schema. */
+    /** With on: "schema", "tables", "sequences" or "functions": the schema. */
     schema: identifier.optional(),
-    /** With on: "tables" or "sequences": these objects only. Default: every one in the schema, now and (with defaultPrivileges) later. */
+    /** With on: "tables", "sequences" or "functions": these objects only (a function's name covers each of its overloads). Default: every one in the schema, now and (with defaultPrivileges) later. */
     objects: z.array(identifier).min(1).optional(),
     /**
-     * With on: "tables" or "sequences" and no `objects`: also ALTER DEFAULT PRIVILEGES, so objects
+     * With on: "tables", "sequences" or "functions" and no `objects`: also ALTER DEFAULT PRIVILEGES, so objects
      * that `defaultPrivilegesFor` (default: the connection's role) creates later in the schema get
      * the same privileges. Default true.
      */
@@ -44,6 +45,9 @@ export const grantFields = z.strictObject({
 
 export type GrantInput = z.input<typeof grantFields>;
 export type GrantSpec = z.output<typeof grantFields> & { privileges: string[] };
+
+/** The kinds granted object by object inside a schema (and covered later by default privileges). */
+export const isPerObject = (on: GrantTarget): on is "tables" | "sequences" | "functions" => on === "tables" || on === "sequences" || on === "functions";
 
 function crossFieldIssues(s: GrantSpec): FieldIssue[] {
     const issues: FieldIssue[] = [];
@@ -59,9 +63,9 @@ function crossFieldIssues(s: GrantSpec): FieldIssue[] {
     };
     need("database", s.on === "database");
     need("schema", s.on !== "database");
-    const perObject = s.on === "tables" || s.on === "sequences";
-    if (!perObject && s.objects) issues.push({ field: "objects", message: `applies only to on: "tables" or "sequences"` });
-    if (s.defaultPrivileges && (!perObject || s.objects)) issues.push({ field: "defaultPrivileges", message: `applies only to every table or sequence of a schema (on: "tables"/"sequences" without objects)` });
+    const perObject = isPerObject(s.on);
+    if (!perObject && s.objects) issues.push({ field: "objects", message: `applies only to on: "tables", "sequences" or "functions"` });
+    if (s.defaultPrivileges && (!perObject || s.objects)) issues.push({ field: "defaultPrivileges", message: `applies only to every table, sequence or function of a schema (on: "tables"/"sequences"/"functions" without objects)` });
     if (s.defaultPrivilegesFor !== undefined && !(perObject && !s.objects && s.defaultPrivileges !== false))
         issues.push({ field: "defaultPrivilegesFor", message: "applies only with default privileges" });
     return issues;
@@ -73,7 +77,7 @@ export function parseGrant(input: unknown, subject: string): GrantSpec {
     const issues = crossFieldIssues(spec);
     if (issues.length) throw new PgscaleValidationError(subject, issues);
     const all = GRANT_PRIVILEGES[spec.on] as readonly string[];
-    const perObject = (spec.on === "tables" || spec.on === "sequences") && !spec.objects;
+    const perObject = isPerObject(spec.on) && !spec.objects;
     return {
         ...spec,
         privileges: spec.privileges.includes("ALL") ? [...all] : all.filter((p) => spec.privileges.includes(p)),

@@ -29,6 +29,8 @@ describe("Grant spec", () => {
         ["default privileges for listed tables", { role: "r", on: "tables", schema: "s", objects: ["t"], defaultPrivileges: true, privileges: ["SELECT"] }, "defaultPrivileges"],
         ["a grant to pgscale's superuser", { role: "postgres", on: "schema", schema: "s", privileges: ["USAGE"] }, "role"],
         ["an unknown kind of object", { role: "r", on: "views", schema: "s", privileges: ["SELECT"] }, "on"],
+        ["a table privilege on functions", { role: "r", on: "functions", schema: "s", privileges: ["SELECT"] }, "privileges[0]"],
+        ["a function grant without the schema", { role: "r", on: "functions", privileges: ["EXECUTE"] }, "schema"],
     ])("refuses %s, naming the field", (_what, input, field) => {
         expect(fieldsOf(input)).toContain(field);
     });
@@ -64,6 +66,22 @@ describe("planGrant", () => {
     it("quotes every name (an injection attempt is a name)", () => {
         const evil = parseGrant({ role: `r"; DROP TABLE x; --`, on: "database", database: `d"x`, privileges: ["CONNECT"] }, "Grant g");
         expect(planGrant(evil, catalog({ objects: [{ name: `d"x`, privileges: [] }] })).steps[0].statements[0]).toBe(`GRANT CONNECT ON DATABASE "d""x" TO "r""; DROP TABLE x; --"`);
+    });
+    it("grants EXECUTE on each overload of a routine by its signature, and on future functions", () => {
+        const fns = parseGrant({ role: "api", on: "functions", schema: "app", privileges: ["all"] }, "Grant g");
+        expect(fns).toMatchObject({ privileges: ["EXECUTE"], defaultPrivileges: true });
+        const plan = planGrant(fns, catalog({
+            objects: [{ name: "score", args: "integer", privileges: [] }, { name: "score", args: "integer, text", privileges: ["EXECUTE"] }, { name: "Refresh", args: "", privileges: [] }],
+            defaultsFor: "app", defaults: [],
+        }));
+        expect(plan.steps.map((s) => s.statements[0])).toEqual([
+            `GRANT EXECUTE ON ROUTINE "app"."score"(integer) TO "api"`,
+            `GRANT EXECUTE ON ROUTINE "app"."Refresh"() TO "api"`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "app" GRANT EXECUTE ON FUNCTIONS TO "api"`,
+        ]);
+        expect(summarizeAccessPlan(plan)[0]).toBe("grant EXECUTE on function app.score(integer) to api");
+        const listed = parseGrant({ role: "api", on: "functions", schema: "app", objects: ["score", "gone"], privileges: ["EXECUTE"] }, "Grant g");
+        expect(planGrant(listed, catalog({ missing: ["gone"] })).refusals).toEqual([{ field: "objects[1]", reason: 'function "app.gone" does not exist' }]);
     });
     it("removal revokes what the grant declared and leaves the rest", () => {
         const steps = planGrantRemoval(tables, catalog({ objects: [{ name: "users", privileges: ["DELETE", "SELECT"] }], defaultsFor: "app", defaults: ["SELECT"] }));

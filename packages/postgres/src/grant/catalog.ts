@@ -18,6 +18,14 @@ const RELATIONS = (kinds: string, aclKind: string) => `SELECT c.relname::text AS
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = $2 AND c.relkind = ANY('{${kinds}}'::"char"[]) AND ($3::text[] IS NULL OR c.relname = ANY($3::text[]))
    ORDER BY c.relname`;
+// Routines GRANT ... ON ALL ROUTINES covers (functions, procedures, aggregates, window functions),
+// one row per overload with its identity arguments (quoted by PostgreSQL where they need it).
+const ROUTINES = `SELECT p.proname::text AS name, pg_get_function_identity_arguments(p.oid) AS args, ${PRIVILEGES_OF("p.proacl", "f", "p.proowner")} AS privileges
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname = $2 AND ($3::text[] IS NULL OR p.proname = ANY($3::text[]))
+   ORDER BY p.proname, 2`;
+/** pg_default_acl's defaclobjtype of each per-object kind. */
+const DEFAULTS_OBJTYPE = { tables: "r", sequences: "S", functions: "f" } as const;
 const DEFAULTS = `SELECT ${PRIVILEGES_IN("d.defaclacl")} AS privileges
     FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
    WHERE n.nspname = $2 AND d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $3) AND d.defaclobjtype = $4`;
@@ -32,10 +40,11 @@ export async function readGrantCatalog(s: Session, spec: GrantSpec): Promise<Gra
     let objects: ObservedPrivileges[];
     if (spec.on === "database") objects = await s.query<{ name: string; privileges: string[] }>(DATABASE, [spec.role, container]);
     else if (spec.on === "schema") objects = await s.query<{ name: string; privileges: string[] }>(SCHEMA, [spec.role, container]);
+    else if (spec.on === "functions") objects = await s.query<{ name: string; args: string; privileges: string[] }>(ROUTINES, [spec.role, container, spec.objects ?? null]);
     else objects = await s.query<{ name: string; privileges: string[] }>(spec.on === "tables" ? RELATIONS("r,p,v,m,f", "r") : RELATIONS("S", "s"), [spec.role, container, spec.objects ?? null]);
     const missing = (spec.objects ?? []).filter((o) => !objects.some((x) => x.name === o));
     if (!spec.defaultPrivileges) return { roleExists, containerExists, objects, missing };
     const [{ who }] = await s.query<{ who: string }>("SELECT COALESCE($1::text, current_user::text) AS who", [spec.defaultPrivilegesFor ?? null]);
-    const rows = await s.query<{ privileges: string[] }>(DEFAULTS, [spec.role, container, who, spec.on === "tables" ? "r" : "S"]);
+    const rows = await s.query<{ privileges: string[] }>(DEFAULTS, [spec.role, container, who, DEFAULTS_OBJTYPE[spec.on as keyof typeof DEFAULTS_OBJTYPE]]);
     return { roleExists, containerExists, objects, missing, defaultsFor: who, defaults: rows[0]?.privileges ?? [] };
 }

@@ -12,7 +12,7 @@ export interface GrantArgs extends Omit<GrantInput, "role"> {
 }
 
 /**
- * One grantee's privileges on a database, a schema, or the tables or sequences of a schema
+ * One grantee's privileges on a database, a schema, or the tables, sequences or functions of a schema
  * (PLAYBOOK "Security": least privilege). The declared set is the whole truth: privileges the
  * grantee holds there that the stack does not declare are revoked by the next `up` (unless
  * `revokeUnmanaged: false`), and with `defaultPrivileges` (the default for a whole schema) tables
