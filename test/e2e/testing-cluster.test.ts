@@ -75,8 +75,9 @@ describe("startCluster", () => {
         await query(cluster.primaryUri, "INSERT INTO t VALUES (2), (3)");
         const t0 = Date.now();
         await cluster.restore("base");
-        // ~0.4 s measured with fsync on (profile "fast" is the one for sub-second resets, see testing-postgres).
-        expect(Date.now() - t0).toBeLessThan(5000);
+        // ~0.4 s measured with fsync on (profile "fast" is the one for sub-second resets, see
+        // testing-postgres); the bound leaves room for a loaded machine, not for a new cluster.
+        expect(Date.now() - t0).toBeLessThan(10_000);
         expect(await query(cluster.primaryUri, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }]);
         // restore waits for the replicas: a read right after it sees the restored data.
         expect(await query(cluster.replicaUri, "SELECT count(*)::int AS n FROM t")).toEqual([{ n: 1 }]);

@@ -92,10 +92,11 @@ describe("startPostgres, profile fast", () => {
             restoreMs.push(Date.now() - t0);
             expect(await query(db.primaryUri, "SELECT count(*)::int AS n, sum(balance)::int AS s FROM accounts")).toEqual([{ n: 1000, s: 100000 }]);
         }
-        // Sanity bounds only (~0.1-0.4 s measured); the speed figures live in bench/testing.
-        expect(snapshotMs).toBeLessThan(3000);
-        expect([...restoreMs].sort((a, b) => a - b)[2]).toBeLessThan(1000); // median
-        expect(Math.max(...restoreMs)).toBeLessThan(3000);
+        // Sanity bounds only (~0.1-0.4 s measured; the speed figures live in bench/testing): far above
+        // what a loaded machine adds, far below a new cluster (a Pulumi up: 10 s and more).
+        expect(snapshotMs).toBeLessThan(10_000);
+        expect([...restoreMs].sort((a, b) => a - b)[2]).toBeLessThan(5000); // median
+        expect(Math.max(...restoreMs)).toBeLessThan(10_000);
         // The application owner keeps its rights on the restored database; others still have none.
         expect(await query(db.superuserUri, "SELECT has_database_privilege('app', 'app', 'CONNECT') AS app, has_database_privilege('public', 'app', 'CONNECT') AS pub"))
             .toEqual([{ app: true, pub: false }]);

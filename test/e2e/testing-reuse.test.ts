@@ -82,7 +82,7 @@ describe("startCluster({ reuse: true }) across processes", () => {
         const second = run(spec);
         expect(second).toMatchObject({ reused: true, stack: first.stack, database: "app", slot: 1, tablesAtStart: 0 });
         expect(second.containers).toEqual(first.containers);
-        expect(second.firstQueryMs).toBeLessThan(5000); // ~0.4-0.7 s measured; the bench holds the 1 s target
+        expect(second.firstQueryMs).toBeLessThan(10_000); // ~0.4-0.7 s measured, a new cluster 20 s and more; the bench holds the 1 s target
     });
 
     it("a concurrent run gets a database of its own on the same cluster, never the one in use", async () => {

@@ -49,7 +49,7 @@ describe("waits", () => {
         const started = Date.now();
         await expect(createThroughServer(provider, jobUrn, job({ "pulumi.com/timeoutSeconds": "600" }), 1))
             .rejects.toThrow(/Job db\/reconcile not ready after 1s: the Job has not started/);
-        expect(Date.now() - started).toBeLessThan(5000);
+        expect(Date.now() - started).toBeLessThan(30_000); // 1 s asked, 600 s annotated: far from both on any machine
     });
 
     it("are skipped with pulumi.com/skipAwait", async () => {
