@@ -72,7 +72,7 @@ describe("chaos", () => {
         await waitFor("no synchronous standby", 60_000, async () => (await cluster().cluster.members()).every((m) => m.role !== "sync_standby"));
         const cycles = FULL ? 5 : 1;
         const run = await h.begin("sigkill-async", { pooler: true });
-        const perCycle: Array<{ failoverMs: number; lost: number; lostWindowMs: number; lostAckedAfterKill: number }> = [];
+        const perCycle: Array<{ failoverMs: number; lost: number; lostWindowMs: number; lostAckedByOthers: number }> = [];
         try {
             for (let i = 0; i < cycles; i++) {
                 const killedAt = Date.now();
@@ -80,13 +80,16 @@ describe("chaos", () => {
                 await cluster().cluster.rejoin(r.from, { timeoutMs: 180_000 });
                 // Which writes acknowledged before this kill are gone now.
                 const stored = new Set((await query<{ id: string }>(cluster().primaryUri, "SELECT id FROM chaos_writes WHERE scenario = $1", [run.name])).map((x) => Number(x.id)));
-                const lost = run.writers.flatMap((w) => w.acked).filter((a) => a.ackAt <= killedAt + r.ms && !stored.has(a.id) && a.ackAt > killedAt - 60_000);
+                const acked = run.writers.flatMap((w) => w.acked).filter((a) => a.ackAt <= killedAt + r.ms && a.ackAt > killedAt - 60_000);
+                const lost = acked.filter((a) => !stored.has(a.id));
+                // The old primary died somewhere inside `docker kill`, after its last acknowledgement.
+                const diedAfter = Math.max(0, ...acked.filter((a) => a.by === r.from).map((a) => a.ackAt));
                 perCycle.push({
                     failoverMs: r.ms,
                     lost: lost.length,
-                    // How far before the kill the earliest lost write was acknowledged.
-                    lostWindowMs: lost.length ? killedAt - Math.min(...lost.map((a) => a.ackAt)) : 0,
-                    lostAckedAfterKill: lost.filter((a) => a.ackAt > killedAt).length,
+                    // How long before its death the old primary acknowledged the earliest write now lost.
+                    lostWindowMs: lost.length ? diedAfter - Math.min(...lost.map((a) => a.ackAt)) : 0,
+                    lostAckedByOthers: lost.filter((a) => a.by !== r.from).length,
                 });
             }
         } finally {
@@ -99,11 +102,14 @@ describe("chaos", () => {
             lostTotal: perCycle.reduce((n, x) => n + x.lost, 0),
             maxLostWindowMs: Math.max(...perCycle.map((x) => x.lostWindowMs)),
         });
-        // Loss is allowed here and reported, but it must be the asynchronous window: only writes
-        // acknowledged by the old primary before it died, never one acknowledged after the failover.
+        // Loss is allowed here and reported, but it must be the asynchronous window: only writes the
+        // old primary acknowledged before it died, never one another member acknowledged. (Which
+        // member acknowledged is recorded with each write: the moment of death inside `docker kill`
+        // is not observable from here, so a clock comparison would misfile the last writes.)
         expectSafe(o, { allowLoss: true });
         expect(perCycle).toHaveLength(cycles);
-        expect(perCycle.every((x) => x.lostAckedAfterKill === 0 && x.lostWindowMs >= 0 && x.lostWindowMs < 60_000)).toBe(true);
+        expect(perCycle.map((x) => ({ lostAckedByOthers: x.lostAckedByOthers, windowInRange: x.lostWindowMs >= 0 && x.lostWindowMs < 60_000 })))
+            .toEqual(perCycle.map(() => ({ lostAckedByOthers: 0, windowInRange: true })));
         expect(o.check.missing.length).toBe(perCycle.reduce((n, x) => n + x.lost, 0));
         await waitFor("a synchronous standby again", 60_000, async () => (await cluster().cluster.members()).some((m) => m.role === "sync_standby"));
     });

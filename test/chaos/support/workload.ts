@@ -36,6 +36,8 @@ export interface Ack {
     id: number;
     startedAt: number;
     ackAt: number;
+    /** The member whose commit acknowledged the write (chaos_whoami() in the same statement). */
+    by: string;
 }
 
 export interface Failure {
@@ -79,10 +81,11 @@ export class Writer {
                 const id = this.base + n;
                 const startedAt = Date.now();
                 try {
-                    await withRetry(this.pool, (c) => c.query(
-                        "INSERT INTO chaos_writes (id, scenario, writer) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM chaos_writes WHERE id = $1)",
+                    const res = await withRetry(this.pool, (c) => c.query(
+                        `WITH ins AS (INSERT INTO chaos_writes (id, scenario, writer) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM chaos_writes WHERE id = $1) RETURNING 1)
+                         SELECT chaos_whoami() AS by`,
                         [id, this.scenario, this.name]), { ...RETRY, onRetry: (e) => this.retries.push(e) });
-                    this.acked.push({ id, startedAt, ackAt: Date.now() });
+                    this.acked.push({ id, startedAt, ackAt: Date.now(), by: (res.rows[0] as { by: string }).by });
                 } catch (err) {
                     this.failures.push({ id, at: Date.now(), message: (err as Error).message });
                 }
