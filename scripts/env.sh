@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 _pgscale_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _pgscale_cache="${PGSCALE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgscale}"
+export PGSCALE_CACHE="$_pgscale_cache" # tests keep their caches there too (app-repo's pnpm store)
 _pgscale_bin="$_pgscale_cache/pulumi/v3.259.0/bin"
 if { [ -n "${PGSCALE_FORCE_OFFLINE_PULUMI:-}" ] || ! command -v pulumi >/dev/null 2>&1; } && [ -x "$_pgscale_bin/pulumi" ]; then
   export PATH="$_pgscale_bin:$PATH"

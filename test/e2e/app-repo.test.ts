@@ -25,8 +25,8 @@ jest.setTimeout(20 * 60 * 1000);
 const REPO = path.resolve(__dirname, "../..");
 const PACKAGES = ["core", "postgres", "docker", "kubernetes", "cli", "testing"];
 const PNPM_VERSION = "10.34.9";
-/** pnpm's content store, kept between runs beside pgscale's other caches (scripts/lib/common.sh). */
-const PNPM_STORE = path.join(process.env.PGSCALE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pgscale"), "pnpm-store");
+/** pnpm's content store: kept between runs in pgscale's cache (PGSCALE_CACHE, set by scripts/env.sh), else this run's own. */
+const pnpmStore = (work: string) => path.join(process.env.PGSCALE_CACHE ?? work, "pnpm-store");
 const TYPESCRIPT_VERSION = "5.9.3";
 const TYPES_NODE_VERSION = "20.19.9";
 
@@ -168,13 +168,12 @@ describe("an application repository installs the packed packages and runs pulumi
         await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--prefix", path.join(work, "pnpm"), `pnpm@${PNPM_VERSION}`], { cwd: work });
         pnpm = path.join(work, "pnpm", "node_modules", ".bin", "pnpm");
         if (removeImages) {
-            // The image this app's stack builds again.
-            const ownImages = [DEFAULT_IMAGES.pgbouncer];
-            // --no-prune keeps the layers: the build that follows runs (BuiltImage finds no image of
-            // that name) and takes its steps from the engine's cache, as on a developer's engine,
-            // instead of downloading the packages again.
-            for (const image of ownImages) await run("docker", ["image", "rm", "--force", "--no-prune", image], { cwd: work }).catch(() => undefined);
-            const left = await run("docker", ["images", "--quiet", ...ownImages.map((i) => `--filter=reference=${i}`)], { cwd: work });
+            // The image this app's stack builds again. --no-prune keeps the layers: the build that
+            // follows runs (BuiltImage finds no image of that name) and takes its steps from the
+            // engine's cache, as on a developer's engine, instead of downloading the packages again.
+            const image = DEFAULT_IMAGES.pgbouncer;
+            await run("docker", ["image", "rm", "--force", "--no-prune", image], { cwd: work }).catch(() => undefined);
+            const left = await run("docker", ["images", "--quiet", `--filter=reference=${image}`], { cwd: work });
             expect(left.trim()).toBe("");
         }
     });
@@ -233,7 +232,7 @@ describe("an application repository installs the packed packages and runs pulumi
         // From the package managers' caches where they hold a version (as on a developer's machine):
         // what is tested is the layout the install makes, and the registry's latency is not.
         if (c.manager === "npm") await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app });
-        else await run(pnpm, ["install", "--prefer-offline", "--store-dir", PNPM_STORE], { cwd: app });
+        else await run(pnpm, ["install", "--prefer-offline", "--store-dir", pnpmStore(work)], { cwd: app });
         const installedAt = Date.now();
 
         // One SDK: pgscale's packages use the application's @pulumi/pulumi, whatever its version.
