@@ -13,6 +13,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { backendUrl, destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
+import { DEFAULT_IMAGES } from "@pgscale/core";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
 jest.setTimeout(15 * 60 * 1000);
@@ -28,7 +29,7 @@ interface Outputs {
 }
 
 const quiet = { onOutput: () => undefined };
-const { kubectl } = useLocalCluster(["pgscale/etcd:0.1.0", "pgscale/patroni:0.1.0", "pgscale/haproxy:0.1.0", "pgscale/pgbouncer:0.1.0"]);
+const { kubectl } = useLocalCluster([DEFAULT_IMAGES.etcd, DEFAULT_IMAGES.patroni, DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer]);
 
 /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
 const viaClusterIp = (uri: string): string => {

@@ -34,7 +34,8 @@ describe("startPostgres, profile fast", () => {
     beforeAll(async () => {
         plant(stale, deadOwner);
         plant(live, liveOwner);
-        db = await startPostgres({ profile: "fast", stateDir: root, progress: (l) => lines.push(l) });
+        // At 17 (pgscale/patroni-17): the other testing suites start the default major, 15.
+        db = await startPostgres({ profile: "fast", postgresVersion: 17, stateDir: root, progress: (l) => lines.push(l) });
     });
     afterAll(async () => {
         await db?.destroy();
@@ -59,13 +60,14 @@ describe("startPostgres, profile fast", () => {
         expect(db.primaryUri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app$/);
         expect(await query(db.primaryUri, "SELECT current_user AS u, pg_is_in_recovery() AS r")).toEqual([{ u: "app", r: false }]);
         expect(await query(db.superuserUri, "SELECT current_user AS u")).toEqual([{ u: "postgres" }]);
+        expect((await query(db.primaryUri, "SELECT version() AS v"))[0].v).toMatch(/^PostgreSQL 17\./);
     });
 
     it("keeps data on tmpfs with fsync, synchronous_commit and full_page_writes off", async () => {
         const settings = await query(db.primaryUri,
             "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'data_directory') ORDER BY name");
         expect(settings).toEqual([
-            { name: "data_directory", setting: "/var/lib/postgresql/data/pg15" },
+            { name: "data_directory", setting: "/var/lib/postgresql/data/pg17" },
             { name: "fsync", setting: "off" },
             { name: "full_page_writes", setting: "off" },
             { name: "synchronous_commit", setting: "off" },

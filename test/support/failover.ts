@@ -3,6 +3,7 @@
 import { clusterMembers, leaderName } from "./patroni";
 import { docker } from "./stack";
 import { eventually, query } from "./pg";
+import { isSynchronousStandbyRole } from "@pgscale/core";
 
 export interface FailoverResult {
     oldLeader: string;
@@ -35,7 +36,7 @@ export async function killLeaderAndRejoin(
     docker("start", victim.container);
     await eventually(async () => {
         const me = (await clusterMembers(survivor.restUrl)).find((m) => m.name === oldLeader);
-        return me && me.role === "replica" && (me.state === "running" || me.state === "streaming");
+        return me && (me.role === "replica" || isSynchronousStandbyRole(me.role)) && (me.state === "running" || me.state === "streaming");
     }, 120000, "old primary rejoined as a replica");
     return { oldLeader, outageSeconds, newLeader };
 }

@@ -51,7 +51,7 @@ export const worstCase: { failover: number; planned: number; dataLoss: number } 
     planned: pg.worstCasePlannedSeconds,
     dataLoss: pg.worstCaseDataLossBytes,
 };
-export const synchronousMode: boolean = pg.resolved.synchronousMode;
+export const synchronousMode: boolean | "quorum" = pg.resolved.synchronousMode;
 
 export const primaryUri: pulumi.Output<string> = lb.primaryUri;
 // The cluster's own role-routed URIs, and a pool straight on the cluster.

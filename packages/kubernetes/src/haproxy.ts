@@ -107,6 +107,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.host, pgPort: 5432, apiPort: 8008 })),
             ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
                 ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
+            synchronousMode: sync,
             check,
             maxReplicaLagBytes: spec.maxReplicaLagBytes,
             maxConnections: spec.maxConnections,

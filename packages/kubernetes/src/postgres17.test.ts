@@ -8,7 +8,7 @@ const registered: Array<{ type: string; name: string; inputs: any }> = [];
 installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
-import { EtcdCluster, PatroniCluster } from "./index";
+import { EtcdCluster, HAProxyFrontend, PatroniCluster } from "./index";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const plain = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? plain(v.value) : v);
@@ -61,5 +61,17 @@ describe("postgresVersion on Kubernetes", () => {
         const doc = parse(plain(plain(byName(SECRET, "etcd17-patroni").inputs.stringData)["etcd17-0.yml"]));
         expect(doc.kubernetes).toBeUndefined();
         expect(doc.postgresql.data_dir).toBe("/var/lib/postgresql/data/pg17");
+    });
+
+    it("quorum commit: Patroni 4 gets synchronous_mode quorum, HAProxy's sync listener checks /quorum", async () => {
+        const { pg, file } = await cluster("q17", { nodes: 3, postgresVersion: 17, patroni: { synchronousMode: "quorum" } });
+        expect(file("q17-0").bootstrap.dcs).toMatchObject({ synchronous_mode: "quorum" });
+        registered.splice(0);
+        const lb = new HAProxyFrontend("q17-lb", { cluster: pg });
+        await new Promise((resolve) => lb.primaryUri.apply(resolve));
+        await settledCount(registered);
+        const cfg: string = plain(byName("kubernetes:core/v1:ConfigMap", "q17-lb-haproxy").inputs.data)["haproxy.cfg"];
+        expect(cfg).toMatch(/listen sync_replicas\n {4}bind \*:5002\n {4}balance roundrobin\n {4}option httpchk GET \/quorum\n/);
+        expect(lb.syncReplicaUri).toBeDefined();
     });
 });

@@ -11,10 +11,11 @@ const USAGE = `usage:
       whose owning process is dead. Clusters of running processes are left alone. Clusters kept
       for reuse are removed once idle past their TTL (--reuse idle: once no process holds them).
       --only-state: only clusters whose state lies in the --state directory.
-  pgscale-testing start [--postgres] [--nodes N] [--pooler] [--synchronous] [--etcd-members N]
-                        [--profile durable|fast] [--allow-unsafe-durability] [--state DIR]
+  pgscale-testing start [--postgres] [--postgres-version 15|17] [--nodes N] [--pooler]
+                        [--synchronous | --quorum] [--etcd-members N] [--profile durable|fast]
+                        [--allow-unsafe-durability] [--state DIR]
       Starts a cluster, prints its environment (export PGSCALE_PRIMARY_URI=...) on stdout and
-      keeps it until SIGINT or SIGTERM, then destroys it.`;
+      keeps it until SIGINT or SIGTERM, then destroys it. --quorum: quorum commit (17 only).`;
 
 function parse(args: string[]): { flags: Set<string>; values: Map<string, string> } {
     const flags = new Set<string>();
@@ -22,7 +23,7 @@ function parse(args: string[]): { flags: Set<string>; values: Map<string, string
     for (let i = 0; i < args.length; i++) {
         const a = args[i];
         if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-        if (["--state", "--nodes", "--etcd-members", "--profile", "--reuse"].includes(a)) {
+        if (["--state", "--nodes", "--etcd-members", "--profile", "--reuse", "--postgres-version"].includes(a)) {
             if (i + 1 >= args.length) throw new Error(`${a} needs a value`);
             values.set(a, args[++i]);
         } else flags.add(a);
@@ -48,13 +49,15 @@ async function start(args: string[]): Promise<void> {
         process.on("SIGTERM", onSignal);
     });
     const { flags, values } = parse(args);
-    const known = ["--postgres", "--pooler", "--synchronous", "--allow-unsafe-durability"];
+    const known = ["--postgres", "--pooler", "--synchronous", "--quorum", "--allow-unsafe-durability"];
     const unknown = [...flags].filter((f) => !known.includes(f));
     if (unknown.length) throw new Error(`unknown option ${unknown[0]}`);
     const common = {
         stateDir: values.get("--state"),
         profile: values.get("--profile") as ClusterOptions["profile"],
         allowUnsafeDurability: flags.has("--allow-unsafe-durability"),
+        // Checked by planStart like any other value: "16" is refused there, naming postgresVersion.
+        postgresVersion: num(values.get("--postgres-version")) as ClusterOptions["postgresVersion"],
     };
     const db = flags.has("--postgres")
         ? await startPostgres(common)
@@ -63,7 +66,7 @@ async function start(args: string[]): Promise<void> {
             nodes: num(values.get("--nodes")),
             etcdMembers: num(values.get("--etcd-members")),
             pooler: flags.has("--pooler"),
-            synchronousMode: flags.has("--synchronous"),
+            synchronousMode: flags.has("--quorum") ? "quorum" : flags.has("--synchronous"),
         });
     for (const [k, v] of Object.entries(db.env())) process.stdout.write(`export ${k}='${v.replace(/'/g, "'\\''")}'\n`);
     // Signal listeners alone do not keep Node running.

@@ -1,6 +1,6 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
-import { isLeader } from "@pgscale/core";
+import { isLeader, isSynchronousStandbyRole } from "@pgscale/core";
 import { MemberStatus, isRunning, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
 import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
@@ -33,7 +33,7 @@ export async function waitForPrimary(info: ClusterInfo, opts: WaitOptions & { no
 /** A replica on the leader's timeline: one Patroni may promote (in synchronous mode, only a synchronous standby). */
 function promotable(info: ClusterInfo, statuses: MemberStatus[], leader: MemberStatus): MemberStatus[] {
     return statuses
-        .filter((m) => !isLeader(m) && isRunning(m) && m.timeline === leader.timeline && (!info.synchronousMode || m.role === "sync_standby"))
+        .filter((m) => !isLeader(m) && isRunning(m) && m.timeline === leader.timeline && (!info.synchronousMode || isSynchronousStandbyRole(m.role)))
         .sort((a, b) => Number(a.lag ?? 0) - Number(b.lag ?? 0));
 }
 

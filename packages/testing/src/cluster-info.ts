@@ -1,3 +1,4 @@
+import { SynchronousMode } from "@pgscale/core";
 import { PROJECT } from "./labels";
 import { TopologyOutputs } from "./topology";
 
@@ -27,8 +28,8 @@ export interface ClusterInfo {
     /** The cluster's state directory (Pulumi backend, workspace); removed by destroy(). */
     stateDir: string;
     network: string;
-    /** Patroni synchronous mode: only a synchronous standby may be promoted. */
-    synchronousMode: boolean;
+    /** Patroni synchronous mode (true or "quorum"): only a synchronous (or quorum) standby may be promoted. */
+    synchronousMode: SynchronousMode;
     database: string;
     owner: string;
     primaryUri: string;
@@ -48,7 +49,7 @@ export interface ClusterInfo {
 }
 
 export function clusterInfo(
-    kind: ClusterInfo["kind"], stackName: string, stateDir: string, synchronousMode: boolean, database: string, owner: string, out: TopologyOutputs,
+    kind: ClusterInfo["kind"], stackName: string, stateDir: string, synchronousMode: SynchronousMode, database: string, owner: string, out: TopologyOutputs,
 ): ClusterInfo {
     return {
         kind, project: PROJECT, stackName, stateDir, network: out.network, synchronousMode, database, owner,

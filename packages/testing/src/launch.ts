@@ -14,6 +14,7 @@ import { ClusterDir, createClusterDir, removeClusterDir } from "./state-dir";
 import { TmpfsUsers, TopologyOutputs, imagesOf, topologyProgram } from "./topology";
 import { imageUser } from "./image-user";
 import { ensureImage } from "@pgscale/docker";
+import { postgresLayout } from "@pgscale/core";
 
 /** A started stack and the one way to take it down. */
 export interface LaunchedStack {
@@ -23,7 +24,7 @@ export interface LaunchedStack {
 
 function describe(plan: StartPlan): string {
     const nodes = plan.patroni.nodes ?? 1;
-    const parts = [`etcd x${plan.etcdMembers}`, `PostgreSQL x${nodes} (Patroni${plan.synchronousMode ? ", synchronous" : ""})`];
+    const parts = [`etcd x${plan.etcdMembers}`, `PostgreSQL ${plan.postgresVersion} x${nodes} (Patroni${plan.synchronousMode === "quorum" ? ", quorum commit" : plan.synchronousMode ? ", synchronous" : ""})`];
     if (plan.kind === "cluster") parts.push("HAProxy");
     if (plan.pooler) parts.push("PgBouncer");
     return `${parts.join(", ")}; profile ${plan.profile}`;
@@ -76,8 +77,8 @@ async function dataUsers(plan: StartPlan): Promise<TmpfsUsers> {
     const images = imagesOf(plan);
     // pgscale's own images are built on the engine the first time (the program would build
     // them too); the user's images are the user's to have pulled.
-    await Promise.all((["etcd", "patroni"] as const).filter((n) => !plan.images[n]).map((name) =>
-        ensureImage({ name, onProgress: (line) => plan.log(line) })));
+    const own = [...(plan.images.etcd ? [] : ["etcd" as const]), ...(plan.images.patroni ? [] : [postgresLayout(plan.postgresVersion).image])];
+    await Promise.all(own.map((name) => ensureImage({ name, onProgress: (line) => plan.log(line) })));
     const [etcd, postgres] = await Promise.all([imageUser(images.etcd), imageUser(images.patroni)]);
     return { etcd, postgres };
 }

@@ -1,4 +1,5 @@
-import { PgscaleValidationError } from "@pgscale/core";
+import { DEFAULT_IMAGES, PgscaleValidationError } from "@pgscale/core";
+import { imagesOf } from "./topology";
 import { planStart, uniqueStackName, TEST_TIMINGS } from "./options";
 
 const testEnv = { NODE_ENV: "test" } as NodeJS.ProcessEnv;
@@ -82,6 +83,15 @@ describe("planStart", () => {
         expect(issues(() => planStart("cluster", { etcdMembers: 10 }, testEnv))[0]).toMatch(/^etcdMembers: /);
         expect(issues(() => planStart("cluster", { pooler: true, parameters: { max_connections: 10 } }, testEnv))[0])
             .toMatch(/^parameters.max_connections: pool needs up to 20 server connections/);
+    });
+
+    it("postgresVersion picks the major and its image; quorum commit needs 17", () => {
+        const p = planStart("cluster", { silent: true, postgresVersion: 17, synchronousMode: "quorum" }, testEnv);
+        expect(p).toMatchObject({ postgresVersion: 17, synchronousMode: "quorum", patroni: { postgresVersion: 17 } });
+        expect(imagesOf(p).patroni).toBe(DEFAULT_IMAGES["patroni-17"]);
+        expect(imagesOf(planStart("postgres", { silent: true }, testEnv)).patroni).toBe(DEFAULT_IMAGES.patroni);
+        expect(issues(() => planStart("cluster", { synchronousMode: "quorum" }, testEnv))[0]).toMatch(/^patroni.synchronousMode: "quorum" needs Patroni 4/);
+        expect(issues(() => planStart("postgres", { postgresVersion: 16 as never }, testEnv))[0]).toMatch(/^postgresVersion: must be one of 15, 17/);
     });
 });
 

@@ -1,6 +1,6 @@
 import * as crypto from "crypto";
 import {
-    FieldIssue, PatroniClusterInput, PgscaleValidationError, poolFitIssues, resolveEtcdCluster, resolvePatroniCluster, resolvePgBouncerPool,
+    FieldIssue, PatroniClusterInput, PgscaleValidationError, PostgresVersion, SynchronousMode, poolFitIssues, resolveEtcdCluster, resolvePatroniCluster, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { FAST_PARAMETERS, fastProfileRefusal } from "./fast-profile";
 import { ProgressLogger, progressLogger } from "./progress";
@@ -30,6 +30,8 @@ export interface StartOptions {
     /** postgresql.conf parameters (kept in Patroni's DCS); override the profile's. */
     parameters?: Record<string, string | number | boolean>;
     images?: ImageOverrides;
+    /** PostgreSQL major: 15 (Patroni 3) or 17 (Patroni 4), as PatroniCluster's `postgresVersion`. Default: PatroniCluster's (15). */
+    postgresVersion?: PostgresVersion;
     /** Application database and its owner role. Default "app" and "app". */
     database?: string;
     owner?: string;
@@ -58,8 +60,11 @@ export interface ClusterOptions extends StartOptions {
     nodes?: number;
     /** PgBouncer in front of HAProxy's read-write listener (poolerUri). Default false. */
     pooler?: boolean;
-    /** Patroni synchronous mode (adds syncReplicaUri). Default false; not with profile "fast". */
-    synchronousMode?: boolean;
+    /**
+     * Patroni synchronous mode (adds syncReplicaUri): true, or "quorum" (postgresVersion 17) for
+     * quorum commit. Default false; not with profile "fast".
+     */
+    synchronousMode?: SynchronousMode;
     /** etcd members of the DCS. Default 1: a test cluster needs no DCS redundancy unless the test is about it. */
     etcdMembers?: number;
 }
@@ -74,7 +79,8 @@ export interface StartPlan {
     profile: Profile;
     etcdMembers: number;
     pooler: boolean;
-    synchronousMode: boolean;
+    synchronousMode: SynchronousMode;
+    postgresVersion: PostgresVersion;
     patroni: PatroniClusterInput;
     images: ImageOverrides;
     stateRoot: string;
@@ -111,7 +117,7 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
     const subject = kind === "cluster" ? "startCluster" : "startPostgres";
     const issues: FieldIssue[] = [];
     const known = new Set<string>([
-        "name", "profile", "allowUnsafeDurability", "parameters", "images", "database", "owner", "stateDir", "passphrase",
+        "name", "profile", "allowUnsafeDurability", "parameters", "images", "postgresVersion", "database", "owner", "stateDir", "passphrase",
         "silent", "progress", "prune", "reuse", "reuseTtl", ...(kind === "cluster" ? ["nodes", "pooler", "synchronousMode", "etcdMembers"] : []),
     ]);
     for (const k of Object.keys(opts)) if (!known.has(k)) issues.push({ field: k, message: `is not an option of ${subject}` });
@@ -145,6 +151,7 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
         parameters: { ...TEST_PARAMETERS, ...(fast ? FAST_PARAMETERS : {}), ...(opts.parameters ?? {}) },
         database: opts.database ?? "app",
         owner: opts.owner ?? "app",
+        ...(opts.postgresVersion !== undefined ? { postgresVersion: opts.postgresVersion } : {}),
         ...(images.patroni ? { image: images.patroni } : {}),
     };
     const etcdMembers = kind === "cluster" ? (opts.etcdMembers ?? 1) : 1;
@@ -164,6 +171,7 @@ export function planStart(kind: StartPlan["kind"], opts: ClusterOptions, env: No
     return {
         kind, subject, namePrefix, profile, etcdMembers, pooler,
         synchronousMode: resolved.synchronousMode,
+        postgresVersion: resolved.spec.postgresVersion,
         patroni, images,
         stateRoot: stateRoot(opts.stateDir),
         passphrase: opts.passphrase ?? crypto.randomBytes(24).toString("base64url"),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PulumiFn } from "@pulumi/pulumi/automation";
 import { DEFAULT_IMAGES, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/docker";
+import { postgresLayout } from "@pgscale/core";
 import { ImageUser } from "./image-user";
 import { DATA_PATHS, dataOnTmpfs } from "./fast-profile";
 import { LABELS } from "./labels";
@@ -17,7 +18,7 @@ export interface TmpfsUsers {
 
 /** Images the program runs: the user's overrides, else the constructs' defaults. */
 export function imagesOf(plan: StartPlan): { etcd: string; patroni: string } {
-    return { etcd: plan.images.etcd ?? DEFAULT_IMAGES.etcd, patroni: plan.images.patroni ?? DEFAULT_IMAGES.patroni };
+    return { etcd: plan.images.etcd ?? DEFAULT_IMAGES.etcd, patroni: plan.images.patroni ?? DEFAULT_IMAGES[postgresLayout(plan.postgresVersion).image] };
 }
 
 /** What the inline program exports, as the Automation API hands it back (secrets decrypted). */

@@ -1,3 +1,4 @@
+import { SynchronousMode } from "./spec";
 import { HealthCheckTimings } from "./timings";
 
 export interface HAProxyBackendNode {
@@ -25,6 +26,11 @@ export const HAPROXY_LISTENERS = { primary: "primary", replicas: "replicas", syn
 export interface HAProxyConfig {
     nodes: HAProxyBackendNode[];
     ports: { primary: number; replicas: number; syncReplicas?: number; stats: number };
+    /**
+     * The cluster's synchronous mode, for the sync listener's check: a standby counted in a quorum
+     * (Patroni 4's `synchronous_mode: quorum`) answers `/quorum`, and `/sync` fails on every member.
+     */
+    synchronousMode?: SynchronousMode;
     check: HealthCheckTimings;
     maxReplicaLagBytes?: number;
     maxConnections: number;
@@ -35,8 +41,8 @@ export interface HAProxyConfig {
 
 /**
  * haproxy.cfg routing by Patroni's REST checks (PLAYBOOK "HAProxy for Load Balancing"):
- * /primary for writes, /replica (optionally lag-bounded) round-robin for reads, /sync for
- * synchronous standbys. `on-marked-down shutdown-sessions` cuts clients off a demoted
+ * /primary for writes, /replica (optionally lag-bounded) round-robin for reads, /sync (or
+ * /quorum) for synchronous standbys. `on-marked-down shutdown-sessions` cuts clients off a demoted
  * primary at once instead of letting them write into a node that is no longer leader.
  */
 export function renderHaproxyCfg(c: HAProxyConfig): string {
@@ -94,7 +100,7 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "",
         listen(HAPROXY_LISTENERS.replicas, c.ports.replicas, `/replica${lag}`, "roundrobin"),
         "",
-        ...(c.ports.syncReplicas !== undefined ? [listen(HAPROXY_LISTENERS.syncReplicas, c.ports.syncReplicas, "/sync", "roundrobin"), ""] : []),
+        ...(c.ports.syncReplicas !== undefined ? [listen(HAPROXY_LISTENERS.syncReplicas, c.ports.syncReplicas, c.synchronousMode === "quorum" ? "/quorum" : "/sync", "roundrobin"), ""] : []),
     ].join("\n");
 }
 

@@ -57,4 +57,13 @@ describe("imageSource", () => {
         const shipped = fs.readFileSync(path.join(__dirname, "../../../docker/images/VERSION"), "utf8").trim();
         expect(IMAGE_VERSION).toBe(shipped);
     });
+    it("tags each image with the set version in which it last changed, never a later one", () => {
+        const num = (v: string) => v.split(".").map(Number).reduce((a, n) => a * 1000 + n, 0);
+        for (const [name, ref] of Object.entries(DEFAULT_IMAGES)) {
+            const m = /^pgscale\/([a-z0-9-]+):(\d+\.\d+\.\d+)$/.exec(ref);
+            expect({ name, ref, ok: m !== null && m[1] === name && num(m[2]) <= num(IMAGE_VERSION) }).toEqual({ name, ref, ok: true });
+        }
+        expect(DEFAULT_IMAGES.pgbouncer).toBe(`pgscale/pgbouncer:0.2.0`); // 1.24 on trixie
+        expect(DEFAULT_IMAGES.haproxy).toBe(`pgscale/haproxy:0.2.0`); // 3.0 on trixie
+    });
 });

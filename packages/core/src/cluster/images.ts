@@ -12,17 +12,24 @@ import { z } from "zod";
 export const IMAGE_NAMES = ["etcd", "patroni", "patroni-17", "haproxy", "pgbouncer"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
-/** Version of pgscale's images; kept equal to packages/docker/images/VERSION (a unit test checks). */
-export const IMAGE_VERSION = "0.1.0";
+/**
+ * Version of pgscale's image set, the tag `pgscale images build --push` gives the whole set;
+ * kept equal to packages/docker/images/VERSION (a unit test checks).
+ */
+export const IMAGE_VERSION = "0.2.0";
+
+/**
+ * The image-set version in which each image's content last changed: its local tag. An image keeps
+ * its tag until its Dockerfile changes, so a new pgscale release never rolls a Kubernetes
+ * StatefulSet (nor replaces a Docker container) whose image it did not change. 0.2.0 moved
+ * HAProxy (3.0) and PgBouncer (1.24) to Debian trixie.
+ */
+const IMAGE_TAGS: Readonly<Record<ImageName, string>> = { etcd: "0.1.0", patroni: "0.1.0", "patroni-17": "0.1.0", haproxy: "0.2.0", pgbouncer: "0.2.0" };
 
 /** Local tags of pgscale's own images (built on the engine, never pulled). */
-export const DEFAULT_IMAGES: Readonly<Record<ImageName, string>> = Object.freeze({
-    etcd: `pgscale/etcd:${IMAGE_VERSION}`,
-    patroni: `pgscale/patroni:${IMAGE_VERSION}`,
-    "patroni-17": `pgscale/patroni-17:${IMAGE_VERSION}`,
-    haproxy: `pgscale/haproxy:${IMAGE_VERSION}`,
-    pgbouncer: `pgscale/pgbouncer:${IMAGE_VERSION}`,
-});
+export const DEFAULT_IMAGES: Readonly<Record<ImageName, string>> = Object.freeze(
+    Object.fromEntries(IMAGE_NAMES.map((n) => [n, `pgscale/${n}:${IMAGE_TAGS[n]}`])) as Record<ImageName, string>,
+);
 
 // host[:port] as its own first component: a '.' or ':' in it, or "localhost" (Docker's rule).
 const isRegistryHost = (c: string) => c.includes(".") || c.includes(":") || c === "localhost";

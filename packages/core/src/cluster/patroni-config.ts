@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { NodeTags } from "./spec";
+import { NodeTags, SynchronousMode } from "./spec";
 import { PatroniTimings } from "./timings";
 
 export interface Credentials {
@@ -11,7 +11,7 @@ export interface Credentials {
 export interface PatroniDcsSettings {
     timings: PatroniTimings;
     usePgRewind: boolean;
-    synchronousMode: boolean;
+    synchronousMode: SynchronousMode;
     synchronousModeStrict: boolean;
     synchronousNodeCount?: number;
     failsafeMode: boolean;

@@ -59,6 +59,7 @@ export function renderPgbouncerIni(c: PgBouncerConfig): string {
         // After a failover HAProxy points at a new primary; reconnect quickly instead of the 15 s default.
         "server_login_retry = 1",
         `ignore_startup_parameters = ${p.ignoreStartupParameters.join(",")}`,
+        `max_prepared_statements = ${p.maxPreparedStatements}`,
         "",
         `log_connections = ${bool(p.logConnections)}`,
         `log_disconnections = ${bool(p.logDisconnections)}`,

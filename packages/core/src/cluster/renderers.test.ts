@@ -81,6 +81,15 @@ describe("haproxy.cfg", () => {
         expect(cfg).toContain("inter 2000ms");
         expect(cfg).not.toContain("sync_replicas");
     });
+    it("checks synchronous standbys with /sync, and quorum standbys with /quorum (Patroni 4)", () => {
+        const sync = (synchronousMode: true | "quorum") => renderHaproxyCfg({
+            nodes: [{ name: "main-0", host: "main-0", pgPort: 5432, apiPort: 8008 }], synchronousMode,
+            ports: { primary: 5000, replicas: 5001, syncReplicas: 5002, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
+            maxConnections: 2000, idleTimeoutSeconds: 1800,
+        });
+        expect(sync(true)).toMatch(/listen sync_replicas\n {4}bind \*:5002\n {4}balance roundrobin\n {4}option httpchk GET \/sync\n/);
+        expect(sync("quorum")).toMatch(/listen sync_replicas\n {4}bind \*:5002\n {4}balance roundrobin\n {4}option httpchk GET \/quorum\n/);
+    });
     it("keeps health states across reloads through a runtime API on the container's loopback", () => {
         expect(cfg).toContain(`stats socket ipv4@127.0.0.1:${HAPROXY_RUNTIME.port} level admin`);
         expect(cfg).toContain(`server-state-file ${HAPROXY_RUNTIME.stateFile}`);
@@ -146,6 +155,7 @@ describe("pgbouncer.ini", () => {
             "default_pool_size = 20", "max_client_conn = 1000", "min_pool_size = 5", "reserve_pool_size = 5",
             "reserve_pool_timeout = 3", "server_idle_timeout = 600", "server_lifetime = 3600", "query_timeout = 300",
             "log_connections = 1", "log_disconnections = 1", "log_pooler_errors = 1", "stats_period = 60",
+            "max_prepared_statements = 200",
         ]) expect(ini).toContain(line);
     });
     it("offers TLS to clients and verifies the servers' CA when given certificates", () => {

@@ -1,4 +1,5 @@
 import { PgscaleValidationError } from "../validation";
+import { renderDcsConfig } from "./patroni-config";
 import { frontendFitIssues, poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool, resolveStreamingReplica } from "./resolve";
 
 function fields(fn: () => unknown): string[] {
@@ -68,6 +69,31 @@ describe("resolvePatroniCluster", () => {
     });
 });
 
+describe("synchronous mode and quorum commit", () => {
+    const mode = (input: object) => resolvePatroniCluster(input, "x").synchronousMode;
+    const rpo0 = { objectives: { rtoSeconds: 30, rpoBytes: 0 } };
+    it("takes quorum commit on PostgreSQL 17 (Patroni 4) and renders it as Patroni's synchronous_mode", () => {
+        const r = resolvePatroniCluster({ postgresVersion: 17, patroni: { synchronousMode: "quorum" } }, "x");
+        expect(r.synchronousMode).toBe("quorum");
+        expect(renderDcsConfig({ ...r, ...r.spec.patroni, timings: r.timings, parameters: r.parameters, pgHba: [], synchronousMode: r.synchronousMode })).toMatchObject({ synchronous_mode: "quorum" });
+    });
+    it("refuses quorum where Patroni has none, and on a single node, naming the field", () => {
+        expect(fields(() => mode({ patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
+        expect(fields(() => mode({ postgresVersion: 17, nodes: 1, patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
+        expect(fields(() => mode({ patroni: { synchronousMode: "yes" } }))).toEqual(["patroni.synchronousMode"]);
+    });
+    it("rpoBytes 0 chooses quorum on 17 with 3 or more nodes, else synchronous mode, strict either way", () => {
+        expect(mode({ postgresVersion: 17, ...rpo0 })).toBe("quorum");
+        expect(mode({ postgresVersion: 17, nodes: 5, ...rpo0 })).toBe("quorum");
+        expect(mode({ postgresVersion: 17, nodes: 2, ...rpo0 })).toBe(true);
+        expect(mode({ postgresVersion: 15, ...rpo0 })).toBe(true);
+        expect(resolvePatroniCluster({ postgresVersion: 17, ...rpo0 }, "x").synchronousModeStrict).toBe(true);
+        expect(resolvePatroniCluster({ postgresVersion: 17, ...rpo0 }, "x").rationale.join("\n")).toContain("quorum commit (ANY 1 of the 2 replicas)");
+        // An explicit choice wins.
+        expect(mode({ postgresVersion: 17, ...rpo0, patroni: { synchronousMode: true } })).toBe(true);
+    });
+});
+
 describe("resolveEtcdCluster", () => {
     it("warns about even member counts but accepts them", () => {
         const r = resolveEtcdCluster({ members: 4 }, "EtcdCluster dcs");
@@ -88,6 +114,9 @@ describe("resolveHAProxyFrontend", () => {
     it("needs synchronous mode for a sync listener", () => {
         expect(fields(() => resolveHAProxyFrontend({ syncReplicaPort: 6000 }, "x", cluster))).toEqual(["syncReplicaPort"]);
     });
+    it("accepts a sync listener on a quorum cluster", () => {
+        expect(resolveHAProxyFrontend({ syncReplicaPort: 6000 }, "x", { ...cluster, synchronousMode: "quorum" }).spec.syncReplicaPort).toBe(6000);
+    });
     it("overlays explicit check timings on the cluster's", () => {
         expect(resolveHAProxyFrontend({ check: { interMs: 500 } }, "x", cluster).check).toEqual({ interMs: 500, fall: 3, rise: 2 });
     });
@@ -105,6 +134,8 @@ describe("resolvePgBouncerPool", () => {
         [{ port: 70000 }, "port"],
         [{ bindAddress: "localhost" }, "bindAddress"],
         [{ ignoreStartupParameters: ["a b"] }, "ignoreStartupParameters[0]"],
+        [{ maxPreparedStatements: -1 }, "maxPreparedStatements"],
+        [{ maxPreparedStatements: 1.5 }, "maxPreparedStatements"],
     ])("rejects %j naming %s", (input, field) => {
         expect(fields(() => resolvePgBouncerPool(input, "x"))).toContain(field);
     });

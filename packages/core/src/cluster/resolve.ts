@@ -1,7 +1,7 @@
 import { FieldIssue, PgscaleValidationError, issuesFromZod } from "../validation";
 import {
     PATRONI_OWNED_PARAMETERS, PatroniClusterSpec, HAProxyFrontendSpec, PgBouncerPoolSpec, EtcdClusterSpec,
-    StreamingReplicaSpec, etcdClusterSpec, haproxyFrontendSpec, patroniClusterSpec, pgBouncerPoolSpec, streamingReplicaSpec,
+    StreamingReplicaSpec, SynchronousMode, etcdClusterSpec, haproxyFrontendSpec, patroniClusterSpec, pgBouncerPoolSpec, streamingReplicaSpec,
 } from "./spec";
 import {
     DEFAULT_CHECK, HealthCheckTimings, PATRONI_DEFAULTS, PatroniTimings, WorstCase,
@@ -26,7 +26,7 @@ export interface ResolvedPatroniCluster {
     timings: PatroniTimings;
     /** HAProxy check timings the cluster's objectives call for (HAProxyFrontend may override). */
     check: HealthCheckTimings;
-    synchronousMode: boolean;
+    synchronousMode: SynchronousMode;
     synchronousModeStrict: boolean;
     worstCase: WorstCase;
     /** Full DCS parameter set: pgscale's replication defaults overlaid with the user's. */
@@ -64,7 +64,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
 
     let base: PatroniTimings = { ...PATRONI_DEFAULTS };
     let check = DEFAULT_CHECK;
-    let syncMode = spec.patroni.synchronousMode;
+    let syncMode: SynchronousMode = spec.patroni.synchronousMode;
     let syncStrict = spec.patroni.synchronousModeStrict;
     const rationale: string[] = [];
     if (spec.objectives) {
@@ -73,9 +73,15 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         else {
             base = derived.timings;
             check = derived.check;
-            syncMode = syncMode || derived.synchronousMode;
             syncStrict = syncStrict || derived.synchronousModeStrict;
             rationale.push(...derived.rationale);
+            if (!syncMode && derived.synchronousMode) {
+                // Quorum where Patroni has it and there is a replica to spare: commits go on while any
+                // one standby answers, instead of waiting for the one Patroni named.
+                const quorum = postgresLayout(spec.postgresVersion).patroniMajor >= 4 && spec.nodes >= 3;
+                syncMode = quorum ? "quorum" : true;
+                if (quorum) rationale.push(`rpoBytes=0 with ${spec.nodes} nodes on PostgreSQL ${spec.postgresVersion}: quorum commit (ANY 1 of the ${spec.nodes - 1} replicas), so losing one standby never blocks commits while another streams`);
+            }
         }
     }
     const p = spec.patroni;
@@ -87,7 +93,11 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     };
     issues.push(...timingIssues(timings));
 
-    if (syncStrict && !syncMode) issues.push({ field: "patroni.synchronousModeStrict", message: "requires synchronousMode: true" });
+    if (syncStrict && !syncMode) issues.push({ field: "patroni.synchronousModeStrict", message: 'requires synchronousMode: true or "quorum"' });
+    if (syncMode === "quorum" && postgresLayout(spec.postgresVersion).patroniMajor < 4)
+        issues.push({ field: "patroni.synchronousMode", message: `"quorum" needs Patroni 4 (postgresVersion: 17); Patroni 3 of PostgreSQL ${spec.postgresVersion} has no quorum commit` });
+    if (syncMode === "quorum" && spec.nodes < 2)
+        issues.push({ field: "patroni.synchronousMode", message: '"quorum" needs at least 2 nodes: a quorum counts replicas' });
     if (syncStrict && spec.nodes < 2)
         issues.push({ field: "patroni.synchronousModeStrict", message: "needs at least 2 nodes: with no standby every write would block" });
     if (p.synchronousNodeCount !== undefined && p.synchronousNodeCount > spec.nodes - 1)
@@ -187,7 +197,7 @@ export function resolveEtcdCluster(input: unknown, subject: string): ResolvedEtc
     return { spec, warnings };
 }
 
-export function resolveHAProxyFrontend(input: unknown, subject: string, cluster: { check: HealthCheckTimings; synchronousMode: boolean }): {
+export function resolveHAProxyFrontend(input: unknown, subject: string, cluster: { check: HealthCheckTimings; synchronousMode: SynchronousMode }): {
     spec: HAProxyFrontendSpec;
     check: HealthCheckTimings;
 } {
@@ -205,7 +215,7 @@ export function resolveHAProxyFrontend(input: unknown, subject: string, cluster:
         else seen.set(p, field);
     }
     if (spec.syncReplicaPort !== undefined && !cluster.synchronousMode)
-        issues.push({ field: "syncReplicaPort", message: "needs a cluster with patroni.synchronousMode: true" });
+        issues.push({ field: "syncReplicaPort", message: 'needs a cluster with patroni.synchronousMode: true or "quorum"' });
     if (issues.length) throw new PgscaleValidationError(subject, issues);
     return { spec, check: { ...cluster.check, ...stripUndefined(spec.check) } };
 }

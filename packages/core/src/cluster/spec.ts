@@ -60,10 +60,18 @@ export const patroniTimingsSpec = z.strictObject({
     maximumLagOnFailover: z.number().int().min(0).optional(),
     /** pg_rewind lets a failed primary rejoin as a replica without a full copy. Default true. */
     usePgRewind: z.boolean().default(true),
-    /** Commit waits for a synchronous standby (bounded data loss 0 while one is up). Default false. */
-    synchronousMode: z.boolean().default(false),
+    /**
+     * Commit waits for standbys (bounded data loss 0 while one is up). `true`: Patroni's synchronous
+     * mode, commit waits for `synchronousNodeCount` named standbys (`FIRST n`). `"quorum"`
+     * (postgresVersion 17, Patroni 4): commit waits for any `synchronousNodeCount` of the replicas
+     * (`ANY n`), so one slow or lost standby never stalls commits while another answers, and
+     * Patroni promotes only a member that holds every acknowledged commit. Default false; with
+     * `objectives.rpoBytes: 0`, `"quorum"` on 17 with 3 or more nodes, else `true`.
+     */
+    synchronousMode: z.union([z.boolean(), z.literal("quorum")], { error: 'must be true, false or "quorum"' }).default(false),
     /** Refuse writes when no synchronous standby is available (RPO 0 always). Default false. */
     synchronousModeStrict: z.boolean().default(false),
+    /** Standbys a commit waits for (`FIRST n` in synchronous mode, `ANY n` in quorum mode). Default 1 (Patroni's). */
     synchronousNodeCount: z.number().int().min(1).optional(),
     /** Keep the primary writable while the DCS is unreachable if all members agree (Patroni 3.0+). Default false. */
     failsafeMode: z.boolean().default(false),
@@ -71,6 +79,8 @@ export const patroniTimingsSpec = z.strictObject({
     checkTimeline: z.boolean().default(true),
 });
 export type PatroniTimingsSpec = z.output<typeof patroniTimingsSpec>;
+/** Patroni's `synchronous_mode`: off, on (`FIRST n`) or quorum commit (`ANY n`, Patroni 4). */
+export type SynchronousMode = PatroniTimingsSpec["synchronousMode"];
 
 export const nodeTagsSpec = z.strictObject({
     nofailover: z.boolean().default(false),
@@ -201,7 +211,15 @@ export const pgBouncerPoolSpec = z
         ignoreStartupParameters: z
             .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be a parameter name (letters, digits, '_' and '.'): it is written into pgbouncer.ini"))
             .default(["extra_float_digits"]),
-        /** Image with PgBouncer 1.18+, tagged or by digest. Default: see `images`. */
+        /**
+         * Protocol-level named prepared statements PgBouncer tracks per client and prepares again on
+         * whichever server connection a transaction lands (`max_prepared_statements`, PgBouncer
+         * 1.21+), so drivers and ORMs that prepare (node-postgres `name`, JDBC, asyncpg, Prisma) work
+         * in transaction mode. The cache is per server connection; 0 turns the tracking off.
+         * Default 200 (PgBouncer's own).
+         */
+        maxPreparedStatements: z.number().int().min(0).default(200),
+        /** Image with PgBouncer 1.21+ (for `maxPreparedStatements`), tagged or by digest. Default: see `images`. */
         image: imageReference.optional(),
         /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
         images: imagesSpec.optional(),

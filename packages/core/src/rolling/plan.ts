@@ -43,6 +43,13 @@ export interface RolloutState {
 const LEADER_ROLES = new Set(["leader", "master", "primary", "standby_leader"]);
 const RUNNING_STATES = new Set(["running", "streaming"]);
 
+/** Roles of a standby a commit waits for: `sync_standby` (synchronous mode), `quorum_standby` (Patroni 4's quorum mode). */
+const SYNCHRONOUS_STANDBY_ROLES = new Set(["sync_standby", "quorum_standby"]);
+
+export function isSynchronousStandbyRole(role: string): boolean {
+    return SYNCHRONOUS_STANDBY_ROLES.has(role);
+}
+
 export function isLeaderRole(role: string): boolean {
     return LEADER_ROLES.has(role);
 }
