@@ -79,7 +79,7 @@ describe("pgscale doctor on a live cluster", () => {
         expect(notOk(report)).toEqual([]);
         expect(code).toBe(0);
         expect(report.status).toBe("ok");
-        expect(findingsOf(report, "connections.primary")[0].detail).toMatch(/^connected as postgres to PostgreSQL 15/);
+        expect(findingsOf(report, "connections.primary")[0].detail).toMatch(/^connected as postgres to PostgreSQL 17/);
         expect(findingsOf(report, "connections.usage")[0].detail).toMatch(/^\d+ of 97 usable connections in use/);
         expect(findingsOf(report, "replication.replicas")[0].detail).toMatch(/^2 of 2 expected replicas streaming: pg-\d, pg-\d$/);
         expect(findingsOf(report, "replication.lag")).toHaveLength(2);

@@ -29,7 +29,7 @@ interface Outputs {
 }
 
 const quiet = { onOutput: () => undefined };
-const { kubectl } = useLocalCluster([DEFAULT_IMAGES.etcd, DEFAULT_IMAGES.patroni, DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer]);
+const { kubectl } = useLocalCluster([DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer]);
 
 /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
 const viaClusterIp = (uri: string): string => {

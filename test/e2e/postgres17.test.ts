@@ -45,7 +45,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
     });
     afterAll(async () => Promise.all([destroyAndRemove(stack), destroyAndRemove(stack15)]));
 
-    it("runs PostgreSQL 17 under Patroni 4 on every member, from pgscale/patroni-17, with PGDATA in pg17", async () => {
+    it("runs PostgreSQL 17 (the default: the program names no major) under Patroni 4 on every member, from pgscale/patroni-17, with PGDATA in pg17", async () => {
         for (const m of out.members) {
             const [row] = await query(memberUri(m), "SELECT version() AS v, current_setting('data_directory') AS d, current_setting('transaction_timeout') AS t");
             expect(row.v).toMatch(/^PostgreSQL 17\./);
@@ -194,6 +194,10 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         const container = out15.members[0].container;
         const idBefore = docker("inspect", "--format", "{{.Id}}", container);
         const objectsBefore = dockerObjectsOfStack(name15);
+        // A program that names no major (it was created when 15 was the default) is told how to keep 15.
+        await stack15!.removeConfig("postgresVersion");
+        await expect(stack15!.preview(quiet)).rejects.toThrow(
+            /PatroniCluster pg: postgresVersion: this cluster runs PostgreSQL 15 and its program sets no postgresVersion, whose default is now 17; nothing was touched. Add postgresVersion: 15/);
         await stack15!.setConfig("postgresVersion", { value: "17" });
         await expect(stack15!.preview(quiet)).rejects.toThrow(
             /PatroniCluster pg: postgresVersion: changing 15 to 17 on an existing cluster is a major upgrade, which pgscale does not support yet; nothing was touched/);

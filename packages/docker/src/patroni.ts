@@ -174,7 +174,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const layout = resolved.layout;
         const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
-            subject, version: layout.version,
+            subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
             bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
             bootstrapRecord: bootstrapDcs.id,
         }, { parent: this });

@@ -28,7 +28,7 @@ export interface StreamingReplicaArgs {
     port?: number;
     /** Credentials and database put into `uri`. Default: none, `uri` names host and port only. */
     readCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string>; database?: pulumi.Input<string> };
-    /** The primary's PostgreSQL major (a standby runs the same one): 15 or 17. Default 15. */
+    /** The primary's PostgreSQL major (a standby runs the same one): 15 or 17. Default 17. */
     postgresVersion?: 15 | 17;
     /** Image with PostgreSQL of `postgresVersion` (the primary's major version), tagged or by digest. Default: see `images`. */
     image?: string;

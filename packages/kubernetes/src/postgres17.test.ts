@@ -2,7 +2,7 @@ import { parse } from "yaml";
 import { settledCount } from "../../../test/support/bad-input";
 import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
 
-// postgresVersion on Kubernetes, as a construct graph (the Kubernetes e2e at 17 comes later).
+// postgresVersion on Kubernetes, as a construct graph (test/e2e/kubernetes.test.ts runs 17, the default, for real).
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
 installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
@@ -41,8 +41,8 @@ describe("postgresVersion on Kubernetes", () => {
         expect(byName("pgscale:index:PostgresVersionGuard", "v17-postgres-version").inputs).toMatchObject({ version: 17, bootstrapVersion: 17 });
     });
 
-    it("15 (the default) keeps the image, paths and labels of every existing cluster", async () => {
-        const { sts, file } = await cluster("v15", {});
+    it("15 keeps the image, paths and labels of every cluster made before 17", async () => {
+        const { sts, file } = await cluster("v15", { postgresVersion: 15 });
         expect(sts.spec.template.spec.containers[0].image).toBe("pgscale/patroni:0.1.0");
         const doc = file("v15-1");
         expect(doc.postgresql.data_dir).toBe("/var/lib/postgresql/data/pg15");

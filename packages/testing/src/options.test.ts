@@ -89,8 +89,9 @@ describe("planStart", () => {
         const p = planStart("cluster", { silent: true, postgresVersion: 17, synchronousMode: "quorum" }, testEnv);
         expect(p).toMatchObject({ postgresVersion: 17, synchronousMode: "quorum", patroni: { postgresVersion: 17 } });
         expect(imagesOf(p).patroni).toBe(DEFAULT_IMAGES["patroni-17"]);
-        expect(imagesOf(planStart("postgres", { silent: true }, testEnv)).patroni).toBe(DEFAULT_IMAGES.patroni);
-        expect(issues(() => planStart("cluster", { synchronousMode: "quorum" }, testEnv))[0]).toMatch(/^patroni.synchronousMode: "quorum" needs Patroni 4/);
+        expect(imagesOf(planStart("postgres", { silent: true }, testEnv)).patroni).toBe(DEFAULT_IMAGES["patroni-17"]); // the default
+        expect(imagesOf(planStart("postgres", { silent: true, postgresVersion: 15 }, testEnv)).patroni).toBe(DEFAULT_IMAGES.patroni);
+        expect(issues(() => planStart("cluster", { postgresVersion: 15, synchronousMode: "quorum" }, testEnv))[0]).toMatch(/^patroni.synchronousMode: "quorum" needs Patroni 4/);
         expect(issues(() => planStart("postgres", { postgresVersion: 16 as never }, testEnv))[0]).toMatch(/^postgresVersion: must be one of 15, 17/);
     });
 });

@@ -30,7 +30,7 @@ export interface StartOptions {
     /** postgresql.conf parameters (kept in Patroni's DCS); override the profile's. */
     parameters?: Record<string, string | number | boolean>;
     images?: ImageOverrides;
-    /** PostgreSQL major: 15 (Patroni 3) or 17 (Patroni 4), as PatroniCluster's `postgresVersion`. Default: PatroniCluster's (15). */
+    /** PostgreSQL major: 17 (Patroni 4) or 15 (Patroni 3), as PatroniCluster's `postgresVersion`. Default: PatroniCluster's (17). */
     postgresVersion?: PostgresVersion;
     /** Application database and its owner role. Default "app" and "app". */
     database?: string;

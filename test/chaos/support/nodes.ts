@@ -27,7 +27,7 @@ export async function haproxyServerStates(container: string): Promise<HAProxySer
 
 /** One statement as the superuser on a member's local socket: works whatever the network does. */
 export function psqlOn(container: string, sql: string, database = "appdb"): Promise<string> {
-    return dockerAsync(["exec", container, "/usr/lib/postgresql/15/bin/psql", "-XAtq", "-h", "/var/run/postgresql", "-d", database, "-c", sql], 30_000);
+    return dockerAsync(["exec", container, "psql", "-XAtq", "-h", "/var/run/postgresql", "-d", database, "-c", sql], 30_000);
 }
 
 /** Patroni's REST API of a member at its current host port (Docker moves it when a container restarts or reconnects). */

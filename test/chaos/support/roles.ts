@@ -16,7 +16,7 @@ export interface RoleSample {
  */
 const PROBE =
     `while :; do printf '%s\\n' "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, pg_is_in_recovery() \\watch 0.2" | ` +
-    `/usr/lib/postgresql/15/bin/psql -XAtq -h /var/run/postgresql -d postgres 2>/dev/null; ` +
+    `psql -XAtq -h /var/run/postgresql -d postgres 2>/dev/null; ` +
     `echo "$(date +%s%3N)|down"; sleep 0.2; done`;
 
 export class RoleSampler {

@@ -14,11 +14,12 @@ const fields = (f: () => unknown): string[] => {
 };
 
 describe("postgresVersion", () => {
-    it("defaults to 15, whose layout is the one every existing volume has", () => {
+    it("defaults to 17 for new clusters; 15 keeps the layout every volume made before 17 has", () => {
         const r = resolvePatroniCluster({}, "PatroniCluster main");
-        expect(DEFAULT_POSTGRES_VERSION).toBe(15);
-        expect(r.spec.postgresVersion).toBe(15);
-        expect(r.layout).toEqual({ version: 15, image: "patroni", dataDir: "/var/lib/postgresql/data/pg15", binDir: "/usr/lib/postgresql/15/bin", patroniMajor: 3 });
+        expect(DEFAULT_POSTGRES_VERSION).toBe(17);
+        expect(r.spec.postgresVersion).toBe(17);
+        expect(resolvePatroniCluster({ postgresVersion: 15 }, "PatroniCluster main").layout)
+            .toEqual({ version: 15, image: "patroni", dataDir: "/var/lib/postgresql/data/pg15", binDir: "/usr/lib/postgresql/15/bin", patroniMajor: 3 });
     });
 
     it("17 picks the patroni-17 image, its own data and bin directories and Patroni 4", () => {
@@ -46,13 +47,15 @@ describe("parameters against the major", () => {
             "parameters.old_snapshot_threshold: does not exist in PostgreSQL 17 (only in 15); PostgreSQL would refuse to start with it",
             "parameters.vacuum_defer_cleanup_age: does not exist in PostgreSQL 17 (only in 15); PostgreSQL would refuse to start with it",
         ]);
-        expect(fields(() => resolvePatroniCluster({ parameters: params }, "PatroniCluster main"))).toEqual([]);
+        expect(fields(() => resolvePatroniCluster({ postgresVersion: 15, parameters: params }, "PatroniCluster main"))).toEqual([]);
+        // The default major is 17.
+        expect(fields(() => resolvePatroniCluster({ parameters: params }, "PatroniCluster main"))).toHaveLength(2);
     });
 
     it("refuses a parameter only 17 has on 15, and accepts it on 17", () => {
         const params = { summarize_wal: "on", sync_replication_slots: "off", transaction_timeout: "0" };
-        expect(fields(() => resolvePatroniCluster({ parameters: params }, "PatroniCluster main"))).toHaveLength(3);
-        expect(fields(() => resolvePatroniCluster({ parameters: params }, "PatroniCluster main"))[0]).toBe(
+        expect(fields(() => resolvePatroniCluster({ postgresVersion: 15, parameters: params }, "PatroniCluster main"))).toHaveLength(3);
+        expect(fields(() => resolvePatroniCluster({ postgresVersion: 15, parameters: params }, "PatroniCluster main"))[0]).toBe(
             "parameters.summarize_wal: does not exist in PostgreSQL 15 (only in 17); PostgreSQL would refuse to start with it");
         const r = resolvePatroniCluster({ postgresVersion: 17, parameters: params }, "PatroniCluster main");
         expect(r.parameters).toMatchObject(params);

@@ -2,14 +2,14 @@ import { FieldIssue } from "../validation";
 import { ImageName } from "./images";
 
 // The PostgreSQL major versions a PatroniCluster runs. Each has its own image, data directory and
-// Patroni major; the default stays 15 until the whole suite runs on 17 (issue 15).
+// Patroni major. New clusters default to 17; a cluster keeps the major it was created with.
 
 export const POSTGRES_VERSIONS = [15, 17] as const;
 export type PostgresVersion = (typeof POSTGRES_VERSIONS)[number];
-export const DEFAULT_POSTGRES_VERSION: PostgresVersion = 15;
+export const DEFAULT_POSTGRES_VERSION: PostgresVersion = 17;
 /**
  * The major of every cluster created before `postgresVersion` existed (its state records none).
- * Not DEFAULT_POSTGRES_VERSION: that one will move to 17, these clusters stay 15.
+ * Not DEFAULT_POSTGRES_VERSION: that one moved to 17, these clusters stay 15.
  */
 export const POSTGRES_VERSION_BEFORE_OPTION: PostgresVersion = 15;
 
@@ -83,7 +83,13 @@ export function parameterVersionIssues(version: PostgresVersion, names: string[]
  * Why a change of postgresVersion on an existing cluster is refused: a major upgrade needs
  * pg_upgrade or a new cluster fed by logical replication, and neither is implemented yet.
  */
-export function majorUpgradeRefusal(subject: string, from: number, to: number): string {
+export function majorUpgradeRefusal(subject: string, from: number, to: number, defaulted = false): string {
+    // The likeliest way to get here: a cluster created at 15 when 15 was the default, whose program
+    // never named a major, after an upgrade of pgscale moved the default to 17.
+    if (defaulted)
+        return `${subject}: postgresVersion: this cluster runs PostgreSQL ${from} and its program sets no postgresVersion, ` +
+            `whose default is now ${to}; nothing was touched. Add postgresVersion: ${from} to keep the cluster on ${from} ` +
+            `(a major upgrade in place is not supported yet).`;
     return `${subject}: postgresVersion: changing ${from} to ${to} on an existing cluster is a major ${to > from ? "upgrade" : "downgrade"}, ` +
         `which pgscale does not support yet; nothing was touched. Keep postgresVersion: ${from}, or create a new cluster ` +
         `(another construct name) at ${to} and move the data with pg_dump/pg_restore or logical replication.`;

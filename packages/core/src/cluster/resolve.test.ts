@@ -78,7 +78,7 @@ describe("synchronous mode and quorum commit", () => {
         expect(renderDcsConfig({ ...r, ...r.spec.patroni, timings: r.timings, parameters: r.parameters, pgHba: [], synchronousMode: r.synchronousMode })).toMatchObject({ synchronous_mode: "quorum" });
     });
     it("refuses quorum where Patroni has none, and on a single node, naming the field", () => {
-        expect(fields(() => mode({ patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
+        expect(fields(() => mode({ postgresVersion: 15, patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
         expect(fields(() => mode({ postgresVersion: 17, nodes: 1, patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
         expect(fields(() => mode({ patroni: { synchronousMode: "yes" } }))).toEqual(["patroni.synchronousMode"]);
     });

@@ -121,9 +121,10 @@ export const patroniClusterSpec = z.strictObject({
     /** Per-node Patroni tags, by node index (0-based). */
     nodeTags: z.array(nodeTagsSpec).default([]),
     /**
-     * PostgreSQL major: 15 (Patroni 3, bookworm image) or 17 (Patroni 4, trixie image). Default 15.
+     * PostgreSQL major: 17 (Patroni 4, trixie image) or 15 (Patroni 3, bookworm image). Default 17.
      * Picks the image, the data directory and the parameters accepted; changing it on an existing
-     * cluster (a major upgrade) is refused at preview, as it is not supported yet.
+     * cluster (a major upgrade) is refused at preview, as it is not supported yet. A cluster created
+     * at 15 when 15 was the default needs `postgresVersion: 15` in its program (the refusal says so).
      */
     postgresVersion,
     /** Image with PostgreSQL of `postgresVersion` and Patroni. Default: pgscale's Debian-based image of that version. */
@@ -246,7 +247,7 @@ export const streamingReplicaSpec = z.strictObject({
     replicationUser: pgIdent.optional(),
     port: port.optional(),
     readCredentials: z.any().optional(),
-    /** The primary's major; the standby runs the same one. Default 15. */
+    /** The primary's major; the standby runs the same one. Default 17. */
     postgresVersion,
     image: imageReference.optional(),
     /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */

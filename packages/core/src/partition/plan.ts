@@ -379,7 +379,7 @@ class Planner {
         const { catalog } = this.input;
         const m = this.spec.maintenance!;
         if (!catalog.extensions.partman.available) {
-            return this.refuse("maintenance", "pg_partman is not installed on the server (Debian: postgresql-15-partman)");
+            return this.refuse("maintenance", "pg_partman is not installed on the server (Debian: postgresql-<major>-partman, e.g. postgresql-17-partman; pgscale's images have it)");
         }
         const schema = catalog.extensions.partman.schema ?? "partman";
         if (!catalog.partman) {

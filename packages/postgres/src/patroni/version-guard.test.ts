@@ -24,6 +24,14 @@ describe("PostgresVersionGuard", () => {
         expect((await check({ subject: "PatroniCluster main", version: 15, bootstrapVersion: UNKNOWN, bootstrapRecord: record })).failures).toBeUndefined();
     });
 
+    it("tells a program that names no major (the default moved to 17) how to keep its 15 cluster", async () => {
+        const res = await check({ subject: "PatroniCluster main", version: 17, versionGiven: false, bootstrapVersion: 15, bootstrapRecord: record });
+        expect(res.failures?.[0].reason).toBe("PatroniCluster main: postgresVersion: this cluster runs PostgreSQL 15 and its program sets no postgresVersion, " +
+            "whose default is now 17; nothing was touched. Add postgresVersion: 15 to keep the cluster on 15 (a major upgrade in place is not supported yet).");
+        expect((await check({ subject: "PatroniCluster main", version: 17, versionGiven: false, bootstrapVersion: UNKNOWN, bootstrapRecord: record })).failures?.[0].reason)
+            .toMatch(/runs PostgreSQL 15 and its program sets no postgresVersion/);
+    });
+
     it("lets a new cluster through while its bootstrap record is being created (preview)", async () => {
         expect((await check({ subject: "PatroniCluster main", version: 17, bootstrapVersion: UNKNOWN, bootstrapRecord: UNKNOWN })).failures).toBeUndefined();
     });

@@ -12,6 +12,8 @@ interface GuardInputs {
     subject: string;
     /** The major the program asks for. */
     version: number;
+    /** False when `version` is the default (the program names none): the refusal then says how to keep the old major. Absent in older states: true. */
+    versionGiven?: boolean;
     /**
      * The major the cluster was initialised with (the bootstrap FirstValue's firstNote; 15 when
      * its state predates notes). Unknown in a preview when that record is being created (a new
@@ -39,7 +41,7 @@ export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
             before = POSTGRES_VERSION_BEFORE_OPTION;
         }
         if (typeof news.version !== "number" || news.version === before) return { inputs: news };
-        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, before, news.version) }] };
+        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, before, news.version, news.versionGiven === false) }] };
     },
     async diff(_id, olds: GuardInputs, news: GuardInputs) {
         return { changes: olds.version !== news.version || olds.bootstrapVersion !== news.bootstrapVersion };
@@ -55,6 +57,7 @@ export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
 export interface PostgresVersionGuardArgs {
     subject: string;
     version: number;
+    versionGiven: boolean;
     bootstrapVersion: pulumi.Input<number>;
     bootstrapRecord: pulumi.Input<string>;
 }
