@@ -53,7 +53,7 @@ export async function dropTemplate(c: Client, db: string): Promise<void> {
     await c.query(`DROP DATABASE ${quoteIdent(db)}`);
 }
 
-// PostgreSQL 15's default copy strategy (WAL_LOG) is kept: FILE_COPY's two checkpoints made restores
+// PostgreSQL's default copy strategy since 15 (WAL_LOG) is kept: FILE_COPY's two checkpoints made restores
 // slower with fsync on and no faster with it off (docs/testing.md, benchmarks).
 
 /** Copies the application database into template database `pgscale_snapshot_<name>` (replacing one of that name). Sessions on it are terminated. */
