@@ -46,7 +46,7 @@ describe("startCluster", () => {
     });
 
     it("reported its progress: what it created and what it waited for", () => {
-        expect(lines[0]).toMatch(new RegExp(`^starting ${cluster.stackName}: etcd x1, PostgreSQL x3 \\(Patroni, synchronous\\), HAProxy, PgBouncer`));
+        expect(lines[0]).toMatch(new RegExp(`^starting ${cluster.stackName}: etcd x1, PostgreSQL 17 x3 \\(Patroni, synchronous\\), HAProxy, PgBouncer`));
         for (const c of ["dcs-0", "node-0", "node-1", "node-2", "lb", "pool"]) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^created container ${c} `)));
         expect(lines).toContain("waiting for a Patroni leader and 2 streaming replicas");
         expect(lines).toContainEqual(expect.stringMatching(/^Patroni cluster ready \(\d+\.\d s\)$/));
