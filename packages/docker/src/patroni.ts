@@ -165,6 +165,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             checkTimeline: spec.patroni.checkTimeline,
             parameters: resolved.parameters,
             pgHba: renderPgHba("replicator", spec.pgHba),
+            patroniMajor: resolved.layout.patroniMajor,
         });
 
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through

@@ -147,6 +147,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             checkTimeline: spec.patroni.checkTimeline,
             parameters: this.resolved.parameters,
             pgHba: renderPgHba("replicator", spec.pgHba),
+            patroniMajor: this.resolved.layout.patroniMajor,
         });
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
         // PATCH /config (dcsReconcile), so the member configs keep the first document.

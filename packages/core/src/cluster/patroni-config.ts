@@ -18,6 +18,8 @@ export interface PatroniDcsSettings {
     checkTimeline: boolean;
     parameters: Record<string, string>;
     pgHba: string[];
+    /** Patroni's major in the image (PostgresLayout.patroniMajor): 4 takes keys 3 does not know. */
+    patroniMajor: 3 | 4;
 }
 
 /** The DCS document in Patroni's own key names: bootstrap.dcs at first start, the PATCH /config body after. */
@@ -32,6 +34,11 @@ export function renderDcsConfig(s: PatroniDcsSettings): Record<string, unknown> 
         ...(s.synchronousNodeCount !== undefined ? { synchronous_node_count: s.synchronousNodeCount } : {}),
         failsafe_mode: s.failsafeMode,
         check_timeline: s.checkTimeline,
+        // Patroni 4 keeps a departed member's replication slot for 30 minutes by default, pinning WAL
+        // on the primary for a member that may never return (a scale-down would wait that long for
+        // its slot to go). 0 is Patroni 3's behaviour: the slot goes with the member key; a replica
+        // down longer than wal_keep_size covers is cloned again.
+        ...(s.patroniMajor >= 4 ? { member_slots_ttl: 0 } : {}),
         postgresql: {
             use_pg_rewind: s.usePgRewind,
             use_slots: true,

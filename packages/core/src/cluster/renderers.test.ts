@@ -8,7 +8,7 @@ import { scramSha256Verifier } from "./scram";
 const r = resolvePatroniCluster({ parameters: { max_connections: "200" } }, "t");
 const dcs = renderDcsConfig({
     timings: r.timings, usePgRewind: true, synchronousMode: false, synchronousModeStrict: false,
-    failsafeMode: false, checkTimeline: true, parameters: r.parameters, pgHba: renderPgHba("replicator", []),
+    failsafeMode: false, checkTimeline: true, parameters: r.parameters, pgHba: renderPgHba("replicator", []), patroniMajor: 3,
 });
 
 describe("patroni.yml", () => {
@@ -29,6 +29,11 @@ describe("patroni.yml", () => {
         expect(doc.bootstrap.dcs.postgresql.parameters.max_connections).toBe("200");
         expect(doc.postgresql.authentication.superuser.password).toBe("su'pw");
         expect(doc.tags.noloadbalance).toBe(true);
+    });
+    it("keeps departed members' slots no longer on Patroni 4 than on 3 (member_slots_ttl 0), and sends 3 no key it lacks", () => {
+        expect(doc.bootstrap.dcs).not.toHaveProperty("member_slots_ttl");
+        expect(renderDcsConfig({ timings: r.timings, usePgRewind: true, synchronousMode: false, synchronousModeStrict: false,
+            failsafeMode: false, checkTimeline: true, parameters: r.parameters, pgHba: [], patroniMajor: 4 })).toMatchObject({ member_slots_ttl: 0 });
     });
     it("reads back as written under YAML 1.1, as Patroni (PyYAML) parses it: 'on' stays a string", () => {
         const asPatroni = parse(yml, { version: "1.1" });

@@ -75,7 +75,8 @@ describe("synchronous mode and quorum commit", () => {
     it("takes quorum commit on PostgreSQL 17 (Patroni 4) and renders it as Patroni's synchronous_mode", () => {
         const r = resolvePatroniCluster({ postgresVersion: 17, patroni: { synchronousMode: "quorum" } }, "x");
         expect(r.synchronousMode).toBe("quorum");
-        expect(renderDcsConfig({ ...r, ...r.spec.patroni, timings: r.timings, parameters: r.parameters, pgHba: [], synchronousMode: r.synchronousMode })).toMatchObject({ synchronous_mode: "quorum" });
+        expect(renderDcsConfig({ ...r, ...r.spec.patroni, timings: r.timings, parameters: r.parameters, pgHba: [], synchronousMode: r.synchronousMode, patroniMajor: r.layout.patroniMajor }))
+            .toMatchObject({ synchronous_mode: "quorum", member_slots_ttl: 0 });
     });
     it("refuses quorum where Patroni has none, and on a single node, naming the field", () => {
         expect(fields(() => mode({ postgresVersion: 15, patroni: { synchronousMode: "quorum" } }))).toEqual(["patroni.synchronousMode"]);
