@@ -100,7 +100,7 @@ describe("startCluster", () => {
         expect(r.to).not.toBe(r.from);
         expect(JSON.parse(docker("inspect", `pgscale-testing-${cluster.stackName}-${r.from}`))[0].State.Running).toBe(false);
         await cluster.rejoin(r.from);
-        expect((await members())[r.from]).toMatch(/^(replica|sync_standby)\/running$/);
+        expect((await members())[r.from]).toMatch(/^(replica|sync_standby)\/(running|streaming)$/);
         await eventually(async () => (await streamingReplicas()) === 2, 60000, "2 replicas streaming after rejoin");
     });
 
@@ -123,7 +123,7 @@ describe("startCluster", () => {
         const next = await cluster.waitForPrimary({ not: old });
         expect(next).not.toBe(old);
         await cluster.heal(old);
-        expect((await members())[old]).toMatch(/^(replica|sync_standby)\/running$/);
+        expect((await members())[old]).toMatch(/^(replica|sync_standby)\/(running|streaming)$/);
         await eventually(async () => (await streamingReplicas()) === 2, 60000, "2 replicas streaming after heal");
         await expect(cluster.isolate("lb")).rejects.toThrow(/new host ports/);
         await expect(cluster.isolate("node-9")).rejects.toThrow(/cannot be isolated/);
