@@ -6,7 +6,8 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
-import { leaderName } from "../support/patroni";
+import { clusterMembers, leaderName } from "../support/patroni";
+import { describeCluster } from "../support/failover";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -27,6 +28,9 @@ describe("withRetry through a real failover", () => {
         const res = await stack.up({ onOutput: () => undefined });
         expect(res.summary.result).toBe("succeeded");
         out = plainOutputs(res.outputs) as Outputs;
+        // `up` returns once Patroni named a synchronous standby in /sync: before that no replica may
+        // take over, and a primary killed in that window is not replaced until it comes back.
+        expect((await clusterMembers(out.members[0].restUrl)).map((m) => m.role)).toContain("sync_standby");
         const superuser = asSuperuser(out.primaryUri, out.superuserPassword);
         await eventually(async () => {
             const rows = await query(superuser, "SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming'");
@@ -75,7 +79,16 @@ describe("withRetry through a real failover", () => {
             const killedAt = Date.now();
             docker("kill", "--signal", "KILL", container);
             // Done once 50 writes that started after the kill went through.
-            await eventually(async () => opMs.filter((o) => o.startedAt > killedAt).length >= 50, 120000, "50 writes after the kill", 500);
+            try {
+                await eventually(async () => opMs.filter((o) => o.startedAt > killedAt).length >= 50, 120000, "50 writes after the kill", 500);
+            } catch (err) {
+                const since = (t: number) => `+${((t - killedAt) / 1000).toFixed(1)}s`;
+                console.log(`stalled after killing ${victim}:\n${await describeCluster(out.members)}\n` +
+                    `writes after the kill: ${opMs.filter((o) => o.startedAt > killedAt).map((o) => `${o.id}@${since(o.startedAt)}/${o.ms}ms`).join(" ")}\n` +
+                    `last retries: ${retries.slice(-8).map((r) => `#${r.attempt} ${r.classification.condition} after ${r.elapsedMs}ms: ${String((r.error as Error)?.message ?? r.error)}`).join("; ")}\n` +
+                    `failures: ${failures.map((f) => String((f as Error)?.message ?? f)).join("; ")}`);
+                throw err;
+            }
             stop = true;
             await writer;
 

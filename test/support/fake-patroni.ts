@@ -14,7 +14,13 @@ export interface FakeMember { name: string; role: string; state: string; pending
  * from the clock, not from timer ticks: a loaded machine that delays timers (and the requests
  * alike) must not make a running member look stalled.
  */
-function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[] } = {}) {
+/**
+ * In synchronous mode (the document's synchronous_mode true or "quorum") the first streaming replica
+ * is the one /sync names, in /cluster's role and its own /patroni: from `syncAfterMs` after the
+ * start (Patroni writes /sync a cycle after synchronous_standby_names), never if `namesSyncStandby`
+ * is false.
+ */
+function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number } = {}) {
     const streaming = o.streaming ?? members.length - 1;
     const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
     const startedAt = Date.now();
@@ -22,6 +28,10 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
     const stamp = (name: string) => 1_700_000_000 + (o.frozen?.includes(name) ? 0 : Math.floor((Date.now() - startedAt) / cycleMs));
     const appliedAt = new Map<string, number>();
     const pending = (m: FakeMember) => !!m.pending_restart && stamp(m.name) >= (appliedAt.get(m.name) ?? 0);
+    const quorum = () => String(config.synchronous_mode) === "quorum";
+    const isSync = (m: FakeMember) => (o.namesSyncStandby ?? true) && Date.now() - startedAt >= (o.syncAfterMs ?? 0)
+        && ["true", "quorum"].includes(String(config.synchronous_mode))
+        && streaming > 0 && m === members.filter((x) => x.role !== "leader")[0];
     const server = http.createServer((req, res) => {
         let raw = "";
         req.on("data", (c) => (raw += c));
@@ -33,12 +43,15 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             calls.push({ method: req.method!, member, path: route, body, authorized });
             const json = (status: number, doc: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
             const m = members.find((x) => x.name === member)!;
-            if (req.method === "GET" && route === "/cluster") return json(200, { members: members.map((x) => ({ ...x, pending_restart: pending(x) })) });
+            if (req.method === "GET" && route === "/cluster") {
+                return json(200, { members: members.map((x) => ({ ...x, ...(isSync(x) ? { role: quorum() ? "quorum_standby" : "sync_standby" } : {}), pending_restart: pending(x) })) });
+            }
             if (req.method === "GET" && route === "/patroni") {
                 const leads = m.role === "leader";
                 return json(200, {
                     state: "running", role: leads ? "master" : "replica", dcs_last_seen: stamp(m.name),
                     ...(pending(m) ? { pending_restart: true } : {}),
+                    ...(isSync(m) ? { [quorum() ? "quorum_standby" : "sync_standby"]: true } : {}),
                     ...(leads ? { replication: members.filter((x) => x !== m).slice(0, streaming).map((x) => ({ application_name: x.name, state: "streaming" })) } : {}),
                 });
             }

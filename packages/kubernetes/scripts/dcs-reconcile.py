@@ -5,7 +5,8 @@ Run by the PatroniCluster's reconcile Job (python3 from the Patroni image, stand
 job.json: {"members": [{"name", "restUrl"}], "username", "password", "config", "timeoutSeconds"}.
 The same steps as @pgscale/postgres PatroniDynamicConfig, which needs REST access from where
 `pulumi up` runs: wait until a leader runs and every replica streams, PATCH /config when a managed
-key differs, then restart members pending a restart, replicas first and the leader last.
+key differs, then restart members pending a restart, replicas first and the leader last, and in
+synchronous mode wait until Patroni names a synchronous standby.
 """
 import base64
 import json
@@ -54,8 +55,11 @@ def is_leader(m):
     return m.get("role") in ("leader", "master", "primary", "standby_leader")
 
 
-def wait_for_cluster(api, timeout):
-    """Waits until a leader runs, every member runs, and every replica streams from the leader."""
+def wait_for_cluster(api, timeout, synchronous_mode=False):
+    """Waits until a leader runs, every member runs, and every replica streams from the leader; in
+    synchronous mode (true or "quorum") also until /sync names a synchronous standby, without which
+    no replica may take over (@pgscale/core clusterReady)."""
+    synchronous = synchronous_mode is True or synchronous_mode == "quorum"
     deadline = time.time() + timeout
     want = len(api.members)
     status = "no answer from any member"
@@ -71,7 +75,10 @@ def wait_for_cluster(api, timeout):
                 replication = (api.call("GET", "/patroni", only=leader_url) or {}).get("replication") or []
                 streaming = sum(1 for r in replication if r.get("state") == "streaming")
                 status += f", {streaming}/{want - 1} replicas streaming"
-                if streaming >= want - 1:
+                named = any(m.get("role") in ("sync_standby", "quorum_standby") for m in members)
+                if synchronous and want > 1 and not named:
+                    status += ", no synchronous standby in /sync yet"
+                elif streaming >= want - 1:
                     return members
         except Exception as e:  # noqa: BLE001 - any failure is retried until the deadline
             status = repr(e)
@@ -139,9 +146,16 @@ def reconcile(job):
     timeout = int(job.get("timeoutSeconds", 300))
     wait_for_cluster(api, timeout)
     live = api.call("GET", "/config")
-    if not differs(job["config"], live):
+    if differs(job["config"], live):
+        apply(api, job, timeout)
+    else:
         log("DCS configuration is up to date")
-        return
+    # Last, and with the document's synchronous_mode in force: ready means a failover is possible.
+    wait_for_cluster(api, timeout, job["config"].get("synchronous_mode"))
+
+
+def apply(api, job, timeout):
+    """PATCHes the document, waits until every member applied it, and restarts those that need it."""
     # PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
     api.call("PATCH", "/config", job["config"])
     log("patched the DCS configuration")

@@ -63,6 +63,20 @@ describe("dcs-reconcile.py", () => {
         expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
     }, 30000);
 
+    it("in synchronous mode returns only once /sync names a standby, and fails saying so when none is named", async () => {
+        const live = { ttl: 30, synchronous_mode: true };
+        const named = await start(cluster(), { ...live }, { syncAfterMs: 2500 });
+        const startedAt = Date.now();
+        expect((await runScript(named.base, cluster(), { ...live }, 20)).code).toBe(0);
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+        await new Promise<void>((r) => server!.close(() => r()));
+        const never = await start(cluster(), { ...live, synchronous_mode: "quorum" }, { namesSyncStandby: false });
+        const { code, out } = await runScript(never.base, cluster(), { ...live, synchronous_mode: "quorum" }, 3);
+        expect(code).toBe(1);
+        expect(out).toMatch(/not ready after 3s: .*no synchronous standby in \/sync yet/);
+        expect(never.calls.filter((c) => c.method !== "GET")).toEqual([]);
+    }, 30000);
+
     it("fails, without patching, when the replicas never stream", async () => {
         const members = cluster();
         const { calls, base } = await start(members, { ttl: 30 }, { streaming: 1 });

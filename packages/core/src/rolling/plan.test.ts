@@ -169,6 +169,18 @@ describe("clusterReady", () => {
         expect(clusterReady([replica("pg-0"), replica("pg-1")])).toEqual({ ok: false, reason: "0 leaders" });
         expect(clusterReady([leader([]), { ...leader([]), name: "pg-1" }])).toEqual({ ok: false, reason: "2 leaders" });
     });
+    it("in synchronous mode waits until Patroni names a synchronous standby in /sync, not only until one streams", () => {
+        const streaming = [leader(["pg-1", "pg-2"], "primary"), replica("pg-1"), replica("pg-2")];
+        expect(clusterReady(streaming, true)).toEqual({ ok: false, reason: "pg-0 has no synchronous standby in /sync yet, so no replica could take over without loss" });
+        expect(clusterReady(streaming, "quorum").ok).toBe(false);
+        const named = (flag: "sync_standby" | "quorum_standby") =>
+            [streaming[0], { name: "pg-1", patroni: { ...streaming[1].patroni, [flag]: true } }, streaming[2]];
+        expect(clusterReady(named("sync_standby"), true).ok).toBe(true);
+        expect(clusterReady(named("quorum_standby"), "quorum").ok).toBe(true);
+        // Off, or a single node with nobody to name: as before.
+        expect(clusterReady(streaming, false).ok).toBe(true);
+        expect(clusterReady([leader([], "primary")], true).ok).toBe(true);
+    });
 });
 
 describe("configApplied", () => {

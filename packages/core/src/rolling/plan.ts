@@ -197,6 +197,10 @@ export interface MemberStatus {
         pending_restart?: boolean;
         /** When the member's HA loop last loaded the cluster from the DCS, in whole seconds. */
         dcs_last_seen?: number;
+        /** A replica the /sync key names (synchronous mode): it may be promoted without loss. */
+        sync_standby?: boolean;
+        /** The same in Patroni 4's quorum mode: a voter in /sync. */
+        quorum_standby?: boolean;
     };
 }
 
@@ -205,8 +209,14 @@ export interface MemberStatus {
  * replica streaming from the leader. Decided from each member's own /patroni, which is live, rather
  * than from GET /cluster, whose member entries are refreshed once per loop_wait: a replica that
  * streams can still read "starting" there for up to 10 s at the default timings.
+ *
+ * In synchronous mode (`synchronousMode` as Patroni's `synchronous_mode`: true or "quorum") a cluster
+ * of two or more is ready only once Patroni has named a synchronous standby in its /sync key. Until
+ * then only the old leader may take the lock: Patroni sets synchronous_standby_names first and writes
+ * /sync a cycle later, after the standby caught up, and a primary lost in between is not replaced
+ * until it comes back. A replica streaming with sync_state 'sync' is not yet that standby.
  */
-export function clusterReady(statuses: MemberStatus[]): { ok: boolean; reason: string } {
+export function clusterReady(statuses: MemberStatus[], synchronousMode: unknown = false): { ok: boolean; reason: string } {
     const missing = statuses.filter((s) => !s.patroni).map((s) => s.name);
     if (missing.length) return { ok: false, reason: `no answer from ${missing.join(", ")}` };
     const leaders = statuses.filter((s) => isLeaderRole(s.patroni!.role ?? ""));
@@ -216,6 +226,10 @@ export function clusterReady(statuses: MemberStatus[]): { ok: boolean; reason: s
     const streaming = new Set((leaders[0].patroni!.replication ?? []).filter((r) => r.state === "streaming").map((r) => r.application_name));
     const behind = statuses.filter((s) => s !== leaders[0] && !streaming.has(s.name)).map((s) => s.name);
     if (behind.length) return { ok: false, reason: `${behind.join(", ")} not streaming from ${leaders[0].name}` };
+    const synchronous = synchronousMode === true || synchronousMode === "quorum";
+    if (synchronous && statuses.length > 1 && !statuses.some((s) => s.patroni!.sync_standby || s.patroni!.quorum_standby)) {
+        return { ok: false, reason: `${leaders[0].name} has no synchronous standby in /sync yet, so no replica could take over without loss` };
+    }
     return { ok: true, reason: `${leaders[0].name} leads, ${statuses.length - 1} streaming` };
 }
 

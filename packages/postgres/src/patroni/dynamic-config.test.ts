@@ -42,6 +42,18 @@ describe("PatroniDynamicConfig reconcile", () => {
         expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
     });
 
+    it("in synchronous mode returns only once /sync names a standby, and fails saying so when none is named", async () => {
+        const live = { ttl: 30, synchronous_mode: true };
+        const startedAt = Date.now();
+        expect((await run(cluster(), { ...live }, { ...live }, { syncAfterMs: 2500 })).result).toBe("done");
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+        await new Promise<void>((r) => server!.close(() => r()));
+        server = undefined;
+        const { calls, result } = await run(cluster(), { ...live }, { ...live }, { namesSyncStandby: false }, 3);
+        expect(result).toBe("Patroni cluster not ready after 3s: pg-1 has no synchronous standby in /sync yet, so no replica could take over without loss");
+        expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
+    }, 30000);
+
     it("fails naming the member that never applies the change, and restarts nothing", async () => {
         const { calls, result } = await run(cluster(), { postgresql: { parameters: { max_connections: 100 } } }, { postgresql: { parameters: { max_connections: 200 } } }, { frozen: ["pg-2"] }, 3);
         expect(result).toBe("Patroni members did not apply the configuration in 3s: pg-2 has run 0 of 2 HA cycles since the change");

@@ -119,14 +119,16 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
 /**
  * Waits until a leader runs, every member runs, and every replica streams from the leader, as each
  * member reports itself (GET /patroni, live) rather than as GET /cluster shows it (refreshed once per
- * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later.
+ * loop_wait), so `pulumi up` returns when the cluster is usable, not up to a loop later. With
+ * `synchronousMode` (Patroni's synchronous_mode) it also waits for a synchronous standby in /sync,
+ * so a primary lost right after `up` fails over (see clusterReady).
  */
-async function waitForCluster(inputs: Inputs): Promise<void> {
+async function waitForCluster(inputs: Inputs, synchronousMode: unknown = false): Promise<void> {
     const { clusterReady, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
     while (Date.now() < deadline) {
-        const ready = clusterReady(await memberStatuses(inputs));
+        const ready = clusterReady(await memberStatuses(inputs), synchronousMode);
         if (ready.ok) return;
         status = ready.reason;
         await sleep(500);
@@ -178,7 +180,13 @@ async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): P
 export async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs);
     const live = await dcsConfig(inputs);
-    if (!differs(inputs.config, live)) return;
+    if (differs(inputs.config, live)) await apply(inputs);
+    // Last, and with the document's synchronous_mode in force: ready means a failover is possible.
+    await waitForCluster(inputs, inputs.config.synchronous_mode);
+}
+
+/** PATCHes the document, waits until every member applied it, and restarts those that need it. */
+async function apply(inputs: Inputs): Promise<void> {
     // PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
     await call(inputs, "PATCH", "/config", inputs.config);
     let statuses = await untilApplied(inputs);
