@@ -10,3 +10,4 @@ export * from "./rolling";
 export * from "./patroni";
 export * from "./util";
 export * from "./access";
+export * from "./backup";

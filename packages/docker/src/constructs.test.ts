@@ -158,6 +158,53 @@ describe("construct graph", () => {
         expect(registered.filter((r) => r.name === "pg7-tls")).toEqual([]);
     });
 
+    it("with backup, mounts one repository volume in every member, archives into the scope's stanza and starts the scheduler", async () => {
+        const dcs = new EtcdCluster("dcs8", {});
+        const pg = new PatroniCluster("pg8", { dcs, nodes: 2, scope: "orders", backup: { rpoSeconds: 30 } });
+        await unwrap(pg.dynamicConfig.urn);
+        await settledCount(registered);
+        const volume = registered.find((r) => r.type === "docker:index/volume:Volume" && r.name === "pg8-backup")!;
+        expect(volume.inputs.name).toMatch(/-pg8-backup$/);
+        expect(await unwrap(pg.backupPassphrase)).toBe("pw-pg8-backup-passphrase");
+        for (const member of ["pg8-0", "pg8-1"]) {
+            const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === member)!;
+            expect(c.inputs.volumes).toContainEqual(expect.objectContaining({ volumeName: volume.inputs.name, containerPath: "/var/lib/pgbackrest" }));
+            const conf = plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgbackrest/pgbackrest.conf").content);
+            expect(conf).toContain("repo1-cipher-pass=pw-pg8-backup-passphrase");
+            expect(conf).toContain("[orders]");
+            const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
+            expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "{ python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+        }
+        const dcsConfig = registered.find((r) => r.type === "pgscale:index:PatroniDynamicConfig" && r.name === "pg8-dcs-config")!;
+        expect(plain(dcsConfig.inputs.config).postgresql.parameters).toMatchObject({
+            archive_mode: "on", archive_command: "pgbackrest --stanza=orders archive-push %p", archive_timeout: "30s",
+        });
+        // Off by default: no repository, no passphrase.
+        expect(await unwrap(new PatroniCluster("pg9", { dcs, nodes: 1 }).backupVolume)).toBeUndefined();
+    });
+
+    it("with bootstrap.fromBackup, mounts the source read-only and restores through Patroni's custom bootstrap", async () => {
+        const dcs = new EtcdCluster("dcs10", {});
+        const source = new PatroniCluster("pg10", { dcs, nodes: 1, backup: {} });
+        const copy = new PatroniCluster("copy10", { dcs, nodes: 2, bootstrap: { fromBackup: {
+            repository: { volume: source.backupVolume.apply((v) => v!) }, stanza: source.scope, passphrase: source.backupPassphrase.apply((p) => p!),
+            target: { time: "2026-12-03T21:05:00Z" },
+        } } });
+        await unwrap(copy.dynamicConfig.urn);
+        await settledCount(registered);
+        const sourceVolume = registered.find((r) => r.type === "docker:index/volume:Volume" && r.name === "pg10-backup")!.inputs.name;
+        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "copy10-1")!;
+        expect(c.inputs.volumes).toContainEqual(expect.objectContaining({ volumeName: sourceVolume, containerPath: "/var/lib/pgbackrest-source", readOnly: true }));
+        const upload = (file: string) => plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === file).content));
+        expect(upload("/etc/pgscale/restore.conf")).toContain("repo1-cipher-pass=pw-pg10-backup-passphrase");
+        expect(upload("/etc/pgscale/restore.sh")).toContain("--stanza=pg10 '--type=time' '--target=2026-12-03 21:05:00+00'");
+        expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
+        expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
+        // The copy has no backup of its own unless asked: no archive settings, no scheduler.
+        expect(c.inputs.command).toBeUndefined();
+    });
+
     it("bounds DNS lookups on Patroni members so an isolated leader demotes within ttl", async () => {
         const { pg } = topology();
         await unwrap(pg.dynamicConfig.urn);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard } from "@pgscale/postgres";
@@ -13,6 +13,7 @@ import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
+import { backupWiring, restoreWiring } from "./backup";
 import { z } from "zod";
 
 /** Docker's health probe of each member (GET /health), behind `docker ps` and the provider's `wait`. */
@@ -98,6 +99,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
+    /** With `backup`: the engine volume holding the pgBackRest repository (kept when the cluster is removed); else undefined. */
+    public readonly backupVolume: pulumi.Output<string | undefined>;
+    /** With `backup.encrypt` (the default): the repository's passphrase (secret), needed to restore from it anywhere else. */
+    public readonly backupPassphrase: pulumi.Output<string | undefined>;
     private routerFrontend?: HAProxyFrontend;
 
     /**
@@ -163,7 +168,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             synchronousNodeCount: spec.patroni.synchronousNodeCount,
             failsafeMode: spec.patroni.failsafeMode,
             checkTimeline: spec.patroni.checkTimeline,
-            parameters: resolved.parameters,
+            // With backup, every member archives into the stanza once it is primary.
+            parameters: { ...resolved.parameters, ...(spec.backup ? archiveParameters(this.scope, spec.backup) : {}) },
             pgHba: renderPgHba("replicator", spec.pgHba),
             patroniMajor: resolved.layout.patroniMajor,
         });
@@ -198,6 +204,17 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
         }, { parent: this, dependsOn: [versionGuard] });
         const image = nodeImage(`${name}-image`, layout.image, spec, this, [preflight]);
+        const backup = spec.backup
+            ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT }, this, [preflight])
+            : undefined;
+        const restore = spec.bootstrap?.fromBackup ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database) : undefined;
+        this.backupVolume = backup ? backup.volume.name : pulumi.output(undefined);
+        this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
+        // Steps before Patroni: the TLS key PostgreSQL accepts (0600), the backup scheduler.
+        const beforePatroni = [
+            ...(tls ? [`install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY}`] : []),
+            ...(backup ? [backup.startScheduler] : []),
+        ];
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
             const volume = new docker.Volume(`${member}-data`, {
@@ -216,17 +233,20 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         restApi: { username: this.restApiUser, password: api },
                         tags, dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: "/etc/patroni/post-bootstrap.sh",
+                        ...(restore ? { bootstrapMethod: restore.bootstrapMethod } : {}),
                         ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
                     }),
                 );
-            const postBootstrap = owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
+            const postBootstrap = restore
+                ? restore.postBootstrap(owner.scramVerifier)
+                : owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
             const args: docker.ContainerArgs = {
                 name: `${prefix}-${i}`,
                 image: image.imageId,
                 hostname: member,
                 user: "postgres",
                 networksAdvanced: [{ name: this.network.name, aliases: [member] }],
-                volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }],
+                volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }, ...(backup?.mounts ?? []), ...(restore?.mounts ?? [])],
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
@@ -235,8 +255,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
                         { file: `${TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
                     ] : []),
+                    ...(backup?.uploads ?? []),
+                    ...(restore?.uploads ?? []),
                 ],
-                ...(tls ? { command: ["/bin/sh", "-c", `install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY} && exec patroni /etc/patroni/patroni.yml`] } : {}),
+                ...(beforePatroni.length ? { command: ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni /etc/patroni/patroni.yml`] } : {}),
                 // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
                 // members from the host, nothing beyond this machine does, and stacks never collide.
                 ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],

@@ -103,6 +103,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const platform = issues.parse(patroniPlatformSpec, platformArgs);
         if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
         if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
+        if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
+        if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.

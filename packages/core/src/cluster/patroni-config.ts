@@ -84,6 +84,11 @@ export interface PatroniNodeConfig {
     binDir: string;
     /** Script run once on the primary after initdb (creates the application role and database). */
     postBootstrap?: string;
+    /**
+     * A custom bootstrap (Patroni's `bootstrap.method`): `command` creates the data directory (e.g. a
+     * pgBackRest restore) and leaves the recovery settings it wrote for Patroni to recover with.
+     */
+    bootstrapMethod?: { name: string; command: string };
     pgPort?: number;
     apiPort?: number;
     /** Scripts Patroni runs on role-affecting events (`postgresql.callbacks`). */
@@ -114,6 +119,10 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             // Checksums catch storage corruption and let pg_rewind work without wal_log_hints.
             initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums"],
             ...(c.postBootstrap ? { post_bootstrap: c.postBootstrap } : {}),
+            ...(c.bootstrapMethod ? {
+                method: c.bootstrapMethod.name,
+                [c.bootstrapMethod.name]: { command: c.bootstrapMethod.command, keep_existing_recovery_conf: true, no_params: true },
+            } : {}),
         },
         postgresql: {
             listen: `0.0.0.0:${pgPort}`,

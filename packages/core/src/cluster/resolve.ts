@@ -9,6 +9,7 @@ import {
 } from "./timings";
 import { PostgresLayout, parameterVersionIssues, postgresLayout } from "./postgres-version";
 import { z } from "zod";
+import { BACKUP_OWNED_PARAMETERS } from "../backup/spec";
 
 function parseOrCollect<S extends z.ZodType>(schema: S, input: unknown, issues: FieldIssue[]): z.output<S> | undefined {
     const res = schema.safeParse(input ?? {});
@@ -109,6 +110,13 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     for (const name of Object.keys(spec.parameters)) {
         if ((PATRONI_OWNED_PARAMETERS as readonly string[]).includes(name))
             issues.push({ field: `parameters.${name}`, message: "is managed by Patroni and cannot be set here" });
+        if (spec.backup && (BACKUP_OWNED_PARAMETERS as readonly string[]).includes(name))
+            issues.push({ field: `parameters.${name}`, message: "is set by `backup` (archiving into its repository); remove it, or tune backup.rpoSeconds" });
+    }
+    if (postgresLayout(spec.postgresVersion).patroniMajor < 4) {
+        const none = `needs postgresVersion: 17, whose image has pgBackRest; the PostgreSQL ${spec.postgresVersion} image has none`;
+        if (spec.backup) issues.push({ field: "backup", message: none });
+        if (spec.bootstrap?.fromBackup) issues.push({ field: "bootstrap.fromBackup", message: none });
     }
     issues.push(...parameterVersionIssues(spec.postgresVersion, Object.keys(spec.parameters)));
     issues.push(...reservedNameIssues(spec.database, spec.owner));

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { IssueCollector } from "../validation";
 import { imageReference, imagesSpec } from "./images";
 import { DEFAULT_POSTGRES_VERSION, POSTGRES_VERSIONS } from "./postgres-version";
+import { backupSpec, fromBackupSpec } from "../backup/spec";
+import { pulumiInput } from "../util/pulumi-input";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -27,18 +29,6 @@ export function checkConstructName(issues: IssueCollector, name: string): void {
 const bindAddress = z
     .string()
     .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IP address: 127.0.0.1 (default) keeps the port on this machine, 0.0.0.0 opens it to every interface");
-
-/**
- * A Pulumi input of a plain type: checked here when given as a plain value; an Output or a
- * Promise (an object) is only known at deployment time.
- */
-function pulumiInput<T extends z.ZodType>(plain: T) {
-    return z.any().superRefine((v, ctx) => {
-        if (v !== null && typeof v === "object") return;
-        const res = plain.safeParse(v);
-        if (!res.success) for (const i of res.error.issues) ctx.addIssue({ code: "custom", message: i.message, path: i.path as PropertyKey[] });
-    });
-}
 
 export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
@@ -140,6 +130,20 @@ export const patroniClusterSpec = z.strictObject({
      * published ports are on loopback. TLS stays optional for clients (hostssl is not required).
      */
     tls: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+    /**
+     * Backups with pgBackRest (postgresVersion 17, Docker): every WAL segment archived from the
+     * primary into a repository volume, full (and optionally differential / incremental) backups on
+     * a schedule run by the primary, kept by `retention`, the repository encrypted with a generated
+     * passphrase (`backupPassphrase`, a secret). Default: off. See docs/backups.md.
+     */
+    backup: backupSpec.optional(),
+    /**
+     * How the cluster's first member creates its data. Default: an empty cluster (initdb).
+     * `fromBackup`: restores a pgBackRest repository (another cluster's `backupVolume`, stanza and
+     * passphrase) to its latest point or to `target`, through Patroni's custom bootstrap, so the
+     * result is an ordinary HA cluster with this cluster's own passwords. Read once, at creation.
+     */
+    bootstrap: z.strictObject({ fromBackup: fromBackupSpec }).optional(),
 });
 export type PatroniClusterInput = z.input<typeof patroniClusterSpec>;
 export type PatroniClusterSpec = z.output<typeof patroniClusterSpec>;

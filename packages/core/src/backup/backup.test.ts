@@ -1,0 +1,125 @@
+import {
+    archiveParameters, backupSpec, durationSeconds, fromBackupSpec, pgBackRestTime, renderPgBackRestConf, renderPostRestore, renderRestoreConf,
+    renderRestoreScript, restoreTargetOptions, schedulerConfig,
+} from ".";
+import { resolvePatroniCluster } from "../cluster/resolve";
+
+const messages = (input: unknown) => {
+    const res = backupSpec.safeParse(input);
+    return res.success ? [] : res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+describe("backup spec", () => {
+    it("defaults: a full backup a day, two kept, WAL archived at least every minute, encrypted", () => {
+        expect(backupSpec.parse({})).toEqual({
+            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, encrypt: true,
+        });
+    });
+
+    it("parses durations, and names the field of one that does not parse or is under a minute", () => {
+        expect(durationSeconds("90s")).toBe(90);
+        expect(durationSeconds("30m")).toBe(1800);
+        expect(durationSeconds("7d")).toBe(604800);
+        expect(durationSeconds("1.5h")).toBeUndefined();
+        expect(messages({ schedule: { full: "daily" } })).toEqual([expect.stringMatching(/^schedule\.full: must be a duration of at least 1 minute/)]);
+        expect(messages({ schedule: { full: "24h", incr: "30s" } })).toEqual([expect.stringMatching(/^schedule\.incr: must be a duration/)]);
+    });
+
+    it("refuses retention 0, a misspelt option and a volume name the engine would refuse", () => {
+        expect(messages({ retention: { full: 0 } })).toEqual([expect.stringMatching(/^retention\.full: must be at least 1: the last full backup/)]);
+        expect(messages({ retentoin: {} })).toHaveLength(1);
+        expect(messages({ repository: { volume: "a b" } })).toEqual([expect.stringMatching(/^repository\.volume: must be a volume name/)]);
+    });
+});
+
+describe("PatroniCluster with backup", () => {
+    it("refuses archive settings in parameters, naming them, and the 15 image that has no pgBackRest", () => {
+        expect(() => resolvePatroniCluster({ backup: {}, parameters: { archive_command: "/bin/true", archive_timeout: "5min" } }, "PatroniCluster pg"))
+            .toThrow(/parameters\.archive_command: is set by `backup`[^]*parameters\.archive_timeout: is set by `backup`/);
+        expect(() => resolvePatroniCluster({ backup: {}, postgresVersion: 15 }, "PatroniCluster pg")).toThrow(/backup: needs postgresVersion: 17/);
+        expect(resolvePatroniCluster({ backup: { rpoSeconds: 30 } }, "PatroniCluster pg").spec.backup?.rpoSeconds).toBe(30);
+        // Without backup, archive settings stay the user's.
+        expect(resolvePatroniCluster({ parameters: { archive_timeout: "5min" } }, "PatroniCluster pg").parameters.archive_timeout).toBe("5min");
+    });
+});
+
+describe("pgBackRest configuration", () => {
+    const backup = backupSpec.parse({ retention: { full: 3, diff: 4 }, rpoSeconds: 20 });
+    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, backup };
+
+    it("renders the repository, retention, encryption and the stanza's data directory", () => {
+        const conf = renderPgBackRestConf({ ...base, cipherPass: "s3cret-pass" });
+        expect(conf.split("\n")).toEqual(expect.arrayContaining([
+            "[global]", "repo1-path=/var/lib/pgbackrest", "repo1-retention-full=3", "repo1-retention-diff=4",
+            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=s3cret-pass", "archive-async=y", "start-fast=y",
+            "[pg]", "pg1-path=/var/lib/postgresql/data/pg17", "pg1-socket-path=/var/run/postgresql", "pg1-port=5432",
+        ]));
+        const plain = renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } });
+        expect(plain).not.toMatch(/cipher/);
+    });
+
+    it("refuses to render an encrypted repository without a passphrase, or a passphrase that would break the file", () => {
+        expect(() => renderPgBackRestConf(base)).toThrow(/needs cipherPass/);
+        expect(() => renderPgBackRestConf({ ...base, cipherPass: "a\nrepo1-path=/tmp" })).toThrow(/single line/);
+    });
+
+    it("archives into the stanza, switching segments at least every rpoSeconds", () => {
+        expect(archiveParameters("pg", backup)).toEqual({
+            archive_mode: "on", archive_command: "pgbackrest --stanza=pg archive-push %p", archive_timeout: "20s",
+        });
+    });
+
+    it("gives the scheduler each kind's interval in seconds, and only the kinds that are on", () => {
+        expect(schedulerConfig("pg", backupSpec.parse({ schedule: { full: "7d", incr: "1h" } }), 8008)).toEqual({
+            stanza: "pg", intervals: { full: 604800, incr: 3600 }, patroniUrl: "http://127.0.0.1:8008", checkSeconds: 15,
+            statusFile: "/tmp/pgscale-backup-status.json",
+        });
+    });
+});
+
+describe("restore from a backup", () => {
+    const from = (o: Record<string, unknown> = {}) => fromBackupSpec.safeParse({ repository: { volume: "pg-backup" }, stanza: "pg", ...o });
+
+    it("takes latest by default, a time with a zone, an LSN or a restore point, and names a bad target", () => {
+        expect(from().data?.target).toBe("latest");
+        expect(from({ target: { time: "2026-12-03T21:05:00.123456Z" } }).success).toBe(true);
+        expect(from({ target: { lsn: "0/3000060" } }).success).toBe(true);
+        expect(from({ target: { name: "before-migration" } }).success).toBe(true);
+        const bad = (target: unknown) => from({ target }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+        expect(bad({ time: "2026-12-03 21:05:00" })).toMatch(/with a zone/);
+        expect(bad({ time: "2999-01-01T00:00:00Z" })).toMatch(/is in the future/);
+        expect(bad("yesterday")).toMatch(/target/);
+        expect(from({ stanza: "Bad Stanza" }).success).toBe(false);
+    });
+
+    it("takes the volume and passphrase as Pulumi outputs (objects), checked later", () => {
+        expect(from({ repository: { volume: { apply: () => undefined } }, passphrase: { apply: () => undefined } }).success).toBe(true);
+        expect(from({ repository: { volume: "" } }).success).toBe(false);
+    });
+
+    it("gives pgBackRest its own time format, and promotes at the target", () => {
+        expect(pgBackRestTime("2026-12-03T21:05:00.123456Z")).toBe("2026-12-03 21:05:00.123456+00");
+        expect(pgBackRestTime("2026-12-03T22:05:00+01:00")).toBe("2026-12-03 22:05:00+01:00");
+        expect(restoreTargetOptions("latest")).toEqual([]);
+        expect(restoreTargetOptions({ time: "2026-12-03T21:05:00Z" })).toEqual(["--type=time", "--target=2026-12-03 21:05:00+00", "--target-action=promote"]);
+        expect(restoreTargetOptions({ lsn: "0/3000060" })).toEqual(["--type=lsn", "--target=0/3000060", "--target-action=promote"]);
+        expect(renderRestoreScript("pg", { name: "it's" })).toContain(`--stanza=pg '--type=name' '--target=it'\\''s' '--target-action=promote' restore`);
+        expect(renderRestoreScript("pg", "latest")).toContain("exec pgbackrest --config=/etc/pgscale/restore.conf --stanza=pg restore");
+    });
+
+    it("reads the source read-only path, and gives the restored owner this cluster's password, creating only what is missing", () => {
+        const conf = renderRestoreConf({ stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", cipherPass: "pass" });
+        expect(conf).toContain("repo1-path=/var/lib/pgbackrest-source");
+        expect(conf).toContain("repo1-cipher-pass=pass");
+        expect(renderRestoreConf({ stanza: "pg", dataDir: "/d" })).not.toMatch(/cipher/);
+        const post = renderPostRestore("app", "SCRAM-SHA-256$4096:x", "appdb");
+        expect(post).toContain("ALTER ROLE app LOGIN PASSWORD 'SCRAM-SHA-256$4096:x';");
+        expect(post).toMatch(/CREATE DATABASE %I OWNER %I', 'appdb', 'app'\) WHERE NOT EXISTS/);
+        expect(post).toContain("ALTER SYSTEM RESET ALL;");
+    });
+
+    it("is refused on the PostgreSQL 15 image, which has no pgBackRest", () => {
+        expect(() => resolvePatroniCluster({ postgresVersion: 15, bootstrap: { fromBackup: { repository: { volume: "v" }, stanza: "pg" } } }, "PatroniCluster pg"))
+            .toThrow(/bootstrap\.fromBackup: needs postgresVersion: 17/);
+    });
+});

@@ -1,0 +1,162 @@
+import { BackupSpec, RestoreTarget, durationSeconds } from "./spec";
+
+/** Where the platforms mount the repository and put pgBackRest's configuration and scratch space. */
+export const PGBACKREST_PATHS = {
+    repository: "/var/lib/pgbackrest",
+    config: "/etc/pgbackrest/pgbackrest.conf",
+    spool: "/var/spool/pgbackrest",
+    log: "/var/log/pgbackrest",
+    /** A restored cluster's source repository, mounted read-only: a restore never writes to it. */
+    sourceRepository: "/var/lib/pgbackrest-source",
+    sourceConfig: "/etc/pgscale/restore.conf",
+    restoreScript: "/etc/pgscale/restore.sh",
+} as const;
+
+export interface PgBackRestConfig {
+    /** The stanza: the Patroni scope, so one repository can hold several clusters. */
+    stanza: string;
+    dataDir: string;
+    socketDir: string;
+    pgPort: number;
+    backup: BackupSpec;
+    /** The repository passphrase, with `backup.encrypt`. */
+    cipherPass?: string;
+}
+
+/**
+ * pgbackrest.conf of every member. WAL is pushed asynchronously through a local spool, so a slow
+ * repository delays archiving without blocking commits; backups start with an immediate checkpoint.
+ */
+export function renderPgBackRestConf(c: PgBackRestConfig): string {
+    if (c.backup.encrypt && !c.cipherPass) throw new Error("renderPgBackRestConf: backup.encrypt needs cipherPass");
+    if (c.cipherPass !== undefined && /[\r\n]/.test(c.cipherPass)) throw new Error("renderPgBackRestConf: cipherPass must be a single line");
+    const lines = [
+        "[global]",
+        `repo1-path=${PGBACKREST_PATHS.repository}`,
+        `repo1-retention-full=${c.backup.retention.full}`,
+        ...(c.backup.retention.diff ? [`repo1-retention-diff=${c.backup.retention.diff}`] : []),
+        ...(c.backup.encrypt ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${c.cipherPass}`] : []),
+        "archive-async=y",
+        `spool-path=${PGBACKREST_PATHS.spool}`,
+        `log-path=${PGBACKREST_PATHS.log}`,
+        "log-level-console=warn",
+        "log-level-file=info",
+        "start-fast=y",
+        "compress-type=zst",
+        "",
+        `[${c.stanza}]`,
+        `pg1-path=${c.dataDir}`,
+        `pg1-socket-path=${c.socketDir}`,
+        `pg1-port=${c.pgPort}`,
+        "",
+    ];
+    return lines.join("\n");
+}
+
+/** PostgreSQL settings that archive every WAL segment into the stanza (DCS parameters, same on every member). */
+export function archiveParameters(stanza: string, backup: BackupSpec): Record<string, string> {
+    return {
+        archive_mode: "on",
+        archive_command: `pgbackrest --stanza=${stanza} archive-push %p`,
+        archive_timeout: `${backup.rpoSeconds}s`,
+    };
+}
+
+/** What the in-stack scheduler reads (scripts/backup-scheduler.py): plain data, no secrets. */
+export interface SchedulerConfig {
+    stanza: string;
+    /** Seconds between backups of each kind; a kind that is off is absent. */
+    intervals: Partial<Record<"full" | "diff" | "incr", number>>;
+    /** The member's own Patroni REST API, asked whether this member is the primary. */
+    patroniUrl: string;
+    /** Seconds between the scheduler's looks at the schedule. */
+    checkSeconds: number;
+    /** Where the scheduler writes the outcome of its last run, for tools and drills to read. */
+    statusFile: string;
+}
+
+export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number): SchedulerConfig {
+    const intervals: SchedulerConfig["intervals"] = {};
+    for (const kind of ["full", "diff", "incr"] as const) {
+        const every = backup.schedule[kind];
+        if (every !== undefined) intervals[kind] = durationSeconds(every)!;
+    }
+    return { stanza, intervals, patroniUrl: `http://127.0.0.1:${apiPort}`, checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json" };
+}
+
+/** The source repository's pgbackrest.conf, for the restore and the archive-get it sets up. */
+export function renderRestoreConf(c: { stanza: string; dataDir: string; cipherPass?: string }): string {
+    if (c.cipherPass !== undefined && /[\r\n]/.test(c.cipherPass)) throw new Error("renderRestoreConf: cipherPass must be a single line");
+    return [
+        "[global]",
+        `repo1-path=${PGBACKREST_PATHS.sourceRepository}`,
+        ...(c.cipherPass ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${c.cipherPass}`] : []),
+        `log-path=${PGBACKREST_PATHS.log}`,
+        "log-level-console=info",
+        "log-level-file=off",
+        // Its own lock and spool: a cluster that also backs up has its own in the default paths.
+        "lock-path=/tmp/pgbackrest-restore/lock",
+        "spool-path=/tmp/pgbackrest-restore/spool",
+        "",
+        `[${c.stanza}]`,
+        `pg1-path=${c.dataDir}`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * A target time as pgBackRest reads it: "YYYY-MM-DD HH:MM:SS[.fraction]" and a numeric zone. It
+ * refuses ISO 8601's `T` and `Z`, and would read a time without a zone as the member's local time;
+ * the spec requires a zone, and PostgreSQL reads this form too.
+ */
+export function pgBackRestTime(iso: string): string {
+    return iso.replace("T", " ").replace(/Z$/, "+00");
+}
+
+/** pgBackRest's options for a target; recovery promotes at the target so the cluster comes up writable. */
+export function restoreTargetOptions(target: RestoreTarget): string[] {
+    if (target === "latest") return [];
+    const [type, value] = "time" in target ? ["time", pgBackRestTime(target.time)] : "lsn" in target ? ["lsn", target.lsn] : ["name", target.name];
+    return [`--type=${type}`, `--target=${value}`, "--target-action=promote"];
+}
+
+/**
+ * The command Patroni runs as its custom bootstrap on the member that initialises the cluster:
+ * restores the stanza into the (empty) data directory. pgBackRest writes the recovery settings
+ * (restore_command from the source, the target), which Patroni keeps until recovery promotes.
+ */
+export function renderRestoreScript(stanza: string, target: RestoreTarget): string {
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return [
+        "#!/bin/sh",
+        "# Patroni's custom bootstrap (bootstrap.method: pgbackrest): restore, then Patroni recovers and promotes.",
+        "set -eu",
+        "mkdir -p /tmp/pgbackrest-restore/lock /tmp/pgbackrest-restore/spool",
+        `exec pgbackrest --config=${PGBACKREST_PATHS.sourceConfig} --stanza=${stanza} ${restoreTargetOptions(target).map(quote).join(" ")} restore`.replace(/  +/g, " "),
+        "",
+    ].join("\n");
+}
+
+/**
+ * Run by Patroni after the restore, in place of the initdb path's post-bootstrap: the restored
+ * roles keep the source's passwords, so the owner gets this cluster's (a SCRAM verifier; Patroni
+ * sets its own users' itself), the database is created if the backup has none of that name, and
+ * the recovery settings pgBackRest put in postgresql.auto.conf are removed, so replicas cloned from
+ * this primary do not fetch WAL from the source.
+ */
+export function renderPostRestore(owner: string, ownerVerifier: string, database: string): string {
+    return [
+        "#!/bin/sh",
+        "# Run once by Patroni after the custom bootstrap, with a superuser connection string as $1.",
+        "set -eu",
+        `psql "$1" -v ON_ERROR_STOP=1 <<'SQL'`,
+        `SELECT format('CREATE ROLE %I LOGIN', '${owner}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${owner}')`,
+        "\\gexec",
+        `ALTER ROLE ${owner} LOGIN PASSWORD '${ownerVerifier}';`,
+        `SELECT format('CREATE DATABASE %I OWNER %I', '${database}', '${owner}') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}')`,
+        "\\gexec",
+        "ALTER SYSTEM RESET ALL;",
+        "SQL",
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { pulumiInput } from "../util/pulumi-input";
+
+// PatroniCluster's `backup` option: pgBackRest with a repository the stack owns, WAL archived from
+// the primary, and backups on a schedule run inside the stack. The spec is pure data; the
+// platforms mount the repository and run the scheduler (see render.ts and schedule.ts).
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+const DURATION = /^([1-9][0-9]*)(s|m|h|d)$/;
+
+/** Seconds of a duration such as "90s", "30m", "6h", "7d"; undefined when it does not parse. */
+export function durationSeconds(text: string): number | undefined {
+    const m = DURATION.exec(text);
+    return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
+}
+
+/** A backup interval: at least a minute, since each run takes a checkpoint and copies files. */
+const interval = z.string().refine((v) => (durationSeconds(v) ?? 0) >= 60, {
+    error: 'must be a duration of at least 1 minute: a number and a unit s, m, h or d, e.g. "30m", "24h", "7d"',
+});
+
+export const backupSpec = z.strictObject({
+    /**
+     * Where backups and archived WAL go. `volume`: the name of the engine volume (Docker) holding
+     * the pgBackRest repository. Default: `<container prefix>-backup`, created with the cluster and
+     * kept when the cluster is removed, so a removed cluster can still be restored.
+     */
+    repository: z.strictObject({
+        volume: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, "must be a volume name (letters, digits, '_', '.', '-')").optional(),
+    }).default({}),
+    /**
+     * How often each kind of backup runs, as a duration ("30m", "6h", "7d"). `full` default "24h";
+     * `diff` (changes since the last full) and `incr` (since the last backup of any kind) default
+     * off. A kind runs when its interval has passed since the last backup of that kind or a larger
+     * one; the first full runs as soon as the stanza exists.
+     */
+    schedule: z.strictObject({
+        full: interval.default("24h"),
+        diff: interval.optional(),
+        incr: interval.optional(),
+    }).default({ full: "24h" }),
+    /**
+     * Backups kept: `full` newest full backups (default 2), and with them every WAL segment a
+     * restore of any of them needs; `diff` differential backups (default: all of those that depend
+     * on a kept full). pgBackRest expires the rest after each backup, never the last full.
+     */
+    retention: z.strictObject({
+        full: z.number().int().min(1, "must be at least 1: the last full backup is what a restore starts from").default(2),
+        diff: z.number().int().min(1).optional(),
+    }).default({ full: 2 }),
+    /**
+     * The archive objective: committed writes at most this many seconds old are not yet in the
+     * repository when the primary is lost with its disk. Becomes `archive_timeout`, which switches
+     * to a new WAL segment (16 MB on disk, compressed in the repository) at least this often while
+     * there are writes. Default 60.
+     */
+    rpoSeconds: z.number().int().min(1).max(86400).default(60),
+    /** Encrypt the repository (aes-256-cbc) with a generated passphrase kept as a Pulumi secret. Default true. */
+    encrypt: z.boolean().default(true),
+});
+export type BackupInput = z.input<typeof backupSpec>;
+export type BackupSpec = z.output<typeof backupSpec>;
+
+/** Settings pgscale sets for archiving; a cluster with `backup` refuses them in `parameters`. */
+export const BACKUP_OWNED_PARAMETERS = ["archive_mode", "archive_command", "archive_timeout", "archive_library"] as const;
+
+/** ISO 8601 with a time zone, as pgBackRest and PostgreSQL read `recovery_target_time`. */
+const TARGET_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/** Where a restore stops. "latest": the end of the archive (every archived commit). */
+export const restoreTargetSpec = z.union([
+    z.literal("latest"),
+    z.strictObject({
+        time: z.string().regex(TARGET_TIME, "must be an ISO 8601 time with a zone, e.g. 2026-12-03T21:05:00Z")
+            .refine((t) => Date.parse(t) <= Date.now(), "is in the future: a restore can only reach a point that was archived"),
+    }),
+    z.strictObject({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, "must be an LSN such as 0/3000060") }),
+    z.strictObject({ name: z.string().min(1).max(63).regex(/^[^'\\]+$/, "must be a restore point name (pg_create_restore_point), without quotes") }),
+], { error: 'must be "latest", { time }, { lsn } or { name }' });
+export type RestoreTarget = z.output<typeof restoreTargetSpec>;
+
+export const fromBackupSpec = z.strictObject({
+    /** The repository: an engine volume holding it (Docker), e.g. the source cluster's `backupVolume`. */
+    repository: z.strictObject({ volume: pulumiInput(z.string().min(1, "must name the repository's volume")) }),
+    /** The stanza to restore: the source cluster's `scope`. */
+    stanza: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/, "must be the source cluster's scope"),
+    /** The repository's passphrase (a secret, e.g. the source cluster's `backupPassphrase`); omit for an unencrypted one. */
+    passphrase: pulumiInput(z.string().min(1)).optional(),
+    /** Where recovery stops. Default "latest". */
+    target: restoreTargetSpec.default("latest"),
+});
+export type FromBackupInput = z.input<typeof fromBackupSpec>;
+export type FromBackupSpec = z.output<typeof fromBackupSpec>;

@@ -1,0 +1,49 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { IMAGES_DIR } from "./built-image/build";
+
+// The backup scheduler the patroni-17 image ships, run with the real python3: its choice of what
+// to back up when. Against real pgBackRest and Patroni: test/e2e/backup.test.ts.
+
+const SCRIPT = path.join(IMAGES_DIR, "patroni-17", "backup-scheduler.py");
+
+/** due(intervals, backups, now) of the script, for each case. */
+function due(cases: Array<{ intervals: Record<string, number>; backups: Array<{ type: string; stop: number; error?: boolean }>; now: number }>): Array<string | null> {
+    const program = [
+        "import importlib.util, json, sys",
+        `spec = importlib.util.spec_from_file_location("scheduler", ${JSON.stringify(SCRIPT)})`,
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)",
+        "cases = json.load(sys.stdin)",
+        "print(json.dumps([m.due(c['intervals'], [{'type': b['type'], 'error': b.get('error', False), 'timestamp': {'stop': b['stop']}} for b in c['backups']], c['now']) for c in cases]))",
+    ].join("\n");
+    const res = spawnSync("python3", ["-c", program], { input: JSON.stringify(cases), encoding: "utf8" });
+    if (res.status !== 0) throw new Error(res.stderr);
+    return JSON.parse(res.stdout);
+}
+
+describe("backup scheduler", () => {
+    const day = 86400;
+    it("takes a full backup first, then each kind when its interval has passed since the last backup covering it", () => {
+        const intervals = { full: 7 * day, diff: day, incr: 3600 };
+        expect(due([
+            // Nothing yet: a full.
+            { intervals, backups: [], now: 1000 },
+            // A fresh full covers every kind.
+            { intervals, backups: [{ type: "full", stop: 1000 }], now: 1000 + 60 },
+            // An hour later: an incremental.
+            { intervals, backups: [{ type: "full", stop: 1000 }], now: 1000 + 3600 },
+            // A day after the full: a differential (which also restarts the incremental clock).
+            { intervals, backups: [{ type: "full", stop: 1000 }, { type: "incr", stop: 1000 + 82800 }], now: 1000 + day },
+            { intervals, backups: [{ type: "full", stop: 1000 }, { type: "diff", stop: 1000 + day }], now: 1000 + day + 1800 },
+            // A week after the full: a full, whatever ran since.
+            { intervals, backups: [{ type: "full", stop: 1000 }, { type: "diff", stop: 1000 + 6 * day }], now: 1000 + 7 * day },
+        ])).toEqual(["full", null, "incr", "diff", null, "full"]);
+    });
+
+    it("does not count a backup pgBackRest marked as having errors, and leaves off kinds not scheduled", () => {
+        expect(due([
+            { intervals: { full: day }, backups: [{ type: "full", stop: 1000, error: true }], now: 1060 },
+            { intervals: { full: day }, backups: [{ type: "full", stop: 1000 }], now: 1000 + day - 1 },
+        ])).toEqual(["full", null]);
+    });
+});

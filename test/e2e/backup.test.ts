@@ -1,0 +1,155 @@
+// Backups with pgBackRest on a real cluster: the scheduler takes the first full backup by itself,
+// every WAL segment reaches the repository (and keeps reaching it from the new primary after a
+// SIGKILL failover), and the repository restores, in a throwaway container of the same image,
+// to exactly the rows written before the last archived segment.
+import { spawnSync } from "child_process";
+import { Stack } from "@pulumi/pulumi/automation";
+import { DEFAULT_IMAGES } from "@pgscale/core";
+import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { asSuperuser, eventually, query } from "../support/pg";
+import { leaderName } from "../support/patroni";
+
+jest.setTimeout(15 * 60 * 1000);
+
+interface Outputs {
+    primaryUri: string;
+    superuserPassword: string;
+    scope: string;
+    backupVolume: string;
+    backupPassphrase: string;
+    members: Array<{ name: string; container: string; restUrl: string }>;
+}
+
+describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
+    const name = uniqueStackName("backup");
+    let stack: Stack | undefined;
+    let out: Outputs;
+    let su: string;
+    let t1: string;
+
+    /** pgBackRest as the postgres user inside a member. */
+    const pgbackrest = (container: string, ...args: string[]) => docker("exec", "-u", "postgres", container, "pgbackrest", `--stanza=${out.scope}`, ...args);
+    const containerOf = async () => {
+        const leader = (await leaderName(out.members.map((m) => m.restUrl)))!;
+        return out.members.find((m) => m.name === leader)!;
+    };
+    /** Switches WAL on the primary and waits until the finished segment is in the repository. */
+    const archived = async () => {
+        const [{ wal }] = await query<{ wal: string }>(su, "SELECT pg_walfile_name(pg_switch_wal()) AS wal");
+        await eventually(async () => {
+            const [{ last }] = await query<{ last: string | null }>(su, "SELECT last_archived_wal AS last FROM pg_stat_archiver");
+            return last !== null && last >= wal;
+        }, 60000, `segment ${wal} archived`);
+        return wal;
+    };
+    /**
+     * What a restore drill does: restore the repository's latest backup and archive into a throwaway
+     * container (no network, the repository read-only), let PostgreSQL replay to the end of the
+     * archive, and count the marked rows. The configuration comes on stdin, never in argv or env.
+     */
+    const restoreAndCount = (): { rows: Record<string, number>; seconds: number } => {
+        const conf = [
+            "[global]", "repo1-path=/var/lib/pgbackrest", "repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${out.backupPassphrase}`,
+            "log-level-console=warn", "spool-path=/tmp/spool", "lock-path=/tmp/lock",
+            // The members' data directory: Patroni's postgresql.conf, restored with it, names files there.
+            `[${out.scope}]`, "pg1-path=/var/lib/postgresql/data/pg17", "",
+        ].join("\n");
+        const script = [
+            "set -eu", "umask 077", "cat > /tmp/pgbackrest.conf", "mkdir -p /tmp/spool",
+            `pgbackrest --config=/tmp/pgbackrest.conf --stanza=${out.scope} --archive-mode=off restore`,
+            "pg_ctl -D /var/lib/postgresql/data/pg17 -l /tmp/pg.log -w -t 120 -o \"-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off\" start >/dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }",
+            // Replay to the end of the archive, then promotion (no target: the default).
+            "for i in $(seq 1 240); do [ \"$(psql -h /tmp -p 5433 -XAtc 'SELECT pg_is_in_recovery()' postgres)\" = f ] && break; sleep 0.5; done",
+            "psql -h /tmp -p 5433 -XAtc \"SELECT phase || '=' || count(*) FROM marks GROUP BY phase ORDER BY phase\" appdb",
+        ].join("\n");
+        const startedAt = Date.now();
+        const res = spawnSync("docker", ["run", "--rm", "-i", "--network", "none", "-v", `${out.backupVolume}:/var/lib/pgbackrest:ro`,
+            "--entrypoint", "/bin/sh", DEFAULT_IMAGES["patroni-17"], "-c", script], { input: conf, encoding: "utf8" });
+        if (res.status !== 0) throw new Error(`restore failed (exit ${res.status}): ${res.stderr}\n${res.stdout}`);
+        const rows = Object.fromEntries(res.stdout.trim().split("\n").filter(Boolean).map((l) => l.split("=")).map(([k, v]) => [k, Number(v)]));
+        return { rows, seconds: (Date.now() - startedAt) / 1000 };
+    };
+    const mark = async (phase: string, n: number) =>
+        query(out.primaryUri, "INSERT INTO marks (phase, n) SELECT $1, g FROM generate_series(1, $2) g ON CONFLICT DO NOTHING", [phase, n]);
+
+    beforeAll(async () => {
+        stack = await fixtureStack("backup", name);
+        const res = await stack.up({ onOutput: () => undefined });
+        expect(res.summary.result).toBe("succeeded");
+        out = plainOutputs(res.outputs) as Outputs;
+        su = asSuperuser(out.primaryUri, out.superuserPassword, "appdb");
+        await query(out.primaryUri, "CREATE TABLE marks (phase text NOT NULL, n int NOT NULL, PRIMARY KEY (phase, n))");
+    });
+    afterAll(async () => {
+        await destroyAndRemove(stack);
+        if (out?.backupVolume) spawnSync("docker", ["volume", "rm", out.backupVolume]);
+    });
+
+    it("takes the first full backup by itself, and archives WAL from the primary", async () => {
+        const leader = await containerOf();
+        const info = await eventually(async () => {
+            const doc = JSON.parse(pgbackrest(leader.container, "--output=json", "info"));
+            return doc[0]?.backup?.length ? doc[0] : undefined;
+        }, 180000, "the scheduler's first full backup", 2000);
+        expect(info.status.code).toBe(0);
+        expect(info.backup.map((b: any) => b.type)).toEqual(["full"]);
+        // The repository is encrypted with the generated passphrase.
+        expect(info.cipher).toBe("aes-256-cbc");
+        // The scheduler says what it did.
+        const status = JSON.parse(docker("exec", leader.container, "cat", "/tmp/pgscale-backup-status.json"));
+        expect(status.lastSuccess).toMatchObject({ kind: "full", ok: true });
+        await mark("after-full", 100);
+        // The point a restore to a time stops at: after those rows, before the next ones.
+        [{ t1 }] = await query<{ t1: string }>(su, `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t1`);
+        await new Promise((r) => setTimeout(r, 1100));
+        await mark("after-t1", 30);
+        await archived();
+        pgbackrest(leader.container, "check");
+    });
+
+    it("restores the repository in a throwaway container to every row written before the last archived segment", async () => {
+        const { rows, seconds } = restoreAndCount();
+        console.log(`restore of the latest backup + archive: ${seconds.toFixed(1)} s, rows ${JSON.stringify(rows)}`);
+        expect(rows).toEqual({ "after-full": 100, "after-t1": 30 });
+    });
+
+    it("keeps archiving from the new primary after a SIGKILL failover, and a restore replays across the timeline change", async () => {
+        const old = await containerOf();
+        docker("kill", "--signal", "KILL", old.container);
+        await eventually(async () => {
+            await mark("after-failover", 50);
+            return true;
+        }, 90000, "a write through primaryUri after the failover", 500);
+        const fresh = await containerOf();
+        expect(fresh.name).not.toBe(old.name);
+        const wal = await archived();
+        // The new timeline's segment, archived from the new primary into the same stanza.
+        expect(Number.parseInt(wal.slice(0, 8), 16)).toBeGreaterThan(1);
+        pgbackrest(fresh.container, "check");
+        const { rows } = restoreAndCount();
+        expect(rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30 });
+    });
+
+    it("restores into a new HA cluster to a point in time: the rows before it, with the new cluster's own passwords", async () => {
+        await stack!.setConfig("restoreTime", { value: t1 });
+        const startedAt = Date.now();
+        const res = await stack!.up({ onOutput: () => undefined });
+        expect(res.summary.result).toBe("succeeded");
+        const copy = plainOutputs(res.outputs) as { copyPrimaryUri: string; copyMembers: Array<{ name: string; restUrl: string }> };
+        console.log(`restore to ${t1} into a new 2-member cluster: pulumi up ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+        // The generated owner password of the new cluster logs in: the source's is not the one.
+        expect(new URL(copy.copyPrimaryUri).password).not.toBe(new URL(out.primaryUri).password);
+        const rows = await query<{ phase: string; n: string }>(copy.copyPrimaryUri, "SELECT phase, count(*) AS n FROM marks GROUP BY phase ORDER BY phase");
+        expect(rows.map((r) => `${r.phase}=${r.n}`)).toEqual(["after-full=100"]);
+        // An ordinary HA cluster: writable, its replica streams (up waited for it).
+        await query(copy.copyPrimaryUri, "INSERT INTO marks VALUES ('in-copy', 1)");
+        const leader = await leaderName(copy.copyMembers.map((m) => m.restUrl));
+        expect(copy.copyMembers.map((m) => m.name)).toContain(leader);
+    });
+
+    it("keeps the repository volume when the stack is destroyed", async () => {
+        await destroyAndRemove(stack);
+        stack = undefined;
+        expect(docker("volume", "ls", "--quiet", "--filter", `name=^${out.backupVolume}$`)).toBe(out.backupVolume);
+    });
+});
