@@ -23,19 +23,23 @@ export interface PgBackRestConfig {
     cipherPass?: string;
 }
 
+/** The repository lines both configurations share; the passphrase is one line of the file. */
+function repositoryLines(path: string, cipherPass: string | undefined, caller: string): string[] {
+    if (cipherPass !== undefined && /[\r\n]/.test(cipherPass)) throw new Error(`${caller}: cipherPass must be a single line`);
+    return [`repo1-path=${path}`, ...(cipherPass ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${cipherPass}`] : [])];
+}
+
 /**
  * pgbackrest.conf of every member. WAL is pushed asynchronously through a local spool, so a slow
  * repository delays archiving without blocking commits; backups start with an immediate checkpoint.
  */
 export function renderPgBackRestConf(c: PgBackRestConfig): string {
     if (c.backup.encrypt && !c.cipherPass) throw new Error("renderPgBackRestConf: backup.encrypt needs cipherPass");
-    if (c.cipherPass !== undefined && /[\r\n]/.test(c.cipherPass)) throw new Error("renderPgBackRestConf: cipherPass must be a single line");
     const lines = [
         "[global]",
-        `repo1-path=${PGBACKREST_PATHS.repository}`,
+        ...repositoryLines(PGBACKREST_PATHS.repository, c.backup.encrypt ? c.cipherPass : undefined, "renderPgBackRestConf"),
         `repo1-retention-full=${c.backup.retention.full}`,
         ...(c.backup.retention.diff ? [`repo1-retention-diff=${c.backup.retention.diff}`] : []),
-        ...(c.backup.encrypt ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${c.cipherPass}`] : []),
         "archive-async=y",
         `spool-path=${PGBACKREST_PATHS.spool}`,
         `log-path=${PGBACKREST_PATHS.log}`,
@@ -86,11 +90,9 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
 
 /** The source repository's pgbackrest.conf, for the restore and the archive-get it sets up. */
 export function renderRestoreConf(c: { stanza: string; dataDir: string; cipherPass?: string }): string {
-    if (c.cipherPass !== undefined && /[\r\n]/.test(c.cipherPass)) throw new Error("renderRestoreConf: cipherPass must be a single line");
     return [
         "[global]",
-        `repo1-path=${PGBACKREST_PATHS.sourceRepository}`,
-        ...(c.cipherPass ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${c.cipherPass}`] : []),
+        ...repositoryLines(PGBACKREST_PATHS.sourceRepository, c.cipherPass, "renderRestoreConf"),
         `log-path=${PGBACKREST_PATHS.log}`,
         "log-level-console=info",
         "log-level-file=off",
