@@ -8,6 +8,7 @@ import { DEFAULT_IMAGES } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { leaderName } from "../support/patroni";
+import { pgscaleCli } from "../support/cli";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -113,6 +114,32 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(rows).toEqual({ "after-full": 100, "after-t1": 30 });
     });
 
+    it("a repository that refuses writes never stops the cluster: commits go on, doctor reports the failing archive, archiving resumes", async () => {
+        const leader = await containerOf();
+        const archiveCheck = async () => {
+            const r = await pgscaleCli("doctor", "--primary-uri", su, "--json");
+            return (JSON.parse(r.stdout).findings as Array<{ check: string; severity: string; detail: string }>).find((f) => f.check === "replication.archive")!;
+        };
+        expect(await archiveCheck()).toMatchObject({ severity: "ok", detail: expect.stringContaining("segments archived") });
+        // The repository's archive directory made unwritable, as a full or broken repository would be.
+        docker("exec", "-u", "root", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/archive/${out.scope}`);
+        try {
+            await mark("while-failing", 20);
+            await query(su, "SELECT pg_switch_wal()");
+            const failing = await eventually(async () => {
+                const f = await archiveCheck();
+                return f.severity !== "ok" ? f : undefined;
+            }, 60000, "doctor to see archiving fail", 1000);
+            expect(failing).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^archiving fails: /) });
+            // Commits are unaffected.
+            await mark("while-failing", 40);
+        } finally {
+            docker("exec", "-u", "root", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/archive/${out.scope}`);
+        }
+        await archived();
+        expect(await archiveCheck()).toMatchObject({ severity: "ok" });
+    });
+
     it("keeps archiving from the new primary after a SIGKILL failover, and a restore replays across the timeline change", async () => {
         const old = await containerOf();
         docker("kill", "--signal", "KILL", old.container);
@@ -127,7 +154,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(Number.parseInt(wal.slice(0, 8), 16)).toBeGreaterThan(1);
         pgbackrest(fresh.container, "check");
         const { rows } = restoreAndCount();
-        expect(rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30 });
+        expect(rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30, "while-failing": 40 });
     });
 
     it("restores into a new HA cluster to a point in time: the rows before it, with the new cluster's own passwords", async () => {
@@ -145,6 +172,22 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         await query(copy.copyPrimaryUri, "INSERT INTO marks VALUES ('in-copy', 1)");
         const leader = await leaderName(copy.copyMembers.map((m) => m.restUrl));
         expect(copy.copyMembers.map((m) => m.name)).toContain(leader);
+    });
+
+    it("a RestoreDrill restores the latest backup on up and reports its figures; a missed objective fails the update naming it", async () => {
+        await stack!.setConfig("drill", { value: "true" });
+        const res = await stack!.up({ onOutput: () => undefined });
+        const drill = plainOutputs(res.outputs) as { drillRestoreSeconds: number; drillCheck: string; drillLossWindowSeconds: number; drillBackupSet: string };
+        console.log(`RestoreDrill: ${drill.drillBackupSet} restored in ${drill.drillRestoreSeconds} s, loss window ${drill.drillLossWindowSeconds} s, check ${drill.drillCheck}`);
+        // Every row but the one written in the copy cluster: 100 + 30 + 40 + 50.
+        expect(drill.drillCheck).toBe("220");
+        expect(drill.drillRestoreSeconds).toBeGreaterThan(0);
+        expect(drill.drillBackupSet).toMatch(/^\d{8}-\d{6}F$/);
+        // The drill leaves no container behind.
+        expect(docker("ps", "-a", "--quiet", "--filter", "label=pgscale.role=restore-drill")).toBe("");
+        await stack!.setConfig("drillRestoreSeconds", { value: "0.01" });
+        const failed = await stack!.up({ onOutput: () => undefined }).then(() => "succeeded", (e: Error) => e.message);
+        expect(failed).toMatch(/RestoreDrill drill: restored \d{8}-\d{6}F in [\d.]+ s, but objectives\.restoreSeconds: the restore took [\d.]+ s, over the objective of 0\.01 s/);
     });
 
     it("keeps the repository volume when the stack is destroyed", async () => {

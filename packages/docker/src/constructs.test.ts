@@ -22,7 +22,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
-import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, RestoreDrill } from "./index";
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 /** A secret input as the mocks see it ({ value }), or the plain one. */
@@ -185,20 +185,20 @@ describe("construct graph", () => {
     });
 
     it("with bootstrap.fromBackup, mounts the source read-only and restores through Patroni's custom bootstrap", async () => {
-        const dcs = new EtcdCluster("dcs10", {});
-        const source = new PatroniCluster("pg10", { dcs, nodes: 1, backup: {} });
-        const copy = new PatroniCluster("copy10", { dcs, nodes: 2, bootstrap: { fromBackup: {
+        const dcs = new EtcdCluster("dcs11", {});
+        const source = new PatroniCluster("pg11", { dcs, nodes: 1, backup: {} });
+        const copy = new PatroniCluster("copy11", { dcs, nodes: 2, bootstrap: { fromBackup: {
             repository: { volume: source.backupVolume.apply((v) => v!) }, stanza: source.scope, passphrase: source.backupPassphrase.apply((p) => p!),
             target: { time: "2026-12-03T21:05:00Z" },
         } } });
         await unwrap(copy.dynamicConfig.urn);
         await settledCount(registered);
-        const sourceVolume = registered.find((r) => r.type === "docker:index/volume:Volume" && r.name === "pg10-backup")!.inputs.name;
-        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "copy10-1")!;
+        const sourceVolume = registered.find((r) => r.type === "docker:index/volume:Volume" && r.name === "pg11-backup")!.inputs.name;
+        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "copy11-1")!;
         expect(c.inputs.volumes).toContainEqual(expect.objectContaining({ volumeName: sourceVolume, containerPath: "/var/lib/pgbackrest-source", readOnly: true }));
         const upload = (file: string) => plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === file).content));
-        expect(upload("/etc/pgscale/restore.conf")).toContain("repo1-cipher-pass=pw-pg10-backup-passphrase");
-        expect(upload("/etc/pgscale/restore.sh")).toContain("--stanza=pg10 '--type=time' '--target=2026-12-03 21:05:00+00'");
+        expect(upload("/etc/pgscale/restore.conf")).toContain("repo1-cipher-pass=pw-pg11-backup-passphrase");
+        expect(upload("/etc/pgscale/restore.sh")).toContain("--stanza=pg11 '--type=time' '--target=2026-12-03 21:05:00+00'");
         expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
         expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
         // The copy has no backup of its own unless asked: no archive settings, no scheduler.
@@ -288,6 +288,8 @@ describe("validation happens before any resource is registered", () => {
         ["ttl below 20", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs1"), patroni: { ttl: 10 } }), /patroni\.ttl/],
         ["nodes 0", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs2"), nodes: 0 }), /nodes/],
         ["healthcheck interval 0", () => new PatroniCluster("bad", { dcs: new EtcdCluster("ok-dcs4"), healthcheck: { intervalSeconds: 0 } }), /healthcheck\.intervalSeconds/],
+        ["drill of a cluster without backup", () => new RestoreDrill("bad", { cluster: new PatroniCluster("ok-pg5", { dcs: new EtcdCluster("ok-dcs5"), nodes: 1 }) }), /RestoreDrill bad[^]*cluster: PatroniCluster has no `backup`/],
+        ["drill objectives and runOn", () => new RestoreDrill("bad", { cluster: new PatroniCluster("ok-pg6", { dcs: new EtcdCluster("ok-dcs6"), nodes: 1, backup: {} }), objectives: { rpoSeconds: -1 }, runOn: "sometimes" as any }), /objectives\.rpoSeconds[^]*runOn: must be "create" or "every-up"/],
         ["docker:certPath set", () => {
             pulumi.runtime.setConfig("docker:certPath", "/certs");
             try {

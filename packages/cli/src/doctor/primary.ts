@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { ConnectionFacts, DoctorFacts, PartitionSettings, PrimaryFacts, ReplicationFacts } from "@pgscale/core";
+import { ArchiveFacts, ConnectionFacts, DoctorFacts, PartitionSettings, PrimaryFacts, ReplicationFacts } from "@pgscale/core";
 import { explainQuery } from "./query-plan";
 import { errorCode, errorText, gather, withSession } from "./session";
 
@@ -54,12 +54,26 @@ async function replication(c: Client): Promise<ReplicationFacts> {
     const slots = await c.query(`SELECT slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8 AS retained
         FROM pg_replication_slots WHERE slot_type = 'physical' ORDER BY slot_name`);
     return {
+        archive: await archive(c),
         replicas: replicas.rows.map((r) => ({
             name: r.name, clientAddr: r.addr, state: r.state, syncState: r.sync_state,
             unsentBytes: r.unsent, unflushedBytes: r.unflushed, unreplayedBytes: r.unreplayed, totalLagBytes: r.total,
             writeLagSeconds: r.write_lag, flushLagSeconds: r.flush_lag, replayLagSeconds: r.replay_lag,
         })),
         slots: slots.rows.map((s) => ({ name: s.slot_name, active: s.active, retainedBytes: s.retained })),
+    };
+}
+
+async function archive(c: Client): Promise<ArchiveFacts> {
+    const { rows: [a] } = await c.query(`SELECT current_setting('archive_mode') AS mode, archived_count::float8 AS archived, last_archived_wal,
+        extract(epoch FROM now() - last_archived_time)::float8 AS archived_age, failed_count::float8 AS failed, last_failed_wal,
+        extract(epoch FROM now() - last_failed_time)::float8 AS failed_age, pg_size_bytes(current_setting('wal_segment_size'))::float8 AS segment
+        FROM pg_stat_archiver`);
+    // Listing archive_status needs pg_monitor (or superuser); without it the backlog is unknown.
+    const ready = await c.query(`SELECT count(*)::int AS n FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'`).then((r) => r.rows[0].n as number, () => null);
+    return {
+        mode: a.mode, archivedCount: a.archived, lastArchivedWal: a.last_archived_wal, lastArchivedAgeSeconds: a.archived_age,
+        failedCount: a.failed, lastFailedWal: a.last_failed_wal, lastFailedAgeSeconds: a.failed_age, readySegments: ready, segmentBytes: a.segment,
     };
 }
 

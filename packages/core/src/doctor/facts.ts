@@ -80,6 +80,25 @@ export interface SlotStat {
 export interface ReplicationFacts {
     replicas: ReplicaStat[];
     slots: SlotStat[];
+    /** WAL archiving on the primary; absent from facts gathered before doctor read it. */
+    archive?: ArchiveFacts;
+}
+
+/** pg_stat_archiver and the WAL waiting to be archived. */
+export interface ArchiveFacts {
+    /** archive_mode: "off", "on" or "always". */
+    mode: string;
+    archivedCount: number;
+    lastArchivedWal: string | null;
+    /** Seconds since the last segment was archived; null when none was. */
+    lastArchivedAgeSeconds: number | null;
+    failedCount: number;
+    lastFailedWal: string | null;
+    lastFailedAgeSeconds: number | null;
+    /** Segments whose archiving is pending (archive_status/*.ready); null without the privilege to list them. */
+    readySegments: number | null;
+    /** wal_segment_size in bytes. */
+    segmentBytes: number;
 }
 
 /** The replica-side view through --replica-uri. */

@@ -9,6 +9,6 @@ export type { DoctorThresholds } from "./thresholds";
 export { scannedRelations } from "./explain";
 export { isLeader } from "./patroni";
 export type {
-    Gathered, DoctorFacts, PrimaryFacts, ConnectionFacts, ReplicaStat, SlotStat, ReplicationFacts, ReplicaSideFacts,
+    Gathered, DoctorFacts, PrimaryFacts, ConnectionFacts, ReplicaStat, SlotStat, ReplicationFacts, ArchiveFacts, ReplicaSideFacts,
     PoolerPool, PoolerDatabase, PoolerStats, PoolerFacts, PoolerTimeouts, ServerTimeouts, PatroniMember, PatroniFacts, PartitionSettings, PartitionedTable, QueryPlanFacts,
 } from "./facts";

@@ -1,5 +1,6 @@
 import { DoctorFacts, PatroniFacts, ReplicationFacts } from "./facts";
 import { Finding, formatBytes, notGathered, ok, problem } from "./finding";
+import { checkArchive } from "./archive";
 import { checkReplicaLag, checkReplicaSide } from "./lag";
 import { checkPatroni, isLeader } from "./patroni";
 import { DoctorThresholds } from "./thresholds";
@@ -77,6 +78,7 @@ export function checkReplication(facts: DoctorFacts, t: DoctorThresholds): Findi
             findings.push(checkStreaming(rep, privileged, facts.patroni));
             if (privileged) for (const r of rep.replicas) findings.push(checkReplicaLag(r, t));
             findings.push(...checkSlots(rep));
+            if (rep.archive) findings.push(checkArchive(rep.archive, t));
         }
     }
     if (facts.replica) {

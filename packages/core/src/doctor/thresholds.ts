@@ -15,6 +15,9 @@ export interface DoctorThresholds {
     /** Replica lag in time (replay_lag, or the replica-side replay age while behind). */
     lagWarnSeconds: number;
     lagCriticalSeconds: number;
+    /** WAL on the primary waiting to be archived, in bytes. */
+    archiveBacklogWarnBytes: number;
+    archiveBacklogCriticalBytes: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<DoctorThresholds> = {
@@ -29,6 +32,9 @@ export const DEFAULT_THRESHOLDS: Readonly<DoctorThresholds> = {
     lagCriticalBytes: 1024 * 1024 * 1024,
     lagWarnSeconds: 10,
     lagCriticalSeconds: 300,
+    // 8 segments of 16 MB: more than a burst of writes leaves behind an archiver that keeps up.
+    archiveBacklogWarnBytes: 128 * 1024 * 1024,
+    archiveBacklogCriticalBytes: 1024 * 1024 * 1024,
 };
 
 /** Each warning line that must sit below its critical line. */
@@ -36,6 +42,7 @@ const PAIRS: Array<[keyof DoctorThresholds, keyof DoctorThresholds]> = [
     ["connectionsWarnRatio", "connectionsCriticalRatio"],
     ["lagWarnBytes", "lagCriticalBytes"],
     ["lagWarnSeconds", "lagCriticalSeconds"],
+    ["archiveBacklogWarnBytes", "archiveBacklogCriticalBytes"],
 ];
 
 /**

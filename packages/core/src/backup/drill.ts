@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { RestoreTarget, restoreTargetSpec } from "./spec";
+import { restoreTargetOptions } from "./render";
+
+// A restore drill: restore a repository into a throwaway container, start PostgreSQL on it, run a
+// check query, and measure what a real restore would cost (time) and lose (the data-loss window).
+// The platform runs the script below and hands its output to parseDrillOutput.
+
+export const restoreDrillSpec = z.strictObject({
+    /** Where recovery stops. Default "latest": every archived segment. */
+    target: restoreTargetSpec.default("latest"),
+    /** Database the check query runs in. Default "postgres". */
+    database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier").default("postgres"),
+    /** One query whose first column of the first row is the drill's `checkResult`; it must succeed. Default "SELECT 1". */
+    check: z.string().min(1, "must be a query").default("SELECT 1"),
+    /**
+     * Budgets the drill enforces: the update fails, with the figures, when the restore took longer
+     * than `restoreSeconds` or the newest restorable commit is older than `rpoSeconds`. Default: none.
+     */
+    objectives: z.strictObject({
+        restoreSeconds: z.number().positive().optional(),
+        rpoSeconds: z.number().positive().optional(),
+    }).default({}),
+});
+export type RestoreDrillInput = z.input<typeof restoreDrillSpec>;
+export type RestoreDrillSpec = z.output<typeof restoreDrillSpec>;
+
+/** What a drill measured. */
+export interface DrillResult {
+    /** The backup set pgBackRest restored, e.g. 20261203-223109F. */
+    backupSet: string;
+    /** From the start of the restore until PostgreSQL accepted writes after recovery. */
+    restoreSeconds: number;
+    /** The newest commit the restored server holds (ISO 8601), or the backup's start when no commit was replayed. */
+    restorablePoint: string;
+    /** The check query's first column of its first row, as text (empty when it returned no row). */
+    checkResult: string;
+}
+
+const MARK = "PGSCALE-DRILL";
+
+/**
+ * The drill's shell script, run in a throwaway container of the cluster's image with the repository
+ * mounted read-only and no network. pgbackrest.conf (renderRestoreConf; it holds the passphrase) is
+ * copied in as /etc/pgscale/pgbackrest.conf before the start, and the check query comes as base64 in
+ * $1, so neither is quoted into the script. Archiving is off in the restored
+ * server: its new timeline must never reach the repository.
+ */
+export function renderDrillScript(c: { stanza: string; dataDir: string; target: RestoreTarget; database: string }): string {
+    const targetOptions = restoreTargetOptions(c.target).map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(" ");
+    return [
+        "set -eu",
+        "umask 077",
+        "mkdir -p /tmp/pgbackrest-restore/lock /tmp/pgbackrest-restore/spool",
+        // A new cluster's first backup may still be running: wait for one (the clock starts after).
+        `i=0; until pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=${c.stanza} --output=json info 2>/dev/null | grep -q '"type":"full"'; do i=$((i+1)); [ $i -lt 300 ] || { echo 'no full backup in the repository after 600 s' >&2; exit 1; }; sleep 2; done`,
+        "started=$(date +%s.%N)",
+        `pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=${c.stanza} --archive-mode=off --log-level-console=info ${targetOptions} restore > /tmp/restore.log 2>&1 || { cat /tmp/restore.log >&2; exit 1; }`,
+        `sed -n 's/.*restore backup set \\([^,]*\\), recovery will start at \\(.*\\)$/${MARK} backup=\\1 start=\\2/p' /tmp/restore.log`,
+        `pg_ctl -D ${c.dataDir} -l /tmp/pg.log -w -t 600 -o "-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off" start > /dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }`,
+        // Recovery replays to the target, then promotes.
+        "i=0; until [ \"$(psql -h /tmp -p 5433 -XAtc 'SELECT pg_is_in_recovery()' postgres)\" = f ]; do i=$((i+1)); [ $i -lt 1200 ] || { echo 'recovery did not finish in 600 s' >&2; tail -20 /tmp/pg.log >&2; exit 1; }; sleep 0.5; done",
+        `echo "${MARK} seconds=$(awk "BEGIN { print $(date +%s.%N) - $started }")"`,
+        `sed -n 's/.*last completed transaction was at log time \\(.*\\)$/${MARK} last=\\1/p' /tmp/pg.log`,
+        `echo "$1" | base64 -d > /tmp/check.sql`,
+        `printf '${MARK} check=%s\\n' "$(psql -h /tmp -p 5433 -XAt -v ON_ERROR_STOP=1 -f /tmp/check.sql ${c.database} | head -1 | cut -d'|' -f1)"`,
+        `pg_ctl -D ${c.dataDir} -m immediate stop > /dev/null`,
+    ].join("\n");
+}
+
+/** pgBackRest and PostgreSQL print times as "2026-12-03 22:31:09.1+00"; ISO 8601 for outputs. */
+function isoTime(pgTime: string): string {
+    const d = new Date(pgTime.trim().replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00"));
+    if (Number.isNaN(d.getTime())) throw new Error(`restore drill: cannot read the time ${JSON.stringify(pgTime)}`);
+    return d.toISOString();
+}
+
+/** The figures of a drill from its output; throws with the output's tail when a marker is missing. */
+export function parseDrillOutput(stdout: string): DrillResult {
+    const marks = new Map<string, string>();
+    for (const line of stdout.split("\n")) {
+        const m = new RegExp(`^${MARK} (.*)$`).exec(line.trim());
+        if (!m) continue;
+        for (const part of m[1].split(/ (?=\w+=)/)) {
+            const eq = part.indexOf("=");
+            marks.set(part.slice(0, eq), part.slice(eq + 1));
+        }
+    }
+    const need = (k: string) => {
+        const v = marks.get(k);
+        if (v === undefined) throw new Error(`restore drill: its output has no ${k}: ${stdout.slice(-500)}`);
+        return v;
+    };
+    const seconds = Number(need("seconds"));
+    if (!Number.isFinite(seconds)) throw new Error(`restore drill: unreadable duration ${need("seconds")}`);
+    return {
+        backupSet: need("backup"),
+        restoreSeconds: Math.round(seconds * 10) / 10,
+        restorablePoint: isoTime(marks.get("last") ?? need("start")),
+        checkResult: marks.get("check") ?? "",
+    };
+}
+
+/** The objectives a drill missed, each with its figures; empty when it met them all. */
+export function drillShortfalls(r: DrillResult, objectives: RestoreDrillSpec["objectives"], now: Date): string[] {
+    const out: string[] = [];
+    if (objectives.restoreSeconds !== undefined && r.restoreSeconds > objectives.restoreSeconds)
+        out.push(`objectives.restoreSeconds: the restore took ${r.restoreSeconds} s, over the objective of ${objectives.restoreSeconds} s`);
+    const window = lossWindowSeconds(r, now);
+    if (objectives.rpoSeconds !== undefined && window > objectives.rpoSeconds)
+        out.push(`objectives.rpoSeconds: the newest restorable commit (${r.restorablePoint}) is ${window} s old, over the objective of ${objectives.rpoSeconds} s`);
+    return out;
+}
+
+/** Seconds between the newest restorable commit and `now`: what losing everything but the repository would lose. */
+export function lossWindowSeconds(r: DrillResult, now: Date): number {
+    return Math.max(0, Math.round((now.getTime() - Date.parse(r.restorablePoint)) / 1000));
+}

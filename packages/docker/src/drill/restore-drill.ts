@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DrillResult, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, drillShortfalls, issuesFromZod, lossWindowSeconds,
+    parseDrillOutput, renderDrillScript, renderRestoreConf, restoreDrillSpec,
+} from "@pgscale/core";
+import { packageRequire } from "@pgscale/postgres";
+import { dockerEngine } from "../engine/docker-engine";
+import { engineTarget } from "../engine/target";
+import { DOCKER_PACKAGE } from "../own-package";
+import { PatroniCluster } from "../patroni";
+import { oneFileTar } from "./one-file-tar";
+
+// RestoreDrill: restores a cluster's backup repository into a throwaway container of the
+// cluster's image, starts PostgreSQL on it, runs a check query, and records what a restore costs
+// (restoreSeconds) and would lose (lossWindowSeconds), failing the update when an objective is missed.
+
+interface DrillInputs {
+    subject: string;
+    dockerHost?: string;
+    image: string;
+    volume: string;
+    stanza: string;
+    passphrase?: string;
+    dataDir: string;
+    target: RestoreTarget;
+    database: string;
+    check: string;
+    objectives: RestoreDrillSpec["objectives"];
+    /** Changes when a new drill is wanted (`runOn`). */
+    trigger: string;
+}
+
+interface DrillOutputs extends DrillResult {
+    lossWindowSeconds: number;
+    ranAt: string;
+}
+
+/** postgres in pgscale's images (the user the cluster runs as). */
+const POSTGRES_UID = 100;
+const POSTGRES_GID = 102;
+
+/** A finished container's log as the Engine API returns it without a TTY: frames of [stream, 0, 0, 0, size(4)] + payload. */
+function demux(log: Buffer): { stdout: string; stderr: string } {
+    const parts: Record<number, Buffer[]> = { 1: [], 2: [] };
+    for (let at = 0; at + 8 <= log.length;) {
+        const size = log.readUInt32BE(at + 4);
+        parts[log[at]]?.push(log.subarray(at + 8, at + 8 + size));
+        at += 8 + size;
+    }
+    return { stdout: Buffer.concat(parts[1]).toString("utf8"), stderr: Buffer.concat(parts[2]).toString("utf8") };
+}
+
+/** What the provider below runs, loaded from the installed package when a method runs. */
+export const restoreDrillHandlers = {
+    async run(i: DrillInputs): Promise<DrillOutputs> {
+        const engine = dockerEngine(i.dockerHost);
+        const script = renderDrillScript({ stanza: i.stanza, dataDir: i.dataDir, target: i.target, database: i.database });
+        const container = await engine.createContainer({
+            Image: i.image,
+            User: "postgres",
+            Entrypoint: ["/bin/sh", "-c", script, "restore-drill", Buffer.from(i.check).toString("base64")],
+            Cmd: [],
+            Labels: { "pgscale.role": "restore-drill" },
+            NetworkDisabled: true,
+            HostConfig: { NetworkMode: "none", Binds: [`${i.volume}:/var/lib/pgbackrest-source:ro`] },
+        });
+        try {
+            // The source repository's configuration, passphrase included: a file, never argv or env.
+            const conf = renderRestoreConf({ stanza: i.stanza, dataDir: i.dataDir, cipherPass: i.passphrase });
+            await container.putArchive(oneFileTar("pgbackrest.conf", conf, { mode: 0o600, uid: POSTGRES_UID, gid: POSTGRES_GID }), { path: "/etc/pgscale" });
+            await container.start();
+            const { StatusCode } = await container.wait();
+            const { stdout, stderr } = demux(await container.logs({ stdout: true, stderr: true, follow: false }));
+            if (StatusCode !== 0) throw new Error(`${i.subject}: the restore failed (exit ${StatusCode}): ${stderr.slice(-1500) || stdout.slice(-1500)}`);
+            const result = parseDrillOutput(stdout);
+            const now = new Date();
+            const shortfalls = drillShortfalls(result, i.objectives, now);
+            if (shortfalls.length) throw new Error(`${i.subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
+            return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
+        } finally {
+            await container.remove({ force: true, v: true }).catch(() => undefined);
+        }
+    },
+};
+
+const load = packageRequire(DOCKER_PACKAGE);
+const handlers = (): typeof restoreDrillHandlers => load().restoreDrillHandlers;
+const OUTPUTS = ["backupSet", "restoreSeconds", "restorablePoint", "checkResult", "lossWindowSeconds", "ranAt"];
+
+// Serialized into the state: captures only where the package is (own-package.ts).
+const provider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds: DrillInputs & Partial<DrillOutputs>, news: DrillInputs) {
+        const keys: Array<keyof DrillInputs> = ["image", "volume", "stanza", "passphrase", "dataDir", "target", "database", "check", "objectives", "trigger", "dockerHost"];
+        const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        return { changes: changed.length > 0 };
+    },
+    async create(inputs: DrillInputs) {
+        const outs = await handlers().run(inputs);
+        return { id: `drill-${Date.now().toString(36)}`, outs: { ...inputs, ...outs } };
+    },
+    async update(_id, _olds, news: DrillInputs) {
+        return { outs: { ...news, ...(await handlers().run(news)) } };
+    },
+};
+
+export interface RestoreDrillArgs extends RestoreDrillInput {
+    /** The cluster whose `backup` repository is drilled. */
+    cluster: PatroniCluster;
+    /**
+     * When a drill runs: "create" (once, and again whenever an input changes) or "every-up" (each
+     * `pulumi up` restores again: the drill shows as an update in every preview). Default "every-up".
+     */
+    runOn?: "create" | "every-up";
+}
+
+/**
+ * A restore drill of a PatroniCluster's backup repository (Docker): the latest backup (or
+ * `target`) restored into a throwaway container of the cluster's image, with the repository
+ * mounted read-only and no network, started, checked with `check`, and removed. Outputs the
+ * measured `restoreSeconds`, the `restorablePoint` (newest commit the restore holds) and the
+ * `lossWindowSeconds` (now minus that point), and fails the update naming each missed objective.
+ */
+export class RestoreDrill extends pulumi.dynamic.Resource {
+    public readonly backupSet!: pulumi.Output<string>;
+    public readonly restoreSeconds!: pulumi.Output<number>;
+    public readonly restorablePoint!: pulumi.Output<string>;
+    public readonly lossWindowSeconds!: pulumi.Output<number>;
+    public readonly checkResult!: pulumi.Output<string>;
+    public readonly ranAt!: pulumi.Output<string>;
+
+    constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
+        const subject = `RestoreDrill ${name}`;
+        const { cluster, runOn, ...rest } = args;
+        const parsed = restoreDrillSpec.safeParse(rest);
+        const issues = parsed.success ? [] : issuesFromZod(parsed.error);
+        if (!(cluster instanceof PatroniCluster)) issues.push({ field: "cluster", message: "must be a PatroniCluster from @pgscale/docker" });
+        else if (!cluster.resolved.spec.backup) issues.push({ field: "cluster", message: `PatroniCluster has no \`backup\`: there is no repository to drill` });
+        if (runOn !== undefined && runOn !== "create" && runOn !== "every-up") issues.push({ field: "runOn", message: 'must be "create" or "every-up"' });
+        if (issues.length || !parsed.success) throw new PgscaleValidationError(subject, issues);
+        const spec = parsed.data;
+        const engine = engineTarget(cluster);
+        super(provider, name, {
+            subject,
+            dockerHost: engine.host,
+            image: cluster.members[0].container.image,
+            volume: cluster.backupVolume,
+            stanza: cluster.scope,
+            passphrase: cluster.backupPassphrase,
+            dataDir: cluster.resolved.layout.dataDir,
+            target: spec.target,
+            database: spec.database,
+            check: spec.check,
+            objectives: spec.objectives,
+            trigger: (runOn ?? "every-up") === "every-up" ? new Date().toISOString() : "create",
+            ...Object.fromEntries(OUTPUTS.map((k) => [k, undefined])),
+        }, {
+            ...opts,
+            // The first backup must exist: the cluster's scheduler takes it once the cluster is ready.
+            dependsOn: [...([] as pulumi.Resource[]).concat((opts?.dependsOn as pulumi.Resource[] | undefined) ?? []), cluster.ready],
+            additionalSecretOutputs: ["passphrase"],
+        }, "pgscale", "RestoreDrill");
+    }
+}
