@@ -140,6 +140,17 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(await archiveCheck()).toMatchObject({ severity: "ok" });
     });
 
+    it("creates a new replica from the repository, not from the primary, and it streams", async () => {
+        await stack!.setConfig("nodes", { value: "4" });
+        const res = await stack!.up({ onOutput: () => undefined });
+        out = plainOutputs(res.outputs) as Outputs;
+        const added = out.members.find((m) => m.name === "pg-3")!;
+        const log = spawnSync("docker", ["logs", added.container], { encoding: "utf8" });
+        expect(`${log.stdout}${log.stderr}`).toContain("replica has been created using pgbackrest");
+        const [{ n }] = await query<{ n: string }>(su, "SELECT count(*) AS n FROM pg_stat_replication WHERE application_name = 'pg-3' AND state = 'streaming'");
+        expect(Number(n)).toBe(1);
+    });
+
     it("keeps archiving from the new primary after a SIGKILL failover, and a restore replays across the timeline change", async () => {
         const old = await containerOf();
         docker("kill", "--signal", "KILL", old.container);

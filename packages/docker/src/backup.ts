@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    BackupSpec, FromBackupSpec, PGBACKREST_PATHS, PostgresLayout, renderPgBackRestConf, renderPostRestore, renderRestoreConf, renderRestoreScript,
-    schedulerConfig,
+    BackupSpec, FromBackupSpec, PGBACKREST_PATHS, PostgresLayout, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript,
+    renderRestoreConf, renderRestoreScript, schedulerConfig,
 } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
@@ -20,6 +20,8 @@ export interface BackupWiring {
     uploads: docker.types.input.ContainerUpload[];
     /** A step of the member's start command, before Patroni: the scheduler, in the background. */
     startScheduler: string;
+    /** Patroni's replica method that restores from the repository before trying pg_basebackup. */
+    replicaMethod: { name: string; command: string };
 }
 
 /**
@@ -49,7 +51,9 @@ export function backupWiring(
         uploads: [
             { file: PGBACKREST_PATHS.config, content: pulumi.secret(conf), permissions: "0644" },
             { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api), null, 2), permissions: "0644" },
+            { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
         ],
+        replicaMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript },
         startScheduler: `{ python3 ${SCHEDULER} ${SCHEDULER_CONFIG} & }`,
     };
 }

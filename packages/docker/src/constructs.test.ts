@@ -175,6 +175,9 @@ describe("construct graph", () => {
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
             expect(c.inputs.command).toEqual(["/bin/sh", "-c", "{ python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            // Replicas come from the repository first, from the primary when that fails.
+            const yml = plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/patroni/patroni.yml").content));
+            expect(yml).toMatch(/create_replica_methods:\n\s+- pgbackrest\n\s+- basebackup\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/replica-from-backup.sh\n\s+keep_data: true\n\s+no_params: true/);
         }
         const dcsConfig = registered.find((r) => r.type === "pgscale:index:PatroniDynamicConfig" && r.name === "pg8-dcs-config")!;
         expect(plain(dcsConfig.inputs.config).postgresql.parameters).toMatchObject({

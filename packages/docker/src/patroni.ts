@@ -234,6 +234,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         tags, dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: "/etc/patroni/post-bootstrap.sh",
                         ...(restore ? { bootstrapMethod: restore.bootstrapMethod } : {}),
+                        ...(backup ? { replicaMethod: backup.replicaMethod } : {}),
                         ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
                     }),
                 );

@@ -1,6 +1,6 @@
 import {
     archiveParameters, backupSpec, durationSeconds, fromBackupSpec, pgBackRestTime, renderPgBackRestConf, renderPostRestore, renderRestoreConf,
-    renderRestoreScript, restoreTargetOptions, schedulerConfig,
+    renderReplicaFromBackupScript, renderRestoreScript, restoreTargetOptions, schedulerConfig,
 } from ".";
 import { resolvePatroniCluster } from "../cluster/resolve";
 
@@ -116,6 +116,12 @@ describe("restore from a backup", () => {
         expect(post).toContain("ALTER ROLE app LOGIN PASSWORD 'SCRAM-SHA-256$4096:x';");
         expect(post).toMatch(/CREATE DATABASE %I OWNER %I', 'appdb', 'app'\) WHERE NOT EXISTS/);
         expect(post).toContain("ALTER SYSTEM RESET ALL;");
+    });
+
+    it("creates replicas from the repository into their data directory, as standbys", () => {
+        const script = renderReplicaFromBackupScript("pg", "/var/lib/postgresql/data/pg17");
+        expect(script).toContain("mkdir -p -m 0700 /var/lib/postgresql/data/pg17");
+        expect(script).toContain("exec pgbackrest --stanza=pg --delta --type=standby restore");
     });
 
     it("is refused on the PostgreSQL 15 image, which has no pgBackRest", () => {

@@ -10,6 +10,7 @@ export const PGBACKREST_PATHS = {
     sourceRepository: "/var/lib/pgbackrest-source",
     sourceConfig: "/etc/pgscale/restore.conf",
     restoreScript: "/etc/pgscale/restore.sh",
+    replicaScript: "/etc/pgscale/replica-from-backup.sh",
 } as const;
 
 export interface PgBackRestConfig {
@@ -159,6 +160,23 @@ export function renderPostRestore(owner: string, ownerVerifier: string, database
         "\\gexec",
         "ALTER SYSTEM RESET ALL;",
         "SQL",
+        "",
+    ].join("\n");
+}
+
+/**
+ * Patroni's first way to create a replica of a cluster with `backup` (create_replica_methods:
+ * pgbackrest, then basebackup): restore the newest backup from the repository and let the replica
+ * stream the rest, so a new or rebuilt replica reads the repository instead of the primary's disk.
+ * Until the first backup exists it fails at once and Patroni falls back to pg_basebackup.
+ */
+export function renderReplicaFromBackupScript(stanza: string, dataDir: string): string {
+    return [
+        "#!/bin/sh",
+        "# Patroni's create_replica_methods: pgbackrest (falls back to basebackup when this fails).",
+        "set -eu",
+        `mkdir -p -m 0700 ${dataDir}`,
+        `exec pgbackrest --stanza=${stanza} --delta --type=standby restore`,
         "",
     ].join("\n");
 }

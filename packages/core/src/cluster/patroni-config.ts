@@ -89,6 +89,8 @@ export interface PatroniNodeConfig {
      * pgBackRest restore) and leaves the recovery settings it wrote for Patroni to recover with.
      */
     bootstrapMethod?: { name: string; command: string };
+    /** A replica-creation command tried before pg_basebackup (Patroni's `create_replica_methods`). */
+    replicaMethod?: { name: string; command: string };
     pgPort?: number;
     apiPort?: number;
     /** Scripts Patroni runs on role-affecting events (`postgresql.callbacks`). */
@@ -144,6 +146,10 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             // A spread checkpoint makes pg_basebackup wait up to checkpoint_timeout before a new
             // replica can even start copying; an immediate one costs a short I/O burst instead.
             basebackup: [{ checkpoint: "fast" }],
+            ...(c.replicaMethod ? {
+                create_replica_methods: [c.replicaMethod.name, "basebackup"],
+                [c.replicaMethod.name]: { command: c.replicaMethod.command, keep_data: true, no_params: true },
+            } : {}),
             ...(c.callbacks ? { callbacks: c.callbacks } : {}),
         },
         tags: c.tags,
