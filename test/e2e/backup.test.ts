@@ -201,9 +201,15 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(failed).toMatch(/RestoreDrill drill: restored \d{8}-\d{6}F in [\d.]+ s, but objectives\.restoreSeconds: the restore took [\d.]+ s, over the objective of 0\.01 s/);
     });
 
-    it("keeps the repository volume when the stack is destroyed", async () => {
+    it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone", async () => {
+        const dataVolumes = docker("volume", "ls", "--quiet", "--filter", `label=pgscale.stack=${name}`).split("\n").filter((v) => v && v !== out.backupVolume);
+        expect(dataVolumes.length).toBeGreaterThan(0);
         await destroyAndRemove(stack);
         stack = undefined;
         expect(docker("volume", "ls", "--quiet", "--filter", `name=^${out.backupVolume}$`)).toBe(out.backupVolume);
+        for (const v of dataVolumes) expect(docker("volume", "ls", "--quiet", "--filter", `name=^${v}$`)).toBe("");
+        expect(docker("ps", "-a", "--quiet", "--filter", `label=pgscale.stack=${name}`)).toBe("");
+        // Nothing of the cluster left but its repository: every acknowledged row archived before the end is there.
+        expect(restoreAndCount().rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30, "while-failing": 40 });
     });
 });
