@@ -285,8 +285,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         });
 
         // Rolling changes (docs/constructs.md "Rolling changes"): the plan orders the members,
-        // each member's gate runs before its container is replaced, and each gate waits for the
-        // container before it in the plan, so Pulumi replaces one member at a time, leader last.
+        // each member's gate runs before its container is replaced, and the gate of a member being
+        // replaced waits for the container before it in the plan, so Pulumi replaces one member at
+        // a time, leader last. Members not being replaced (all of them in a new cluster) wait for
+        // nothing: a new cluster's members start at once and race for the leader key, as Patroni
+        // members do, instead of one container creation after another.
         const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
         const rollout = new PatroniRollout(`${name}-rollout`, {
             selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
@@ -295,6 +298,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const containers = new Map<string, docker.Container>();
         const afterPredecessor = (member: string) =>
             rollout.plan.apply((p): pulumi.Resource[] => {
+                if (!(p?.replace ?? []).includes(member)) return [];
                 const prev = predecessor(p?.order ?? [], member);
                 return prev && containers.has(prev) ? [containers.get(prev)!] : [];
             });

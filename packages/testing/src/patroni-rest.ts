@@ -1,4 +1,4 @@
-import { isLeader, patroniRequest } from "@pgscale/core";
+import { isLeader, patroniHttp, patroniRequest } from "@pgscale/core";
 import { ClusterInfo, MemberInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 
@@ -16,7 +16,7 @@ export interface MemberStatus {
 export const isRunning = (m: MemberStatus) => m.state === "running" || m.state === "streaming";
 
 async function getJson(restUrl: string, path: string): Promise<any> {
-    const res = await patroniRequest(fetch, restUrl, path, { timeoutMs: 2000 });
+    const res = await patroniRequest(patroniHttp, restUrl, path, { timeoutMs: 2000 });
     if (!res.ok) throw new Error(`GET ${restUrl}${path}: HTTP ${res.status}`);
     if (typeof res.body !== "object") throw new Error(`GET ${restUrl}${path}: not JSON: ${res.text.slice(0, 200)}`);
     return res.body;
@@ -74,7 +74,7 @@ export function member(info: ClusterInfo, name: string): MemberInfo {
 async function postToMember(info: ClusterInfo, name: string, path: string, body: unknown): Promise<void> {
     const m = member(info, name);
     await getFromMember(m, "/health").catch(() => undefined);
-    const res = await patroniRequest(fetch, m.restUrl, path, { method: "POST", body, auth: info.restApi, timeoutMs: 60_000 });
+    const res = await patroniRequest(patroniHttp, m.restUrl, path, { method: "POST", body, auth: info.restApi, timeoutMs: 60_000 });
     if (!res.ok) throw new Error(`POST ${path} on ${name}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
 }
 

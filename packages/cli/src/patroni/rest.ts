@@ -1,10 +1,10 @@
-import { PatroniMember, patroniRequest } from "@pgscale/core";
+import { PatroniMember, patroniHttp, patroniRequest } from "@pgscale/core";
 
 const TIMEOUT_MS = 3000;
 
 /** GET /cluster of one member's REST API: every member as Patroni sees it. GET needs no credentials. */
 export async function getCluster(url: string, timeoutMs = TIMEOUT_MS): Promise<PatroniMember[]> {
-    const res = await patroniRequest(fetch, url, "/cluster", { timeoutMs });
+    const res = await patroniRequest(patroniHttp, url, "/cluster", { timeoutMs });
     if (!res.ok) throw new Error(`GET /cluster answered ${res.status} ${res.statusText}`);
     if (!res.body || typeof res.body !== "object") throw new Error(`GET /cluster answered no JSON document: ${res.text.slice(0, 200)}`);
     const body = res.body as { members?: Array<Record<string, unknown>> };
@@ -25,8 +25,8 @@ export interface EndpointResult {
     members?: PatroniMember[];
 }
 
-/** The cause of a failed fetch is where Node puts ECONNREFUSED and friends. */
-function fetchError(err: unknown): string {
+/** The cause of a failed request is where ECONNREFUSED and friends are (patroniHttp, as fetch). */
+function requestError(err: unknown): string {
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
     if (cause?.code) return cause.code;
     if (err instanceof Error && err.name === "TimeoutError") return `no answer within ${TIMEOUT_MS} ms`;
@@ -39,7 +39,7 @@ export async function readClusters(urls: string[]): Promise<{ endpoints: Endpoin
         try {
             return { url, reachable: true, members: await getCluster(url) };
         } catch (err) {
-            return { url, reachable: false, error: fetchError(err) };
+            return { url, reachable: false, error: requestError(err) };
         }
     }));
     return { endpoints, members: endpoints.find((e) => e.members)?.members ?? null };
@@ -63,7 +63,7 @@ export class PatroniRequestError extends Error {
  */
 export async function requestSwitchover(url: string, body: { leader: string; candidate?: string }, auth: Credentials | undefined, timeoutMs = 60_000): Promise<string> {
     const credentials = auth ? { username: auth.user, password: auth.password } : undefined;
-    const res = await patroniRequest(fetch, url, "/switchover", { method: "POST", body, auth: credentials, timeoutMs });
+    const res = await patroniRequest(patroniHttp, url, "/switchover", { method: "POST", body, auth: credentials, timeoutMs });
     const text = res.text;
     if (res.status === 401) throw new PatroniRequestError(401, text, "Pass the REST API password with --password-env VAR (and --user if it is not patroni)");
     if (!res.ok) throw new PatroniRequestError(res.status, text, "");

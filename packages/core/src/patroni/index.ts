@@ -1,3 +1,4 @@
-// Patroni's REST API: requests and answers, without the transport.
+// Patroni's REST API: requests and answers, and the one transport they travel by.
 export { patroniRequest } from "./rest";
+export { patroniHttp } from "./transport";
 export type { PatroniAnswer, PatroniCall, PatroniCredentials, PatroniRequest, PatroniTransport } from "./rest";

@@ -1,5 +1,5 @@
 import type * as PG from "pg";
-import { ClusterView, HealthOptions, PatroniAnswer, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniRequest, sleep } from "@pgscale/core";
+import { ClusterView, HealthOptions, PatroniAnswer, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -25,7 +25,7 @@ export async function readClusterView(ctx: RollingContext): Promise<{ view: Clus
     const live = await ctx.discover();
     for (const m of live) {
         try {
-            const { body } = await patroniRequest(fetch, m.restUrl, "/cluster");
+            const { body } = await patroniRequest(patroniHttp, m.restUrl, "/cluster");
             if (!body || !Array.isArray(body.members)) continue;
             const members: RollingMember[] = body.members.map((x: any) => ({ name: String(x.name), role: String(x.role), state: String(x.state), lag: x.lag, tags: x.tags }));
             const leader = members.find((x) => isLeaderRole(x.role));
@@ -33,7 +33,7 @@ export async function readClusterView(ctx: RollingContext): Promise<{ view: Clus
             let streaming: string[] | undefined;
             if (leaderUrl) {
                 // /patroni on the leader carries its pg_stat_replication.
-                const p = await patroniRequest(fetch, leaderUrl, "/patroni").catch(() => undefined);
+                const p = await patroniRequest(patroniHttp, leaderUrl, "/patroni").catch(() => undefined);
                 if (p && Array.isArray(p.body?.replication)) streaming = p.body.replication.filter((r: any) => r.state === "streaming").map((r: any) => String(r.application_name));
             }
             return { view: { members, paused: body.pause === true, streaming }, live };
@@ -84,7 +84,7 @@ export async function prepareMemberReplacement(ctx: RollingContext, member: stri
         // Any member accepts the request; it answers once the switchover is done or failed.
         let answer: PatroniAnswer | undefined;
         for (const m of found.live) {
-            answer = await patroniRequest(fetch, m.restUrl, "/switchover", { method: "POST", auth: ctx.auth, body: { leader: step.from, candidate: step.to }, timeoutMs: 60_000 }).catch(() => undefined);
+            answer = await patroniRequest(patroniHttp, m.restUrl, "/switchover", { method: "POST", auth: ctx.auth, body: { leader: step.from, candidate: step.to }, timeoutMs: 60_000 }).catch(() => undefined);
             if (answer) break;
         }
         if (!answer) return { done: false, reason: "no member accepted POST /switchover" };
@@ -142,17 +142,25 @@ export async function awaitDeparture(ctx: RollingContext, member: string): Promi
  */
 export async function pauseForTeardown(ctx: RollingContext): Promise<void> {
     for (const m of await ctx.discover().catch(() => [] as LiveMember[])) {
-        const r = await patroniRequest(fetch, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: true } }).catch(() => undefined);
+        const r = await patroniRequest(patroniHttp, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: true } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }
 
 /** Leaves maintenance mode (after a teardown that failed half way, the cluster is used again). */
-export async function resumeIfPaused(ctx: RollingContext): Promise<void> {
-    const found = await readClusterView(ctx).catch(() => undefined);
+export async function resumeIfPaused(ctx: RollingContext, waitMs = 30_000): Promise<void> {
+    // The members were just started: ask until one answers (Patroni's REST API listens about a
+    // second after its container starts), so a pause is not missed for want of an answer. A cluster
+    // none of whose members answers within waitMs is left to PatroniDynamicConfig, which reports it.
+    const deadline = Date.now() + waitMs;
+    let found = await readClusterView(ctx).catch(() => undefined);
+    while (!found && Date.now() < deadline) {
+        await sleep(250);
+        found = await readClusterView(ctx).catch(() => undefined);
+    }
     if (!found?.view.paused) return;
     for (const m of found.live) {
-        const r = await patroniRequest(fetch, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: false } }).catch(() => undefined);
+        const r = await patroniRequest(patroniHttp, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: false } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }

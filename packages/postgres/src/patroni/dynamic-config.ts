@@ -72,11 +72,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** Calls the first member that answers (or `only`); 4xx/5xx from unsafe endpoints are errors. */
 async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string): Promise<any> {
-    const { patroniRequest } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const { patroniHttp, patroniRequest } = load("@pgscale/core") as typeof import("@pgscale/core");
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
-            const res = await patroniRequest(fetch, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
+            const res = await patroniRequest(patroniHttp, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
             // GET /patroni answers 503 on a member that is not running yet, with a useful body.
             if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
             return res.body;
