@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { LABELS, TestDatabase, startPostgres } from "@pgscale/testing";
 import { docker, dockerObjectsOfStack } from "../support/stack";
-import { query } from "../support/pg";
+import { eventually, query } from "../support/pg";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -102,6 +102,12 @@ describe("startPostgres, profile fast", () => {
         // The application owner keeps its rights on the restored database; others still have none.
         expect(await query(db.superuserUri, "SELECT has_database_privilege('app', 'app', 'CONNECT') AS app, has_database_privilege('public', 'app', 'CONNECT') AS pub"))
             .toEqual([{ app: true, pub: false }]);
+        // Behind each restore: the next copy of the snapshot, made ahead and closed to connections,
+        // and the database it replaced dropped (both off the restore's path, so eventually).
+        await eventually(async () => {
+            const dbs = await query(db.superuserUri, "SELECT datname, datallowconn FROM pg_database WHERE datname LIKE 'pgscale_%' ORDER BY datname");
+            return JSON.stringify(dbs) === JSON.stringify([{ datname: "pgscale_ready_1_seeded", datallowconn: false }, { datname: "pgscale_snapshot_seeded", datallowconn: false }]);
+        }, 20_000, "a ready copy of the snapshot and no set-aside database left");
     });
 
     it("snapshot and restore terminate open sessions on the database, and a new snapshot replaces an old one", async () => {

@@ -1,13 +1,10 @@
 import { Client } from "pg";
 import { quoteIdent } from "@pgscale/core";
 import { ClusterInfo } from "./cluster-info";
-import { asSuperuser, createFrom, snapshotPrefix, untilReplicasReplayed } from "./snapshots";
+import { TRASH_PREFIX, asSuperuser, createFrom, readyPrefix, setAside, snapshotPrefix, untilReplicasReplayed } from "./snapshots";
 
 /** The application database as it was right after bootstrap: what every reuse starts from. */
 export const CLEAN_TEMPLATE = "pgscale_reuse_clean";
-
-/** Databases a reset set aside, dropped after the start resolved. */
-const TRASH_PREFIX = "pgscale_trash_";
 
 /** A clean copy made ahead for the slot's next reset (no connections allowed until it is used). */
 export function spareDatabase(slot: number): string {
@@ -26,15 +23,9 @@ export function spareDatabase(slot: number): string {
 export async function resetSlot(c: Client, info: ClusterInfo): Promise<void> {
     const slot = info.reuse!.slot;
     const { rows } = await c.query<{ datname: string }>(
-        "SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2) ORDER BY datname", [info.database, snapshotPrefix(slot)]);
-    const stamp = `${slot}_${Date.now().toString(36)}`;
-    for (const [i, { datname }] of rows.entries()) {
-        const db = quoteIdent(datname);
-        await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
-        // A rename needs the database without sessions; the timeout waits until each one has exited.
-        await c.query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [datname]);
-        await c.query(`ALTER DATABASE ${db} RENAME TO ${quoteIdent(`${TRASH_PREFIX}${stamp}_${i}`)}`);
-    }
+        "SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2) OR starts_with(datname, $3) ORDER BY datname",
+        [info.database, snapshotPrefix(slot), readyPrefix(slot)]);
+    for (const [i, { datname }] of rows.entries()) await setAside(c, datname, slot, i);
     const spare = spareDatabase(slot);
     const [hasSpare] = (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [spare])).rows;
     if (hasSpare) {

@@ -56,30 +56,110 @@ export async function dropTemplate(c: Client, db: string): Promise<void> {
 // PostgreSQL's default copy strategy since 15 (WAL_LOG) is kept: FILE_COPY's two checkpoints made restores
 // slower with fsync on and no faster with it off (docs/testing.md, benchmarks).
 
+/** Databases set aside by a restore or a reuse reset (renamed: instant), dropped later, off the caller's path. */
+export const TRASH_PREFIX = "pgscale_trash_";
+
+/** Prefix of the ready copies of slot `slot`'s snapshots; no prefix is a prefix of another. */
+export function readyPrefix(slot = 1): string {
+    return `pgscale_ready_${slot}_`;
+}
+
+/**
+ * A copy of snapshot `name` made ahead, off the test's path, for its next restore: restore() then
+ * renames it into place instead of copying (no connections are allowed to it until then).
+ */
+export function readyCopyDatabase(name: string, slot = 1): string {
+    snapshotDatabase(name, slot); // validates the name
+    return `${readyPrefix(slot)}${name}`;
+}
+
+/**
+ * Work a snapshot or restore leaves behind (making the next ready copy, dropping what it set aside),
+ * per cluster, one job after another. Every snapshot operation waits for it first, and so does
+ * stop(), so it never races the caller's own DDL and no connection outlives the test.
+ */
+const background = new WeakMap<ClusterInfo, Promise<void>>();
+
+function later(info: ClusterInfo, job: (c: Client) => Promise<void>): void {
+    const previous = background.get(info) ?? Promise.resolve();
+    // A failed job only costs the next restore its ready copy (it copies instead), or leaves
+    // trash for the next reuse reset: never the caller's concern.
+    background.set(info, previous.then(() => asSuperuser(info, job)).catch(() => undefined));
+}
+
+/** Resolves once the background work of info's snapshots is done. */
+export async function snapshotsSettled(info: ClusterInfo): Promise<void> {
+    await background.get(info);
+}
+
+/** Closes `datname`, waits until its sessions have exited, and renames it out of the way. Returns the new name. */
+export async function setAside(c: Client, datname: string, slot = 1, i = 0): Promise<string> {
+    const db = quoteIdent(datname);
+    await c.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
+    // A rename needs the database without sessions; the timeout waits until each one has exited.
+    await c.query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [datname]);
+    const trash = `${TRASH_PREFIX}${slot}_${Date.now().toString(36)}_${i}`;
+    await c.query(`ALTER DATABASE ${db} RENAME TO ${quoteIdent(trash)}`);
+    return trash;
+}
+
+async function exists(c: Client, datname: string): Promise<boolean> {
+    return (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [datname])).rows.length > 0;
+}
+
+async function dropDatabase(c: Client, datname: string): Promise<void> {
+    await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+}
+
+/** Makes the ready copy of snapshot `name` unless one exists: owner and privileges as restore() sets them. */
+async function makeReadyCopy(c: Client, info: ClusterInfo, name: string): Promise<void> {
+    const ready = readyCopyDatabase(name, info.reuse?.slot);
+    if (await exists(c, ready)) return;
+    await createFrom(c, { ...info, database: ready }, snapshotDatabase(name, info.reuse?.slot));
+    await c.query(`ALTER DATABASE ${quoteIdent(ready)} WITH ALLOW_CONNECTIONS false`);
+}
+
 /** Copies the application database into template database `pgscale_snapshot_<name>` (replacing one of that name). Sessions on it are terminated. */
 export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
     const snap = snapshotDatabase(name, info.reuse?.slot);
+    await snapshotsSettled(info);
     await asSuperuser(info, async (c) => {
+        // A ready copy of an earlier snapshot of this name would restore the old state.
+        await dropDatabase(c, readyCopyDatabase(name, info.reuse?.slot));
         await dropTemplate(c, snap);
         await withDatabaseClosed(c, info.database, () =>
             c.query(`CREATE DATABASE ${quoteIdent(snap)} TEMPLATE ${quoteIdent(info.database)}`));
         // Nobody connects to a snapshot: it only serves as a template.
         await c.query(`ALTER DATABASE ${quoteIdent(snap)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
     });
+    later(info, (c) => makeReadyCopy(c, info, name));
 }
 
 /**
  * Replaces the application database with a copy of snapshot `name`. Sessions on it are terminated
- * (pools reconnect); resolves once every streaming replica has replayed the copy, so reads through
- * replicaUri see the restored state too.
+ * (pools reconnect); resolves once every streaming replica has replayed the change, so reads through
+ * replicaUri see the restored state too. The copy was made ahead (after the snapshot, or after the
+ * previous restore), so the restore itself is two renames; the next copy is made after it returns.
  */
 export async function restore(info: ClusterInfo, name: string): Promise<void> {
     const snap = snapshotDatabase(name, info.reuse?.slot);
+    const ready = readyCopyDatabase(name, info.reuse?.slot);
+    await snapshotsSettled(info);
+    let trash: string | undefined;
     await asSuperuser(info, async (c) => {
-        const [exists] = (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [snap])).rows;
-        if (!exists) throw new Error(`restore(${JSON.stringify(name)}): no such snapshot in ${info.stackName}; call snapshot(${JSON.stringify(name)}) first`);
-        await recreateFrom(c, info, snap);
+        if (!(await exists(c, snap))) throw new Error(`restore(${JSON.stringify(name)}): no such snapshot in ${info.stackName}; call snapshot(${JSON.stringify(name)}) first`);
+        if (await exists(c, ready)) {
+            if (await exists(c, info.database)) trash = await setAside(c, info.database, info.reuse?.slot);
+            await c.query(`ALTER DATABASE ${quoteIdent(ready)} RENAME TO ${quoteIdent(info.database)}`);
+            await c.query(`ALTER DATABASE ${quoteIdent(info.database)} WITH ALLOW_CONNECTIONS true`);
+        } else {
+            await recreateFrom(c, info, snap);
+        }
         await untilReplicasReplayed(c);
+    });
+    later(info, async (c) => {
+        if (trash) await dropDatabase(c, trash);
+        await makeReadyCopy(c, info, name);
     });
 }
 

@@ -3,7 +3,7 @@ import * as chaos from "./chaos";
 import { FailoverResult, WaitOptions } from "./chaos";
 import { MemberStatus, leaderName, memberStatuses } from "./patroni-rest";
 import { ProgressLogger, progressLogger } from "./progress";
-import { restore, snapshot } from "./snapshots";
+import { restore, snapshot, snapshotsSettled } from "./snapshots";
 
 /** What startPostgres() and startCluster() both return: endpoints, state resets, teardown. */
 export class TestDatabase {
@@ -42,7 +42,11 @@ export class TestDatabase {
         return snapshot(this.info, name);
     }
 
-    /** Puts the application database back to snapshot `name`. Terminates its sessions; waits for replicas. */
+    /**
+     * Puts the application database back to snapshot `name`. Terminates its sessions; waits for
+     * replicas. A copy of the snapshot made ahead (in the background, after snapshot() and after each
+     * restore()) is renamed into place, so a restore takes two renames, not a copy.
+     */
     restore(name: string): Promise<void> {
         return restore(this.info, name);
     }
@@ -53,6 +57,8 @@ export class TestDatabase {
      * removes it instead. Any other cluster is destroyed. Idempotent.
      */
     async stop(opts: { destroy?: boolean } = {}): Promise<void> {
+        // The ready copy a snapshot or restore is making (well under a second): no session outlives the test.
+        await snapshotsSettled(this.info);
         if (this.detach && !opts.destroy) return this.detach();
         return this.destroy();
     }
