@@ -33,15 +33,18 @@ Exit status: 0 done (status: no critical finding), 3 status found a critical fin
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-interface BackupArgs {
+interface ReadArgs {
     containers: string[];
     stanza?: string;
+}
+
+interface RunArgs extends ReadArgs {
     type: BackupKind;
 }
 
 const shared = { container: { type: "string", multiple: true }, stanza: { type: "string" } } as const;
 
-function sharedArgs(values: { container?: string[]; stanza?: string }, errors: UsageError[]): Omit<BackupArgs, "type"> {
+function sharedArgs(values: { container?: string[]; stanza?: string }, errors: UsageError[]): ReadArgs {
     const containers = values.container ?? [];
     if (!containers.length) errors.push({ option: "--container", message: "is required (a member container of the cluster)" });
     for (const c of containers) if (!NAME.test(c)) errors.push({ option: "--container", message: `${JSON.stringify(c)} is not a container name or ID` });
@@ -67,9 +70,9 @@ const listCommand = defineCommand({
     summary: "",
     usage: USAGE,
     options: shared,
-    toArgs(values): { args: BackupArgs } | { errors: UsageError[] } {
+    toArgs(values): { args: ReadArgs } | { errors: UsageError[] } {
         const errors: UsageError[] = [];
-        const args = { ...sharedArgs(values, errors), type: "incr" as const };
+        const args = sharedArgs(values, errors);
         return errors.length ? { errors } : { args };
     },
     async execute(args, io, json) {
@@ -93,9 +96,9 @@ const statusCommand = defineCommand({
     summary: "",
     usage: USAGE,
     options: shared,
-    toArgs(values): { args: BackupArgs } | { errors: UsageError[] } {
+    toArgs(values): { args: ReadArgs } | { errors: UsageError[] } {
         const errors: UsageError[] = [];
-        const args = { ...sharedArgs(values, errors), type: "incr" as const };
+        const args = sharedArgs(values, errors);
         return errors.length ? { errors } : { args };
     },
     async execute(args, io, json) {
@@ -118,7 +121,7 @@ const runCommand = defineCommand({
     summary: "",
     usage: USAGE,
     options: { ...shared, type: { type: "string" } },
-    toArgs(values): { args: BackupArgs } | { errors: UsageError[] } {
+    toArgs(values): { args: RunArgs } | { errors: UsageError[] } {
         const errors: UsageError[] = [];
         const base = sharedArgs(values, errors);
         const type = values.type ?? "incr";
