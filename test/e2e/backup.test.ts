@@ -201,6 +201,86 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(failed).toMatch(/RestoreDrill drill: restored \d{8}-\d{6}F in [\d.]+ s, but objectives\.restoreSeconds: the restore took [\d.]+ s, over the objective of 0\.01 s/);
     });
 
+    /** `--container` for each name, as an operator passes a cluster's members. */
+    const flags = (containers: string[]) => containers.flatMap((c) => ["--container", c]);
+    /** The members' containers that run now (the one SIGKILLed above may have stayed down). */
+    const running = () => out.members.map((m) => m.container).filter((c) => docker("inspect", "-f", "{{.State.Running}}", c) === "true");
+    /** PIDs in a member of the processes whose command line starts with `prefix`. */
+    const pidsOf = (container: string, prefix: string) => docker("exec", "-u", "root", container, "sh", "-c",
+        `for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^${prefix}' && echo \${p#/proc/}; done; true`).split("\n").filter(Boolean);
+
+    it("pgscale backup list shows the repository's backups, sizes and WAL, and the range a restore reaches", async () => {
+        const r = await pgscaleCli("backup", "list", ...flags(out.members.map((m) => m.container)), "--json");
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+        const info = JSON.parse(r.stdout);
+        expect(info).toMatchObject({ stanza: out.scope, status: { code: 0, message: "ok" }, cipher: "aes-256-cbc" });
+        expect(info.backups[0]).toMatchObject({ type: "full", label: expect.stringMatching(/^\d{8}-\d{6}F$/), walStart: expect.stringMatching(/^[0-9A-F]{24}$/) });
+        expect(info.backups[0].databaseBytes).toBeGreaterThan(info.backups[0].repositoryBytes);
+        expect(info.restorable).toEqual({ from: info.backups[0].stoppedAt, newestBackupStop: info.backups.at(-1).stoppedAt, toWal: info.archive.max });
+        const text = await pgscaleCli("backup", "list", ...flags(running()));
+        expect(text.stdout).toMatch(new RegExp(`^stanza ${out.scope} \\(read in \\S+\\): ok\n\nLabel +Type +Started +Stopped +Duration +DB size +Backup size +WAL start +WAL stop\n`));
+        expect(text.stdout).toContain(`\n${info.backups[0].label}  `);
+    });
+
+    it("pgscale backup run takes a backup on the primary whichever member is named first, and refuses without the primary", async () => {
+        const leader = await containerOf();
+        const replicas = running().filter((c) => c !== leader.container);
+        const r = await pgscaleCli("backup", "run", ...flags([...replicas, leader.container]), "--type", "incr", "--json");
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+        const taken = JSON.parse(r.stdout);
+        expect(taken).toMatchObject({ container: leader.container, stanza: out.scope, requestedType: "incr", backup: { type: "incr", label: expect.stringMatching(/^\d{8}-\d{6}F_\d{8}-\d{6}I$/) } });
+        const list = JSON.parse((await pgscaleCli("backup", "list", ...flags(replicas), "--json")).stdout);
+        expect(list.backups.at(-1)).toEqual(taken.backup);
+        const refused = await pgscaleCli("backup", "run", ...flags(replicas));
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/^pgscale backup run: refused: none of the given containers is the running primary/);
+        // Each member as its own Patroni describes itself (GET /patroni: a replica is "running").
+        expect(refused.stderr).toContain(`\n  ${replicas[0]}: replica, running`);
+    });
+
+    it("pgscale backup status is ok while backups keep up, critical naming pgBackRest's error once a scheduled run fails", async () => {
+        const names = running();
+        const status = async () => {
+            const r = await pgscaleCli("backup", "status", ...flags(names), "--json");
+            return { code: r.code, report: JSON.parse(r.stdout) as { status: string; findings: Array<{ check: string; severity: string; detail: string }> } };
+        };
+        const healthy = await status();
+        expect(healthy.report.findings.filter((f) => f.severity !== "ok")).toEqual([]);
+        expect(healthy.code).toBe(0);
+        expect(healthy.report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler"]);
+
+        // A scheduled run that fails for real: the repository's backup directory refuses writes, and
+        // the primary's scheduler is replaced by one whose incr is due at once (same status file).
+        const leader = await containerOf();
+        const SCHEDULER = "python3 /usr/local/bin/pgscale-backup-scheduler";
+        const own = pidsOf(leader.container, `${SCHEDULER} /etc/pgscale/backup.json`);
+        expect(own).toHaveLength(1);
+        docker("exec", "-u", "root", leader.container, "kill", ...own);
+        docker("exec", "-u", "postgres", leader.container, "python3", "-c",
+            "import json; c = json.load(open('/etc/pgscale/backup.json')); c['intervals']['incr'] = 1; json.dump(c, open('/tmp/backup-due.json', 'w'))");
+        docker("exec", "-u", "root", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/backup/${out.scope}`);
+        docker("exec", "-d", "-u", "postgres", leader.container, "python3", "/usr/local/bin/pgscale-backup-scheduler", "/tmp/backup-due.json");
+        try {
+            const failing = await eventually(async () => {
+                const s = await status();
+                return s.report.status === "critical" ? s : undefined;
+            }, 120000, "backup status to report the failed scheduled run", 2000);
+            expect(failing!.code).toBe(3);
+            expect(failing!.report.findings.filter((f) => f.severity === "critical")).toEqual([{
+                severity: "critical", check: "backup.scheduler",
+                detail: expect.stringMatching(new RegExp(`^the last scheduled run failed: incr backup at \\S+ on ${leader.container}: .*ERROR: \\[047\\]: unable to create path '/var/lib/pgbackrest/backup/${out.scope}/.*Permission denied$`)),
+                fix: expect.stringContaining("pgscale backup run"),
+            }]);
+            const text = await pgscaleCli("backup", "status", ...flags(names));
+            expect(text.code).toBe(3);
+            expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(1 critical, 0 warning, 3 ok\)/);
+        } finally {
+            docker("exec", "-u", "root", leader.container, "kill", ...pidsOf(leader.container, `${SCHEDULER} /tmp/backup-due.json`));
+            docker("exec", "-u", "root", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/backup/${out.scope}`);
+            docker("exec", "-d", "-u", "postgres", leader.container, "python3", "/usr/local/bin/pgscale-backup-scheduler", "/etc/pgscale/backup.json");
+        }
+    });
+
     it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone", async () => {
         const dataVolumes = docker("volume", "ls", "--quiet", "--filter", `label=pgscale.stack=${name}`).split("\n").filter((v) => v && v !== out.backupVolume);
         expect(dataVolumes.length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { GeneratedSecret } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
 
 /** Where the members find the scheduler's configuration (the image ships the scheduler itself). */
-const SCHEDULER_CONFIG = "/etc/pgscale/backup.json";
+const SCHEDULER_CONFIG = PGBACKREST_PATHS.schedulerConfig;
 const SCHEDULER = "/usr/local/bin/pgscale-backup-scheduler";
 
 export interface BackupWiring {

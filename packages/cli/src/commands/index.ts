@@ -1,4 +1,5 @@
 import { Command } from "../command";
+import { backupCommand } from "./backup";
 import { doctorCommand } from "./doctor";
 import { imagesCommand } from "./images";
 import { planCommand } from "./plan";
@@ -6,4 +7,4 @@ import { statusCommand } from "./status";
 import { switchoverCommand } from "./switchover";
 
 /** Every subcommand; a new one (doctor, status, switchover) is a module here and one entry below. */
-export const COMMANDS: readonly Command[] = [planCommand, doctorCommand, statusCommand, switchoverCommand, imagesCommand];
+export const COMMANDS: readonly Command[] = [planCommand, doctorCommand, statusCommand, switchoverCommand, backupCommand, imagesCommand];

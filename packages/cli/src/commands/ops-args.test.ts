@@ -1,4 +1,4 @@
-// Argument errors of doctor, status and switchover, run in-process as `pgscale` dispatches them.
+// Argument errors of doctor, status, switchover and backup, run in-process as `pgscale` dispatches them.
 import { createServer } from "net";
 import { Io } from "../io";
 import { run } from "../run";
@@ -149,5 +149,47 @@ describe("pgscale switchover arguments", () => {
         expect(r.stdout).toMatch(/ doctor +check a live deployment/);
         expect(r.stdout).toMatch(/ status +members, roles/);
         expect(r.stdout).toMatch(/ switchover +planned switchover/);
+    });
+});
+
+describe("pgscale backup arguments", () => {
+    test("--container is required by each subcommand, named as doctor names its options", async () => {
+        for (const sub of ["list", "status", "run"]) {
+            const r = await pgscale("backup", sub);
+            expect([sub, r.code]).toEqual([sub, 2]);
+            expect(r.stderr).toMatch(new RegExp(`^pgscale backup ${sub}: invalid input\n {2}--container: is required \\(a member container of the cluster\\)\n`));
+        }
+    });
+
+    test("every bad option is named, as JSON with --json", async () => {
+        const r = await pgscale("backup", "run", "--container", "pg 0", "--stanza", "a/b", "--type", "snapshot", "--json");
+        expect(r.code).toBe(2);
+        expect(errorsOf(r.stdout)).toEqual([
+            ["--container", '"pg 0" is not a container name or ID'],
+            ["--stanza", "must be a stanza name (the cluster's scope)"],
+            ["--type", "must be full, diff, incr"],
+        ]);
+        // --type belongs to run alone.
+        expect(errorsOf((await pgscale("backup", "list", "--container", "pg-0", "--type", "full", "--json")).stdout)[0][0]).toBe("--type");
+    });
+
+    test("a subcommand is required and must be known", async () => {
+        const none = await pgscale("backup");
+        expect(none.code).toBe(2);
+        expect(none.stderr).toMatch(/^pgscale backup: name a subcommand \(list, status, run\)\n\nusage: pgscale backup list /);
+        expect((await pgscale("backup", "restore")).stderr).toMatch(/^pgscale backup: unknown subcommand "restore"/);
+        expect((await pgscale("backup", "constructor")).code).toBe(2);
+        const help = await pgscale("backup", "status", "--help");
+        expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage: pgscale backup list /) });
+    });
+
+    test("no container answering: exit 1, each container named with the engine's reason", async () => {
+        const missing = `pgscale-no-such-container-${process.pid}`;
+        const r = await pgscale("backup", "status", "--container", missing);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^pgscale backup status: no container answered with a backup configuration\n {2}${missing}: \\S`));
+        const run = await pgscale("backup", "run", "--container", missing, "--json");
+        expect(run.code).toBe(1);
+        expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the running primary/), unanswered: [{ container: missing }] });
     });
 });

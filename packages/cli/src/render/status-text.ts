@@ -1,4 +1,5 @@
 import { formatBytes, PatroniMember } from "@pgscale/core";
+import { renderTable } from "./table";
 
 function lag(m: PatroniMember): string {
     if (m.lag === undefined) return "";
@@ -9,9 +10,7 @@ function lag(m: PatroniMember): string {
 export function renderStatusText(members: PatroniMember[], unreachable: Array<{ url: string; error?: string }>): string {
     const header = ["Member", "Host", "Role", "State", "TL", "Lag"];
     const rows = members.map((m) => [m.name, m.host ?? "", m.role, m.state, m.timeline === undefined ? "" : String(m.timeline), lag(m)]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-    const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+    const out = renderTable(header, rows);
     for (const u of unreachable) out.push(`note: ${u.url} did not answer (${u.error ?? "no response"})`);
     return out.join("\n");
 }

@@ -1,3 +1,6 @@
 export * from "./spec";
 export * from "./render";
 export * from "./drill";
+export * from "./info";
+export * from "./findings";
+export * from "./member";

@@ -11,6 +11,8 @@ export const PGBACKREST_PATHS = {
     sourceConfig: "/etc/pgscale/restore.conf",
     restoreScript: "/etc/pgscale/restore.sh",
     replicaScript: "/etc/pgscale/replica-from-backup.sh",
+    /** The scheduler's configuration (schedulerConfig), read by the scheduler and by `pgscale backup`. */
+    schedulerConfig: "/etc/pgscale/backup.json",
 } as const;
 
 export interface PgBackRestConfig {

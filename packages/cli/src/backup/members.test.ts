@@ -1,0 +1,62 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import { schedulerConfig, backupSpec } from "@pgscale/core";
+import { ContainerExec, ExecResult, findPrimary, firstMember, readInfo, readSchedulers } from "./members";
+
+// What the engine answers in each container, scripted: the commands pgscale backup runs there and
+// the real pgBackRest answer of core's fixture. The engine itself is exercised in test/e2e/backup.test.ts.
+const INFO = readFileSync(join(__dirname, "../../../core/src/backup/fixtures/pgbackrest-info-full-diff-incr.json"), "utf8");
+const CONFIG = JSON.stringify(schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "24h", incr: "1h" } }), 8008));
+const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "" });
+
+function engine(containers: Record<string, { patroni?: string; status?: string } | "stopped">): ContainerExec & { calls: string[] } {
+    const calls: string[] = [];
+    const exec = async (container: string, cmd: string[]): Promise<ExecResult> => {
+        calls.push(`${container}: ${cmd.join(" ")}`);
+        const c = containers[container];
+        if (c === undefined) throw new Error(`(HTTP code 404) no such container - No such container: ${container} `);
+        if (c === "stopped") throw new Error(`(HTTP code 409) unexpected - container ${container} is not running`);
+        const line = cmd.join(" ");
+        if (line === "cat /etc/pgscale/backup.json") return ok(CONFIG);
+        if (line === "cat /tmp/pgscale-backup-status.json") return c.status ? ok(c.status) : { exitCode: 1, stdout: "", stderr: "cat: /tmp/pgscale-backup-status.json: No such file or directory\n" };
+        if (line === "pgbackrest --stanza=pg-main --output=json info") return ok(INFO);
+        if (line === "curl -s --max-time 3 http://127.0.0.1:8008/patroni") return ok(c.patroni ?? "");
+        throw new Error(`unexpected command in ${container}: ${line}`);
+    };
+    return Object.assign(exec, { calls });
+}
+
+describe("pgscale backup's reads inside the members", () => {
+    it("uses the first container that answers, naming each that did not", async () => {
+        const exec = engine({ "pg-1": "stopped", "pg-2": {} });
+        const r = await firstMember(exec, ["pg-0", "pg-1", "pg-2"]);
+        expect(r.member).toMatchObject({ container: "pg-2", config: { stanza: "pg-main", statusFile: "/tmp/pgscale-backup-status.json" } });
+        expect(r.unanswered).toEqual([
+            { container: "pg-0", error: "(HTTP code 404) no such container - No such container: pg-0" },
+            { container: "pg-1", error: "(HTTP code 409) unexpected - container pg-1 is not running" },
+        ]);
+        expect((await readInfo(exec, "pg-2", "pg-main")).backups).toHaveLength(3);
+    });
+
+    it("a pgbackrest that fails is named with its error line", async () => {
+        const exec: ContainerExec = async () => ({ exitCode: 56, stdout: "", stderr: "ERROR: [056]: unable to find primary cluster\n" });
+        await expect(readInfo(exec, "pg-0", "pg-main")).rejects.toThrow("pgbackrest info in pg-0 failed (exit 56): ERROR: [056]: unable to find primary cluster");
+    });
+
+    it("reads every member's scheduler status, or why not", async () => {
+        const exec = engine({ "pg-0": { status: JSON.stringify({ stanza: "pg-main", checkedAt: 1 }) }, "pg-1": {} });
+        expect(await readSchedulers(exec, ["pg-0", "pg-1"], "/tmp/pgscale-backup-status.json")).toEqual([
+            { container: "pg-0", status: { stanza: "pg-main", checkedAt: 1 } },
+            { container: "pg-1", error: "cannot read /tmp/pgscale-backup-status.json: cat: /tmp/pgscale-backup-status.json: No such file or directory" },
+        ]);
+    });
+
+    it("finds the running primary through each member's own Patroni, or says what each one is", async () => {
+        const replica = JSON.stringify({ role: "replica", state: "streaming" });
+        const exec = engine({ "pg-0": { patroni: replica }, "pg-1": { patroni: JSON.stringify({ role: "primary", state: "running" }) } });
+        expect((await findPrimary(exec, ["pg-0", "pg-1"])).primary?.container).toBe("pg-1");
+        expect(await findPrimary(engine({ "pg-0": { patroni: replica }, "pg-1": "stopped" }), ["pg-0", "pg-1"])).toEqual({
+            others: [{ container: "pg-0", error: "replica, streaming" }, { container: "pg-1", error: "(HTTP code 409) unexpected - container pg-1 is not running" }],
+        });
+    });
+});

@@ -1,0 +1,39 @@
+import { BackupReport, BackupSet, StanzaInfo, formatBytes, formatDuration } from "@pgscale/core";
+import { SEVERITY_LABEL, findingLines } from "./findings";
+import { renderTable } from "./table";
+
+/** "2026-12-04T05:17:55.000Z" -> "2026-12-04 05:17:55Z": a column, not a timestamp API. */
+const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+
+/** Backup sets as a table, oldest first, as pgBackRest lists them. */
+export function renderBackupTable(backups: readonly BackupSet[]): string[] {
+    const header = ["Label", "Type", "Started", "Stopped", "Duration", "DB size", "Backup size", "WAL start", "WAL stop"];
+    return renderTable(header, backups.map((b) => [
+        b.label + (b.error ? " (checksum errors)" : ""), b.type, when(b.startedAt), when(b.stoppedAt), formatDuration(b.durationSeconds),
+        formatBytes(b.databaseBytes), formatBytes(b.repositoryBytes), b.walStart ?? "", b.walStop ?? "",
+    ]));
+}
+
+/** `pgscale backup list`: the stanza's state, its backups, and what a restore can reach. */
+export function renderBackupList(container: string, info: StanzaInfo): string {
+    const lines = [`stanza ${info.stanza} (read in ${container}): ${info.status.message}${info.backupRunning ? "; a backup is running now" : ""}`];
+    if (!info.backups.length) lines.push("", "no backups");
+    else lines.push("", ...renderBackupTable(info.backups));
+    lines.push("");
+    lines.push(info.archive.max ? `archive: WAL ${info.archive.min} to ${info.archive.max}` : "archive: no WAL archived yet");
+    if (info.restorable) {
+        lines.push(`restorable: from ${when(info.restorable.from)} (end of the oldest backup) to the end of WAL ${info.restorable.toWal ?? "(none archived)"}` +
+            ` (archived after the newest backup's end, ${when(info.restorable.newestBackupStop)})`);
+    } else lines.push("restorable: nothing (no backup)");
+    return lines.join("\n");
+}
+
+/** `pgscale backup status`: a verdict line, then each finding with its fix, like doctor's report. */
+export function renderBackupStatus(container: string, stanza: string, report: BackupReport): string {
+    const { counts } = report;
+    return [
+        `pgscale backup status: ${SEVERITY_LABEL[report.status]} (${counts.critical} critical, ${counts.warning} warning, ${counts.ok} ok), stanza ${stanza}, read in ${container}`,
+        "",
+        ...findingLines(report.findings),
+    ].join("\n");
+}

@@ -1,0 +1,31 @@
+import { describeMember, isRunningPrimary, parseSchedulerConfig } from "./member";
+import { schedulerConfig } from "./render";
+import { backupSpec } from "./spec";
+
+describe("parseSchedulerConfig", () => {
+    it("reads what schedulerConfig renders into backup.json", () => {
+        const cfg = schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "7d", incr: "1h" } }), 8008);
+        expect(parseSchedulerConfig(JSON.stringify(cfg, null, 2), "pg-0:/etc/pgscale/backup.json")).toEqual(cfg);
+    });
+
+    it("names the file and each bad field", () => {
+        expect(() => parseSchedulerConfig("{}", "pg-0:/etc/pgscale/backup.json")).toThrow(/^pg-0:\/etc\/pgscale\/backup\.json: invalid input\n {2}- stanza: .*\n {2}- intervals: /);
+        expect(() => parseSchedulerConfig("cat: no such file", "pg-0:/etc/pgscale/backup.json")).toThrow("pg-0:/etc/pgscale/backup.json: not JSON: cat: no such file");
+    });
+});
+
+describe("isRunningPrimary", () => {
+    it("is a running primary (Patroni 4) or master (Patroni 3), as the scheduler decides", () => {
+        expect(isRunningPrimary(JSON.stringify({ role: "primary", state: "running", timeline: 2 }))).toBe(true);
+        expect(isRunningPrimary(JSON.stringify({ role: "master", state: "running" }))).toBe(true);
+        expect(isRunningPrimary(JSON.stringify({ role: "primary", state: "starting" }))).toBe(false);
+        expect(isRunningPrimary(JSON.stringify({ role: "replica", state: "streaming" }))).toBe(false);
+        expect(isRunningPrimary(JSON.stringify({ role: "standby_leader", state: "running" }))).toBe(false);
+        expect(isRunningPrimary("")).toBe(false);
+    });
+
+    it("describes a member for a refusal", () => {
+        expect(describeMember(JSON.stringify({ role: "replica", state: "streaming" }))).toBe("replica, streaming");
+        expect(describeMember("curl: (7) Failed to connect")).toBe("no Patroni answer (curl: (7) Failed to connect)");
+    });
+});

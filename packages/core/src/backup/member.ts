@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { parseSpec } from "../validation";
+import { SchedulerConfig } from "./render";
+
+// What the operator commands read from a member of a cluster with `backup`: its scheduler
+// configuration (the stanza, the intervals, its Patroni REST URL) and whether it is the primary.
+
+const seconds = z.number().positive();
+const schedulerConfigSpec = z.object({
+    stanza: z.string().min(1),
+    intervals: z.object({ full: seconds.optional(), diff: seconds.optional(), incr: seconds.optional() }),
+    patroniUrl: z.string().min(1),
+    checkSeconds: seconds,
+    statusFile: z.string().min(1),
+});
+
+/** backup.json as schedulerConfig wrote it; throws naming `source` and each bad field. */
+export function parseSchedulerConfig(text: string, source: string): SchedulerConfig {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        throw new Error(`${source}: not JSON: ${text.slice(0, 200)}`);
+    }
+    return parseSpec(schedulerConfigSpec, doc, source);
+}
+
+/**
+ * A member's own `GET /patroni` answer says it is the primary PostgreSQL runs on. The same test as
+ * the scheduler's: a standby cluster's leader (standby_leader) replays from elsewhere and is not a
+ * primary pgBackRest can back up.
+ */
+export function isRunningPrimary(patroniAnswer: string): boolean {
+    try {
+        const doc = JSON.parse(patroniAnswer) as { role?: unknown; state?: unknown };
+        return (doc.role === "primary" || doc.role === "master") && doc.state === "running";
+    } catch {
+        return false;
+    }
+}
+
+/** "replica, streaming" from a `GET /patroni` answer, for a refusal that says what each member is. */
+export function describeMember(patroniAnswer: string): string {
+    try {
+        const doc = JSON.parse(patroniAnswer) as { role?: unknown; state?: unknown };
+        return `${String(doc.role ?? "no role")}, ${String(doc.state ?? "no state")}`;
+    } catch {
+        return `no Patroni answer (${patroniAnswer.trim().slice(0, 100) || "empty"})`;
+    }
+}
