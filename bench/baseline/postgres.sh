@@ -5,17 +5,19 @@
 # succeeds. down.sh PREFIX removes it.
 # Usage: postgres.sh PREFIX   Env: PARAMS `k=v,k=v` (postgres -c settings), DATA_TMPFS 1 (data on tmpfs)
 set -euo pipefail
-P=${1:-pgsingle}; V=$(cat "$(dirname "$0")/../../packages/docker/images/VERSION")
+P=${1:-pgsingle}
+# The image startPostgres() uses by default (or PATRONI_IMAGE, POSTGRES_VERSION).
+eval "$(node "$(dirname "$0")/images.js")"
 args=()
 IFS=, read -ra kv <<<"${PARAMS:-max_connections=100}"
 for p in "${kv[@]}"; do args+=(-c "$p"); done
 data=()
-if [ "${DATA_TMPFS:-0}" = 1 ]; then data=(--tmpfs "/var/lib/postgresql/data:uid=${PG_UID:-$(docker run --rm --entrypoint id "pgscale/patroni:$V" -u postgres)},mode=0700"); fi
+if [ "${DATA_TMPFS:-0}" = 1 ]; then data=(--tmpfs "/var/lib/postgresql/data:uid=${PG_UID:-$(docker run --rm --entrypoint id "$PATRONI_IMAGE" -u postgres)},mode=0700"); fi
 # The same initdb options and password method as pgscale's clusters; the password reaches initdb
 # through a file so it never shows in `ps`.
 docker run -d --name "$P-pg" --label pgscale.bench="$P" -p 127.0.0.1::5432 --shm-size 256m "${data[@]}" \
-  -e PGPASSWORD_INIT=baseline-password "pgscale/patroni:$V" bash -c '
-    set -e; D=/var/lib/postgresql/data/pg15
+  -e PGPASSWORD_INIT=baseline-password -e PATH="$PG_BIN_DIR:/usr/local/bin:/usr/bin:/bin" -e D="$PG_DATA_DIR" "$PATRONI_IMAGE" bash -c '
+    set -e
     echo "$PGPASSWORD_INIT" > /tmp/pw
     initdb -D "$D" -U postgres --pwfile /tmp/pw --auth-host scram-sha-256 --auth-local peer --encoding UTF8 --locale C.UTF-8 --data-checksums >/dev/null
     rm /tmp/pw; echo "host all all all scram-sha-256" >> "$D/pg_hba.conf"

@@ -9,7 +9,9 @@
 #   CHECK       HAProxy check as `inter_ms,fall,rise` (default 2000,3,2)
 #   DATA_TMPFS  1: data directories on tmpfs (what profile "fast" does), else named volumes
 set -euo pipefail
-P=${1:-pgbase}; N=${2:-3}; V=$(cat "$(dirname "$0")/../../packages/docker/images/VERSION")
+P=${1:-pgbase}; N=${2:-3}
+# The images pgscale's constructs use by default (or ETCD_IMAGE, PATRONI_IMAGE, HAPROXY_IMAGE, POSTGRES_VERSION).
+eval "$(node "$(dirname "$0")/images.js")"
 TTL=${TTL:-30}; LOOP_WAIT=${LOOP_WAIT:-10}; RETRY_TIMEOUT=${RETRY_TIMEOUT:-10}
 PARAMS=${PARAMS:-wal_level=replica,hot_standby=on,max_wal_senders=10,max_replication_slots=10,wal_keep_size=1GB,password_encryption=scram-sha-256,wal_log_hints=on,max_connections=200}
 IFS=, read -r INTER FALL RISE <<<"${CHECK:-2000,3,2}"
@@ -18,13 +20,13 @@ params=""
 IFS=, read -ra kv <<<"$PARAMS"
 for p in "${kv[@]}"; do params="$params        ${p%%=*}: \"${p#*=}\"\n"; done
 docker network create --label pgscale.bench="$P" "$P-net" >/dev/null
-docker run -d --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "pgscale/etcd:$V" \
+docker run -d --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "$ETCD_IMAGE" \
   etcd --name etcd --data-dir /var/lib/etcd/data --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://etcd:2379 \
   --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://etcd:2380 --initial-cluster etcd=http://etcd:2380 >/dev/null
 hosts=""
 for i in $(seq 0 $((N-1))); do
   if [ "${DATA_TMPFS:-0}" = 1 ]; then
-    data=(--tmpfs "/var/lib/postgresql/data:uid=${PG_UID:-$(docker run --rm --entrypoint id "pgscale/patroni:$V" -u postgres)},mode=0700")
+    data=(--tmpfs "/var/lib/postgresql/data:uid=${PG_UID:-$(docker run --rm --entrypoint id "$PATRONI_IMAGE" -u postgres)},mode=0700")
   else
     docker volume create --label pgscale.bench="$P" "$P-pg$i" >/dev/null
     data=(-v "$P-pg$i:/var/lib/postgresql/data")
@@ -41,8 +43,8 @@ for i in $(seq 0 $((N-1))); do
 postgresql:
   listen: 0.0.0.0:5432
   connect_address: pg$i:5432
-  data_dir: /var/lib/postgresql/data/pg15
-  bin_dir: /usr/lib/postgresql/15/bin
+  data_dir: $PG_DATA_DIR
+  bin_dir: $PG_BIN_DIR
   pgpass: /tmp/pgpass0
   authentication:
     superuser: { username: postgres, password: $PW }
@@ -52,14 +54,14 @@ postgresql:
   basebackup: [{ checkpoint: fast }]
 YML
   docker create --name "$P-pg$i" --label pgscale.bench="$P" --network "$P-net" --network-alias "pg$i" --user postgres \
-    "${data[@]}" --shm-size 256m "pgscale/patroni:$V" >/dev/null
+    "${data[@]}" --shm-size 256m "$PATRONI_IMAGE" >/dev/null
   chmod 0644 "$cfg"; docker cp "$cfg" "$P-pg$i:/etc/patroni/patroni.yml" && rm -f "$cfg"
   docker start "$P-pg$i" >/dev/null
   hosts="$hosts    server pg$i pg$i:5432 check port 8008\n"
 done
 cfg=$(mktemp)
 printf 'global\n    maxconn 2000\nresolvers docker\n    nameserver dns 127.0.0.11:53\ndefaults\n    mode tcp\n    timeout connect 4s\n    timeout client 30m\n    timeout server 30m\n    default-server inter %sms fall %s rise %s on-marked-down shutdown-sessions resolvers docker init-addr last,libc,none\nlisten primary\n    bind *:5000\n    option httpchk GET /primary\n    http-check expect status 200\n%blisten replicas\n    bind *:5001\n    balance roundrobin\n    option httpchk GET /replica\n    http-check expect status 200\n%b' "$INTER" "$FALL" "$RISE" "$hosts" "$hosts" > "$cfg"
-docker create --name "$P-haproxy" --label pgscale.bench="$P" --network "$P-net" -p 127.0.0.1::5000 -p 127.0.0.1::5001 "pgscale/haproxy:$V" >/dev/null
+docker create --name "$P-haproxy" --label pgscale.bench="$P" --network "$P-net" -p 127.0.0.1::5000 -p 127.0.0.1::5001 "$HAPROXY_IMAGE" >/dev/null
 chmod 0644 "$cfg"; docker cp "$cfg" "$P-haproxy:/etc/haproxy/haproxy.cfg" && rm -f "$cfg"
 docker start "$P-haproxy" >/dev/null
 docker port "$P-haproxy" 5000/tcp | head -1 | sed 's/.*://'

@@ -10,7 +10,7 @@ import { alternate } from "../harness/rounds";
 import { docker, dockerQuiet, observePatroni, startedAt, untilReady } from "../harness/probe";
 import { newStack, removeStack, timedPulumi, upInBackground } from "../harness/pulumi";
 import type { Row, Side } from "../harness/types";
-import { HaWork, ROOT, VERSION, handCluster, haWork, script } from "./ha-work";
+import { ETCD_IMAGE, HaWork, ROOT, handCluster, haWork, script } from "./ha-work";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
 export const FIXTURE = path.join(ROOT, "bench/ha/fixture");
@@ -74,7 +74,7 @@ async function upRow(id: string, title: string, work: HaWork, ctx: BenchContext)
 
 /** Pulumi's floor on the CLI path: one generated secret and one container using it, to the container's start. */
 async function floorRow(ctx: BenchContext): Promise<Row> {
-    const image = `pgscale/etcd:${VERSION}`;
+    const image = ETCD_IMAGE;
     const samples = await alternate(ctx.rounds, {
         pgscale: async () => {
             const stack = newStack(FLOOR, {});

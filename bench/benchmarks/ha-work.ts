@@ -1,14 +1,14 @@
 // The work of an HA row, given to both sides alike: the pgscale side through stack config or
 // startCluster's options, the baseline through bench/baseline/up.sh's environment.
 import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
-import { defaultParameters } from "@pgscale/core";
+import { DEFAULT_IMAGES, DEFAULT_POSTGRES_VERSION, defaultParameters, postgresLayout } from "@pgscale/core";
 import { observePatroni, untilReady } from "../harness/probe";
 
 export const ROOT = path.resolve(__dirname, "../..");
-export const VERSION = fs.readFileSync(path.join(ROOT, "packages/docker/images/VERSION"), "utf8").trim();
-export const PATRONI_IMAGE = `pgscale/patroni:${VERSION}`;
+/** The images both sides run: those the constructs use by default (baseline/images.js hands the scripts the same). */
+export const PATRONI_IMAGE = DEFAULT_IMAGES[postgresLayout(DEFAULT_POSTGRES_VERSION).image];
+export const ETCD_IMAGE = DEFAULT_IMAGES.etcd;
 
 export interface HaWork {
     nodes: number;

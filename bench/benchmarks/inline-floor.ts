@@ -7,7 +7,7 @@ import * as path from "path";
 import { alternate } from "../harness/rounds";
 import { docker, startedAt } from "../harness/probe";
 import type { Row } from "../harness/types";
-import { VERSION } from "./ha-work";
+import { ETCD_IMAGE } from "./ha-work";
 import type { BenchContext } from "./registry";
 
 export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
@@ -15,7 +15,7 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
     const pulumi = await import("@pulumi/pulumi");
     const dockerPkg = await import("@pulumi/docker");
     const { GeneratedSecret } = await import("@pgscale/postgres");
-    const image = `pgscale/etcd:${VERSION}`;
+    const image = ETCD_IMAGE;
     const backend = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-bench-floor-"));
     const container = (stack: string) => `bench-floor-inline-${stack}`;
     const program = async () => {

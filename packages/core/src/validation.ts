@@ -52,6 +52,18 @@ export function parseSpec<S extends z.ZodType>(schema: S, input: unknown, subjec
     return res.data;
 }
 
+/** parseSpec of a JSON text (a file a tool wrote, a command's output); not JSON is an error naming `subject`. */
+export function parseJsonSpec<S extends z.ZodType>(schema: S, text: string, subject: string): z.output<S> {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        // What was there instead (a tool's error message, an empty file) says more than the parser's complaint.
+        throw new Error(`${subject}: not JSON: ${text.slice(0, 200)}`);
+    }
+    return parseSpec(schema, doc, subject);
+}
+
 /**
  * Collects validation problems from several sources so one error names every bad field,
  * whichever part of the arguments (shared spec, platform options, references) it is in.

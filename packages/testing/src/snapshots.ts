@@ -131,15 +131,18 @@ export async function snapshot(info: ClusterInfo, name: string): Promise<void> {
             c.query(`CREATE DATABASE ${quoteIdent(snap)} TEMPLATE ${quoteIdent(info.database)}`));
         // Nobody connects to a snapshot: it only serves as a template.
         await c.query(`ALTER DATABASE ${quoteIdent(snap)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+        // The first restore's copy, made here rather than in the background: a suite snapshots once
+        // (beforeAll) and restores before each test, the first one right away.
+        await makeReadyCopy(c, info, name);
     });
-    later(info, (c) => makeReadyCopy(c, info, name));
 }
 
 /**
  * Replaces the application database with a copy of snapshot `name`. Sessions on it are terminated
  * (pools reconnect); resolves once every streaming replica has replayed the change, so reads through
- * replicaUri see the restored state too. The copy was made ahead (after the snapshot, or after the
- * previous restore), so the restore itself is two renames; the next copy is made after it returns.
+ * replicaUri see the restored state too. The copy was made ahead (by snapshot(), or in the background
+ * after the previous restore), so the restore itself is two renames; the next copy is made after it
+ * returns.
  */
 export async function restore(info: ClusterInfo, name: string): Promise<void> {
     const snap = snapshotDatabase(name, info.reuse?.slot);

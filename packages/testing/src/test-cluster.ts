@@ -37,14 +37,14 @@ export class TestDatabase {
         return clusterEnv(this.info);
     }
 
-    /** Saves the application database as template database `pgscale_snapshot_<name>`. Terminates its sessions. */
+    /** Saves the application database as template database `pgscale_snapshot_<name>`, and a first copy for restore(). Terminates its sessions. */
     snapshot(name: string): Promise<void> {
         return snapshot(this.info, name);
     }
 
     /**
      * Puts the application database back to snapshot `name`. Terminates its sessions; waits for
-     * replicas. A copy of the snapshot made ahead (in the background, after snapshot() and after each
+     * replicas. A copy of the snapshot made ahead (by snapshot(), and in the background after each
      * restore()) is renamed into place, so a restore takes two renames, not a copy.
      */
     restore(name: string): Promise<void> {

@@ -65,55 +65,47 @@ function execOrFail(sub: string, io: Io, json: boolean): ContainerExec | number 
     return typeof exec === "function" ? exec : failed(sub, io, json, exec.error);
 }
 
-const listCommand = defineCommand({
-    name: "backup list",
-    summary: "",
-    usage: USAGE,
-    options: shared,
-    toArgs(values): { args: ReadArgs } | { errors: UsageError[] } {
-        const errors: UsageError[] = [];
-        const args = sharedArgs(values, errors);
-        return errors.length ? { errors } : { args };
-    },
-    async execute(args, io, json) {
-        const exec = execOrFail("list", io, json);
-        if (typeof exec === "number") return exec;
-        const { member, unanswered } = await firstMember(exec, args.containers);
-        if (!member) return failed("list", io, json, "no container answered with a backup configuration", unanswered);
-        const stanza = args.stanza ?? member.config.stanza;
-        try {
-            const info = await readInfo(exec, member.container, stanza);
-            io.out(json ? JSON.stringify({ container: member.container, ...info }, null, 2) : renderBackupList(member.container, info));
-            return EXIT.ok;
-        } catch (err) {
-            return failed("list", io, json, err instanceof Error ? err.message : String(err));
-        }
-    },
+type AnsweringMember = NonNullable<Awaited<ReturnType<typeof firstMember>>["member"]>;
+
+/** list and status: the same options, then the first member that answers, and its stanza. */
+function readCommand(sub: "list" | "status", run: (exec: ContainerExec, member: AnsweringMember, stanza: string, args: ReadArgs, io: Io, json: boolean) => Promise<number>) {
+    return defineCommand({
+        name: `backup ${sub}`,
+        summary: "",
+        usage: USAGE,
+        options: shared,
+        toArgs(values): { args: ReadArgs } | { errors: UsageError[] } {
+            const errors: UsageError[] = [];
+            const args = sharedArgs(values, errors);
+            return errors.length ? { errors } : { args };
+        },
+        async execute(args, io, json) {
+            const exec = execOrFail(sub, io, json);
+            if (typeof exec === "number") return exec;
+            const { member, unanswered } = await firstMember(exec, args.containers);
+            if (!member) return failed(sub, io, json, "no container answered with a backup configuration", unanswered);
+            return run(exec, member, args.stanza ?? member.config.stanza, args, io, json);
+        },
+    });
+}
+
+const listCommand = readCommand("list", async (exec, member, stanza, _args, io, json) => {
+    try {
+        const info = await readInfo(exec, member.container, stanza);
+        io.out(json ? JSON.stringify({ container: member.container, ...info }, null, 2) : renderBackupList(member.container, info));
+        return EXIT.ok;
+    } catch (err) {
+        return failed("list", io, json, err instanceof Error ? err.message : String(err));
+    }
 });
 
-const statusCommand = defineCommand({
-    name: "backup status",
-    summary: "",
-    usage: USAGE,
-    options: shared,
-    toArgs(values): { args: ReadArgs } | { errors: UsageError[] } {
-        const errors: UsageError[] = [];
-        const args = sharedArgs(values, errors);
-        return errors.length ? { errors } : { args };
-    },
-    async execute(args, io, json) {
-        const exec = execOrFail("status", io, json);
-        if (typeof exec === "number") return exec;
-        const { member, unanswered } = await firstMember(exec, args.containers);
-        if (!member) return failed("status", io, json, "no container answered with a backup configuration", unanswered);
-        const stanza = args.stanza ?? member.config.stanza;
-        // A repository pgBackRest cannot read is the worst finding, not a failure of this command.
-        const info = await readInfo(exec, member.container, stanza).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
-        const schedulers = await readSchedulers(exec, args.containers, member.config.statusFile);
-        const report = backupFindings({ info, intervals: member.config.intervals, checkSeconds: member.config.checkSeconds, schedulers }, new Date());
-        io.out(json ? JSON.stringify({ container: member.container, stanza, ...report }, null, 2) : renderBackupStatus(member.container, stanza, report));
-        return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
-    },
+const statusCommand = readCommand("status", async (exec, member, stanza, args, io, json) => {
+    // A repository pgBackRest cannot read is the worst finding, not a failure of this command.
+    const info = await readInfo(exec, member.container, stanza).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+    const schedulers = await readSchedulers(exec, args.containers, member.config.statusFile);
+    const report = backupFindings({ info, intervals: member.config.intervals, checkSeconds: member.config.checkSeconds, schedulers }, new Date());
+    io.out(json ? JSON.stringify({ container: member.container, stanza, ...report }, null, 2) : renderBackupStatus(member.container, stanza, report));
+    return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
 });
 
 const runCommand = defineCommand({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Severity, worstSeverity } from "../doctor/finding";
-import { parseSpec } from "../validation";
+import { parseJsonSpec } from "../validation";
 import { BACKUP_KINDS, BackupKind, BackupSet, StanzaInfo } from "./info";
 import { SchedulerConfig } from "./render";
 
@@ -21,13 +21,7 @@ export type SchedulerStatus = z.output<typeof schedulerStatusSpec>;
 
 /** The scheduler's status file; throws naming `source` and the field when it has another shape. */
 export function parseSchedulerStatus(text: string, source: string): SchedulerStatus {
-    let doc: unknown;
-    try {
-        doc = JSON.parse(text);
-    } catch {
-        throw new Error(`${source}: not JSON: ${text.slice(0, 200)}`);
-    }
-    return parseSpec(schedulerStatusSpec, doc, source);
+    return parseJsonSpec(schedulerStatusSpec, text, source);
 }
 
 /** One member's scheduler status file, or why it could not be read. */

@@ -41,7 +41,7 @@ describe("parsePgBackRestInfo", () => {
 
     it("names the stanza, the field or the text when the answer is not what it reads", () => {
         expect(() => parsePgBackRestInfo(THREE_KINDS, "other")).toThrow('pgbackrest info: no stanza "other" in the answer (stanzas: pg-main)');
-        expect(() => parsePgBackRestInfo("ERROR: [055]: unable to load info file", "pg-main")).toThrow(/^pgbackrest info: not JSON .*: ERROR: \[055\]/);
+        expect(() => parsePgBackRestInfo("ERROR: [055]: unable to load info file", "pg-main")).toThrow(/^pgbackrest info: not JSON: ERROR: \[055\]/);
         const broken = JSON.parse(THREE_KINDS);
         broken[0].backup[1].timestamp.start = "yesterday";
         broken[0].backup[2].type = "snapshot";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSpec } from "../validation";
+import { parseJsonSpec } from "../validation";
 
 // `pgbackrest --stanza=<scope> --output=json info`, read into what an operator asks of a
 // repository: which backups exist, how big, and from when to when a restore can reach. Only the
@@ -110,13 +110,7 @@ function toBackupSet(b: z.output<typeof backupEntry>): BackupSet {
  * does not have the expected shape, or the stanza when the document does not hold it.
  */
 export function parsePgBackRestInfo(text: string, stanza: string): StanzaInfo {
-    let doc: unknown;
-    try {
-        doc = JSON.parse(text);
-    } catch (err) {
-        throw new Error(`pgbackrest info: not JSON (${err instanceof Error ? err.message : String(err)}): ${text.slice(0, 200)}`);
-    }
-    const entries = parseSpec(infoDocument, doc, "pgbackrest info");
+    const entries = parseJsonSpec(infoDocument, text, "pgbackrest info");
     const entry = entries.find((e) => e.name === stanza);
     if (!entry) throw new Error(`pgbackrest info: no stanza ${JSON.stringify(stanza)} in the answer (stanzas: ${entries.map((e) => e.name).join(", ") || "none"})`);
     const currentDb = Math.max(0, ...entry.db.map((d) => d.id));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSpec } from "../validation";
+import { parseJsonSpec } from "../validation";
 import { SchedulerConfig } from "./render";
 
 // What the operator commands read from a member of a cluster with `backup`: its scheduler
@@ -16,13 +16,7 @@ const schedulerConfigSpec = z.object({
 
 /** backup.json as schedulerConfig wrote it; throws naming `source` and each bad field. */
 export function parseSchedulerConfig(text: string, source: string): SchedulerConfig {
-    let doc: unknown;
-    try {
-        doc = JSON.parse(text);
-    } catch {
-        throw new Error(`${source}: not JSON: ${text.slice(0, 200)}`);
-    }
-    return parseSpec(schedulerConfigSpec, doc, source);
+    return parseJsonSpec(schedulerConfigSpec, text, source);
 }
 
 /**
