@@ -1,6 +1,6 @@
 // Pulumi's floor on the Automation API path @pgscale/testing takes: `stack.up()` of an inline program
 // with one generated secret (a dynamic resource, as every cluster needs for its passwords) and one
-// container using it, to that container's start, against `docker run` of the same container.
+// container using it, until up() returns, against `docker run` of the same container (to its start).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,7 +34,9 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
                 const t0 = Date.now();
                 const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "pgscale-bench-floor-inline", program }, { envVars });
                 await stack.up();
-                const s = (startedAt(container(stackName)) - t0) / 1000;
+                // Until up() returns, as on the pgscale side: the engine's own completion (state,
+                // outputs read back by the Automation API) is Pulumi's cost, not pgscale's.
+                const s = (Date.now() - t0) / 1000;
                 await stack.destroy();
                 await stack.workspace.removeStack(stackName);
                 return s;
@@ -51,7 +53,7 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
         const settings = { containers: 1, image, secretInEnv: true };
         return {
             id: "floor-inline", title: "Pulumi's floor (Automation API): one generated secret and one container", unit: "s",
-            measure: "from creating the stack to the container's State.StartedAt",
+            measure: "from creating the stack until stack.up() returns (docker run: to the container's State.StartedAt)",
             pgscale: { label: "stack.up()", how: "LocalWorkspace inline program: GeneratedSecret + docker.Container", settings, samples: samples.pgscale },
             baseline: { label: "docker run", how: "docker run -d of the same container", settings, samples: samples.baseline },
         };

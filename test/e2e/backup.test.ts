@@ -281,6 +281,27 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         }
     });
 
+    it("pgscale backup drill restores the repository into a throwaway container and reports the window; a missed objective is critical", async () => {
+        const names = running();
+        const before = docker("ps", "-aq", "--filter", "label=pgscale.role=restore-drill");
+        const r = await pgscaleCli("backup", "drill", ...flags(names), "--check", "SELECT count(*) FROM pg_database", "--json");
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+        const d = JSON.parse(r.stdout);
+        const list = JSON.parse((await pgscaleCli("backup", "list", ...flags(names), "--json")).stdout);
+        // The newest backup set, restored to the end of the archive: a restorable point after the set's end.
+        expect(d).toMatchObject({ container: names[0], stanza: out.scope, backupSet: list.backups.at(-1).label, shortfalls: [] });
+        expect(Number(d.checkResult)).toBeGreaterThanOrEqual(3);
+        expect(d.restoreSeconds).toBeGreaterThan(0);
+        expect(Date.parse(d.restorablePoint)).toBeGreaterThanOrEqual(Date.parse(list.backups.at(-1).stoppedAt) - 1000);
+        expect(d.lossWindowSeconds).toBeGreaterThanOrEqual(0);
+        // An objective no restore meets: exit 3, the figures named; the throwaway containers are gone.
+        const missed = await pgscaleCli("backup", "drill", ...flags(names), "--restore-seconds", "0.001");
+        expect(missed.code).toBe(3);
+        expect(missed.stdout).toMatch(/^pgscale backup drill: restored \S+ of stanza \S+ \(repository of \S+\) in .+\n/);
+        expect(missed.stdout).toMatch(/CRITICAL: objectives\.restoreSeconds: the restore took [\d.]+ s, over the objective of 0\.001 s/);
+        expect(docker("ps", "-aq", "--filter", "label=pgscale.role=restore-drill")).toBe(before);
+    });
+
     it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone", async () => {
         const dataVolumes = docker("volume", "ls", "--quiet", "--filter", `label=pgscale.stack=${name}`).split("\n").filter((v) => v && v !== out.backupVolume);
         expect(dataVolumes.length).toBeGreaterThan(0);

@@ -1,14 +1,18 @@
-import { BACKUP_KINDS, BackupKind, addedBackups, backupFindings, formatDuration } from "@pgscale/core";
+import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, backupFindings, formatDuration, restoreDrillSpec } from "@pgscale/core";
+import { drillMember, engineDrill } from "../backup/drill";
 import { Command, defineCommand } from "../command";
 import { ContainerExec, Unanswered, engineExec, findPrimary, firstMember, readInfo, readSchedulers, runBackup } from "../backup/members";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
-import { renderBackupList, renderBackupStatus, renderBackupTable } from "../render/backup-text";
+import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill } from "../render/backup-text";
 import { EXIT_CRITICAL } from "./doctor";
 
 const USAGE = `usage: pgscale backup list --container NAME [--container NAME]... [--stanza STANZA] [--json]
        pgscale backup status --container NAME [--container NAME]... [--stanza STANZA] [--json]
        pgscale backup run --container NAME [--container NAME]... [--type full|diff|incr]
+                          [--stanza STANZA] [--json]
+       pgscale backup drill --container NAME [--container NAME]... [--time ISO | --lsn LSN | --name POINT]
+                          [--database DB] [--check SQL] [--restore-seconds N] [--rpo-seconds N]
                           [--stanza STANZA] [--json]
 
 The backups of a PatroniCluster with \`backup\` (Docker), read and taken with pgBackRest inside its
@@ -19,17 +23,28 @@ member containers (as postgres, through the Docker engine at DOCKER_HOST, else t
            the last scheduled run, the archive; findings with their fixes, like pgscale doctor
   run      takes a backup now on the member that is the running primary (Patroni's own answer in
            each container); refused when none of the given containers is
+  drill    restores the repository (latest, or a point in time) into a throwaway container of the
+           cluster's image (repository read-only, no network), runs a check query, removes it, and
+           reports the restore time and the data-loss window, as the RestoreDrill resource does
 
   --container NAME   a member's container; repeatable. list and status use the first that answers
                      (status also reads every one's scheduler status); run looks for the primary
   --stanza STANZA    the stanza; default: the cluster's scope, from /etc/pgscale/backup.json
   --type KIND        run only: full, diff or incr (default incr; pgBackRest takes a full instead
                      when the repository has none)
+  --time ISO, --lsn LSN, --name POINT
+                     drill only: recover to this time (ISO 8601 with a zone), LSN or restore point
+                     instead of the end of the archive; at most one
+  --database DB      drill only: the database the check query runs in (default postgres)
+  --check SQL        drill only: the check query; its first column is reported (default SELECT 1)
+  --restore-seconds N, --rpo-seconds N
+                     drill only: objectives; a restore slower, or a restorable point older, is critical
   --json             print the result (or the errors) as JSON
   -h, --help         this help
 
-Exit status: 0 done (status: no critical finding), 3 status found a critical finding,
-1 no container answered or the backup failed, 2 invalid options.`;
+Exit status: 0 done (status: no critical finding; drill: objectives met), 3 status found a
+critical finding or the drill missed an objective, 1 no container answered or the backup or
+restore failed, 2 invalid options.`;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -150,12 +165,70 @@ const runCommand = defineCommand({
     },
 });
 
-const SUBCOMMANDS: Record<string, Command> = { list: listCommand, status: statusCommand, run: runCommand };
+interface DrillArgs extends ReadArgs {
+    spec: RestoreDrillSpec;
+}
 
-/** `pgscale backup list | status | run`. */
+/** --time/--lsn/--name and the rest as the RestoreDrill spec, with errors named by option. */
+function drillSpec(values: Record<string, string | undefined>, errors: UsageError[]): RestoreDrillSpec | undefined {
+    const given = (["time", "lsn", "name"] as const).filter((k) => values[k] !== undefined);
+    if (given.length > 1) errors.push({ option: `--${given[1]}`, message: `cannot be combined with --${given[0]}: a restore has one target` });
+    const number = (option: string, v: string | undefined) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!(Number.isFinite(n) && n > 0)) errors.push({ option, message: "must be a positive number of seconds" });
+        return n;
+    };
+    const objectives = { restoreSeconds: number("--restore-seconds", values["restore-seconds"]), rpoSeconds: number("--rpo-seconds", values["rpo-seconds"]) };
+    const input = {
+        ...(given.length === 1 ? { target: { [given[0]]: values[given[0]] } } : {}),
+        ...(values.database !== undefined ? { database: values.database } : {}),
+        ...(values.check !== undefined ? { check: values.check } : {}),
+        objectives: Object.fromEntries(Object.entries(objectives).filter(([, v]) => v !== undefined && Number.isFinite(v) && v > 0)),
+    };
+    const parsed = restoreDrillSpec.safeParse(input);
+    if (parsed.success) return parsed.data;
+    // The spec's fields, as the options that set them.
+    const option = (path: PropertyKey[]) => (path[0] === "target" ? `--${given[0]}` : `--${String(path[0])}`);
+    for (const i of parsed.error.issues) errors.push({ option: option(i.path), message: i.message });
+    return undefined;
+}
+
+const drillCommand = defineCommand({
+    name: "backup drill",
+    summary: "",
+    usage: USAGE,
+    options: { ...shared, time: { type: "string" }, lsn: { type: "string" }, name: { type: "string" }, database: { type: "string" }, check: { type: "string" }, "restore-seconds": { type: "string" }, "rpo-seconds": { type: "string" } },
+    toArgs(values): { args: DrillArgs } | { errors: UsageError[] } {
+        const errors: UsageError[] = [];
+        const base = sharedArgs(values, errors);
+        const spec = drillSpec(values as Record<string, string | undefined>, errors);
+        return errors.length || !spec ? { errors } : { args: { ...base, spec } };
+    },
+    async execute(args, io, json) {
+        const exec = execOrFail("drill", io, json);
+        if (typeof exec === "number") return exec;
+        const docker = engineDrill();
+        if ("error" in docker) return failed("drill", io, json, docker.error);
+        const { member, unanswered } = await firstMember(exec, args.containers);
+        if (!member) return failed("drill", io, json, "no container answered with a backup configuration", unanswered);
+        if (!json) io.err(`pgscale backup drill: restoring the repository of ${member.container} into a throwaway container...`);
+        try {
+            const outcome = await drillMember(docker, exec, member, args.stanza ?? member.config.stanza, args.spec);
+            io.out(json ? JSON.stringify(outcome, null, 2) : renderDrill(outcome, args.spec.check));
+            return outcome.shortfalls.length ? EXIT_CRITICAL : EXIT.ok;
+        } catch (err) {
+            return failed("drill", io, json, err instanceof Error ? err.message : String(err));
+        }
+    },
+});
+
+const SUBCOMMANDS: Record<string, Command> = { list: listCommand, status: statusCommand, run: runCommand, drill: drillCommand };
+
+/** `pgscale backup list | status | run | drill`. */
 export const backupCommand: Command = {
     name: "backup",
-    summary: "a cluster's pgBackRest backups: list them, check they keep up, take one now",
+    summary: "a cluster's pgBackRest backups: list them, check they keep up, take one now, drill a restore",
     usage: USAGE,
     options: [...new Set(Object.values(SUBCOMMANDS).flatMap((c) => c.options))],
     async run(argv: string[], io: Io) {
@@ -166,7 +239,7 @@ export const backupCommand: Command = {
             io.out(USAGE);
             return EXIT.ok;
         }
-        io.err(`pgscale backup: ${sub === undefined ? "name a subcommand (list, status, run)" : `unknown subcommand "${sub}"`}\n\n${USAGE}`);
+        io.err(`pgscale backup: ${sub === undefined ? "name a subcommand (list, status, run, drill)" : `unknown subcommand "${sub}"`}\n\n${USAGE}`);
         return EXIT.usage;
     },
 };

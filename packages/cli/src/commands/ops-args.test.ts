@@ -154,7 +154,7 @@ describe("pgscale switchover arguments", () => {
 
 describe("pgscale backup arguments", () => {
     test("--container is required by each subcommand, named as doctor names its options", async () => {
-        for (const sub of ["list", "status", "run"]) {
+        for (const sub of ["list", "status", "run", "drill"]) {
             const r = await pgscale("backup", sub);
             expect([sub, r.code]).toEqual([sub, 2]);
             expect(r.stderr).toMatch(new RegExp(`^pgscale backup ${sub}: invalid input\n {2}--container: is required \\(a member container of the cluster\\)\n`));
@@ -173,10 +173,27 @@ describe("pgscale backup arguments", () => {
         expect(errorsOf((await pgscale("backup", "list", "--container", "pg-0", "--type", "full", "--json")).stdout)[0][0]).toBe("--type");
     });
 
+    test("drill: one target at most, the spec's checks named by option, objectives positive", async () => {
+        const two = await pgscale("backup", "drill", "--container", "pg-0", "--time", "2026-12-03T21:05:00Z", "--lsn", "0/3000060", "--json");
+        expect(two.code).toBe(2);
+        expect(errorsOf(two.stdout)).toEqual([["--lsn", "cannot be combined with --time: a restore has one target"]]);
+        const bad = await pgscale("backup", "drill", "--container", "pg-0", "--time", "yesterday", "--database", "App", "--check", "", "--restore-seconds", "0", "--rpo-seconds", "x", "--json");
+        expect(bad.code).toBe(2);
+        expect(errorsOf(bad.stdout)).toEqual([
+            ["--restore-seconds", "must be a positive number of seconds"],
+            ["--rpo-seconds", "must be a positive number of seconds"],
+            ["--time", expect.stringMatching(/ISO 8601 time with a zone|latest/)],
+            ["--database", "must be a lower-case PostgreSQL identifier"],
+            ["--check", "must be a query"],
+        ]);
+        // The drill's options belong to drill alone.
+        expect(errorsOf((await pgscale("backup", "list", "--container", "pg-0", "--lsn", "0/1", "--json")).stdout)[0][0]).toBe("--lsn");
+    });
+
     test("a subcommand is required and must be known", async () => {
         const none = await pgscale("backup");
         expect(none.code).toBe(2);
-        expect(none.stderr).toMatch(/^pgscale backup: name a subcommand \(list, status, run\)\n\nusage: pgscale backup list /);
+        expect(none.stderr).toMatch(/^pgscale backup: name a subcommand \(list, status, run, drill\)\n\nusage: pgscale backup list /);
         expect((await pgscale("backup", "restore")).stderr).toMatch(/^pgscale backup: unknown subcommand "restore"/);
         expect((await pgscale("backup", "constructor")).code).toBe(2);
         const help = await pgscale("backup", "status", "--help");

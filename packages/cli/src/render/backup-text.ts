@@ -37,3 +37,13 @@ export function renderBackupStatus(container: string, stanza: string, report: Ba
         ...findingLines(report.findings),
     ].join("\n");
 }
+
+/** `pgscale backup drill`: what the restore took, what it holds, and each objective it missed. */
+export function renderDrill(d: { container: string; stanza: string; backupSet: string; restoreSeconds: number; restorablePoint: string; lossWindowSeconds: number; checkResult: string; shortfalls: string[] }, check: string): string {
+    return [
+        `pgscale backup drill: restored ${d.backupSet} of stanza ${d.stanza} (repository of ${d.container}) in ${formatDuration(d.restoreSeconds)}`,
+        `  restorable point: ${when(d.restorablePoint)} (data-loss window now: ${formatDuration(d.lossWindowSeconds)})`,
+        `  check: ${check} -> ${d.checkResult === "" ? "(no row)" : d.checkResult}`,
+        ...(d.shortfalls.length ? d.shortfalls.map((s) => `  ${SEVERITY_LABEL.critical}: ${s}`) : ["  objectives: met (or none given)"]),
+    ].join("\n");
+}

@@ -1,5 +1,5 @@
-import { describeMember, isRunningPrimary, parseSchedulerConfig } from "./member";
-import { schedulerConfig } from "./render";
+import { describeMember, isRunningPrimary, parseSchedulerConfig, repositoryPassphrase } from "./member";
+import { renderPgBackRestConf, schedulerConfig } from "./render";
 import { backupSpec } from "./spec";
 
 describe("parseSchedulerConfig", () => {
@@ -27,5 +27,14 @@ describe("isRunningPrimary", () => {
     it("describes a member for a refusal", () => {
         expect(describeMember(JSON.stringify({ role: "replica", state: "streaming" }))).toBe("replica, streaming");
         expect(describeMember("curl: (7) Failed to connect")).toBe("no Patroni answer (curl: (7) Failed to connect)");
+    });
+});
+
+describe("repositoryPassphrase", () => {
+    it("reads repo1-cipher-pass from the conf pgscale renders, and nothing from an unencrypted one", () => {
+        const backup = backupSpec.parse({});
+        const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432 };
+        expect(repositoryPassphrase(renderPgBackRestConf({ ...base, backup, cipherPass: "a=b c" }))).toBe("a=b c");
+        expect(repositoryPassphrase(renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } }))).toBeUndefined();
     });
 });

@@ -42,3 +42,15 @@ export function describeMember(patroniAnswer: string): string {
         return `no Patroni answer (${patroniAnswer.trim().slice(0, 100) || "empty"})`;
     }
 }
+
+/**
+ * The repository passphrase from a member's pgbackrest.conf (renderPgBackRestConf's `repo1-cipher-pass`),
+ * or undefined for an unencrypted repository. What a restore elsewhere (a drill) needs to read it.
+ */
+export function repositoryPassphrase(pgbackrestConf: string): string | undefined {
+    for (const line of pgbackrestConf.split("\n")) {
+        const m = /^\s*repo1-cipher-pass\s*=\s*(.*?)\s*$/.exec(line);
+        if (m) return m[1];
+    }
+    return undefined;
+}

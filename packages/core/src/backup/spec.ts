@@ -72,7 +72,8 @@ export const restoreTargetSpec = z.union([
     z.literal("latest"),
     z.strictObject({
         time: z.string().regex(TARGET_TIME, "must be an ISO 8601 time with a zone, e.g. 2026-12-03T21:05:00Z")
-            .refine((t) => Date.parse(t) <= Date.now(), "is in the future: a restore can only reach a point that was archived"),
+            // A malformed time gets the format message alone.
+            .refine((t) => Number.isNaN(Date.parse(t)) || Date.parse(t) <= Date.now(), "is in the future: a restore can only reach a point that was archived"),
     }),
     z.strictObject({ lsn: z.string().regex(/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/, "must be an LSN such as 0/3000060") }),
     z.strictObject({ name: z.string().min(1).max(63).regex(/^[^'\\]+$/, "must be a restore point name (pg_create_restore_point), without quotes") }),
