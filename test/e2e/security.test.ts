@@ -141,6 +141,18 @@ describe("security defaults on Docker", () => {
         }
     });
 
+    it("drops every Linux capability from every container, the bounding set of each process included", () => {
+        for (const c of out.containers) {
+            expect({ c, capDrop: inspect(c).HostConfig.CapDrop }).toEqual({ c, capDrop: ["ALL"] });
+            // Docker's default bounding set (a80425fb) would show here for a container that kept it,
+            // even when its non-root processes have no effective capability.
+            const status = docker("exec", c, "sh", "-c", "grep -sH '^Cap\\(Bnd\\|Eff\\|Prm\\):' /proc/[0-9]*/status; exit 0"); // a process may end mid-read
+            const lines = status.trim().split("\n");
+            expect(lines.length).toBeGreaterThanOrEqual(3);
+            expect({ c, held: lines.filter((l) => !/:\s*0{16}$/.test(l)) }).toEqual({ c, held: [] });
+        }
+    });
+
     it("publishes host ports on 127.0.0.1 only", () => {
         let published = 0;
         for (const c of out.containers) {

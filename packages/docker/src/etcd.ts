@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec } from "@pgscale/core";
 import { nodeImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
+import { NO_CAPABILITIES } from "./hardening";
 import { DockerPreflight } from "./engine/preflight";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 
@@ -63,6 +64,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 name: `${prefix}-${i}`,
                 image: image.imageId,
                 hostname: member,
+                user: "etcd",
+                capabilities: NO_CAPABILITIES,
                 command: [
                     "etcd", "--name", member, "--data-dir", "/var/lib/etcd/data",
                     "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", `http://${member}:2379`,
@@ -79,7 +82,9 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                     tests: ["CMD", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"],
                     interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s",
                 },
-            }, { parent: this, dependsOn: [preflight] });
+                // The name is fixed, so a replacement must remove the old container first; the
+                // member's data volume stays and it rejoins with its identity.
+            }, { parent: this, dependsOn: [preflight], deleteBeforeReplace: true });
         });
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }

@@ -9,6 +9,7 @@ import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { nodeImage } from "./images";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { NO_CAPABILITIES } from "./hardening";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
 import { HAProxyFrontend } from "./haproxy";
@@ -246,6 +247,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 image: image.imageId,
                 hostname: member,
                 user: "postgres",
+                capabilities: NO_CAPABILITIES,
                 networksAdvanced: [{ name: this.network.name, aliases: [member] }],
                 volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }, ...(backup?.mounts ?? []), ...(restore?.mounts ?? [])],
                 uploads: [

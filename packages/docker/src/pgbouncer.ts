@@ -9,6 +9,7 @@ import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
 import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { NO_CAPABILITIES } from "./hardening";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
@@ -93,6 +94,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             image: image.imageId,
             hostname: name,
             user: "postgres",
+            capabilities: NO_CAPABILITIES,
             networksAdvanced: [{ name: backend.network.name, aliases: [name] }],
             uploads: [
                 { file: "/etc/pgbouncer/pgbouncer.ini", content: ini },

@@ -5,6 +5,7 @@ import { GeneratedSecret, ReplicationSlot } from "@pgscale/postgres";
 import { nodeImage } from "./images";
 import type { ImagesSpec } from "@pgscale/core";
 import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { NO_CAPABILITIES } from "./hardening";
 import { DockerPreflight } from "./engine/preflight";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 
@@ -104,6 +105,7 @@ export class StreamingReplica extends pulumi.ComponentResource {
             image: image.imageId,
             hostname: name,
             user: "postgres",
+            capabilities: NO_CAPABILITIES,
             entrypoints: ["/bin/sh", "/etc/pgscale/replica-entrypoint.sh"],
             command: [],
             envs: [pulumi.interpolate`PRIMARY_HOST=${args.primaryHost}`, pulumi.interpolate`PRIMARY_PORT=${primaryPort}`, `REPL_USER=${user}`, `SLOT=${slotName}`],

@@ -5,6 +5,7 @@ import {
 } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine } from "../engine/docker-engine";
+import { NO_CAPABILITIES } from "../hardening";
 import { engineTarget } from "../engine/target";
 import { DOCKER_PACKAGE } from "../own-package";
 import { PatroniCluster } from "../patroni";
@@ -62,7 +63,10 @@ export const restoreDrillHandlers = {
             Cmd: [],
             Labels: { "pgscale.role": "restore-drill" },
             NetworkDisabled: true,
-            HostConfig: { NetworkMode: "none", Binds: [`${i.volume}:/var/lib/pgbackrest-source:ro`] },
+            HostConfig: {
+                NetworkMode: "none", Binds: [`${i.volume}:/var/lib/pgbackrest-source:ro`],
+                CapDrop: NO_CAPABILITIES.drops, SecurityOpt: ["no-new-privileges"],
+            },
         });
         try {
             // The source repository's configuration, passphrase included: a file, never argv or env.
