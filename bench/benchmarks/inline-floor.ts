@@ -1,6 +1,7 @@
 // Pulumi's floor on the Automation API path @pgscale/testing takes: `stack.up()` of an inline program
 // with one generated secret (a dynamic resource, as every cluster needs for its passwords) and one
 // container using it, until up() returns, against `docker run` of the same container (to its start).
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,7 +27,7 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
             envs: [pulumi.interpolate`FLOOR_SECRET=${secret.value}`], labels: [{ label: "pgscale.bench", value: "floor" }],
         });
     };
-    const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "pgscale-bench", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true" };
+    const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64url"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true" };
     try {
         const samples = await alternate(ctx.rounds, {
             pgscale: async (r) => {

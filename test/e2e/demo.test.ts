@@ -2,7 +2,7 @@
 // the partitioned events table created through the cluster's primaryUri.
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { backendUrl, destroyAndRemove, dockerObjectsOfStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { destroyAndRemove, dockerObjectsOfStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { eventually, query } from "../support/pg";
 
 jest.setTimeout(10 * 60 * 1000);
@@ -16,7 +16,7 @@ describe("demo stack", () => {
     it("comes up with streaming replicas, a pool and a partitioned table that prunes", async () => {
         stack = await LocalWorkspace.createOrSelectStack(
             { stackName: name, workDir: path.resolve(__dirname, "../..") },
-            { envVars: { PULUMI_BACKEND_URL: backendUrl(), PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "pgscale-local-demo" } },
+            { envVars: stackEnv() },
         );
         const out = plainOutputs((await stack.up(quiet)).outputs);
 

@@ -10,7 +10,7 @@
 // again afterwards (one cluster per host: do not run two of these suites at once).
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { backendUrl, destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
 import { DEFAULT_IMAGES } from "@pgscale/core";
@@ -173,7 +173,7 @@ describe("examples/kubernetes", () => {
 
     beforeAll(async () => {
         const workDir = path.join(root, "examples/kubernetes");
-        stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir }, { envVars: { PULUMI_BACKEND_URL: backendUrl() } });
+        stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir }, { envVars: stackEnv() });
         await stack.setConfig("namespace", { value: namespace });
         const res = await stack.up(quiet);
         expect(res.summary.result).toBe("succeeded");

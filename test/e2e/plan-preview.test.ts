@@ -8,7 +8,7 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { planScaling } from "@pgscale/core";
-import { backendUrl, uniqueStackName } from "../support/stack";
+import { stackEnv, uniqueStackName } from "../support/stack";
 
 jest.setTimeout(5 * 60 * 1000);
 
@@ -41,7 +41,7 @@ describe("a plan's configuration under a real `pulumi preview`", () => {
 
         stack = await LocalWorkspace.createOrSelectStack(
             { stackName: uniqueStackName("plan"), workDir },
-            { envVars: { PULUMI_BACKEND_URL: backendUrl(), PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "pgscale-local-demo", PULUMI_SKIP_UPDATE_CHECK: "true" } },
+            { envVars: stackEnv() },
         );
         const before = execFileSync("docker", ["ps", "-aq"], { encoding: "utf8" });
         const preview = await stack.preview({ onOutput: () => undefined });

@@ -141,6 +141,19 @@ describe("security defaults on Docker", () => {
         }
     });
 
+    it("opens the stack's secrets with its own passphrase only: the demo's default is refused", () => {
+        const show = (passphrase: string) => spawnSync("pulumi", ["stack", "output", "--show-secrets", "--json", "--stack", stack!.name], {
+            cwd: stack!.workspace.workDir, encoding: "utf8",
+            env: { ...process.env, ...stack!.workspace.envVars, PULUMI_CONFIG_PASSPHRASE: passphrase },
+        });
+        const own = stack!.workspace.envVars.PULUMI_CONFIG_PASSPHRASE;
+        expect(own).toMatch(/^[A-Za-z0-9_-]{32}$/);
+        expect(show(own).status).toBe(0);
+        const refused = show("pgscale-local-demo");
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toMatch(/passphrase/i);
+    });
+
     it("drops every Linux capability from every container, the bounding set of each process included", () => {
         for (const c of out.containers) {
             expect({ c, capDrop: inspect(c).HostConfig.CapDrop }).toEqual({ c, capDrop: ["ALL"] });

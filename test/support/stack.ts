@@ -1,6 +1,7 @@
 import * as path from "path";
 import { LocalWorkspace, Stack, OutputMap, ConfigMap } from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
+import { randomBytes } from "crypto";
 
 /** Where e2e stacks keep their state: the project's local file backend (scripts/env.sh). */
 export function backendUrl(): string {
@@ -12,18 +13,24 @@ export function uniqueStackName(prefix: string): string {
     return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 }
 
+/**
+ * The environment of a test stack: the project's local backend and a passphrase of its own, so no
+ * test stack's secrets open with a passphrase another stack (or the demo's default) shares.
+ */
+export function stackEnv(): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: backendUrl(),
+        PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64url"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+}
+
 /** Opens a stack of a program directory under test/e2e/fixtures with the local backend. */
 export async function fixtureStack(fixture: string, stackName: string, config: ConfigMap = {}): Promise<Stack> {
     const workDir = path.resolve(__dirname, "../e2e/fixtures", fixture);
     const stack = await LocalWorkspace.createOrSelectStack(
         { stackName, workDir },
-        {
-            envVars: {
-                PULUMI_BACKEND_URL: backendUrl(),
-                PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "pgscale-local-demo",
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-            },
-        },
+        { envVars: stackEnv() },
     );
     if (Object.keys(config).length) await stack.setAllConfig(config);
     return stack;
@@ -67,6 +74,6 @@ export function storedState(stack: Stack): string {
     return execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
         cwd: stack.workspace.workDir,
         encoding: "utf8",
-        env: { ...process.env, PULUMI_BACKEND_URL: backendUrl() },
+        env: { ...process.env, ...stack.workspace.envVars },
     });
 }

@@ -2,7 +2,7 @@ import * as net from "net";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ClusterInfo, TestCluster } from "@pgscale/testing";
-import { backendUrl, destroyAndRemove, docker, plainOutputs, uniqueStackName } from "../../support/stack";
+import { destroyAndRemove, docker, plainOutputs, stackEnv, uniqueStackName } from "../../support/stack";
 
 /** Bytes a replica may be behind before HAProxy stops routing reads to it (Patroni's /replica?lag=). */
 export const MAX_REPLICA_LAG_BYTES = 1024 * 1024;
@@ -53,13 +53,7 @@ export async function startChaosCluster(opts: { synchronousMode: boolean }): Pro
     const name = uniqueStackName("chaos");
     const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: name, workDir: path.resolve(__dirname, "../fixtures/cluster") },
-        {
-            envVars: {
-                PULUMI_BACKEND_URL: backendUrl(),
-                PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "pgscale-local-demo",
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-            },
-        },
+        { envVars: stackEnv() },
     );
     try {
         const ports: number[] = [];
