@@ -122,7 +122,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         };
         expect(await archiveCheck()).toMatchObject({ severity: "ok", detail: expect.stringContaining("segments archived") });
         // The repository's archive directory made unwritable, as a full or broken repository would be.
-        docker("exec", "-u", "root", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/archive/${out.scope}`);
+        docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/archive/${out.scope}`);
         try {
             await mark("while-failing", 20);
             await query(su, "SELECT pg_switch_wal()");
@@ -134,7 +134,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             // Commits are unaffected.
             await mark("while-failing", 40);
         } finally {
-            docker("exec", "-u", "root", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/archive/${out.scope}`);
+            docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/archive/${out.scope}`);
         }
         await archived();
         expect(await archiveCheck()).toMatchObject({ severity: "ok" });
@@ -206,7 +206,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
     /** The members' containers that run now (the one SIGKILLed above may have stayed down). */
     const running = () => out.members.map((m) => m.container).filter((c) => docker("inspect", "-f", "{{.State.Running}}", c) === "true");
     /** PIDs in a member of the processes whose command line starts with `prefix`. */
-    const pidsOf = (container: string, prefix: string) => docker("exec", "-u", "root", container, "sh", "-c",
+    const pidsOf = (container: string, prefix: string) => docker("exec", "-u", "postgres", container, "sh", "-c",
         `for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^${prefix}' && echo \${p#/proc/}; done; true`).split("\n").filter(Boolean);
 
     it("pgscale backup list shows the repository's backups, sizes and WAL, and the range a restore reaches", async () => {
@@ -255,10 +255,10 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         const SCHEDULER = "python3 /usr/local/bin/pgscale-backup-scheduler";
         const own = pidsOf(leader.container, `${SCHEDULER} /etc/pgscale/backup.json`);
         expect(own).toHaveLength(1);
-        docker("exec", "-u", "root", leader.container, "kill", ...own);
+        docker("exec", "-u", "postgres", leader.container, "kill", ...own);
         docker("exec", "-u", "postgres", leader.container, "python3", "-c",
             "import json; c = json.load(open('/etc/pgscale/backup.json')); c['intervals']['incr'] = 1; json.dump(c, open('/tmp/backup-due.json', 'w'))");
-        docker("exec", "-u", "root", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/backup/${out.scope}`);
+        docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "a-w", `/var/lib/pgbackrest/backup/${out.scope}`);
         docker("exec", "-d", "-u", "postgres", leader.container, "python3", "/usr/local/bin/pgscale-backup-scheduler", "/tmp/backup-due.json");
         try {
             const failing = await eventually(async () => {
@@ -275,8 +275,8 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             expect(text.code).toBe(3);
             expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(1 critical, 0 warning, 3 ok\)/);
         } finally {
-            docker("exec", "-u", "root", leader.container, "kill", ...pidsOf(leader.container, `${SCHEDULER} /tmp/backup-due.json`));
-            docker("exec", "-u", "root", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/backup/${out.scope}`);
+            docker("exec", "-u", "postgres", leader.container, "kill", ...pidsOf(leader.container, `${SCHEDULER} /tmp/backup-due.json`));
+            docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/backup/${out.scope}`);
             docker("exec", "-d", "-u", "postgres", leader.container, "python3", "/usr/local/bin/pgscale-backup-scheduler", "/etc/pgscale/backup.json");
         }
     });

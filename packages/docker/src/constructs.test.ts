@@ -208,14 +208,14 @@ describe("construct graph", () => {
         expect(c.inputs.command).toBeUndefined();
     });
 
-    it("runs every container as a named non-root user with every capability dropped", async () => {
+    it("runs every container as a named non-root user with every capability dropped (HAProxy keeps CAP_KILL for its reload)", async () => {
         const { pool } = topology();
         await unwrap(pool.uri);
         const containers = registered.filter((r) => r.type === "docker:index/container:Container");
         expect(containers.map((c) => c.name).sort()).toEqual(["dcs-0", "dcs-1", "dcs-2", "lb", "main-0", "main-1", "main-2", "pool"]);
         for (const c of containers) {
             expect({ c: c.name, user: c.inputs.user, capabilities: c.inputs.capabilities })
-                .toEqual({ c: c.name, user: expect.stringMatching(/^(postgres|haproxy|etcd)$/), capabilities: { drops: ["ALL"] } });
+                .toEqual({ c: c.name, user: expect.stringMatching(/^(postgres|haproxy|etcd)$/), capabilities: c.name === "lb" ? { drops: ["ALL"], adds: ["KILL"] } : { drops: ["ALL"] } });
         }
     });
 

@@ -6,7 +6,7 @@ import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
-import { NO_CAPABILITIES } from "./hardening";
+import { HAPROXY_CAPABILITIES } from "./hardening";
 
 /** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
 export interface HAProxyFrontendArgs extends HAProxyFrontendInput {
@@ -84,7 +84,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             image: image.imageId,
             hostname: name,
             user: "haproxy",
-            capabilities: NO_CAPABILITIES,
+            capabilities: HAPROXY_CAPABILITIES,
             networksAdvanced: [{ name: this.network.name, aliases: [name] }],
             uploads: [{ file: "/etc/haproxy/haproxy.cfg", content: cfg }],
             ports,

@@ -24,7 +24,8 @@ interface ReloadInputs {
 const CFG = "/etc/haproxy/haproxy.cfg";
 
 
-// Runs as root in the container: /etc/haproxy and the state file's directory belong to root.
+// Runs as root in the container: /etc/haproxy and the state file's directory belong to root, and
+// the container keeps CAP_KILL for the signal to the master process, which runs as haproxy (hardening.ts).
 const RELOAD_SCRIPT = `set -eu
 umask 022
 printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
