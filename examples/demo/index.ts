@@ -52,6 +52,7 @@ export const replicaUri = lb.replicaUri;
 export const poolerUri = pool.uri;
 export const poolerAdminUri = pool.adminUri;
 export const haproxyStats = lb.statsUrl;
+export const haproxyStatsPassword = lb.statsPassword; // secret; the user is lb.statsUser ("stats")
 export const patroniRestUrls = pg.members.map((m) => m.restUrl);
 // For `pgscale switchover --password-env`: POST /switchover needs the REST API's credentials (user patroni).
 export const restApiPassword = pg.restApiPassword;

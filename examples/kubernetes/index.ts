@@ -68,6 +68,7 @@ export const replicaUri = lb.replicaUri;
 export const poolerUri = pool.uri;
 export const poolerAdminUri = pool.adminUri;
 export const haproxyStats = lb.statsUrl;
+export const haproxyStatsPassword = lb.statsPassword; // secret; the user is lb.statsUser ("stats")
 export const servicePrimaryUri = pg.primaryUri;
 export const serviceReplicaUri = pg.replicaUri;
 export const portForward = { primary: pg.primary.portForward, replicas: pg.replicas.portForward, pooler: pool.endpoint.portForward };

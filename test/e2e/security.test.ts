@@ -1,6 +1,7 @@
 // Security defaults on a real stack (docs/security.md): SCRAM on every TCP path, no trust over TCP,
 // long generated passwords, no secret in the state, the engine's metadata or the logs, non-root
 // containers, host ports on loopback. The fixture leaves every security option at its default.
+import * as http from "http";
 import { Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "child_process";
 import { parse } from "yaml";
@@ -19,6 +20,9 @@ interface Outputs {
     restApiPassword: string;
     members: Array<{ name: string; container: string; pgPort: number }>;
     containers: string[];
+    statsUrl: string;
+    statsUser: string;
+    statsPassword: string;
 }
 
 const inspect = (container: string) => JSON.parse(docker("inspect", container))[0];
@@ -53,6 +57,7 @@ describe("security defaults on Docker", () => {
             restApi: out.restApiPassword,
             replication: auth.replication.password,
             rewind: auth.rewind.password,
+            haproxyStats: out.statsPassword,
         };
         expect(auth.superuser.password).toBe(out.superuserPassword);
         expect(yml.restapi.authentication.password).toBe(out.restApiPassword);
@@ -168,6 +173,22 @@ describe("security defaults on Docker", () => {
             const allowed = (l: string) => (/CapBnd:/.test(l) && haproxy ? /:\s*0{14}20$/ : /:\s*0{16}$/).test(l);
             expect({ c, held: lines.filter((l) => !allowed(l)) }).toEqual({ c, held: [] });
         }
+    });
+
+    it("serves HAProxy's stats page only to its user with the generated password; the file holds a crypt hash", async () => {
+        const status = (credentials?: string) => new Promise<number>((resolve, reject) => {
+            const req = http.get(out.statsUrl, { headers: credentials ? { Authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } : {} }, (res) => {
+                res.resume();
+                resolve(res.statusCode ?? 0);
+            });
+            req.on("error", reject);
+        });
+        expect(out.statsUser).toBe("stats");
+        expect(await status()).toBe(401);
+        expect(await status(`${out.statsUser}:not-${out.statsPassword}`)).toBe(401);
+        expect(await status(`${out.statsUser}:${out.statsPassword}`)).toBe(200);
+        const cfg = docker("exec", out.containers.find((c) => inspect(c).Config.User === "haproxy")!, "cat", "/etc/haproxy/haproxy.cfg");
+        expect(cfg).toMatch(/user stats password \$6\$/);
     });
 
     it("publishes host ports on 127.0.0.1 only", () => {

@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_IMAGES, HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, renderHaproxyCfg } from "@pgscale/core";
+import { DEFAULT_IMAGES, HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, haproxyStatsAuth, renderHaproxyCfg } from "@pgscale/core";
 import { ensureImage, haproxyReloadHandlers } from "@pgscale/docker";
 
 jest.setTimeout(120_000);
@@ -21,6 +21,7 @@ const cfg = (members: string[]) => renderHaproxyCfg({
     check: { interMs: 1000, fall: 2, rise: 1 },
     maxConnections: 100,
     idleTimeoutSeconds: 60,
+    statsAuth: haproxyStatsAuth("integration-stats-password"),
 });
 const inContainer = (file: string) => docker("exec", name, "cat", file);
 /** PIDs of HAProxy workers (children of the master, PID 1): a reload starts a new one. */
@@ -35,7 +36,8 @@ let id: string;
 beforeAll(async () => {
     await ensureImage({ name: "haproxy" }); // as a stack builds it; another suite may have removed it
     // Created, given its first file, then started: as the docker provider's `uploads` do.
-    id = docker("create", "--name", name, "--label", "pgscale.test=haproxy-reload", image);
+    // With the capabilities HAProxyFrontend gives its container: none but CAP_KILL, which the reload needs.
+    id = docker("create", "--name", name, "--label", "pgscale.test=haproxy-reload", "--cap-drop", "ALL", "--cap-add", "KILL", image);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-haproxy-")), "haproxy.cfg");
     fs.writeFileSync(file, cfg(["m-0", "m-1"]), { mode: 0o644 });
     docker("cp", file, `${name}:/etc/haproxy/haproxy.cfg`);
@@ -84,6 +86,15 @@ it("refuses a file HAProxy refuses, naming HAProxy's complaint, and keeps the ru
     expect(docker("inspect", "-f", "{{.State.Running}}", name)).toBe("true");
 });
 
+it("serves the stats page only to the stats user (HAProxy checks the crypt hash), and /healthz to anyone", () => {
+    const get = (path: string, credentials?: string) => docker("exec", name, "bash", "-c",
+        `exec 3<>/dev/tcp/127.0.0.1/7000; printf 'GET ${path} HTTP/1.0\\r\\n${credentials ? `Authorization: Basic ${Buffer.from(credentials).toString("base64")}\\r\\n` : ""}\\r\\n' >&3; head -n 1 <&3`).trim();
+    expect(get("/")).toMatch(/^HTTP\/1\.[01] 401 /);
+    expect(get("/", "stats:not-the-password")).toMatch(/^HTTP\/1\.[01] 401 /);
+    expect(get("/", "stats:integration-stats-password")).toMatch(/^HTTP\/1\.[01] 200 /);
+    expect(get("/healthz")).toMatch(/^HTTP\/1\.[01] 200 /);
+});
+
 describe("a member that answers only after HAProxy marked it DOWN", () => {
     // HAProxy checked the members while they did not answer (Patroni still bootstrapping), so the
     // primary listener has no server: done must mean a server is UP by `rise` passed checks, or the
@@ -97,6 +108,7 @@ describe("a member that answers only after HAProxy marked it DOWN", () => {
         check: { interMs: 1000, fall: 2, rise: 3 },
         maxConnections: 100,
         idleTimeoutSeconds: 60,
+        statsAuth: haproxyStatsAuth("integration-stats-password"),
     });
     let lbId: string;
     const state = () => docker("exec", "-u", "root", lb, "bash", "-c", HAPROXY_SHOW_SERVERS_STATE);
@@ -104,7 +116,7 @@ describe("a member that answers only after HAProxy marked it DOWN", () => {
     beforeAll(async () => {
         await ensureImage({ name: "patroni" });
         docker("network", "create", "--label", "pgscale.test=haproxy-reload", net);
-        lbId = docker("create", "--name", lb, "--network", net, "--label", "pgscale.test=haproxy-reload", image);
+        lbId = docker("create", "--name", lb, "--network", net, "--label", "pgscale.test=haproxy-reload", "--cap-drop", "ALL", "--cap-add", "KILL", image);
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-haproxy-")), "haproxy.cfg");
         fs.writeFileSync(file, slowCfg, { mode: 0o644 });
         docker("cp", file, `${lb}:/etc/haproxy/haproxy.cfg`);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HAPROXY_LISTENERS, HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAPROXY_LISTENERS, HAPROXY_STATS, HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyConfigReload } from "./haproxy-reload";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
@@ -35,6 +36,9 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
     public readonly replicaPort: pulumi.Output<number>;
     public readonly syncReplicaPort?: pulumi.Output<number>;
     public readonly statsUrl: pulumi.Output<string>;
+    /** The stats page's user and password (secret): it answers nothing without them. */
+    public readonly statsUser: string = HAPROXY_STATS.user;
+    public readonly statsPassword: pulumi.Output<string>;
     /** Read-write URI as the application owner (secret). */
     public readonly primaryUri: pulumi.Output<string>;
     /** Read-only URI, round-robin over healthy replicas (secret). */
@@ -62,7 +66,10 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.host = name;
 
         const sync = cluster.resolved.synchronousMode;
-        const cfg = renderHaproxyCfg({
+        // The file holds a crypt hash of it, derived the same way on every run (no reload per up).
+        const statsPassword = new GeneratedSecret(`${name}-stats-password`, {}, { parent: this });
+        this.statsPassword = statsPassword.value;
+        const cfg = statsPassword.value.apply((password) => renderHaproxyCfg({
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.name, pgPort: 5432, apiPort: 8008 })),
             ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
                 ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
@@ -71,7 +78,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             maxReplicaLagBytes: spec.maxReplicaLagBytes,
             maxConnections: spec.maxConnections,
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
-        });
+            statsAuth: haproxyStatsAuth(password),
+        }));
         const image = nodeImage(`${name}-image`, "haproxy", spec, this);
         const ports = [
             publish(HAPROXY_PORTS.primary, spec.bindAddress, spec.primaryPort),
@@ -121,6 +129,6 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             this.syncReplicaPort = routed(hostPort(this.container, HAPROXY_PORTS.syncReplicas));
             this.syncReplicaUri = uri(this.syncReplicaPort);
         }
-        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });
+        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl, statsPassword: this.statsPassword });
     }
 }

@@ -95,7 +95,7 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(ofType(K.service).map((s) => s.inputs.metadata.name).sort()).toEqual(
             ["dcs", "dcs-headless", "lb", "main-headless", "main-primary", "main-replicas", "pool"]);
         expect(count(K.pdb)).toBe(2);
-        expect(count(K.configMap)).toBe(1); // haproxy.cfg, no secrets in it
+        expect(count(K.configMap)).toBe(1); // haproxy.cfg: no password, the stats user's crypt hash
         expect(ofType(K.secret).map((s) => s.name).sort()).toEqual(["main-dcs-config", "main-patroni", "pool-pgbouncer"]);
         const sts = byName(K.statefulSet, "main").inputs.spec;
         expect(sts.replicas).toBe(3);
@@ -176,6 +176,12 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(patroni.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
         const etcd = byName(K.statefulSet, "dcs").inputs.spec.template.spec.containers[0];
         expect(etcd.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 2379 } });
+        // HAProxy's stats page wants credentials; its monitor URI answers the probe without them.
+        const haproxy = byName(K.deployment, "lb").inputs.spec.template.spec.containers[0];
+        expect(haproxy.readinessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 7000 } });
+        const cfg: string = ofType(K.configMap)[0].inputs.data["haproxy.cfg"];
+        expect(cfg).toMatch(/userlist pgscale_stats\n {4}user stats password \$6\$/);
+        expect(cfg).toContain("stats http-request auth realm pgscale unless { http_auth(pgscale_stats) }");
         for (const c of containers().filter((x) => x.name !== "reconcile")) {
             expect(c.readinessProbe).toBeDefined();
             expect(c.livenessProbe).toBeDefined();

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { HAProxyFrontendInput, HAProxyFrontendOutputs, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { HAPROXY_STATS, HAProxyFrontendInput, HAProxyFrontendOutputs, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { GeneratedSecret } from "@pgscale/postgres";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -57,6 +58,9 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
     public readonly syncReplicas?: ServiceEndpoint;
     public readonly stats: ServiceEndpoint;
     public readonly statsUrl: pulumi.Output<string>;
+    /** The stats page's user and password (secret): it answers nothing without them. */
+    public readonly statsUser: string = HAPROXY_STATS.user;
+    public readonly statsPassword: pulumi.Output<string>;
     /** Read-write URI as the application owner, in-cluster (secret). */
     public readonly primaryUri: pulumi.Output<string>;
     /** Read-only URI, round-robin over healthy replicas, in-cluster (secret). */
@@ -102,7 +106,10 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.stats = endpoint(statsPort);
         this.host = this.primary.host;
 
-        const cfg = renderHaproxyCfg({
+        // The file holds a crypt hash of it, derived the same way on every run (no new ConfigMap per up).
+        const statsPassword = new GeneratedSecret(`${name}-stats-password`, {}, { parent: this });
+        this.statsPassword = statsPassword.value;
+        const cfg = statsPassword.value.apply((password) => renderHaproxyCfg({
             // Pod DNS names through the headless Service: re-resolved when a member's pod gets a new IP.
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.host, pgPort: 5432, apiPort: 8008 })),
             ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
@@ -113,7 +120,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             maxConnections: spec.maxConnections,
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
             nameserver: `"\${${NAMESERVER_ENV}}"`,
-        });
+            statsAuth: haproxyStatsAuth(password),
+        }));
         // Auto-named: a changed config is a new ConfigMap, so the Deployment rolls onto it.
         this.configMap = new k8s.core.v1.ConfigMap(`${name}-haproxy`, {
             metadata: { namespace: this.namespace.ref, labels },
@@ -157,7 +165,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
                             imagePullPolicy: p.imagePullPolicy,
                             command: ["/bin/sh", "-c", START],
                             ports: ports.map((x) => ({ name: x.name, containerPort: x.targetPort })),
-                            readinessProbe: httpProbe("/", HAPROXY_PORTS.stats, 5, 3),
+                            // The stats page wants credentials; its monitor URI answers probes without.
+                            readinessProbe: httpProbe(HAPROXY_STATS.healthPath, HAPROXY_PORTS.stats, 5, 3),
                             livenessProbe: tcpProbe(HAPROXY_PORTS.stats, 10, 3),
                             resources: p.resources,
                             securityContext: containerSecurityContext,
@@ -174,6 +183,6 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.primaryUri = uri(primaryPort);
         this.replicaUri = uri(replicaPort);
         if (syncReplicaPort !== undefined) this.syncReplicaUri = uri(syncReplicaPort);
-        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl });
+        this.registerOutputs({ primaryUri: this.primaryUri, replicaUri: this.replicaUri, statsUrl: this.statsUrl, statsPassword: this.statsPassword });
     }
 }

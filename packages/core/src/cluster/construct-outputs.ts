@@ -82,6 +82,9 @@ export interface HAProxyFrontendOutputs<Cluster extends PatroniClusterOutputs = 
     /** Only when the cluster runs synchronous mode. */
     readonly syncReplicaPort?: Eventual<number>;
     readonly statsUrl: Eventual<string>;
+    /** The stats page's credentials (HTTP Basic): the user, and its generated password (secret). */
+    readonly statsUser: string;
+    readonly statsPassword: Eventual<string>;
     /** Secrets, as the application owner. */
     readonly primaryUri: Eventual<string>;
     readonly replicaUri: Eventual<string>;

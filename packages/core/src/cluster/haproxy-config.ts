@@ -1,5 +1,6 @@
 import { SynchronousMode } from "./spec";
 import { HealthCheckTimings } from "./timings";
+import { derivedCryptSalt, sha512Crypt } from "./sha-crypt";
 
 export interface HAProxyBackendNode {
     name: string;
@@ -37,6 +38,20 @@ export interface HAProxyConfig {
     idleTimeoutSeconds: number;
     /** DNS server for re-resolving members (Docker's embedded DNS by default); containers get new IPs when replaced. */
     nameserver?: string;
+    /**
+     * The stats page's one user: the page answers only with these credentials (HTTP Basic), checked
+     * against a crypt(3) hash (`sha512Crypt`), so the file holds no password. `HAPROXY_STATS.healthPath`
+     * answers 200 without them, for probes.
+     */
+    statsAuth: { user: string; passwordHash: string };
+}
+
+/** The stats listener's user list and the path that answers probes without credentials. */
+export const HAPROXY_STATS = { user: "stats", userlist: "pgscale_stats", healthPath: "/healthz" } as const;
+
+/** The stats user's credentials as renderHaproxyCfg takes them, from the frontend's generated password. */
+export function haproxyStatsAuth(password: string): HAProxyConfig["statsAuth"] {
+    return { user: HAPROXY_STATS.user, passwordHash: sha512Crypt(password, derivedCryptSalt(password, "haproxy-stats")) };
 }
 
 /**
@@ -46,6 +61,10 @@ export interface HAProxyConfig {
  * primary at once instead of letting them write into a node that is no longer leader.
  */
 export function renderHaproxyCfg(c: HAProxyConfig): string {
+    // Both land on one line of the file: a space or newline would end the directive early.
+    if (!/^[a-z][a-z0-9_-]*$/.test(c.statsAuth.user) || !/^\$6\$[^\s]+$/.test(c.statsAuth.passwordHash)) {
+        throw new Error("renderHaproxyCfg: statsAuth needs a user of [a-z0-9_-] and a $6$ crypt hash");
+    }
     const ns = c.nameserver ?? "127.0.0.11:53";
     const servers = (extra = "") =>
         c.nodes.map((n) => `    server ${n.name} ${n.host}:${n.pgPort} check port ${n.apiPort}${extra}`).join("\n");
@@ -89,12 +108,17 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "    timeout check 3s",
         `    default-server inter ${c.check.interMs}ms fastinter ${Math.min(c.check.interMs, 1000)}ms fall ${c.check.fall} rise ${c.check.rise} on-marked-down shutdown-sessions resolvers cluster init-addr last,libc,none`,
         "",
+        `userlist ${HAPROXY_STATS.userlist}`,
+        `    user ${c.statsAuth.user} password ${c.statsAuth.passwordHash}`,
+        "",
         "listen stats",
         "    mode http",
         `    bind *:${c.ports.stats}`,
+        `    monitor-uri ${HAPROXY_STATS.healthPath}`,
         "    stats enable",
         "    stats uri /",
         "    stats refresh 5s",
+        `    stats http-request auth realm pgscale unless { http_auth(${HAPROXY_STATS.userlist}) }`,
         "",
         listen(HAPROXY_LISTENERS.primary, c.ports.primary, "/primary", "first"),
         "",

@@ -2,6 +2,7 @@ export * from "./spec";
 export * from "./timings";
 export * from "./resolve";
 export * from "./scram";
+export * from "./sha-crypt";
 export * from "./patroni-config";
 export * from "./haproxy-config";
 export * from "./pgbouncer-config";

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
-import { HAPROXY_RUNTIME, declaredServers, hasRoutableServer, parseServerState, renderHaproxyCfg, unsettledServers } from "./haproxy-config";
+import { HAPROXY_RUNTIME, declaredServers, haproxyStatsAuth, hasRoutableServer, parseServerState, renderHaproxyCfg, unsettledServers } from "./haproxy-config";
 import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
 import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
 import { scramSha256Verifier } from "./scram";
@@ -77,6 +77,7 @@ describe("haproxy.cfg", () => {
         nodes: [0, 1, 2].map((i) => ({ name: `main-${i}`, host: `main-${i}`, pgPort: 5432, apiPort: 8008 })),
         ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
         maxConnections: 2000, idleTimeoutSeconds: 1800, maxReplicaLagBytes: 1048576,
+        statsAuth: haproxyStatsAuth("stats-password-of-the-test"),
     });
     it("checks /primary and lag-bounded /replica on Patroni's port", () => {
         expect(cfg).toMatch(/listen primary\n {4}bind \*:5000[\s\S]*option httpchk GET \/primary/);
@@ -90,7 +91,7 @@ describe("haproxy.cfg", () => {
         const sync = (synchronousMode: true | "quorum") => renderHaproxyCfg({
             nodes: [{ name: "main-0", host: "main-0", pgPort: 5432, apiPort: 8008 }], synchronousMode,
             ports: { primary: 5000, replicas: 5001, syncReplicas: 5002, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
-            maxConnections: 2000, idleTimeoutSeconds: 1800,
+            maxConnections: 2000, idleTimeoutSeconds: 1800, statsAuth: haproxyStatsAuth("pw"),
         });
         expect(sync(true)).toMatch(/listen sync_replicas\n {4}bind \*:5002\n {4}balance roundrobin\n {4}option httpchk GET \/sync\n/);
         expect(sync("quorum")).toMatch(/listen sync_replicas\n {4}bind \*:5002\n {4}balance roundrobin\n {4}option httpchk GET \/quorum\n/);
@@ -99,6 +100,17 @@ describe("haproxy.cfg", () => {
         expect(cfg).toContain(`stats socket ipv4@127.0.0.1:${HAPROXY_RUNTIME.port} level admin`);
         expect(cfg).toContain(`server-state-file ${HAPROXY_RUNTIME.stateFile}`);
         expect(cfg).toMatch(/defaults\n {4}mode tcp\n {4}load-server-state-from-file global/);
+    });
+    it("serves the stats page only with the stats user's credentials, checked against a crypt hash; probes get /healthz", () => {
+        const auth = haproxyStatsAuth("stats-password-of-the-test");
+        expect(auth.passwordHash).toBe(haproxyStatsAuth("stats-password-of-the-test").passwordHash); // stable across runs: no reload per up
+        expect(auth.passwordHash).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+        expect(cfg).toContain(`userlist pgscale_stats\n    user stats password ${auth.passwordHash}\n`);
+        expect(cfg).not.toContain("stats-password-of-the-test");
+        expect(cfg).toMatch(/listen stats\n {4}mode http\n {4}bind \*:7000\n {4}monitor-uri \/healthz\n[\s\S]*stats http-request auth realm pgscale unless \{ http_auth\(pgscale_stats\) \}/);
+        const base = { nodes: [], ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 }, maxConnections: 10, idleTimeoutSeconds: 10 };
+        expect(() => renderHaproxyCfg({ ...base, statsAuth: { user: "stats", passwordHash: "plain text" } })).toThrow(/crypt hash/);
+        expect(() => renderHaproxyCfg({ ...base, statsAuth: { user: "a b", passwordHash: auth.passwordHash } })).toThrow(/statsAuth/);
     });
     it("lists the servers a reload must show live", () => {
         expect(declaredServers(cfg)).toEqual([0, 1, 2].flatMap((i) => [`primary/main-${i}`]).concat([0, 1, 2].map((i) => `replicas/main-${i}`)));
