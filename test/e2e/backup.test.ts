@@ -100,6 +100,10 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         const status = JSON.parse(docker("exec", leader.container, "cat", "/tmp/pgscale-backup-status.json"));
         expect(status.lastSuccess).toMatchObject({ kind: "full", ok: true });
         await mark("after-full", 100);
+        // pgBackRest picks a time target's backup by whole seconds (a set counts when it stopped in an
+        // earlier second): take the point after the second the full backup stopped in.
+        const stopMs = info.backup[0].timestamp.stop * 1000;
+        await new Promise((r) => setTimeout(r, Math.max(0, stopMs + 1000 - Date.now() + 50)));
         // The point a restore to a time stops at: after those rows, before the next ones.
         [{ t1 }] = await query<{ t1: string }>(su, `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t1`);
         await new Promise((r) => setTimeout(r, 1100));
@@ -303,6 +307,20 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(docker("ps", "-aq", "--filter", "label=pgscale.role=restore-drill")).toBe(before);
     });
 
+    it("pgscale backup drill recovers to a restore point (--name) and to an LSN (--lsn): the rows before it, none after", async () => {
+        const names = running();
+        await mark("before-point", 5);
+        const [{ lsn }] = await query<{ lsn: string }>(su, "SELECT pg_create_restore_point('pgscale-e2e-point')::text AS lsn");
+        await mark("after-point", 7);
+        await archived();
+        const count = "SELECT count(*) FILTER (WHERE phase = 'before-point') || '/' || count(*) FILTER (WHERE phase = 'after-point') FROM marks";
+        for (const target of [["--name", "pgscale-e2e-point"], ["--lsn", lsn]]) {
+            const r = await pgscaleCli("backup", "drill", ...flags(names), ...target, "--database", "appdb", "--check", count, "--json");
+            expect({ target, code: r.code, stderr: r.stderr }).toEqual({ target, code: 0, stderr: "" });
+            expect({ target, check: JSON.parse(r.stdout).checkResult }).toEqual({ target, check: "5/0" });
+        }
+    });
+
     it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone", async () => {
         const dataVolumes = docker("volume", "ls", "--quiet", "--filter", `label=pgscale.stack=${name}`).split("\n").filter((v) => v && v !== out.backupVolume);
         expect(dataVolumes.length).toBeGreaterThan(0);
@@ -312,6 +330,6 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         for (const v of dataVolumes) expect(docker("volume", "ls", "--quiet", "--filter", `name=^${v}$`)).toBe("");
         expect(docker("ps", "-a", "--quiet", "--filter", `label=pgscale.stack=${name}`)).toBe("");
         // Nothing of the cluster left but its repository: every acknowledged row archived before the end is there.
-        expect(restoreAndCount().rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30, "while-failing": 40 });
+        expect(restoreAndCount().rows).toEqual({ "after-failover": 50, "after-full": 100, "after-point": 7, "after-t1": 30, "before-point": 5, "while-failing": 40 });
     });
 });
