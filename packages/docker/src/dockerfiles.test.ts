@@ -26,7 +26,7 @@ describe("shipped Dockerfiles", () => {
 
     // Images on Debian trixie pin every apt version they install; bookworm ones (etcd, the 15 image)
     // predate the rule and stay byte-identical so existing stacks keep their images.
-    it.each(["patroni-17", "haproxy", "pgbouncer"])("%s: on trixie, each pinned apt version installed as pinned and announced by its label", (name) => {
+    it.each(["patroni-17", "haproxy", "pgbouncer", "exporters", "prometheus"])("%s: on trixie, each pinned apt version installed as pinned and announced by its label", (name) => {
         const text = dockerfile(name);
         const { args, labels } = pinsAndLabels(text);
         const pins = Object.entries(args).filter(([k]) => k.endsWith("_VERSION"));

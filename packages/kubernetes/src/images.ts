@@ -30,4 +30,6 @@ export const IMAGE_USERS: Record<keyof typeof DEFAULT_IMAGES, ImageUser> = {
     "patroni-17": { uid: 100, gid: 102 },
     haproxy: { uid: 100, gid: 101 },
     pgbouncer: { uid: 100, gid: 102 },
+    exporters: { uid: 100, gid: 101 },
+    prometheus: { uid: 100, gid: 101 },
 };
