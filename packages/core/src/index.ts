@@ -11,3 +11,4 @@ export * from "./patroni";
 export * from "./util";
 export * from "./access";
 export * from "./backup";
+export * from "./monitoring";

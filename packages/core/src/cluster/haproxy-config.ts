@@ -26,7 +26,12 @@ export const HAPROXY_LISTENERS = { primary: "primary", replicas: "replicas", syn
 
 export interface HAProxyConfig {
     nodes: HAProxyBackendNode[];
-    ports: { primary: number; replicas: number; syncReplicas?: number; stats: number };
+    /**
+     * `metrics`: HAProxy's built-in Prometheus exporter (listeners, servers and their states) at
+     * /metrics on this port, without credentials: the port is on the stack's network only, never
+     * published, and tells no more than Patroni's REST API does to the same network.
+     */
+    ports: { primary: number; replicas: number; syncReplicas?: number; stats: number; metrics?: number };
     /**
      * The cluster's synchronous mode, for the sync listener's check: a standby counted in a quorum
      * (Patroni 4's `synchronous_mode: quorum`) answers `/quorum`, and `/sync` fails on every member.
@@ -120,6 +125,14 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "    stats refresh 5s",
         `    stats http-request auth realm pgscale unless { http_auth(${HAPROXY_STATS.userlist}) }`,
         "",
+        ...(c.ports.metrics !== undefined ? [
+            "frontend metrics",
+            "    mode http",
+            `    bind *:${c.ports.metrics}`,
+            "    http-request use-service prometheus-exporter if { path /metrics }",
+            "    http-request return status 404",
+            "",
+        ] : []),
         listen(HAPROXY_LISTENERS.primary, c.ports.primary, "/primary", "first"),
         "",
         listen(HAPROXY_LISTENERS.replicas, c.ports.replicas, `/replica${lag}`, "roundrobin"),

@@ -4,12 +4,13 @@ import { imageReference, imagesSpec } from "./images";
 import { DEFAULT_POSTGRES_VERSION, POSTGRES_VERSIONS } from "./postgres-version";
 import { backupSpec, fromBackupSpec } from "../backup/spec";
 import { pulumiInput } from "../util/pulumi-input";
+import { bindAddress, port } from "../util/net-spec";
+import { monitoringSpec } from "../monitoring/spec";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
 // is an error, not a silently ignored default.
 
-const port = z.number().int().min(1).max(65535);
 const seconds = z.number().int().min(0);
 const pgIdent = z
     .string()
@@ -24,11 +25,6 @@ export function checkConstructName(issues: IssueCollector, name: string): void {
     const res = dnsLabel.safeParse(name);
     if (!res.success) issues.add("(name)", `"${name}" ${res.error.issues[0].message}`);
 }
-
-/** A host address to bind published ports to. */
-const bindAddress = z
-    .string()
-    .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IP address: 127.0.0.1 (default) keeps the port on this machine, 0.0.0.0 opens it to every interface");
 
 export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
@@ -144,6 +140,13 @@ export const patroniClusterSpec = z.strictObject({
      * result is an ordinary HA cluster with this cluster's own passwords. Read once, at creation.
      */
     bootstrap: z.strictObject({ fromBackup: fromBackupSpec }).optional(),
+    /**
+     * Metrics (Docker): postgres_exporter beside each member, reading it as `pgscale_monitor` (a role
+     * holding only pg_monitor, with a generated password) with pgscale's queries (replication lag,
+     * WAL receiver, slots, connections, archiving, partitions); Patroni's own /metrics is served
+     * on every member regardless. A `Prometheus` construct in the stack scrapes them. Default off.
+     */
+    monitoring: monitoringSpec,
 });
 export type PatroniClusterInput = z.input<typeof patroniClusterSpec>;
 export type PatroniClusterSpec = z.output<typeof patroniClusterSpec>;
@@ -224,6 +227,12 @@ export const pgBouncerPoolSpec = z
          * Default 200 (PgBouncer's own).
          */
         maxPreparedStatements: z.number().int().min(0).default(200),
+        /**
+         * Metrics (Docker): pgbouncer_exporter beside the pool (clients active and waiting, maxwait,
+         * servers per pool), as a user in PgBouncer's stats_users only. Turning it on or off replaces
+         * the pool's container (its configuration gains that user). Default off.
+         */
+        monitoring: monitoringSpec,
         /** Image with PgBouncer 1.21+ (for `maxPreparedStatements`), tagged or by digest. Default: see `images`. */
         image: imageReference.optional(),
         /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */
