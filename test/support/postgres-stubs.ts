@@ -30,6 +30,8 @@ export const HAProxyConfigReload = stub("pgscale:index:HAProxyConfigReload", [])
 export const DockerPreflight = stub("pgscale:index:DockerPreflight", []);
 export const PostgresVersionGuard = stub("pgscale:index:PostgresVersionGuard", []);
 export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", "applied", "observed"]);
+export const Role = stub("pgscale:index:Role", ["password", "plan", "applied", "observed"]);
+export const Grant = stub("pgscale:index:Grant", ["plan", "applied", "observed"]);
 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */
 export function generatedSecretState(name: string): { value: string; scramVerifier: string } {

@@ -13,7 +13,7 @@ export const CONTAINER_INPUT_CHANGE = {
     image: "replace", name: "replace", hostname: "replace", user: "replace", command: "replace",
     entrypoints: "replace", envs: "replace", uploads: "replace", networksAdvanced: "replace",
     volumes: "replace", ports: "replace", shmSize: "replace", dnsOpts: "replace", labels: "replace",
-    stopSignal: "replace", stopTimeout: "replace", capabilities: "replace",
+    stopSignal: "replace", stopTimeout: "replace", capabilities: "replace", groupAdds: "replace",
     restart: "update", maxRetryCount: "update", memory: "update", memorySwap: "update",
     healthcheck: "state", init: "state", tmpfs: "state", wait: "state", waitTimeout: "state",
     mustRun: "state", removeVolumes: "state", destroyGraceSeconds: "state",

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HAPROXY_LISTENERS, HAPROXY_STATS, HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
+import { HAPROXY_LISTENERS, HAPROXY_STATS, METRICS_PORTS, HAProxyFrontendInput, HAProxyFrontendOutputs, DEFAULT_CHECK, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend, HAProxyFrontendSpec } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyConfigReload } from "./haproxy-reload";
 import { checkDockerConfig, engineTarget } from "./engine/target";
@@ -71,7 +71,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.statsPassword = statsPassword.value;
         const cfg = statsPassword.value.apply((password) => renderHaproxyCfg({
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.name, pgPort: 5432, apiPort: 8008 })),
-            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
+            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats, metrics: METRICS_PORTS.haproxy,
                 ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
             synchronousMode: sync,
             check,

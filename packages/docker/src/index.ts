@@ -15,3 +15,5 @@ export { RestoreDrill, restoreDrillHandlers } from "./drill/restore-drill";
 export type { RestoreDrillArgs } from "./drill/restore-drill";
 export { dockerEngine, execIn } from "./engine/docker-engine";
 export type { DockerPreflightArgs } from "./engine/preflight";
+export * from "./prometheus";
+export { MONITOR_ROLE } from "./monitoring";

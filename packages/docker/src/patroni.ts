@@ -8,7 +8,8 @@ import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, Postgr
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { nodeImage } from "./images";
-import { enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { postgresExporters } from "./monitoring";
 import { NO_CAPABILITIES } from "./hardening";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
@@ -104,6 +105,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly backupVolume: pulumi.Output<string | undefined>;
     /** With `backup.encrypt` (the default): the repository's passphrase (secret), needed to restore from it anywhere else. */
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
+    /** With `monitoring.enabled`: the postgres_exporter beside each member (in member order); else empty. */
+    public readonly exporters: docker.Container[];
     private routerFrontend?: HAProxyFrontend;
 
     /**
@@ -331,6 +334,19 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             config: dcsDoc,
         }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
         this.ready = this.dynamicConfig;
+
+        if (spec.monitoring.enabled) {
+            // The monitoring role is created through the router's read-write listener (loopback), so
+            // it lands on whichever member leads.
+            const router = this.router;
+            const adminConnection = pulumi.secret(pulumi.interpolate`postgresql://postgres:${superuser.value}@${clientHost(router.spec.bindAddress)}:${router.primaryPort}/postgres`);
+            this.exporters = postgresExporters({
+                name, prefix, members: this.members, network: this.network.name, database: spec.database, images: spec.images,
+                adminConnection, tlsCaPem: tls?.caCertPem, dependsOn: [this.ready],
+            }, this).containers;
+        } else {
+            this.exporters = [];
+        }
 
         this.registerOutputs({ members: this.members.map((m) => m.name) });
     }

@@ -10,6 +10,7 @@ import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
+import { pgbouncerExporter } from "./monitoring";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
@@ -22,6 +23,8 @@ export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
 
 const LISTEN_PORT = 6432;
 const ADMIN_USER = "pgscale_admin";
+/** The exporter's user: in stats_users only. */
+const STATS_USER = "pgscale_stats";
 const TLS_DIR = "/etc/pgbouncer/tls";
 /** Copied from the root-owned upload at start so the key is the pooler's own, mode 0600. */
 const TLS_KEY = "/var/run/pgbouncer/server.key";
@@ -38,6 +41,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly uri: pulumi.Output<string>;
     /** Admin console URI (`SHOW POOLS`, `SHOW STATS`) as pgscale_admin (secret). */
     public readonly adminUri: pulumi.Output<string>;
+    /** With `monitoring.enabled`: the pgbouncer_exporter beside the pool; else undefined. */
+    public readonly exporter?: docker.Container;
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const { backend: given, ...rest } = args;
@@ -67,6 +72,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         this.spec = spec;
 
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
+        // With monitoring, the exporter's user may read SHOW POOLS / SHOW STATS and nothing else.
+        const stats = spec.monitoring.enabled ? new GeneratedSecret(`${name}-stats-password`, {}, { parent: this }) : undefined;
         // With the cluster's TLS on, the pool presents a certificate from the same CA.
         const clusterTls = cluster.tls;
         const tls = clusterTls && new GeneratedTls(`${name}-tls`, {
@@ -82,12 +89,14 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             listenPort: LISTEN_PORT,
             authFile: "/etc/pgbouncer/userlist.txt",
             adminUsers: [ADMIN_USER],
-            statsUsers: [ADMIN_USER],
+            statsUsers: [ADMIN_USER, ...(stats ? [STATS_USER] : [])],
             ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
         });
         const userlist = pulumi
-            .all([cluster.ownerScramVerifier, admin.scramVerifier])
-            .apply(([ownerV, adminV]) => renderUserlist([{ name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }]));
+            .all([cluster.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier])
+            .apply(([ownerV, adminV, statsV]) => renderUserlist([
+                { name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
+            ]));
         const image = nodeImage(`${name}-image`, "pgbouncer", spec, this);
         this.container = new docker.Container(name, {
             name: enginePrefix(name),
@@ -116,6 +125,11 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const clientAddr = clientHost(spec.bindAddress);
         this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}`);
         this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${clientAddr}:${this.port}/pgbouncer`);
+        this.exporter = stats ? pgbouncerExporter({
+            name, prefix: enginePrefix(name), network: backend.network.name, images: spec.images,
+            connection: pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@${name}:${LISTEN_PORT}/pgbouncer?sslmode=disable`,
+            dependsOn: [this.container],
+        }, this) : undefined;
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
     }
 }

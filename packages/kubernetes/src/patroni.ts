@@ -105,6 +105,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
+        if (resolved?.spec.monitoring.enabled) issues.add("monitoring.enabled", "is only available on Docker so far (exporters as sidecars and a Prometheus with Kubernetes discovery are to come)");
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.

@@ -74,6 +74,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas).forEach((i) =>
                     issues.add(i.field, `${i.message} x ${backend.platform.replicas} HAProxy pods, across ${platform.replicas} PgBouncer pods`));
         }
+        if (spec?.monitoring.enabled) issues.add("monitoring.enabled", "is only available on Docker so far");
         issues.throwIfAny(subject);
         super("pgscale:kubernetes:PgBouncerPool", name, {}, opts);
         this.spec = spec!;

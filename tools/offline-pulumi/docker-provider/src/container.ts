@@ -156,6 +156,7 @@ export function createOptions(i: Props): Docker.ContainerCreateOptions {
             ReadonlyRootfs: bool(i.readOnly) ?? false,
             ExtraHosts: list<{ host: string; ip: string }>(i.hosts).map((h) => `${h.host}:${h.ip}`),
             DnsOptions: list<string>(i.dnsOpts).length ? list<string>(i.dnsOpts) : undefined,
+            GroupAdd: list<string>(i.groupAdds).length ? list<string>(i.groupAdds) : undefined,
         },
         NetworkingConfig: nets.length ? { EndpointsConfig: { [nets[0].name]: endpointConfig(nets[0]) } } : undefined,
     };

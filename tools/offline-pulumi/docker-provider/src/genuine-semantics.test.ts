@@ -47,6 +47,7 @@ const ROWS: Row[] = [
     c("ports", "replace", [{ internal: 5432, ip: "127.0.0.1" }], [{ internal: 5432, ip: "0.0.0.0" }]),
     c("shmSize", "replace", 64, 128, true),
     c("dnsOpts", "replace", ["timeout:1"], ["timeout:2"]),
+    c("groupAdds", "replace", ["101"], ["102"]),
     c("labels", "replace", [{ label: "a", value: "1" }], [{ label: "a", value: "2" }], true),
     c("stopSignal", "replace", "SIGTERM", "SIGINT", true),
     c("stopTimeout", "replace", 30, 10, true),

@@ -176,6 +176,8 @@ const containerSpec: ResourceSpec = {
         hosts: opt(setOf({ host: req(str), ip: req(str) })),
         // resolv.conf options (`timeout:1`, ...); the real provider replaces the container for them too.
         dnsOpts: opt(strSet),
+        // Supplementary groups of the container's user (`group_add`, a ForceNew set upstream).
+        groupAdds: opt(strSet),
     },
     validate: validateContainer,
 };
