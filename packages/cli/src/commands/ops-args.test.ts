@@ -115,6 +115,25 @@ describe("pgscale status arguments", () => {
         expect(r.code).toBe(1);
         expect(r.stderr).toBe(`pgscale status: no Patroni REST API answered\n  http://127.0.0.1:${port}: ECONNREFUSED`);
     });
+
+    test("--watch options: interval and count are checked, and apply only with --watch", async () => {
+        const url = ["--patroni-url", "http://127.0.0.1:8008"];
+        const bad = await pgscale("status", ...url, "--watch", "--interval", "0.1", "--count", "0", "--pooler-uri", "http://x", "--json");
+        expect(bad.code).toBe(2);
+        expect(errorsOf(bad.stdout).map(([o]) => o)).toEqual(["--pooler-uri", "--interval", "--count"]);
+        const without = await pgscale("status", ...url, "--count", "2", "--json");
+        expect(errorsOf(without.stdout)).toEqual([["--count", "applies only with --watch"]]);
+    });
+
+    test("--watch --count: a frame per interval, each naming what did not answer; exit 1 when no frame reached a member", async () => {
+        const port = await closedPort();
+        const t0 = Date.now();
+        const r = await pgscale("status", "--patroni-url", `http://127.0.0.1:${port}`, "--watch", "--interval", "0.2", "--count", "3");
+        expect(r.code).toBe(1);
+        expect(r.stdout.match(/^pgscale status {2}\S+ {2}\(every 0\.2 s, Ctrl-C to stop\)$/gm)).toHaveLength(3);
+        expect(r.stdout.match(/ECONNREFUSED/g)).toHaveLength(3);
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    });
 });
 
 describe("pgscale switchover arguments", () => {
