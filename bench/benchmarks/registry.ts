@@ -8,6 +8,7 @@ import { partition } from "./partition";
 import { testing } from "./testing";
 import { testingReuse } from "./testing-reuse";
 import { access } from "./access";
+import { monitoring } from "./monitoring";
 
 export interface BenchContext {
     rounds: number;
@@ -29,4 +30,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring];

@@ -17,6 +17,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     partition: (r) => latestTable(r, "partition"),
     "testing-reuse": (r) => latestTable(r, "testing-reuse"),
     access: (r) => latestTable(r, "access"),
+    monitoring: (r) => latestTable(r, "monitoring"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),
@@ -27,4 +28,4 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
 };
 
 /** The docs the report writes into. */
-export const DOCS = ["docs/benchmarks.md", "docs/testing.md", "docs/reliability.md", "docs/constructs.md", "README.md"];
+export const DOCS = ["docs/benchmarks.md", "docs/testing.md", "docs/reliability.md", "docs/constructs.md", "docs/monitoring.md", "README.md"];
