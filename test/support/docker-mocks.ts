@@ -1,6 +1,6 @@
 // The mocked engine's answer for a new resource in the Docker construct-graph tests: containers
 // get host ports as Docker would pick them (from 40000 up) unless the port is pinned.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { generatedSecretState, generatedTlsState } from "./postgres-stubs";
 
 let nextPort = 40000;
@@ -14,4 +14,19 @@ export function dockerMockResource(args: pulumi.runtime.MockResourceArgs): { id:
     if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
     if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
     return { id: `${args.name}-id`, state };
+}
+
+/** Pulumi's mocks for the Docker construct-graph tests, each new resource passed to `record` first. Call before importing the constructs. */
+export function installDockerMocks(record: (args: pulumi.runtime.MockResourceArgs) => void): void {
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                record(args);
+                return dockerMockResource(args);
+            },
+            call: (args) => args.inputs,
+        },
+        "pgscale",
+        "unit",
+    );
 }

@@ -1,21 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { settledCount } from "../../../test/support/bad-input";
-import { dockerMockResource } from "../../../test/support/docker-mocks";
+import { installDockerMocks } from "../../../test/support/docker-mocks";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any; parent?: string }> = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return dockerMockResource(args);
-        },
-        call: (args) => args.inputs,
-    },
-    "pgscale",
-    "unit",
-);
+installDockerMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.

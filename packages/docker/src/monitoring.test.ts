@@ -1,20 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { dockerMockResource } from "../../../test/support/docker-mocks";
+import { installDockerMocks } from "../../../test/support/docker-mocks";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return dockerMockResource(args);
-        },
-        call: (args) => args.inputs,
-    },
-    "pgscale",
-    "unit",
-);
+installDockerMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
