@@ -244,4 +244,16 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
             docker("start", victim.container);
         }
     });
+
+    it("pgscale doctor --prometheus reports from the last minutes what the live checks no longer see", async () => {
+        const r = await pgscaleCli("doctor", "--primary-uri", superuser(), "--prometheus", out.prometheusUrl, "--window", "10", "--json");
+        const report = JSON.parse(r.stdout);
+        const history = report.findings.filter((f: any) => f.check.startsWith("history"));
+        // The SIGKILLed primary's targets, the pool that made 20 clients wait, each standby's worst lag.
+        const down = history.find((f: any) => f.check === "history.targets");
+        expect(down.severity).toBe("warning");
+        expect(down.detail).toMatch(/patroni pg pg-\d/);
+        expect(history.find((f: any) => f.check === "history.pool")).toMatchObject({ severity: expect.stringMatching(/warning|critical/), detail: expect.stringMatching(/^pool pool appdb: up to \d+ client\(s\) waiting/) });
+        expect(history.filter((f: any) => f.check === "history.lag").length).toBeGreaterThanOrEqual(1);
+    });
 });

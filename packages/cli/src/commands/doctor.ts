@@ -10,7 +10,8 @@ import { wrap } from "../render/wrap";
 export const EXIT_CRITICAL = 3;
 
 const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
-                      [--patroni-url URL]... [--query SQL] [--threshold NAME=VALUE]... [--json]
+                      [--patroni-url URL]... [--query SQL] [--threshold NAME=VALUE]...
+                      [--prometheus URL [--window MINUTES]] [--json]
 
 Runs the playbook's debug checklist against a live deployment and walks its decision tree
 (connection issues, replication lag, partition not used); prints each finding with its fix.
@@ -26,6 +27,11 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            not answer counts as a member that is down)
   --query SQL              one statement to EXPLAIN (never executed, read-only transaction):
                            were partitions pruned?
+  --prometheus URL         a Prometheus scraping the deployment (pgscale's Prometheus construct's
+                           url): the same lines drawn over the worst value of the last --window
+                           minutes (lag per standby, pool waits), targets that went down, and
+                           the alerts of pgscale's rules firing now, with their runbooks
+  --window MINUTES         the history --prometheus reads (default 10)
   --threshold NAME=VALUE   repeatable; moves one of doctor's lines between ok, warning and
 ${wrap(`critical. Names and defaults: ${Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => `${k}=${v}`).join(", ")}`, " ".repeat(27))}
   --json                   print the report (or the errors) as JSON
@@ -41,6 +47,7 @@ interface DoctorArgs {
     poolerAdminUri?: string;
     patroniUrls: string[];
     query?: string;
+    prometheus?: { url: string; windowMinutes: number };
     thresholds: DoctorThresholds;
 }
 
@@ -55,6 +62,8 @@ export const doctorCommand = defineCommand({
         "patroni-url": { type: "string", multiple: true },
         query: { type: "string" },
         threshold: { type: "string", multiple: true },
+        prometheus: { type: "string" },
+        window: { type: "string" },
     },
     toArgs(values, env): { args: DoctorArgs } | { errors: UsageError[] } {
         const patroniUrls = values["patroni-url"] ?? [];
@@ -67,11 +76,16 @@ export const doctorCommand = defineCommand({
             urlProblem("--pooler-admin-uri", poolerAdminUri, PG_PROTOCOLS, false),
             ...patroniUrls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, false)),
             values.query !== undefined && !values.query.trim() ? { option: "--query", message: "is empty" } : undefined,
+            urlProblem("--prometheus", values.prometheus, HTTP_PROTOCOLS, false),
+            values.window !== undefined && !(Number.isInteger(Number(values.window)) && Number(values.window) >= 1 && Number(values.window) <= 1440)
+                ? { option: "--window", message: `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(values.window)})` } : undefined,
+            values.window !== undefined && values.prometheus === undefined ? { option: "--window", message: "applies only with --prometheus" } : undefined,
         ].filter((e): e is UsageError => e !== undefined);
         const parsed = parseThresholds(values.threshold ?? []);
         if ("errors" in parsed) errors.push(...parsed.errors.map((e) => ({ option: "--threshold", field: e.name, message: e.message })));
         if (errors.length || "errors" in parsed) return { errors };
-        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query, thresholds: parsed.thresholds } };
+        const prometheus = values.prometheus === undefined ? undefined : { url: values.prometheus, windowMinutes: values.window === undefined ? 10 : Number(values.window) };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds } };
     },
     async execute(args, io, json) {
         const report = diagnose(await gatherFacts(args), args.thresholds);

@@ -28,6 +28,14 @@ async function closedPort(): Promise<number> {
 const errorsOf = (stdout: string) => (JSON.parse(stdout).errors as Array<{ option: string; message: string }>).map((e) => [e.option, e.message]);
 
 describe("pgscale doctor arguments", () => {
+    test("--prometheus must be http(s); --window is whole minutes and needs --prometheus", async () => {
+        const p = ["--primary-uri", "postgresql://u:p@127.0.0.1:1/db"];
+        const bad = await pgscale("doctor", ...p, "--prometheus", "tcp://x:9090", "--window", "0", "--json");
+        expect(bad.code).toBe(2);
+        expect(errorsOf(bad.stdout).map(([o]) => o)).toEqual(["--prometheus", "--window"]);
+        expect(errorsOf((await pgscale("doctor", ...p, "--window", "5", "--json")).stdout)).toEqual([["--window", "applies only with --prometheus"]]);
+    });
+
     test("--primary-uri is required, and the message names its environment variable", async () => {
         const r = await pgscale("doctor");
         expect(r.code).toBe(2);

@@ -1,6 +1,7 @@
 import { DoctorFacts } from "@pgscale/core";
 import { gatherFromPatroni } from "./patroni";
 import { gatherFromPooler } from "./pooler";
+import { gatherFromPrometheus } from "./prometheus";
 import { gatherFromPrimary } from "./primary";
 import { gatherFromReplica } from "./replica";
 import { gather } from "./session";
@@ -11,20 +12,24 @@ export interface DoctorTargets {
     poolerAdminUri?: string;
     patroniUrls: string[];
     query?: string;
+    /** Prometheus's URL and the window of history to read, in minutes. */
+    prometheus?: { url: string; windowMinutes: number };
 }
 
 /** Reads every source at once; each one that fails becomes a fact about its failure. */
 export async function gatherFacts(t: DoctorTargets): Promise<DoctorFacts> {
-    const [primary, pooler, replica, patroni] = await Promise.all([
+    const [primary, pooler, replica, patroni, history] = await Promise.all([
         gatherFromPrimary(t.primaryUri, t.query),
         t.poolerAdminUri ? gather(() => gatherFromPooler(t.poolerAdminUri!)) : undefined,
         t.replicaUri ? gather(() => gatherFromReplica(t.replicaUri!)) : undefined,
         t.patroniUrls.length ? gatherFromPatroni(t.patroniUrls) : undefined,
+        t.prometheus ? gather(() => gatherFromPrometheus(t.prometheus!.url, t.prometheus!.windowMinutes)) : undefined,
     ]);
     return {
         ...primary,
         ...(pooler ? { pooler } : {}),
         ...(replica ? { replica } : {}),
         ...(patroni ? { patroni } : {}),
+        ...(history ? { history } : {}),
     };
 }

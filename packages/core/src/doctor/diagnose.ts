@@ -1,4 +1,5 @@
 import { checkConnections } from "./connections";
+import { checkHistory } from "./history";
 import { DoctorFacts } from "./facts";
 import { DOCTOR_AREAS, Finding, Severity, worstSeverity } from "./finding";
 import { checkPartitions } from "./partitions";
@@ -26,7 +27,8 @@ export function diagnose(facts: DoctorFacts, thresholds: Partial<DoctorThreshold
         ? checkPooler(facts.pooler.value, t)
         : [poolerUnreachable(facts.pooler)];
     const timeouts = checkTimeouts(facts.connections?.ok ? facts.connections.value : undefined, facts.pooler?.ok ? facts.pooler.value.timeouts : undefined);
-    const all = [...checkConnections(facts, t), ...pooler, ...(timeouts ? [timeouts] : []), ...checkReplication(facts, t), ...checkPartitions(facts)];
+    const all = [...checkConnections(facts, t), ...pooler, ...(timeouts ? [timeouts] : []), ...checkReplication(facts, t), ...checkPartitions(facts),
+        ...(facts.history ? checkHistory(facts.history, t) : [])];
     const findings = DOCTOR_AREAS.flatMap((area) => all.filter((f) => f.area === area));
     const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0 };
     for (const f of findings) counts[f.severity]++;

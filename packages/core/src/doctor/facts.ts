@@ -3,6 +3,8 @@
  * everything here is decided from these facts alone, so every branch is testable without servers.
  */
 
+import type { HistoryFacts } from "./history";
+
 /** A fact doctor tried to gather: its value, or why it could not (the error's message and code). */
 export type Gathered<T> = { ok: true; value: T } | { ok: false; error: string; code?: string };
 
@@ -211,4 +213,6 @@ export interface DoctorFacts {
     pooler?: Gathered<PoolerFacts>;
     replica?: Gathered<ReplicaSideFacts>;
     patroni?: PatroniFacts;
+    /** With `--prometheus`: the worst of each metric over the window, and the alerts firing. */
+    history?: Gathered<HistoryFacts>;
 }

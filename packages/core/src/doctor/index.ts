@@ -12,3 +12,4 @@ export type {
     Gathered, DoctorFacts, PrimaryFacts, ConnectionFacts, ReplicaStat, SlotStat, ReplicationFacts, ArchiveFacts, ReplicaSideFacts,
     PoolerPool, PoolerDatabase, PoolerStats, PoolerFacts, PoolerTimeouts, ServerTimeouts, PatroniMember, PatroniFacts, PartitionSettings, PartitionedTable, QueryPlanFacts,
 } from "./facts";
+export * from "./history";
