@@ -5,3 +5,4 @@ export * from "./alert-thresholds";
 export * from "./rules";
 export * from "./rules-table";
 export * from "./dashboard";
+export * from "./kubernetes-discovery";
