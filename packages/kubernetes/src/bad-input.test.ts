@@ -11,7 +11,7 @@ installKubernetesMocks((args) => registered.push(`${args.type}::${args.name}`));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
-import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
+import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
 
 
 let seq = 0;
@@ -52,6 +52,15 @@ const cases: BadInputCase[] = [
     ["PgBouncerPool", "pods x pool above HAProxy's connection limit", () => new HAProxyFrontend(uniq("lb"), { cluster: cluster({ parameters: { max_connections: 500 } }), maxConnections: 50, replicas: 1 }),
         (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 20, replicas: 3 }), "defaultPoolSize"],
     ["PgBouncerPool", "backend of the wrong kind", none, () => new PgBouncerPool(bad(), { backend: {} as any }), "backend"],
+    ["PgBouncerPool", "misspelt monitoring option", cluster, (c) => new PgBouncerPool(bad(), { backend: c, monitoring: { enable: true } as any }), "monitoring.enable"],
+    ["Prometheus", "Docker's bindAddress", none, () => new Prometheus(bad(), { bindAddress: "0.0.0.0" } as any), "bindAddress"],
+    ["Prometheus", "Docker's engineSocket", none, () => new Prometheus(bad(), { engineSocket: "/var/run/docker.sock" } as any), "engineSocket"],
+    ["Prometheus", "retention not in Prometheus's syntax", none, () => new Prometheus(bad(), { retentionTime: "7 days" }), "retentionTime"],
+    ["Prometheus", "alert threshold out of range", none, () => new Prometheus(bad(), { alerts: { connectionsRatio: 2 } }), "connectionsRatio"],
+    ["Prometheus", "namespace of the wrong kind", none, () => new Prometheus(bad(), { namespace: {} as any }), "namespace"],
+    ["Prometheus", "namespace not a DNS-1123 label", none, () => new Prometheus(bad(), { namespace: "My NS" }), "namespace"],
+    ["Prometheus", "storage size not a quantity", none, () => new Prometheus(bad(), { storage: { size: "lots" } }), "storage.size"],
+    ["Prometheus", "construct name not a DNS label", none, () => new Prometheus("Prom_Main"), "(name)"],
 ];
 
 describe("Kubernetes: bad input is rejected before any resource is registered", () => {

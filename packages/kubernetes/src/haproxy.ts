@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { HAPROXY_STATS, HAProxyFrontendInput, HAProxyFrontendOutputs, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
+import { HAPROXY_STATS, HAProxyFrontendInput, METRICS_PORTS, kubernetesMetricsPort, HAProxyFrontendOutputs, HAProxyFrontendSpec, HealthCheckTimings, IssueCollector, checkConstructName, haproxyStatsAuth, renderHaproxyCfg, resolveHAProxyFrontend } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
@@ -112,7 +112,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         const cfg = statsPassword.value.apply((password) => renderHaproxyCfg({
             // Pod DNS names through the headless Service: re-resolved when a member's pod gets a new IP.
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.host, pgPort: 5432, apiPort: 8008 })),
-            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats,
+            // HAProxy's built-in exporter on every frontend, as on Docker: found by Prometheus through the pod's port named for it.
+            ports: { primary: HAPROXY_PORTS.primary, replicas: HAPROXY_PORTS.replicas, stats: HAPROXY_PORTS.stats, metrics: METRICS_PORTS.haproxy,
                 ...(sync ? { syncReplicas: HAPROXY_PORTS.syncReplicas } : {}) },
             synchronousMode: sync,
             check,
@@ -164,7 +165,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
                             image: podImage("haproxy", spec),
                             imagePullPolicy: p.imagePullPolicy,
                             command: ["/bin/sh", "-c", START],
-                            ports: ports.map((x) => ({ name: x.name, containerPort: x.targetPort })),
+                            // The metrics port is the pod's only (no Service port): Prometheus scrapes every pod.
+                            ports: [...ports.map((x) => ({ name: x.name, containerPort: x.targetPort })), kubernetesMetricsPort("haproxy")],
                             // The stats page wants credentials; its monitor URI answers probes without.
                             readinessProbe: httpProbe(HAPROXY_STATS.healthPath, HAPROXY_PORTS.stats, 5, 3),
                             livenessProbe: tcpProbe(HAPROXY_PORTS.stats, 10, 3),

@@ -30,6 +30,7 @@ export const IMAGE_USERS: Record<keyof typeof DEFAULT_IMAGES, ImageUser> = {
     "patroni-17": { uid: 100, gid: 102 },
     haproxy: { uid: 100, gid: 101 },
     pgbouncer: { uid: 100, gid: 102 },
+    // Both images' `prometheus` user (`docker run --rm IMAGE id`: uid=100 gid=101).
     exporters: { uid: 100, gid: 101 },
     prometheus: { uid: 100, gid: 101 },
 };

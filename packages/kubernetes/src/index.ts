@@ -3,6 +3,8 @@ export * from "./etcd";
 export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
+export * from "./prometheus";
+export { MONITOR_ROLE, STATS_USER } from "./monitoring";
 export { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 export type { ServiceEndpoint } from "./service-endpoint";
 export type { NamespaceRef } from "./namespace";

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
+    DATA_MOUNT, kubernetesMetricsPort, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
     IssueCollector, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/postgres";
@@ -16,6 +16,7 @@ import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
+import { monitorRoleJob, postgresExporterFiles, postgresExporterSidecar } from "./monitoring";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { NOT_AWAITED } from "./provider-await";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
@@ -86,6 +87,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly dcsReconcile: k8s.batch.v1.Job;
     /** Done once a leader runs, every replica streams and the DCS holds the stack's settings (the Job completed). */
     public readonly ready: pulumi.Resource;
+    /**
+     * With `monitoring.enabled`: the Job that creates (or repairs) the `pgscale_monitor` role
+     * through the primary Service, once the cluster is ready; else undefined.
+     */
+    public readonly monitorRole?: k8s.batch.v1.Job;
     /** Always undefined: Kubernetes refuses `tls.enabled` (Docker only); present so a stack reads it on both platforms. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** Worst-case figures the effective timings promise. */
@@ -105,7 +111,6 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
-        if (resolved?.spec.monitoring.enabled) issues.add("monitoring.enabled", "is only available on Docker so far (exporters as sidecars and a Prometheus with Kubernetes discovery are to come)");
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.
@@ -263,6 +268,30 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.primaryUri = uri(this.primary.host);
         this.replicaUri = uri(this.replicas.host);
 
+        // With monitoring, postgres_exporter runs beside Patroni in every member pod. Its files are
+        // mounted by fixed names, like the Patroni config: a new pgscale's queries reach the
+        // exporters when their pods next restart, and never restart a member by themselves.
+        const monitoring = spec.monitoring.enabled;
+        const monitorPassword = monitoring ? secret("monitor") : undefined;
+        const exporterObjects: pulumi.Resource[] = [];
+        let exporter: ReturnType<typeof postgresExporterSidecar> | undefined;
+        if (monitorPassword) {
+            const exporterName = `${name}-exporter`;
+            exporterObjects.push(
+                new k8s.core.v1.ConfigMap(exporterName, {
+                    metadata: { name: exporterName, namespace: nsRef, labels },
+                    data: postgresExporterFiles(),
+                }, { parent: this }),
+                new k8s.core.v1.Secret(exporterName, {
+                    metadata: { name: exporterName, namespace: nsRef, labels },
+                    stringData: pulumi.secret({ password: monitorPassword.value }),
+                }, { parent: this }),
+            );
+            exporter = postgresExporterSidecar({
+                database: spec.database, configMap: exporterName, secret: exporterName, images: spec.images, imagePullPolicy: p.imagePullPolicy,
+            });
+        }
+
         const check = this.resolved.check;
         const scratch = scratchVolumes({
             tmp: { path: "/tmp" },
@@ -300,7 +329,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                                 ...(dcs ? [] : [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]),
                             ],
-                            ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: "patroni", containerPort: API_PORT }],
+                            // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
+                            ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
                             // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
                             readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise),
                             // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
@@ -312,12 +342,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                                 ...scratch.mounts,
                             ],
-                        }],
+                        }, ...(exporter ? [exporter.container] : [])],
                         volumes: [
                             // 0550: the scripts must be executable; only root and the postgres group (fsGroup) can read.
                             // By name plus dependsOn, not by output: a replaced Secret must not show the pods as changing.
                             { name: "config", secret: { secretName: configSecretName, defaultMode: 0o550 } },
                             ...scratch.volumes,
+                            ...(exporter?.volumes ?? []),
                         ],
                     },
                 },
@@ -330,7 +361,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...(dcs ? [dcs] : [])] });
+        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : [])] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
@@ -353,6 +384,22 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             dependsOn: [this.statefulSet],
         }, this).job;
         this.ready = this.dcsReconcile;
+
+        if (monitorPassword) {
+            this.monitorRole = monitorRoleJob(name, {
+                namespace: nsRef,
+                labels: labelsFor(name, "patroni-monitor-role", "monitor-role").labels,
+                image,
+                imageUser: IMAGE_USERS[layout.image],
+                placement: p,
+                primaryHost: this.primary.host,
+                superuserPassword: superuser.value,
+                database: spec.database,
+                scramVerifier: monitorPassword.scramVerifier,
+                timeoutSeconds: RECONCILE_TIMEOUT_S,
+                dependsOn: [this.dcsReconcile],
+            }, this).job;
+        }
         this.tlsCaPem = pulumi.output(undefined);
 
         this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });

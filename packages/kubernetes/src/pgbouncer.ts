@@ -10,6 +10,7 @@ import { PatroniCluster } from "./patroni";
 import {
     DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
+import { STATS_USER, pgbouncerExporterSidecar } from "./monitoring";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
 
@@ -74,7 +75,6 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas).forEach((i) =>
                     issues.add(i.field, `${i.message} x ${backend.platform.replicas} HAProxy pods, across ${platform.replicas} PgBouncer pods`));
         }
-        if (spec?.monitoring.enabled) issues.add("monitoring.enabled", "is only available on Docker so far");
         issues.throwIfAny(subject);
         super("pgscale:kubernetes:PgBouncerPool", name, {}, opts);
         this.spec = spec!;
@@ -92,22 +92,29 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             ? { host: backend.host, port: (toReplicas ? backend.replicas : backend.primary).port }
             : { host: (toReplicas ? owner.replicas : owner.primary).host, port: 5432 };
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
+        // With monitoring, the exporter's user may read SHOW POOLS / SHOW STATS and nothing else.
+        const stats = this.spec.monitoring.enabled ? new GeneratedSecret(`${name}-stats-password`, {}, { parent: this }) : undefined;
         const ini = renderPgbouncerIni({
             pool: this.spec,
             databases: [{ name: owner.database, ...upstream }],
             listenPort: LISTEN_PORT,
             authFile: "/etc/pgbouncer/userlist.txt",
             adminUsers: [ADMIN_USER],
-            statsUsers: [ADMIN_USER],
+            statsUsers: [ADMIN_USER, ...(stats ? [STATS_USER] : [])],
         });
         const userlist = pulumi
-            .all([owner.ownerScramVerifier, admin.scramVerifier])
-            .apply(([ownerV, adminV]) => renderUserlist([{ name: owner.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }]));
+            .all([owner.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier])
+            .apply(([ownerV, adminV, statsV]) => renderUserlist([
+                { name: owner.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
+            ]));
+        // The exporter reads its own pod's PgBouncer over loopback.
+        const exporterDsn = stats && pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@127.0.0.1:${LISTEN_PORT}/pgbouncer?sslmode=disable`;
         // Auto-named: a changed config or auth file is a new Secret, so the Deployment rolls onto it.
         this.secret = new k8s.core.v1.Secret(`${name}-pgbouncer`, {
             metadata: { namespace: this.namespace.ref, labels },
-            stringData: pulumi.secret({ "pgbouncer.ini": ini, "userlist.txt": userlist }),
+            stringData: pulumi.secret({ "pgbouncer.ini": ini, "userlist.txt": userlist, ...(exporterDsn ? { "exporter.dsn": exporterDsn } : {}) }),
         }, { parent: this });
+        const exporter = stats && pgbouncerExporterSidecar({ secret: this.secret.metadata.name, images: this.spec.images, imagePullPolicy: p.imagePullPolicy });
 
         this.service = new k8s.core.v1.Service(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
@@ -138,9 +145,9 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                             resources: p.resources,
                             securityContext: containerSecurityContext,
                             volumeMounts: [{ name: "config", mountPath: "/etc/pgbouncer", readOnly: true }, ...scratch.mounts],
-                        }],
+                        }, ...(exporter ? [exporter.container] : [])],
                         // 0440: readable by root and the postgres group (fsGroup) only.
-                        volumes: [{ name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes],
+                        volumes: [{ name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes, ...(exporter?.volumes ?? [])],
                     },
                 },
             },

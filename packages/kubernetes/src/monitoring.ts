@@ -1,0 +1,207 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ImagesSpec, METRICS_PORTS, kubernetesMetricsPort, quoteIdent, quoteLiteral, renderPostgresExporterQueries } from "@pgscale/core";
+import { IMAGE_USERS, ImageUser, podImage } from "./images";
+import { Labels } from "./labels";
+import { Placement } from "./platform";
+import { containerSecurityContext, podSecurityContext, scratchVolumes, tcpProbe } from "./pod";
+
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+
+// The exporters on Kubernetes (docs/monitoring.md, "Kubernetes"): sidecars in the pods they read,
+// so each reads its own PostgreSQL or PgBouncer over loopback and is found by Prometheus through
+// its pod (kubernetes-discovery.ts in @pgscale/core: a named container port per exporter).
+
+/** The login role postgres_exporter connects as: pg_monitor and CONNECT on the application database, nothing else. */
+export const MONITOR_ROLE = "pgscale_monitor";
+/** pgbouncer_exporter's user: in PgBouncer's stats_users only (SHOW, never PAUSE or KILL). */
+export const STATS_USER = "pgscale_stats";
+const EXPORTER_DIR = "/etc/pgscale-exporter";
+const SECRET_DIR = "/etc/pgscale-exporter-secret";
+
+/** The exporter's own user, as IMAGE_USERS has it: the pod's fsGroup still lets it read its mounted files. */
+function exporterSecurityContext(user: ImageUser = IMAGE_USERS.exporters) {
+    return { ...containerSecurityContext, runAsUser: user.uid, runAsGroup: user.gid };
+}
+
+/** Small, fixed requests: the exporters answer one scrape at a time. */
+const EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } };
+
+export interface PostgresExporterSidecar {
+    container: Container;
+    volumes: Volume[];
+}
+
+/**
+ * postgres_exporter as a sidecar of a Patroni member: reads its own member on 127.0.0.1 (whatever
+ * role the member has; pgscale's queries answer on a primary and a standby), as pgscale_monitor,
+ * with pgscale's queries. The password is a file (DATA_SOURCE_PASS_FILE), never in the environment
+ * or on a command line. `configMap` holds queries.yaml and exporter.yml, `secret` the password
+ * (key `password`); both are mounted by name, so a pod template never changes with their content.
+ */
+export function postgresExporterSidecar(a: {
+    database: string; configMap: string; secret: string; images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"];
+}): PostgresExporterSidecar {
+    const port = kubernetesMetricsPort("postgres");
+    return {
+        container: {
+            name: "postgres-exporter",
+            image: podImage("exporters", { images: a.images }),
+            imagePullPolicy: a.imagePullPolicy,
+            command: [
+                "prometheus-postgres-exporter", `--web.listen-address=:${METRICS_PORTS.postgres}`,
+                `--config.file=${EXPORTER_DIR}/exporter.yml`, `--extend.query-path=${EXPORTER_DIR}/queries.yaml`, "--log.level=warn",
+            ],
+            env: [
+                // PostgreSQL listens on every address of the pod; loopback reaches this member only.
+                { name: "DATA_SOURCE_URI", value: `127.0.0.1:5432/${a.database}?sslmode=disable` },
+                { name: "DATA_SOURCE_USER", value: MONITOR_ROLE },
+                { name: "DATA_SOURCE_PASS_FILE", value: `${SECRET_DIR}/password` },
+            ],
+            ports: [port],
+            // The port answers as soon as the exporter runs, whether or not PostgreSQL does: the pod's
+            // readiness (which the role Services route by) stays Patroni's alone; pg_up says the rest.
+            readinessProbe: tcpProbe(METRICS_PORTS.postgres, 10, 3),
+            livenessProbe: tcpProbe(METRICS_PORTS.postgres, 10, 3),
+            resources: EXPORTER_RESOURCES,
+            securityContext: exporterSecurityContext(),
+            volumeMounts: [
+                { name: "exporter-config", mountPath: EXPORTER_DIR, readOnly: true },
+                { name: "exporter-secret", mountPath: SECRET_DIR, readOnly: true },
+            ],
+        },
+        volumes: [
+            { name: "exporter-config", configMap: { name: a.configMap } },
+            // 0440: root and the pod's fsGroup, which the exporter's user is a member of, as every container's.
+            { name: "exporter-secret", secret: { secretName: a.secret, defaultMode: 0o440 } },
+        ],
+    };
+}
+
+/** The exporter's files that are no secret: pgscale's queries, and no multi-target auth modules (it reads its own member only). */
+export function postgresExporterFiles(): Record<string, string> {
+    return { "queries.yaml": renderPostgresExporterQueries(), "exporter.yml": "auth_modules: {}\n" };
+}
+
+/**
+ * The SQL that makes the monitoring role what it must be, whatever is there: created if missing,
+ * then (again, for a role that existed: a cluster restored from another's backup, or an earlier
+ * run) a login with the stack's password, no other attribute, pg_monitor and CONNECT on the
+ * application database. Only the SCRAM verifier is sent, never the password, and the statement is
+ * kept out of the server log.
+ */
+export function renderMonitorRoleSql(database: string, scramVerifier: string): string {
+    const role = quoteIdent(MONITOR_ROLE);
+    return [
+        "SET log_statement = 'none';",
+        "SET client_min_messages = warning;",
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${quoteLiteral(MONITOR_ROLE)}) THEN CREATE ROLE ${role}; END IF; END $$;`,
+        `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD ${quoteLiteral(scramVerifier)};`,
+        `GRANT pg_monitor TO ${role};`,
+        `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${role};`,
+        "",
+    ].join("\n");
+}
+
+export interface MonitorRoleJobArgs {
+    namespace: pulumi.Input<string>;
+    labels: Labels;
+    /** An image with psql (the cluster's Patroni image) and its user. */
+    image: string;
+    imageUser: ImageUser;
+    placement: Placement;
+    /** In-cluster host of the primary Service. */
+    primaryHost: string;
+    superuserPassword: pulumi.Input<string>;
+    database: string;
+    scramVerifier: pulumi.Input<string>;
+    timeoutSeconds: number;
+    dependsOn: pulumi.Resource[];
+}
+
+/**
+ * Creates or repairs the monitoring role from inside the cluster, where the primary Service is
+ * reachable (`pulumi up` generally cannot reach it): a Job that runs renderMonitorRoleSql as the
+ * superuser against the primary Service, retrying through a failover. Its input is an auto-named
+ * Secret, so a changed password or database is a new Job; an unchanged stack runs it once. The
+ * SQL is idempotent, so turning monitoring on for an existing cluster works as for a new one.
+ */
+export function monitorRoleJob(name: string, a: MonitorRoleJobArgs, parent: pulumi.Resource): { secret: k8s.core.v1.Secret; job: k8s.batch.v1.Job } {
+    const sql = pulumi.output(a.scramVerifier).apply((v) => renderMonitorRoleSql(a.database, v));
+    const secret = new k8s.core.v1.Secret(`${name}-monitor-role`, {
+        metadata: { namespace: a.namespace, labels: a.labels },
+        stringData: pulumi.secret({ "role.sql": sql, "superuser-password": pulumi.output(a.superuserPassword) }),
+    }, { parent });
+    // The password goes from its file into PGPASSWORD in the shell's own environment (readable by
+    // its user only), never onto a command line; psql retries until the primary Service answers.
+    const script = [
+        `PGPASSWORD="$(cat /etc/pgscale/superuser-password)"`,
+        "export PGPASSWORD",
+        `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
+        `until psql "host=${a.primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f /etc/pgscale/role.sql; do`,
+        `  [ "$(date +%s)" -lt "$deadline" ] || exit 1`,
+        "  sleep 2",
+        "done",
+    ].join("\n");
+    const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
+    const job = new k8s.batch.v1.Job(`${name}-monitor-role`, {
+        metadata: { namespace: a.namespace, labels: a.labels },
+        spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 3 * a.timeoutSeconds,
+            template: {
+                metadata: { labels: a.labels },
+                spec: {
+                    restartPolicy: "Never",
+                    // It talks to PostgreSQL only; no Kubernetes API access.
+                    automountServiceAccountToken: false,
+                    securityContext: podSecurityContext(a.imageUser, a.placement),
+                    tolerations: a.placement.tolerations,
+                    nodeSelector: a.placement.nodeSelector,
+                    containers: [{
+                        name: "monitor-role",
+                        image: a.image,
+                        imagePullPolicy: a.placement.imagePullPolicy,
+                        command: ["/bin/sh", "-c", script],
+                        securityContext: containerSecurityContext,
+                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                        volumeMounts: [{ name: "job", mountPath: "/etc/pgscale", readOnly: true }, ...scratch.mounts],
+                    }],
+                    volumes: [{ name: "job", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes],
+                },
+            },
+        },
+    }, {
+        parent,
+        dependsOn: a.dependsOn,
+        customTimeouts: { create: `${3 * a.timeoutSeconds}s`, update: `${3 * a.timeoutSeconds}s` },
+    });
+    return { secret, job };
+}
+
+/**
+ * pgbouncer_exporter as a sidecar of a PgBouncer pod: SHOW POOLS / STATS / LISTS of its own
+ * PgBouncer on 127.0.0.1 as metrics, as the stats user. The connection string (with the password)
+ * is the `exporter.dsn` key of `secret`, mounted alone, and read at start into the process's
+ * environment (readable by its own user only), never onto its command line.
+ */
+export function pgbouncerExporterSidecar(a: { secret: pulumi.Input<string>; images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"] }): PostgresExporterSidecar {
+    return {
+        container: {
+            name: "pgbouncer-exporter",
+            image: podImage("exporters", { images: a.images }),
+            imagePullPolicy: a.imagePullPolicy,
+            command: ["/bin/sh", "-c",
+                `PGBOUNCER_EXPORTER_CONNECTION_STRING="$(cat ${SECRET_DIR}/dsn)" exec prometheus-pgbouncer-exporter --web.listen-address=:${METRICS_PORTS.pgbouncer} --log.level=warn`],
+            ports: [kubernetesMetricsPort("pgbouncer")],
+            // Up while the exporter runs, like the postgres exporter's: pgbouncer_up says whether PgBouncer answers it.
+            readinessProbe: tcpProbe(METRICS_PORTS.pgbouncer, 10, 3),
+            livenessProbe: tcpProbe(METRICS_PORTS.pgbouncer, 10, 3),
+            resources: EXPORTER_RESOURCES,
+            securityContext: exporterSecurityContext(),
+            volumeMounts: [{ name: "exporter-secret", mountPath: SECRET_DIR, readOnly: true }],
+        },
+        volumes: [{ name: "exporter-secret", secret: { secretName: a.secret, defaultMode: 0o440, items: [{ key: "exporter.dsn", path: "dsn" }] } }],
+    };
+}

@@ -1,0 +1,194 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    AlertThresholdsInput, IssueCollector, PrometheusInput, PrometheusSpec, checkConstructName, parseSpec, prometheusSpec,
+    renderAlertRules, renderKubernetesPrometheusConfig,
+} from "@pgscale/core";
+import { IMAGE_USERS, podImage } from "./images";
+import { labelsFor } from "./labels";
+import { NamespaceRef, resolveNamespace } from "./namespace";
+import { PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs } from "./platform";
+import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
+import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
+
+const CONFIG_DIR = "/etc/pgscale-prometheus";
+const DATA_DIR = "/prometheus";
+const API_PORT = 9090;
+
+/** Options of @pgscale/docker's Prometheus that mean nothing here, with what to use instead. */
+const DOCKER_ONLY: Record<string, string> = {
+    bindAddress: "is a Docker host option; on Kubernetes use serviceType (and port-forward or a Service) instead",
+    engineSocket: "is Docker's discovery; on Kubernetes Prometheus lists the namespace's pods through the API server (a Role it is given)",
+};
+
+/**
+ * The Prometheus construct's options (@pgscale/core `prometheusSpec`, defaults documented there),
+ * without Docker's host options. `port` is the Service port (default 9090).
+ */
+export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "engineSocket">, Omit<PlacementArgs, "namespace"> {
+    /**
+     * The namespace whose pods are scraped, and where Prometheus runs: a construct's `namespace`
+     * (e.g. a PatroniCluster's, shared, not created again) or a name. Default: the stack's default
+     * namespace, `<project>-<stack>`, as the other constructs'.
+     */
+    namespace?: string | NamespaceRef;
+    /** Alert thresholds and `for` durations, any subset; each default is documented on AlertThresholds and in docs/monitoring.md. */
+    alerts?: AlertThresholdsInput;
+    /**
+     * The samples' volume. Default: 1.5 x `retentionSizeMb` (Prometheus enforces the retention size
+     * at compaction, and its WAL comes on top), of the default StorageClass.
+     */
+    storage?: StorageArgs;
+}
+
+/**
+ * Prometheus for a stack on Kubernetes (docs/monitoring.md, "Kubernetes"): it lists the pods of one
+ * namespace through the API server, with a Role that may only get, list and watch pods there, and
+ * scrapes the ones pgscale's constructs mark by their named metrics ports (Patroni's /metrics on
+ * every member, the exporters of PatroniCluster and PgBouncerPool with `monitoring`, HAProxy's
+ * exporter), with the same labels and alert rules as on Docker. One pod of a Deployment, samples
+ * on a PersistentVolumeClaim, the UI and API on a ClusterIP Service.
+ */
+export class Prometheus extends pulumi.ComponentResource {
+    public readonly spec: PrometheusSpec;
+    public readonly platform: PatroniPlatform;
+    public readonly namespace: NamespaceRef;
+    /** The Service, with its port-forward command. */
+    public readonly endpoint: ServiceEndpoint;
+    /** Prometheus's web UI and HTTP API, in-cluster (`http://<name>.<namespace>.svc.<domain>:<port>`), once it is ready. */
+    public readonly url: pulumi.Output<string>;
+    /** The alert rules it loads (Prometheus rule-file YAML). */
+    public readonly rules: string;
+    public readonly configMap: k8s.core.v1.ConfigMap;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly service: k8s.core.v1.Service;
+    public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    public readonly role: k8s.rbac.v1.Role;
+    public readonly volumeClaim: k8s.core.v1.PersistentVolumeClaim;
+
+    constructor(name: string, args: PrometheusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const subject = `Prometheus ${name}`;
+        const { alerts, namespace, ...withoutNamespace } = args;
+        const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
+        const issues = new IssueCollector();
+        checkConstructName(issues, name);
+        for (const [k, why] of Object.entries(DOCKER_ONLY)) if (k in rest) issues.add(k, why);
+        const upstream = typeof namespace === "object" ? namespace : undefined;
+        if (upstream !== undefined && (typeof upstream.name !== "string" || !pulumi.Output.isInstance(upstream.ref)))
+            issues.add("namespace", "must be a namespace name or a construct's `namespace` from @pgscale/kubernetes");
+        const platform = issues.parse(patroniPlatformSpec, { ...platformArgs, ...(typeof namespace === "string" ? { namespace } : {}) });
+        const spec = issues.run(() => parseSpec(prometheusSpec, Object.fromEntries(Object.entries(rest).filter(([k]) => !(k in DOCKER_ONLY))), subject));
+        const rules = issues.run(() => renderAlertRules(alerts ?? {}));
+        issues.throwIfAny(subject);
+        super("pgscale:kubernetes:Prometheus", name, {}, opts);
+        this.spec = spec!;
+        this.platform = platform!;
+        this.rules = rules!;
+        const p = this.platform;
+
+        const { labels, selector } = labelsFor(name, "prometheus", "monitoring");
+        this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, upstream);
+        const nsRef = this.namespace.ref;
+        const port = this.spec.port ?? API_PORT;
+        this.endpoint = serviceEndpoint(name, this.namespace.name, port, p.clusterDomain);
+
+        // Discovery reads pods of this namespace and nothing else: no Secrets, no cluster scope.
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: nsRef, labels } }, { parent: this });
+        this.role = new k8s.rbac.v1.Role(name, {
+            metadata: { name, namespace: nsRef, labels },
+            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
+        }, { parent: this });
+        const roleBinding = new k8s.rbac.v1.RoleBinding(name, {
+            metadata: { name, namespace: nsRef, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: this.namespace.name }],
+        }, { parent: this });
+
+        // Auto-named: a changed option or rule is a new ConfigMap, so the pod is replaced onto it
+        // (the samples stay on the claim), as Docker replaces the container and keeps the volume.
+        this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, {
+            metadata: { namespace: nsRef, labels },
+            data: {
+                "prometheus.yml": renderKubernetesPrometheusConfig({
+                    namespace: this.namespace.name,
+                    scrapeIntervalSeconds: this.spec.scrapeIntervalSeconds,
+                    evaluationIntervalSeconds: this.spec.evaluationIntervalSeconds ?? this.spec.scrapeIntervalSeconds,
+                    alertmanagerUrls: this.spec.alertmanagerUrls,
+                    rulesFile: `${CONFIG_DIR}/rules.yml`,
+                }),
+                "rules.yml": this.rules,
+            },
+        }, { parent: this });
+
+        // A claim, not an emptyDir: an emptyDir lives as long as its pod, and every changed option or
+        // alert threshold replaces the pod, so the retention (7 days by default) would in practice be
+        // "since the last change", and a drained node would lose it all. The claim outlives the pod, as
+        // Docker's volume outlives the container; it goes with the stack on destroy.
+        this.volumeClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
+            metadata: { name: `${name}-data`, namespace: nsRef, labels },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: p.storage.storageClassName,
+                resources: { requests: { storage: p.storage.size ?? `${Math.ceil(this.spec.retentionSizeMb * 1.5)}Mi` } },
+            },
+        }, { parent: this });
+
+        const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
+        this.deployment = new k8s.apps.v1.Deployment(name, {
+            metadata: { name, namespace: nsRef, labels },
+            spec: {
+                replicas: 1,
+                // One writer of the TSDB: the old pod lets go of the claim (ReadWriteOnce, and
+                // Prometheus's lock file) before the new one starts.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        serviceAccountName: this.serviceAccount.metadata.name,
+                        securityContext: podSecurityContext(IMAGE_USERS.prometheus, p),
+                        ...scheduling(p, selector),
+                        // Prometheus writes its head block and closes the TSDB on SIGTERM.
+                        terminationGracePeriodSeconds: 60,
+                        containers: [{
+                            name: "prometheus",
+                            image: podImage("prometheus", this.spec),
+                            imagePullPolicy: p.imagePullPolicy,
+                            command: [
+                                "prometheus", `--config.file=${CONFIG_DIR}/prometheus.yml`, `--storage.tsdb.path=${DATA_DIR}`,
+                                `--storage.tsdb.retention.time=${this.spec.retentionTime}`, `--storage.tsdb.retention.size=${this.spec.retentionSizeMb}MB`,
+                                `--web.listen-address=:${API_PORT}`,
+                            ],
+                            ports: [{ name: "web", containerPort: API_PORT }],
+                            // Ready once the TSDB is open and the configuration and rules loaded.
+                            readinessProbe: httpProbe("/-/ready", API_PORT, 2, 3),
+                            // Replaying a large WAL takes a while before /-/healthy answers.
+                            livenessProbe: { ...httpProbe("/-/healthy", API_PORT, 10, 6), initialDelaySeconds: 30 },
+                            resources: p.resources,
+                            securityContext: containerSecurityContext,
+                            volumeMounts: [
+                                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                                { name: "data", mountPath: DATA_DIR },
+                                ...scratch.mounts,
+                            ],
+                        }],
+                        volumes: [
+                            { name: "config", configMap: { name: this.configMap.metadata.name } },
+                            { name: "data", persistentVolumeClaim: { claimName: this.volumeClaim.metadata.name } },
+                            ...scratch.volumes,
+                        ],
+                    },
+                },
+            },
+        }, { parent: this, dependsOn: [roleBinding] });
+
+        this.service = new k8s.core.v1.Service(name, {
+            metadata: { name, namespace: nsRef, labels },
+            spec: { type: p.serviceType, selector, ports: [{ name: "web", port, targetPort: API_PORT }] },
+        }, { parent: this });
+        // Handed out once the Deployment is available, i.e. Prometheus answers /-/ready.
+        this.url = pulumi.all([servicePort(this.service, "web"), this.deployment.metadata.name])
+            .apply(([servicePortNumber]) => `http://${this.endpoint.host}:${servicePortNumber}`);
+        this.registerOutputs({ url: this.url });
+    }
+}
