@@ -13,7 +13,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
-import { DEFAULT_IMAGES } from "@pgscale/core";
+import { ALERT_NAMES, DEFAULT_IMAGES } from "@pgscale/core";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
 jest.setTimeout(15 * 60 * 1000);
@@ -26,10 +26,13 @@ interface Outputs {
     poolerUri: string;
     superuserPassword: string;
     scope: string;
+    prometheusUrl: string;
 }
 
 const quiet = { onOutput: () => undefined };
-const { kubectl } = useLocalCluster([DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer]);
+const { kubectl } = useLocalCluster([
+    DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
+]);
 
 /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
 const viaClusterIp = (uri: string): string => {
@@ -80,6 +83,39 @@ describe("PatroniCluster on Kubernetes", () => {
     it("serves clients through PgBouncer", async () => {
         const rows = await query(viaClusterIp(out.poolerUri), "SELECT note, pg_is_in_recovery() AS r FROM t WHERE id = 1");
         expect(rows).toEqual([{ note: "first", r: false }]);
+    });
+
+    it("finds every target through Kubernetes discovery, labelled by job, cluster and member, and pgscale's queries on every member", async () => {
+        const prometheus = viaClusterIp(out.prometheusUrl);
+        const api = async (path: string) => {
+            const res = await fetch(new URL(path, prometheus));
+            if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+            return (await res.json() as { data: any }).data;
+        };
+        const members = memberPods("name").split(" ").sort();
+        expect(members).toEqual(["main-0", "main-1", "main-2"]);
+        const expected = [...members.flatMap((m) => [`patroni/main/${m}`, `postgres/main/${m}`]), "haproxy/lb/-", "pgbouncer/pool/-"].sort();
+        const up = await eventually(async () => {
+            const { activeTargets } = await api("/api/v1/targets?state=active");
+            const seen = (activeTargets as Array<{ labels: Record<string, string>; health: string }>)
+                .filter((t) => t.health === "up").map((t) => `${t.labels.job}/${t.labels.cluster}/${t.labels.member ?? "-"}`).sort();
+            return JSON.stringify(seen) === JSON.stringify(expected) ? seen : undefined;
+        }, 60000, "every target discovered and up", 1000);
+        expect(up).toEqual(expected);
+        // The exporter logs in as pgscale_monitor (the role Job ran before `up` returned): one
+        // primary and two standbys, each from its own member's exporter.
+        const recovery = await eventually(async () => {
+            const { result } = await api("/api/v1/query?query=pgscale_recovery_in_recovery");
+            const byMember = Object.fromEntries((result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => [r.metric.member, r.value[1]]));
+            return Object.keys(byMember).length === 3 ? byMember : undefined;
+        }, 30000, "pgscale_recovery_in_recovery from every member", 1000);
+        expect(Object.keys(recovery!).sort()).toEqual(members);
+        expect(Object.values(recovery!).sort()).toEqual(["0", "1", "1"]);
+        const { result: pgbouncerUp } = await api("/api/v1/query?query=pgbouncer_up");
+        expect(pgbouncerUp.map((r: { value: [number, string] }) => r.value[1])).toEqual(["1"]);
+        // pgscale's rules are loaded.
+        const { groups } = await api("/api/v1/rules");
+        expect(groups.flatMap((g: { rules: unknown[] }) => g.rules)).toHaveLength(ALERT_NAMES.length);
     });
 
     it("elects a new primary when the primary pod is deleted, and writes succeed again", async () => {
