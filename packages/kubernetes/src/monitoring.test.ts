@@ -72,7 +72,9 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         // Its own user; the pod's fsGroup (the postgres group) lets it read the 0440 password file.
         expect(exporter.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, runAsUser: 100, runAsGroup: 101 });
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 102 });
-        expect(exporter.readinessProbe).toMatchObject({ tcpSocket: { port: 9187 } });
+        // The pod's readiness (the role Services') stays Patroni's; a hung exporter is restarted.
+        expect(exporter.readinessProbe).toBeUndefined();
+        expect(exporter.livenessProbe).toMatchObject({ tcpSocket: { port: 9187 } });
         expect(pod.volumes).toEqual(expect.arrayContaining([
             { name: "exporter-config", configMap: { name: "main-exporter" } },
             { name: "exporter-secret", secret: { secretName: "main-exporter", defaultMode: 0o440 } },
@@ -114,6 +116,8 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(exporter.ports).toEqual([{ name: "metrics", containerPort: 9127 }]);
         expect(exporter.command.join(" ")).toContain('PGBOUNCER_EXPORTER_CONNECTION_STRING="$(cat /etc/pgscale-exporter-secret/dsn)" exec prometheus-pgbouncer-exporter');
         expect(exporter.env).toBeUndefined();
+        expect(exporter.readinessProbe).toBeUndefined();
+        expect(exporter.livenessProbe).toMatchObject({ tcpSocket: { port: 9127 } });
         const secret = plain(byName(K.secret, "pool-pgbouncer").inputs.stringData);
         expect(plain(secret["exporter.dsn"])).toBe("postgres://pgscale_stats:pw-pool-stats-password@127.0.0.1:6432/pgbouncer?sslmode=disable");
         expect(plain(secret["pgbouncer.ini"])).toMatch(/^stats_users = pgscale_admin,\s*pgscale_stats$/m);

@@ -25,6 +25,9 @@ function exporterSecurityContext(user: ImageUser = IMAGE_USERS.exporters) {
     return { ...containerSecurityContext, runAsUser: user.uid, runAsGroup: user.gid };
 }
 
+/** Restarts an exporter whose port stopped answering; it listens within a second of starting. */
+const EXPORTER_LIVENESS = (port: number) => ({ ...tcpProbe(port, 10, 3), initialDelaySeconds: 5 });
+
 /** Small, fixed requests: the exporters answer one scrape at a time. */
 const EXPORTER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } };
 
@@ -60,10 +63,10 @@ export function postgresExporterSidecar(a: {
                 { name: "DATA_SOURCE_PASS_FILE", value: `${SECRET_DIR}/password` },
             ],
             ports: [port],
-            // The port answers as soon as the exporter runs, whether or not PostgreSQL does: the pod's
-            // readiness (which the role Services route by) stays Patroni's alone; pg_up says the rest.
-            readinessProbe: tcpProbe(METRICS_PORTS.postgres, 10, 3),
-            livenessProbe: tcpProbe(METRICS_PORTS.postgres, 10, 3),
+            // No readiness probe: the pod's readiness, which the role Services route by, stays
+            // Patroni's alone (a first probe before the exporter listened would hold a starting
+            // member out of its Service for a probe period). pg_up says whether it reads PostgreSQL.
+            livenessProbe: EXPORTER_LIVENESS(METRICS_PORTS.postgres),
             resources: EXPORTER_RESOURCES,
             securityContext: exporterSecurityContext(),
             volumeMounts: [
@@ -195,9 +198,8 @@ export function pgbouncerExporterSidecar(a: { secret: pulumi.Input<string>; imag
             command: ["/bin/sh", "-c",
                 `PGBOUNCER_EXPORTER_CONNECTION_STRING="$(cat ${SECRET_DIR}/dsn)" exec prometheus-pgbouncer-exporter --web.listen-address=:${METRICS_PORTS.pgbouncer} --log.level=warn`],
             ports: [kubernetesMetricsPort("pgbouncer")],
-            // Up while the exporter runs, like the postgres exporter's: pgbouncer_up says whether PgBouncer answers it.
-            readinessProbe: tcpProbe(METRICS_PORTS.pgbouncer, 10, 3),
-            livenessProbe: tcpProbe(METRICS_PORTS.pgbouncer, 10, 3),
+            // Readiness stays PgBouncer's, as the postgres exporter's stays Patroni's; pgbouncer_up says whether it reads PgBouncer.
+            livenessProbe: EXPORTER_LIVENESS(METRICS_PORTS.pgbouncer),
             resources: EXPORTER_RESOURCES,
             securityContext: exporterSecurityContext(),
             volumeMounts: [{ name: "exporter-secret", mountPath: SECRET_DIR, readOnly: true }],
