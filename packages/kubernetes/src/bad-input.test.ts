@@ -55,6 +55,7 @@ const cases: BadInputCase[] = [
     ["PgBouncerPool", "misspelt monitoring option", cluster, (c) => new PgBouncerPool(bad(), { backend: c, monitoring: { enable: true } as any }), "monitoring.enable"],
     ["Prometheus", "Docker's bindAddress", none, () => new Prometheus(bad(), { bindAddress: "0.0.0.0" } as any), "bindAddress"],
     ["Prometheus", "Docker's engineSocket", none, () => new Prometheus(bad(), { engineSocket: "/var/run/docker.sock" } as any), "engineSocket"],
+    ["Prometheus", "Docker's engineSocketGroup", none, () => new Prometheus(bad(), { engineSocketGroup: 999 } as any), "engineSocketGroup"],
     ["Prometheus", "retention not in Prometheus's syntax", none, () => new Prometheus(bad(), { retentionTime: "7 days" }), "retentionTime"],
     ["Prometheus", "alert threshold out of range", none, () => new Prometheus(bad(), { alerts: { connectionsRatio: 2 } }), "connectionsRatio"],
     ["Prometheus", "namespace of the wrong kind", none, () => new Prometheus(bad(), { namespace: {} as any }), "namespace"],

@@ -19,13 +19,14 @@ const API_PORT = 9090;
 const DOCKER_ONLY: Record<string, string> = {
     bindAddress: "is a Docker host option; on Kubernetes use serviceType (and port-forward or a Service) instead",
     engineSocket: "is Docker's discovery; on Kubernetes Prometheus lists the namespace's pods through the API server (a Role it is given)",
+    engineSocketGroup: "is Docker's discovery; on Kubernetes Prometheus lists the namespace's pods through the API server (a Role it is given)",
 };
 
 /**
  * The Prometheus construct's options (@pgscale/core `prometheusSpec`, defaults documented there),
  * without Docker's host options. `port` is the Service port (default 9090).
  */
-export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "engineSocket">, Omit<PlacementArgs, "namespace"> {
+export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "engineSocket" | "engineSocketGroup">, Omit<PlacementArgs, "namespace"> {
     /**
      * The namespace whose pods are scraped, and where Prometheus runs: a construct's `namespace`
      * (e.g. a PatroniCluster's, shared, not created again) or a name. Default: the stack's default

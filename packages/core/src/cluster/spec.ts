@@ -141,10 +141,11 @@ export const patroniClusterSpec = z.strictObject({
      */
     bootstrap: z.strictObject({ fromBackup: fromBackupSpec }).optional(),
     /**
-     * Metrics (Docker): postgres_exporter beside each member, reading it as `pgscale_monitor` (a role
-     * holding only pg_monitor, with a generated password) with pgscale's queries (replication lag,
-     * WAL receiver, slots, connections, archiving, partitions); Patroni's own /metrics is served
-     * on every member regardless. A `Prometheus` construct in the stack scrapes them. Default off.
+     * Metrics: postgres_exporter beside each member (Docker: its own container; Kubernetes: a sidecar,
+     * which rolls the StatefulSet), reading it as `pgscale_monitor` (a role holding only pg_monitor,
+     * with a generated password) with pgscale's queries (replication lag, WAL receiver, slots,
+     * connections, archiving, partitions); Patroni's own /metrics is served on every member
+     * regardless. A `Prometheus` construct in the stack scrapes them (docs/monitoring.md). Default off.
      */
     monitoring: monitoringSpec,
 });
@@ -228,9 +229,9 @@ export const pgBouncerPoolSpec = z
          */
         maxPreparedStatements: z.number().int().min(0).default(200),
         /**
-         * Metrics (Docker): pgbouncer_exporter beside the pool (clients active and waiting, maxwait,
-         * servers per pool), as a user in PgBouncer's stats_users only. Turning it on or off replaces
-         * the pool's container (its configuration gains that user). Default off.
+         * Metrics: pgbouncer_exporter beside the pool (clients active and waiting, maxwait, servers per
+         * pool), as a user in PgBouncer's stats_users only. Turning it on or off replaces the pool's
+         * container (Docker) or rolls its pods (Kubernetes): its configuration gains that user. Default off.
          */
         monitoring: monitoringSpec,
         /** Image with PgBouncer 1.21+ (for `maxPreparedStatements`), tagged or by digest. Default: see `images`. */
