@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { containerSecurityContext, podSecurityContext, scratchVolumes } from "./pod";
+import { JOB_FILES, inClusterJob } from "./in-cluster-job";
 import { ImageUser } from "./images";
 import { Labels } from "./labels";
 import { Placement } from "./platform";
@@ -42,39 +42,9 @@ export function dcsReconcileJob(name: string, a: DcsReconcileArgs, parent: pulum
         metadata: { namespace: a.namespace, labels: a.labels },
         stringData: { "job.json": pulumi.secret(jobDoc), "dcs-reconcile.py": readScript("dcs-reconcile.py") },
     }, { parent });
-    const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
-    const job = new k8s.batch.v1.Job(`${name}-dcs-config`, {
-        metadata: { namespace: a.namespace, labels: a.labels },
-        spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: 3 * a.timeoutSeconds,
-            template: {
-                metadata: { labels: a.labels },
-                spec: {
-                    restartPolicy: "Never",
-                    // It talks to Patroni only; no Kubernetes API access.
-                    automountServiceAccountToken: false,
-                    securityContext: podSecurityContext(a.imageUser, a.placement),
-                    tolerations: a.placement.tolerations,
-                    nodeSelector: a.placement.nodeSelector,
-                    containers: [{
-                        name: "reconcile",
-                        image: a.image,
-                        imagePullPolicy: a.placement.imagePullPolicy,
-                        command: ["python3", "/etc/pgscale/dcs-reconcile.py", "/etc/pgscale/job.json"],
-                        securityContext: containerSecurityContext,
-                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                        volumeMounts: [{ name: "job", mountPath: "/etc/pgscale", readOnly: true }, ...scratch.mounts],
-                    }],
-                    volumes: [{ name: "job", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes],
-                },
-            },
-        },
-    }, {
-        parent,
-        dependsOn: a.dependsOn,
-        // Waiting covers bootstrap, cloning every replica and rolling restarts for pending parameters.
-        customTimeouts: { create: `${3 * a.timeoutSeconds}s`, update: `${3 * a.timeoutSeconds}s` },
-    });
+    // It talks to Patroni only.
+    const job = inClusterJob(`${name}-dcs-config`, {
+        ...a, secret, container: "reconcile", command: ["python3", `${JOB_FILES}/dcs-reconcile.py`, `${JOB_FILES}/job.json`],
+    }, parent);
     return { secret, job };
 }

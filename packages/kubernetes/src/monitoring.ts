@@ -4,7 +4,8 @@ import { ImagesSpec, METRICS_PORTS, kubernetesMetricsPort, quoteIdent, quoteLite
 import { IMAGE_USERS, ImageUser, podImage } from "./images";
 import { Labels } from "./labels";
 import { Placement } from "./platform";
-import { containerSecurityContext, podSecurityContext, scratchVolumes, tcpProbe } from "./pod";
+import { containerSecurityContext, tcpProbe } from "./pod";
+import { JOB_FILES, inClusterJob } from "./in-cluster-job";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -139,47 +140,16 @@ export function monitorRoleJob(name: string, a: MonitorRoleJobArgs, parent: pulu
     // The password goes from its file into PGPASSWORD in the shell's own environment (readable by
     // its user only), never onto a command line; psql retries until the primary Service answers.
     const script = [
-        `PGPASSWORD="$(cat /etc/pgscale/superuser-password)"`,
+        `PGPASSWORD="$(cat ${JOB_FILES}/superuser-password)"`,
         "export PGPASSWORD",
         `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
-        `until psql "host=${a.primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f /etc/pgscale/role.sql; do`,
+        `until psql "host=${a.primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f ${JOB_FILES}/role.sql; do`,
         `  [ "$(date +%s)" -lt "$deadline" ] || exit 1`,
         "  sleep 2",
         "done",
     ].join("\n");
-    const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
-    const job = new k8s.batch.v1.Job(`${name}-monitor-role`, {
-        metadata: { namespace: a.namespace, labels: a.labels },
-        spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: 3 * a.timeoutSeconds,
-            template: {
-                metadata: { labels: a.labels },
-                spec: {
-                    restartPolicy: "Never",
-                    // It talks to PostgreSQL only; no Kubernetes API access.
-                    automountServiceAccountToken: false,
-                    securityContext: podSecurityContext(a.imageUser, a.placement),
-                    tolerations: a.placement.tolerations,
-                    nodeSelector: a.placement.nodeSelector,
-                    containers: [{
-                        name: "monitor-role",
-                        image: a.image,
-                        imagePullPolicy: a.placement.imagePullPolicy,
-                        command: ["/bin/sh", "-c", script],
-                        securityContext: containerSecurityContext,
-                        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                        volumeMounts: [{ name: "job", mountPath: "/etc/pgscale", readOnly: true }, ...scratch.mounts],
-                    }],
-                    volumes: [{ name: "job", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } }, ...scratch.volumes],
-                },
-            },
-        },
-    }, {
-        parent,
-        dependsOn: a.dependsOn,
-        customTimeouts: { create: `${3 * a.timeoutSeconds}s`, update: `${3 * a.timeoutSeconds}s` },
-    });
+    // It talks to PostgreSQL only.
+    const job = inClusterJob(`${name}-monitor-role`, { ...a, secret, container: "monitor-role", command: ["/bin/sh", "-c", script] }, parent);
     return { secret, job };
 }
 
