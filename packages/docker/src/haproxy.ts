@@ -107,7 +107,11 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             containerId: this.container.id,
             dockerHost: engineTarget(this).host,
             config: cfg,
-            awaitRoutable: HAPROXY_LISTENERS.primary,
+            // The replicas listener too when there are replicas: a server DOWN by a check made before
+            // its member streamed counts as settled, and stays DOWN for `rise` more checks after
+            // the cluster is ready; a replicaUri handed out then met a listener with no server,
+            // which closes every session.
+            awaitRoutable: cluster.members.length > 1 ? [HAPROXY_LISTENERS.primary, HAPROXY_LISTENERS.replicas] : [HAPROXY_LISTENERS.primary],
         }, { parent: this, dependsOn: [cluster.ready] });
 
         // Ports (and the URIs built on them) are known only once HAProxy routes by real checks

@@ -17,8 +17,8 @@ interface ReloadInputs {
     config: string;
     /** Give up waiting for the new worker after this many seconds. */
     timeoutSeconds: number;
-    /** Also wait until this listener has a server UP by a passed check (the cluster has a leader). */
-    awaitRoutable?: string;
+    /** Also wait until each of these listeners has a server UP by a passed check (a state from before lists may hold one name). */
+    awaitRoutable?: string[] | string;
 }
 
 const CFG = "/etc/haproxy/haproxy.cfg";
@@ -59,7 +59,8 @@ export const haproxyReloadHandlers = {
         const want = declaredServers(i.config).sort().join(",");
         let seen = "";
         let unsettled: string[] = [];
-        let routable = true;
+        let unroutable: string[] = [];
+        const listeners = ([] as string[]).concat(i.awaitRoutable ?? []);
         for (const deadline = Date.now() + i.timeoutSeconds * 1000; Date.now() < deadline; await sleep(250)) {
             const s = await execIn(i.containerId, ["bash", "-c", HAPROXY_SHOW_SERVERS_STATE], { user: "root", host: i.dockerHost });
             if (s.exitCode !== 0) continue;
@@ -71,14 +72,14 @@ export const haproxyReloadHandlers = {
             }
             seen = states.map((x) => `${x.backend}/${x.server}`).sort().join(",");
             unsettled = unsettledServers(states);
-            routable = i.awaitRoutable === undefined || hasRoutableServer(states, i.awaitRoutable);
-            if (seen === want && unsettled.length === 0 && routable) return outcome;
+            unroutable = listeners.filter((l) => !hasRoutableServer(states, l));
+            if (seen === want && unsettled.length === 0 && unroutable.length === 0) return outcome;
         }
         throw new Error(seen !== want
             ? `HAProxy did not take the new configuration within ${i.timeoutSeconds} s: it serves [${seen}], expected [${want}]`
             : unsettled.length
                 ? `HAProxy's health checks of ${unsettled.join(", ")} did not settle within ${i.timeoutSeconds} s`
-                : `HAProxy's ${i.awaitRoutable} listener has no server passing its check after ${i.timeoutSeconds} s`);
+                : `HAProxy's ${unroutable.join(" and ")} listener has no server passing its check after ${i.timeoutSeconds} s`);
     },
 };
 
@@ -110,10 +111,11 @@ export interface HAProxyConfigReloadArgs {
     /** Seconds to wait for the new worker. Default 30. */
     timeoutSeconds?: number;
     /**
-     * A listener that must have a server UP by a passed check before the resource is done (for
-     * HAProxyFrontend: the primary listener, once its cluster has a leader). Default: none.
+     * Listeners that must each have a server UP by a passed check before the resource is done (for
+     * HAProxyFrontend: the primary listener, and the replicas listener when the cluster has
+     * replicas). Default: none.
      */
-    awaitRoutable?: string;
+    awaitRoutable?: string[];
 }
 
 /**
