@@ -9,7 +9,8 @@ import { newStack, pulumi, removeStack } from "../harness/pulumi";
 import { DEFAULT_WORK, FIXTURE, stackReady } from "./ha-up";
 import type { Benchmark, BenchOutput } from "./registry";
 
-function pgbench(uri: string, extra: string[]): number {
+/** One pgbench run against `uri`: the transactions per second it reports. */
+export function pgbench(uri: string, extra: string[]): number {
     const r = spawnSync("pgbench", [...extra, uri], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
     return Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);

@@ -9,13 +9,8 @@ import { alternate } from "../harness/rounds";
 import { docker } from "../harness/probe";
 import { newStack, pulumi, removeStack } from "../harness/pulumi";
 import { DEFAULT_WORK, FIXTURE, stackReady } from "./ha-up";
+import { pgbench } from "./ha-pool";
 import type { Benchmark, BenchOutput } from "./registry";
-
-function pgbench(uri: string, extra: string[]): number {
-    const r = spawnSync("pgbench", [...extra, uri], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
-    return Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
-}
 
 /** The stack's monitoring containers: exporters, Prometheus and the discovery proxy. */
 function monitoringContainers(prefix: string): string[] {
