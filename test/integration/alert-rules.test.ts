@@ -12,7 +12,10 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { DEFAULT_IMAGES } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
-import { ALERT_NAMES, AlertName, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, renderAlertRules, RULE_EXTERNAL_METRICS } from "@pgscale/core";
+import {
+    ALERT_NAMES, AlertName, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
+    RULE_EXTERNAL_METRICS,
+} from "@pgscale/core";
 
 jest.setTimeout(180_000);
 
@@ -548,6 +551,13 @@ function promtool(...args: string[]): { status: number; output: string } {
     return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
+/** amtool (Alertmanager's checker, same image) on a file of the directory. */
+function amtool(...args: string[]): { status: number; output: string } {
+    const r = spawnSync("docker", ["run", "--rm", "-v", `${dir}:/work:ro`, "-w", "/work", image, "amtool", ...args], { encoding: "utf8" });
+    if (r.error) throw r.error;
+    return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
 function write(name: string, text: string): void {
     // The image runs as its own user (uid 100): the files must be readable by anyone.
     fs.writeFileSync(path.join(dir, name), text, { mode: 0o644 });
@@ -568,6 +578,18 @@ beforeAll(async () => {
 });
 afterAll(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it("renders Alertmanager configurations amtool accepts, and amtool refuses a broken one", () => {
+    const am = (input: object) => renderAlertmanagerConfig(parseSpec(alertmanagerSpec, input, "Alertmanager"));
+    write("am-default.yml", am({}));
+    write("am-hooks.yml", am({ webhookUrls: ["http://hook:8080/alerts", "https://pager.example.com/x"], groupWaitSeconds: 0 }));
+    write("am-broken.yml", am({}).replace("receiver: pgscale", "receiver: nobody"));
+    for (const f of ["am-default.yml", "am-hooks.yml"]) {
+        const r = amtool("check-config", f);
+        expect({ f, status: r.status, ok: r.output.includes("SUCCESS") }).toEqual({ f, status: 0, ok: true });
+    }
+    expect(amtool("check-config", "am-broken.yml").status).not.toBe(0);
 });
 
 it("renders rule files promtool accepts, defaults and custom thresholds", () => {

@@ -6,3 +6,4 @@ export * from "./rules";
 export * from "./rules-table";
 export * from "./dashboard";
 export * from "./kubernetes-discovery";
+export * from "./alertmanager";
