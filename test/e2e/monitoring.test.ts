@@ -3,17 +3,18 @@
 // caused for real (a stopped replica, waiting clients, rows in a default partition, a killed
 // primary) and each is timed from its cause to "firing".
 import * as fs from "fs";
+import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { leaderName } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
-import { ALERT_NAMES, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
+import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
 
 jest.setTimeout(10 * 60 * 1000);
 
 interface Outputs {
-    prometheusUrl: string; primaryUri: string; poolUri: string; superuserPassword: string;
+    prometheusUrl: string; alertmanagerUrl: string; network: string; backupVolume: string; primaryUri: string; poolUri: string; superuserPassword: string;
     members: { name: string; container: string; restUrl: string }[]; exporters: string[]; poolExporter: string; poolAdminUri: string;
 }
 
@@ -30,8 +31,24 @@ interface Alert { labels: Record<string, string>; state: "pending" | "firing"; a
 const FOR_SECONDS = 5;
 const ALERTS = {
     memberDownFor: `${FOR_SECONDS}s`, replicaNotStreamingFor: `${FOR_SECONDS}s`, poolClientsWaitingFor: `${FOR_SECONDS}s`,
-    defaultPartitionRowsFor: `${FOR_SECONDS}s`, noPrimaryFor: `${FOR_SECONDS}s`,
+    defaultPartitionRowsFor: `${FOR_SECONDS}s`, noPrimaryFor: `${FOR_SECONDS}s`, backupFailingFor: `${FOR_SECONDS}s`,
 };
+
+/**
+ * A webhook receiver on the stack network (alias `hook`, as the Alertmanager's webhookUrls say):
+ * python3 of the Patroni image printing each POST body on a line, read back with `docker logs`.
+ */
+const HOOK_SERVER = [
+    "import http.server, sys",
+    "class H(http.server.BaseHTTPRequestHandler):",
+    "    def do_POST(self):",
+    "        body = self.rfile.read(int(self.headers['Content-Length']))",
+    "        sys.stdout.write(body.decode().replace(chr(10), ' ') + chr(10)); sys.stdout.flush()",
+    "        self.send_response(200); self.end_headers()",
+    "    def log_message(self, *a): pass",
+    "http.server.HTTPServer(('', 8080), H).serve_forever()",
+].join("\n");
+interface Notification { status: "firing" | "resolved"; alerts: { status: string; labels: Record<string, string> }[] }
 const SCRAPE_SECONDS = 2;
 /** An alert fires within its `for` plus two scrape intervals and one evaluation of its cause, plus 2 s of slack for a loaded 2-core machine. */
 const FIRE_WITHIN_SECONDS = FOR_SECONDS + 2 * SCRAPE_SECONDS + 1 + 2;
@@ -42,12 +59,16 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
     const name = uniqueStackName("monitoring");
     let stack: Stack | undefined;
     let out: Outputs;
+    let hook: string | undefined;
     const quiet = { onOutput: () => undefined };
 
     beforeAll(async () => {
         stack = await fixtureStack("monitoring", name, { alerts: { value: JSON.stringify(ALERTS) } });
         const res = await stack.up(quiet);
         out = plainOutputs(res.outputs) as Outputs;
+        hook = `${name}-hook`;
+        docker("run", "-d", "--name", hook, "--network", out.network, "--network-alias", "hook", "--user", "postgres", "--cap-drop", "ALL",
+            "--label", `pgscale.stack=${name}-test`, DEFAULT_IMAGES["patroni-17"], "python3", "-c", HOOK_SERVER);
         // A partitioned table with a default partition, so the partition metrics have a row (the
         // runway query is cached for a minute: the metrics test runs late).
         await query(out.primaryUri, `CREATE TABLE events (at timestamptz NOT NULL, v int) PARTITION BY RANGE (at);
@@ -71,12 +92,30 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
     }
     const superuser = () => asSuperuser(out.primaryUri, out.superuserPassword);
 
-    afterAll(async () => (process.env.KEEP_STACK ? undefined : destroyAndRemove(stack)));
+    /** What the webhook has received so far. */
+    const notifications = (): Notification[] => docker("logs", hook!).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    async function notified(alertname: string, status: "firing" | "resolved", timeoutMs = 30_000): Promise<void> {
+        await eventually(async () => notifications().some((n) => n.alerts.some((a) => a.labels.alertname === alertname && a.status === status)),
+            timeoutMs, `${alertname} ${status} posted to the webhook`, 250);
+    }
+
+    afterAll(async () => {
+        if (process.env.KEEP_STACK) return;
+        // The receiver is on the stack's network: off it before the network goes.
+        if (hook) spawnSync("docker", ["rm", "-f", hook]);
+        try {
+            await destroyAndRemove(stack);
+        } finally {
+            // The repository outlives its cluster by design; the test's is removed with it.
+            for (const v of dockerObjectsOfStack(name).volumes) spawnSync("docker", ["volume", "rm", v]);
+        }
+    });
 
     it("finds every target of the stack by its labels, and each is up", async () => {
         const want = [
             ...out.members.map((m) => `patroni/pg/${m.name}`),
             ...out.members.map((m) => `postgres/pg/${m.name}`),
+            ...out.members.map((m) => `backup/pg/${m.name}`),
             "haproxy/pg-router/", "pgbouncer/pool/",
         ].sort();
         const seen = await eventually(async () => {
@@ -92,7 +131,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
 
     it("runs every monitoring container as a non-root user with no capabilities; the proxy reads the socket through its group", () => {
         const prefix = out.members[0].container.replace(/-pg-0$/, "");
-        const names = [...out.exporters, out.poolExporter, `${prefix}-prom`, `${prefix}-prom-discovery`];
+        const names = [...out.exporters, out.poolExporter, `${prefix}-prom`, `${prefix}-prom-discovery`, `${prefix}-am`];
         for (const c of names) {
             const info = JSON.parse(docker("inspect", c))[0];
             expect({ c, user: info.Config.User, capDrop: info.HostConfig.CapDrop, capAdd: info.HostConfig.CapAdd ?? [] })
@@ -125,7 +164,15 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         console.log(`PgscaleRowsInDefaultPartition fired ${seconds.toFixed(1)} s after the insert`);
         expect(alerts[0].labels).toMatchObject({ cluster: "pg", schema: "public", table: "events" });
         expect(seconds).toBeLessThanOrEqual(FIRE_WITHIN_SECONDS);
+        // Prometheus hands it to the Alertmanager, which posts it to the webhook, and the resolution too.
+        await notified("PgscaleRowsInDefaultPartition", "firing");
+        const am = (await (await fetch(`${out.alertmanagerUrl}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[];
+        expect(am.map((a) => a.labels.alertname)).toContain("PgscaleRowsInDefaultPartition");
+        console.log(`PgscaleRowsInDefaultPartition posted to the webhook ${((Date.now() - since) / 1000).toFixed(1)} s after the insert`);
+        const deleted = Date.now();
         await query(out.primaryUri, "DELETE FROM events_default");
+        await notified("PgscaleRowsInDefaultPartition", "resolved");
+        console.log(`its resolution posted ${((Date.now() - deleted) / 1000).toFixed(1)} s after the rows left`);
     });
 
     it("clients waiting on a pool of 5 fire PgscalePoolClientsWaiting", async () => {
@@ -210,7 +257,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
 
     it("every metric the alert rules read is in a live scrape, and every pgscale query metric", async () => {
         const names = async () => new Set(await api<string[]>(out.prometheusUrl, "/api/v1/label/__name__/values"));
-        const wanted = [...new Set([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS])].sort();
+        const wanted = [...new Set([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS])].sort();
         let missing = wanted;
         await eventually(async () => {
             const have = await names();
@@ -219,6 +266,43 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         }, 60_000, "every metric scraped").catch(() => undefined);
         expect(missing).toEqual([]);
         expect(ALERT_NAMES.length).toBeGreaterThanOrEqual(13);
+    });
+
+    it("every member reports the repository's newest backup as pgBackRest does, and an unreadable repository fires PgscaleBackupFailing", async () => {
+        const leader = (await leaderName(out.members.map((m) => m.restUrl)))!;
+        const primary = out.members.find((m) => m.name === leader)!;
+        // The first full backup, as pgBackRest lists it.
+        const info = await eventually(async () => {
+            const doc = JSON.parse(docker("exec", primary.container, "pgbackrest", "--stanza=pg", "--output=json", "info"));
+            const full = doc[0]?.backup?.filter((b: any) => b.type === "full") ?? [];
+            return full.length ? full : undefined;
+        }, 90_000, "the first full backup", 1000);
+        const stop = Math.max(...info.map((b: any) => b.timestamp.stop));
+        const started = Date.now();
+        const series = await eventually(async () => {
+            const r = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(out.prometheusUrl,
+                `/api/v1/query?query=${encodeURIComponent('pgscale_backup_last_completed_timestamp_seconds{kind="full"}')}`);
+            return r.result.length === out.members.length && r.result.every((x) => Number(x.value[1]) === stop) ? r.result : undefined;
+        }, 60_000, "every member reporting the full backup");
+        console.log(`every member reported the full backup ${((Date.now() - started) / 1000).toFixed(1)} s after pgBackRest listed it`);
+        expect(series!.map((x) => x.metric.member).sort()).toEqual(out.members.map((m) => m.name).sort());
+        const acting = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(out.prometheusUrl,
+            `/api/v1/query?query=${encodeURIComponent("pgscale_backup_scheduler_acting == 1")}`);
+        expect(acting.result.map((x) => x.metric.member)).toEqual([leader]);
+
+        // The repository unreadable (as its owner, postgres): the acting scheduler's next look fails.
+        const since = Date.now();
+        docker("exec", primary.container, "chmod", "000", "/var/lib/pgbackrest");
+        try {
+            const { seconds, alerts } = await firing("PgscaleBackupFailing", (a) => a.labels.cluster === "pg", since, 90_000);
+            console.log(`PgscaleBackupFailing fired ${seconds.toFixed(1)} s after the repository became unreadable (the scheduler looks every 15 s)`);
+            expect(alerts[0].labels.severity).toBe("warning");
+        } finally {
+            docker("exec", primary.container, "chmod", "750", "/var/lib/pgbackrest");
+        }
+        const readable = Date.now();
+        await resolved("PgscaleBackupFailing", 90_000);
+        console.log(`PgscaleBackupFailing resolved ${((Date.now() - readable) / 1000).toFixed(1)} s after the repository became readable again`);
     });
 
     it("every query of the Grafana dashboard parses and returns series from the live Prometheus", async () => {

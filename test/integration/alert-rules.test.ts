@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { DEFAULT_IMAGES } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 import {
-    ALERT_NAMES, AlertName, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
+    ALERT_NAMES, AlertName, BACKUP_SCHEDULER_METRICS, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
     RULE_EXTERNAL_METRICS,
 } from "@pgscale/core";
 
@@ -49,6 +49,26 @@ const poolTarget = (cluster = "pool"): Labels => ({ job: "pgbouncer", cluster, i
 
 const LENGTH = minutes(25);
 const steady = (v: Sample) => run(v, LENGTH);
+
+/** Labels of a member's backup scheduler target (job `backup`). */
+const backupTarget = (m: string, cluster = CLUSTER): Labels => ({ job: "backup", cluster, member: m, instance: `${cluster}-${m}` });
+/** Incremental backups every 2 minutes, a full every hour. */
+const BACKUP_INTERVALS = { incr: 120, full: 3600 };
+
+/**
+ * A member's backup scheduler: the schedule, the repository's newest backups (`newestIncr`, one
+ * value per sample, stop times in promtool's clock, which starts at 0) and whether its attempts fail.
+ */
+function backupScheduler(m: string, newestIncr: Sample[], failing: Sample[] | Sample = 0, cluster = CLUSTER): InputSeries[] {
+    return [
+        ...Object.entries(BACKUP_INTERVALS).map(([kind, s]) => series("pgscale_backup_schedule_interval_seconds", { ...backupTarget(m, cluster), kind }, steady(s))),
+        series("pgscale_backup_last_completed_timestamp_seconds", { ...backupTarget(m, cluster), kind: "full" }, steady(0)),
+        series("pgscale_backup_last_completed_timestamp_seconds", { ...backupTarget(m, cluster), kind: "incr" }, newestIncr),
+        series("pgscale_backup_failing", backupTarget(m, cluster), Array.isArray(failing) ? failing : steady(failing)),
+    ];
+}
+/** Newest incremental backup as it is when the schedule is kept: one every 2 minutes, the newest at most that old. */
+const backupsOnTime = (): Sample[] => Array.from({ length: LENGTH }, (_, i) => Math.floor((i * INTERVAL_S) / 120) * 120);
 
 /** A Patroni member reporting `primary` (1/0) and `running` (1/0) for its whole life. */
 function patroniMember(m: string, primary: Sample[] | Sample, running: Sample[] | Sample = 1, cluster = CLUSTER): InputSeries[] {
@@ -194,6 +214,7 @@ const healthy: Scenario = {
         series("pgbouncer_pools_client_waiting_connections", { ...poolTarget(), database: "app", user: "app" }, steady(0)),
         series("pgbouncer_pools_client_maxwait_seconds", { ...poolTarget(), database: "app", user: "app" }, steady(0)),
         series("up", { job: "haproxy", cluster: "front", instance: "front-haproxy" }, steady(1)),
+        ...backupScheduler("m-0", backupsOnTime()), ...backupScheduler("m-1", backupsOnTime()),
         ...["m-0", "m-1"].flatMap((m) => [
             series("pgscale_partition_ahead_seconds", querySeries(m, CLUSTER, { schema: "public", table: "events" }), steady(90 * 86400)),
             series("pgscale_partition_interval_seconds", querySeries(m, CLUSTER, { schema: "public", table: "events" }), steady(30 * 86400)),
@@ -498,7 +519,35 @@ const partitions: Scenario[] = [
     },
 ];
 
-const DEFAULT_SCENARIOS: Scenario[] = [healthy, ...primaries, ...down, ...replication, ...connections, ...partitions];
+const backups: Scenario[] = [
+    {
+        // The newest backup finished at 60 s and none since; a cluster keeping its schedule does not count.
+        name: "BackupTooOld: no backup for twice the shortest interval (every member reports the repository); a schedule kept",
+        series: [
+            ...backupScheduler("m-0", steady(60)), ...backupScheduler("m-1", steady(60)),
+            ...backupScheduler("b-0", backupsOnTime(), 0, "billing"),
+        ],
+        checks: [
+            // Overdue from 300 s (60 + 2 x 120), for 15 m.
+            silent("PgscaleBackupTooOld", "19m"),
+            { alert: "PgscaleBackupTooOld", at: "21m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1200 }] },
+        ],
+    },
+    {
+        name: "BackupFailing: the acting scheduler fails at every attempt; one failure then a success does not count",
+        series: [
+            ...backupScheduler("m-0", backupsOnTime(), 1), ...backupScheduler("m-1", backupsOnTime(), 0),
+            ...backupScheduler("b-0", backupsOnTime(), [...run(1, minutes(2)), ...run(0, LENGTH - minutes(2))], "billing"),
+        ],
+        checks: [
+            silent("PgscaleBackupFailing", "4m"),
+            { alert: "PgscaleBackupFailing", at: "6m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1 }] },
+            { alert: "PgscaleBackupFailing", at: "15m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1 }] },
+        ],
+    },
+];
+
+const DEFAULT_SCENARIOS: Scenario[] = [healthy, ...primaries, ...down, ...replication, ...connections, ...partitions, ...backups];
 
 /** Thresholds other than the defaults take effect: each case below behaves otherwise with the defaults. */
 const CUSTOM: Partial<AlertThresholds> = {
@@ -508,8 +557,10 @@ const CUSTOM: Partial<AlertThresholds> = {
     connectionsRatio: 0.5,
     maxPoolWaitSeconds: 60,
     partitionRunwayIntervals: 4,
+    backupOverdueFactor: 10,
 };
 const CUSTOM_SCENARIOS: Scenario[] = [
+    { ...backups[0], name: "backupOverdueFactor 10: 20 minutes without a backup, on a 2-minute schedule, does not", checks: [silent("PgscaleBackupTooOld", "21m")] },
     { ...primaries[2], name: "noPrimaryFor 0s: even a switchover's gap fires", checks: [
         { alert: "PgscaleNoPrimary", at: "75s", fires: [{ labels: { cluster: CLUSTER, ...critical }, value: 3 }] },
         silent("PgscaleNoPrimary", "105s"),
@@ -622,8 +673,8 @@ it("notices a broken rule: with every expression replaced by one that never fire
     expect([...failing].sort()).toEqual([...ALERT_NAMES].sort());
 });
 
-it("reads only metrics that exist: Patroni's, pgbouncer_exporter's, postgres_exporter's pg_up, up, and pgscale's queries", () => {
-    const known = new Set<string>([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS]);
+it("reads only metrics that exist: Patroni's, pgbouncer_exporter's, postgres_exporter's pg_up, up, pgscale's queries and its backup scheduler's", () => {
+    const known = new Set<string>([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS]);
     const used = new Set(alertRules().flatMap((r) => metricNames(r.expr)));
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
     // Each source's names are read by some rule (a name left in the list would vouch for nothing).

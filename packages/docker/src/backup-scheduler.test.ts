@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { BACKUP_SCHEDULER_METRICS } from "@pgscale/core";
 import { IMAGES_DIR } from "./built-image/build";
 
 // The backup scheduler the patroni-17 image ships, run with the real python3: its choice of what
@@ -45,5 +46,31 @@ describe("backup scheduler", () => {
             { intervals: { full: day }, backups: [{ type: "full", stop: 1000, error: true }], now: 1060 },
             { intervals: { full: day }, backups: [{ type: "full", stop: 1000 }], now: 1000 + day - 1 },
         ])).toEqual(["full", null]);
+    });
+
+    it("publishes the metrics the alert rules read, newest backup of each kind without the failed ones", () => {
+        const program = [
+            "import importlib.util, json, sys",
+            `spec = importlib.util.spec_from_file_location("scheduler", ${JSON.stringify(SCRIPT)})`,
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)",
+            "backups = [{'type': 'full', 'timestamp': {'stop': 100}}, {'type': 'incr', 'timestamp': {'stop': 200}}, {'type': 'incr', 'timestamp': {'stop': 300}, 'error': True}]",
+            "facts = {'acting': True, 'failing': False, 'running': False, 'repository': {'ok': True, 'newest': m.newest_by_kind(backups), 'count': {'full': 1, 'incr': 2}}}",
+            "print(m.render_metrics({'full': 86400, 'incr': 3600}, facts))",
+        ].join("\n");
+        const res = spawnSync("python3", ["-c", program], { encoding: "utf8" });
+        if (res.status !== 0) throw new Error(res.stderr);
+        const samples = res.stdout.split("\n").filter((l) => l && !l.startsWith("#"));
+        const names = new Set(samples.map((l) => l.replace(/[{ ].*$/, "")));
+        expect([...names].sort()).toEqual([...BACKUP_SCHEDULER_METRICS].sort());
+        expect(samples).toEqual(expect.arrayContaining([
+            "pgscale_backup_scheduler_acting 1",
+            'pgscale_backup_schedule_interval_seconds{kind="full"} 86400',
+            'pgscale_backup_schedule_interval_seconds{kind="incr"} 3600',
+            'pgscale_backup_last_completed_timestamp_seconds{kind="full"} 100',
+            'pgscale_backup_last_completed_timestamp_seconds{kind="incr"} 200',
+            'pgscale_backup_sets{kind="diff"} 0',
+            "pgscale_backup_failing 0",
+        ]));
+        expect(samples.some((l) => l.startsWith('pgscale_backup_schedule_interval_seconds{kind="diff"}'))).toBe(false);
     });
 });

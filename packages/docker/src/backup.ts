@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    BackupSpec, FromBackupSpec, PGBACKREST_PATHS, PostgresLayout, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript,
+    BACKUP_METRICS_LABEL, BackupSpec, FromBackupSpec, METRICS_PORTS, PGBACKREST_PATHS, PostgresLayout, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript,
     renderRestoreConf, renderRestoreScript, schedulerConfig,
 } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
@@ -22,6 +22,8 @@ export interface BackupWiring {
     startScheduler: string;
     /** Patroni's replica method that restores from the repository before trying pg_basebackup. */
     replicaMethod: { name: string; command: string };
+    /** Member labels: the scheduler's metrics port, for Prometheus's `backup` job. */
+    labels: docker.types.input.ContainerLabel[];
 }
 
 /**
@@ -55,6 +57,7 @@ export function backupWiring(
         ],
         replicaMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript },
         startScheduler: `{ python3 ${SCHEDULER} ${SCHEDULER_CONFIG} & }`,
+        labels: [{ label: BACKUP_METRICS_LABEL, value: String(METRICS_PORTS.backup) }],
     };
 }
 

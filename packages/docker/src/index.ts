@@ -16,4 +16,5 @@ export type { RestoreDrillArgs } from "./drill/restore-drill";
 export { dockerEngine, execIn } from "./engine/docker-engine";
 export type { DockerPreflightArgs } from "./engine/preflight";
 export * from "./prometheus";
+export * from "./alertmanager";
 export { MONITOR_ROLE } from "./monitoring";

@@ -9,7 +9,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
-import { EtcdCluster, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
+import { Alertmanager, EtcdCluster, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const plain = (v: any) => (v && typeof v === "object" && "value" in v && !Array.isArray(v) ? v.value : v);
@@ -82,6 +82,24 @@ describe("monitoring construct graph", () => {
         expect(upload("prom", "/etc/pgscale-prometheus/rules.yml").content).toBe(prom.rules);
     });
 
+    it("Alertmanager: loopback port, its state in a volume, no gossip, the configuration a secret; Prometheus sends to it over the network", async () => {
+        const dcs = new EtcdCluster("amdcs", { members: 1 });
+        const am = new Alertmanager("am", { network: dcs.network, webhookUrls: ["http://hook:8080/x?token=t0ken"] });
+        const prom = new Prometheus("amprom", { network: dcs.network, engineSocketGroup: 999, alertmanager: am, alertmanagerUrls: ["https://other.example.com"] });
+        await unwrap(prom.url);
+        const c = container("am")!;
+        expect(c.inputs.ports).toEqual([{ internal: 9093, ip: "127.0.0.1" }]);
+        expect(c.inputs).toMatchObject({ user: "prometheus", capabilities: { drops: ["ALL"] } });
+        expect(c.inputs.command).toEqual(expect.arrayContaining(["--cluster.listen-address=", "--storage.path=/var/lib/prometheus/alertmanager"]));
+        expect(c.inputs.volumes).toEqual([expect.objectContaining({ containerPath: "/var/lib/prometheus/alertmanager" })]);
+        expect(labels("am")).toMatchObject({ "pgscale.component": "am", "pgscale.role": "alertmanager" });
+        const cfgUpload = container("am")!.inputs.uploads;
+        expect(JSON.stringify(cfgUpload)).toContain("4dabf18193072939515e22adb298388d"); // the secret marker
+        expect(parse(plain(upload("am", "/etc/pgscale-alertmanager/alertmanager.yml").content)).receivers[0].webhook_configs[0].url).toBe("http://hook:8080/x?token=t0ken");
+        const cfg = parse(plain(upload("amprom", "/etc/pgscale-prometheus/prometheus.yml").content));
+        expect(cfg.alerting.alertmanagers.map((a: any) => `${a.scheme}://${a.static_configs[0].targets[0]}`)).toEqual(["https://other.example.com", "http://am:9093"]);
+    });
+
     it("bad input names the field and registers nothing", () => {
         const dcs = new EtcdCluster("bdcs", { members: 3 });
         registered.splice(0);
@@ -89,6 +107,9 @@ describe("monitoring construct graph", () => {
         expect(() => new Prometheus("bad", { network: dcs.network, alertmanagerUrls: ["ftp://x"] })).toThrow(/alertmanagerUrls\[0\]/);
         expect(() => new Prometheus("bad", { network: dcs.network, engineSocket: "/nonexistent/docker.sock" })).toThrow(/engineSocket: cannot read \/nonexistent\/docker\.sock on this machine \(ENOENT\)/);
         expect(() => new PatroniCluster("bad", { dcs, monitoring: { enabled: "yes" as any } })).toThrow(/monitoring\.enabled/);
+        expect(() => new Alertmanager("bad", { network: dcs.network, webhookUrls: ["hook"] })).toThrow(/webhookUrls\[0\]/);
+        expect(() => new Alertmanager("bad", { network: "net" as any })).toThrow(/network: must be a docker\.Network/);
+        expect(() => new Prometheus("bad", { network: dcs.network, alertmanager: "http://am:9093" as any })).toThrow(/alertmanager: must be an Alertmanager construct/);
         expect(registered).toEqual([]);
     });
 });

@@ -274,7 +274,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 // isolated leader would still be primary when a new one is promoted. 1 s x 2 keeps
                 // its demotion inside ttl (docs/reliability.md, finding 1).
                 dnsOpts: ["timeout:1", "attempts:2"],
-                labels: [...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member }],
+                labels: [...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member }, ...(backup?.labels ?? [])],
                 restart: "unless-stopped",
                 // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.
                 stopSignal: "SIGTERM",

@@ -9,6 +9,7 @@ import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
 import { checkDockerConfig } from "./engine/target";
+import { Alertmanager } from "./alertmanager";
 
 const CONFIG_DIR = "/etc/pgscale-prometheus";
 const API_PORT = 9090;
@@ -28,6 +29,8 @@ export interface PrometheusArgs extends PrometheusInput {
     network: docker.Network;
     /** Alert thresholds and `for` durations, any subset; each default is documented on AlertThresholds and in docs/monitoring.md. */
     alerts?: AlertThresholdsInput;
+    /** The stack's Alertmanager construct, sent every firing alert (besides any `alertmanagerUrls`). Default none. */
+    alertmanager?: Alertmanager;
 }
 
 /**
@@ -49,7 +52,7 @@ export class Prometheus extends pulumi.ComponentResource {
     public readonly rules: string;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { network, alerts, ...rest } = args;
+        const { network, alerts, alertmanager, ...rest } = args;
         const subject = `Prometheus ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -57,6 +60,7 @@ export class Prometheus extends pulumi.ComponentResource {
         const socketGroup = spec && (spec.engineSocketGroup ?? socketGroupOf(spec.engineSocket, issues));
         const rules = issues.run(() => renderAlertRules(alerts ?? {}));
         if (!(network instanceof docker.Network)) issues.add("network", "must be a docker.Network (e.g. an EtcdCluster's network)");
+        if (alertmanager !== undefined && !(alertmanager instanceof Alertmanager)) issues.add("alertmanager", "must be an Alertmanager construct of @pgscale/docker (an existing one goes in alertmanagerUrls)");
         checkDockerConfig(issues);
         issues.throwIfAny(subject);
         super("pgscale:docker:Prometheus", name, {}, opts);
@@ -86,7 +90,7 @@ export class Prometheus extends pulumi.ComponentResource {
             discoveryHost: `tcp://${name}-discovery:${DISCOVERY_PORT}`,
             scrapeIntervalSeconds: this.spec.scrapeIntervalSeconds,
             evaluationIntervalSeconds: this.spec.evaluationIntervalSeconds ?? this.spec.scrapeIntervalSeconds,
-            alertmanagerUrls: this.spec.alertmanagerUrls,
+            alertmanagerUrls: [...this.spec.alertmanagerUrls, ...(alertmanager ? [alertmanager.networkUrl] : [])],
             rulesFile: `${CONFIG_DIR}/rules.yml`,
         }));
         const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "prometheus-data") }, { parent: this });
@@ -116,7 +120,7 @@ export class Prometheus extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 120,
             // A changed configuration or rule set replaces the container; the samples stay in the volume.
-        }, { parent: this, dependsOn: [this.discovery], deleteBeforeReplace: true });
+        }, { parent: this, dependsOn: [this.discovery, ...(alertmanager ? [alertmanager] : [])], deleteBeforeReplace: true });
         this.url = pulumi.interpolate`http://${clientHost(this.spec.bindAddress)}:${hostPort(this.container, API_PORT)}`;
         this.registerOutputs({ url: this.url });
     }

@@ -72,7 +72,7 @@ describe("pgBackRest configuration", () => {
     it("gives the scheduler each kind's interval in seconds, and only the kinds that are on", () => {
         expect(schedulerConfig("pg", backupSpec.parse({ schedule: { full: "7d", incr: "1h" } }), 8008)).toEqual({
             stanza: "pg", intervals: { full: 604800, incr: 3600 }, patroniUrl: "http://127.0.0.1:8008", checkSeconds: 15,
-            statusFile: "/tmp/pgscale-backup-status.json",
+            statusFile: "/tmp/pgscale-backup-status.json", metricsPort: 9854,
         });
     });
 });

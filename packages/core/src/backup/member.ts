@@ -12,6 +12,8 @@ const schedulerConfigSpec = z.object({
     patroniUrl: z.string().min(1),
     checkSeconds: seconds,
     statusFile: z.string().min(1),
+    // Absent from the backup.json of members whose image predates the scheduler's metrics.
+    metricsPort: z.number().int().optional(),
 });
 
 /** backup.json as schedulerConfig wrote it; throws naming `source` and each bad field. */

@@ -1,3 +1,4 @@
+import { METRICS_PORTS } from "../monitoring/discovery";
 import { BackupSpec, RestoreTarget, durationSeconds } from "./spec";
 
 /** Where the platforms mount the repository and put pgBackRest's configuration and scratch space. */
@@ -80,6 +81,8 @@ export interface SchedulerConfig {
     checkSeconds: number;
     /** Where the scheduler writes the outcome of its last run, for tools and drills to read. */
     statusFile: string;
+    /** Port its Prometheus metrics are served on (the stack network only): METRICS_PORTS.backup. None: no metrics. */
+    metricsPort?: number;
 }
 
 export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number): SchedulerConfig {
@@ -88,7 +91,7 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
         const every = backup.schedule[kind];
         if (every !== undefined) intervals[kind] = durationSeconds(every)!;
     }
-    return { stanza, intervals, patroniUrl: `http://127.0.0.1:${apiPort}`, checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json" };
+    return { stanza, intervals, patroniUrl: `http://127.0.0.1:${apiPort}`, checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup };
 }
 
 /** The source repository's pgbackrest.conf, for the restore and the archive-get it sets up. */

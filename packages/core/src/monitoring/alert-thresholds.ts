@@ -96,6 +96,20 @@ export interface AlertThresholds {
     poolerDownFor: string;
     /** How long an HAProxy frontend's metrics target may be down. Default "1m": longer than a container restart. */
     haproxyDownFor: string;
+    /**
+     * A cluster's newest backup (of any kind) may be this many times its shortest scheduled
+     * interval old. Default 2: one scheduled backup missed. A backup that itself takes longer than
+     * the shortest interval (a large full, with hourly incrementals) needs a larger factor.
+     */
+    backupOverdueFactor: number;
+    /** How long the newest backup must stay overdue. Default "15m". */
+    backupTooOldFor: string;
+    /**
+     * How long the acting backup scheduler's attempts (stanza-create, reading the repository, a
+     * backup) must keep failing. Default "5m": it retries a minute after a failure, so one
+     * failure followed by a success never fires.
+     */
+    backupFailingFor: string;
 }
 
 /** The thresholds used for every option not given (see each field of AlertThresholds for why). */
@@ -121,6 +135,9 @@ export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze
     defaultPartitionRowsFor: "5m",
     poolerDownFor: "1m",
     haproxyDownFor: "1m",
+    backupOverdueFactor: 2,
+    backupTooOldFor: "15m",
+    backupFailingFor: "5m",
 });
 
 const d = DEFAULT_ALERT_THRESHOLDS;
@@ -155,6 +172,9 @@ export const alertThresholdsSpec = z.strictObject({
     defaultPartitionRowsFor: duration(d.defaultPartitionRowsFor),
     poolerDownFor: duration(d.poolerDownFor),
     haproxyDownFor: duration(d.haproxyDownFor),
+    backupOverdueFactor: z.number().min(1, "must be at least 1 (a multiple of the shortest scheduled interval)").default(d.backupOverdueFactor),
+    backupTooOldFor: duration(d.backupTooOldFor),
+    backupFailingFor: duration(d.backupFailingFor),
 }) satisfies z.ZodType<AlertThresholds, Partial<AlertThresholds>>;
 /** The thresholds as a user gives them: any subset of AlertThresholds. */
 export type AlertThresholdsInput = z.input<typeof alertThresholdsSpec>;

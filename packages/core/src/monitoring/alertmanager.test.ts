@@ -28,14 +28,15 @@ describe("Alertmanager configuration", () => {
 
     it("names the bad field", () => {
         expect(() => spec({ webhookUrls: ["ftp://x"] })).toThrow(/webhookUrls/);
-        expect(() => spec({ retentionTime: "5 days" })).toThrow(/retentionTime/);
+        expect(() => spec({ retentionHours: 0 })).toThrow(/retentionHours/);
+        expect(() => spec({ retentionTime: "5d" })).toThrow(/retentionTime/);
         expect(() => spec({ repeatIntervalSeconds: 10 })).toThrow(/repeatIntervalSeconds/);
         expect(() => spec({ receivers: [] })).toThrow(/receivers/);
     });
 
     it("runs without gossip, on its API port", () => {
         expect(alertmanagerCommand(spec(), "/c.yml", "/data")).toEqual([
-            "prometheus-alertmanager", "--config.file=/c.yml", "--storage.path=/data", "--data.retention=5d", "--web.listen-address=:9093", "--cluster.listen-address=",
+            "prometheus-alertmanager", "--config.file=/c.yml", "--storage.path=/data", "--data.retention=120h", "--web.listen-address=:9093", "--cluster.listen-address=",
         ]);
     });
 });

@@ -12,9 +12,6 @@ import { bindAddress, port } from "../util/net-spec";
 /** Alertmanager's API and UI port, inside its container or pod. */
 export const ALERTMANAGER_PORT = 9093;
 
-/** Prometheus's duration syntax for how long silences and notification state are kept. */
-const retentionTime = z.string().regex(/^[1-9][0-9]*(h|d|w)$/, "must be a whole number of hours, days or weeks, e.g. 5d");
-
 /** Seconds as Alertmanager's duration syntax. */
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -31,8 +28,8 @@ export const alertmanagerSpec = z.strictObject({
     groupIntervalSeconds: seconds(1, 86400).default(300),
     /** Seconds before a notification still firing is sent again. Default 14400 (4 h). */
     repeatIntervalSeconds: seconds(60, 7 * 86400).default(14400),
-    /** How long silences and the notification log are kept (`--data.retention`). Default "5d". */
-    retentionTime: retentionTime.default("5d"),
+    /** Hours silences and the notification log are kept (`--data.retention`, which takes hours, not days). Default 120 (5 days). */
+    retentionHours: z.number().int().min(1).max(8760).default(120),
     /** Host port of the UI and API (Docker; default: Docker picks one), the Service port on Kubernetes (default 9093). */
     port: port.optional(),
     /** Host address the port binds to (Docker only). Default 127.0.0.1: nothing is reachable beyond this machine. */
@@ -80,6 +77,6 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
 export function alertmanagerCommand(spec: AlertmanagerSpec, configFile: string, storagePath: string): string[] {
     return [
         "prometheus-alertmanager", `--config.file=${configFile}`, `--storage.path=${storagePath}`,
-        `--data.retention=${spec.retentionTime}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
+        `--data.retention=${spec.retentionHours}h`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
     ];
 }

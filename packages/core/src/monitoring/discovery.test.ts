@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { DISCOVERY_PORT, METRICS_PORTS, metricsLabels, renderDiscoveryProxyCfg, renderPrometheusConfig } from "./discovery";
+import { BACKUP_METRICS_LABEL, DISCOVERY_PORT, METRICS_PORTS, metricsLabels, renderDiscoveryProxyCfg, renderPrometheusConfig } from "./discovery";
 import { prometheusSpec } from "./spec";
 
 const base = {
@@ -9,9 +9,14 @@ const base = {
 
 describe("Prometheus discovery", () => {
     it("lists only this project's and stack's containers, through the proxy", () => {
-        const cfg = parse(renderPrometheusConfig(base));
-        expect(cfg.scrape_configs).toHaveLength(1);
-        expect(cfg.scrape_configs[0].docker_sd_configs).toEqual([{ host: "tcp://prom-discovery:2375", refresh_interval: "15s", filters: [{ name: "label", values: ["pgscale.project=shop", "pgscale.stack=prod"] }] }]);
+        const text = renderPrometheusConfig(base);
+        const cfg = parse(text);
+        expect(cfg.scrape_configs.map((c: any) => c.job_name)).toEqual(["pgscale", "pgscale-backup"]);
+        for (const c of cfg.scrape_configs) {
+            expect(c.docker_sd_configs).toEqual([{ host: "tcp://prom-discovery:2375", refresh_interval: "15s", filters: [{ name: "label", values: ["pgscale.project=shop", "pgscale.stack=prod"] }] }]);
+        }
+        // Written out in full: no YAML anchors or aliases for the parts the jobs share.
+        expect(text).not.toMatch(/[&*]a[0-9]/);
         expect(cfg.rule_files).toEqual(["/etc/r.yml"]);
         expect(cfg.global).toEqual({ scrape_interval: "15s", scrape_timeout: "10s", evaluation_interval: "15s" });
         expect(cfg.alerting).toBeUndefined();
@@ -25,6 +30,21 @@ describe("Prometheus discovery", () => {
         expect(relabel).toContainEqual({ source_labels: ["__meta_docker_container_label_pgscale_metrics_job"], regex: ".+", action: "keep" });
         expect(byTarget("__address__")).toEqual([{ source_labels: ["__meta_docker_network_ip", "__meta_docker_container_label_pgscale_metrics_port"], separator: ":", target_label: "__address__" }]);
         for (const t of ["job", "cluster", "member", "instance", "__metrics_path__"]) expect(byTarget(t)).toHaveLength(1);
+    });
+
+    it("scrapes a member's backup scheduler as job backup, on the port its label names, with the same cluster, member and instance", () => {
+        const backup = parse(renderPrometheusConfig({ ...base, networks: ["n"] })).scrape_configs[1].relabel_configs;
+        const label = "__meta_docker_container_label_pgscale_metrics_backup_port";
+        expect(backup[0]).toEqual({ source_labels: [label], regex: ".+", action: "keep" });
+        expect(backup).toContainEqual({ source_labels: ["__meta_docker_network_name"], regex: "n", action: "keep" });
+        expect(backup).toContainEqual({ source_labels: ["__meta_docker_network_ip", label], separator: ":", target_label: "__address__" });
+        expect(backup).toContainEqual({ target_label: "job", replacement: "backup" });
+        const main = parse(renderPrometheusConfig({ ...base, networks: ["n"] })).scrape_configs[0].relabel_configs;
+        for (const t of ["cluster", "member", "instance"]) {
+            expect(backup.filter((r: any) => r.target_label === t)).toEqual(main.filter((r: any) => r.target_label === t));
+        }
+        expect(BACKUP_METRICS_LABEL).toBe("pgscale.metrics.backup-port");
+        expect(METRICS_PORTS.backup).toBe(9854);
     });
 
     it("sends alerts to the Alertmanagers given, by scheme, host and path", () => {

@@ -11,11 +11,18 @@ import { stringify } from "yaml";
 export const METRICS_LABELS = { job: "pgscale.metrics.job", port: "pgscale.metrics.port", path: "pgscale.metrics.path" } as const;
 
 /** The jobs pgscale's targets are scraped as; alert rules select on them. */
-export const METRICS_JOBS = ["postgres", "patroni", "pgbouncer", "haproxy"] as const;
+export const METRICS_JOBS = ["postgres", "patroni", "pgbouncer", "haproxy", "backup"] as const;
 export type MetricsJob = (typeof METRICS_JOBS)[number];
 
 /** The port each kind of target serves metrics on, inside its container. */
-export const METRICS_PORTS: Readonly<Record<MetricsJob, number>> = { postgres: 9187, patroni: 8008, pgbouncer: 9127, haproxy: 8405 };
+export const METRICS_PORTS: Readonly<Record<MetricsJob, number>> = { postgres: 9187, patroni: 8008, pgbouncer: 9127, haproxy: 8405, backup: 9854 };
+
+/**
+ * A member of a PatroniCluster with `backup` serves a second set of metrics, its backup
+ * scheduler's, on METRICS_PORTS.backup: this label on the member's container names that port and
+ * makes the member a target of the `backup` job as well as of `patroni`.
+ */
+export const BACKUP_METRICS_LABEL = "pgscale.metrics.backup-port";
 
 /** The labels of a container serving `job`'s metrics on its METRICS_PORTS port. */
 export function metricsLabels(job: MetricsJob): { label: string; value: string }[] {
@@ -79,6 +86,13 @@ const regexOf = (values: string[]) => values.map((v) => v.replace(/[.*+?^${}()|[
 
 /** prometheus.yml: Docker service discovery of the stack's targets, relabelled to job, cluster, member and instance. */
 export function renderPrometheusConfig(c: PrometheusConfigInput): string {
+    // What every target gets: on the stack's networks only, then job, cluster, member and instance.
+    const onNetworks = { source_labels: ["__meta_docker_network_name"], regex: regexOf(c.networks), action: "keep" };
+    const identity = [
+        { source_labels: [meta("pgscale.component")], target_label: "cluster" },
+        { source_labels: [meta("pgscale.member")], regex: "(.+)", target_label: "member" },
+        { source_labels: ["__meta_docker_container_name"], regex: "/?(.*)", target_label: "instance" },
+    ];
     const relabel = [
         // Patroni members serve /metrics on their REST port.
         { source_labels: [meta("pgscale.role")], regex: "postgres", target_label: meta(METRICS_LABELS.job), replacement: "patroni" },
@@ -87,32 +101,39 @@ export function renderPrometheusConfig(c: PrometheusConfigInput): string {
         { source_labels: [meta("pgscale.role")], regex: "haproxy", target_label: meta(METRICS_LABELS.job), replacement: "haproxy" },
         { source_labels: [meta("pgscale.role")], regex: "haproxy", target_label: meta(METRICS_LABELS.port), replacement: String(METRICS_PORTS.haproxy) },
         { source_labels: [meta(METRICS_LABELS.job)], regex: ".+", action: "keep" },
-        { source_labels: ["__meta_docker_network_name"], regex: regexOf(c.networks), action: "keep" },
+        onNetworks,
         // One target per container: Docker lists a container once per exposed port, and every copy
         // gets the same address and labels here, which Prometheus folds into one.
         { source_labels: ["__meta_docker_network_ip", meta(METRICS_LABELS.port)], separator: ":", target_label: "__address__" },
         { source_labels: [meta(METRICS_LABELS.path)], regex: "(.+)", target_label: "__metrics_path__" },
         { source_labels: [meta(METRICS_LABELS.job)], target_label: "job" },
-        { source_labels: [meta("pgscale.component")], target_label: "cluster" },
-        { source_labels: [meta("pgscale.member")], regex: "(.+)", target_label: "member" },
-        { source_labels: ["__meta_docker_container_name"], regex: "/?(.*)", target_label: "instance" },
+        ...identity,
     ];
+    // Backup schedulers: members that carry BACKUP_METRICS_LABEL, a second target on that port.
+    const backupRelabel = [
+        { source_labels: [meta(BACKUP_METRICS_LABEL)], regex: ".+", action: "keep" },
+        onNetworks,
+        { source_labels: ["__meta_docker_network_ip", meta(BACKUP_METRICS_LABEL)], separator: ":", target_label: "__address__" },
+        { target_label: "job", replacement: "backup" },
+        ...identity,
+    ];
+    const dockerSd = [{
+        host: c.discoveryHost,
+        refresh_interval: `${Math.max(5, c.scrapeIntervalSeconds)}s`,
+        // Docker ANDs label filters: containers of this project and stack only.
+        filters: [{ name: "label", values: [`pgscale.project=${c.project}`, `pgscale.stack=${c.stack}`] }],
+    }];
     const doc = {
         global: { scrape_interval: `${c.scrapeIntervalSeconds}s`, scrape_timeout: `${Math.min(10, c.scrapeIntervalSeconds)}s`, evaluation_interval: `${c.evaluationIntervalSeconds}s` },
         rule_files: [c.rulesFile],
         ...(c.alertmanagerUrls.length
             ? { alerting: { alertmanagers: c.alertmanagerUrls.map((u) => { const url = new URL(u); return { scheme: url.protocol.replace(":", ""), path_prefix: url.pathname, static_configs: [{ targets: [url.host] }] }; }) } }
             : {}),
-        scrape_configs: [{
-            job_name: "pgscale",
-            docker_sd_configs: [{
-                host: c.discoveryHost,
-                refresh_interval: `${Math.max(5, c.scrapeIntervalSeconds)}s`,
-                // Docker ANDs label filters: containers of this project and stack only.
-                filters: [{ name: "label", values: [`pgscale.project=${c.project}`, `pgscale.stack=${c.stack}`] }],
-            }],
-            relabel_configs: relabel,
-        }],
+        scrape_configs: [
+            { job_name: "pgscale", docker_sd_configs: dockerSd, relabel_configs: relabel },
+            { job_name: "pgscale-backup", docker_sd_configs: dockerSd, relabel_configs: backupRelabel },
+        ],
     };
-    return stringify(doc, { lineWidth: 0 });
+    // The two jobs share objects: written out in full, no YAML aliases.
+    return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }

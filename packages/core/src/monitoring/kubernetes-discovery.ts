@@ -11,12 +11,15 @@ import { METRICS_PORTS, MetricsJob } from "./discovery";
 // `patroni` since the first release, so its /metrics is found on every cluster without touching
 // the pods; the exporters' and HAProxy's metrics ports carry names chosen for this.
 
+/** The jobs with targets on Kubernetes: every one but `backup` (backups run on Docker). */
+export type KubernetesMetricsJob = Exclude<MetricsJob, "backup">;
+
 /**
  * For each job, the pod's `app.kubernetes.io/name` and the name of the container port that serves
  * its metrics (at /metrics, on METRICS_PORTS[job]). @pgscale/kubernetes names its ports after this
  * table. Port names are IANA service names: at most 15 characters.
  */
-export const KUBERNETES_METRICS_TARGETS: Readonly<Record<MetricsJob, { app: string; portName: string }>> = {
+export const KUBERNETES_METRICS_TARGETS: Readonly<Record<KubernetesMetricsJob, { app: string; portName: string }>> = {
     patroni: { app: "patroni", portName: "patroni" },
     postgres: { app: "patroni", portName: "pg-metrics" },
     pgbouncer: { app: "pgbouncer", portName: "metrics" },
@@ -24,7 +27,7 @@ export const KUBERNETES_METRICS_TARGETS: Readonly<Record<MetricsJob, { app: stri
 };
 
 /** The container port a pod declares for `job`'s metrics (name and number, as the pods carry them). */
-export function kubernetesMetricsPort(job: MetricsJob): { name: string; containerPort: number } {
+export function kubernetesMetricsPort(job: KubernetesMetricsJob): { name: string; containerPort: number } {
     return { name: KUBERNETES_METRICS_TARGETS[job].portName, containerPort: METRICS_PORTS[job] };
 }
 

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { PgscaleValidationError } from "../validation";
 import { PGSCALE_QUERY_METRICS } from "./queries";
-import { ALERT_GROUPS, ALERT_NAMES, AlertRule, alertRules, renderAlertRules } from "./rules";
+import { ALERT_GROUPS, ALERT_NAMES, AlertRule, BACKUP_SCHEDULER_METRICS, alertRules, renderAlertRules } from "./rules";
 import { alertThresholdsSpec, DEFAULT_ALERT_THRESHOLDS } from "./alert-thresholds";
 
 // Structure and thresholds only; what each rule fires on is tested with promtool against series
@@ -53,10 +53,10 @@ describe("renderAlertRules", () => {
         expect(rule("PgscaleNoPrimary").expr).toMatch(/^count by \(cluster\) \(up\{job="patroni"\}\) unless on \(cluster\)/);
     });
 
-    it("reads only pgscale_ metrics that the exporter's queries produce", () => {
+    it("reads only pgscale_ metrics that the exporter's queries or the backup scheduler produce", () => {
         const used = new Set(alertRules().flatMap((r) => [...r.expr.matchAll(/\bpgscale_[a-z_]+/g)].map((m) => m[0])));
         expect(used.size).toBeGreaterThan(8);
-        for (const m of used) expect(PGSCALE_QUERY_METRICS).toContain(m);
+        for (const m of used) expect([...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS]).toContain(m);
     });
 
     it("puts the documented defaults into the expressions and durations", () => {

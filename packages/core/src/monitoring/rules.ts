@@ -25,6 +25,8 @@ import { AlertThresholds, alertThresholdsSpec } from "./alert-thresholds";
  * - `pgbouncer`: pgbouncer_exporter 0.10.2 against PgBouncer 1.24 (labels database, user).
  * - `postgres`: postgres_exporter 0.17's own pg_up (0 when it cannot reach PostgreSQL).
  * - `prometheus`: `up`, which Prometheus records for every target.
+ * The `backup` job's metrics (pgscale_backup_*) are the backup scheduler's own, in the
+ * patroni-17 image (BACKUP_SCHEDULER_METRICS).
  */
 export const RULE_EXTERNAL_METRICS = {
     patroni: ["patroni_primary", "patroni_postgres_running"],
@@ -50,6 +52,8 @@ export const ALERT_NAMES = [
     "PgscalePoolMaxWait",
     "PgscalePartitionRunwayShort",
     "PgscaleRowsInDefaultPartition",
+    "PgscaleBackupTooOld",
+    "PgscaleBackupFailing",
 ] as const;
 /** The name (`alertname` label) of one of pgscale's alerts. */
 export type AlertName = (typeof ALERT_NAMES)[number];
@@ -72,7 +76,17 @@ export const ALERT_GROUPS: Readonly<Record<string, readonly AlertName[]>> = {
     "pgscale.replication": ["PgscaleReplicaNotStreaming", "PgscaleReplicationLagBytes", "PgscaleReplicationLagSeconds", "PgscaleSlotRetainingWal", "PgscaleArchivingFailing"],
     "pgscale.connections": ["PgscaleConnectionsHigh", "PgscalePoolClientsWaiting", "PgscalePoolMaxWait"],
     "pgscale.partitions": ["PgscalePartitionRunwayShort", "PgscaleRowsInDefaultPartition"],
+    "pgscale.backups": ["PgscaleBackupTooOld", "PgscaleBackupFailing"],
 };
+
+/**
+ * What the backup scheduler of a member with `backup` serves (job `backup`): every member reads
+ * the repository, the acting one (the primary) also takes the backups.
+ */
+export const BACKUP_SCHEDULER_METRICS = [
+    "pgscale_backup_scheduler_acting", "pgscale_backup_schedule_interval_seconds", "pgscale_backup_repository_readable",
+    "pgscale_backup_last_completed_timestamp_seconds", "pgscale_backup_sets", "pgscale_backup_running", "pgscale_backup_failing",
+] as const;
 
 /** A member that is a running primary, by Patroni: out of recovery, and PostgreSQL running. */
 const RUNNING_PRIMARY = `(patroni_primary{job="patroni"} == 1 and patroni_postgres_running{job="patroni"} == 1)`;
@@ -256,6 +270,30 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
             summary: "{{ $value | humanize }} rows in the default partition of {{ $labels.schema }}.{{ $labels.table }}",
             description: "About {{ $value | humanize }} rows of {{ $labels.schema }}.{{ $labels.table }} in cluster {{ $labels.cluster }} sit in its default partition: no partition covers their key, and a partition for that range cannot be created while they are there.",
             runbook: "Playbook, Range Partitioning: the default partition is for overflow (\"Create default partition for overflow\"); find the keys there, move those rows out, create the partitions that cover them, and put the rows back (Partition Not Used? then Check EXPLAIN for partition scans).",
+        },
+    }),
+    // Every member reports the repository's newest backups, so the figure survives the acting
+    // scheduler (a primary whose scheduler died still has replicas reading the same repository).
+    PgscaleBackupTooOld: (t) => ({
+        expr:
+            `time() - max by (cluster) (pgscale_backup_last_completed_timestamp_seconds{job="backup"}) ` +
+            `> ${t.backupOverdueFactor} * min by (cluster) (pgscale_backup_schedule_interval_seconds{job="backup"})`,
+        for: t.backupTooOldFor,
+        labels: { severity: "warning" },
+        annotations: {
+            summary: "The newest backup of cluster {{ $labels.cluster }} is {{ $value | humanizeDuration }} old",
+            description: `The newest backup in the repository of cluster {{ $labels.cluster }} finished {{ $value | humanizeDuration }} ago, more than ${t.backupOverdueFactor} times its shortest scheduled interval: a restore would replay that much WAL, and every scheduled backup since was missed.`,
+            runbook: "Not in the playbook: `pgscale backup status` names the last failure (pgBackRest's own message); `pgscale backup run` takes one now on the primary. Check that the primary's scheduler runs (its log lines start with pgscale-backup:) and that the repository volume has room.",
+        },
+    }),
+    PgscaleBackupFailing: (t) => ({
+        expr: `max by (cluster) (pgscale_backup_failing{job="backup"}) == 1`,
+        for: t.backupFailingFor,
+        labels: { severity: "warning" },
+        annotations: {
+            summary: "Backups of cluster {{ $labels.cluster }} fail",
+            description: "The backup scheduler on the primary of cluster {{ $labels.cluster }} has failed at every attempt (stanza-create, reading the repository, or the backup) for a while; it retries each minute.",
+            runbook: "Not in the playbook: `pgscale backup status` shows pgBackRest's error; `pgbackrest --stanza=<scope> check` on the primary tests archiving and the repository (volume full or unreadable, passphrase, stanza).",
         },
     }),
 };
