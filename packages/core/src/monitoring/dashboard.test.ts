@@ -1,5 +1,6 @@
 import { DASHBOARD_ROWS, dashboardQueries, grafanaDashboard } from "./dashboard";
 import { PGSCALE_QUERY_METRICS } from "./queries";
+import { BACKUP_SCHEDULER_METRICS } from "./rules";
 
 describe("Grafana dashboard", () => {
     const d = grafanaDashboard() as any;
@@ -12,7 +13,7 @@ describe("Grafana dashboard", () => {
 
     it("has a row per area and unique panel ids, each panel with its queries on the data source", () => {
         const rows = d.panels.filter((p: any) => p.type === "row").map((p: any) => p.title);
-        expect(rows).toEqual(["Cluster", "Replication", "Pooler and router", "Partitions"]);
+        expect(rows).toEqual(["Cluster", "Replication", "Pooler and router", "Partitions", "Backups"]);
         const ids = d.panels.map((p: any) => p.id);
         expect(new Set(ids).size).toBe(ids.length);
         for (const p of d.panels.filter((x: any) => x.type !== "row")) {
@@ -22,9 +23,10 @@ describe("Grafana dashboard", () => {
         expect(d.panels.filter((p: any) => p.type !== "row")).toHaveLength(DASHBOARD_ROWS.flatMap((r) => r.panels).length);
     });
 
-    it("reads pgscale's query metrics or the exporters' own, nothing else", () => {
+    it("reads pgscale's query metrics, its backup scheduler's or the exporters' own, nothing else", () => {
         const names = dashboardQueries().flatMap((q) => [...q.matchAll(/\b([a-z_]+)\{/g)].map((m) => m[1]));
         const external = /^(up|patroni_(primary|postgres_running)|pgbouncer_pools_client_(active|waiting)_connections|pgbouncer_pools_client_maxwait_seconds|haproxy_server_status)$/;
-        expect(names.filter((n) => !PGSCALE_QUERY_METRICS.includes(n) && !external.test(n))).toEqual([]);
+        const ours: readonly string[] = [...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS];
+        expect(names.filter((n) => !ours.includes(n) && !external.test(n))).toEqual([]);
     });
 });

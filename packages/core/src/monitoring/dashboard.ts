@@ -1,4 +1,4 @@
-// pgscale's Grafana dashboard (cluster, replication, pooler, partitions), as code: the same metric
+// pgscale's Grafana dashboard (cluster, replication, pooler, partitions, backups), as code: the same metric
 // names and labels as the alert rules, one `cluster` variable, and a Prometheus data source chosen
 // at import. Every panel's query is run against a live Prometheus in the end-to-end suite.
 
@@ -69,6 +69,15 @@ export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; panels: DashboardPan
                 targets: [{ expr: `max by (cluster, schema, table) (pgscale_partition_default_rows{job="postgres",${sel}})`, legend: "{{schema}}.{{table}}" }] },
             { title: "Partition runway", unit: "s", type: "timeseries", description: "How far ahead the newest partition reaches.",
                 targets: [{ expr: `max by (cluster, schema, table) (pgscale_partition_ahead_seconds{job="postgres",${sel}})`, legend: "{{schema}}.{{table}}" }] },
+        ],
+    },
+    {
+        title: "Backups",
+        panels: [
+            { title: "Newest backup age", unit: "s", type: "timeseries", description: "Time since the newest backup of each kind in the repository finished (clusters with backup).",
+                targets: [{ expr: `time() - max by (cluster, kind) (pgscale_backup_last_completed_timestamp_seconds{job="backup",${sel}})`, legend: "{{cluster}} {{kind}}" }] },
+            { title: "Backup attempts failing", unit: "short", type: "stat", description: "1 while the primary's backup scheduler fails at every attempt.",
+                targets: [{ expr: `max by (cluster) (pgscale_backup_failing{job="backup",${sel}})`, legend: "{{cluster}}" }] },
         ],
     },
 ];
