@@ -4,10 +4,8 @@ import {
     ALERTMANAGER_PORT, AlertmanagerInput, AlertmanagerSpec, IssueCollector, alertmanagerCommand, alertmanagerSpec, checkConstructName, parseSpec,
     renderAlertmanagerConfig,
 } from "@pgscale/core";
-import { nodeImage } from "./images";
-import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
-import { NO_CAPABILITIES } from "./hardening";
 import { checkDockerConfig } from "./engine/target";
+import { prometheusImageServer } from "./prometheus-image";
 
 const CONFIG_FILE = "/etc/pgscale-alertmanager/alertmanager.yml";
 // Debian's own storage path, owned by the image's prometheus user: a new volume mounted there takes
@@ -45,32 +43,16 @@ export class Alertmanager extends pulumi.ComponentResource {
         super("pgscale:docker:Alertmanager", name, {}, opts);
         this.spec = spec!;
         this.networkUrl = `http://${name}:${ALERTMANAGER_PORT}`;
-        const prefix = enginePrefix(name);
 
-        const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "alertmanager-data") }, { parent: this });
-        // pgscale/prometheus ships Alertmanager too.
-        const image = nodeImage(`${name}-image`, "prometheus", this.spec, this);
-        this.container = new docker.Container(name, {
-            name: prefix,
-            image: image.imageId,
-            hostname: name,
-            user: "prometheus",
-            capabilities: NO_CAPABILITIES,
-            networksAdvanced: [{ name: network.name, aliases: [name] }],
-            volumes: [{ volumeName: volume.name, containerPath: DATA_DIR }],
+        const server = prometheusImageServer(name, {
+            network, role: "alertmanager", dataDir: DATA_DIR, apiPort: ALERTMANAGER_PORT, spec: this.spec,
             // Webhook URLs may carry tokens: a secret in the state. Uploads are root's, so the file must be
             // world-readable for Alertmanager's user; nothing else runs in the container.
             uploads: [{ file: CONFIG_FILE, content: pulumi.secret(renderAlertmanagerConfig(this.spec)), permissions: "0644" }],
             command: alertmanagerCommand(this.spec, CONFIG_FILE, DATA_DIR),
-            ports: [publish(ALERTMANAGER_PORT, this.spec.bindAddress, this.spec.port)],
-            labels: pgscaleLabels(name, "alertmanager"),
-            restart: "unless-stopped",
-            healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ALERTMANAGER_PORT}/-/ready`], interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s" },
-            wait: true,
-            waitTimeout: 120,
-            // A changed configuration replaces the container; silences stay in the volume.
-        }, { parent: this, deleteBeforeReplace: true });
-        this.url = pulumi.interpolate`http://${clientHost(this.spec.bindAddress)}:${hostPort(this.container, ALERTMANAGER_PORT)}`;
+        }, { parent: this });
+        this.container = server.container;
+        this.url = server.url;
         this.registerOutputs({ url: this.url });
     }
 }

@@ -8,18 +8,25 @@ import { IMAGES_DIR } from "./built-image/build";
 
 const SCRIPT = path.join(IMAGES_DIR, "patroni-17", "backup-scheduler.py");
 
-/** due(intervals, backups, now) of the script, for each case. */
-function due(cases: Array<{ intervals: Record<string, number>; backups: Array<{ type: string; stop: number; error?: boolean }>; now: number }>): Array<string | null> {
+/** Runs `lines` of Python with the script loaded as `m`, `input` on stdin; its stdout. */
+function withScheduler(lines: string[], input = ""): string {
     const program = [
         "import importlib.util, json, sys",
         `spec = importlib.util.spec_from_file_location("scheduler", ${JSON.stringify(SCRIPT)})`,
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)",
+        ...lines,
+    ].join("\n");
+    const res = spawnSync("python3", ["-c", program], { input, encoding: "utf8" });
+    if (res.status !== 0) throw new Error(res.stderr);
+    return res.stdout;
+}
+
+/** due(intervals, backups, now) of the script, for each case. */
+function due(cases: Array<{ intervals: Record<string, number>; backups: Array<{ type: string; stop: number; error?: boolean }>; now: number }>): Array<string | null> {
+    return JSON.parse(withScheduler([
         "cases = json.load(sys.stdin)",
         "print(json.dumps([m.due(c['intervals'], [{'type': b['type'], 'error': b.get('error', False), 'timestamp': {'stop': b['stop']}} for b in c['backups']], c['now']) for c in cases]))",
-    ].join("\n");
-    const res = spawnSync("python3", ["-c", program], { input: JSON.stringify(cases), encoding: "utf8" });
-    if (res.status !== 0) throw new Error(res.stderr);
-    return JSON.parse(res.stdout);
+    ], JSON.stringify(cases)));
 }
 
 describe("backup scheduler", () => {
@@ -49,17 +56,12 @@ describe("backup scheduler", () => {
     });
 
     it("publishes the metrics the alert rules read, newest backup of each kind without the failed ones", () => {
-        const program = [
-            "import importlib.util, json, sys",
-            `spec = importlib.util.spec_from_file_location("scheduler", ${JSON.stringify(SCRIPT)})`,
-            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)",
+        const stdout = withScheduler([
             "backups = [{'type': 'full', 'timestamp': {'stop': 100}}, {'type': 'incr', 'timestamp': {'stop': 200}}, {'type': 'incr', 'timestamp': {'stop': 300}, 'error': True}]",
             "facts = {'acting': True, 'failing': False, 'running': False, 'repository': {'ok': True, 'newest': m.newest_by_kind(backups), 'count': {'full': 1, 'incr': 2}}}",
             "print(m.render_metrics({'full': 86400, 'incr': 3600}, facts))",
-        ].join("\n");
-        const res = spawnSync("python3", ["-c", program], { encoding: "utf8" });
-        if (res.status !== 0) throw new Error(res.stderr);
-        const samples = res.stdout.split("\n").filter((l) => l && !l.startsWith("#"));
+        ]);
+        const samples = stdout.split("\n").filter((l) => l && !l.startsWith("#"));
         const names = new Set(samples.map((l) => l.replace(/[{ ].*$/, "")));
         expect([...names].sort()).toEqual([...BACKUP_SCHEDULER_METRICS].sort());
         expect(samples).toEqual(expect.arrayContaining([

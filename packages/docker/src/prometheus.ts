@@ -6,7 +6,8 @@ import {
     renderAlertRules, renderDiscoveryProxyCfg, renderPrometheusConfig,
 } from "@pgscale/core";
 import { nodeImage } from "./images";
-import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { enginePrefix, pgscaleLabels } from "./naming";
+import { prometheusImageServer } from "./prometheus-image";
 import { NO_CAPABILITIES } from "./hardening";
 import { checkDockerConfig } from "./engine/target";
 import { Alertmanager } from "./alertmanager";
@@ -93,16 +94,8 @@ export class Prometheus extends pulumi.ComponentResource {
             alertmanagerUrls: [...this.spec.alertmanagerUrls, ...(alertmanager ? [alertmanager.networkUrl] : [])],
             rulesFile: `${CONFIG_DIR}/rules.yml`,
         }));
-        const volume = new docker.Volume(`${name}-data`, { name: `${prefix}-data`, labels: pgscaleLabels(name, "prometheus-data") }, { parent: this });
-        const image = nodeImage(`${name}-image`, "prometheus", this.spec, this);
-        this.container = new docker.Container(name, {
-            name: prefix,
-            image: image.imageId,
-            hostname: name,
-            user: "prometheus",
-            capabilities: NO_CAPABILITIES,
-            networksAdvanced: [{ name: network.name, aliases: [name] }],
-            volumes: [{ volumeName: volume.name, containerPath: "/prometheus" }],
+        const server = prometheusImageServer(name, {
+            network, role: "prometheus", dataDir: "/prometheus", apiPort: API_PORT, spec: this.spec,
             uploads: [
                 { file: `${CONFIG_DIR}/prometheus.yml`, content: config },
                 { file: `${CONFIG_DIR}/rules.yml`, content: this.rules },
@@ -112,16 +105,9 @@ export class Prometheus extends pulumi.ComponentResource {
                 `--storage.tsdb.retention.time=${this.spec.retentionTime}`, `--storage.tsdb.retention.size=${this.spec.retentionSizeMb}MB`,
                 `--web.listen-address=:${API_PORT}`,
             ],
-            ports: [publish(API_PORT, this.spec.bindAddress, this.spec.port)],
-            labels: pgscaleLabels(name, "prometheus"),
-            restart: "unless-stopped",
-            healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/-/ready`], interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s" },
-            // Handed out once Prometheus answers /-/ready.
-            wait: true,
-            waitTimeout: 120,
-            // A changed configuration or rule set replaces the container; the samples stay in the volume.
-        }, { parent: this, dependsOn: [this.discovery, ...(alertmanager ? [alertmanager] : [])], deleteBeforeReplace: true });
-        this.url = pulumi.interpolate`http://${clientHost(this.spec.bindAddress)}:${hostPort(this.container, API_PORT)}`;
+        }, { parent: this, dependsOn: [this.discovery, ...(alertmanager ? [alertmanager] : [])] });
+        this.container = server.container;
+        this.url = server.url;
         this.registerOutputs({ url: this.url });
     }
 }
