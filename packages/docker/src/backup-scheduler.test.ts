@@ -75,4 +75,25 @@ describe("backup scheduler", () => {
         ]));
         expect(samples.some((l) => l.startsWith('pgscale_backup_schedule_interval_seconds{kind="diff"}'))).toBe(false);
     });
+
+    it("counts a repository pgBackRest could not read as a failure, though info exits 0 with it", () => {
+        // The answer of pgBackRest 2.55's info with the repository directory unreadable (mode 000).
+        const unreadable = JSON.stringify([{ archive: [], backup: [], db: [], name: "pg", repo: [{ key: 1, status: { code: 99, message: "[PathOpenError] unable to list file info for path '/var/lib/pgbackrest/backup': [13] Permission denied" } }], status: { code: 99, message: "other" } }]);
+        const noStanza = JSON.stringify([{ archive: [], backup: [], db: [], name: "pg", repo: [{ key: 1, status: { code: 1, message: "missing stanza path" } }], status: { code: 1, message: "missing stanza path" } }]);
+        const out = withScheduler([
+            "answers = json.load(sys.stdin)",
+            "results = []",
+            "for a in answers:",
+            "    m.pgbackrest = lambda stanza, *args, a=a: (0, a)",
+            "    try:",
+            "        results.append(m.backups_of('pg'))",
+            "    except RuntimeError as e:",
+            "        results.append(str(e))",
+            "print(json.dumps(results))",
+        ], JSON.stringify([unreadable, noStanza]));
+        expect(JSON.parse(out)).toEqual([
+            "pgbackrest info: other (status 99): [PathOpenError] unable to list file info for path '/var/lib/pgbackrest/backup': [13] Permission denied",
+            [],
+        ]);
+    });
 });

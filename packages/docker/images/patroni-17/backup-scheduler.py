@@ -54,12 +54,24 @@ def pgbackrest(stanza, *args):
     return res.returncode, (res.stdout + res.stderr).strip()
 
 
+# pgBackRest info's stanza status codes that mean the repository was read: ok, no backup yet, and
+# the stanza not created yet (its path or its data missing). Any other (99 "other": the repository
+# unreadable, say) is a failure, although `info` itself exits 0 with it.
+READABLE_STATUS = (0, 1, 2, 3)
+
+
 def backups_of(stanza):
     code, out = pgbackrest(stanza, "--output=json", "info")
     if code != 0:
         raise RuntimeError(out)
     doc = json.loads(out or "[]")
-    return doc[0].get("backup", []) if doc else []
+    if not doc:
+        return []
+    status = doc[0].get("status", {})
+    if status.get("code", 0) not in READABLE_STATUS:
+        repos = "; ".join(r.get("status", {}).get("message", "") for r in doc[0].get("repo", []))
+        raise RuntimeError(f"pgbackrest info: {status.get('message', 'error')} (status {status.get('code')}): {repos}".rstrip(": "))
+    return doc[0].get("backup", [])
 
 
 def newest_by_kind(backups):
