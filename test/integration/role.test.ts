@@ -55,10 +55,22 @@ describe("Role", () => {
         expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
         const [row] = await sql<{ v: string; l: number }>("SELECT rolpassword AS v, rolconnlimit AS l FROM pg_authid WHERE rolname = $1", [app]);
         expect(row.v).toMatch(/^SCRAM-SHA-256\$4096:/);
+        // The state keeps the server's own verifier, for PgBouncer's auth file.
+        expect(state.outputs.scramVerifier).toBe(row.v);
         expect(row.l).toBe(5);
         expect(await memberships(app)).toEqual([readers]);
         expect(await connectAs(app, password)).toBe(app);
         expect(JSON.stringify(state.outputs.applied)).not.toContain("SCRAM");
+    });
+
+    it("gives a login role whose state has no verifier (made by an earlier version) one by an update, with the same password", async () => {
+        const old = { ...state, outputs: { ...state.outputs, scramVerifier: undefined } };
+        const pv = await engine.preview(props({ name: app, memberOf: [readers], connectionLimit: 5 }), old);
+        expect(pv.changes).toBe(true);
+        state = await engine.up(props({ name: app, memberOf: [readers], connectionLimit: 5 }), old);
+        const [row] = await sql<{ v: string }>("SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1", [app]);
+        expect(state.outputs.scramVerifier).toBe(row.v);
+        expect(await connectAs(app, state.outputs.password as string)).toBe(app);
     });
 
     it("an unchanged stack previews as no change", async () => {

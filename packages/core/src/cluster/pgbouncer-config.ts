@@ -16,7 +16,18 @@ export interface PgBouncerConfig {
     statsUsers: string[];
     /** TLS for clients (optional for them) and to the servers (verified against the CA, not the name: the pool dials HAProxy). */
     tls?: { certFile: string; keyFile: string; caFile: string };
+    /** Login roles with a pool size of their own (the `[users]` section); others take default_pool_size. */
+    users?: PgBouncerUser[];
 }
+
+/** A login role the pool admits besides the cluster's owner, with its own pool size when given. */
+export interface PgBouncerUser {
+    name: string;
+    poolSize?: number;
+}
+
+/** A name PgBouncer's `[users]` section takes as a key without quoting. */
+const PLAIN_USER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const bool = (b: boolean) => (b ? "1" : "0");
 
@@ -66,7 +77,19 @@ export function renderPgbouncerIni(c: PgBouncerConfig): string {
         `log_pooler_errors = ${bool(p.logPoolerErrors)}`,
         `stats_period = ${p.statsPeriod}`,
         "",
+        ...usersSection(c.users ?? []),
     ].join("\n");
+}
+
+/** `[users]`: the pool size of each user that has its own; nothing when none has. */
+function usersSection(users: PgBouncerUser[]): string[] {
+    const sized = users.filter((u) => u.poolSize !== undefined);
+    if (!sized.length) return [];
+    for (const u of sized) {
+        // PgBouncer reads a [users] key up to '=' and unquoted: a name outside this set could not be given a size.
+        if (!PLAIN_USER.test(u.name)) throw new Error(`users: the role ${JSON.stringify(u.name)} has a poolSize, but PgBouncer's [users] section takes only names of letters, digits and _ (not starting with a digit)`);
+    }
+    return ["[users]", ...sized.map((u) => `${u.name} = pool_size=${u.poolSize}`), ""];
 }
 
 /** userlist.txt lines; secrets are SCRAM verifiers so PgBouncer never holds a plaintext password. */

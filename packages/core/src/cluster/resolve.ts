@@ -240,20 +240,40 @@ export function resolvePgBouncerPool(input: unknown, subject: string): PgBouncer
  * pair; more than PostgreSQL's max_connections (less superuser_reserved_connections) means
  * clients get 53300 from the server instead of queueing in the pooler.
  */
-export function poolFitIssues(pool: PgBouncerPoolSpec, maxConnections: number, pairs = 1, reserved = 3): FieldIssue[] {
-    const need = (pool.defaultPoolSize + pool.reservePoolSize) * pairs;
+export function poolFitIssues(pool: PgBouncerPoolSpec, maxConnections: number, pairs = 1, reserved = 3, users: PoolUserSizes = []): FieldIssue[] {
+    // The owner's pool, and one more per declared user: its own size, or the default.
+    const perCopy = pool.defaultPoolSize + pool.reservePoolSize + users.reduce((n, u) => n + (u.poolSize ?? pool.defaultPoolSize) + pool.reservePoolSize, 0);
+    const need = perCopy * pairs;
     const room = maxConnections - reserved;
     return need > room
         ? [{ field: "defaultPoolSize", message: `pool needs up to ${need} server connections but the cluster allows ${room} (max_connections ${maxConnections} - ${reserved} reserved)` }]
         : [];
 }
 
+/** The pool sizes of a PgBouncerPool's declared `users`, in order (undefined: `defaultPoolSize`). */
+export type PoolUserSizes = ReadonlyArray<{ poolSize?: number }>;
+
+/**
+ * A PgBouncerPool's `users` besides their roles (which the platform checks): each `poolSize`, when
+ * given, a whole number of server connections from 1 to 10000.
+ */
+export function poolUserIssues(users: ReadonlyArray<{ poolSize?: unknown }>): FieldIssue[] {
+    return users.flatMap((u, i) => {
+        const size = u.poolSize;
+        if (size === undefined) return [];
+        return typeof size === "number" && Number.isInteger(size) && size >= 1 && size <= 10000
+            ? []
+            : [{ field: `users[${i}].poolSize`, message: "must be a whole number of server connections from 1 to 10000" }];
+    });
+}
+
 /**
  * Every PgBouncer server connection is one HAProxy session; beyond HAProxy's maxconn the pool's
  * logins wait in the kernel's accept queue instead of failing, so a pool must fit the frontend.
  */
-export function frontendFitIssues(pool: PgBouncerPoolSpec, frontendMaxConnections: number, pods = 1): FieldIssue[] {
-    const need = (pool.defaultPoolSize + pool.reservePoolSize) * pods;
+export function frontendFitIssues(pool: PgBouncerPoolSpec, frontendMaxConnections: number, pods = 1, users: PoolUserSizes = []): FieldIssue[] {
+    const perCopy = pool.defaultPoolSize + pool.reservePoolSize + users.reduce((n, u) => n + (u.poolSize ?? pool.defaultPoolSize) + pool.reservePoolSize, 0);
+    const need = perCopy * pods;
     return need > frontendMaxConnections
         ? [{ field: "defaultPoolSize", message: `pool needs up to ${need} server connections but its HAProxyFrontend accepts ${frontendMaxConnections} (maxConnections)` }]
         : [];

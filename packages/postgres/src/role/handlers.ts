@@ -37,14 +37,22 @@ async function applyAndObserve(news: Props, olds: Props, intent: "create" | "upd
     // A login role keeps the password it was given; one that starts to log in (or is adopted) gets one.
     const had = typeof olds.password === "string" && olds.password !== "" ? olds.password : undefined;
     const password = spec.login ? had ?? newPassword() : undefined;
-    const setPassword = password !== undefined && (had === undefined || intent === "create");
+    // The verifier set on the server is kept (secret) for poolers that pass SCRAM through (PgBouncer's
+    // auth file must hold the server's own). A login role whose state has none yet gets its password
+    // set again, as a new verifier of the same password.
+    const hadVerifier = typeof olds.scramVerifier === "string" && olds.scramVerifier !== "" ? olds.scramVerifier : undefined;
+    const setPassword = password !== undefined && (had === undefined || intent === "create" || hadVerifier === undefined);
+    const verifier = setPassword ? scramSha256Verifier(password!) : password !== undefined ? hadVerifier : undefined;
     const adoptExisting = news.adoptExisting === true;
     return withSession(connectionOf(news), async (s) => {
-        const plan = await planWith(s, spec, olds, intent, adoptExisting, setPassword ? scramSha256Verifier(password!) : undefined);
+        const plan = await planWith(s, spec, olds, intent, adoptExisting, setPassword ? verifier : undefined);
         if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(news), plan);
         await applySteps(s, plan.steps);
         const observed = await readRole(s, spec.name);
-        return wire({ ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", plan: [], applied: summarizeAccessPlan(plan), observed });
+        return wire({
+            ...specProps(spec), adoptExisting, connection: news.connection, password: password ?? "", scramVerifier: verifier ?? "",
+            plan: [], applied: summarizeAccessPlan(plan), observed,
+        });
     });
 }
 
@@ -65,7 +73,9 @@ export const roleHandlers = {
     async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
         const pick = (p: Props) => Object.fromEntries(SPEC_KEYS.map((k) => [k, p[k]]));
         const pending = Array.isArray(news.plan) && (news.plan as string[]).length > 0;
-        const changes = pending || olds.connection !== news.connection || stableJson(pick(olds)) !== stableJson(pick(news));
+        // A login role whose state holds no verifier (made before roles kept theirs) gets one by an update.
+        const verifierMissing = olds.login === true && news.login !== false && !olds.scramVerifier;
+        const changes = pending || verifierMissing || olds.connection !== news.connection || stableJson(pick(olds)) !== stableJson(pick(news));
         // A rename is an update (ALTER ROLE ... RENAME), never a replacement.
         return { changes, replaces: [], deleteBeforeReplace: false };
     },

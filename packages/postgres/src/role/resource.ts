@@ -29,6 +29,11 @@ export class Role extends pulumi.dynamic.Resource {
     declare readonly name: pulumi.Output<string>;
     /** The generated password of a login role (secret); empty for a group role. */
     declare readonly password: pulumi.Output<string>;
+    /**
+     * The SCRAM-SHA-256 verifier the server holds for the password (secret), for a PgBouncerPool's
+     * `users` (PgBouncer passes SCRAM through only with the server's own verifier); empty for a group role.
+     */
+    declare readonly scramVerifier: pulumi.Output<string>;
     /** Steps pending: what preview shows; empty once applied. */
     declare readonly plan: pulumi.Output<string[]>;
     /** Steps the last create or update ran. */
@@ -46,8 +51,8 @@ export class Role extends pulumi.dynamic.Resource {
         super(
             roleProvider,
             name,
-            { ...accessInputs(spec, { memberOf: memberOf ?? [], reassignOwnedTo, adoptExisting: adoptExisting ?? false }, connection), password: undefined },
-            secretOutputs(opts, ["password"]),
+            { ...accessInputs(spec, { memberOf: memberOf ?? [], reassignOwnedTo, adoptExisting: adoptExisting ?? false }, connection), password: undefined, scramVerifier: undefined },
+            secretOutputs(opts, ["password", "scramVerifier"]),
             "pgscale",
             "Role",
         );
