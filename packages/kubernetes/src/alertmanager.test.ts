@@ -56,7 +56,7 @@ describe("Alertmanager on Kubernetes, with the stack's Prometheus", () => {
         expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/-/healthy", port: 9093 } });
         expect(c.command).toEqual([
             "prometheus-alertmanager", "--config.file=/etc/pgscale-alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
-            "--data.retention=5d", "--web.listen-address=:9093", "--cluster.listen-address=",
+            "--data.retention=120h", "--web.listen-address=:9093", "--cluster.listen-address=",
         ]);
         expect(c.ports).toEqual([{ name: "web", containerPort: 9093 }]);
     });
@@ -116,7 +116,7 @@ describe("Alertmanager options", () => {
         expect(cfg.route).toMatchObject({ group_wait: "5s", group_interval: "60s", repeat_interval: "3600s" });
         // No webhook: alerts are kept and shown only.
         expect(cfg.receivers).toEqual([{ name: "pgscale" }]);
-        expect(byName(K.deployment, "am2").inputs.spec.template.spec.containers[0].command).toContain("--data.retention=2d");
+        expect(byName(K.deployment, "am2").inputs.spec.template.spec.containers[0].command).toContain("--data.retention=48h");
         expect(byName(K.pvc, "am2-data").inputs.spec).toMatchObject({ storageClassName: "fast", resources: { requests: { storage: "64Mi" } } });
         expect(byName(K.service, "am2").inputs.spec).toMatchObject({ type: "NodePort", ports: [{ name: "web", port: 9094, targetPort: 9093 }] });
     });

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { parseSpec } from "../validation";
 import { ALERT_NAMES } from "./rules";
-import { alertmanagerCommand, alertmanagerSpec, renderAlertmanagerConfig } from "./alertmanager";
+import { alertmanagerCommand, alertmanagerRetention, alertmanagerSpec, renderAlertmanagerConfig } from "./alertmanager";
 
 const spec = (input: object = {}) => parseSpec(alertmanagerSpec, input, "Alertmanager am");
 
@@ -35,7 +35,12 @@ describe("Alertmanager configuration", () => {
 
     it("runs without gossip, on its API port", () => {
         expect(alertmanagerCommand(spec(), "/c.yml", "/data")).toEqual([
-            "prometheus-alertmanager", "--config.file=/c.yml", "--storage.path=/data", "--data.retention=5d", "--web.listen-address=:9093", "--cluster.listen-address=",
+            "prometheus-alertmanager", "--config.file=/c.yml", "--storage.path=/data", "--data.retention=120h", "--web.listen-address=:9093", "--cluster.listen-address=",
         ]);
+    });
+
+    it("gives the retention in hours, the largest unit of Alertmanager's Go durations", () => {
+        expect(["12h", "5d", "2w"].map(alertmanagerRetention)).toEqual(["12h", "120h", "336h"]);
+        expect(alertmanagerCommand(spec({ retentionTime: "1w" }), "/c.yml", "/data")).toContain("--data.retention=168h");
     });
 });

@@ -73,6 +73,19 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
     return "# Alertmanager configuration (renderAlertmanagerConfig of @pgscale/core); regenerate rather than edit.\n" + stringify(doc, { lineWidth: 0 });
 }
 
+/** Hours in each unit of `retentionTime`. */
+const HOURS = { h: 1, d: 24, w: 24 * 7 } as const;
+
+/**
+ * `retentionTime` as Alertmanager's `--data.retention` takes it: a Go duration, whose largest unit
+ * is the hour ("5d" stops Alertmanager at start: `time: unknown unit "d"`).
+ */
+export function alertmanagerRetention(retentionTime: string): string {
+    const m = /^([1-9][0-9]*)(h|d|w)$/.exec(retentionTime);
+    if (!m) throw new Error(`retentionTime ${retentionTime}: must be a whole number of hours, days or weeks`);
+    return `${Number(m[1]) * HOURS[m[2] as keyof typeof HOURS]}h`;
+}
+
 /**
  * The Alertmanager command line: its configuration and state paths, the API on ALERTMANAGER_PORT,
  * and no cluster gossip (one Alertmanager; gossip would listen on 9094 of every interface).
@@ -80,6 +93,6 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
 export function alertmanagerCommand(spec: AlertmanagerSpec, configFile: string, storagePath: string): string[] {
     return [
         "prometheus-alertmanager", `--config.file=${configFile}`, `--storage.path=${storagePath}`,
-        `--data.retention=${spec.retentionTime}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
+        `--data.retention=${alertmanagerRetention(spec.retentionTime)}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
     ];
 }
