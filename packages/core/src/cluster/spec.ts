@@ -145,7 +145,8 @@ export const patroniClusterSpec = z.strictObject({
      * which rolls the StatefulSet), reading it as `pgscale_monitor` (a role holding only pg_monitor,
      * with a generated password) with pgscale's queries (replication lag, WAL receiver, slots,
      * connections, archiving, partitions); Patroni's own /metrics is served on every member
-     * regardless. A `Prometheus` construct in the stack scrapes them (docs/monitoring.md). Default off.
+     * regardless. A `Prometheus` construct in the stack scrapes them, or on Kubernetes a
+     * prometheus-operator through `podMonitor` (docs/monitoring.md). Default off.
      */
     monitoring: monitoringSpec,
 });
