@@ -88,9 +88,10 @@ describe("PatroniCluster on Kubernetes", () => {
 
     beforeAll(async () => {
         // The fixture asks for PodMonitors: their kind must exist before the first `up`.
-        const crd = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-crd-")), "podmonitor-crd.yaml");
-        fs.writeFileSync(crd, PODMONITOR_CRD);
-        kubectl("apply", "-f", crd);
+        const crdDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-crd-"));
+        fs.writeFileSync(path.join(crdDir, "podmonitor-crd.yaml"), PODMONITOR_CRD);
+        kubectl("apply", "-f", path.join(crdDir, "podmonitor-crd.yaml"));
+        fs.rmSync(crdDir, { recursive: true, force: true });
         kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/podmonitors.monitoring.coreos.com");
         stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
         const res = await stack.up(quiet);
