@@ -8,6 +8,8 @@
 //
 // Needs root and the Docker engine's images; it starts the cluster when none is up and stops it
 // again afterwards (one cluster per host: do not run two of these suites at once).
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
@@ -27,7 +29,26 @@ interface Outputs {
     superuserPassword: string;
     scope: string;
     prometheusUrl: string;
+    alertmanagerUrl: string;
 }
+
+// prometheus-operator's PodMonitor kind, minimal: enough for the API server to hold the fixture's
+// PodMonitors as the operator's CRD would (the operator itself is not needed to check them).
+const PODMONITOR_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: podmonitors.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  scope: Namespaced
+  names: { kind: PodMonitor, listKind: PodMonitorList, plural: podmonitors, singular: podmonitor }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
 
 const quiet = { onOutput: () => undefined };
 const { kubectl } = useLocalCluster([
@@ -59,13 +80,28 @@ describe("PatroniCluster on Kubernetes", () => {
     const primaryPod = () => pods("role=master", "name");
     const memberPods = (field: "name" | "uid") => pods("app.kubernetes.io/name=patroni", field);
 
+    const prometheusApi = async (path: string) => {
+        const res = await fetch(new URL(path, viaClusterIp(out.prometheusUrl)));
+        if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+        return (await res.json() as { data: any }).data;
+    };
+
     beforeAll(async () => {
+        // The fixture asks for PodMonitors: their kind must exist before the first `up`.
+        const crdDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-crd-"));
+        fs.writeFileSync(path.join(crdDir, "podmonitor-crd.yaml"), PODMONITOR_CRD);
+        kubectl("apply", "-f", path.join(crdDir, "podmonitor-crd.yaml"));
+        fs.rmSync(crdDir, { recursive: true, force: true });
+        kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/podmonitors.monitoring.coreos.com");
         stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
         const res = await stack.up(quiet);
         expect(res.summary.result).toBe("succeeded");
         out = plainOutputs(res.outputs) as Outputs;
     });
-    afterAll(async () => destroyAndRemove(stack));
+    afterAll(async () => {
+        await destroyAndRemove(stack);
+        kubectl("delete", "crd", "podmonitors.monitoring.coreos.com", "--ignore-not-found");
+    });
 
     it("writes through the primary Service and reads through the replica Service", async () => {
         expect(new URL(out.primaryUri).hostname).toBe(`main-primary.${namespace}.svc.cluster.local`);
@@ -86,12 +122,7 @@ describe("PatroniCluster on Kubernetes", () => {
     });
 
     it("finds every target through Kubernetes discovery, labelled by job, cluster and member, and pgscale's queries on every member", async () => {
-        const prometheus = viaClusterIp(out.prometheusUrl);
-        const api = async (path: string) => {
-            const res = await fetch(new URL(path, prometheus));
-            if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-            return (await res.json() as { data: any }).data;
-        };
+        const api = prometheusApi;
         const members = memberPods("name").split(" ").sort();
         expect(members).toEqual(["main-0", "main-1", "main-2"]);
         const expected = [...members.flatMap((m) => [`patroni/main/${m}`, `postgres/main/${m}`]), "haproxy/lb/-", "pgbouncer/pool/-"].sort();
@@ -116,6 +147,46 @@ describe("PatroniCluster on Kubernetes", () => {
         // pgscale's rules are loaded.
         const { groups } = await api("/api/v1/rules");
         expect(groups.flatMap((g: { rules: unknown[] }) => g.rules)).toHaveLength(ALERT_NAMES.length);
+    });
+
+    it("holds a PodMonitor per construct that asked, selecting its real pods by their labels and naming ports those pods declare", () => {
+        const monitors = JSON.parse(kubectl("-n", namespace, "get", "podmonitors", "-o", "json")).items as any[];
+        expect(monitors.map((m) => m.metadata.name).sort()).toEqual(["lb", "main", "pool"]);
+        const endpoints: Record<string, string[]> = {};
+        for (const m of monitors) {
+            const selector = Object.entries(m.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",");
+            const selected = JSON.parse(kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", "json")).items as any[];
+            expect(selected.length).toBeGreaterThan(0);
+            for (const pod of selected) {
+                expect(pod.metadata.labels["app.kubernetes.io/instance"]).toBe(m.metadata.name);
+                const ports = pod.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+                for (const ep of m.spec.podMetricsEndpoints) expect(ports).toContain(ep.port);
+            }
+            endpoints[m.metadata.name] = m.spec.podMetricsEndpoints.map((ep: any) => `${ep.port}:${ep.relabelings[0].replacement}`);
+            if (m.metadata.name === "main") expect(selected.map((p) => p.metadata.name).sort()).toEqual(["main-0", "main-1", "main-2"]);
+        }
+        // Each endpoint relabelled to the job pgscale's rules select on.
+        expect(endpoints).toEqual({ main: ["patroni:patroni", "pg-metrics:postgres"], pool: ["metrics:pgbouncer"], lb: ["metrics:haproxy"] });
+    });
+
+    it("sends alerts to the stack's Alertmanager: Prometheus reports it active, and a firing alert reaches it", async () => {
+        const active = await eventually(async () => {
+            const { activeAlertmanagers } = await prometheusApi("/api/v1/alertmanagers");
+            return (activeAlertmanagers as Array<{ url: string }>).length ? activeAlertmanagers : undefined;
+        }, 60000, "an active Alertmanager", 1000);
+        expect(active).toEqual([{ url: `http://am.${namespace}.svc.cluster.local:9093/api/v2/alerts` }]);
+        // The fixture's ConnectionsHigh fires at once; Alertmanager holds it with the labels the rules give.
+        const alertmanager = viaClusterIp(out.alertmanagerUrl);
+        const received = await eventually(async () => {
+            const res = await fetch(new URL("/api/v2/alerts", alertmanager));
+            if (!res.ok) throw new Error(`/api/v2/alerts: HTTP ${res.status}`);
+            const alerts = (await res.json()) as Array<{ labels: Record<string, string>; status: { state: string } }>;
+            const mine = alerts.filter((a) => a.labels.alertname === "PgscaleConnectionsHigh");
+            return mine.length ? mine : undefined;
+        }, 90000, "PgscaleConnectionsHigh in Alertmanager", 1000);
+        expect(received![0].labels).toMatchObject({ job: "postgres", cluster: "main", severity: "warning" });
+        expect(received![0].labels.member).toMatch(/^main-\d$/);
+        expect(received![0].status.state).toBe("active");
     });
 
     it("elects a new primary when the primary pod is deleted, and writes succeed again", async () => {

@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { DEFAULT_IMAGES } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 import {
-    ALERT_NAMES, AlertName, BACKUP_SCHEDULER_METRICS, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
+    ALERT_NAMES, AlertName, BACKUP_SCHEDULER_METRICS, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerCommand, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
     RULE_EXTERNAL_METRICS,
 } from "@pgscale/core";
 
@@ -641,6 +641,17 @@ it("renders Alertmanager configurations amtool accepts, and amtool refuses a bro
         expect({ f, status: r.status, ok: r.output.includes("SUCCESS") }).toEqual({ f, status: 0, ok: true });
     }
     expect(amtool("check-config", "am-broken.yml").status).not.toBe(0);
+});
+
+it("starts Alertmanager on the command line alertmanagerCommand gives, with a rendered configuration", () => {
+    // amtool checks the file only; the binary parses every flag (its durations are Go's, hours at most).
+    write("am-start.yml", renderAlertmanagerConfig(parseSpec(alertmanagerSpec, {}, "Alertmanager")));
+    const cmd = alertmanagerCommand(parseSpec(alertmanagerSpec, { retentionTime: "2w" }, "Alertmanager"), "/work/am-start.yml", "/tmp/alertmanager");
+    const r = spawnSync("docker", ["run", "--rm", "-v", `${dir}:/work:ro`, image, "timeout", "-s", "TERM", "5", ...cmd], { encoding: "utf8" });
+    if (r.error) throw r.error;
+    const output = `${r.stdout}${r.stderr}`;
+    expect(output).not.toMatch(/error:/);
+    expect(output).toMatch(/msg="Listening on" address=\[::\]:9093/);
 });
 
 it("renders rule files promtool accepts, defaults and custom thresholds", () => {

@@ -110,6 +110,8 @@ const cases: BadInputCase[] = [
     ["PatroniCluster", "no failover candidate", dcs, (d) => new PatroniCluster(bad(), { dcs: d, nodes: 2, nodeTags: [{ nofailover: true }, { nofailover: true }] }), "nodeTags"],
     ["PatroniCluster", "Patroni-owned parameter", dcs, (d) => new PatroniCluster(bad(), { dcs: d, parameters: { listen_addresses: "*" } }), "parameters.listen_addresses"],
     ["PatroniCluster", "upper-case parameter name", dcs, (d) => new PatroniCluster(bad(), { dcs: d, parameters: { Work_Mem: "4MB" } }), "parameters.Work_Mem"],
+    // PodMonitor objects are prometheus-operator's, on Kubernetes only.
+    ["PatroniCluster", "a PodMonitor (Kubernetes only)", dcs, (d) => new PatroniCluster(bad(), { dcs: d, monitoring: { enabled: true, podMonitor: true } }), "monitoring.podMonitor"],
     ["PatroniCluster", "weaker password_encryption", dcs, (d) => new PatroniCluster(bad(), { dcs: d, parameters: { password_encryption: "md5" } }), "parameters.password_encryption"],
     ["PatroniCluster", "max_connections not a number", dcs, (d) => new PatroniCluster(bad(), { dcs: d, parameters: { max_connections: "lots" } }), "parameters.max_connections"],
     ["PatroniCluster", "wal_log_hints off with pg_rewind", dcs, (d) => new PatroniCluster(bad(), { dcs: d, parameters: { wal_log_hints: false } }), "parameters.wal_log_hints"],
@@ -129,6 +131,7 @@ const cases: BadInputCase[] = [
     // HAProxyFrontend
     ["HAProxyFrontend", "two listeners on one port", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, primaryPort: 6000, statsPort: 6000 }), "statsPort"],
     ["HAProxyFrontend", "sync listener without synchronous mode", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, syncReplicaPort: 6002 }), "syncReplicaPort"],
+    ["HAProxyFrontend", "a PodMonitor, even false (Kubernetes only)", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, monitoring: { podMonitor: false } }), "monitoring.podMonitor"],
     ["HAProxyFrontend", "port 0", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, primaryPort: 0 }), "primaryPort"],
     ["HAProxyFrontend", "port above 65535", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, replicaPort: 65536 }), "replicaPort"],
     ["HAProxyFrontend", "bind address not an IP", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, bindAddress: "my laptop" }), "bindAddress"],
@@ -141,6 +144,7 @@ const cases: BadInputCase[] = [
     // PgBouncerPool
     ["PgBouncerPool", "unknown pool mode", frontend, (lb) => new PgBouncerPool(bad(), { backend: lb, poolMode: "sessions" as any }), "poolMode"],
     ["PgBouncerPool", "min pool above default pool", frontend, (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 10, minPoolSize: 11 }), "minPoolSize"],
+    ["PgBouncerPool", "PodMonitor labels (Kubernetes only)", frontend, (lb) => new PgBouncerPool(bad(), { backend: lb, monitoring: { enabled: true, podMonitor: true, podMonitorLabels: { release: "kps" } } }), "monitoring.podMonitorLabels"],
     ["PgBouncerPool", "pool above max client connections", frontend, (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 50, maxClientConn: 40 }), "defaultPoolSize"],
     ["PgBouncerPool", "pool + reserve above max_connections", () => frontend({ parameters: { max_connections: 50 } }), (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 40, reservePoolSize: 10 }), "defaultPoolSize"],
     ["PgBouncerPool", "pool above HAProxy's connection limit", () => new HAProxyFrontend(uniq("lb"), { cluster: cluster(), maxConnections: 10 }), (lb) => new PgBouncerPool(bad(), { backend: lb, defaultPoolSize: 20 }), "defaultPoolSize"],

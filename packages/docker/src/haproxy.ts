@@ -7,6 +7,7 @@ import { checkDockerConfig, engineTarget } from "./engine/target";
 import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { rejectKubernetesOnlyMonitoring } from "./monitoring";
 import { HAPROXY_CAPABILITIES } from "./hardening";
 
 /** Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented there). */
@@ -55,6 +56,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         // Without a cluster, check the listener options against a cluster without synchronous mode.
         const clusterFacts = cluster instanceof PatroniCluster ? cluster.resolved : { check: DEFAULT_CHECK, synchronousMode: false };
         const resolved = issues.run(() => resolveHAProxyFrontend(rest, subject, clusterFacts));
+        rejectKubernetesOnlyMonitoring(issues, rest);
         checkDockerConfig(issues);
         issues.throwIfAny(subject);
         const { spec, check } = resolved!;

@@ -1,10 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { ImagesSpec, METRICS_PORTS, metricsLabels, renderPostgresExporterQueries } from "@pgscale/core";
+import { ImagesSpec, IssueCollector, KUBERNETES_ONLY_MONITORING, METRICS_PORTS, metricsLabels, renderPostgresExporterQueries } from "@pgscale/core";
 import { Grant, Role } from "@pgscale/postgres";
 import { nodeImage } from "./images";
 import { pgscaleLabels } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
+
+/**
+ * `monitoring` fields only Kubernetes has (prometheus-operator's PodMonitor objects), refused by
+ * name, even when false: the shared spec accepts them, and a stack silently given no PodMonitor
+ * would look like one that has one.
+ */
+export function rejectKubernetesOnlyMonitoring(issues: IssueCollector, input: { monitoring?: unknown }): void {
+    const m = input.monitoring;
+    if (typeof m !== "object" || m === null) return;
+    for (const k of KUBERNETES_ONLY_MONITORING) {
+        if (k in m) issues.add(`monitoring.${k}`, "is Kubernetes only (prometheus-operator's PodMonitor objects); on Docker the Prometheus construct finds the exporters by their container labels");
+    }
+}
 
 /** The login role postgres_exporter connects as: pg_monitor and nothing else. */
 export const MONITOR_ROLE = "pgscale_monitor";

@@ -9,7 +9,7 @@ import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
-import { postgresExporters } from "./monitoring";
+import { postgresExporters, rejectKubernetesOnlyMonitoring } from "./monitoring";
 import { NO_CAPABILITIES } from "./hardening";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
@@ -134,6 +134,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolvePatroniCluster(rest, subject))!;
+        rejectKubernetesOnlyMonitoring(issues, rest);
         if (!(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/docker");
         const probe = issues.parse(z.strictObject({ healthcheck: memberHealthcheckSpec }), { healthcheck: healthcheckInput })?.healthcheck;
         if (adoptExistingVolumes !== undefined && typeof adoptExistingVolumes !== "boolean") issues.add("adoptExistingVolumes", "must be a boolean");

@@ -10,7 +10,7 @@ import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
-import { pgbouncerExporter } from "./monitoring";
+import { pgbouncerExporter, rejectKubernetesOnlyMonitoring } from "./monitoring";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
@@ -56,6 +56,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             ? { cluster: given, frontendMaxConnections: resolveHAProxyFrontend({}, subject, given.resolved).spec.maxConnections }
             : given instanceof HAProxyFrontend ? { cluster: given.cluster, frontendMaxConnections: given.spec.maxConnections } : undefined;
         const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
+        rejectKubernetesOnlyMonitoring(issues, rest);
         if (parsed && facts) {
             const params = facts.cluster.resolved.parameters;
             const fit = [

@@ -11,7 +11,7 @@ installKubernetesMocks((args) => registered.push(`${args.type}::${args.name}`));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
-import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
+import { Alertmanager, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
 
 
 let seq = 0;
@@ -62,6 +62,18 @@ const cases: BadInputCase[] = [
     ["Prometheus", "namespace not a DNS-1123 label", none, () => new Prometheus(bad(), { namespace: "My NS" }), "namespace"],
     ["Prometheus", "storage size not a quantity", none, () => new Prometheus(bad(), { storage: { size: "lots" } }), "storage.size"],
     ["Prometheus", "construct name not a DNS label", none, () => new Prometheus("Prom_Main"), "(name)"],
+    ["Prometheus", "alertmanager of the wrong kind", none, () => new Prometheus(bad(), { alertmanager: { url: "http://am:9093" } as any }), "alertmanager"],
+    ["PatroniCluster", "PodMonitor labels without a PodMonitor", none, () => new PatroniCluster(bad(), { monitoring: { enabled: true, podMonitorLabels: { release: "kps" } } }), "monitoring.podMonitorLabels"],
+    ["PatroniCluster", "PodMonitor label not a label name", none, () => new PatroniCluster(bad(), { monitoring: { podMonitor: true, podMonitorLabels: { "-release": "kps" } } }), "monitoring.podMonitorLabels.-release"],
+    ["HAProxyFrontend", "monitoring.enabled (its exporter always runs)", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, monitoring: { enabled: true } as any }), "monitoring.enabled"],
+    ["PgBouncerPool", "a PodMonitor without the exporter", cluster, (c) => new PgBouncerPool(bad(), { backend: c, monitoring: { podMonitor: true } }), "monitoring.podMonitor"],
+    ["Alertmanager", "Docker's bindAddress", none, () => new Alertmanager(bad(), { bindAddress: "0.0.0.0" } as any), "bindAddress"],
+    ["Alertmanager", "webhook not an http(s) URL", none, () => new Alertmanager(bad(), { webhookUrls: ["ftp://hooks.example.com/x"] }), "webhookUrls[0]"],
+    ["Alertmanager", "retention not in Alertmanager's syntax", none, () => new Alertmanager(bad(), { retentionTime: "5 days" }), "retentionTime"],
+    ["Alertmanager", "repeat interval under a minute", none, () => new Alertmanager(bad(), { repeatIntervalSeconds: 5 }), "repeatIntervalSeconds"],
+    ["Alertmanager", "namespace of the wrong kind", none, () => new Alertmanager(bad(), { namespace: {} as any }), "namespace"],
+    ["Alertmanager", "storage size not a quantity", none, () => new Alertmanager(bad(), { storage: { size: "lots" } }), "storage.size"],
+    ["Alertmanager", "construct name not a DNS label", none, () => new Alertmanager("AM_Main"), "(name)"],
 ];
 
 describe("Kubernetes: bad input is rejected before any resource is registered", () => {

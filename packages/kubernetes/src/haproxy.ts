@@ -5,6 +5,7 @@ import { GeneratedSecret } from "@pgscale/postgres";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
+import { podMonitor } from "./pod-monitor";
 import { PatroniCluster } from "./patroni";
 import {
     DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
@@ -70,6 +71,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
     public readonly configMap: k8s.core.v1.ConfigMap;
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service: k8s.core.v1.Service;
+    /** With `monitoring.podMonitor`: prometheus-operator's PodMonitor for HAProxy's exporter on every pod; else undefined. */
+    public readonly podMonitor?: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: HAProxyFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `HAProxyFrontend ${name}`;
@@ -179,6 +182,10 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
                 },
             },
         }, { parent: this });
+
+        if (spec.monitoring.podMonitor) {
+            this.podMonitor = podMonitor(name, { namespace: this.namespace, labels, selector, jobs: ["haproxy"], extraLabels: spec.monitoring.podMonitorLabels }, this);
+        }
 
         const uri = (port: number) =>
             pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${this.host}:${port}/${cluster.database}`);

@@ -4,6 +4,7 @@ export * from "./patroni";
 export * from "./haproxy";
 export * from "./pgbouncer";
 export * from "./prometheus";
+export * from "./alertmanager";
 export { MONITOR_ROLE, STATS_USER } from "./monitoring";
 export { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 export type { ServiceEndpoint } from "./service-endpoint";

@@ -178,12 +178,64 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(prom.endpoint.portForward).toBe("kubectl -n mon port-forward svc/prom 9090:9090");
     });
 
+    it("emits no PodMonitor or other custom resource unless asked (prometheus-operator's CRDs may not be installed)", () => {
+        const builtIn = /^kubernetes:(core|apps|batch|policy|rbac\.authorization\.k8s\.io)\/v1:/;
+        expect(registered.filter((r) => r.type.startsWith("kubernetes:") && !builtIn.test(r.type)).map((r) => r.type)).toEqual([]);
+        expect(pg.podMonitor).toBeUndefined();
+    });
+
     it("parents every child to its construct and names it after the construct", () => {
         const children = registered.filter((r) => !r.type.startsWith("pgscale:kubernetes:"));
         for (const r of children) {
             expect(pulumi.ComponentResource.isInstance(parents.get(`${r.type}::${r.name}`))).toBe(true);
             expect(r.name).toMatch(/^(main|lb|pool|prom)(-|$)/);
         }
+    });
+});
+
+describe("PodMonitors on request", () => {
+    const PM = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+    let pg: PatroniCluster;
+    beforeAll(async () => {
+        registered.splice(0);
+        const opts = { transformations: [track] };
+        pg = new PatroniCluster("pmdb", { nodes: 2, namespace: "pm", monitoring: { enabled: true, podMonitor: true, podMonitorLabels: { release: "kps" } } }, opts);
+        new HAProxyFrontend("pmlb", { cluster: pg, replicas: 1, monitoring: { podMonitor: true } }, opts);
+        const pool = new PgBouncerPool("pmpool", { backend: pg, replicas: 1, monitoring: { enabled: true, podMonitor: true } }, opts);
+        await unwrap(pool.uri);
+        await settle();
+    });
+
+    it("one per construct, named after it, in its namespace, parented to it", () => {
+        expect(ofType(PM).map((r) => [r.name, r.inputs.metadata.name, r.inputs.metadata.namespace]).sort()).toEqual([
+            ["pmdb-pod-monitor", "pmdb", "pm"], ["pmlb-pod-monitor", "pmlb", "pm"], ["pmpool-pod-monitor", "pmpool", "pm"],
+        ]);
+        for (const r of ofType(PM)) expect(pulumi.ComponentResource.isInstance(parents.get(`${PM}::${r.name}`))).toBe(true);
+        expect(pg.podMonitor).toBeDefined();
+    });
+
+    it("selects exactly its construct's pods, and its endpoints are ports those pods declare", () => {
+        for (const [t, n] of [[K.statefulSet, "pmdb"], [K.deployment, "pmlb"], [K.deployment, "pmpool"]]) {
+            const spec = byName(PM, `${n}-pod-monitor`).inputs.spec;
+            expect(spec.selector.matchLabels).toEqual(byName(t, n).inputs.spec.selector.matchLabels);
+            const ports = podOf(t, n).containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+            for (const ep of spec.podMetricsEndpoints) expect(ports).toContain(ep.port);
+        }
+        expect(byName(PM, "pmdb-pod-monitor").inputs.spec.podMetricsEndpoints.map((e: any) => e.port)).toEqual(["patroni", "pg-metrics"]);
+        expect(byName(PM, "pmlb-pod-monitor").inputs.spec.podMetricsEndpoints[0].relabelings[0]).toEqual({ targetLabel: "job", replacement: "haproxy" });
+    });
+
+    it("carries the labels an operator selects PodMonitors by, beside pgscale's", () => {
+        expect(byName(PM, "pmdb-pod-monitor").inputs.metadata.labels).toMatchObject({ release: "kps", "app.kubernetes.io/part-of": "pgscale", "app.kubernetes.io/instance": "pmdb" });
+        expect(byName(PM, "pmpool-pod-monitor").inputs.metadata.labels).not.toHaveProperty("release");
+    });
+
+    it("without the exporters, a cluster's PodMonitor scrapes Patroni's /metrics only", async () => {
+        const plainPg = new PatroniCluster("pmplain", { nodes: 1, namespace: "pm2", monitoring: { podMonitor: true } });
+        await unwrap(plainPg.primaryUri);
+        await settle();
+        expect(byName(PM, "pmplain-pod-monitor").inputs.spec.podMetricsEndpoints.map((e: any) => e.port)).toEqual(["patroni"]);
+        expect(podOf(K.statefulSet, "pmplain").containers.map((c: any) => c.name)).toEqual(["patroni"]);
     });
 });
 
@@ -199,6 +251,7 @@ describe("monitoring off (the default)", () => {
         expect(ofType(K.job).map((j) => j.name)).toEqual(["plain-dcs-config"]);
         expect(registered.filter((r) => r.name.includes("exporter") || r.name.includes("monitor") || r.name.includes("stats-password"))).toEqual([]);
         expect(pg.monitorRole).toBeUndefined();
+        expect(registered.filter((r) => r.type.includes("monitoring.coreos.com"))).toEqual([]);
     });
 });
 

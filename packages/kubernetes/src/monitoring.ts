@@ -83,6 +83,28 @@ export function postgresExporterSidecar(a: {
     };
 }
 
+/**
+ * postgres_exporter's objects for a cluster: a ConfigMap with its files and a Secret with its
+ * password, both `<cluster>-exporter` and mounted by these fixed names, like the Patroni config: a
+ * new pgscale's queries reach the exporters when their pods next restart, and never restart a
+ * member by themselves. The member pods depend on `objects` and run `sidecar.container`.
+ */
+export function postgresExporterObjects(cluster: string, a: {
+    namespace: pulumi.Input<string>; labels: Labels; password: pulumi.Input<string>; database: string;
+    images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"];
+}, parent: pulumi.Resource): PostgresExporterSidecar & { objects: pulumi.Resource[] } {
+    const exporterName = `${cluster}-exporter`;
+    const metadata = { name: exporterName, namespace: a.namespace, labels: a.labels };
+    const objects = [
+        new k8s.core.v1.ConfigMap(exporterName, { metadata, data: postgresExporterFiles() }, { parent }),
+        new k8s.core.v1.Secret(exporterName, { metadata, stringData: pulumi.secret({ password: pulumi.output(a.password) }) }, { parent }),
+    ];
+    const sidecar = postgresExporterSidecar({
+        database: a.database, configMap: exporterName, secret: exporterName, images: a.images, imagePullPolicy: a.imagePullPolicy,
+    });
+    return { ...sidecar, objects };
+}
+
 /** The exporter's files that are no secret: pgscale's queries, and no multi-target auth modules (it reads its own member only). */
 export function postgresExporterFiles(): Record<string, string> {
     return { "queries.yaml": renderPostgresExporterQueries(), "exporter.yml": "auth_modules: {}\n" };

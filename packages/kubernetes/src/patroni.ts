@@ -16,7 +16,8 @@ import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
-import { monitorRoleJob, postgresExporterFiles, postgresExporterSidecar } from "./monitoring";
+import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
+import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { NOT_AWAITED } from "./provider-await";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
@@ -92,6 +93,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * through the primary Service, once the cluster is ready; else undefined.
      */
     public readonly monitorRole?: k8s.batch.v1.Job;
+    /**
+     * With `monitoring.podMonitor`: prometheus-operator's PodMonitor for the member pods (Patroni's
+     * /metrics, and the exporters' with `monitoring.enabled`); else undefined.
+     */
+    public readonly podMonitor?: k8s.apiextensions.CustomResource;
     /** Always undefined: Kubernetes refuses `tls.enabled` (Docker only); present so a stack reads it on both platforms. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** Worst-case figures the effective timings promise. */
@@ -268,29 +274,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.primaryUri = uri(this.primary.host);
         this.replicaUri = uri(this.replicas.host);
 
-        // With monitoring, postgres_exporter runs beside Patroni in every member pod. Its files are
-        // mounted by fixed names, like the Patroni config: a new pgscale's queries reach the
-        // exporters when their pods next restart, and never restart a member by themselves.
+        // With monitoring, postgres_exporter runs beside Patroni in every member pod.
         const monitoring = spec.monitoring.enabled;
         const monitorPassword = monitoring ? secret("monitor") : undefined;
-        const exporterObjects: pulumi.Resource[] = [];
-        let exporter: ReturnType<typeof postgresExporterSidecar> | undefined;
-        if (monitorPassword) {
-            const exporterName = `${name}-exporter`;
-            exporterObjects.push(
-                new k8s.core.v1.ConfigMap(exporterName, {
-                    metadata: { name: exporterName, namespace: nsRef, labels },
-                    data: postgresExporterFiles(),
-                }, { parent: this }),
-                new k8s.core.v1.Secret(exporterName, {
-                    metadata: { name: exporterName, namespace: nsRef, labels },
-                    stringData: pulumi.secret({ password: monitorPassword.value }),
-                }, { parent: this }),
-            );
-            exporter = postgresExporterSidecar({
-                database: spec.database, configMap: exporterName, secret: exporterName, images: spec.images, imagePullPolicy: p.imagePullPolicy,
-            });
-        }
+        const exporter = monitorPassword && postgresExporterObjects(name, {
+            namespace: nsRef, labels, password: monitorPassword.value, database: spec.database, images: spec.images, imagePullPolicy: p.imagePullPolicy,
+        }, this);
+        const exporterObjects = exporter?.objects ?? [];
 
         const check = this.resolved.check;
         const scratch = scratchVolumes({
@@ -399,6 +389,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 timeoutSeconds: RECONCILE_TIMEOUT_S,
                 dependsOn: [this.dcsReconcile],
             }, this).job;
+        }
+        if (spec.monitoring.podMonitor) {
+            this.podMonitor = podMonitor(name, {
+                namespace: this.namespace, labels, selector, extraLabels: spec.monitoring.podMonitorLabels,
+                // Patroni serves /metrics on every member, exporters or not.
+                jobs: monitoring ? ["patroni", "postgres"] : ["patroni"],
+            }, this);
         }
         this.tlsCaPem = pulumi.output(undefined);
 

@@ -11,6 +11,7 @@ import {
     DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { STATS_USER, pgbouncerExporterSidecar } from "./monitoring";
+import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
 
@@ -51,6 +52,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly secret: k8s.core.v1.Secret;
     public readonly service: k8s.core.v1.Service;
     public readonly deployment: k8s.apps.v1.Deployment;
+    /** With `monitoring.podMonitor`: prometheus-operator's PodMonitor for the exporter of every pod; else undefined. */
+    public readonly podMonitor?: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PgBouncerPool ${name}`;
@@ -61,6 +64,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         rejectDockerOnly(issues, rest, ["bindAddress"]);
         const platform = issues.parse(deploymentPlatformSpec, platformArgs);
         const spec = issues.run(() => resolvePgBouncerPool(rest, subject));
+        // PgBouncer serves no metrics itself: without the exporter a PodMonitor would select nothing to scrape.
+        if (spec?.monitoring.podMonitor && !spec.monitoring.enabled) issues.add("monitoring.podMonitor", "needs monitoring.enabled: true (the pool's metrics are its exporter's)");
         const cluster = backend instanceof HAProxyFrontend ? backend.cluster : backend instanceof PatroniCluster ? backend : undefined;
         if (!cluster) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/kubernetes");
         if (spec && platform && cluster) {
@@ -152,6 +157,10 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 },
             },
         }, { parent: this });
+
+        if (this.spec.monitoring.podMonitor) {
+            this.podMonitor = podMonitor(name, { namespace: this.namespace, labels, selector, jobs: ["pgbouncer"], extraLabels: this.spec.monitoring.podMonitorLabels }, this);
+        }
 
         this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${port}/${owner.database}`);
         this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${port}/pgbouncer`);

@@ -4,6 +4,7 @@ import {
     AlertThresholdsInput, IssueCollector, PrometheusInput, PrometheusSpec, checkConstructName, parseSpec, prometheusSpec,
     renderAlertRules, renderKubernetesPrometheusConfig,
 } from "@pgscale/core";
+import { Alertmanager } from "./alertmanager";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -35,6 +36,11 @@ export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "e
     namespace?: string | NamespaceRef;
     /** Alert thresholds and `for` durations, any subset; each default is documented on AlertThresholds and in docs/monitoring.md. */
     alerts?: AlertThresholdsInput;
+    /**
+     * An Alertmanager of this stack to send firing alerts to, by its in-cluster Service address,
+     * besides any `alertmanagerUrls`. Default none.
+     */
+    alertmanager?: Alertmanager;
     /**
      * The samples' volume. Default: 1.5 x `retentionSizeMb` (Prometheus enforces the retention size
      * at compaction, and its WAL comes on top), of the default StorageClass.
@@ -69,7 +75,7 @@ export class Prometheus extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `Prometheus ${name}`;
-        const { alerts, namespace, ...withoutNamespace } = args;
+        const { alerts, namespace, alertmanager, ...withoutNamespace } = args;
         const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -80,6 +86,7 @@ export class Prometheus extends pulumi.ComponentResource {
         const platform = issues.parse(patroniPlatformSpec, { ...platformArgs, ...(typeof namespace === "string" ? { namespace } : {}) });
         const spec = issues.run(() => parseSpec(prometheusSpec, Object.fromEntries(Object.entries(rest).filter(([k]) => !(k in DOCKER_ONLY))), subject));
         const rules = issues.run(() => renderAlertRules(alerts ?? {}));
+        if (alertmanager !== undefined && !(alertmanager instanceof Alertmanager)) issues.add("alertmanager", "must be an Alertmanager from @pgscale/kubernetes (an Alertmanager elsewhere goes in alertmanagerUrls)");
         issues.throwIfAny(subject);
         super("pgscale:kubernetes:Prometheus", name, {}, opts);
         this.spec = spec!;
@@ -114,7 +121,9 @@ export class Prometheus extends pulumi.ComponentResource {
                     namespace: this.namespace.name,
                     scrapeIntervalSeconds: this.spec.scrapeIntervalSeconds,
                     evaluationIntervalSeconds: this.spec.evaluationIntervalSeconds ?? this.spec.scrapeIntervalSeconds,
-                    alertmanagerUrls: this.spec.alertmanagerUrls,
+                    // The Service's address, known before the Alertmanager is ready: Prometheus need
+                    // not wait for it (it queues alerts and retries), so the two start side by side.
+                    alertmanagerUrls: [...this.spec.alertmanagerUrls, ...(alertmanager ? [`http://${alertmanager.endpoint.host}:${alertmanager.endpoint.port}`] : [])],
                     rulesFile: `${CONFIG_DIR}/rules.yml`,
                 }),
                 "rules.yml": this.rules,

@@ -5,7 +5,7 @@ import { DEFAULT_POSTGRES_VERSION, POSTGRES_VERSIONS } from "./postgres-version"
 import { backupSpec, fromBackupSpec } from "../backup/spec";
 import { pulumiInput } from "../util/pulumi-input";
 import { bindAddress, port } from "../util/net-spec";
-import { monitoringSpec } from "../monitoring/spec";
+import { frontendMonitoringSpec, monitoringSpec } from "../monitoring/spec";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -145,7 +145,8 @@ export const patroniClusterSpec = z.strictObject({
      * which rolls the StatefulSet), reading it as `pgscale_monitor` (a role holding only pg_monitor,
      * with a generated password) with pgscale's queries (replication lag, WAL receiver, slots,
      * connections, archiving, partitions); Patroni's own /metrics is served on every member
-     * regardless. A `Prometheus` construct in the stack scrapes them (docs/monitoring.md). Default off.
+     * regardless. A `Prometheus` construct in the stack scrapes them, or on Kubernetes a
+     * prometheus-operator through `podMonitor` (docs/monitoring.md). Default off.
      */
     monitoring: monitoringSpec,
 });
@@ -177,6 +178,11 @@ export const haproxyFrontendSpec = z.strictObject({
     idleTimeoutSeconds: seconds.default(1800),
     /** Frontend connection limit. Default 2000. */
     maxConnections: z.number().int().min(1).default(2000),
+    /**
+     * HAProxy's metrics exporter runs on every frontend; this only asks for a PodMonitor for it
+     * (`podMonitor`, `podMonitorLabels`: Kubernetes only, see `monitoring` on PatroniCluster). Default: none.
+     */
+    monitoring: frontendMonitoringSpec,
     /** Image with HAProxy 2.6+ and curl, tagged or by digest. Default: see `images`. */
     image: imageReference.optional(),
     /** Registry of pgscale's images, used when `image` is not given. Default: pgscale's own images (Docker: built on the engine from the Dockerfiles shipped in @pgscale/docker; Kubernetes: `DEFAULT_IMAGES`, imported into the nodes). */

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { parseSpec } from "../validation";
 import { ALERT_NAMES } from "./rules";
-import { alertmanagerCommand, alertmanagerSpec, renderAlertmanagerConfig } from "./alertmanager";
+import { alertmanagerCommand, alertmanagerRetention, alertmanagerSpec, renderAlertmanagerConfig } from "./alertmanager";
 
 const spec = (input: object = {}) => parseSpec(alertmanagerSpec, input, "Alertmanager am");
 
@@ -28,8 +28,8 @@ describe("Alertmanager configuration", () => {
 
     it("names the bad field", () => {
         expect(() => spec({ webhookUrls: ["ftp://x"] })).toThrow(/webhookUrls/);
-        expect(() => spec({ retentionHours: 0 })).toThrow(/retentionHours/);
-        expect(() => spec({ retentionTime: "5d" })).toThrow(/retentionTime/);
+        expect(() => spec({ retentionTime: "5 days" })).toThrow(/retentionTime/);
+        expect(() => spec({ retentionHours: 120 })).toThrow(/retentionHours/);
         expect(() => spec({ repeatIntervalSeconds: 10 })).toThrow(/repeatIntervalSeconds/);
         expect(() => spec({ receivers: [] })).toThrow(/receivers/);
     });
@@ -38,5 +38,10 @@ describe("Alertmanager configuration", () => {
         expect(alertmanagerCommand(spec(), "/c.yml", "/data")).toEqual([
             "prometheus-alertmanager", "--config.file=/c.yml", "--storage.path=/data", "--data.retention=120h", "--web.listen-address=:9093", "--cluster.listen-address=",
         ]);
+    });
+
+    it("gives the retention in hours, the largest unit of Alertmanager's Go durations", () => {
+        expect(["12h", "5d", "2w"].map(alertmanagerRetention)).toEqual(["12h", "120h", "336h"]);
+        expect(alertmanagerCommand(spec({ retentionTime: "1w" }), "/c.yml", "/data")).toContain("--data.retention=168h");
     });
 });

@@ -12,6 +12,9 @@ import { bindAddress, port } from "../util/net-spec";
 /** Alertmanager's API and UI port, inside its container or pod. */
 export const ALERTMANAGER_PORT = 9093;
 
+/** Prometheus's duration syntax for how long silences and notification state are kept. */
+const retentionTime = z.string().regex(/^[1-9][0-9]*(h|d|w)$/, "must be a whole number of hours, days or weeks, e.g. 5d");
+
 /** Seconds as Alertmanager's duration syntax. */
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -28,8 +31,8 @@ export const alertmanagerSpec = z.strictObject({
     groupIntervalSeconds: seconds(1, 86400).default(300),
     /** Seconds before a notification still firing is sent again. Default 14400 (4 h). */
     repeatIntervalSeconds: seconds(60, 7 * 86400).default(14400),
-    /** Hours silences and the notification log are kept (`--data.retention`, which takes hours, not days). Default 120 (5 days). */
-    retentionHours: z.number().int().min(1).max(8760).default(120),
+    /** How long silences and the notification log are kept (`--data.retention`). Default "5d". */
+    retentionTime: retentionTime.default("5d"),
     /** Host port of the UI and API (Docker; default: Docker picks one), the Service port on Kubernetes (default 9093). */
     port: port.optional(),
     /** Host address the port binds to (Docker only). Default 127.0.0.1: nothing is reachable beyond this machine. */
@@ -70,6 +73,19 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
     return "# Alertmanager configuration (renderAlertmanagerConfig of @pgscale/core); regenerate rather than edit.\n" + stringify(doc, { lineWidth: 0 });
 }
 
+/** Hours in each unit of `retentionTime`. */
+const HOURS = { h: 1, d: 24, w: 24 * 7 } as const;
+
+/**
+ * `retentionTime` as Alertmanager's `--data.retention` takes it: a Go duration, whose largest unit
+ * is the hour ("5d" stops Alertmanager at start: `time: unknown unit "d"`).
+ */
+export function alertmanagerRetention(retentionTime: string): string {
+    const m = /^([1-9][0-9]*)(h|d|w)$/.exec(retentionTime);
+    if (!m) throw new Error(`retentionTime ${retentionTime}: must be a whole number of hours, days or weeks`);
+    return `${Number(m[1]) * HOURS[m[2] as keyof typeof HOURS]}h`;
+}
+
 /**
  * The Alertmanager command line: its configuration and state paths, the API on ALERTMANAGER_PORT,
  * and no cluster gossip (one Alertmanager; gossip would listen on 9094 of every interface).
@@ -77,6 +93,6 @@ export function renderAlertmanagerConfig(spec: AlertmanagerSpec): string {
 export function alertmanagerCommand(spec: AlertmanagerSpec, configFile: string, storagePath: string): string[] {
     return [
         "prometheus-alertmanager", `--config.file=${configFile}`, `--storage.path=${storagePath}`,
-        `--data.retention=${spec.retentionHours}h`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
+        `--data.retention=${alertmanagerRetention(spec.retentionTime)}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address=",
     ];
 }

@@ -7,3 +7,4 @@ export * from "./rules-table";
 export * from "./dashboard";
 export * from "./kubernetes-discovery";
 export * from "./alertmanager";
+export * from "./pod-monitor";

@@ -1,36 +1,11 @@
 import { parse } from "yaml";
+import { discoveredPod, relabel } from "../../../../test/support/relabel";
 import { METRICS_JOBS, METRICS_PORTS } from "./discovery";
 import { KUBERNETES_METRICS_TARGETS, KubernetesMetricsJob, kubernetesMetricsPort, renderKubernetesPrometheusConfig } from "./kubernetes-discovery";
 
 const base = { namespace: "shop-prod", scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 30, alertmanagerUrls: [], rulesFile: "/etc/r.yml" };
 
-/**
- * Prometheus's relabelling, as documented (replace, keep, drop; anchored regexes; `$n` groups;
- * `__` labels dropped at the end), over one discovered target: enough to check the rules give the
- * labels the alert rules need, without a Prometheus.
- */
-function relabel(rules: any[], target: Record<string, string>): Record<string, string> | undefined {
-    const labels = { ...target };
-    for (const r of rules) {
-        const value = (r.source_labels ?? []).map((l: string) => labels[l] ?? "").join(r.separator ?? ";");
-        const re = new RegExp(`^(?:${r.regex ?? "(.*)"})$`);
-        const m = re.exec(value);
-        const action = r.action ?? "replace";
-        if (action === "keep" && !m) return undefined;
-        if (action === "drop" && m) return undefined;
-        if (action === "replace" && m) {
-            const v = (r.replacement ?? "$1").replace(/\$(\d)/g, (_: string, i: string) => m[Number(i)] ?? "");
-            if (v === "") delete labels[r.target_label]; else labels[r.target_label] = v;
-        }
-    }
-    return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("__") || ["__address__", "__metrics_path__"].includes(k)));
-}
-
-const pod = (app: string, instance: string, podName: string, portName: string, port: number, phase = "Running") => ({
-    __address__: `10.0.0.7:${port}`, job: "pgscale",
-    __meta_kubernetes_pod_label_app_kubernetes_io_name: app, __meta_kubernetes_pod_label_app_kubernetes_io_instance: instance,
-    __meta_kubernetes_pod_name: podName, __meta_kubernetes_pod_container_port_name: portName, __meta_kubernetes_pod_phase: phase,
-});
+const pod = discoveredPod;
 
 describe("Prometheus discovery on Kubernetes", () => {
     const cfg = parse(renderKubernetesPrometheusConfig(base));

@@ -41,11 +41,18 @@ export interface KubernetesPrometheusConfigInput {
     rulesFile: string;
 }
 
-const POD_LABEL = (label: string) => `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+/** The discovery label (`role: pod`) holding a pod label's value. */
+export const POD_LABEL = (label: string) => `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 const APP = POD_LABEL("app.kubernetes.io/name");
-const INSTANCE = POD_LABEL("app.kubernetes.io/instance");
+/** The pod's `app.kubernetes.io/instance`: the construct's name, which becomes `cluster`. */
+export const POD_INSTANCE_LABEL = POD_LABEL("app.kubernetes.io/instance");
+const INSTANCE = POD_INSTANCE_LABEL;
 const PORT_NAME = "__meta_kubernetes_pod_container_port_name";
-const POD_NAME = "__meta_kubernetes_pod_name";
+/** The pod's name, which becomes `instance` (and `member` on Patroni's and its exporter's targets). */
+export const POD_NAME_LABEL = "__meta_kubernetes_pod_name";
+const POD_NAME = POD_NAME_LABEL;
+/** The jobs whose targets carry `member`: a Patroni member's own metrics. */
+export const MEMBER_JOBS: readonly MetricsJob[] = ["patroni", "postgres"];
 /** Scratch label (dropped after relabelling, as every `__` label) holding the matched job. */
 const JOB = "__tmp_pgscale_job";
 const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -70,7 +77,7 @@ export function renderKubernetesPrometheusConfig(c: KubernetesPrometheusConfigIn
         { target_label: "__metrics_path__", replacement: "/metrics" },
         { source_labels: [JOB], target_label: "job" },
         { source_labels: [INSTANCE], target_label: "cluster" },
-        { source_labels: [JOB, POD_NAME], separator: ";", regex: "(patroni|postgres);(.+)", target_label: "member", replacement: "$2" },
+        { source_labels: [JOB, POD_NAME], separator: ";", regex: `(${MEMBER_JOBS.join("|")});(.+)`, target_label: "member", replacement: "$2" },
         { source_labels: [POD_NAME], target_label: "instance" },
     ];
     const doc = {

@@ -12,14 +12,64 @@ import { bindAddress, port } from "../util/net-spec";
  * (pgbouncer_exporter, as a user in PgBouncer's stats_users). The exporters listen on the stack's
  * network only; a Prometheus construct finds them by their labels.
  */
+const labelName = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * The Kubernetes-only part of `monitoring`: prometheus-operator's PodMonitor objects for the
+ * construct's metrics ports (pod-monitor.ts). Docker refuses both fields by name.
+ */
+const podMonitorFields = {
+    /**
+     * Kubernetes only: also create a `monitoring.coreos.com/v1` PodMonitor selecting the
+     * construct's pods and their named metrics ports, relabelled to the `job`, `cluster`, `member`
+     * and `instance` labels pgscale's rules use, for a Prometheus run by prometheus-operator. Its
+     * CustomResourceDefinition must be installed. Default false: the pods' named ports and the
+     * Prometheus construct's discovery need no operator.
+     */
+    podMonitor: z.boolean().default(false),
+    /**
+     * Kubernetes only: extra labels on the PodMonitor, for an operator whose `podMonitorSelector`
+     * selects by label (kube-prometheus-stack's: `release: <its release name>`). Default none.
+     */
+    podMonitorLabels: z.record(z.string(), z.string().regex(labelValue, "must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')"))
+        // Keys checked here, not by the record's key schema, whose error does not say what a key must be.
+        .superRefine((labels, ctx) => {
+            for (const key of Object.keys(labels)) {
+                if (!labelName.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "must be a Kubernetes label name ([prefix/]name, at most 63 characters in the name)" });
+            }
+        })
+        .optional(),
+};
+
+/** The `monitoring` fields only Kubernetes has: @pgscale/docker refuses each by name. */
+export const KUBERNETES_ONLY_MONITORING = ["podMonitor", "podMonitorLabels"] as const;
+
+const podMonitorLabelsNeedPodMonitor = (v: { podMonitor: boolean; podMonitorLabels?: Record<string, string> }, ctx: z.RefinementCtx) => {
+    if (v.podMonitorLabels !== undefined && !v.podMonitor)
+        ctx.addIssue({ code: "custom", path: ["podMonitorLabels"], message: "labels a PodMonitor: needs podMonitor: true" });
+};
+
 export const monitoringSpec = z
     .strictObject({
         /** Run the exporters. Default false. */
         enabled: z.boolean().default(false),
+        ...podMonitorFields,
     })
-    .default({ enabled: false });
+    .superRefine(podMonitorLabelsNeedPodMonitor)
+    .default({ enabled: false, podMonitor: false });
 export type MonitoringSpec = z.output<typeof monitoringSpec>;
 export type MonitoringInput = z.input<typeof monitoringSpec>;
+
+/**
+ * `monitoring` on HAProxyFrontend: its exporter runs on every frontend whatever this says, so
+ * there is nothing to enable; only the PodMonitor (Kubernetes) is optional.
+ */
+export const frontendMonitoringSpec = z
+    .strictObject(podMonitorFields)
+    .superRefine(podMonitorLabelsNeedPodMonitor)
+    .default({ podMonitor: false });
+export type FrontendMonitoringSpec = z.output<typeof frontendMonitoringSpec>;
 
 /** Prometheus's own duration syntax for retention (`15d`, `12h`, `2w`). */
 const retentionTime = z.string().regex(/^[1-9][0-9]*(h|d|w|y)$/, "must be a whole number of hours, days, weeks or years, e.g. 7d");

@@ -49,6 +49,12 @@ describe("diffInputs", () => {
         const d = diffInputs(secret, { metadata: { name: "s" }, stringData: { a: "1" } }, { metadata: { name: "s" }, stringData: { a: "2" } });
         expect(d.replaces).toEqual(["stringData"]);
     });
+    it("updates a custom resource in place whatever its spec says, and replaces it on a new name", () => {
+        const podMonitor = kindForToken("kubernetes:monitoring.coreos.com/v1:PodMonitor");
+        const pm = { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "main", namespace: "db" }, spec: { selector: { matchLabels: { a: "1" } } } };
+        expect(diffInputs(podMonitor, pm, { ...pm, spec: { selector: { matchLabels: { a: "2" } } } })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(diffInputs(podMonitor, pm, { ...pm, metadata: { name: "other", namespace: "db" } }).replaces).toEqual(["metadata.name"]);
+    });
     it("counts an unknown value as a change", () => {
         expect(sameValue(wire.UNKNOWN, "x")).toBe(false);
         expect(diffInputs(sts, base, { ...base, metadata: { name: wire.UNKNOWN, namespace: "db" } }).replaces).toContain("metadata.name");

@@ -11,12 +11,25 @@ export interface KindInfo {
     namespaced: boolean;
     /** Dotted input paths whose change replaces the object. */
     replaceOn: string[];
+    /**
+     * A kind a CustomResourceDefinition adds (`apiextensions.CustomResource` in the SDK, whose type
+     * token is `kubernetes:<apiVersion>:<kind>`): the API server serves it only once the CRD is
+     * installed.
+     */
+    custom?: boolean;
 }
 
 const kind = (apiVersion: string, kind: string, plural: string, namespaced: boolean, replaceOn: string[] = []): KindInfo => {
     const group = apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`;
     return { token: `kubernetes:${group}:${kind}`, apiVersion, kind, plural, namespaced, replaceOn };
 };
+
+/**
+ * A custom resource as the genuine provider treats one: server-side apply, no field that forces a
+ * replacement (the schema is the CRD's, unknown to the provider), and no await (await.go's
+ * `awaiters` map has no entry for it, so it is ready once applied).
+ */
+const customKind = (apiVersion: string, k: string, plural: string): KindInfo => ({ ...kind(apiVersion, k, plural, true), custom: true });
 
 export const KINDS: KindInfo[] = [
     kind("v1", "Namespace", "namespaces", false),
@@ -35,6 +48,9 @@ export const KINDS: KindInfo[] = [
     kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true, ["roleRef"]),
     kind("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false),
     kind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false, ["roleRef"]),
+    // prometheus-operator's (monitoring.podMonitor); ServiceMonitor is its Service-based twin.
+    customKind("monitoring.coreos.com/v1", "PodMonitor", "podmonitors"),
+    customKind("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors"),
 ];
 
 const BY_TOKEN = new Map(KINDS.map((k) => [k.token, k]));

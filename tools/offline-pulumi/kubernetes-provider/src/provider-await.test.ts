@@ -1,7 +1,7 @@
 // The provider's waits against a stub API server: the engine's customTimeouts reach the wait through
 // the server patch (serve.ts), skipAwait skips it, and deletion waits as the genuine provider's do.
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import { Obj } from "./client";
+import { ApiError, Obj } from "./client";
 import { KubeApi, KubernetesStandinProvider } from "./provider";
 import { passRequestTimeouts } from "./serve";
 
@@ -69,7 +69,7 @@ describe("waits", () => {
         const urn = (t: string) => `urn:pulumi:unit::pgscale::kubernetes:${t}::x`;
         const meta = { metadata: { name: "x", namespace: "db" } };
         for (const t of ["core/v1:Namespace", "core/v1:Secret", "core/v1:ConfigMap", "core/v1:ServiceAccount", "policy/v1:PodDisruptionBudget",
-            "rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1:RoleBinding"]) {
+            "rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1:RoleBinding", "monitoring.coreos.com/v1:PodMonitor", "monitoring.coreos.com/v1:ServiceMonitor"]) {
             provider.noteRequestTimeout("create", urn(t), 1);
             await expect(provider.create(urn(t), meta)).resolves.toMatchObject({ id: expect.stringMatching(/x$/) });
         }
@@ -85,5 +85,21 @@ describe("waits", () => {
         const serviceUrn = "urn:pulumi:unit::pgscale::kubernetes:core/v1:Service::main";
         provider.noteRequestTimeout("delete", serviceUrn, 1);
         await expect(provider.delete("db/main", serviceUrn, skip)).rejects.toThrow(/still exists 1s after its deletion/);
+    });
+
+    it("a custom resource is applied at its CRD's path; without the CRD the error says so, as the genuine provider's", async () => {
+        const api = stubApi();
+        const provider = new KubernetesStandinProvider(() => api);
+        const urn = "urn:pulumi:unit::pgscale::kubernetes:monitoring.coreos.com/v1:PodMonitor::main-pod-monitor";
+        const pm = { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "main", namespace: "db" }, spec: {} };
+        await expect(provider.create(urn, pm)).resolves.toMatchObject({ id: "db/main" });
+        expect([...api.objects.keys()]).toEqual(["/apis/monitoring.coreos.com/v1/namespaces/db/podmonitors/main"]);
+
+        const notFound = { ...stubApi(), apply: async (path: string): Promise<Obj> => { throw new ApiError(404, `PATCH ${path}: 404 the server could not find the requested resource`); } };
+        await expect(new KubernetesStandinProvider(() => notFound).create(urn, pm)).rejects.toThrow(
+            /creation of resource db\/main failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. Verify that any required CRDs have been created/);
+        // Served, but the namespace is missing: the API server's own message.
+        const served = { ...notFound, get: async (path: string) => (path === "/apis/monitoring.coreos.com/v1" ? { resources: [{ name: "podmonitors" }] } : undefined) };
+        await expect(new KubernetesStandinProvider(() => served).create(urn, pm)).rejects.toThrow(/^PATCH \/apis\/monitoring.coreos.com\/v1\/namespaces\/db\/podmonitors\/main: 404/);
     });
 });

@@ -83,7 +83,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             if (await this.client().get(path)) {
                 throw new Error(`${k.kind} ${idOf(k, obj)} already exists; import it or delete it first`);
             }
-            await this.client().apply(path, obj);
+            await this.applyObject(k, path, obj);
             const live = await this.awaitReady(k, path, obj, requestTimeout);
             return { id: idOf(k, obj), outs: outputs(k, inputs, live) };
         });
@@ -104,7 +104,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
         return guard(news, async () => {
             const obj = this.manifest(k, news);
             const path = resourcePath(k, ns(obj), name(obj));
-            await this.client().apply(path, obj);
+            await this.applyObject(k, path, obj);
             return { outs: outputs(k, news, await this.awaitReady(k, path, obj, requestTimeout)) };
         });
     }
@@ -129,6 +129,29 @@ export class KubernetesStandinProvider implements pulumi.Provider {
                 await sleep(1000);
             }
         });
+    }
+
+    /**
+     * Server-side apply. A custom kind whose CRD is not installed is a 404 from the API server; the
+     * genuine provider names the likely cause (provider.go, `meta.IsNoMatchError` in Create).
+     */
+    private async applyObject(k: KindInfo, path: string, obj: Obj): Promise<void> {
+        try {
+            await this.client().apply(path, obj);
+        } catch (e) {
+            // A 404 is also a namespace that does not exist: ask discovery whether the kind is served.
+            if (k.custom && e instanceof ApiError && e.status === 404 && !(await this.serves(k))) {
+                throw new Error(`creation of resource ${idOf(k, obj)} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. `
+                    + `Verify that any required CRDs have been created: no matches for kind "${k.kind}" in version "${k.apiVersion}" (${e.message})`);
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the API server serves a kind (its group version's discovery document lists it). */
+    private async serves(k: KindInfo): Promise<boolean> {
+        const list = await this.client().get(`/apis/${k.apiVersion}`);
+        return Array.isArray(list?.resources) && (list.resources as Obj[]).some((r) => r.name === k.plural);
     }
 
     /** The object to apply: plain values, namespace defaulted, no status. */
