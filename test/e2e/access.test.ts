@@ -7,7 +7,7 @@ import { query } from "../support/pg";
 
 jest.setTimeout(10 * 60 * 1000);
 
-interface Outputs { appUri: string; adminUri: string; reporterPassword: string; reportsOwner: string }
+interface Outputs { appUri: string; adminUri: string; reporterPassword: string; reportsOwner: string; poolUri: string; poolAdminUri: string }
 
 /** The SQLSTATE of `text` run as `user`, or "ok". */
 async function as(uri: string, user: string, password: string, text: string): Promise<string> {
@@ -37,6 +37,17 @@ describe("Role, Database and Grant on a pgscale cluster", () => {
         expect(await as(out.appUri, "reporter", out.reporterPassword, "SELECT * FROM orders")).toBe("ok");
         expect(await as(out.appUri, "reporter", out.reporterPassword, "INSERT INTO orders VALUES (2)")).toBe("42501");
         expect(await as(out.appUri, "reporter", out.reporterPassword.slice(1), "SELECT 1")).toBe("28P01");
+    });
+
+    it("the pool admits the declared reporter (SCRAM passed through), read-only as on the server, in a pool of its own size", async () => {
+        expect(await as(out.poolUri, "reporter", out.reporterPassword, "SELECT count(*) FROM orders")).toBe("ok");
+        expect(await as(out.poolUri, "reporter", out.reporterPassword, "INSERT INTO orders VALUES (4)")).toBe("42501");
+        // PgBouncer ends a failed SCRAM exchange with its own 08P01 ("SASL authentication failed").
+        expect(await as(out.poolUri, "reporter", out.reporterPassword.slice(1), "SELECT 1")).toBe("08P01");
+        const pools = (await query(out.poolAdminUri, "SHOW POOLS")).filter((r: any) => r.user === "reporter");
+        expect(pools.map((r: any) => r.database)).toEqual(["appdb"]);
+        const users = (await query(out.poolAdminUri, "SHOW USERS")).find((r: any) => r.name === "reporter");
+        expect(Number(users.pool_size)).toBe(2);
     });
 
     it("revokes a privilege granted by hand on the next up, and previews an unchanged stack as no change", async () => {

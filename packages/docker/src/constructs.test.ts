@@ -232,6 +232,21 @@ describe("construct graph", () => {
         expect(JSON.stringify(userlist)).not.toMatch(/pw-/);
     });
 
+    it("a pool admits declared users with the server's verifier and their own pool size; a bad entry is named before anything is registered", async () => {
+        const dcs = new EtcdCluster("udcs", { members: 1 });
+        const pg = new PatroniCluster("umain", { dcs, nodes: 1, database: "appdb", owner: "app" });
+        const reporter = { name: pulumi.output("reporter"), scramVerifier: pulumi.secret("SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==") };
+        const pool = new PgBouncerPool("upool", { backend: pg, users: [{ role: reporter, poolSize: 3 }] });
+        await unwrap(pool.uri);
+        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "upool")!;
+        const file = (f: string) => plain(plain(c.inputs.uploads).find((u: any) => u.file === f).content);
+        expect(file("/etc/pgbouncer/userlist.txt")).toContain('"reporter" "SCRAM-SHA-256$4096:c2FsdA==$AA==:AA=="');
+        expect(file("/etc/pgbouncer/pgbouncer.ini")).toMatch(/\[users\]\nreporter = pool_size=3\n/);
+        registered.splice(0);
+        expect(() => new PgBouncerPool("ubad", { backend: pg, users: [{ role: "reporter" as any, poolSize: 0 }] })).toThrow(/users\[0\]\.role: must be a login Role[\s\S]*users\[0\]\.poolSize/);
+        expect(registered.filter((r) => r.name.startsWith("ubad"))).toEqual([]);
+    });
+
     it("adds a synchronous-standby endpoint only in synchronous mode", async () => {
         const a = topology({ synchronousMode: true });
         expect(a.lb.syncReplicaUri).toBeDefined();

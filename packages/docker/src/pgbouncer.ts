@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
-    renderPgbouncerIni, renderUserlist, resolveHAProxyFrontend, resolvePgBouncerPool,
+    IssueCollector, PgBouncerPoolInput, PgBouncerPoolUser, poolUserIssues, poolUserlist, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
+    renderPgbouncerIni, resolveHAProxyFrontend, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
@@ -19,6 +19,12 @@ export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
      * PatroniCluster: the pool then connects through the cluster's `router`.
      */
     backend: HAProxyFrontend | PatroniCluster;
+    /**
+     * Login roles the pool admits besides the cluster's owner, e.g. `Role`s of @pgscale/postgres
+     * (`{ role: reporter }`), each with its own pool size when given (`poolSize`, else
+     * `defaultPoolSize`). Each role's pool counts against max_connections. Default none.
+     */
+    users?: PgBouncerPoolUser<pulumi.Input<string>>[];
 }
 
 const LISTEN_PORT = 6432;
@@ -45,7 +51,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly exporter?: docker.Container;
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { backend: given, ...rest } = args;
+        const { backend: given, users = [], ...rest } = args;
         const subject = `PgBouncerPool ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -57,11 +63,12 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             : given instanceof HAProxyFrontend ? { cluster: given.cluster, frontendMaxConnections: given.spec.maxConnections } : undefined;
         const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
         rejectKubernetesOnlyMonitoring(issues, rest);
+        poolUserIssues(users).forEach((x) => issues.add(x.field, x.message));
         if (parsed && facts) {
             const params = facts.cluster.resolved.parameters;
             const fit = [
-                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3)),
-                ...frontendFitIssues(parsed, facts.frontendMaxConnections),
+                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3), Array.isArray(users) ? users : []),
+                ...frontendFitIssues(parsed, facts.frontendMaxConnections, 1, Array.isArray(users) ? users : []),
             ];
             fit.forEach((i) => issues.add(i.field, i.message));
         }
@@ -81,7 +88,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             servers: { [name]: { dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"] } },
             ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
         }, { parent: this });
-        const ini = renderPgbouncerIni({
+        const ini = pulumi.all(users.map((u) => u.role.name)).apply((names) => renderPgbouncerIni({
             pool: spec,
             databases: [{
                 name: cluster.database, host: backend.host,
@@ -92,12 +99,13 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             adminUsers: [ADMIN_USER],
             statsUsers: [ADMIN_USER, ...(stats ? [STATS_USER] : [])],
             ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
-        });
+            users: names.map((n, i) => ({ name: n, poolSize: users[i].poolSize })),
+        }));
         const userlist = pulumi
-            .all([cluster.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier])
-            .apply(([ownerV, adminV, statsV]) => renderUserlist([
+            .all([cluster.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier, pulumi.all(users.map((u) => pulumi.all([u.role.name, u.role.scramVerifier])))])
+            .apply(([ownerV, adminV, statsV, declared]) => poolUserlist([
                 { name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
-            ]));
+            ], declared.map(([n, v]) => ({ name: n, secret: v }))));
         const image = nodeImage(`${name}-image`, "pgbouncer", spec, this);
         this.container = new docker.Container(name, {
             name: enginePrefix(name),

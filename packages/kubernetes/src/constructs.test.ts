@@ -390,4 +390,18 @@ describe("validation happens before any resource is registered", () => {
             /defaultPoolSize: pool needs up to 60 server connections .* across 3 PgBouncer pods/);
         expect(await registeredFor("pool4")).toHaveLength(0);
     });
+
+    it("admits declared users with the server's verifier, each pool counted in every pod; a bad entry is named", async () => {
+        const pg = new PatroniCluster("pg5", { parameters: { max_connections: 100 } });
+        const reporter = { name: pulumi.output("reporter"), scramVerifier: pulumi.secret("SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==") };
+        const pool = new PgBouncerPool("pool5", { backend: pg, defaultPoolSize: 10, replicas: 2, users: [{ role: reporter, poolSize: 3 }] }, { transformations: [track] });
+        await unwrap(pool.secret.urn);
+        expect(fileOf("pool5-pgbouncer", "userlist.txt")).toContain('"reporter" "SCRAM-SHA-256$4096:c2FsdA==$AA==:AA=="');
+        expect(fileOf("pool5-pgbouncer", "pgbouncer.ini")).toMatch(/\[users\]\nreporter = pool_size=3\n/);
+        // (10 + 3 reserve) x 2 pods for the owner, (3 + 3) x 2 for reporter: 38 > 30 allowed.
+        expect(() => new PgBouncerPool("pool6", { backend: new PatroniCluster("pg6", { parameters: { max_connections: 33 } }), defaultPoolSize: 10, reservePoolSize: 3, replicas: 2, users: [{ role: reporter, poolSize: 3 }] }))
+            .toThrow(/pool needs up to 38 server connections/);
+        expect(() => new PgBouncerPool("pool7", { backend: new PatroniCluster("pg7"), users: [{ role: "reporter" as any }] })).toThrow(/users\[0\]\.role: must be a login Role/);
+        expect(await registeredFor("pool7")).toHaveLength(0);
+    });
 });

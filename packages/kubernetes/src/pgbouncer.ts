@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues, renderPgbouncerIni, renderUserlist, resolvePgBouncerPool } from "@pgscale/core";
+import {
+    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
+    poolUserIssues, poolUserlist, renderPgbouncerIni, resolvePgBouncerPool,
+} from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { HAProxyFrontend } from "./haproxy";
 import { IMAGE_USERS, podImage } from "./images";
@@ -27,6 +30,12 @@ export interface PgBouncerPoolArgs extends PlacementArgs, Omit<PgBouncerPoolInpu
     backend: HAProxyFrontend | PatroniCluster;
     /** PgBouncer pods behind the Service. Default 2; each opens its own server connections. */
     replicas?: number;
+    /**
+     * Login roles the pool admits besides the cluster's owner, e.g. `Role`s of @pgscale/postgres
+     * (`{ role: reporter }`), each with its own pool size when given (`poolSize`, else
+     * `defaultPoolSize`). Each role's pool, in every pod, counts against max_connections. Default none.
+     */
+    users?: PgBouncerPoolUser<pulumi.Input<string>>[];
 }
 
 const LISTEN_PORT = 6432;
@@ -57,7 +66,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PgBouncerPool ${name}`;
-        const { backend, ...withoutBackend } = args;
+        const { backend, users = [], ...withoutBackend } = args;
         const [platformArgs, rest] = splitArgs(withoutBackend, [...PLACEMENT_KEYS, "replicas"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -66,6 +75,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const spec = issues.run(() => resolvePgBouncerPool(rest, subject));
         // PgBouncer serves no metrics itself: without the exporter a PodMonitor would select nothing to scrape.
         if (spec?.monitoring.podMonitor && !spec.monitoring.enabled) issues.add("monitoring.podMonitor", "needs monitoring.enabled: true (the pool's metrics are its exporter's)");
+        poolUserIssues(users).forEach((x) => issues.add(x.field, x.message));
+        const declared = Array.isArray(users) ? users : [];
         const cluster = backend instanceof HAProxyFrontend ? backend.cluster : backend instanceof PatroniCluster ? backend : undefined;
         if (!cluster) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/kubernetes");
         if (spec && platform && cluster) {
@@ -73,11 +84,11 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             const params = cluster.resolved.parameters;
             const maxConnections = Number(params.max_connections ?? 100);
             const reserved = Number(params.superuser_reserved_connections ?? 3);
-            poolFitIssues(spec, maxConnections, platform.replicas, reserved).forEach((i) =>
+            poolFitIssues(spec, maxConnections, platform.replicas, reserved, declared).forEach((i) =>
                 issues.add(i.field, `${i.message}, across ${platform.replicas} PgBouncer pods`));
             // HAProxy's maxconn is per pod; the Service spreads the pool's connections over them.
             if (backend instanceof HAProxyFrontend)
-                frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas).forEach((i) =>
+                frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas, declared).forEach((i) =>
                     issues.add(i.field, `${i.message} x ${backend.platform.replicas} HAProxy pods, across ${platform.replicas} PgBouncer pods`));
         }
         issues.throwIfAny(subject);
@@ -99,19 +110,20 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
         // With monitoring, the exporter's user may read SHOW POOLS / SHOW STATS and nothing else.
         const stats = this.spec.monitoring.enabled ? new GeneratedSecret(`${name}-stats-password`, {}, { parent: this }) : undefined;
-        const ini = renderPgbouncerIni({
+        const ini = pulumi.all(users.map((u) => u.role.name)).apply((names) => renderPgbouncerIni({
             pool: this.spec,
             databases: [{ name: owner.database, ...upstream }],
             listenPort: LISTEN_PORT,
             authFile: "/etc/pgbouncer/userlist.txt",
             adminUsers: [ADMIN_USER],
             statsUsers: [ADMIN_USER, ...(stats ? [STATS_USER] : [])],
-        });
+            users: names.map((n, i) => ({ name: n, poolSize: users[i].poolSize })),
+        }));
         const userlist = pulumi
-            .all([owner.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier])
-            .apply(([ownerV, adminV, statsV]) => renderUserlist([
+            .all([owner.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier, pulumi.all(users.map((u) => pulumi.all([u.role.name, u.role.scramVerifier])))])
+            .apply(([ownerV, adminV, statsV, declaredUsers]) => poolUserlist([
                 { name: owner.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
-            ]));
+            ], declaredUsers.map(([n, v]) => ({ name: n, secret: v }))));
         // The exporter reads its own pod's PgBouncer over loopback.
         const exporterDsn = stats && pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@127.0.0.1:${LISTEN_PORT}/pgbouncer?sslmode=disable`;
         // Auto-named: a changed config or auth file is a new Secret, so the Deployment rolls onto it.

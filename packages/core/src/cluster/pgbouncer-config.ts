@@ -92,6 +92,30 @@ function usersSection(users: PgBouncerUser[]): string[] {
     return ["[users]", ...sized.map((u) => `${u.name} = pool_size=${u.poolSize}`), ""];
 }
 
+/**
+ * A login role a PgBouncerPool admits besides the cluster's owner (`users`): a Role of
+ * @pgscale/postgres fits `role` as it is. `T` is the platform's input type.
+ */
+export interface PgBouncerPoolUser<T = string> {
+    /** The role: its name and the SCRAM verifier the server holds (PgBouncer passes SCRAM through only with the server's own). */
+    role: { name: T; scramVerifier: T };
+    /** Server connections of this user's pool. Default: the pool's `defaultPoolSize`. */
+    poolSize?: number;
+}
+
+/**
+ * userlist.txt of a pool: its fixed users (the cluster's owner, pgscale's admin and stats users)
+ * and the declared `users`, each of which must log in (have a verifier) and appear once.
+ */
+export function poolUserlist(fixed: Array<{ name: string; secret: string }>, users: Array<{ name: string; secret: string }>): string {
+    users.forEach((u, i) => {
+        if (!u.secret) throw new Error(`users[${i}].role: ${u.name} has no password verifier: a group role (login: false) cannot log in through the pool`);
+        if (fixed.some((f) => f.name === u.name) || users.findIndex((x) => x.name === u.name) !== i)
+            throw new Error(`users[${i}].role: ${u.name} is already admitted (the cluster's owner, pgscale's own users, or an earlier entry)`);
+    });
+    return renderUserlist([...fixed, ...users]);
+}
+
 /** userlist.txt lines; secrets are SCRAM verifiers so PgBouncer never holds a plaintext password. */
 export function renderUserlist(users: Array<{ name: string; secret: string }>): string {
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { renderDcsConfig, renderPatroniYaml, renderPgHba, renderPostBootstrap } from "./patroni-config";
 import { HAPROXY_RUNTIME, declaredServers, haproxyStatsAuth, hasRoutableServer, parseServerState, renderHaproxyCfg, unsettledServers } from "./haproxy-config";
-import { renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
+import { poolUserlist, renderPgbouncerIni, renderUserlist } from "./pgbouncer-config";
 import { resolvePatroniCluster, resolvePgBouncerPool } from "./resolve";
 import { scramSha256Verifier } from "./scram";
 
@@ -187,5 +187,18 @@ describe("pgbouncer.ini", () => {
     });
     it("quotes userlist entries", () => {
         expect(renderUserlist([{ name: 'a"b', secret: "s" }])).toBe('"a""b" "s"\n');
+    });
+    it("gives declared users with a pool size their own [users] line, and refuses a name PgBouncer could not read there", () => {
+        const pool = resolvePgBouncerPool({}, "x");
+        const base = { pool, databases: [{ name: "appdb", host: "lb", port: 5000 }], listenPort: 6432, authFile: "/u", adminUsers: ["a"], statsUsers: ["a"] };
+        expect(renderPgbouncerIni({ ...base, users: [{ name: "reporter" }] })).not.toContain("[users]");
+        expect(renderPgbouncerIni({ ...base, users: [{ name: "reporter", poolSize: 3 }, { name: "etl" }] })).toMatch(/\[users\]\nreporter = pool_size=3\n$/);
+        expect(() => renderPgbouncerIni({ ...base, users: [{ name: "bad name", poolSize: 3 }] })).toThrow(/users: the role "bad name" has a poolSize/);
+    });
+    it("admits declared users that log in, once each", () => {
+        const fixed = [{ name: "app", secret: "SCRAM-A" }, { name: "pgscale_admin", secret: "SCRAM-B" }];
+        expect(poolUserlist(fixed, [{ name: "reporter", secret: "SCRAM-R" }])).toBe('"app" "SCRAM-A"\n"pgscale_admin" "SCRAM-B"\n"reporter" "SCRAM-R"\n');
+        expect(() => poolUserlist(fixed, [{ name: "readers", secret: "" }])).toThrow(/users\[0\]\.role: readers has no password verifier/);
+        expect(() => poolUserlist(fixed, [{ name: "x", secret: "v" }, { name: "app", secret: "v" }])).toThrow(/users\[1\]\.role: app is already admitted/);
     });
 });

@@ -1,6 +1,6 @@
 import { PgscaleValidationError } from "../validation";
 import { renderDcsConfig } from "./patroni-config";
-import { frontendFitIssues, poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool, resolveStreamingReplica } from "./resolve";
+import { frontendFitIssues, poolFitIssues, poolUserIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool, resolveStreamingReplica } from "./resolve";
 
 function fields(fn: () => unknown): string[] {
     try {
@@ -144,6 +144,19 @@ describe("resolvePgBouncerPool", () => {
         const spec = resolvePgBouncerPool({ defaultPoolSize: 100, reservePoolSize: 10 }, "x");
         expect(poolFitIssues(spec, 100)[0].message).toMatch(/110 server connections/);
         expect(poolFitIssues(spec, 200)).toEqual([]);
+    });
+    it("counts a pool per declared user, at its own size or the default, each with the reserve", () => {
+        const spec = resolvePgBouncerPool({ defaultPoolSize: 20, reservePoolSize: 5 }, "x");
+        // Owner 25, a user at the default 25, a user of 5 plus reserve 10: 60.
+        expect(poolFitIssues(spec, 62, 1, 3, [{}, { poolSize: 5 }])[0].message).toMatch(/60 server connections/);
+        expect(poolFitIssues(spec, 63, 1, 3, [{}, { poolSize: 5 }])).toEqual([]);
+        expect(frontendFitIssues(spec, 59, 1, [{}, { poolSize: 5 }])[0].message).toMatch(/60 server connections/);
+    });
+    it("names a bad declared user by its index", () => {
+        expect(poolUserIssues([{ role: { name: "r", scramVerifier: "v" }, poolSize: 3 }])).toEqual([]);
+        expect(poolUserIssues([{ role: "reporter" }, { role: { name: "r", scramVerifier: "v" }, poolSize: 0 }, undefined]).map((i) => i.field))
+            .toEqual(["users[0].role", "users[1].poolSize", "users[2].role"]);
+        expect(poolUserIssues("reporter")).toEqual([expect.objectContaining({ field: "users" })]);
     });
 });
 

@@ -254,16 +254,22 @@ export function poolFitIssues(pool: PgBouncerPoolSpec, maxConnections: number, p
 export type PoolUserSizes = ReadonlyArray<{ poolSize?: number }>;
 
 /**
- * A PgBouncerPool's `users` besides their roles (which the platform checks): each `poolSize`, when
- * given, a whole number of server connections from 1 to 10000.
+ * A PgBouncerPool's `users`: a list whose entries each name a role with a name and a SCRAM
+ * verifier (a Role of @pgscale/postgres fits) and, when given, a `poolSize` of 1 to 10000 server
+ * connections.
  */
-export function poolUserIssues(users: ReadonlyArray<{ poolSize?: unknown }>): FieldIssue[] {
-    return users.flatMap((u, i) => {
-        const size = u.poolSize;
-        if (size === undefined) return [];
-        return typeof size === "number" && Number.isInteger(size) && size >= 1 && size <= 10000
-            ? []
-            : [{ field: `users[${i}].poolSize`, message: "must be a whole number of server connections from 1 to 10000" }];
+export function poolUserIssues(users: unknown): FieldIssue[] {
+    if (!Array.isArray(users)) return [{ field: "users", message: "must be a list of { role, poolSize? }" }];
+    return users.flatMap((u: unknown, i): FieldIssue[] => {
+        const entry = (u && typeof u === "object" ? u : {}) as { role?: unknown; poolSize?: unknown };
+        const role = entry.role;
+        const out: FieldIssue[] = [];
+        if (!role || typeof role !== "object" || !("name" in role) || !("scramVerifier" in role))
+            out.push({ field: `users[${i}].role`, message: "must be a login Role of @pgscale/postgres (or { name, scramVerifier })" });
+        const size = entry.poolSize;
+        if (size !== undefined && !(typeof size === "number" && Number.isInteger(size) && size >= 1 && size <= 10000))
+            out.push({ field: `users[${i}].poolSize`, message: "must be a whole number of server connections from 1 to 10000" });
+        return out;
     });
 }
 
