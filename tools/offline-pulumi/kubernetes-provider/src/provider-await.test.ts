@@ -52,6 +52,16 @@ describe("waits", () => {
         expect(Date.now() - started).toBeLessThan(30_000); // 1 s asked, 600 s annotated: far from both on any machine
     });
 
+    it("leave an object that did not become ready in the stack: the error carries its id and live state (ErrorResourceInitFailed)", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        const err = await createThroughServer(provider, jobUrn, job(), 1).then(() => undefined, (e) => e);
+        expect(err).toMatchObject({ id: "db/reconcile", reasons: [expect.stringMatching(/not ready after 1s/)] });
+        expect(err.properties).toMatchObject({ metadata: { name: "reconcile", namespace: "db" } });
+        // An update that times out keeps its id too.
+        provider.noteRequestTimeout("update", jobUrn, 1);
+        await expect(provider.update("db/reconcile", jobUrn, job(), job())).rejects.toMatchObject({ id: "db/reconcile" });
+    });
+
     it("are skipped with pulumi.com/skipAwait", async () => {
         const provider = new KubernetesStandinProvider(() => stubApi());
         await expect(provider.create(jobUrn, job({ "pulumi.com/skipAwait": "true" }))).resolves.toMatchObject({ id: "db/reconcile" });

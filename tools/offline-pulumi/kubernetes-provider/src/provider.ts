@@ -84,7 +84,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
                 throw new Error(`${k.kind} ${idOf(k, obj)} already exists; import it or delete it first`);
             }
             await this.applyObject(k, path, obj);
-            const live = await this.awaitReady(k, path, obj, requestTimeout);
+            const live = await this.awaitReady(k, path, obj, requestTimeout).catch((e) => partialError(e, idOf(k, obj), k, inputs));
             return { id: idOf(k, obj), outs: outputs(k, inputs, live) };
         });
     }
@@ -105,7 +105,8 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             const obj = this.manifest(k, news);
             const path = resourcePath(k, ns(obj), name(obj));
             await this.applyObject(k, path, obj);
-            return { outs: outputs(k, news, await this.awaitReady(k, path, obj, requestTimeout)) };
+            const live = await this.awaitReady(k, path, obj, requestTimeout).catch((e) => partialError(e, id, k, news));
+            return { outs: outputs(k, news, live) };
         });
     }
 
@@ -180,8 +181,8 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             const final = Date.now() >= deadline;
             const state = await this.readiness(k, live, settling, final);
             if (state.state === "ready") return live;
-            if (state.state === "failed") throw new Error(`${k.kind} ${idOf(k, obj)} failed: ${state.why}`);
-            if (final) throw new Error(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${state.why}`);
+            if (state.state === "failed") throw new NotReadyError(`${k.kind} ${idOf(k, obj)} failed: ${state.why}`, live);
+            if (final) throw new NotReadyError(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${state.why}`, live);
             await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
         }
     }
@@ -248,6 +249,30 @@ async function guard<T>(inputs: Obj, op: () => Promise<T>): Promise<T> {
         const e = err instanceof Error ? err : new Error(String(err));
         const safe = new Error(wire.redact(e.message, secrets));
         safe.stack = `Error: ${safe.message}`;
+        // A partial failure keeps what the engine records (the object and its state; server.js
+        // sends them as ErrorResourceInitFailed), its reasons redacted like the message.
+        const partial = e as Error & { id?: string; properties?: Obj; reasons?: string[] };
+        if (partial.id !== undefined) {
+            Object.assign(safe, { id: partial.id, properties: partial.properties, reasons: (partial.reasons ?? []).map((r) => wire.redact(r, secrets)) });
+        }
         throw safe;
     }
+}
+
+/** The object was applied but did not become ready (or failed) before its timeout. */
+class NotReadyError extends Error {
+    constructor(message: string, readonly live: Obj) {
+        super(message);
+    }
+}
+
+/**
+ * As the genuine provider's `partialError` (provider/pkg/provider/provider.go): an object applied
+ * but not ready is still created, so the error carries its id and live state, and the engine keeps
+ * it in the stack (with the error as its init failure) for the next `up` to update or `destroy` to
+ * delete. Other errors pass unchanged.
+ */
+function partialError(e: unknown, id: string, k: KindInfo, inputs: Obj): never {
+    if (!(e instanceof NotReadyError)) throw e;
+    throw Object.assign(new Error(e.message), { id, properties: outputs(k, inputs, e.live), reasons: [e.message] });
 }
