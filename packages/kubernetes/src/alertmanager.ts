@@ -4,12 +4,11 @@ import {
     ALERTMANAGER_PORT, AlertmanagerInput, AlertmanagerSpec, IssueCollector, alertmanagerCommand, alertmanagerSpec, checkConstructName, parseSpec,
     renderAlertmanagerConfig,
 } from "@pgscale/core";
-import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs } from "./platform";
-import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
-import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
+import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+import { prometheusImageServer } from "./prometheus-image";
 
 const CONFIG_DIR = "/etc/pgscale-alertmanager";
 const DATA_DIR = "/alertmanager";
@@ -74,8 +73,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         const { labels, selector } = labelsFor(name, "alertmanager", "monitoring");
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, upstream);
         const nsRef = this.namespace.ref;
-        const port = this.spec.port ?? ALERTMANAGER_PORT;
-        this.endpoint = serviceEndpoint(name, this.namespace.name, port, p.clusterDomain);
+        this.endpoint = serviceEndpoint(name, this.namespace.name, this.spec.port ?? ALERTMANAGER_PORT, p.clusterDomain);
 
         // A Secret, not a ConfigMap: webhook URLs often carry a token. Auto-named, so a changed
         // option is a new Secret and the pod is replaced onto it (the silences stay on the claim).
@@ -85,67 +83,25 @@ export class Alertmanager extends pulumi.ComponentResource {
         }, { parent: this });
 
         // A claim, not an emptyDir: silences are state people create (one set for a maintenance
-        // window must hold through it), and every changed option replaces the pod, so an emptyDir
-        // would drop them on each change and on each drained node. The firing alerts themselves
-        // need no disk: Prometheus sends them again every minute.
-        this.volumeClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
-            metadata: { name: `${name}-data`, namespace: nsRef, labels },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: p.storage.storageClassName,
-                resources: { requests: { storage: p.storage.size ?? "128Mi" } },
-            },
-        }, { parent: this });
-
-        const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
-        this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata: { name, namespace: nsRef, labels },
-            spec: {
-                replicas: 1,
-                // One writer of the claim (ReadWriteOnce): the old pod lets go before the new one starts.
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        // It talks to webhooks and answers Prometheus; the Kubernetes API is none of its business.
-                        automountServiceAccountToken: false,
-                        securityContext: podSecurityContext(IMAGE_USERS.prometheus, p),
-                        ...scheduling(p, selector),
-                        containers: [{
-                            name: "alertmanager",
-                            image: podImage("prometheus", this.spec),
-                            imagePullPolicy: p.imagePullPolicy,
-                            command: alertmanagerCommand(this.spec, `${CONFIG_DIR}/alertmanager.yml`, DATA_DIR),
-                            ports: [{ name: "web", containerPort: ALERTMANAGER_PORT }],
-                            readinessProbe: httpProbe("/-/ready", ALERTMANAGER_PORT, 2, 3),
-                            livenessProbe: { ...httpProbe("/-/healthy", ALERTMANAGER_PORT, 10, 6), initialDelaySeconds: 10 },
-                            resources: p.resources,
-                            securityContext: containerSecurityContext,
-                            volumeMounts: [
-                                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                                { name: "data", mountPath: DATA_DIR },
-                                ...scratch.mounts,
-                            ],
-                        }],
-                        volumes: [
-                            // 0440: root and the pod's fsGroup (Alertmanager's group) only.
-                            { name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } },
-                            { name: "data", persistentVolumeClaim: { claimName: this.volumeClaim.metadata.name } },
-                            ...scratch.volumes,
-                        ],
-                    },
-                },
-            },
-        }, { parent: this });
-
-        this.service = new k8s.core.v1.Service(name, {
-            metadata: { name, namespace: nsRef, labels },
-            spec: { type: p.serviceType, selector, ports: [{ name: "web", port, targetPort: ALERTMANAGER_PORT }] },
-        }, { parent: this });
-        // Handed out once the Deployment is available, i.e. Alertmanager answers /-/ready.
-        this.url = pulumi.all([servicePort(this.service, "web"), this.deployment.metadata.name])
-            .apply(([servicePortNumber]) => `http://${this.endpoint.host}:${servicePortNumber}`);
+        // window must hold through it), and every changed option replaces the pod. The firing alerts
+        // themselves need no disk: Prometheus sends them again every minute.
+        const server = prometheusImageServer(name, {
+            nsRef, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            container: "alertmanager",
+            command: alertmanagerCommand(this.spec, `${CONFIG_DIR}/alertmanager.yml`, DATA_DIR),
+            apiPort: ALERTMANAGER_PORT,
+            // 0440: root and the pod's fsGroup (Alertmanager's group) only.
+            configVolume: { name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } },
+            configDir: CONFIG_DIR, dataDir: DATA_DIR,
+            defaultStorage: "128Mi",
+            livenessDelaySeconds: 10,
+            // It talks to webhooks and answers Prometheus; the Kubernetes API is none of its business.
+            podExtras: { automountServiceAccountToken: false },
+        }, this);
+        this.volumeClaim = server.volumeClaim;
+        this.deployment = server.deployment;
+        this.service = server.service;
+        this.url = server.url;
         this.registerOutputs({ url: this.url });
     }
 }

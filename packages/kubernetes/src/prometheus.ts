@@ -5,12 +5,11 @@ import {
     renderAlertRules, renderKubernetesPrometheusConfig,
 } from "@pgscale/core";
 import { Alertmanager } from "./alertmanager";
-import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs } from "./platform";
-import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
-import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
+import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
+import { prometheusImageServer } from "./prometheus-image";
 
 const CONFIG_DIR = "/etc/pgscale-prometheus";
 const DATA_DIR = "/prometheus";
@@ -97,8 +96,7 @@ export class Prometheus extends pulumi.ComponentResource {
         const { labels, selector } = labelsFor(name, "prometheus", "monitoring");
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, upstream);
         const nsRef = this.namespace.ref;
-        const port = this.spec.port ?? API_PORT;
-        this.endpoint = serviceEndpoint(name, this.namespace.name, port, p.clusterDomain);
+        this.endpoint = serviceEndpoint(name, this.namespace.name, this.spec.port ?? API_PORT, p.clusterDomain);
 
         // Discovery reads pods of this namespace and nothing else: no Secrets, no cluster scope.
         this.serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: nsRef, labels } }, { parent: this });
@@ -130,75 +128,31 @@ export class Prometheus extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
-        // A claim, not an emptyDir: an emptyDir lives as long as its pod, and every changed option or
-        // alert threshold replaces the pod, so the retention (7 days by default) would in practice be
-        // "since the last change", and a drained node would lose it all. The claim outlives the pod, as
-        // Docker's volume outlives the container; it goes with the stack on destroy.
-        this.volumeClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
-            metadata: { name: `${name}-data`, namespace: nsRef, labels },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: p.storage.storageClassName,
-                resources: { requests: { storage: p.storage.size ?? `${Math.ceil(this.spec.retentionSizeMb * 1.5)}Mi` } },
-            },
-        }, { parent: this });
-
-        const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
-        this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata: { name, namespace: nsRef, labels },
-            spec: {
-                replicas: 1,
-                // One writer of the TSDB: the old pod lets go of the claim (ReadWriteOnce, and
-                // Prometheus's lock file) before the new one starts.
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        serviceAccountName: this.serviceAccount.metadata.name,
-                        securityContext: podSecurityContext(IMAGE_USERS.prometheus, p),
-                        ...scheduling(p, selector),
-                        // Prometheus writes its head block and closes the TSDB on SIGTERM.
-                        terminationGracePeriodSeconds: 60,
-                        containers: [{
-                            name: "prometheus",
-                            image: podImage("prometheus", this.spec),
-                            imagePullPolicy: p.imagePullPolicy,
-                            command: [
-                                "prometheus", `--config.file=${CONFIG_DIR}/prometheus.yml`, `--storage.tsdb.path=${DATA_DIR}`,
-                                `--storage.tsdb.retention.time=${this.spec.retentionTime}`, `--storage.tsdb.retention.size=${this.spec.retentionSizeMb}MB`,
-                                `--web.listen-address=:${API_PORT}`,
-                            ],
-                            ports: [{ name: "web", containerPort: API_PORT }],
-                            // Ready once the TSDB is open and the configuration and rules loaded.
-                            readinessProbe: httpProbe("/-/ready", API_PORT, 2, 3),
-                            // Replaying a large WAL takes a while before /-/healthy answers.
-                            livenessProbe: { ...httpProbe("/-/healthy", API_PORT, 10, 6), initialDelaySeconds: 30 },
-                            resources: p.resources,
-                            securityContext: containerSecurityContext,
-                            volumeMounts: [
-                                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                                { name: "data", mountPath: DATA_DIR },
-                                ...scratch.mounts,
-                            ],
-                        }],
-                        volumes: [
-                            { name: "config", configMap: { name: this.configMap.metadata.name } },
-                            { name: "data", persistentVolumeClaim: { claimName: this.volumeClaim.metadata.name } },
-                            ...scratch.volumes,
-                        ],
-                    },
-                },
-            },
-        }, { parent: this, dependsOn: [roleBinding] });
-
-        this.service = new k8s.core.v1.Service(name, {
-            metadata: { name, namespace: nsRef, labels },
-            spec: { type: p.serviceType, selector, ports: [{ name: "web", port, targetPort: API_PORT }] },
-        }, { parent: this });
-        // Handed out once the Deployment is available, i.e. Prometheus answers /-/ready.
-        this.url = pulumi.all([servicePort(this.service, "web"), this.deployment.metadata.name])
-            .apply(([servicePortNumber]) => `http://${this.endpoint.host}:${servicePortNumber}`);
+        // A claim, not an emptyDir: every changed option or alert threshold replaces the pod, so
+        // with an emptyDir the retention (7 days by default) would in practice be "since the last
+        // change", and a drained node would lose it all.
+        const server = prometheusImageServer(name, {
+            nsRef, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            container: "prometheus",
+            command: [
+                "prometheus", `--config.file=${CONFIG_DIR}/prometheus.yml`, `--storage.tsdb.path=${DATA_DIR}`,
+                `--storage.tsdb.retention.time=${this.spec.retentionTime}`, `--storage.tsdb.retention.size=${this.spec.retentionSizeMb}MB`,
+                `--web.listen-address=:${API_PORT}`,
+            ],
+            apiPort: API_PORT,
+            configVolume: { name: "config", configMap: { name: this.configMap.metadata.name } },
+            configDir: CONFIG_DIR, dataDir: DATA_DIR,
+            defaultStorage: `${Math.ceil(this.spec.retentionSizeMb * 1.5)}Mi`,
+            // Replaying a large WAL takes a while before /-/healthy answers.
+            livenessDelaySeconds: 30,
+            // Discovery's service account; Prometheus writes its head block and closes the TSDB on SIGTERM.
+            podExtras: { serviceAccountName: this.serviceAccount.metadata.name, terminationGracePeriodSeconds: 60 },
+            dependsOn: [roleBinding],
+        }, this);
+        this.volumeClaim = server.volumeClaim;
+        this.deployment = server.deployment;
+        this.service = server.service;
+        this.url = server.url;
         this.registerOutputs({ url: this.url });
     }
 }
