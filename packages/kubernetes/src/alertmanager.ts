@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ALERTMANAGER_PORT, AlertmanagerInput, AlertmanagerSpec, IssueCollector, alertmanagerCommand, alertmanagerSpec, checkConstructName, parseSpec,
+    ALERTMANAGER_PORT, AlertmanagerInput, AlertmanagerSpec, IssueCollector, alertmanagerCommand, alertmanagerSpec,
     renderAlertmanagerConfig,
 } from "@pgscale/core";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs } from "./platform";
+import { PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
-import { prometheusImageServer } from "./prometheus-image";
+import { parseServerArgs, prometheusImageServer } from "./prometheus-image";
 
 const CONFIG_DIR = "/etc/pgscale-alertmanager";
 const DATA_DIR = "/alertmanager";
@@ -54,16 +54,8 @@ export class Alertmanager extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlertmanagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `Alertmanager ${name}`;
-        const { namespace, ...withoutNamespace } = args;
-        const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
         const issues = new IssueCollector();
-        checkConstructName(issues, name);
-        for (const [k, why] of Object.entries(DOCKER_ONLY)) if (k in rest) issues.add(k, why);
-        const upstream = typeof namespace === "object" ? namespace : undefined;
-        if (upstream !== undefined && (typeof upstream.name !== "string" || !pulumi.Output.isInstance(upstream.ref)))
-            issues.add("namespace", "must be a namespace name or a construct's `namespace` from @pgscale/kubernetes");
-        const platform = issues.parse(patroniPlatformSpec, { ...platformArgs, ...(typeof namespace === "string" ? { namespace } : {}) });
-        const spec = issues.run(() => parseSpec(alertmanagerSpec, Object.fromEntries(Object.entries(rest).filter(([k]) => !(k in DOCKER_ONLY))), subject));
+        const { platform, spec, upstream } = parseServerArgs(issues, name, subject, { ...args }, alertmanagerSpec, DOCKER_ONLY);
         issues.throwIfAny(subject);
         super("pgscale:kubernetes:Alertmanager", name, {}, opts);
         this.spec = spec!;

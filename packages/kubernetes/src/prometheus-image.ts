@@ -1,10 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ImagesSpec } from "@pgscale/core";
+import { z } from "zod";
+import { ImagesSpec, IssueCollector, checkConstructName, parseSpec } from "@pgscale/core";
+import { NamespaceRef } from "./namespace";
 import { IMAGE_USERS, podImage } from "./images";
-import { PatroniPlatform } from "./platform";
+import { PLACEMENT_KEYS, PatroniPlatform, patroniPlatformSpec, splitArgs } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, servicePort } from "./service-endpoint";
+
+/**
+ * The options of a monitoring construct (Prometheus, Alertmanager), checked: the construct's name,
+ * Docker-only options refused by name with what to use instead, the namespace (a name or a
+ * construct's), the placement options and the construct's own spec. Every issue lands in `issues`.
+ */
+export function parseServerArgs<S extends z.ZodType>(
+    issues: IssueCollector, name: string, subject: string, args: { namespace?: string | NamespaceRef } & Record<string, unknown>,
+    schema: S, dockerOnly: Record<string, string>,
+): { platform?: PatroniPlatform; spec?: z.output<S>; upstream?: NamespaceRef } {
+    const { namespace, ...withoutNamespace } = args;
+    const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
+    checkConstructName(issues, name);
+    for (const [k, why] of Object.entries(dockerOnly)) if (k in rest) issues.add(k, why);
+    const upstream = typeof namespace === "object" ? namespace : undefined;
+    if (upstream !== undefined && (typeof upstream.name !== "string" || !pulumi.Output.isInstance(upstream.ref)))
+        issues.add("namespace", "must be a namespace name or a construct's `namespace` from @pgscale/kubernetes");
+    const platform = issues.parse(patroniPlatformSpec, { ...platformArgs, ...(typeof namespace === "string" ? { namespace } : {}) });
+    const spec = issues.run(() => parseSpec(schema, Object.fromEntries(Object.entries(rest).filter(([k]) => !(k in dockerOnly))), subject));
+    return { platform, spec, upstream };
+}
 
 export interface PrometheusImageServerArgs {
     nsRef: pulumi.Input<string>;

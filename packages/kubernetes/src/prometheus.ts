@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    AlertThresholdsInput, IssueCollector, PrometheusInput, PrometheusSpec, checkConstructName, parseSpec, prometheusSpec,
+    AlertThresholdsInput, IssueCollector, PrometheusInput, PrometheusSpec, prometheusSpec,
     renderAlertRules, renderKubernetesPrometheusConfig,
 } from "@pgscale/core";
 import { Alertmanager } from "./alertmanager";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs } from "./platform";
+import { PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
-import { prometheusImageServer } from "./prometheus-image";
+import { parseServerArgs, prometheusImageServer } from "./prometheus-image";
 
 const CONFIG_DIR = "/etc/pgscale-prometheus";
 const DATA_DIR = "/prometheus";
@@ -74,16 +74,9 @@ export class Prometheus extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `Prometheus ${name}`;
-        const { alerts, namespace, alertmanager, ...withoutNamespace } = args;
-        const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
+        const { alerts, alertmanager, ...rest } = args;
         const issues = new IssueCollector();
-        checkConstructName(issues, name);
-        for (const [k, why] of Object.entries(DOCKER_ONLY)) if (k in rest) issues.add(k, why);
-        const upstream = typeof namespace === "object" ? namespace : undefined;
-        if (upstream !== undefined && (typeof upstream.name !== "string" || !pulumi.Output.isInstance(upstream.ref)))
-            issues.add("namespace", "must be a namespace name or a construct's `namespace` from @pgscale/kubernetes");
-        const platform = issues.parse(patroniPlatformSpec, { ...platformArgs, ...(typeof namespace === "string" ? { namespace } : {}) });
-        const spec = issues.run(() => parseSpec(prometheusSpec, Object.fromEntries(Object.entries(rest).filter(([k]) => !(k in DOCKER_ONLY))), subject));
+        const { platform, spec, upstream } = parseServerArgs(issues, name, subject, { ...rest }, prometheusSpec, DOCKER_ONLY);
         const rules = issues.run(() => renderAlertRules(alerts ?? {}));
         if (alertmanager !== undefined && !(alertmanager instanceof Alertmanager)) issues.add("alertmanager", "must be an Alertmanager from @pgscale/kubernetes (an Alertmanager elsewhere goes in alertmanagerUrls)");
         issues.throwIfAny(subject);
