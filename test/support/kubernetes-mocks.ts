@@ -24,3 +24,20 @@ export function installKubernetesMocks(record: (args: pulumi.runtime.MockResourc
         "unit",
     );
 }
+
+/** One registration the mocks saw. */
+export interface Registered { type: string; name: string; inputs: any }
+
+/** Installs the mocks (before the constructs are imported) and returns the list of every registration, in order. */
+export function recordKubernetesRegistrations(): Registered[] {
+    const registered: Registered[] = [];
+    installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
+    return registered;
+}
+
+export const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+/** Secret inputs reach the mock wrapped as { <secret signature>: ..., value }. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const isSecret = (v: any): boolean => Boolean(v && typeof v === "object" && SECRET_SIG in v);
+/** A mocked input with its secret wrappers taken off. */
+export const plain = (v: any): any => (isSecret(v) ? plain(v.value) : v);

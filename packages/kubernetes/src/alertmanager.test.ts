@@ -1,24 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { settledCount } from "../../../test/support/bad-input";
-import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
+import { plain, recordKubernetesRegistrations, unwrap } from "../../../test/support/kubernetes-mocks";
 
 // The Alertmanager construct as a construct graph, and Prometheus sending to it. Its configuration
 // is tested in @pgscale/core (alertmanager.test.ts, with amtool); the whole on a real cluster in
 // test/e2e/kubernetes.test.ts.
 
-interface Registered { type: string; name: string; inputs: any }
-const registered: Registered[] = [];
-installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
+const registered = recordKubernetesRegistrations();
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { Alertmanager, PatroniCluster, Prometheus } from "./index";
 
-const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const settle = () => settledCount(registered);
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const plain = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? plain(v.value) : v);
 const byName = (t: string, name: string) => registered.find((r) => r.type === t && r.name === name)!;
 const K = {
     deployment: "kubernetes:apps/v1:Deployment", secret: "kubernetes:core/v1:Secret", configMap: "kubernetes:core/v1:ConfigMap",

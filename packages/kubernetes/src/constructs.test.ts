@@ -1,25 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
-import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
+import { Registered, isSecret, plain, recordKubernetesRegistrations, unwrap } from "../../../test/support/kubernetes-mocks";
 import { parse } from "yaml";
 // The genuine kubernetes provider's Service await rule, as the stand-in implements it (its README cites the source).
 import { serviceAwaitsEndpoints } from "../../../tools/offline-pulumi/kubernetes-provider/src/service-readiness";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
-interface Registered { type: string; name: string; inputs: any }
-const registered: Registered[] = [];
-installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
+const registered = recordKubernetesRegistrations();
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "./index";
 
-const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const settle = () => settledCount(registered);
-// Secret inputs reach the mock wrapped as { <secret signature>: ..., value }.
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const isSecret = (v: any) => v && typeof v === "object" && SECRET_SIG in v;
-const plain = (v: any): any => (isSecret(v) ? plain(v.value) : v);
 
 const K = {
     namespace: "kubernetes:core/v1:Namespace",

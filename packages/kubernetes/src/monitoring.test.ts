@@ -2,26 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { renderAlertRules } from "@pgscale/core";
 import { settledCount } from "../../../test/support/bad-input";
-import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
+import { plain, recordKubernetesRegistrations, unwrap } from "../../../test/support/kubernetes-mocks";
 
 // Monitoring on Kubernetes as a construct graph: the exporters as sidecars, the monitoring role's
 // Job, HAProxy's metrics port, and the Prometheus construct (docs/monitoring.md, "Kubernetes").
 // The scrape configuration's relabelling is tested in @pgscale/core (kubernetes-discovery.test.ts);
 // the whole, on a real cluster, in test/e2e/kubernetes.test.ts.
 
-interface Registered { type: string; name: string; inputs: any }
-const registered: Registered[] = [];
-installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
+const registered = recordKubernetesRegistrations();
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
 import { MONITOR_ROLE, renderMonitorRoleSql } from "./monitoring";
 
-const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const settle = () => settledCount(registered);
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const plain = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? plain(v.value) : v);
 const K = {
     statefulSet: "kubernetes:apps/v1:StatefulSet", deployment: "kubernetes:apps/v1:Deployment", job: "kubernetes:batch/v1:Job",
     secret: "kubernetes:core/v1:Secret", configMap: "kubernetes:core/v1:ConfigMap", service: "kubernetes:core/v1:Service",

@@ -1,17 +1,14 @@
 import { parse } from "yaml";
 import { settledCount } from "../../../test/support/bad-input";
-import { installKubernetesMocks } from "../../../test/support/kubernetes-mocks";
+import { plain, recordKubernetesRegistrations } from "../../../test/support/kubernetes-mocks";
 
 // postgresVersion on Kubernetes, as a construct graph (test/e2e/kubernetes.test.ts runs 17, the default, for real).
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
-const registered: Array<{ type: string; name: string; inputs: any }> = [];
-installKubernetesMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
+const registered = recordKubernetesRegistrations();
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { EtcdCluster, HAProxyFrontend, PatroniCluster } from "./index";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const plain = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? plain(v.value) : v);
 const byName = (type: string, name: string) => registered.find((r) => r.type === type && r.name === name)!;
 const STS = "kubernetes:apps/v1:StatefulSet";
 const SECRET = "kubernetes:core/v1:Secret";
