@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PgBouncerPoolInput, PgBouncerPoolUser, poolUserIssues, poolUserlist, PgBouncerPoolOutputs, PgBouncerPoolSpec, checkConstructName, frontendFitIssues, poolFitIssues,
-    renderPgbouncerIni, resolveHAProxyFrontend, resolvePgBouncerPool,
+    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
+    poolUserIssues, poolUserlist, renderPgbouncerIni, resolveHAProxyFrontend, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
@@ -64,11 +64,12 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
         rejectKubernetesOnlyMonitoring(issues, rest);
         poolUserIssues(users).forEach((x) => issues.add(x.field, x.message));
+        const declared = Array.isArray(users) ? users : [];
         if (parsed && facts) {
             const params = facts.cluster.resolved.parameters;
             const fit = [
-                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3), Array.isArray(users) ? users : []),
-                ...frontendFitIssues(parsed, facts.frontendMaxConnections, 1, Array.isArray(users) ? users : []),
+                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3), declared),
+                ...frontendFitIssues(parsed, facts.frontendMaxConnections, 1, declared),
             ];
             fit.forEach((i) => issues.add(i.field, i.message));
         }
@@ -103,9 +104,9 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         }));
         const userlist = pulumi
             .all([cluster.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier, pulumi.all(users.map((u) => pulumi.all([u.role.name, u.role.scramVerifier])))])
-            .apply(([ownerV, adminV, statsV, declared]) => poolUserlist([
+            .apply(([ownerV, adminV, statsV, declaredUsers]) => poolUserlist([
                 { name: cluster.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
-            ], declared.map(([n, v]) => ({ name: n, secret: v }))));
+            ], declaredUsers.map(([n, v]) => ({ name: n, secret: v }))));
         const image = nodeImage(`${name}-image`, "pgbouncer", spec, this);
         this.container = new docker.Container(name, {
             name: enginePrefix(name),
