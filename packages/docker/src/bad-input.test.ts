@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PgscaleValidationError } from "@pgscale/core";
 import type { PartitionedTableInput } from "@pgscale/core";
-import { generatedSecretState } from "../../../test/support/postgres-stubs";
+import { generatedSecretState, generatedTlsState } from "../../../test/support/postgres-stubs";
 import { BadInputCase, expectRejectedBeforeRegistration, settledCount } from "../../../test/support/bad-input";
 
 // The bad-input table: each invalid configuration must throw a PgscaleValidationError that names
@@ -21,6 +21,7 @@ pulumi.runtime.setMocks(
             }
             if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
             if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
+            if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
             return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
@@ -38,6 +39,7 @@ jest.mock("@pgscale/postgres", () => ({
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./etcd-auth", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 
 import { PartitionedTable } from "@pgscale/postgres";

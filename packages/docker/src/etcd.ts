@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { IssueCollector, checkConstructName, resolveEtcdCluster, EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec } from "@pgscale/core";
+import {
+    ETCD_CLIENT_PORT, ETCD_TLS_DIR, IssueCollector, checkConstructName, etcdHealthProbe, etcdMemberCommand, resolveEtcdCluster,
+    EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec,
+} from "@pgscale/core";
+import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { EtcdAuth } from "./etcd-auth";
 import { nodeImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
@@ -15,7 +20,14 @@ export interface EtcdClusterArgs extends EtcdClusterInput {
     adoptExistingVolumes?: boolean;
 }
 
-/** An etcd v3 cluster used as Patroni's DCS (PLAYBOOK "Patroni Architecture", `etcd3.hosts`). */
+/**
+ * An etcd v3 cluster used as Patroni's DCS (PLAYBOOK "Patroni Architecture", `etcd3.hosts`).
+ *
+ * Locked by default (docs/security.md "The control plane"): TLS on client and peer URLs with a CA
+ * generated for the cluster (peers present their certificates), and authentication with a generated
+ * `root` and one user per PatroniCluster whose role reaches only its scope's keys. A container on
+ * the network without credentials can neither read nor write Patroni's keys.
+ */
 export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
     /** Network the members are on; PatroniCluster joins it by default. */
     public readonly network: docker.Network;
@@ -23,6 +35,14 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly clientEndpoints: string[];
     public readonly containers: docker.Container[];
     public readonly spec: EtcdClusterSpec;
+    /** The members' container names (engine names), for tools that act inside a member. */
+    public readonly containerNames: string[];
+    /** With `tls` (the default): the CA that signed the members' certificates (PEM), for clients; else undefined. */
+    public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
+    public readonly rootPassword: pulumi.Output<string | undefined>;
+    /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
+    public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const { network, adoptExistingVolumes, ...rest } = args;
@@ -41,9 +61,14 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
 
         const prefix = enginePrefix(name);
         const engine = engineTarget(this);
+        const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
+        this.containerNames = memberNames.map((_, i) => `${prefix}-${i}`);
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: Array.from({ length: spec.members }, (_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
+            // Members keep their peer URLs in their data: a running cluster cannot switch scheme by
+            // replacing its containers, so the preflight refuses a change of tls/auth.
+            etcdSecurity: { tls: spec.tls, auth: spec.auth },
         }, { parent: this });
         this.network = network ?? new docker.Network(`${name}-net`, {
             name: `${prefix}-net`,
@@ -52,40 +77,52 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         }, { parent: this, dependsOn: [preflight] });
         const image = nodeImage(`${name}-image`, "etcd", spec, this, [preflight]);
 
-        const memberNames = Array.from({ length: spec.members }, (_, i) => `${name}-${i}`);
-        const initialCluster = memberNames.map((m) => `${m}=http://${m}:2380`).join(",");
-        this.clientEndpoints = memberNames.map((m) => `${m}:2379`);
+        // Each member's certificate serves clients and identifies it to its peers.
+        const tls = spec.tls ? new GeneratedTls(`${name}-tls`, {
+            servers: Object.fromEntries(memberNames.map((m, i) => [m, {
+                dnsNames: [m, this.containerNames[i], "localhost"], ipAddresses: ["127.0.0.1"], clientAuth: true,
+            }])),
+        }, { parent: this, dependsOn: [preflight] }) : undefined;
+        this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);
+        const root = spec.auth ? new GeneratedSecret(`${name}-root-password`, {}, { parent: this }) : undefined;
+        this.rootPassword = root ? root.value : pulumi.output(undefined);
+
+        this.clientEndpoints = memberNames.map((m) => `${m}:${ETCD_CLIENT_PORT}`);
         this.containers = memberNames.map((member, i) => {
             const volume = new docker.Volume(`${member}-data`, {
                 name: `${prefix}-${i}-data`,
                 labels: pgscaleLabels(name, "etcd-data"),
             }, { parent: this, dependsOn: [preflight] });
             return new docker.Container(member, {
-                name: `${prefix}-${i}`,
+                name: this.containerNames[i],
                 image: image.imageId,
                 hostname: member,
                 user: "etcd",
                 capabilities: NO_CAPABILITIES,
-                command: [
-                    "etcd", "--name", member, "--data-dir", "/var/lib/etcd/data",
-                    "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", `http://${member}:2379`,
-                    "--listen-peer-urls", "http://0.0.0.0:2380", "--initial-advertise-peer-urls", `http://${member}:2380`,
-                    "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
-                    "--initial-cluster-token", prefix,
-                ],
+                command: etcdMemberCommand({
+                    name: member, advertiseHost: member, token: prefix, tls: spec.tls,
+                    initialCluster: memberNames.map((m) => ({ name: m, host: m })),
+                }),
                 networksAdvanced: [{ name: this.network.name, aliases: [member] }],
                 volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
-                ports: i === 0 && spec.clientPort !== undefined ? [publish(2379, "127.0.0.1", spec.clientPort)] : [],
+                // Uploads are root's; etcd (unlike PostgreSQL) reads a key others may read, and the
+                // container runs etcd alone.
+                uploads: tls ? [
+                    { file: `${ETCD_TLS_DIR}/member.crt`, content: tls.certs.apply((c) => c[member].certPem), permissions: "0644" },
+                    { file: `${ETCD_TLS_DIR}/member.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
+                    { file: `${ETCD_TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
+                ] : [],
+                ports: i === 0 && spec.clientPort !== undefined ? [publish(ETCD_CLIENT_PORT, "127.0.0.1", spec.clientPort)] : [],
                 labels: pgscaleLabels(name, "etcd"),
                 restart: "unless-stopped",
-                healthcheck: {
-                    tests: ["CMD", "etcdctl", "--endpoints=http://127.0.0.1:2379", "endpoint", "health"],
-                    interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s",
-                },
+                healthcheck: { tests: etcdHealthProbe(spec.tls), interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s" },
                 // The name is fixed, so a replacement must remove the old container first; the
                 // member's data volume stays and it rejoins with its identity.
             }, { parent: this, dependsOn: [preflight], deleteBeforeReplace: true });
         });
+        this.ready = root ? [new EtcdAuth(`${name}-auth`, {
+            subject, dockerHost: engine.host, containers: this.containerNames, tls: spec.tls, rootPassword: root.value,
+        }, { parent: this, dependsOn: this.containers })] : this.containers;
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }
 }

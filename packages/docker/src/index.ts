@@ -18,3 +18,4 @@ export type { DockerPreflightArgs } from "./engine/preflight";
 export * from "./prometheus";
 export * from "./alertmanager";
 export { MONITOR_ROLE } from "./monitoring";
+export { EtcdAuth, EtcdScopeUser, etcdAuthHandlers } from "./etcd-auth";

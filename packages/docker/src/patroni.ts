@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
+import { EtcdScopeUser } from "./etcd-auth";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { postgresExporters, rejectKubernetesOnlyMonitoring } from "./monitoring";
@@ -63,6 +64,8 @@ const API_PORT = 8008;
 const TLS_DIR = "/etc/patroni/tls";
 /** PostgreSQL refuses a key others can read; uploads are root-owned, so the node copies it (0600) at start. */
 const TLS_KEY = "/var/run/postgresql/server.key";
+/** The etcd cluster's CA, to verify the DCS's members. */
+const ETCD_CA = "/etc/patroni/etcd-ca.crt";
 
 /**
  * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
@@ -204,6 +207,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const tls = this.tls;
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
+        // With a locked etcd (the default): this scope's own etcd user, which reaches its keys only.
+        const etcdSecurity = { tls: dcs.spec.tls, auth: dcs.spec.auth };
+        const etcdPassword = etcdSecurity.auth ? secret("etcd") : undefined;
+        const etcdUser = etcdPassword ? new EtcdScopeUser(`${name}-etcd-user`, {
+            subject, dockerHost: engine.host, containers: dcs.containerNames, tls: etcdSecurity.tls,
+            rootPassword: dcs.rootPassword.apply((p) => p ?? ""), scope: this.scope, password: etcdPassword.value,
+        }, { parent: this, dependsOn: dcs.ready }) : undefined;
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
@@ -227,10 +237,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 labels: pgscaleLabels(name, "postgres-data"),
             }, { parent: this, dependsOn: [preflight] });
             const patroniYml = pulumi
-                .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value])
-                .apply(([su, repl, rw, api, dcsAtBootstrap]) =>
+                .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, etcdPassword?.value])
+                .apply(([su, repl, rw, api, dcsAtBootstrap, etcdPw]) =>
                     renderPatroniYaml({
-                        scope: this.scope, name: member, host: member, store: { etcd3: { hosts: dcs.clientEndpoints } },
+                        scope: this.scope, name: member, host: member,
+                        store: patroniEtcdStore(dcs.clientEndpoints, etcdSecurity, { scope: this.scope, caFile: ETCD_CA, password: etcdPw }),
                         dcs: dcsAtBootstrap,
                         superuser: { username: "postgres", password: su },
                         replication: { username: "replicator", password: repl },
@@ -257,6 +268,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
+                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
                     ...(tls ? [
                         { file: `${TLS_DIR}/server.crt`, content: tls.certs.apply((c) => c[member].certPem), permissions: "0644" },
                         { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
@@ -313,7 +325,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 selector, member, members: names, revision, ...gateCredentials,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, gate, preflight], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight], deleteBeforeReplace: true });
             containers.set(member, container);
             return {
                 name: member,

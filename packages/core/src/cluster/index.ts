@@ -10,3 +10,4 @@ export * from "./tls";
 export * from "./images";
 export * from "./postgres-version";
 export * from "./construct-outputs";
+export * from "./etcd-security";

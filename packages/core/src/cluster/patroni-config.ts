@@ -63,7 +63,18 @@ export function renderPgHba(replicationUser: string, extra: string[]): string[] 
 }
 
 /** Patroni's DCS section: etcd v3 (Docker, or an EtcdCluster anywhere) or Kubernetes objects. */
-export type PatroniStore = { etcd3: { hosts: string[] } } | { kubernetes: Record<string, unknown> };
+export type PatroniStore = { etcd3: PatroniEtcd3 } | { kubernetes: Record<string, unknown> };
+
+/** Patroni's `etcd3` section: the members, and with a locked etcd its CA and the scope's user. */
+export interface PatroniEtcd3 {
+    hosts: string[];
+    /** `https` with the etcd cluster's TLS. */
+    protocol?: "https";
+    /** The etcd cluster's CA file, as the member sees it. */
+    cacert?: string;
+    username?: string;
+    password?: string;
+}
 
 export type PatroniCallbackEvent = "on_start" | "on_stop" | "on_restart" | "on_role_change";
 

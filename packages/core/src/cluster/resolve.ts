@@ -202,6 +202,11 @@ export function resolveEtcdCluster(input: unknown, subject: string): ResolvedEtc
         );
     }
     if (spec.members === 1) warnings.push(`${subject}: a single etcd member is a single point of failure; use 3 for HA.`);
+    if (!spec.auth) {
+        warnings.push(`${subject}: auth is false: anything that reaches etcd's client port can rewrite Patroni's keys (and choose the primary). Keep it for a local lab only.`);
+    } else if (!spec.tls) {
+        warnings.push(`${subject}: tls is false: etcd passwords and Patroni's keys cross the network in clear.`);
+    }
     return { spec, warnings };
 }
 

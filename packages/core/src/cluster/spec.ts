@@ -35,6 +35,16 @@ export const etcdClusterSpec = z.strictObject({
     images: imagesSpec.optional(),
     /** Host port for the first member's client URL; default: not published. */
     clientPort: port.optional(),
+    /**
+     * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
+     * other with their certificates; clients verify the members'). Default true.
+     */
+    tls: z.boolean().default(true),
+    /**
+     * etcd authentication: a generated `root` user, and one user per PatroniCluster that may read and
+     * write only its own scope's keys (`/service/<scope>/`). Default true.
+     */
+    auth: z.boolean().default(true),
 });
 export type EtcdClusterSpec = z.output<typeof etcdClusterSpec>;
 export type EtcdClusterInput = z.input<typeof etcdClusterSpec>;

@@ -24,6 +24,8 @@ export interface ServerCertOptions extends CertOptions {
     dnsNames: string[];
     /** Subject alternative names: IP addresses (127.0.0.1 for published ports). */
     ipAddresses: string[];
+    /** Also valid as a client certificate (etcd peers authenticate each other with theirs). Default false. */
+    clientAuth?: boolean;
 }
 
 const HOUR_MS = 3600_000;
@@ -77,7 +79,7 @@ export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
     cert.setExtensions([
         { name: "basicConstraints", cA: false, critical: true },
         { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-        { name: "extKeyUsage", serverAuth: true },
+        { name: "extKeyUsage", serverAuth: true, ...(o.clientAuth ? { clientAuth: true } : {}) },
         {
             name: "subjectAltName",
             altNames: [...o.dnsNames.map((value) => ({ type: 2, value })), ...o.ipAddresses.map((ip) => ({ type: 7, ip }))],

@@ -40,13 +40,18 @@ export interface ExecResult {
     stderr: string;
 }
 
-/** Runs `cmd` in a running container and collects its output (docker exec). */
-export async function execIn(containerId: string, cmd: string[], o: { env?: string[]; user?: string; host?: string } = {}): Promise<ExecResult> {
+/**
+ * Runs `cmd` in a running container and collects its output (docker exec). `stdin` is written to
+ * the process's standard input, then closed: the way to hand it a secret, which neither the exec's
+ * arguments nor its environment would keep out of `docker inspect` / `ps`.
+ */
+export async function execIn(containerId: string, cmd: string[], o: { env?: string[]; user?: string; host?: string; stdin?: string } = {}): Promise<ExecResult> {
     const docker = dockerEngine(o.host);
     const exec = await docker.getContainer(containerId).exec({
-        Cmd: cmd, Env: o.env, User: o.user, AttachStdout: true, AttachStderr: true,
+        Cmd: cmd, Env: o.env, User: o.user, AttachStdout: true, AttachStderr: true, AttachStdin: o.stdin !== undefined,
     });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const stream = await exec.start({ hijack: true, stdin: o.stdin !== undefined });
+    if (o.stdin !== undefined) stream.end(o.stdin);
     const collect = () => {
         const sink = new PassThrough();
         const chunks: Buffer[] = [];

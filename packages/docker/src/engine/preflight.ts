@@ -23,6 +23,8 @@ interface PreflightInputs {
     volumes: string[];
     /** Use a leftover volume of the same name on purpose. */
     adoptExistingVolumes: boolean;
+    /** EtcdCluster: its tls/auth, which a running cluster keeps (absent in states from before they existed: both off). */
+    etcdSecurity?: { tls: boolean; auth: boolean };
     /** Labels of this stack's containers: their own volumes are not leftovers. */
     project: string;
     stack: string;
@@ -66,6 +68,13 @@ export const preflightHandlers = {
             failures.push({ property: "dockerHost", reason: `${i.subject}: ${i.hostField} = ${host} is another machine's engine; pgscale publishes members on the engine's loopback (127.0.0.1) and connects there, so it needs an engine on this machine` });
             return failures;
         }
+        if (olds?.volumes && i.etcdSecurity) {
+            const before = olds.etcdSecurity ?? { tls: false, auth: false };
+            for (const field of ["tls", "auth"] as const) {
+                if (before[field] === i.etcdSecurity[field]) continue;
+                failures.push({ property: field, reason: `${i.subject}: ${field} is ${i.etcdSecurity[field]}, but the running members were created with ${field} ${before[field]}${olds.etcdSecurity ? "" : " (the default before pgscale locked etcd)"}; etcd keeps its members' URLs and users in its data, so replacing the containers cannot switch it. Set \`${field}: ${before[field]}\` to keep the running cluster (docs/security.md "The control plane" shows how to move a stack to a locked etcd)` });
+            }
+        }
         if (failures.length) return failures;
         const engine = dockerEngine(host);
         let existing: Set<string>;
@@ -96,7 +105,7 @@ export const preflightHandlers = {
 const load = packageRequire(DOCKER_PACKAGE);
 type Handlers = typeof preflightHandlers;
 const handlers = (): Handlers => load().preflightHandlers;
-const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false]);
+const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null]);
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -123,6 +132,8 @@ export interface DockerPreflightArgs {
     unsupported: pulumi.Input<string[]>;
     volumes: string[];
     adoptExistingVolumes?: boolean;
+    /** EtcdCluster: its tls/auth; a change on a running cluster is refused. */
+    etcdSecurity?: { tls: boolean; auth: boolean };
 }
 
 /**

@@ -5,6 +5,8 @@ import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 export interface TlsServerNames {
     dnsNames: string[];
     ipAddresses: string[];
+    /** Also valid as a client certificate (mutual TLS between etcd peers). Default false. */
+    clientAuth?: boolean;
 }
 
 interface PemPair {

@@ -1,0 +1,147 @@
+import type { PatroniEtcd3 } from "./patroni-config";
+
+// etcd as a locked DCS: TLS on client and peer URLs, and authentication with a root user and one
+// user per Patroni scope whose role reaches only that scope's keys. Pure: the command lines and the
+// shell scripts that run inside an etcd member; the platforms upload the files and run the scripts.
+//
+// Secrets never travel in arguments or the environment of a container: the scripts read passwords
+// from standard input, and etcdctl takes the admin's from ETCDCTL_PASSWORD inside the script's own
+// process (never `--user root:pw`, which `docker top` / `ps` would show).
+
+/** Where an etcd member finds its certificate, key and the cluster's CA. */
+export const ETCD_TLS_DIR = "/etc/pgscale/etcd-tls";
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+
+export interface EtcdSecurity {
+    tls: boolean;
+    auth: boolean;
+}
+
+/** `https://host:port` or `http://host:port`. */
+export function etcdUrl(host: string, port: number, tls: boolean): string {
+    return `${tls ? "https" : "http"}://${host}:${port}`;
+}
+
+export interface EtcdMemberCommand {
+    /** The member's name (`--name`). */
+    name: string;
+    /** The name peers and clients dial (its DNS alias / stable pod name). */
+    advertiseHost: string;
+    /** Every member's name and peer host, `--initial-cluster`. */
+    initialCluster: Array<{ name: string; host: string }>;
+    /** `--initial-cluster-token`, unique per cluster. */
+    token: string;
+    tls: boolean;
+}
+
+/** The etcd command line of one member. */
+export function etcdMemberCommand(c: EtcdMemberCommand): string[] {
+    const tlsFlags = c.tls ? [
+        "--cert-file", `${ETCD_TLS_DIR}/member.crt`, "--key-file", `${ETCD_TLS_DIR}/member.key`,
+        // Peers present their own member certificate and must be signed by the cluster's CA.
+        "--peer-cert-file", `${ETCD_TLS_DIR}/member.crt`, "--peer-key-file", `${ETCD_TLS_DIR}/member.key`,
+        "--peer-trusted-ca-file", `${ETCD_TLS_DIR}/ca.crt`, "--peer-client-cert-auth",
+    ] : [];
+    return [
+        "etcd", "--name", c.name, "--data-dir", "/var/lib/etcd/data",
+        "--listen-client-urls", etcdUrl("0.0.0.0", ETCD_CLIENT_PORT, c.tls), "--advertise-client-urls", etcdUrl(c.advertiseHost, ETCD_CLIENT_PORT, c.tls),
+        "--listen-peer-urls", etcdUrl("0.0.0.0", ETCD_PEER_PORT, c.tls), "--initial-advertise-peer-urls", etcdUrl(c.advertiseHost, ETCD_PEER_PORT, c.tls),
+        "--initial-cluster", c.initialCluster.map((m) => `${m.name}=${etcdUrl(m.host, ETCD_PEER_PORT, c.tls)}`).join(","),
+        "--initial-cluster-state", "new", "--initial-cluster-token", c.token,
+        ...tlsFlags,
+    ];
+}
+
+/** etcdctl against the member it runs in (scripts and health probes inside the container). */
+export function localEtcdctl(tls: boolean): string {
+    return tls
+        ? `etcdctl --endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT} --cacert=${ETCD_TLS_DIR}/ca.crt --command-timeout=10s`
+        : `etcdctl --endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT} --command-timeout=10s`;
+}
+
+/**
+ * Docker's health probe of a member: it serves and knows a leader. `endpoint status` needs no
+ * credentials (`endpoint health` fails once auth is on: it writes a key as nobody).
+ */
+export function etcdHealthProbe(tls: boolean): string[] {
+    return ["CMD", "sh", "-c", `${localEtcdctl(tls)} endpoint status -w fields | grep -Eq '^"Leader" : [1-9]'`];
+}
+
+/** The etcd user (and role) of a Patroni scope. */
+export function patroniEtcdUser(scope: string): string {
+    return `patroni-${scope}`;
+}
+
+/** The keys a Patroni scope owns: Patroni's `namespace` (`/service/`) and the scope. */
+export function patroniEtcdPrefix(scope: string): string {
+    return `/service/${scope}/`;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Turns authentication on, once: creates `root` (or resets its password while auth is still off)
+ * with the `root` role, then `auth enable`. With auth already on, checks that the password is the
+ * one given. Standard input: the root password on one line. Exit 3: auth is on with another password.
+ */
+export function etcdEnableAuthScript(tls: boolean): string {
+    const e = localEtcdctl(tls);
+    return [
+        "set -u",
+        "IFS= read -r pw",
+        `if out=$(ETCDCTL_USER=root ETCDCTL_PASSWORD="$pw" ${e} user get root 2>&1); then exit 0; fi`,
+        `case "$out" in *"authentication is not enabled"*) ;; *"invalid user ID or password"*) echo "$out" >&2; exit 3 ;; *) echo "$out" >&2; exit 1 ;; esac`,
+        `if ${e} user get root >/dev/null 2>&1; then printf '%s\\n' "$pw" | ${e} user passwd root --interactive=false >/dev/null || exit 1;`,
+        `else printf '%s\\n' "$pw" | ${e} user add root --interactive=false >/dev/null || exit 1; fi`,
+        `${e} role get root >/dev/null 2>&1 || ${e} role add root >/dev/null || exit 1`,
+        `${e} user get root | grep -q 'Roles: .*\\broot\\b' || ${e} user grant-role root root >/dev/null || exit 1`,
+        `${e} auth enable >/dev/null`,
+    ].join("\n");
+}
+
+/**
+ * Creates (or brings back in line) a Patroni scope's user and role: readwrite on its prefix and
+ * nothing else; the password is set on every run. Standard input: the root password, then the
+ * user's, one per line.
+ */
+export function etcdScopeUserScript(tls: boolean, scope: string): string {
+    const e = localEtcdctl(tls);
+    const user = shellQuote(patroniEtcdUser(scope));
+    const prefix = shellQuote(patroniEtcdPrefix(scope));
+    return [
+        "set -u",
+        "IFS= read -r root; IFS= read -r pw",
+        'export ETCDCTL_USER=root ETCDCTL_PASSWORD="$root"',
+        `${e} role get ${user} >/dev/null 2>&1 || ${e} role add ${user} >/dev/null || exit 1`,
+        `${e} role grant-permission ${user} readwrite ${prefix} --prefix >/dev/null || exit 1`,
+        `if ${e} user get ${user} >/dev/null 2>&1; then printf '%s\\n' "$pw" | ${e} user passwd ${user} --interactive=false >/dev/null || exit 1;`,
+        `else printf '%s\\n' "$pw" | ${e} user add ${user} --interactive=false >/dev/null || exit 1; fi`,
+        `${e} user get ${user} | grep -q "Roles: .*\\b${patroniEtcdUser(scope)}\\b" || ${e} user grant-role ${user} ${user} >/dev/null || exit 1`,
+    ].join("\n");
+}
+
+/** Removes a scope's user and role (the keys under its prefix stay). Standard input: the root password. */
+export function etcdDropScopeUserScript(tls: boolean, scope: string): string {
+    const e = localEtcdctl(tls);
+    const user = shellQuote(patroniEtcdUser(scope));
+    return [
+        "set -u",
+        "IFS= read -r root",
+        'export ETCDCTL_USER=root ETCDCTL_PASSWORD="$root"',
+        `if ${e} user get ${user} >/dev/null 2>&1; then ${e} user delete ${user} >/dev/null || exit 1; fi`,
+        `if ${e} role get ${user} >/dev/null 2>&1; then ${e} role delete ${user} >/dev/null || exit 1; fi`,
+    ].join("\n");
+}
+
+/** Patroni's `etcd3` section for a scope: TLS against the cluster's CA, and the scope's user when auth is on. */
+export function patroniEtcdStore(hosts: string[], security: EtcdSecurity, o: { scope: string; caFile: string; password?: string }): { etcd3: PatroniEtcd3 } {
+    if (security.auth && o.password === undefined) throw new Error("etcd auth is on: the scope's password is required");
+    return {
+        etcd3: {
+            hosts,
+            ...(security.tls ? { protocol: "https" as const, cacert: o.caFile } : {}),
+            ...(security.auth ? { username: patroniEtcdUser(o.scope), password: o.password } : {}),
+        },
+    };
+}
