@@ -23,6 +23,11 @@ interface Outputs {
     statsUrl: string;
     statsUser: string;
     statsPassword: string;
+    network: string;
+    etcdImage: string;
+    etcdRootPassword: string;
+    etcdTlsCaPem: string;
+    scope: string;
 }
 
 const inspect = (container: string) => JSON.parse(docker("inspect", container))[0];
@@ -56,6 +61,8 @@ describe("security defaults on Docker", () => {
             superuser: out.superuserPassword,
             restApi: out.restApiPassword,
             replication: auth.replication.password,
+            etcdRoot: out.etcdRootPassword,
+            etcdScope: yml.etcd3.password,
             rewind: auth.rewind.password,
             haproxyStats: out.statsPassword,
         };
@@ -207,5 +214,63 @@ describe("security defaults on Docker", () => {
         }
         // PostgreSQL and the REST API of 2 members, HAProxy's 3 listeners, PgBouncer; etcd none.
         expect(published).toBe(2 * 2 + 3 + 1);
+    });
+
+    describe("an intruder on the stack's network", () => {
+        /** Runs a throwaway container on the stack's network (removed afterwards); returns its exit status and output. */
+        const intruder = (image: string, user: string, ...cmd: string[]) => {
+            const r = spawnSync("docker", ["run", "--rm", "--network", out.network, "--user", user, "--cap-drop", "ALL", image, ...cmd], { encoding: "utf8", timeout: 60_000 });
+            return { status: r.status, output: `${r.stdout}${r.stderr}` };
+        };
+        const etcd = "dcs-0:2379";
+        const leaderKey = () => `/service/${out.scope}/leader`;
+        const etcdctl = (...args: string[]) => intruder(out.etcdImage, "etcd", "etcdctl", "--dial-timeout=3s", "--command-timeout=5s", ...args);
+        // The intruder does not have the CA: it skips verification, which gains it nothing.
+        // (etcdctl 3.4 dials https endpoints without TLS unless told --insecure-transport=false.)
+        const overTls = [`--endpoints=https://${etcd}`, "--insecure-transport=false", "--insecure-skip-tls-verify"];
+
+        it("cannot read or rewrite Patroni's leader key in etcd without credentials", () => {
+            const read = etcdctl(...overTls, "get", leaderKey());
+            expect(read).toEqual({ status: 1, output: expect.stringMatching(/user name is empty/) });
+            const write = etcdctl(...overTls, "put", leaderKey(), "intruder");
+            expect(write).toEqual({ status: 1, output: expect.stringMatching(/user name is empty/) });
+            // Guessing the root password does not help either.
+            const guess = etcdctl(...overTls, "--user", "root:not-the-password", "put", leaderKey(), "intruder");
+            expect(guess.status).not.toBe(0);
+            expect(guess.output).toMatch(/invalid user ID or password/);
+        });
+
+        it("cannot talk to etcd in plain HTTP", () => {
+            const plain = etcdctl(`--endpoints=http://${etcd}`, "get", leaderKey());
+            expect(plain.status).not.toBe(0);
+            expect(plain.output).not.toMatch(/user name is empty/); // not even an answer: the TLS handshake is missing
+        });
+
+        it("with the cluster's own etcd credentials, reaches its scope's keys and nothing else", () => {
+            const scopeUser = [...overTls, "--user", `patroni-${out.scope}:${passwords.etcdScope}`];
+            const own = etcdctl(...scopeUser, "get", leaderKey(), "--print-value-only");
+            expect(own.status).toBe(0);
+            expect(own.output.trim().split("\n").pop()).toMatch(/^pg-[01]$/); // the leader's name: the user works
+            expect(etcdctl(...scopeUser, "put", "/service/another-cluster/leader", "intruder")).toEqual({ status: 1, output: expect.stringMatching(/permission denied/) });
+            expect(etcdctl(...scopeUser, "get", "/service/", "--prefix")).toEqual({ status: 1, output: expect.stringMatching(/permission denied/) });
+            expect(etcdctl(...scopeUser, "user", "list")).toEqual({ status: 1, output: expect.stringMatching(/permission denied/) });
+        });
+
+        it("cannot join etcd as a peer without a certificate from the cluster's CA", () => {
+            // etcd's peer listener serves its member list to peers; without --peer-client-cert-auth
+            // this would answer 200 with the list. It refuses the handshake of a client without a certificate.
+            const member = inspect(out.members[0].container).Config.Image as string;
+            const peer = intruder(member, "postgres", "sh", "-c", "curl -sk -o /dev/null -w '%{http_code}' https://dcs-0:2380/members; echo \" exit=$?\"");
+            expect(peer.output).toMatch(/^000 exit=(35|56)$/m);
+        });
+
+        it("cannot call Patroni's switchover without credentials", () => {
+            // The etcd image has no curl: a member's image has.
+            const member = inspect(out.members[0].container).Config.Image as string;
+            const post = (auth: string) => intruder(member, "postgres", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", ...(auth ? ["-u", auth] : []),
+                "-X", "POST", "-H", "Content-Type: application/json", "-d", JSON.stringify({ leader: "pg-0" }), "http://pg-0:8008/switchover");
+            expect(post("").output).toBe("401");
+            expect(post(`patroni:not-${out.restApiPassword}`).output).toBe("401");
+        });
     });
 });
