@@ -180,6 +180,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             parameters: { ...resolved.parameters, ...(spec.backup ? archiveParameters(this.scope, spec.backup) : {}) },
             pgHba: renderPgHba("replicator", spec.pgHba),
             patroniMajor: resolved.layout.patroniMajor,
+            logicalSlots: resolved.logicalSlots,
         });
 
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through

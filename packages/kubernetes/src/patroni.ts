@@ -162,6 +162,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             parameters: this.resolved.parameters,
             pgHba: renderPgHba("replicator", spec.pgHba),
             patroniMajor: this.resolved.layout.patroniMajor,
+            logicalSlots: this.resolved.logicalSlots,
         });
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
         // PATCH /config (dcsReconcile), so the member configs keep the first document.

@@ -1,5 +1,5 @@
 import { PgscaleValidationError } from "../validation";
-import { parsePublication, parseSubscription, planPublication, planPublicationRemoval, planSubscription, planSubscriptionRemoval } from ".";
+import { parsePublication, parseSubscription, planPublication, planPublicationRemoval, planSubscription, planSubscriptionRemoval, subscriberConninfo } from ".";
 
 describe("Publication", () => {
     const spec = (over = {}) => parsePublication({ name: "orders_pub", tables: ["orders", "sales.items"], ...over }, "Publication p");
@@ -13,6 +13,16 @@ describe("Publication", () => {
         expect(planPublication({ desired: spec({ publish: ["insert", "update"] }), catalog, intent: "create" }).steps[0].statements)
             .toEqual([`CREATE PUBLICATION "orders_pub" FOR TABLE "public"."orders", "sales"."items" WITH (publish = 'insert, update')`]);
         expect(planPublication({ desired: spec({ tables: "all" }), catalog, intent: "create" }).steps[0].statements[0]).toContain("FOR ALL TABLES");
+    });
+    it("advances the publisher's kept slots past the publication's creation, each after its commit", () => {
+        const steps = planPublication({ desired: spec({ slots: ["items_slot"] }), catalog, intent: "create" }).steps;
+        expect(steps.map((s) => s.summary)).toEqual([
+            "create publication orders_pub of public.orders, sales.items (insert, update, delete, truncate)",
+            "advance slot items_slot to the current WAL position (past the publication's creation)",
+        ]);
+        expect(steps[1].transactional).toBe(false);
+        expect(steps[1].statements[0]).toMatch(/pg_replication_slot_advance\('items_slot', pg_current_wal_lsn\(\)\)/);
+        expect(() => spec({ slots: ["Items"] })).toThrow(/slots/);
     });
     it("refuses a missing table, or one without a replica identity while updates or deletes are published", () => {
         const bad = { ...catalog, missing: ["sales.items"], withoutIdentity: ["public.orders"] };
@@ -34,7 +44,8 @@ describe("Subscription", () => {
     it("creates outside a transaction, the publisher's URI kept out of the summary", () => {
         const plan = planSubscription({ desired: spec(), catalog: { subscription: null }, intent: "create" });
         expect(plan.steps[0]).toMatchObject({ transactional: false, sensitive: true });
-        expect(plan.steps[0].statements[0]).toBe(`CREATE SUBSCRIPTION "orders_sub" CONNECTION '${publisher}' PUBLICATION "orders_pub" WITH (copy_data = true, enabled = true)`);
+        expect(plan.steps[0].statements[0]).toBe(`CREATE SUBSCRIPTION "orders_sub" CONNECTION '${publisher}?connect_timeout=10' PUBLICATION "orders_pub" WITH (copy_data = true, enabled = true)`);
+        expect(subscriberConninfo(`${publisher}?connect_timeout=3&sslmode=require`)).toBe(`${publisher}?connect_timeout=3&sslmode=require`);
         expect(plan.steps[0].summary).not.toContain("s3cret");
     });
     it("refuses a publisher that is not a postgresql:// URI", () => {
@@ -49,5 +60,20 @@ describe("Subscription", () => {
             "disable subscription orders_sub",
         ]);
         expect(planSubscriptionRemoval(spec())[0]).toMatchObject({ statements: [`DROP SUBSCRIPTION IF EXISTS "orders_sub"`], transactional: false });
+    });
+    it("reads a slot the publisher keeps (createSlot false), and leaves it there when removed", () => {
+        const kept = spec({ slotName: "orders_slot", createSlot: false });
+        const plan = planSubscription({ desired: kept, catalog: { subscription: null }, intent: "create" });
+        expect(plan.steps[0].statements[0]).toMatch(/WITH \(copy_data = true, enabled = true, slot_name = 'orders_slot', create_slot = false\)$/);
+        const removal = planSubscriptionRemoval(kept)[0];
+        expect(removal.summary).toBe("drop subscription orders_sub, leaving slot orders_slot to the publisher");
+        expect(removal.statements[0]).toMatch(/ALTER SUBSCRIPTION "orders_sub" DISABLE.*ALTER SUBSCRIPTION "orders_sub" SET \(slot_name = NONE\)/);
+        expect(removal.statements[1]).toBe(`DROP SUBSCRIPTION IF EXISTS "orders_sub"`);
+    });
+    it("refuses to change the slot of an existing subscription", () => {
+        const current = { name: "orders_sub", enabled: true, publications: ["orders_pub"], slotName: "orders_sub" };
+        const plan = planSubscription({ desired: spec({ slotName: "other", createSlot: false }), previous: spec(), catalog: { subscription: current }, intent: "update" });
+        expect(plan.refusals.map((r) => r.field)).toEqual(["slotName", "createSlot"]);
+        expect(() => spec({ slotName: "Bad-Name" })).toThrow(/slotName/);
     });
 });

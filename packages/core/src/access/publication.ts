@@ -18,6 +18,15 @@ export const publicationFields = z.strictObject({
     publish: z.array(z.enum(PUBLISHED_OPERATIONS)).min(1).default([...PUBLISHED_OPERATIONS]),
     /** "drop" (default): DROP PUBLICATION when the resource goes (no data is lost; subscribers stop receiving); "retain": leave it. */
     removalPolicy: z.enum(["drop", "retain"]).default("drop"),
+    /**
+     * Logical slots the publisher keeps for this publication's subscribers (a PatroniCluster's
+     * `logicalSlots`, which Patroni creates at once, before any publication): advanced to the
+     * current WAL position right after the publication is created. PostgreSQL decodes a slot from
+     * where it stands, and a change older than the publication fails with "publication does not
+     * exist", so a subscriber could never start on an older slot. Waits up to 60 s for Patroni to
+     * create each. Default: none.
+     */
+    slots: z.array(z.string().regex(/^[a-z0-9_]{1,63}$/, "slot names are 1-63 lower-case letters, digits and '_'")).default([]),
 });
 
 export type PublicationInput = z.input<typeof publicationFields>;
@@ -76,7 +85,14 @@ export function planPublication(i: { desired: PublicationSpec; catalog: Publicat
     const ops = PUBLISHED_OPERATIONS.filter((o) => d.publish.includes(o));
     if (!current) {
         const what = d.tables === "all" ? "FOR ALL TABLES" : `FOR TABLE ${tableList(tables)}`;
-        return { steps: [{ summary: `create publication ${d.name} of ${d.tables === "all" ? "all tables" : tables.join(", ")} (${ops.join(", ")})`, statements: [`CREATE PUBLICATION ${pub} ${what} WITH (${publishOption(ops)})`] }], refusals };
+        return {
+            steps: [
+                { summary: `create publication ${d.name} of ${d.tables === "all" ? "all tables" : tables.join(", ")} (${ops.join(", ")})`, statements: [`CREATE PUBLICATION ${pub} ${what} WITH (${publishOption(ops)})`] },
+                // Each in its own transaction, after the publication's commit: the position it moves to must follow it.
+                ...d.slots.map((slot): AccessStep => ({ summary: `advance slot ${slot} to the current WAL position (past the publication's creation)`, statements: [advanceSlot(slot)], transactional: false })),
+            ],
+            refusals,
+        };
     }
     const steps: AccessStep[] = [];
     if (d.tables !== "all" && [...tables].sort().join() !== current.tables.join())
@@ -84,6 +100,23 @@ export function planPublication(i: { desired: PublicationSpec; catalog: Publicat
     if (ops.join() !== PUBLISHED_OPERATIONS.filter((o) => current.publish.includes(o)).join())
         steps.push({ summary: `publication ${d.name}: publish ${ops.join(", ")}`, statements: [`ALTER PUBLICATION ${pub} SET (${publishOption(ops)})`] });
     return { steps, refusals };
+}
+
+/** Waits for the slot (Patroni creates permanent slots within a cycle), then moves it to the current WAL position; refuses one a subscriber is reading. */
+function advanceSlot(slot: string): string {
+    const name = quoteLiteral(slot);
+    return [
+        "DO $$ DECLARE active_now boolean; BEGIN",
+        "FOR i IN 1..120 LOOP",
+        `    SELECT active INTO active_now FROM pg_replication_slots WHERE slot_name = ${name} AND slot_type = 'logical' AND database = current_database();`,
+        "    EXIT WHEN FOUND;",
+        "    PERFORM pg_sleep(0.5);",
+        "END LOOP;",
+        `IF active_now IS NULL THEN RAISE EXCEPTION 'logical slot % does not exist in database % (declare it in the PatroniCluster''s logicalSlots)', ${name}, current_database(); END IF;`,
+        `IF active_now THEN RAISE EXCEPTION 'logical slot % is in use by a subscriber: it cannot be moved', ${name}; END IF;`,
+        `PERFORM pg_replication_slot_advance(${name}, pg_current_wal_lsn());`,
+        "END $$",
+    ].join("\n");
 }
 
 export function planPublicationRemoval(spec: PublicationSpec): AccessStep[] {

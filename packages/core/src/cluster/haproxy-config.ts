@@ -106,8 +106,15 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         "    load-server-state-from-file global",
         "    log global",
         "    option tcplog",
-        "    retries 2",
-        "    timeout connect 4s",
+        // A client that dials while its primary dies must fail fast and reconnect: HAProxy 3.0 holds
+        // a stream whose server connection is being attempted, or waits to be retried, when
+        // shutdown-sessions fires at the mark-down, until the client gives up (see
+        // test/integration/haproxy-dying-server.test.ts). No retries (with `balance first` they
+        // dial the same server anyway) and a 1 s connect timeout (a TCP handshake on the members'
+        // network takes well under a millisecond) shrink that window from the whole kill-to-mark-down
+        // span to the last second before it; clients still need a connect timeout of their own.
+        "    retries 0",
+        "    timeout connect 1s",
         `    timeout client ${c.idleTimeoutSeconds}s`,
         `    timeout server ${c.idleTimeoutSeconds}s`,
         "    timeout check 3s",

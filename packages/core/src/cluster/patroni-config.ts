@@ -20,6 +20,8 @@ export interface PatroniDcsSettings {
     pgHba: string[];
     /** Patroni's major in the image (PostgresLayout.patroniMajor): 4 takes keys 3 does not know. */
     patroniMajor: 3 | 4;
+    /** Permanent logical slots (PatroniCluster `logicalSlots`, database resolved). */
+    logicalSlots?: Array<{ name: string; database: string; plugin: string }>;
 }
 
 /** The DCS document in Patroni's own key names: bootstrap.dcs at first start, the PATCH /config body after. */
@@ -39,6 +41,9 @@ export function renderDcsConfig(s: PatroniDcsSettings): Record<string, unknown> 
         // its slot to go). 0 is Patroni 3's behaviour: the slot goes with the member key; a replica
         // down longer than wal_keep_size covers is cloned again.
         ...(s.patroniMajor >= 4 ? { member_slots_ttl: 0 } : {}),
+        // Always present, so removing the last entry reaches the DCS (PATCH /config merges: a
+        // missing key would leave the old slots in place).
+        slots: Object.fromEntries((s.logicalSlots ?? []).map((l) => [l.name, { type: "logical", database: l.database, plugin: l.plugin }])),
         postgresql: {
             use_pg_rewind: s.usePgRewind,
             use_slots: true,

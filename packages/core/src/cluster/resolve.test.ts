@@ -69,6 +69,25 @@ describe("resolvePatroniCluster", () => {
     });
 });
 
+describe("permanent logical slots", () => {
+    it("turns on logical WAL and replica feedback, and renders Patroni's slots with the cluster's database by default", () => {
+        const r = resolvePatroniCluster({ database: "appdb", logicalSlots: [{ name: "orders_slot" }, { name: "audit", database: "auditdb" }] }, "t");
+        expect(r.parameters).toMatchObject({ wal_level: "logical", hot_standby_feedback: "on" });
+        const dcs = renderDcsConfig({ ...r, ...r.spec.patroni, timings: r.timings, parameters: r.parameters, pgHba: [], synchronousMode: r.synchronousMode, patroniMajor: r.layout.patroniMajor, logicalSlots: r.logicalSlots });
+        expect(dcs.slots).toEqual({
+            orders_slot: { type: "logical", database: "appdb", plugin: "pgoutput" },
+            audit: { type: "logical", database: "auditdb", plugin: "pgoutput" },
+        });
+        expect(resolvePatroniCluster({}, "t").parameters.wal_level).toBe("replica");
+    });
+    it("refuses a repeated or malformed slot name, and a wal_level or hot_standby_feedback that would break the slots", () => {
+        expect(fields(() => resolvePatroniCluster({ logicalSlots: [{ name: "a" }, { name: "a" }] }, "t"))).toEqual(["logicalSlots[1].name"]);
+        expect(fields(() => resolvePatroniCluster({ logicalSlots: [{ name: "Orders" }] }, "t"))).toEqual(["logicalSlots[0].name"]);
+        expect(fields(() => resolvePatroniCluster({ logicalSlots: [{ name: "a" }], parameters: { wal_level: "replica", hot_standby_feedback: false } }, "t")))
+            .toEqual(["parameters.wal_level", "parameters.hot_standby_feedback"]);
+    });
+});
+
 describe("synchronous mode and quorum commit", () => {
     const mode = (input: object) => resolvePatroniCluster(input, "x").synchronousMode;
     const rpo0 = { objectives: { rtoSeconds: 30, rpoBytes: 0 } };

@@ -32,6 +32,8 @@ export interface ResolvedPatroniCluster {
     worstCase: WorstCase;
     /** Full DCS parameter set: pgscale's replication defaults overlaid with the user's. */
     parameters: Record<string, string>;
+    /** Permanent logical slots, each with its database (the cluster's when not given). */
+    logicalSlots: Array<{ name: string; database: string; plugin: string }>;
     rationale: string[];
 }
 
@@ -119,6 +121,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
         if (spec.bootstrap?.fromBackup) issues.push({ field: "bootstrap.fromBackup", message: none });
     }
     issues.push(...parameterVersionIssues(spec.postgresVersion, Object.keys(spec.parameters)));
+    issues.push(...logicalSlotIssues(spec));
     issues.push(...reservedNameIssues(spec.database, spec.owner));
     issues.push(...securityParameterIssues(spec.parameters));
     spec.pgHba.forEach((line, i) => {
@@ -132,7 +135,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     });
     if (issues.length) throw new PgscaleValidationError(subject, issues);
 
-    const parameters = { ...defaultParameters(p.usePgRewind) };
+    const parameters: Record<string, string> = { ...defaultParameters(p.usePgRewind), ...(spec.logicalSlots.length ? LOGICAL_SLOT_PARAMETERS : {}) };
     for (const [k, v] of Object.entries(spec.parameters)) parameters[k] = pgValue(v);
     if (p.usePgRewind && parameters.wal_log_hints === "off" && parameters.data_checksums !== "on") {
         throw new PgscaleValidationError(subject, [{ field: "parameters.wal_log_hints", message: "must stay on while patroni.usePgRewind is true" }]);
@@ -140,7 +143,30 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     return {
         spec, layout: postgresLayout(spec.postgresVersion), timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
         worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
+        logicalSlots: spec.logicalSlots.map((l) => ({ ...l, database: l.database ?? spec.database })),
     };
+}
+
+/**
+ * Permanent logical slots need logical WAL, and replicas that report their oldest snapshot
+ * (hot_standby_feedback): Patroni copies the slots to them, and a copy whose catalog rows were
+ * vacuumed away on the primary could not be used after a failover.
+ */
+const LOGICAL_SLOT_PARAMETERS = { wal_level: "logical", hot_standby_feedback: "on" } as const;
+
+function logicalSlotIssues(spec: PatroniClusterSpec): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    const seen = new Set<string>();
+    spec.logicalSlots.forEach((slot, i) => {
+        if (seen.has(slot.name)) issues.push({ field: `logicalSlots[${i}].name`, message: `"${slot.name}" is declared twice` });
+        seen.add(slot.name);
+    });
+    if (!spec.logicalSlots.length) return issues;
+    for (const [k, need] of Object.entries(LOGICAL_SLOT_PARAMETERS)) {
+        const v = spec.parameters[k];
+        if (v !== undefined && pgValue(v) !== need) issues.push({ field: `parameters.${k}`, message: `must be ${need} (or unset) with logicalSlots` });
+    }
+    return issues;
 }
 
 /** Databases initdb creates: the application database must be a new one. */

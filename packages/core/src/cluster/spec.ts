@@ -159,6 +159,19 @@ export const patroniClusterSpec = z.strictObject({
      * prometheus-operator through `podMonitor` (docs/monitoring.md). Default off.
      */
     monitoring: monitoringSpec,
+    /**
+     * Logical replication slots Patroni keeps on whichever member is primary (its permanent slots):
+     * created on the primary, copied to the replicas and advanced there, so a subscriber reading one
+     * (a `Subscription` with `createSlot: false` and its `slotName`) carries on from the new primary
+     * after a failover or switchover. Each pins WAL on the primary until its subscriber consumes it:
+     * remove the entry once the subscriber is gone. Sets `wal_level = logical` and
+     * `hot_standby_feedback = on`. `database` defaults to the cluster's `database`. Default: none.
+     */
+    logicalSlots: z.array(z.strictObject({
+        name: z.string().regex(/^[a-z0-9_]{1,63}$/, "slot names are 1-63 lower-case letters, digits and '_'"),
+        database: pgIdent.optional(),
+        plugin: z.literal("pgoutput").default("pgoutput"),
+    })).default([]),
 });
 export type PatroniClusterInput = z.input<typeof patroniClusterSpec>;
 export type PatroniClusterSpec = z.output<typeof patroniClusterSpec>;

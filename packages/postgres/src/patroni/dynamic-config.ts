@@ -180,15 +180,18 @@ async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): P
 export async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs);
     const live = await dcsConfig(inputs);
-    if (differs(inputs.config, live)) await apply(inputs);
+    const { dcsPatch } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const patch = dcsPatch(inputs.config, live);
+    if (differs(patch, live)) await apply(inputs, patch);
     // Last, and with the document's synchronous_mode in force: ready means a failover is possible.
     await waitForCluster(inputs, inputs.config.synchronous_mode);
 }
 
 /** PATCHes the document, waits until every member applied it, and restarts those that need it. */
-async function apply(inputs: Inputs): Promise<void> {
-    // PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
-    await call(inputs, "PATCH", "/config", inputs.config);
+async function apply(inputs: Inputs, patch: Record<string, unknown>): Promise<void> {
+    // PATCH merges into the DCS document (dcsPatch names dropped entries with null); each member
+    // applies it at the end of its next HA cycle.
+    await call(inputs, "PATCH", "/config", patch);
     let statuses = await untilApplied(inputs);
     // Parameters such as shared_buffers only take effect after a restart: replicas first, leader last.
     const { pendingRestarts } = load("@pgscale/core") as typeof import("@pgscale/core");
