@@ -10,6 +10,7 @@ const registered = recordKubernetesRegistrations();
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
 import { EtcdCluster, PatroniCluster } from "./index";
+import { keptEtcdSecurity } from "./etcd";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const JOB = "kubernetes:batch/v1:Job";
@@ -146,5 +147,21 @@ describe("EtcdCluster on Kubernetes with the lock taken off", () => {
         const doc = parse(fileOf("tlsonly-pg-patroni", "tlsonly-pg-0.yml"));
         expect(doc.etcd3).toMatchObject({ protocol: "https", cacert: "/etc/patroni/etcd-ca.crt" });
         expect(doc.etcd3.username).toBeUndefined();
+    });
+});
+
+describe("a running EtcdCluster's tls and auth", () => {
+    it("are kept: a change is refused before the StatefulSet registers, so no member rolls to another scheme", () => {
+        expect(() => keptEtcdSecurity("EtcdCluster dcs", { tls: false, auth: false }, { tls: true, auth: true }))
+            .toThrow(/EtcdCluster dcs: tls and auth cannot change on a running cluster \(created with tls: false, auth: false\)/);
+        expect(() => keptEtcdSecurity("EtcdCluster dcs", { tls: true, auth: true }, { tls: true, auth: false })).toThrow(/cannot change/);
+        expect(keptEtcdSecurity("EtcdCluster dcs", { tls: true, auth: false }, { tls: true, auth: false })).toBe("tls=true,auth=false");
+    });
+
+    it("are recorded at creation, and the StatefulSet (not its pods) waits on the check", async () => {
+        await build({}, "kept");
+        expect(byName("pgscale:index:FirstValue", "kept-security").inputs.value).toEqual({ tls: true, auth: true });
+        expect(byName(STS, "kept").inputs.metadata.annotations).toEqual({ "pgscale.io/etcd-security": "tls=true,auth=true" });
+        expect(byName(STS, "kept").inputs.spec.template.metadata.annotations).toBeUndefined();
     });
 });

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ETCD_TLS_DIR, EtcdClusterOutputs, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+    ETCD_TLS_DIR, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
 } from "@pgscale/core";
-import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { etcdEnableAuthJob } from "./etcd-auth";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
@@ -32,6 +32,18 @@ export interface EtcdClusterArgs extends PlacementArgs {
      * write only its own scope's keys (`/service/<scope>/`). Default true.
      */
     auth?: boolean;
+}
+
+/**
+ * The StatefulSet's mark of its cluster's tls/auth, or an error when they differ from those it was
+ * created with (`first`).
+ */
+export function keptEtcdSecurity(subject: string, first: EtcdSecurity, now: EtcdSecurity): string {
+    if (first.tls !== now.tls || first.auth !== now.auth) {
+        throw new Error(`${subject}: tls and auth cannot change on a running cluster (created with tls: ${first.tls}, auth: ${first.auth}): `
+            + "its members keep their peer URLs and users in their data. Keep them, or remove the EtcdCluster and its volumes and create it anew.");
+    }
+    return `tls=${now.tls},auth=${now.auth}`;
 }
 
 const CLIENT_PORT = 2379;
@@ -135,6 +147,12 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             }))),
         }, { parent: this }) : undefined;
 
+        // Members keep their peer URLs and users in their data: rolling the pods cannot switch a running
+        // cluster's scheme or drop its auth (Docker's preflight refuses the same). The first settings
+        // are kept, and a change fails the StatefulSet's registration, before any member is touched.
+        const firstSecurity = new FirstValue(`${name}-security`, { value: { tls: spec.tls, auth: spec.auth } }, { parent: this });
+        const securityChecked = firstSecurity.value.apply((first) => keptEtcdSecurity(subject, first, spec));
+
         // $(POD_NAME) is expanded by the kubelet from the container's env.
         const self = `$(POD_NAME).${headless}.${ns}.svc.${p.clusterDomain}`;
         const command = etcdMemberCommand({
@@ -144,7 +162,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         });
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-            metadata: { name, namespace: this.namespace.ref, labels },
+            // On the StatefulSet, not its pods: the check gates the update without rolling the members.
+            metadata: { name, namespace: this.namespace.ref, labels, annotations: { "pgscale.io/etcd-security": securityChecked } },
             spec: {
                 serviceName: this.headlessService.metadata.name,
                 replicas: spec.members,
