@@ -9,10 +9,11 @@ import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/post
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
 import { IMAGE_USERS, podImage } from "./images";
-import { ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL, labelsFor } from "./labels";
+import { SCOPE_LABEL, labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { DcsStore, renderMemberYaml } from "./patroni-files";
 import { patroniEtcdAccess } from "./patroni-etcd";
+import { patroniServices } from "./patroni-services";
 import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
@@ -20,7 +21,6 @@ import {
 import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
 import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
-import { NOT_AWAITED } from "./provider-await";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
 export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
@@ -248,35 +248,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             stringData: pulumi.secret(files),
         }, { parent: this, dependsOn: [versionGuard] });
 
-        const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`, annotations?: Record<string, string>) =>
-            new k8s.core.v1.Service(`${name}-${suffix}`, {
-                metadata: { name: svcName, namespace: nsRef, labels, annotations },
-                spec: svcSpec,
-            }, { parent: this });
-        const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
-        // The role Services come up beside the StatefulSet, never before it (provider-await.ts). The
-        // replicas Service is not awaited: replicas that still catch up would hold it, and the reconcile
-        // Job already waits until every replica streams.
-        const roleServices = [
-            service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
-            service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts },
-                undefined, NOT_AWAITED),
-        ];
-        // The members depend on these (they must exist first) and make them ready: not awaited.
-        const memberServices = [
-            // Stable member names for replication, HAProxy checks and the reconcile Job, ready or not.
-            service("headless", {
-                clusterIP: "None", publishNotReadyAddresses: true, selector,
-                ports: [...pgPorts, { name: "patroni", port: API_PORT, targetPort: API_PORT }],
-            }, undefined, NOT_AWAITED),
-            ...(dcs ? [] : [
-                // Patroni writes the leader's address into the Endpoints named after the scope; this
-                // selector-less Service keeps them from being garbage-collected and routes to the lock holder.
-                service("leader", { ports: pgPorts }, scope, NOT_AWAITED),
-                // Patroni would create this itself with `services: create`; owning it keeps that verb out of the Role.
-                service("config", { clusterIP: "None" }, `${scope}-config`, NOT_AWAITED),
-            ]),
-        ];
+        const { roleServices, memberServices } = patroniServices(name, {
+            namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
+        }, this);
         this.services = [...memberServices, ...roleServices];
         this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
         this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
