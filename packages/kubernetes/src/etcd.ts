@@ -34,16 +34,13 @@ export interface EtcdClusterArgs extends PlacementArgs {
     auth?: boolean;
 }
 
-/**
- * The StatefulSet's mark of its cluster's tls/auth, or an error when they differ from those it was
- * created with (`first`).
- */
-export function keptEtcdSecurity(subject: string, first: EtcdSecurity, now: EtcdSecurity): string {
+/** A cluster's tls/auth (`now`), or an error when they differ from those it was created with (`first`). */
+export function keptEtcdSecurity(subject: string, first: EtcdSecurity, now: EtcdSecurity): EtcdSecurity {
     if (first.tls !== now.tls || first.auth !== now.auth) {
         throw new Error(`${subject}: tls and auth cannot change on a running cluster (created with tls: ${first.tls}, auth: ${first.auth}): `
             + "its members keep their peer URLs and users in their data. Keep them, or remove the EtcdCluster and its volumes and create it anew.");
     }
-    return `tls=${now.tls},auth=${now.auth}`;
+    return { tls: now.tls, auth: now.auth };
 }
 
 const CLIENT_PORT = 2379;
@@ -81,6 +78,11 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly rootPassword: pulumi.Output<string | undefined>;
     /** With `auth`: the Job that turned authentication on; else undefined. */
     public readonly authJob?: k8s.batch.v1.Job;
+    /**
+     * `tls` and `auth` once checked against those the cluster was created with (an error if they
+     * changed): what consumers configure themselves from, so a refused change touches none of them.
+     */
+    public readonly security: pulumi.Output<EtcdSecurity>;
     /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
     public readonly ready: pulumi.Resource[];
 
@@ -149,9 +151,10 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
 
         // Members keep their peer URLs and users in their data: rolling the pods cannot switch a running
         // cluster's scheme or drop its auth (Docker's preflight refuses the same). The first settings
-        // are kept, and a change fails the StatefulSet's registration, before any member is touched.
+        // are kept, and a change fails the registration of the StatefulSet and of the PatroniClusters'
+        // configuration (both read `security`), before any member is touched.
         const firstSecurity = new FirstValue(`${name}-security`, { value: { tls: spec.tls, auth: spec.auth } }, { parent: this });
-        const securityChecked = firstSecurity.value.apply((first) => keptEtcdSecurity(subject, first, spec));
+        this.security = firstSecurity.value.apply((first) => keptEtcdSecurity(subject, first, spec));
 
         // $(POD_NAME) is expanded by the kubelet from the container's env.
         const self = `$(POD_NAME).${headless}.${ns}.svc.${p.clusterDomain}`;
@@ -163,7 +166,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
             // On the StatefulSet, not its pods: the check gates the update without rolling the members.
-            metadata: { name, namespace: this.namespace.ref, labels, annotations: { "pgscale.io/etcd-security": securityChecked } },
+            metadata: { name, namespace: this.namespace.ref, labels, annotations: { "pgscale.io/etcd-security": this.security.apply((s) => `tls=${s.tls},auth=${s.auth}`) } },
             spec: {
                 serviceName: this.headlessService.metadata.name,
                 replicas: spec.members,

@@ -33,8 +33,9 @@ export function patroniEtcdAccess(
         rootPassword: dcs.rootPassword, password: o.password,
         timeoutSeconds: o.timeoutSeconds, dependsOn: dcs.ready,
     }, parent).job : undefined;
-    const config = pulumi.all([o.password, dcs.tlsCaPem]).apply(([password, ca]) => ({
-        store: { kind: "etcd" as const, hosts: dcs.clientEndpoints, security, caFile: o.caFile, password },
+    // From the checked settings: a refused tls/auth change leaves patroni.yml as it is.
+    const config = pulumi.all([o.password, dcs.tlsCaPem, dcs.security]).apply(([password, ca, checked]) => ({
+        store: { kind: "etcd" as const, hosts: dcs.clientEndpoints, security: checked, caFile: o.caFile, password },
         files: security.tls ? { [o.caKey]: ca ?? "" } : {},
     }));
     return { user, config };
