@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
@@ -51,7 +52,7 @@ spec:
 `;
 
 const quiet = { onOutput: () => undefined };
-const { kubectl } = useLocalCluster([
+const { kubectl, kubectlWithInput } = useLocalCluster([
     DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
 ]);
 
@@ -299,6 +300,40 @@ describe("examples/kubernetes", () => {
         }, 60000, "a replica through HAProxy");
         expect(replica).toEqual({ r: true, n: 1 });
         expect(await query(viaClusterIp(out.poolerUri), "SELECT count(*)::int AS n, pg_is_in_recovery() AS r FROM notes")).toEqual([{ n: 1, r: false }]);
+    });
+
+    it("locks etcd: TLS only, nothing without credentials, and the scope's own user reaches its keys only", () => {
+        // Run in an etcd member, against itself, as any pod with etcdctl and the CA could.
+        const etcdctl = "etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/pgscale/etcd-tls/ca.crt --command-timeout=5s";
+        const inMember = (script: string, input = ""): { ok: boolean; out: string } => {
+            try {
+                return { ok: true, out: kubectlWithInput(input, "-n", namespace, "exec", "-i", "dcs-0", "-c", "etcd", "--", "sh", "-c", script) };
+            } catch (e) {
+                const err = e as { stdout?: string; stderr?: string };
+                return { ok: false, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+            }
+        };
+        for (const command of ["get /service/main/leader", "put /service/main/leader intruder"]) {
+            const res = inMember(`${etcdctl} ${command}`);
+            expect({ command, ok: res.ok }).toEqual({ command, ok: false });
+            expect(res.out).toMatch(/user name is empty/);
+        }
+        // Plain http is not served: the client URL speaks TLS only.
+        const plainHttp = inMember("etcdctl --endpoints=http://127.0.0.1:2379 --command-timeout=5s get /service/main/leader");
+        expect(plainHttp.ok).toBe(false);
+        expect(plainHttp.out).toMatch(/deadline exceeded|connection reset|EOF|transport/i);
+        // Patroni's own credentials (its patroni.yml) read its leader key, and nothing outside its scope.
+        const yml = Buffer.from(kubectl("-n", namespace, "get", "secret", "main-patroni", "-o", "jsonpath={.data.main-0\\.yml}"), "base64").toString("utf8");
+        const { username, password } = parse(yml).etcd3;
+        expect(username).toBe("patroni-main");
+        const asScope = (command: string) => inMember(`IFS= read -r pw; export ETCDCTL_USER=patroni-main ETCDCTL_PASSWORD="$pw"; ${etcdctl} ${command}`, `${password}\n`);
+        const leader = asScope("get --print-value-only /service/main/leader");
+        expect(leader).toEqual({ ok: true, out: expect.stringMatching(/^main-\d$/) });
+        for (const command of ["put /service/other/leader intruder", "get --prefix /service/"]) {
+            const res = asScope(command);
+            expect({ command, ok: res.ok }).toEqual({ command, ok: false });
+            expect(res.out).toMatch(/permission denied/);
+        }
     });
 
     it("creates the partitioned table through the primary Service", async () => {

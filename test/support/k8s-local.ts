@@ -14,6 +14,8 @@ const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encodi
 export interface LocalCluster {
     /** kubectl against the cluster; returns its trimmed stdout. */
     kubectl(...args: string[]): string;
+    /** kubectl with `input` on its standard input (`exec -i`: secrets never in arguments). */
+    kubectlWithInput(input: string, ...args: string[]): string;
 }
 
 /** Registers the file's beforeAll/afterAll for the cluster; KUBECONFIG points at it for the stacks. */
@@ -33,8 +35,7 @@ export function useLocalCluster(images: string[]): LocalCluster {
     afterAll(() => {
         if (startedCluster) k8sLocal("stop");
     });
-    return {
-        kubectl: (...args: string[]) =>
-            execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }).trim(),
-    };
+    const kubectlWithInput = (input: string, ...args: string[]) =>
+        execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input }).trim();
+    return { kubectl: (...args: string[]) => kubectlWithInput("", ...args), kubectlWithInput };
 }

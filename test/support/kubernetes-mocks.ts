@@ -1,12 +1,13 @@
 // The mocked engine's answer for a new resource in the Kubernetes construct-graph tests.
 import * as pulumi from "@pulumi/pulumi";
-import { generatedSecretState } from "./postgres-stubs";
+import { generatedSecretState, generatedTlsState } from "./postgres-stubs";
 
 export function kubernetesMockResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: any } {
     const state: any = { ...args.inputs };
     // The Kubernetes provider auto-names objects without metadata.name.
     if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
     if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
+    if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
     return { id: `${args.name}-id`, state };
 }
 

@@ -16,7 +16,12 @@ const optional = <T>(e: Eventual<T> | undefined): Promise<T | undefined> => (e ?
 
 export async function resolveSharedOutputs({ dcs, pg, lb, pool }: SharedTopology) {
     return {
-        etcd: { clientEndpoints: dcs.clientEndpoints },
+        etcd: {
+            clientEndpoints: dcs.clientEndpoints,
+            tlsCaPem: await value(dcs.tlsCaPem),
+            rootPassword: await value(dcs.rootPassword),
+            readyUrns: await Promise.all(dcs.ready.map((r) => value(r.urn))),
+        },
         patroni: {
             members: await Promise.all(pg.members.map(async (m) => ({
                 name: m.name, host: m.host, restUrl: await value(m.restUrl), pgPort: await value(m.pgPort),

@@ -83,13 +83,14 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(count(K.namespace)).toBe(1); // created by the etcd cluster, shared downstream
         expect(count(K.statefulSet)).toBe(2); // etcd + Patroni
         expect(count(K.deployment)).toBe(2); // HAProxy + PgBouncer
-        expect(count(K.job)).toBe(1); // DCS reconcile
+        expect(count(K.job)).toBe(3); // etcd auth, the scope's etcd user, DCS reconcile
         // etcd: headless + client; Patroni: headless, primary, replicas; HAProxy; PgBouncer.
         expect(ofType(K.service).map((s) => s.inputs.metadata.name).sort()).toEqual(
             ["dcs", "dcs-headless", "lb", "main-headless", "main-primary", "main-replicas", "pool"]);
         expect(count(K.pdb)).toBe(2);
         expect(count(K.configMap)).toBe(1); // haproxy.cfg: no password, the stats user's crypt hash
-        expect(ofType(K.secret).map((s) => s.name).sort()).toEqual(["main-dcs-config", "main-patroni", "pool-pgbouncer"]);
+        expect(ofType(K.secret).map((s) => s.name).sort()).toEqual(
+            ["dcs-etcd-auth", "dcs-etcd-tls", "main-dcs-config", "main-etcd-user", "main-patroni", "pool-pgbouncer"]);
         const sts = byName(K.statefulSet, "main").inputs.spec;
         expect(sts.replicas).toBe(3);
         expect(sts.serviceName).toBe("main-headless");
@@ -168,14 +169,16 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(patroni.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 2, failureThreshold: 3, successThreshold: 2 });
         expect(patroni.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
         const etcd = byName(K.statefulSet, "dcs").inputs.spec.template.spec.containers[0];
-        expect(etcd.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 2379 } });
+        // Over TLS; etcd 3.4 answers /health without credentials with auth on.
+        expect(etcd.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 2379, scheme: "HTTPS" } });
         // HAProxy's stats page wants credentials; its monitor URI answers the probe without them.
         const haproxy = byName(K.deployment, "lb").inputs.spec.template.spec.containers[0];
         expect(haproxy.readinessProbe).toMatchObject({ httpGet: { path: "/healthz", port: 7000 } });
         const cfg: string = ofType(K.configMap)[0].inputs.data["haproxy.cfg"];
         expect(cfg).toMatch(/userlist pgscale_stats\n {4}user stats password \$6\$/);
         expect(cfg).toContain("stats http-request auth realm pgscale unless { http_auth(pgscale_stats) }");
-        for (const c of containers().filter((x) => x.name !== "reconcile")) {
+        // Jobs run to completion: nothing to probe.
+        for (const c of podSpecs().filter((p) => p.restartPolicy !== "Never").flatMap((p) => p.containers)) {
             expect(c.readinessProbe).toBeDefined();
             expect(c.livenessProbe).toBeDefined();
         }
@@ -198,7 +201,7 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
     });
 
     it("runs every container as non-root on a read-only root filesystem", () => {
-        expect(podSpecs()).toHaveLength(5);
+        expect(podSpecs()).toHaveLength(7);
         for (const spec of podSpecs()) {
             expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
             expect(spec.securityContext.runAsUser).toBeGreaterThan(0);

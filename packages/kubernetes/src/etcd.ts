@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EtcdClusterOutputs, EtcdClusterSpec, IssueCollector, checkConstructName, resolveEtcdCluster } from "@pgscale/core";
+import {
+    ETCD_TLS_DIR, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+} from "@pgscale/core";
+import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { etcdEnableAuthJob } from "./etcd-auth";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
@@ -18,15 +22,41 @@ export interface EtcdClusterArgs extends PlacementArgs {
     clientPort?: number;
     /** Data volume per member. Default 1Gi of the default StorageClass. */
     storage?: StorageArgs;
+    /**
+     * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
+     * other with their certificates; clients verify the members'). Default true.
+     */
+    tls?: boolean;
+    /**
+     * etcd authentication: a generated `root` user, and one user per PatroniCluster that may read and
+     * write only its own scope's keys (`/service/<scope>/`). Default true.
+     */
+    auth?: boolean;
+}
+
+/** A cluster's tls/auth (`now`), or an error when they differ from those it was created with (`first`). */
+export function keptEtcdSecurity(subject: string, first: EtcdSecurity, now: EtcdSecurity): EtcdSecurity {
+    if (first.tls !== now.tls || first.auth !== now.auth) {
+        throw new Error(`${subject}: tls and auth cannot change on a running cluster (created with tls: ${first.tls}, auth: ${first.auth}): `
+            + "its members keep their peer URLs and users in their data. Keep them, or remove the EtcdCluster and its volumes and create it anew.");
+    }
+    return { tls: now.tls, auth: now.auth };
 }
 
 const CLIENT_PORT = 2379;
 const PEER_PORT = 2380;
+/** How long the auth Job waits for a member with quorum. */
+const AUTH_TIMEOUT_S = 120;
 
 /**
  * An etcd v3 cluster as Patroni's DCS (PLAYBOOK "Patroni Architecture"): a StatefulSet whose
  * members keep their names and volumes across restarts, a headless Service giving each a stable
  * DNS name for peering, and a client Service.
+ *
+ * Locked by default, as on Docker (docs/security.md "The control plane"): TLS on client and peer
+ * URLs with a CA generated for the cluster (peers present their certificates), and authentication
+ * with a generated `root` and one user per PatroniCluster whose role reaches only its scope's keys.
+ * A pod without credentials can neither read nor write Patroni's keys.
  */
 export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
     public readonly spec: EtcdClusterSpec;
@@ -40,6 +70,21 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
     /** The client Service, for etcdctl from outside (port-forward). */
     public readonly client: ServiceEndpoint;
+    /** With `tls` (the default): the CA that signed the members' certificates (PEM), for clients; else undefined. */
+    public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /** With `tls`: the Secret of the members' certificates and keys (`<pod>.crt`, `<pod>.key`, `ca.crt`). */
+    public readonly tlsSecret?: k8s.core.v1.Secret;
+    /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
+    public readonly rootPassword: pulumi.Output<string | undefined>;
+    /** With `auth`: the Job that turned authentication on; else undefined. */
+    public readonly authJob?: k8s.batch.v1.Job;
+    /**
+     * `tls` and `auth` once checked against those the cluster was created with (an error if they
+     * changed): what consumers configure themselves from, so a refused change touches none of them.
+     */
+    public readonly security: pulumi.Output<EtcdSecurity>;
+    /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
+    public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `EtcdCluster ${name}`;
@@ -83,12 +128,45 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             spec: { type: p.serviceType, selector, ports: [{ name: "client", port: clientPort, targetPort: CLIENT_PORT }] },
         }, { parent: this });
 
+        // Each member's certificate serves clients and identifies it to its peers: valid for every
+        // name they dial (its stable name, the client Service's) and for etcdctl inside the pod.
+        const clientNames = [name, `${name}.${ns}`, `${name}.${ns}.svc`, this.client.host];
+        const tls = spec.tls ? new GeneratedTls(`${name}-tls`, {
+            servers: Object.fromEntries(members.map((m) => [m, {
+                dnsNames: [host(m), `${m}.${headless}`, `${m}.${headless}.${ns}.svc`, ...clientNames, "localhost"],
+                ipAddresses: ["127.0.0.1"], clientAuth: true,
+            }])),
+        }, { parent: this }) : undefined;
+        this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);
+        // One Secret for all members (a StatefulSet has one pod template): each reads `<its pod name>.crt/.key`.
+        // A fixed name, as Patroni's config: an added member only adds keys, and the pods keep their template.
+        const tlsSecretName = `${name}-etcd-tls`;
+        this.tlsSecret = tls ? new k8s.core.v1.Secret(tlsSecretName, {
+            metadata: { name: tlsSecretName, namespace: this.namespace.ref, labels },
+            stringData: pulumi.secret(pulumi.all([tls.caCertPem, tls.certs]).apply(([ca, certs]) => ({
+                "ca.crt": ca,
+                ...Object.fromEntries(members.flatMap((m) => [[`${m}.crt`, certs[m].certPem], [`${m}.key`, certs[m].keyPem]])),
+            }))),
+        }, { parent: this }) : undefined;
+
+        // Members keep their peer URLs and users in their data: rolling the pods cannot switch a running
+        // cluster's scheme or drop its auth (Docker's preflight refuses the same). The first settings
+        // are kept, and a change fails the registration of the StatefulSet and of the PatroniClusters'
+        // configuration (both read `security`), before any member is touched.
+        const firstSecurity = new FirstValue(`${name}-security`, { value: { tls: spec.tls, auth: spec.auth } }, { parent: this });
+        this.security = firstSecurity.value.apply((first) => keptEtcdSecurity(subject, first, spec));
+
         // $(POD_NAME) is expanded by the kubelet from the container's env.
         const self = `$(POD_NAME).${headless}.${ns}.svc.${p.clusterDomain}`;
-        const initialCluster = members.map((m) => `${m}=http://${host(m)}:${PEER_PORT}`).join(",");
+        const command = etcdMemberCommand({
+            name: "$(POD_NAME)", advertiseHost: self, token: `${ns}-${name}`, tls: spec.tls,
+            initialCluster: members.map((m) => ({ name: m, host: host(m) })),
+            tlsFiles: { cert: `${ETCD_TLS_DIR}/$(POD_NAME).crt`, key: `${ETCD_TLS_DIR}/$(POD_NAME).key`, ca: `${ETCD_TLS_DIR}/ca.crt` },
+        });
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-            metadata: { name, namespace: this.namespace.ref, labels },
+            // On the StatefulSet, not its pods: the check gates the update without rolling the members.
+            metadata: { name, namespace: this.namespace.ref, labels, annotations: { "pgscale.io/etcd-security": this.security.apply((s) => `tls=${s.tls},auth=${s.auth}`) } },
             spec: {
                 serviceName: this.headlessService.metadata.name,
                 replicas: spec.members,
@@ -106,23 +184,27 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                             image: podImage("etcd", spec),
                             imagePullPolicy: p.imagePullPolicy,
                             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                            command: [
-                                "etcd", "--name", "$(POD_NAME)", "--data-dir", "/var/lib/etcd/data",
-                                "--listen-client-urls", `http://0.0.0.0:${CLIENT_PORT}`, "--advertise-client-urls", `http://${self}:${CLIENT_PORT}`,
-                                "--listen-peer-urls", `http://0.0.0.0:${PEER_PORT}`, "--initial-advertise-peer-urls", `http://${self}:${PEER_PORT}`,
-                                "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
-                                "--initial-cluster-token", `${ns}-${name}`,
-                            ],
+                            command,
                             ports: [{ name: "client", containerPort: CLIENT_PORT }, { name: "peer", containerPort: PEER_PORT }],
                             // Ready once this member serves with a leader; alive while it accepts connections
                             // (/health fails cluster-wide on quorum loss, and restarting members would not help).
-                            readinessProbe: httpProbe("/health", CLIENT_PORT, 5, 3),
+                            // /health needs no credentials with auth on (etcd 3.4: it reads through the v2 store).
+                            readinessProbe: httpProbe("/health", CLIENT_PORT, 5, 3, 1, spec.tls),
                             livenessProbe: { ...tcpProbe(CLIENT_PORT, 10, 6), initialDelaySeconds: 10 },
                             resources: p.resources,
                             securityContext: containerSecurityContext,
-                            volumeMounts: [{ name: "data", mountPath: "/var/lib/etcd" }, ...scratch.mounts],
+                            volumeMounts: [
+                                { name: "data", mountPath: "/var/lib/etcd" },
+                                ...(tls ? [{ name: "tls", mountPath: ETCD_TLS_DIR, readOnly: true }] : []),
+                                ...scratch.mounts,
+                            ],
                         }],
-                        volumes: scratch.volumes,
+                        volumes: [
+                            // 0440: root and the etcd group (fsGroup) read the keys; etcd runs as that group.
+                            // By name plus dependsOn, so a Secret replaced for an added member does not roll the pods.
+                            ...(tls ? [{ name: "tls", secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
+                            ...scratch.volumes,
+                        ],
                     },
                 },
                 volumeClaimTemplates: [{
@@ -134,13 +216,25 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                     },
                 }],
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: this.tlsSecret ? [this.tlsSecret] : [] });
 
         // Voluntary disruptions (drains) take one member at a time, so quorum holds.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
             spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
         }, { parent: this });
+
+        const root = spec.auth ? new GeneratedSecret(`${name}-root-password`, {}, { parent: this }) : undefined;
+        this.rootPassword = root ? root.value : pulumi.output(undefined);
+        this.authJob = root && etcdEnableAuthJob(name, {
+            namespace: this.namespace.ref,
+            // Its own app name, so the Services and the PDB never select the Job's pod.
+            labels: labelsFor(name, "etcd-auth", "dcs-auth").labels,
+            image: podImage("etcd", spec), imageUser: IMAGE_USERS.etcd, placement: p,
+            tls: spec.tls, endpoints: this.clientEndpoints, caPem: this.tlsCaPem, rootPassword: root.value,
+            timeoutSeconds: AUTH_TIMEOUT_S, dependsOn: [this.statefulSet],
+        }, this).job;
+        this.ready = this.authJob ? [this.authJob] : [this.statefulSet];
 
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
+import { kubernetesMockResource } from "../../../test/support/kubernetes-mocks";
 
 // examples/kubernetes under Pulumi mocks: the demo stack composes with the Kubernetes import.
 const registered: Array<{ type: string; name: string; inputs: any }> = [];
@@ -7,13 +8,7 @@ pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: any = { ...args.inputs };
-            if (state.metadata && state.metadata.name === undefined) state.metadata = { ...state.metadata, name: `${args.name}-a1b2c3` };
-            if (args.type.includes("GeneratedSecret")) {
-                state.value = `pw-${args.name}`;
-                state.scramVerifier = "SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==";
-            }
-            return { id: `${args.name}-id`, state };
+            return kubernetesMockResource(args);
         },
         call: (args) => args.inputs,
     },

@@ -22,6 +22,10 @@ describe("shared outputs on Kubernetes", () => {
 
         const svc = (name: string) => `${name}.db.svc.cluster.local`;
         expect(out.etcd.clientEndpoints).toEqual([0, 1, 2].map((i) => `dcs-${i}.dcs-headless.db.svc.cluster.local:2379`));
+        // Locked by default, as on Docker: the CA for clients, root's password, ready once auth is on.
+        expect(out.etcd.tlsCaPem).toBe("CA dcs-tls");
+        expect(out.etcd.rootPassword).toBe("pw-dcs-root-password");
+        expect(out.etcd.readyUrns).toEqual([expect.stringMatching(/kubernetes:batch\/v1:Job::dcs-etcd-auth$/)]);
         expect(out.patroni.members).toEqual([0, 1].map((i) => {
             const host = `main-${i}.main-headless.db.svc.cluster.local`;
             return { name: `main-${i}`, host, restUrl: `http://${host}:8008`, pgPort: 5432 };

@@ -1,15 +1,27 @@
-import { PatroniNodeConfig, PatroniStore, renderPatroniYaml } from "@pgscale/core";
+import { EtcdSecurity, PatroniNodeConfig, PatroniStore, patroniEtcdStore, renderPatroniYaml } from "@pgscale/core";
 import { Labels, ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL } from "./labels";
 
 /** Where Patroni keeps the leader key and cluster state. */
 export type DcsStore =
     | { kind: "kubernetes"; namespace: string; labels: Labels; pgPort: number }
-    | { kind: "etcd"; hosts: string[] };
+    | EtcdStore;
+
+/** An EtcdCluster: its members, and when locked the CA file as the member sees it and the scope's password. */
+export interface EtcdStore {
+    kind: "etcd";
+    hosts: string[];
+    /** Default: neither TLS nor auth. */
+    security?: EtcdSecurity;
+    caFile?: string;
+    password?: string;
+}
 
 export type MemberConfig = Omit<PatroniNodeConfig, "store" | "callbacks">;
 
-function patroniStore(store: DcsStore, patroniMajor: 3 | 4): PatroniStore {
-    if (store.kind === "etcd") return { etcd3: { hosts: store.hosts } };
+function patroniStore(store: DcsStore, scope: string, patroniMajor: 3 | 4): PatroniStore {
+    if (store.kind === "etcd") {
+        return patroniEtcdStore(store.hosts, store.security ?? { tls: false, auth: false }, { scope, caFile: store.caFile ?? "", password: store.password });
+    }
     return {
         kubernetes: {
             namespace: store.namespace,
@@ -37,5 +49,5 @@ export function renderMemberYaml(c: MemberConfig, store: DcsStore, callback?: st
     const callbacks = callback
         ? { on_start: callback, on_stop: callback, on_restart: callback, on_role_change: callback }
         : undefined;
-    return renderPatroniYaml({ ...c, store: patroniStore(store, patroniMajor), callbacks });
+    return renderPatroniYaml({ ...c, store: patroniStore(store, c.scope, patroniMajor), callbacks });
 }

@@ -9,9 +9,11 @@ import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/post
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
 import { IMAGE_USERS, podImage } from "./images";
-import { ROLE_LABEL, ROLE_VALUES, SCOPE_LABEL, labelsFor } from "./labels";
+import { SCOPE_LABEL, labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { DcsStore, renderMemberYaml } from "./patroni-files";
+import { patroniEtcdAccess } from "./patroni-etcd";
+import { patroniServices } from "./patroni-services";
 import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
@@ -19,7 +21,6 @@ import {
 import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
 import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
-import { NOT_AWAITED } from "./provider-await";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
 export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
@@ -44,6 +45,8 @@ export interface PatroniMember extends PatroniMemberOutputs {
 const PG_PORT = 5432;
 const API_PORT = 8008;
 const CONFIG_DIR = "/etc/patroni";
+/** The etcd cluster's CA, to verify the DCS's members: a key of the config Secret. */
+const ETCD_CA = "etcd-ca.crt";
 const RECONCILE_TIMEOUT_S = 300;
 
 /**
@@ -84,6 +87,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly serviceAccount: k8s.core.v1.ServiceAccount;
     public readonly role: k8s.rbac.v1.Role;
     public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    /** With an EtcdCluster whose `auth` is on: the Job that creates this scope's etcd user; else undefined. */
+    public readonly etcdUser?: k8s.batch.v1.Job;
     /** The Job that reconciles the DCS settings in the cluster; `ready` is this Job. */
     public readonly dcsReconcile: k8s.batch.v1.Job;
     /** Done once a leader runs, every replica streams and the DCS holds the stack's settings (the Job completed). */
@@ -205,15 +210,20 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: ns }],
         }, { parent: this });
 
+        // With a locked etcd (the default): this scope's own etcd user, which reaches its keys only.
+        const etcd = dcs && patroniEtcdAccess(name, scope, dcs, {
+            namespace: nsRef, password: dcs.spec.auth ? secret("etcd").value : undefined,
+            caKey: ETCD_CA, caFile: `${CONFIG_DIR}/${ETCD_CA}`, timeoutSeconds: RECONCILE_TIMEOUT_S,
+        }, this);
+        this.etcdUser = etcd?.user;
+
         // Every member's patroni.yml (passwords inside) and the bootstrap script (the owner's verifier) in one Secret.
-        const store: DcsStore = dcs
-            ? { kind: "etcd", hosts: dcs.clientEndpoints }
-            : { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
         const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
         const files = pulumi
-            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier])
-            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier]) => {
-                const out: Record<string, string> = {};
+            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config])
+            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig]) => {
+                const store: DcsStore = etcdConfig?.store ?? { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
+                const out: Record<string, string> = { ...etcdConfig?.files };
                 this.members.forEach((m, i) => {
                     out[`${m.name}.yml`] = renderMemberYaml({
                         scope, name: m.name, host: m.host, dcs: dcsAtBootstrap,
@@ -239,35 +249,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             stringData: pulumi.secret(files),
         }, { parent: this, dependsOn: [versionGuard] });
 
-        const service = (suffix: string, svcSpec: k8s.types.input.core.v1.ServiceSpec, svcName = `${name}-${suffix}`, annotations?: Record<string, string>) =>
-            new k8s.core.v1.Service(`${name}-${suffix}`, {
-                metadata: { name: svcName, namespace: nsRef, labels, annotations },
-                spec: svcSpec,
-            }, { parent: this });
-        const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
-        // The role Services come up beside the StatefulSet, never before it (provider-await.ts). The
-        // replicas Service is not awaited: replicas that still catch up would hold it, and the reconcile
-        // Job already waits until every replica streams.
-        const roleServices = [
-            service("primary", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.primary }, ports: pgPorts }),
-            service("replicas", { type: p.serviceType, selector: { ...selector, [ROLE_LABEL]: ROLE_VALUES.replica }, ports: pgPorts },
-                undefined, NOT_AWAITED),
-        ];
-        // The members depend on these (they must exist first) and make them ready: not awaited.
-        const memberServices = [
-            // Stable member names for replication, HAProxy checks and the reconcile Job, ready or not.
-            service("headless", {
-                clusterIP: "None", publishNotReadyAddresses: true, selector,
-                ports: [...pgPorts, { name: "patroni", port: API_PORT, targetPort: API_PORT }],
-            }, undefined, NOT_AWAITED),
-            ...(dcs ? [] : [
-                // Patroni writes the leader's address into the Endpoints named after the scope; this
-                // selector-less Service keeps them from being garbage-collected and routes to the lock holder.
-                service("leader", { ports: pgPorts }, scope, NOT_AWAITED),
-                // Patroni would create this itself with `services: create`; owning it keeps that verb out of the Role.
-                service("config", { clusterIP: "None" }, `${scope}-config`, NOT_AWAITED),
-            ]),
-        ];
+        const { roleServices, memberServices } = patroniServices(name, {
+            namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
+        }, this);
         this.services = [...memberServices, ...roleServices];
         this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
         this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
@@ -352,7 +336,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : [])] });
+        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : [])] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {

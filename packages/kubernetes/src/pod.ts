@@ -65,8 +65,12 @@ export function scratchVolumes(dirs: Record<string, { path: string; memoryMb?: n
     };
 }
 
-export function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number, successThreshold = 1): Probe {
-    return { httpGet: { path, port }, periodSeconds, failureThreshold, successThreshold, timeoutSeconds: Math.min(5, periodSeconds) };
+/** An HTTP GET probe; `https`: over TLS (the kubelet does not verify the certificate). */
+export function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number, successThreshold = 1, https = false): Probe {
+    return {
+        httpGet: { path, port, ...(https ? { scheme: "HTTPS" } : {}) },
+        periodSeconds, failureThreshold, successThreshold, timeoutSeconds: Math.min(5, periodSeconds),
+    };
 }
 
 export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number): Probe {

@@ -28,6 +28,12 @@ export interface EtcdClusterOutputs {
     readonly spec: EtcdClusterSpec;
     /** `host:port` client endpoints as Patroni reaches them (`etcd3.hosts`). */
     readonly clientEndpoints: string[];
+    /** With `tls` (the default): the CA that signed the members' certificates (PEM); else undefined. */
+    readonly tlsCaPem: Eventual<string | undefined>;
+    /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
+    readonly rootPassword: Eventual<string | undefined>;
+    /** Done once the members serve and, with `auth`, authentication is on. */
+    readonly ready: ResourceHandle[];
 }
 
 /** One PostgreSQL member. */

@@ -33,15 +33,30 @@ export interface EtcdMemberCommand {
     /** `--initial-cluster-token`, unique per cluster. */
     token: string;
     tls: boolean;
+    /**
+     * Where the member's certificate, key and the CA are. Default: member.crt, member.key and ca.crt
+     * under ETCD_TLS_DIR (Docker uploads one set per container; Kubernetes members share one pod
+     * template and pick their own files by pod name).
+     */
+    tlsFiles?: EtcdTlsFiles;
 }
+
+export interface EtcdTlsFiles {
+    cert: string;
+    key: string;
+    ca: string;
+}
+
+const DEFAULT_TLS_FILES: EtcdTlsFiles = { cert: `${ETCD_TLS_DIR}/member.crt`, key: `${ETCD_TLS_DIR}/member.key`, ca: `${ETCD_TLS_DIR}/ca.crt` };
 
 /** The etcd command line of one member. */
 export function etcdMemberCommand(c: EtcdMemberCommand): string[] {
+    const f = c.tlsFiles ?? DEFAULT_TLS_FILES;
     const tlsFlags = c.tls ? [
-        "--cert-file", `${ETCD_TLS_DIR}/member.crt`, "--key-file", `${ETCD_TLS_DIR}/member.key`,
+        "--cert-file", f.cert, "--key-file", f.key,
         // Peers present their own member certificate and must be signed by the cluster's CA.
-        "--peer-cert-file", `${ETCD_TLS_DIR}/member.crt`, "--peer-key-file", `${ETCD_TLS_DIR}/member.key`,
-        "--peer-trusted-ca-file", `${ETCD_TLS_DIR}/ca.crt`, "--peer-client-cert-auth",
+        "--peer-cert-file", f.cert, "--peer-key-file", f.key,
+        "--peer-trusted-ca-file", f.ca, "--peer-client-cert-auth",
     ] : [];
     return [
         "etcd", "--name", c.name, "--data-dir", "/var/lib/etcd/data",
@@ -53,11 +68,25 @@ export function etcdMemberCommand(c: EtcdMemberCommand): string[] {
     ];
 }
 
-/** etcdctl against the member it runs in (scripts and health probes inside the container). */
-export function localEtcdctl(tls: boolean): string {
+/**
+ * Where the scripts' etcdctl connects: by default the member it runs in (Docker execs into one);
+ * Kubernetes runs them in a Job beside the members, which dials their endpoints and verifies them
+ * with the CA mounted in the Job.
+ */
+export interface EtcdctlTarget {
+    /** `host:port` client endpoints. */
+    endpoints: string[];
+    /** The cluster's CA file as the Job sees it (with TLS). */
+    caFile: string;
+}
+
+/** etcdctl against `target`, by default the member it runs in (scripts and health probes inside the container). */
+export function localEtcdctl(tls: boolean, target?: EtcdctlTarget): string {
+    const endpoints = (target?.endpoints ?? [`127.0.0.1:${ETCD_CLIENT_PORT}`]).map((e) => `${tls ? "https" : "http"}://${e}`).join(",");
+    const ca = target?.caFile ?? DEFAULT_TLS_FILES.ca;
     return tls
-        ? `etcdctl --endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT} --cacert=${ETCD_TLS_DIR}/ca.crt --command-timeout=10s`
-        : `etcdctl --endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT} --command-timeout=10s`;
+        ? `etcdctl --endpoints=${endpoints} --cacert=${ca} --command-timeout=10s`
+        : `etcdctl --endpoints=${endpoints} --command-timeout=10s`;
 }
 
 /**
@@ -85,8 +114,8 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * with the `root` role, then `auth enable`. With auth already on, checks that the password is the
  * one given. Standard input: the root password on one line. Exit 3: auth is on with another password.
  */
-export function etcdEnableAuthScript(tls: boolean): string {
-    const e = localEtcdctl(tls);
+export function etcdEnableAuthScript(tls: boolean, target?: EtcdctlTarget): string {
+    const e = localEtcdctl(tls, target);
     return [
         "set -u",
         "IFS= read -r pw",
@@ -105,8 +134,8 @@ export function etcdEnableAuthScript(tls: boolean): string {
  * nothing else; the password is set on every run. Standard input: the root password, then the
  * user's, one per line.
  */
-export function etcdScopeUserScript(tls: boolean, scope: string): string {
-    const e = localEtcdctl(tls);
+export function etcdScopeUserScript(tls: boolean, scope: string, target?: EtcdctlTarget): string {
+    const e = localEtcdctl(tls, target);
     const user = shellQuote(patroniEtcdUser(scope));
     const prefix = shellQuote(patroniEtcdPrefix(scope));
     return [
