@@ -27,6 +27,24 @@ export interface GrantCatalog {
     defaultsFor?: string;
     /** The grantee's default privileges from `defaultsFor` in the schema, for this kind of object. */
     defaults?: string[];
+    /** Privileges on objects in scope that a running subscription uses through the grantee (see SubscriberUse). */
+    subscriberUses?: SubscriberUse[];
+}
+
+/**
+ * A privilege an active logical replication connection (a subscription's walsender) relies on
+ * through the grantee: the walsender's role is the grantee or inherits from it, is not a superuser,
+ * and needs it to connect (CONNECT on its database) or to copy a published table at a table sync or
+ * refresh (USAGE on the table's schema, SELECT on the table).
+ */
+export interface SubscriberUse {
+    /** As ObservedPrivileges.name. */
+    object: string;
+    privilege: string;
+    /** The walsender's role. */
+    user: string;
+    /** The logical slot it streams from. */
+    slot: string;
 }
 
 // ROUTINE: functions, procedures and aggregates alike (GRANT ... ON FUNCTION refuses a procedure).
@@ -57,15 +75,33 @@ function refusalsOf(spec: GrantSpec, c: GrantCatalog): AccessRefusal[] {
 /** The steps that make the grantee's privileges on the scope exactly the declared ones (or add them, with revokeUnmanaged false). */
 export function planGrant(spec: GrantSpec, c: GrantCatalog): AccessPlan {
     const refusals = refusalsOf(spec, c);
-    return refusals.length ? { steps: [], refusals } : { steps: revokeAndGrant(spec, c, " (not declared)"), refusals };
+    if (refusals.length) return { steps: [], refusals };
+    return withSubscriberRefusals(spec, c, revokeAndGrant(spec, c, " (not declared)"));
 }
 
-function revokeAndGrant(spec: GrantSpec, c: GrantCatalog, why: string): AccessStep[] {
+/** Refuses the whole plan when it revokes a privilege a running subscription uses, naming both. */
+function withSubscriberRefusals(spec: GrantSpec, c: GrantCatalog, r: { steps: AccessStep[]; revoked: Array<{ o: ObservedPrivileges; privileges: string[] }> }): AccessPlan {
+    const refusals: AccessRefusal[] = [];
+    for (const { o, privileges } of r.revoked) {
+        for (const use of (c.subscriberUses ?? []).filter((u) => u.object === o.name && privileges.includes(u.privilege))) {
+            refusals.push({
+                field: "privileges",
+                reason: `revoking ${use.privilege} on ${objectLabel(spec, o)} from ${spec.role} would break a running subscription: the logical replication connection as ${use.user} (slot ${use.slot}) ` +
+                    `needs it ${use.privilege === "CONNECT" ? "to connect" : "to copy the published tables"}; disable or drop that subscription first, or keep the privilege`,
+            });
+        }
+    }
+    return refusals.length ? { steps: [], refusals } : { steps: r.steps, refusals };
+}
+
+function revokeAndGrant(spec: GrantSpec, c: GrantCatalog, why: string): { steps: AccessStep[]; revoked: Array<{ o: ObservedPrivileges; privileges: string[] }> } {
     const role = quoteIdent(spec.role);
     const steps: AccessStep[] = [];
+    const revoked: Array<{ o: ObservedPrivileges; privileges: string[] }> = [];
     for (const o of c.objects) {
         const add = spec.privileges.filter((p) => !o.privileges.includes(p));
         const extra = spec.revokeUnmanaged ? o.privileges.filter((p) => !spec.privileges.includes(p)) : [];
+        if (extra.length) revoked.push({ o, privileges: extra });
         if (add.length) steps.push({ summary: `grant ${add.join(", ")} on ${objectLabel(spec, o)} to ${spec.role}`, statements: [`GRANT ${add.join(", ")} ON ${objectSql(spec, o)} TO ${role}`] });
         if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on ${objectLabel(spec, o)} from ${spec.role}${why}`, statements: [`REVOKE ${extra.join(", ")} ON ${objectSql(spec, o)} FROM ${role}`] });
     }
@@ -78,14 +114,14 @@ function revokeAndGrant(spec: GrantSpec, c: GrantCatalog, why: string): AccessSt
         if (add.length) steps.push({ summary: `grant ${add.join(", ")} on future ${what} to ${spec.role}`, statements: [`${head} GRANT ${add.join(", ")} ON ${DEFAULTS_KIND[spec.on]} TO ${role}`] });
         if (extra.length) steps.push({ summary: `revoke ${extra.join(", ")} on future ${what} from ${spec.role}${why}`, statements: [`${head} REVOKE ${extra.join(", ")} ON ${DEFAULTS_KIND[spec.on]} FROM ${role}`] });
     }
-    return steps;
+    return { steps, revoked };
 }
 
-/** What removing the Grant runs: revokes what it declared, wherever the grantee holds it. */
-export function planGrantRemoval(spec: GrantSpec, c: GrantCatalog): AccessStep[] {
-    if (!c.roleExists || !c.containerExists) return [];
+/** What removing the Grant runs: revokes what it declared, wherever the grantee holds it; refused while a running subscription uses it. */
+export function planGrantRemoval(spec: GrantSpec, c: GrantCatalog): AccessPlan {
+    if (!c.roleExists || !c.containerExists) return { steps: [], refusals: [] };
     const declared = (ps: string[]) => ps.filter((p) => spec.privileges.includes(p));
-    return revokeAndGrant({ ...spec, privileges: [], revokeUnmanaged: true }, {
-        ...c, missing: [], objects: c.objects.map((o) => ({ ...o, privileges: declared(o.privileges) })), defaults: c.defaults && declared(c.defaults),
-    }, "");
+    const none = { ...spec, privileges: [], revokeUnmanaged: true };
+    const held = { ...c, missing: [], objects: c.objects.map((o) => ({ ...o, privileges: declared(o.privileges) })), defaults: c.defaults && declared(c.defaults) };
+    return withSubscriberRefusals(spec, held, revokeAndGrant(none, held, ""));
 }

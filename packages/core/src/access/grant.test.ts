@@ -84,11 +84,33 @@ describe("planGrant", () => {
         expect(planGrant(listed, catalog({ missing: ["gone"] })).refusals).toEqual([{ field: "objects[1]", reason: 'function "app.gone" does not exist' }]);
     });
     it("removal revokes what the grant declared and leaves the rest", () => {
-        const steps = planGrantRemoval(tables, catalog({ objects: [{ name: "users", privileges: ["DELETE", "SELECT"] }], defaultsFor: "app", defaults: ["SELECT"] }));
+        const { steps, refusals } = planGrantRemoval(tables, catalog({ objects: [{ name: "users", privileges: ["DELETE", "SELECT"] }], defaultsFor: "app", defaults: ["SELECT"] }));
+        expect(refusals).toEqual([]);
         expect(steps.map((s) => s.statements[0])).toEqual([
             `REVOKE SELECT ON TABLE "app"."users" FROM "report"`,
             `ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "report"`,
         ]);
         expect(steps[0].summary).toBe("revoke SELECT on table app.users from report");
+    });
+    it("refuses to revoke, or remove, a privilege a running subscription uses through the grantee, naming it; other revokes go on", () => {
+        const use = { object: "users", privilege: "SELECT", user: "repl", slot: "users_sub" };
+        const held = catalog({ objects: [{ name: "users", privileges: ["SELECT"] }, { name: "notes", privileges: ["SELECT"] }], subscriberUses: [use], defaultsFor: "app", defaults: [] });
+        const narrowed = parseGrant({ role: "report", on: "tables", schema: "app", objects: ["users", "notes"], privileges: ["INSERT"] }, "Grant g");
+        const plan = planGrant(narrowed, held);
+        expect(plan.steps).toEqual([]);
+        expect(plan.refusals).toEqual([{
+            field: "privileges",
+            reason: "revoking SELECT on table app.users from report would break a running subscription: the logical replication connection as repl (slot users_sub) needs it to copy the published tables; disable or drop that subscription first, or keep the privilege",
+        }]);
+        expect(planGrantRemoval(tables, held).refusals.map((r) => r.field)).toEqual(["privileges"]);
+        // Kept (or not revoked: revokeUnmanaged false), the privilege is no obstacle.
+        expect(planGrant(tables, held).refusals).toEqual([]);
+        expect(planGrant({ ...narrowed, revokeUnmanaged: false }, held).refusals).toEqual([]);
+        // A privilege of another object the subscription does not use is revoked as usual.
+        const onlyNotes = catalog({ objects: [{ name: "notes", privileges: ["SELECT"] }], subscriberUses: [use], defaultsFor: "app", defaults: [] });
+        expect(planGrantRemoval(tables, onlyNotes).steps.map((s) => s.statements[0])).toEqual([`REVOKE SELECT ON TABLE "app"."notes" FROM "report"`]);
+        const connect = parseGrant({ role: "repl", on: "database", database: "appdb", privileges: ["CONNECT"] }, "Grant g");
+        expect(planGrantRemoval(connect, catalog({ objects: [{ name: "appdb", privileges: ["CONNECT"] }], subscriberUses: [{ ...use, object: "appdb", privilege: "CONNECT" }] })).refusals[0].reason)
+            .toContain("needs it to connect");
     });
 });

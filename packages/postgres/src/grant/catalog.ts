@@ -1,4 +1,4 @@
-import type { GrantCatalog, GrantSpec, ObservedPrivileges } from "@pgscale/core";
+import type { GrantCatalog, GrantSpec, ObservedPrivileges, SubscriberUse } from "@pgscale/core";
 import type { Session } from "../sql/session";
 
 // Reads the grantee's privileges on the grant's scope: aclexplode of each object's ACL (a NULL
@@ -30,6 +30,34 @@ const DEFAULTS = `SELECT ${PRIVILEGES_IN("d.defaclacl")} AS privileges
     FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
    WHERE n.nspname = $2 AND d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $3) AND d.defaclobjtype = $4`;
 
+// Active logical walsenders (subscriptions streaming from this server) whose role is not a
+// superuser and inherits the grantee's ($1) privileges: their database and slot.
+const SUBSCRIBERS = `SELECT r.usename::text AS "user", s.slot_name::text AS slot, s.database::text AS database
+    FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid
+   WHERE s.slot_type = 'logical'
+     AND NOT COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = r.usename), true)
+     AND pg_has_role(r.usename, $1, 'USAGE')`;
+// Tables published in this database (any publication: the publisher does not record which ones a
+// subscription reads), in the schema $1.
+const PUBLISHED = "SELECT DISTINCT tablename::text AS name FROM pg_publication_tables WHERE schemaname = $1";
+
+/**
+ * What running subscriptions use through the grantee on the grant's scope: CONNECT on the database
+ * they stream from, USAGE on a schema with published tables, SELECT on published tables.
+ */
+async function readSubscriberUses(s: Session, spec: GrantSpec): Promise<SubscriberUse[]> {
+    if (spec.on === "sequences" || spec.on === "functions") return [];
+    const senders = await s.query<{ user: string; slot: string; database: string }>(SUBSCRIBERS, [spec.role]);
+    if (!senders.length) return [];
+    if (spec.on === "database") return senders.filter((w) => w.database === spec.database).map((w) => ({ object: spec.database!, privilege: "CONNECT", user: w.user, slot: w.slot }));
+    const [{ db }] = await s.query<{ db: string }>("SELECT current_database()::text AS db");
+    const here = senders.filter((w) => w.database === db);
+    const published = here.length ? (await s.query<{ name: string }>(PUBLISHED, [spec.schema])).map((r) => r.name) : [];
+    if (!published.length) return [];
+    if (spec.on === "schema") return here.map((w) => ({ object: spec.schema!, privilege: "USAGE", user: w.user, slot: w.slot }));
+    return here.flatMap((w) => published.map((t) => ({ object: t, privilege: "SELECT", user: w.user, slot: w.slot })));
+}
+
 export async function readGrantCatalog(s: Session, spec: GrantSpec): Promise<GrantCatalog> {
     const [{ exists: roleExists }] = await s.query<{ exists: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists", [spec.role]);
     const container = spec.on === "database" ? spec.database! : spec.schema!;
@@ -43,8 +71,9 @@ export async function readGrantCatalog(s: Session, spec: GrantSpec): Promise<Gra
     else if (spec.on === "functions") objects = await s.query<{ name: string; args: string; privileges: string[] }>(ROUTINES, [spec.role, container, spec.objects ?? null]);
     else objects = await s.query<{ name: string; privileges: string[] }>(spec.on === "tables" ? RELATIONS("r,p,v,m,f", "r") : RELATIONS("S", "s"), [spec.role, container, spec.objects ?? null]);
     const missing = (spec.objects ?? []).filter((o) => !objects.some((x) => x.name === o));
-    if (!spec.defaultPrivileges) return { roleExists, containerExists, objects, missing };
+    const subscriberUses = roleExists ? await readSubscriberUses(s, spec) : [];
+    if (!spec.defaultPrivileges) return { roleExists, containerExists, objects, missing, subscriberUses };
     const [{ who }] = await s.query<{ who: string }>("SELECT COALESCE($1::text, current_user::text) AS who", [spec.defaultPrivilegesFor ?? null]);
     const rows = await s.query<{ privileges: string[] }>(DEFAULTS, [spec.role, container, who, DEFAULTS_OBJTYPE[spec.on as keyof typeof DEFAULTS_OBJTYPE]]);
-    return { roleExists, containerExists, objects, missing, defaultsFor: who, defaults: rows[0]?.privileges ?? [] };
+    return { roleExists, containerExists, objects, missing, subscriberUses, defaultsFor: who, defaults: rows[0]?.privileges ?? [] };
 }

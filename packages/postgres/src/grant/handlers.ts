@@ -71,6 +71,10 @@ export const grantHandlers = {
 
     async delete(_id: string, props: Props): Promise<void> {
         const spec = specOf(props);
-        await withSession(connectionOf(props), async (s) => applySteps(s, planGrantRemoval(spec, await readGrantCatalog(s, spec)), SERIALIZE));
+        await withSession(connectionOf(props), async (s) => {
+            const plan = planGrantRemoval(spec, await readGrantCatalog(s, spec));
+            if (plan.refusals.length) throw new AccessPlanRefusedError(subjectOf(props), plan);
+            await applySteps(s, plan.steps, SERIALIZE);
+        });
     },
 };
