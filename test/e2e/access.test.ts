@@ -1,4 +1,5 @@
 // Declared access on a pgscale cluster through `pulumi up`: a Database, a group and a login Role,
+// a role and a database the PatroniCluster declares itself (`roles`, `databases`),
 // Grants (now and for tables created later), drift made by hand undone by the next up, an
 // unchanged stack previewed as no change, and destroy.
 import { Stack } from "@pulumi/pulumi/automation";
@@ -7,7 +8,7 @@ import { query } from "../support/pg";
 
 jest.setTimeout(10 * 60 * 1000);
 
-interface Outputs { appUri: string; adminUri: string; reporterPassword: string; reportsOwner: string; poolUri: string; poolAdminUri: string }
+interface Outputs { appUri: string; adminUri: string; reporterPassword: string; reportsOwner: string; poolUri: string; poolAdminUri: string; auditorPassword: string; auditOwner: string }
 
 /** The SQLSTATE of `text` run as `user`, or "ok". */
 async function as(uri: string, user: string, password: string, text: string): Promise<string> {
@@ -48,6 +49,16 @@ describe("Role, Database and Grant on a pgscale cluster", () => {
         expect(pools.map((r: any) => r.database)).toEqual(["appdb"]);
         const users = (await query(out.poolAdminUri, "SHOW USERS")).find((r: any) => r.name === "reporter");
         expect(Number(users.pool_size)).toBe(2);
+    });
+
+    it("the cluster's own roles and databases: the auditor owns its database, and the pool admits it with its pool size", async () => {
+        expect(out.auditOwner).toBe("auditor");
+        const audit = new URL(out.appUri);
+        audit.pathname = "/audit";
+        expect(await as(audit.toString(), "auditor", out.auditorPassword, "CREATE TABLE entries (id int)")).toBe("ok");
+        expect(await as(out.poolUri, "auditor", out.auditorPassword, "SELECT 1")).toBe("ok");
+        const users = (await query(out.poolAdminUri, "SHOW USERS")).find((r: any) => r.name === "auditor");
+        expect(Number(users.pool_size)).toBe(1);
     });
 
     it("revokes a privilege granted by hand on the next up, and previews an unchanged stack as no change", async () => {

@@ -12,6 +12,8 @@ export function dockerMockResource(args: pulumi.runtime.MockResourceArgs): { id:
     }
     if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
     if (args.type.includes("GeneratedSecret")) Object.assign(state, generatedSecretState(args.name));
+    // A login Role's verifier, as the real provider outputs it (a group role has none).
+    if (args.type === "pgscale:index:Role" && args.inputs.login !== false) state.scramVerifier = generatedSecretState(args.name).scramVerifier;
     if (args.type.includes("GeneratedTls")) Object.assign(state, generatedTlsState(args.name, args.inputs.servers));
     return { id: `${args.name}-id`, state };
 }

@@ -32,7 +32,8 @@ export const EtcdAuth = stub("pgscale:index:EtcdAuth", []);
 export const EtcdScopeUser = stub("pgscale:index:EtcdScopeUser", []);
 export const PostgresVersionGuard = stub("pgscale:index:PostgresVersionGuard", []);
 export const PartitionedTable = stub("pgscale:index:PartitionedTable", ["plan", "applied", "observed"]);
-export const Role = stub("pgscale:index:Role", ["password", "plan", "applied", "observed"]);
+export const Role = stub("pgscale:index:Role", ["password", "scramVerifier", "plan", "applied", "observed"]);
+export const Database = stub("pgscale:index:Database", ["plan", "applied", "observed"]);
 export const Grant = stub("pgscale:index:Grant", ["plan", "applied", "observed"]);
 
 /** The mock's state for a GeneratedSecret: a recognisable password and a verifier-shaped string. */

@@ -248,6 +248,33 @@ describe("construct graph", () => {
         expect(registered.filter((r) => r.name.startsWith("ubad"))).toEqual([]);
     });
 
+    it("creates the declared roles and databases as children through the router once the cluster is ready, and a pool admits the login roles", async () => {
+        const dcs = new EtcdCluster("adcs", { members: 1 });
+        const pg = new PatroniCluster("amain", {
+            dcs, nodes: 1, database: "appdb", owner: "app",
+            roles: [{ name: "reporter", memberOf: ["readers"], poolSize: 2 }, { name: "readers", login: false }],
+            databases: [{ name: "reports", owner: "reporter" }, { name: "scratch", removalPolicy: "destroy" }],
+        });
+        expect(Object.keys(pg.roles)).toEqual(["readers", "reporter"]); // a role after those it joins
+        const pool = new PgBouncerPool("apool", { backend: pg });
+        await unwrap(pool.uri);
+        await unwrap(pg.databases.scratch.urn);
+        const byName = (n: string) => registered.find((r) => r.name === n)!;
+        expect(byName("amain-role-reporter")).toMatchObject({ type: "pgscale:index:Role", inputs: { name: "reporter", login: true, memberOf: ["readers"] } });
+        expect(byName("amain-role-reporter").inputs).not.toHaveProperty("poolSize");
+        expect(byName("amain-db-reports").inputs).toMatchObject({ name: "reports", owner: "reporter" });
+        expect(byName("amain-db-scratch").inputs).toMatchObject({ name: "scratch", owner: "app", removalPolicy: "destroy" });
+        expect(plain(byName("amain-db-reports").inputs.connection)).toMatch(/^postgresql:\/\/postgres:pw-amain-superuser-password@127\.0\.0\.1:\d+\/appdb$/);
+        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "apool")!;
+        const file = (f: string) => plain(plain(c.inputs.uploads).find((u: any) => u.file === f).content);
+        expect(file("/etc/pgbouncer/userlist.txt")).toContain('"reporter" "SCRAM-SHA-256$4096');
+        expect(file("/etc/pgbouncer/userlist.txt")).not.toContain('"readers"');
+        expect(file("/etc/pgbouncer/pgbouncer.ini")).toMatch(/\[users\]\nreporter = pool_size=2\n/);
+        registered.splice(0);
+        expect(() => new PgBouncerPool("abad", { backend: pg, users: [{ role: pg.roles.reporter }] })).toThrow(/users\[0\]\.role: is one of the cluster's roles/);
+        expect(registered.filter((r) => r.name.startsWith("abad"))).toEqual([]);
+    });
+
     it("adds a synchronous-standby endpoint only in synchronous mode", async () => {
         const a = topology({ synchronousMode: true });
         expect(a.lb.syncReplicaUri).toBeDefined();

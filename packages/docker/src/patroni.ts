@@ -4,7 +4,7 @@ import {
     DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard } from "@pgscale/postgres";
+import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { EtcdScopeUser } from "./etcd-auth";
@@ -14,6 +14,7 @@ import { postgresExporters, rejectKubernetesOnlyMonitoring } from "./monitoring"
 import { NO_CAPABILITIES } from "./hardening";
 import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
+import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { backupWiring, restoreWiring } from "./backup";
@@ -110,6 +111,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
     /** With `monitoring.enabled`: the postgres_exporter beside each member (in member order); else empty. */
     public readonly exporters: docker.Container[];
+    /** The declared `roles`, by name (a login role's generated password is its `password`, secret). */
+    public readonly roles: Record<string, Role>;
+    /** The declared `databases`, by name. */
+    public readonly databases: Record<string, Database>;
     private routerFrontend?: HAProxyFrontend;
 
     /**
@@ -349,18 +354,25 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
         this.ready = this.dynamicConfig;
 
-        if (spec.monitoring.enabled) {
-            // The monitoring role is created through the router's read-write listener (loopback), so
-            // it lands on whichever member leads.
+        // pgscale's superuser through the router's read-write listener (loopback), so what it
+        // creates lands on whichever member leads.
+        const adminConnection = (database: string) => {
             const router = this.router;
-            const adminConnection = pulumi.secret(pulumi.interpolate`postgresql://postgres:${superuser.value}@${clientHost(router.spec.bindAddress)}:${router.primaryPort}/postgres`);
+            return pulumi.secret(pulumi.interpolate`postgresql://postgres:${superuser.value}@${clientHost(router.spec.bindAddress)}:${router.primaryPort}/${database}`);
+        };
+        if (spec.monitoring.enabled) {
             this.exporters = postgresExporters({
                 name, prefix, members: this.members, network: this.network.name, database: spec.database, images: spec.images,
-                adminConnection, tlsCaPem: tls?.caCertPem, dependsOn: [this.ready],
+                adminConnection: adminConnection("postgres"), tlsCaPem: tls?.caCertPem, dependsOn: [this.ready],
             }, this).containers;
         } else {
             this.exporters = [];
         }
+        const access = spec.roles.length || spec.databases.length
+            ? declaredAccess(name, { spec, connection: adminConnection(spec.database), ready: this.ready }, this)
+            : { roles: {}, databases: {} };
+        this.roles = access.roles;
+        this.databases = access.databases;
 
         this.registerOutputs({ members: this.members.map((m) => m.name) });
     }

@@ -20,11 +20,17 @@ export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
      */
     backend: HAProxyFrontend | PatroniCluster;
     /**
-     * Login roles the pool admits besides the cluster's owner, e.g. `Role`s of @pgscale/postgres
+     * Login roles the pool admits besides the cluster's owner and the cluster's own login `roles`
+     * (admitted always, with their `poolSize`), e.g. `Role`s of @pgscale/postgres
      * (`{ role: reporter }`), each with its own pool size when given (`poolSize`, else
      * `defaultPoolSize`). Each role's pool counts against max_connections. Default none.
      */
     users?: PgBouncerPoolUser<pulumi.Input<string>>[];
+}
+
+/** A cluster's declared login roles, as pool users with their `poolSize`. */
+function clusterPoolUsers(cluster: PatroniCluster): PgBouncerPoolUser<pulumi.Input<string>>[] {
+    return cluster.resolved.spec.roles.filter((r) => r.login).map((r) => ({ role: cluster.roles[r.name], poolSize: r.poolSize }));
 }
 
 const LISTEN_PORT = 6432;
@@ -51,7 +57,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly exporter?: docker.Container;
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { backend: given, users = [], ...rest } = args;
+        const { backend: given, users: listed = [], ...rest } = args;
         const subject = `PgBouncerPool ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -63,8 +69,15 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             : given instanceof HAProxyFrontend ? { cluster: given.cluster, frontendMaxConnections: given.spec.maxConnections } : undefined;
         const parsed = issues.run(() => resolvePgBouncerPool(rest, subject));
         rejectKubernetesOnlyMonitoring(issues, rest);
-        poolUserIssues(users).forEach((x) => issues.add(x.field, x.message));
-        const declared = Array.isArray(users) ? users : [];
+        poolUserIssues(listed).forEach((x) => issues.add(x.field, x.message));
+        // The cluster's declared login roles come first, each with its poolSize; listing one again is refused.
+        const fromCluster = facts ? clusterPoolUsers(facts.cluster) : [];
+        const explicit = Array.isArray(listed) ? listed : [];
+        explicit.forEach((u, i) => {
+            if (fromCluster.some((c) => c.role === u.role)) issues.add(`users[${i}].role`, "is one of the cluster's roles, which the pool admits already (set its poolSize there)");
+        });
+        const declared = [...fromCluster, ...explicit];
+        const users = declared;
         if (parsed && facts) {
             const params = facts.cluster.resolved.parameters;
             const fit = [

@@ -122,6 +122,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
+        // Role and Database run from the machine running Pulumi, which reaches no pod of the cluster
+        // by default: declare them with a connection that does (a port-forward or a Service you expose).
+        if (resolved?.spec.roles.length) issues.add("roles", "is only available on Docker so far: declare Role resources of @pgscale/postgres with a connection that reaches the primary");
+        if (resolved?.spec.databases.length) issues.add("databases", "is only available on Docker so far: declare Database resources of @pgscale/postgres with a connection that reaches the primary");
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.

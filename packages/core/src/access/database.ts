@@ -2,7 +2,7 @@ import { z } from "zod";
 import { identifier } from "../partition/spec";
 import { parseSpec } from "../validation";
 import { identifierProblem, quoteIdent, quoteLiteral } from "../sql";
-import { SYSTEM_DATABASES } from "../cluster/resolve";
+import { SYSTEM_DATABASES } from "../cluster/reserved-names";
 import { membershipName } from "./role-spec";
 import type { AccessPlan, AccessRefusal, AccessStep } from "./role-plan";
 

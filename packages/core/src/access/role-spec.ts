@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseSpec, PgscaleValidationError, type FieldIssue } from "../validation";
 import { identifierProblem } from "../sql";
-import { RESERVED_ROLES } from "../cluster/resolve";
+import { RESERVED_ROLES } from "../cluster/reserved-names";
 
 // The inputs of Role. A role is cluster-wide (it exists once per PostgreSQL server, whatever
 // database the connection names); its privileges on objects are Grants of their own.

@@ -88,6 +88,30 @@ describe("permanent logical slots", () => {
     });
 });
 
+describe("declared roles and databases", () => {
+    it("takes Role and Database props, with a pool size per role", () => {
+        const r = resolvePatroniCluster({ owner: "app", roles: [{ name: "readers", login: false }, { name: "reporter", memberOf: ["readers"], poolSize: 2 }], databases: [{ name: "reports", owner: "reporter" }] }, "t");
+        expect(r.spec.roles).toMatchObject([{ name: "readers", login: false }, { name: "reporter", login: true, memberOf: ["readers"], poolSize: 2, removalPolicy: "drop" }]);
+        expect(r.spec.databases).toMatchObject([{ name: "reports", owner: "reporter", removalPolicy: "retain" }]);
+        expect(resolvePatroniCluster({}, "t").spec).toMatchObject({ roles: [], databases: [] });
+    });
+    it("refuses the bootstrap's own names, repeats, an unknown database owner and a membership cycle, naming the field", () => {
+        expect(fields(() => resolvePatroniCluster({ owner: "app", roles: [{ name: "app" }] }, "t"))).toEqual(["roles[0].name"]);
+        expect(fields(() => resolvePatroniCluster({ roles: [{ name: "a" }, { name: "a" }] }, "t"))).toEqual(["roles[1].name"]);
+        expect(fields(() => resolvePatroniCluster({ roles: [{ name: "pg_x" }] }, "t"))).toEqual(["roles[0].name"]);
+        expect(fields(() => resolvePatroniCluster({ roles: [{ name: "a", poolSize: 0 }] }, "t"))).toEqual(["roles[0].poolSize"]);
+        expect(fields(() => resolvePatroniCluster({ database: "appdb", databases: [{ name: "appdb" }, { name: "x" }, { name: "x" }] }, "t"))).toEqual(["databases[0].name", "databases[2].name"]);
+        expect(fields(() => resolvePatroniCluster({ databases: [{ name: "x", owner: "nobody" }] }, "t"))).toEqual(["databases[0].owner"]);
+        let message = "";
+        try {
+            resolvePatroniCluster({ roles: [{ name: "a", memberOf: ["b"] }, { name: "b", memberOf: ["c"] }, { name: "c", memberOf: ["a"] }] }, "t");
+        } catch (e) {
+            message = (e as Error).message;
+        }
+        expect(message).toContain("roles[0].memberOf: membership cycle: a -> b -> c -> a");
+    });
+});
+
 describe("synchronous mode and quorum commit", () => {
     const mode = (input: object) => resolvePatroniCluster(input, "x").synchronousMode;
     const rpo0 = { objectives: { rtoSeconds: 30, rpoBytes: 0 } };

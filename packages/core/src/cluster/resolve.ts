@@ -10,6 +10,7 @@ import {
 import { PostgresLayout, parameterVersionIssues, postgresLayout } from "./postgres-version";
 import { z } from "zod";
 import { BACKUP_OWNED_PARAMETERS } from "../backup/spec";
+import { RESERVED_ROLES, SYSTEM_DATABASES } from "./reserved-names";
 
 function parseOrCollect<S extends z.ZodType>(schema: S, input: unknown, issues: FieldIssue[]): z.output<S> | undefined {
     const res = schema.safeParse(input ?? {});
@@ -122,6 +123,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     }
     issues.push(...parameterVersionIssues(spec.postgresVersion, Object.keys(spec.parameters)));
     issues.push(...logicalSlotIssues(spec));
+    issues.push(...declaredAccessIssues(spec));
     issues.push(...reservedNameIssues(spec.database, spec.owner));
     issues.push(...securityParameterIssues(spec.parameters));
     spec.pgHba.forEach((line, i) => {
@@ -169,13 +171,55 @@ function logicalSlotIssues(spec: PatroniClusterSpec): FieldIssue[] {
     return issues;
 }
 
-/** Databases initdb creates: the application database must be a new one. */
-export const SYSTEM_DATABASES = ["postgres", "template0", "template1"] as const;
 /**
- * Role names the owner cannot take: pgscale's own roles (Patroni's superuser, replication and
- * rewind users, PgBouncer's console user) and names PostgreSQL reserves.
+ * `roles` and `databases` of a cluster: each name once, none the bootstrap's own (`owner`,
+ * `database`), a database owned by the owner or a declared role, and no membership cycle among
+ * the declared roles (PostgreSQL refuses one, after the roles before it were made).
  */
-export const RESERVED_ROLES = ["postgres", "replicator", "rewind", "pgscale_admin", "public", "none", "current_user", "session_user", "current_role"] as const;
+function declaredAccessIssues(spec: PatroniClusterSpec): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    const roles = new Map<string, number>();
+    spec.roles.forEach((r, i) => {
+        if (r.name === spec.owner) issues.push({ field: `roles[${i}].name`, message: `"${r.name}" is the cluster's owner, which the cluster creates at bootstrap` });
+        else if (roles.has(r.name)) issues.push({ field: `roles[${i}].name`, message: `"${r.name}" is declared twice` });
+        else roles.set(r.name, i);
+    });
+    const cycle = membershipCycle(spec.roles);
+    if (cycle) issues.push({ field: `roles[${roles.get(cycle[0])}].memberOf`, message: `membership cycle: ${cycle.join(" -> ")}` });
+    const databases = new Set<string>();
+    spec.databases.forEach((d, i) => {
+        if (d.name === spec.database) issues.push({ field: `databases[${i}].name`, message: `"${d.name}" is the cluster's database, which the cluster creates at bootstrap` });
+        else if (databases.has(d.name)) issues.push({ field: `databases[${i}].name`, message: `"${d.name}" is declared twice` });
+        databases.add(d.name);
+        if (d.owner !== undefined && d.owner !== spec.owner && !roles.has(d.owner))
+            issues.push({ field: `databases[${i}].owner`, message: `"${d.owner}" is neither the cluster's owner (${spec.owner}) nor one of its roles (${[...roles.keys()].join(", ") || "none declared"})` });
+    });
+    return issues;
+}
+
+/** A membership cycle among the declared roles (a -> b -> a), or undefined. */
+function membershipCycle(roles: Array<{ name: string; memberOf: string[] }>): string[] | undefined {
+    const edges = new Map(roles.map((r) => [r.name, r.memberOf.filter((m) => roles.some((x) => x.name === m))]));
+    const state = new Map<string, "open" | "done">();
+    const visit = (n: string, path: string[]): string[] | undefined => {
+        if (state.get(n) === "open") return [...path.slice(path.indexOf(n)), n];
+        if (state.get(n) === "done") return undefined;
+        state.set(n, "open");
+        for (const m of edges.get(n) ?? []) {
+            const c = visit(m, [...path, n]);
+            if (c) return c;
+        }
+        state.set(n, "done");
+        return undefined;
+    };
+    for (const r of roles) {
+        const c = visit(r.name, []);
+        if (c) return c;
+    }
+    return undefined;
+}
+
+export { RESERVED_ROLES, SYSTEM_DATABASES } from "./reserved-names";
 
 function reservedNameIssues(database: string, owner: string): FieldIssue[] {
     const issues: FieldIssue[] = [];

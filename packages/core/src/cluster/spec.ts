@@ -6,6 +6,8 @@ import { backupSpec, fromBackupSpec } from "../backup/spec";
 import { pulumiInput } from "../util/pulumi-input";
 import { bindAddress, port } from "../util/net-spec";
 import { frontendMonitoringSpec, monitoringSpec } from "../monitoring/spec";
+import { roleFields } from "../access/role-spec";
+import { databaseFields } from "../access/database";
 
 // Specs of the HA constructs. Shared by @pgscale/docker and @pgscale/kubernetes so a stack
 // moves between platforms without changing its arguments. Strict objects: a misspelt option
@@ -167,6 +169,24 @@ export const patroniClusterSpec = z.strictObject({
      * remove the entry once the subscriber is gone. Sets `wal_level = logical` and
      * `hot_standby_feedback = on`. `database` defaults to the cluster's `database`. Default: none.
      */
+    /**
+     * Roles created on the primary once the cluster is ready: a `Role` of @pgscale/postgres each
+     * (`<name>-role-<role>`, a child of the cluster; every Role prop, `memberOf` may name another
+     * entry), a login role with a generated password (`roles[<role>].password`, secret). A
+     * PgBouncerPool in front admits the login roles, each with its own pool of `poolSize` server
+     * connections when given (else the pool's `defaultPoolSize`). Docker only so far. Default none.
+     */
+    roles: z.array(roleFields.extend({
+        /** Server connections of this role's pool in a PgBouncerPool in front. Default: the pool's `defaultPoolSize`. */
+        poolSize: z.number().int().min(1).optional(),
+    })).default([]),
+    /**
+     * Databases created once the cluster is ready: a `Database` of @pgscale/postgres each
+     * (`<name>-db-<database>`, a child of the cluster; every Database prop). `owner` is the
+     * cluster's `owner` (the default) or one of `roles`. Removing an entry keeps the database and
+     * its data unless its `removalPolicy` is "destroy". Docker only so far. Default none.
+     */
+    databases: z.array(databaseFields).default([]),
     logicalSlots: z.array(z.strictObject({
         name: z.string().regex(/^[a-z0-9_]{1,63}$/, "slot names are 1-63 lower-case letters, digits and '_'"),
         database: pgIdent.optional(),
