@@ -38,16 +38,25 @@ async function restUrl(container: string): Promise<string> {
     return `http://${hostPort}`;
 }
 
-/** PATCH /config (Patroni's dynamic configuration, kept in the DCS) through the first member that accepts it. */
-export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, unknown>): Promise<void> {
+/**
+ * PATCH /config (Patroni's dynamic configuration, kept in the DCS) through the first member that
+ * accepts it, within `waitMs`. It is a DCS read and write: right after etcd regained its quorum a
+ * member may still fail to read the DCS (its auth token died with the restarted etcd members), and
+ * Patroni then ends the request by closing the connection, with no status; so every member is
+ * tried again until the deadline (CI saw all three refuse once, a second after the previous
+ * scenario's recovery).
+ */
+export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, unknown>, waitMs = 60_000): Promise<void> {
     let last: unknown;
-    for (const container of Object.values(c.containers.members)) {
-        try {
-            const res = await patroniRequest(fetch, await restUrl(container), "/config", { method: "PATCH", body, auth: c.info.restApi, timeoutMs: 10_000 });
-            if (res.ok) return;
-            last = new Error(`PATCH /config: HTTP ${res.status} ${res.text}`);
-        } catch (e) {
-            last = e;
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline; await sleep(1000)) {
+        for (const container of Object.values(c.containers.members)) {
+            try {
+                const res = await patroniRequest(fetch, await restUrl(container), "/config", { method: "PATCH", body, auth: c.info.restApi, timeoutMs: 10_000 });
+                if (res.ok) return;
+                last = new Error(`PATCH /config: HTTP ${res.status} ${res.text}`);
+            } catch (e) {
+                last = e;
+            }
         }
     }
     throw last;

@@ -31,10 +31,14 @@ interface ScopeUserInputs extends Target {
 
 const WRONG_ROOT_PASSWORD = 3;
 
-/** Runs `script` in the first member that completes it, retrying until the deadline (quorum, restarts). */
-async function runInMember(t: Target, script: string, stdin: string, what: string): Promise<void> {
+/**
+ * Runs `script` in the first member that completes it, retrying until the deadline (quorum,
+ * restarts). With `doneWhenGone`, a round in which no member container exists any more ends it.
+ */
+async function runInMember(t: Target, script: string, stdin: string, what: string, opts: { doneWhenGone?: boolean } = {}): Promise<void> {
     let last = "";
     for (const deadline = Date.now() + t.timeoutSeconds * 1000; ;) {
+        let gone = 0;
         for (const container of t.containers) {
             try {
                 const r = await execIn(container, ["sh", "-c", script], { host: t.dockerHost, stdin });
@@ -43,9 +47,11 @@ async function runInMember(t: Target, script: string, stdin: string, what: strin
                 last = `${container}: exit ${r.exitCode}: ${r.stderr.trim().split("\n").filter((l) => !l.startsWith("{")).join(" ") || r.stdout.trim()}`;
             } catch (e) {
                 if ((e as { fatal?: boolean }).fatal) throw e;
+                if (/no such container/i.test((e as Error).message)) gone++;
                 last = `${container}: ${(e as Error).message}`;
             }
         }
+        if (opts.doneWhenGone && gone === t.containers.length) return;
         if (Date.now() > deadline) throw new Error(`${what} did not succeed within ${t.timeoutSeconds} s; last answer: ${last}`);
         await sleep(1000);
     }
@@ -63,11 +69,14 @@ export const etcdAuthHandlers = {
             throw e;
         }
     },
-    async ensureScopeUser(i: ScopeUserInputs): Promise<void> {
+    /** Creates (or realigns) the scope's user and role; resolves to the user's name. */
+    async ensureScopeUser(i: ScopeUserInputs): Promise<string> {
         await runInMember(i, etcdScopeUserScript(i.tls, i.scope), `${i.rootPassword}\n${i.password}\n`, `${i.subject}: creating etcd user ${patroniEtcdUser(i.scope)}`);
+        return patroniEtcdUser(i.scope);
     },
+    /** Removes them; nothing to do when no member container is left (the etcd cluster, and its users, are gone). */
     async dropScopeUser(i: ScopeUserInputs): Promise<void> {
-        await runInMember({ ...i, timeoutSeconds: Math.min(i.timeoutSeconds, 30) }, etcdDropScopeUserScript(i.tls, i.scope), `${i.rootPassword}\n`, `${i.subject}: removing etcd user ${patroniEtcdUser(i.scope)}`);
+        await runInMember({ ...i, timeoutSeconds: Math.min(i.timeoutSeconds, 30) }, etcdDropScopeUserScript(i.tls, i.scope), `${i.rootPassword}\n`, `${i.subject}: removing etcd user ${patroniEtcdUser(i.scope)}`, { doneWhenGone: true });
     },
 };
 
@@ -96,9 +105,10 @@ const scopeUserProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ScopeUserInputs, news: ScopeUserInputs) {
         return { changes: targetChanged(olds, news) || olds.scope !== news.scope || olds.password !== news.password };
     },
+    // Only handlers() here: a module reference in a method would be serialized as a require that
+    // an application's pnpm layout cannot resolve from the Pulumi runtime (test/e2e/app-repo.test.ts).
     async create(inputs: ScopeUserInputs) {
-        await handlers().ensureScopeUser(inputs);
-        return { id: patroniEtcdUser(inputs.scope), outs: inputs };
+        return { id: await handlers().ensureScopeUser(inputs), outs: inputs };
     },
     async update(_id, olds: ScopeUserInputs, news: ScopeUserInputs) {
         if (olds.scope !== news.scope) await handlers().dropScopeUser({ ...news, scope: olds.scope });
