@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_IMAGES, haproxyStatsAuth, renderHaproxyCfg, sleep } from "@pgscale/core";
+import { DEFAULT_CHECK, DEFAULT_IMAGES, haproxyStatsAuth, renderHaproxyCfg, sleep } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 
 jest.setTimeout(180_000);
@@ -71,11 +71,11 @@ beforeAll(async () => {
     docker("network", "create", "--label", "pgscale.test=haproxy-dying", netName);
     docker("run", "-d", "--name", member, "--network", netName, "--network-alias", "m-0", "--label", "pgscale.test=haproxy-dying",
         "--cap-drop", "ALL", "--entrypoint", "python3", DEFAULT_IMAGES.patroni, "-c", MEMBER);
-    // pgscale's defaults: checks every 2 s (1 s once failing), DOWN after 3 failures.
+    // pgscale's default checks: every 2 s (1 s once failing), DOWN after 3 failures.
     const cfg = renderHaproxyCfg({
         nodes: [{ name: "m-0", host: "m-0", pgPort: 5432, apiPort: 8008 }],
         ports: { primary: 5000, replicas: 5001, stats: 7000 },
-        check: { interMs: 2000, fall: 3, rise: 2 },
+        check: DEFAULT_CHECK,
         maxConnections: 100,
         idleTimeoutSeconds: 1800,
         statsAuth: haproxyStatsAuth("integration-stats-password"),
