@@ -58,7 +58,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             if (req.method === "GET" && route === "/config") return json(200, config);
             if (!authorized) return json(401, { error: "no auth" });
             if (req.method === "PATCH" && route === "/config") {
-                Object.assign(config, body);
+                patchConfig(config, body);
                 // A changed max_connections needs a restart on every member, once each has applied it.
                 members.forEach((x) => {
                     x.pending_restart = true;
@@ -75,6 +75,15 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
         });
     });
     return { server, calls };
+}
+
+/** Patroni's patch_config: objects merge key by key, a null removes the key, anything else replaces it. */
+function patchConfig(config: Record<string, any>, patch: Record<string, any>): void {
+    for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete config[k];
+        else if (v && typeof v === "object" && !Array.isArray(v) && config[k] && typeof config[k] === "object") patchConfig(config[k], v);
+        else config[k] = v;
+    }
 }
 
 export async function startFakePatroni(members: FakeMember[], config: Record<string, any>, o?: Parameters<typeof fakePatroni>[2]) {

@@ -94,6 +94,25 @@ def differs(want, have):
     return json.dumps(want) != json.dumps(have) and str(want) != str(have) and not bool_equal(want, have)
 
 
+# Sections of the DCS document the stack declares whole (@pgscale/core WHOLE_DCS_MAPS): PATCH /config
+# merges, so an entry the stack dropped is named with None (null), which removes it.
+WHOLE_DCS_MAPS = ("slots",)
+
+
+def dcs_patch(want, live):
+    """@pgscale/core dcsPatch: the stack's document plus a null for each entry of a whole map it dropped."""
+    patch = dict(want)
+    for key in WHOLE_DCS_MAPS:
+        have = live.get(key) if isinstance(live, dict) else None
+        if key not in want or not isinstance(have, dict):
+            continue
+        declared = want.get(key) or {}
+        removed = [k for k in have if k not in declared]
+        if removed:
+            patch[key] = {**declared, **{k: None for k in removed}}
+    return patch
+
+
 def bool_equal(want, have):
     # Python's str(True) is "True" where TypeScript's String(true) is "true".
     return isinstance(want, bool) and str(have).lower() == str(want).lower()
@@ -146,18 +165,20 @@ def reconcile(job):
     timeout = int(job.get("timeoutSeconds", 300))
     wait_for_cluster(api, timeout)
     live = api.call("GET", "/config")
-    if differs(job["config"], live):
-        apply(api, job, timeout)
+    patch = dcs_patch(job["config"], live)
+    if differs(patch, live):
+        apply(api, patch, timeout)
     else:
         log("DCS configuration is up to date")
     # Last, and with the document's synchronous_mode in force: ready means a failover is possible.
     wait_for_cluster(api, timeout, job["config"].get("synchronous_mode"))
 
 
-def apply(api, job, timeout):
+def apply(api, patch, timeout):
     """PATCHes the document, waits until every member applied it, and restarts those that need it."""
-    # PATCH merges into the DCS document; each member applies it at the end of its next HA cycle.
-    api.call("PATCH", "/config", job["config"])
+    # PATCH merges into the DCS document (dcs_patch names dropped entries with null); each member
+    # applies it at the end of its next HA cycle.
+    api.call("PATCH", "/config", patch)
     log("patched the DCS configuration")
     now = until_applied(api, timeout)
     log("every member applied it")

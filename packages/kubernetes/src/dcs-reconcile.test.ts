@@ -55,6 +55,20 @@ describe("dcs-reconcile.py", () => {
         expect(restarts.every((c) => c.authorized && c.body.restart_pending === true)).toBe(true);
     }, 30000);
 
+    it("names a permanent slot the stack dropped with null, as PATCH /config needs to remove it (@pgscale/core dcsPatch)", async () => {
+        const members = cluster();
+        const slot = { type: "logical", database: "appdb", plugin: "pgoutput" };
+        const { calls, base } = await start(members, { ttl: 30, slots: { a: slot, b: slot } });
+        const { code, out } = await runScript(base, members, { ttl: 30, slots: { b: slot } }, 20);
+        expect({ code, out }).toMatchObject({ code: 0 });
+        expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: slot, a: null } }]);
+        // A document without slots, and a stack that declares none: nothing to patch.
+        calls.splice(0);
+        const again = await runScript(base, members, { ttl: 30, slots: {} }, 20);
+        expect(again.code).toBe(0);
+        expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: null } }]);
+    }, 60000);
+
     it("leaves an up-to-date document alone (numbers and booleans as Patroni reports them)", async () => {
         const members = cluster();
         const { calls, base } = await start(members, { ttl: 30, synchronous_mode: "true", postgresql: { parameters: { max_connections: "200" } } });

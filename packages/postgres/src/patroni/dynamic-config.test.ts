@@ -36,6 +36,13 @@ describe("PatroniDynamicConfig reconcile", () => {
         expect(new Set(between.map((c) => c.path))).toEqual(new Set(["/patroni"]));
     }, 30000);
 
+    it("names a permanent slot the stack dropped with null, so PATCH /config removes it", async () => {
+        const slot = { type: "logical", database: "appdb", plugin: "pgoutput" };
+        const { calls, result } = await run(cluster(), { ttl: 30, slots: { a: slot, b: slot } }, { ttl: 30, slots: { b: slot } });
+        expect(result).toBe("done");
+        expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: slot, a: null } }]);
+    }, 30000);
+
     it("leaves an up-to-date document alone", async () => {
         const { calls, result } = await run(cluster(), { ttl: 30, postgresql: { parameters: { max_connections: "200" } } }, { ttl: "30", postgresql: { parameters: { max_connections: 200 } } });
         expect(result).toBe("done");
