@@ -20,7 +20,9 @@ export interface FakeMember { name: string; role: string; state: string; pending
  * start (Patroni writes /sync a cycle after synchronous_standby_names), never if `namesSyncStandby`
  * is false.
  */
-function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number } = {}) {
+function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number; dropPatches?: number } = {}) {
+    // The first `dropPatches` PATCH requests end with no answer, as Patroni's do while it cannot read the DCS.
+    let dropPatches = o.dropPatches ?? 0;
     const streaming = o.streaming ?? members.length - 1;
     const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
     const startedAt = Date.now();
@@ -58,6 +60,10 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             if (req.method === "GET" && route === "/config") return json(200, config);
             if (!authorized) return json(401, { error: "no auth" });
             if (req.method === "PATCH" && route === "/config") {
+                if (dropPatches > 0) {
+                    dropPatches--;
+                    return req.socket.destroy();
+                }
                 patchConfig(config, body);
                 // A changed max_connections needs a restart on every member, once each has applied it.
                 members.forEach((x) => {

@@ -174,11 +174,26 @@ def reconcile(job):
     wait_for_cluster(api, timeout, job["config"].get("synchronous_mode"))
 
 
+def patch_config(api, patch, timeout):
+    """PATCH /config through the first member that takes it. Patroni ends the request with no answer
+    when it cannot read the DCS (etcd regaining its quorum, a token to renew), so a request no member
+    answered is tried again until the deadline; an HTTP error is final."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return api.call("PATCH", "/config", patch)
+        except OSError as e:
+            if time.time() >= deadline:
+                raise
+            log(f"PATCH /config: no member answered ({e}); trying again")
+            time.sleep(1)
+
+
 def apply(api, patch, timeout):
     """PATCHes the document, waits until every member applied it, and restarts those that need it."""
     # PATCH merges into the DCS document (dcs_patch names dropped entries with null); each member
     # applies it at the end of its next HA cycle.
-    api.call("PATCH", "/config", patch)
+    patch_config(api, patch, timeout)
     log("patched the DCS configuration")
     now = until_applied(api, timeout)
     log("every member applied it")

@@ -69,6 +69,14 @@ describe("dcs-reconcile.py", () => {
         expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: null } }]);
     }, 60000);
 
+    it("tries PATCH /config again while no member answers it (Patroni cannot read the DCS), until one takes it", async () => {
+        const members = cluster();
+        const { calls, base } = await start(members, { ttl: 30 }, { dropPatches: 4 });
+        const { code, out } = await runScript(base, members, { ttl: 20 }, 20);
+        expect({ code, out }).toMatchObject({ code: 0 });
+        expect(calls.filter((c) => c.method === "PATCH").map((c) => c.member)).toEqual(["main-0", "main-1", "main-2", "main-0", "main-1"]);
+    }, 30000);
+
     it("leaves an up-to-date document alone (numbers and booleans as Patroni reports them)", async () => {
         const members = cluster();
         const { calls, base } = await start(members, { ttl: 30, synchronous_mode: "true", postgresql: { parameters: { max_connections: "200" } } });

@@ -43,6 +43,14 @@ describe("PatroniDynamicConfig reconcile", () => {
         expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: slot, a: null } }]);
     }, 30000);
 
+    it("tries PATCH /config again while no member answers it (Patroni cannot read the DCS), until one takes it", async () => {
+        const want = { ttl: 20 };
+        const { calls, result } = await run(cluster(), { ttl: 30 }, want, { dropPatches: 4 });
+        expect(result).toBe("done");
+        // Three members without an answer, then the first again, then the second takes it.
+        expect(calls.filter((c) => c.method === "PATCH").map((c) => c.member)).toEqual(["pg-0", "pg-1", "pg-2", "pg-0", "pg-1"]);
+    }, 30000);
+
     it("leaves an up-to-date document alone", async () => {
         const { calls, result } = await run(cluster(), { ttl: 30, postgresql: { parameters: { max_connections: "200" } } }, { ttl: "30", postgresql: { parameters: { max_connections: 200 } } });
         expect(result).toBe("done");

@@ -187,11 +187,29 @@ export async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs, inputs.config.synchronous_mode);
 }
 
+/**
+ * PATCH /config through the first member that takes it. Patroni ends the request with no answer
+ * when it cannot read the DCS (etcd regaining its quorum, a token to renew), so a request no member
+ * answered is tried again until the deadline; an HTTP error is final.
+ */
+async function patchConfig(inputs: Inputs, patch: Record<string, unknown>): Promise<void> {
+    const { sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+    for (;;) {
+        try {
+            return await call(inputs, "PATCH", "/config", patch);
+        } catch (e) {
+            if (/: HTTP \d{3} /.test((e as Error).message) || Date.now() >= deadline) throw e;
+            await sleep(1000);
+        }
+    }
+}
+
 /** PATCHes the document, waits until every member applied it, and restarts those that need it. */
 async function apply(inputs: Inputs, patch: Record<string, unknown>): Promise<void> {
     // PATCH merges into the DCS document (dcsPatch names dropped entries with null); each member
     // applies it at the end of its next HA cycle.
-    await call(inputs, "PATCH", "/config", patch);
+    await patchConfig(inputs, patch);
     let statuses = await untilApplied(inputs);
     // Parameters such as shared_buffers only take effect after a restart: replicas first, leader last.
     const { pendingRestarts } = load("@pgscale/core") as typeof import("@pgscale/core");
