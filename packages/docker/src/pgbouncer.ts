@@ -76,13 +76,12 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         explicit.forEach((u, i) => {
             if (fromCluster.some((c) => c.role === u.role)) issues.add(`users[${i}].role`, "is one of the cluster's roles, which the pool admits already (set its poolSize there)");
         });
-        const declared = [...fromCluster, ...explicit];
-        const users = declared;
+        const users = [...fromCluster, ...explicit];
         if (parsed && facts) {
             const params = facts.cluster.resolved.parameters;
             const fit = [
-                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3), declared),
-                ...frontendFitIssues(parsed, facts.frontendMaxConnections, 1, declared),
+                ...poolFitIssues(parsed, Number(params.max_connections ?? 100), 1, Number(params.superuser_reserved_connections ?? 3), users),
+                ...frontendFitIssues(parsed, facts.frontendMaxConnections, 1, users),
             ];
             fit.forEach((i) => issues.add(i.field, i.message));
         }
