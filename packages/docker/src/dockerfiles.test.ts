@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_NAMES, POSTGRES_VERSIONS, postgresLayout } from "@pgscale/core";
+import { DEFAULT_IMAGES, IMAGE_NAMES, POSTGRES_VERSIONS, postgresLayout } from "@pgscale/core";
 import { IMAGES_DIR } from "./built-image/build";
 
 // The Dockerfiles are part of the API (`pgscale images build`, BuiltImage): one per image name,
@@ -57,5 +57,16 @@ describe("shipped Dockerfiles", () => {
             expect(text).toContain('CMD ["patroni", "/etc/patroni/patroni.yml"]');
             expect(text).toContain("EXPOSE 5432 8008");
         }
+    });
+
+    it("pg-upgrade is the current patroni-17 image plus PostgreSQL 15's server, pinned and announced", () => {
+        const text = dockerfile("pg-upgrade");
+        // Built on the image the upgraded members run, so pg_upgrade's new binaries are theirs.
+        expect(text).toMatch(new RegExp(`^FROM ${DEFAULT_IMAGES["patroni-17"].replace(/[.]/g, "\\.")}$`, "m"));
+        const { args, labels } = pinsAndLabels(text);
+        expect(args.POSTGRESQL_15_VERSION).toMatch(/^15\./);
+        expect(labels["org.pgscale.postgresql-15-version"]).toBe(args.POSTGRESQL_15_VERSION);
+        expect(text).toContain('"postgresql-15=${POSTGRESQL_15_VERSION}"');
+        expect(text).toMatch(/^USER postgres$/m);
     });
 });

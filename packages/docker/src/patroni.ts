@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
     DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
-    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor,
+    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
@@ -18,6 +18,7 @@ import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { backupWiring, restoreWiring } from "./backup";
+import { MajorUpgrade, MajorUpgradeAnalyze } from "./major-upgrade";
 import { z } from "zod";
 
 /** Docker's health probe of each member (GET /health), behind `docker ps` and the provider's `wait`. */
@@ -198,6 +199,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
             bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
             bootstrapRecord: bootstrapDcs.id,
+            upgradable: true,
         }, { parent: this });
 
         const prefix = enginePrefix(name);
@@ -228,6 +230,16 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const backup = spec.backup
             ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT }, this, [preflight])
             : undefined;
+        // A raise of postgresVersion: pg_upgrade on the stopped cluster before its members are replaced.
+        const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
+        const upgradeSource = imageSource("pg-upgrade", { images: spec.images });
+        const upgrade = new MajorUpgrade(`${name}-major-upgrade`, {
+            subject, selector, dockerHost: engine.host, scope: this.scope, version: layout.version, members: names,
+            image: { kind: upgradeSource.kind, ref: upgradeSource.ref },
+            restUser: this.restApiUser, restPassword: restApi.value, superuserPassword: superuser.value,
+            etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
+            dcsConfig: JSON.stringify(dcsDoc),
+        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
         const restore = spec.bootstrap?.fromBackup ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database) : undefined;
         this.backupVolume = backup ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
@@ -314,7 +326,6 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // a time, leader last. Members not being replaced (all of them in a new cluster) wait for
         // nothing: a new cluster's members start at once and race for the leader key, as Patroni
         // members do, instead of one container creation after another.
-        const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
         const rollout = new PatroniRollout(`${name}-rollout`, {
             selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
         }, { parent: this });
@@ -328,10 +339,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             });
         this.members = specs.map(({ member, args, revision }) => {
             const gate = new PatroniRolloutGate(`${member}-gate`, {
-                selector, member, members: names, revision, ...gateCredentials,
+                selector, member, members: names, revision, ...gateCredentials, upgradeToken: upgrade.upgradeToken,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade], deleteBeforeReplace: true });
             containers.set(member, container);
             return {
                 name: member,
@@ -353,6 +364,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             config: dcsDoc,
         }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
         this.ready = this.dynamicConfig;
+        new MajorUpgradeAnalyze(`${name}-major-upgrade-analyze`, {
+            dockerHost: engine.host, selector, restUser: this.restApiUser, restPassword: restApi.value, upgradeToken: upgrade.upgradeToken,
+        }, { parent: this, dependsOn: [this.ready] });
 
         // pgscale's superuser through the router's read-write listener (loopback), so what it
         // creates lands on whichever member leads.

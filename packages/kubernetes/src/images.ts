@@ -28,6 +28,8 @@ export const IMAGE_USERS: Record<keyof typeof DEFAULT_IMAGES, ImageUser> = {
     patroni: { uid: 100, gid: 102 },
     // trixie assigns the same IDs (checked with `id` in the built image).
     "patroni-17": { uid: 100, gid: 102 },
+    // patroni-17's user (the one-off upgrade container; no pod runs it so far).
+    "pg-upgrade": { uid: 100, gid: 102 },
     haproxy: { uid: 100, gid: 101 },
     pgbouncer: { uid: 100, gid: 102 },
     // Both images' `prometheus` user (`docker run --rm IMAGE id`: uid=100 gid=101).

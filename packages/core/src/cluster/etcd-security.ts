@@ -150,6 +150,28 @@ export function etcdScopeUserScript(tls: boolean, scope: string, target?: Etcdct
     ].join("\n");
 }
 
+/**
+ * After a major upgrade, while every member is stopped: the scope's keys start again from the
+ * upgraded data directory. Patroni's leader, member, status and history keys describe the old
+ * system (its LSNs and timelines, which the new one does not share), so they go; `initialize`
+ * names the new system identifier, so the member holding the upgraded directory takes the lead
+ * and the others clone it instead of bootstrapping an empty cluster; `config` is the stack's
+ * dynamic configuration. Standard input: the root password (with auth), the system identifier,
+ * the configuration as one line of JSON.
+ */
+export function patroniDcsResetScript(tls: boolean, auth: boolean, scope: string): string {
+    const e = localEtcdctl(tls);
+    const prefix = shellQuote(patroniEtcdPrefix(scope));
+    return [
+        "set -u",
+        ...(auth ? ["IFS= read -r root", 'export ETCDCTL_USER=root ETCDCTL_PASSWORD="$root"'] : []),
+        "IFS= read -r sysid; IFS= read -r config",
+        `${e} del --prefix ${prefix} >/dev/null || exit 1`,
+        `printf '%s' "$config" | ${e} put ${shellQuote(`${patroniEtcdPrefix(scope)}config`)} >/dev/null || exit 1`,
+        `printf '%s' "$sysid" | ${e} put ${shellQuote(`${patroniEtcdPrefix(scope)}initialize`)} >/dev/null || exit 1`,
+    ].join("\n");
+}
+
 /** Removes a scope's user and role (the keys under its prefix stay). Standard input: the root password. */
 export function etcdDropScopeUserScript(tls: boolean, scope: string): string {
     const e = localEtcdctl(tls);

@@ -11,3 +11,4 @@ export * from "./images";
 export * from "./postgres-version";
 export * from "./construct-outputs";
 export * from "./etcd-security";
+export * from "./major-upgrade";

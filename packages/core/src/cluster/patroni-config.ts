@@ -58,6 +58,9 @@ export function renderDcsConfig(s: PatroniDcsSettings): Record<string, unknown> 
  * every TCP connection; the user's extra rules come after pgscale's replication rule but before
  * the catch-all so they can narrow access.
  */
+/** initdb's locale at bootstrap (and for a major upgrade's new data directory, which must match the old). */
+export const BOOTSTRAP_LOCALE = "C.UTF-8";
+
 export function renderPgHba(replicationUser: string, extra: string[]): string[] {
     return [
         "local all all peer",
@@ -135,7 +138,7 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
         bootstrap: {
             dcs: c.dcs,
             // Checksums catch storage corruption and let pg_rewind work without wal_log_hints.
-            initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums"],
+            initdb: [{ encoding: "UTF8" }, { locale: BOOTSTRAP_LOCALE }, "data-checksums"],
             ...(c.postBootstrap ? { post_bootstrap: c.postBootstrap } : {}),
             ...(c.bootstrapMethod ? {
                 method: c.bootstrapMethod.name,

@@ -78,19 +78,3 @@ export function parameterVersionIssues(version: PostgresVersion, names: string[]
     }
     return issues;
 }
-
-/**
- * Why a change of postgresVersion on an existing cluster is refused: a major upgrade needs
- * pg_upgrade or a new cluster fed by logical replication, and neither is implemented yet.
- */
-export function majorUpgradeRefusal(subject: string, from: number, to: number, defaulted = false): string {
-    // The likeliest way to get here: a cluster created at 15 when 15 was the default, whose program
-    // never named a major, after an upgrade of pgscale moved the default to 17.
-    if (defaulted)
-        return `${subject}: postgresVersion: this cluster runs PostgreSQL ${from} and its program sets no postgresVersion, ` +
-            `whose default is now ${to}; nothing was touched. Add postgresVersion: ${from} to keep the cluster on ${from} ` +
-            `(a major upgrade in place is not supported yet).`;
-    return `${subject}: postgresVersion: changing ${from} to ${to} on an existing cluster is a major ${to > from ? "upgrade" : "downgrade"}, ` +
-        `which pgscale does not support yet; nothing was touched. Keep postgresVersion: ${from}, or create a new cluster ` +
-        `(another construct name) at ${to} and move the data with pg_dump/pg_restore or logical replication.`;
-}

@@ -120,9 +120,10 @@ export const patroniClusterSpec = z.strictObject({
     nodeTags: z.array(nodeTagsSpec).default([]),
     /**
      * PostgreSQL major: 17 (Patroni 4, trixie image) or 15 (Patroni 3, bookworm image). Default 17.
-     * Picks the image, the data directory and the parameters accepted; changing it on an existing
-     * cluster (a major upgrade) is refused at preview, as it is not supported yet. A cluster created
-     * at 15 when 15 was the default needs `postgresVersion: 15` in its program (the refusal says so).
+     * Picks the image, the data directory and the parameters accepted. Raising it on an existing
+     * cluster (15 -> 17) upgrades it in place on Docker (pg_upgrade --link, major-upgrade.ts) and is
+     * refused at preview on Kubernetes; lowering it is always refused. A cluster created at 15 when
+     * 15 was the default needs `postgresVersion` in its program (the refusal says so).
      */
     postgresVersion,
     /** Image with PostgreSQL of `postgresVersion` and Patroni. Default: pgscale's Debian-based image of that version. */

@@ -4,7 +4,7 @@ import {
     parseDrillOutput, renderDrillScript, renderRestoreConf, restoreDrillSpec,
 } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
-import { dockerEngine } from "../engine/docker-engine";
+import { demuxLog, dockerEngine } from "../engine/docker-engine";
 import { NO_CAPABILITIES } from "../hardening";
 import { engineTarget } from "../engine/target";
 import { DOCKER_PACKAGE } from "../own-package";
@@ -40,17 +40,6 @@ interface DrillOutputs extends DrillResult {
 const POSTGRES_UID = 100;
 const POSTGRES_GID = 102;
 
-/** A finished container's log as the Engine API returns it without a TTY: frames of [stream, 0, 0, 0, size(4)] + payload. */
-function demux(log: Buffer): { stdout: string; stderr: string } {
-    const parts: Record<number, Buffer[]> = { 1: [], 2: [] };
-    for (let at = 0; at + 8 <= log.length;) {
-        const size = log.readUInt32BE(at + 4);
-        parts[log[at]]?.push(log.subarray(at + 8, at + 8 + size));
-        at += 8 + size;
-    }
-    return { stdout: Buffer.concat(parts[1]).toString("utf8"), stderr: Buffer.concat(parts[2]).toString("utf8") };
-}
-
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreDrillHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
@@ -74,7 +63,7 @@ export const restoreDrillHandlers = {
             await container.putArchive(oneFileTar("pgbackrest.conf", conf, { mode: 0o600, uid: POSTGRES_UID, gid: POSTGRES_GID }), { path: "/etc/pgscale" });
             await container.start();
             const { StatusCode } = await container.wait();
-            const { stdout, stderr } = demux(await container.logs({ stdout: true, stderr: true, follow: false }));
+            const { stdout, stderr } = demuxLog(await container.logs({ stdout: true, stderr: true, follow: false }));
             if (StatusCode !== 0) throw new Error(`${i.subject}: the restore failed (exit ${StatusCode}): ${stderr.slice(-1500) || stdout.slice(-1500)}`);
             const result = parseDrillOutput(stdout);
             const now = new Date();

@@ -69,3 +69,14 @@ export async function execIn(containerId: string, cmd: string[], o: { env?: stri
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, stdout: out.text(), stderr: err.text() };
 }
+
+/** A finished container's log as the Engine API returns it without a TTY: frames of [stream, 0, 0, 0, size(4)] + payload. */
+export function demuxLog(log: Buffer): { stdout: string; stderr: string } {
+    const parts: Record<number, Buffer[]> = { 1: [], 2: [] };
+    for (let at = 0; at + 8 <= log.length;) {
+        const size = log.readUInt32BE(at + 4);
+        parts[log[at]]?.push(log.subarray(at + 8, at + 8 + size));
+        at += 8 + size;
+    }
+    return { stdout: Buffer.concat(parts[1]).toString("utf8"), stderr: Buffer.concat(parts[2]).toString("utf8") };
+}

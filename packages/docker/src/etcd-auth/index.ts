@@ -7,7 +7,7 @@ import { DOCKER_PACKAGE } from "../own-package";
 // etcd's users live in etcd itself, which publishes nothing on the host: the scripts of
 // @pgscale/core run inside a member (docker exec), each password on standard input.
 
-interface Target {
+export interface EtcdMemberTarget {
     /** The engine the members run on (the docker provider's `host`); unset: DOCKER_HOST. */
     dockerHost?: string;
     /** The members' container names; the first that answers runs the script. */
@@ -18,12 +18,12 @@ interface Target {
     timeoutSeconds: number;
 }
 
-interface AuthInputs extends Target {
+interface AuthInputs extends EtcdMemberTarget {
     /** "EtcdCluster dcs", in messages. */
     subject: string;
 }
 
-interface ScopeUserInputs extends Target {
+interface ScopeUserInputs extends EtcdMemberTarget {
     subject: string;
     scope: string;
     password: string;
@@ -35,7 +35,7 @@ const WRONG_ROOT_PASSWORD = 3;
  * Runs `script` in the first member that completes it, retrying until the deadline (quorum,
  * restarts). With `doneWhenGone`, a round in which no member container exists any more ends it.
  */
-async function runInMember(t: Target, script: string, stdin: string, what: string, opts: { doneWhenGone?: boolean } = {}): Promise<void> {
+export async function runInMember(t: EtcdMemberTarget, script: string, stdin: string, what: string, opts: { doneWhenGone?: boolean } = {}): Promise<void> {
     let last = "";
     for (const deadline = Date.now() + t.timeoutSeconds * 1000; ;) {
         let gone = 0;
@@ -83,7 +83,7 @@ export const etcdAuthHandlers = {
 type Handlers = typeof etcdAuthHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().etcdAuthHandlers;
-const targetChanged = (a: Target, b: Target) =>
+const targetChanged = (a: EtcdMemberTarget, b: EtcdMemberTarget) =>
     (a.dockerHost ?? "") !== (b.dockerHost ?? "") || a.containers.join(",") !== b.containers.join(",") || a.tls !== b.tls || a.rootPassword !== b.rootPassword;
 
 // Serialized into the state: captures only where the package is (own-package.ts).

@@ -32,6 +32,8 @@ interface GateInputs {
     password: string;
     superuserPassword: string;
     timeoutSeconds: number;
+    /** MajorUpgrade's token: a new one means this `up` stopped the cluster to upgrade it. */
+    upgradeToken?: string;
 }
 
 function context(i: GateInputs | RolloutInputs): RollingContext {
@@ -65,7 +67,9 @@ export const rollingHandlers = {
         if (inputs.member === undefined) await resumeIfPaused(context(inputs));
         return { id: `gate-${inputs.member ?? "settled"}-${Date.now().toString(36)}`, outs: inputs };
     },
-    async gateUpdate(_olds: GateInputs, news: GateInputs) {
+    async gateUpdate(olds: GateInputs, news: GateInputs) {
+        // A major upgrade stopped every member on purpose: nothing to wait for or switch over.
+        if (news.member !== undefined && news.upgradeToken && news.upgradeToken !== "none" && news.upgradeToken !== olds.upgradeToken) return { outs: news };
         if (news.member === undefined) await waitSettled(context(news), news.members);
         else await prepareMemberReplacement(context(news), news.member, news.members, news.prefer);
         return { outs: news };
@@ -147,6 +151,8 @@ export interface PatroniRolloutGateArgs {
     superuserPassword: pulumi.Input<string>;
     /** Give up after this many seconds per wait. Default 600. */
     timeoutSeconds?: number;
+    /** The cluster's MajorUpgrade token (see gateUpdate). */
+    upgradeToken?: pulumi.Input<string>;
 }
 
 /**

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
-// Refuses, in `pulumi preview` and before anything depends on it, a PostgreSQL major that differs
-// from the one the cluster was initialised with. A major upgrade is not implemented yet, and the
-// platforms would otherwise act on the change: Docker's rolling gates would replace members with
-// the new image, whose data directory is empty beside the old one (a new, empty cluster, or a
-// 17 binary refusing a 15 PGDATA); Kubernetes would roll the StatefulSet the same way.
+// Refuses, in `pulumi preview` and before anything depends on it, a change of PostgreSQL major the
+// platform cannot carry out: a downgrade, a major taken from a default rather than named, and on a
+// platform without an in-place upgrade (`upgradable` false: Kubernetes) any change. Acting on such
+// a change would replace members with the new image, whose data directory is empty beside the old
+// one (a new, empty cluster, or a 17 binary refusing a 15 PGDATA). An upgrade the platform can do
+// passes; its own resource (Docker's MajorUpgrade) checks the running members.
 
 interface GuardInputs {
     /** "PatroniCluster main", for the message. */
@@ -23,6 +24,8 @@ interface GuardInputs {
     bootstrapVersion: number;
     /** The bootstrap FirstValue's ID: known in a preview exactly when the record already exists. */
     bootstrapRecord: string;
+    /** The platform upgrades in place (Docker). Absent in older states: false. */
+    upgradable?: boolean;
 }
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // an input not known during preview
@@ -32,7 +35,7 @@ const load = packageRequire(POSTGRES_PACKAGE);
 // Serialized into the state: captures only where the package is (own-package.ts). Exported for its unit test.
 export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: unknown, news: GuardInputs) {
-        const { majorUpgradeRefusal, POSTGRES_VERSION_BEFORE_OPTION } = load("@pgscale/core");
+        const { majorChange, POSTGRES_VERSION_BEFORE_OPTION } = load("@pgscale/core");
         let before: unknown = news.bootstrapVersion;
         if (typeof before !== "number") {
             const recordExists = typeof news.bootstrapRecord === "string" && news.bootstrapRecord !== UNKNOWN && news.bootstrapRecord !== "";
@@ -40,8 +43,9 @@ export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
             if (!recordExists) return { inputs: news };
             before = POSTGRES_VERSION_BEFORE_OPTION;
         }
-        if (typeof news.version !== "number" || news.version === before) return { inputs: news };
-        return { inputs: news, failures: [{ property: "version", reason: majorUpgradeRefusal(news.subject, before, news.version, news.versionGiven === false) }] };
+        if (typeof news.version !== "number" || typeof before !== "number") return { inputs: news };
+        const change = majorChange(news.subject, before, news.version, { upgradable: news.upgradable === true, versionGiven: news.versionGiven !== false });
+        return change.kind === "refused" ? { inputs: news, failures: [{ property: "version", reason: change.reason }] } : { inputs: news };
     },
     async diff(_id, olds: GuardInputs, news: GuardInputs) {
         return { changes: olds.version !== news.version || olds.bootstrapVersion !== news.bootstrapVersion };
@@ -60,6 +64,8 @@ export interface PostgresVersionGuardArgs {
     versionGiven: boolean;
     bootstrapVersion: pulumi.Input<number>;
     bootstrapRecord: pulumi.Input<string>;
+    /** The platform upgrades a major in place (Docker). Default false. */
+    upgradable?: boolean;
 }
 
 /**
