@@ -119,10 +119,14 @@ describe("backup to an S3 repository (SeaweedFS over TLS)", () => {
         expect(docker("ps", "-aq", "--filter", "label=pgscale.role=restore-drill")).toBe("");
     });
 
-    it("pgscale backup list, run and drill read the bucket through the members", async () => {
+    it("pgscale backup list, status, run and drill read the bucket through the members", async () => {
         const list = await pgscaleCli("backup", "list", ...flags(), "--json");
         expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: "" });
         expect(JSON.parse(list.stdout)).toMatchObject({ stanza: out.scope, status: { code: 0, message: "ok" }, cipher: "aes-256-cbc" });
+        const status = await pgscaleCli("backup", "status", ...flags(), "--json");
+        const report = JSON.parse(status.stdout) as { findings: Array<{ check: string; severity: string }> };
+        expect({ code: status.code, notOk: report.findings.filter((f) => f.severity !== "ok") }).toEqual({ code: 0, notOk: [] });
+        expect(report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler"]);
         const run = await pgscaleCli("backup", "run", ...flags(), "--type", "incr", "--json");
         expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
         expect(JSON.parse(run.stdout).backup.type).toBe("incr");
