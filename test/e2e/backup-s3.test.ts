@@ -1,6 +1,7 @@
 // Backups to an S3-compatible object store: SeaweedFS (built from the Go module proxy by setup) on
 // the stack network, S3 over TLS with a certificate from pgscale's TLS generation (verifyTls on),
-// a 2-member cluster archiving and backing up into a bucket, a point-in-time restore from the bucket
+// a 2-member cluster archiving and backing up into a bucket, a third member restored from it, a
+// point-in-time restore from the bucket
 // into a new cluster, a RestoreDrill and `pgscale backup` reading the bucket, and the keys nowhere
 // but pgbackrest.conf.
 import { randomBytes } from "crypto";
@@ -9,7 +10,7 @@ import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName }
 import { eventually, query } from "../support/pg";
 import { leaderName } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
-import { leaks, secretPlaces } from "../support/leaks";
+import { containerLogs, leaks, secretPlaces } from "../support/leaks";
 import { seaweedfsImage } from "../support/seaweedfs";
 
 jest.setTimeout(10 * 60 * 1000);
@@ -96,6 +97,16 @@ describe("backup to an S3 repository (SeaweedFS over TLS)", () => {
         pgbackrest(lead.container, "check");
         const replica = out.members.find((m) => m.name !== lead.name)!;
         expect(JSON.parse(pgbackrest(replica.container, "--output=json", "info"))[0].status).toMatchObject({ code: 0, message: "ok" });
+    });
+
+    it("creates a new replica from the bucket (create_replica_methods: pgbackrest), and it streams", async () => {
+        await stack!.setConfig("nodes", { value: "3" });
+        const res = await stack!.up({ onOutput: () => undefined });
+        out = plainOutputs(res.outputs) as Outputs;
+        const added = out.members.find((m) => m.name === "pg-2")!;
+        expect(containerLogs(added.container)).toContain("replica has been created using pgbackrest");
+        const [{ n }] = await query<{ n: string }>(await primary(), "SELECT count(*) AS n FROM pg_stat_replication WHERE application_name = 'pg-2' AND state = 'streaming'");
+        expect(Number(n)).toBe(1);
     });
 
     it("restores the bucket to a point in time into a new cluster: exactly the rows before it", async () => {
