@@ -154,6 +154,11 @@ describe("backup to an S3 repository (SeaweedFS over TLS)", () => {
         const containers = [...out.members.map((m) => m.container), out.s3Container,
             ...docker("ps", "-a", "--format", "{{.Names}}", "--filter", `label=pgscale.stack=${name}`).split("\n").filter(Boolean)];
         const places = secretPlaces(stack!, [...new Set(containers)]);
+        // pgBackRest's own log files in each member: it logs its options, the secure ones redacted.
+        const pgbackrestLogs = out.members.map((m): [string, string] =>
+            [`${m.container} /var/log/pgbackrest`, docker("exec", m.container, "sh", "-c", "cat /var/log/pgbackrest/* 2>/dev/null; true")]);
+        expect(pgbackrestLogs.map(([, text]) => text).join("\n")).toContain("--repo1-s3-key-secret=<redacted>");
+        places.push(...pgbackrestLogs);
         expect(leaks({ accessKeyId: keys.s3AccessKey, secretAccessKey: keys.s3SecretKey }, places)).toEqual([]);
         // They are where pgBackRest reads them: the member's configuration file.
         const conf = docker("exec", out.members[0].container, "cat", "/etc/pgbackrest/pgbackrest.conf");
