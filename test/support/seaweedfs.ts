@@ -24,7 +24,7 @@ export function seaweedfsVersion(): string {
 export function weedBinary(): string {
     const cache = process.env.PGSCALE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pgscale");
     const bin = path.join(cache, "seaweedfs", seaweedfsVersion(), "bin", "weed");
-    if (!fs.existsSync(bin)) throw new Error(`no SeaweedFS binary at ${bin}: run \`npm run setup\` (or scripts/setup-seaweedfs) first`);
+    if (!fs.existsSync(bin)) throw new Error(`no SeaweedFS binary at ${bin}: run \`npm run setup\` (or scripts/setup-seaweedfs, which needs Go) first`);
     return bin;
 }
 
