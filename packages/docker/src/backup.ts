@@ -40,10 +40,10 @@ export interface BackupWiring {
 
 /**
  * pgBackRest for a PatroniCluster on Docker: one repository shared by every member (the stanza is
- * the scope), an engine volume or an S3 bucket, the same pgbackrest.conf on each, archiving from whichever member is
- * primary, and the image's scheduler beside Patroni, acting only on the primary. The volume is
- * retained when the cluster is removed, and a bucket is never touched: a repository outlives the
- * cluster it can bring back.
+ * the scope), an engine volume or an S3 bucket, the same pgbackrest.conf on each, archiving from
+ * whichever member is primary, and the image's scheduler beside Patroni, acting only on the
+ * primary. The volume is retained when the cluster is removed, and a bucket is never touched: a
+ * repository outlives the cluster it can bring back.
  */
 export function backupWiring(
     name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number },
@@ -90,8 +90,8 @@ export interface RestoreWiring {
 /**
  * `bootstrap.fromBackup` on Docker: every member mounts the source repository read-only, or gets
  * the source bucket's settings (whichever member initialises the cluster restores from it), with
- * its configuration, and Patroni's custom
- * bootstrap runs the restore. Replicas clone the restored primary as usual.
+ * its configuration, and Patroni's custom bootstrap runs the restore. Replicas clone the restored
+ * primary as usual.
  */
 export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owner: string, database: string): RestoreWiring {
     const s3 = from.repository.s3;
