@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    BACKUP_METRICS_LABEL, BackupSpec, FromBackupSpec, METRICS_PORTS, PGBACKREST_PATHS, PostgresLayout, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript,
-    renderRestoreConf, renderRestoreScript, schedulerConfig,
+    BACKUP_METRICS_LABEL, BackupSpec, FromBackupSpec, METRICS_PORTS, PGBACKREST_PATHS, PostgresLayout, S3Keys, S3RepositorySpec, renderPgBackRestConf, renderPostRestore,
+    renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, schedulerConfig,
 } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
@@ -11,9 +11,21 @@ import { pgscaleLabels } from "./naming";
 const SCHEDULER_CONFIG = PGBACKREST_PATHS.schedulerConfig;
 const SCHEDULER = "/usr/local/bin/pgscale-backup-scheduler";
 
+/** The keys of an S3 repository, resolved; undefined for a volume. They only ever reach pgbackrest.conf. */
+export function s3Keys(s3: S3RepositorySpec | undefined): pulumi.Output<S3Keys | undefined> {
+    if (!s3) return pulumi.output(undefined);
+    return pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>])
+        .apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey }));
+}
+
+/** The S3 endpoint's CA as a file (`caPem`), at `path`: a certificate, not a secret. */
+function s3CaUpload(s3: S3RepositorySpec | undefined, path: string): docker.types.input.ContainerUpload[] {
+    return s3?.caPem !== undefined ? [{ file: path, content: s3.caPem as pulumi.Input<string>, permissions: "0644" }] : [];
+}
+
 export interface BackupWiring {
-    /** The repository volume, mounted in every member. */
-    volume: docker.Volume;
+    /** The repository volume, mounted in every member; undefined for an S3 repository. */
+    volume?: docker.Volume;
     /** The repository's passphrase (secret); undefined without `encrypt`. */
     passphrase?: pulumi.Output<string>;
     mounts: docker.types.input.ContainerVolume[];
@@ -27,31 +39,36 @@ export interface BackupWiring {
 }
 
 /**
- * pgBackRest for a PatroniCluster on Docker: one repository volume shared by every member (the
- * stanza is the scope), the same pgbackrest.conf on each, archiving from whichever member is
- * primary, and the image's scheduler beside Patroni, acting only on the primary. The volume is
- * retained when the cluster is removed: a repository outlives the cluster it can bring back.
+ * pgBackRest for a PatroniCluster on Docker: one repository shared by every member (the stanza is
+ * the scope), an engine volume or an S3 bucket, the same pgbackrest.conf on each, archiving from
+ * whichever member is primary, and the image's scheduler beside Patroni, acting only on the
+ * primary. The volume is retained when the cluster is removed, and a bucket is never touched: a
+ * repository outlives the cluster it can bring back.
  */
 export function backupWiring(
     name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number },
     parent: pulumi.Resource, dependsOn: pulumi.Resource[],
 ): BackupWiring {
-    const volume = new docker.Volume(`${name}-backup`, {
+    const s3 = backup.repository.s3;
+    // An S3 repository is the bucket's: nothing on the engine to create, and nothing pgscale deletes.
+    const volume = s3 ? undefined : new docker.Volume(`${name}-backup`, {
         name: backup.repository.volume ?? `${prefix}-backup`,
         labels: pgscaleLabels(name, "backup-repository"),
     }, { parent, dependsOn, retainOnDelete: true });
     const passphrase = backup.encrypt
         ? new GeneratedSecret(`${name}-backup-passphrase`, { length: 64 }, { parent }).value
         : undefined;
-    const conf = pulumi.output(passphrase).apply((cipherPass) => renderPgBackRestConf({
-        stanza, dataDir: layout.dataDir, socketDir: "/var/run/postgresql", pgPort: ports.pg, backup, cipherPass,
+    const conf = pulumi.all([passphrase, s3Keys(s3)]).apply(([cipherPass, keys]) => renderPgBackRestConf({
+        stanza, dataDir: layout.dataDir, socketDir: "/var/run/postgresql", pgPort: ports.pg, backup, cipherPass, s3Keys: keys,
     }));
     return {
         volume,
         passphrase,
-        mounts: [{ volumeName: volume.name, containerPath: PGBACKREST_PATHS.repository }],
+        mounts: volume ? [{ volumeName: volume.name, containerPath: PGBACKREST_PATHS.repository }] : [],
         uploads: [
+            // The passphrase and any S3 keys: a secret in the state, a file in the member (never argv or env).
             { file: PGBACKREST_PATHS.config, content: pulumi.secret(conf), permissions: "0644" },
+            ...s3CaUpload(s3, PGBACKREST_PATHS.s3Ca),
             { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api), null, 2), permissions: "0644" },
             { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
         ],
@@ -71,17 +88,20 @@ export interface RestoreWiring {
 }
 
 /**
- * `bootstrap.fromBackup` on Docker: every member mounts the source repository read-only (whichever
- * member initialises the cluster restores from it) with its configuration, and Patroni's custom
- * bootstrap runs the restore. Replicas clone the restored primary as usual.
+ * `bootstrap.fromBackup` on Docker: every member mounts the source repository read-only, or gets
+ * the source bucket's settings (whichever member initialises the cluster restores from it), with
+ * its configuration, and Patroni's custom bootstrap runs the restore. Replicas clone the restored
+ * primary as usual.
  */
 export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owner: string, database: string): RestoreWiring {
-    const conf = pulumi.output(from.passphrase as pulumi.Input<string> | undefined)
-        .apply((cipherPass) => renderRestoreConf({ stanza: from.stanza, dataDir: layout.dataDir, cipherPass }));
+    const s3 = from.repository.s3;
+    const conf = pulumi.all([from.passphrase as pulumi.Input<string> | undefined, s3Keys(s3)])
+        .apply(([cipherPass, keys]) => renderRestoreConf({ stanza: from.stanza, dataDir: layout.dataDir, cipherPass, s3: s3 && keys ? { spec: s3, keys } : undefined }));
     return {
-        mounts: [{ volumeName: from.repository.volume as pulumi.Input<string>, containerPath: PGBACKREST_PATHS.sourceRepository, readOnly: true }],
+        mounts: s3 ? [] : [{ volumeName: from.repository.volume as pulumi.Input<string>, containerPath: PGBACKREST_PATHS.sourceRepository, readOnly: true }],
         uploads: [
             { file: PGBACKREST_PATHS.sourceConfig, content: pulumi.secret(conf), permissions: "0644" },
+            ...s3CaUpload(s3, PGBACKREST_PATHS.sourceS3Ca),
             { file: PGBACKREST_PATHS.restoreScript, content: renderRestoreScript(from.stanza, from.target), permissions: "0755" },
         ],
         bootstrapMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.restoreScript },

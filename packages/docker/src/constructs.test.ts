@@ -178,6 +178,38 @@ describe("construct graph", () => {
         expect(await unwrap(new PatroniCluster("pg9", { dcs, nodes: 1 }).backupVolume)).toBeUndefined();
     });
 
+    it("with an S3 repository, creates no volume, puts the bucket and its keys only in pgbackrest.conf (a secret) and the CA beside it", async () => {
+        const dcs = new EtcdCluster("dcs12", {});
+        const s3 = { endpoint: "seaweed:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID12", secretAccessKey: pulumi.secret("SK12-secret"), caPem: "-----BEGIN CERTIFICATE-----\nca12\n" };
+        const pg = new PatroniCluster("pg12", { dcs, nodes: 2, backup: { repository: { s3 } } });
+        await unwrap(pg.dynamicConfig.urn);
+        await settledCount(registered);
+        expect(registered.filter((r) => r.type === "docker:index/volume:Volume" && r.name === "pg12-backup")).toEqual([]);
+        expect(await unwrap(pg.backupVolume)).toBeUndefined();
+        for (const member of ["pg12-0", "pg12-1"]) {
+            const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === member)!;
+            expect(c.inputs.volumes.map((v: any) => v.containerPath)).not.toContain("/var/lib/pgbackrest");
+            expect(c.inputs.uploads).toHaveProperty("value"); // a secret as a whole
+            const upload = (file: string) => plain(plain(c.inputs.uploads).find((u: any) => u.file === file).content);
+            const conf = upload("/etc/pgbackrest/pgbackrest.conf");
+            expect(conf).toContain("repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-endpoint=seaweed\nrepo1-storage-port=8333\n");
+            expect(conf).toContain("repo1-s3-key=AKID12\nrepo1-s3-key-secret=SK12-secret\nrepo1-storage-ca-file=/etc/pgbackrest/s3-ca.crt\nrepo1-storage-verify-tls=y\n");
+            expect(upload("/etc/pgbackrest/s3-ca.crt")).toBe(s3.caPem);
+            // The keys go nowhere else: command, labels, environment.
+            const elsewhere = JSON.stringify({ command: c.inputs.command, labels: c.inputs.labels, envs: c.inputs.envs });
+            expect(elsewhere).not.toMatch(/AKID12|SK12-secret/);
+        }
+        // Restoring into a new cluster from the bucket: no source volume, the bucket in restore.conf, its CA at the restore's path.
+        const copy = new PatroniCluster("copy12", { dcs, nodes: 1, bootstrap: { fromBackup: { repository: { s3 }, stanza: pg.scope, passphrase: pg.backupPassphrase.apply((p) => p!) } } });
+        await unwrap(copy.dynamicConfig.urn);
+        await settledCount(registered);
+        const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "copy12-0")!;
+        expect(c.inputs.volumes.map((v: any) => v.containerPath)).not.toContain("/var/lib/pgbackrest-source");
+        const upload = (file: string) => plain(plain(c.inputs.uploads).find((u: any) => u.file === file).content);
+        expect(upload("/etc/pgscale/restore.conf")).toMatch(/repo1-type=s3\n[^]*repo1-s3-key-secret=SK12-secret\nrepo1-storage-ca-file=\/etc\/pgscale\/restore-s3-ca\.crt\n[^]*repo1-cipher-pass=pw-pg12-backup-passphrase/);
+        expect(upload("/etc/pgscale/restore-s3-ca.crt")).toBe(s3.caPem);
+    });
+
     it("with bootstrap.fromBackup, mounts the source read-only and restores through Patroni's custom bootstrap", async () => {
         const dcs = new EtcdCluster("dcs11", {});
         const source = new PatroniCluster("pg11", { dcs, nodes: 1, backup: {} });

@@ -106,7 +106,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
-    /** With `backup`: the engine volume holding the pgBackRest repository (kept when the cluster is removed); else undefined. */
+    /** With `backup` in a volume: the engine volume holding the pgBackRest repository (kept when the cluster is removed); else (no backup, or `repository.s3`) undefined. */
     public readonly backupVolume: pulumi.Output<string | undefined>;
     /** With `backup.encrypt` (the default): the repository's passphrase (secret), needed to restore from it anywhere else. */
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
@@ -241,7 +241,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             dcsConfig: JSON.stringify(dcsDoc),
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
         const restore = spec.bootstrap?.fromBackup ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database) : undefined;
-        this.backupVolume = backup ? backup.volume.name : pulumi.output(undefined);
+        this.backupVolume = backup?.volume ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
         // Steps before Patroni: the TLS key PostgreSQL accepts (0600), the backup scheduler.
         const beforePatroni = [

@@ -129,3 +129,80 @@ describe("restore from a backup", () => {
             .toThrow(/bootstrap\.fromBackup: needs postgresVersion: 17/);
     });
 });
+
+describe("S3 repository", () => {
+    const s3 = { endpoint: "seaweed.internal:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "s3cret/key+x" };
+    const backup = (o: Record<string, unknown> = {}) => backupSpec.parse({ repository: { s3: { ...s3, ...o } } });
+    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432 };
+    const keys = { accessKeyId: "AKID", secretAccessKey: "s3cret/key+x" };
+
+    it("defaults: path style for a custom endpoint, host style for AWS, TLS verified, the /pgbackrest prefix", () => {
+        expect(backup().repository.s3).toEqual({ ...s3, uriStyle: "path", verifyTls: true, path: "/pgbackrest" });
+        expect(backup({ endpoint: "s3.eu-west-1.amazonaws.com" }).repository.s3?.uriStyle).toBe("host");
+        expect(backup({ endpoint: "s3.eu-west-1.amazonaws.com", uriStyle: "path" }).repository.s3?.uriStyle).toBe("path");
+    });
+
+    it("names each bad field under backup.repository.s3", () => {
+        expect(messages({ repository: { s3: { ...s3, endpoint: "https://minio:9000" } } })).toEqual([expect.stringMatching(/^repository\.s3\.endpoint: must be a host name, with :port when not 443, and no scheme/)]);
+        expect(messages({ repository: { s3: { ...s3, endpoint: "minio:70000" } } })).toEqual(["repository.s3.endpoint: has a port outside 1-65535"]);
+        expect(messages({ repository: { s3: { ...s3, bucket: "Bad_Bucket" } } })).toEqual([expect.stringMatching(/^repository\.s3\.bucket: must be an S3 bucket name/)]);
+        expect(messages({ repository: { s3: { ...s3, secretAccessKey: "two words" } } })).toEqual([expect.stringMatching(/^repository\.s3\.secretAccessKey: must be one word/)]);
+        expect(messages({ repository: { s3: { ...s3, accessKeyId: "a\nrepo1-path=/x" } } })).toEqual([expect.stringMatching(/^repository\.s3\.accessKeyId: must be one word/)]);
+        expect(messages({ repository: { s3: { ...s3, path: "/a/../b" } } })).toEqual(["repository.s3.path: may not contain .."]);
+        expect(messages({ repository: { s3: { ...s3, uriStyle: "virtual" } } })).toEqual([expect.stringMatching(/^repository\.s3\.uriStyle: /)]);
+        expect(messages({ repository: { s3: { ...s3, caPem: "not a pem" } } })).toEqual([expect.stringMatching(/^repository\.s3\.caPem: must be a PEM certificate/)]);
+        expect(messages({ repository: { s3: { ...s3, caPem: "-----BEGIN CERTIFICATE-----\nx", verifyTls: false } } })).toEqual([expect.stringMatching(/^repository\.s3\.caPem: is not used with verifyTls: false/)]);
+        expect(messages({ repository: { s3: { ...s3, region: undefined } } })).toEqual([expect.stringMatching(/^repository\.s3\.region: /)]);
+        expect(messages({ repository: { volume: "v", s3 } })).toEqual(["repository: takes `volume` or `s3`, not both"]);
+    });
+
+    it("takes the keys and the CA as Pulumi outputs, checked when they are rendered", () => {
+        const output = { apply: () => undefined };
+        expect(backupSpec.safeParse({ repository: { s3: { ...s3, accessKeyId: output, secretAccessKey: output, caPem: output } } }).success).toBe(true);
+    });
+
+    it("renders repo1-type=s3 with the endpoint's host and port, the bucket, region, URI style, keys, TLS and encryption", () => {
+        const conf = renderPgBackRestConf({ ...base, backup: backup({ caPem: "-----BEGIN CERTIFICATE-----\nx" }), cipherPass: "pass", s3Keys: keys });
+        const lines = conf.split("\n");
+        expect(lines.slice(0, 14)).toEqual([
+            "[global]", "repo1-type=s3", "repo1-path=/pgbackrest", "repo1-s3-endpoint=seaweed.internal", "repo1-storage-port=8333",
+            "repo1-s3-bucket=pg-backups", "repo1-s3-region=us-east-1", "repo1-s3-uri-style=path",
+            "repo1-s3-key=AKID", "repo1-s3-key-secret=s3cret/key+x", "repo1-storage-ca-file=/etc/pgbackrest/s3-ca.crt", "repo1-storage-verify-tls=y",
+            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=pass",
+        ]);
+        expect(lines).toEqual(expect.arrayContaining(["archive-async=y", "repo1-retention-full=2", "[pg]", "pg1-port=5432"]));
+        const plain = renderPgBackRestConf({ ...base, backup: { ...backup({ verifyTls: false, endpoint: "s3.amazonaws.com", path: "/" }), encrypt: false }, s3Keys: keys });
+        expect(plain).toContain("repo1-s3-endpoint=s3.amazonaws.com\nrepo1-s3-bucket=");
+        expect(plain).toContain("repo1-path=/\n");
+        expect(plain).toContain("repo1-s3-uri-style=host");
+        expect(plain).toContain("repo1-storage-verify-tls=n");
+        expect(plain).not.toMatch(/storage-port|ca-file|cipher/);
+    });
+
+    it("refuses to render without the keys, or keys that would break the file", () => {
+        expect(() => renderPgBackRestConf({ ...base, backup: backup(), cipherPass: "p" })).toThrow("renderPgBackRestConf: backup.repository.s3 needs its keys (s3Keys)");
+        expect(() => renderPgBackRestConf({ ...base, backup: backup(), cipherPass: "p", s3Keys: { ...keys, secretAccessKey: "a\nrepo1-path=/" } })).toThrow(/s3 secretAccessKey must be a single line/);
+    });
+
+    it("restores from a bucket: the source's S3 options, its CA at the restore's own path", () => {
+        const spec = backup({ caPem: "-----BEGIN CERTIFICATE-----\nx" }).repository.s3!;
+        const conf = renderRestoreConf({ stanza: "pg", dataDir: "/d", cipherPass: "pass", s3: { spec, keys } });
+        expect(conf).toContain("repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-endpoint=seaweed.internal\nrepo1-storage-port=8333\n");
+        expect(conf).toContain("repo1-storage-ca-file=/etc/pgscale/restore-s3-ca.crt");
+        expect(conf).not.toContain("/var/lib/pgbackrest-source");
+        expect(conf).toContain("lock-path=/tmp/pgbackrest-restore/lock");
+    });
+
+    it("fromBackup takes a bucket instead of a volume, and needs one of them", () => {
+        const parse = (repository: unknown) => fromBackupSpec.safeParse({ repository, stanza: "pg" });
+        expect(parse({ s3 }).data?.repository.s3?.uriStyle).toBe("path");
+        expect(parse({}).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["repository: needs `volume` or `s3`: where the source repository is"]);
+        expect(parse({ volume: "v", s3 }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["repository: takes `volume` or `s3`, not both"]);
+        expect(parse({ s3: { ...s3, bucket: "x" } }).error?.issues.map((i) => i.path.join("."))).toEqual(["repository.s3.bucket"]);
+    });
+
+    it("a cluster with an S3 repository validates it with the rest of the cluster, naming backup.repository.s3", () => {
+        expect(() => resolvePatroniCluster({ backup: { repository: { s3: { ...s3, endpoint: "http://x" } } } }, "PatroniCluster pg"))
+            .toThrow(/backup\.repository\.s3\.endpoint: must be a host name/);
+    });
+});

@@ -41,7 +41,7 @@ const MARK = "PGSCALE-DRILL";
 
 /**
  * The drill's shell script, run in a throwaway container of the cluster's image with the repository
- * mounted read-only and no network. pgbackrest.conf (renderRestoreConf; it holds the passphrase) is
+ * volume mounted read-only and no network (an S3 repository: reached over the cluster's network). pgbackrest.conf (renderRestoreConf; it holds the passphrase) is
  * copied in as /etc/pgscale/pgbackrest.conf before the start, and the check query comes as base64 in
  * $1, so neither is quoted into the script. Archiving is off in the restored
  * server: its new timeline must never reach the repository.

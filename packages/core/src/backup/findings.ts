@@ -89,7 +89,7 @@ const RUN_NOW = "Take one now with `pgscale backup run --container <member>...` 
 function repositoryFinding(info: BackupFacts["info"]): BackupFinding | undefined {
     if ("error" in info) {
         return { severity: "critical", check: "backup.repository", detail: `pgbackrest info failed: ${errorLine(info.error)}`,
-            fix: "The repository cannot be read: check its volume (mounted at /var/lib/pgbackrest in every member), its permissions and the passphrase in /etc/pgbackrest/pgbackrest.conf." };
+            fix: "The repository cannot be read: check its volume (mounted at /var/lib/pgbackrest in every member) and its permissions, or its S3 bucket, endpoint and keys, and the passphrase, all in /etc/pgbackrest/pgbackrest.conf." };
     }
     // 2 is "no valid backups", which backup.none reports with what to do.
     if (info.status.code !== 0 && info.status.code !== 2) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { parseJsonSpec } from "../validation";
-import { SchedulerConfig } from "./render";
+import { parseJsonSpec, parseSpec } from "../validation";
+import { S3Location, SchedulerConfig } from "./render";
+import { s3RepositorySpec } from "./spec";
 
 // What the operator commands read from a member of a cluster with `backup`: its scheduler
 // configuration (the stanza, the intervals, its Patroni REST URL) and whether it is the primary.
@@ -55,4 +56,44 @@ export function repositoryPassphrase(pgbackrestConf: string): string | undefined
         if (m) return m[1];
     }
     return undefined;
+}
+
+/** The `[global]` repo1-* options of a pgbackrest.conf. */
+function repoOptions(pgbackrestConf: string): Map<string, string> {
+    const out = new Map<string, string>();
+    let global = false;
+    for (const line of pgbackrestConf.split("\n")) {
+        const section = /^\s*\[(.*)\]\s*$/.exec(line);
+        if (section) global = section[1] === "global";
+        const m = /^\s*(repo1-[a-z0-9-]+)\s*=\s*(.*?)\s*$/.exec(line);
+        if (global && m) out.set(m[1], m[2]);
+    }
+    return out;
+}
+
+/**
+ * The S3 repository of a member's pgbackrest.conf (renderPgBackRestConf with `repository.s3`),
+ * keys included, and the CA file it names; undefined for a posix repository. What a restore
+ * elsewhere (a drill) needs to reach the bucket; throws naming `source` when an option is missing.
+ */
+export function s3RepositoryOfConf(pgbackrestConf: string, source: string): { location: S3Location; caFile?: string } | undefined {
+    const o = repoOptions(pgbackrestConf);
+    if (o.get("repo1-type") !== "s3") return undefined;
+    const need = (k: string) => {
+        const v = o.get(k);
+        if (v === undefined) throw new Error(`${source}: an S3 repository without ${k}`);
+        return v;
+    };
+    const port = o.get("repo1-storage-port");
+    const spec = parseSpec(s3RepositorySpec, {
+        endpoint: need("repo1-s3-endpoint") + (port ? `:${port}` : ""),
+        bucket: need("repo1-s3-bucket"),
+        region: need("repo1-s3-region"),
+        uriStyle: o.get("repo1-s3-uri-style") ?? "host",
+        accessKeyId: need("repo1-s3-key"),
+        secretAccessKey: need("repo1-s3-key-secret"),
+        verifyTls: o.get("repo1-storage-verify-tls") !== "n",
+        path: o.get("repo1-path") ?? "/",
+    }, source);
+    return { location: { spec, keys: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey } }, caFile: o.get("repo1-storage-ca-file") };
 }

@@ -1,5 +1,5 @@
 import { METRICS_PORTS } from "../monitoring/discovery";
-import { BackupSpec, RestoreTarget, durationSeconds } from "./spec";
+import { BackupSpec, RestoreTarget, S3RepositorySpec, durationSeconds, s3EndpointParts } from "./spec";
 
 /** Where the platforms mount the repository and put pgBackRest's configuration and scratch space. */
 export const PGBACKREST_PATHS = {
@@ -10,11 +10,26 @@ export const PGBACKREST_PATHS = {
     /** A restored cluster's source repository, mounted read-only: a restore never writes to it. */
     sourceRepository: "/var/lib/pgbackrest-source",
     sourceConfig: "/etc/pgscale/restore.conf",
+    /** The S3 endpoint's CA (`s3.caPem`) of the cluster's own repository, and of a restore's source. */
+    s3Ca: "/etc/pgbackrest/s3-ca.crt",
+    sourceS3Ca: "/etc/pgscale/restore-s3-ca.crt",
     restoreScript: "/etc/pgscale/restore.sh",
     replicaScript: "/etc/pgscale/replica-from-backup.sh",
     /** The scheduler's configuration (schedulerConfig), read by the scheduler and by `pgscale backup`. */
     schedulerConfig: "/etc/pgscale/backup.json",
 } as const;
+
+/** An S3 repository's keys, known only at deployment (Pulumi secrets until they are rendered). */
+export interface S3Keys {
+    accessKeyId: string;
+    secretAccessKey: string;
+}
+
+/** An S3 repository as the renderers write it: the spec (its `caPem` is uploaded as a file beside the configuration) and its keys. */
+export interface S3Location {
+    spec: S3RepositorySpec;
+    keys: S3Keys;
+}
 
 export interface PgBackRestConfig {
     /** The stanza: the Patroni scope, so one repository can hold several clusters. */
@@ -25,12 +40,46 @@ export interface PgBackRestConfig {
     backup: BackupSpec;
     /** The repository passphrase, with `backup.encrypt`. */
     cipherPass?: string;
+    /** The keys of `backup.repository.s3`. */
+    s3Keys?: S3Keys;
 }
 
-/** The repository lines both configurations share; the passphrase is one line of the file. */
-function repositoryLines(path: string, cipherPass: string | undefined, caller: string): string[] {
-    if (cipherPass !== undefined && /[\r\n]/.test(cipherPass)) throw new Error(`${caller}: cipherPass must be a single line`);
-    return [`repo1-path=${path}`, ...(cipherPass ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${cipherPass}`] : [])];
+/**
+ * The repository lines every configuration shares: a posix path, or an S3 bucket with its keys
+ * (the keys and the passphrase are lines of the file, never options on a command line).
+ */
+function repositoryLines(repo: { path: string } | { s3: S3Location; caFile: string }, cipherPass: string | undefined, caller: string): string[] {
+    const oneLine = (what: string, v: string) => {
+        if (/[\r\n]/.test(v)) throw new Error(`${caller}: ${what} must be a single line`);
+        return v;
+    };
+    if (cipherPass !== undefined) oneLine("cipherPass", cipherPass);
+    const cipher = cipherPass ? ["repo1-cipher-type=aes-256-cbc", `repo1-cipher-pass=${cipherPass}`] : [];
+    if ("path" in repo) return [`repo1-path=${repo.path}`, ...cipher];
+    const { spec, keys } = repo.s3;
+    const { host, port } = s3EndpointParts(spec.endpoint);
+    return [
+        "repo1-type=s3",
+        `repo1-path=${spec.path}`,
+        `repo1-s3-endpoint=${host}`,
+        ...(port !== undefined ? [`repo1-storage-port=${port}`] : []),
+        `repo1-s3-bucket=${spec.bucket}`,
+        `repo1-s3-region=${spec.region}`,
+        `repo1-s3-uri-style=${spec.uriStyle}`,
+        `repo1-s3-key=${oneLine("s3 accessKeyId", keys.accessKeyId)}`,
+        `repo1-s3-key-secret=${oneLine("s3 secretAccessKey", keys.secretAccessKey)}`,
+        ...(spec.caPem !== undefined ? [`repo1-storage-ca-file=${repo.caFile}`] : []),
+        `repo1-storage-verify-tls=${spec.verifyTls ? "y" : "n"}`,
+        ...cipher,
+    ];
+}
+
+/** The repository of a `backup`, with the S3 keys when it is in a bucket. */
+function ownRepository(backup: BackupSpec, s3Keys: S3Keys | undefined, caller: string) {
+    const s3 = backup.repository.s3;
+    if (!s3) return { path: PGBACKREST_PATHS.repository };
+    if (!s3Keys) throw new Error(`${caller}: backup.repository.s3 needs its keys (s3Keys)`);
+    return { s3: { spec: s3, keys: s3Keys }, caFile: PGBACKREST_PATHS.s3Ca };
 }
 
 /**
@@ -41,7 +90,7 @@ export function renderPgBackRestConf(c: PgBackRestConfig): string {
     if (c.backup.encrypt && !c.cipherPass) throw new Error("renderPgBackRestConf: backup.encrypt needs cipherPass");
     const lines = [
         "[global]",
-        ...repositoryLines(PGBACKREST_PATHS.repository, c.backup.encrypt ? c.cipherPass : undefined, "renderPgBackRestConf"),
+        ...repositoryLines(ownRepository(c.backup, c.s3Keys, "renderPgBackRestConf"), c.backup.encrypt ? c.cipherPass : undefined, "renderPgBackRestConf"),
         `repo1-retention-full=${c.backup.retention.full}`,
         ...(c.backup.retention.diff ? [`repo1-retention-diff=${c.backup.retention.diff}`] : []),
         "archive-async=y",
@@ -94,11 +143,15 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
     return { stanza, intervals, patroniUrl: `http://127.0.0.1:${apiPort}`, checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup };
 }
 
-/** The source repository's pgbackrest.conf, for the restore and the archive-get it sets up. */
-export function renderRestoreConf(c: { stanza: string; dataDir: string; cipherPass?: string }): string {
+/**
+ * The source repository's pgbackrest.conf, for the restore and the archive-get it sets up: the
+ * volume mounted read-only at sourceRepository, or `s3` (its CA, if any, at PGBACKREST_PATHS.sourceS3Ca).
+ */
+export function renderRestoreConf(c: { stanza: string; dataDir: string; cipherPass?: string; s3?: S3Location }): string {
+    const repo = c.s3 ? { s3: c.s3, caFile: PGBACKREST_PATHS.sourceS3Ca } : { path: PGBACKREST_PATHS.sourceRepository };
     return [
         "[global]",
-        ...repositoryLines(PGBACKREST_PATHS.sourceRepository, c.cipherPass, "renderRestoreConf"),
+        ...repositoryLines(repo, c.cipherPass, "renderRestoreConf"),
         `log-path=${PGBACKREST_PATHS.log}`,
         "log-level-console=info",
         "log-level-file=off",

@@ -19,15 +19,73 @@ const interval = z.string().refine((v) => (durationSeconds(v) ?? 0) >= 60, {
     error: 'must be a duration of at least 1 minute: a number and a unit s, m, h or d, e.g. "30m", "24h", "7d"',
 });
 
+/** A key pgBackRest reads from one line of pgbackrest.conf: no blanks, no line breaks. */
+const confToken = z.string().regex(/^\S+$/, "must be one word without blanks or line breaks (it is one line of pgbackrest.conf)");
+/** Host, or host:port; pgBackRest reaches S3 over HTTPS only, so there is no scheme to give. */
+const S3_ENDPOINT = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}))?$/;
+
+/** Host and port of an S3 endpoint ("minio.internal:9000"); port undefined: HTTPS's 443. */
+export function s3EndpointParts(endpoint: string): { host: string; port?: number } {
+    const at = endpoint.lastIndexOf(":");
+    return at < 0 ? { host: endpoint } : { host: endpoint.slice(0, at), port: Number(endpoint.slice(at + 1)) };
+}
+
+/**
+ * An S3-compatible object store holding the pgBackRest repository (`repo1-type=s3`). The bucket
+ * must exist (pgBackRest does not create it); the repository is the objects under `path`, and
+ * pgscale never deletes them (removing the cluster leaves the bucket as it is).
+ */
+export const s3RepositorySpec = z.strictObject({
+    /**
+     * The S3 endpoint: a host name or IPv4 address, with `:port` when it is not 443, and no
+     * scheme: pgBackRest always speaks HTTPS. E.g. "s3.eu-west-1.amazonaws.com", "minio.internal:9000".
+     */
+    endpoint: z.string().regex(S3_ENDPOINT, 'must be a host name, with :port when not 443, and no scheme (pgBackRest always uses HTTPS), e.g. "s3.eu-west-1.amazonaws.com" or "minio.internal:9000"')
+        .refine((e) => { const { port } = s3EndpointParts(e); return port === undefined || (port >= 1 && port <= 65535); }, "has a port outside 1-65535"),
+    /** The bucket (created beforehand: pgBackRest does not create it). */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'"),
+    /** The bucket's region, which signs every request, e.g. "eu-west-1"; servers of one region (MinIO, SeaweedFS) accept "us-east-1". */
+    region: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as "us-east-1"'),
+    /** The access key ID (a string or an Output). */
+    accessKeyId: pulumiInput(confToken),
+    /** The secret access key: pass a Pulumi secret (e.g. `config.requireSecret(...)`); it goes only into pgbackrest.conf. */
+    secretAccessKey: pulumiInput(confToken),
+    /**
+     * "host": the bucket in the host name (bucket.endpoint, as AWS wants); "path": in the path
+     * (endpoint/bucket, what most self-hosted servers want). Default: "host" for an
+     * `*.amazonaws.com` endpoint, "path" for any other.
+     */
+    uriStyle: z.enum(["path", "host"]).optional(),
+    /** PEM of the CA (or certificate) that signed the endpoint's certificate, when the system's trust store does not know it (a private CA). Default: the image's trust store. */
+    caPem: pulumiInput(z.string().includes("-----BEGIN CERTIFICATE-----", { error: "must be a PEM certificate" })).optional(),
+    /** Verify the endpoint's certificate and name. Default true; false trusts any server that answers at the endpoint. */
+    verifyTls: z.boolean().default(true),
+    /** The repository's prefix in the bucket. Default "/pgbackrest"; several clusters share one (a stanza each). */
+    path: z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/", e.g. "/pgbackrest"')
+        .refine((p) => !p.split("/").includes(".."), "may not contain ..").default("/pgbackrest"),
+}).superRefine((s, ctx) => {
+    if (s.caPem !== undefined && !s.verifyTls) ctx.addIssue({ code: "custom", path: ["caPem"], message: "is not used with verifyTls: false (nothing is verified); remove one of them" });
+}).transform((s) => ({ ...s, uriStyle: s.uriStyle ?? (/\.amazonaws\.com$/.test(s3EndpointParts(s.endpoint).host) ? "host" as const : "path" as const) }));
+export type S3RepositoryInput = z.input<typeof s3RepositorySpec>;
+export type S3RepositorySpec = z.output<typeof s3RepositorySpec>;
+
+/** Either kind of repository, never both: an engine volume (posix) or an S3 bucket. */
+function oneRepositoryKind(r: { volume?: unknown; s3?: unknown }, ctx: z.RefinementCtx) {
+    if (r.volume !== undefined && r.s3 !== undefined) ctx.addIssue({ code: "custom", path: [], message: "takes `volume` or `s3`, not both" });
+}
+
 export const backupSpec = z.strictObject({
     /**
-     * Where backups and archived WAL go. `volume`: the name of the engine volume (Docker) holding
-     * the pgBackRest repository. Default: `<container prefix>-backup`, created with the cluster and
-     * kept when the cluster is removed, so a removed cluster can still be restored.
+     * Where backups and archived WAL go: one of
+     * - `volume`: the name of the engine volume (Docker) holding the pgBackRest repository.
+     *   Default (without `s3`): `<container prefix>-backup`, created with the cluster and kept
+     *   when the cluster is removed, so a removed cluster can still be restored;
+     * - `s3`: an S3-compatible bucket (see s3RepositorySpec), off the engine's machine.
      */
     repository: z.strictObject({
         volume: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, "must be a volume name (letters, digits, '_', '.', '-')").optional(),
-    }).default({}),
+        s3: s3RepositorySpec.optional(),
+    }).superRefine(oneRepositoryKind).default({}),
     /**
      * How often each kind of backup runs, as a duration ("30m", "6h", "7d"). `full` default "24h";
      * `diff` (changes since the last full) and `incr` (since the last backup of any kind) default
@@ -81,8 +139,17 @@ export const restoreTargetSpec = z.union([
 export type RestoreTarget = z.output<typeof restoreTargetSpec>;
 
 export const fromBackupSpec = z.strictObject({
-    /** The repository: an engine volume holding it (Docker), e.g. the source cluster's `backupVolume`. */
-    repository: z.strictObject({ volume: pulumiInput(z.string().min(1, "must name the repository's volume")) }),
+    /**
+     * The repository: `volume`, an engine volume holding it (Docker), e.g. the source cluster's
+     * `backupVolume`; or `s3`, the source's S3 bucket (the same fields as `backup.repository.s3`).
+     */
+    repository: z.strictObject({
+        volume: pulumiInput(z.string().min(1, "must name the repository's volume")).optional(),
+        s3: s3RepositorySpec.optional(),
+    }).superRefine((r, ctx) => {
+        oneRepositoryKind(r, ctx);
+        if (r.volume === undefined && r.s3 === undefined) ctx.addIssue({ code: "custom", path: [], message: "needs `volume` or `s3`: where the source repository is" });
+    }),
     /** The stanza to restore: the source cluster's `scope`. */
     stanza: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/, "must be the source cluster's scope"),
     /** The repository's passphrase (a secret, e.g. the source cluster's `backupPassphrase`); omit for an unencrypted one. */

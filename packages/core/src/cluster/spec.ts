@@ -141,15 +141,15 @@ export const patroniClusterSpec = z.strictObject({
     tls: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
     /**
      * Backups with pgBackRest (postgresVersion 17, Docker): every WAL segment archived from the
-     * primary into a repository volume, full (and optionally differential / incremental) backups on
+     * primary into a repository (an engine volume, or an S3-compatible bucket), full (and optionally differential / incremental) backups on
      * a schedule run by the primary, kept by `retention`, the repository encrypted with a generated
      * passphrase (`backupPassphrase`, a secret). Default: off. See docs/backups.md.
      */
     backup: backupSpec.optional(),
     /**
      * How the cluster's first member creates its data. Default: an empty cluster (initdb).
-     * `fromBackup`: restores a pgBackRest repository (another cluster's `backupVolume`, stanza and
-     * passphrase) to its latest point or to `target`, through Patroni's custom bootstrap, so the
+     * `fromBackup`: restores a pgBackRest repository (another cluster's `backupVolume` or S3
+     * bucket, stanza and passphrase) to its latest point or to `target`, through Patroni's custom bootstrap, so the
      * result is an ordinary HA cluster with this cluster's own passwords. Read once, at creation.
      */
     bootstrap: z.strictObject({ fromBackup: fromBackupSpec }).optional(),

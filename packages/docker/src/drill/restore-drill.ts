@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DrillResult, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, drillShortfalls, issuesFromZod, lossWindowSeconds,
-    parseDrillOutput, renderDrillScript, renderRestoreConf, restoreDrillSpec,
+    DrillResult, PGBACKREST_PATHS, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, drillShortfalls, issuesFromZod,
+    lossWindowSeconds, parseDrillOutput, renderDrillScript, renderRestoreConf, restoreDrillSpec,
 } from "@pgscale/core";
+import * as path from "path";
 import { packageRequire } from "@pgscale/postgres";
 import { demuxLog, dockerEngine } from "../engine/docker-engine";
 import { NO_CAPABILITIES } from "../hardening";
@@ -19,7 +20,11 @@ interface DrillInputs {
     subject: string;
     dockerHost?: string;
     image: string;
-    volume: string;
+    /** The repository: an engine volume (mounted read-only), or `s3` (plain values: the keys and CA resolved; a secret input). */
+    volume?: string;
+    s3?: S3RepositorySpec;
+    /** With `s3`: the network the throwaway container joins to reach the endpoint (the cluster's). */
+    network?: string;
     stanza: string;
     passphrase?: string;
     dataDir: string;
@@ -45,22 +50,31 @@ export const restoreDrillHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
         const engine = dockerEngine(i.dockerHost);
         const script = renderDrillScript({ stanza: i.stanza, dataDir: i.dataDir, target: i.target, database: i.database });
+        if (!i.s3 === !i.volume) throw new Error(`${i.subject}: needs either a repository volume or an S3 repository`);
+        // A volume: mounted read-only and no network at all. A bucket: the cluster's network, the
+        // only way to the endpoint; still no published port and no capability.
+        const isolation = i.s3
+            ? { NetworkMode: i.network ?? "none" }
+            : { NetworkMode: "none", Binds: [`${i.volume}:${PGBACKREST_PATHS.sourceRepository}:ro`] };
         const container = await engine.createContainer({
             Image: i.image,
             User: "postgres",
             Entrypoint: ["/bin/sh", "-c", script, "restore-drill", Buffer.from(i.check).toString("base64")],
             Cmd: [],
             Labels: { "pgscale.role": "restore-drill" },
-            NetworkDisabled: true,
-            HostConfig: {
-                NetworkMode: "none", Binds: [`${i.volume}:/var/lib/pgbackrest-source:ro`],
-                CapDrop: NO_CAPABILITIES.drops, SecurityOpt: ["no-new-privileges"],
-            },
+            ...(i.s3 ? {} : { NetworkDisabled: true }),
+            HostConfig: { ...isolation, CapDrop: NO_CAPABILITIES.drops, SecurityOpt: ["no-new-privileges"] },
         });
         try {
-            // The source repository's configuration, passphrase included: a file, never argv or env.
-            const conf = renderRestoreConf({ stanza: i.stanza, dataDir: i.dataDir, cipherPass: i.passphrase });
-            await container.putArchive(oneFileTar("pgbackrest.conf", conf, { mode: 0o600, uid: POSTGRES_UID, gid: POSTGRES_GID }), { path: "/etc/pgscale" });
+            // The source repository's configuration, passphrase and S3 keys included: a file, never argv or env.
+            const s3 = i.s3 ? { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId as string, secretAccessKey: i.s3.secretAccessKey as string } } : undefined;
+            const conf = renderRestoreConf({ stanza: i.stanza, dataDir: i.dataDir, cipherPass: i.passphrase, s3 });
+            const owner = { uid: POSTGRES_UID, gid: POSTGRES_GID };
+            await container.putArchive(oneFileTar("pgbackrest.conf", conf, { mode: 0o600, ...owner }), { path: "/etc/pgscale" });
+            if (i.s3?.caPem !== undefined) {
+                const ca = PGBACKREST_PATHS.sourceS3Ca;
+                await container.putArchive(oneFileTar(path.posix.basename(ca), i.s3.caPem as string, { mode: 0o644, ...owner }), { path: path.posix.dirname(ca) });
+            }
             await container.start();
             const { StatusCode } = await container.wait();
             const { stdout, stderr } = demuxLog(await container.logs({ stdout: true, stderr: true, follow: false }));
@@ -83,7 +97,7 @@ const OUTPUTS = ["backupSet", "restoreSeconds", "restorablePoint", "checkResult"
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DrillInputs & Partial<DrillOutputs>, news: DrillInputs) {
-        const keys: Array<keyof DrillInputs> = ["image", "volume", "stanza", "passphrase", "dataDir", "target", "database", "check", "objectives", "trigger", "dockerHost"];
+        const keys: Array<keyof DrillInputs> = ["image", "volume", "s3", "network", "stanza", "passphrase", "dataDir", "target", "database", "check", "objectives", "trigger", "dockerHost"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0 };
     },
@@ -109,7 +123,8 @@ export interface RestoreDrillArgs extends RestoreDrillInput {
 /**
  * A restore drill of a PatroniCluster's backup repository (Docker): the latest backup (or
  * `target`) restored into a throwaway container of the cluster's image, with the repository
- * mounted read-only and no network, started, checked with `check`, and removed. Outputs the
+ * volume mounted read-only and no network (an S3 repository: on the cluster's network, to reach
+ * the endpoint), started, checked with `check`, and removed. Outputs the
  * measured `restoreSeconds`, the `restorablePoint` (newest commit the restore holds) and the
  * `lossWindowSeconds` (now minus that point), and fails the update naming each missed objective.
  */
@@ -132,11 +147,17 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
         if (issues.length || !parsed.success) throw new PgscaleValidationError(subject, issues);
         const spec = parsed.data;
         const engine = engineTarget(cluster);
+        // An S3 repository: its settings with the keys and CA resolved, a secret as a whole.
+        const s3 = cluster.resolved.spec.backup!.repository.s3;
+        const s3Input = s3 ? pulumi.secret(pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>, s3.caPem as pulumi.Input<string> | undefined])
+            .apply(([accessKeyId, secretAccessKey, caPem]) => ({ ...s3, accessKeyId, secretAccessKey, caPem }))) : undefined;
         super(provider, name, {
             subject,
             dockerHost: engine.host,
             image: cluster.members[0].container.image,
             volume: cluster.backupVolume,
+            s3: s3Input,
+            network: s3 ? cluster.network.name : undefined,
             stanza: cluster.scope,
             passphrase: cluster.backupPassphrase,
             dataDir: cluster.resolved.layout.dataDir,
@@ -150,7 +171,7 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
             ...opts,
             // The first backup must exist: the cluster's scheduler takes it once the cluster is ready.
             dependsOn: [...([] as pulumi.Resource[]).concat((opts?.dependsOn as pulumi.Resource[] | undefined) ?? []), cluster.ready],
-            additionalSecretOutputs: ["passphrase"],
+            additionalSecretOutputs: ["passphrase", "s3"],
         }, "pgscale", "RestoreDrill");
     }
 }
