@@ -27,6 +27,8 @@ interface Outputs {
     primaryUri: string;
     replicaUri: string;
     poolerUri: string;
+    poolerAdminUri: string;
+    auditorPassword: string;
     superuserPassword: string;
     scope: string;
     prometheusUrl: string;
@@ -120,6 +122,32 @@ describe("PatroniCluster on Kubernetes", () => {
     it("serves clients through PgBouncer", async () => {
         const rows = await query(viaClusterIp(out.poolerUri), "SELECT note, pg_is_in_recovery() AS r FROM t WHERE id = 1");
         expect(rows).toEqual([{ note: "first", r: false }]);
+    });
+
+    it("creates the cluster's declared role and database: the role logs in with its generated password through the primary Service and the pool, in a pool of its own size", async () => {
+        /** The SQLSTATE of `text` run as `user` on `database` through `uri`, or "ok". */
+        const as = (uri: string, user: string, password: string, text: string, database?: string) => {
+            const u = new URL(uri);
+            u.username = user;
+            u.password = password;
+            if (database) u.pathname = `/${database}`;
+            return query(u.toString(), text).then(() => "ok", (e) => (e as { code?: string }).code ?? String(e));
+        };
+        // The access Job ran before `up` returned: the auditor owns its database and creates a table there.
+        expect(out.auditorPassword).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(await query(superuser(), "SELECT pg_get_userbyid(datdba) AS owner, (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'auditor') AS login FROM pg_database WHERE datname = 'audit'"))
+            .toEqual([{ owner: "auditor", login: true }]);
+        expect(await as(primary(), "auditor", out.auditorPassword, "CREATE TABLE entries (id int)", "audit")).toBe("ok");
+        expect(await as(primary(), "auditor", out.auditorPassword.slice(1), "SELECT 1", "audit")).toBe("28P01");
+        // The pool serves the cluster's database, which admits only who is granted CONNECT: granted
+        // here by hand, as a Grant would (Grants run where Pulumi runs, outside the cluster).
+        await query(superuser(), "GRANT CONNECT ON DATABASE appdb TO auditor");
+        const pool = viaClusterIp(out.poolerUri);
+        expect(await as(pool, "auditor", out.auditorPassword, "SELECT current_user")).toBe("ok");
+        // PgBouncer ends a failed SCRAM exchange with its own 08P01 ("SASL authentication failed").
+        expect(await as(pool, "auditor", out.auditorPassword.slice(1), "SELECT 1")).toBe("08P01");
+        const users = (await query(viaClusterIp(out.poolerAdminUri), "SHOW USERS")).find((r: any) => r.name === "auditor");
+        expect(Number(users?.pool_size)).toBe(2);
     });
 
     it("finds every target through Kubernetes discovery, labelled by job, cluster and member, and pgscale's queries on every member", async () => {
