@@ -237,15 +237,19 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(await untilStreaming(2, 120000, "the old primary back as a streaming replica")).toBe(2);
     });
 
-    it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart", async () => {
+    it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart; a changed role through a new access Job", async () => {
         const podsBefore = memberPods("uid");
-        await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" } });
+        await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" }, auditorLimit: { value: "5" } });
         const preview = await stack!.preview(quiet);
-        // The members keep their pod template: only the Job (and its Secret) are new.
-        expect(preview.changeSummary.replace).toBe(2);
+        // The members keep their pod template: only the Jobs (and their Secrets) are new, the
+        // reconcile Job's for the settings and the access Job's for the role.
+        expect(preview.changeSummary.replace).toBe(4);
         expect(preview.changeSummary.update ?? 0).toBe(0);
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        // The access Job ran again: the role changed in place and kept its password.
+        expect(await query(superuser(), "SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = 'auditor'")).toEqual([{ l: 5 }]);
+        expect(plainOutputs(res.outputs).auditorPassword).toBe(out.auditorPassword);
         // `up` returned after the Job completed: every member runs the new values, none is pending a restart.
         for (const name of ["work_mem", "shared_buffers"]) {
             expect((await query(superuser(), `SELECT setting, unit, pending_restart FROM pg_settings WHERE name = '${name}'`))[0])
