@@ -27,6 +27,8 @@ interface Outputs {
     primaryUri: string;
     replicaUri: string;
     poolerUri: string;
+    poolerAdminUri: string;
+    auditorPassword: string;
     superuserPassword: string;
     scope: string;
     prometheusUrl: string;
@@ -122,6 +124,32 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(rows).toEqual([{ note: "first", r: false }]);
     });
 
+    it("creates the cluster's declared role and database: the role logs in with its generated password through the primary Service and the pool, in a pool of its own size", async () => {
+        /** The SQLSTATE of `text` run as `user` on `database` through `uri`, or "ok". */
+        const as = (uri: string, user: string, password: string, text: string, database?: string) => {
+            const u = new URL(uri);
+            u.username = user;
+            u.password = password;
+            if (database) u.pathname = `/${database}`;
+            return query(u.toString(), text).then(() => "ok", (e) => (e as { code?: string }).code ?? String(e));
+        };
+        // The access Job ran before `up` returned: the auditor owns its database and creates a table there.
+        expect(out.auditorPassword).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(await query(superuser(), "SELECT pg_get_userbyid(datdba) AS owner, (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'auditor') AS login FROM pg_database WHERE datname = 'audit'"))
+            .toEqual([{ owner: "auditor", login: true }]);
+        expect(await as(primary(), "auditor", out.auditorPassword, "CREATE TABLE entries (id int)", "audit")).toBe("ok");
+        expect(await as(primary(), "auditor", out.auditorPassword.slice(1), "SELECT 1", "audit")).toBe("28P01");
+        // The pool serves the cluster's database, which admits only who is granted CONNECT: granted
+        // here by hand, as a Grant would (Grants run where Pulumi runs, outside the cluster).
+        await query(superuser(), "GRANT CONNECT ON DATABASE appdb TO auditor");
+        const pool = viaClusterIp(out.poolerUri);
+        expect(await as(pool, "auditor", out.auditorPassword, "SELECT current_user")).toBe("ok");
+        // PgBouncer ends a failed SCRAM exchange with its own 08P01 ("SASL authentication failed").
+        expect(await as(pool, "auditor", out.auditorPassword.slice(1), "SELECT 1")).toBe("08P01");
+        const users = (await query(viaClusterIp(out.poolerAdminUri), "SHOW USERS")).find((r: any) => r.name === "auditor");
+        expect(Number(users?.pool_size)).toBe(2);
+    });
+
     it("finds every target through Kubernetes discovery, labelled by job, cluster and member, and pgscale's queries on every member", async () => {
         const api = prometheusApi;
         const members = memberPods("name").split(" ").sort();
@@ -209,15 +237,19 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(await untilStreaming(2, 120000, "the old primary back as a streaming replica")).toBe(2);
     });
 
-    it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart", async () => {
+    it("applies changed settings through a new reconcile Job: work_mem by reload, shared_buffers by a rolling restart; a changed role through a new access Job", async () => {
         const podsBefore = memberPods("uid");
-        await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" } });
+        await stack!.setAllConfig({ workMem: { value: "8MB" }, sharedBuffers: { value: "96MB" }, auditorLimit: { value: "5" } });
         const preview = await stack!.preview(quiet);
-        // The members keep their pod template: only the Job (and its Secret) are new.
-        expect(preview.changeSummary.replace).toBe(2);
+        // The members keep their pod template: only the Jobs (and their Secrets) are new, the
+        // reconcile Job's for the settings and the access Job's for the role.
+        expect(preview.changeSummary.replace).toBe(4);
         expect(preview.changeSummary.update ?? 0).toBe(0);
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        // The access Job ran again: the role changed in place and kept its password.
+        expect(await query(superuser(), "SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = 'auditor'")).toEqual([{ l: 5 }]);
+        expect(plainOutputs(res.outputs).auditorPassword).toBe(out.auditorPassword);
         // `up` returned after the Job completed: every member runs the new values, none is pending a restart.
         for (const name of ["work_mem", "shared_buffers"]) {
             expect((await query(superuser(), `SELECT setting, unit, pending_restart FROM pg_settings WHERE name = '${name}'`))[0])

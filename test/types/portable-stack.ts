@@ -14,6 +14,8 @@ const pg = new PatroniCluster("main", {
     owner: "app",
     patroni: { synchronousMode: true },
     parameters: { max_connections: "200" },
+    roles: [{ name: "reporter", poolSize: 5 }, { name: "readers", login: false }],
+    databases: [{ name: "reports", owner: "reporter" }],
 });
 const lb = new HAProxyFrontend("lb", { cluster: pg, maxReplicaLagBytes: 16 * 1024 * 1024 });
 const pool = new PgBouncerPool("pool", { backend: lb, poolMode: "transaction", defaultPoolSize: 20 });
@@ -52,6 +54,12 @@ export const worstCase: { failover: number; planned: number; dataLoss: number } 
     dataLoss: pg.worstCaseDataLossBytes,
 };
 export const synchronousMode: boolean | "quorum" = pg.resolved.synchronousMode;
+// The declared roles and databases: a login role's generated password, its verifier for a pool elsewhere.
+export const reporterName: pulumi.Output<string> = pg.roles.reporter.name;
+export const reporterPassword: pulumi.Output<string> = pg.roles.reporter.password;
+const reporterVerifier: pulumi.Output<string> = pg.roles.reporter.scramVerifier;
+export const reportsName: pulumi.Output<string> = pg.databases.reports.name;
+export const reporterUser = { role: { name: reporterName, scramVerifier: reporterVerifier }, poolSize: 2 };
 
 export const primaryUri: pulumi.Output<string> = lb.primaryUri;
 // The cluster's own role-routed URIs, and a pool straight on the cluster.

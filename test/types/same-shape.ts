@@ -4,7 +4,7 @@
 import type * as docker from "@pgscale/docker";
 import type * as k8s from "@pgscale/kubernetes";
 import type {
-    EtcdClusterOutputs, HAProxyFrontendOutputs, PatroniClusterOutputs, PatroniMemberOutputs, PgBouncerPoolOutputs,
+    DeclaredDatabaseOutputs, DeclaredRoleOutputs, EtcdClusterOutputs, HAProxyFrontendOutputs, PatroniClusterOutputs, PatroniMemberOutputs, PgBouncerPoolOutputs,
     PortableEtcdClusterArgs, PortableHAProxyFrontendArgs, PortablePatroniClusterArgs, PortablePgBouncerPoolArgs,
 } from "@pgscale/core";
 
@@ -22,8 +22,11 @@ function accepts<PlatformArgs, Portable extends PlatformArgs>(): void {}
 
 // Each construct's cross-references (`cluster`, `members`) are compared by their shared part.
 same<Differing<EtcdClusterOutputs, docker.EtcdCluster, k8s.EtcdCluster>>();
-same<Differing<Omit<PatroniClusterOutputs, "members">, docker.PatroniCluster, k8s.PatroniCluster>>();
+same<Differing<Omit<PatroniClusterOutputs, "members" | "roles" | "databases">, docker.PatroniCluster, k8s.PatroniCluster>>();
 same<Differing<PatroniMemberOutputs, docker.PatroniMember, k8s.PatroniMember>>();
+// A declared role is a Role resource on Docker and the access Job's outputs on Kubernetes: the outputs a stack reads are the same.
+same<Differing<DeclaredRoleOutputs, docker.PatroniCluster["roles"][string], k8s.PatroniCluster["roles"][string]>>();
+same<Differing<DeclaredDatabaseOutputs, docker.PatroniCluster["databases"][string], k8s.PatroniCluster["databases"][string]>>();
 same<Differing<Omit<HAProxyFrontendOutputs, "cluster">, docker.HAProxyFrontend, k8s.HAProxyFrontend>>();
 same<Differing<PgBouncerPoolOutputs, docker.PgBouncerPool, k8s.PgBouncerPool>>();
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PatroniClusterSpec } from "@pgscale/core";
+import { declaredRoleOrder, type PatroniClusterSpec } from "@pgscale/core";
 import { Database, Role } from "@pgscale/postgres";
 
 // A PatroniCluster's `roles` and `databases`: Role and Database resources of @pgscale/postgres,
@@ -22,11 +22,8 @@ export function declaredAccess(name: string, args: {
     const { spec, connection, ready } = args;
     const roles: Record<string, Role> = {};
     // A role's memberships name other declared roles by their Role's `name`, so each is made after
-    // the roles it joins; the spec has no cycle, so this order exists.
-    const pending = [...spec.roles];
-    while (pending.length) {
-        const i = pending.findIndex((r) => r.memberOf.every((m) => roles[m] || !spec.roles.some((x) => x.name === m)));
-        const { poolSize: _poolSize, memberOf, ...role } = pending.splice(i, 1)[0];
+    // the roles it joins.
+    for (const { poolSize: _poolSize, memberOf, ...role } of declaredRoleOrder(spec.roles)) {
         roles[role.name] = new Role(`${name}-role-${role.name}`, {
             ...role,
             memberOf: memberOf.map((m) => roles[m]?.name ?? m),

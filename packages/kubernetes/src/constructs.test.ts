@@ -364,8 +364,9 @@ describe("validation happens before any resource is registered", () => {
         ["scope clashing with a Service", () => new PatroniCluster("bad", { scope: "bad-primary" }), /scope: Patroni's Endpoints bad-primary/],
         ["backup (Docker only so far)", () => new PatroniCluster("bad", { backup: {} }), /backup: is only available on Docker so far/],
         ["restore (Docker only so far)", () => new PatroniCluster("bad", { bootstrap: { fromBackup: { repository: { volume: "v" }, stanza: "pg" } } }), /bootstrap\.fromBackup: is only available on Docker so far/],
-        ["roles (Docker only so far)", () => new PatroniCluster("bad", { roles: [{ name: "reporter" }] }), /roles: is only available on Docker so far/],
-        ["databases (Docker only so far)", () => new PatroniCluster("bad", { databases: [{ name: "reports" }] }), /databases: is only available on Docker so far/],
+        ["a role dropped on removal (Docker's Role only)", () => new PatroniCluster("bad", { roles: [{ name: "reporter", removalPolicy: "drop" }] }), /roles\[0\]\.removalPolicy: must be "retain" or left out: Kubernetes keeps a role or database whose entry is removed/],
+        ["a database destroyed on removal (Docker's Database only)", () => new PatroniCluster("bad", { databases: [{ name: "reports", removalPolicy: "destroy" }] }), /databases\[0\]\.removalPolicy: must be "retain" or left out/],
+        ["a database owned by an undeclared role", () => new PatroniCluster("bad", { databases: [{ name: "reports", owner: "nobody" }] }), /databases\[0\]\.owner: "nobody" is neither the cluster's owner/],
         ["Docker's bindAddress", () => new PgBouncerPool("bad", { backend: new PatroniCluster("ok-pg1"), bindAddress: "0.0.0.0" } as any), /bindAddress: is a Docker host option/],
         ["backend of the wrong kind", () => new PgBouncerPool("bad", { backend: {} as any }), /backend: must be an HAProxyFrontend or a PatroniCluster/],
         ["unknown pool mode", () => new PgBouncerPool("bad", { backend: new PatroniCluster("ok-pg2"), poolMode: "sessions" as any }), /poolMode/],
@@ -403,3 +404,85 @@ describe("validation happens before any resource is registered", () => {
         expect(await registeredFor("pool7")).toHaveLength(0);
     });
 });
+
+describe("declared roles and databases", () => {
+    let pg: PatroniCluster;
+    let pool: PgBouncerPool;
+    const opts = { transformations: [track] };
+    beforeAll(async () => {
+        registered.splice(0);
+        pg = new PatroniCluster("acc", {
+            namespace: "acc-ns", database: "appdb", owner: "app",
+            roles: [{ name: "reporter", memberOf: ["readers"], poolSize: 2, connectionLimit: 5 }, { name: "readers", login: false }],
+            databases: [{ name: "reports", owner: "reporter" }, { name: "scratch" }],
+        }, opts);
+        pool = new PgBouncerPool("acc-pool", { backend: pg, replicas: 1, defaultPoolSize: 10 }, opts);
+        await unwrap(pool.secret.urn);
+        await settle();
+    });
+
+    it("runs one Job through the primary Service once the cluster is ready, its script and password in an auto-named Secret", () => {
+        expect(dependsOnNames(byName(K.job, "acc-access"))).toEqual(["acc-dcs-config"]);
+        expect(pg.access).toBeDefined();
+        const job = byName(K.job, "acc-access").inputs;
+        // Auto-named, as the Secret it mounts: a changed script is a new Secret, so a new Job.
+        expect(job.metadata.name).toBeUndefined();
+        expect(byName(K.secret, "acc-access").inputs.metadata.name).toBeUndefined();
+        const pod = job.spec.template.spec;
+        expect(pod.volumes[0].secret.secretName).toBe("acc-access-a1b2c3");
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(job.spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("patroni-access");
+        const script = pod.containers[0].command.join(" ");
+        expect(script).toContain("host=acc-primary.acc-ns.svc.cluster.local port=5432 dbname=postgres user=postgres");
+        expect(script).toContain("-v ON_ERROR_STOP=1 -q -f /etc/pgscale/script.sql");
+        // Tried again while no writable primary answers (exit 2), failed at once on a refusal.
+        expect(script).toContain("[ $rc -eq 2 ] || exit $rc");
+        expect(customTimeouts.get(`${K.job}::acc-access`)).toEqual({ create: "900s", update: "900s" });
+    });
+
+    it("sends the generated passwords' SCRAM verifiers only, and the script creates what is declared", () => {
+        const secret = plain(byName(K.secret, "acc-access").inputs.stringData);
+        expect(isSecret(byName(K.secret, "acc-access").inputs.stringData)).toBe(true);
+        expect(plain(secret["superuser-password"])).toBe("pw-acc-superuser-password");
+        const sql: string = plain(secret["script.sql"]);
+        expect(sql).toContain(`ALTER ROLE "reporter" WITH LOGIN INHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 5 VALID UNTIL 'infinity' PASSWORD 'SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from("acc-role-reporter-password").toString("base64")}:AA==';`);
+        expect(sql).toContain(`GRANT "readers" TO "reporter";`);
+        expect(sql).toContain(`CREATE DATABASE "reports" WITH OWNER "reporter"`);
+        expect(sql).toContain(`CREATE DATABASE "scratch" WITH OWNER "app"`);
+        expect(sql).not.toMatch(/pw-acc-role/);
+        // A group role gets no password.
+        expect(registered.filter((r) => r.type.includes("GeneratedSecret") && r.name.startsWith("acc-role-")).map((r) => r.name)).toEqual(["acc-role-reporter-password"]);
+        const nonSecrets = registered.filter((r) => r.type !== K.secret && !r.type.startsWith("pgscale:"));
+        expect(JSON.stringify(nonSecrets.map((r) => r.inputs))).not.toMatch(/pw-|SCRAM-SHA-256/);
+    });
+
+    it("outputs each role's name, password and verifier as Docker's Role does (secrets), and each database's name", async () => {
+        expect(Object.keys(pg.roles)).toEqual(["reporter", "readers"]);
+        expect(await unwrap(pg.roles.reporter.name)).toBe("reporter");
+        expect(await unwrap(pg.roles.reporter.password)).toBe("pw-acc-role-reporter-password");
+        expect(await (pg.roles.reporter.password as any).isSecret).toBe(true);
+        expect(await (pg.roles.reporter.scramVerifier as any).isSecret).toBe(true);
+        expect(await unwrap(pg.roles.readers.password)).toBe("");
+        expect(await unwrap(pg.databases.reports.name)).toBe("reports");
+        // Known once the Job completed: whatever reads them comes after it.
+        const deps = await (pg.roles.reporter.name as any).allResources();
+        expect([...deps].map((r: any) => r.__name)).toContain("acc-access");
+    });
+
+    it("admits the declared login roles in the pool with their poolSize, and refuses one listed again, naming users[i].role", async () => {
+        const userlist = fileOf("acc-pool-pgbouncer", "userlist.txt");
+        expect(userlist).toContain(`"reporter" "SCRAM-SHA-256$4096:c2FsdA==$${Buffer.from("acc-role-reporter-password").toString("base64")}:AA=="`);
+        expect(userlist).not.toContain("readers");
+        expect(fileOf("acc-pool-pgbouncer", "pgbouncer.ini")).toMatch(/\[users\]\nreporter = pool_size=2\n/);
+        registered.splice(0);
+        expect(() => new PgBouncerPool("bad-pool", { backend: pg, users: [{ role: pg.roles.reporter }] })).toThrow(/users\[0\]\.role: is one of the cluster's roles, which the pool admits already/);
+        await settle();
+        expect(registered.filter((r) => r.name.startsWith("bad-pool"))).toHaveLength(0);
+    });
+
+    it("registers no access Job when nothing is declared", () => {
+        expect(etcdTopologyOutputs!.pg.access).toBeUndefined();
+        expect(etcdTopologyOutputs!.pg.roles).toEqual({});
+    });
+});
+

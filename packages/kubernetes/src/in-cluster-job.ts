@@ -65,3 +65,44 @@ export function inClusterJob(name: string, a: InClusterJobArgs, parent: pulumi.R
         customTimeouts: { create: `${bound}s`, update: `${bound}s` },
     });
 }
+
+export interface PrimarySqlJobArgs extends Omit<InClusterJobArgs, "container" | "command" | "secret"> {
+    /** The container's name. */
+    container: string;
+    /** In-cluster host of the primary Service. */
+    primaryHost: string;
+    superuserPassword: pulumi.Input<string>;
+    /** The psql script (secret: it may hold SCRAM verifiers), run with ON_ERROR_STOP against the `postgres` database. */
+    sql: pulumi.Input<string>;
+}
+
+/**
+ * A psql script run as the superuser against the primary Service, from inside the cluster: the
+ * monitoring role and the declared roles and databases are such Jobs. The script and the password
+ * are an auto-named Secret, so a changed script is a new Secret and a new Job (the Job runs again);
+ * an unchanged stack runs it once. The script must be idempotent. The password goes from its file
+ * into PGPASSWORD in the shell's own environment (readable by its user only), never onto a command
+ * line. psql is tried again while it cannot reach a writable primary or loses it (exit 2: a failover
+ * under way) until timeoutSeconds; an error of the script itself (a refusal) fails the attempt at once.
+ */
+export function primarySqlJob(name: string, a: PrimarySqlJobArgs, parent: pulumi.Resource): { secret: k8s.core.v1.Secret; job: k8s.batch.v1.Job } {
+    const { primaryHost, superuserPassword, sql, ...job } = a;
+    const secret = new k8s.core.v1.Secret(name, {
+        metadata: { namespace: a.namespace, labels: a.labels },
+        stringData: pulumi.secret({ "script.sql": pulumi.output(sql), "superuser-password": pulumi.output(superuserPassword) }),
+    }, { parent });
+    const script = [
+        `PGPASSWORD="$(cat ${JOB_FILES}/superuser-password)"`,
+        "export PGPASSWORD",
+        `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
+        "while :; do",
+        `  psql "host=${primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f ${JOB_FILES}/script.sql`,
+        "  rc=$?",
+        "  [ $rc -eq 0 ] && exit 0",
+        "  [ $rc -eq 2 ] || exit $rc",
+        `  [ "$(date +%s)" -lt "$deadline" ] || exit 1`,
+        "  sleep 2",
+        "done",
+    ].join("\n");
+    return { secret, job: inClusterJob(name, { ...job, secret, command: ["/bin/sh", "-c", script] }, parent) };
+}

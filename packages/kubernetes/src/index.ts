@@ -11,3 +11,4 @@ export type { ServiceEndpoint } from "./service-endpoint";
 export type { NamespaceRef } from "./namespace";
 export type { PlacementArgs, StorageArgs } from "./platform";
 export { patroniRoleRules, patroniEndpointNames } from "./patroni-rbac";
+export type { DeclaredDatabase, DeclaredRole } from "./declared-access";

@@ -1,5 +1,5 @@
 /** `app.kubernetes.io/name` of each workload pgscale runs. */
-export type AppName = "patroni" | "patroni-dcs-reconcile" | "patroni-monitor-role" | "etcd" | "etcd-auth" | "patroni-etcd-user" | "haproxy" | "pgbouncer" | "prometheus" | "alertmanager";
+export type AppName = "patroni" | "patroni-dcs-reconcile" | "patroni-monitor-role" | "patroni-access" | "etcd" | "etcd-auth" | "patroni-etcd-user" | "haproxy" | "pgbouncer" | "prometheus" | "alertmanager";
 
 export type Labels = Record<string, string>;
 

@@ -97,7 +97,7 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(script).not.toMatch(/pw-/);
         const secret = plain(byName(K.secret, "main-monitor-role").inputs.stringData);
         expect(plain(secret["superuser-password"])).toBe("pw-main-superuser-password");
-        const sql = plain(secret["role.sql"]);
+        const sql = plain(secret["script.sql"]);
         expect(sql).toContain("ALTER ROLE \"pgscale_monitor\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD 'SCRAM-SHA-256$");
         expect(sql).not.toContain("pw-main-monitor-password");
         // Its pod is never a member: no Service or PDB selects it.
@@ -274,6 +274,7 @@ describe("the monitoring role's SQL", () => {
         const sql = renderMonitorRoleSql("app db", "SCRAM-SHA-256$4096:c2FsdA==$a:b");
         expect(sql.split("\n")).toEqual([
             "SET log_statement = 'none';",
+            "SET log_min_error_statement = 'panic';",
             "SET client_min_messages = warning;",
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pgscale_monitor') THEN CREATE ROLE \"pgscale_monitor\"; END IF; END $$;",
             "ALTER ROLE \"pgscale_monitor\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD 'SCRAM-SHA-256$4096:c2FsdA==$a:b';",

@@ -5,7 +5,7 @@ import { IMAGE_USERS, ImageUser, podImage } from "./images";
 import { Labels } from "./labels";
 import { Placement } from "./platform";
 import { containerSecurityContext, tcpProbe } from "./pod";
-import { JOB_FILES, inClusterJob } from "./in-cluster-job";
+import { primarySqlJob } from "./in-cluster-job";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -115,12 +115,13 @@ export function postgresExporterFiles(): Record<string, string> {
  * then (again, for a role that existed: a cluster restored from another's backup, or an earlier
  * run) a login with the stack's password, no other attribute, pg_monitor and CONNECT on the
  * application database. Only the SCRAM verifier is sent, never the password, and the statement is
- * kept out of the server log.
+ * kept out of the server log (an error's too).
  */
 export function renderMonitorRoleSql(database: string, scramVerifier: string): string {
     const role = quoteIdent(MONITOR_ROLE);
     return [
         "SET log_statement = 'none';",
+        "SET log_min_error_statement = 'panic';",
         "SET client_min_messages = warning;",
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${quoteLiteral(MONITOR_ROLE)}) THEN CREATE ROLE ${role}; END IF; END $$;`,
         `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD ${quoteLiteral(scramVerifier)};`,
@@ -148,31 +149,15 @@ export interface MonitorRoleJobArgs {
 
 /**
  * Creates or repairs the monitoring role from inside the cluster, where the primary Service is
- * reachable (`pulumi up` generally cannot reach it): a Job that runs renderMonitorRoleSql as the
- * superuser against the primary Service, retrying through a failover. Its input is an auto-named
- * Secret, so a changed password or database is a new Job; an unchanged stack runs it once. The
- * SQL is idempotent, so turning monitoring on for an existing cluster works as for a new one.
+ * reachable (`pulumi up` generally cannot reach it): renderMonitorRoleSql as a primarySqlJob. A
+ * changed password or database is a new Job; the SQL is idempotent, so turning monitoring on for
+ * an existing cluster works as for a new one.
  */
 export function monitorRoleJob(name: string, a: MonitorRoleJobArgs, parent: pulumi.Resource): { secret: k8s.core.v1.Secret; job: k8s.batch.v1.Job } {
-    const sql = pulumi.output(a.scramVerifier).apply((v) => renderMonitorRoleSql(a.database, v));
-    const secret = new k8s.core.v1.Secret(`${name}-monitor-role`, {
-        metadata: { namespace: a.namespace, labels: a.labels },
-        stringData: pulumi.secret({ "role.sql": sql, "superuser-password": pulumi.output(a.superuserPassword) }),
-    }, { parent });
-    // The password goes from its file into PGPASSWORD in the shell's own environment (readable by
-    // its user only), never onto a command line; psql retries until the primary Service answers.
-    const script = [
-        `PGPASSWORD="$(cat ${JOB_FILES}/superuser-password)"`,
-        "export PGPASSWORD",
-        `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
-        `until psql "host=${a.primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f ${JOB_FILES}/role.sql; do`,
-        `  [ "$(date +%s)" -lt "$deadline" ] || exit 1`,
-        "  sleep 2",
-        "done",
-    ].join("\n");
+    const { scramVerifier, database, ...job } = a;
+    const sql = pulumi.output(scramVerifier).apply((v) => renderMonitorRoleSql(database, v));
     // It talks to PostgreSQL only.
-    const job = inClusterJob(`${name}-monitor-role`, { ...a, secret, container: "monitor-role", command: ["/bin/sh", "-c", script] }, parent);
-    return { secret, job };
+    return primarySqlJob(`${name}-monitor-role`, { ...job, sql, container: "monitor-role" }, parent);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
     PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
 import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
+import { DeclaredDatabase, DeclaredRole, declaredAccessJob } from "./declared-access";
 import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
@@ -99,6 +100,18 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      */
     public readonly monitorRole?: k8s.batch.v1.Job;
     /**
+     * The declared `roles`, by name: each login role's generated `password` and `scramVerifier`
+     * (secrets), known once the access Job created it.
+     */
+    public readonly roles: Record<string, DeclaredRole>;
+    /** The declared `databases`, by name. */
+    public readonly databases: Record<string, DeclaredDatabase>;
+    /**
+     * With `roles` or `databases`: the Job that creates and updates them through the primary
+     * Service, once the cluster is ready; else undefined.
+     */
+    public readonly access?: k8s.batch.v1.Job;
+    /**
      * With `monitoring.podMonitor`: prometheus-operator's PodMonitor for the member pods (Patroni's
      * /metrics, and the exporters' with `monitoring.enabled`); else undefined.
      */
@@ -122,10 +135,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
-        // Role and Database run from the machine running Pulumi, which reaches no pod of the cluster
-        // by default: declare them with a connection that does (a port-forward or a Service you expose).
-        if (resolved?.spec.roles.length) issues.add("roles", "is only available on Docker so far: declare Role resources of @pgscale/postgres with a connection that reaches the primary");
-        if (resolved?.spec.databases.length) issues.add("databases", "is only available on Docker so far: declare Database resources of @pgscale/postgres with a connection that reaches the primary");
+        // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
+        removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));
         const scope = resolved?.spec.scope ?? name;
         if (resolved && dcs === undefined) {
             // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.
@@ -379,6 +390,21 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 dependsOn: [this.dcsReconcile],
             }, this).job;
         }
+        const access = declaredAccessJob(name, {
+            spec,
+            namespace: nsRef,
+            labels: labelsFor(name, "patroni-access", "access").labels,
+            image,
+            imageUser: IMAGE_USERS[layout.image],
+            placement: p,
+            primaryHost: this.primary.host,
+            superuserPassword: superuser.value,
+            timeoutSeconds: RECONCILE_TIMEOUT_S,
+            dependsOn: [this.dcsReconcile],
+        }, this);
+        this.roles = access.roles;
+        this.databases = access.databases;
+        this.access = access.job;
         if (spec.monitoring.podMonitor) {
             this.podMonitor = podMonitor(name, {
                 namespace: this.namespace, labels, selector, extraLabels: spec.monitoring.podMonitorLabels,
@@ -390,6 +416,23 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });
     }
+}
+
+/**
+ * Removing an entry of `roles` or `databases` leaves the role or database as it is on Kubernetes
+ * (the access Job creates and updates only): a removal policy that asks for a drop is refused
+ * rather than ignored. Checked on the input, since the defaults ("drop" for a role) are Docker's.
+ */
+function removalPolicyIssues(args: PatroniClusterArgs): Array<{ field: string; message: string }> {
+    const out: Array<{ field: string; message: string }> = [];
+    const keep = "Kubernetes keeps a role or database whose entry is removed (drop it by hand if it must go)";
+    (Array.isArray(args.roles) ? args.roles : []).forEach((r, i) => {
+        if (r?.removalPolicy !== undefined && r.removalPolicy !== "retain") out.push({ field: `roles[${i}].removalPolicy`, message: `must be "retain" or left out: ${keep}` });
+    });
+    (Array.isArray(args.databases) ? args.databases : []).forEach((d, i) => {
+        if (d?.removalPolicy === "destroy") out.push({ field: `databases[${i}].removalPolicy`, message: `must be "retain" or left out: ${keep}` });
+    });
+    return out;
 }
 
 function sha256(s: string): string {

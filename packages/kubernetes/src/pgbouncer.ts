@@ -31,11 +31,17 @@ export interface PgBouncerPoolArgs extends PlacementArgs, Omit<PgBouncerPoolInpu
     /** PgBouncer pods behind the Service. Default 2; each opens its own server connections. */
     replicas?: number;
     /**
-     * Login roles the pool admits besides the cluster's owner, e.g. `Role`s of @pgscale/postgres
+     * Login roles the pool admits besides the cluster's owner and the cluster's own login `roles`
+     * (admitted always, with their `poolSize`), e.g. `Role`s of @pgscale/postgres
      * (`{ role: reporter }`), each with its own pool size when given (`poolSize`, else
      * `defaultPoolSize`). Each role's pool, in every pod, counts against max_connections. Default none.
      */
     users?: PgBouncerPoolUser<pulumi.Input<string>>[];
+}
+
+/** A cluster's declared login roles, as pool users with their `poolSize`. */
+function clusterPoolUsers(cluster: PatroniCluster): PgBouncerPoolUser<pulumi.Input<string>>[] {
+    return cluster.resolved.spec.roles.filter((r) => r.login).map((r) => ({ role: cluster.roles[r.name], poolSize: r.poolSize }));
 }
 
 const LISTEN_PORT = 6432;
@@ -66,7 +72,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PgBouncerPool ${name}`;
-        const { backend, users = [], ...withoutBackend } = args;
+        const { backend, users: listed = [], ...withoutBackend } = args;
         const [platformArgs, rest] = splitArgs(withoutBackend, [...PLACEMENT_KEYS, "replicas"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -75,20 +81,27 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const spec = issues.run(() => resolvePgBouncerPool(rest, subject));
         // PgBouncer serves no metrics itself: without the exporter a PodMonitor would select nothing to scrape.
         if (spec?.monitoring.podMonitor && !spec.monitoring.enabled) issues.add("monitoring.podMonitor", "needs monitoring.enabled: true (the pool's metrics are its exporter's)");
-        poolUserIssues(users).forEach((x) => issues.add(x.field, x.message));
-        const declared = Array.isArray(users) ? users : [];
+        poolUserIssues(listed).forEach((x) => issues.add(x.field, x.message));
         const cluster = backend instanceof HAProxyFrontend ? backend.cluster : backend instanceof PatroniCluster ? backend : undefined;
         if (!cluster) issues.add("backend", "must be an HAProxyFrontend or a PatroniCluster from @pgscale/kubernetes");
+        // One list of admitted users, as on Docker: the cluster's declared login roles first, each
+        // with its poolSize, then the listed ones; listing one of the cluster's again is refused.
+        const fromCluster = cluster ? clusterPoolUsers(cluster) : [];
+        const explicit = Array.isArray(listed) ? listed : [];
+        explicit.forEach((u, i) => {
+            if (fromCluster.some((c) => c.role === u.role)) issues.add(`users[${i}].role`, "is one of the cluster's roles, which the pool admits already (set its poolSize there)");
+        });
+        const users = [...fromCluster, ...explicit];
         if (spec && platform && cluster) {
             // Every pod opens up to defaultPoolSize + reservePoolSize server connections.
             const params = cluster.resolved.parameters;
             const maxConnections = Number(params.max_connections ?? 100);
             const reserved = Number(params.superuser_reserved_connections ?? 3);
-            poolFitIssues(spec, maxConnections, platform.replicas, reserved, declared).forEach((i) =>
+            poolFitIssues(spec, maxConnections, platform.replicas, reserved, users).forEach((i) =>
                 issues.add(i.field, `${i.message}, across ${platform.replicas} PgBouncer pods`));
             // HAProxy's maxconn is per pod; the Service spreads the pool's connections over them.
             if (backend instanceof HAProxyFrontend)
-                frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas, declared).forEach((i) =>
+                frontendFitIssues(spec, backend.spec.maxConnections * backend.platform.replicas, platform.replicas, users).forEach((i) =>
                     issues.add(i.field, `${i.message} x ${backend.platform.replicas} HAProxy pods, across ${platform.replicas} PgBouncer pods`));
         }
         issues.throwIfAny(subject);

@@ -83,6 +83,12 @@ function refusalsOf(i: DatabasePlanInput, current: ObservedDatabase | null): Acc
     return out;
 }
 
+/** CREATE DATABASE with what is fixed at create (template, encoding, locale) and the rest. */
+export function createDatabaseStatement(d: DatabaseSpec, owner: string): string {
+    const locale = d.locale ? ` LC_COLLATE ${quoteLiteral(d.locale)} LC_CTYPE ${quoteLiteral(d.locale)}` : "";
+    return `CREATE DATABASE ${quoteIdent(d.name)} WITH OWNER ${quoteIdent(owner)} TEMPLATE ${quoteIdent(d.template)} ENCODING ${quoteLiteral(d.encoding)}${locale} CONNECTION LIMIT ${d.connectionLimit}`;
+}
+
 /** The steps that bring the catalog to the desired database. CREATE DATABASE runs outside a transaction. */
 export function planDatabase(i: DatabasePlanInput): AccessPlan {
     const { desired: d, catalog: c } = i;
@@ -93,11 +99,10 @@ export function planDatabase(i: DatabasePlanInput): AccessPlan {
     const owner = d.owner ?? c.connectionRole;
     const db = quoteIdent(d.name);
     if (!current) {
-        const locale = d.locale ? ` LC_COLLATE ${quoteLiteral(d.locale)} LC_CTYPE ${quoteLiteral(d.locale)}` : "";
         return {
             steps: [{
                 summary: `create database ${d.name} (owner ${owner}, ${d.encoding}${d.locale ? `, ${d.locale}` : ""})`,
-                statements: [`CREATE DATABASE ${db} WITH OWNER ${quoteIdent(owner)} TEMPLATE ${quoteIdent(d.template)} ENCODING ${quoteLiteral(d.encoding)}${locale} CONNECTION LIMIT ${d.connectionLimit}`],
+                statements: [createDatabaseStatement(d, owner)],
                 transactional: false,
             }],
             refusals,

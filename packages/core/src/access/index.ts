@@ -7,3 +7,4 @@ export * from "./schema";
 export * from "./extension";
 export * from "./publication";
 export * from "./subscription";
+export * from "./declared-access";

@@ -63,14 +63,16 @@ export interface RolePlanInput {
     verifier?: string;
 }
 
-const attributes = (s: Pick<ObservedRole, "login" | "inherit" | "createDatabase" | "createRole">) => [
+/** A role's attribute keywords, in the order CREATE ROLE and ALTER ROLE take them. */
+export const roleAttributes = (s: Pick<ObservedRole, "login" | "inherit" | "createDatabase" | "createRole">): string[] => [
     s.login ? "LOGIN" : "NOLOGIN",
     s.inherit ? "INHERIT" : "NOINHERIT",
     s.createDatabase ? "CREATEDB" : "NOCREATEDB",
     s.createRole ? "CREATEROLE" : "NOCREATEROLE",
 ];
 
-const validUntilSql = (v: string | undefined) => `VALID UNTIL ${quoteLiteral(v ?? "infinity")}`;
+/** `VALID UNTIL '...'`; no expiry is 'infinity'. */
+export const validUntilSql = (v: string | undefined): string => `VALID UNTIL ${quoteLiteral(v ?? "infinity")}`;
 const sameInstant = (a: string | null, b: string | undefined) => (a === null || b === undefined ? a === null && b === undefined : Date.parse(a) === Date.parse(b));
 
 function membershipSteps(name: string, want: string[], have: string[]): AccessStep[] {
@@ -111,14 +113,14 @@ export function planRole(input: RolePlanInput): AccessPlan {
     if (!current) {
         steps.push({
             summary: `create role ${name} (${desired.login ? "login" : "group"})`,
-            statements: [`CREATE ROLE ${role} WITH ${attributes(desired).join(" ")} CONNECTION LIMIT ${desired.connectionLimit} ${validUntilSql(desired.validUntil)}${password}`],
+            statements: [`CREATE ROLE ${role} WITH ${roleAttributes(desired).join(" ")} CONNECTION LIMIT ${desired.connectionLimit} ${validUntilSql(desired.validUntil)}${password}`],
             sensitive: password !== "",
         });
         return { steps: [...steps, ...membershipSteps(name, desired.memberOf, [])], refusals };
     }
     if (renaming) steps.push({ summary: `rename role ${current.name} to ${name}`, statements: [`ALTER ROLE ${quoteIdent(current.name)} RENAME TO ${role}`] });
-    const want = attributes(desired);
-    const changed = want.filter((a, i) => a !== attributes(current)[i]);
+    const want = roleAttributes(desired);
+    const changed = want.filter((a, i) => a !== roleAttributes(current)[i]);
     if (changed.length) steps.push({ summary: `alter role ${name}: ${changed.join(" ")}`, statements: [`ALTER ROLE ${role} WITH ${changed.join(" ")}`] });
     if (current.connectionLimit !== desired.connectionLimit)
         steps.push({ summary: `alter role ${name}: connection limit ${current.connectionLimit} -> ${desired.connectionLimit}`, statements: [`ALTER ROLE ${role} WITH CONNECTION LIMIT ${desired.connectionLimit}`] });

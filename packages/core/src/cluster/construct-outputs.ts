@@ -48,6 +48,22 @@ export interface PatroniMemberOutputs {
     readonly pgPort: Eventual<number>;
 }
 
+/** A role a cluster declares (`roles`): @pgscale/postgres's Role on Docker, the access Job's outputs on Kubernetes. */
+export interface DeclaredRoleOutputs {
+    /** The role's name, known once the role exists. */
+    readonly name: Eventual<string>;
+    /** Secret: the generated password of a login role; empty for a group role. */
+    readonly password: Eventual<string>;
+    /** Secret: the SCRAM-SHA-256 verifier the server holds (a PgBouncerPool's `users` take it); empty for a group role. */
+    readonly scramVerifier: Eventual<string>;
+}
+
+/** A database a cluster declares (`databases`). */
+export interface DeclaredDatabaseOutputs {
+    /** The database's name, known once it exists. */
+    readonly name: Eventual<string>;
+}
+
 export interface PatroniClusterOutputs {
     /** The validated spec with the derived timings, checks and parameters. */
     readonly resolved: ResolvedPatroniCluster;
@@ -72,6 +88,10 @@ export interface PatroniClusterOutputs {
     readonly replicaUri: Eventual<string>;
     /** Done once a leader runs, every replica streams and the DCS holds the stack's settings. */
     readonly ready: ResourceHandle;
+    /** The declared `roles`, by name. */
+    readonly roles: Record<string, DeclaredRoleOutputs>;
+    /** The declared `databases`, by name. */
+    readonly databases: Record<string, DeclaredDatabaseOutputs>;
     readonly worstCaseFailoverSeconds: number;
     readonly worstCasePlannedSeconds: number;
     readonly worstCaseDataLossBytes: number;

@@ -171,21 +171,23 @@ export const patroniClusterSpec = z.strictObject({
      * `hot_standby_feedback = on`. `database` defaults to the cluster's `database`. Default: none.
      */
     /**
-     * Roles created on the primary once the cluster is ready: a `Role` of @pgscale/postgres each
-     * (`<name>-role-<role>`, a child of the cluster; every Role prop, `memberOf` may name another
-     * entry), a login role with a generated password (`roles[<role>].password`, secret). A
-     * PgBouncerPool in front admits the login roles, each with its own pool of `poolSize` server
-     * connections when given (else the pool's `defaultPoolSize`). Docker only so far. Default none.
+     * Roles created on the primary once the cluster is ready (every Role prop; `memberOf` may name
+     * another entry), a login role with a generated password (`roles[<role>].password`, secret).
+     * Docker: a `Role` of @pgscale/postgres each (`<name>-role-<role>`, a child of the cluster).
+     * Kubernetes: the cluster's access Job, which never drops a role (`removalPolicy` must be
+     * "retain" there). A PgBouncerPool in front admits the login roles, each with its own pool of
+     * `poolSize` server connections when given (else the pool's `defaultPoolSize`). Default none.
      */
     roles: z.array(roleFields.extend({
         /** Server connections of this role's pool in a PgBouncerPool in front. Default: the pool's `defaultPoolSize`. */
         poolSize: z.number().int().min(1).optional(),
     })).default([]),
     /**
-     * Databases created once the cluster is ready: a `Database` of @pgscale/postgres each
-     * (`<name>-db-<database>`, a child of the cluster; every Database prop). `owner` is the
-     * cluster's `owner` (the default) or one of `roles`. Removing an entry keeps the database and
-     * its data unless its `removalPolicy` is "destroy". Docker only so far. Default none.
+     * Databases created once the cluster is ready (every Database prop). `owner` is the cluster's
+     * `owner` (the default) or one of `roles`. Docker: a `Database` of @pgscale/postgres each
+     * (`<name>-db-<database>`); Kubernetes: the cluster's access Job. Removing an entry keeps the
+     * database and its data (on Docker unless its `removalPolicy` is "destroy", which Kubernetes
+     * refuses). Default none.
      */
     databases: z.array(databaseFields).default([]),
     logicalSlots: z.array(z.strictObject({

@@ -1,4 +1,4 @@
-import { identifierProblem, quoteIdent, quoteLiteral, quoteQualified, renderValue, SqlQuotingError } from "./quote";
+import { dollarQuote, identifierProblem, quoteIdent, quoteLiteral, quoteQualified, renderValue, SqlQuotingError } from "./quote";
 
 describe("quoteIdent", () => {
     it("always quotes, preserving case", () => {
@@ -46,5 +46,13 @@ describe("renderValue", () => {
     it("refuses non-finite numbers", () => {
         expect(() => renderValue(Number.NaN)).toThrow(SqlQuotingError);
         expect(() => renderValue(Infinity)).toThrow(SqlQuotingError);
+    });
+});
+
+describe("dollarQuote", () => {
+    it("quotes under a tag the body does not contain", () => {
+        expect(dollarQuote(" BEGIN NULL; END ")).toBe("$pgscale$ BEGIN NULL; END $pgscale$");
+        expect(dollarQuote("x $pgscale$ y")).toBe("$pgscale1$x $pgscale$ y$pgscale1$");
+        expect(dollarQuote("$pgscale$$pgscale1$")).toBe("$pgscale2$$pgscale$$pgscale1$$pgscale2$");
     });
 });

@@ -53,3 +53,13 @@ export function renderValue(value: string | number): string {
     }
     return quoteLiteral(value);
 }
+
+/**
+ * `body` as a dollar-quoted string (a DO block's or a function's text) under a tag the body does
+ * not contain, so nothing inside can end it early.
+ */
+export function dollarQuote(body: string): string {
+    let tag = "$pgscale$";
+    for (let i = 1; body.includes(tag); i++) tag = `$pgscale${i}$`;
+    return `${tag}${body}${tag}`;
+}
