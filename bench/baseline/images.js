@@ -11,5 +11,6 @@ const values = {
     HAPROXY_IMAGE: core.DEFAULT_IMAGES.haproxy,
     PG_DATA_DIR: layout.dataDir,
     PG_BIN_DIR: layout.binDir,
+    UPGRADE_IMAGE: core.DEFAULT_IMAGES["pg-upgrade"],
 };
 for (const [k, v] of Object.entries(values)) console.log(`: "\${${k}:=${v}}"`);

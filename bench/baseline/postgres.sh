@@ -3,7 +3,8 @@
 # pgscale's clusters use (pgscale/patroni), run as plain PostgreSQL without Patroni: initdb, then
 # postgres in the foreground. Prints the published host port; the caller polls until a query
 # succeeds. down.sh PREFIX removes it.
-# Usage: postgres.sh PREFIX   Env: PARAMS `k=v,k=v` (postgres -c settings), DATA_TMPFS 1 (data on tmpfs)
+# Usage: postgres.sh PREFIX   Env: PARAMS `k=v,k=v` (postgres -c settings), DATA_TMPFS 1 (data on tmpfs),
+#   DATA_VOLUME NAME (data in that volume, e.g. for upgrade.sh)
 set -euo pipefail
 P=${1:-pgsingle}
 # The image startPostgres() uses by default (or PATRONI_IMAGE, POSTGRES_VERSION).
@@ -13,6 +14,7 @@ IFS=, read -ra kv <<<"${PARAMS:-max_connections=100}"
 for p in "${kv[@]}"; do args+=(-c "$p"); done
 data=()
 if [ "${DATA_TMPFS:-0}" = 1 ]; then data=(--tmpfs "/var/lib/postgresql/data:uid=${PG_UID:-$(docker run --rm --entrypoint id "$PATRONI_IMAGE" -u postgres)},mode=0700"); fi
+if [ -n "${DATA_VOLUME:-}" ]; then data=(-v "$DATA_VOLUME:/var/lib/postgresql/data"); fi
 # The same initdb options and password method as pgscale's clusters; the password reaches initdb
 # through a file so it never shows in `ps`.
 docker run -d --name "$P-pg" --label pgscale.bench="$P" -p 127.0.0.1::5432 --shm-size 256m "${data[@]}" \

@@ -9,6 +9,7 @@ import { testing } from "./testing";
 import { testingReuse } from "./testing-reuse";
 import { access } from "./access";
 import { monitoring } from "./monitoring";
+import { majorUpgrade } from "./major-upgrade";
 
 export interface BenchContext {
     rounds: number;
@@ -30,4 +31,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade];

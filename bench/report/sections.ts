@@ -18,6 +18,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     "testing-reuse": (r) => latestTable(r, "testing-reuse"),
     access: (r) => latestTable(r, "access"),
     monitoring: (r) => latestTable(r, "monitoring"),
+    "major-upgrade": (r) => latestTable(r, "major-upgrade"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),

@@ -141,6 +141,15 @@ describe("major upgrade 15 -> 17 in place on Docker", () => {
         expect(leaderVolumes.map((s) => Number(s.split("\n")[1])).sort()).toEqual([0, 1]);
     });
 
+    it("removes the previous major's directories once told to (keepPreviousMajorData: false), data untouched", async () => {
+        await stack.setConfig("keepPreviousMajorData", { value: "false" });
+        const res = await stack.up(quiet);
+        expect(res.summary.result).toBe("succeeded");
+        for (const m of out.members) expect(docker("exec", m.container, "ls", "/var/lib/postgresql/data")).toBe("pg17");
+        const [counts] = await query(su(), "SELECT (SELECT count(*) FROM orders WHERE note = 'before')::int AS orders, (SELECT count(*) FROM metrics)::int AS metrics");
+        expect(counts).toEqual({ orders: before.orders, metrics: before.metrics });
+    });
+
     it("refuses going back to 15 (a downgrade) in preview, naming postgresVersion", async () => {
         await stack.setConfig("postgresVersion", { value: "15" });
         try {

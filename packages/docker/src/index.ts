@@ -19,4 +19,4 @@ export * from "./prometheus";
 export * from "./alertmanager";
 export { MONITOR_ROLE } from "./monitoring";
 export { EtcdAuth, EtcdScopeUser, etcdAuthHandlers } from "./etcd-auth";
-export { MajorUpgrade, MajorUpgradeAnalyze, majorUpgradeHandlers } from "./major-upgrade";
+export { MajorUpgrade, MajorUpgradeFinish, majorUpgradeHandlers } from "./major-upgrade";

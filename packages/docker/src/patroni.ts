@@ -18,7 +18,7 @@ import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
 import { backupWiring, restoreWiring } from "./backup";
-import { MajorUpgrade, MajorUpgradeAnalyze } from "./major-upgrade";
+import { MajorUpgrade, MajorUpgradeFinish } from "./major-upgrade";
 import { z } from "zod";
 
 /** Docker's health probe of each member (GET /health), behind `docker ps` and the provider's `wait`. */
@@ -41,6 +41,12 @@ export interface PatroniClusterArgs extends PatroniClusterInput {
      * change never rolls the cluster.
      */
     healthcheck?: MemberHealthcheck;
+    /**
+     * After a major upgrade (raising `postgresVersion`), each former replica keeps the previous
+     * major's data directory (`pg15` in its volume): the rollback path. Set false once the upgraded
+     * cluster is trusted: the next `up` removes those directories from every member. Default true.
+     */
+    keepPreviousMajorData?: boolean;
     /**
      * Use Docker volumes of the members' data-volume names that already exist (with their old
      * PGDATA) instead of refusing to create the cluster. Default false.
@@ -138,7 +144,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     private readonly name: string;
 
     constructor(name: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { dcs, network, healthcheck: healthcheckInput, adoptExistingVolumes, ...rest } = args;
+        const { dcs, network, healthcheck: healthcheckInput, adoptExistingVolumes, keepPreviousMajorData, ...rest } = args;
         const subject = `PatroniCluster ${name}`;
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -147,6 +153,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (!(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/docker");
         const probe = issues.parse(z.strictObject({ healthcheck: memberHealthcheckSpec }), { healthcheck: healthcheckInput })?.healthcheck;
         if (adoptExistingVolumes !== undefined && typeof adoptExistingVolumes !== "boolean") issues.add("adoptExistingVolumes", "must be a boolean");
+        if (keepPreviousMajorData !== undefined && typeof keepPreviousMajorData !== "boolean") issues.add("keepPreviousMajorData", "must be a boolean");
         checkDockerConfig(issues);
         issues.throwIfAny(subject);
         super("pgscale:docker:PatroniCluster", name, {}, opts);
@@ -364,8 +371,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             config: dcsDoc,
         }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
         this.ready = this.dynamicConfig;
-        new MajorUpgradeAnalyze(`${name}-major-upgrade-analyze`, {
+        new MajorUpgradeFinish(`${name}-major-upgrade-finish`, {
             dockerHost: engine.host, selector, restUser: this.restApiUser, restPassword: restApi.value, upgradeToken: upgrade.upgradeToken,
+            keepPreviousMajorData: keepPreviousMajorData ?? true,
         }, { parent: this, dependsOn: [this.ready] });
 
         // pgscale's superuser through the router's read-write listener (loopback), so what it

@@ -375,31 +375,24 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, this).job;
         this.ready = this.dcsReconcile;
 
+        // The in-cluster SQL Jobs (monitoring role, declared access): the member image, as the superuser, through the primary Service.
+        const sqlJob = {
+            namespace: nsRef, image, imageUser: IMAGE_USERS[layout.image], placement: p,
+            primaryHost: this.primary.host, superuserPassword: superuser.value, timeoutSeconds: RECONCILE_TIMEOUT_S,
+        };
         if (monitorPassword) {
             this.monitorRole = monitorRoleJob(name, {
-                namespace: nsRef,
+                ...sqlJob,
                 labels: labelsFor(name, "patroni-monitor-role", "monitor-role").labels,
-                image,
-                imageUser: IMAGE_USERS[layout.image],
-                placement: p,
-                primaryHost: this.primary.host,
-                superuserPassword: superuser.value,
                 database: spec.database,
                 scramVerifier: monitorPassword.scramVerifier,
-                timeoutSeconds: RECONCILE_TIMEOUT_S,
                 dependsOn: [this.dcsReconcile],
             }, this).job;
         }
         const access = declaredAccessJob(name, {
+            ...sqlJob,
             spec,
-            namespace: nsRef,
             labels: labelsFor(name, "patroni-access", "access").labels,
-            image,
-            imageUser: IMAGE_USERS[layout.image],
-            placement: p,
-            primaryHost: this.primary.host,
-            superuserPassword: superuser.value,
-            timeoutSeconds: RECONCILE_TIMEOUT_S,
             dependsOn: [this.dcsReconcile],
         }, this);
         this.roles = access.roles;

@@ -1,6 +1,6 @@
 import type * as PG from "pg";
 import {
-    DATA_MOUNT, PostgresVersion, UPGRADE_EXIT, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
+    DATA_MOUNT, POSTGRES_VERSIONS, PostgresVersion, UPGRADE_EXIT, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
     patroniHttp, patroniRequest, postgresLayout, renderMajorUpgradeScript, sleep,
 } from "@pgscale/core";
 import { demuxLog, dockerEngine, execIn } from "../engine/docker-engine";
@@ -232,6 +232,22 @@ export const majorUpgradeHandlers = {
         const stoppedSeconds = Math.round((Date.now() - started) / 100) / 10;
         log(`upgraded in ${stoppedSeconds} s; the members are replaced next`);
         return { upgradeToken: new Date().toISOString(), stoppedSeconds, ...(result.extensionUpdates ? { extensionUpdates: result.extensionUpdates } : {}) };
+    },
+
+    /**
+     * Removes the data directories of majors below the one each running member runs (the rollback
+     * path a major upgrade leaves), once the user no longer wants them.
+     */
+    async removePreviousMajorData(i: { dockerHost?: string; selector: MemberSelector }): Promise<void> {
+        const { project, stack, component } = i.selector;
+        const filters = { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, "pgscale.role=postgres"] };
+        const running = await runningMajor(i);
+        const dirs = POSTGRES_VERSIONS.filter((v) => running !== null && v < running).map((v) => postgresLayout(v).dataDir);
+        if (!dirs.length) return;
+        for (const c of await dockerEngine(i.dockerHost).listContainers({ filters })) {
+            const r = await execIn(c.Id, ["rm", "-rf", ...dirs], { user: "postgres", host: i.dockerHost });
+            if (r.exitCode !== 0) throw new Error(`removing ${dirs.join(", ")} in ${c.Names?.[0] ?? c.Id}: ${r.stderr.trim()}`);
+        }
     },
 
     /** After the replaced cluster is ready: pg_upgrade carries no planner statistics. */

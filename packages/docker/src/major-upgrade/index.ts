@@ -9,7 +9,7 @@ export { majorUpgradeHandlers } from "./handlers";
 // A PatroniCluster's major upgrade on Docker. The member containers depend on MajorUpgrade, so
 // when postgresVersion goes up, its update (pg_upgrade on the stopped cluster) runs before Pulumi
 // replaces them with the new major's image; their gates let that replacement through (the cluster
-// is down on purpose), and MajorUpgradeAnalyze gathers statistics once the cluster is ready again.
+// is down on purpose), and MajorUpgradeFinish gathers statistics once the cluster is ready again.
 
 type Handlers = typeof majorUpgradeHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
@@ -68,33 +68,50 @@ export class MajorUpgrade extends pulumi.dynamic.Resource {
     }
 }
 
-interface AnalyzeInputs {
+interface FinishInputs {
     dockerHost?: string;
     selector: MemberSelector;
     restUser: string;
     restPassword: string;
     upgradeToken: string;
+    /** False: remove earlier majors' data directories from every member. */
+    keepPreviousMajorData: boolean;
     timeoutSeconds: number;
 }
 
-const analyzeProvider: pulumi.dynamic.ResourceProvider = {
-    async diff(_id, olds: AnalyzeInputs, news: AnalyzeInputs) {
-        return { changes: olds.upgradeToken !== news.upgradeToken };
+const finishProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds: FinishInputs, news: FinishInputs) {
+        return { changes: olds.upgradeToken !== news.upgradeToken || olds.keepPreviousMajorData !== news.keepPreviousMajorData };
     },
-    async create(inputs: AnalyzeInputs) {
+    async create(inputs: FinishInputs) {
         // A new cluster has nothing to analyze ("none"); an older stack's first upgrade creates this resource.
         if (inputs.upgradeToken && inputs.upgradeToken !== "none") await handlers().analyze(inputs);
-        return { id: `analyze-${Date.now().toString(36)}`, outs: inputs };
+        if (inputs.keepPreviousMajorData === false) await handlers().removePreviousMajorData(inputs);
+        return { id: `upgrade-finish-${Date.now().toString(36)}`, outs: inputs };
     },
-    async update(_id, _olds, news: AnalyzeInputs) {
-        await handlers().analyze(news);
+    async update(_id, olds: FinishInputs, news: FinishInputs) {
+        if (news.upgradeToken !== olds.upgradeToken && news.upgradeToken !== "none") await handlers().analyze(news);
+        if (news.keepPreviousMajorData === false) await handlers().removePreviousMajorData(news);
         return { outs: news };
     },
 };
 
-/** ANALYZE of every database once an upgraded cluster is ready (pg_upgrade transfers no statistics). */
-export class MajorUpgradeAnalyze extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { dockerHost?: pulumi.Input<string | undefined>; selector: MemberSelector; restUser: string; restPassword: pulumi.Input<string>; upgradeToken: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-        super(analyzeProvider, name, { timeoutSeconds: 600, ...args, restPassword: pulumi.secret(args.restPassword) }, opts, "pgscale", "MajorUpgradeAnalyze");
+export interface MajorUpgradeFinishArgs {
+    dockerHost?: pulumi.Input<string | undefined>;
+    selector: MemberSelector;
+    restUser: string;
+    restPassword: pulumi.Input<string>;
+    upgradeToken: pulumi.Input<string>;
+    keepPreviousMajorData: boolean;
+}
+
+/**
+ * After the cluster is ready: ANALYZE of every database once an upgrade ran (pg_upgrade transfers
+ * no statistics), and with `keepPreviousMajorData: false` the removal of the earlier majors' data
+ * directories (the rollback path) from every member.
+ */
+export class MajorUpgradeFinish extends pulumi.dynamic.Resource {
+    constructor(name: string, args: MajorUpgradeFinishArgs, opts?: pulumi.CustomResourceOptions) {
+        super(finishProvider, name, { timeoutSeconds: 600, ...args, restPassword: pulumi.secret(args.restPassword) }, opts, "pgscale", "MajorUpgradeFinish");
     }
 }
