@@ -12,7 +12,8 @@ eval "$(POSTGRES_VERSION=15 node "$(dirname "$0")/images.js")"
 OLD_BIN=$PG_BIN_DIR OLD_DATA=$PG_DATA_DIR
 unset PATRONI_IMAGE PG_BIN_DIR PG_DATA_DIR
 eval "$(POSTGRES_VERSION=17 node "$(dirname "$0")/images.js")"
-docker exec -u postgres "$P-pg" "$OLD_BIN/pg_ctl" stop -D "$OLD_DATA" -m fast -w >/dev/null
+# SIGINT is PostgreSQL's fast shutdown (postgres is the container's process; pg_ctl stop would be killed with it).
+docker kill --signal INT "$P-pg" >/dev/null
 docker wait "$P-pg" >/dev/null
 docker rm "$P-pg" >/dev/null
 docker run --rm --network none -u postgres -v "$VOL:/var/lib/postgresql/data" "$UPGRADE_IMAGE" sh -c "

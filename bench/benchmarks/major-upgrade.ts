@@ -19,9 +19,10 @@ import type { Benchmark, BenchOutput } from "./registry";
 
 const TIMINGS = { ttl: 20, loopWait: 1, retryTimeout: 3 };
 
-/** pgbench -i inside the container, over its local socket (no timing: setup). */
-function load(container: string, scale: number, user = "postgres"): void {
-    docker("exec", "-u", user, container, "pgbench", "-i", "-q", "-s", String(scale), "-U", "postgres", "postgres");
+/** pgbench -i inside the container, over its local socket (no timing: setup); the database's size in MB, read back. */
+function load(container: string, scale: number): number {
+    docker("exec", "-u", "postgres", container, "pgbench", "-i", "-q", "-s", String(scale), "-U", "postgres", "postgres");
+    return Number(docker("exec", "-u", "postgres", container, "psql", "-U", "postgres", "-Atc", "SELECT pg_database_size('postgres') / 1048576"));
 }
 
 /** Writes every 100 ms until stopped; the longest time between two successful writes. */
@@ -55,13 +56,14 @@ export const majorUpgrade: Benchmark = {
     async run(ctx): Promise<BenchOutput> {
         const scale = Number(ctx.options.scale ?? 70);
         const outage: Record<"pgscale" | "baseline", number[]> = { pgscale: [], baseline: [] };
+        const observed: Record<"pgscale" | "baseline", Record<string, unknown>[]> = { pgscale: [], baseline: [] };
         const pgscaleSide = async (): Promise<number> => {
             const stack = newStack(FIXTURE, { nodes: 1, ...TIMINGS, pooler: false, postgresVersion: 15, parameters: { max_connections: "100" } });
             try {
                 pulumi(FIXTURE, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
                 const sp = `pgscale-bench-ha-${stack}`;
                 await stackReady(sp, 0, Date.now());
-                load(`${sp}-pg-0`, scale);
+                observed.pgscale.push({ databaseMB: load(`${sp}-pg-0`, scale) });
                 const password = JSON.parse(pulumi(FIXTURE, stack, "stack", "output", "superuserPassword", "--show-secrets", "--json"));
                 const port = docker("port", `${sp}-lb`, "5000/tcp").split("\n")[0].split(":").pop();
                 const uri = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
@@ -89,7 +91,7 @@ export const majorUpgrade: Benchmark = {
                 const port15 = execFileSync(script("postgres.sh"), [prefix], { encoding: "utf8", env: { ...process.env, POSTGRES_VERSION: "15", DATA_VOLUME: volume } }).trim();
                 const uri = (port: string) => `postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`;
                 await untilWrite(uri(port15));
-                load(`${prefix}-pg`, scale);
+                observed.baseline.push({ databaseMB: load(`${prefix}-pg`, scale) });
                 const t0 = Date.now();
                 const port17 = execFileSync(script("upgrade.sh"), [prefix, volume], { encoding: "utf8" }).trim();
                 await untilWrite(uri(port17));
@@ -108,8 +110,8 @@ export const majorUpgrade: Benchmark = {
             {
                 id: "upgrade-total", title: `PostgreSQL 15 -> 17, 1 node, pgbench scale ${scale}: the whole upgrade`, unit: "s",
                 measure: "pgscale: `pulumi up` after raising postgresVersion; by hand: baseline/upgrade.sh until a write succeeds on 17",
-                pgscale: { label: "pgscale", how: "bench/ha/fixture, postgresVersion 15 -> 17, pulumi up", settings, samples: samples.pgscale },
-                baseline: { label: "by hand", how: "bench/baseline/upgrade.sh", settings, samples: samples.baseline },
+                pgscale: { label: "pgscale", how: "bench/ha/fixture, postgresVersion 15 -> 17, pulumi up", settings, observed: observed.pgscale, samples: samples.pgscale },
+                baseline: { label: "by hand", how: "bench/baseline/upgrade.sh", settings, observed: observed.baseline, samples: samples.baseline },
             },
             {
                 id: "upgrade-outage", title: `PostgreSQL 15 -> 17, 1 node, pgbench scale ${scale}: the write outage`, unit: "s",
