@@ -6,7 +6,7 @@ import {
 import { demuxLog, dockerEngine, execIn } from "../engine/docker-engine";
 import { ensureImage } from "../built-image";
 import { NO_CAPABILITIES } from "../hardening";
-import { MemberSelector, RollingContext, discoverMembers, readClusterView } from "../rolling";
+import { MemberSelector, RollingContext, discoverMembers, memberFilters, readClusterView } from "../rolling";
 import { runInMember } from "../etcd-auth";
 
 // What the MajorUpgrade provider runs (core's major-upgrade.ts describes the method and why).
@@ -49,10 +49,8 @@ const API_TIMEOUT_MS = 10_000;
 /** The major the cluster's member containers run (the lowest, while some are half replaced), or null. */
 export async function runningMajor(i: Pick<UpgradeInputs, "selector" | "dockerHost">): Promise<number | null> {
     const engine = dockerEngine(i.dockerHost);
-    const { project, stack, component } = i.selector;
-    const filters = { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, "pgscale.role=postgres"] };
     const majors: number[] = [];
-    for (const c of await engine.listContainers({ all: true, filters })) {
+    for (const c of await engine.listContainers({ all: true, filters: memberFilters(i.selector) })) {
         const env: string[] = (await engine.getContainer(c.Id).inspect()).Config.Env ?? [];
         // Each image puts its major's binaries first on PATH (a unit test holds the Dockerfiles to it).
         const m = /\/usr\/lib\/postgresql\/(\d+)\/bin/.exec(env.find((e) => e.startsWith("PATH=")) ?? "");
@@ -151,9 +149,7 @@ async function awaitPaused(ctx: RollingContext, members: string[]): Promise<void
 }
 
 const containerName = async (i: UpgradeInputs, member: string) => {
-    const { project, stack, component } = i.selector;
-    const filters = { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, `pgscale.member=${member}`] };
-    const [c] = await dockerEngine(i.dockerHost).listContainers({ all: true, filters });
+    const [c] = await dockerEngine(i.dockerHost).listContainers({ all: true, filters: memberFilters(i.selector, member) });
     if (!c) throw new Error(`no container for member ${member}`);
     return c.Id;
 };
@@ -239,12 +235,10 @@ export const majorUpgradeHandlers = {
      * path a major upgrade leaves), once the user no longer wants them.
      */
     async removePreviousMajorData(i: { dockerHost?: string; selector: MemberSelector }): Promise<void> {
-        const { project, stack, component } = i.selector;
-        const filters = { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, "pgscale.role=postgres"] };
         const running = await runningMajor(i);
         const dirs = POSTGRES_VERSIONS.filter((v) => running !== null && v < running).map((v) => postgresLayout(v).dataDir);
         if (!dirs.length) return;
-        for (const c of await dockerEngine(i.dockerHost).listContainers({ filters })) {
+        for (const c of await dockerEngine(i.dockerHost).listContainers({ filters: memberFilters(i.selector) })) {
             const r = await execIn(c.Id, ["rm", "-rf", ...dirs], { user: "postgres", host: i.dockerHost });
             if (r.exitCode !== 0) throw new Error(`removing ${dirs.join(", ")} in ${c.Names?.[0] ?? c.Id}: ${r.stderr.trim()}`);
         }
@@ -256,9 +250,7 @@ export const majorUpgradeHandlers = {
         const found = await readClusterView(ctx);
         const leader = found?.view.members.find((m) => isLeaderRole(m.role))?.name;
         if (!leader) throw new Error("no leader to ANALYZE on");
-        const { project, stack, component } = i.selector;
-        const filters = { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, `pgscale.member=${leader}`] };
-        const [c] = await dockerEngine(i.dockerHost).listContainers({ filters });
+        const [c] = await dockerEngine(i.dockerHost).listContainers({ filters: memberFilters(i.selector, leader) });
         const r = await execIn(c.Id, ["vacuumdb", "--all", "--analyze-in-stages", "--quiet"], { user: "postgres", host: i.dockerHost });
         if (r.exitCode !== 0) throw new Error(`vacuumdb --analyze-in-stages on ${leader}: ${r.stderr.trim()}`);
     },

@@ -13,13 +13,18 @@ export interface MemberSelector {
     component: string;
 }
 
+/** Engine list filters for one cluster's containers: its PostgreSQL members, or the one of `member`. */
+export function memberFilters(selector: MemberSelector, member?: string): { label: string[] } {
+    const { project, stack, component } = selector;
+    return { label: [`pgscale.project=${project}`, `pgscale.stack=${stack}`, `pgscale.component=${component}`, member ? `pgscale.member=${member}` : "pgscale.role=postgres"] };
+}
+
 const API_PORT = 8008;
 const PG_PORT = 5432;
 
 /** Running member containers of one cluster, with their loopback REST and PostgreSQL ports. */
 export async function discoverMembers(selector: MemberSelector, dockerHost?: string): Promise<LiveMember[]> {
-    const filters = { label: [`pgscale.project=${selector.project}`, `pgscale.stack=${selector.stack}`, `pgscale.component=${selector.component}`, "pgscale.role=postgres"] };
-    const containers = await dockerEngine(dockerHost).listContainers({ filters });
+    const containers = await dockerEngine(dockerHost).listContainers({ filters: memberFilters(selector) });
     const published = (c: ContainerInfo, port: number) => (c.Ports ?? []).find((p) => p.PrivatePort === port && p.Type === "tcp" && p.PublicPort);
     return containers.flatMap((c) => {
         const api = published(c, API_PORT);
