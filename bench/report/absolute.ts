@@ -67,7 +67,8 @@ function extras(s: Record<string, any>): string {
     const parts: string[] = [];
     for (const [k, v] of Object.entries(s)) {
         if (SHOWN.has(k)) continue;
-        if (typeof v === "number" || typeof v === "boolean") parts.push(`${k} ${v}`);
+        // Strings too (synchronousMode "quorum"), but not the long ones the table already shows.
+        if (typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 20)) parts.push(`${k} ${v}`);
         else if (Array.isArray(v) && v.every((x) => typeof x === "number")) {
             parts.push(v.length > 5 ? `${k} min ${min(v)}, median ${median(v)}, max ${max(v)} (${v.length})` : `${k} ${v.join(", ")}`);
         } else if (v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "number")) {
