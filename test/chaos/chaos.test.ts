@@ -48,21 +48,33 @@ describe("chaos", () => {
         expect(o.sourcesFollowPrimaries).toBe(true);
     }
 
-    it("primary SIGKILL, repeated, synchronous mode: zero acknowledged writes lost", async () => {
+    const quorumStandbys = async () => (await cluster().cluster.members()).filter((m) => m.role === "quorum_standby").length === 2;
+
+    /**
+     * `cycles` SIGKILLs of the primary under the scenario's writers, each followed by the old
+     * primary's rejoin (and `settled`, when given); then the checks of a synchronous mode: nothing
+     * acknowledged lost, no failed operation, a new primary per cycle.
+     */
+    async function sigkillRepeated(scenario: string, injected: string, synchronousMode: true | "quorum", settled?: () => Promise<boolean>) {
         const cycles = FULL ? 20 : 1;
-        const run = await h.begin("sigkill-sync", { pooler: true });
+        const run = await h.begin(scenario, { pooler: true });
         const failoverMs: number[] = [];
         for (let i = 0; i < cycles; i++) {
             const r = await cluster().cluster.killPrimary({ timeoutMs: 120_000 });
             failoverMs.push(r.ms);
             await cluster().cluster.rejoin(r.from, { timeoutMs: 180_000 });
+            if (settled) await waitFor(`${scenario}: the cluster settled again`, 60_000, settled);
         }
-        const o = await h.end(run, { injected: "docker kill -s KILL <primary container>, then docker start", cycles, synchronousMode: true, failoverMs });
+        const o = await h.end(run, { injected, cycles, synchronousMode, failoverMs });
         expectSafe(o);
         expect(o.record.failedOperations).toBe(0);
         // Every cycle moved the primary: the sampler saw each new leader.
         expect(o.primaries.length).toBeGreaterThanOrEqual(cycles + 1);
         expect(failoverMs.every((ms) => ms > 0 && ms < 120_000)).toBe(true);
+    }
+
+    it("primary SIGKILL, repeated, synchronous mode: zero acknowledged writes lost", async () => {
+        await sigkillRepeated("sigkill-sync", "docker kill -s KILL <primary container>, then docker start", true);
     });
 
     // Patroni 4's quorum commit (synchronous_mode "quorum", what rpoBytes: 0 picks at 3 nodes):
@@ -73,21 +85,8 @@ describe("chaos", () => {
         await patchDynamicConfig(cluster(), { synchronous_mode: "quorum" });
         cluster().info.synchronousMode = "quorum";
         try {
-            await waitFor("two quorum standbys", 60_000, async () => (await cluster().cluster.members()).filter((m) => m.role === "quorum_standby").length === 2);
-            const cycles = FULL ? 20 : 1;
-            const run = await h.begin("sigkill-quorum", { pooler: true });
-            const failoverMs: number[] = [];
-            for (let i = 0; i < cycles; i++) {
-                const r = await cluster().cluster.killPrimary({ timeoutMs: 120_000 });
-                failoverMs.push(r.ms);
-                await cluster().cluster.rejoin(r.from, { timeoutMs: 180_000 });
-                await waitFor("two quorum standbys again", 60_000, async () => (await cluster().cluster.members()).filter((m) => m.role === "quorum_standby").length === 2);
-            }
-            const o = await h.end(run, { injected: "synchronous_mode quorum (PATCH /config); docker kill -s KILL <primary container>, then docker start", cycles, synchronousMode: "quorum", failoverMs });
-            expectSafe(o);
-            expect(o.record.failedOperations).toBe(0);
-            expect(o.primaries.length).toBeGreaterThanOrEqual(cycles + 1);
-            expect(failoverMs.every((ms) => ms > 0 && ms < 120_000)).toBe(true);
+            await waitFor("two quorum standbys", 60_000, quorumStandbys);
+            await sigkillRepeated("sigkill-quorum", "synchronous_mode quorum (PATCH /config); docker kill -s KILL <primary container>, then docker start", "quorum", quorumStandbys);
         } finally {
             await patchDynamicConfig(cluster(), { synchronous_mode: true });
             cluster().info.synchronousMode = true;
