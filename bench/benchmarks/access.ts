@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { alternate } from "../harness/rounds";
+import { alternate, timed } from "../harness/rounds";
 import { newStack, pulumi, removeStack, timedPulumi } from "../harness/pulumi";
 import type { Row } from "../harness/types";
 import { ROOT } from "./ha-work";
@@ -83,12 +83,6 @@ function removeAccessStack(stack: string, log: (m: string) => void): void {
         pulumi(PROGRAM, stack, "destroy", "--yes", "--skip-preview", "--suppress-progress", "--parallel", "1");
         removeStack(PROGRAM, stack);
     }
-}
-
-function timed(fn: () => void): number {
-    const t0 = Date.now();
-    fn();
-    return (Date.now() - t0) / 1000;
 }
 
 export const access: Benchmark = {

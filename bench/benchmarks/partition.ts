@@ -5,7 +5,7 @@
 // of one do-nothing dynamic resource against a psql call that does nothing.
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { alternate } from "../harness/rounds";
+import { alternate, timed } from "../harness/rounds";
 import { newStack, pulumi, removeStack, timedPulumi } from "../harness/pulumi";
 import type { BeyondFloor, Row } from "../harness/types";
 import { ROOT, script } from "./ha-work";
@@ -26,12 +26,6 @@ export function psql(uri: string, sql: string): void {
 function freshSchema(uri: string, schema: string): void {
     psql(uri, `DELETE FROM partman.part_config WHERE parent_table = '${schema}.events'; DROP TABLE IF EXISTS partman."template_${schema}_events"; ` +
         `DROP SCHEMA IF EXISTS "${schema}" CASCADE; CREATE SCHEMA "${schema}";`);
-}
-
-function timed(fn: () => void): number {
-    const t0 = Date.now();
-    fn();
-    return (Date.now() - t0) / 1000;
 }
 
 async function size(ctx: BenchContext, uri: string, n: number, trivial: string): Promise<Row[]> {

@@ -10,6 +10,7 @@ import { testingReuse } from "./testing-reuse";
 import { access } from "./access";
 import { monitoring } from "./monitoring";
 import { majorUpgrade } from "./major-upgrade";
+import { backup } from "./backup";
 
 export interface BenchContext {
     rounds: number;
@@ -31,4 +32,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup];

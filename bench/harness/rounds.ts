@@ -18,3 +18,10 @@ export async function alternate(rounds: number, sides: Record<string, Sampler>, 
     }
     return samples;
 }
+
+/** Seconds a synchronous step took. */
+export function timed(fn: () => void): number {
+    const t0 = Date.now();
+    fn();
+    return (Date.now() - t0) / 1000;
+}

@@ -19,6 +19,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     access: (r) => latestTable(r, "access"),
     monitoring: (r) => latestTable(r, "monitoring"),
     "major-upgrade": (r) => latestTable(r, "major-upgrade"),
+    backup: (r) => latestTable(r, "backup"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),

@@ -189,6 +189,42 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(copy.copyMembers.map((m) => m.name)).toContain(leader);
     });
 
+    it("a restore that cannot succeed fails up naming the field: before any member exists, or at the first failed attempt", async () => {
+        try {
+            await badRestores();
+        } finally {
+            await stack!.removeConfig("badRestore");
+        }
+    });
+    /** Three clusters restored from pg's repository that cannot be: how and when each `up` fails. */
+    const badRestores = async () => {
+        const badUp = async (badRestore: object) => {
+            await stack!.setConfig("badRestore", { value: JSON.stringify(badRestore) });
+            const startedAt = Date.now();
+            const message = await stack!.up({ onOutput: () => undefined }).then(() => "succeeded", (e: Error) => e.message);
+            return { message, seconds: (Date.now() - startedAt) / 1000, endedAt: Date.now() };
+        };
+        const badContainers = () => docker("ps", "-a", "--quiet", "--filter", `label=pgscale.stack=${name}`, "--filter", "name=-bad-").split("\n").filter(Boolean);
+        // Read off the repository by a throwaway container: no member of the cluster is created.
+        const early = await badUp({ target: { time: "2020-01-01T00:00:00Z" } });
+        expect(early.message).toMatch(/PatroniCluster bad: invalid input\s+- bootstrap\.fromBackup\.target\.time: is before the oldest backup \(\d{8}-\d{6}F, ended [^)]+\): the restorable range is /);
+        expect(badContainers()).toEqual([]);
+        const passphrase = await badUp({ passphrase: "not-the-passphrase" });
+        expect(passphrase.message).toMatch(/PatroniCluster bad: invalid input\s+- bootstrap\.fromBackup\.passphrase: pgBackRest: other: \[FormatError\] unable to load info file/);
+        expect(badContainers()).toEqual([]);
+        // Past the end of the archive: pgBackRest restores, PostgreSQL's recovery ends short of the
+        // target, and up fails at that first attempt with PostgreSQL's message, not at a timeout.
+        const late = await badUp({ target: { lsn: "FF/0" } });
+        const [member] = badContainers();
+        const afterCreate = (late.endedAt - Date.parse(docker("inspect", "-f", "{{.Created}}", member))) / 1000;
+        console.log(`restore failures: up refused before creation in ${early.seconds.toFixed(1)} s and ${passphrase.seconds.toFixed(1)} s; `
+            + `up failed ${afterCreate.toFixed(1)} s after the member was created (${late.seconds.toFixed(1)} s in all)`);
+        expect(late.message).toMatch(/PatroniCluster bad: the restore from the backup failed on [\w-]+-bad-0: bootstrap\.fromBackup\.target: PostgreSQL: recovery ended before configured recovery target was reached/);
+        // From the member's creation: its start, the restore, the replay, PostgreSQL's FATAL, and the
+        // end of `up`; not the 300 s readiness timeout the cluster's readiness wait gives up after.
+        expect(afterCreate).toBeLessThan(90);
+    };
+
     it("a RestoreDrill restores the latest backup on up and reports its figures; a missed objective fails the update naming it", async () => {
         await stack!.setConfig("drill", { value: "true" });
         const res = await stack!.up({ onOutput: () => undefined });

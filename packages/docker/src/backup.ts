@@ -6,6 +6,7 @@ import {
 } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
+import { RestoreBootstrapWatch, RestoreSourceCheck } from "./restore-bootstrap";
 
 /** Where the members find the scheduler's configuration (the image ships the scheduler itself). */
 const SCHEDULER_CONFIG = PGBACKREST_PATHS.schedulerConfig;
@@ -85,6 +86,20 @@ export interface RestoreWiring {
     bootstrapMethod: { name: string; command: string };
     /** The post-bootstrap script for a restored cluster (renderPostRestore), given the owner's verifier. */
     postBootstrap: (ownerVerifier: pulumi.Output<string>) => pulumi.Output<string>;
+    /** Reads the source repository before any member is created: the members depend on it. */
+    sourceCheck: RestoreSourceCheck;
+    /** Follows the members until the restored primary runs, failing with the restore's own error. */
+    watch: (members: Array<{ container: docker.Container; restUrl: pulumi.Output<string> }>) => RestoreBootstrapWatch;
+}
+
+/** Where a restored cluster's checks run: the cluster's engine, image and network. */
+export interface RestoreContext {
+    name: string;
+    subject: string;
+    dockerHost: pulumi.Input<string | undefined>;
+    image: pulumi.Input<string>;
+    network: pulumi.Input<string>;
+    parent: pulumi.Resource;
 }
 
 /**
@@ -93,8 +108,13 @@ export interface RestoreWiring {
  * its configuration, and Patroni's custom bootstrap runs the restore. Replicas clone the restored
  * primary as usual.
  */
-export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owner: string, database: string): RestoreWiring {
+export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owner: string, database: string, at: RestoreContext): RestoreWiring {
     const s3 = from.repository.s3;
+    const s3Resolved = s3 ? pulumi.secret(pulumi.all([s3Keys(s3), s3.caPem as pulumi.Input<string> | undefined])
+        .apply(([keys, caPem]) => ({ ...s3, ...keys!, caPem }))) : undefined;
+    const sourceCheck = new RestoreSourceCheck(`${at.name}-restore-check`, {
+        subject: at.subject, dockerHost: at.dockerHost, image: at.image, from, s3: s3Resolved, network: s3 ? at.network : undefined, dataDir: layout.dataDir,
+    }, { parent: at.parent });
     const conf = pulumi.all([from.passphrase as pulumi.Input<string> | undefined, s3Keys(s3)])
         .apply(([cipherPass, keys]) => renderRestoreConf({ stanza: from.stanza, dataDir: layout.dataDir, cipherPass, s3: s3 && keys ? { spec: s3, keys } : undefined }));
     return {
@@ -106,5 +126,9 @@ export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owne
         ],
         bootstrapMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.restoreScript },
         postBootstrap: (verifier) => verifier.apply((v) => renderPostRestore(owner, v, database)),
+        sourceCheck,
+        watch: (members) => new RestoreBootstrapWatch(`${at.name}-restore-watch`, {
+            subject: at.subject, dockerHost: at.dockerHost, containers: members.map((m) => m.container.name), restUrls: members.map((m) => m.restUrl),
+        }, { parent: at.parent, dependsOn: members.map((m) => m.container) }),
     };
 }

@@ -12,6 +12,7 @@ export * from "./rolling";
 export * from "./haproxy-reload";
 export { DockerPreflight, preflightHandlers } from "./engine/preflight";
 export { RestoreDrill, restoreDrillHandlers } from "./drill/restore-drill";
+export { restoreBootstrapHandlers } from "./restore-bootstrap";
 export type { RestoreDrillArgs } from "./drill/restore-drill";
 export { dockerEngine, execIn } from "./engine/docker-engine";
 export type { DockerPreflightArgs } from "./engine/preflight";

@@ -247,7 +247,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
-        const restore = spec.bootstrap?.fromBackup ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database) : undefined;
+        const restore = spec.bootstrap?.fromBackup
+            ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database, { name, subject, dockerHost: engine.host, image: image.imageId, network: this.network.name, parent: this })
+            : undefined;
         this.backupVolume = backup?.volume ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
         // Steps before Patroni: the TLS key PostgreSQL accepts (0600), the backup scheduler.
@@ -335,7 +337,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // members do, instead of one container creation after another.
         const rollout = new PatroniRollout(`${name}-rollout`, {
             selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
-        }, { parent: this });
+        // A restore's source is read before the gates exist: a refused restore leaves no member behind.
+        }, { parent: this, dependsOn: restore ? [restore.sourceCheck] : [] });
         const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value };
         const containers = new Map<string, docker.Container>();
         const afterPredecessor = (member: string) =>
@@ -349,7 +352,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 selector, member, members: names, revision, ...gateCredentials, upgradeToken: upgrade.upgradeToken,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
             containers.set(member, container);
             return {
                 name: member,
@@ -369,7 +372,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             username: this.restApiUser,
             password: restApi.value,
             config: dcsDoc,
-        }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate] });
+        }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate, ...(restore ? [restore.watch(this.members)] : [])] });
         this.ready = this.dynamicConfig;
         new MajorUpgradeFinish(`${name}-major-upgrade-finish`, {
             dockerHost: engine.host, selector, restUser: this.restApiUser, restPassword: restApi.value, upgradeToken: upgrade.upgradeToken,

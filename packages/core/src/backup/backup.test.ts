@@ -103,8 +103,8 @@ describe("restore from a backup", () => {
         expect(restoreTargetOptions("latest")).toEqual([]);
         expect(restoreTargetOptions({ time: "2026-12-03T21:05:00Z" })).toEqual(["--type=time", "--target=2026-12-03 21:05:00+00", "--target-action=promote"]);
         expect(restoreTargetOptions({ lsn: "0/3000060" })).toEqual(["--type=lsn", "--target=0/3000060", "--target-action=promote"]);
-        expect(renderRestoreScript("pg", { name: "it's" })).toContain(`--stanza=pg '--type=name' '--target=it'\\''s' '--target-action=promote' restore`);
-        expect(renderRestoreScript("pg", "latest")).toContain("exec pgbackrest --config=/etc/pgscale/restore.conf --stanza=pg restore");
+        expect(renderRestoreScript("pg", { name: "it's" })).toContain(`--stanza=pg '--type=name' '--target=it'\\''s' '--target-action=promote' restore 2>&1 && exit 0`);
+        expect(renderRestoreScript("pg", "latest")).toContain("\npgbackrest --config=/etc/pgscale/restore.conf --stanza=pg restore 2>&1 && exit 0\nrc=$?\necho \"pgscale-restore: the restore failed (pgBackRest exit $rc)\"\nexit $rc\n");
     });
 
     it("reads the source read-only path, and gives the restored owner this cluster's password, creating only what is missing", () => {

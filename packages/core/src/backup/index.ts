@@ -4,3 +4,4 @@ export * from "./drill";
 export * from "./info";
 export * from "./findings";
 export * from "./member";
+export * from "./restore-check";

@@ -33,6 +33,8 @@ const stanzaEntry = z.object({
         lock: z.object({ backup: z.object({ held: z.boolean() }) }).optional(),
     }),
     cipher: z.string().optional(),
+    /** Each repository's own status: the cause (e.g. a CryptoError) when the stanza's is only "other". */
+    repo: z.array(z.object({ status: z.object({ code: z.number(), message: z.string() }) })).optional(),
     backup: z.array(backupEntry),
     archive: z.array(z.object({ id: z.string(), database: z.object({ id: z.number() }), min: z.string().nullable(), max: z.string().nullable() })),
     db: z.array(z.object({ id: z.number(), version: z.string() })),
@@ -105,12 +107,19 @@ function toBackupSet(b: z.output<typeof backupEntry>): BackupSet {
     };
 }
 
+/** The stanza's status message, followed by its repositories' own when they say more. */
+function statusMessage(entry: z.output<typeof stanzaEntry>): string {
+    const more = (entry.repo ?? []).map((r) => r.status.message).filter((m) => m !== entry.status.message);
+    return [entry.status.message, ...new Set(more)].join(": ");
+}
+
 /**
  * The stanza's entry of pgBackRest's JSON info (`text` as printed). Throws naming the field that
  * does not have the expected shape, or the stanza when the document does not hold it.
  */
 export function parsePgBackRestInfo(text: string, stanza: string): StanzaInfo {
-    const entries = parseJsonSpec(infoDocument, text, "pgbackrest info");
+    // Raw control bytes in a message (an info file a wrong passphrase decrypted) are not JSON.
+    const entries = parseJsonSpec(infoDocument, text.trim().replace(/[\x00-\x1f\x7f]/g, "?"), "pgbackrest info");
     const entry = entries.find((e) => e.name === stanza);
     if (!entry) throw new Error(`pgbackrest info: no stanza ${JSON.stringify(stanza)} in the answer (stanzas: ${entries.map((e) => e.name).join(", ") || "none"})`);
     const currentDb = Math.max(0, ...entry.db.map((d) => d.id));
@@ -122,7 +131,7 @@ export function parsePgBackRestInfo(text: string, stanza: string): StanzaInfo {
         : null;
     return {
         stanza: entry.name,
-        status: { code: entry.status.code, message: entry.status.message },
+        status: { code: entry.status.code, message: statusMessage(entry) },
         backupRunning: entry.status.lock?.backup.held === true,
         cipher: entry.cipher,
         backups,

@@ -1,4 +1,5 @@
 import { METRICS_PORTS } from "../monitoring/discovery";
+import { RESTORE_FAILED_MARK } from "./restore-check";
 import { BackupSpec, RestoreTarget, S3RepositorySpec, durationSeconds, s3EndpointParts } from "./spec";
 
 /** Where the platforms mount the repository and put pgBackRest's configuration and scratch space. */
@@ -193,7 +194,12 @@ export function renderRestoreScript(stanza: string, target: RestoreTarget): stri
         "# Patroni's custom bootstrap (bootstrap.method: pgbackrest): restore, then Patroni recovers and promotes.",
         "set -eu",
         "mkdir -p /tmp/pgbackrest-restore/lock /tmp/pgbackrest-restore/spool",
-        `exec pgbackrest --config=${PGBACKREST_PATHS.sourceConfig} --stanza=${stanza} ${restoreTargetOptions(target).map(quote).join(" ")} restore`.replace(/  +/g, " "),
+        // pgBackRest's output goes to the member's log, with a mark after a failure: what `up` reads
+        // to fail at once with pgBackRest's message (restoreFailure).
+        `pgbackrest --config=${PGBACKREST_PATHS.sourceConfig} --stanza=${stanza} ${restoreTargetOptions(target).map(quote).join(" ")} restore 2>&1 && exit 0`.replace(/  +/g, " "),
+        "rc=$?",
+        `echo "${RESTORE_FAILED_MARK} (pgBackRest exit $rc)"`,
+        "exit $rc",
         "",
     ].join("\n");
 }

@@ -1,33 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DrillResult, PGBACKREST_PATHS, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, drillShortfalls, issuesFromZod,
-    lossWindowSeconds, parseDrillOutput, renderDrillScript, renderRestoreConf, restoreDrillSpec,
+    DrillResult, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, drillShortfalls, issuesFromZod,
+    lossWindowSeconds, parseDrillOutput, renderDrillScript, restoreDrillSpec,
 } from "@pgscale/core";
-import * as path from "path";
 import { packageRequire } from "@pgscale/postgres";
-import { demuxLog, dockerEngine } from "../engine/docker-engine";
-import { NO_CAPABILITIES } from "../hardening";
 import { engineTarget } from "../engine/target";
 import { DOCKER_PACKAGE } from "../own-package";
 import { PatroniCluster } from "../patroni";
-import { oneFileTar } from "./one-file-tar";
+import { SourceRepository, runWithSourceRepository } from "./throwaway";
 
 // RestoreDrill: restores a cluster's backup repository into a throwaway container of the
 // cluster's image, starts PostgreSQL on it, runs a check query, and records what a restore costs
 // (restoreSeconds) and would lose (lossWindowSeconds), failing the update when an objective is missed.
 
-interface DrillInputs {
+interface DrillInputs extends SourceRepository {
     subject: string;
     dockerHost?: string;
     image: string;
-    /** The repository: an engine volume (mounted read-only), or `s3` (plain values: the keys and CA resolved; a secret input). */
-    volume?: string;
-    s3?: S3RepositorySpec;
-    /** With `s3`: the network the throwaway container joins to reach the endpoint (the cluster's). */
-    network?: string;
-    stanza: string;
-    passphrase?: string;
-    dataDir: string;
     target: RestoreTarget;
     database: string;
     check: string;
@@ -41,52 +30,21 @@ interface DrillOutputs extends DrillResult {
     ranAt: string;
 }
 
-/** postgres in pgscale's images (the user the cluster runs as). */
-const POSTGRES_UID = 100;
-const POSTGRES_GID = 102;
-
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreDrillHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
-        const engine = dockerEngine(i.dockerHost);
         const script = renderDrillScript({ stanza: i.stanza, dataDir: i.dataDir, target: i.target, database: i.database });
-        if (!i.s3 === !i.volume) throw new Error(`${i.subject}: needs either a repository volume or an S3 repository`);
         // A volume: mounted read-only and no network at all. A bucket: the cluster's network, the
         // only way to the endpoint; still no published port and no capability.
-        const isolation = i.s3
-            ? { NetworkMode: i.network ?? "none" }
-            : { NetworkMode: "none", Binds: [`${i.volume}:${PGBACKREST_PATHS.sourceRepository}:ro`] };
-        const container = await engine.createContainer({
-            Image: i.image,
-            User: "postgres",
-            Entrypoint: ["/bin/sh", "-c", script, "restore-drill", Buffer.from(i.check).toString("base64")],
-            Cmd: [],
-            Labels: { "pgscale.role": "restore-drill" },
-            ...(i.s3 ? {} : { NetworkDisabled: true }),
-            HostConfig: { ...isolation, CapDrop: NO_CAPABILITIES.drops, SecurityOpt: ["no-new-privileges"] },
+        const { status, stdout, stderr } = await runWithSourceRepository(i.dockerHost, i.subject, {
+            ...i, role: "restore-drill", entrypoint: ["/bin/sh", "-c", script, "restore-drill", Buffer.from(i.check).toString("base64")],
         });
-        try {
-            // The source repository's configuration, passphrase and S3 keys included: a file, never argv or env.
-            const s3 = i.s3 ? { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId as string, secretAccessKey: i.s3.secretAccessKey as string } } : undefined;
-            const conf = renderRestoreConf({ stanza: i.stanza, dataDir: i.dataDir, cipherPass: i.passphrase, s3 });
-            const owner = { uid: POSTGRES_UID, gid: POSTGRES_GID };
-            await container.putArchive(oneFileTar("pgbackrest.conf", conf, { mode: 0o600, ...owner }), { path: "/etc/pgscale" });
-            if (i.s3?.caPem !== undefined) {
-                const ca = PGBACKREST_PATHS.sourceS3Ca;
-                await container.putArchive(oneFileTar(path.posix.basename(ca), i.s3.caPem as string, { mode: 0o644, ...owner }), { path: path.posix.dirname(ca) });
-            }
-            await container.start();
-            const { StatusCode } = await container.wait();
-            const { stdout, stderr } = demuxLog(await container.logs({ stdout: true, stderr: true, follow: false }));
-            if (StatusCode !== 0) throw new Error(`${i.subject}: the restore failed (exit ${StatusCode}): ${stderr.slice(-1500) || stdout.slice(-1500)}`);
-            const result = parseDrillOutput(stdout);
-            const now = new Date();
-            const shortfalls = drillShortfalls(result, i.objectives, now);
-            if (shortfalls.length) throw new Error(`${i.subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
-            return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
-        } finally {
-            await container.remove({ force: true, v: true }).catch(() => undefined);
-        }
+        if (status !== 0) throw new Error(`${i.subject}: the restore failed (exit ${status}): ${stderr.slice(-1500) || stdout.slice(-1500)}`);
+        const result = parseDrillOutput(stdout);
+        const now = new Date();
+        const shortfalls = drillShortfalls(result, i.objectives, now);
+        if (shortfalls.length) throw new Error(`${i.subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
+        return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
     },
 };
 
