@@ -46,7 +46,7 @@ export interface BackupWiring {
  * repository outlives the cluster it can bring back.
  */
 export function backupWiring(
-    name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number },
+    name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number; restApiCaFile?: string },
     parent: pulumi.Resource, dependsOn: pulumi.Resource[],
 ): BackupWiring {
     const s3 = backup.repository.s3;
@@ -69,7 +69,7 @@ export function backupWiring(
             // The passphrase and any S3 keys: a secret in the state, a file in the member (never argv or env).
             { file: PGBACKREST_PATHS.config, content: pulumi.secret(conf), permissions: "0644" },
             ...s3CaUpload(s3, PGBACKREST_PATHS.s3Ca),
-            { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api), null, 2), permissions: "0644" },
+            { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile), null, 2), permissions: "0644" },
             { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
         ],
         replicaMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript },

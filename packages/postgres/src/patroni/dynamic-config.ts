@@ -15,6 +15,8 @@ export interface PatroniDynamicConfigArgs {
     password: pulumi.Input<string>;
     /** The DCS document in Patroni's key names (see renderDcsConfig in @pgscale/core). */
     config: pulumi.Input<Record<string, unknown>>;
+    /** The CA (PEM) the members' `https` REST certificates chain to. Default: none (plain `http` URLs). */
+    caPem?: pulumi.Input<string | undefined>;
     /** Give up after this many seconds. Default 300. */
     timeoutSeconds?: pulumi.Input<number>;
 }
@@ -24,6 +26,7 @@ export interface Inputs {
     username: string;
     password: string;
     config: Record<string, unknown>;
+    caPem?: string;
     timeoutSeconds: number;
 }
 
@@ -76,7 +79,7 @@ async function call(inputs: Inputs, method: string, path: string, body?: unknown
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
-            const res = await patroniRequest(patroniHttp, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
+            const res = await patroniRequest(patroniHttp, url, path, { method, body, auth: { username: inputs.username, password: inputs.password }, ...(inputs.caPem ? { ca: inputs.caPem } : {}) });
             // GET /patroni answers 503 on a member that is not running yet, with a useful body.
             if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
             return res.body;
