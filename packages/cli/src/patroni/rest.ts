@@ -30,6 +30,8 @@ export interface EndpointResult {
 /** The cause of a failed request is where ECONNREFUSED and friends are (patroniHttp, as fetch). */
 function requestError(err: unknown): string {
     const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+    // A certificate the CA did not sign, or one that does not name the host: say which option fixes it.
+    if (cause?.code && /CERT|SIGNATURE|SELF_SIGNED|VERIFY/.test(cause.code)) return `certificate not trusted (${cause.code}: ${cause.message}): check --patroni-ca`;
     if (cause?.code) return cause.code;
     if (err instanceof Error && err.name === "TimeoutError") return `no answer within ${TIMEOUT_MS} ms`;
     return err instanceof Error ? err.message : String(err);
