@@ -1,4 +1,7 @@
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { isLeaderRole, patroniHttp, patroniRequest } from "@pgscale/core";
 
 /** Patroni REST helpers for tests: GET endpoints need no credentials. */
@@ -31,6 +34,28 @@ export function memberCa(restUrl: string): string | undefined {
     const ca = execFileSync("docker", ["exec", row.split(" ")[0], "cat", MEMBER_CA], { encoding: "utf8" });
     cas.set(url.host, ca);
     return ca;
+}
+
+/** `--patroni-url` for each member, and `--patroni-ca` with their CA in a file when they serve HTTPS: the CLI's arguments. */
+export function patroniCliArgs(restUrls: string[]): string[] {
+    // From the first member whose container runs (a test may have stopped some); members share one CA.
+    let ca: string | undefined;
+    let last: unknown;
+    for (const u of restUrls) {
+        try {
+            ca = memberCa(u);
+            last = undefined;
+            break;
+        } catch (e) {
+            last = e;
+        }
+    }
+    if (last) throw last;
+    const urls = restUrls.flatMap((u) => ["--patroni-url", u]);
+    if (!ca) return urls;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-rest-ca-")), "ca.pem");
+    fs.writeFileSync(file, ca);
+    return [...urls, "--patroni-ca", file];
 }
 
 /** One call to a member, its certificate verified against its cluster's CA (memberCa). */
