@@ -236,7 +236,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost"], ipAddresses: ["127.0.0.1"],
             }])),
         }, { parent: this }) : undefined;
-        this.restApiCaPem = restTls ? restTls.caCertPem : pulumi.output(undefined);
+        // Past the check of restApi.https, so HAProxy's ConfigMap waits on it too.
+        this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, keptHttps]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
 
@@ -328,7 +329,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             shm: { path: "/dev/shm", memoryMb: spec.shmSizeMb },
         });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-            metadata: { name, namespace: nsRef, labels },
+            // Waits on the check of restApi.https (a refused change registers no member change).
+            metadata: { name, namespace: nsRef, labels, annotations: { "pgscale.io/rest-scheme": keptHttps.apply((h) => (h ? "https" : "http")) } },
             spec: {
                 serviceName: headless,
                 replicas: spec.nodes,
