@@ -131,7 +131,11 @@ describe("construct graph", () => {
         await settledCount(registered);
         const tls = registered.filter((r) => r.type === "pgscale:index:GeneratedTls");
         const servers = (n: string) => Object.keys(tls.find((t) => t.name === n)!.inputs.servers);
-        expect(servers("pg6-tls")).toEqual(["pg6-0", "pg6-1"]);
+        // The CA alone, and a certificate per member signed by it: adding a member adds one resource and changes none.
+        expect(servers("pg6-tls")).toEqual([]);
+        expect(servers("pg6-0-tls")).toEqual(["pg6-0"]);
+        expect(servers("pg6-1-tls")).toEqual(["pg6-1"]);
+        expect(tls.find((t) => t.name === "pg6-1-tls")!.inputs.ca).toEqual(expect.anything());
         expect(servers("pool6-tls")).toEqual(["pool6"]);
         for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;

@@ -17,6 +17,7 @@ import { DockerPreflight } from "./engine/preflight";
 import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
+import { legacyCertificates, memberCertificates } from "./member-certs";
 import { backupWiring, restoreWiring } from "./backup";
 import { MajorUpgrade, MajorUpgradeFinish } from "./major-upgrade";
 import { z } from "zod";
@@ -221,14 +222,16 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // One CA per cluster and one certificate per member, valid for the member's names on the
         // network (Patroni's own calls and HAProxy's checks use its alias) and for loopback, where
         // ports are published: PostgreSQL's TLS (tls.enabled) and the REST API's HTTPS share them.
-        const certs = spec.tls.enabled || https ? new GeneratedTls(`${name}-tls`, {
-            servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`,
-                { dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] }])),
-        }, { parent: this }) : undefined;
-        this.tls = spec.tls.enabled ? certs : undefined;
+        const serverNames = (i: number) => ({ dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] });
+        const certs = https ? memberCertificates(name, spec.nodes, serverNames, this)
+            // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
+            : spec.tls.enabled ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
+                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])),
+            }, { parent: this })) : undefined;
+        this.tls = spec.tls.enabled ? certs!.ca : undefined;
         this.tlsCaPem = this.tls ? this.tls.caCertPem : pulumi.output(undefined);
-        this.restApiCaPem = https && certs ? certs.caCertPem : pulumi.output(undefined);
-        const restCaPem = https && certs ? certs.caCertPem : undefined;
+        this.restApiCaPem = https && certs ? certs.ca.caCertPem : pulumi.output(undefined);
+        const restCaPem = https && certs ? certs.ca.caCertPem : undefined;
         const tls = this.tls;
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
@@ -307,9 +310,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
                     ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
                     ...(certs ? [
-                        { file: `${TLS_DIR}/server.crt`, content: certs.certs.apply((c) => c[member].certPem), permissions: "0644" },
-                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(certs.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
-                        { file: `${TLS_DIR}/ca.crt`, content: certs.caCertPem, permissions: "0644" },
+                        { file: `${TLS_DIR}/server.crt`, content: certs.of(member).apply((c) => c.certPem), permissions: "0644" },
+                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(certs.of(member).apply((c) => c.keyPem)), permissions: "0644" },
+                        { file: `${TLS_DIR}/ca.crt`, content: certs.ca.caCertPem, permissions: "0644" },
                     ] : []),
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
