@@ -56,4 +56,6 @@ export const haproxyStatsPassword = lb.statsPassword; // secret; the user is lb.
 export const patroniRestUrls = pg.members.map((m) => m.restUrl);
 // For `pgscale switchover --password-env`: POST /switchover needs the REST API's credentials (user patroni).
 export const restApiPassword = pg.restApiPassword;
+/** The CA the members' HTTPS REST API certificates chain to: `pgscale status --patroni-ca`. */
+export const restApiCaPem = pg.restApiCaPem;
 export const worstCaseFailoverSeconds = pg.worstCaseFailoverSeconds;

@@ -28,14 +28,14 @@ const COVERAGE: Record<string, Coverage> = {
     "npx pgscale plan --goal configure_ha --connections-peak 400 --read-write-ratio 80:20": {
         how: "run", exit: 0, stdout: /^pgscale plan: configure_ha[\s\S]*\nRollback\n/,
     },
-    "npx pgscale doctor --patroni-url http://127.0.0.1:<rest-port> --query \"SELECT count(*) FROM events WHERE created_at > now() - interval '1 day'\"": {
+    "npx pgscale doctor --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file> --query \"SELECT count(*) FROM events WHERE created_at > now() - interval '1 day'\"": {
         how: "run", cluster: true, exit: 0, stdout: /partitions\.query +events: pruned to 1 of 5 partitions \(events_default\)/,
     },
-    "npx pgscale doctor --patroni-url http://127.0.0.1:<rest-port> --query \"SELECT count(*) FROM events WHERE created_at >= '2024-02-01' AND created_at < '2024-03-01'\"": {
+    "npx pgscale doctor --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file> --query \"SELECT count(*) FROM events WHERE created_at >= '2024-02-01' AND created_at < '2024-03-01'\"": {
         how: "run", cluster: true, exit: 0, stdout: /partitions\.query +events: pruned to 1 of 5 partitions \(events_2024_q1\)/,
     },
-    "npx pgscale status --patroni-url http://127.0.0.1:<rest-port>": { how: "run", cluster: true, exit: 0, stdout: /^Member +Host +Role[\s\S]*\nnode-1 / },
-    "npx pgscale switchover --patroni-url http://127.0.0.1:<rest-port> --password-env PATRONI_REST_PASSWORD": {
+    "npx pgscale status --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file>": { how: "run", cluster: true, exit: 0, stdout: /^Member +Host +Role[\s\S]*\nnode-1 / },
+    "npx pgscale switchover --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file> --password-env PATRONI_REST_PASSWORD": {
         how: "run", cluster: true, mutates: true, exit: 0, stdout: /^pgscale switchover: node-\d -> node-\d done\n {2}write outage +\d+ ms/,
     },
     "source scripts/env.sh && npx jest test/e2e/rolling.test.ts": { how: "select", files: /^\S+\/test\/e2e\/rolling\.test\.ts$/m },
@@ -50,6 +50,12 @@ const COVERAGE: Record<string, Coverage> = {
 /** Placeholders in documented lines and the live value each stands for. */
 const PLACEHOLDERS: Record<string, (c: TestCluster) => string> = {
     "<rest-port>": (c) => new URL(c.info.members[0].restUrl).port,
+    // The cluster's REST CA in a file, as `pulumi stack output restApiCaPem > ca.pem` writes it.
+    "<ca-file>": (c) => {
+        const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "pgscale-docs-")), "ca.pem");
+        fs.writeFileSync(file, c.info.restApi.ca ?? "");
+        return file;
+    },
 };
 
 /** `export VAR="$(pulumi stack output NAME --show-secrets)"`: the demo stack's outputs, here the live cluster's. */
@@ -120,7 +126,7 @@ describe("the extractor", () => {
         "```sh",
         "npm test",
         "export PGSCALE_PRIMARY_URI=\"$(pulumi stack output primaryUri --show-secrets)\"",
-        "npx pgscale status --patroni-url http://127.0.0.1:<rest-port>   # members",
+        "npx pgscale status --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file>   # members",
         "```",
         "```",
         "pgscale doctor --primary-uri URI [--replica-uri URI]",
@@ -141,7 +147,7 @@ describe("the extractor", () => {
             [1, "run", "npx pgscale plan --goal x", []],
             [1, "name", "pgscale doctor", []],
             [4, "context", "export PGSCALE_PRIMARY_URI=\"$(pulumi stack output primaryUri --show-secrets)\"", []],
-            [5, "run", "npx pgscale status --patroni-url http://127.0.0.1:<rest-port>", ["export PGSCALE_PRIMARY_URI=\"$(pulumi stack output primaryUri --show-secrets)\""]],
+            [5, "run", "npx pgscale status --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file>", ["export PGSCALE_PRIMARY_URI=\"$(pulumi stack output primaryUri --show-secrets)\""]],
             [8, "synopsis", "pgscale doctor --primary-uri URI [--replica-uri URI]\n[--query SQL]", []],
             [16, "run", "npx jest --selectProjects chaos", []],
             [18, "run", "source scripts/env.sh && npm run build && npx ts-node bench/x.ts", []],

@@ -4,7 +4,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
-import { leaderName } from "../support/patroni";
+import { leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -39,7 +39,7 @@ describe("pgscale doctor on a live cluster", () => {
     /** The primary through HAProxy as the superuser, in the application database. */
     let superuser: string;
 
-    const patroniUrls = () => out.members.flatMap((m) => ["--patroni-url", m.restUrl]);
+    const patroniUrls = () => patroniCliArgs(out.members.map((m) => m.restUrl));
     async function doctor(...argv: string[]): Promise<{ code: number; report: Report }> {
         const r = await pgscaleCli("doctor", ...argv, "--json");
         expect(r.stderr).toBe("");

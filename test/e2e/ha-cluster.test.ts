@@ -4,7 +4,8 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { killLeaderAndRejoin } from "../support/failover";
-import { isLeaderRole, patroniRequest, sleep } from "@pgscale/core";
+import { isLeaderRole, sleep } from "@pgscale/core";
+import { restCall } from "../support/patroni";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -135,7 +136,7 @@ describe("PatroniCluster on Docker", () => {
 
     it("restarts every member for a parameter that needs it (shared_buffers), replicas before the leader", async () => {
         type Status = { name: string; role: string; postmaster_start_time: string; pending_restart?: boolean };
-        const statuses = () => Promise.all(out.members.map(async (m): Promise<Status> => ({ name: m.name, ...((await patroniRequest(fetch, m.restUrl, "/patroni")).body as Omit<Status, "name">) })));
+        const statuses = () => Promise.all(out.members.map(async (m): Promise<Status> => ({ name: m.name, ...((await restCall(m.restUrl, "/patroni")).body as Omit<Status, "name">) })));
         const startedBefore = new Map((await statuses()).map((s) => [s.name, s.postmaster_start_time]));
         await up({ sharedBuffers: "96MB" });
         const after = await statuses();

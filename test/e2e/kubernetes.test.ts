@@ -334,6 +334,34 @@ describe("examples/kubernetes", () => {
         expect(await query(viaClusterIp(out.poolerUri), "SELECT count(*)::int AS n, pg_is_in_recovery() AS r FROM notes")).toEqual([{ n: 1, r: false }]);
     });
 
+    it("serves Patroni's REST API over HTTPS only: probes and HAProxy's checks verify it, plain HTTP gets no answer, /switchover wants credentials", () => {
+        // From inside a member, as any pod on the network could (curl prints the status, 000: no HTTP answer).
+        const curl = (args: string) => {
+            try {
+                return kubectl("-n", namespace, "exec", "main-0", "-c", "patroni", "--", "sh", "-c", `curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${args}; echo " exit=$?"`).trim();
+            } catch (e) {
+                return `${(e as { stdout?: string }).stdout ?? ""}`.trim();
+            }
+        };
+        const peer = "main-1.main-headless:8008";
+        expect(curl("http://127.0.0.1:8008/health")).toMatch(/^000 exit=(52|56)$/);
+        expect(curl(`http://${peer}/health`)).toMatch(/^000 exit=(52|56)$/);
+        // With the cluster's CA (in the member's config Secret), on the peer's pod DNS name: verified.
+        expect(curl(`--cacert /etc/patroni/rest-ca.crt https://${peer}/health`)).toBe("200 exit=0");
+        // Without it, verification fails (exit 60) before any request is sent.
+        expect(curl(`https://${peer}/health`)).toBe("000 exit=60");
+        expect(curl(`--cacert /etc/patroni/rest-ca.crt -X POST -d '{"leader":"main-0"}' https://${peer}/switchover`)).toBe("401 exit=0");
+        // The kubelet's probes speak HTTPS, and every member is Ready by them.
+        const sts = JSON.parse(kubectl("-n", namespace, "get", "statefulset", "main", "-o", "json"));
+        const patroni = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === "patroni");
+        expect([patroni.readinessProbe.httpGet.scheme, patroni.livenessProbe.httpGet.scheme]).toEqual(["HTTPS", "HTTPS"]);
+        expect(sts.status.readyReplicas).toBe(sts.spec.replicas);
+        // HAProxy's checks verify each member's certificate (its routing above only works when they pass).
+        const cm = JSON.parse(kubectl("-n", namespace, "get", "configmap", "-o", "json")).items
+            .find((c: { data?: Record<string, string> }) => c.data?.["haproxy.cfg"]);
+        expect(cm.data["haproxy.cfg"]).toMatch(/check port 8008 check-ssl check-sni \S+ verify required ca-file \/etc\/haproxy\/patroni-ca\.crt verifyhost \S+/);
+    });
+
     it("locks etcd: TLS only, nothing without credentials, and the scope's own user reaches its keys only", () => {
         // Run in an etcd member, against itself, as any pod with etcdctl and the CA could.
         const etcdctl = "etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/pgscale/etcd-tls/ca.crt --command-timeout=5s";

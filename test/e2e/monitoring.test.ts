@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
-import { leaderName } from "../support/patroni";
+import { leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
 import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
 
@@ -203,7 +203,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         try {
             // Until PgBouncer holds all eight: five on the pool's servers, three waiting.
             await eventually(async () => (await query(out.poolAdminUri, "SHOW POOLS")).some((p) => p.database === "appdb" && Number(p.cl_waiting) === 3), 5000, "3 clients waiting", 100);
-            const r = await pgscaleCli("status", ...out.members.flatMap((m) => ["--patroni-url", m.restUrl]), "--pooler-uri", out.poolAdminUri,
+            const r = await pgscaleCli("status", ...patroniCliArgs(out.members.map((m) => m.restUrl)), "--pooler-uri", out.poolAdminUri,
                 "--watch", "--interval", "1", "--count", "2", "--json");
             expect(r.code).toBe(0);
             const frames = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));

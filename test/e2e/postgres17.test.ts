@@ -6,9 +6,8 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
-import { clusterMembers, leaderName } from "../support/patroni";
+import { clusterMembers, leaderName, restCall } from "../support/patroni";
 import { killLeaderAndRejoin } from "../support/failover";
-import { patroniRequest } from "@pgscale/core";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -51,18 +50,18 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
             expect(row.v).toMatch(/^PostgreSQL 17\./);
             expect(row.d).toBe("/var/lib/postgresql/data/pg17");
             expect(row.t).toBe("0");
-            const patroni = await patroniRequest(fetch, m.restUrl, "/patroni");
+            const patroni = await restCall(m.restUrl, "/patroni");
             expect(patroni.body.patroni.version).toMatch(/^4\./);
             expect(JSON.parse(docker("inspect", m.container))[0].Config.Image).toMatch(/^sha256:/);
         }
-        const image = JSON.parse(docker("image", "inspect", "pgscale/patroni-17:0.5.0"))[0];
+        const image = JSON.parse(docker("image", "inspect", "pgscale/patroni-17:0.7.0"))[0];
         expect(image.Config.Labels["org.pgscale.postgresql-version"]).toMatch(/^17\./);
         expect(image.Config.Labels["org.pgscale.patroni-version"]).toMatch(/^4\./);
         // Patroni 4 answers `primary` where 3 said `master`, and /primary is its check endpoint.
         const leader = (await leaderName(out.members.map((m) => m.restUrl)))!;
         const leaderMember = out.members.find((m) => m.name === leader)!;
-        expect((await patroniRequest(fetch, leaderMember.restUrl, "/patroni")).body.role).toBe("primary");
-        expect((await patroniRequest(fetch, leaderMember.restUrl, "/primary")).status).toBe(200);
+        expect((await restCall(leaderMember.restUrl, "/patroni")).body.role).toBe("primary");
+        expect((await restCall(leaderMember.restUrl, "/primary")).status).toBe(200);
     });
 
     it("writes through primaryUri and PgBouncer, and the replicas stream them", async () => {

@@ -5,10 +5,10 @@
 // withRetry runs throughout and must see no failed operation and lose no acknowledged write.
 import * as net from "net";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, patroniRequest, sleep, withRetry } from "@pgscale/core";
+import { RetryEvent, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
-import { clusterMembers, leaderName } from "../support/patroni";
+import { clusterMembers, leaderName, restCall } from "../support/patroni";
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -175,7 +175,7 @@ describe("rolling changes of a PatroniCluster on Docker", () => {
         const removed = out.members[2];
         // Make the member that goes away the primary.
         if ((await leaderName(restUrls())) !== removed.name) {
-            const res = await patroniRequest(fetch, removed.restUrl, "/switchover", {
+            const res = await restCall(removed.restUrl, "/switchover", {
                 method: "POST",
                 auth: { username: "patroni", password: out.restApiPassword },
                 body: { leader: await leaderName(restUrls()), candidate: removed.name },

@@ -9,6 +9,7 @@ import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName }
 import { leaks, secretPlaces } from "../support/leaks";
 import { eventually, query } from "../support/pg";
 import { AUTH, authRequest, weakLogin } from "../support/auth-probe";
+import { patroniHttp, patroniRequest } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -19,7 +20,8 @@ interface Outputs {
     poolerAdminUri: string;
     superuserPassword: string;
     restApiPassword: string;
-    members: Array<{ name: string; container: string; pgPort: number }>;
+    members: Array<{ name: string; container: string; pgPort: number; restUrl: string }>;
+    restApiCaPem: string;
     containers: string[];
     statsUrl: string;
     statsUser: string;
@@ -254,13 +256,50 @@ describe("security defaults on Docker", () => {
             expect(peer.output).toMatch(/^000 exit=(35|56)$/m);
         });
 
-        it("cannot call Patroni's switchover without credentials", () => {
-            // The etcd image has no curl: a member's image has.
+        /**
+         * curl from a member's image (the etcd image has none) on the stack's network; `ca`: the
+         * cluster's CA (public) written to a file first, else curl trusts only the system's CAs.
+         * Prints the HTTP status (000: no HTTP answer) and curl's exit status.
+         */
+        const curl = (url: string, opts: { ca?: string; args?: string[] } = {}) => {
             const member = inspect(out.members[0].container).Config.Image as string;
-            const post = (auth: string) => intruder(member, "postgres", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", ...(auth ? ["-u", auth] : []),
-                "-X", "POST", "-H", "Content-Type: application/json", "-d", JSON.stringify({ leader: "pg-0" }), "http://pg-0:8008/switchover");
-            expect(post("").output).toBe("401");
-            expect(post(`patroni:not-${out.restApiPassword}`).output).toBe("401");
+            const args = [...(opts.ca ? ["--cacert", "/tmp/ca.pem"] : []), ...(opts.args ?? [])].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+            const script = `${opts.ca ? `printf '%s' "$CA" > /tmp/ca.pem; ` : ""}curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${args} '${url}'; echo " exit=$?"`;
+            const r = spawnSync("docker", ["run", "--rm", "--network", out.network, "--user", "postgres", "--cap-drop", "ALL", ...(opts.ca ? ["-e", "CA"] : []), member, "sh", "-c", script],
+                { encoding: "utf8", timeout: 60_000, env: { ...process.env, ...(opts.ca ? { CA: opts.ca } : {}) } });
+            return `${r.stdout}${r.stderr}`.trim();
+        };
+        const post = (url: string, auth: string) => curl(url, { ca: out.restApiCaPem, args: [...(auth ? ["-u", auth] : []), "-X", "POST", "-H", "Content-Type: application/json", "-d", JSON.stringify({ leader: "pg-0" })] });
+
+        it("gets no answer from Patroni's REST API in plain HTTP, on the network or on the published port", async () => {
+            // Patroni's socket expects a TLS handshake: a plain request is dropped without an HTTP answer.
+            expect(curl("http://pg-0:8008/health")).toMatch(/^000 exit=(52|56)$/);
+            expect(curl("http://pg-0:8008/switchover", { args: ["-u", `patroni:${out.restApiPassword}`, "-X", "POST", "-d", "{}"] })).toMatch(/^000 exit=(52|56)$/);
+            const published = out.members[0].restUrl.replace(/^https:/, "http:");
+            await expect(patroniRequest(patroniHttp, published, "/health", { timeoutMs: 5000 })).rejects.toThrow();
+        });
+
+        it("is served Patroni's REST API over HTTPS, verified against the cluster's CA on the member's name", async () => {
+            expect(curl("https://pg-0:8008/health", { ca: out.restApiCaPem })).toMatch(/^200 exit=0$/);
+            // From this machine, at the published port: the certificate names 127.0.0.1.
+            const res = await patroniRequest(patroniHttp, out.members[0].restUrl, "/cluster", { ca: out.restApiCaPem });
+            expect(res.status).toBe(200);
+            expect(out.members[0].restUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        });
+
+        it("fails to verify Patroni's certificate without the cluster's CA", async () => {
+            // curl with the system's CAs: exit 60 (certificate verify failed), no HTTP answer.
+            expect(curl("https://pg-0:8008/health")).toBe("000 exit=60");
+            // Another CA pgscale generated (etcd's) does not vouch for a member either.
+            await expect(patroniRequest(patroniHttp, out.members[0].restUrl, "/health", { ca: out.etcdTlsCaPem })).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+            // The right CA on a name the certificate does not carry fails too (the container's IP).
+            const ip = inspect(out.members[0].container).NetworkSettings.Networks[out.network].IPAddress as string;
+            expect(curl(`https://${ip}:8008/health`, { ca: out.restApiCaPem })).toMatch(/^000 exit=(51|60)$/);
+        });
+
+        it("cannot call Patroni's switchover without credentials, over HTTPS", () => {
+            expect(post("https://pg-0:8008/switchover", "")).toBe("401 exit=0");
+            expect(post("https://pg-0:8008/switchover", `patroni:not-${out.restApiPassword}`)).toBe("401 exit=0");
         });
     });
 });

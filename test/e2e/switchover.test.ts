@@ -4,7 +4,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { eventually, query } from "../support/pg";
-import { clusterMembers, leaderName } from "../support/patroni";
+import { clusterMembers, leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -33,7 +33,7 @@ describe("pgscale status and switchover on a live cluster", () => {
     const name = uniqueStackName("switchover");
     let stack: Stack | undefined;
     let out: Outputs;
-    const patroniUrls = () => out.members.flatMap((m) => ["--patroni-url", m.restUrl]);
+    const patroniUrls = () => patroniCliArgs(out.members.map((m) => m.restUrl));
     const restUrls = () => out.members.map((m) => m.restUrl);
 
     /** Every member running with no lag: Patroni refuses a switchover to a member that is not. */

@@ -40,6 +40,21 @@ describe("leftover volumes", () => {
         expect(await preflightHandlers.problems({ volumes: [`${run}-0-data`] }, inputs())).toHaveLength(1);
     });
 
+    it("refuses a change of restApi.https on a running cluster, naming the field; a cluster from before it existed counts as false", async () => {
+        const running = inputs({ adoptExistingVolumes: true });
+        const https = inputs({ adoptExistingVolumes: true, restApiHttps: true });
+        const plain = inputs({ adoptExistingVolumes: true, restApiHttps: false });
+        // A new cluster takes either; a running one keeps what it was created with.
+        expect(await preflightHandlers.problems(undefined, https)).toEqual([]);
+        expect(await preflightHandlers.problems(https, https)).toEqual([]);
+        expect(await preflightHandlers.problems(running, plain)).toEqual([]);
+        const fromBefore = await preflightHandlers.problems(running, https);
+        expect(fromBefore).toEqual([{ property: "restApi.https", reason: expect.stringContaining("restApi.https is true, but the running members were created with restApi.https false (the default before") }]);
+        expect(fromBefore[0].reason).toContain("Set `restApi: { https: false }` to keep the running cluster");
+        expect(await preflightHandlers.problems(https, plain)).toEqual([{ property: "restApi.https", reason: expect.stringContaining("Set `restApi: { https: true }`") }]);
+        await expect(preflightHandlers.assertNone(running, https)).rejects.toThrow(/restApi\.https/);
+    });
+
     it("accepts a volume a container of this same stack mounts (a deployment that predates the check)", async () => {
         docker("create", "--label", LABEL, "--label", "pgscale.project=it", "--label", `pgscale.stack=${run}`,
             "-v", `${run}-1-data:/data`, "debian:bookworm-slim", "true");

@@ -26,7 +26,7 @@ export function relabel(rules: RelabelRule[], target: Record<string, string>): R
             if (v === "") delete labels[r.target_label!]; else labels[r.target_label!] = v;
         }
     }
-    return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("__") || ["__address__", "__metrics_path__"].includes(k)));
+    return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("__") || ["__address__", "__metrics_path__", "__scheme__"].includes(k)));
 }
 
 /** A target as Kubernetes pod discovery (`role: pod`) gives it, for one container port. */

@@ -41,6 +41,7 @@ export const members = pg.members.map((m) => {
 const ready: pulumi.Resource = pg.ready;
 export const readyUrn: pulumi.Output<string> = ready.urn;
 export const tlsCaPem: pulumi.Output<string | undefined> = pg.tlsCaPem;
+export const restApiCaPem: pulumi.Output<string | undefined> = pg.restApiCaPem;
 export const scope: string = pg.scope;
 export const database: string = pg.database;
 export const owner: string = pg.owner;

@@ -47,7 +47,7 @@ export interface BackupWiring {
  * repository outlives the cluster it can bring back.
  */
 export function backupWiring(
-    name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number },
+    name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number; restApiCaFile?: string },
     parent: pulumi.Resource, dependsOn: pulumi.Resource[],
 ): BackupWiring {
     const s3 = backup.repository.s3;
@@ -70,7 +70,7 @@ export function backupWiring(
             // The passphrase and any S3 keys: a secret in the state, a file in the member (never argv or env).
             { file: PGBACKREST_PATHS.config, content: pulumi.secret(conf), permissions: "0644" },
             ...s3CaUpload(s3, PGBACKREST_PATHS.s3Ca),
-            { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api), null, 2), permissions: "0644" },
+            { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile), null, 2), permissions: "0644" },
             { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
         ],
         replicaMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript },
@@ -89,7 +89,7 @@ export interface RestoreWiring {
     /** Reads the source repository before any member is created: the members depend on it. */
     sourceCheck: RestoreSourceCheck;
     /** Follows the members until the restored primary runs, failing with the restore's own error. */
-    watch: (members: Array<{ container: docker.Container; restUrl: pulumi.Output<string> }>) => RestoreBootstrapWatch;
+    watch: (members: Array<{ container: docker.Container; restUrl: pulumi.Output<string> }>, restCaPem?: pulumi.Input<string>) => RestoreBootstrapWatch;
 }
 
 /** Where a restored cluster's checks run: the cluster's engine, image and network. */
@@ -127,8 +127,8 @@ export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owne
         bootstrapMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.restoreScript },
         postBootstrap: (verifier) => verifier.apply((v) => renderPostRestore(owner, v, database)),
         sourceCheck,
-        watch: (members) => new RestoreBootstrapWatch(`${at.name}-restore-watch`, {
-            subject: at.subject, dockerHost: at.dockerHost, containers: members.map((m) => m.container.name), restUrls: members.map((m) => m.restUrl),
+        watch: (members, restCaPem) => new RestoreBootstrapWatch(`${at.name}-restore-watch`, {
+            subject: at.subject, dockerHost: at.dockerHost, containers: members.map((m) => m.container.name), restUrls: members.map((m) => m.restUrl), restCaPem,
         }, { parent: at.parent, dependsOn: members.map((m) => m.container) }),
     };
 }

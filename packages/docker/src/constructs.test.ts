@@ -131,7 +131,11 @@ describe("construct graph", () => {
         await settledCount(registered);
         const tls = registered.filter((r) => r.type === "pgscale:index:GeneratedTls");
         const servers = (n: string) => Object.keys(tls.find((t) => t.name === n)!.inputs.servers);
-        expect(servers("pg6-tls")).toEqual(["pg6-0", "pg6-1"]);
+        // The CA alone, and a certificate per member signed by it: adding a member adds one resource and changes none.
+        expect(servers("pg6-tls")).toEqual([]);
+        expect(servers("pg6-0-tls")).toEqual(["pg6-0"]);
+        expect(servers("pg6-1-tls")).toEqual(["pg6-1"]);
+        expect(tls.find((t) => t.name === "pg6-1-tls")!.inputs.ca).toEqual(expect.anything());
         expect(servers("pool6-tls")).toEqual(["pool6"]);
         for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
@@ -140,13 +144,18 @@ describe("construct graph", () => {
             expect(plain(keyUpload.content)).toBe(key);
             expect(container.inputs.command.join(" ")).toMatch(/^\/bin\/sh -c install -m 0600 \S+server\.key \S+server\.key && exec /);
         }
-        // Off by default: no certificates and the images' own commands.
+        // PostgreSQL's TLS is off by default; the REST API's HTTPS (on by default) uses the same CA.
         const off = new PatroniCluster("pg7", { dcs, nodes: 1 });
         expect(await unwrap(off.tlsCaPem)).toBeUndefined();
+        expect(await unwrap(off.restApiCaPem)).toBe("CA pg7-tls");
+        expect(off.tls).toBeUndefined();
+        // Neither: no certificates and the images' own commands.
+        const none = new PatroniCluster("pg7p", { dcs, nodes: 1, restApi: { https: false } });
+        expect(await unwrap(none.restApiCaPem)).toBeUndefined();
         await settledCount(registered);
-        const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7-0")!;
+        const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7p-0")!;
         expect(offNode.inputs.command).toBeUndefined();
-        expect(registered.filter((r) => r.name === "pg7-tls")).toEqual([]);
+        expect(registered.filter((r) => r.name === "pg7p-tls")).toEqual([]);
     });
 
     it("with backup, mounts one repository volume in every member, archives into the scope's stanza and starts the scheduler", async () => {
@@ -165,7 +174,7 @@ describe("construct graph", () => {
             expect(conf).toContain("[orders]");
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
-            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "{ python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "install -m 0600 /etc/patroni/tls/server.key /var/run/postgresql/server.key && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
             // Replicas come from the repository first, from the primary when that fails.
             const yml = plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/patroni/patroni.yml").content));
             expect(yml).toMatch(/create_replica_methods:\n\s+- pgbackrest\n\s+- basebackup\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/replica-from-backup.sh\n\s+keep_data: true\n\s+no_params: true/);
@@ -227,8 +236,8 @@ describe("construct graph", () => {
         expect(upload("/etc/pgscale/restore.sh")).toContain("--stanza=pg11 '--type=time' '--target=2026-12-03 21:05:00+00'");
         expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
         expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
-        // The copy has no backup of its own unless asked: no archive settings, no scheduler.
-        expect(c.inputs.command).toBeUndefined();
+        // The copy has no backup of its own unless asked: no archive settings, no scheduler (only the REST key's copy).
+        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "install -m 0600 /etc/patroni/tls/server.key /var/run/postgresql/server.key && exec patroni /etc/patroni/patroni.yml"]);
     });
 
     it("runs every container as a named non-root user with every capability dropped (HAProxy keeps CAP_KILL for its reload)", async () => {

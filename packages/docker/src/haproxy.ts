@@ -68,6 +68,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.host = name;
 
         const sync = cluster.resolved.synchronousMode;
+        // The checks verify each member's REST certificate against the cluster's CA (restApi.https).
+        const restApiCaFile = cluster.resolved.spec.restApi.https ? "/etc/haproxy/patroni-ca.crt" : undefined;
         // The file holds a crypt hash of it, derived the same way on every run (no reload per up).
         const statsPassword = new GeneratedSecret(`${name}-stats-password`, {}, { parent: this });
         this.statsPassword = statsPassword.value;
@@ -81,6 +83,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             maxConnections: spec.maxConnections,
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
             statsAuth: haproxyStatsAuth(password),
+            ...(restApiCaFile ? { restApiCaFile } : {}),
         }));
         const image = nodeImage(`${name}-image`, "haproxy", spec, this);
         const ports = [
@@ -96,7 +99,10 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             user: "haproxy",
             capabilities: HAPROXY_CAPABILITIES,
             networksAdvanced: [{ name: this.network.name, aliases: [name] }],
-            uploads: [{ file: "/etc/haproxy/haproxy.cfg", content: cfg }],
+            uploads: [
+                { file: "/etc/haproxy/haproxy.cfg", content: cfg },
+                ...(restApiCaFile ? [{ file: restApiCaFile, content: cluster.restApiCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
+            ],
             ports,
             labels: pgscaleLabels(name, "haproxy"),
             restart: "unless-stopped",

@@ -27,7 +27,7 @@ describe("shared outputs on Docker", () => {
 
         expect(out.etcd.clientEndpoints).toEqual(["dcs-0:2379", "dcs-1:2379", "dcs-2:2379"]);
         expect(out.patroni.members).toEqual([0, 1].map((i) => ({
-            name: `main-${i}`, host: `main-${i}`, restUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), pgPort: expect.any(Number),
+            name: `main-${i}`, host: `main-${i}`, restUrl: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), pgPort: expect.any(Number),
         })));
         expect(out.patroni.readyUrn).toMatch(/::main-dcs-config$/);
         expect(out.patroni.tlsCaPem).toBeUndefined();

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
     DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
-    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource,
+    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
@@ -17,6 +17,7 @@ import { DockerPreflight } from "./engine/preflight";
 import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
+import { legacyCertificates, memberCertificates } from "./member-certs";
 import { backupWiring, restoreWiring } from "./backup";
 import { MajorUpgrade, MajorUpgradeFinish } from "./major-upgrade";
 import { z } from "zod";
@@ -110,6 +111,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly worstCaseDataLossBytes: number;
     /** With `tls.enabled`: the CA that signed the nodes' certificates (PEM), for sslmode=verify-full; else undefined. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /**
+     * With `restApi.https` (the default): the CA that signed the members' REST API certificates
+     * (PEM; the same CA as `tlsCaPem` when `tls.enabled`), for clients of `members[].restUrl`
+     * (`pgscale status --patroni-ca`); else undefined.
+     */
+    public readonly restApiCaPem: pulumi.Output<string | undefined>;
     /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
     /** With `backup` in a volume: the engine volume holding the pgBackRest repository (kept when the cluster is removed); else (no backup, or `repository.s3`) undefined. */
@@ -168,6 +175,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.worstCasePlannedSeconds = resolved.worstCase.plannedSeconds;
         this.worstCaseDataLossBytes = resolved.worstCase.dataLossBytes;
         resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
+        resolved.warnings.forEach((w) => pulumi.log.warn(w, this));
 
         const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
         const superuser = secret("superuser");
@@ -210,15 +218,20 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, { parent: this });
 
         const prefix = enginePrefix(name);
-        if (spec.tls.enabled) {
-            // Valid for the node's names on the network and for loopback, where ports are published.
-            const servers = Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`,
-                { dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] }]));
-            this.tls = new GeneratedTls(`${name}-tls`, { servers }, { parent: this });
-            this.tlsCaPem = this.tls.caCertPem;
-        } else {
-            this.tlsCaPem = pulumi.output(undefined);
-        }
+        const https = spec.restApi.https;
+        // One CA per cluster and one certificate per member, valid for the member's names on the
+        // network (Patroni's own calls and HAProxy's checks use its alias) and for loopback, where
+        // ports are published: PostgreSQL's TLS (tls.enabled) and the REST API's HTTPS share them.
+        const serverNames = (i: number) => ({ dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] });
+        const certs = https ? memberCertificates(name, spec.nodes, serverNames, this)
+            // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
+            : spec.tls.enabled ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
+                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])),
+            }, { parent: this })) : undefined;
+        this.tls = spec.tls.enabled ? certs!.ca : undefined;
+        this.tlsCaPem = this.tls ? this.tls.caCertPem : pulumi.output(undefined);
+        this.restApiCaPem = https && certs ? certs.ca.caCertPem : pulumi.output(undefined);
+        const restCaPem = https && certs ? certs.ca.caCertPem : undefined;
         const tls = this.tls;
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
@@ -232,10 +245,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
+            restApiHttps: https,
         }, { parent: this, dependsOn: [versionGuard] });
         const image = nodeImage(`${name}-image`, layout.image, spec, this, [preflight]);
         const backup = spec.backup
-            ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT }, this, [preflight])
+            ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT, ...(https ? { restApiCaFile: `${TLS_DIR}/ca.crt` } : {}) }, this, [preflight])
             : undefined;
         // A raise of postgresVersion: pg_upgrade on the stopped cluster before its members are replaced.
         const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
@@ -243,7 +257,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const upgrade = new MajorUpgrade(`${name}-major-upgrade`, {
             subject, selector, dockerHost: engine.host, scope: this.scope, version: layout.version, members: names,
             image: { kind: upgradeSource.kind, ref: upgradeSource.ref },
-            restUser: this.restApiUser, restPassword: restApi.value, superuserPassword: superuser.value,
+            restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
@@ -254,7 +268,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
         // Steps before Patroni: the TLS key PostgreSQL accepts (0600), the backup scheduler.
         const beforePatroni = [
-            ...(tls ? [`install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY}`] : []),
+            ...(certs ? [`install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY}`] : []),
             ...(backup ? [backup.startScheduler] : []),
         ];
         const specs = names.map((member, i) => {
@@ -279,6 +293,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         ...(restore ? { bootstrapMethod: restore.bootstrapMethod } : {}),
                         ...(backup ? { replicaMethod: backup.replicaMethod } : {}),
                         ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
+                        ...(https ? { restApiTls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
                     }),
                 );
             const postBootstrap = restore
@@ -296,10 +311,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
                     ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
-                    ...(tls ? [
-                        { file: `${TLS_DIR}/server.crt`, content: tls.certs.apply((c) => c[member].certPem), permissions: "0644" },
-                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
-                        { file: `${TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
+                    ...(certs ? [
+                        { file: `${TLS_DIR}/server.crt`, content: certs.of(member).apply((c) => c.certPem), permissions: "0644" },
+                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(certs.of(member).apply((c) => c.keyPem)), permissions: "0644" },
+                        { file: `${TLS_DIR}/ca.crt`, content: certs.ca.caCertPem, permissions: "0644" },
                     ] : []),
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
@@ -314,7 +329,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 // isolated leader would still be primary when a new one is promoted. 1 s x 2 keeps
                 // its demotion inside ttl (docs/reliability.md, finding 1).
                 dnsOpts: ["timeout:1", "attempts:2"],
-                labels: [...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member }, ...(backup?.labels ?? [])],
+                labels: [
+                    ...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member },
+                    ...(https ? [{ label: REST_SCHEME_LABEL, value: "https" }] : []), ...(backup?.labels ?? []),
+                ],
                 restart: "unless-stopped",
                 // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.
                 stopSignal: "SIGTERM",
@@ -322,7 +340,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 // Removing a member stops it first, so Patroni leaves the cluster cleanly.
                 destroyGraceSeconds: 30,
                 healthcheck: {
-                    tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
+                    // curl verifies the member's certificate (it names 127.0.0.1) against the cluster's CA.
+                    tests: https
+                        ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", `${TLS_DIR}/ca.crt`, `https://127.0.0.1:${API_PORT}/health`]
+                        : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
                     interval: `${probe!.intervalSeconds}s`, timeout: "2s", retries: probe!.retries, startPeriod: "2s",
                 },
             };
@@ -336,10 +357,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // nothing: a new cluster's members start at once and race for the leader key, as Patroni
         // members do, instead of one container creation after another.
         const rollout = new PatroniRollout(`${name}-rollout`, {
-            selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])),
+            selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])), restCaPem,
         // A restore's source is read before the gates exist: a refused restore leaves no member behind.
         }, { parent: this, dependsOn: restore ? [restore.sourceCheck] : [] });
-        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value };
+        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem };
         const containers = new Map<string, docker.Container>();
         const afterPredecessor = (member: string) =>
             rollout.plan.apply((p): pulumi.Resource[] => {
@@ -358,7 +379,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 name: member,
                 host: member,
                 container,
-                restUrl: pulumi.interpolate`http://127.0.0.1:${hostPort(container, API_PORT)}`,
+                restUrl: pulumi.interpolate`${https ? "https" : "http"}://127.0.0.1:${hostPort(container, API_PORT)}`,
                 pgPort: hostPort(container, PG_PORT),
             };
         });
@@ -371,11 +392,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,
             password: restApi.value,
+            caPem: restCaPem,
             config: dcsDoc,
-        }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate, ...(restore ? [restore.watch(this.members)] : [])] });
+        }, { parent: this, dependsOn: [...this.members.map((m) => m.container), settledGate, ...(restore ? [restore.watch(this.members, restCaPem)] : [])] });
         this.ready = this.dynamicConfig;
         new MajorUpgradeFinish(`${name}-major-upgrade-finish`, {
-            dockerHost: engine.host, selector, restUser: this.restApiUser, restPassword: restApi.value, upgradeToken: upgrade.upgradeToken,
+            dockerHost: engine.host, selector, restUser: this.restApiUser, restPassword: restApi.value, restCaPem, upgradeToken: upgrade.upgradeToken,
             keepPreviousMajorData: keepPreviousMajorData ?? true,
         }, { parent: this, dependsOn: [this.ready] });
 

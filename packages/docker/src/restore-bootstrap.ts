@@ -26,6 +26,8 @@ interface WatchInputs {
     dockerHost?: string;
     containers: string[];
     restUrls: string[];
+    /** The CA an https REST API's certificate chains to (restApi.https). */
+    restCaPem?: string;
     timeoutSeconds: number;
 }
 
@@ -49,7 +51,7 @@ export const restoreBootstrapHandlers = {
         for (;;) {
             // The restored primary runs: recovery reached the target and promoted.
             for (const url of i.restUrls) {
-                const p = await patroniRequest(patroniHttp, url, "/patroni").catch(() => undefined);
+                const p = await patroniRequest(patroniHttp, url, "/patroni", { ca: i.restCaPem }).catch(() => undefined);
                 if (p?.body && isLeaderRole(String(p.body.role)) && p.body.state === "running") return;
             }
             for (const name of i.containers) {
@@ -124,6 +126,7 @@ export interface RestoreBootstrapWatchArgs {
     dockerHost: pulumi.Input<string | undefined>;
     containers: pulumi.Input<string>[];
     restUrls: pulumi.Input<string>[];
+    restCaPem?: pulumi.Input<string | undefined>;
     /** Give up waiting for the restored primary after this many seconds. Default 3600: a restore takes as long as the data. */
     timeoutSeconds?: number;
 }

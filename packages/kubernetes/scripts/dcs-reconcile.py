@@ -2,7 +2,8 @@
 
 Run by the PatroniCluster's reconcile Job (python3 from the Patroni image, standard library only):
   python3 dcs-reconcile.py /etc/pgscale/job.json
-job.json: {"members": [{"name", "restUrl"}], "username", "password", "config", "timeoutSeconds"}.
+job.json: {"members": [{"name", "restUrl"}], "username", "password", "config", "timeoutSeconds", "caPem"?}.
+With caPem, the members' https certificates must chain to it and name the URL's host.
 The same steps as @pgscale/postgres PatroniDynamicConfig, which needs REST access from where
 `pulumi up` runs: wait until a leader runs and every replica streams, PATCH /config when a managed
 key differs, then restart members pending a restart, replicas first and the leader last, and in
@@ -10,6 +11,7 @@ synchronous mode wait until Patroni names a synchronous standby.
 """
 import base64
 import json
+import ssl
 import sys
 import time
 import urllib.error
@@ -21,6 +23,7 @@ class Patroni:
         self.members = job["members"]
         token = base64.b64encode(f"{job['username']}:{job['password']}".encode()).decode()
         self.headers = {"content-type": "application/json", "authorization": "Basic " + token}
+        self.context = ssl.create_default_context(cadata=job["caPem"]) if job.get("caPem") else None
 
     def call(self, method, path, body=None, only=None):
         """Calls the first member that answers (or `only`); unsafe endpoints must answer 2xx."""
@@ -29,7 +32,7 @@ class Patroni:
             data = None if body is None else json.dumps(body).encode()
             req = urllib.request.Request(url + path, data=data, method=method, headers=self.headers)
             try:
-                with urllib.request.urlopen(req, timeout=5) as res:
+                with urllib.request.urlopen(req, timeout=5, context=self.context) as res:
                     return parse(res.read())
             except urllib.error.HTTPError as e:
                 # GET /patroni answers 503 on a member that is not running yet, with a useful body.

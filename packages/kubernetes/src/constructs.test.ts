@@ -166,8 +166,9 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
 
     it("probes Patroni's REST API and etcd's health endpoint", () => {
         const patroni = byName(K.statefulSet, "main").inputs.spec.template.spec.containers[0];
-        expect(patroni.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 2, failureThreshold: 3, successThreshold: 2 });
-        expect(patroni.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
+        // Over HTTPS (restApi.https): the member serves nothing else.
+        expect(patroni.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008, scheme: "HTTPS" }, periodSeconds: 2, failureThreshold: 3, successThreshold: 2 });
+        expect(patroni.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008, scheme: "HTTPS" } });
         const etcd = byName(K.statefulSet, "dcs").inputs.spec.template.spec.containers[0];
         // Over TLS; etcd 3.4 answers /health without credentials with auth on.
         expect(etcd.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 2379, scheme: "HTTPS" } });
@@ -177,6 +178,10 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         const cfg: string = ofType(K.configMap)[0].inputs.data["haproxy.cfg"];
         expect(cfg).toMatch(/userlist pgscale_stats\n {4}user stats password \$6\$/);
         expect(cfg).toContain("stats http-request auth realm pgscale unless { http_auth(pgscale_stats) }");
+        // HAProxy's checks verify each member's REST certificate on its pod DNS name, against the CA beside the file.
+        const host = "main-1.main-headless.pgscale-test.svc.cluster.local";
+        expect(cfg).toContain(`server main-1 ${host}:5432 check port 8008 check-ssl check-sni ${host} verify required ca-file /etc/haproxy/patroni-ca.crt verifyhost ${host}`);
+        expect(ofType(K.configMap)[0].inputs.data["patroni-ca.crt"]).toBe("CA main-tls");
         // Jobs run to completion: nothing to probe.
         for (const c of podSpecs().filter((p) => p.restartPolicy !== "Never").flatMap((p) => p.containers)) {
             expect(c.readinessProbe).toBeDefined();
@@ -237,6 +242,11 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(doc.postgresql.authentication.superuser.password).toBe("pw-main-superuser-password");
         expect(fileOf("main-patroni", "role-label.sh")).toMatch(/merge-patch\+json/);
         expect(fileOf("main-patroni", "post-bootstrap.sh")).toMatch(/CREATE ROLE app LOGIN PASSWORD 'SCRAM-SHA-256\$/);
+        // The REST API over HTTPS with the member's own certificate, read by pod name like its patroni.yml.
+        expect(doc.restapi).toMatchObject({ certfile: "/etc/patroni/main-2.crt", keyfile: "/etc/patroni/main-2.key", cafile: "/etc/patroni/rest-ca.crt" });
+        expect(doc.restapi.verify_client).toBeUndefined();
+        expect(fileOf("main-patroni", "main-2.key")).toBe("KEY main-2");
+        expect(fileOf("main-patroni", "rest-ca.crt")).toBe("CA main-tls");
         const command = byName(K.statefulSet, "main").inputs.spec.template.spec.containers[0].command;
         expect(command).toEqual(["patroni", "/etc/patroni/$(POD_NAME).yml"]);
         expect(byName(K.role, "main-patroni").inputs.rules).toEqual([
@@ -249,7 +259,8 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
         expect(job.spec.template.spec.containers[0].command).toEqual(["python3", "/etc/pgscale/dcs-reconcile.py", "/etc/pgscale/job.json"]);
         const doc = JSON.parse(fileOf("main-dcs-config", "job.json"));
-        expect(doc.members).toEqual([0, 1, 2].map((i) => ({ name: `main-${i}`, restUrl: `http://main-${i}.main-headless.pgscale-test.svc.cluster.local:8008` })));
+        expect(doc.members).toEqual([0, 1, 2].map((i) => ({ name: `main-${i}`, restUrl: `https://main-${i}.main-headless.pgscale-test.svc.cluster.local:8008` })));
+        expect(doc.caPem).toBe("CA main-tls");
         expect(doc).toMatchObject({ username: "patroni", password: "pw-main-restapi-password", config: { ttl: 30, postgresql: { parameters: { max_connections: "200" } } } });
         expect(fileOf("main-dcs-config", "dcs-reconcile.py")).toMatch(/def reconcile/);
     });

@@ -20,6 +20,8 @@ export interface DcsReconcileArgs {
     members: Array<{ name: string; restUrl: string }>;
     username: string;
     password: pulumi.Input<string>;
+    /** The CA the members' https REST certificates chain to (restApi.https). */
+    caPem?: pulumi.Input<string>;
     /** The DCS document in Patroni's key names (renderDcsConfig). */
     config: Record<string, unknown>;
     timeoutSeconds: number;
@@ -36,8 +38,8 @@ export interface DcsReconcileArgs {
  */
 export function dcsReconcileJob(name: string, a: DcsReconcileArgs, parent: pulumi.Resource): { secret: k8s.core.v1.Secret; job: k8s.batch.v1.Job } {
     const jobDoc = pulumi
-        .output(a.password)
-        .apply((password) => JSON.stringify({ members: a.members, username: a.username, password, config: a.config, timeoutSeconds: a.timeoutSeconds }, null, 2));
+        .all([a.password, a.caPem])
+        .apply(([password, caPem]) => JSON.stringify({ members: a.members, username: a.username, password, config: a.config, timeoutSeconds: a.timeoutSeconds, ...(caPem ? { caPem } : {}) }, null, 2));
     const secret = new k8s.core.v1.Secret(`${name}-dcs-config`, {
         metadata: { namespace: a.namespace, labels: a.labels },
         stringData: { "job.json": pulumi.secret(jobDoc), "dcs-reconcile.py": readScript("dcs-reconcile.py") },

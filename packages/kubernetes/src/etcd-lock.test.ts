@@ -11,6 +11,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 
 import { EtcdCluster, PatroniCluster } from "./index";
 import { keptEtcdSecurity } from "./etcd";
+import { keptRestApiHttps } from "./patroni";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const JOB = "kubernetes:batch/v1:Job";
@@ -163,5 +164,23 @@ describe("a running EtcdCluster's tls and auth", () => {
         expect(byName("pgscale:index:FirstValue", "kept-security").inputs.value).toEqual({ tls: true, auth: true });
         expect(byName(STS, "kept").inputs.metadata.annotations).toEqual({ "pgscale.io/etcd-security": "tls=true,auth=true" });
         expect(byName(STS, "kept").inputs.spec.template.metadata.annotations).toBeUndefined();
+    });
+});
+
+describe("Patroni's REST API scheme on a running cluster", () => {
+    it("keeps restApi.https as the cluster was created; a change is refused naming the field (a cluster from before counts as false)", () => {
+        expect(() => keptRestApiHttps("PatroniCluster main", false, true))
+            .toThrow(/PatroniCluster main: restApi\.https is true, but the running members were created with restApi\.https false; .*Set `restApi: \{ https: false \}`/);
+        expect(() => keptRestApiHttps("PatroniCluster main", true, false)).toThrow(/Set `restApi: \{ https: true \}`/);
+        expect(keptRestApiHttps("PatroniCluster main", true, true)).toBe(true);
+        expect(keptRestApiHttps("PatroniCluster main", false, false)).toBe(false);
+    });
+
+    it("records it in the bootstrap note at creation", async () => {
+        const dcs = new EtcdCluster("rdcs", { namespace: "rest" });
+        const pg = new PatroniCluster("rest", { dcs, nodes: 2 });
+        await unwrap(pg.restApiCaPem);
+        await settledCount(registered);
+        expect(byName("pgscale:index:FirstValue", "rest-bootstrap-dcs").inputs.note).toEqual({ postgresVersion: 17, restApiHttps: true });
     });
 });

@@ -112,6 +112,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         // The file holds a crypt hash of it, derived the same way on every run (no new ConfigMap per up).
         const statsPassword = new GeneratedSecret(`${name}-stats-password`, {}, { parent: this });
         this.statsPassword = statsPassword.value;
+        // The checks verify each member's REST certificate against the cluster's CA (restApi.https), from the ConfigMap.
+        const https = cluster.resolved.spec.restApi.https;
         const cfg = statsPassword.value.apply((password) => renderHaproxyCfg({
             // Pod DNS names through the headless Service: re-resolved when a member's pod gets a new IP.
             nodes: cluster.members.map((m) => ({ name: m.name, host: m.host, pgPort: 5432, apiPort: 8008 })),
@@ -125,11 +127,12 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             idleTimeoutSeconds: spec.idleTimeoutSeconds,
             nameserver: `"\${${NAMESERVER_ENV}}"`,
             statsAuth: haproxyStatsAuth(password),
+            ...(https ? { restApiCaFile: "/etc/haproxy/patroni-ca.crt" } : {}),
         }));
         // Auto-named: a changed config is a new ConfigMap, so the Deployment rolls onto it.
         this.configMap = new k8s.core.v1.ConfigMap(`${name}-haproxy`, {
             metadata: { namespace: this.namespace.ref, labels },
-            data: { "haproxy.cfg": cfg },
+            data: { "haproxy.cfg": cfg, ...(https ? { "patroni-ca.crt": cluster.restApiCaPem.apply((p) => p ?? "") } : {}) },
         }, { parent: this });
 
         const ports: Array<{ name: string; port: number; targetPort: number }> = [

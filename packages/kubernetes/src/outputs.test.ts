@@ -28,7 +28,7 @@ describe("shared outputs on Kubernetes", () => {
         expect(out.etcd.readyUrns).toEqual([expect.stringMatching(/kubernetes:batch\/v1:Job::dcs-etcd-auth$/)]);
         expect(out.patroni.members).toEqual([0, 1].map((i) => {
             const host = `main-${i}.main-headless.db.svc.cluster.local`;
-            return { name: `main-${i}`, host, restUrl: `http://${host}:8008`, pgPort: 5432 };
+            return { name: `main-${i}`, host, restUrl: `https://${host}:8008`, pgPort: 5432 };
         }));
         expect(out.patroni.readyUrn).toMatch(/kubernetes:batch\/v1:Job::main-dcs-config$/);
         expect(out.patroni.tlsCaPem).toBeUndefined(); // tls.enabled is refused on Kubernetes

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
     DATA_MOUNT, kubernetesMetricsPort, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
-    IssueCollector, checkConstructName, resolvePatroniCluster,
+    IssueCollector, REST_SCHEME_POD_LABEL, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
-import { FirstValue, GeneratedSecret, PostgresVersionGuard } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls, PostgresVersionGuard } from "@pgscale/postgres";
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
 import { IMAGE_USERS, podImage } from "./images";
@@ -45,6 +45,18 @@ export interface PatroniMember extends PatroniMemberOutputs {
 
 const PG_PORT = 5432;
 const API_PORT = 8008;
+/** The REST API's CA in the config Secret (restApi.https). */
+const REST_CA = "rest-ca.crt";
+
+/** restApi.https as the running cluster was created with it; a change is refused (see the caller). */
+export function keptRestApiHttps(subject: string, first: boolean, now: boolean): boolean {
+    if (first !== now) {
+        throw new Error(`${subject}: restApi.https is ${now}, but the running members were created with restApi.https ${first}; `
+            + "the members read it at start only, and their probes and HAProxy's checks would switch before them. "
+            + `Set \`restApi: { https: ${first} }\` to keep the running cluster (docs/security.md "The control plane").`);
+    }
+    return now;
+}
 const CONFIG_DIR = "/etc/patroni";
 /** The etcd cluster's CA, to verify the DCS's members: a key of the config Secret. */
 const ETCD_CA = "etcd-ca.crt";
@@ -118,6 +130,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly podMonitor?: k8s.apiextensions.CustomResource;
     /** Always undefined: Kubernetes refuses `tls.enabled` (Docker only); present so a stack reads it on both platforms. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /** With `restApi.https` (the default): the CA that signed the members' REST API certificates (PEM); else undefined. */
+    public readonly restApiCaPem: pulumi.Output<string | undefined>;
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
@@ -158,6 +172,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.worstCasePlannedSeconds = this.resolved.worstCase.plannedSeconds;
         this.worstCaseDataLossBytes = this.resolved.worstCase.dataLossBytes;
         this.resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
+        this.resolved.warnings.forEach((w) => pulumi.log.warn(w, this));
+        const https = spec.restApi.https;
 
         const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
         const superuser = secret("superuser");
@@ -189,7 +205,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // Its note keeps the major the cluster was initialised with (absent in states from before
         // postgresVersion existed, when every cluster was 15); the guard refuses any other.
         const layout = this.resolved.layout;
-        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version } }, { parent: this });
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version, restApiHttps: https } }, { parent: this });
+        // The members read patroni.yml at start only, so HTTPS cannot reach a running cluster together
+        // with its probes and HAProxy's checks: the first value stays (a cluster from before counts as
+        // false), and a change fails `pulumi preview` here, before anything is touched.
+        const keptHttps = bootstrapDcs.firstNote.apply((n) => keptRestApiHttps(subject, n?.restApiHttps ?? false, https));
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
             subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
             bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
@@ -197,7 +217,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, { parent: this });
 
         const { labels, selector } = labelsFor(name, "patroni", "database");
-        const podLabels = { ...labels, [SCOPE_LABEL]: scope };
+        // With restApi.https, a label that tells Prometheus to scrape Patroni's /metrics over HTTPS.
+        const podLabels = { ...labels, [SCOPE_LABEL]: scope, ...(https ? { [REST_SCHEME_POD_LABEL]: "https" } : {}) };
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, dcs?.namespace);
         const ns = this.namespace.name;
         const nsRef = this.namespace.ref;
@@ -206,8 +227,17 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // The REST URLs as plain strings go into the reconcile Job's input; the members show them as Outputs like Docker's.
         const memberApis = Array.from({ length: spec.nodes }, (_, i) => {
             const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
-            return { name: `${name}-${i}`, host, restUrl: `http://${host}:${API_PORT}` };
+            return { name: `${name}-${i}`, host, restUrl: `${https ? "https" : "http"}://${host}:${API_PORT}` };
         });
+        // The REST API's certificates: one per member, valid for its pod DNS names (Patroni's own calls
+        // and HAProxy's checks use the full one), localhost and 127.0.0.1 (the probes' kubelet does not verify).
+        const restTls = https ? new GeneratedTls(`${name}-tls`, {
+            servers: Object.fromEntries(memberApis.map((m) => [m.name, {
+                dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost"], ipAddresses: ["127.0.0.1"],
+            }])),
+        }, { parent: this }) : undefined;
+        // Past the check of restApi.https, so HAProxy's ConfigMap waits on it too.
+        this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, keptHttps]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
 
@@ -234,9 +264,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         // Every member's patroni.yml (passwords inside) and the bootstrap script (the owner's verifier) in one Secret.
         const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
+        // Read only past the check of restApi.https (keptHttps), so a refused change touches nothing.
+        const restFiles = pulumi.all([restTls?.caCertPem, restTls?.certs, keptHttps]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
         const files = pulumi
-            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config])
-            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig]) => {
+            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config, restFiles])
+            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig, rest]) => {
+                const restCa = rest?.ca;
+                const restCerts = rest?.certs;
                 const store: DcsStore = etcdConfig?.store ?? { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
                 const out: Record<string, string> = { ...etcdConfig?.files };
                 this.members.forEach((m, i) => {
@@ -250,8 +284,14 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
                         pgPort: PG_PORT, apiPort: API_PORT,
+                        ...(restCerts ? { restApiTls: { certFile: `${CONFIG_DIR}/${m.name}.crt`, keyFile: `${CONFIG_DIR}/${m.name}.key`, caFile: `${CONFIG_DIR}/${REST_CA}` } } : {}),
                     }, store, callback, layout.patroniMajor);
+                    if (restCerts) {
+                        out[`${m.name}.crt`] = restCerts[m.name].certPem;
+                        out[`${m.name}.key`] = restCerts[m.name].keyPem;
+                    }
                 });
+                if (restCa) out[REST_CA] = restCa;
                 out["post-bootstrap.sh"] = renderPostBootstrap(spec.owner, ownerVerifier, spec.database);
                 if (callback) out["role-label.sh"] = readScript("role-label.sh");
                 return out;
@@ -289,7 +329,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             shm: { path: "/dev/shm", memoryMb: spec.shmSizeMb },
         });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-            metadata: { name, namespace: nsRef, labels },
+            // Waits on the check of restApi.https (a refused change registers no member change).
+            metadata: { name, namespace: nsRef, labels, annotations: { "pgscale.io/rest-scheme": keptHttps.apply((h) => (h ? "https" : "http")) } },
             spec: {
                 serviceName: headless,
                 replicas: spec.nodes,
@@ -322,9 +363,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
                             ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
                             // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
-                            readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise),
+                            readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise, https),
                             // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
-                            livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3), initialDelaySeconds: 10 },
+                            livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3, 1, https), initialDelaySeconds: 10 },
                             resources: p.resources,
                             securityContext: containerSecurityContext,
                             volumeMounts: [
@@ -369,6 +410,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })),
             username: this.restApiUser,
             password: restApi.value,
+            ...(restTls ? { caPem: restTls.caCertPem } : {}),
             config: dcsDoc,
             timeoutSeconds: RECONCILE_TIMEOUT_S,
             dependsOn: [this.statefulSet],
@@ -402,7 +444,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             this.podMonitor = podMonitor(name, {
                 namespace: this.namespace, labels, selector, extraLabels: spec.monitoring.podMonitorLabels,
                 // Patroni serves /metrics on every member, exporters or not.
-                jobs: monitoring ? ["patroni", "postgres"] : ["patroni"],
+                jobs: monitoring ? ["patroni", "postgres"] : ["patroni"], patroniHttps: https,
             }, this);
         }
         this.tlsCaPem = pulumi.output(undefined);

@@ -12,11 +12,11 @@ import { NamespaceRef } from "./namespace";
  */
 export function podMonitor(
     name: string,
-    a: { namespace: NamespaceRef; labels: Labels; selector: Labels; jobs: KubernetesMetricsJob[]; extraLabels?: Record<string, string> },
+    a: { namespace: NamespaceRef; labels: Labels; selector: Labels; jobs: KubernetesMetricsJob[]; extraLabels?: Record<string, string>; patroniHttps?: boolean },
     parent: pulumi.Resource,
 ): k8s.apiextensions.CustomResource {
     // The user's labels (an operator's podMonitorSelector) beside pgscale's own, which win a clash.
-    const obj = renderPodMonitor({ name, namespace: a.namespace.name, labels: { ...a.extraLabels, ...a.labels }, selector: a.selector, jobs: a.jobs });
+    const obj = renderPodMonitor({ name, namespace: a.namespace.name, labels: { ...a.extraLabels, ...a.labels }, selector: a.selector, jobs: a.jobs, ...(a.patroniHttps ? { patroniHttps: true } : {}) });
     return new k8s.apiextensions.CustomResource(`${name}-pod-monitor`, {
         ...obj,
         // The reference, so the object waits for a namespace this program creates.

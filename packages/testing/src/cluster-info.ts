@@ -13,7 +13,7 @@ export interface ServiceInfo {
 export interface MemberInfo {
     name: string;
     container: string;
-    /** Patroni REST API on 127.0.0.1. */
+    /** Patroni REST API on 127.0.0.1 (https: verify with `ClusterInfo.restApi.ca`). */
     restUrl: string;
 }
 
@@ -38,7 +38,8 @@ export interface ClusterInfo {
     poolerUri?: string;
     /** The superuser on the `postgres` database, through the same endpoint as primaryUri. */
     superuserUri: string;
-    restApi: { username: string; password: string };
+    /** The REST API's credentials, and the CA (PEM) its HTTPS certificates chain to. */
+    restApi: { username: string; password: string; ca?: string };
     members: MemberInfo[];
     services: ServiceInfo[];
     /**
@@ -58,7 +59,7 @@ export function clusterInfo(
         ...(out.syncReplicaUri ? { syncReplicaUri: out.syncReplicaUri } : {}),
         ...(out.poolerUri ? { poolerUri: out.poolerUri } : {}),
         superuserUri: `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres`,
-        restApi: { username: out.restApiUser, password: out.restApiPassword },
+        restApi: { username: out.restApiUser, password: out.restApiPassword, ...(out.restApiCaPem ? { ca: out.restApiCaPem } : {}) },
         members: out.members,
         services: out.services,
     };

@@ -15,8 +15,8 @@ export interface MemberStatus {
 
 export const isRunning = (m: MemberStatus) => m.state === "running" || m.state === "streaming";
 
-async function getJson(restUrl: string, path: string): Promise<any> {
-    const res = await patroniRequest(patroniHttp, restUrl, path, { timeoutMs: 2000 });
+async function getJson(restUrl: string, path: string, ca?: string): Promise<any> {
+    const res = await patroniRequest(patroniHttp, restUrl, path, { timeoutMs: 2000, ...(ca ? { ca } : {}) });
     if (!res.ok) throw new Error(`GET ${restUrl}${path}: HTTP ${res.status}`);
     if (typeof res.body !== "object") throw new Error(`GET ${restUrl}${path}: not JSON: ${res.text.slice(0, 200)}`);
     return res.body;
@@ -29,17 +29,18 @@ async function getJson(restUrl: string, path: string): Promise<any> {
 async function refreshRestUrl(m: MemberInfo): Promise<boolean> {
     const port = await docker(["port", m.container, `${PATRONI_API_PORT}/tcp`]).catch(() => "");
     const hostPort = port.split("\n").map((l) => l.trim()).find((l) => l.startsWith("127.0.0.1:"));
-    if (!hostPort || `http://${hostPort}` === m.restUrl) return false;
-    m.restUrl = `http://${hostPort}`;
+    const url = `${new URL(m.restUrl).protocol}//${hostPort}`;
+    if (!hostPort || url === m.restUrl) return false;
+    m.restUrl = url;
     return true;
 }
 
 /** GET on a member's REST API, following its host port if Docker moved it. */
-async function getFromMember(m: MemberInfo, path: string): Promise<any> {
+async function getFromMember(m: MemberInfo, path: string, ca?: string): Promise<any> {
     try {
-        return await getJson(m.restUrl, path);
+        return await getJson(m.restUrl, path, ca);
     } catch (e) {
-        if (await refreshRestUrl(m)) return getJson(m.restUrl, path);
+        if (await refreshRestUrl(m)) return getJson(m.restUrl, path, ca);
         throw e;
     }
 }
@@ -52,7 +53,7 @@ export async function memberStatuses(info: ClusterInfo, exclude: string[] = []):
     let last: unknown = new Error("no member to ask");
     for (const m of info.members.filter((x) => !exclude.includes(x.name))) {
         try {
-            return ((await getFromMember(m, "/cluster")) as { members: MemberStatus[] }).members;
+            return ((await getFromMember(m, "/cluster", info.restApi.ca)) as { members: MemberStatus[] }).members;
         } catch (e) {
             last = e;
         }
@@ -73,8 +74,9 @@ export function member(info: ClusterInfo, name: string): MemberInfo {
 /** An unsafe REST call on one member, with the REST credentials the cluster generated. */
 async function postToMember(info: ClusterInfo, name: string, path: string, body: unknown): Promise<void> {
     const m = member(info, name);
-    await getFromMember(m, "/health").catch(() => undefined);
-    const res = await patroniRequest(patroniHttp, m.restUrl, path, { method: "POST", body, auth: info.restApi, timeoutMs: 60_000 });
+    await getFromMember(m, "/health", info.restApi.ca).catch(() => undefined);
+    const { ca, ...auth } = info.restApi;
+    const res = await patroniRequest(patroniHttp, m.restUrl, path, { method: "POST", body, auth, timeoutMs: 60_000, ...(ca ? { ca } : {}) });
     if (!res.ok) throw new Error(`POST ${path} on ${name}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
 }
 

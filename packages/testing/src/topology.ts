@@ -32,6 +32,8 @@ export interface TopologyOutputs {
     superuserPassword: string;
     restApiUser: string;
     restApiPassword: string;
+    /** The CA of the members' HTTPS REST API (PEM). */
+    restApiCaPem?: string;
     network: string;
     members: Array<{ name: string; container: string; restUrl: string }>;
     services: Array<{ name: string; container: string; kind: "etcd" | "haproxy" | "pgbouncer" }>;
@@ -53,6 +55,7 @@ export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmp
             superuserPassword: pg.superuserPassword,
             restApiUser: pg.restApiUser,
             restApiPassword: pg.restApiPassword,
+            restApiCaPem: pg.restApiCaPem,
             network: pg.network.name,
             members: pg.members.map((m) => ({ name: m.name, container: m.container.name, restUrl: m.restUrl })),
         };

@@ -16,6 +16,7 @@ interface Outputs {
     superuserPassword: string;
     restApiUser: string;
     restApiPassword: string;
+    restApiCaPem?: string;
     network: string;
     members: Array<{ name: string; container: string; restUrl: string }>;
     etcd: Array<{ name: string; container: string }>;
@@ -93,7 +94,7 @@ export async function startChaosCluster(opts: { synchronousMode: boolean }): Pro
             replicaUri: out.replicaUri,
             poolerUri: out.poolerUri,
             superuserUri: superuser.toString(),
-            restApi: { username: out.restApiUser, password: out.restApiPassword },
+            restApi: { username: out.restApiUser, password: out.restApiPassword, ...(out.restApiCaPem ? { ca: out.restApiCaPem } : {}) },
             members: out.members.map((m) => ({ ...m })),
             services: [
                 ...out.etcd.map((e) => ({ name: e.name, container: e.container, kind: "etcd" as const })),

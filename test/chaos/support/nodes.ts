@@ -1,5 +1,5 @@
 import { execFile } from "child_process";
-import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, patroniRequest, sleep } from "@pgscale/core";
+import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -31,11 +31,11 @@ export function psqlOn(container: string, sql: string, database = "appdb"): Prom
 }
 
 /** Patroni's REST API of a member at its current host port (Docker moves it when a container restarts or reconnects). */
-async function restUrl(container: string): Promise<string> {
+async function restUrl(c: ChaosCluster, container: string): Promise<string> {
     const out = await dockerAsync(["port", container, "8008/tcp"]);
     const hostPort = out.split("\n").map((l) => l.trim()).find((l) => l.startsWith("127.0.0.1:"));
     if (!hostPort) throw new Error(`${container}: Patroni's port is not published`);
-    return `http://${hostPort}`;
+    return `${c.info.restApi.ca ? "https" : "http"}://${hostPort}`;
 }
 
 /**
@@ -51,7 +51,8 @@ export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, u
     for (const deadline = Date.now() + waitMs; Date.now() < deadline; await sleep(1000)) {
         for (const container of Object.values(c.containers.members)) {
             try {
-                const res = await patroniRequest(fetch, await restUrl(container), "/config", { method: "PATCH", body, auth: c.info.restApi, timeoutMs: 10_000 });
+                const { ca, ...auth } = c.info.restApi;
+                const res = await patroniRequest(patroniHttp, await restUrl(c, container), "/config", { method: "PATCH", body, auth, timeoutMs: 10_000, ...(ca ? { ca } : {}) });
                 if (res.ok) return;
                 last = new Error(`PATCH /config: HTTP ${res.status} ${res.text}`);
             } catch (e) {
@@ -73,7 +74,8 @@ export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000)
     let last = "";
     while (Date.now() < deadline) {
         const views = await Promise.all(Object.values(c.containers.members).map(async (container) => {
-            const res = await patroniRequest(fetch, await restUrl(container), "/failsafe", { timeoutMs: 5_000 }).catch(() => undefined);
+            const { ca } = c.info.restApi;
+            const res = await patroniRequest(patroniHttp, await restUrl(c, container), "/failsafe", { timeoutMs: 5_000, ...(ca ? { ca } : {}) }).catch(() => undefined);
             return res?.ok ? Object.keys(res.body as Record<string, unknown>).sort().join(",") : `HTTP ${res?.status ?? "no answer"}`;
         }));
         if (views.every((v) => v === names.join(","))) return;

@@ -6,7 +6,7 @@ import { ContainerExec, ExecResult, findPrimary, firstMember, readInfo, readSche
 // What the engine answers in each container, scripted: the commands pgscale backup runs there and
 // the real pgBackRest answer of core's fixture. The engine itself is exercised in test/e2e/backup.test.ts.
 const INFO = readFileSync(join(__dirname, "../../../core/src/backup/fixtures/pgbackrest-info-full-diff-incr.json"), "utf8");
-const CONFIG = JSON.stringify(schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "24h", incr: "1h" } }), 8008));
+const CONFIG = JSON.stringify(schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "24h", incr: "1h" } }), 8008, "/etc/patroni/tls/ca.crt"));
 const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "" });
 
 function engine(containers: Record<string, { patroni?: string; status?: string } | "stopped">): ContainerExec & { calls: string[] } {
@@ -20,7 +20,8 @@ function engine(containers: Record<string, { patroni?: string; status?: string }
         if (line === "cat /etc/pgscale/backup.json") return ok(CONFIG);
         if (line === "cat /tmp/pgscale-backup-status.json") return c.status ? ok(c.status) : { exitCode: 1, stdout: "", stderr: "cat: /tmp/pgscale-backup-status.json: No such file or directory\n" };
         if (line === "pgbackrest --stanza=pg-main --output=json info") return ok(INFO);
-        if (line === "curl -s --max-time 3 http://127.0.0.1:8008/patroni") return ok(c.patroni ?? "");
+        // The member's own REST API over HTTPS, verified against the CA file backup.json names.
+        if (line === "curl -s --max-time 3 --cacert /etc/patroni/tls/ca.crt https://127.0.0.1:8008/patroni") return ok(c.patroni ?? "");
         throw new Error(`unexpected command in ${container}: ${line}`);
     };
     return Object.assign(exec, { calls });

@@ -99,7 +99,9 @@ export async function findPrimary(exec: ContainerExec, containers: string[]): Pr
         }
         try {
             // The member's own REST API from inside it: no published port or password needed.
-            const r = await exec(container, ["curl", "-s", "--max-time", "3", `${m.config.patroniUrl}/patroni`]);
+            // An https API is verified against the CA file the scheduler uses (backup.json's patroniCaFile).
+            const ca = m.config.patroniCaFile ? ["--cacert", m.config.patroniCaFile] : [];
+            const r = await exec(container, ["curl", "-s", "--max-time", "3", ...ca, `${m.config.patroniUrl}/patroni`]);
             if (isRunningPrimary(r.stdout)) return { primary: m, others };
             others.push({ container, error: describeMember(r.stdout || r.stderr) });
         } catch (err) {

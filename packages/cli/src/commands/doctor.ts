@@ -5,12 +5,13 @@ import { EXIT } from "../io";
 import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderDoctorText } from "../render/doctor-text";
 import { wrap } from "../render/wrap";
+import { patroniCaOption } from "../patroni/rest";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
 export const EXIT_CRITICAL = 3;
 
 const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
-                      [--patroni-url URL]... [--query SQL] [--threshold NAME=VALUE]...
+                      [--patroni-url URL]... [--patroni-ca FILE] [--query SQL] [--threshold NAME=VALUE]...
                       [--prometheus URL [--window MINUTES]] [--json]
 
 Runs the playbook's debug checklist against a live deployment and walks its decision tree
@@ -25,6 +26,8 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            SHOW STATS, SHOW CONFIG
   --patroni-url URL        repeatable; each member's REST API (members, leader; a URL that does
                            not answer counts as a member that is down)
+  --patroni-ca FILE        the CA (PEM) an https URL's certificate must chain to: the
+                           cluster's restApiCaPem (required with https URLs)
   --query SQL              one statement to EXPLAIN (never executed, read-only transaction):
                            were partitions pruned?
   --prometheus URL         a Prometheus scraping the deployment (pgscale's Prometheus construct's
@@ -46,6 +49,8 @@ interface DoctorArgs {
     replicaUri?: string;
     poolerAdminUri?: string;
     patroniUrls: string[];
+    /** --patroni-ca's contents. */
+    patroniCa?: string;
     query?: string;
     prometheus?: { url: string; windowMinutes: number };
     thresholds: DoctorThresholds;
@@ -60,6 +65,7 @@ export const doctorCommand = defineCommand({
         "replica-uri": { type: "string" },
         "pooler-admin-uri": { type: "string" },
         "patroni-url": { type: "string", multiple: true },
+        "patroni-ca": { type: "string" },
         query: { type: "string" },
         threshold: { type: "string", multiple: true },
         prometheus: { type: "string" },
@@ -81,11 +87,13 @@ export const doctorCommand = defineCommand({
                 ? { option: "--window", message: `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(values.window)})` } : undefined,
             values.window !== undefined && values.prometheus === undefined ? { option: "--window", message: "applies only with --prometheus" } : undefined,
         ].filter((e): e is UsageError => e !== undefined);
+        const ca = patroniCaOption(values["patroni-ca"], patroniUrls);
+        if (ca.error) errors.push(ca.error);
         const parsed = parseThresholds(values.threshold ?? []);
         if ("errors" in parsed) errors.push(...parsed.errors.map((e) => ({ option: "--threshold", field: e.name, message: e.message })));
         if (errors.length || "errors" in parsed) return { errors };
         const prometheus = values.prometheus === undefined ? undefined : { url: values.prometheus, windowMinutes: values.window === undefined ? 10 : Number(values.window) };
-        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds } };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, ...(ca.ca ? { patroniCa: ca.ca } : {}), query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds } };
     },
     async execute(args, io, json) {
         const report = diagnose(await gatherFacts(args), args.thresholds);

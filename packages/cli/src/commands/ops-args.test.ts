@@ -1,5 +1,10 @@
 // Argument errors of doctor, status, switchover and backup, run in-process as `pgscale` dispatches them.
+import * as fs from "fs";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
 import { createServer } from "net";
+import { generateCa, generateServerCert } from "@pgscale/core";
 import { Io } from "../io";
 import { run } from "../run";
 import { COMMANDS } from ".";
@@ -235,5 +240,46 @@ describe("pgscale backup arguments", () => {
         const run = await pgscale("backup", "run", "--container", missing, "--json");
         expect(run.code).toBe(1);
         expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the running primary/), unanswered: [{ container: missing }] });
+    });
+});
+
+describe("--patroni-ca", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-ca-"));
+    const ca = generateCa("members' CA");
+    const caFile = path.join(dir, "ca.pem");
+    fs.writeFileSync(caFile, ca.certPem);
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test("is required with an https URL, and must be a readable PEM certificate", async () => {
+        const url = ["--patroni-url", "https://127.0.0.1:8008"];
+        expect(errorsOf((await pgscale("status", ...url, "--json")).stdout)).toEqual([["--patroni-ca", "is required with an https --patroni-url (the cluster's restApiCaPem)"]]);
+        expect(errorsOf((await pgscale("status", ...url, "--patroni-ca", path.join(dir, "none.pem"), "--json")).stdout)).toEqual([["--patroni-ca", `cannot read ${path.join(dir, "none.pem")}: ENOENT`]]);
+        const notPem = path.join(dir, "not.pem");
+        fs.writeFileSync(notPem, "hello");
+        for (const cmd of [["status"], ["switchover", "--primary-uri", "postgresql://u:p@127.0.0.1:1/db"], ["doctor", "--primary-uri", "postgresql://u:p@127.0.0.1:1/db"]]) {
+            const r = await pgscale(...cmd, ...url, "--patroni-ca", notPem, "--json");
+            expect(r.code).toBe(2);
+            expect(errorsOf(r.stdout)).toEqual([["--patroni-ca", `${notPem} holds no PEM certificate`]]);
+        }
+    });
+
+    test("status reads an https member verified against it, and reports a member whose certificate it did not sign as unreachable", async () => {
+        const cert = generateServerCert(ca, { commonName: "pg-0", dnsNames: ["pg-0"], ipAddresses: ["127.0.0.1"] });
+        const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) =>
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ members: [{ name: "pg-0", role: "leader", state: "running", host: "pg-0", port: 5432, timeline: 1 }] })));
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+            const ok = await pgscale("status", "--patroni-url", url, "--patroni-ca", caFile, "--json");
+            expect(ok.code).toBe(0);
+            expect(JSON.parse(ok.stdout).members).toEqual([expect.objectContaining({ name: "pg-0", role: "leader" })]);
+            const otherCa = path.join(dir, "other.pem");
+            fs.writeFileSync(otherCa, generateCa("another CA").certPem);
+            const refused = await pgscale("status", "--patroni-url", url, "--patroni-ca", otherCa, "--json");
+            expect(refused.code).toBe(1);
+            expect(refused.stderr).toMatch(/certificate not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT): .*\): check --patroni-ca/);
+        } finally {
+            await new Promise((r) => server.close(r));
+        }
     });
 });

@@ -2,11 +2,11 @@ import { isLeader, PoolerPool, sleep } from "@pgscale/core";
 import { defineCommand } from "../command";
 import { EXIT, Io } from "../io";
 import { HTTP_PROTOCOLS, PG_PROTOCOLS, urlProblem, UsageError } from "../options";
-import { readClusters } from "../patroni/rest";
+import { patroniCaOption, readClusters } from "../patroni/rest";
 import { gatherFromPooler } from "../doctor/pooler";
 import { renderStatusText, renderPoolsText } from "../render/status-text";
 
-const USAGE = `usage: pgscale status --patroni-url URL [--patroni-url URL]... [--pooler-uri URI]...
+const USAGE = `usage: pgscale status --patroni-url URL [--patroni-url URL]... [--patroni-ca FILE] [--pooler-uri URI]...
                       [--watch [--interval SECONDS] [--count N]] [--json]
 
 Members, roles, state, timeline and lag of a Patroni cluster, from its REST API, and with
@@ -14,6 +14,8 @@ Members, roles, state, timeline and lag of a Patroni cluster, from its REST API,
 
   --patroni-url URL   a member's REST API; repeatable: the first that answers is used,
                       the others are only checked for an answer
+  --patroni-ca FILE   the CA (PEM) an https URL's certificate must chain to: the
+                      cluster's restApiCaPem (required with https URLs)
   --pooler-uri URI    PgBouncer's admin console (PgBouncerPool's adminUri, database pgbouncer,
                       a user in admin_users or stats_users); repeatable
   --watch             redraw every --interval seconds until interrupted (Ctrl-C) or --count
@@ -28,6 +30,8 @@ Exit status: 0 printed (with --watch: at least one frame reached a member), 1 no
 
 interface StatusArgs {
     urls: string[];
+    /** --patroni-ca's contents. */
+    ca?: string;
     poolers: string[];
     watch?: { intervalMs: number; count?: number };
 }
@@ -41,7 +45,7 @@ interface Frame {
 /** One read of every member and pooler: the table as text and as JSON. */
 async function frame(args: StatusArgs): Promise<Frame> {
     const [{ endpoints, members }, pools] = await Promise.all([
-        readClusters(args.urls),
+        readClusters(args.urls, args.ca),
         Promise.all(args.poolers.map(async (uri) => {
             const where = new URL(uri).host;
             try {
@@ -97,6 +101,7 @@ export const statusCommand = defineCommand({
     usage: USAGE,
     options: {
         "patroni-url": { type: "string", multiple: true },
+        "patroni-ca": { type: "string" },
         "pooler-uri": { type: "string", multiple: true },
         watch: { type: "boolean" },
         interval: { type: "string" },
@@ -108,6 +113,8 @@ export const statusCommand = defineCommand({
         const errors: UsageError[] = [];
         if (!urls.length) errors.push({ option: "--patroni-url", message: "is required" });
         errors.push(...urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)).filter((e): e is UsageError => e !== undefined));
+        const ca = patroniCaOption(values["patroni-ca"], urls);
+        if (ca.error) errors.push(ca.error);
         errors.push(...poolers.map((u) => urlProblem("--pooler-uri", u, PG_PROTOCOLS, true)).filter((e): e is UsageError => e !== undefined));
         const interval = values.interval === undefined ? 1 : Number(values.interval);
         if (!Number.isFinite(interval) || interval < 0.2) errors.push({ option: "--interval", message: `must be a number of seconds, at least 0.2 (got ${JSON.stringify(values.interval)})` });
@@ -116,7 +123,7 @@ export const statusCommand = defineCommand({
         if (!values.watch && (values.interval !== undefined || values.count !== undefined))
             errors.push({ option: values.interval !== undefined ? "--interval" : "--count", message: "applies only with --watch" });
         if (errors.length) return { errors };
-        return { args: { urls, poolers, ...(values.watch ? { watch: { intervalMs: interval * 1000, count } } : {}) } };
+        return { args: { urls, ...(ca.ca ? { ca: ca.ca } : {}), poolers, ...(values.watch ? { watch: { intervalMs: interval * 1000, count } } : {}) } };
     },
     async execute(args, io, json) {
         if (args.watch) return watch(args, io, json);

@@ -3,8 +3,9 @@ import { EXIT } from "../io";
 import { HTTP_PROTOCOLS, PG_PROTOCOLS, reportUsageErrors, uriEnvHelp, uriFrom, urlProblem, UsageError } from "../options";
 import { renderSwitchoverText } from "../render/switchover-text";
 import { performSwitchover, SwitchoverArgumentError, SwitchoverOptions } from "../switchover/perform";
+import { patroniCaOption } from "../patroni/rest";
 
-const USAGE = `usage: pgscale switchover --patroni-url URL [--patroni-url URL]... --primary-uri URI
+const USAGE = `usage: pgscale switchover --patroni-url URL [--patroni-url URL]... [--patroni-ca FILE] --primary-uri URI
                           [--to NODE] [--user USER --password-env VAR] [--timeout S]
                           [--probe-interval-ms MS] [--json]
 
@@ -13,6 +14,8 @@ A planned switchover through Patroni's REST API. A write probe runs through the 
 measured write outage.
 
   --patroni-url URL        a member's REST API; repeatable (the first that answers is used)
+  --patroni-ca FILE        the CA (PEM) an https URL's certificate must chain to: the
+                           cluster's restApiCaPem (required with https URLs)
   --primary-uri URI        where the application writes (HAProxy's read-write listener)
   --to NODE                the member to promote; default: Patroni picks the best replica
   --user USER              REST API user (default patroni)
@@ -39,6 +42,7 @@ export const switchoverCommand = defineCommand({
     usage: USAGE,
     options: {
         "patroni-url": { type: "string", multiple: true },
+        "patroni-ca": { type: "string" },
         "primary-uri": { type: "string" },
         to: { type: "string" },
         user: { type: "string" },
@@ -54,6 +58,8 @@ export const switchoverCommand = defineCommand({
             ...urls.map((u) => urlProblem("--patroni-url", u, HTTP_PROTOCOLS, true)),
             urlProblem("--primary-uri", primaryUri, PG_PROTOCOLS, true),
         ].filter((e): e is UsageError => e !== undefined);
+        const ca = patroniCaOption(values["patroni-ca"], urls);
+        if (ca.error) errors.push(ca.error);
         const passwordVar = values["password-env"];
         // The password never goes on the command line, where ps and shell history would keep it.
         const password = passwordVar === undefined ? undefined : env[passwordVar];
@@ -65,6 +71,7 @@ export const switchoverCommand = defineCommand({
         return {
             args: {
                 patroniUrls: urls,
+                ...(ca.ca ? { ca: ca.ca } : {}),
                 primaryUri: primaryUri!,
                 to: values.to,
                 auth: password ? { user: values.user ?? "patroni", password } : undefined,

@@ -11,6 +11,8 @@ export interface DoctorTargets {
     replicaUri?: string;
     poolerAdminUri?: string;
     patroniUrls: string[];
+    /** --patroni-ca's contents. */
+    patroniCa?: string;
     query?: string;
     /** Prometheus's URL and the window of history to read, in minutes. */
     prometheus?: { url: string; windowMinutes: number };
@@ -22,7 +24,7 @@ export async function gatherFacts(t: DoctorTargets): Promise<DoctorFacts> {
         gatherFromPrimary(t.primaryUri, t.query),
         t.poolerAdminUri ? gather(() => gatherFromPooler(t.poolerAdminUri!)) : undefined,
         t.replicaUri ? gather(() => gatherFromReplica(t.replicaUri!)) : undefined,
-        t.patroniUrls.length ? gatherFromPatroni(t.patroniUrls) : undefined,
+        t.patroniUrls.length ? gatherFromPatroni(t.patroniUrls, t.patroniCa) : undefined,
         t.prometheus ? gather(() => gatherFromPrometheus(t.prometheus!.url, t.prometheus!.windowMinutes)) : undefined,
     ]);
     return {

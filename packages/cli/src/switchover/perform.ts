@@ -6,6 +6,8 @@ import { WriteProbe } from "./write-probe";
 
 export interface SwitchoverOptions {
     patroniUrls: string[];
+    /** The CA (PEM) the members' https certificates chain to. */
+    ca?: string;
     primaryUri: string;
     /** The member to promote; Patroni picks the best candidate when absent. */
     to?: string;
@@ -44,9 +46,9 @@ function checkTarget(members: PatroniMember[], leader: PatroniMember, to: string
 }
 
 /** Polls the REST APIs until a member other than `from` (and `to`, when given) leads and runs. */
-async function newLeader(urls: string[], from: string, to: string | undefined, deadline: number): Promise<string> {
+async function newLeader(urls: string[], ca: string | undefined, from: string, to: string | undefined, deadline: number): Promise<string> {
     for (;;) {
-        const { members } = await readClusters(urls);
+        const { members } = await readClusters(urls, ca);
         const leader = members?.find((m) => isLeader(m) && m.state === "running");
         if (leader && leader.name !== from && (to === undefined || leader.name === to)) return leader.name;
         if (performance.now() > deadline) throw new Error(`no new leader after the switchover (leader now: ${leader?.name ?? "none"})`);
@@ -60,7 +62,7 @@ async function newLeader(urls: string[], from: string, to: string | undefined, d
  * switchover counts as done once a write started after the new leader took over succeeds.
  */
 export async function performSwitchover(o: SwitchoverOptions): Promise<SwitchoverResult> {
-    const { endpoints, members } = await readClusters(o.patroniUrls);
+    const { endpoints, members } = await readClusters(o.patroniUrls, o.ca);
     if (!members) throw new Error(`no Patroni REST API answered: ${endpoints.map((e) => `${e.url} (${e.error})`).join(", ")}`);
     const leader = members.find(isLeader);
     if (!leader) throw new Error("the cluster has no leader: nothing to switch over from (a failover is in progress?)");
@@ -73,9 +75,9 @@ export async function performSwitchover(o: SwitchoverOptions): Promise<Switchove
         await probe.waitFor((s) => s.ok, 10_000, "a write through --primary-uri before the switchover");
         const requestedAt = performance.now();
         const url = endpoints.find((e) => e.reachable)!.url;
-        const message = await requestSwitchover(url, { leader: leader.name, ...(o.to ? { candidate: o.to } : {}) }, o.auth, o.timeoutMs);
+        const message = await requestSwitchover(url, { leader: leader.name, ...(o.to ? { candidate: o.to } : {}) }, o.auth, o.timeoutMs, o.ca);
         const patroniMs = Math.round(performance.now() - requestedAt);
-        const to = await newLeader(o.patroniUrls, leader.name, o.to, deadline);
+        const to = await newLeader(o.patroniUrls, o.ca, leader.name, o.to, deadline);
         const confirmedAt = performance.now();
         // The old leader was demoted before the new one was promoted: a write that started
         // after Patroni reported the new leader running can only have reached the new leader.

@@ -11,6 +11,7 @@ const schedulerConfigSpec = z.object({
     stanza: z.string().min(1),
     intervals: z.object({ full: seconds.optional(), diff: seconds.optional(), incr: seconds.optional() }),
     patroniUrl: z.string().min(1),
+    patroniCaFile: z.string().min(1).optional(),
     checkSeconds: seconds,
     statusFile: z.string().min(1),
     // Absent from the backup.json of members whose image predates the scheduler's metrics.

@@ -127,6 +127,8 @@ export interface SchedulerConfig {
     intervals: Partial<Record<"full" | "diff" | "incr", number>>;
     /** The member's own Patroni REST API, asked whether this member is the primary. */
     patroniUrl: string;
+    /** With an `https` patroniUrl: the CA file its certificate is verified against. */
+    patroniCaFile?: string;
     /** Seconds between the scheduler's looks at the schedule. */
     checkSeconds: number;
     /** Where the scheduler writes the outcome of its last run, for tools and drills to read. */
@@ -135,13 +137,15 @@ export interface SchedulerConfig {
     metricsPort?: number;
 }
 
-export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number): SchedulerConfig {
+/** `restApiCaFile`: the member serves its REST API over HTTPS, with a certificate of that CA naming 127.0.0.1. */
+export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string): SchedulerConfig {
     const intervals: SchedulerConfig["intervals"] = {};
     for (const kind of ["full", "diff", "incr"] as const) {
         const every = backup.schedule[kind];
         if (every !== undefined) intervals[kind] = durationSeconds(every)!;
     }
-    return { stanza, intervals, patroniUrl: `http://127.0.0.1:${apiPort}`, checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup };
+    return {
+        stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup };
 }
 
 /**

@@ -79,6 +79,8 @@ export interface PatroniClusterOutputs {
     readonly restApiPassword: Eventual<string>;
     /** The CA of the members' certificates (PEM) with `tls.enabled`; undefined without TLS. */
     readonly tlsCaPem: Eventual<string | undefined>;
+    /** The CA of the members' REST API certificates (PEM) with `restApi.https` (the default); else undefined. */
+    readonly restApiCaPem: Eventual<string | undefined>;
     /**
      * Secrets, as the application owner: a read-write URI that follows the leader and a read-only
      * one over the replicas. Kubernetes: the cluster's Services (in-cluster DNS names). Docker: the

@@ -49,6 +49,13 @@ export interface HAProxyConfig {
      * answers 200 without them, for probes.
      */
     statsAuth: { user: string; passwordHash: string };
+    /**
+     * The members' REST API serves HTTPS: checks speak TLS to it (`check-ssl`), verify the member's
+     * certificate against this CA file and require it to name the member (`check-sni` and
+     * `verifyhost`, the server's name, which is the member's host name). PostgreSQL traffic itself
+     * stays a TCP pass-through. Absent: plain HTTP checks (a cluster kept on `restApi.https: false`).
+     */
+    restApiCaFile?: string;
 }
 
 /** The stats listener's user list and the path that answers probes without credentials. */
@@ -71,8 +78,11 @@ export function renderHaproxyCfg(c: HAProxyConfig): string {
         throw new Error("renderHaproxyCfg: statsAuth needs a user of [a-z0-9_-] and a $6$ crypt hash");
     }
     const ns = c.nameserver ?? "127.0.0.11:53";
+    if (c.restApiCaFile !== undefined && !/^\/[^\s]+$/.test(c.restApiCaFile)) throw new Error("renderHaproxyCfg: restApiCaFile must be an absolute path without spaces");
+    const checkTls = (n: HAProxyBackendNode) =>
+        c.restApiCaFile === undefined ? "" : ` check-ssl check-sni ${n.host} verify required ca-file ${c.restApiCaFile} verifyhost ${n.host}`;
     const servers = (extra = "") =>
-        c.nodes.map((n) => `    server ${n.name} ${n.host}:${n.pgPort} check port ${n.apiPort}${extra}`).join("\n");
+        c.nodes.map((n) => `    server ${n.name} ${n.host}:${n.pgPort} check port ${n.apiPort}${checkTls(n)}${extra}`).join("\n");
     const listen = (name: string, port: number, path: string, balance: string) =>
         [
             `listen ${name}`,

@@ -116,6 +116,13 @@ export interface PatroniNodeConfig {
     callbacks?: Partial<Record<PatroniCallbackEvent, string>>;
     /** Server certificate and key files: turns on `ssl` for this node. */
     tls?: { certFile: string; keyFile: string };
+    /**
+     * The REST API's certificate, key and CA files: it then serves HTTPS only, and Patroni's own
+     * calls to the other members (the leader race's health checks) verify them against `caFile`.
+     * Clients are not asked for certificates (`verify_client` unset): unsafe endpoints take Basic
+     * credentials, now only inside TLS.
+     */
+    restApiTls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** patroni.yml for one member (PLAYBOOK "Patroni Architecture"). */
@@ -133,6 +140,7 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             connect_address: `${c.host}:${apiPort}`,
             // Unsafe endpoints (PATCH /config, switchover, restart) need credentials; health checks do not.
             authentication: { username: c.restApi.username, password: c.restApi.password },
+            ...(c.restApiTls ? { certfile: c.restApiTls.certFile, keyfile: c.restApiTls.keyFile, cafile: c.restApiTls.caFile } : {}),
         },
         ...c.store,
         bootstrap: {

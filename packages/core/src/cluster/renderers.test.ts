@@ -55,6 +55,25 @@ describe("patroni.yml", () => {
         // Per node, so never in the DCS document every node shares.
         expect(withTls.bootstrap.dcs.postgresql.parameters.ssl).toBeUndefined();
     });
+    it("serves the REST API over HTTPS with the member's certificate when given one; clients are not asked for one", () => {
+        expect(doc.restapi).not.toHaveProperty("certfile");
+        const https = parse(renderPatroniYaml({
+            scope: "main", name: "main-0", host: "main-0", store: { etcd3: { hosts: ["dcs-0:2379"] } }, dcs,
+            superuser: { username: "postgres", password: "s" }, replication: { username: "replicator", password: "r" },
+            rewind: { username: "rewind", password: "w" }, restApi: { username: "patroni", password: "a" },
+            tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+            dataDir: "/data/pg15", binDir: "/usr/lib/postgresql/15/bin",
+            restApiTls: { certFile: "/tls/server.crt", keyFile: "/run/server.key", caFile: "/tls/ca.crt" },
+        }));
+        // cafile is also what Patroni's own calls to other members verify against (patroni/request.py).
+        expect(https.restapi).toEqual({
+            listen: "0.0.0.0:8008", connect_address: "main-0:8008", authentication: { username: "patroni", password: "a" },
+            certfile: "/tls/server.crt", keyfile: "/run/server.key", cafile: "/tls/ca.crt",
+        });
+        expect(https.restapi).not.toHaveProperty("verify_client");
+        // PostgreSQL's own TLS stays a separate choice.
+        expect(https.postgresql.parameters.ssl).toBeUndefined();
+    });
     it("keeps every TCP rule on scram-sha-256", () => {
         const hba: string[] = doc.bootstrap.dcs.postgresql.pg_hba;
         expect(hba.filter((l) => l.startsWith("host")).every((l) => l.endsWith("scram-sha-256"))).toBe(true);
@@ -111,6 +130,26 @@ describe("haproxy.cfg", () => {
         const base = { nodes: [], ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 }, maxConnections: 10, idleTimeoutSeconds: 10 };
         expect(() => renderHaproxyCfg({ ...base, statsAuth: { user: "stats", passwordHash: "plain text" } })).toThrow(/crypt hash/);
         expect(() => renderHaproxyCfg({ ...base, statsAuth: { user: "a b", passwordHash: auth.passwordHash } })).toThrow(/statsAuth/);
+    });
+    it("checks an HTTPS REST API over TLS, verifying each member's certificate against the CA on the member's name", () => {
+        const tls = renderHaproxyCfg({
+            nodes: [0, 1].map((i) => ({ name: `main-${i}`, host: `main-${i}`, pgPort: 5432, apiPort: 8008 })),
+            ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
+            maxConnections: 2000, idleTimeoutSeconds: 1800, statsAuth: haproxyStatsAuth("pw"), restApiCaFile: "/etc/haproxy/patroni-ca.crt",
+        });
+        const servers = tls.split("\n").filter((l) => l.trim().startsWith("server "));
+        expect(servers).toHaveLength(4);
+        for (const i of [0, 1]) {
+            expect(servers.filter((l) => l.trim() ===
+                `server main-${i} main-${i}:5432 check port 8008 check-ssl check-sni main-${i} verify required ca-file /etc/haproxy/patroni-ca.crt verifyhost main-${i}`,
+            )).toHaveLength(2);
+        }
+        // The client traffic itself stays a TCP pass-through (PostgreSQL negotiates its own TLS).
+        expect(servers.some((l) => / ssl( |$)/.test(l))).toBe(false);
+        // Plain HTTP checks only without a CA (a cluster kept on restApi.https false).
+        expect(cfg).not.toContain("check-ssl");
+        expect(() => renderHaproxyCfg({ nodes: [], ports: { primary: 5000, replicas: 5001, stats: 7000 }, check: { interMs: 2000, fall: 3, rise: 2 },
+            maxConnections: 10, idleTimeoutSeconds: 10, statsAuth: haproxyStatsAuth("pw"), restApiCaFile: "ca.crt" })).toThrow(/restApiCaFile/);
     });
     it("lists the servers a reload must show live", () => {
         expect(declaredServers(cfg)).toEqual([0, 1, 2].flatMap((i) => [`primary/main-${i}`]).concat([0, 1, 2].map((i) => `replicas/main-${i}`)));

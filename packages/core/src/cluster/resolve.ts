@@ -36,6 +36,8 @@ export interface ResolvedPatroniCluster {
     /** Permanent logical slots, each with its database (the cluster's when not given). */
     logicalSlots: Array<{ name: string; database: string; plugin: string }>;
     rationale: string[];
+    /** What `up` should warn about (a REST API kept on plain HTTP). */
+    warnings: string[];
 }
 
 /** Replication settings of the playbook's Patroni section; the user's `parameters` override them. */
@@ -145,6 +147,7 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     return {
         spec, layout: postgresLayout(spec.postgresVersion), timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
         worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
+        warnings: spec.restApi.https ? [] : [`${subject}: restApi.https is false: Patroni's REST API credentials (switchover, PATCH /config) cross the network in clear. Keep it for a local lab, or for a cluster created before HTTPS was the default.`],
         logicalSlots: spec.logicalSlots.map((l) => ({ ...l, database: l.database ?? spec.database })),
     };
 }

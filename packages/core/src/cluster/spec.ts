@@ -140,6 +140,16 @@ export const patroniClusterSpec = z.strictObject({
      */
     tls: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
     /**
+     * Patroni's REST API (port 8008: health checks, `/cluster`, and the credentialed `/switchover`
+     * and `PATCH /config`). `https` (default true): it serves HTTPS only, with a certificate per
+     * member from a CA generated for the cluster (the same CA as `tls`), and every client verifies
+     * it: HAProxy's checks, pgscale's providers, Prometheus, the probes, `@pgscale/testing` and the
+     * CLI (`--patroni-ca`). Kept as the cluster was created (a change is refused at preview): the
+     * members and their clients cannot all switch scheme at once. `false` is for a local lab, or
+     * for a cluster created before HTTPS was the default; it warns at every `up`.
+     */
+    restApi: z.strictObject({ https: z.boolean().default(true) }).default({ https: true }),
+    /**
      * Backups with pgBackRest (postgresVersion 17, Docker): every WAL segment archived from the
      * primary into a repository (an engine volume, or an S3-compatible bucket), full (and optionally differential / incremental) backups on
      * a schedule run by the primary, kept by `retention`, the repository encrypted with a generated

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { BACKUP_METRICS_LABEL, DISCOVERY_PORT, METRICS_PORTS, metricsLabels, renderDiscoveryProxyCfg, renderPrometheusConfig } from "./discovery";
+import { BACKUP_METRICS_LABEL, DISCOVERY_PORT, METRICS_PORTS, REST_SCHEME_LABEL, metricsLabels, renderDiscoveryProxyCfg, renderPrometheusConfig } from "./discovery";
 import { prometheusSpec } from "./spec";
 
 const base = {
@@ -30,6 +30,20 @@ describe("Prometheus discovery", () => {
         expect(relabel).toContainEqual({ source_labels: ["__meta_docker_container_label_pgscale_metrics_job"], regex: ".+", action: "keep" });
         expect(byTarget("__address__")).toEqual([{ source_labels: ["__meta_docker_network_ip", "__meta_docker_container_label_pgscale_metrics_port"], separator: ":", target_label: "__address__" }]);
         for (const t of ["job", "cluster", "member", "instance", "__metrics_path__"]) expect(byTarget(t)).toHaveLength(1);
+    });
+
+    it("scrapes a member serving its REST API over HTTPS (its rest-scheme label) over HTTPS, and nothing else", () => {
+        const job = parse(renderPrometheusConfig(base)).scrape_configs[0];
+        const scheme = job.relabel_configs.filter((r: any) => r.target_label === "__scheme__");
+        expect(scheme).toEqual([{
+            source_labels: ["__meta_docker_container_label_pgscale_metrics_job", "__meta_docker_container_label_pgscale_rest_scheme"],
+            separator: ";", regex: "patroni;https", target_label: "__scheme__", replacement: "https",
+        }]);
+        // After the job label is set (so it applies to members only), before it is copied to `job`.
+        const at = (r: any) => job.relabel_configs.indexOf(r);
+        expect(at(scheme[0])).toBeGreaterThan(at(job.relabel_configs.find((r: any) => r.replacement === "patroni")));
+        expect(job.tls_config).toEqual({ insecure_skip_verify: true });
+        expect(REST_SCHEME_LABEL).toBe("pgscale.rest-scheme");
     });
 
     it("scrapes a member's backup scheduler as job backup, on the port its label names, with the same cluster, member and instance", () => {

@@ -24,6 +24,9 @@ export const METRICS_PORTS: Readonly<Record<MetricsJob, number>> = { postgres: 9
  */
 export const BACKUP_METRICS_LABEL = "pgscale.metrics.backup-port";
 
+/** The label of a member serving its REST API over HTTPS (`restApi.https`): tools and Prometheus pick the scheme by it. */
+export const REST_SCHEME_LABEL = "pgscale.rest-scheme";
+
 /** The labels of a container serving `job`'s metrics on its METRICS_PORTS port. */
 export function metricsLabels(job: MetricsJob): { label: string; value: string }[] {
     return [
@@ -106,6 +109,8 @@ export function renderPrometheusConfig(c: PrometheusConfigInput): string {
         // gets the same address and labels here, which Prometheus folds into one.
         { source_labels: ["__meta_docker_network_ip", meta(METRICS_LABELS.port)], separator: ":", target_label: "__address__" },
         { source_labels: [meta(METRICS_LABELS.path)], regex: "(.+)", target_label: "__metrics_path__" },
+        // A member serving its REST API over HTTPS (restApi.https) is scraped over HTTPS.
+        { source_labels: [meta(METRICS_LABELS.job), meta(REST_SCHEME_LABEL)], separator: ";", regex: "patroni;https", target_label: "__scheme__", replacement: "https" },
         { source_labels: [meta(METRICS_LABELS.job)], target_label: "job" },
         ...identity,
     ];
@@ -130,7 +135,10 @@ export function renderPrometheusConfig(c: PrometheusConfigInput): string {
             ? { alerting: { alertmanagers: c.alertmanagerUrls.map((u) => { const url = new URL(u); return { scheme: url.protocol.replace(":", ""), path_prefix: url.pathname, static_configs: [{ targets: [url.host] }] }; }) } }
             : {}),
         scrape_configs: [
-            { job_name: "pgscale", docker_sd_configs: dockerSd, relabel_configs: relabel },
+            // Without verifying the member's certificate: one job serves every cluster of the stack,
+            // each with its own CA, and a target is addressed by its IP, which no certificate
+            // names. The scrape sends no credentials and /metrics tells what GET /cluster does.
+            { job_name: "pgscale", docker_sd_configs: dockerSd, relabel_configs: relabel, tls_config: { insecure_skip_verify: true } },
             { job_name: "pgscale-backup", docker_sd_configs: dockerSd, relabel_configs: backupRelabel },
         ],
     };

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { discoveredPod, relabel } from "../../../../test/support/relabel";
 import { METRICS_JOBS, METRICS_PORTS } from "./discovery";
-import { KUBERNETES_METRICS_TARGETS, KubernetesMetricsJob, kubernetesMetricsPort, renderKubernetesPrometheusConfig } from "./kubernetes-discovery";
+import { KUBERNETES_METRICS_TARGETS, KubernetesMetricsJob, POD_LABEL, REST_SCHEME_POD_LABEL, kubernetesMetricsPort, renderKubernetesPrometheusConfig } from "./kubernetes-discovery";
 
 const base = { namespace: "shop-prod", scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 30, alertmanagerUrls: [], rulesFile: "/etc/r.yml" };
 
@@ -52,6 +52,15 @@ describe("Prometheus discovery on Kubernetes", () => {
             expect(kubernetesMetricsPort(job)).toEqual({ name: KUBERNETES_METRICS_TARGETS[job].portName, containerPort: METRICS_PORTS[job] });
             expect(KUBERNETES_METRICS_TARGETS[job].portName).toMatch(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/);
         }
+    });
+
+    it("scrapes Patroni over HTTPS on a member labelled for it (restApi.https), every other target as before", () => {
+        const https = { ...pod("patroni", "main", "main-0", "patroni", 8008), [POD_LABEL(REST_SCHEME_POD_LABEL)]: "https" };
+        expect(relabel(rules, https)).toMatchObject({ job: "patroni", __scheme__: "https" });
+        expect(relabel(rules, pod("patroni", "main", "main-0", "patroni", 8008))).not.toHaveProperty("__scheme__");
+        // The exporter beside an https member stays plain HTTP.
+        expect(relabel(rules, { ...pod("patroni", "main", "main-0", "pg-metrics", 9187), [POD_LABEL(REST_SCHEME_POD_LABEL)]: "https" })).not.toHaveProperty("__scheme__");
+        expect(cfg.scrape_configs[0].tls_config).toEqual({ insecure_skip_verify: true });
     });
 
     it("sends alerts to the Alertmanagers given", () => {

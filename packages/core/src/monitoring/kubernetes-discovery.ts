@@ -41,6 +41,9 @@ export interface KubernetesPrometheusConfigInput {
     rulesFile: string;
 }
 
+/** The pod label of a Patroni member serving its REST API over HTTPS (`restApi.https`). */
+export const REST_SCHEME_POD_LABEL = "pgscale.io/rest-scheme";
+
 /** The discovery label (`role: pod`) holding a pod label's value. */
 export const POD_LABEL = (label: string) => `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 const APP = POD_LABEL("app.kubernetes.io/name");
@@ -75,6 +78,8 @@ export function renderKubernetesPrometheusConfig(c: KubernetesPrometheusConfigIn
         { source_labels: [JOB], regex: ".+", action: "keep" },
         // __address__ is already the pod's IP and this container port.
         { target_label: "__metrics_path__", replacement: "/metrics" },
+        // A member serving its REST API over HTTPS (its pod labelled REST_SCHEME_POD_LABEL) is scraped over HTTPS.
+        { source_labels: [JOB, POD_LABEL(REST_SCHEME_POD_LABEL)], separator: ";", regex: "patroni;https", target_label: "__scheme__", replacement: "https" },
         { source_labels: [JOB], target_label: "job" },
         { source_labels: [INSTANCE], target_label: "cluster" },
         { source_labels: [JOB, POD_NAME], separator: ";", regex: `(${MEMBER_JOBS.join("|")});(.+)`, target_label: "member", replacement: "$2" },
@@ -99,6 +104,9 @@ export function renderKubernetesPrometheusConfig(c: KubernetesPrometheusConfigIn
             : {}),
         scrape_configs: [{
             job_name: "pgscale",
+            // An https member is not verified: one job covers every cluster of the namespace, each with
+            // its own CA, addressed by pod IP, which no certificate names (docs/security.md).
+            tls_config: { insecure_skip_verify: true },
             kubernetes_sd_configs: [{
                 role: "pod",
                 // The Role grants pods of this namespace only; listing all namespaces would be refused.

@@ -77,6 +77,12 @@ describe("PodMonitor", () => {
         ]);
     });
 
+    it("scrapes Patroni over HTTPS when the members serve it (restApi.https), unverified, and the exporter as before", () => {
+        const pm = renderPodMonitor({ name: "main", namespace: "shop", labels: {}, selector: selector("patroni", "main"), jobs: ["patroni", "postgres"], patroniHttps: true });
+        expect(pm.spec.podMetricsEndpoints.map((e) => [e.port, e.scheme, e.tlsConfig])).toEqual([["patroni", "https", { insecureSkipVerify: true }], ["pg-metrics", undefined, undefined]]);
+        expect(monitorOf("patroni", "main", ["patroni"]).spec.podMetricsEndpoints[0]).not.toHaveProperty("scheme");
+    });
+
     it("is the operator's object: selector, named ports, no namespace selector (its own namespace)", () => {
         const pm = monitorOf("patroni", "main", ["patroni", "postgres"]);
         expect(pm).toMatchObject({

@@ -18,6 +18,9 @@ export interface PodMonitorRelabeling {
 export interface PodMetricsEndpoint {
     /** The container port's name (kubernetesMetricsPort). */
     port: string;
+    /** `https` for a member's REST API with restApi.https, not verified (see kubernetes-discovery.ts). */
+    scheme?: "https";
+    tlsConfig?: { insecureSkipVerify: true };
     path: string;
     relabelings: PodMonitorRelabeling[];
 }
@@ -43,6 +46,8 @@ export interface PodMonitorInput {
     selector: Record<string, string>;
     /** The metrics those pods serve: one endpoint each. */
     jobs: KubernetesMetricsJob[];
+    /** The members serve Patroni's REST API (the `patroni` job) over HTTPS. */
+    patroniHttps?: boolean;
 }
 
 /**
@@ -76,6 +81,7 @@ export function renderPodMonitor(i: PodMonitorInput): PodMonitorObject {
             selector: { matchLabels: i.selector },
             podMetricsEndpoints: i.jobs.map((job) => ({
                 port: KUBERNETES_METRICS_TARGETS[job].portName,
+                ...(job === "patroni" && i.patroniHttps ? { scheme: "https" as const, tlsConfig: { insecureSkipVerify: true as const } } : {}),
                 path: "/metrics",
                 relabelings: podMonitorRelabelings(job),
             })),

@@ -15,6 +15,11 @@ export interface PatroniCall {
     auth?: PatroniCredentials;
     /** Default 5000; POST /switchover answers only once the switchover is done, so give it more. */
     timeoutMs?: number;
+    /**
+     * The CA (PEM) an `https` member's certificate must chain to; the certificate must also name the
+     * URL's host. Without it, the system's CAs (which never signed a member's certificate).
+     */
+    ca?: string;
 }
 
 export interface PatroniRequest {
@@ -22,6 +27,8 @@ export interface PatroniRequest {
     headers: Record<string, string>;
     body?: string;
     signal: AbortSignal;
+    /** PatroniCall.ca. */
+    ca?: string;
 }
 
 /** What a call needs of fetch; Node's global fetch is one. */
@@ -54,6 +61,7 @@ export function patroniRequestInit(call: PatroniCall = {}): PatroniRequest {
         headers,
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
         signal: AbortSignal.timeout(call.timeoutMs ?? 5000),
+        ...(call.ca !== undefined ? { ca: call.ca } : {}),
     };
 }
 

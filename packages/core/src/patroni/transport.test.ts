@@ -1,4 +1,6 @@
 import * as http from "http";
+import * as https from "https";
+import { generateCa, generateServerCert } from "../cluster/tls";
 import * as net from "net";
 import { patroniRequest } from "./rest";
 import { patroniHttp } from "./transport";
@@ -19,6 +21,29 @@ describe("patroniHttp, the REST transport", () => {
     afterAll(async () => {
         for (const s of sockets) s.destroy();
         await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    });
+
+    it("over https, trusts only the CA it is given and only a certificate naming the URL's host", async () => {
+        const ca = generateCa("patroni test CA");
+        const cert = generateServerCert(ca, { commonName: "pg-0", dnsNames: ["pg-0", "localhost"], ipAddresses: ["127.0.0.1"] });
+        let auth: string | undefined;
+        const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+            auth = req.headers.authorization;
+            res.writeHead(200, { "content-type": "application/json" }).end('{"state":"running"}');
+        });
+        servers.push(server);
+        const base = (await listen(server)).replace(/^http:/, "https:");
+        const call = { auth: { username: "u", password: "p" } };
+        expect(await patroniRequest(patroniHttp, base, "/patroni", { ...call, ca: ca.certPem })).toMatchObject({ status: 200, body: { state: "running" } });
+        expect(auth).toBe("Basic " + Buffer.from("u:p").toString("base64"));
+        auth = undefined;
+        // Without the CA (the system's CAs) and with another CA: no request is sent, credentials included.
+        await expect(patroniRequest(patroniHttp, base, "/patroni", call)).rejects.toThrow(/unable to verify|self[- ]signed/);
+        await expect(patroniRequest(patroniHttp, base, "/patroni", { ...call, ca: generateCa("another CA").certPem })).rejects.toThrow(/self[- ]signed|unable to verify/);
+        // The right CA on a host the certificate does not name.
+        const other = base.replace("127.0.0.1", "127.0.0.2");
+        await expect(patroniRequest(patroniHttp, other, "/patroni", { ...call, ca: ca.certPem })).rejects.toThrow(/127\.0\.0\.2|altname|does not match/i);
+        expect(auth).toBeUndefined();
     });
 
     it("sends method, JSON body and credentials, and reads the answer", async () => {

@@ -21,7 +21,10 @@ export const patroniHttp: PatroniTransport = (url: string, init: PatroniRequest)
     const headers: Record<string, string | number> = { ...init.headers };
     if (init.body !== undefined) headers["content-length"] = Buffer.byteLength(init.body);
     // One connection per call (no keep-alive pool): members come and go between calls.
-    const req = (target.protocol === "https:" ? https : http).request(target, { method: init.method, headers, agent: false }, (res) => {
+    // https verifies the member's certificate (chain to init.ca, name = the URL's host) and fails
+    // the request otherwise; rejectUnauthorized is Node's default, stated so it cannot drift.
+    const tls = target.protocol === "https:" ? { rejectUnauthorized: true, ...(init.ca !== undefined ? { ca: init.ca } : {}) } : {};
+    const req = (target.protocol === "https:" ? https : http).request(target, { method: init.method, headers, agent: false, ...tls }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("error", (e) => reject(failure(url, e)));

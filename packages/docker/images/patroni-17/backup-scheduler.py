@@ -16,6 +16,7 @@ whether this member's last attempt failed. Standard library only (python3 of the
 """
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -40,9 +41,11 @@ def due(intervals, backups, now):
     return None
 
 
-def is_primary(patroni_url):
+def is_primary(patroni_url, ca_file=None):
+    # An https REST API (restApi.https): its certificate must chain to the cluster's CA and name 127.0.0.1.
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     try:
-        with urllib.request.urlopen(patroni_url + "/patroni", timeout=3) as res:
+        with urllib.request.urlopen(patroni_url + "/patroni", timeout=3, context=context) as res:
             doc = json.loads(res.read())
     except Exception:  # noqa: BLE001 - a member that cannot tell is not the primary
         return False
@@ -178,7 +181,7 @@ def run(cfg):
         return backups, None
 
     while True:
-        acting = is_primary(cfg["patroniUrl"])
+        acting = is_primary(cfg["patroniUrl"], cfg.get("patroniCaFile"))
         with lock:
             facts["acting"] = acting
             if not acting:

@@ -25,6 +25,8 @@ interface PreflightInputs {
     adoptExistingVolumes: boolean;
     /** EtcdCluster: its tls/auth, which a running cluster keeps (absent in states from before they existed: both off). */
     etcdSecurity?: { tls: boolean; auth: boolean };
+    /** PatroniCluster: restApi.https, which a running cluster keeps (absent in states from before it existed: false). */
+    restApiHttps?: boolean;
     /** Labels of this stack's containers: their own volumes are not leftovers. */
     project: string;
     stack: string;
@@ -75,6 +77,12 @@ export const preflightHandlers = {
                 failures.push({ property: field, reason: `${i.subject}: ${field} is ${i.etcdSecurity[field]}, but the running members were created with ${field} ${before[field]}${olds.etcdSecurity ? "" : " (the default before pgscale locked etcd)"}; etcd keeps its members' URLs and users in its data, so replacing the containers cannot switch it. Set \`${field}: ${before[field]}\` to keep the running cluster (docs/security.md "The control plane" shows how to move a stack to a locked etcd)` });
             }
         }
+        if (olds?.volumes && i.restApiHttps !== undefined) {
+            const before = olds.restApiHttps ?? false;
+            if (before !== i.restApiHttps) {
+                failures.push({ property: "restApi.https", reason: `${i.subject}: restApi.https is ${i.restApiHttps}, but the running members were created with restApi.https ${before}${olds.restApiHttps === undefined ? " (the default before pgscale served Patroni's REST API over HTTPS)" : ""}; the members, HAProxy's checks and pgscale's own calls cannot all switch scheme at once. Set \`restApi: { https: ${before} }\` to keep the running cluster (docs/security.md "The control plane")` });
+            }
+        }
         if (failures.length) return failures;
         const engine = dockerEngine(host);
         let existing: Set<string>;
@@ -105,7 +113,7 @@ export const preflightHandlers = {
 const load = packageRequire(DOCKER_PACKAGE);
 type Handlers = typeof preflightHandlers;
 const handlers = (): Handlers => load().preflightHandlers;
-const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null]);
+const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null, i.restApiHttps ?? null]);
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -134,6 +142,8 @@ export interface DockerPreflightArgs {
     adoptExistingVolumes?: boolean;
     /** EtcdCluster: its tls/auth; a change on a running cluster is refused. */
     etcdSecurity?: { tls: boolean; auth: boolean };
+    /** PatroniCluster: restApi.https; a change on a running cluster is refused. */
+    restApiHttps?: boolean;
 }
 
 /**

@@ -1,12 +1,12 @@
 import type * as PG from "pg";
 import {
     DATA_MOUNT, POSTGRES_VERSIONS, PostgresVersion, UPGRADE_EXIT, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
-    patroniHttp, patroniRequest, postgresLayout, renderMajorUpgradeScript, sleep,
+    postgresLayout, renderMajorUpgradeScript, sleep,
 } from "@pgscale/core";
 import { demuxLog, dockerEngine, execIn } from "../engine/docker-engine";
 import { ensureImage } from "../built-image";
 import { NO_CAPABILITIES } from "../hardening";
-import { MemberSelector, RollingContext, discoverMembers, memberFilters, readClusterView } from "../rolling";
+import { MemberSelector, RollingContext, discoverMembers, memberFilters, memberRequest, readClusterView } from "../rolling";
 import { runInMember } from "../etcd-auth";
 
 // What the MajorUpgrade provider runs (core's major-upgrade.ts describes the method and why).
@@ -25,6 +25,8 @@ export interface UpgradeInputs {
     image: { kind: "build" | "pull"; ref: string };
     restUser: string;
     restPassword: string;
+    /** The CA of the members' REST certificates (HTTPS); absent: plain HTTP. */
+    restCaPem?: string;
     superuserPassword: string;
     etcd: { containers: string[]; tls: boolean; auth: boolean; rootPassword: string };
     /** The stack's dynamic configuration (Patroni's /config), as JSON. */
@@ -63,6 +65,7 @@ function context(i: UpgradeInputs, log?: (m: string) => void): RollingContext {
     return {
         discover: () => discoverMembers(i.selector, i.dockerHost),
         auth: { username: i.restUser, password: i.restPassword },
+        ...(i.restCaPem ? { ca: i.restCaPem } : {}),
         superuserPassword: i.superuserPassword,
         timeoutSeconds: i.timeoutSeconds,
         log,
@@ -127,7 +130,7 @@ async function patchPause(ctx: RollingContext, pause: boolean): Promise<void> {
     const deadline = Date.now() + ctx.timeoutSeconds * 1000;
     for (;;) {
         for (const m of await ctx.discover().catch(() => [])) {
-            const r = await patroniRequest(patroniHttp, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause }, timeoutMs: API_TIMEOUT_MS }).catch(() => undefined);
+            const r = await memberRequest(ctx, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause }, timeoutMs: API_TIMEOUT_MS }).catch(() => undefined);
             if (r && r.status < 300) return;
             if (r?.status === 401) throw new Error("PATCH /config: HTTP 401 (REST API credentials rejected)");
         }
@@ -141,7 +144,7 @@ async function awaitPaused(ctx: RollingContext, members: string[]): Promise<void
     const deadline = Date.now() + ctx.timeoutSeconds * 1000;
     for (;;) {
         const live = await ctx.discover();
-        const seen = await Promise.all(live.map((m) => patroniRequest(patroniHttp, m.restUrl, "/patroni", { timeoutMs: API_TIMEOUT_MS }).then((r) => r.body?.pause === true).catch(() => false)));
+        const seen = await Promise.all(live.map((m) => memberRequest(ctx, m.restUrl, "/patroni", { timeoutMs: API_TIMEOUT_MS }).then((r) => r.body?.pause === true).catch(() => false)));
         if (live.length === members.length && seen.every(Boolean)) return;
         if (Date.now() > deadline) throw new Error("not every member reported maintenance mode");
         await sleep(500);
@@ -245,8 +248,11 @@ export const majorUpgradeHandlers = {
     },
 
     /** After the replaced cluster is ready: pg_upgrade carries no planner statistics. */
-    async analyze(i: { dockerHost?: string; selector: MemberSelector; restUser: string; restPassword: string; timeoutSeconds: number }): Promise<void> {
-        const ctx: RollingContext = { discover: () => discoverMembers(i.selector, i.dockerHost), auth: { username: i.restUser, password: i.restPassword }, timeoutSeconds: i.timeoutSeconds };
+    async analyze(i: { dockerHost?: string; selector: MemberSelector; restUser: string; restPassword: string; restCaPem?: string; timeoutSeconds: number }): Promise<void> {
+        const ctx: RollingContext = {
+            discover: () => discoverMembers(i.selector, i.dockerHost), auth: { username: i.restUser, password: i.restPassword },
+            ...(i.restCaPem ? { ca: i.restCaPem } : {}), timeoutSeconds: i.timeoutSeconds,
+        };
         const found = await readClusterView(ctx);
         const leader = found?.view.members.find((m) => isLeaderRole(m.role))?.name;
         if (!leader) throw new Error("no leader to ANALYZE on");

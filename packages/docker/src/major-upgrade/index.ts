@@ -42,6 +42,8 @@ export interface MajorUpgradeArgs {
     image: { kind: "build" | "pull"; ref: string };
     restUser: string;
     restPassword: pulumi.Input<string>;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: pulumi.Input<string>;
     superuserPassword: pulumi.Input<string>;
     etcd: pulumi.Input<{ containers: pulumi.Input<string>[]; tls: boolean; auth: boolean; rootPassword: pulumi.Input<string> }>;
     dcsConfig: string;
@@ -73,6 +75,7 @@ interface FinishInputs {
     selector: MemberSelector;
     restUser: string;
     restPassword: string;
+    restCaPem?: string;
     upgradeToken: string;
     /** False: remove earlier majors' data directories from every member. */
     keepPreviousMajorData: boolean;
@@ -101,6 +104,8 @@ export interface MajorUpgradeFinishArgs {
     selector: MemberSelector;
     restUser: string;
     restPassword: pulumi.Input<string>;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: pulumi.Input<string>;
     upgradeToken: pulumi.Input<string>;
     keepPreviousMajorData: boolean;
 }

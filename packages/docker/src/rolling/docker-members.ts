@@ -1,4 +1,5 @@
 import type { ContainerInfo } from "dockerode";
+import { REST_SCHEME_LABEL } from "@pgscale/core";
 import { dockerEngine } from "../engine/docker-engine";
 import type { LiveMember } from "./rolling-ops";
 
@@ -32,7 +33,7 @@ export async function discoverMembers(selector: MemberSelector, dockerHost?: str
         if (!api || !name) return [];
         const host = (ip: string) => (!ip || ip === "0.0.0.0" ? "127.0.0.1" : ip);
         const pg = published(c, PG_PORT);
-        return [{ name, restUrl: `http://${host(api.IP)}:${api.PublicPort}`, ...(pg ? { pg: { host: host(pg.IP), port: pg.PublicPort } } : {}) }];
+        return [{ name, restUrl: `${c.Labels?.[REST_SCHEME_LABEL] === "https" ? "https" : "http"}://${host(api.IP)}:${api.PublicPort}`, ...(pg ? { pg: { host: host(pg.IP), port: pg.PublicPort } } : {}) }];
     }).sort((a, b) => a.name.localeCompare(b.name));
 }
 

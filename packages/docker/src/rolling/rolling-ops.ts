@@ -1,5 +1,5 @@
 import type * as PG from "pg";
-import { ClusterView, HealthOptions, PatroniAnswer, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
+import { ClusterView, HealthOptions, PatroniAnswer, PatroniCall, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -14,10 +14,17 @@ export interface RollingContext {
     discover: () => Promise<LiveMember[]>;
     /** REST API credentials for POST /switchover and PATCH /config. */
     auth: { username: string; password: string };
+    /** The CA (PEM) the members' REST certificates chain to, when they serve HTTPS. */
+    ca?: string;
     superuserPassword?: string;
     timeoutSeconds: number;
     health?: HealthOptions;
     log?: (message: string) => void;
+}
+
+/** One call to a live member's REST API, its certificate verified against the cluster's CA. */
+export function memberRequest(ctx: Pick<RollingContext, "ca">, url: string, path: string, call: PatroniCall = {}): Promise<PatroniAnswer> {
+    return patroniRequest(patroniHttp, url, path, { ...call, ...(ctx.ca !== undefined ? { ca: ctx.ca } : {}) });
 }
 
 /** GET /cluster from the first member that answers, plus the leader's streaming walsenders. */
@@ -25,7 +32,7 @@ export async function readClusterView(ctx: RollingContext): Promise<{ view: Clus
     const live = await ctx.discover();
     for (const m of live) {
         try {
-            const { body } = await patroniRequest(patroniHttp, m.restUrl, "/cluster");
+            const { body } = await memberRequest(ctx, m.restUrl, "/cluster");
             if (!body || !Array.isArray(body.members)) continue;
             const members: RollingMember[] = body.members.map((x: any) => ({ name: String(x.name), role: String(x.role), state: String(x.state), lag: x.lag, tags: x.tags }));
             const leader = members.find((x) => isLeaderRole(x.role));
@@ -33,7 +40,7 @@ export async function readClusterView(ctx: RollingContext): Promise<{ view: Clus
             let streaming: string[] | undefined;
             if (leaderUrl) {
                 // /patroni on the leader carries its pg_stat_replication.
-                const p = await patroniRequest(patroniHttp, leaderUrl, "/patroni").catch(() => undefined);
+                const p = await memberRequest(ctx, leaderUrl, "/patroni").catch(() => undefined);
                 if (p && Array.isArray(p.body?.replication)) streaming = p.body.replication.filter((r: any) => r.state === "streaming").map((r: any) => String(r.application_name));
             }
             return { view: { members, paused: body.pause === true, streaming }, live };
@@ -84,7 +91,7 @@ export async function prepareMemberReplacement(ctx: RollingContext, member: stri
         // Any member accepts the request; it answers once the switchover is done or failed.
         let answer: PatroniAnswer | undefined;
         for (const m of found.live) {
-            answer = await patroniRequest(patroniHttp, m.restUrl, "/switchover", { method: "POST", auth: ctx.auth, body: { leader: step.from, candidate: step.to }, timeoutMs: 60_000 }).catch(() => undefined);
+            answer = await memberRequest(ctx, m.restUrl, "/switchover", { method: "POST", auth: ctx.auth, body: { leader: step.from, candidate: step.to }, timeoutMs: 60_000 }).catch(() => undefined);
             if (answer) break;
         }
         if (!answer) return { done: false, reason: "no member accepted POST /switchover" };
@@ -142,7 +149,7 @@ export async function awaitDeparture(ctx: RollingContext, member: string): Promi
  */
 export async function pauseForTeardown(ctx: RollingContext): Promise<void> {
     for (const m of await ctx.discover().catch(() => [] as LiveMember[])) {
-        const r = await patroniRequest(patroniHttp, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: true } }).catch(() => undefined);
+        const r = await memberRequest(ctx, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: true } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }
@@ -160,7 +167,7 @@ export async function resumeIfPaused(ctx: RollingContext, waitMs = 30_000): Prom
     }
     if (!found?.view.paused) return;
     for (const m of found.live) {
-        const r = await patroniRequest(patroniHttp, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: false } }).catch(() => undefined);
+        const r = await memberRequest(ctx, m.restUrl, "/config", { method: "PATCH", auth: ctx.auth, body: { pause: false } }).catch(() => undefined);
         if (r && r.status < 300) return;
     }
 }

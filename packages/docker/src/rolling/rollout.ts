@@ -17,6 +17,8 @@ interface RolloutInputs {
     members: string[];
     revisions: Record<string, string>;
     plan?: RolloutPlan;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: string;
 }
 
 interface GateInputs {
@@ -31,6 +33,8 @@ interface GateInputs {
     username: string;
     password: string;
     superuserPassword: string;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: string;
     timeoutSeconds: number;
     /** MajorUpgrade's token: a new one means this `up` stopped the cluster to upgrade it. */
     upgradeToken?: string;
@@ -41,6 +45,7 @@ function context(i: GateInputs | RolloutInputs): RollingContext {
     return {
         discover: () => discoverMembers(i.selector, i.dockerHost),
         auth: { username: g.username ?? "", password: g.password ?? "" },
+        ...(i.restCaPem ? { ca: i.restCaPem } : {}),
         superuserPassword: g.superuserPassword,
         timeoutSeconds: g.timeoutSeconds ?? 600,
     };
@@ -123,6 +128,8 @@ export interface PatroniRolloutArgs {
     members: string[];
     /** Member name to replacementFingerprint of its container. */
     revisions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: pulumi.Input<string>;
 }
 
 /**
@@ -149,6 +156,8 @@ export interface PatroniRolloutGateArgs {
     username: pulumi.Input<string>;
     password: pulumi.Input<string>;
     superuserPassword: pulumi.Input<string>;
+    /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
+    restCaPem?: pulumi.Input<string>;
     /** Give up after this many seconds per wait. Default 600. */
     timeoutSeconds?: number;
     /** The cluster's MajorUpgrade token (see gateUpdate). */

@@ -15,6 +15,8 @@ export interface PatroniDynamicConfigArgs {
     password: pulumi.Input<string>;
     /** The DCS document in Patroni's key names (see renderDcsConfig in @pgscale/core). */
     config: pulumi.Input<Record<string, unknown>>;
+    /** The CA (PEM) the members' `https` REST certificates chain to. Default: none (plain `http` URLs). */
+    caPem?: pulumi.Input<string | undefined>;
     /** Give up after this many seconds. Default 300. */
     timeoutSeconds?: pulumi.Input<number>;
 }
@@ -24,6 +26,7 @@ export interface Inputs {
     username: string;
     password: string;
     config: Record<string, unknown>;
+    caPem?: string;
     timeoutSeconds: number;
 }
 
@@ -70,13 +73,18 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
+/** POST /restart answers only once the member's PostgreSQL is back. */
+const RESTART_TIMEOUT_MS = 120_000;
+
 /** Calls the first member that answers (or `only`); 4xx/5xx from unsafe endpoints are errors. */
-async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string): Promise<any> {
+async function call(inputs: Inputs, method: string, path: string, body?: unknown, only?: string, timeoutMs?: number): Promise<any> {
     const { patroniHttp, patroniRequest } = load("@pgscale/core") as typeof import("@pgscale/core");
     let last: unknown = new Error("no Patroni member configured");
     for (const url of only ? [only] : inputs.members.map((m) => m.restUrl)) {
         try {
-            const res = await patroniRequest(patroniHttp, url, path, { method, body, auth: { username: inputs.username, password: inputs.password } });
+            const res = await patroniRequest(patroniHttp, url, path, {
+                method, body, auth: { username: inputs.username, password: inputs.password }, ...(inputs.caPem ? { ca: inputs.caPem } : {}), ...(timeoutMs ? { timeoutMs } : {}),
+            });
             // GET /patroni answers 503 on a member that is not running yet, with a useful body.
             if (res.status >= 400 && method !== "GET") throw new Error(`Patroni ${method} ${path} on ${url}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
             return res.body;
@@ -220,7 +228,8 @@ async function apply(inputs: Inputs, patch: Record<string, unknown>): Promise<vo
         for (const name of pending) {
             const url = inputs.members.find((x) => x.name === name)!.restUrl; // statuses come from inputs.members
             // 503 "restart conditions are not satisfied": nothing is pending there any more.
-            await call(inputs, "POST", "/restart", { restart_pending: true }, url).catch((e: Error) => {
+            // Patroni answers once PostgreSQL restarted, which takes seconds (more on a loaded machine).
+            await call(inputs, "POST", "/restart", { restart_pending: true }, url, RESTART_TIMEOUT_MS).catch((e: Error) => {
                 if (!/HTTP 503/.test(e.message)) throw e;
             });
             await waitForCluster(inputs);
