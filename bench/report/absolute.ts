@@ -44,9 +44,9 @@ export function poolTable(results: Results): string {
 const CHECKED = ["missingAcknowledged", "duplicated", "overlappingPrimaries", "failedOperations"] as const;
 const SHOWN = new Set(["scenario", "mode", "startedAt", "durationMs", "acknowledgedWrites", "retries", "injected", ...CHECKED]);
 
-/** Green only when every scenario lost, doubled or failed nothing and never had two primaries. */
+/** Green only when every scenario begun ended, lost, doubled or failed nothing and never had two primaries. */
 export function chaosProblems(c: ChaosFile): string[] {
-    const problems: string[] = [];
+    const problems: string[] = (c.data.incomplete ?? []).map((s) => `${s}: did not complete`);
     for (const s of c.data.scenarios) for (const k of CHECKED) if (Number(s[k] ?? 0) !== 0) problems.push(`${s.scenario}: ${k} ${s[k]}`);
     return problems;
 }

@@ -16,7 +16,8 @@ export interface Legacy {
 
 export interface ChaosFile {
     file: string;
-    data: { machine: string; command: string; finishedAt: string; scenarios: Record<string, any>[] };
+    /** `incomplete`: scenarios begun that never recorded their figures (a failed test); absent in files before it was written. */
+    data: { machine: string; command: string; finishedAt: string; scenarios: Record<string, any>[]; incomplete?: string[] };
 }
 
 export interface Results {

@@ -74,5 +74,7 @@ describe("verdicts", () => {
         expect(chaosProblems(run({ overlappingPrimaries: 1, missingAcknowledged: 0 }))).toEqual(["x: overlappingPrimaries 1"]);
         expect(chaosProblems(run({ overlappingPrimaries: 0, missingAcknowledged: 2 }))).toEqual(["x: missingAcknowledged 2"]);
         expect(chaosProblems(run({ overlappingPrimaries: 0, missingAcknowledged: 0 }))).toEqual([]);
+        const failed = run({ overlappingPrimaries: 0 });
+        expect(chaosProblems({ ...failed, data: { ...failed.data, incomplete: ["y"] } })).toEqual(["y: did not complete"]);
     });
 });

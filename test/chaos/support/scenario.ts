@@ -50,12 +50,15 @@ export interface ScenarioOutcome {
 
 export class Harness {
     readonly records: ScenarioRecord[] = [];
+    /** Scenarios begun and not (yet) ended: a failed one stays here and goes into the results file. */
+    private readonly unfinished = new Set<string>();
     private readonly active = new Set<ScenarioRun>();
 
     constructor(readonly c: ChaosCluster, readonly roles: RoleSampler) {}
 
     /** Writers through primaryUri (and poolerUri), optionally a reader through replicaUri; started once each acknowledged some writes. */
     async begin(name: string, opts: { pooler?: boolean; reader?: boolean } = {}): Promise<ScenarioRun> {
+        this.unfinished.add(name);
         await this.c.cluster.waitForHealthy({ timeoutMs: 180_000 });
         const writers = [new Writer("haproxy", this.c.primaryUri, name).start()];
         if (opts.pooler) writers.push(new Writer("pgbouncer", this.c.poolerUri, name).start());
@@ -104,6 +107,7 @@ export class Harness {
         const failures = run.writers.flatMap((w) => w.failures.map((f) => `${w.name}: ${f.message}`));
         process.stderr.write(`chaos: ${JSON.stringify(record)}${failures.length ? `\nchaos: failures: ${[...new Set(failures)].slice(0, 5).join(" | ")}` : ""}\n`);
         this.records.push(record);
+        this.unfinished.delete(run.name);
         return { check, overlaps, sources, primaries, sourcesFollowPrimaries: isSubsequence(sources, primaries), record };
     }
 
@@ -127,6 +131,8 @@ export class Harness {
             command: process.env.PGSCALE_CHAOS_FULL === "1" ? "PGSCALE_CHAOS_FULL=1 npx jest --selectProjects chaos" : "npx jest --selectProjects chaos",
             finishedAt: new Date().toISOString(),
             scenarios: this.records,
+            // A run is green only when every scenario it began ended (bench/report).
+            incomplete: [...this.unfinished],
         }, null, 2));
         return out;
     }
