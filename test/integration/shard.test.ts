@@ -1,5 +1,6 @@
 import { randomBytes } from "crypto";
-import { foreignServerName, shardRoleName, type ShardedTableInput } from "@pgscale/core";
+import { checkQueryPruning, foreignServerName, shardRoleName, type ShardedTableInput } from "@pgscale/core";
+import { explainQuery } from "../../packages/cli/src/doctor/query-plan";
 import type { ResourceState } from "./partition-fixtures";
 import { ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
 
@@ -124,6 +125,16 @@ describe("a hash-sharded table over three shards", () => {
         expect(lookup).toMatch(/Remote SQL: SELECT .* WHERE \(\(customer_id = 42\)\)/);
         const agg = await explain(`SELECT count(*) FROM public.${table}`);
         expect(agg.match(/Async Foreign Scan/g)).toHaveLength(6);
+    });
+
+    it("pgscale doctor's query check: a lookup by the key reaches one shard, a query without it every shard", async () => {
+        await dbs.sql("c", "SELECT 1");
+        const client = dbs.clients.get("c")!;
+        const settings = { enablePartitionPruning: "on", constraintExclusion: "partition" };
+        const lookup = checkQueryPruning(await explainQuery(client, `SELECT * FROM public.${table} WHERE customer_id = 42`), settings);
+        expect(lookup.find((f) => f.check === "partitions.shard_query")).toMatchObject({ severity: "ok", detail: expect.stringMatching(new RegExp(`^${table}: reaches 1 of 3 shards \\(${table}_s[123]\\)$`)) });
+        const scan = checkQueryPruning(await explainQuery(client, `SELECT * FROM public.${table} WHERE total > 10`), settings);
+        expect(scan.find((f) => f.check === "partitions.shard_query")).toMatchObject({ severity: "warning", detail: `${table}: the query reaches all 3 shards (${table}_s1, ${table}_s2, ${table}_s3); shard key HASH (customer_id)` });
     });
 
     it("refresh reports drift on the coordinator and on a shard, and the next up repairs it", async () => {
