@@ -2,14 +2,13 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { parseShardedTable, type ShardedTableInput } from "@pgscale/core";
 import { shardedTableProvider } from "@pgscale/postgres";
-import { testPgUri, type Preview, type ResourceState } from "./partition-fixtures";
+import { ProviderEngine, testPgUri, wire } from "./partition-fixtures";
 
 // Fixtures for ShardedTable against the host PostgreSQL: the coordinator and each
 // shard are databases of their own on it (postgres_fdw connects back over loopback),
-// and ShardEngine calls the dynamic provider the way the engine does.
+// and ShardEngine calls the dynamic provider the way the engine does (ProviderEngine).
 
 type Props = Record<string, unknown>;
-const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 export function uriOf(db: string): string {
     const u = new URL(testPgUri());
@@ -61,43 +60,16 @@ export class ShardDatabases {
     }
 }
 
-export class ShardEngine {
-    constructor(private readonly dbs: ShardDatabases) {}
+/** ShardedTable's provider; the connections are the databases of `dbs` unless a preview overrides some. */
+export class ShardEngine extends ProviderEngine<ShardedTableInput, Record<string, string>> {
+    protected readonly provider = shardedTableProvider;
+    constructor(private readonly dbs: ShardDatabases) {
+        super();
+    }
 
     /** What the ShardedTable constructor registers: the validated spec and the connections. */
     props(args: ShardedTableInput, uris: Record<string, string> = {}): Props {
         const shardConnections = Object.fromEntries(args.shards.map((s) => [s.name, uris[s.name] ?? uriOf(this.dbs.db(s.name))]));
         return wire({ ...parseShardedTable(args, `ShardedTable ${args.name}`), coordinator: uris.coordinator ?? uriOf(this.dbs.db("c")), shardConnections });
-    }
-
-    async preview(args: ShardedTableInput, state?: ResourceState, uris?: Record<string, string>): Promise<Preview> {
-        const p = shardedTableProvider;
-        const checked = await p.check!(state?.inputs ?? {}, this.props(args, uris));
-        const inputs = wire(checked.inputs ?? {});
-        const changes = state ? (await p.diff!(state.id, state.outputs, inputs)).changes !== false : true;
-        return { inputs, failures: checked.failures ?? [], plan: (inputs.plan as string[]) ?? [], changes };
-    }
-
-    async up(args: ShardedTableInput, state?: ResourceState): Promise<ResourceState> {
-        const pv = await this.preview(args, state);
-        if (pv.failures.length) throw new Error(`check failed:\n${pv.failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`);
-        const p = shardedTableProvider;
-        if (!state) {
-            const created = await p.create(pv.inputs);
-            return { id: created.id, inputs: pv.inputs, outputs: wire(created.outs ?? {}) };
-        }
-        if (!pv.changes) return { ...state, inputs: pv.inputs };
-        const updated = await p.update!(state.id, state.outputs, pv.inputs);
-        return { id: state.id, inputs: pv.inputs, outputs: wire(updated.outs ?? {}) };
-    }
-
-    async refresh(state: ResourceState): Promise<ResourceState | undefined> {
-        const read = await shardedTableProvider.read!(state.id, state.outputs);
-        if (!read.id) return undefined;
-        return { id: read.id, inputs: state.inputs, outputs: wire(read.props ?? {}) };
-    }
-
-    async destroy(state: ResourceState): Promise<void> {
-        await shardedTableProvider.delete!(state.id, state.outputs);
     }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSpec } from "../validation";
+import { parseSpec, withRules } from "../validation";
 import { columnSpec, identifier, keyValue, partitionBySpec, partitionEntrySpec } from "../partition/spec";
 import { shardedTableIssues } from "./rules";
 
@@ -76,9 +76,7 @@ export const shardedTableFields = z.strictObject({
 export type ShardedTableInput = z.input<typeof shardedTableFields>;
 export type ShardedTableSpec = z.output<typeof shardedTableFields>;
 
-export const shardedTableSpec = shardedTableFields.superRefine((spec, ctx) => {
-    for (const issue of shardedTableIssues(spec)) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
-});
+export const shardedTableSpec = withRules(shardedTableFields, shardedTableIssues);
 
 /** Validates ShardedTable inputs; throws PgscaleValidationError naming every bad field. */
 export function parseShardedTable(input: unknown, subject: string): ShardedTableSpec {
