@@ -66,10 +66,11 @@ describe("a hash-sharded table over three shards", () => {
         expect(pv.plan).toEqual(expect.arrayContaining([
             `[s1] + create slice ${table}_0 FOR VALUES WITH (MODULUS 6, REMAINDER 0)`,
             `[s3] + create role ${table}_s3_fdw LOGIN (password generated, kept secret)`,
+            `[s3] + grant ${table}_s3_fdw CONNECT on the database`,
             "[coordinator] + create extension postgres_fdw",
             `[coordinator] + create foreign partition ${table}_5 FOR VALUES WITH (MODULUS 6, REMAINDER 5) on ${table}_s3`,
         ]));
-        expect(pv.plan).toHaveLength(5 * 3 + 1 + 2 * 3 + 1 + 6);
+        expect(pv.plan).toHaveLength(6 * 3 + 1 + 2 * 3 + 1 + 6);
         state = await engine.up(spec());
         expect(state.outputs.applied).toEqual(pv.plan);
         const again = await engine.preview(spec(), state);

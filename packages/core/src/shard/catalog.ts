@@ -12,8 +12,8 @@ export interface ShardCatalog {
     parent: { strategy: Strategy | null; keyColumns: string[]; hasRows: boolean } | null;
     /** Partitions of the local parent: the slices this shard holds. `bound` as pg_get_expr prints it. */
     slices: { name: string; bound: string; hasRows: boolean }[];
-    /** The coordinator's role on this shard, and the privileges it holds on each slice. */
-    role: { exists: boolean; privileges: Record<string, string[]> };
+    /** The coordinator's role on this shard, whether it may connect to the database, and the privileges it holds on each slice. */
+    role: { exists: boolean; connect: boolean; privileges: Record<string, string[]> };
 }
 
 export interface CoordinatorCatalog {

@@ -55,6 +55,14 @@ export function grantSliceSql(spec: Pick<Spec, "schema">, role: string, slices: 
     ];
 }
 
+/**
+ * CONNECT on the shard's database: pgscale's clusters revoke it from PUBLIC, so the role needs its own.
+ * The database is the connection's: named by the server, not by the URI.
+ */
+export function grantConnectSql(role: string): string {
+    return `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), ${quoteLiteral(role)}); END $$`;
+}
+
 export function createFdwSql(): string {
     return "CREATE EXTENSION IF NOT EXISTS postgres_fdw";
 }
@@ -113,7 +121,11 @@ export function dropForeignSliceSql(spec: Pick<Spec, "schema">, name: string): s
     return `DROP FOREIGN TABLE ${quoteQualified(spec.schema, name)}`;
 }
 
-/** Its grants on the slices went with the tables; the schema's USAGE is revoked first. */
+/** Its grants on the slices went with the tables; the schema's USAGE and the database's CONNECT are revoked first. */
 export function dropRoleSql(spec: Pick<Spec, "schema">, role: string): string[] {
-    return [`REVOKE USAGE ON SCHEMA ${quoteIdent(spec.schema)} FROM ${quoteIdent(role)}`, `DROP ROLE IF EXISTS ${quoteIdent(role)}`];
+    return [
+        `REVOKE USAGE ON SCHEMA ${quoteIdent(spec.schema)} FROM ${quoteIdent(role)}`,
+        grantConnectSql(role).replace("GRANT CONNECT ON DATABASE %I TO %I", "REVOKE CONNECT ON DATABASE %I FROM %I"),
+        `DROP ROLE IF EXISTS ${quoteIdent(role)}`,
+    ];
 }

@@ -6,7 +6,7 @@ import { parseShardedTable, type ShardedTableInput } from "./spec";
 import { slicesOf } from "./slices";
 import { renderBound } from "../partition/bounds";
 
-const emptyShard = (): ShardCatalog => ({ schemaExists: true, parent: null, slices: [], role: { exists: false, privileges: {} } });
+const emptyShard = (): ShardCatalog => ({ schemaExists: true, parent: null, slices: [], role: { exists: false, connect: false, privileges: {} } });
 const emptyCoordinator = (): CoordinatorCatalog => ({ fdwInstalled: false, servers: [], parent: null, partitions: [] });
 
 function input(over: Partial<ShardedTableInput> = {}, catalogs?: Partial<Pick<ShardedPlanInput, "coordinator" | "shards">>): ShardedPlanInput {
@@ -41,7 +41,7 @@ function applied(inp: ShardedPlanInput): Pick<ShardedPlanInput, "coordinator" | 
         shards: Object.fromEntries(
             inp.desired.shards.map((sh) => {
                 const mine = slices.filter((s) => s.shard === sh.name);
-                return [sh.name, { schemaExists: true, parent: { ...parent, hasRows: false }, slices: mine.map((s) => ({ name: s.name, bound: bound(s.bound), hasRows: false })), role: { exists: true, privileges: Object.fromEntries(mine.map((s) => [s.name, dml])) } }];
+                return [sh.name, { schemaExists: true, parent: { ...parent, hasRows: false }, slices: mine.map((s) => ({ name: s.name, bound: bound(s.bound), hasRows: false })), role: { exists: true, connect: true, privileges: Object.fromEntries(mine.map((s) => [s.name, dml])) } }];
             }),
         ),
     };
@@ -56,11 +56,13 @@ describe("planShardedTable", () => {
             "[s1] + create slice orders_0 FOR VALUES WITH (MODULUS 4, REMAINDER 0)",
             "[s1] + create slice orders_2 FOR VALUES WITH (MODULUS 4, REMAINDER 2)",
             "[s1] + create role orders_s1_fdw LOGIN (password generated, kept secret)",
+            "[s1] + grant orders_s1_fdw CONNECT on the database",
             "[s1] + grant orders_s1_fdw SELECT, INSERT, UPDATE, DELETE on all 2 slices",
             "[s2] + create table public.orders PARTITION BY HASH (customer_id)",
             "[s2] + create slice orders_1 FOR VALUES WITH (MODULUS 4, REMAINDER 1)",
             "[s2] + create slice orders_3 FOR VALUES WITH (MODULUS 4, REMAINDER 3)",
             "[s2] + create role orders_s2_fdw LOGIN (password generated, kept secret)",
+            "[s2] + grant orders_s2_fdw CONNECT on the database",
             "[s2] + grant orders_s2_fdw SELECT, INSERT, UPDATE, DELETE on all 2 slices",
             "[coordinator] + create extension postgres_fdw",
             "[coordinator] + create server orders_s1 (10.0.0.1:5432/app, async_capable true, fetch_size 10000)",

@@ -56,6 +56,7 @@ export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
         const cred = input.credentials[shard.name];
         if (!cat.role.exists) add(`+ create role ${cred.user} LOGIN (password generated, kept secret)`, [ddl.createRoleSql(cred.user, cred.verifier)], true);
         else if (cred.fresh) add(`~ set the password of role ${cred.user} (generated, kept secret)`, [ddl.setRolePasswordSql(cred.user, cred.verifier)], true);
+        if (!cat.role.exists || !cat.role.connect) add(`+ grant ${cred.user} CONNECT on the database`, [ddl.grantConnectSql(cred.user)]);
         const missing = mine.filter((s) => recreate || !cat.role.exists || !hasDml(cat.role.privileges[s.name])).map((s) => s.name);
         if (missing.length) add(`+ grant ${cred.user} SELECT, INSERT, UPDATE, DELETE on ${missing.length === mine.length ? `all ${mine.length} slices` : missing.join(", ")}`, ddl.grantSliceSql(spec, cred.user, missing));
     }

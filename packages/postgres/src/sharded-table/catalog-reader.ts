@@ -72,7 +72,10 @@ export async function readCoordinator(s: Session, q: { schema: string; name: str
 
 export async function readShard(s: Session, q: { schema: string; name: string; role: string }): Promise<ShardCatalog> {
     const [ns] = await s.query<{ e: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS e", [q.schema]);
-    const [role] = await s.query<{ e: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS e", [q.role]);
+    const [role] = await s.query<{ e: boolean; c: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS e, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND has_database_privilege(oid, current_database(), 'CONNECT')) AS c",
+        [q.role],
+    );
     const parent = ns.e ? await readParent(s, q.schema, q.name) : null;
     const slices = parent ? (await partitionsOf(s, q.schema, parent.oid)).map(({ name, bound, hasRows }) => ({ name, bound, hasRows })) : [];
     const privileges: Record<string, string[]> = {};
@@ -88,7 +91,7 @@ export async function readShard(s: Session, q: { schema: string; name: string; r
         schemaExists: ns.e,
         parent: parent && { strategy: parent.strategy, keyColumns: parent.keyColumns, hasRows: slices.some((x) => x.hasRows) },
         slices,
-        role: { exists: role.e, privileges },
+        role: { exists: role.e, connect: role.c, privileges },
     };
 }
 
