@@ -96,7 +96,9 @@ describe("planShardedTable", () => {
         expect(planShardedTable(noop)).toEqual({ steps: [], refusals: [], notes: [] });
         done.coordinator.servers[0].options.fetch_size = "100";
         done.shards.s2.role.privileges.orders_3 = ["SELECT"];
+        done.shards.s1.role.connect = false;
         expect(summarizeShardedPlan(planShardedTable({ ...noop, ...done }))).toEqual([
+            "[s1] + grant orders_s1_fdw CONNECT on the database",
             "[s2] + grant orders_s2_fdw SELECT, INSERT, UPDATE, DELETE on orders_3",
             "[coordinator] ~ alter server orders_s1: fetch_size 10000",
         ]);
