@@ -3,6 +3,7 @@ import { randomBytes } from "crypto";
 import { resolve } from "path";
 import { Client } from "pg";
 import { parsePartitionedTable, type PartitionedTableInput } from "@pgscale/core";
+import type * as pulumi from "@pulumi/pulumi";
 import { partitionedTableProvider } from "@pgscale/postgres";
 
 // Fixtures for PartitionedTable against a real PostgreSQL. The specs are the
@@ -213,34 +214,30 @@ export interface Preview {
 }
 
 /** Values cross the engine as protobuf Structs: JSON-like, no undefined. */
-const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+export const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /**
- * Calls partitionedTableProvider (the object Pulumi serializes into the state)
- * the way the engine does. Its methods load the implementation through
- * require("@pgscale/postgres"), as in the provider process.
+ * Calls a dynamic provider (the object Pulumi serializes into the state) the way the engine does.
+ * Its methods load the implementation through require("@pgscale/postgres"), as in the provider
+ * process. `props` is what the resource's constructor registers; `C` the connections a preview may override.
  */
-export class Engine {
-    constructor(private readonly connection: string = testPgUri()) {}
+export abstract class ProviderEngine<A, C> {
+    protected abstract readonly provider: pulumi.dynamic.ResourceProvider;
+    abstract props(args: A, connections?: C): Props;
 
-    /** The props the PartitionedTable constructor registers (spec validated and defaulted, connection). */
-    props(args: PartitionedTableInput, connection = this.connection): Props {
-        return wire({ ...parsePartitionedTable(args, `PartitionedTable ${args.name}`), connection });
-    }
-
-    async preview(args: PartitionedTableInput, state?: ResourceState, connection?: string): Promise<Preview> {
-        const p = partitionedTableProvider;
-        const checked = await p.check!(state?.inputs ?? {}, this.props(args, connection));
+    async preview(args: A, state?: ResourceState, connections?: C): Promise<Preview> {
+        const p = this.provider;
+        const checked = await p.check!(state?.inputs ?? {}, this.props(args, connections));
         const inputs = wire(checked.inputs ?? {});
         const changes = state ? (await p.diff!(state.id, state.outputs, inputs)).changes !== false : true;
         return { inputs, failures: checked.failures ?? [], plan: (inputs.plan as string[]) ?? [], changes };
     }
 
     /** `pulumi up` for one resource: check, then create, or diff and update. */
-    async up(args: PartitionedTableInput, state?: ResourceState): Promise<ResourceState> {
+    async up(args: A, state?: ResourceState): Promise<ResourceState> {
         const pv = await this.preview(args, state);
         if (pv.failures.length) throw new Error(`check failed:\n${pv.failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`);
-        const p = partitionedTableProvider;
+        const p = this.provider;
         if (!state) {
             const created = await p.create(pv.inputs);
             return { id: created.id, inputs: pv.inputs, outputs: wire(created.outs ?? {}) };
@@ -250,15 +247,28 @@ export class Engine {
         return { id: state.id, inputs: pv.inputs, outputs: wire(updated.outs ?? {}) };
     }
 
-    /** `pulumi refresh`: the state as read back; undefined when the table is gone. */
+    /** `pulumi refresh`: the state as read back; undefined when the resource is gone. */
     async refresh(state: ResourceState): Promise<ResourceState | undefined> {
-        const read = await partitionedTableProvider.read!(state.id, state.outputs);
+        const read = await this.provider.read!(state.id, state.outputs);
         if (!read.id) return undefined;
         return { id: read.id, inputs: state.inputs, outputs: wire(read.props ?? {}) };
     }
 
     async destroy(state: ResourceState): Promise<void> {
-        await partitionedTableProvider.delete!(state.id, state.outputs);
+        await this.provider.delete!(state.id, state.outputs);
+    }
+}
+
+/** PartitionedTable's provider, on one connection (the host server unless given). */
+export class Engine extends ProviderEngine<PartitionedTableInput, string> {
+    protected readonly provider = partitionedTableProvider;
+    constructor(private readonly connection: string = testPgUri()) {
+        super();
+    }
+
+    /** The props the PartitionedTable constructor registers (spec validated and defaulted, connection). */
+    props(args: PartitionedTableInput, connection = this.connection): Props {
+        return wire({ ...parsePartitionedTable(args, `PartitionedTable ${args.name}`), connection });
     }
 }
 

@@ -12,3 +12,4 @@ export * from "./util";
 export * from "./access";
 export * from "./backup";
 export * from "./monitoring";
+export * from "./shard";

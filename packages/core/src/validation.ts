@@ -42,6 +42,13 @@ export function issuesFromZod(err: z.ZodError, prefix = ""): FieldIssue[] {
     );
 }
 
+/** `fields` with cross-field rules: each issue `rules` returns is reported at its path. */
+export function withRules<S extends z.ZodType>(fields: S, rules: (spec: z.output<S>) => { path: (string | number)[]; message: string }[]) {
+    return fields.superRefine((spec, ctx) => {
+        for (const issue of rules(spec)) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    });
+}
+
 /**
  * Parses `input` with `schema`, throwing a PgscaleValidationError that names
  * `subject` (usually the construct's type and name) and each bad field.

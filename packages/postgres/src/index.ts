@@ -2,6 +2,7 @@
 export * from "./secrets";
 export * from "./patroni";
 export * from "./partitioned-table";
+export * from "./sharded-table";
 export * from "./role";
 export * from "./grant";
 export * from "./database";

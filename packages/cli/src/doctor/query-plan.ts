@@ -11,7 +11,7 @@ async function explain(c: Client, sql: string): Promise<unknown> {
     return rows[0]["QUERY PLAN"];
 }
 
-/** The partitioned tables (roots) that own any of `relations`, with their key and leaves. */
+/** The partitioned tables (roots) that own any of `relations`, with their key, leaves and the foreign leaves' servers. */
 async function partitionedTables(c: Client, relations: string[]): Promise<PartitionedTable[]> {
     const qualified = relations.filter((r) => r.includes("."));
     if (!qualified.length) return [];
@@ -27,10 +27,14 @@ async function partitionedTables(c: Client, relations: string[]): Promise<Partit
         SELECT rn.nspname || '.' || rc.relname AS name, pg_get_partkeydef(roots.root) AS key,
             ARRAY(SELECT ln.nspname || '.' || lc.relname FROM pg_partition_tree(roots.root) t
                   JOIN pg_class lc ON lc.oid = t.relid JOIN pg_namespace ln ON ln.oid = lc.relnamespace
-                  WHERE t.isleaf ORDER BY 1) AS leaves
+                  WHERE t.isleaf ORDER BY 1) AS leaves,
+            (SELECT json_object_agg(ln.nspname || '.' || lc.relname, fs.srvname) FROM pg_partition_tree(roots.root) t
+                  JOIN pg_class lc ON lc.oid = t.relid JOIN pg_namespace ln ON ln.oid = lc.relnamespace
+                  JOIN pg_foreign_table ft ON ft.ftrelid = t.relid JOIN pg_foreign_server fs ON fs.oid = ft.ftserver) AS shards
         FROM roots JOIN pg_class rc ON rc.oid = roots.root JOIN pg_namespace rn ON rn.oid = rc.relnamespace
         ORDER BY 1`, [schemas, names]);
-    return rows.map((r) => ({ name: r.name, key: r.key, leaves: r.leaves }));
+    // Foreign leaves (a ShardedTable's slices) name the server of their shard.
+    return rows.map((r) => ({ name: r.name, key: r.key, leaves: r.leaves, ...(r.shards ? { shards: r.shards } : {}) }));
 }
 
 /**

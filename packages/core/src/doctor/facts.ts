@@ -189,6 +189,8 @@ export interface PartitionedTable {
     key: string;
     /** Leaf partitions, schema.name. */
     leaves: string[];
+    /** Leaves that are postgres_fdw foreign tables (a sharded table's slices): leaf -> the server it reads. */
+    shards?: Record<string, string>;
 }
 
 export interface QueryPlanFacts {

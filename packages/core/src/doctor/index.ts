@@ -8,6 +8,7 @@ export { POOLER_TIMEOUTS } from "./facts";
 export type { DoctorThresholds } from "./thresholds";
 export { scannedRelations } from "./explain";
 export { isLeader } from "./patroni";
+export { checkQueryPruning } from "./partitions";
 export type {
     Gathered, DoctorFacts, PrimaryFacts, ConnectionFacts, ReplicaStat, SlotStat, ReplicationFacts, ArchiveFacts, ReplicaSideFacts,
     PoolerPool, PoolerDatabase, PoolerStats, PoolerFacts, PoolerTimeouts, ServerTimeouts, PatroniMember, PatroniFacts, PartitionSettings, PartitionedTable, QueryPlanFacts,

@@ -43,4 +43,19 @@ describe("partition checks", () => {
         const findings = checkPartitions({ primary: { ok: false, error: "x" }, query: { ok: false, error: 'relation "nope" does not exist', code: "42P01" } });
         expect(findings).toEqual([expect.objectContaining({ check: "partitions.query", severity: "warning", detail: 'could not EXPLAIN the query: relation "nope" does not exist' })]);
     });
+
+    test("a sharded table: a lookup reaching one shard is ok, a query reaching every shard is a warning naming the key", () => {
+        const leaves = ["public.orders_0", "public.orders_1", "public.orders_2", "public.orders_3"];
+        const orders = { name: "public.orders", key: "HASH (customer_id)", leaves, shards: { "public.orders_0": "orders_s1", "public.orders_1": "orders_s2", "public.orders_2": "orders_s1", "public.orders_3": "orders_s2" } };
+        const foreign = (...rels: string[]) => [{ Plan: { "Node Type": "Append", Plans: rels.map((r) => ({ "Node Type": "Foreign Scan", "Relation Name": r, Schema: "public" })) } }];
+        expect(checkQueryPruning(q(foreign("orders_1"), [orders]), on).map((f) => [f.check, f.severity, f.detail])).toEqual([
+            ["partitions.query", "ok", "orders: pruned to 1 of 4 partitions (orders_1)"],
+            ["partitions.shard_query", "ok", "orders: reaches 1 of 2 shards (orders_s2)"],
+        ]);
+        const [, fanout] = checkQueryPruning(q(foreign("orders_0", "orders_1", "orders_2", "orders_3"), [orders]), on);
+        expect(fanout).toMatchObject({ check: "partitions.shard_query", severity: "warning", detail: "orders: the query reaches all 2 shards (orders_s1, orders_s2); shard key HASH (customer_id)" });
+        expect(fanout.fix).toMatch(/^A lookup should filter on the shard key customer_id/);
+        // Reaching every partition of one shard is still one shard.
+        expect(checkQueryPruning(q(foreign("orders_0", "orders_2"), [orders]), on)[1]).toMatchObject({ severity: "ok", detail: "orders: reaches 1 of 2 shards (orders_s1)" });
+    });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSpec } from "../validation";
+import { parseSpec, withRules } from "../validation";
 import { expressionProblem, identifierProblem, typeNameProblem } from "../sql";
 import { parseInterval } from "./interval";
 import { partitionedTableIssues } from "./rules";
@@ -127,9 +127,7 @@ export const partitionedTableFields = z.strictObject({
 export type PartitionedTableInput = z.input<typeof partitionedTableFields>;
 export type PartitionedTableSpec = z.output<typeof partitionedTableFields>;
 
-export const partitionedTableSpec = partitionedTableFields.superRefine((spec, ctx) => {
-    for (const issue of partitionedTableIssues(spec)) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
-});
+export const partitionedTableSpec = withRules(partitionedTableFields, partitionedTableIssues);
 
 /** Validates PartitionedTable inputs; throws PgscaleValidationError naming every bad field. */
 export function parsePartitionedTable(input: unknown, subject: string): PartitionedTableSpec {

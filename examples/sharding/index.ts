@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { EtcdCluster, HAPROXY_PORTS, HAProxyFrontend, PatroniCluster } from "@pgscale/docker";
+import { Grant, ShardedTable } from "@pgscale/postgres";
+
+// Sizes: 3 etcd members and 2 members per cluster unless set (`pulumi config set nodes 1`).
+const config = new pulumi.Config();
+const nodes = config.getNumber("nodes") ?? 2;
+const dcs = new EtcdCluster("dcs", { members: config.getNumber("etcdMembers") ?? 3 });
+// Every cluster on the dcs's network: the coordinator's members reach each shard's HAProxy by its name.
+const cluster = (name: string) => {
+    const pg = new PatroniCluster(name, { dcs, nodes, patroni: config.getObject("patroni") });
+    return { pg, lb: new HAProxyFrontend(`${name}-lb`, { cluster: pg }) };
+};
+const coordinator = cluster("coord");
+const shards = ["s1", "s2"].map((name) => ({ name, ...cluster(`shard-${name}`) }));
+
+// The cluster's superuser through its HAProxy's read-write port (see "Privileges"): postgres_fdw is
+// not a trusted extension, and creating each shard's fdw role needs CREATEROLE.
+const superuser = ({ pg, lb }: { pg: PatroniCluster; lb: HAProxyFrontend }) =>
+    pulumi.secret(pulumi.all([lb.primaryUri, pg.superuserPassword]).apply(([uri, password]) => {
+        const url = new URL(uri);
+        url.username = "postgres";
+        url.password = encodeURIComponent(password);
+        return url.toString();
+    }));
+
+const orders = new ShardedTable("orders", {
+    coordinator: superuser(coordinator),
+    shards: shards.map((shard) => ({
+        name: shard.name,
+        uri: superuser(shard), // how pgscale reaches the shard: 127.0.0.1:<host port>
+        // How the coordinator's members reach it: the shard's HAProxy on the shared network.
+        fromCoordinator: { host: shard.lb.host, port: HAPROXY_PORTS.primary },
+    })),
+    name: "orders",
+    columns: [
+        { name: "customer_id", type: "bigint", notNull: true },
+        { name: "id", type: "bigint", notNull: true },
+        { name: "total", type: "numeric" },
+        { name: "created_at", type: "timestamptz", notNull: true, default: "now()" },
+    ],
+    primaryKey: ["customer_id", "id", "created_at"],
+    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 8 },
+    localPartitioning: {
+        partitionBy: { strategy: "range", columns: ["created_at"] },
+        partitions: [{ name: "2026", from: "2026-01-01", to: "2027-01-01" }],
+        defaultPartition: true,
+    },
+});
+
+// The application queries the table on the coordinator as the cluster's owner.
+new Grant("orders-app", {
+    connection: superuser(coordinator),
+    role: coordinator.pg.owner,
+    on: "tables", schema: "public", objects: ["orders"],
+    privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+}, { dependsOn: [orders] });
+
+export const coordinatorUri = coordinator.lb.primaryUri;
+export const shardUris = shards.map(superuser);

@@ -1,0 +1,156 @@
+import { boundsEqual, parseCatalogBound, renderBound } from "../partition/bounds";
+import { assertEmptySql, dropTableSql } from "../partition/ddl";
+import { keyColumns } from "../partition/resolve";
+import { stableJson } from "../util";
+import type { CoordinatorCatalog, ShardCatalog, ShardedPlan, ShardedPlanInput, ShardedStep } from "./catalog";
+import * as ddl from "./ddl";
+import { fieldOf } from "./rules";
+import { coordinatorTable, foreignServerName, shardRoleName, slicesOf, type Slice } from "./slices";
+import type { ShardedTableSpec } from "./spec";
+
+// From the live catalogs to the steps that make them the spec: every object is
+// created when missing and corrected when it differs. Nothing that holds rows is ever
+// dropped: a slice that would move to another shard, a shard removed, or a key change
+// is refused while rows are there (moving rows between shards is not done yet).
+
+const COORD = "coordinator";
+const MOVES_NOT_YET = "moving rows between shards is not supported yet; nothing was changed";
+
+export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
+    const { desired: spec } = input;
+    const plan: ShardedPlan = { steps: [], refusals: [], notes: [] };
+    const slices = slicesOf(spec);
+    const kinds = keyColumns(coordinatorTable(spec, [])).map((k) => k.kind);
+    const same = (s: Slice, bound: string) => boundsEqual(s.bound, parseCatalogBound(bound), kinds);
+    const table = `${spec.schema}.${spec.name}`;
+
+    if (input.previous && stableJson(input.previous.columns) !== stableJson(spec.columns))
+        plan.refusals.push({ field: "columns", reason: "changing the columns of a sharded table is not supported yet; nothing was changed" });
+
+    const keyChanged = keyChange(spec, input.coordinator, input.shards);
+    if (keyChanged) {
+        const rows = keyChanged.filter((t) => t.hasRows).map((t) => t.target);
+        if (rows.length) plan.refusals.push({ field: "shardBy", reason: `the table exists with another shard key or strategy and holds rows on ${rows.join(", ")}; ${MOVES_NOT_YET}` });
+    }
+
+    for (const shard of spec.shards) {
+        const cat = input.shards[shard.name];
+        const mine = slices.filter((s) => s.shard === shard.name);
+        const add = (summary: string, statements: string[], sensitive = false) => plan.steps.push({ target: shard.name, summary, statements, ...(sensitive ? { sensitive } : {}) });
+        const recreate = keyChanged?.some((t) => t.target === shard.name) ?? false;
+        if (spec.schema !== "public" && !cat.schemaExists) add(`+ create schema ${spec.schema}`, [ddl.createSchemaSql(spec.schema)]);
+        if (recreate) add(`- drop empty table ${table} (another shard key)`, [...assertEmptySql(spec.schema, spec.name), dropTableSql(spec.schema, spec.name)]);
+        if (!cat.parent || recreate) add(`+ create table ${table} PARTITION BY ${spec.shardBy.strategy.toUpperCase()} (${spec.shardBy.columns.join(", ")})`, [ddl.createLocalParentSql(spec)]);
+        const existing = new Map((recreate ? [] : cat.slices).map((s) => [s.name, s]));
+        for (const s of mine) {
+            const have = existing.get(s.name);
+            if (have && !same(s, have.bound)) {
+                if (have.hasRows) {
+                    plan.refusals.push({ field: fieldOf(s.origin), reason: `slice ${s.name} on ${shard.name} holds rows and its bound would change to ${renderBound(s.bound)}; ${MOVES_NOT_YET}` });
+                    continue;
+                }
+                add(`- drop empty slice ${s.name} (its bound changes)`, [...assertEmptySql(spec.schema, s.name), dropTableSql(spec.schema, s.name)]);
+            }
+            if (!have || !same(s, have.bound)) add(`+ create slice ${s.name} ${renderBound(s.bound)}${spec.localPartitioning ? ` partitioned by ${spec.localPartitioning.partitionBy.columns.join(", ")}` : ""}`, ddl.createLocalSliceSql(spec, s));
+        }
+        const cred = input.credentials[shard.name];
+        if (!cat.role.exists) add(`+ create role ${cred.user} LOGIN (password generated, kept secret)`, [ddl.createRoleSql(cred.user, cred.verifier)], true);
+        else if (cred.fresh) add(`~ set the password of role ${cred.user} (generated, kept secret)`, [ddl.setRolePasswordSql(cred.user, cred.verifier)], true);
+        if (!cat.role.exists || !cat.role.connect) add(`+ grant ${cred.user} CONNECT on the database`, [ddl.grantConnectSql(cred.user)]);
+        const missing = mine.filter((s) => recreate || !cat.role.exists || !hasDml(cat.role.privileges[s.name])).map((s) => s.name);
+        if (missing.length) add(`+ grant ${cred.user} SELECT, INSERT, UPDATE, DELETE on ${missing.length === mine.length ? `all ${mine.length} slices` : missing.join(", ")}`, ddl.grantSliceSql(spec, cred.user, missing));
+    }
+
+    coordinatorSteps(input, slices, same, keyChanged !== null, plan);
+    if (plan.refusals.length) plan.steps = [];
+    return plan;
+}
+
+function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Slice, bound: string) => boolean, recreate: boolean, plan: ShardedPlan): void {
+    const { desired: spec, coordinator: cat } = input;
+    const add = (summary: string, statements: string[], sensitive = false) => plan.steps.push({ target: COORD, summary, statements, ...(sensitive ? { sensitive } : {}) });
+    const table = `${spec.schema}.${spec.name}`;
+    if (!cat.fdwInstalled) add("+ create extension postgres_fdw", [ddl.createFdwSql()]);
+    if (spec.schema !== "public" && !cat.parent) add(`+ create schema ${spec.schema}`, [ddl.createSchemaSql(spec.schema)]);
+    const servers = new Map(cat.servers.map((s) => [s.name, s]));
+    for (const shard of spec.shards) {
+        const name = foreignServerName(spec, shard.name);
+        const options = ddl.serverOptions(spec, input.endpoints[shard.name]);
+        const have = servers.get(name);
+        const cred = input.credentials[shard.name];
+        if (!have) add(`+ create server ${name} (${options.host}:${options.port}/${options.dbname}, async_capable ${options.async_capable}, fetch_size ${options.fetch_size})`, [ddl.createServerSql(name, options)]);
+        else {
+            const alter = ddl.alterServerSql(name, have.options, options);
+            if (alter) add(`~ alter server ${name}: ${Object.keys(options).filter((k) => have.options[k] !== options[k]).map((k) => `${k} ${options[k]}`).join(", ")}`, [alter]);
+        }
+        if (!have || have.mappingUser === null) add(`+ create user mapping for PUBLIC on ${name} as ${cred.user}`, [ddl.createUserMappingSql(name, cred.user, cred.password)], true);
+        else if (have.mappingUser !== cred.user || cred.fresh) add(`~ alter user mapping for PUBLIC on ${name} as ${cred.user}`, [ddl.alterUserMappingSql(name, cred.user, cred.password)], true);
+    }
+    if (recreate && cat.parent) add(`- drop table ${table} and its foreign partitions (another shard key; the shards hold no rows)`, [dropTableSql(spec.schema, spec.name)]);
+    if (!cat.parent || recreate) add(`+ create table ${table} PARTITION BY ${spec.shardBy.strategy.toUpperCase()} (${spec.shardBy.columns.join(", ")})`, [ddl.createCoordinatorParentSql(spec)]);
+    const parts = new Map((recreate ? [] : cat.partitions).map((p) => [p.name, p]));
+    const wanted = new Set(slices.map((s) => s.name));
+    // Partitions that are no longer slices (a shard removed, ranges changed): dropped only when empty.
+    for (const p of parts.values()) {
+        if (wanted.has(p.name)) continue;
+        if (p.hasRows) plan.refusals.push({ field: "shards", reason: `partition ${p.name}${p.server ? ` (server ${p.server})` : ""} holds rows and is no longer a slice of the spec; ${MOVES_NOT_YET}` });
+        else if (p.server) add(`- drop foreign partition ${p.name} (empty; no longer in the spec)`, [ddl.dropForeignSliceSql(spec, p.name)]);
+        else plan.refusals.push({ field: "shards", reason: `partition ${p.name} of ${table} is not a foreign table pgscale manages; detach or remove it first` });
+    }
+    for (const s of slices) {
+        const server = foreignServerName(spec, s.shard);
+        const have = parts.get(s.name);
+        if (have && (have.server !== server || !same(s, have.bound))) {
+            if (have.hasRows) {
+                plan.refusals.push({ field: fieldOf(s.origin), reason: `slice ${s.name} holds rows${have.server !== server ? ` on server ${have.server ?? "(local)"} and would move to ${s.shard}` : " and its bound would change"}; ${MOVES_NOT_YET}` });
+                continue;
+            }
+            if (!have.server) {
+                plan.refusals.push({ field: fieldOf(s.origin), reason: `${s.name} exists on the coordinator as a local table; remove it first` });
+                continue;
+            }
+            add(`- drop foreign partition ${s.name} (empty; it moves to ${s.shard} or changes its bound)`, [ddl.dropForeignSliceSql(spec, s.name)]);
+        }
+        if (!have || have.server !== server || !same(s, have.bound)) add(`+ create foreign partition ${s.name} ${renderBound(s.bound)} on ${server}`, [ddl.createForeignSliceSql(spec, s, server)]);
+    }
+    // Servers of shards removed from the spec go once no partition uses them.
+    const previous = input.previous?.shards.map((s) => s.name) ?? [];
+    for (const name of previous) {
+        if (spec.shards.some((s) => s.name === name)) continue;
+        const server = foreignServerName(spec, name);
+        if (servers.has(server)) add(`- drop server ${server} and its user mapping (shard ${name} removed; its tables and role on the shard are left)`, ddl.dropServerSql(server));
+    }
+}
+
+const hasDml = (privileges: string[] | undefined) => ["SELECT", "INSERT", "UPDATE", "DELETE"].every((p) => privileges?.includes(p));
+
+/** Null when the key matches (or nothing exists yet); else where the table exists with another key, and whether it holds rows there. */
+function keyChange(spec: ShardedTableSpec, coordinator: CoordinatorCatalog, shards: Record<string, ShardCatalog>): { target: string; hasRows: boolean }[] | null {
+    const differs = (p: { strategy: string | null; keyColumns: string[] } | null) =>
+        p !== null && (p.strategy !== spec.shardBy.strategy || stableJson(p.keyColumns) !== stableJson(spec.shardBy.columns));
+    const out: { target: string; hasRows: boolean }[] = [];
+    if (differs(coordinator.parent)) out.push({ target: COORD, hasRows: coordinator.partitions.some((p) => p.hasRows) });
+    for (const [name, cat] of Object.entries(shards)) if (differs(cat.parent)) out.push({ target: name, hasRows: cat.parent!.hasRows });
+    return out.length ? out : null;
+}
+
+/** Deleting with removalPolicy "destroy": refused while any shard holds rows of the table. */
+export function planShardedRemoval(input: Omit<ShardedPlanInput, "credentials" | "endpoints" | "previous">): ShardedPlan {
+    const { desired: spec } = input;
+    const plan: ShardedPlan = { steps: [], refusals: [], notes: [] };
+    if (spec.removalPolicy === "retain") return plan;
+    const step = (target: string, summary: string, statements: string[]): ShardedStep => ({ target, summary, statements });
+    for (const shard of spec.shards) {
+        const cat = input.shards[shard.name];
+        if (cat.parent?.hasRows) plan.refusals.push({ field: "removalPolicy", reason: `shard ${shard.name} holds rows of ${spec.schema}.${spec.name}; delete them first (pgscale drops no rows)` });
+        if (cat.parent) plan.steps.push(step(shard.name, `- drop empty table ${spec.schema}.${spec.name} and its slices`, [...assertEmptySql(spec.schema, spec.name), dropTableSql(spec.schema, spec.name)]));
+        if (cat.role.exists) plan.steps.push(step(shard.name, `- drop role ${shardRoleName(spec, shard.name)}`, ddl.dropRoleSql(spec, shardRoleName(spec, shard.name))));
+    }
+    if (input.coordinator.partitions.some((p) => p.hasRows)) plan.refusals.push({ field: "removalPolicy", reason: `the coordinator reaches rows of ${spec.schema}.${spec.name}; delete them first` });
+    const coord: ShardedStep[] = [];
+    if (input.coordinator.parent) coord.push(step(COORD, `- drop table ${spec.schema}.${spec.name} and its foreign partitions`, [dropTableSql(spec.schema, spec.name)]));
+    for (const s of input.coordinator.servers) coord.push(step(COORD, `- drop server ${s.name} and its user mapping`, ddl.dropServerSql(s.name)));
+    // The coordinator first: once its partitions are gone nothing routes rows to the shards.
+    plan.steps = plan.refusals.length ? [] : [...coord, ...plan.steps];
+    return plan;
+}

@@ -1,0 +1,184 @@
+import type * as pulumi from "@pulumi/pulumi";
+import {
+    connectionIssues,
+    foreignServerName,
+    planShardedRemoval,
+    planShardedTable,
+    serverEndpoint,
+    shardRoleName,
+    stableJson,
+    summarizeShardedPlan,
+    PgscaleValidationError,
+    type CoordinatorCatalog,
+    type ShardCatalog,
+    type ShardCredential,
+    type ShardedPlan,
+    type ShardedTableSpec,
+} from "@pgscale/core";
+import { withSession } from "../sql/session";
+import { applySteps } from "../sql/steps";
+import { UNKNOWN, checkBeforePlan, checkFailure, wire } from "../sql/provider-io";
+import { readCoordinator, readShard } from "./catalog-reader";
+import { coordinatorOf, credentialsFor, placeholderCredentials, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
+
+// The provider's lifecycle. Connections and the shard roles' passwords arrive as secret
+// inputs or state on every call; nothing here captures one. Check plans against the live
+// catalogs of the coordinator and every shard, so preview shows the steps; the shards'
+// steps run first (each shard in one transaction), the coordinator's last.
+
+type Props = Record<string, unknown>;
+
+/** The plan would lose rows or is not supported: nothing was run. */
+export class ShardPlanRefusedError extends Error {
+    constructor(subject: string, refusals: ShardedPlan["refusals"]) {
+        super(`${subject}: refused, nothing was changed\n` + refusals.map((r) => `  - ${r.field}: ${r.reason}`).join("\n"));
+        this.name = "ShardPlanRefusedError";
+    }
+}
+
+interface Catalogs {
+    coordinator: CoordinatorCatalog;
+    shards: Record<string, ShardCatalog>;
+}
+
+/** Every server name the coordinator may hold for this table: the spec's shards and those of the last apply. */
+function serverNames(spec: ShardedTableSpec, previous: ShardedTableSpec | null): string[] {
+    return [...new Set([...spec.shards, ...(previous?.shards ?? [])].map((s) => foreignServerName(spec, s.name)))];
+}
+
+async function readAll(coordinator: string, uris: { name: string; uri: string }[], spec: ShardedTableSpec, previous: ShardedTableSpec | null): Promise<Catalogs> {
+    const shards: Record<string, ShardCatalog> = {};
+    for (const { name, uri } of uris) shards[name] = await withSession(uri, (s) => readShard(s, { schema: spec.schema, name: spec.name, role: shardRoleName(spec, name) }));
+    const coord = await withSession(coordinator, (s) => readCoordinator(s, { schema: spec.schema, name: spec.name, servers: serverNames(spec, previous) }));
+    return { coordinator: coord, shards };
+}
+
+function planFor(spec: ShardedTableSpec, previous: ShardedTableSpec | null, uris: { name: string; uri: string }[], credentials: Record<string, ShardCredential>, catalogs: Catalogs): ShardedPlan {
+    const endpoints = Object.fromEntries(spec.shards.map((s, i) => [s.name, serverEndpoint(s, uris[i].uri)]));
+    return planShardedTable({ desired: spec, previous, endpoints, credentials, ...catalogs });
+}
+
+function previousSpec(olds: Props): ShardedTableSpec | null {
+    try {
+        return olds.name === undefined ? null : specOf(olds);
+    } catch {
+        return null;
+    }
+}
+
+function assertConnections(props: Props, coordinator: string, uris: { name: string; uri: string }[]): void {
+    const issues = connectionIssues(coordinator, uris);
+    if (issues.length) throw new PgscaleValidationError(subjectOf(props), issues);
+}
+
+/** What refresh reports: the objects as read, without any credential. */
+function observe(catalogs: Catalogs): Props {
+    return wire({
+        coordinator: {
+            fdwInstalled: catalogs.coordinator.fdwInstalled,
+            servers: catalogs.coordinator.servers.map((s) => ({ name: s.name, options: s.options, mappingUser: s.mappingUser })),
+            parent: catalogs.coordinator.parent,
+            partitions: catalogs.coordinator.partitions,
+        },
+        shards: catalogs.shards,
+    });
+}
+
+async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
+    const spec = specOf(news);
+    const coordinator = coordinatorOf(news);
+    const uris = shardUris(news, spec);
+    assertConnections(news, coordinator, uris);
+    const previous = previousSpec(olds);
+    const credentials = credentialsFor(spec, olds.credentials);
+    const catalogs = await readAll(coordinator, uris, spec, previous);
+    const plan = planFor(spec, previous, uris, credentials, catalogs);
+    if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(news), plan.refusals);
+    for (const { name, uri } of uris) {
+        const steps = plan.steps.filter((s) => s.target === name);
+        if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
+    }
+    const coordSteps = plan.steps.filter((s) => s.target === "coordinator");
+    if (coordSteps.length) await withSession(coordinator, (s) => applySteps(s, coordSteps));
+    const after = await readAll(coordinator, uris, spec, previous);
+    return wire({
+        ...specProps(spec),
+        coordinator,
+        shardConnections: news.shardConnections,
+        credentials: storedCredentials(credentials),
+        plan: [],
+        applied: summarizeShardedPlan(plan),
+        drift: [],
+        observed: observe(after),
+    });
+}
+
+const unknown = (v: unknown) => v === UNKNOWN || (typeof v === "object" && v !== null && Object.values(v).some((x) => x === UNKNOWN || typeof x !== "string"));
+
+export const shardedTableHandlers = {
+    async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+        const pre = checkBeforePlan({ ...news, connection: unknown(news.shardConnections) ? UNKNOWN : news.coordinator }, () => ({
+            ...specProps(specOf(news)),
+            coordinator: news.coordinator,
+            shardConnections: news.shardConnections,
+        }));
+        if (!("connection" in pre)) return pre;
+        const { inputs } = pre;
+        const spec = specOf(inputs);
+        const coordinator = coordinatorOf(inputs);
+        const uris = shardUris(inputs, spec);
+        const issues = connectionIssues(coordinator, uris);
+        if (issues.length) return { inputs, failures: issues.map((i) => checkFailure(i.field, i.message)) };
+        const previous = previousSpec(olds);
+        const catalogs = await readAll(coordinator, uris, spec, previous);
+        const plan = planFor(spec, previous, uris, placeholderCredentials(spec), catalogs);
+        return { inputs: { ...inputs, plan: summarizeShardedPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
+    },
+
+    async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+        const pick = (p: Props) => Object.fromEntries(SPEC_KEYS.map((k) => [k, p[k]]));
+        const replaces = (["schema", "name"] as const).filter((k) => olds[k] !== news[k]);
+        const plan = Array.isArray(news.plan) ? (news.plan as string[]) : [];
+        const pending = plan.some((line) => !line.startsWith("note: "));
+        const changes =
+            pending || olds.coordinator !== news.coordinator || stableJson(olds.shardConnections) !== stableJson(news.shardConnections) || stableJson(pick(olds)) !== stableJson(pick(news));
+        return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+        const outs = await applyAndObserve(inputs, {});
+        return { id: `${outs.schema}.${outs.name}`, outs };
+    },
+
+    async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+        const spec = specOf(props);
+        const uris = shardUris(props, spec);
+        const catalogs = await readAll(coordinatorOf(props), uris, spec, spec);
+        // Gone everywhere: an empty id tells the engine, and refresh drops it from the stack.
+        if (!catalogs.coordinator.parent && Object.values(catalogs.shards).every((s) => !s.parent)) return { id: "", props: {} };
+        const stored = credentialsFor(spec, props.credentials);
+        const plan = planFor(spec, spec, uris, Object.fromEntries(Object.entries(stored).map(([k, c]) => [k, { ...c, fresh: false }])), catalogs);
+        const drift = [...summarizeShardedPlan(plan), ...plan.refusals.map((r) => `refused: ${r.field}: ${r.reason}`)];
+        return { id, props: wire({ ...props, drift, observed: observe(catalogs) }) };
+    },
+
+    async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await applyAndObserve(news, olds) };
+    },
+
+    async delete(_id: string, props: Props): Promise<void> {
+        const spec = specOf(props);
+        if (spec.removalPolicy === "retain") return;
+        const coordinator = coordinatorOf(props);
+        const uris = shardUris(props, spec);
+        const catalogs = await readAll(coordinator, uris, spec, null);
+        const plan = planShardedRemoval({ desired: spec, ...catalogs });
+        if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(props), plan.refusals);
+        const coordSteps = plan.steps.filter((s) => s.target === "coordinator");
+        if (coordSteps.length) await withSession(coordinator, (s) => applySteps(s, coordSteps));
+        for (const { name, uri } of uris) {
+            const steps = plan.steps.filter((s) => s.target === name);
+            if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
+        }
+    },
+};

@@ -1,0 +1,3 @@
+import { lazyProvider } from "../sql/lazy-provider";
+
+export const shardedTableProvider = lazyProvider("shardedTableHandlers");

@@ -1,0 +1,68 @@
+import { randomBytes } from "crypto";
+import { parseShardedTable, scramSha256Verifier, shardedTableFields, shardRoleName, type ShardCredential, type ShardedTableSpec } from "@pgscale/core";
+import { specFrom } from "../sql/provider-io";
+
+// The resource's properties. Inputs: the spec fields (defaults filled), `coordinator`
+// and `shardConnections` (secrets: URIs by shard name) and `plan`, the steps check
+// computed for preview. Outputs add `credentials` (secret: each shard role's password
+// and verifier), `observed`, `drift` (what an up would repair, as refresh found it) and
+// `applied` (the steps the last create/update ran).
+
+export const SPEC_KEYS = Object.keys(shardedTableFields.shape) as (keyof ShardedTableSpec)[];
+
+type Props = Record<string, unknown>;
+
+export const subjectOf = (p: Props) => `ShardedTable ${typeof p.schema === "string" && p.schema !== "public" ? `${p.schema}.` : ""}${String(p.name ?? "")}`;
+
+export const specOf = (p: Props): ShardedTableSpec => specFrom(p, SPEC_KEYS, parseShardedTable, subjectOf(p));
+
+export const specProps = (spec: ShardedTableSpec): Props => JSON.parse(JSON.stringify(spec)) as Props;
+
+export function coordinatorOf(p: Props): string {
+    if (typeof p.coordinator !== "string" || p.coordinator === "") throw new Error(`${subjectOf(p)}: the coordinator input is missing`);
+    return p.coordinator;
+}
+
+/** The shards' URIs in spec order; a shard without one is an error naming it. */
+export function shardUris(p: Props, spec: ShardedTableSpec): { name: string; uri: string }[] {
+    const map = (p.shardConnections ?? {}) as Record<string, unknown>;
+    return spec.shards.map((s, i) => {
+        const uri = map[s.name];
+        if (typeof uri !== "string" || uri === "") throw new Error(`${subjectOf(p)}: shards[${i}].uri is missing`);
+        return { name: s.name, uri };
+    });
+}
+
+export interface StoredCredential {
+    user: string;
+    password: string;
+    verifier: string;
+}
+
+/**
+ * Each shard's credential: the one in state when there is one for the same role, else a new
+ * password (32 random bytes, URL-safe) and its SCRAM verifier, marked fresh so the role and the
+ * user mapping get it. The server only ever sees the verifier; the mapping holds the password,
+ * as postgres_fdw must present it.
+ */
+export function credentialsFor(spec: ShardedTableSpec, stored: unknown): Record<string, ShardCredential> {
+    const had = (stored ?? {}) as Record<string, StoredCredential | undefined>;
+    return Object.fromEntries(
+        spec.shards.map((s) => {
+            const user = shardRoleName(spec, s.name);
+            const c = had[s.name];
+            if (c && c.user === user && c.password && c.verifier) return [s.name, { ...c, fresh: false }];
+            const password = randomBytes(32).toString("base64url");
+            return [s.name, { user, password, verifier: scramSha256Verifier(password), fresh: true }];
+        }),
+    );
+}
+
+/** Placeholders for planning in check, where no password exists yet: nothing is rotated there. */
+export function placeholderCredentials(spec: ShardedTableSpec): Record<string, ShardCredential> {
+    return Object.fromEntries(spec.shards.map((s) => [s.name, { user: shardRoleName(spec, s.name), password: "(generated)", verifier: "(generated)", fresh: false }]));
+}
+
+export function storedCredentials(creds: Record<string, ShardCredential>): Record<string, StoredCredential> {
+    return Object.fromEntries(Object.entries(creds).map(([k, c]) => [k, { user: c.user, password: c.password, verifier: c.verifier }]));
+}
