@@ -8,6 +8,9 @@
 #   PARAMS      DCS postgresql parameters as `k=v,k=v` (default: pgscale's replication defaults, max_connections 200)
 #   CHECK       HAProxy check as `inter_ms,fall,rise` (default 2000,3,2)
 #   DATA_TMPFS  1: data directories on tmpfs (what profile "fast" does), else named volumes
+#   LOCKED      1: the control plane as pgscale locks it by default: etcd over TLS (client and peer,
+#               a CA made here with openssl) with authentication (root, and a user limited to the
+#               scope's keys), Patroni's REST API over HTTPS, HAProxy's checks verifying it
 set -euo pipefail
 P=${1:-pgbase}; N=${2:-3}
 # The images pgscale's constructs use by default (or ETCD_IMAGE, PATRONI_IMAGE, HAPROXY_IMAGE, POSTGRES_VERSION).
@@ -19,10 +22,41 @@ PW=baseline-password
 params=""
 IFS=, read -ra kv <<<"$PARAMS"
 for p in "${kv[@]}"; do params="$params        ${p%%=*}: \"${p#*=}\"\n"; done
+LOCKED=${LOCKED:-0}
 docker network create --label pgscale.bench="$P" "$P-net" >/dev/null
-docker run -d --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "$ETCD_IMAGE" \
-  etcd --name etcd --data-dir /var/lib/etcd/data --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://etcd:2379 \
-  --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://etcd:2380 --initial-cluster etcd=http://etcd:2380 >/dev/null
+if [ "$LOCKED" = 1 ]; then
+  tls=$(mktemp -d)
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 30 -subj "/CN=$P CA" 2>/dev/null
+  # cert NAME SAN: a key and a certificate signed by the CA (server and client use: etcd's peers show theirs).
+  cert() {
+    openssl req -newkey rsa:2048 -nodes -keyout "$tls/$1.key" -out "$tls/$1.csr" -subj "/CN=$1" 2>/dev/null
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$2" > "$tls/$1.ext"
+    openssl x509 -req -in "$tls/$1.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 30 -extfile "$tls/$1.ext" -out "$tls/$1.crt" 2>/dev/null
+    chmod 0644 "$tls/$1.key"
+  }
+  cert etcd "DNS:etcd,IP:127.0.0.1"
+  docker create --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "$ETCD_IMAGE" \
+    etcd --name etcd --data-dir /var/lib/etcd/data --listen-client-urls https://0.0.0.0:2379 --advertise-client-urls https://etcd:2379 \
+    --listen-peer-urls https://0.0.0.0:2380 --initial-advertise-peer-urls https://etcd:2380 --initial-cluster etcd=https://etcd:2380 \
+    --cert-file /tmp/tls/etcd.crt --key-file /tmp/tls/etcd.key --peer-cert-file /tmp/tls/etcd.crt --peer-key-file /tmp/tls/etcd.key \
+    --peer-trusted-ca-file /tmp/tls/ca.crt --peer-client-cert-auth >/dev/null
+  mkdir -p "$tls/etcd-files" && cp "$tls/ca.crt" "$tls/etcd.crt" "$tls/etcd.key" "$tls/etcd-files/" && chmod 0755 "$tls/etcd-files"
+  docker cp "$tls/etcd-files" "$P-etcd:/tmp/tls"
+  docker start "$P-etcd" >/dev/null
+  e="etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/tmp/tls/ca.crt --command-timeout=5s"
+  for _ in $(seq 600); do docker exec "$P-etcd" $e endpoint status >/dev/null 2>&1 && break; sleep 0.1; done
+  docker exec "$P-etcd" sh -c "echo $PW | $e user add root --interactive=false && $e role add root && $e user grant-role root root \
+    && $e role add patroni && $e role grant-permission patroni readwrite /service/$P/ --prefix \
+    && echo $PW | $e user add patroni --interactive=false && $e user grant-role patroni patroni && $e auth enable" >/dev/null
+  store="etcd3: { hosts: [etcd:2379], protocol: https, cacert: /etc/patroni/tls/ca.crt, username: patroni, password: $PW }"
+  rest="restapi: { listen: 0.0.0.0:8008, connect_address: pgNAME:8008, certfile: /etc/patroni/tls/pgNAME.crt, keyfile: /etc/patroni/tls/pgNAME.key, cafile: /etc/patroni/tls/ca.crt }"
+else
+  docker run -d --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "$ETCD_IMAGE" \
+    etcd --name etcd --data-dir /var/lib/etcd/data --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://etcd:2379 \
+    --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://etcd:2380 --initial-cluster etcd=http://etcd:2380 >/dev/null
+  store="etcd3: { hosts: [etcd:2379] }"
+  rest="restapi: { listen: 0.0.0.0:8008, connect_address: pgNAME:8008 }"
+fi
 hosts=""
 for i in $(seq 0 $((N-1))); do
   if [ "${DATA_TMPFS:-0}" = 1 ]; then
@@ -33,7 +67,7 @@ for i in $(seq 0 $((N-1))); do
   fi
   cfg=$(mktemp)
   printf '%s\n' "scope: $P" "namespace: /service/" "name: pg$i" \
-    "restapi: { listen: 0.0.0.0:8008, connect_address: pg$i:8008 }" "etcd3: { hosts: [etcd:2379] }" "bootstrap:" "  dcs:" \
+    "${rest//NAME/$i}" "$store" "bootstrap:" "  dcs:" \
     "    ttl: $TTL" "    loop_wait: $LOOP_WAIT" "    retry_timeout: $RETRY_TIMEOUT" "    maximum_lag_on_failover: 1048576" \
     "    postgresql:" "      use_pg_rewind: true" "      use_slots: true" "      parameters:" > "$cfg"
   printf "$params" >> "$cfg"
@@ -56,12 +90,20 @@ YML
   docker create --name "$P-pg$i" --label pgscale.bench="$P" --network "$P-net" --network-alias "pg$i" --user postgres \
     "${data[@]}" --shm-size 256m "$PATRONI_IMAGE" >/dev/null
   chmod 0644 "$cfg"; docker cp "$cfg" "$P-pg$i:/etc/patroni/patroni.yml" && rm -f "$cfg"
+  check=""
+  if [ "$LOCKED" = 1 ]; then
+    cert "pg$i" "DNS:pg$i,DNS:localhost,IP:127.0.0.1"
+    mkdir -p "$tls/pg$i-files" && cp "$tls/ca.crt" "$tls/pg$i.crt" "$tls/pg$i.key" "$tls/pg$i-files/" && chmod 0755 "$tls/pg$i-files"
+    docker cp "$tls/pg$i-files" "$P-pg$i:/etc/patroni/tls"
+    check=" check-ssl check-sni pg$i verify required ca-file /etc/haproxy/ca.crt verifyhost pg$i"
+  fi
   docker start "$P-pg$i" >/dev/null
-  hosts="$hosts    server pg$i pg$i:5432 check port 8008\n"
+  hosts="$hosts    server pg$i pg$i:5432 check port 8008$check\n"
 done
 cfg=$(mktemp)
 printf 'global\n    maxconn 2000\nresolvers docker\n    nameserver dns 127.0.0.11:53\ndefaults\n    mode tcp\n    timeout connect 4s\n    timeout client 30m\n    timeout server 30m\n    default-server inter %sms fall %s rise %s on-marked-down shutdown-sessions resolvers docker init-addr last,libc,none\nlisten primary\n    bind *:5000\n    option httpchk GET /primary\n    http-check expect status 200\n%blisten replicas\n    bind *:5001\n    balance roundrobin\n    option httpchk GET /replica\n    http-check expect status 200\n%b' "$INTER" "$FALL" "$RISE" "$hosts" "$hosts" > "$cfg"
 docker create --name "$P-haproxy" --label pgscale.bench="$P" --network "$P-net" -p 127.0.0.1::5000 -p 127.0.0.1::5001 "$HAPROXY_IMAGE" >/dev/null
 chmod 0644 "$cfg"; docker cp "$cfg" "$P-haproxy:/etc/haproxy/haproxy.cfg" && rm -f "$cfg"
+if [ "$LOCKED" = 1 ]; then chmod 0644 "$tls/ca.crt"; docker cp "$tls/ca.crt" "$P-haproxy:/etc/haproxy/ca.crt"; rm -rf "$tls"; fi
 docker start "$P-haproxy" >/dev/null
 docker port "$P-haproxy" 5000/tcp | head -1 | sed 's/.*://'

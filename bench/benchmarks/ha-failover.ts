@@ -20,11 +20,14 @@ interface Cluster {
     containers: string[];
 }
 
-/** The member whose Patroni answers 200 on /primary, asked inside its container (no published port needed). */
+/**
+ * The member whose PostgreSQL runs out of recovery, asked over its local socket inside the container
+ * (no published port, and the same on both sides whatever scheme and CA their REST APIs use).
+ */
 async function leader(c: Cluster): Promise<string> {
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
         for (const name of c.containers) {
-            if (dockerQuiet("exec", name, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:8008/primary") === "200") return name;
+            if (dockerQuiet("exec", name, "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-tAc", "SELECT pg_is_in_recovery()") === "f") return name;
         }
     }
     throw new Error("no primary within 60 s");

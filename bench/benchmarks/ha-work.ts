@@ -19,6 +19,11 @@ export interface HaWork {
     parameters: Record<string, string>;
     check: { interMs: number; fall: number; rise: number };
     dataOnTmpfs: boolean;
+    /**
+     * "locked": etcd over TLS with authentication and Patroni's REST API over HTTPS, as pgscale
+     * makes them by default; the baseline (up.sh LOCKED=1) does the same work by hand.
+     */
+    controlPlane: "locked";
     imageId: string;
 }
 
@@ -27,8 +32,8 @@ export function imageId(image = PATRONI_IMAGE): string {
 }
 
 /** `usePgRewind` false where pgscale turns it off (profile "fast": no full_page_writes), which drops wal_log_hints. */
-export function haWork(w: Omit<HaWork, "parameters" | "imageId"> & { parameters: Record<string, string> }, usePgRewind = true): HaWork {
-    return { ...w, parameters: { ...defaultParameters(usePgRewind), ...w.parameters }, imageId: imageId() };
+export function haWork(w: Omit<HaWork, "parameters" | "imageId" | "controlPlane"> & { parameters: Record<string, string> }, usePgRewind = true): HaWork {
+    return { ...w, parameters: { ...defaultParameters(usePgRewind), ...w.parameters }, controlPlane: "locked", imageId: imageId() };
 }
 
 /** `k=v,k=v` for the baseline scripts. */
@@ -47,7 +52,7 @@ export function baselineEnv(w: HaWork): NodeJS.ProcessEnv {
     return {
         ...process.env, TTL: String(w.ttl), LOOP_WAIT: String(w.loopWait), RETRY_TIMEOUT: String(w.retryTimeout),
         PARAMS: paramList(w.parameters), CHECK: `${w.check.interMs},${w.check.fall},${w.check.rise}`,
-        DATA_TMPFS: w.dataOnTmpfs ? "1" : "0", PG_UID: pgUid(),
+        DATA_TMPFS: w.dataOnTmpfs ? "1" : "0", PG_UID: pgUid(), LOCKED: w.controlPlane === "locked" ? "1" : "0",
     };
 }
 

@@ -62,6 +62,8 @@ export function observePatroni(container: string): Record<string, unknown> {
     return {
         ttl: dcs.ttl, loopWait: dcs.loop_wait, retryTimeout: dcs.retry_timeout,
         parameters: params,
+        // What the control plane ran (controlPlane "locked"): etcd over TLS with a user, REST over HTTPS.
+        etcdTls: yml.etcd3?.protocol === "https", etcdAuth: Boolean(yml.etcd3?.username), restApiHttps: Boolean(yml.restapi?.certfile),
         image: docker("inspect", "-f", "{{.Image}}", container),
     };
 }
