@@ -41,7 +41,7 @@ const COVERAGE: Record<string, Coverage> = {
     "source scripts/env.sh && npx jest test/e2e/rolling.test.ts": { how: "select", files: /^\S+\/test\/e2e\/rolling\.test\.ts$/m },
     "npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
     "PGSCALE_CHAOS_FULL=1 npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
-    "PGSCALE_CHAOS_OUT=bench/results/chaos-ci-1795641489.json npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
+    "PGSCALE_CHAOS_OUT=bench/results/chaos-ci-1796451727.json npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
     "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-full-1795640404.json npx jest --selectProjects chaos": {
         how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m,
     },

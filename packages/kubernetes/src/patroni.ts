@@ -48,8 +48,15 @@ const API_PORT = 8008;
 /** The REST API's CA in the config Secret (restApi.https). */
 const REST_CA = "rest-ca.crt";
 
-/** restApi.https as the running cluster was created with it; a change is refused (see the caller). */
-export function keptRestApiHttps(subject: string, first: boolean, now: boolean): boolean {
+/**
+ * restApi.https as the running cluster was created with it, from the bootstrap record's note; a
+ * change is refused (see the caller). A note from before restApi.https counts as false. No note at
+ * all is nothing to compare with: a record from before notes existed (documented), or a program
+ * run under Pulumi's mocks, where no provider records one.
+ */
+export function keptRestApiHttps(subject: string, firstNote: { restApiHttps?: boolean } | undefined, now: boolean): boolean {
+    if (firstNote === undefined) return now;
+    const first = firstNote.restApiHttps ?? false;
     if (first !== now) {
         throw new Error(`${subject}: restApi.https is ${now}, but the running members were created with restApi.https ${first}; `
             + "the members read it at start only, and their probes and HAProxy's checks would switch before them. "
@@ -207,9 +214,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const layout = this.resolved.layout;
         const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version, restApiHttps: https } }, { parent: this });
         // The members read patroni.yml at start only, so HTTPS cannot reach a running cluster together
-        // with its probes and HAProxy's checks: the first value stays (a cluster from before counts as
-        // false), and a change fails `pulumi preview` here, before anything is touched.
-        const keptHttps = bootstrapDcs.firstNote.apply((n) => keptRestApiHttps(subject, n?.restApiHttps ?? false, https));
+        // with its probes and HAProxy's checks: the first value stays, and a change fails
+        // `pulumi preview` here, before anything is touched.
+        const keptHttps = bootstrapDcs.firstNote.apply((n) => keptRestApiHttps(subject, n, https));
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
             subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
             bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
