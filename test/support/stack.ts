@@ -75,5 +75,7 @@ export function storedState(stack: Stack): string {
         cwd: stack.workspace.workDir,
         encoding: "utf8",
         env: { ...process.env, ...stack.workspace.envVars },
+        // A stack's state runs past the default 1 MiB (a certificate per member, backup resources).
+        maxBuffer: 256 * 1024 * 1024,
     });
 }
