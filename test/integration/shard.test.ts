@@ -38,7 +38,7 @@ beforeAll(async () => {
     await dbs.create();
 });
 afterAll(async () => {
-    await dbs.drop([table, `${table}_r`].flatMap((name) => shards.map((s) => shardRoleName({ schema: "public", name }, s))));
+    await dbs.drop([table, `${table}_r`, `${table}_u`].flatMap((name) => shards.map((s) => shardRoleName({ schema: "public", name }, s))));
 });
 
 describe("bad input", () => {
@@ -182,6 +182,20 @@ describe("a hash-sharded table over three shards", () => {
         for (const on of ["c", ...shards]) expect(await dbs.sql(on, "SELECT relname FROM pg_class WHERE relname LIKE $1", [`${table}%`])).toEqual([]);
         expect(await dbs.sql("c", "SELECT srvname FROM pg_foreign_server")).toEqual([]);
         expect(await dbs.sql("s1", "SELECT rolname FROM pg_roles WHERE rolname LIKE $1", [`${table}%`])).toEqual([]);
+    });
+});
+
+describe("a table of the same name that the user already has", () => {
+    it("is refused at preview and at up, naming the field, and keeps its rows", async () => {
+        const t = `${table}_u`;
+        for (const on of ["c", "s2"]) await dbs.sql(on, `CREATE TABLE public.${t} (customer_id bigint NOT NULL, id bigint NOT NULL, total numeric, PRIMARY KEY (customer_id, id)); INSERT INTO public.${t} VALUES (1, 1, 9.5)`);
+        const input = spec({ name: t });
+        const reason = (where: string) => `public.${t} exists on ${where} and is not a partitioned table; pgscale does not turn an existing table into a sharded one. Rename it, or give the ShardedTable another name; nothing was changed`;
+        const pv = await engine.preview(input);
+        expect(pv.failures).toEqual([{ property: "name", reason: reason("coordinator") }, { property: "name", reason: reason("shard s2") }]);
+        await expect(engine.up(input)).rejects.toThrow(/name: .* exists on coordinator and is not a partitioned table/);
+        for (const on of ["c", "s2"]) expect(await dbs.sql(on, `SELECT id, total FROM public.${t}`)).toEqual([{ id: "1", total: "9.5" }]);
+        for (const on of ["s1", "s3"]) expect(await dbs.sql(on, "SELECT 1 FROM pg_class WHERE relname LIKE $1", [`${t}%`])).toEqual([]);
     });
 });
 

@@ -139,6 +139,32 @@ describe("planShardedTable", () => {
         expect(s1.statements[2]).toBe('DROP TABLE "public"."orders"');
     });
 
+    it("never recreates a relation of the table's name that is not partitioned (the user's table), whatever it holds", () => {
+        // A plain table reads as a parent with no strategy and no partitions: nothing says it holds rows.
+        const plain = { strategy: null, keyColumns: [] };
+        for (const catalogs of [
+            { coordinator: { ...emptyCoordinator(), fdwInstalled: true, parent: plain } },
+            { shards: { s1: emptyShard(), s2: { ...emptyShard(), parent: { ...plain, hasRows: false } } } },
+        ]) {
+            const plan = planShardedTable(input({}, catalogs));
+            expect(plan.steps).toEqual([]);
+            expect(plan.refusals).toEqual([{ field: "name", reason: expect.stringMatching(/^public\.orders exists on (coordinator|shard s2) and is not a partitioned table; .*nothing was changed$/) }]);
+        }
+        const destroy = input({ removalPolicy: "destroy" }, { coordinator: { ...emptyCoordinator(), parent: plain } });
+        const removal = planShardedRemoval(destroy);
+        expect(removal.steps).toEqual([]);
+        expect(removal.refusals.map((r) => r.field)).toEqual(["removalPolicy"]);
+    });
+
+    it("asserts the coordinator's parent is empty, under a lock, before it drops it for a new key", () => {
+        const done = applied(input());
+        const byId = { ...input({ primaryKey: ["customer_id", "id"], shardBy: { strategy: "hash", columns: ["id"], modulus: 4 } }), ...done };
+        const drop = planShardedTable(byId).steps.find((s) => s.target === "coordinator" && s.summary.startsWith("- drop table"))!;
+        expect(drop.statements[0]).toMatch(/^LOCK TABLE "public"."orders" IN ACCESS EXCLUSIVE MODE/);
+        expect(drop.statements[1]).toMatch(/^DO .*RAISE EXCEPTION/);
+        expect(drop.statements[2]).toBe('DROP TABLE "public"."orders"');
+    });
+
     it("refuses a column change (not supported yet)", () => {
         const inp = input();
         const changed = input({ columns: [...inp.desired.columns, { name: "note", type: "text", notNull: false }] });

@@ -27,6 +27,11 @@ export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
     if (input.previous && stableJson(input.previous.columns) !== stableJson(spec.columns))
         plan.refusals.push({ field: "columns", reason: "changing the columns of a sharded table is not supported yet; nothing was changed" });
 
+    // A relation of the table's name that is not a partitioned table (a plain table, a view,
+    // a foreign table) is the user's, not an earlier apply's: never recreated, whatever it holds.
+    for (const target of unpartitioned(input.coordinator, input.shards))
+        plan.refusals.push({ field: "name", reason: `${table} exists on ${target} and is not a partitioned table; pgscale does not turn an existing table into a sharded one. Rename it, or give the ShardedTable another name; nothing was changed` });
+
     const keyChanged = keyChange(spec, input.coordinator, input.shards);
     if (keyChanged) {
         const rows = keyChanged.filter((t) => t.hasRows).map((t) => t.target);
@@ -86,7 +91,7 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
         if (!have || have.mappingUser === null) add(`+ create user mapping for PUBLIC on ${name} as ${cred.user}`, [ddl.createUserMappingSql(name, cred.user, cred.password)], true);
         else if (have.mappingUser !== cred.user || cred.fresh) add(`~ alter user mapping for PUBLIC on ${name} as ${cred.user}`, [ddl.alterUserMappingSql(name, cred.user, cred.password)], true);
     }
-    if (recreate && cat.parent) add(`- drop table ${table} and its foreign partitions (another shard key; the shards hold no rows)`, [dropTableSql(spec.schema, spec.name)]);
+    if (recreate && cat.parent) add(`- drop table ${table} and its foreign partitions (another shard key; the shards hold no rows)`, [...assertEmptySql(spec.schema, spec.name), dropTableSql(spec.schema, spec.name)]);
     if (!cat.parent || recreate) add(`+ create table ${table} PARTITION BY ${spec.shardBy.strategy.toUpperCase()} (${spec.shardBy.columns.join(", ")})`, [ddl.createCoordinatorParentSql(spec)]);
     const parts = new Map((recreate ? [] : cat.partitions).map((p) => [p.name, p]));
     const wanted = new Set(slices.map((s) => s.name));
@@ -124,10 +129,17 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
 
 const hasDml = (privileges: string[] | undefined) => ["SELECT", "INSERT", "UPDATE", "DELETE"].every((p) => privileges?.includes(p));
 
-/** Null when the key matches (or nothing exists yet); else where the table exists with another key, and whether it holds rows there. */
+/** Where a relation of the table's name exists that is not partitioned. */
+function unpartitioned(coordinator: CoordinatorCatalog, shards: Record<string, ShardCatalog>): string[] {
+    const out = coordinator.parent && coordinator.parent.strategy === null ? [COORD] : [];
+    for (const [name, cat] of Object.entries(shards)) if (cat.parent && cat.parent.strategy === null) out.push(`shard ${name}`);
+    return out;
+}
+
+/** Null when the key matches (or nothing exists yet); else where the table exists partitioned by another key, and whether it holds rows there. */
 function keyChange(spec: ShardedTableSpec, coordinator: CoordinatorCatalog, shards: Record<string, ShardCatalog>): { target: string; hasRows: boolean }[] | null {
     const differs = (p: { strategy: string | null; keyColumns: string[] } | null) =>
-        p !== null && (p.strategy !== spec.shardBy.strategy || stableJson(p.keyColumns) !== stableJson(spec.shardBy.columns));
+        p !== null && p.strategy !== null && (p.strategy !== spec.shardBy.strategy || stableJson(p.keyColumns) !== stableJson(spec.shardBy.columns));
     const out: { target: string; hasRows: boolean }[] = [];
     if (differs(coordinator.parent)) out.push({ target: COORD, hasRows: coordinator.partitions.some((p) => p.hasRows) });
     for (const [name, cat] of Object.entries(shards)) if (differs(cat.parent)) out.push({ target: name, hasRows: cat.parent!.hasRows });
@@ -146,9 +158,11 @@ export function planShardedRemoval(input: Omit<ShardedPlanInput, "credentials" |
         if (cat.parent) plan.steps.push(step(shard.name, `- drop empty table ${spec.schema}.${spec.name} and its slices`, [...assertEmptySql(spec.schema, spec.name), dropTableSql(spec.schema, spec.name)]));
         if (cat.role.exists) plan.steps.push(step(shard.name, `- drop role ${shardRoleName(spec, shard.name)}`, ddl.dropRoleSql(spec, shardRoleName(spec, shard.name))));
     }
+    for (const target of unpartitioned(input.coordinator, input.shards))
+        plan.refusals.push({ field: "removalPolicy", reason: `${spec.schema}.${spec.name} on ${target} is not the partitioned table pgscale created; it is left as it is` });
     if (input.coordinator.partitions.some((p) => p.hasRows)) plan.refusals.push({ field: "removalPolicy", reason: `the coordinator reaches rows of ${spec.schema}.${spec.name}; delete them first` });
     const coord: ShardedStep[] = [];
-    if (input.coordinator.parent) coord.push(step(COORD, `- drop table ${spec.schema}.${spec.name} and its foreign partitions`, [dropTableSql(spec.schema, spec.name)]));
+    if (input.coordinator.parent) coord.push(step(COORD, `- drop table ${spec.schema}.${spec.name} and its foreign partitions`, [...assertEmptySql(spec.schema, spec.name), dropTableSql(spec.schema, spec.name)]));
     for (const s of input.coordinator.servers) coord.push(step(COORD, `- drop server ${s.name} and its user mapping`, ddl.dropServerSql(s.name)));
     // The coordinator first: once its partitions are gone nothing routes rows to the shards.
     plan.steps = plan.refusals.length ? [] : [...coord, ...plan.steps];
