@@ -28,6 +28,9 @@ const COVERAGE: Record<string, Coverage> = {
     "npx pgscale plan --goal configure_ha --connections-peak 400 --read-write-ratio 80:20": {
         how: "run", exit: 0, stdout: /^pgscale plan: configure_ha[\s\S]*\nRollback\n/,
     },
+    "npx pgscale plan --goal design_sharding --table-size-gb 3000": {
+        how: "run", exit: 0, stdout: /^pgscale plan: design_sharding[\s\S]*\nconst userSessions = new ShardedTable\("user_sessions", \{\n[\s\S]*\n-- on shard-s1\n/,
+    },
     "npx pgscale doctor --patroni-url https://127.0.0.1:<rest-port> --patroni-ca <ca-file> --query \"SELECT count(*) FROM events WHERE created_at > now() - interval '1 day'\"": {
         how: "run", cluster: true, exit: 0, stdout: /partitions\.query +events: pruned to 1 of 5 partitions \(events_default\)/,
     },

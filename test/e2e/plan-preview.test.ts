@@ -50,4 +50,17 @@ describe("a plan's configuration under a real `pulumi preview`", () => {
         expect(preview.changeSummary.create).toBeGreaterThan(20);
         expect(execFileSync("docker", ["ps", "-aq"], { encoding: "utf8" })).toBe(before);
     });
+
+    it("design_sharding: the emitted ShardedTable, its shard connections read from stack config, type-checks", () => {
+        const plan = planScaling({ scaling_goal: "design_sharding", current_metrics: { table_size_gb: 3000 }, constraints: [] });
+        expect(plan.configuration.stack).toContain("new ShardedTable(");
+        const dir = fs.mkdtempSync(path.join(ROOT, ".pgscale", "plan-sharding-"));
+        try {
+            fs.copyFileSync(path.join(ROOT, "test/e2e/fixtures/ha/tsconfig.json"), path.join(dir, "tsconfig.json"));
+            fs.writeFileSync(path.join(dir, "index.ts"), plan.configuration.stack);
+            execFileSync(path.join(ROOT, "node_modules/.bin/tsc"), ["--noEmit", "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });

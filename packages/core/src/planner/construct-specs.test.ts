@@ -3,6 +3,7 @@
 // PartitionedTable also planned against the catalog the plan's SQL leaves behind.
 import { poolFitIssues, resolveEtcdCluster, resolveHAProxyFrontend, resolvePatroniCluster, resolvePgBouncerPool } from "../cluster";
 import { CatalogBound, CatalogState, CatalogTable, parsePartitionedTable, planPartitionedTable } from "../partition";
+import { parseShardedTable } from "../shard";
 import { planScaling } from "./plan";
 import { ScalingPlan } from "./types";
 
@@ -42,6 +43,11 @@ function validate(plan: ScalingPlan): void {
             }
             case "PartitionedTable":
                 parsePartitionedTable(c.args, subject);
+                break;
+            case "ShardedTable":
+                parseShardedTable(c.args, subject);
+                // Every shard gets its connection from a reference.
+                (c.args.shards as unknown[]).forEach((_, k) => expect(c.refs[`shards.${k}.uri`]).toMatch(/^config:/));
                 break;
         }
     }

@@ -49,3 +49,10 @@ export function partitionedTable(name: string, args: Record<string, unknown>, co
 
 /** Where PartitionedTable connects when the plan does not create the cluster: a secret in stack config. */
 export const DATABASE_URI_CONFIG = "config:databaseUri";
+
+export function shardedTable(name: string, args: Record<string, unknown>, refs: Record<string, string>, purpose: string): ConstructConfig {
+    return { construct: "ShardedTable", package: "@pgscale/postgres", name, args, refs, purpose };
+}
+
+/** Where the plan's ShardedTable reaches shard `name` (e.g. "s1"): a secret in stack config. */
+export const shardUriConfig = (name: string) => `config:${name}Uri`;

@@ -1,4 +1,4 @@
-import { attachMigration, copyMigration, hashTableDdl, listTableDdl, newTableName, shardingSql, shardOf } from "./migration-sql";
+import { attachMigration, copyMigration, hashTableDdl, listTableDdl, newTableName } from "./migration-sql";
 import { LIST_EXAMPLE, TABLE_TEMPLATES } from "./tables";
 
 // The statements were also run against PostgreSQL 15 while writing them; these
@@ -54,20 +54,5 @@ describe("copyMigration (hash, list)", () => {
         const ddl = hashTableDdl(t, "user_sessions_new", 8);
         expect(ddl).toHaveLength(9);
         expect(ddl[8]).toBe(`CREATE TABLE "public"."user_sessions_7" PARTITION OF "public"."user_sessions_new" FOR VALUES WITH (MODULUS 8, REMAINDER 7);`);
-    });
-});
-
-describe("shardingSql", () => {
-    const s = shardingSql(TABLE_TEMPLATES.hash, "user_sessions_new", 8, 3);
-    test("remainders spread over shards; each foreign partition points at its shard", () => {
-        expect([0, 1, 2, 3, 7].map((r) => shardOf(r, 3))).toEqual([0, 1, 2, 0, 1]);
-        expect(s.shards.map((x) => x.length)).toEqual([3, 3, 2]);
-        expect(s.table.find((x) => x.includes("REMAINDER 7)"))).toContain(`SERVER "shard_1"`);
-    });
-
-    test("no password in the SQL, and no primary key on the coordinator's parent", () => {
-        expect(s.servers.join("\n")).toContain("password :'shard_password'");
-        expect(s.table[0]).not.toContain("PRIMARY KEY");
-        expect(s.shards[0][0]).toContain("PRIMARY KEY");
     });
 });

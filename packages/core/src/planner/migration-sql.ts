@@ -2,7 +2,8 @@ import { quoteIdent as qi, quoteLiteral as ql, quoteQualified as qq } from "../s
 import { columnDdl, TableTemplate } from "./tables";
 
 // SQL for the steps no construct performs: moving an existing table under a
-// partitioned parent, and postgres_fdw shards. Bounds are written as explicit
+// partitioned parent, and copying rows into a new one (sharding-sql.ts has the
+// shards' DDL). Bounds are written as explicit
 // UTC timestamps so they mean the same instant whatever the session TimeZone.
 
 /** Lower bound of the legacy partition: below any real event time. */
@@ -136,50 +137,4 @@ export function listTableDdl(t: TableTemplate, parent: string, lists: { suffix: 
         ...lists.map((l) => `CREATE TABLE ${qq(t.schema, `${t.name}_${l.suffix}`)} PARTITION OF ${qq(t.schema, parent)} FOR VALUES IN (${l.values.map(ql).join(", ")});`),
         `CREATE TABLE ${qq(t.schema, `${t.name}_default`)} PARTITION OF ${qq(t.schema, parent)} DEFAULT;`,
     ];
-}
-
-export interface ShardSql {
-    /** Run on shard k: the plain tables holding its remainders. */
-    shards: string[][];
-    /** Run on the coordinator: postgres_fdw, one server and user mapping per shard. */
-    servers: string[];
-    /** Run on the coordinator: the parent and its foreign partitions. */
-    table: string[];
-}
-
-/** Remainder r lives on shard r % shards, so consecutive remainders spread out. */
-export function shardOf(remainder: number, shards: number): number {
-    return remainder % shards;
-}
-
-/**
- * Hash partitions on postgres_fdw: the coordinator keeps a partitioned parent
- * whose partitions are foreign tables on the shards. Foreign partitions carry
- * no indexes, so the parent has no primary key; each shard enforces its own.
- */
-export function shardingSql(t: TableTemplate, parent: string, modulus: number, shards: number): ShardSql {
-    const partition = (r: number) => `${t.name}_p${r}`;
-    const server = (k: number) => `shard_${k}`;
-    const shardTables = Array.from({ length: shards }, (_, k) =>
-        Array.from({ length: modulus }, (_, r) => r)
-            .filter((r) => shardOf(r, shards) === k)
-            .map((r) => `CREATE TABLE ${qq(t.schema, partition(r))} (${columnDdl(t, qi)}, PRIMARY KEY (${t.primaryKey.map(qi).join(", ")}));`),
-    );
-    const servers = [
-        "CREATE EXTENSION IF NOT EXISTS postgres_fdw;",
-        ...Array.from({ length: shards }, (_, k) => [
-            // async_capable lets one query scan several shards at once (PostgreSQL 14+).
-            `CREATE SERVER ${qi(server(k))} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${ql(`shard-${k}`)}, port '5432', dbname 'appdb', async_capable 'true');`,
-            // psql substitutes :'shard_password'; the password never sits in the plan.
-            `CREATE USER MAPPING FOR CURRENT_USER SERVER ${qi(server(k))} OPTIONS (user 'app', password :'shard_password');`,
-        ]).flat(),
-    ];
-    const table = [
-        createParent(t, parent, "HASH", false),
-        ...Array.from({ length: modulus }, (_, r) =>
-            `CREATE FOREIGN TABLE ${qq(t.schema, partition(r))} PARTITION OF ${qq(t.schema, parent)} FOR VALUES WITH (MODULUS ${modulus}, REMAINDER ${r}) ` +
-            `SERVER ${qi(server(shardOf(r, shards)))} OPTIONS (schema_name ${ql(t.schema)}, table_name ${ql(partition(r))});`,
-        ),
-    ];
-    return { shards: shardTables, servers, table };
 }

@@ -16,12 +16,18 @@ export function refExpression(ref: string): string {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** Code printed as it is inside a literal: a reference placed deep in the args. */
+class Code {
+    constructor(readonly text: string) {}
+}
+
 function key(k: string): string {
     return IDENT.test(k) ? k : JSON.stringify(k);
 }
 
 /** A TypeScript literal: one line when short, else one property per line. */
 export function literal(value: unknown, indent = ""): string {
+    if (value instanceof Code) return value.text;
     if (value === null || typeof value !== "object") return JSON.stringify(value);
     const inner = indent + "    ";
     if (Array.isArray(value)) {
@@ -36,12 +42,28 @@ export function literal(value: unknown, indent = ""): string {
     return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${literal(v, inner)}`).join(",\n")},\n${indent}}`;
 }
 
+/** `args` with each dotted reference (`shards.0.uri`) placed at its path. */
+function withDeepRefs(args: Record<string, unknown>, refs: [string, string][]): Record<string, unknown> {
+    const out = JSON.parse(JSON.stringify(args)) as Record<string, unknown>;
+    for (const [path, ref] of refs) {
+        const keys = path.split(".");
+        let at: Record<string, unknown> = out;
+        for (const k of keys.slice(0, -1)) {
+            if (typeof at[k] !== "object" || at[k] === null) throw new Error(`snippet: reference ${path} reaches into no object at ${k}`);
+            at = at[k] as Record<string, unknown>;
+        }
+        at[keys[keys.length - 1]] = new Code(refExpression(ref));
+    }
+    return out;
+}
+
 function argsExpression(c: ConstructConfig): string {
-    const refs = Object.entries(c.refs).map(([k, ref]) => {
+    const entries = Object.entries(c.refs);
+    const refs = entries.filter(([k]) => !k.includes(".")).map(([k, ref]) => {
         const expr = refExpression(ref);
         return k === expr ? k : `${key(k)}: ${expr}`;
     });
-    const body = literal(c.args);
+    const body = literal(withDeepRefs(c.args, entries.filter(([k]) => k.includes("."))));
     if (refs.length === 0) return body;
     if (body === "{}") return `{ ${refs.join(", ")} }`;
     // Splice the references in front of the data properties.

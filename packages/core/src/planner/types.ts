@@ -18,7 +18,7 @@ export interface Decision {
     why: string;
 }
 
-export type ConstructType = "EtcdCluster" | "PatroniCluster" | "HAProxyFrontend" | "PgBouncerPool" | "PartitionedTable";
+export type ConstructType = "EtcdCluster" | "PatroniCluster" | "HAProxyFrontend" | "PgBouncerPool" | "PartitionedTable" | "ShardedTable";
 
 export interface ConstructConfig {
     construct: ConstructType;
@@ -30,6 +30,7 @@ export interface ConstructConfig {
     /**
      * Arguments that reference other resources or stack config, e.g.
      * `{ dcs: "dcs" }`, `{ connection: "lb.primaryUri" }`, `{ connection: "config:databaseUri" }`.
+     * A dotted key reaches into `args`: `{ "shards.0.uri": "config:s1Uri" }` sets `uri` on `args.shards[0]`.
      */
     refs: Record<string, string>;
     purpose: string;

@@ -1,12 +1,15 @@
 import { shardAscii, shardMermaid } from "../diagram-tables";
 import { COPY_GB_PER_MINUTE, duration } from "../estimates";
 import { round } from "../metrics";
-import { copyMigration, newTableName, shardingSql, shardOf } from "../migration-sql";
+import { DATABASE_URI_CONFIG, shardedTable, shardUriConfig } from "../constructs";
+import { copyMigration, newTableName } from "../migration-sql";
+import { passwordVariable, planShardedSpec, shardedTableArgs, shardedTableSql } from "../sharding-sql";
 import { connectionBudget, PLAYBOOK_MAX_CONNECTIONS } from "../sizing/connections";
 import { planSharding } from "../sizing/sharding";
 import { TABLE_TEMPLATES } from "../tables";
 import { GoalContext, GoalPlan } from "./context";
 import { hashTablePlan } from "./partition-table";
+import { slicesOf } from "../../shard/slices";
 
 /** Hash partitions over postgres_fdw shards, or, when one node suffices, hash partitions on that node. */
 export function planDesignSharding(ctx: GoalContext): GoalPlan {
@@ -39,26 +42,35 @@ export function planDesignSharding(ctx: GoalContext): GoalPlan {
     }
 
     const next = newTableName(t);
-    const sql = shardingSql(t, next, sh.modulus, sh.shards);
-    const move = copyMigration(t, [...sql.servers, ...sql.table], c.noDowntime);
+    const spec = planShardedSpec(t, sh.modulus, sh.shards);
+    const sql = shardedTableSql(spec, next);
+    const move = copyMigration(t, sql.coordinator, c.noDowntime);
     const perShardGb = round(sh.projectedGb / sh.shards);
+    const slices = slicesOf(spec);
     const diagram = {
         coordinator: `${t.schema}.${t.name} PARTITION BY HASH (${t.key}), modulus ${sh.modulus}`,
-        shards: Array.from({ length: sh.shards }, (_, k) => ({
-            server: `shard-${k}`,
-            remainders: Array.from({ length: sh.modulus }, (_, r) => r).filter((r) => shardOf(r, sh.shards) === k),
+        shards: spec.shards.map((s) => ({
+            server: `shard-${s.name}`,
+            remainders: slices.filter((x) => x.shard === s.name).map((x) => (x.bound.kind === "hash" ? x.bound.remainder : -1)),
             gb: perShardGb,
         })),
     };
-    const shardStatements = sql.shards.flatMap((stmts, k) => [`-- on shard-${k}`, ...stmts]);
+    const shardStatements = sql.shards.flatMap((s) => [`-- on shard-${s.name}`, ...s.statements]);
+    const variables = spec.shards.map((s) => `-v ${passwordVariable(s.name)}=...`).join(" ");
+    const construct = shardedTable(
+        t.name,
+        shardedTableArgs(t, sh.modulus, sh.shards) as unknown as Record<string, unknown>,
+        { coordinator: DATABASE_URI_CONFIG, ...Object.fromEntries(spec.shards.map((s, k) => [`shards.${k}.uri`, shardUriConfig(s.name)])) },
+        `adopts ${t.schema}.${t.name} on the coordinator and its slices on the shards after the swap, and keeps them as declared on every \`pulumi up\``,
+    );
     return {
         summary: `Shard ${t.schema}.${t.name} by ${t.key} over ${sh.shards} servers: ${sh.modulus} hash partitions, ${sh.modulus / sh.shards > 1 ? `~${Math.round(sh.modulus / sh.shards)}` : "1"} per shard, as postgres_fdw foreign tables behind a coordinator.`,
         architecture: shardAscii(diagram),
         architecture_mermaid: shardMermaid(diagram),
         steps: [
             { title: `Provision ${sh.shards} shard servers`, changes: `${sh.shards} PostgreSQL servers (each its own HA cluster: run \`pgscale plan --goal configure_ha\` per shard), sized for ~${perShardGb} GB each over 24 months`, verify: "each shard accepts connections as role app on database appdb", online: true },
-            { title: "Create the shard tables", changes: `on each shard, one plain table per remainder it holds (the \`-- on shard-k\` blocks in configuration.sql)`, verify: `on each shard \\dt ${t.schema}.${t.name}_p* lists its ${Math.round(sh.modulus / sh.shards)} table(s)`, online: true },
-            { title: "Connect the coordinator", changes: "postgres_fdw, one foreign server and user mapping per shard (psql -v shard_password=... so the password stays out of files), then the partitioned parent with foreign partitions", verify: `EXPLAIN (VERBOSE) SELECT * FROM ${t.schema}.${next} WHERE ${t.key} = 42 shows one Foreign Scan on one server`, online: true },
+            { title: "Create the shard tables", changes: `on each shard, its block of configuration.sql (\`-- on shard-s1\` ...): ${t.schema}.${t.name} hash-partitioned by ${t.key} with the ${sh.modulus / sh.shards} slice(s) the shard holds, and the role the coordinator logs in as (DML on those slices only), run with psql ${variables} so no password is written down`, verify: `on each shard \\d+ ${t.schema}.${t.name} lists ${sh.modulus / sh.shards} partition(s)`, online: true },
+            { title: "Connect the coordinator", changes: `its block of configuration.sql with the same psql variables: postgres_fdw, one foreign server per shard (set host, port and dbname to the shard's) with a user mapping as its role, then ${t.schema}.${next} with one foreign partition per slice`, verify: `EXPLAIN (VERBOSE) SELECT * FROM ${t.schema}.${next} WHERE ${t.key} = 42 shows one Foreign Scan on one server`, online: true },
             ...(c.noDowntime
                 ? [
                       { title: "Mirror writes to the shards", changes: "a trigger on the existing table repeats every write through the coordinator", verify: `a test insert into ${t.name} appears on exactly one shard`, online: true },
@@ -66,8 +78,14 @@ export function planDesignSharding(ctx: GoalContext): GoalPlan {
                   ]
                 : [{ title: "Copy the rows (maintenance window)", changes: `stop writes, then INSERT ... SELECT of ~${round(m.tableSizeGb)} GB through the coordinator (${duration(m.tableSizeGb, COPY_GB_PER_MINUTE)} at ~${COPY_GB_PER_MINUTE} GB/min)`, verify: `SELECT count(*) FROM ${t.schema}.${t.name} equals SELECT count(*) FROM ${t.schema}.${next}`, online: false }]),
             { title: "Swap the coordinator table in", changes: `one transaction renames ${t.name} to ${t.name}_old and ${next} to ${t.name}`, verify: "the application's queries succeed; per-shard row counts add up to the total", online: c.noDowntime },
+            {
+                title: "Adopt the sharded table with ShardedTable",
+                changes: `\`pulumi up\` with the ShardedTable below (stack config: the coordinator's URI as the secret databaseUri, each shard's as ${spec.shards.map((s) => shardUriConfig(s.name).slice("config:".length)).join(", ")}). It finds every object the SQL made under its own names and gives each shard role a generated password (a Pulumi secret) in place of the psql one`,
+                verify: "`pulumi preview` shows the ShardedTable with no step on a table (a server whose host, port or dbname differs from the shard's URI shows `~ alter server`); after the up, `pulumi refresh` reports no drift",
+                online: true,
+            },
         ],
-        constructs: [],
+        constructs: [construct],
         sql: [...shardStatements, "-- on the coordinator", ...move.create, ...move.mirror, ...move.backfill, ...move.swap],
         rollback: [
             `Before the swap: DROP the coordinator's ${next} (foreign tables only; shard data stays) and the mirror trigger; the original table is untouched.`,
@@ -76,7 +94,7 @@ export function planDesignSharding(ctx: GoalContext): GoalPlan {
         decisions: [...sh.decisions, keyDecision],
         notes: [
             note,
-            "No pgscale construct manages postgres_fdw shards yet: configuration.sql is the configuration.",
+            "The SQL uses ShardedTable's names (servers, roles, slices), so the ShardedTable adopts what it built; keep the names when you adapt it.",
             "Across shards there is no atomic commit (postgres_fdw has no two-phase commit), no unique constraint without the shard key, and no index on the coordinator: each shard indexes its own tables.",
             ...(c.managedService ? ["Managed services allow postgres_fdw with their admin role (e.g. rds_superuser); shards must reach each other over the provider's network."] : []),
         ],

@@ -14,7 +14,7 @@ describe("planSharding", () => {
         expect(p.projectedGb).toBe(4400);
         expect(p.shards).toBe(5);
         expect(p.decisions[0].why).toMatch(/the data outgrows one node/);
-        expect(p.modulus).toBe(256); // 440 by size, capped
+        expect(p.modulus).toBe(260); // 440 by size, capped at 256, then a multiple of the 5 shards
     });
 
     test("budget fills shards to the limit", () => {
@@ -26,7 +26,7 @@ describe("planSharding", () => {
         // 20000 x 50% x 5% = 500 concurrent write transactions > 177 server connections
         expect(p.shard).toBe(true);
         expect(p.shards).toBe(3);
-        expect(p.modulus).toBe(16);
+        expect(p.modulus).toBe(18); // 16, then a multiple of the 3 shards
         expect(p.decisions[0].why).toMatch(/the writes outgrow one primary/);
     });
 });

@@ -47,6 +47,8 @@ export function planSharding(f: ShardingFacts, budget: boolean): ShardingPlan {
     const shards = shard ? Math.max(2, Math.ceil(projectedGb / perShardGb), Math.ceil(activeWrites / f.nodeBudget)) : 1;
     // Not sharding yet: still enough partitions for a first split into two shards.
     const hash = sizeHashPartitions(projectedGb, projectedRows, (shard ? shards : 2) * PARTITIONS_PER_SHARD);
+    // ShardedTable gives every shard the same number of slices: the modulus is a multiple of the shard count.
+    const modulus = shard ? shards * Math.ceil(hash.modulus / shards) : hash.modulus;
     const facts = `projected size in 24 months ${round(projectedGb)} GB (limit ${SINGLE_NODE_LIMIT_GB} GB per node); ~${activeWrites} concurrent write transactions at peak (${f.connectionsPeak} x ${round(f.writeShare * 100, 0)}% writes x ${ACTIVE_SHARE * 100}% active) against ${f.nodeBudget} server connections on one primary`;
     const decisions: Decision[] = [
         shard
@@ -54,8 +56,12 @@ export function planSharding(f: ShardingFacts, budget: boolean): ShardingPlan {
             : { topic: "shard?", choice: "no, not yet", why: `${facts}: one primary holds both. Sharding would add cross-shard queries without atomic commits; hash-partition on one node by the shard key instead, so each partition can later move to a shard on its own` },
         {
             ...hash.decision,
-            why: `at least ${PARTITIONS_PER_SHARD} partitions per ${shard ? "shard" : "future shard (2 to start)"} so rebalancing moves whole partitions; ` + hash.decision.why,
+            choice: String(modulus),
+            why:
+                `at least ${PARTITIONS_PER_SHARD} partitions per ${shard ? "shard" : "future shard (2 to start)"} so rebalancing moves whole partitions; ` +
+                hash.decision.why +
+                (modulus !== hash.modulus ? `; then to ${modulus}, a multiple of the ${shards} shards, so each holds ${modulus / shards} (a partition still splits in two by doubling its modulus)` : ""),
         },
     ];
-    return { shard, shards, modulus: hash.modulus, projectedGb, decisions };
+    return { shard, shards, modulus, projectedGb, decisions };
 }
