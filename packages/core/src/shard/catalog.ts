@@ -52,6 +52,10 @@ export interface ShardedStep {
     statements: string[];
     /** Holds a password or verifier: errors name the step by its summary only. */
     sensitive?: boolean;
+    /** False: the statements carry their own BEGIN ... COMMIT (a slice's move, one transaction per step). Default true. */
+    transactional?: boolean;
+    /** Runs after the coordinator's steps (a shard dropping a slice the coordinator reads elsewhere by then). */
+    after?: boolean;
 }
 
 export interface ShardedPlan {
@@ -60,7 +64,8 @@ export interface ShardedPlan {
     notes: string[];
 }
 
-/** Preview lines: each step prefixed by where it runs. */
+/** Preview lines, in the order they run: each step prefixed by where it runs. */
 export function summarizeShardedPlan(plan: ShardedPlan): string[] {
-    return [...plan.steps.map((s) => `[${s.target}] ${s.summary}`), ...plan.notes.map((n) => `note: ${n}`)];
+    const steps = [...plan.steps.filter((s) => !s.after), ...plan.steps.filter((s) => s.after)];
+    return [...steps.map((s) => `[${s.target}] ${s.summary}`), ...plan.notes.map((n) => `note: ${n}`)];
 }

@@ -1,9 +1,10 @@
 // Sharded tables as data: the spec and its rules, the slices and the shard each
-// lands on, the connections' checks, DDL rendering and the plan from the live
+// lands on (and how one moves when shards are added), the connections' checks, DDL rendering and the plan from the live
 // catalogs of the coordinator and the shards.
 export { shardedTableFields, shardedTableSpec, parseShardedTable, shardSpec, shardBySpec, localPartitioningSpec, foreignServerSpec } from "./spec";
 export type { ShardedTableInput, ShardedTableSpec, ShardSpec, ShardBySpec, LocalPartitioningSpec } from "./spec";
 export { shardedTableIssues } from "./rules";
+export { currentPlacement, moveServerName, placeSlices } from "./placement";
 export { slicesOf, hashModulus, hashShardIndex, coordinatorTable, localSliceTable, foreignServerName, shardRoleName } from "./slices";
 export type { Slice } from "./slices";
 export { endpointOf, connectionIssues, serverEndpoint } from "./connections";

@@ -4,6 +4,7 @@ import { planShardedRemoval, planShardedTable } from "./plan";
 import { ordersInput } from "./spec.test";
 import { parseShardedTable, type ShardedTableInput } from "./spec";
 import { slicesOf } from "./slices";
+import { currentPlacement, placeSlices } from "./placement";
 import { renderBound } from "../partition/bounds";
 
 const emptyShard = (): ShardCatalog => ({ schemaExists: true, parent: null, slices: [], role: { exists: false, connect: false, privileges: {} } });
@@ -112,7 +113,7 @@ describe("planShardedTable", () => {
         const refused = planShardedTable(two);
         expect(refused.steps).toEqual([]);
         expect(refused.refusals).toEqual(expect.arrayContaining([
-            { field: "shardBy.modulus", reason: "slice orders_5 holds rows on server orders_s3 and would move to s2; moving rows between shards is not supported yet; nothing was changed" },
+            { field: "shards", reason: "slice orders_5 holds rows on server orders_s3, which is no shard of the spec; removing a shard that holds rows is not supported yet; nothing was changed" },
         ]));
         done.coordinator.partitions.forEach((p) => (p.hasRows = false));
         const ok = planShardedTable(two);
@@ -206,5 +207,92 @@ describe("local partitioning", () => {
             `CREATE TABLE "public"."orders_0_2024" PARTITION OF "public"."orders_0" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
             `CREATE TABLE "public"."orders_0_default" PARTITION OF "public"."orders_0" DEFAULT`,
         ]);
+    });
+});
+
+describe("adding a shard moves the fewest slices, online", () => {
+    const two = () => input({ shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 } });
+    const three = () => input({ shards: [{ name: "s1" }, { name: "s2" }, { name: "s3" }], shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 } });
+    /** The two-shard table, applied, with rows everywhere, seen by the three-shard spec. */
+    function grown() {
+        const before = two();
+        const done = applied(before);
+        done.coordinator.partitions.forEach((p) => (p.hasRows = true));
+        Object.values(done.shards).forEach((sh) => sh.slices.forEach((x) => (x.hasRows = true)));
+        const after = three();
+        // The passwords of the last apply: nothing to reset.
+        Object.values(after.credentials).forEach((c) => (c.fresh = false));
+        return { ...after, previous: before.desired, coordinator: done.coordinator, shards: { ...done.shards, s3: after.shards.s3 } };
+    }
+
+    it("keeps every slice where it is and gives the new shard the highest remainders of the others", () => {
+        const inp = grown();
+        const where = currentPlacement(inp.desired, inp.coordinator, ["s1", "s2", "s3"]);
+        expect(where).toEqual({ orders_0: "s1", orders_1: "s2", orders_2: "s1", orders_3: "s2", orders_4: "s1", orders_5: "s2" });
+        expect(placeSlices(inp.desired, where).map((s) => `${s.name}@${s.shard}`)).toEqual(["orders_0@s1", "orders_1@s2", "orders_2@s1", "orders_3@s2", "orders_4@s3", "orders_5@s3"]);
+        // A new table follows the rule (round-robin) instead.
+        expect(placeSlices(inp.desired, {}).map((s) => s.shard)).toEqual(["s1", "s2", "s3", "s1", "s2", "s3"]);
+    });
+
+    it("creates the new shard's slices, moves each slice that holds rows in three steps, then drops the old copies", () => {
+        const plan = planShardedTable(grown());
+        expect(plan.refusals).toEqual([]);
+        expect(summarizeShardedPlan(plan)).toEqual([
+            "[s3] + create table public.orders PARTITION BY HASH (customer_id)",
+            "[s3] + create slice orders_4 FOR VALUES WITH (MODULUS 6, REMAINDER 4)",
+            "[s3] + create slice orders_5 FOR VALUES WITH (MODULUS 6, REMAINDER 5)",
+            "[s3] + create role orders_s3_fdw LOGIN (password generated, kept secret)",
+            "[s3] + grant orders_s3_fdw CONNECT on the database",
+            "[s3] + grant orders_s3_fdw SELECT, INSERT, UPDATE, DELETE on all 2 slices",
+            "[coordinator] + create server orders_s3 (10.0.0.1:5434/app, async_capable true, fetch_size 10000)",
+            "[coordinator] + create user mapping for PUBLIC on orders_s3 as orders_s3_fdw",
+            "[coordinator] ~ move slice orders_4 from s1 to s3: route it through server orders_4_to_s3_move",
+            "[coordinator] ~ move slice orders_4 from s1 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[coordinator] ~ move slice orders_4 to s3: read it through server orders_s3",
+            "[coordinator] ~ move slice orders_5 from s2 to s3: route it through server orders_5_to_s3_move",
+            "[coordinator] ~ move slice orders_5 from s2 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[coordinator] ~ move slice orders_5 to s3: read it through server orders_s3",
+            "[s1] - drop slice orders_4 on s1 (moved to s3; the coordinator reads it there)",
+            "[s2] - drop slice orders_5 on s2 (moved to s3; the coordinator reads it there)",
+        ]);
+        const drops = plan.steps.filter((s) => s.after);
+        expect(drops.map((s) => s.target)).toEqual(["s1", "s2"]);
+        const copy = plan.steps.find((s) => s.summary.includes("copy its rows") && s.summary.includes("orders_4"))!;
+        expect(copy).toMatchObject({ transactional: false, sensitive: true });
+        expect(copy.statements.slice(0, 3)).toEqual(["BEGIN", "SET LOCAL lock_timeout = '30s'", 'CREATE TRIGGER "pgscale_move_hold" BEFORE UPDATE ON "public"."orders_4" FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()']);
+        // Copied to the new shard's slice, compared, then the slice's own server points there: no lock on the parent.
+        expect(copy.statements.join("\n")).toMatch(/INSERT INTO "public"."orders_4_copy" SELECT \* FROM "public"."orders_4"\nDO \$pgscale\$.*RAISE EXCEPTION.*\nALTER SERVER "orders_4_to_s3_move" OPTIONS \(SET host '10.0.0.1', SET port '5434', SET dbname 'app'\)/s);
+        expect(copy.statements.some((q) => /DETACH|ACCESS EXCLUSIVE/.test(q))).toBe(false);
+        expect(copy.statements.slice(-2)).toEqual(['DROP TRIGGER "pgscale_move_hold" ON "public"."orders_4"', "COMMIT"]);
+    });
+
+    it("resumes an interrupted move from what the catalogs show", () => {
+        const inp = grown();
+        const mv = (slice: string, at: string) => {
+            const p = inp.coordinator.partitions.find((x) => x.name === slice)!;
+            p.server = `${slice}_to_s3_move`;
+            inp.coordinator.servers.push({ name: p.server, options: { host: "10.0.0.1", port: String(inp.endpoints[at].port), dbname: "app", async_capable: "true", fetch_size: "10000" }, mappingUser: `orders_${at}_fdw` });
+        };
+        mv("orders_4", "s1"); // routed, not copied
+        mv("orders_5", "s3"); // copied, not switched
+        // The new shard already holds a partial copy of orders_4 from the interrupted copy.
+        inp.shards.s3 = { schemaExists: true, parent: { strategy: "hash", keyColumns: ["customer_id"], hasRows: true }, slices: [{ name: "orders_4", bound: "FOR VALUES WITH (modulus 6, remainder 4)", hasRows: true }, { name: "orders_5", bound: "FOR VALUES WITH (modulus 6, remainder 5)", hasRows: true }], role: { exists: true, connect: true, privileges: { orders_4: ["SELECT", "INSERT", "UPDATE", "DELETE"], orders_5: ["SELECT", "INSERT", "UPDATE", "DELETE"] } } };
+        const plan = planShardedTable(inp);
+        expect(plan.refusals).toEqual([]);
+        expect(summarizeShardedPlan(plan).filter((l) => l.includes("move slice"))).toEqual([
+            "[coordinator] ~ move slice orders_4 from s1 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[coordinator] ~ move slice orders_4 to s3: read it through server orders_s3",
+            "[coordinator] ~ move slice orders_5 to s3: read it through server orders_s3",
+        ]);
+        const copy = plan.steps.find((s) => s.summary.includes("copy its rows"))!;
+        expect(copy.statements).toContain('DELETE FROM "public"."orders_4_copy"');
+    });
+
+    it("never drops rows of a slice the coordinator does not read through a partition", () => {
+        const inp = grown();
+        inp.coordinator.partitions = inp.coordinator.partitions.filter((p) => p.name !== "orders_4");
+        const plan = planShardedTable(inp);
+        expect(plan.steps.filter((s) => s.after).map((s) => s.summary)).toEqual(["- drop slice orders_5 on s2 (moved to s3; the coordinator reads it there)"]);
+        expect(plan.notes).toEqual(["orders_4 on s1 holds rows the coordinator does not read from there, and is not this shard's slice; it is left as it is"]);
     });
 });

@@ -5,13 +5,16 @@ import { stableJson } from "../util";
 import type { CoordinatorCatalog, ShardCatalog, ShardedPlan, ShardedPlanInput, ShardedStep } from "./catalog";
 import * as ddl from "./ddl";
 import { fieldOf } from "./rules";
-import { coordinatorTable, foreignServerName, shardRoleName, slicesOf, type Slice } from "./slices";
+import { cleanupStep, copyStep, routeStep, switchStep } from "./moves";
+import { currentPlacement, moveServerName, placeSlices } from "./placement";
+import { coordinatorTable, foreignServerName, shardRoleName, type Slice } from "./slices";
 import type { ShardedTableSpec } from "./spec";
 
 // From the live catalogs to the steps that make them the spec: every object is
-// created when missing and corrected when it differs. Nothing that holds rows is ever
-// dropped: a slice that would move to another shard, a shard removed, or a key change
-// is refused while rows are there (moving rows between shards is not done yet).
+// created when missing and corrected when it differs. A hash slice that holds rows and
+// belongs on another shard (shards added) moves there online (./moves). Nothing else that
+// holds rows is dropped: a shard removed, a bound or a key changed is refused while rows
+// are there.
 
 const COORD = "coordinator";
 const MOVES_NOT_YET = "moving rows between shards is not supported yet; nothing was changed";
@@ -19,7 +22,8 @@ const MOVES_NOT_YET = "moving rows between shards is not supported yet; nothing 
 export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
     const { desired: spec } = input;
     const plan: ShardedPlan = { steps: [], refusals: [], notes: [] };
-    const slices = slicesOf(spec);
+    const known = [...new Set([...spec.shards, ...(input.previous?.shards ?? [])].map((s) => s.name))];
+    const slices = placeSlices(spec, currentPlacement(spec, input.coordinator, known));
     const kinds = keyColumns(coordinatorTable(spec, [])).map((k) => k.kind);
     const same = (s: Slice, bound: string) => boundsEqual(s.bound, parseCatalogBound(bound), kinds);
     const table = `${spec.schema}.${spec.name}`;
@@ -57,6 +61,18 @@ export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
                 add(`- drop empty slice ${s.name} (its bound changes)`, [...assertEmptySql(spec.schema, s.name), dropTableSql(spec.schema, s.name)]);
             }
             if (!have || !same(s, have.bound)) add(`+ create slice ${s.name} ${renderBound(s.bound)}${spec.localPartitioning ? ` partitioned by ${spec.localPartitioning.partitionBy.columns.join(", ")}` : ""}`, ddl.createLocalSliceSql(spec, s));
+        }
+        if (!recreate) {
+            const wanted = new Set(mine.map((s) => s.name));
+            for (const have of cat.slices) {
+                if (wanted.has(have.name)) continue;
+                const to = slices.find((s) => s.name === have.name)?.shard;
+                // Rows go only when the coordinator reads the slice through a partition of its own, from
+                // elsewhere or (after this plan's move) from its new shard; otherwise they are left alone.
+                const read = input.coordinator.partitions.some((p) => p.name === have.name && p.server);
+                if (have.hasRows && (!to || !read)) plan.notes.push(`${have.name} on ${shard.name} holds rows the coordinator does not read from there, and is not this shard's slice; it is left as it is`);
+                else plan.steps.push(cleanupStep(spec, have.name, shard.name, to, have.hasRows));
+            }
         }
         const cred = input.credentials[shard.name];
         if (!cat.role.exists) add(`+ create role ${cred.user} LOGIN (password generated, kept secret)`, [ddl.createRoleSql(cred.user, cred.verifier)], true);
@@ -105,6 +121,17 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
     for (const s of slices) {
         const server = foreignServerName(spec, s.shard);
         const have = parts.get(s.name);
+        if (have && have.server !== server && same(s, have.bound) && have.server) {
+            const moving = moveSteps(input, s, have.server, have.hasRows);
+            if (moving === "refused") {
+                plan.refusals.push({ field: "shards", reason: `slice ${s.name} holds rows on server ${have.server}, which is no shard of the spec; removing a shard that holds rows is not supported yet; nothing was changed` });
+                continue;
+            }
+            if (moving) {
+                plan.steps.push(...moving);
+                continue;
+            }
+        }
         if (have && (have.server !== server || !same(s, have.bound))) {
             if (have.hasRows) {
                 plan.refusals.push({ field: fieldOf(s.origin), reason: `slice ${s.name} holds rows${have.server !== server ? ` on server ${have.server ?? "(local)"} and would move to ${s.shard}` : " and its bound would change"}; ${MOVES_NOT_YET}` });
@@ -125,6 +152,28 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
         const server = foreignServerName(spec, name);
         if (servers.has(server)) add(`- drop server ${server} and its user mapping (shard ${name} removed; its tables and role on the shard are left)`, ddl.dropServerSql(server));
     }
+}
+
+/**
+ * The steps that bring a slice holding rows (or one already in a move) from where the coordinator
+ * reads it now to its shard; null when it can simply be re-created there (it is empty and not moving).
+ */
+function moveSteps(input: ShardedPlanInput, slice: Slice, server: string, hasRows: boolean): ShardedStep[] | null | "refused" {
+    const { desired: spec } = input;
+    const names = spec.shards.map((x) => x.name);
+    const options = Object.fromEntries(names.map((n) => [n, ddl.serverOptions(spec, input.endpoints[n])]));
+    const servers = { to: foreignServerName(spec, slice.shard) };
+    const ctx = (from: string) => ({ spec, slice, from, to: slice.shard, options, credentials: input.credentials, servers: { ...servers, from: foreignServerName(spec, from) } });
+    const partial = input.shards[slice.shard].slices.some((x) => x.name === slice.name && x.hasRows);
+    const from = names.find((n) => foreignServerName(spec, n) === server);
+    if (from) return hasRows ? [routeStep(ctx(from)), copyStep(ctx(from), partial), switchStep(ctx(from))] : null;
+    if (server !== moveServerName(spec, slice.name, slice.shard)) return hasRows ? "refused" : null;
+    // Interrupted: the move server reads from the old shard (copy not done) or the new one (switch not done).
+    const mv = input.coordinator.servers.find((x) => x.name === server);
+    const at = names.find((n) => mv && ["host", "port", "dbname"].every((k) => mv.options[k] === options[n][k]));
+    if (!at) return "refused";
+    if (at === slice.shard) return [switchStep(ctx(at))];
+    return [copyStep(ctx(at), partial), switchStep(ctx(at))];
 }
 
 const hasDml = (privileges: string[] | undefined) => ["SELECT", "INSERT", "UPDATE", "DELETE"].every((p) => privileges?.includes(p));

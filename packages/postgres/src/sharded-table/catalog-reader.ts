@@ -50,14 +50,17 @@ async function hasRows(s: Session, schema: string, name: string): Promise<boolea
 
 export async function readCoordinator(s: Session, q: { schema: string; name: string; servers: string[] }): Promise<CoordinatorCatalog> {
     const [fdw] = await s.query<{ e: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw') AS e");
+    const parent = await readParent(s, q.schema, q.name);
+    const partitions = parent ? await partitionsOf(s, q.schema, parent.oid) : [];
+    // The shards' servers, and whatever server a partition reads through (a slice's move server).
+    const names = [...new Set([...q.servers, ...partitions.flatMap((p) => (p.server ? [p.server] : []))])];
     // pg_user_mappings shows a PUBLIC mapping's options to the server's owner: pgscale's own connection.
     const servers = await s.query<{ name: string; options: string[] | null; mapping: string[] | null; mapped: boolean }>(
         `SELECT s.srvname AS name, s.srvoptions AS options, um.umoptions AS mapping, um.umid IS NOT NULL AS mapped
            FROM pg_foreign_server s LEFT JOIN pg_user_mappings um ON um.srvid = s.oid AND um.umuser = 0
           WHERE s.srvname = ANY($1::text[]) ORDER BY s.srvname`,
-        [q.servers],
+        [names],
     );
-    const parent = await readParent(s, q.schema, q.name);
     return {
         fdwInstalled: fdw.e,
         servers: servers.map((r) => ({
@@ -66,7 +69,7 @@ export async function readCoordinator(s: Session, q: { schema: string; name: str
             mappingUser: r.mapped ? optionsOf(r.mapping).user ?? "" : null,
         })),
         parent: parent && { strategy: parent.strategy, keyColumns: parent.keyColumns },
-        partitions: parent ? await partitionsOf(s, q.schema, parent.oid) : [],
+        partitions,
     };
 }
 

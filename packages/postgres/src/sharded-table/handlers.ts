@@ -24,7 +24,8 @@ import { coordinatorOf, credentialsFor, placeholderCredentials, shardUris, specO
 // The provider's lifecycle. Connections and the shard roles' passwords arrive as secret
 // inputs or state on every call; nothing here captures one. Check plans against the live
 // catalogs of the coordinator and every shard, so preview shows the steps; the shards'
-// steps run first (each shard in one transaction), the coordinator's last.
+// steps run first (each shard in one transaction), then the coordinator's (a slice's move in
+// transactions of its own), then the shards' drops of the slices that moved away.
 
 type Props = Record<string, unknown>;
 
@@ -94,12 +95,17 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
     const catalogs = await readAll(coordinator, uris, spec, previous);
     const plan = planFor(spec, previous, uris, credentials, catalogs);
     if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(news), plan.refusals);
-    for (const { name, uri } of uris) {
-        const steps = plan.steps.filter((s) => s.target === name);
-        if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
-    }
+    const onShards = async (after: boolean) => {
+        for (const { name, uri } of uris) {
+            const steps = plan.steps.filter((s) => s.target === name && !!s.after === after);
+            if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
+        }
+    };
+    await onShards(false);
     const coordSteps = plan.steps.filter((s) => s.target === "coordinator");
     if (coordSteps.length) await withSession(coordinator, (s) => applySteps(s, coordSteps));
+    // A shard drops a slice it held only once the coordinator reads it from its new shard.
+    await onShards(true);
     const after = await readAll(coordinator, uris, spec, previous);
     return wire({
         ...specProps(spec),
