@@ -1,6 +1,7 @@
 // The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
 // plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
-// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing.
+// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing,
+// with the constructs' NetworkPolicies enforced (the cluster runs kube-network-policies).
 // Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
 // README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
 // the resource's customTimeouts bound the wait through the real engine. One file, so the cluster
