@@ -25,6 +25,9 @@ const pg = new PatroniCluster("main", {
     database: "appdb",
     owner: "app",
     storage: { size: "2Gi" },
+    // Applications connect through HAProxy and PgBouncer: the members' PostgreSQL admits only
+    // pgscale's own paths (each other, HAProxy, PgBouncer, its Jobs), not every pod of the namespace.
+    networkPolicy: { clientsFrom: [] },
 });
 
 const lb = new HAProxyFrontend("lb", { cluster: pg });

@@ -1,6 +1,7 @@
 // The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
 // plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
-// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing.
+// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing,
+// with the constructs' NetworkPolicies enforced (the cluster runs kube-network-policies).
 // Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
 // README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
 // the resource's customTimeouts bound the wait through the real engine. One file, so the cluster
@@ -57,6 +58,22 @@ const quiet = { onOutput: () => undefined };
 const { kubectl, kubectlWithInput } = useLocalCluster([
     DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
 ]);
+
+/** Python (in pgscale's Patroni image): TCP connects to each `host:port` argument at once, as JSON {target: open|refused|timeout}. */
+const TCP_PROBE = `
+import concurrent.futures, json, socket, sys
+def probe(target):
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=4).close()
+        return "open"
+    except socket.timeout:
+        return "timeout"
+    except ConnectionRefusedError:
+        return "refused"
+with concurrent.futures.ThreadPoolExecutor(len(sys.argv) - 1) as pool:
+    print(json.dumps(dict(zip(sys.argv[1:], pool.map(probe, sys.argv[1:])))))
+`;
 
 /** In-cluster URIs name Services; from the node, the Service's cluster IP reaches the same pods. */
 const viaClusterIp = (uri: string): string => {
@@ -393,6 +410,38 @@ describe("examples/kubernetes", () => {
             const res = asScope(command);
             expect({ command, ok: res.ok }).toEqual({ command, ok: false });
             expect(res.out).toMatch(/permission denied/);
+        }
+    });
+
+    it("admits only the topology's paths (NetworkPolicies): another namespace reaches nothing, an unlabelled pod of the namespace only HAProxy and PgBouncer", () => {
+        const ip = (selector: string) => kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.podIP}");
+        const member = ip("statefulset.kubernetes.io/pod-name=main-1");
+        const etcd = ip("statefulset.kubernetes.io/pod-name=dcs-0");
+        const targets: Record<string, string> = {
+            etcdClient: `${etcd}:2379`, etcdPeer: `${etcd}:2380`, patroniRest: `${member}:8008`, postgres: `${member}:5432`,
+            haproxy: `${ip("app.kubernetes.io/name=haproxy")}:5000`, pgbouncer: `${ip("app.kubernetes.io/name=pgbouncer")}:6432`,
+        };
+        /** TCP connects from `pod` to every target at once: open, refused or timeout (a dropped SYN). */
+        const probe = (ns: string, pod: string, container: string[] = []) => {
+            const res: Record<string, string> = JSON.parse(kubectl("-n", ns, "exec", pod, ...container, "--", "python3", "-c", TCP_PROBE, ...Object.values(targets)));
+            return Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, res[t]]));
+        };
+        const other = `${namespace}-x`;
+        const probePod = (ns: string) => kubectl("-n", ns, "run", "probe", `--image=${DEFAULT_IMAGES["patroni-17"]}`, "--image-pull-policy=Never", "--restart=Never", "--command", "--", "sleep", "600");
+        kubectl("create", "namespace", other);
+        try {
+            probePod(other);
+            probePod(namespace);
+            for (const ns of [other, namespace]) kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/probe", "--timeout=90s");
+            // Another namespace: not the control plane, not the members, not even the application ports (clientsFrom is the namespace's pods).
+            expect(probe(other, "probe")).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "timeout", pgbouncer: "timeout" });
+            // The stack's namespace, without pgscale's labels: HAProxy and PgBouncer only (the example closes the members' PostgreSQL: clientsFrom []).
+            expect(probe(namespace, "probe")).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "open", pgbouncer: "open" });
+            // A member: etcd's client port, its peers' PostgreSQL and REST API (the peer port is the etcd members' alone).
+            expect(probe(namespace, "main-0", ["-c", "patroni"])).toMatchObject({ etcdClient: "open", etcdPeer: "timeout", patroniRest: "open", postgres: "open" });
+        } finally {
+            kubectl("delete", "namespace", other, "--wait=false");
+            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found");
         }
     });
 

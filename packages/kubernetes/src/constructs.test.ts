@@ -26,6 +26,7 @@ const K = {
     deployment: "kubernetes:apps/v1:Deployment",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     job: "kubernetes:batch/v1:Job",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 const ofType = (t: string) => registered.filter((r) => r.type === t);
 const byName = (t: string, name: string) => registered.find((r) => r.type === t && r.name === name)!;
@@ -120,6 +121,36 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
             // Named after their construct.
             expect(r.name).toMatch(/^(dcs|main|lb|pool)(-|$)/);
         }
+    });
+
+    it("creates NetworkPolicies on the pods they name, admitting only pods that exist, each before the workloads it opens a path for", () => {
+        const policies = ofType(K.networkPolicy);
+        expect(policies.map((p) => p.inputs.metadata.name).sort()).toEqual(
+            ["dcs-etcd", "lb-haproxy", "lb-to-backend", "main-members", "main-to-etcd", "pool-pgbouncer", "pool-to-backend"]);
+        const podLabels = (w: Registered) => w.inputs.spec.template.metadata.labels as Record<string, string>;
+        const selects = (selector: { matchLabels: Record<string, string> }, w: Registered) =>
+            Object.entries(selector.matchLabels).every(([k, v]) => podLabels(w)[k] === v);
+        const selected = (selector: { matchLabels: Record<string, string> }) => workloads().filter((w) => selects(selector, w)).map((w) => w.name).sort();
+        const on = Object.fromEntries(policies.map((p) => [p.name, selected(p.inputs.spec.podSelector)]));
+        expect(on).toEqual({
+            "dcs-etcd": ["dcs"], "main-to-etcd": ["dcs"], "main-members": ["main"], "lb-to-backend": ["main"],
+            "lb-haproxy": ["lb"], "pool-to-backend": ["lb"], "pool-pgbouncer": ["pool"],
+        });
+        // Every source a policy names by its pods' labels is pods pgscale runs (no typo admits nothing).
+        const sources = policies.flatMap((p) => p.inputs.spec.ingress.flatMap((r: { from: Array<{ podSelector?: { matchLabels?: Record<string, string> } }> }) => r.from))
+            .filter((f: { podSelector?: { matchLabels?: Record<string, string> } }) => Object.keys(f.podSelector?.matchLabels ?? {}).length > 0 && !("namespaceSelector" in f));
+        const unmatched = sources.filter((s: { podSelector: { matchLabels: Record<string, string> } }) => selected(s.podSelector).length === 0)
+            .map((s: { podSelector: { matchLabels: Record<string, string> } }) => s.podSelector.matchLabels["app.kubernetes.io/name"]);
+        // The monitoring role and access Jobs exist only when asked for (not in this topology).
+        expect(unmatched.sort()).toEqual(["patroni-access", "patroni-monitor-role"]);
+        // Ingress only: DNS, the API server and the backends stay reachable from the pods.
+        for (const p of policies) expect(p.inputs.spec.policyTypes).toEqual(["Ingress"]);
+        // Created before what they open a path for.
+        expect(dependsOnNames(byName(K.statefulSet, "dcs"), K.networkPolicy)).toEqual(["dcs-etcd"]);
+        expect(dependsOnNames(byName(K.statefulSet, "main"), K.networkPolicy).sort()).toEqual(["main-members", "main-to-etcd"]);
+        expect(dependsOnNames(byName(K.job, "main-etcd-user"), K.networkPolicy).sort()).toEqual(["main-members", "main-to-etcd"]);
+        expect(dependsOnNames(byName(K.deployment, "lb"), K.networkPolicy).sort()).toEqual(["lb-haproxy", "lb-to-backend"]);
+        expect(dependsOnNames(byName(K.deployment, "pool"), K.networkPolicy).sort()).toEqual(["pool-pgbouncer", "pool-to-backend"]);
     });
 
     it("selects pods by labels the pods carry; Services route by Patroni's role label", () => {
@@ -353,6 +384,25 @@ describe("platform options", () => {
         expect(pod.nodeSelector).toEqual({ "node-role/db": "true" });
         expect(ofType(K.namespace)).toHaveLength(0);
         expect(ofType(K.service).find((s) => s.inputs.metadata.name === "strict-primary")!.inputs.spec.type).toBe("NodePort");
+    });
+
+    it("networkPolicy: clientsFrom reaches PostgreSQL, HAProxy's listeners and stats page; enabled false creates none", async () => {
+        const shop = [{ namespaceSelector: { matchLabels: { team: "shop" } } }];
+        const pg = new PatroniCluster("np", { nodes: 2, networkPolicy: { clientsFrom: shop, metricsFrom: [] } });
+        const lb = new HAProxyFrontend("np-lb", { cluster: pg, networkPolicy: { clientsFrom: shop } });
+        const off = new PatroniCluster("open", { nodes: 2, networkPolicy: { enabled: false } });
+        const offLb = new HAProxyFrontend("open-lb", { cluster: off, networkPolicy: { enabled: false } });
+        new PgBouncerPool("open-pool", { backend: offLb, networkPolicy: { enabled: false } });
+        await Promise.all([unwrap(lb.primaryUri), unwrap(offLb.primaryUri)]);
+        await settle();
+        const rules = (name: string) => byName(K.networkPolicy, name).inputs.spec.ingress as Array<{ ports: Array<{ port: number }>; from: unknown[] }>;
+        const fromShop = (name: string) => rules(name).filter((r) => JSON.stringify(r.from) === JSON.stringify(shop)).map((r) => r.ports.map((p) => p.port));
+        expect(fromShop("np-members")).toEqual([[5432]]);
+        expect(fromShop("np-lb-haproxy")).toEqual([[5000, 5001, 7000]]);
+        // metricsFrom [] leaves the metrics ports to no one (no rule with an empty `from`, which would admit all).
+        expect(rules("np-members").every((r) => r.from.length > 0)).toBe(true);
+        expect(rules("np-members").flatMap((r) => r.ports.map((p) => p.port))).toEqual([5432, 8008, 8008, 5432, 5432]);
+        expect(ofType(K.networkPolicy).map((p) => p.name).sort()).toEqual(["np-lb-haproxy", "np-lb-to-backend", "np-members"]);
     });
 });
 

@@ -104,7 +104,8 @@ describe("EtcdCluster on Kubernetes, locked by default", () => {
 
     it("gives each PatroniCluster its own etcd user, made before its members start, and Patroni the CA and credentials", () => {
         const job = byName(JOB, "dcs-pg-etcd-user").inputs;
-        expect(dependsOn(JOB, "dcs-pg-etcd-user")).toEqual(["dcs-etcd-auth"]);
+        // After etcd auth is on, and after the NetworkPolicies that open its path to the etcd members.
+        expect(dependsOn(JOB, "dcs-pg-etcd-user")).toEqual(["dcs-etcd-auth", "dcs-pg-members", "dcs-pg-to-etcd"]);
         expect(dependsOn(STS, "dcs-pg")).toContain("dcs-pg-etcd-user");
         expect(JSON.stringify(job)).not.toMatch(/pw-/);
         expect(fileOf("dcs-pg-etcd-user", "stdin")).toBe("pw-dcs-root-password\npw-dcs-pg-etcd-password\n");

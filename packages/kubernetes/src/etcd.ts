@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ETCD_TLS_DIR, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+    ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { etcdEnableAuthJob } from "./etcd-auth";
@@ -9,7 +9,8 @@ import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { NOT_AWAITED } from "./provider-await";
-import { PlacementArgs, StorageArgs, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
+import { NETWORK_POLICY_KEY, PlacementArgs, StorageArgs, etcdPlatformSpec, EtcdPlatform, PLACEMENT_KEYS, splitArgs } from "./platform";
+import { networkPolicy } from "./network-policy";
 import { containerSecurityContext, podSecurityContext, scheduling, scratchVolumes, httpProbe, tcpProbe } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
@@ -32,6 +33,12 @@ export interface EtcdClusterArgs extends PlacementArgs {
      * write only its own scope's keys (`/service/<scope>/`). Default true.
      */
     auth?: boolean;
+    /**
+     * The NetworkPolicy `<name>-etcd` admits only the members to each other (client and peer
+     * ports) and the auth Job to the client port; each PatroniCluster on this DCS adds its own
+     * members and Jobs (`<its name>-to-etcd`). Default: `{ enabled: true }`.
+     */
+    networkPolicy?: { enabled?: boolean };
 }
 
 /** A cluster's tls/auth (`now`), or an error when they differ from those it was created with (`first`). */
@@ -85,10 +92,16 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly security: pulumi.Output<EtcdSecurity>;
     /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
     public readonly ready: pulumi.Resource[];
+    /** The labels that select the members (a PatroniCluster opens its path to them). */
+    public readonly podSelector: Record<string, string>;
+    /** The members' container client port (the client Service's target). */
+    public readonly clientContainerPort = CLIENT_PORT;
+    /** With `networkPolicy.enabled` (the default): `<name>-etcd`; else undefined. */
+    public readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `EtcdCluster ${name}`;
-        const [platformArgs, rest] = splitArgs(args, [...PLACEMENT_KEYS, "storage"]);
+        const [platformArgs, rest] = splitArgs(args, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
         // Validate before registering anything, so bad input touches nothing.
         const issues = new IssueCollector();
         checkConstructName(issues, name);
@@ -103,6 +116,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         const p = this.platform;
 
         const { labels, selector } = labelsFor(name, "etcd", "dcs");
+        this.podSelector = selector;
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, undefined);
         const ns = this.namespace.name;
         const headless = `${name}-headless`;
@@ -155,6 +169,11 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         // configuration (both read `security`), before any member is touched.
         const firstSecurity = new FirstValue(`${name}-security`, { value: { tls: spec.tls, auth: spec.auth } }, { parent: this });
         this.security = firstSecurity.value.apply((first) => keptEtcdSecurity(subject, first, spec));
+
+        // Members and the auth Job only; a PatroniCluster adds its own clients. Before the members, so they start closed.
+        this.networkPolicy = p.networkPolicy.enabled ? networkPolicy(`${name}-etcd`, this.namespace, labels, etcdMemberPolicy({
+            members: selector, authJob: spec.auth ? labelsFor(name, "etcd-auth", "").selector : undefined, clientPort: CLIENT_PORT, peerPort: PEER_PORT,
+        }), this) : undefined;
 
         // $(POD_NAME) is expanded by the kubelet from the container's env.
         const self = `$(POD_NAME).${headless}.${ns}.svc.${p.clusterDomain}`;
@@ -216,7 +235,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                     },
                 }],
             },
-        }, { parent: this, dependsOn: this.tlsSecret ? [this.tlsSecret] : [] });
+        }, { parent: this, dependsOn: [...(this.tlsSecret ? [this.tlsSecret] : []), ...(this.networkPolicy ? [this.networkPolicy] : [])] });
 
         // Voluntary disruptions (drains) take one member at a time, so quorum holds.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {

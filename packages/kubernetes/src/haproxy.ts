@@ -7,8 +7,9 @@ import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { podMonitor } from "./pod-monitor";
 import { PatroniCluster } from "./patroni";
+import { proxyPolicies } from "./network-policy";
 import {
-    DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+    DeploymentPlatform, NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes, tcpProbe } from "./pod";
 import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoint";
@@ -17,7 +18,7 @@ import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoin
  * Listener options are the shared spec's (@pgscale/core `haproxyFrontendSpec`, defaults documented
  * there); ports are Service ports (defaults 5000, 5001, 5002, 7000) and there is no host bind address.
  */
-export interface HAProxyFrontendArgs extends PlacementArgs, Omit<HAProxyFrontendInput, "bindAddress"> {
+export interface HAProxyFrontendArgs extends PlacementArgs, NetworkPolicyPlatformArgs, Omit<HAProxyFrontendInput, "bindAddress"> {
     cluster: PatroniCluster;
     /** HAProxy pods behind the Service. Default 2. */
     replicas?: number;
@@ -73,11 +74,19 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
     public readonly service: k8s.core.v1.Service;
     /** With `monitoring.podMonitor`: prometheus-operator's PodMonitor for HAProxy's exporter on every pod; else undefined. */
     public readonly podMonitor?: k8s.apiextensions.CustomResource;
+    /** The labels that select HAProxy's pods (a PgBouncerPool in front opens its path to them). */
+    public readonly podSelector: Record<string, string>;
+    /**
+     * With `networkPolicy.enabled` (the default): `<name>-haproxy` (clients to the listeners and
+     * stats page, Prometheus to the metrics port) and `<name>-to-backend` (HAProxy to the members'
+     * PostgreSQL and REST API); else empty.
+     */
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: HAProxyFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `HAProxyFrontend ${name}`;
         const { cluster, ...withoutCluster } = args;
-        const [platformArgs, rest] = splitArgs(withoutCluster, [...PLACEMENT_KEYS, "replicas"]);
+        const [platformArgs, rest] = splitArgs(withoutCluster, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "replicas"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         rejectDockerOnly(issues, rest, ["bindAddress"]);
@@ -97,6 +106,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         this.cluster = cluster;
 
         const { labels, selector } = labelsFor(name, "haproxy", "proxy");
+        this.podSelector = selector;
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, cluster.namespace);
         const ns = this.namespace.name;
         const sync = cluster.resolved.synchronousMode;
@@ -154,6 +164,13 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         if (syncReplicaPort !== undefined) this.syncReplicaPort = servicePort(this.service, "sync-replicas");
         this.statsUrl = pulumi.interpolate`http://${this.host}:${servicePort(this.service, "stats")}/`;
 
+        // Clients reach the listeners and the stats page; HAProxy reaches the members' PostgreSQL and REST API (its checks).
+        this.networkPolicies = proxyPolicies(name, "haproxy", {
+            selector, namespace: this.namespace, labels, options: p.networkPolicy,
+            clientPorts: ports.map((x) => x.targetPort), metricsPorts: [METRICS_PORTS.haproxy],
+            backend: { selector: cluster.podSelector, namespace: cluster.namespace, ports: [cluster.pgPort, cluster.apiPort] },
+        }, this);
+
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
         this.deployment = new k8s.apps.v1.Deployment(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
@@ -184,7 +201,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: this.networkPolicies });
 
         if (spec.monitoring.podMonitor) {
             this.podMonitor = podMonitor(name, { namespace: this.namespace, labels, selector, jobs: ["haproxy"], extraLabels: spec.monitoring.podMonitorLabels }, this);

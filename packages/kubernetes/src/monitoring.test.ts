@@ -174,7 +174,7 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
     });
 
     it("emits no PodMonitor or other custom resource unless asked (prometheus-operator's CRDs may not be installed)", () => {
-        const builtIn = /^kubernetes:(core|apps|batch|policy|rbac\.authorization\.k8s\.io)\/v1:/;
+        const builtIn = /^kubernetes:(core|apps|batch|policy|networking\.k8s\.io|rbac\.authorization\.k8s\.io)\/v1:/;
         expect(registered.filter((r) => r.type.startsWith("kubernetes:") && !builtIn.test(r.type)).map((r) => r.type)).toEqual([]);
         expect(pg.podMonitor).toBeUndefined();
     });

@@ -20,7 +20,7 @@ export interface PatroniEtcdAccess {
  */
 export function patroniEtcdAccess(
     name: string, scope: string, dcs: EtcdCluster,
-    o: { namespace: pulumi.Input<string>; password?: pulumi.Output<string>; caKey: string; caFile: string; timeoutSeconds: number },
+    o: { namespace: pulumi.Input<string>; password?: pulumi.Output<string>; caKey: string; caFile: string; timeoutSeconds: number; after: pulumi.Resource[] },
     parent: pulumi.Resource,
 ): PatroniEtcdAccess {
     const security = { tls: dcs.spec.tls, auth: dcs.spec.auth };
@@ -31,7 +31,7 @@ export function patroniEtcdAccess(
         image: podImage("etcd", dcs.spec), imageUser: IMAGE_USERS.etcd, placement: dcs.platform,
         tls: security.tls, endpoints: dcs.clientEndpoints, caPem: dcs.tlsCaPem,
         rootPassword: dcs.rootPassword, password: o.password,
-        timeoutSeconds: o.timeoutSeconds, dependsOn: dcs.ready,
+        timeoutSeconds: o.timeoutSeconds, dependsOn: [...dcs.ready, ...o.after],
     }, parent).job : undefined;
     // From the checked settings: a refused tls/auth change leaves patroni.yml as it is.
     const config = pulumi.all([o.password, dcs.tlsCaPem, dcs.security]).apply(([password, ca, checked]) => ({

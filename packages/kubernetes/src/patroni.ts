@@ -15,8 +15,9 @@ import { DcsStore, renderMemberYaml } from "./patroni-files";
 import { patroniEtcdAccess } from "./patroni-etcd";
 import { patroniServices } from "./patroni-services";
 import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
+import { memberPolicies } from "./network-policy";
 import {
-    PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
+    NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
 import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
 import { DeclaredDatabase, DeclaredRole, declaredAccessJob } from "./declared-access";
@@ -24,7 +25,7 @@ import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
-export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs {
+export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, NetworkPolicyPlatformArgs {
     /** An etcd DCS. Default: Patroni's Kubernetes DCS (Endpoints in the namespace, no etcd to run). */
     dcs?: EtcdCluster;
     /** Data volume per member. Default 10Gi of the default StorageClass. */
@@ -139,6 +140,16 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /** With `restApi.https` (the default): the CA that signed the members' REST API certificates (PEM); else undefined. */
     public readonly restApiCaPem: pulumi.Output<string | undefined>;
+    /** The labels that select the members (HAProxy and PgBouncer open their paths to them). */
+    public readonly podSelector: Record<string, string>;
+    /** PostgreSQL's and the REST API's ports on the members. */
+    public readonly pgPort = PG_PORT;
+    public readonly apiPort = API_PORT;
+    /**
+     * With `networkPolicy.enabled` (the default): `<name>-members` and, with an EtcdCluster,
+     * `<name>-to-etcd` (in the etcd's namespace); else empty. docs/security.md "Network policies (Kubernetes)".
+     */
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
@@ -147,7 +158,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PatroniCluster ${name}`;
         const { dcs, ...withoutDcs } = args;
-        const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, "storage"]);
+        const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
@@ -229,6 +240,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.namespace = resolveNamespace(this, name, p.namespace, p.createNamespace, dcs?.namespace);
         const ns = this.namespace.name;
         const nsRef = this.namespace.ref;
+        this.podSelector = selector;
+        // Before the etcd user Job and the members, so each starts with its paths open and the rest closed.
+        this.networkPolicies = memberPolicies(name, {
+            selector, namespace: this.namespace, labels, pgPort: PG_PORT, apiPort: API_PORT, exporter: spec.monitoring.enabled, options: p.networkPolicy,
+            etcd: dcs && { selector: dcs.podSelector, namespace: dcs.namespace, clientPort: dcs.clientContainerPort },
+        }, this);
         const headless = `${name}-headless`;
         const image = podImage(layout.image, spec);
         // The REST URLs as plain strings go into the reconcile Job's input; the members show them as Outputs like Docker's.
@@ -265,7 +282,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // With a locked etcd (the default): this scope's own etcd user, which reaches its keys only.
         const etcd = dcs && patroniEtcdAccess(name, scope, dcs, {
             namespace: nsRef, password: dcs.spec.auth ? secret("etcd").value : undefined,
-            caKey: ETCD_CA, caFile: `${CONFIG_DIR}/${ETCD_CA}`, timeoutSeconds: RECONCILE_TIMEOUT_S,
+            caKey: ETCD_CA, caFile: `${CONFIG_DIR}/${ETCD_CA}`, timeoutSeconds: RECONCILE_TIMEOUT_S, after: this.networkPolicies,
         }, this);
         this.etcdUser = etcd?.user;
 
@@ -399,7 +416,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : [])] });
+        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {

@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
+    IssueCollector, METRICS_PORTS, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
     poolUserIssues, poolUserlist, renderPgbouncerIni, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret } from "@pgscale/postgres";
-import { HAProxyFrontend } from "./haproxy";
+import { HAPROXY_PORTS, HAProxyFrontend } from "./haproxy";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
 import { PatroniCluster } from "./patroni";
+import { proxyPolicies } from "./network-policy";
 import {
-    DeploymentPlatform, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
+    DeploymentPlatform, NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PlacementArgs, deploymentPlatformSpec, rejectDockerOnly, splitArgs,
 } from "./platform";
 import { STATS_USER, pgbouncerExporterSidecar } from "./monitoring";
 import { podMonitor } from "./pod-monitor";
@@ -22,7 +23,7 @@ import { ServiceEndpoint, serviceEndpoint, servicePort } from "./service-endpoin
  * Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented
  * there); `port` is the Service port (default 6432) and there is no host bind address here.
  */
-export interface PgBouncerPoolArgs extends PlacementArgs, Omit<PgBouncerPoolInput, "bindAddress"> {
+export interface PgBouncerPoolArgs extends PlacementArgs, NetworkPolicyPlatformArgs, Omit<PgBouncerPoolInput, "bindAddress"> {
     /**
      * What the pool connects to: an HAProxyFrontend (its read-write or read-only listener, as on
      * Docker) or, on Kubernetes, directly a PatroniCluster (its primary or replica Service).
@@ -69,11 +70,17 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly deployment: k8s.apps.v1.Deployment;
     /** With `monitoring.podMonitor`: prometheus-operator's PodMonitor for the exporter of every pod; else undefined. */
     public readonly podMonitor?: k8s.apiextensions.CustomResource;
+    /**
+     * With `networkPolicy.enabled` (the default): `<name>-pgbouncer` (clients to the pool, Prometheus
+     * to the exporter) and `<name>-to-backend` (the pool to HAProxy's listener or the members'
+     * PostgreSQL); else empty.
+     */
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: PgBouncerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PgBouncerPool ${name}`;
         const { backend, users: listed = [], ...withoutBackend } = args;
-        const [platformArgs, rest] = splitArgs(withoutBackend, [...PLACEMENT_KEYS, "replicas"]);
+        const [platformArgs, rest] = splitArgs(withoutBackend, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "replicas"]);
         const issues = new IssueCollector();
         checkConstructName(issues, name);
         rejectDockerOnly(issues, rest, ["bindAddress"]);
@@ -152,6 +159,15 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         }, { parent: this });
         this.port = servicePort(this.service, "pgbouncer");
 
+        // Clients reach the pool; the pool reaches HAProxy's listener or the members' PostgreSQL.
+        this.networkPolicies = proxyPolicies(name, "pgbouncer", {
+            selector, namespace: this.namespace, labels, options: p.networkPolicy,
+            clientPorts: [LISTEN_PORT], metricsPorts: exporter ? [METRICS_PORTS.pgbouncer] : [],
+            backend: backend instanceof HAProxyFrontend
+                ? { selector: backend.podSelector, namespace: backend.namespace, ports: [toReplicas ? HAPROXY_PORTS.replicas : HAPROXY_PORTS.primary] }
+                : { selector: owner.podSelector, namespace: owner.namespace, ports: [owner.pgPort] },
+        }, this);
+
         const scratch = scratchVolumes({ run: { path: "/var/run/pgbouncer" }, tmp: { path: "/tmp" } });
         this.deployment = new k8s.apps.v1.Deployment(name, {
             metadata: { name, namespace: this.namespace.ref, labels },
@@ -181,7 +197,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: this.networkPolicies });
 
         if (this.spec.monitoring.podMonitor) {
             this.podMonitor = podMonitor(name, { namespace: this.namespace, labels, selector, jobs: ["pgbouncer"], extraLabels: this.spec.monitoring.podMonitorLabels }, this);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IssueCollector } from "@pgscale/core";
+import { IssueCollector, NetworkPolicyArgs, etcdNetworkPolicySpec, networkPolicySpec } from "@pgscale/core";
 
 // Options only Kubernetes has. The shared specs of @pgscale/core stay strict, so a platform
 // option given to the wrong construct, or a typo, is still reported by name.
@@ -51,10 +51,11 @@ const storage = z
     })
     .default({});
 
-export const patroniPlatformSpec = z.strictObject({ ...placement, storage });
-export const etcdPlatformSpec = z.strictObject({ ...placement, storage });
+export const patroniPlatformSpec = z.strictObject({ ...placement, storage, networkPolicy: networkPolicySpec });
+export const etcdPlatformSpec = z.strictObject({ ...placement, storage, networkPolicy: etcdNetworkPolicySpec });
 export const deploymentPlatformSpec = z.strictObject({
     ...placement,
+    networkPolicy: networkPolicySpec,
     /** Pods behind the Service. Default 2, so one can be rescheduled while the other serves. */
     replicas: z.number().int().min(1).max(50).default(2),
 });
@@ -62,13 +63,24 @@ export const deploymentPlatformSpec = z.strictObject({
 export type PatroniPlatform = z.output<typeof patroniPlatformSpec>;
 export type EtcdPlatform = z.output<typeof etcdPlatformSpec>;
 export type DeploymentPlatform = z.output<typeof deploymentPlatformSpec>;
-export type Placement = Omit<PatroniPlatform, "storage">;
+export type Placement = Omit<PatroniPlatform, "storage" | "networkPolicy">;
 
 /** The TypeScript face of the platform options (inputs, with defaults optional). */
 export type PlacementArgs = z.input<z.ZodObject<typeof placement>>;
 export type StorageArgs = z.input<typeof storage>;
 
 export const PLACEMENT_KEYS = Object.keys(placement) as Array<keyof typeof placement>;
+/** The option of the constructs that create NetworkPolicies (not Prometheus's nor Alertmanager's). */
+export const NETWORK_POLICY_KEY = "networkPolicy";
+
+export interface NetworkPolicyPlatformArgs {
+    /**
+     * The NetworkPolicies that admit only the connections pgscale's topology needs (ingress only;
+     * docs/security.md "Network policies (Kubernetes)"). Default: on, application ports open to every pod of
+     * the construct's namespace (`clientsFrom`), metrics ports to Prometheus pods (`metricsFrom`).
+     */
+    networkPolicy?: NetworkPolicyArgs;
+}
 
 /** Splits `args` into the platform options named by `keys` and the rest (the shared spec). */
 export function splitArgs<T extends object>(args: T, keys: readonly string[]): [Record<string, unknown>, Record<string, unknown>] {

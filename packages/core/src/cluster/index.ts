@@ -12,3 +12,4 @@ export * from "./postgres-version";
 export * from "./construct-outputs";
 export * from "./etcd-security";
 export * from "./major-upgrade";
+export * from "./network-policy";

@@ -44,6 +44,8 @@ export const KINDS: KindInfo[] = [
     kind("apps/v1", "Deployment", "deployments", true, ["spec.selector"]),
     kind("batch/v1", "Job", "jobs", true, ["spec.template", "spec.selector", "spec.completions", "spec.completionMode"]),
     kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
+    // Every field of a NetworkPolicy's spec can change in place (the API server validates, never freezes, them).
+    kind("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", true),
     kind("rbac.authorization.k8s.io/v1", "Role", "roles", true),
     kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true, ["roleRef"]),
     kind("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false),

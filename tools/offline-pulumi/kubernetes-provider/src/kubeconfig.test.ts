@@ -47,6 +47,8 @@ describe("kinds", () => {
         expect(resourcePath(kindForToken("kubernetes:core/v1:Namespace"), undefined, "db")).toBe("/api/v1/namespaces/db");
         expect(resourcePath(kindForToken("kubernetes:apps/v1:StatefulSet"), "db", "main")).toBe("/apis/apps/v1/namespaces/db/statefulsets/main");
         expect(resourcePath(kindForToken("kubernetes:rbac.authorization.k8s.io/v1:Role"), "db")).toBe("/apis/rbac.authorization.k8s.io/v1/namespaces/db/roles");
+        expect(resourcePath(kindForToken("kubernetes:networking.k8s.io/v1:NetworkPolicy"), "db", "main-members"))
+            .toBe("/apis/networking.k8s.io/v1/namespaces/db/networkpolicies/main-members");
         expect(() => kindForToken("kubernetes:networking.k8s.io/v1:Ingress")).toThrow(/not supported by the offline pulumi-resource-kubernetes stand-in/);
     });
 });

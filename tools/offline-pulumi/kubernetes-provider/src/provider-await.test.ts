@@ -78,7 +78,7 @@ describe("waits", () => {
         const provider = new KubernetesStandinProvider(() => stubApi());
         const urn = (t: string) => `urn:pulumi:unit::pgscale::kubernetes:${t}::x`;
         const meta = { metadata: { name: "x", namespace: "db" } };
-        for (const t of ["core/v1:Namespace", "core/v1:Secret", "core/v1:ConfigMap", "core/v1:ServiceAccount", "policy/v1:PodDisruptionBudget",
+        for (const t of ["core/v1:Namespace", "core/v1:Secret", "core/v1:ConfigMap", "core/v1:ServiceAccount", "policy/v1:PodDisruptionBudget", "networking.k8s.io/v1:NetworkPolicy",
             "rbac.authorization.k8s.io/v1:Role", "rbac.authorization.k8s.io/v1:RoleBinding", "monitoring.coreos.com/v1:PodMonitor", "monitoring.coreos.com/v1:ServiceMonitor"]) {
             provider.noteRequestTimeout("create", urn(t), 1);
             await expect(provider.create(urn(t), meta)).resolves.toMatchObject({ id: expect.stringMatching(/x$/) });
