@@ -20,6 +20,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     monitoring: (r) => latestTable(r, "monitoring"),
     "major-upgrade": (r) => latestTable(r, "major-upgrade"),
     backup: (r) => latestTable(r, "backup"),
+    sharding: (r) => latestTable(r, "sharding"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),
