@@ -3,6 +3,7 @@
 // writer inserts through the pooler. Refusals first (a replica not streaming; nothing touched),
 // then the upgrade, then a downgrade refused. One stack for the file.
 import { Stack } from "@pulumi/pulumi/automation";
+import { libpqCompatible } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 
@@ -24,7 +25,7 @@ function startWriter(uri: string) {
     let stopped = false;
     const loop = (async () => {
         for (let i = 1; !stopped; i++) {
-            const c = new Client({ connectionString: uri, connectionTimeoutMillis: 2000, query_timeout: 5000 });
+            const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: 2000, query_timeout: 5000 });
             c.on("error", () => undefined);
             try {
                 await c.connect();

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LABELS, TestDatabase, startPostgres } from "@pgscale/testing";
+import { libpqCompatible } from "@pgscale/core";
 import { docker, dockerObjectsOfStack } from "../support/stack";
 import { eventually, query } from "../support/pg";
 
@@ -112,7 +113,7 @@ describe("startPostgres, profile fast", () => {
 
     it("snapshot and restore terminate open sessions on the database, and a new snapshot replaces an old one", async () => {
         const { Client } = await import("pg");
-        const open = new Client({ connectionString: db.primaryUri });
+        const open = new Client({ connectionString: libpqCompatible(db.primaryUri) });
         const ended = new Promise((resolve) => open.on("error", resolve));
         await open.connect();
         await db.snapshot("seeded");
