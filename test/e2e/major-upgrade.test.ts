@@ -50,7 +50,7 @@ describe("major upgrade 15 -> 17 in place on Docker", () => {
     let out: Outputs;
     const quiet = { onOutput: () => undefined };
     const su = () => asSuperuser(out.primaryUri, out.superuserPassword, "appdb");
-    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres`;
+    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
     let before: { partitions: string[]; indexes: string[]; orders: number; metrics: number };
     const shape = async () => ({
         partitions: (await query(su(), "SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = 'metrics'::regclass ORDER BY 1")).map((r) => r.p),

@@ -30,7 +30,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
     let out15: Outputs;
     let out: Outputs;
     const quiet = { onOutput: () => undefined };
-    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres`;
+    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
     const streamingReplicas = async () =>
         Number((await query(asSuperuser(out.primaryUri, out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
 

@@ -22,6 +22,8 @@ export interface Order extends NewOrder {
  * parameter; set it per role or database instead.)
  */
 export function createPool(connectionString: string, onError: (e: Error) => void = () => undefined): Pool {
+    // pgscale's URIs carry sslmode=require (TLS required); libpqCompatible gives node-postgres
+    // libpq's meaning of it (encrypted; verified when the URI names an sslrootcert).
     const pool = new Pool({ connectionString: libpqCompatible(connectionString), max: 5, connectionTimeoutMillis: 3_000 });
     pool.on("error", onError);
     return pool;
