@@ -11,6 +11,7 @@ import { access } from "./access";
 import { monitoring } from "./monitoring";
 import { majorUpgrade } from "./major-upgrade";
 import { backup } from "./backup";
+import { tls } from "./tls";
 
 export interface BenchContext {
     rounds: number;
@@ -32,4 +33,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup, tls];
