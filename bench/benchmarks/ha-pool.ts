@@ -3,6 +3,7 @@
 // primary, alternating; then many concurrent clients through the pooler and directly.
 import { spawnSync } from "child_process";
 import { Client } from "pg";
+import { libpqCompatible } from "@pgscale/core";
 import { alternate } from "../harness/rounds";
 import { docker } from "../harness/probe";
 import { newStack, pulumi, removeStack } from "../harness/pulumi";
@@ -20,7 +21,7 @@ async function manyClients(uri: string, n: number): Promise<{ ok: number; errors
     const errors: Record<string, number> = {};
     let ok = 0;
     await Promise.all(Array.from({ length: n }, async () => {
-        const c = new Client({ connectionString: uri, connectionTimeoutMillis: 60_000 });
+        const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: 60_000 });
         c.on("error", () => undefined);
         try {
             await c.connect();

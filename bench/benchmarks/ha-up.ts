@@ -23,14 +23,15 @@ export const DEFAULT_WORK = () => haWork({ nodes: 3, ttl: 30, loopWait: 10, retr
 export const TIGHT_WORK = () => haWork({ nodes: 3, ttl: 20, loopWait: 1, retryTimeout: 5, parameters: { max_connections: "200", wal_retrieve_retry_interval: "500ms" }, check: { interMs: 1000, fall: 2, rise: 1 }, dataOnTmpfs: false });
 
 /** The probe learns HAProxy's port and the superuser password from the engine as soon as the containers exist. */
-export async function stackReady(prefix: string, replicas: number, t0: number): Promise<number> {
+/** `tls`: the stack's PatroniCluster requires TLS (its default), so the probe's URI asks for it. */
+export async function stackReady(prefix: string, replicas: number, t0: number, tls = true): Promise<number> {
     let uri: string | undefined;
     while (!uri) {
         if (Date.now() - t0 > 300_000) throw new Error(`${prefix}: containers did not appear`);
         const port = dockerQuiet("port", `${prefix}-lb`, "5000/tcp")?.split("\n")[0].split(":").pop();
         const yml = port ? dockerQuiet("exec", `${prefix}-pg-0`, "cat", "/etc/patroni/patroni.yml") : undefined;
         const password = yml && parseYaml(yml).postgresql.authentication.superuser.password;
-        if (port && password) uri = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+        if (port && password) uri = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres${tls ? "?sslmode=require" : ""}`;
         else await sleep(100);
     }
     return untilReady(uri, replicas, t0);

@@ -12,6 +12,7 @@ import { monitoring } from "./monitoring";
 import { majorUpgrade } from "./major-upgrade";
 import { backup } from "./backup";
 import { sharding } from "./sharding";
+import { tls } from "./tls";
 
 export interface BenchContext {
     rounds: number;
@@ -33,4 +34,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup, sharding];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup, sharding, tls];

@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
+import { libpqCompatible } from "@pgscale/core";
 import { prune, startCluster, startPostgres, TestDatabase } from "@pgscale/testing";
 import { alternate } from "../harness/rounds";
 import type { Row } from "../harness/types";
@@ -52,7 +53,7 @@ const { Client } = require(process.env.BENCH_PG);
     const { kind, ...opts } = JSON.parse(process.argv[1]);
     const t0 = Date.now();
     const db = kind === "postgres" ? await t.startPostgres(opts) : await t.startCluster(opts);
-    const c = new Client({ connectionString: db.primaryUri });
+    const c = new Client({ connectionString: libpqCompatible(db.primaryUri) });
     await c.connect();
     await c.query("SELECT 1");
     const t1 = Date.now();
@@ -70,7 +71,7 @@ const { Client } = require(process.env.BENCH_PG);
 (async () => {
     const { superuserUri, primaryUri, database, owner, template, replicas } = JSON.parse(process.argv[1]);
     const t0 = Date.now();
-    const s = new Client({ connectionString: superuserUri });
+    const s = new Client({ connectionString: libpqCompatible(superuserUri) });
     await s.connect();
     await s.query('DROP DATABASE IF EXISTS "' + database + '" WITH (FORCE)');
     await s.query('CREATE DATABASE "' + database + '" TEMPLATE "' + template + '" OWNER "' + owner + '"');
@@ -81,7 +82,7 @@ const { Client } = require(process.env.BENCH_PG);
         await new Promise((res) => setTimeout(res, 10));
     }
     await s.end();
-    const c = new Client({ connectionString: primaryUri });
+    const c = new Client({ connectionString: libpqCompatible(primaryUri) });
     await c.connect();
     await c.query("SELECT 1");
     const t1 = Date.now();
@@ -99,7 +100,7 @@ function child(script: string, arg: unknown): Record<string, any> {
 }
 
 async function sql(uri: string, ...statements: string[]): Promise<void> {
-    const c = new Client({ connectionString: uri });
+    const c = new Client({ connectionString: libpqCompatible(uri) });
     await c.connect();
     try {
         for (const s of statements) await c.query(s);
@@ -174,7 +175,7 @@ async function side(ctx: BenchContext, k: Kind, stateDir: string): Promise<Row[]
                 snapshotMs.baseline.push(Date.now() - ts);
                 await sql(workUri, DIRTY);
                 const t0 = Date.now();
-                const c = new Client({ connectionString: superuserUri });
+                const c = new Client({ connectionString: libpqCompatible(superuserUri) });
                 await c.connect();
                 try {
                     await c.query(`DROP DATABASE ${work} WITH (FORCE)`);

@@ -3,12 +3,12 @@
 import { execFileSync, spawnSync } from "child_process";
 import { Client } from "pg";
 import { parse as parseYaml } from "yaml";
-import { sleep } from "@pgscale/core";
+import { libpqCompatible, sleep } from "@pgscale/core";
 
 export const POLL_MS = 100;
 
 export async function tryQuery(uri: string, sql: string, timeoutMs = 1000): Promise<any[] | undefined> {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+    const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
     // A server going away (HAProxy cutting sessions, a container removed) arrives as an event.
     c.on("error", () => undefined);
     try {

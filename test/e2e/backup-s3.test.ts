@@ -34,7 +34,7 @@ describe("backup to an S3 repository (SeaweedFS over TLS)", () => {
     let t1: string;
     const t0 = Date.now();
 
-    const uri = (port: number, password: string, db = "appdb") => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
+    const uri = (port: number, password: string, db = "appdb") => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}?sslmode=require`;
     const leader = async () => {
         const lead = await leaderName(out.members.map((m) => m.restUrl));
         return out.members.find((m) => m.name === lead)!;

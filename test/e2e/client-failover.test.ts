@@ -3,7 +3,7 @@
 // it saw acknowledged is there afterwards. Synchronous mode, so an acknowledged commit is on a
 // standby before the client hears of it and survives the promotion.
 import { Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, sleep, withRetry } from "@pgscale/core";
+import { RetryEvent, libpqCompatible, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
@@ -42,7 +42,7 @@ describe("withRetry through a real failover", () => {
 
     it("SIGKILL of the primary: zero failed operations, every acknowledged write present", async () => {
         // Short connect timeout: an attempt against a dead backend fails fast and is retried.
-        const pool = new Pool({ connectionString: out.primaryUri, max: 2, connectionTimeoutMillis: 2000 });
+        const pool = new Pool({ connectionString: libpqCompatible(out.primaryUri), max: 2, connectionTimeoutMillis: 2000 });
         pool.on("error", () => undefined);
         const acked: number[] = [];
         const failures: unknown[] = [];

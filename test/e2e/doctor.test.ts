@@ -2,6 +2,7 @@
 // server connection with clients queueing, a query that cannot prune, a stopped replica.
 // One stack for the file; the destructive step (stopping a replica) runs last.
 import { Stack } from "@pulumi/pulumi/automation";
+import { libpqCompatible } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { leaderName, patroniCliArgs } from "../support/patroni";
@@ -104,7 +105,7 @@ describe("pgscale doctor on a live cluster", () => {
     });
 
     it("a session left idle in transaction with no timeout to end it: connections.timeouts warns", async () => {
-        const app = new Pool({ connectionString: out.primaryUri, max: 1 });
+        const app = new Pool({ connectionString: libpqCompatible(out.primaryUri), max: 1 });
         const session = await app.connect();
         try {
             await session.query("BEGIN");
@@ -140,7 +141,7 @@ describe("pgscale doctor on a live cluster", () => {
     });
 
     it("a pool too small for its clients: waiting clients, pool saturated", async () => {
-        const clients = new Pool({ connectionString: out.poolerUri, max: 6 });
+        const clients = new Pool({ connectionString: libpqCompatible(out.poolerUri), max: 6 });
         clients.on("error", () => undefined);
         const sleeping = Promise.all(Array.from({ length: 6 }, () => clients.query("SELECT pg_sleep(2)")));
         try {

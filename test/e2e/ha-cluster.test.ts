@@ -4,7 +4,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { killLeaderAndRejoin } from "../support/failover";
-import { isLeaderRole, sleep } from "@pgscale/core";
+import { isLeaderRole, libpqCompatible, sleep } from "@pgscale/core";
 import { restCall } from "../support/patroni";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -101,7 +101,7 @@ describe("PatroniCluster on Docker", () => {
     });
 
     it("serves 500 concurrent clients through PgBouncer with at most the pool size of server connections", async () => {
-        const clients = new Pool({ connectionString: out.poolerUri, max: 500, connectionTimeoutMillis: 30000 });
+        const clients = new Pool({ connectionString: libpqCompatible(out.poolerUri), max: 500, connectionTimeoutMillis: 30000 });
         try {
             const results = await Promise.allSettled(
                 Array.from({ length: 500 }, (_, i) => clients.query("SELECT $1::int AS i, pg_sleep(0.05)", [i])),
@@ -156,7 +156,7 @@ describe("PatroniCluster on Docker", () => {
         const lbId = () => docker("inspect", "-f", "{{.Id}}", dockerObjectsOfStack(name).containers.find((c) => c.endsWith("-lb"))!);
         const lbBefore = lbId();
         const uriBefore = out.primaryUri;
-        const session = new Pool({ connectionString: out.primaryUri, max: 1 });
+        const session = new Pool({ connectionString: libpqCompatible(out.primaryUri), max: 1 });
         const writer = backgroundWrites(out.primaryUri);
         try {
             await session.query("SELECT 1");

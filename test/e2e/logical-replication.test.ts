@@ -20,7 +20,7 @@ describe("logical replication between two clusters", () => {
     };
     // The subscriptions' own slots: items_slot belongs to pub's Patroni (logicalSlots) throughout.
     const slots = () => query(out.pubUri, "SELECT slot_name AS s FROM pg_replication_slots WHERE slot_type = 'logical' AND slot_name <> 'items_slot'");
-    const member = (m: { pgPort: number }) => `postgresql://postgres:${encodeURIComponent(out.pubSuperuserPassword)}@127.0.0.1:${m.pgPort}/appdb`;
+    const member = (m: { pgPort: number }) => `postgresql://postgres:${encodeURIComponent(out.pubSuperuserPassword)}@127.0.0.1:${m.pgPort}/appdb?sslmode=require`;
 
     beforeAll(async () => {
         stack = await fixtureStack("logical", name);

@@ -3,6 +3,7 @@
 // writer inserts through the pooler. Refusals first (a replica not streaming; nothing touched),
 // then the upgrade, then a downgrade refused. One stack for the file.
 import { Stack } from "@pulumi/pulumi/automation";
+import { libpqCompatible } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 
@@ -24,7 +25,7 @@ function startWriter(uri: string) {
     let stopped = false;
     const loop = (async () => {
         for (let i = 1; !stopped; i++) {
-            const c = new Client({ connectionString: uri, connectionTimeoutMillis: 2000, query_timeout: 5000 });
+            const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: 2000, query_timeout: 5000 });
             c.on("error", () => undefined);
             try {
                 await c.connect();
@@ -49,7 +50,7 @@ describe("major upgrade 15 -> 17 in place on Docker", () => {
     let out: Outputs;
     const quiet = { onOutput: () => undefined };
     const su = () => asSuperuser(out.primaryUri, out.superuserPassword, "appdb");
-    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres`;
+    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
     let before: { partitions: string[]; indexes: string[]; orders: number; metrics: number };
     const shape = async () => ({
         partitions: (await query(su(), "SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = 'metrics'::regclass ORDER BY 1")).map((r) => r.p),

@@ -9,7 +9,7 @@ import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutp
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
-import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
+import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, libpqCompatible, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -176,7 +176,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
     });
 
     it("clients waiting on a pool of 5 fire PgscalePoolClientsWaiting", async () => {
-        const clients = Array.from({ length: 20 }, () => new Client({ connectionString: out.poolUri, connectionTimeoutMillis: 10_000 }));
+        const clients = Array.from({ length: 20 }, () => new Client({ connectionString: libpqCompatible(out.poolUri), connectionTimeoutMillis: 10_000 }));
         // Their sessions are terminated at the end: the pooler's FATAL arrives as an 'error' event.
         clients.forEach((c) => c.on("error", () => undefined));
         await Promise.all(clients.map((c) => c.connect()));
@@ -196,7 +196,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
     });
 
     it("pgscale status --watch redraws the members and the pool's waiting clients each interval", async () => {
-        const clients = Array.from({ length: 8 }, () => new Client({ connectionString: out.poolUri, connectionTimeoutMillis: 10_000 }));
+        const clients = Array.from({ length: 8 }, () => new Client({ connectionString: libpqCompatible(out.poolUri), connectionTimeoutMillis: 10_000 }));
         clients.forEach((c) => c.on("error", () => undefined));
         await Promise.all(clients.map((c) => c.connect()));
         const sleeping = clients.map((c) => c.query("SELECT pg_sleep(6)").catch(() => undefined));

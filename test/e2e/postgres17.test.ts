@@ -4,6 +4,7 @@
 // on it, 15 -> 17 taken from the default on a 1-node 15 stack brought up beside it). 77-140 s measured on the 2-core
 // machine with the images built, depending on its load (+~40 s to build pgscale/patroni-17).
 import { Stack } from "@pulumi/pulumi/automation";
+import { libpqCompatible } from "@pgscale/core";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName, restCall } from "../support/patroni";
@@ -29,7 +30,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
     let out15: Outputs;
     let out: Outputs;
     const quiet = { onOutput: () => undefined };
-    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres`;
+    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
     const streamingReplicas = async () =>
         Number((await query(asSuperuser(out.primaryUri, out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
 
@@ -121,8 +122,8 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         // Client a prepares on the only server connection; b then holds it in a transaction, so a's
         // next execution lands on a second one, where only PgBouncer's tracking can have prepared it.
         const scenario = async (uri: string) => {
-            const a = new Client({ connectionString: uri });
-            const b = new Client({ connectionString: uri });
+            const a = new Client({ connectionString: libpqCompatible(uri) });
+            const b = new Client({ connectionString: libpqCompatible(uri) });
             await a.connect();
             await b.connect();
             try {
@@ -141,7 +142,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         expect(await scenario(out.untrackedPoolerUri!)).toMatch(/prepared statement "next_id" does not exist/);
         // Many clients, many transactions, one statement name each: every execution answers.
         const sums = await Promise.all(Array.from({ length: 6 }, async (_, c) => {
-            const client = new Client({ connectionString: out.poolerUri });
+            const client = new Client({ connectionString: libpqCompatible(out.poolerUri) });
             await client.connect();
             try {
                 let sum = 0;
@@ -216,7 +217,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         const writer = (async () => {
             for (let id = 1; writing; id++) {
                 // One connection per commit, its errors its own: the kill cuts sessions at any point.
-                const c = new Client({ connectionString: out.primaryUri, connectionTimeoutMillis: 5000 });
+                const c = new Client({ connectionString: libpqCompatible(out.primaryUri), connectionTimeoutMillis: 5000 });
                 c.on("error", () => undefined);
                 try {
                     await c.connect();

@@ -5,7 +5,7 @@
 // withRetry runs throughout and must see no failed operation and lose no acknowledged write.
 import * as net from "net";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, sleep, withRetry } from "@pgscale/core";
+import { RetryEvent, libpqCompatible, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName, restCall } from "../support/patroni";
@@ -44,7 +44,7 @@ class Writer {
 
     constructor(uri: string, firstId: number) {
         // A short connect timeout: an attempt against a stopping backend fails fast and is retried.
-        this.pool = new Pool({ connectionString: uri, max: 2, connectionTimeoutMillis: 2000 });
+        this.pool = new Pool({ connectionString: libpqCompatible(uri), max: 2, connectionTimeoutMillis: 2000 });
         this.pool.on("error", () => undefined);
         this.nextId = firstId;
     }

@@ -1,15 +1,19 @@
-// Security defaults on a real stack (docs/security.md): SCRAM on every TCP path, no trust over TCP,
-// long generated passwords, no secret in the state, the engine's metadata or the logs, non-root
-// containers, host ports on loopback. The fixture leaves every security option at its default.
+// Security defaults on a real stack (docs/security.md): SCRAM inside TLS on every TCP path
+// (plaintext refused), no trust over TCP, long generated passwords, no secret in the state, the
+// engine's metadata or the logs, non-root containers, host ports on loopback. The fixture leaves
+// every security option at its default.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as http from "http";
 import { Stack } from "@pulumi/pulumi/automation";
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import { parse } from "yaml";
-import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
+import { destroyAndRemove, docker, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { leaks, secretPlaces } from "../support/leaks";
 import { eventually, query } from "../support/pg";
 import { AUTH, authRequest, weakLogin } from "../support/auth-probe";
-import { patroniHttp, patroniRequest } from "@pgscale/core";
+import { generateCa, patroniHttp, patroniRequest } from "@pgscale/core";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -22,6 +26,7 @@ interface Outputs {
     restApiPassword: string;
     members: Array<{ name: string; container: string; pgPort: number; restUrl: string }>;
     restApiCaPem: string;
+    tlsCaPem: string;
     containers: string[];
     statsUrl: string;
     statsUser: string;
@@ -42,13 +47,21 @@ describe("security defaults on Docker", () => {
     /** Every generated password, by role, as the stack and the nodes hold them. */
     let passwords: Record<string, string>;
     const memberUri = (m: Outputs["members"][number], db = "postgres") =>
-        `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/${db}`;
+        `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/${db}?sslmode=require`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-sec-"));
+    const caFile = path.join(dir, "ca.pem");
+    const otherCaFile = path.join(dir, "other-ca.pem");
+    /** psql on this machine (libpq's sslmode), with `params` replacing the URI's query. */
+    const psql = (uri: string, params: string, sql: string) =>
+        spawnSync("psql", [`${uri.split("?")[0]}?${params}`, "-Atc", sql], { encoding: "utf8", env: { ...process.env, PGCONNECT_TIMEOUT: "10" } });
 
     beforeAll(async () => {
         stack = await fixtureStack("security", name);
         const res = await stack.up({ onOutput: () => undefined });
         expect(res.summary.result).toBe("succeeded");
         out = plainOutputs(res.outputs) as Outputs;
+        fs.writeFileSync(caFile, out.tlsCaPem);
+        fs.writeFileSync(otherCaFile, generateCa("not the stack's CA").certPem);
         // The replication and rewind passwords are never exported: read them where Patroni does.
         const yml = parse(docker("exec", out.members[0].container, "cat", "/etc/patroni/patroni.yml"));
         const auth = yml.postgresql.authentication;
@@ -70,7 +83,10 @@ describe("security defaults on Docker", () => {
         await query(out.poolerUri, "INSERT INTO t VALUES (1)");
         await eventually(async () => (await query(out.replicaUri, "SELECT count(*) AS n FROM t"))[0].n === "1", 30000, "row on the replica");
     });
-    afterAll(async () => destroyAndRemove(stack));
+    afterAll(async () => {
+        await destroyAndRemove(stack);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it("generates passwords of 32 random alphanumerics, one per role", () => {
         for (const [role, pw] of Object.entries(passwords)) {
@@ -79,13 +95,16 @@ describe("security defaults on Docker", () => {
         expect(new Set(Object.values(passwords)).size).toBe(Object.keys(passwords).length);
     });
 
-    it("allows only scram-sha-256 over TCP: trust and peer on the local socket only, SCRAM verifiers stored", async () => {
+    it("allows only scram-sha-256 inside TLS over TCP: trust and peer on the local socket only, SCRAM verifiers stored", async () => {
         for (const m of out.members) {
             const rules = await query(memberUri(m), "SELECT type, auth_method, error FROM pg_hba_file_rules ORDER BY line_number");
             expect(rules.filter((r) => r.error !== null)).toEqual([]);
             const tcp = rules.filter((r) => r.type !== "local");
             expect(tcp.length).toBeGreaterThan(0);
             expect(tcp.filter((r) => !["scram-sha-256", "reject"].includes(r.auth_method))).toEqual([]);
+            // Every TCP rule admits TLS only, and the first one turns plaintext away.
+            expect(tcp[0]).toMatchObject({ type: "hostnossl", auth_method: "reject" });
+            expect(tcp.slice(1).filter((r) => r.type !== "hostssl")).toEqual([]);
             expect(rules.filter((r) => r.auth_method === "trust" && r.type !== "local")).toEqual([]);
             const [enc] = await query(memberUri(m), "SHOW password_encryption");
             expect(enc.password_encryption).toBe("scram-sha-256");
@@ -96,22 +115,83 @@ describe("security defaults on Docker", () => {
         expect(pgb.value).toBe("scram-sha-256");
     });
 
-    it("asks every TCP client for SCRAM-SHA-256 and refuses md5 and cleartext logins with the right password", async () => {
+    /** Every TCP endpoint a client logs in at, with the owner's (or the console admin's) credentials. */
+    const clientEndpoints = () => {
         const u = (uri: string) => new URL(uri);
-        const endpoints = [
+        return [
             ...out.members.map((m) => ({ what: `${m.name} (direct)`, port: m.pgPort, user: "app", db: "appdb", pw: passwords.owner })),
             { what: "HAProxy primary", port: Number(u(out.primaryUri).port), user: "app", db: "appdb", pw: passwords.owner },
             { what: "HAProxy replicas", port: Number(u(out.replicaUri).port), user: "app", db: "appdb", pw: passwords.owner },
             { what: "PgBouncer", port: Number(u(out.poolerUri).port), user: "app", db: "appdb", pw: passwords.owner },
             { what: "PgBouncer console", port: Number(u(out.poolerAdminUri).port), user: "pgscale_admin", db: "pgbouncer", pw: passwords.poolerAdmin },
+        ];
+    };
+
+    it("refuses every TCP client without TLS, before authentication, at each member, HAProxy and PgBouncer", async () => {
+        for (const e of clientEndpoints()) {
+            const first = await authRequest("127.0.0.1", e.port, e.user, e.db, "plain");
+            expect({ what: e.what, first }).toEqual({ what: e.what, first: { kind: "error", message: expect.stringMatching(/no encryption|SSL required/) } });
+        }
+        // libpq's sslmode=disable, with the right password, at each kind of endpoint.
+        for (const uri of [memberUri(out.members[0], "appdb").replace(/postgres:[^@]*@/, `app:${passwords.owner}@`), out.primaryUri, out.replicaUri, out.poolerUri]) {
+            const r = psql(uri, "sslmode=disable", "SELECT 1");
+            expect({ port: new URL(uri).port, status: r.status, stderr: r.stderr }).toEqual({ port: new URL(uri).port, status: 2, stderr: expect.stringMatching(/no encryption|SSL required/) });
+        }
+    });
+
+    it("logs clients in over TLS with the URIs as exported (sslmode=require), and verifies with tlsCaPem (verify-full); another CA fails", () => {
+        const ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        for (const uri of [out.primaryUri, out.replicaUri, out.poolerUri]) {
+            expect(new URL(uri).searchParams.get("sslmode")).toBe("require");
+            const asIs = spawnSync("psql", [uri, "-Atc", ssl], { encoding: "utf8", env: { ...process.env, PGCONNECT_TIMEOUT: "10" } });
+            // Through PgBouncer the query runs on its server connection, which is TLS too (verify-full).
+            expect({ status: asIs.status, stderr: asIs.stderr, out: asIs.stdout.trim() }).toEqual({ status: 0, stderr: "", out: "t" });
+            const verified = psql(uri, `sslmode=verify-full&sslrootcert=${caFile}`, ssl);
+            expect({ status: verified.status, stderr: verified.stderr, out: verified.stdout.trim() }).toEqual({ status: 0, stderr: "", out: "t" });
+            const other = psql(uri, `sslmode=verify-full&sslrootcert=${otherCaFile}`, "SELECT 1");
+            expect({ status: other.status, stderr: other.stderr }).toEqual({ status: 2, stderr: expect.stringMatching(/certificate verify failed/) });
+        }
+    });
+
+    it("replicates over TLS, and PgBouncer verifies the servers' names", async () => {
+        const primary = (await Promise.all(out.members.map(async (m) => ((await query(memberUri(m), "SELECT pg_is_in_recovery() AS r"))[0].r ? [] : [m])))).flat();
+        expect(primary).toHaveLength(1);
+        const walsenders = await query(memberUri(primary[0]), "SELECT s.ssl, r.application_name FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)");
+        expect(walsenders).toEqual([{ ssl: true, application_name: expect.stringMatching(/^pg-[01]$/) }]);
+        const config = Object.fromEntries((await query(out.poolerAdminUri, "SHOW CONFIG")).map((r) => [r.key, r.value]));
+        expect({ client: config.client_tls_sslmode, server: config.server_tls_sslmode }).toEqual({ client: "require", server: "verify-full" });
+    });
+
+    it("keeps TLS private keys 0600 under the service user, and out of the stored state", () => {
+        const keys: Array<[string, string]> = [
+            ...out.members.map((m) => [m.container, "/var/run/postgresql/server.key"] as [string, string]),
+            [out.containers[out.containers.length - 1], "/var/run/pgbouncer/server.key"],
+        ];
+        const state = storedState(stack!);
+        for (const [c, file] of keys) {
+            expect(docker("exec", c, "stat", "-c", "%a %U", file)).toMatch(/^600 postgres$/);
+            // A line of the key's base64 body is enough to recognise it.
+            const line = docker("exec", c, "cat", file).split("\n")[1];
+            expect(line.length).toBeGreaterThan(40);
+            expect(state.includes(line)).toBe(false);
+        }
+        expect(execFileSync("openssl", ["x509", "-noout", "-subject"], { input: out.tlsCaPem, encoding: "utf8" })).toMatch(/pgscale/);
+    });
+
+    it("asks every TCP client for SCRAM-SHA-256 and refuses md5 and cleartext logins with the right password", async () => {
+        const endpoints = [
+            ...clientEndpoints(),
             { what: "superuser over TCP", port: out.members[0].pgPort, user: "postgres", db: "postgres", pw: passwords.superuser },
             { what: "replication role over TCP", port: out.members[0].pgPort, user: "replicator", db: "postgres", pw: passwords.replication },
         ];
         for (const e of endpoints) {
-            const first = await authRequest("127.0.0.1", e.port, e.user, e.db);
-            expect({ what: e.what, first }).toEqual({ what: e.what, first: { kind: "auth", code: AUTH.sasl, mechanisms: ["SCRAM-SHA-256"] } });
+            // Inside TLS, as every client must come (the refusal of plaintext is the test above).
+            const first = await authRequest("127.0.0.1", e.port, e.user, e.db, "tls");
+            // PostgreSQL adds SCRAM-SHA-256-PLUS inside TLS (channel binding); nothing weaker is offered.
+            expect({ what: e.what, first }).toEqual({ what: e.what, first: { kind: "auth", code: AUTH.sasl, mechanisms: expect.arrayContaining(["SCRAM-SHA-256"]) } });
+            expect({ what: e.what, other: (first as { mechanisms: string[] }).mechanisms.filter((m) => !/^SCRAM-SHA-256(-PLUS)?$/.test(m)) }).toEqual({ what: e.what, other: [] });
             for (const method of ["md5", "cleartext"] as const) {
-                const reply = await weakLogin("127.0.0.1", e.port, e.user, e.db, e.pw, method);
+                const reply = await weakLogin("127.0.0.1", e.port, e.user, e.db, e.pw, method, "tls");
                 expect({ what: e.what, method, refused: reply.kind === "error" || reply.kind === "closed" }).toEqual({ what: e.what, method, refused: true });
             }
         }
@@ -295,6 +375,25 @@ describe("security defaults on Docker", () => {
             // The right CA on a name the certificate does not carry fails too (the container's IP).
             const ip = inspect(out.members[0].container).NetworkSettings.Networks[out.network].IPAddress as string;
             expect(curl(`https://${ip}:8008/health`, { ca: out.restApiCaPem })).toMatch(/^000 exit=(51|60)$/);
+        });
+
+        it("cannot reach PostgreSQL or PgBouncer without TLS on the network (sslmode=disable), and is verified on the services' names with the CA", () => {
+            const member = inspect(out.members[0].container).Config.Image as string;
+            const pw = encodeURIComponent(passwords.owner);
+            // pg-0 directly; HAProxy's primary listener by the cluster's name, which its members'
+            // certificates carry (HAProxy passes TLS through to them); PgBouncer (pool:6432).
+            const targets = ["pg-0:5432", "pg:5000", "pool:6432"];
+            const script = targets.map((t) =>
+                `psql "postgresql://app:${pw}@${t}/appdb?sslmode=disable" -Atc 'SELECT 1' 2>&1 | tail -1; ` +
+                `printf '%s' "$CA" > /tmp/ca.pem; psql "postgresql://app:${pw}@${t}/appdb?sslmode=verify-full&sslrootcert=/tmp/ca.pem" -Atc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>&1; `).join("");
+            const r = spawnSync("docker", ["run", "--rm", "--network", out.network, "--user", "postgres", "--cap-drop", "ALL", "-e", "CA", "-e", "PGCONNECT_TIMEOUT=5", member, "sh", "-c", script],
+                { encoding: "utf8", timeout: 60_000, env: { ...process.env, CA: out.tlsCaPem } });
+            const lines = r.stdout.trim().split("\n");
+            expect(lines).toHaveLength(2 * targets.length);
+            targets.forEach((t, i) => {
+                expect({ t, plain: lines[2 * i] }).toEqual({ t, plain: expect.stringMatching(/no encryption|SSL required/) });
+                expect({ t, verified: lines[2 * i + 1] }).toEqual({ t, verified: "t" });
+            });
         });
 
         it("cannot call Patroni's switchover without credentials, over HTTPS", () => {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LABELS, TestDatabase, startPostgres } from "@pgscale/testing";
+import { libpqCompatible } from "@pgscale/core";
 import { docker, dockerObjectsOfStack } from "../support/stack";
 import { eventually, query } from "../support/pg";
 
@@ -57,7 +58,7 @@ describe("startPostgres, profile fast", () => {
         expect(dockerObjectsOfStack(db.stackName).containers.sort()).toEqual([
             `pgscale-testing-${db.stackName}-dcs-0`, `pgscale-testing-${db.stackName}-node-0`,
         ]);
-        expect(db.primaryUri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app$/);
+        expect(db.primaryUri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app\?sslmode=require$/);
         expect(await query(db.primaryUri, "SELECT current_user AS u, pg_is_in_recovery() AS r")).toEqual([{ u: "app", r: false }]);
         expect(await query(db.superuserUri, "SELECT current_user AS u")).toEqual([{ u: "postgres" }]);
         expect((await query(db.primaryUri, "SELECT version() AS v"))[0].v).toMatch(/^PostgreSQL 17\./);
@@ -112,7 +113,7 @@ describe("startPostgres, profile fast", () => {
 
     it("snapshot and restore terminate open sessions on the database, and a new snapshot replaces an old one", async () => {
         const { Client } = await import("pg");
-        const open = new Client({ connectionString: db.primaryUri });
+        const open = new Client({ connectionString: libpqCompatible(db.primaryUri) });
         const ended = new Promise((resolve) => open.on("error", resolve));
         await open.connect();
         await db.snapshot("seeded");

@@ -55,6 +55,25 @@ describe("leftover volumes", () => {
         await expect(preflightHandlers.assertNone(running, https)).rejects.toThrow(/restApi\.https/);
     });
 
+    it("refuses a change of tls.enabled on a running cluster, naming the field; before it was recorded, only the default is refused", async () => {
+        const tls = (enabled: boolean, explicit: boolean) => inputs({ adoptExistingVolumes: true, postgresTls: { enabled, explicit } });
+        const running = inputs({ adoptExistingVolumes: true });
+        // A new cluster takes either.
+        expect(await preflightHandlers.problems(undefined, tls(true, false))).toEqual([]);
+        expect(await preflightHandlers.problems(undefined, tls(false, true))).toEqual([]);
+        // A cluster from before TLS was required: the new default is refused, the program's own value is taken.
+        const fromBefore = await preflightHandlers.problems(running, tls(true, false));
+        expect(fromBefore).toEqual([{ property: "tls.enabled", reason: expect.stringContaining("tls.enabled is true, but the running members were created with tls.enabled false (the default before pgscale required TLS)") }]);
+        expect(fromBefore[0].reason).toContain("Set `tls: { enabled: false }` to keep the running cluster");
+        expect(await preflightHandlers.problems(running, tls(false, true))).toEqual([]);
+        expect(await preflightHandlers.problems(running, tls(true, true))).toEqual([]);
+        // Once recorded, any change is refused, explicit or not.
+        expect(await preflightHandlers.problems(tls(false, true), tls(true, true))).toEqual([{ property: "tls.enabled", reason: expect.stringContaining("Set `tls: { enabled: false }`") }]);
+        expect(await preflightHandlers.problems(tls(true, false), tls(false, true))).toEqual([{ property: "tls.enabled", reason: expect.stringContaining("Set `tls: { enabled: true }`") }]);
+        expect(await preflightHandlers.problems(tls(true, false), tls(true, true))).toEqual([]);
+        await expect(preflightHandlers.assertNone(running, tls(true, false))).rejects.toThrow(/tls\.enabled/);
+    });
+
     it("accepts a volume a container of this same stack mounts (a deployment that predates the check)", async () => {
         docker("create", "--label", LABEL, "--label", "pgscale.project=it", "--label", `pgscale.stack=${run}`,
             "-v", `${run}-1-data:/data`, "debian:bookworm-slim", "true");

@@ -1,4 +1,5 @@
 import * as net from "net";
+import * as tls from "tls";
 import { createHash, randomBytes } from "crypto";
 
 // A few bytes of the PostgreSQL wire protocol (v3), enough to see how a server (PostgreSQL,
@@ -51,13 +52,35 @@ function parseReply(buf: Buffer): ServerReply | undefined {
     return { kind: "other", type };
 }
 
+/** How the probe reaches the server: in plain TCP, or inside TLS (SSLRequest, then a handshake that verifies nothing). */
+export type Transport = "plain" | "tls";
+
+/** SSLRequest (protocol code 80877103); the server answers one byte, `S` if it speaks TLS. */
+async function tlsSocket(host: string, port: number): Promise<tls.TLSSocket> {
+    const raw = net.connect({ host, port });
+    await new Promise<void>((resolve, reject) => {
+        raw.once("error", reject);
+        raw.once("connect", () => {
+            const req = Buffer.alloc(8);
+            req.writeInt32BE(8, 0);
+            req.writeInt32BE(80877103, 4);
+            raw.write(req);
+        });
+        raw.once("data", (b) => (b[0] === 0x53 ? resolve() : reject(new Error(`${host}:${port} answered SSLRequest with ${JSON.stringify(String.fromCharCode(b[0]))}`))));
+    });
+    return new Promise((resolve, reject) => {
+        const s = tls.connect({ socket: raw, rejectUnauthorized: false }, () => resolve(s));
+        s.once("error", reject);
+    });
+}
+
 /**
  * Opens a connection, sends a startup message and returns the server's first reply; then, if
  * `answer` is given, sends it as a password message and returns the reply to that too.
  */
-async function converse(host: string, port: number, user: string, database: string, answer?: (first: ServerReply & { kind: "auth" }) => string): Promise<ServerReply[]> {
+async function converse(host: string, port: number, user: string, database: string, transport: Transport, answer?: (first: ServerReply & { kind: "auth" }) => string): Promise<ServerReply[]> {
+    const socket: net.Socket = transport === "tls" ? await tlsSocket(host, port) : net.connect({ host, port });
     return new Promise((resolve, reject) => {
-        const socket = net.connect({ host, port });
         const replies: ServerReply[] = [];
         let buf = Buffer.alloc(0);
         const done = () => {
@@ -73,7 +96,8 @@ async function converse(host: string, port: number, user: string, database: stri
             if (replies.length === 0 || (answer && replies.length === 1)) replies.push({ kind: "closed" });
             done();
         });
-        socket.on("connect", () => socket.write(startupMessage(user, database)));
+        if (transport === "tls") socket.write(startupMessage(user, database));
+        else socket.on("connect", () => socket.write(startupMessage(user, database)));
         socket.on("data", (chunk) => {
             buf = Buffer.concat([buf, chunk]);
             const reply = parseReply(buf);
@@ -87,8 +111,8 @@ async function converse(host: string, port: number, user: string, database: stri
 }
 
 /** How the server asks `user` to authenticate over TCP. */
-export async function authRequest(host: string, port: number, user: string, database: string): Promise<ServerReply> {
-    return (await converse(host, port, user, database))[0];
+export async function authRequest(host: string, port: number, user: string, database: string, transport: Transport = "plain"): Promise<ServerReply> {
+    return (await converse(host, port, user, database, transport))[0];
 }
 
 /**
@@ -96,8 +120,8 @@ export async function authRequest(host: string, port: number, user: string, data
  * with the right password: against a server that accepts that method this logs in (the reply is
  * AuthenticationOk). Returns the server's answer to the password.
  */
-export async function weakLogin(host: string, port: number, user: string, database: string, password: string, method: "md5" | "cleartext"): Promise<ServerReply> {
-    const replies = await converse(host, port, user, database, (first) => {
+export async function weakLogin(host: string, port: number, user: string, database: string, password: string, method: "md5" | "cleartext", transport: Transport = "plain"): Promise<ServerReply> {
+    const replies = await converse(host, port, user, database, transport, (first) => {
         if (method === "cleartext") return password;
         // md5: "md5" + md5(md5(password + user) + salt), with the server's salt when it sent one.
         const inner = createHash("md5").update(password + user).digest("hex");

@@ -1,9 +1,9 @@
 import { Client, Pool } from "pg";
-import { sleep } from "@pgscale/core";
+import { libpqCompatible, sleep } from "@pgscale/core";
 
 /** Runs one query on a fresh connection and closes it. */
 export async function query<T = any>(uri: string, sql: string, params: unknown[] = []): Promise<T[]> {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 5000 });
+    const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: 5000 });
     await c.connect();
     try {
         return (await c.query(sql, params)).rows as T[];

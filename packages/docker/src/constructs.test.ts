@@ -39,13 +39,16 @@ describe("construct graph", () => {
         // Nothing read the URIs yet: no router.
         expect(containers()).not.toContain("routed-router");
         const uri = await unwrap(pg.primaryUri);
-        expect(uri).toMatch(/^postgresql:\/\/app:pw-routed-owner-password@127\.0\.0\.1:\d+\/appdb$/);
+        expect(uri).toMatch(/^postgresql:\/\/app:pw-routed-owner-password@127\.0\.0\.1:\d+\/appdb\?sslmode=require$/);
         expect(pg.replicaUri).toBe(pg.router.replicaUri);
         expect(containers().filter((n) => n === "routed-router")).toHaveLength(1);
         const pool = new PgBouncerPool("routed-pool", { backend: pg });
         await unwrap(pool.uri);
         const ini = plain(registered.find((r) => r.name === "routed-pool" && r.type === "docker:index/container:Container")!.inputs.uploads).find((u: any) => u.file.endsWith("pgbouncer.ini")).content;
-        expect(ini).toContain("host=routed-router port=5000");
+        // By the cluster's name, which the router answers to and the members' certificates carry (TLS, the default).
+        expect(ini).toContain("host=routed port=5000");
+        const router = registered.find((r) => r.name === "routed-router" && r.type === "docker:index/container:Container")!;
+        expect(router.inputs.networksAdvanced[0].aliases).toEqual(["routed-router", "routed"]);
         // Still one router.
         expect(containers().filter((n) => n === "routed-router")).toHaveLength(1);
     });
@@ -61,7 +64,7 @@ describe("construct graph", () => {
         expect(count("docker:index/volume:Volume")).toBe(3 + 3);
         expect(pg.members.map((m) => m.name)).toEqual(["main-0", "main-1", "main-2"]);
         const uri = await unwrap(lb.primaryUri);
-        expect(uri).toMatch(/^postgresql:\/\/app:pw-main-owner-password@127\.0\.0\.1:\d+\/appdb$/);
+        expect(uri).toMatch(/^postgresql:\/\/app:pw-main-owner-password@127\.0\.0\.1:\d+\/appdb\?sslmode=require$/);
     });
 
     it("plans rolling changes: a rollout over every member's fingerprint, a gate before each member and one after all", async () => {
@@ -121,9 +124,9 @@ describe("construct graph", () => {
         expect(new Set(ips("pg5-0"))).toEqual(new Set(["127.0.0.1"]));
     });
 
-    it("with tls enabled, gives each node and the pool a certificate, keys as secrets copied to 0600 at start", async () => {
+    it("with tls (the default), gives each node and the pool a certificate, keys as secrets copied to 0600 at start", async () => {
         const dcs = new EtcdCluster("dcs6", {});
-        const pg = new PatroniCluster("pg6", { dcs, nodes: 2, tls: { enabled: true } });
+        const pg = new PatroniCluster("pg6", { dcs, nodes: 2, tls: { lifetimeDays: 90 } });
         const lb = new HAProxyFrontend("lb6", { cluster: pg });
         const pool = new PgBouncerPool("pool6", { backend: lb });
         expect(await unwrap(pg.tlsCaPem!)).toBe("CA pg6-tls");
@@ -137,6 +140,15 @@ describe("construct graph", () => {
         expect(servers("pg6-1-tls")).toEqual(["pg6-1"]);
         expect(tls.find((t) => t.name === "pg6-1-tls")!.inputs.ca).toEqual(expect.anything());
         expect(servers("pool6-tls")).toEqual(["pool6"]);
+        // Each member's certificate also names the cluster, which HAProxy answers to for PgBouncer (verify-full).
+        expect(tls.find((t) => t.name === "pg6-0-tls")!.inputs.servers["pg6-0"]).toMatchObject({ dnsNames: expect.arrayContaining(["pg6-0", "pg6"]), validDays: 90 });
+        expect(tls.find((t) => t.name === "pool6-tls")!.inputs.servers.pool6).toMatchObject({ validDays: 90 });
+        const haproxy = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "lb6")!;
+        expect(haproxy.inputs.networksAdvanced[0].aliases).toEqual(["lb6", "pg6"]);
+        const poolIni = plain(plain(registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pool6")!.inputs.uploads)
+            .find((u: any) => u.file === "/etc/pgbouncer/pgbouncer.ini").content);
+        expect(poolIni).toMatch(/^app = host=pg6 port=5000 dbname=app$/m);
+        expect(await unwrap(pool.uri)).toMatch(/\?sslmode=require$/);
         for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
             expect(container.inputs.uploads).toHaveProperty("value"); // uploads are a secret as a whole
@@ -144,13 +156,13 @@ describe("construct graph", () => {
             expect(plain(keyUpload.content)).toBe(key);
             expect(container.inputs.command.join(" ")).toMatch(/^\/bin\/sh -c install -m 0600 \S+server\.key \S+server\.key && exec /);
         }
-        // PostgreSQL's TLS is off by default; the REST API's HTTPS (on by default) uses the same CA.
-        const off = new PatroniCluster("pg7", { dcs, nodes: 1 });
+        // With PostgreSQL's TLS off, the REST API's HTTPS (on by default) keeps its CA.
+        const off = new PatroniCluster("pg7", { dcs, nodes: 1, tls: { enabled: false } });
         expect(await unwrap(off.tlsCaPem)).toBeUndefined();
         expect(await unwrap(off.restApiCaPem)).toBe("CA pg7-tls");
         expect(off.tls).toBeUndefined();
         // Neither: no certificates and the images' own commands.
-        const none = new PatroniCluster("pg7p", { dcs, nodes: 1, restApi: { https: false } });
+        const none = new PatroniCluster("pg7p", { dcs, nodes: 1, restApi: { https: false }, tls: { enabled: false } });
         expect(await unwrap(none.restApiCaPem)).toBeUndefined();
         await settledCount(registered);
         const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7p-0")!;
@@ -305,7 +317,7 @@ describe("construct graph", () => {
         expect(byName("amain-role-reporter").inputs).not.toHaveProperty("poolSize");
         expect(byName("amain-db-reports").inputs).toMatchObject({ name: "reports", owner: "reporter" });
         expect(byName("amain-db-scratch").inputs).toMatchObject({ name: "scratch", owner: "app", removalPolicy: "destroy" });
-        expect(plain(byName("amain-db-reports").inputs.connection)).toMatch(/^postgresql:\/\/postgres:pw-amain-superuser-password@127\.0\.0\.1:\d+\/appdb$/);
+        expect(plain(byName("amain-db-reports").inputs.connection)).toMatch(/^postgresql:\/\/postgres:pw-amain-superuser-password@127\.0\.0\.1:\d+\/appdb\?sslmode=require$/);
         const c = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "apool")!;
         const file = (f: string) => plain(plain(c.inputs.uploads).find((u: any) => u.file === f).content);
         expect(file("/etc/pgbouncer/userlist.txt")).toContain('"reporter" "SCRAM-SHA-256$4096');

@@ -98,7 +98,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             hostname: name,
             user: "haproxy",
             capabilities: HAPROXY_CAPABILITIES,
-            networksAdvanced: [{ name: this.network.name, aliases: [name] }],
+            // With the cluster's TLS, also the name its members' certificates carry (PgBouncer verifies it).
+            networksAdvanced: [{ name: this.network.name, aliases: [name, ...(cluster.tlsServerName ? [cluster.tlsServerName] : [])] }],
             uploads: [
                 { file: "/etc/haproxy/haproxy.cfg", content: cfg },
                 ...(restApiCaFile ? [{ file: restApiCaFile, content: cluster.restApiCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
@@ -134,7 +135,7 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         const clientAddr = clientHost(spec.bindAddress);
         this.statsUrl = pulumi.interpolate`http://${clientAddr}:${hostPort(this.container, HAPROXY_PORTS.stats)}/`;
         const uri = (port: pulumi.Output<number>) =>
-            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${port}/${cluster.database}`);
+            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${port}/${cluster.database}${cluster.tls ? "?sslmode=require" : ""}`);
         this.primaryUri = uri(this.primaryPort);
         this.replicaUri = uri(this.replicaPort);
         if (sync) {

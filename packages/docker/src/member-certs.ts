@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GeneratedTls } from "@pgscale/postgres";
+import { GeneratedTls, TlsServerNames } from "@pgscale/postgres";
 
 // A PatroniCluster's certificates: its REST API's (restApi.https) and PostgreSQL's (tls.enabled).
 
@@ -15,7 +15,7 @@ export interface ClusterCertificates {
  * `pulumi preview`, so no member shows as replaced (one resource for all would be updated, and
  * every member's files unknown until it ran).
  */
-export function memberCertificates(name: string, nodes: number, names: (i: number) => { dnsNames: string[]; ipAddresses: string[] }, parent: pulumi.Resource): ClusterCertificates {
+export function memberCertificates(name: string, nodes: number, names: (i: number) => TlsServerNames, parent: pulumi.Resource): ClusterCertificates {
     const ca = new GeneratedTls(`${name}-tls`, { servers: {} }, { parent });
     const caPair = pulumi.all([ca.caCertPem, ca.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem }));
     const members = new Map(Array.from({ length: nodes }, (_, i) => {

@@ -35,13 +35,13 @@ describe("monitoring construct graph", () => {
         await unwrap(pg.exporters[1].urn);
         const role = registered.find((r) => r.type === "pgscale:index:Role")!;
         expect(role.inputs).toMatchObject({ name: "pgscale_monitor", login: true, memberOf: ["pg_monitor"] });
-        expect(plain(role.inputs.connection)).toMatch(/^postgresql:\/\/postgres:pw-mon-superuser-password@127\.0\.0\.1:\d+\/postgres$/);
+        expect(plain(role.inputs.connection)).toMatch(/^postgresql:\/\/postgres:pw-mon-superuser-password@127\.0\.0\.1:\d+\/postgres\?sslmode=require$/);
         expect(registered.find((r) => r.type === "pgscale:index:Grant")!.inputs).toMatchObject({ on: "database", database: "appdb", privileges: ["CONNECT"] });
         for (const [i, member] of ["mon-0", "mon-1"].entries()) {
             const c = container(`${member}-exporter`)!;
             expect(c.inputs.ports ?? []).toEqual([]);
             expect(c.inputs.capabilities).toEqual({ drops: ["ALL"] });
-            expect(c.inputs.envs).toContain(`DATA_SOURCE_URI=${member}:5432/appdb?sslmode=disable`);
+            expect(c.inputs.envs).toContain(`DATA_SOURCE_URI=${member}:5432/appdb?sslmode=verify-full&sslrootcert=/etc/pgscale-exporter/ca.crt`);
             expect(c.inputs.envs.join(" ")).not.toContain("pw-");
             expect(labels(`${member}-exporter`)).toMatchObject({ "pgscale.member": member, "pgscale.metrics.job": "postgres", "pgscale.metrics.port": "9187", "pgscale.component": "mon" });
             expect(parse(upload(`${member}-exporter`, "/etc/pgscale-exporter/queries.yaml").content)).toBeTruthy();
@@ -60,7 +60,8 @@ describe("monitoring construct graph", () => {
         expect(ini).toMatch(/^stats_users = pgscale_admin,pgscale_stats$/m);
         expect(ini).toMatch(/^admin_users = pgscale_admin$/m);
         expect(upload("pmpool", "/etc/pgbouncer/userlist.txt").content).toContain('"pgscale_stats" "SCRAM-SHA-256$');
-        expect(upload("pmpool-exporter", "/etc/pgscale-exporter/dsn").content).toBe("postgres://pgscale_stats:pw-pmpool-stats-password@pmpool:6432/pgbouncer?sslmode=disable");
+        expect(upload("pmpool-exporter", "/etc/pgscale-exporter/dsn").content).toBe("postgres://pgscale_stats:pw-pmpool-stats-password@pmpool:6432/pgbouncer?sslmode=verify-full&sslrootcert=/etc/pgscale-exporter/ca.crt");
+        expect(upload("pmpool-exporter", "/etc/pgscale-exporter/ca.crt").content).toBe("CA pmpool-tls");
         expect(container("pmpool-exporter")!.inputs.command.join(" ")).not.toContain("pw-");
         expect(labels("pmpool-exporter")).toMatchObject({ "pgscale.metrics.job": "pgbouncer", "pgscale.metrics.port": "9127" });
     });

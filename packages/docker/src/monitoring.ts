@@ -92,8 +92,10 @@ export interface PgbouncerExporterInput {
     prefix: string;
     network: pulumi.Input<string>;
     images?: ImagesSpec;
-    /** postgres:// URI of PgBouncer's admin console as a stats user (secret). */
+    /** postgres:// URI of PgBouncer's admin console as a stats user (secret); with `caPem`, it names `${EXPORTER_CA}` as sslrootcert. */
     connection: pulumi.Input<string>;
+    /** The CA of the pool's certificate when the pool requires TLS, uploaded as `${EXPORTER_CA}`. */
+    caPem?: pulumi.Input<string>;
     dependsOn: pulumi.Resource[];
 }
 
@@ -102,6 +104,9 @@ export interface PgbouncerExporterInput {
  * metrics, read as a user in stats_users. The connection string is a file read at start into the
  * exporter's environment, so the password is in no container setting and on no command line.
  */
+/** Where pgbouncer_exporter finds the pool's CA (verify-full). */
+export const EXPORTER_CA = `${EXPORTER_DIR}/ca.crt`;
+
 export function pgbouncerExporter(input: PgbouncerExporterInput, parent: pulumi.Resource): docker.Container {
     const image = nodeImage(`${input.name}-exporter-image`, "exporters", { images: input.images }, parent);
     return new docker.Container(`${input.name}-exporter`, {
@@ -111,7 +116,10 @@ export function pgbouncerExporter(input: PgbouncerExporterInput, parent: pulumi.
         user: "prometheus",
         capabilities: NO_CAPABILITIES,
         networksAdvanced: [{ name: input.network, aliases: [`${input.name}-exporter`] }],
-        uploads: [{ file: `${EXPORTER_DIR}/dsn`, content: pulumi.secret(input.connection), permissions: "0644" }],
+        uploads: [
+            { file: `${EXPORTER_DIR}/dsn`, content: pulumi.secret(input.connection), permissions: "0644" },
+            ...(input.caPem ? [{ file: EXPORTER_CA, content: input.caPem, permissions: "0644" }] : []),
+        ],
         command: ["/bin/sh", "-c",
             // In the process's environment (readable by its own user only), not its command line (readable by all).
             `PGBOUNCER_EXPORTER_CONNECTION_STRING="$(cat ${EXPORTER_DIR}/dsn)" exec prometheus-pgbouncer-exporter --web.listen-address=:${METRICS_PORTS.pgbouncer} --log.level=warn`],

@@ -30,7 +30,7 @@ describe("shared outputs on Docker", () => {
             name: `main-${i}`, host: `main-${i}`, restUrl: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), pgPort: expect.any(Number),
         })));
         expect(out.patroni.readyUrn).toMatch(/::main-dcs-config$/);
-        expect(out.patroni.tlsCaPem).toBeUndefined();
+        expect(out.patroni.tlsCaPem).toBe("CA main-tls");
         expect(out.patroni.ownerPassword).toBe("pw-main-owner-password");
 
         const { primaryPort, replicaPort, syncReplicaPort } = out.haproxy;
@@ -39,14 +39,14 @@ describe("shared outputs on Docker", () => {
         expect(out.haproxy).toMatchObject({
             host: "lb",
             statsUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
-            primaryUri: "postgresql://app:pw-main-owner-password@127.0.0.1:15000/appdb",
-            replicaUri: `postgresql://app:pw-main-owner-password@127.0.0.1:${replicaPort}/appdb`,
-            syncReplicaUri: `postgresql://app:pw-main-owner-password@127.0.0.1:${syncReplicaPort}/appdb`,
+            primaryUri: "postgresql://app:pw-main-owner-password@127.0.0.1:15000/appdb?sslmode=require",
+            replicaUri: `postgresql://app:pw-main-owner-password@127.0.0.1:${replicaPort}/appdb?sslmode=require`,
+            syncReplicaUri: `postgresql://app:pw-main-owner-password@127.0.0.1:${syncReplicaPort}/appdb?sslmode=require`,
         });
         expect(out.pgbouncer).toEqual({
             port: expect.any(Number),
-            uri: `postgresql://app:pw-main-owner-password@127.0.0.1:${out.pgbouncer.port}/appdb`,
-            adminUri: `postgresql://pgscale_admin:pw-pool-admin-password@127.0.0.1:${out.pgbouncer.port}/pgbouncer`,
+            uri: `postgresql://app:pw-main-owner-password@127.0.0.1:${out.pgbouncer.port}/appdb?sslmode=require`,
+            adminUri: `postgresql://pgscale_admin:pw-pool-admin-password@127.0.0.1:${out.pgbouncer.port}/pgbouncer?sslmode=require`,
         });
     });
 

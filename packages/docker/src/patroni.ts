@@ -109,7 +109,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
     public readonly worstCaseDataLossBytes: number;
-    /** With `tls.enabled`: the CA that signed the nodes' certificates (PEM), for sslmode=verify-full; else undefined. */
+    /** With `tls.enabled` (the default): the CA that signed the members' certificates (PEM), for sslmode=verify-full; else undefined. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
     /**
      * With `restApi.https` (the default): the CA that signed the members' REST API certificates
@@ -117,8 +117,14 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * (`pgscale status --patroni-ca`); else undefined.
      */
     public readonly restApiCaPem: pulumi.Output<string | undefined>;
-    /** With `tls.enabled`: the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
+    /** With `tls.enabled` (the default): the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
     public readonly tls?: GeneratedTls;
+    /**
+     * With `tls.enabled` (the default): the name (the construct's) that every member's certificate
+     * carries besides its own, and that each HAProxyFrontend in front answers to on the network, so
+     * a PgBouncerPool dialing HAProxy verifies the member behind it (verify-full); else undefined.
+     */
+    public readonly tlsServerName?: string;
     /** With `backup` in a volume: the engine volume holding the pgBackRest repository (kept when the cluster is removed); else (no backup, or `repository.s3`) undefined. */
     public readonly backupVolume: pulumi.Output<string | undefined>;
     /** With `backup.encrypt` (the default): the repository's passphrase (secret), needed to restore from it anywhere else. */
@@ -189,6 +195,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.restApiUser = "patroni";
         this.restApiPassword = restApi.value;
 
+        // TLS required on every TCP connection unless the program says otherwise (docs/security.md "TLS").
+        const tlsOn = spec.tls.enabled ?? true;
         const dcsDoc = renderDcsConfig({
             timings: resolved.timings,
             usePgRewind: spec.patroni.usePgRewind,
@@ -199,7 +207,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             checkTimeline: spec.patroni.checkTimeline,
             // With backup, every member archives into the stanza once it is primary.
             parameters: { ...resolved.parameters, ...(spec.backup ? archiveParameters(this.scope, spec.backup) : {}) },
-            pgHba: renderPgHba("replicator", spec.pgHba),
+            pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
             patroniMajor: resolved.layout.patroniMajor,
             logicalSlots: resolved.logicalSlots,
         });
@@ -222,13 +230,19 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // One CA per cluster and one certificate per member, valid for the member's names on the
         // network (Patroni's own calls and HAProxy's checks use its alias) and for loopback, where
         // ports are published: PostgreSQL's TLS (tls.enabled) and the REST API's HTTPS share them.
-        const serverNames = (i: number) => ({ dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost"], ipAddresses: ["127.0.0.1"] });
+        // With TLS, also the cluster's name, which HAProxyFrontends in front answer to on the network:
+        // PgBouncer dials HAProxy by it and verifies the member's certificate behind (verify-full).
+        const serverNames = (i: number) => ({
+            dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost", ...(tlsOn ? [name] : [])], ipAddresses: ["127.0.0.1"],
+            ...(spec.tls.lifetimeDays !== undefined ? { validDays: spec.tls.lifetimeDays } : {}),
+        });
         const certs = https ? memberCertificates(name, spec.nodes, serverNames, this)
             // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
-            : spec.tls.enabled ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
+            : tlsOn ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
                 servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])),
             }, { parent: this })) : undefined;
-        this.tls = spec.tls.enabled ? certs!.ca : undefined;
+        this.tls = tlsOn ? certs!.ca : undefined;
+        this.tlsServerName = tlsOn ? name : undefined;
         this.tlsCaPem = this.tls ? this.tls.caCertPem : pulumi.output(undefined);
         this.restApiCaPem = https && certs ? certs.ca.caCertPem : pulumi.output(undefined);
         const restCaPem = https && certs ? certs.ca.caCertPem : undefined;
@@ -245,7 +259,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
-            restApiHttps: https,
+            restApiHttps: https, postgresTls: { enabled: tlsOn, explicit: spec.tls.enabled !== undefined },
         }, { parent: this, dependsOn: [versionGuard] });
         const image = nodeImage(`${name}-image`, layout.image, spec, this, [preflight]);
         const backup = spec.backup
@@ -257,7 +271,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const upgrade = new MajorUpgrade(`${name}-major-upgrade`, {
             subject, selector, dockerHost: engine.host, scope: this.scope, version: layout.version, members: names,
             image: { kind: upgradeSource.kind, ref: upgradeSource.ref },
-            restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value,
+            restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.caCertPem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
@@ -292,7 +306,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         postBootstrap: "/etc/patroni/post-bootstrap.sh",
                         ...(restore ? { bootstrapMethod: restore.bootstrapMethod } : {}),
                         ...(backup ? { replicaMethod: backup.replicaMethod } : {}),
-                        ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY } } : {}),
+                        ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
                         ...(https ? { restApiTls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
                     }),
                 );
@@ -360,7 +374,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])), restCaPem,
         // A restore's source is read before the gates exist: a refused restore leaves no member behind.
         }, { parent: this, dependsOn: restore ? [restore.sourceCheck] : [] });
-        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem };
+        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem, pgCaPem: tls?.caCertPem };
         const containers = new Map<string, docker.Container>();
         const afterPredecessor = (member: string) =>
             rollout.plan.apply((p): pulumi.Resource[] => {
@@ -405,7 +419,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // creates lands on whichever member leads.
         const adminConnection = (database: string) => {
             const router = this.router;
-            return pulumi.secret(pulumi.interpolate`postgresql://postgres:${superuser.value}@${clientHost(router.spec.bindAddress)}:${router.primaryPort}/${database}`);
+            return pulumi.secret(pulumi.interpolate`postgresql://postgres:${superuser.value}@${clientHost(router.spec.bindAddress)}:${router.primaryPort}/${database}${tlsOn ? "?sslmode=require" : ""}`);
         };
         if (spec.monitoring.enabled) {
             this.exporters = postgresExporters({

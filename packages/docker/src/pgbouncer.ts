@@ -10,7 +10,7 @@ import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
 import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
 import { NO_CAPABILITIES } from "./hardening";
-import { pgbouncerExporter, rejectKubernetesOnlyMonitoring } from "./monitoring";
+import { EXPORTER_CA, pgbouncerExporter, rejectKubernetesOnlyMonitoring } from "./monitoring";
 
 /** Pool options are the shared spec's (@pgscale/core `pgBouncerPoolSpec`, defaults documented there). */
 export interface PgBouncerPoolArgs extends PgBouncerPoolInput {
@@ -98,13 +98,18 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         // With the cluster's TLS on, the pool presents a certificate from the same CA.
         const clusterTls = cluster.tls;
         const tls = clusterTls && new GeneratedTls(`${name}-tls`, {
-            servers: { [name]: { dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"] } },
+            servers: { [name]: {
+                dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"],
+                ...(cluster.resolved.spec.tls.lifetimeDays !== undefined ? { validDays: cluster.resolved.spec.tls.lifetimeDays } : {}),
+            } },
             ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
         }, { parent: this });
         const ini = pulumi.all(users.map((u) => u.role.name)).apply((names) => renderPgbouncerIni({
             pool: spec,
             databases: [{
-                name: cluster.database, host: backend.host,
+                // With TLS, the name the members' certificates carry (an alias of every HAProxyFrontend
+                // in front): PgBouncer verifies the member behind HAProxy on it (verify-full).
+                name: cluster.database, host: cluster.tlsServerName ?? backend.host,
                 port: spec.target === "primary" ? HAPROXY_PORTS.primary : HAPROXY_PORTS.replicas,
             }],
             listenPort: LISTEN_PORT,
@@ -145,11 +150,13 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         // Handed out once the HAProxy behind routes by real checks, as HAProxyFrontend's own ports.
         this.port = pulumi.all([hostPort(this.container, LISTEN_PORT), backend.configReload.id]).apply(([p]) => p);
         const clientAddr = clientHost(spec.bindAddress);
-        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}`);
-        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${clientAddr}:${this.port}/pgbouncer`);
+        const ssl = tls ? "?sslmode=require" : "";
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}${ssl}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${clientAddr}:${this.port}/pgbouncer${ssl}`);
         this.exporter = stats ? pgbouncerExporter({
             name, prefix: enginePrefix(name), network: backend.network.name, images: spec.images,
-            connection: pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@${name}:${LISTEN_PORT}/pgbouncer?sslmode=disable`,
+            connection: pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@${name}:${LISTEN_PORT}/pgbouncer?sslmode=${tls ? `verify-full&sslrootcert=${EXPORTER_CA}` : "disable"}`,
+            ...(tls ? { caPem: tls.caCertPem } : {}),
             dependsOn: [this.container],
         }, this) : undefined;
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });

@@ -38,6 +38,14 @@ export interface ClusterInfo {
     poolerUri?: string;
     /** The superuser on the `postgres` database, through the same endpoint as primaryUri. */
     superuserUri: string;
+    /**
+     * The CA (PEM) of the members' and the pool's PostgreSQL certificates. The URIs carry
+     * `sslmode=require` (TLS is required; libpq encrypts without verifying): add
+     * `sslmode=verify-full&sslrootcert=<file holding it>` to verify. node-postgres reads
+     * `sslmode=require` as verify-full against the system's CAs: pass the URI through
+     * `libpqCompatible` (@pgscale/core) for libpq's meaning.
+     */
+    tls?: { ca: string };
     /** The REST API's credentials, and the CA (PEM) its HTTPS certificates chain to. */
     restApi: { username: string; password: string; ca?: string };
     members: MemberInfo[];
@@ -58,7 +66,8 @@ export function clusterInfo(
         ...(out.replicaUri ? { replicaUri: out.replicaUri } : {}),
         ...(out.syncReplicaUri ? { syncReplicaUri: out.syncReplicaUri } : {}),
         ...(out.poolerUri ? { poolerUri: out.poolerUri } : {}),
-        superuserUri: `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres`,
+        superuserUri: `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres${out.tlsCaPem ? "?sslmode=require" : ""}`,
+        ...(out.tlsCaPem ? { tls: { ca: out.tlsCaPem } } : {}),
         restApi: { username: out.restApiUser, password: out.restApiPassword, ...(out.restApiCaPem ? { ca: out.restApiCaPem } : {}) },
         members: out.members,
         services: out.services,

@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { libpqCompatible } from "@pgscale/core";
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 
@@ -7,7 +8,7 @@ import { docker } from "./docker-cli";
  * The timeout is client-side: PgBouncer refuses statement_timeout as a startup parameter.
  */
 export async function queryOnce<T = any>(uri: string, sql: string, params: unknown[] = []): Promise<T[]> {
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 3000, query_timeout: 6000 });
+    const c = new Client({ connectionString: libpqCompatible(uri), connectionTimeoutMillis: 3000, query_timeout: 6000 });
     // A server that goes away mid-probe emits "error"; the rejected query reports it.
     c.on("error", () => undefined);
     await c.connect();

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { quoteIdent } from "@pgscale/core";
+import { libpqCompatible, quoteIdent } from "@pgscale/core";
 import { ClusterInfo } from "./cluster-info";
 import { waitFor } from "./wait";
 
@@ -21,7 +21,7 @@ export function snapshotDatabase(name: string, slot = 1): string {
 }
 
 export async function asSuperuser<T>(info: ClusterInfo, fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = new Client({ connectionString: info.superuserUri, connectionTimeoutMillis: 5000 });
+    const c = new Client({ connectionString: libpqCompatible(info.superuserUri), connectionTimeoutMillis: 5000 });
     c.on("error", () => undefined);
     await c.connect();
     try {

@@ -34,6 +34,8 @@ export interface TopologyOutputs {
     restApiPassword: string;
     /** The CA of the members' HTTPS REST API (PEM). */
     restApiCaPem?: string;
+    /** The CA of the members' and the pool's PostgreSQL certificates (PEM) when they require TLS. */
+    tlsCaPem?: string;
     network: string;
     members: Array<{ name: string; container: string; restUrl: string }>;
     services: Array<{ name: string; container: string; kind: "etcd" | "haproxy" | "pgbouncer" }>;
@@ -56,6 +58,7 @@ export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmp
             restApiUser: pg.restApiUser,
             restApiPassword: pg.restApiPassword,
             restApiCaPem: pg.restApiCaPem,
+            tlsCaPem: pg.tlsCaPem,
             network: pg.network.name,
             members: pg.members.map((m) => ({ name: m.name, container: m.container.name, restUrl: m.restUrl })),
         };
@@ -64,7 +67,7 @@ export function topologyProgram(plan: StartPlan, owner: string, dir: string, tmp
             const endpoint = pulumi.interpolate`127.0.0.1:${pg.members[0].pgPort}`;
             return {
                 ...common,
-                primaryUri: pulumi.secret(pulumi.interpolate`postgresql://${pg.owner}:${pg.ownerPassword}@${endpoint}/${pg.database}`),
+                primaryUri: pulumi.secret(pulumi.interpolate`postgresql://${pg.owner}:${pg.ownerPassword}@${endpoint}/${pg.database}${pg.tls ? "?sslmode=require" : ""}`),
                 primaryEndpoint: endpoint,
                 services,
             };

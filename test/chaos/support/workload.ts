@@ -1,5 +1,5 @@
 import { Pool } from "pg";
-import { RetryEvent, sleep, withRetry } from "@pgscale/core";
+import { RetryEvent, libpqCompatible, sleep, withRetry } from "@pgscale/core";
 import { query } from "../../support/pg";
 
 /**
@@ -52,7 +52,7 @@ const RETRY = { maxElapsedMs: 90_000, maxAttempts: 1000, maxDelayMs: 1_000 } as 
 function newPool(uri: string, maxUses?: number): Pool {
     // A short connect timeout fails an attempt on a dead backend fast; query_timeout only guards
     // against a hung socket (such an operation counts as failed, outcome unknown).
-    const pool = new Pool({ connectionString: uri, max: 1, connectionTimeoutMillis: 3000, query_timeout: 30_000, keepAlive: true, ...(maxUses ? { maxUses } : {}) });
+    const pool = new Pool({ connectionString: libpqCompatible(uri), max: 1, connectionTimeoutMillis: 3000, query_timeout: 30_000, keepAlive: true, ...(maxUses ? { maxUses } : {}) });
     pool.on("error", () => undefined);
     return pool;
 }

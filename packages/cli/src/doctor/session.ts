@@ -1,5 +1,5 @@
 import { Client, ClientConfig } from "pg";
-import { Gathered } from "@pgscale/core";
+import { Gathered, libpqCompatible } from "@pgscale/core";
 
 /** Bounds for every doctor connection: a sick server must not hang the diagnosis. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -15,7 +15,7 @@ export interface SessionOptions {
 /** Runs `fn` on one fresh connection and always closes it. */
 export async function withSession<T>(uri: string, fn: (c: Client) => Promise<T>, opts: SessionOptions = {}): Promise<T> {
     const config: ClientConfig = {
-        connectionString: uri,
+        connectionString: libpqCompatible(uri),
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         query_timeout: QUERY_TIMEOUT_MS,
         application_name: "pgscale doctor",

@@ -1,6 +1,6 @@
 import { performance } from "perf_hooks";
 import { Pool } from "pg";
-import { sleep } from "@pgscale/core";
+import { libpqCompatible, sleep } from "@pgscale/core";
 
 export interface ProbeSample {
     /** performance.now() at the start and end of the write. */
@@ -25,7 +25,7 @@ export class WriteProbe {
 
     constructor(uri: string, private readonly intervalMs: number) {
         // Tight bounds: a write that hangs on a dying primary counts as outage, not as a stuck probe.
-        this.pool = new Pool({ connectionString: uri, max: 1, connectionTimeoutMillis: 1000, query_timeout: 2000, application_name: "pgscale switchover probe" });
+        this.pool = new Pool({ connectionString: libpqCompatible(uri), max: 1, connectionTimeoutMillis: 1000, query_timeout: 2000, application_name: "pgscale switchover probe" });
         this.pool.on("error", () => undefined);
     }
 

@@ -53,20 +53,23 @@ export function renderDcsConfig(s: PatroniDcsSettings): Record<string, unknown> 
     };
 }
 
-/**
- * pg_hba rules: peer on the Unix socket (Patroni's own superuser connection), scram-sha-256 for
- * every TCP connection; the user's extra rules come after pgscale's replication rule but before
- * the catch-all so they can narrow access.
- */
 /** initdb's locale at bootstrap (and for a major upgrade's new data directory, which must match the old). */
 export const BOOTSTRAP_LOCALE = "C.UTF-8";
 
-export function renderPgHba(replicationUser: string, extra: string[]): string[] {
+/**
+ * pg_hba rules: peer on the Unix socket (Patroni's own superuser connection), scram-sha-256 for
+ * every TCP connection; the user's extra rules come after pgscale's replication rule but before
+ * the catch-all so they can narrow access. With `tlsRequired`, every TCP rule is `hostssl` and a
+ * `hostnossl ... reject` comes before the user's rules, so none of them can admit plaintext.
+ */
+export function renderPgHba(replicationUser: string, extra: string[], tlsRequired = false): string[] {
+    const host = tlsRequired ? "hostssl" : "host";
     return [
         "local all all peer",
-        `host replication ${replicationUser} all scram-sha-256`,
+        ...(tlsRequired ? ["hostnossl all all all reject"] : []),
+        `${host} replication ${replicationUser} all scram-sha-256`,
         ...extra,
-        "host all all all scram-sha-256",
+        `${host} all all all scram-sha-256`,
     ];
 }
 
@@ -114,8 +117,12 @@ export interface PatroniNodeConfig {
     apiPort?: number;
     /** Scripts Patroni runs on role-affecting events (`postgresql.callbacks`). */
     callbacks?: Partial<Record<PatroniCallbackEvent, string>>;
-    /** Server certificate and key files: turns on `ssl` for this node. */
-    tls?: { certFile: string; keyFile: string };
+    /**
+     * Server certificate and key files: turns on `ssl` for this node. With `caFile`, the member's
+     * own replication and rewind connections to the others verify them (`sslmode=verify-full`
+     * against the CA, on the names `connect_address` uses).
+     */
+    tls?: { certFile: string; keyFile: string; caFile?: string };
     /**
      * The REST API's certificate, key and CA files: it then serves HTTPS only, and Patroni's own
      * calls to the other members (the leader race's health checks) verify them against `caFile`.
@@ -129,6 +136,7 @@ export interface PatroniNodeConfig {
 export function renderPatroniYaml(c: PatroniNodeConfig): string {
     const pgPort = c.pgPort ?? 5432;
     const apiPort = c.apiPort ?? 8008;
+    const verified = c.tls?.caFile ? { sslmode: "verify-full", sslrootcert: c.tls.caFile } : {};
     const doc = {
         scope: c.scope,
         // The key prefix in etcd. Patroni copies a top-level `namespace` over its Kubernetes section's,
@@ -162,8 +170,8 @@ export function renderPatroniYaml(c: PatroniNodeConfig): string {
             use_unix_socket: true,
             authentication: {
                 superuser: { username: c.superuser.username, password: c.superuser.password },
-                replication: { username: c.replication.username, password: c.replication.password },
-                rewind: { username: c.rewind.username, password: c.rewind.password },
+                replication: { username: c.replication.username, password: c.replication.password, ...verified },
+                rewind: { username: c.rewind.username, password: c.rewind.password, ...verified },
             },
             parameters: {
                 unix_socket_directories: "/var/run/postgresql",

@@ -14,7 +14,10 @@ export interface PgBouncerConfig {
     authFile: string;
     adminUsers: string[];
     statsUsers: string[];
-    /** TLS for clients (optional for them) and to the servers (verified against the CA, not the name: the pool dials HAProxy). */
+    /**
+     * TLS required from clients, and to the servers verified against the CA and the name the pool
+     * dials (`databases[].host`, which the members' certificates must carry).
+     */
     tls?: { certFile: string; keyFile: string; caFile: string };
     /** Login roles with a pool size of their own (the `[users]` section); others take default_pool_size. */
     users?: PgBouncerUser[];
@@ -47,11 +50,11 @@ export function renderPgbouncerIni(c: PgBouncerConfig): string {
         `auth_file = ${c.authFile}`,
         `admin_users = ${c.adminUsers.join(",")}`,
         ...(c.tls ? [
-            "client_tls_sslmode = prefer",
+            "client_tls_sslmode = require",
             `client_tls_cert_file = ${c.tls.certFile}`,
             `client_tls_key_file = ${c.tls.keyFile}`,
             `client_tls_ca_file = ${c.tls.caFile}`,
-            "server_tls_sslmode = verify-ca",
+            "server_tls_sslmode = verify-full",
             `server_tls_ca_file = ${c.tls.caFile}`,
         ] : []),
         `stats_users = ${c.statsUsers.join(",")}`,

@@ -54,6 +54,29 @@ describe("patroni.yml", () => {
         expect(withTls.postgresql.parameters).toMatchObject({ ssl: "on", ssl_cert_file: "/tls/server.crt", ssl_key_file: "/run/server.key", ssl_min_protocol_version: "TLSv1.2" });
         // Per node, so never in the DCS document every node shares.
         expect(withTls.bootstrap.dcs.postgresql.parameters.ssl).toBeUndefined();
+        // Without the CA, the member's own connections keep libpq's default; with it, they verify the others.
+        expect(withTls.postgresql.authentication.replication).not.toHaveProperty("sslmode");
+        const verifying = parse(renderPatroniYaml({
+            scope: "main", name: "main-0", host: "main-0", store: { etcd3: { hosts: ["dcs-0:2379"] } }, dcs,
+            superuser: { username: "postgres", password: "s" }, replication: { username: "replicator", password: "r" },
+            rewind: { username: "rewind", password: "w" }, restApi: { username: "patroni", password: "a" },
+            tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+            dataDir: "/data/pg15", binDir: "/usr/lib/postgresql/15/bin", tls: { certFile: "/tls/server.crt", keyFile: "/run/server.key", caFile: "/tls/ca.crt" },
+        }));
+        const verified = { sslmode: "verify-full", sslrootcert: "/tls/ca.crt" };
+        expect(verifying.postgresql.authentication.replication).toEqual({ username: "replicator", password: "r", ...verified });
+        expect(verifying.postgresql.authentication.rewind).toEqual({ username: "rewind", password: "w", ...verified });
+        // The superuser connects over the local socket only.
+        expect(verifying.postgresql.authentication.superuser).toEqual({ username: "postgres", password: "s" });
+    });
+    it("renders pg_hba with TLS required: plaintext TCP rejected before the user's rules, every TCP rule hostssl", () => {
+        expect(renderPgHba("replicator", ["host all bob 10.0.0.0/8 scram-sha-256"])).toEqual([
+            "local all all peer", "host replication replicator all scram-sha-256", "host all bob 10.0.0.0/8 scram-sha-256", "host all all all scram-sha-256",
+        ]);
+        expect(renderPgHba("replicator", ["host all bob 10.0.0.0/8 scram-sha-256"], true)).toEqual([
+            "local all all peer", "hostnossl all all all reject", "hostssl replication replicator all scram-sha-256",
+            "host all bob 10.0.0.0/8 scram-sha-256", "hostssl all all all scram-sha-256",
+        ]);
     });
     it("serves the REST API over HTTPS with the member's certificate when given one; clients are not asked for one", () => {
         expect(doc.restapi).not.toHaveProperty("certfile");
@@ -214,14 +237,14 @@ describe("pgbouncer.ini", () => {
             "max_prepared_statements = 200",
         ]) expect(ini).toContain(line);
     });
-    it("offers TLS to clients and verifies the servers' CA when given certificates", () => {
+    it("requires TLS from clients and verifies the servers' CA and names when given certificates", () => {
         const pool = resolvePgBouncerPool({}, "x");
         const base = { pool, databases: [{ name: "appdb", host: "lb", port: 5000 }], listenPort: 6432, authFile: "/u", adminUsers: ["a"], statsUsers: ["a"] };
         expect(renderPgbouncerIni(base)).not.toContain("tls");
         const ini = renderPgbouncerIni({ ...base, tls: { certFile: "/t/c.crt", keyFile: "/r/k.key", caFile: "/t/ca.crt" } });
         for (const line of [
-            "client_tls_sslmode = prefer", "client_tls_cert_file = /t/c.crt", "client_tls_key_file = /r/k.key",
-            "client_tls_ca_file = /t/ca.crt", "server_tls_sslmode = verify-ca", "server_tls_ca_file = /t/ca.crt",
+            "client_tls_sslmode = require", "client_tls_cert_file = /t/c.crt", "client_tls_key_file = /r/k.key",
+            "client_tls_ca_file = /t/ca.crt", "server_tls_sslmode = verify-full", "server_tls_ca_file = /t/ca.crt",
         ]) expect(ini).toContain(line);
     });
     it("quotes userlist entries", () => {

@@ -19,6 +19,13 @@ describe("resolvePatroniCluster", () => {
         expect(r.timings).toEqual({ ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576 });
         expect(r.parameters).toMatchObject({ wal_level: "replica", hot_standby: "on", max_wal_senders: "10", wal_log_hints: "on" });
     });
+    it("warns at every up when TLS (or the REST API's HTTPS) is turned off, and not at the defaults", () => {
+        expect(resolvePatroniCluster({}, "PatroniCluster t").warnings).toEqual([]);
+        expect(resolvePatroniCluster({ tls: { enabled: false } }, "PatroniCluster t").warnings).toEqual([
+            expect.stringMatching(/^PatroniCluster t: tls\.enabled is false: clients, PgBouncer and replication reach PostgreSQL without TLS/),
+        ]);
+        expect(resolvePatroniCluster({ tls: { enabled: false }, restApi: { https: false } }, "t").warnings).toHaveLength(2);
+    });
     it("lets explicit timings win over objectives", () => {
         const r = resolvePatroniCluster({ objectives: { rtoSeconds: 30, rpoBytes: 1000 }, patroni: { ttl: 25 } }, "t");
         expect(r.timings.ttl).toBe(25);

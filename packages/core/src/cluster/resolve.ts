@@ -128,6 +128,8 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     issues.push(...declaredAccessIssues(spec));
     issues.push(...reservedNameIssues(spec.database, spec.owner));
     issues.push(...securityParameterIssues(spec.parameters));
+    if (spec.tls.enabled === false && spec.tls.lifetimeDays !== undefined)
+        issues.push({ field: "tls.lifetimeDays", message: "sets the certificates' lifetime, but tls.enabled is false (no certificate is issued); remove one of them" });
     spec.pgHba.forEach((line, i) => {
         // One entry is one line: a newline would smuggle in a rule the checks below never saw.
         if (/[\r\n]/.test(line)) issues.push({ field: `pgHba[${i}]`, message: "must be a single line; give each rule its own entry" });
@@ -147,7 +149,10 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     return {
         spec, layout: postgresLayout(spec.postgresVersion), timings, check, synchronousMode: syncMode, synchronousModeStrict: syncStrict,
         worstCase: worstCase(timings, check, syncStrict), parameters, rationale,
-        warnings: spec.restApi.https ? [] : [`${subject}: restApi.https is false: Patroni's REST API credentials (switchover, PATCH /config) cross the network in clear. Keep it for a local lab, or for a cluster created before HTTPS was the default.`],
+        warnings: [
+            ...(spec.restApi.https ? [] : [`${subject}: restApi.https is false: Patroni's REST API credentials (switchover, PATCH /config) cross the network in clear. Keep it for a local lab, or for a cluster created before HTTPS was the default.`]),
+            ...(spec.tls.enabled === false ? [`${subject}: tls.enabled is false: clients, PgBouncer and replication reach PostgreSQL without TLS (queries and data cross the network in clear). Keep it for a local lab, or for a cluster created before TLS was required by default.`] : []),
+        ],
         logicalSlots: spec.logicalSlots.map((l) => ({ ...l, database: l.database ?? spec.database })),
     };
 }

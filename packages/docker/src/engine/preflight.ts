@@ -27,6 +27,11 @@ interface PreflightInputs {
     etcdSecurity?: { tls: boolean; auth: boolean };
     /** PatroniCluster: restApi.https, which a running cluster keeps (absent in states from before it existed: false). */
     restApiHttps?: boolean;
+    /**
+     * PatroniCluster: tls.enabled, which a running cluster keeps, and whether the program set it
+     * (absent in states from before it was recorded: false, unless the program sets it).
+     */
+    postgresTls?: { enabled: boolean; explicit: boolean };
     /** Labels of this stack's containers: their own volumes are not leftovers. */
     project: string;
     stack: string;
@@ -83,6 +88,13 @@ export const preflightHandlers = {
                 failures.push({ property: "restApi.https", reason: `${i.subject}: restApi.https is ${i.restApiHttps}, but the running members were created with restApi.https ${before}${olds.restApiHttps === undefined ? " (the default before pgscale served Patroni's REST API over HTTPS)" : ""}; the members, HAProxy's checks and pgscale's own calls cannot all switch scheme at once. Set \`restApi: { https: ${before} }\` to keep the running cluster (docs/security.md "The control plane")` });
             }
         }
+        if (olds?.volumes && i.postgresTls !== undefined) {
+            // Before it was recorded, the program's own value is the truth; only the default is refused.
+            const before = olds.postgresTls?.enabled ?? (i.postgresTls.explicit ? i.postgresTls.enabled : false);
+            if (before !== i.postgresTls.enabled) {
+                failures.push({ property: "tls.enabled", reason: `${i.subject}: tls.enabled is ${i.postgresTls.enabled}, but the running members were created with tls.enabled ${before}${olds.postgresTls === undefined ? " (the default before pgscale required TLS)" : ""}; the members replicate with the same sslmode they require, so replacing them one by one cannot switch it, and clients of the other kind would be cut off. Set \`tls: { enabled: ${before} }\` to keep the running cluster (docs/security.md "TLS")` });
+            }
+        }
         if (failures.length) return failures;
         const engine = dockerEngine(host);
         let existing: Set<string>;
@@ -113,7 +125,7 @@ export const preflightHandlers = {
 const load = packageRequire(DOCKER_PACKAGE);
 type Handlers = typeof preflightHandlers;
 const handlers = (): Handlers => load().preflightHandlers;
-const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null, i.restApiHttps ?? null]);
+const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null, i.restApiHttps ?? null, i.postgresTls?.enabled ?? null]);
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -144,6 +156,8 @@ export interface DockerPreflightArgs {
     etcdSecurity?: { tls: boolean; auth: boolean };
     /** PatroniCluster: restApi.https; a change on a running cluster is refused. */
     restApiHttps?: boolean;
+    /** PatroniCluster: tls.enabled and whether the program set it; a change on a running cluster is refused. */
+    postgresTls?: { enabled: boolean; explicit: boolean };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type * as PG from "pg";
 import {
     DATA_MOUNT, POSTGRES_VERSIONS, PostgresVersion, UPGRADE_EXIT, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
-    postgresLayout, renderMajorUpgradeScript, sleep,
+    postgresLayout, renderMajorUpgradeScript, sleep, verifiedTls,
 } from "@pgscale/core";
 import { demuxLog, dockerEngine, execIn } from "../engine/docker-engine";
 import { ensureImage } from "../built-image";
@@ -28,6 +28,8 @@ export interface UpgradeInputs {
     /** The CA of the members' REST certificates (HTTPS); absent: plain HTTP. */
     restCaPem?: string;
     superuserPassword: string;
+    /** The CA of the members' PostgreSQL certificates when they require TLS. */
+    pgCaPem?: string;
     etcd: { containers: string[]; tls: boolean; auth: boolean; rootPassword: string };
     /** The stack's dynamic configuration (Patroni's /config), as JSON. */
     dcsConfig: string;
@@ -100,10 +102,10 @@ async function runOneOff(i: UpgradeInputs, image: string, script: string, volume
 }
 
 /** Each connectable database's installed extensions, read on the leader. */
-async function installedExtensions(host: string, port: number, password: string): Promise<Record<string, string[]>> {
+async function installedExtensions(host: string, port: number, password: string, caPem: string | undefined): Promise<Record<string, string[]>> {
     const { Client } = require("pg") as typeof PG;
     const connect = async (database: string) => {
-        const c = new Client({ host, port, user: "postgres", password, database, connectionTimeoutMillis: 5000 });
+        const c = new Client({ host, port, user: "postgres", password, database, connectionTimeoutMillis: 5000, ssl: verifiedTls(caPem) });
         c.on("error", () => undefined);
         await c.connect();
         return c;
@@ -190,7 +192,7 @@ export const majorUpgradeHandlers = {
         if (!leaderLive?.pg) throw fail(`${leader.name}'s PostgreSQL port is not published`);
         const image = await upgradeImage(i);
         const available = await runOneOff(i, image, `ls ${to.binDir.replace(/\/bin$/, "").replace("/usr/lib/", "/usr/share/")}/extension | sed -n 's/\\.control$//p'`);
-        const missing = missingExtensions(await installedExtensions(leaderLive.pg.host, leaderLive.pg.port, i.superuserPassword), available.stdout.split("\n").filter(Boolean));
+        const missing = missingExtensions(await installedExtensions(leaderLive.pg.host, leaderLive.pg.port, i.superuserPassword, i.pgCaPem), available.stdout.split("\n").filter(Boolean));
         if (missing.length) throw fail(`PostgreSQL ${to.version} in ${image} has no build of ${missing.join(", ")} (database.extension); drop ${missing.length > 1 ? "them" : "it"} first`);
 
         // 2. Maintenance mode, PostgreSQL stopped cleanly (the leader first), then the containers.

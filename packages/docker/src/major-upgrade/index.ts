@@ -45,6 +45,8 @@ export interface MajorUpgradeArgs {
     /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
     restCaPem?: pulumi.Input<string>;
     superuserPassword: pulumi.Input<string>;
+    /** The CA (PEM) of the members' PostgreSQL certificates when they require TLS. */
+    pgCaPem?: pulumi.Input<string>;
     etcd: pulumi.Input<{ containers: pulumi.Input<string>[]; tls: boolean; auth: boolean; rootPassword: pulumi.Input<string> }>;
     dcsConfig: string;
     /** Give up on each wait after this many seconds. Default 600. */

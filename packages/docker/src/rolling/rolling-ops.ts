@@ -1,5 +1,5 @@
 import type * as PG from "pg";
-import { ClusterView, HealthOptions, PatroniAnswer, PatroniCall, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
+import { ClusterView, HealthOptions, PatroniAnswer, PatroniCall, RollingMember, clusterSettled, gateStep, isLeaderRole, memberDeparted, patroniHttp, patroniRequest, sleep, verifiedTls } from "@pgscale/core";
 
 /** A live member as reachable from where `pulumi up` runs. */
 export interface LiveMember {
@@ -17,6 +17,8 @@ export interface RollingContext {
     /** The CA (PEM) the members' REST certificates chain to, when they serve HTTPS. */
     ca?: string;
     superuserPassword?: string;
+    /** The members' PostgreSQL CA when they require TLS: the superuser's session verifies them (verify-full on 127.0.0.1). */
+    pgCaPem?: string;
     timeoutSeconds: number;
     health?: HealthOptions;
     log?: (message: string) => void;
@@ -114,7 +116,7 @@ async function leaderSlots(ctx: RollingContext, leader: LiveMember | undefined):
     if (!leader?.pg || ctx.superuserPassword === undefined) return undefined;
     // Loaded on first use, as in partitioned-table/session.ts: programs that only declare resources never load the driver.
     const { Client } = require("pg") as typeof PG;
-    const c = new Client({ host: leader.pg.host, port: leader.pg.port, user: "postgres", password: ctx.superuserPassword, database: "postgres", connectionTimeoutMillis: 5000 });
+    const c = new Client({ host: leader.pg.host, port: leader.pg.port, user: "postgres", password: ctx.superuserPassword, database: "postgres", connectionTimeoutMillis: 5000, ssl: verifiedTls(ctx.pgCaPem) });
     c.on("error", () => undefined);
     try {
         await c.connect();

@@ -35,6 +35,8 @@ interface GateInputs {
     superuserPassword: string;
     /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
     restCaPem?: string;
+    /** The CA (PEM) of the members' PostgreSQL certificates when they require TLS. */
+    pgCaPem?: string;
     timeoutSeconds: number;
     /** MajorUpgrade's token: a new one means this `up` stopped the cluster to upgrade it. */
     upgradeToken?: string;
@@ -47,6 +49,7 @@ function context(i: GateInputs | RolloutInputs): RollingContext {
         auth: { username: g.username ?? "", password: g.password ?? "" },
         ...(i.restCaPem ? { ca: i.restCaPem } : {}),
         superuserPassword: g.superuserPassword,
+        ...(g.pgCaPem ? { pgCaPem: g.pgCaPem } : {}),
         timeoutSeconds: g.timeoutSeconds ?? 600,
     };
 }
@@ -158,6 +161,8 @@ export interface PatroniRolloutGateArgs {
     superuserPassword: pulumi.Input<string>;
     /** The CA (PEM) of the members' REST certificates when they serve HTTPS. */
     restCaPem?: pulumi.Input<string>;
+    /** The CA (PEM) of the members' PostgreSQL certificates when they require TLS (tls.enabled). */
+    pgCaPem?: pulumi.Input<string>;
     /** Give up after this many seconds per wait. Default 600. */
     timeoutSeconds?: number;
     /** The cluster's MajorUpgrade token (see gateUpdate). */

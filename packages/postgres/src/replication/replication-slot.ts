@@ -81,7 +81,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 async function withClient<T>(uri: string, fn: (c: any) => Promise<T>): Promise<T> {
     const { Client } = load("pg");
-    const c = new Client({ connectionString: uri, connectionTimeoutMillis: 10000 });
+    const c = new Client({ connectionString: (load("@pgscale/core") as typeof import("@pgscale/core")).libpqCompatible(uri), connectionTimeoutMillis: 10000 });
     try {
         await c.connect();
         return await fn(c);

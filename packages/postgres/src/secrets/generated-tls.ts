@@ -7,6 +7,8 @@ export interface TlsServerNames {
     ipAddresses: string[];
     /** Also valid as a client certificate (mutual TLS between etcd peers). Default false. */
     clientAuth?: boolean;
+    /** Days of validity. Default 825. */
+    validDays?: number;
 }
 
 interface PemPair {

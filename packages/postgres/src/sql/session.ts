@@ -1,4 +1,5 @@
 import type { Client, QueryConfig } from "pg";
+import { libpqCompatible } from "@pgscale/core";
 
 // One database session per provider call. Statements go one at a time through
 // the extended protocol, which refuses a string holding several statements: a
@@ -55,7 +56,7 @@ export class Session {
     static async open(connection: string): Promise<Session> {
         // Loaded on first use: a program that only declares resources never loads the driver.
         const pg = require("pg") as typeof import("pg");
-        const client = new pg.Client({ connectionString: connection, application_name: "pgscale" });
+        const client = new pg.Client({ connectionString: libpqCompatible(connection), application_name: "pgscale" });
         // Errors after connect (server gone) arrive as events; a query then fails with them.
         client.on("error", () => undefined);
         try {
