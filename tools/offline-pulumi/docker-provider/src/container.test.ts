@@ -1,4 +1,5 @@
 // Network, Volume and Container against the real Docker engine, through the provider's methods.
+import { runCheck } from "./container";
 import { DockerStandinProvider } from "./provider";
 import { isSecret } from "./properties";
 import { CONTAINER, NETWORK, VOLUME } from "./schema";
@@ -203,15 +204,22 @@ describe("network, volume and container", () => {
 
 describe("container lifecycle edge cases", () => {
     it("removes a container whose process exits at once and reports the exit code", async () => {
-        const urn = env.urn(CONTAINER, "dies");
-        const checked = await provider.check(urn, {}, {
-            name: env.name("dies"),
-            image: IMAGE,
-            command: ["sh", "-c", "exit 7"],
-            labels: env.labels(),
-        });
-        await expect(provider.create(urn, checked.inputs)).rejects.toThrow(/exited immediately with code 7/);
-        expect(await env.docker.listContainers({ all: true, filters: { name: [env.name("dies")] } })).toEqual([]);
+        // `exit 7` takes milliseconds, but under load its exit can reach Docker after the real
+        // provider's 100 ms: the check waits long enough here for the outcome not to be a race.
+        runCheck.delayMs = 3000;
+        try {
+            const urn = env.urn(CONTAINER, "dies");
+            const checked = await provider.check(urn, {}, {
+                name: env.name("dies"),
+                image: IMAGE,
+                command: ["sh", "-c", "exit 7"],
+                labels: env.labels(),
+            });
+            await expect(provider.create(urn, checked.inputs)).rejects.toThrow(/exited immediately with code 7/);
+            expect(await env.docker.listContainers({ all: true, filters: { name: [env.name("dies")] } })).toEqual([]);
+        } finally {
+            runCheck.delayMs = 100;
+        }
     });
 
     it("fails a wait that never gets healthy within waitTimeout, redacting secrets", async () => {

@@ -320,6 +320,13 @@ async function removeContainer(docker: Docker, id: string, removeVolumes: boolea
     }
 }
 
+/**
+ * How long after start a container that must run is checked (the real provider: 100 ms,
+ * terraform-provider-docker's containerReadRefreshDelay). A test of the check sets it longer, so a
+ * process that exits at once has surely exited by then on a loaded machine.
+ */
+export const runCheck = { delayMs: 100 };
+
 export const container: ResourceHandler = {
     async create(docker, inputs, ctx) {
         const image = str(inputs.image)!;
@@ -340,9 +347,8 @@ export const container: ResourceHandler = {
             }
             await created.start();
             if (bool(inputs.mustRun) ?? true) {
-                // Catch a process that dies right away: the real provider checks the state 100 ms
-                // after start (terraform-provider-docker, containerReadRefreshDelay).
-                await sleep(100);
+                // Catch a process that dies right away (runCheck).
+                await sleep(runCheck.delayMs);
                 const info = await created.inspect();
                 if (!info.State.Running && !info.State.Restarting) {
                     throw new Error(`container exited immediately with code ${info.State.ExitCode}`);
