@@ -8,9 +8,10 @@
 #   PARAMS      DCS postgresql parameters as `k=v,k=v` (default: pgscale's replication defaults, max_connections 200)
 #   CHECK       HAProxy check as `inter_ms,fall,rise` (default 2000,3,2)
 #   DATA_TMPFS  1: data directories on tmpfs (what profile "fast" does), else named volumes
-#   LOCKED      1: the control plane as pgscale locks it by default: etcd over TLS (client and peer,
+#   LOCKED      1: the cluster as pgscale locks it by default: etcd over TLS (client and peer,
 #               a CA made here with openssl) with authentication (root, and a user limited to the
-#               scope's keys), Patroni's REST API over HTTPS, HAProxy's checks verifying it
+#               scope's keys), Patroni's REST API over HTTPS, HAProxy's checks verifying it, and
+#               PostgreSQL requiring TLS (hostssl only, plaintext rejected; replication verify-full)
 set -euo pipefail
 P=${1:-pgbase}; N=${2:-3}
 # The images pgscale's constructs use by default (or ETCD_IMAGE, PATRONI_IMAGE, HAPROXY_IMAGE, POSTGRES_VERSION).
@@ -49,13 +50,18 @@ if [ "$LOCKED" = 1 ]; then
     && $e role add patroni && $e role grant-permission patroni readwrite /service/$P/ --prefix \
     && echo $PW | $e user add patroni --interactive=false && $e user grant-role patroni patroni && $e auth enable" >/dev/null
   store="etcd3: { hosts: [etcd:2379], protocol: https, cacert: /etc/patroni/tls/ca.crt, username: patroni, password: $PW }"
-  rest="restapi: { listen: 0.0.0.0:8008, connect_address: pgNAME:8008, certfile: /etc/patroni/tls/pgNAME.crt, keyfile: /etc/patroni/tls/pgNAME.key, cafile: /etc/patroni/tls/ca.crt }"
+  rest="restapi: { listen: 0.0.0.0:8008, connect_address: pgNAME:8008, certfile: /etc/patroni/tls/pgNAME.crt, keyfile: /var/run/postgresql/server.key, cafile: /etc/patroni/tls/ca.crt }"
+  hba='"local all all peer", "hostnossl all all all reject", "hostssl replication replicator all scram-sha-256", "hostssl all all all scram-sha-256"'
+  ssl="ssl: \"on\", ssl_cert_file: /etc/patroni/tls/pgNAME.crt, ssl_key_file: /var/run/postgresql/server.key, ssl_min_protocol_version: TLSv1.2, "
+  repl=", sslmode: verify-full, sslrootcert: /etc/patroni/tls/ca.crt"
 else
   docker run -d --name "$P-etcd" --label pgscale.bench="$P" --network "$P-net" --network-alias etcd "$ETCD_IMAGE" \
     etcd --name etcd --data-dir /var/lib/etcd/data --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://etcd:2379 \
     --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://etcd:2380 --initial-cluster etcd=http://etcd:2380 >/dev/null
   store="etcd3: { hosts: [etcd:2379] }"
   rest="restapi: { listen: 0.0.0.0:8008, connect_address: pgNAME:8008 }"
+  hba='"local all all peer", "host replication replicator all scram-sha-256", "host all all all scram-sha-256"'
+  ssl=""; repl=""
 fi
 hosts=""
 for i in $(seq 0 $((N-1))); do
@@ -72,7 +78,7 @@ for i in $(seq 0 $((N-1))); do
     "    postgresql:" "      use_pg_rewind: true" "      use_slots: true" "      parameters:" > "$cfg"
   printf "$params" >> "$cfg"
   cat >> "$cfg" <<YML
-      pg_hba: ["local all all peer", "host replication replicator all scram-sha-256", "host all all all scram-sha-256"]
+      pg_hba: [$hba]
   initdb: [{ encoding: UTF8 }, { locale: C.UTF-8 }, data-checksums]
 postgresql:
   listen: 0.0.0.0:5432
@@ -82,13 +88,16 @@ postgresql:
   pgpass: /tmp/pgpass0
   authentication:
     superuser: { username: postgres, password: $PW }
-    replication: { username: replicator, password: $PW }
-    rewind: { username: rewind, password: $PW }
-  parameters: { unix_socket_directories: /var/run/postgresql }
+    replication: { username: replicator, password: $PW$repl }
+    rewind: { username: rewind, password: $PW$repl }
+  parameters: { ${ssl//NAME/$i}unix_socket_directories: /var/run/postgresql }
   basebackup: [{ checkpoint: fast }]
 YML
+  # Locked: PostgreSQL takes a key only its owner can read, so the member starts by installing a 0600
+  # copy of it, as pgscale's members do.
+  start=(); [ "$LOCKED" = 1 ] && start=(sh -c "install -m 0600 /etc/patroni/tls/pg$i.key /var/run/postgresql/server.key && exec patroni /etc/patroni/patroni.yml")
   docker create --name "$P-pg$i" --label pgscale.bench="$P" --network "$P-net" --network-alias "pg$i" --user postgres \
-    "${data[@]}" --shm-size 256m "$PATRONI_IMAGE" >/dev/null
+    "${data[@]}" --shm-size 256m "$PATRONI_IMAGE" "${start[@]}" >/dev/null
   chmod 0644 "$cfg"; docker cp "$cfg" "$P-pg$i:/etc/patroni/patroni.yml" && rm -f "$cfg"
   check=""
   if [ "$LOCKED" = 1 ]; then

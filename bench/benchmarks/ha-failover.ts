@@ -12,7 +12,7 @@ import { docker, dockerQuiet, tryQuery, untilReady } from "../harness/probe";
 import { newStack, pulumi, removeStack } from "../harness/pulumi";
 import type { Row } from "../harness/types";
 import { DEFAULT_WORK, FIXTURE, TIGHT_WORK, stackReady } from "./ha-up";
-import { HaWork, baselineEnv, script } from "./ha-work";
+import { HaWork, baselineEnv, baselineUri, script } from "./ha-work";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
 interface Cluster {
@@ -56,7 +56,7 @@ async function profile(ctx: BenchContext, name: string, work: HaWork): Promise<R
     try {
         const t0 = Date.now();
         const port = execFileSync(script("up.sh"), [prefix, String(work.nodes)], { encoding: "utf8", env: baselineEnv(work) }).trim();
-        const baseline: Cluster = { uri: `postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, containers: [...Array(work.nodes).keys()].map((i) => `${prefix}-pg${i}`) };
+        const baseline: Cluster = { uri: baselineUri(port), containers: [...Array(work.nodes).keys()].map((i) => `${prefix}-pg${i}`) };
         pulumi(FIXTURE, stack, "up", "--yes", "--skip-preview", "--suppress-progress");
         const sp = `pgscale-bench-ha-${stack}`;
         await stackReady(sp, work.nodes - 1, Date.now());

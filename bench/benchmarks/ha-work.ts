@@ -24,6 +24,8 @@ export interface HaWork {
      * makes them by default; the baseline (up.sh LOCKED=1) does the same work by hand.
      */
     controlPlane: "locked";
+    /** PostgreSQL requires TLS (pgscale's default; up.sh LOCKED=1 does it too): clients connect with sslmode=require. */
+    postgresTls: true;
     imageId: string;
 }
 
@@ -32,8 +34,8 @@ export function imageId(image = PATRONI_IMAGE): string {
 }
 
 /** `usePgRewind` false where pgscale turns it off (profile "fast": no full_page_writes), which drops wal_log_hints. */
-export function haWork(w: Omit<HaWork, "parameters" | "imageId" | "controlPlane"> & { parameters: Record<string, string> }, usePgRewind = true): HaWork {
-    return { ...w, parameters: { ...defaultParameters(usePgRewind), ...w.parameters }, controlPlane: "locked", imageId: imageId() };
+export function haWork(w: Omit<HaWork, "parameters" | "imageId" | "controlPlane" | "postgresTls"> & { parameters: Record<string, string> }, usePgRewind = true): HaWork {
+    return { ...w, parameters: { ...defaultParameters(usePgRewind), ...w.parameters }, controlPlane: "locked", postgresTls: true, imageId: imageId() };
 }
 
 /** `k=v,k=v` for the baseline scripts. */
@@ -60,6 +62,9 @@ export function script(name: string): string {
     return path.join(ROOT, "bench/baseline", name);
 }
 
+/** The superuser of up.sh's cluster through its HAProxy (TLS required, as LOCKED=1 sets it up). */
+export const baselineUri = (port: string) => `postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres?sslmode=require`;
+
 /**
  * The baseline HA topology by hand (baseline/up.sh) at `w`'s settings: seconds from `t0` until it
  * takes writes with every replica streaming; its first member's settings, read back, go to
@@ -67,7 +72,7 @@ export function script(name: string): string {
  */
 export async function handCluster(prefix: string, w: HaWork, t0: number, observed: Record<string, unknown>[]): Promise<number> {
     const port = execFileSync(script("up.sh"), [prefix, String(w.nodes)], { encoding: "utf8", env: baselineEnv(w) }).trim();
-    const s = await untilReady(`postgresql://postgres:baseline-password@127.0.0.1:${port}/postgres`, w.nodes - 1, t0);
+    const s = await untilReady(baselineUri(port), w.nodes - 1, t0);
     observed.push(observePatroni(`${prefix}-pg0`));
     return s;
 }

@@ -67,7 +67,13 @@ async function row(ctx: BenchContext, id: string, title: string, work: HaWork, f
         pgscale: { label: call, how: `${call}: a stack through the Automation API (etcd, Patroni${single ? "" : ", HAProxy"}), then a query`, settings: { ...work },
             observed: observed.pgscale, samples: samples.pgscale },
         baseline: single
-            ? { label: "docker run postgres", how: "bench/baseline/postgres.sh: docker run of the same image as plain PostgreSQL (initdb, postgres; no etcd, no Patroni)", settings: { ...work }, samples: samples.baseline }
+            ? {
+                  label: "docker run postgres",
+                  how: "bench/baseline/postgres.sh: docker run of the same image as plain PostgreSQL (initdb, postgres; no etcd, no Patroni)",
+                  // What a Testcontainers user gets: no control plane to lock, PostgreSQL without TLS.
+                  settings: { ...work, controlPlane: "none", postgresTls: false },
+                  samples: samples.baseline,
+              }
             : { label: "docker run by hand", how: "bench/baseline/up.sh at the same timings and parameters", settings: { ...work }, observed: observed.baseline, samples: samples.baseline },
         target: single ? undefined : { on: "ratioOfMedians", max: 1.5 },
     };

@@ -64,8 +64,19 @@ export function observePatroni(container: string): Record<string, unknown> {
         parameters: params,
         // What the control plane ran (controlPlane "locked"): etcd over TLS with a user, REST over HTTPS.
         etcdTls: yml.etcd3?.protocol === "https", etcdAuth: Boolean(yml.etcd3?.username), restApiHttps: Boolean(yml.restapi?.certfile),
+        // PostgreSQL requiring TLS: ssl on, and plaintext TCP rejected before any other rule.
+        postgresTls: postgresTlsRequired(yml),
         image: docker("inspect", "-f", "{{.Image}}", container),
     };
+}
+
+/** ssl on (local or bootstrap parameters) and the first TCP pg_hba rule (local or bootstrap) `hostnossl ... reject`. */
+function postgresTlsRequired(yml: any): boolean {
+    const on = (v: unknown) => v === true || v === "on";
+    const ssl = on(yml.postgresql?.parameters?.ssl) || on(yml.bootstrap?.dcs?.postgresql?.parameters?.ssl);
+    const hba: string[] = yml.postgresql?.pg_hba ?? yml.bootstrap?.dcs?.postgresql?.pg_hba ?? [];
+    const firstTcp = hba.find((r) => !/^local\s/.test(r));
+    return ssl && firstTcp !== undefined && /^hostnossl\s+all\s+all\s+all\s+reject$/.test(firstTcp.trim());
 }
 
 /** Image id and the postgres command-line settings of a plain-postgres container. */
