@@ -44,6 +44,9 @@ describe("timingsForObjectives", () => {
         expect(res.synchronousMode).toBe(true);
         expect(res.synchronousModeStrict).toBe(true);
         expect(res.worstCase.dataLossBytes).toBe(0);
+        // Only a synchronous standby is promoted: a lag bound of 0 would only let it refuse, over WAL never committed.
+        expect(res.timings.maximumLagOnFailover).toBe(1048576);
+        expect(res.rationale.join(" ")).toMatch(/maximum_lag_on_failover keeps Patroni's default/);
     });
 });
 

@@ -110,13 +110,17 @@ export function timingsForObjectives(o: RecoveryObjectives, prefix = "objectives
     const ttl = Math.max(PATRONI_MINIMUMS.ttl, Math.min(PATRONI_DEFAULTS.ttl, Math.floor(budget - loopWait)));
     const retryTimeout = Math.max(PATRONI_MINIMUMS.retryTimeout, Math.min(PATRONI_DEFAULTS.retryTimeout, Math.floor((ttl - loopWait) / 2)));
     const strict = o.rpoBytes === 0;
-    const timings = { ttl, loopWait, retryTimeout, maximumLagOnFailover: strict ? 0 : o.rpoBytes };
+    // Synchronous: only a synchronous standby may be promoted, and it holds every acknowledged commit,
+    // so the lag bound adds no safety. It would take some: Patroni compares a candidate with the WAL
+    // position the leader last published (uncommitted WAL included), and with 0 a synchronous standby a
+    // few bytes short of it refuses to promote, leaving no primary at all. Patroni's default stays.
+    const timings = { ttl, loopWait, retryTimeout, maximumLagOnFailover: strict ? PATRONI_DEFAULTS.maximumLagOnFailover : o.rpoBytes };
     const rationale = [
         `ttl=${ttl}s, loop_wait=${loopWait}s: hard-failure detection fits the ${o.rtoSeconds}s RTO with ${fixed}s left for promotion and HAProxy`,
         `retry_timeout=${retryTimeout}s keeps loop_wait + 2*retry_timeout <= ttl`,
         `HAProxy checks every ${check.interMs}ms, fall ${check.fall}, rise ${check.rise}`,
         strict
-            ? "rpoBytes=0: synchronous_mode_strict, so an acknowledged commit is on a standby; writes block while no synchronous standby is available"
+            ? `rpoBytes=0: synchronous_mode_strict, so an acknowledged commit is on a standby; writes block while no synchronous standby is available. Only a synchronous standby is promoted; maximum_lag_on_failover keeps Patroni's default (${PATRONI_DEFAULTS.maximumLagOnFailover} bytes), since 0 would let one refuse to promote over WAL never committed`
             : `maximum_lag_on_failover=${o.rpoBytes}: a replica further behind is never promoted`,
     ];
     return { timings, check, synchronousMode: strict, synchronousModeStrict: strict, worstCase: worstCase(timings, check, strict), rationale };
