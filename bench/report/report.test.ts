@@ -26,7 +26,7 @@ describe("generated docs", () => {
         const has = (doc: string, names: string[]) => names.filter((n) => !fs.readFileSync(path.join(ROOT, doc), "utf8").includes(`<!-- generated:${n} -->`));
         expect(has("docs/benchmarks.md", ["ha-up", "testing", "testing-reuse", "partition", "access", "ha-failover", "ha-pool", "runs", "legacy"])).toEqual([]);
         expect(has("docs/testing.md", ["testing", "testing-reuse"])).toEqual([]);
-        expect(has("docs/reliability.md", ["chaos", "chaos-ci", "chaos-full"])).toEqual([]);
+        expect(has("docs/reliability.md", ["chaos", "chaos-ci", "chaos-full", "chaos-quorum"])).toEqual([]);
     });
 
     it("refuses a section it does not know", () => {

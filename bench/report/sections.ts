@@ -28,6 +28,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     chaos: chaosSummary,
     "chaos-ci": (r) => chaosDetail(r, "chaos-ci-"),
     "chaos-full": (r) => chaosDetail(r, "chaos-full-"),
+    "chaos-quorum": (r) => chaosDetail(r, "chaos-quorum-"),
 };
 
 /** The docs the report writes into. */

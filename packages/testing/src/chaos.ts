@@ -1,11 +1,12 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 import { isLeader, isSynchronousStandbyRole } from "@pgscale/core";
-import { MemberStatus, isRunning, member, memberStatuses, requestReinitialize, requestSwitchover } from "./patroni-rest";
+import { MemberStatus, isRunning, member, memberStatuses, postmasterStartTime, requestReinitialize, requestSwitchover } from "./patroni-rest";
 import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
 import { TEST_TIMINGS } from "./options";
 import { waitFor } from "./wait";
+import { RejoinWatch } from "./rejoin-policy";
 
 /** How a change of primary went: who led before, who accepts writes now, and how long writes failed. */
 export interface FailoverResult {
@@ -152,22 +153,55 @@ export async function heal(info: ClusterInfo, log: ProgressLogger, name: string,
     log(`${name} is back after ${seconds(Date.now() - t0)}`);
 }
 
+export interface RejoinOptions extends WaitOptions {
+    /**
+     * Rebuild the PostgreSQL member from the leader as it starts (`POST /reinitialize`, a fresh base
+     * backup), as an operator replacing a member's data would: asked from the moment Patroni answers,
+     * and again while Patroni refuses because an action of its own (crash recovery, pg_rewind) runs.
+     * Default false.
+     */
+    rebuild?: boolean;
+}
+
 /** Starts a member that killPrimary()/stopPrimary() took down and waits until it serves again (a PostgreSQL member as a replica). */
-export async function rejoin(info: ClusterInfo, log: ProgressLogger, name: string, opts: WaitOptions = {}): Promise<void> {
+export async function rejoin(info: ClusterInfo, log: ProgressLogger, name: string, opts: RejoinOptions = {}): Promise<void> {
     const t = target(info, name);
-    log(`starting ${name}; waiting until it follows the leader`);
+    if (opts.rebuild && t.kind !== "postgres") throw new Error(`${name} is not a PostgreSQL member: only those can be rebuilt`);
+    log(`starting ${name}${opts.rebuild ? " and rebuilding it from the leader" : ""}; waiting until it follows the leader`);
     const t0 = Date.now();
     await docker(["start", t.container]);
+    if (opts.rebuild) await reinitializeWhenAccepted(info, log, name, opts.timeoutMs ?? DEFAULT_TIMEOUT);
     await untilServing(info, log, t, opts);
     log(`${name} is back after ${seconds(Date.now() - t0)}`);
 }
 
 /**
- * A replica that missed a promotion follows the new timeline after pg_rewind; without it (profile
- * "fast" turns full_page_writes off, which pg_rewind needs) it stays on its old timeline for good.
- * Past this delay such a member is rebuilt from the leader, as an operator would.
+ * Asks for a rebuild until Patroni accepts it (it refuses while it does not answer yet or runs an
+ * action of its own), then waits until PostgreSQL runs again from the rebuilt data directory: the
+ * member's status in the DCS says "running" until Patroni's next loop, which untilServing would take
+ * for the member being back.
  */
-const REINITIALIZE_AFTER_MS = 15_000;
+async function reinitializeWhenAccepted(info: ClusterInfo, log: ProgressLogger, name: string, timeoutMs: number): Promise<void> {
+    let refused = "";
+    let before: string | undefined;
+    await waitFor(`Patroni on ${name} accepting a reinitialize`, timeoutMs, async () => {
+        try {
+            before = await postmasterStartTime(info, name);
+            await requestReinitialize(info, name);
+            return true;
+        } catch (e) {
+            const why = (e as Error).message;
+            if (why !== refused) log(`${name}: ${why}; asking again`);
+            refused = why;
+            return false;
+        }
+    }, 500);
+    log(`${name}: reinitialize started`);
+    await waitFor(`${name} running from its rebuilt data directory`, timeoutMs, async () => {
+        const now = await postmasterStartTime(info, name);
+        return now !== undefined && now !== before;
+    }, 500);
+}
 
 async function untilServing(info: ClusterInfo, log: ProgressLogger, t: Target, opts: WaitOptions): Promise<void> {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT;
@@ -178,18 +212,18 @@ async function untilServing(info: ClusterInfo, log: ProgressLogger, t: Target, o
     }
     // Asked of the others: the member's own view may be stale right after it comes back.
     const others = info.members.length > 1 ? [t.name] : [];
-    const t0 = Date.now();
+    const watch = new RejoinWatch();
     let reinitialized = false;
     await waitFor(`${t.name} following the leader`, timeout, async () => {
         const statuses = await memberStatuses(info, others);
         const me = statuses.find((m) => m.name === t.name);
         const leader = statuses.find(isLeader);
-        if (!me || !leader || !isRunning(me)) return false;
-        if (me === leader || me.timeline === leader.timeline) return true;
-        if (!reinitialized && Date.now() - t0 > REINITIALIZE_AFTER_MS) {
-            log(`${t.name} is still on timeline ${me.timeline} (leader: ${leader.timeline}); reinitializing it from the leader`);
-            await requestReinitialize(info, t.name);
-            reinitialized = true;
+        if (!me || !leader) return false;
+        if (isRunning(me) && (me === leader || me.timeline === leader.timeline)) return true;
+        if (!reinitialized && watch.reinitializeDue(me, leader, Date.now())) {
+            log(`${t.name} has stayed on timeline ${me.timeline} (leader: ${leader.timeline}); reinitializing it from the leader`);
+            // Not forced: Patroni refuses (HTTP 503) while another action of its own runs, and the next poll asks again.
+            reinitialized = await requestReinitialize(info, t.name).then(() => true, (e: Error) => (log(`${t.name}: ${e.message}`), false));
         }
         return false;
     }, 500);

@@ -2,7 +2,7 @@
 export { startCluster, startPostgres } from "./start";
 export { TestCluster, TestDatabase, clusterFromEnv } from "./test-cluster";
 export type { ClusterOptions, PostgresOptions, StartOptions, Profile, ImageOverrides } from "./options";
-export type { FailoverResult, WaitOptions } from "./chaos";
+export type { FailoverResult, RejoinOptions, WaitOptions } from "./chaos";
 export type { MemberStatus } from "./patroni-rest";
 export type { ClusterInfo, MemberInfo, ServiceInfo } from "./cluster-info";
 export { ENV } from "./cluster-info";

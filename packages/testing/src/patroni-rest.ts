@@ -61,6 +61,13 @@ export async function memberStatuses(info: ClusterInfo, exclude: string[] = []):
     throw last;
 }
 
+/** When the member's PostgreSQL started, from its own `GET /patroni` (undefined while it does not run or Patroni does not answer). */
+export async function postmasterStartTime(info: ClusterInfo, name: string): Promise<string | undefined> {
+    const body = await getFromMember(member(info, name), "/patroni", info.restApi.ca).catch(() => undefined);
+    const t = (body as { postmaster_start_time?: unknown } | undefined)?.postmaster_start_time;
+    return typeof t === "string" ? t : undefined;
+}
+
 export async function leaderName(info: ClusterInfo, exclude: string[] = []): Promise<string | undefined> {
     return (await memberStatuses(info, exclude)).find(isLeader)?.name;
 }
@@ -84,7 +91,12 @@ export function requestSwitchover(info: ClusterInfo, leader: string, candidate: 
     return postToMember(info, leader, "/switchover", { leader, candidate });
 }
 
-/** Rebuilds a replica from the leader (a fresh base backup). */
+/**
+ * Rebuilds a replica from the leader (a fresh base backup). Never forced: a forced reinitialize
+ * cancels the action Patroni is running on the member, and in Patroni 4.0.7 a task cancelled before
+ * its thread started runs anyway, beside the rebuild (docs/reliability.md). Unforced, Patroni
+ * answers HTTP 503 while an action of its own runs; the caller asks again later.
+ */
 export function requestReinitialize(info: ClusterInfo, name: string): Promise<void> {
-    return postToMember(info, name, "/reinitialize", { force: true });
+    return postToMember(info, name, "/reinitialize", { force: false });
 }

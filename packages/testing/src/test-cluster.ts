@@ -1,6 +1,6 @@
 import { ClusterInfo, clusterEnv, clusterInfoFromEnv } from "./cluster-info";
 import * as chaos from "./chaos";
-import { FailoverResult, WaitOptions } from "./chaos";
+import { FailoverResult, RejoinOptions, WaitOptions } from "./chaos";
 import { MemberStatus, leaderName, memberStatuses } from "./patroni-rest";
 import { ProgressLogger, progressLogger } from "./progress";
 import { restore, snapshot, snapshotsSettled } from "./snapshots";
@@ -141,8 +141,8 @@ export class TestCluster extends TestDatabase {
         return chaos.heal(this.info, this.log, member, opts);
     }
 
-    /** Starts a member killPrimary() or stopPrimary() took down and waits until it runs in the cluster again. */
-    rejoin(member: string, opts?: WaitOptions): Promise<void> {
+    /** Starts a member killPrimary() or stopPrimary() took down and waits until it runs in the cluster again (`rebuild`: from a fresh base backup). */
+    rejoin(member: string, opts?: RejoinOptions): Promise<void> {
         return chaos.rejoin(this.info, this.log, member, opts);
     }
 }

@@ -128,7 +128,7 @@ export class Harness {
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.writeFileSync(out, JSON.stringify({
             machine: machine(),
-            command: process.env.PGSCALE_CHAOS_FULL === "1" ? "PGSCALE_CHAOS_FULL=1 npx jest --selectProjects chaos" : "npx jest --selectProjects chaos",
+            command: command(),
             finishedAt: new Date().toISOString(),
             scenarios: this.records,
             // A run is green only when every scenario it began ended (bench/report).
@@ -136,6 +136,14 @@ export class Harness {
         }, null, 2));
         return out;
     }
+}
+
+/** How the run was started, with jest's scenario filter (-t) when only some scenarios ran. */
+function command(): string {
+    const argv = process.argv;
+    const i = argv.findIndex((a) => a === "-t" || a === "--testNamePattern" || a.startsWith("--testNamePattern="));
+    const pattern = i < 0 ? undefined : argv[i].includes("=") ? argv[i].slice(argv[i].indexOf("=") + 1) : argv[i + 1];
+    return `${FULL ? "PGSCALE_CHAOS_FULL=1 " : ""}npx jest --selectProjects chaos${pattern ? ` -t ${JSON.stringify(pattern)}` : ""}`;
 }
 
 function machine(): string {
