@@ -73,3 +73,17 @@ export class ShardEngine extends ProviderEngine<ShardedTableInput, Record<string
         return wire({ ...parseShardedTable(args, `ShardedTable ${args.name}`), coordinator: uris.coordinator ?? uriOf(this.dbs.db("c")), shardConnections });
     }
 }
+
+/** The orders table both integration files shard: hash on customer_id, modulus 6, over `shards`. */
+export const ordersSpec = (name: string, shards: string[], over: Partial<ShardedTableInput> = {}): ShardedTableInput => ({
+    name,
+    columns: [
+        { name: "customer_id", type: "bigint", notNull: true },
+        { name: "id", type: "bigint", notNull: true },
+        { name: "total", type: "numeric" },
+    ],
+    primaryKey: ["customer_id", "id"],
+    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 },
+    shards: shards.map((n) => ({ name: n })),
+    ...over,
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from "crypto";
 import { Client } from "pg";
-import { moveServerName, shardRoleName, type ShardedTableInput } from "@pgscale/core";
-import { ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
+import { moveServerName, shardRoleName } from "@pgscale/core";
+import { ordersSpec, ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
 
 // Adding a shard to a ShardedTable that holds rows, against the host PostgreSQL (a coordinator
 // and three shard databases, joined by postgres_fdw over loopback), with a writer inserting
@@ -15,17 +15,7 @@ const dbs = new ShardDatabases(["s1", "s2", "s3"]);
 const engine = new ShardEngine(dbs);
 const table = `mv_${randomBytes(3).toString("hex")}`;
 
-const spec = (shards: string[]): ShardedTableInput => ({
-    name: table,
-    columns: [
-        { name: "customer_id", type: "bigint", notNull: true },
-        { name: "id", type: "bigint", notNull: true },
-        { name: "total", type: "numeric" },
-    ],
-    primaryKey: ["customer_id", "id"],
-    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 },
-    shards: shards.map((name) => ({ name })),
-});
+const spec = (shards: string[]) => ordersSpec(table, shards);
 
 const count = async (on: string, rel: string) => Number((await dbs.sql<{ n: string }>(on, `SELECT count(*) AS n FROM public.${rel}`))[0].n);
 const serverOf = async (slice: string) =>

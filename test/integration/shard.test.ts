@@ -2,7 +2,7 @@ import { randomBytes } from "crypto";
 import { checkQueryPruning, foreignServerName, shardRoleName, type ShardedTableInput } from "@pgscale/core";
 import { explainQuery } from "../../packages/cli/src/doctor/query-plan";
 import type { ResourceState } from "./partition-fixtures";
-import { ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
+import { ordersSpec, ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
 
 // ShardedTable against the host PostgreSQL: a coordinator and three shards, each a database
 // of its own, joined by postgres_fdw over loopback. Rows go in through the coordinator.
@@ -15,18 +15,7 @@ const engine = new ShardEngine(dbs);
 const table = `ord_${randomBytes(3).toString("hex")}`;
 const shards = ["s1", "s2", "s3"];
 
-const spec = (over: Partial<ShardedTableInput> = {}): ShardedTableInput => ({
-    name: table,
-    columns: [
-        { name: "customer_id", type: "bigint", notNull: true },
-        { name: "id", type: "bigint", notNull: true },
-        { name: "total", type: "numeric" },
-    ],
-    primaryKey: ["customer_id", "id"],
-    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 },
-    shards: shards.map((name) => ({ name })),
-    ...over,
-});
+const spec = (over: Partial<ShardedTableInput> = {}): ShardedTableInput => ordersSpec(table, shards, over);
 
 const slicesOn = (shard: string) => [0, 1, 2, 3, 4, 5].filter((r) => r % 3 === shards.indexOf(shard)).map((r) => `${table}_${r}`);
 const explain = async (sql: string) => (await dbs.sql<{ "QUERY PLAN": string }>("c", `EXPLAIN (VERBOSE) ${sql}`)).map((r) => r["QUERY PLAN"]).join("\n");
