@@ -58,7 +58,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         const script = [
             "set -eu", "umask 077", "cat > /tmp/pgbackrest.conf", "mkdir -p /tmp/spool",
             `pgbackrest --config=/tmp/pgbackrest.conf --stanza=${out.scope} --archive-mode=off restore`,
-            "pg_ctl -D /var/lib/postgresql/data/pg17 -l /tmp/pg.log -w -t 120 -o \"-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off\" start >/dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }",
+            "pg_ctl -D /var/lib/postgresql/data/pg17 -l /tmp/pg.log -w -t 120 -o \"-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off -c ssl=off\" start >/dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }",
             // Replay to the end of the archive, then promotion (no target: the default).
             "for i in $(seq 1 240); do [ \"$(psql -h /tmp -p 5433 -XAtc 'SELECT pg_is_in_recovery()' postgres)\" = f ] && break; sleep 0.5; done",
             "psql -h /tmp -p 5433 -XAtc \"SELECT phase || '=' || count(*) FROM marks GROUP BY phase ORDER BY phase\" appdb",

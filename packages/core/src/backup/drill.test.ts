@@ -35,6 +35,8 @@ describe("restore drill", () => {
         const script = renderDrillScript({ stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", target: { lsn: "0/3000060" }, database: "appdb" });
         expect(script).toContain("--stanza=pg --archive-mode=off --log-level-console=info '--type=lsn' '--target=0/3000060' '--target-action=promote' restore");
         expect(script).toContain("-c archive_mode=off");
+        // The restored configuration names the cluster's TLS files, which the throwaway container lacks.
+        expect(script).toContain("-c ssl=off");
         expect(script).toContain(`echo "$1" | base64 -d > /tmp/check.sql`);
         expect(script).toMatch(/psql -h \/tmp -p 5433 -XAt -v ON_ERROR_STOP=1 -f \/tmp\/check.sql appdb/);
     });

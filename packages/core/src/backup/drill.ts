@@ -57,7 +57,9 @@ export function renderDrillScript(c: { stanza: string; dataDir: string; target: 
         "started=$(date +%s.%N)",
         `pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=${c.stanza} --archive-mode=off --log-level-console=info ${targetOptions} restore > /tmp/restore.log 2>&1 || { cat /tmp/restore.log >&2; exit 1; }`,
         `sed -n 's/.*restore backup set \\([^,]*\\), recovery will start at \\(.*\\)$/${MARK} backup=\\1 start=\\2/p' /tmp/restore.log`,
-        `pg_ctl -D ${c.dataDir} -l /tmp/pg.log -w -t 600 -o "-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off" start > /dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }`,
+        // The restored postgresql.conf is the cluster's: its TLS files are not in the throwaway
+        // container, and with no TCP listener there is nothing to encrypt, so ssl goes off here.
+        `pg_ctl -D ${c.dataDir} -l /tmp/pg.log -w -t 600 -o "-c port=5433 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off -c ssl=off" start > /dev/null || { tail -20 /tmp/pg.log >&2; exit 1; }`,
         // Recovery replays to the target, then promotes.
         "i=0; until [ \"$(psql -h /tmp -p 5433 -XAtc 'SELECT pg_is_in_recovery()' postgres)\" = f ]; do i=$((i+1)); [ $i -lt 1200 ] || { echo 'recovery did not finish in 600 s' >&2; tail -20 /tmp/pg.log >&2; exit 1; }; sleep 0.5; done",
         `echo "${MARK} seconds=$(awk "BEGIN { print $(date +%s.%N) - $started }")"`,
