@@ -27,7 +27,7 @@ describe("startCluster", () => {
     it("returns plain-string URIs for the primary, the replicas, the synchronous standby and the pooler", async () => {
         for (const uri of [cluster.primaryUri, cluster.replicaUri, cluster.poolerUri, cluster.syncReplicaUri]) {
             expect(typeof uri).toBe("string");
-            expect(uri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app\?sslmode=require$/);
+            expect(uri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app\?sslmode=verify-full&sslrootcert=\S+postgres-ca\.pem$/);
         }
         await query(cluster.poolerUri!, "CREATE TABLE t (id int PRIMARY KEY)");
         await query(cluster.primaryUri, "INSERT INTO t VALUES (1)");

@@ -58,7 +58,7 @@ describe("startPostgres, profile fast", () => {
         expect(dockerObjectsOfStack(db.stackName).containers.sort()).toEqual([
             `pgscale-testing-${db.stackName}-dcs-0`, `pgscale-testing-${db.stackName}-node-0`,
         ]);
-        expect(db.primaryUri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app\?sslmode=require$/);
+        expect(db.primaryUri).toMatch(/^postgresql:\/\/app:[A-Za-z0-9]+@127\.0\.0\.1:\d+\/app\?sslmode=verify-full&sslrootcert=\S+postgres-ca\.pem$/);
         expect(await query(db.primaryUri, "SELECT current_user AS u, pg_is_in_recovery() AS r")).toEqual([{ u: "app", r: false }]);
         expect(await query(db.superuserUri, "SELECT current_user AS u")).toEqual([{ u: "postgres" }]);
         expect((await query(db.primaryUri, "SELECT version() AS v"))[0].v).toMatch(/^PostgreSQL 17\./);

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { SynchronousMode } from "@pgscale/core";
 import { PROJECT } from "./labels";
 import { TopologyOutputs } from "./topology";
@@ -39,13 +41,11 @@ export interface ClusterInfo {
     /** The superuser on the `postgres` database, through the same endpoint as primaryUri. */
     superuserUri: string;
     /**
-     * The CA (PEM) of the members' and the pool's PostgreSQL certificates. The URIs carry
-     * `sslmode=require` (TLS is required; libpq encrypts without verifying): add
-     * `sslmode=verify-full&sslrootcert=<file holding it>` to verify. node-postgres reads
-     * `sslmode=require` as verify-full against the system's CAs: pass the URI through
-     * `libpqCompatible` (@pgscale/core) for libpq's meaning.
+     * The CA (PEM) of the members' and the pool's PostgreSQL certificates, and the file holding it.
+     * TLS is required, and the URIs verify it: `sslmode=verify-full&sslrootcert=<caFile>`, which
+     * psql, node-postgres and every libpq client read alike (the certificates name 127.0.0.1).
      */
-    tls?: { ca: string };
+    tls?: { ca: string; caFile: string };
     /** The REST API's credentials, and the CA (PEM) its HTTPS certificates chain to. */
     restApi: { username: string; password: string; ca?: string };
     members: MemberInfo[];
@@ -57,17 +57,32 @@ export interface ClusterInfo {
     reuse?: { key: string; slot: number };
 }
 
+/**
+ * `uri` verifying the server against `caFile`: a test's client then connects as it is, whatever it
+ * is (node-postgres reads `sslmode=require` as verify-full against the system's CAs, which fails).
+ */
+export function verifiedUri(uri: string, caFile: string): string {
+    const u = new URL(uri);
+    u.searchParams.set("sslmode", "verify-full");
+    u.searchParams.set("sslrootcert", caFile);
+    return u.toString();
+}
+
 export function clusterInfo(
     kind: ClusterInfo["kind"], stackName: string, stateDir: string, synchronousMode: SynchronousMode, database: string, owner: string, out: TopologyOutputs,
 ): ClusterInfo {
+    // The CA beside the cluster's state, where every process of the run (jest workers too) finds it.
+    const caFile = path.join(stateDir, "postgres-ca.pem");
+    if (out.tlsCaPem) fs.writeFileSync(caFile, out.tlsCaPem, { mode: 0o644 });
+    const v = (uri: string) => (out.tlsCaPem ? verifiedUri(uri, caFile) : uri);
     return {
         kind, project: PROJECT, stackName, stateDir, network: out.network, synchronousMode, database, owner,
-        primaryUri: out.primaryUri,
-        ...(out.replicaUri ? { replicaUri: out.replicaUri } : {}),
-        ...(out.syncReplicaUri ? { syncReplicaUri: out.syncReplicaUri } : {}),
-        ...(out.poolerUri ? { poolerUri: out.poolerUri } : {}),
-        superuserUri: `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres${out.tlsCaPem ? "?sslmode=require" : ""}`,
-        ...(out.tlsCaPem ? { tls: { ca: out.tlsCaPem } } : {}),
+        primaryUri: v(out.primaryUri),
+        ...(out.replicaUri ? { replicaUri: v(out.replicaUri) } : {}),
+        ...(out.syncReplicaUri ? { syncReplicaUri: v(out.syncReplicaUri) } : {}),
+        ...(out.poolerUri ? { poolerUri: v(out.poolerUri) } : {}),
+        superuserUri: v(`postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@${out.primaryEndpoint}/postgres`),
+        ...(out.tlsCaPem ? { tls: { ca: out.tlsCaPem, caFile } } : {}),
         restApi: { username: out.restApiUser, password: out.restApiPassword, ...(out.restApiCaPem ? { ca: out.restApiCaPem } : {}) },
         members: out.members,
         services: out.services,
