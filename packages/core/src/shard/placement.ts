@@ -18,7 +18,8 @@ type Spec = Pick<ShardedTableSpec, "schema" | "name" | "shardBy" | "shards">;
  * switch is an ALTER SERVER under a lock on that slice alone.
  */
 export function moveServerName(spec: Pick<ShardedTableSpec, "schema" | "name">, slice: string, shard: string): string {
-    return fitIdentifier(`${slice}_to_${shard}`, "_move");
+    // Servers are per database, slices per schema: a table of the same name in another schema has the same slice names.
+    return fitIdentifier(`${spec.schema === "public" ? slice : `${spec.schema}_${slice}`}_to_${shard}`, "_move");
 }
 
 /** Slice name -> the shard the coordinator reads it from now (a slice in a move counts as its target's). */

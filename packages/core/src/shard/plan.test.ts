@@ -4,7 +4,7 @@ import { planShardedRemoval, planShardedTable } from "./plan";
 import { ordersInput } from "./spec.test";
 import { parseShardedTable, type ShardedTableInput } from "./spec";
 import { slicesOf } from "./slices";
-import { currentPlacement, placeSlices } from "./placement";
+import { currentPlacement, moveServerName, placeSlices } from "./placement";
 import { renderBound } from "../partition/bounds";
 
 const emptyShard = (): ShardCatalog => ({ schemaExists: true, parent: null, slices: [], role: { exists: false, connect: false, privileges: {} } });
@@ -286,6 +286,11 @@ describe("adding a shard moves the fewest slices, online", () => {
         ]);
         const copy = plan.steps.find((s) => s.summary.includes("copy its rows"))!;
         expect(copy.statements).toContain('DELETE FROM "public"."orders_4_copy"');
+    });
+
+    it("names a move server after the schema too, as servers are per database", () => {
+        expect(moveServerName({ schema: "public", name: "orders" }, "orders_4", "s3")).toBe("orders_4_to_s3_move");
+        expect(moveServerName({ schema: "sales", name: "orders" }, "orders_4", "s3")).toBe("sales_orders_4_to_s3_move");
     });
 
     it("never drops rows of a slice the coordinator does not read through a partition", () => {
