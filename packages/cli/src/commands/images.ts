@@ -5,12 +5,14 @@ import { Command, defineCommand } from "../command";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
 
-const USAGE = `usage: pgscale images build [--push REGISTRY [--tag TAG]] [--json]
+const USAGE = `usage: pgscale images build [--only NAME[,NAME]...] [--push REGISTRY [--tag TAG]] [--json]
 
 Builds pgscale's images (${IMAGE_NAMES.join(", ")}) on the Docker engine (DOCKER_HOST, else the
 local socket) from the Dockerfiles shipped in @pgscale/docker, the same way a stack builds them
 when it uses the default images. An image already built from the same Dockerfile is kept.
 
+  --only NAMES      only these images (comma-separated), e.g. etcd,patroni-17,haproxy for a
+                    stack on PostgreSQL 17 without PgBouncer or monitoring; default every image
   --push REGISTRY   also tag each image REGISTRY/<name>:TAG and push it with the docker CLI
                     (its login and credential helpers apply); then point every construct at it
                     with images: { registry: REGISTRY, tag: TAG }
@@ -28,8 +30,21 @@ interface ImageBuilder {
     ensureImage(input: { name: (typeof IMAGE_NAMES)[number]; onProgress?: (line: string) => void }): Promise<{ tag: string; imageId: string; built: boolean }>;
 }
 
+type ImageName = (typeof IMAGE_NAMES)[number];
+
 interface Args {
+    /** In IMAGE_NAMES's order. */
+    names: ImageName[];
     push?: { registry: string; tag: string };
+}
+
+/** `--only`'s names in IMAGE_NAMES's order, every image without it; an unknown or empty name is an error. */
+export function selectImages(only: string | undefined): { names: ImageName[] } | { error: string } {
+    if (only === undefined) return { names: [...IMAGE_NAMES] };
+    const asked = only.split(",").map((n) => n.trim());
+    const unknown = asked.filter((n) => !(IMAGE_NAMES as readonly string[]).includes(n));
+    if (unknown.length) return { error: `${unknown.map((n) => (n ? `"${n}"` : "an empty name")).join(", ")}: not one of pgscale's images (${IMAGE_NAMES.join(", ")})` };
+    return { names: IMAGE_NAMES.filter((n) => asked.includes(n)) };
 }
 
 const run = promisify(execFile);
@@ -38,14 +53,20 @@ const buildCommand = defineCommand({
     name: "images build",
     summary: "",
     usage: USAGE,
-    options: { push: { type: "string" }, tag: { type: "string" } },
+    options: { only: { type: "string" }, push: { type: "string" }, tag: { type: "string" } },
     toArgs(values): { args: Args } | { errors: UsageError[] } {
-        if (values.tag !== undefined && values.push === undefined) return { errors: [{ option: "--tag", message: "goes with --push REGISTRY" }] };
-        if (values.push === undefined) return { args: {} };
-        const parsed = imagesSpec.safeParse({ registry: values.push, tag: values.tag ?? IMAGE_VERSION });
-        if (!parsed.success)
-            return { errors: issuesFromZod(parsed.error).map((i) => ({ option: i.field === "tag" ? "--tag" : "--push", message: i.message })) };
-        return { args: { push: { registry: parsed.data.registry!.replace(/\/+$/, ""), tag: parsed.data.tag! } } };
+        const errors: UsageError[] = [];
+        const selected = selectImages(values.only);
+        if ("error" in selected) errors.push({ option: "--only", message: selected.error });
+        if (values.tag !== undefined && values.push === undefined) errors.push({ option: "--tag", message: "goes with --push REGISTRY" });
+        let push: Args["push"];
+        if (values.push !== undefined) {
+            const parsed = imagesSpec.safeParse({ registry: values.push, tag: values.tag ?? IMAGE_VERSION });
+            if (parsed.success) push = { registry: parsed.data.registry!.replace(/\/+$/, ""), tag: parsed.data.tag! };
+            else errors.push(...issuesFromZod(parsed.error).map((i) => ({ option: i.field === "tag" ? "--tag" : "--push", message: i.message })));
+        }
+        if (errors.length || "error" in selected) return { errors };
+        return { args: { names: selected.names, push } };
     },
     async execute(args, io, json) {
         let docker: ImageBuilder;
@@ -56,7 +77,7 @@ const buildCommand = defineCommand({
             return EXIT.failure;
         }
         const results = [];
-        for (const name of IMAGE_NAMES) {
+        for (const name of args.names) {
             const img = await docker.ensureImage({ name, onProgress: json ? undefined : (line) => io.err(line) });
             const entry: { name: string; tag: string; imageId: string; built: boolean; pushed?: string } = { name, tag: img.tag, imageId: img.imageId, built: img.built };
             if (args.push) {

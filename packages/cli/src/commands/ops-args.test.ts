@@ -4,7 +4,7 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import { createServer } from "net";
-import { generateCa, generateServerCert } from "@pgscale/core";
+import { IMAGE_NAMES, generateCa, generateServerCert } from "@pgscale/core";
 import { Io } from "../io";
 import { run } from "../run";
 import { COMMANDS } from ".";
@@ -281,5 +281,22 @@ describe("--patroni-ca", () => {
         } finally {
             await new Promise((r) => server.close(r));
         }
+    });
+});
+
+describe("pgscale images build arguments", () => {
+    test("--only names pgscale's images, in their order; without it every image is built", () => {
+        const { selectImages } = require("./images") as typeof import("./images");
+        expect(selectImages(undefined)).toEqual({ names: [...IMAGE_NAMES] });
+        expect(selectImages("patroni-17,etcd")).toEqual({ names: ["etcd", "patroni-17"] });
+    });
+
+    test("an unknown or empty --only name, and --tag without --push, are usage errors naming the option", async () => {
+        const bad = await pgscale("images", "build", "--only", "etcd,postgres,", "--tag", "x", "--json");
+        expect(bad.code).toBe(2);
+        expect(errorsOf(bad.stdout)).toEqual([
+            ["--only", `"postgres", an empty name: not one of pgscale's images (${IMAGE_NAMES.join(", ")})`],
+            ["--tag", "goes with --push REGISTRY"],
+        ]);
     });
 });
