@@ -43,7 +43,9 @@ const tableVia = config.get("tableVia");
 if (tableVia) {
     // The playbook's time-series table, as in examples/demo.
     new PartitionedTable("events", {
-        connection: pulumi.secret(pulumi.interpolate`postgresql://${pg.owner}:${pg.ownerPassword}@${tableVia}/${pg.database}`),
+        // The members require TLS (tls.enabled, the default): sslmode=require encrypts; add
+        // sslrootcert with the cluster's tlsCaPem and verify-full to verify as well.
+        connection: pulumi.secret(pulumi.interpolate`postgresql://${pg.owner}:${pg.ownerPassword}@${tableVia}/${pg.database}?sslmode=require`),
         schema: "public",
         name: "events",
         columns: [

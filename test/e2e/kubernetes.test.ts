@@ -29,6 +29,7 @@ interface Outputs {
     replicaUri: string;
     poolerUri: string;
     poolerAdminUri: string;
+    lbPrimaryUri: string;
     auditorPassword: string;
     superuserPassword: string;
     scope: string;
@@ -139,6 +140,26 @@ describe("PatroniCluster on Kubernetes", () => {
     it("serves clients through PgBouncer", async () => {
         const rows = await query(viaClusterIp(out.poolerUri), "SELECT note, pg_is_in_recovery() AS r FROM t WHERE id = 1");
         expect(rows).toEqual([{ note: "first", r: false }]);
+    });
+
+    it("requires TLS (the default): plaintext is refused at the Services, HAProxy and PgBouncer; every URI, the pool's server connections and the walsenders encrypt", async () => {
+        const withSslmode = (uri: string, mode: string) => {
+            const u = new URL(uri);
+            u.searchParams.set("sslmode", mode);
+            return u.toString();
+        };
+        const plaintext = (uri: string) => query(withSslmode(uri, "disable"), "SELECT 1").then(() => "accepted", (e) => String((e as Error).message));
+        const uris = { primary: primary(), replicas: viaClusterIp(out.replicaUri), haproxy: viaClusterIp(out.lbPrimaryUri), pool: viaClusterIp(out.poolerUri), poolConsole: viaClusterIp(out.poolerAdminUri) };
+        for (const uri of Object.values(uris)) expect(new URL(uri).searchParams.get("sslmode")).toBe("require");
+        // pg_hba's first TCP rule (hostnossl ... reject), before any password is asked for.
+        for (const uri of [uris.primary, uris.replicas, uris.haproxy]) expect(await plaintext(uri)).toMatch(/pg_hba\.conf rejects connection for host .*no encryption/);
+        for (const uri of [uris.pool, uris.poolConsole]) expect(await plaintext(uri)).toMatch(/SSL required/);
+        const ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        for (const uri of [uris.primary, uris.replicas, uris.haproxy]) expect(await query(uri, ssl)).toEqual([{ ssl: true }]);
+        // Through the pool, the session is PgBouncer's server connection: verify-full against the members' CA.
+        expect(await query(uris.pool, ssl)).toEqual([{ ssl: true }]);
+        const walsenders = await query(superuser(), "SELECT s.ssl FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)");
+        expect(walsenders).toEqual([{ ssl: true }, { ssl: true }]);
     });
 
     it("creates the cluster's declared role and database: the role logs in with its generated password through the primary Service and the pool, in a pool of its own size", async () => {

@@ -261,7 +261,40 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         const userlist = fileOf("pool-pgbouncer", "userlist.txt");
         expect(userlist).toMatch(/^"app" "SCRAM-SHA-256\$/);
         expect(userlist).not.toMatch(/pw-/);
-        expect(fileOf("pool-pgbouncer", "pgbouncer.ini")).toMatch(/appdb = host=lb\.pgscale-test\.svc\.cluster\.local port=5000 dbname=appdb/);
+        // TLS required: PgBouncer dials HAProxy by the cluster's name (a host alias for HAProxy's
+        // Service address), which the members' certificates carry, and verifies the member in full.
+        const ini = fileOf("pool-pgbouncer", "pgbouncer.ini");
+        expect(ini).toMatch(/appdb = host=main port=5000 dbname=appdb/);
+        expect(ini).toMatch(/client_tls_sslmode = require\nclient_tls_cert_file = \/etc\/pgbouncer\/server\.crt\n/);
+        expect(ini).toMatch(/server_tls_sslmode = verify-full\nserver_tls_ca_file = \/etc\/pgbouncer\/ca\.crt/);
+        expect(fileOf("pool-pgbouncer", "server.key")).toBe("KEY pool");
+        expect(fileOf("pool-pgbouncer", "ca.crt")).toBe("CA main-tls");
+        expect(byName(K.deployment, "pool").inputs.spec.template.spec.hostAliases).toEqual([
+            { ip: byName(K.service, "lb").inputs.spec.clusterIP, hostnames: ["main"] },
+        ]);
+        expect(byName("pgscale:index:GeneratedTls", "pool-tls").inputs.servers.pool.dnsNames)
+            .toEqual(["pool.pgscale-test.svc.cluster.local", "pool.pgscale-test.svc", "pool.pgscale-test", "pool", "localhost"]);
+    });
+
+    it("requires TLS on every TCP connection to the members, with one certificate per member for PostgreSQL and the REST API", () => {
+        const doc = parse(fileOf("main-patroni", "main-2.yml"));
+        // Read from the Secret's 0440 mount: PostgreSQL refuses a root-owned key with a group execute bit.
+        expect(doc.postgresql.parameters).toMatchObject({
+            ssl: "on", ssl_cert_file: "/etc/patroni-tls/main-2.crt", ssl_key_file: "/etc/patroni-tls/main-2.key", ssl_min_protocol_version: "TLSv1.2",
+        });
+        expect(doc.postgresql.authentication.replication).toMatchObject({ sslmode: "verify-full", sslrootcert: "/etc/patroni-tls/rest-ca.crt" });
+        const hba: string[] = doc.bootstrap.dcs.postgresql.pg_hba;
+        expect(hba.slice(0, 3)).toEqual(["local all all peer", "hostnossl all all all reject", "hostssl replication replicator all scram-sha-256"]);
+        expect(hba.filter((r) => /^host\s/.test(r))).toEqual([]);
+        const pod = byName(K.statefulSet, "main").inputs.spec.template.spec;
+        expect(pod.volumes).toContainEqual({ name: "tls", secret: { secretName: "main-patroni", defaultMode: 0o440 } });
+        expect(pod.containers[0].volumeMounts).toContainEqual({ name: "tls", mountPath: "/etc/patroni-tls", readOnly: true });
+        // Each member's certificate names its pod, the role Services and the cluster (PgBouncer's alias).
+        const names = byName("pgscale:index:GeneratedTls", "main-tls").inputs.servers["main-1"].dnsNames;
+        expect(names).toEqual(expect.arrayContaining([
+            "main-1.main-headless.pgscale-test.svc.cluster.local", "main", "main-primary.pgscale-test.svc.cluster.local", "main-primary",
+            "main-replicas.pgscale-test.svc.cluster.local", "main-replicas.pgscale-test.svc",
+        ]));
     });
 
     it("renders each member's patroni.yml for the etcd DCS, with the role-label callback", () => {
@@ -298,10 +331,10 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
 
     it("exports in-cluster URIs and what a user needs to reach the Services from outside", async () => {
         const { pg, lb, pool } = etcdTopologyOutputs!;
-        expect(await unwrap(pg.primaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-test.svc.cluster.local:5432/appdb");
-        expect(await unwrap(pg.replicaUri)).toBe("postgresql://app:pw-main-owner-password@main-replicas.pgscale-test.svc.cluster.local:5432/appdb");
-        expect(await unwrap(lb.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-test.svc.cluster.local:5000/appdb");
-        expect(await unwrap(pool.uri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-test.svc.cluster.local:6432/appdb");
+        expect(await unwrap(pg.primaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-test.svc.cluster.local:5432/appdb?sslmode=require");
+        expect(await unwrap(pg.replicaUri)).toBe("postgresql://app:pw-main-owner-password@main-replicas.pgscale-test.svc.cluster.local:5432/appdb?sslmode=require");
+        expect(await unwrap(lb.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-test.svc.cluster.local:5000/appdb?sslmode=require");
+        expect(await unwrap(pool.uri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-test.svc.cluster.local:6432/appdb?sslmode=require");
         expect(pg.primary.portForward).toBe("kubectl -n pgscale-test port-forward svc/main-primary 5432:5432");
         expect(lb.replicas).toMatchObject({ name: "lb", port: 5001 });
         expect(pool.endpoint).toMatchObject({ name: "pool", namespace: "pgscale-test", port: 6432 });
@@ -355,7 +388,7 @@ describe("object graph: Patroni's Kubernetes DCS", () => {
         expect(ofType(K.namespace).map((n) => n.inputs.metadata.name)).toEqual(["pgscale-unit"]);
         expect(fileOf("orders-pool-pgbouncer", "pgbouncer.ini")).toMatch(/orders = host=orders-primary\.pgscale-unit\.svc\.cluster\.local port=5432/);
         expect(byName(K.deployment, "orders-pool").inputs.spec.replicas).toBe(3);
-        expect(await unwrap(pool.uri)).toBe("postgresql://shop:pw-orders-owner-password@orders-pool.pgscale-unit.svc.cluster.local:6432/orders");
+        expect(await unwrap(pool.uri)).toBe("postgresql://shop:pw-orders-owner-password@orders-pool.pgscale-unit.svc.cluster.local:6432/orders?sslmode=require");
         expect(pg.dcsKind).toBe("kubernetes");
     });
 });

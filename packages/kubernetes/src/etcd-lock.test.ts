@@ -12,6 +12,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 import { EtcdCluster, PatroniCluster } from "./index";
 import { keptEtcdSecurity } from "./etcd";
 import { keptRestApiHttps } from "./patroni";
+import { keptPostgresTls } from "./patroni-tls";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const JOB = "kubernetes:batch/v1:Job";
@@ -185,6 +186,17 @@ describe("Patroni's REST API scheme on a running cluster", () => {
         const pg = new PatroniCluster("rest", { dcs, nodes: 2 });
         await unwrap(pg.restApiCaPem);
         await settledCount(registered);
-        expect(byName("pgscale:index:FirstValue", "rest-bootstrap-dcs").inputs.note).toEqual({ postgresVersion: 17, restApiHttps: true });
+        expect(byName("pgscale:index:FirstValue", "rest-bootstrap-dcs").inputs.note).toEqual({ postgresVersion: 17, restApiHttps: true, postgresTls: true });
+    });
+});
+
+describe("PostgreSQL's TLS on a running cluster", () => {
+    it("keeps tls.enabled as the cluster was created; a change is refused naming the field (a note from before counts as false)", () => {
+        expect(() => keptPostgresTls("PatroniCluster main", {}, true))
+            .toThrow(/PatroniCluster main: tls\.enabled is true, but the running members were created with tls\.enabled false \(Kubernetes clusters had no PostgreSQL TLS before\); .*Set `tls: \{ enabled: false \}`/);
+        expect(() => keptPostgresTls("PatroniCluster main", { postgresTls: true }, false)).toThrow(/Set `tls: \{ enabled: true \}`/);
+        expect(keptPostgresTls("PatroniCluster main", { postgresTls: true }, true)).toBe(true);
+        expect(keptPostgresTls("PatroniCluster main", {}, false)).toBe(false);
+        expect(keptPostgresTls("PatroniCluster main", undefined, true)).toBe(true);
     });
 });

@@ -23,9 +23,9 @@ const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => 
 
 it("builds the demo stack in one namespace and exports in-cluster URIs", async () => {
     const stack = await import("../../../examples/kubernetes/index");
-    expect(await unwrap(stack.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-demo.svc.cluster.local:5000/appdb");
-    expect(await unwrap(stack.poolerUri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-demo.svc.cluster.local:6432/appdb");
-    expect(await unwrap(stack.servicePrimaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-demo.svc.cluster.local:5432/appdb");
+    expect(await unwrap(stack.primaryUri)).toBe("postgresql://app:pw-main-owner-password@lb.pgscale-demo.svc.cluster.local:5000/appdb?sslmode=require");
+    expect(await unwrap(stack.poolerUri)).toBe("postgresql://app:pw-main-owner-password@pool.pgscale-demo.svc.cluster.local:6432/appdb?sslmode=require");
+    expect(await unwrap(stack.servicePrimaryUri)).toBe("postgresql://app:pw-main-owner-password@main-primary.pgscale-demo.svc.cluster.local:5432/appdb?sslmode=require");
     expect(stack.portForward.primary).toBe("kubectl -n pgscale-demo port-forward svc/main-primary 5432:5432");
     await settledCount(registered);
     const count = (t: string) => registered.filter((r) => r.type === t).length;

@@ -208,7 +208,8 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
         }
 
         const uri = (port: number) =>
-            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${this.host}:${port}/${cluster.database}`);
+            // HAProxy passes TLS through: with the cluster's TLS the member answers, and requires it.
+            pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${this.host}:${port}/${cluster.database}${cluster.tls ? "?sslmode=require" : ""}`);
         this.primaryUri = uri(primaryPort);
         this.replicaUri = uri(replicaPort);
         if (syncReplicaPort !== undefined) this.syncReplicaUri = uri(syncReplicaPort);

@@ -74,6 +74,8 @@ export interface PrimarySqlJobArgs extends Omit<InClusterJobArgs, "container" | 
     superuserPassword: pulumi.Input<string>;
     /** The psql script (secret: it may hold SCRAM verifiers), run with ON_ERROR_STOP against the `postgres` database. */
     sql: pulumi.Input<string>;
+    /** With the cluster's TLS: its CA (PEM); psql then verifies the primary Service's name with it (verify-full). */
+    caPem?: pulumi.Input<string>;
 }
 
 /**
@@ -86,17 +88,21 @@ export interface PrimarySqlJobArgs extends Omit<InClusterJobArgs, "container" | 
  * under way) until timeoutSeconds; an error of the script itself (a refusal) fails the attempt at once.
  */
 export function primarySqlJob(name: string, a: PrimarySqlJobArgs, parent: pulumi.Resource): { secret: k8s.core.v1.Secret; job: k8s.batch.v1.Job } {
-    const { primaryHost, superuserPassword, sql, ...job } = a;
+    const { primaryHost, superuserPassword, sql, caPem, ...job } = a;
     const secret = new k8s.core.v1.Secret(name, {
         metadata: { namespace: a.namespace, labels: a.labels },
-        stringData: pulumi.secret({ "script.sql": pulumi.output(sql), "superuser-password": pulumi.output(superuserPassword) }),
+        stringData: pulumi.secret({
+            "script.sql": pulumi.output(sql), "superuser-password": pulumi.output(superuserPassword),
+            ...(caPem !== undefined ? { "ca.crt": pulumi.output(caPem) } : {}),
+        }),
     }, { parent });
+    const ssl = caPem !== undefined ? ` sslmode=verify-full sslrootcert=${JOB_FILES}/ca.crt` : "";
     const script = [
         `PGPASSWORD="$(cat ${JOB_FILES}/superuser-password)"`,
         "export PGPASSWORD",
         `deadline=$(( $(date +%s) + ${a.timeoutSeconds} ))`,
         "while :; do",
-        `  psql "host=${primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write" -v ON_ERROR_STOP=1 -q -f ${JOB_FILES}/script.sql`,
+        `  psql "host=${primaryHost} port=5432 dbname=postgres user=postgres connect_timeout=5 target_session_attrs=read-write${ssl}" -v ON_ERROR_STOP=1 -q -f ${JOB_FILES}/script.sql`,
         "  rc=$?",
         "  [ $rc -eq 0 ] && exit 0",
         "  [ $rc -eq 2 ] || exit $rc",

@@ -59,7 +59,7 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(exporter.image).toBe("pgscale/exporters:0.4.0");
         expect(exporter.ports).toEqual([{ name: "pg-metrics", containerPort: 9187 }]);
         expect(exporter.env).toEqual([
-            { name: "DATA_SOURCE_URI", value: "127.0.0.1:5432/appdb?sslmode=disable" },
+            { name: "DATA_SOURCE_URI", value: "127.0.0.1:5432/appdb?sslmode=require" },
             { name: "DATA_SOURCE_USER", value: MONITOR_ROLE },
             { name: "DATA_SOURCE_PASS_FILE", value: "/etc/pgscale-exporter-secret/password" },
         ]);
@@ -97,6 +97,9 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(script).not.toMatch(/pw-/);
         const secret = plain(byName(K.secret, "main-monitor-role").inputs.stringData);
         expect(plain(secret["superuser-password"])).toBe("pw-main-superuser-password");
+        // With TLS (the default), psql verifies the primary Service's name with the cluster's CA.
+        expect(script).toMatch(/target_session_attrs=read-write sslmode=verify-full sslrootcert=\/etc\/pgscale\/ca\.crt"/);
+        expect(plain(secret["ca.crt"])).toBe("CA main-tls");
         const sql = plain(secret["script.sql"]);
         expect(sql).toContain("ALTER ROLE \"pgscale_monitor\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD 'SCRAM-SHA-256$");
         expect(sql).not.toContain("pw-main-monitor-password");
@@ -114,7 +117,7 @@ describe("monitoring on Kubernetes: a cluster, a frontend and a pool with export
         expect(exporter.readinessProbe).toBeUndefined();
         expect(exporter.livenessProbe).toMatchObject({ tcpSocket: { port: 9127 } });
         const secret = plain(byName(K.secret, "pool-pgbouncer").inputs.stringData);
-        expect(plain(secret["exporter.dsn"])).toBe("postgres://pgscale_stats:pw-pool-stats-password@127.0.0.1:6432/pgbouncer?sslmode=disable");
+        expect(plain(secret["exporter.dsn"])).toBe("postgres://pgscale_stats:pw-pool-stats-password@127.0.0.1:6432/pgbouncer?sslmode=require");
         expect(plain(secret["pgbouncer.ini"])).toMatch(/^stats_users = pgscale_admin,\s*pgscale_stats$/m);
         expect(plain(secret["pgbouncer.ini"])).toMatch(/^admin_users = pgscale_admin$/m);
         expect(plain(secret["userlist.txt"])).toMatch(/^"pgscale_stats" "SCRAM-SHA-256\$/m);

@@ -46,6 +46,8 @@ export interface PostgresExporterSidecar {
  */
 export function postgresExporterSidecar(a: {
     database: string; configMap: string; secret: string; images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"];
+    /** The cluster requires TLS (tls.enabled). */
+    tls?: boolean;
 }): PostgresExporterSidecar {
     const port = kubernetesMetricsPort("postgres");
     return {
@@ -59,7 +61,8 @@ export function postgresExporterSidecar(a: {
             ],
             env: [
                 // PostgreSQL listens on every address of the pod; loopback reaches this member only.
-                { name: "DATA_SOURCE_URI", value: `127.0.0.1:5432/${a.database}?sslmode=disable` },
+                // With the cluster's TLS, pg_hba refuses plaintext on TCP, loopback included; the exporter dials 127.0.0.1, so it encrypts without verifying.
+                { name: "DATA_SOURCE_URI", value: `127.0.0.1:5432/${a.database}?sslmode=${a.tls ? "require" : "disable"}` },
                 { name: "DATA_SOURCE_USER", value: MONITOR_ROLE },
                 { name: "DATA_SOURCE_PASS_FILE", value: `${SECRET_DIR}/password` },
             ],
@@ -91,7 +94,7 @@ export function postgresExporterSidecar(a: {
  */
 export function postgresExporterObjects(cluster: string, a: {
     namespace: pulumi.Input<string>; labels: Labels; password: pulumi.Input<string>; database: string;
-    images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"];
+    images?: ImagesSpec; imagePullPolicy: Placement["imagePullPolicy"]; tls?: boolean;
 }, parent: pulumi.Resource): PostgresExporterSidecar & { objects: pulumi.Resource[] } {
     const exporterName = `${cluster}-exporter`;
     const metadata = { name: exporterName, namespace: a.namespace, labels: a.labels };
@@ -100,7 +103,7 @@ export function postgresExporterObjects(cluster: string, a: {
         new k8s.core.v1.Secret(exporterName, { metadata, stringData: pulumi.secret({ password: pulumi.output(a.password) }) }, { parent }),
     ];
     const sidecar = postgresExporterSidecar({
-        database: a.database, configMap: exporterName, secret: exporterName, images: a.images, imagePullPolicy: a.imagePullPolicy,
+        database: a.database, configMap: exporterName, secret: exporterName, images: a.images, imagePullPolicy: a.imagePullPolicy, tls: a.tls,
     });
     return { ...sidecar, objects };
 }

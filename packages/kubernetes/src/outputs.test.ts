@@ -31,7 +31,7 @@ describe("shared outputs on Kubernetes", () => {
             return { name: `main-${i}`, host, restUrl: `https://${host}:8008`, pgPort: 5432 };
         }));
         expect(out.patroni.readyUrn).toMatch(/kubernetes:batch\/v1:Job::main-dcs-config$/);
-        expect(out.patroni.tlsCaPem).toBeUndefined(); // tls.enabled is refused on Kubernetes
+        expect(out.patroni.tlsCaPem).toBe("CA main-tls"); // TLS required by default, as on Docker
         expect(out.patroni.ownerPassword).toBe("pw-main-owner-password");
 
         expect(out.haproxy).toEqual({
@@ -40,20 +40,22 @@ describe("shared outputs on Kubernetes", () => {
             replicaPort: 5001,
             syncReplicaPort: 5002,
             statsUrl: `http://${svc("lb")}:7000/`,
-            primaryUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:15000/appdb`,
-            replicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5001/appdb`,
-            syncReplicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5002/appdb`,
+            primaryUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:15000/appdb?sslmode=require`,
+            replicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5001/appdb?sslmode=require`,
+            syncReplicaUri: `postgresql://app:pw-main-owner-password@${svc("lb")}:5002/appdb?sslmode=require`,
         });
         expect(out.pgbouncer).toEqual({
             port: 16432,
-            uri: `postgresql://app:pw-main-owner-password@${svc("pool")}:16432/appdb`,
-            adminUri: `postgresql://pgscale_admin:pw-pool-admin-password@${svc("pool")}:16432/pgbouncer`,
+            uri: `postgresql://app:pw-main-owner-password@${svc("pool")}:16432/appdb?sslmode=require`,
+            adminUri: `postgresql://pgscale_admin:pw-pool-admin-password@${svc("pool")}:16432/pgbouncer?sslmode=require`,
         });
     });
 
     it("leave the synchronous listener out without synchronous mode", async () => {
-        const pg = new PatroniCluster("solo", { nodes: 1, namespace: "db2" });
+        // And without TLS (a local lab): no CA, plain URIs.
+        const pg = new PatroniCluster("solo", { nodes: 1, namespace: "db2", tls: { enabled: false } });
         const lb = new HAProxyFrontend("lb2", { cluster: pg });
+        expect(await unwrap(lb.primaryUri)).toBe("postgresql://app:pw-solo-owner-password@lb2.db2.svc.cluster.local:5000/app");
         expect(lb.syncReplicaPort).toBeUndefined();
         expect(lb.syncReplicaUri).toBeUndefined();
         expect(await unwrap(lb.primaryPort)).toBe(5000);

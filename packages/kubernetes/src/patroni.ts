@@ -24,6 +24,7 @@ import { DeclaredDatabase, DeclaredRole, declaredAccessJob } from "./declared-ac
 import { podMonitor } from "./pod-monitor";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
+import { POSTGRES_TLS_DIR, keptPostgresTls, postgresTlsNames } from "./patroni-tls";
 
 export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, NetworkPolicyPlatformArgs {
     /** An etcd DCS. Default: Patroni's Kubernetes DCS (Endpoints in the namespace, no etcd to run). */
@@ -136,8 +137,16 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * /metrics, and the exporters' with `monitoring.enabled`); else undefined.
      */
     public readonly podMonitor?: k8s.apiextensions.CustomResource;
-    /** Always undefined: Kubernetes refuses `tls.enabled` (Docker only); present so a stack reads it on both platforms. */
+    /** With `tls.enabled` (the default): the CA that signed the members' certificates (PEM), for sslmode=verify-full; else undefined. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /** With `tls.enabled` (the default): the generated CA and certificates (keys are secrets); PgBouncerPool signs its own with it. */
+    public readonly tls?: GeneratedTls;
+    /**
+     * With `tls.enabled` (the default): the name (the construct's) that every member's certificate
+     * carries besides its pod's and the Services': a PgBouncerPool in front of an HAProxyFrontend
+     * dials HAProxy by it and verifies the member behind in full.
+     */
+    public readonly tlsServerName?: string;
     /** With `restApi.https` (the default): the CA that signed the members' REST API certificates (PEM); else undefined. */
     public readonly restApiCaPem: pulumi.Output<string | undefined>;
     /** The labels that select the members (HAProxy and PgBouncer open their paths to them). */
@@ -164,7 +173,6 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
         const platform = issues.parse(patroniPlatformSpec, platformArgs);
         if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
-        if (resolved?.spec.tls.enabled) issues.add("tls.enabled", "is only available on Docker so far");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
         // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
@@ -192,6 +200,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
         this.resolved.warnings.forEach((w) => pulumi.log.warn(w, this));
         const https = spec.restApi.https;
+        // TLS required on every TCP connection unless the program says otherwise (docs/security.md "TLS").
+        const tlsOn = spec.tls.enabled ?? true;
 
         const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
         const superuser = secret("superuser");
@@ -214,7 +224,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             failsafeMode: spec.patroni.failsafeMode,
             checkTimeline: spec.patroni.checkTimeline,
             parameters: this.resolved.parameters,
-            pgHba: renderPgHba("replicator", spec.pgHba),
+            pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
             patroniMajor: this.resolved.layout.patroniMajor,
             logicalSlots: this.resolved.logicalSlots,
         });
@@ -223,11 +233,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // Its note keeps the major the cluster was initialised with (absent in states from before
         // postgresVersion existed, when every cluster was 15); the guard refuses any other.
         const layout = this.resolved.layout;
-        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version, restApiHttps: https } }, { parent: this });
+        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version, restApiHttps: https, postgresTls: tlsOn } }, { parent: this });
         // The members read patroni.yml at start only, so HTTPS cannot reach a running cluster together
         // with its probes and HAProxy's checks: the first value stays, and a change fails
         // `pulumi preview` here, before anything is touched.
         const keptHttps = bootstrapDcs.firstNote.apply((n) => keptRestApiHttps(subject, n, https));
+        // The same for PostgreSQL's TLS: members replicate with the sslmode they require.
+        const keptTls = bootstrapDcs.firstNote.apply((n) => keptPostgresTls(subject, n, tlsOn));
+        // Both checks, for what must wait on them.
+        const kept = pulumi.all([keptHttps, keptTls]);
         const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
             subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
             bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
@@ -253,15 +267,26 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             const host = podHost(`${name}-${i}`, headless, ns, p.clusterDomain);
             return { name: `${name}-${i}`, host, restUrl: `${https ? "https" : "http"}://${host}:${API_PORT}` };
         });
-        // The REST API's certificates: one per member, valid for its pod DNS names (Patroni's own calls
-        // and HAProxy's checks use the full one), localhost and 127.0.0.1 (the probes' kubelet does not verify).
-        const restTls = https ? new GeneratedTls(`${name}-tls`, {
+        this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
+        this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
+        // The members' certificates (REST API and PostgreSQL): one per member, valid for its pod DNS
+        // names (Patroni's own calls, replication and HAProxy's checks use the full one), localhost and
+        // 127.0.0.1 (the probes' kubelet does not verify); with PostgreSQL TLS also the Services' names
+        // and the cluster's (postgresTlsNames).
+        const memberTls = https || tlsOn ? new GeneratedTls(`${name}-tls`, {
             servers: Object.fromEntries(memberApis.map((m) => [m.name, {
-                dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost"], ipAddresses: ["127.0.0.1"],
+                dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost",
+                    ...(tlsOn ? postgresTlsNames(name, [this.primary, this.replicas]) : [])],
+                ipAddresses: ["127.0.0.1"],
+                ...(tlsOn && spec.tls.lifetimeDays !== undefined ? { validDays: spec.tls.lifetimeDays } : {}),
             }])),
         }, { parent: this }) : undefined;
-        // Past the check of restApi.https, so HAProxy's ConfigMap waits on it too.
-        this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, keptHttps]).apply(([ca]) => ca) : pulumi.output(undefined);
+        const restTls = https ? memberTls : undefined;
+        // Past the checks of restApi.https and tls.enabled, so HAProxy's ConfigMap and PgBouncer wait on them too.
+        this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
+        this.tls = tlsOn ? memberTls : undefined;
+        this.tlsServerName = tlsOn ? name : undefined;
+        this.tlsCaPem = this.tls ? pulumi.all([this.tls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
 
@@ -288,13 +313,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         // Every member's patroni.yml (passwords inside) and the bootstrap script (the owner's verifier) in one Secret.
         const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
-        // Read only past the check of restApi.https (keptHttps), so a refused change touches nothing.
-        const restFiles = pulumi.all([restTls?.caCertPem, restTls?.certs, keptHttps]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
+        // Read only past the checks of restApi.https and tls.enabled (kept), so a refused change touches nothing.
+        const certFiles = pulumi.all([memberTls?.caCertPem, memberTls?.certs, kept]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
         const files = pulumi
-            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config, restFiles])
-            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig, rest]) => {
-                const restCa = rest?.ca;
-                const restCerts = rest?.certs;
+            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config, certFiles])
+            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig, tlsFiles]) => {
+                const caPem = tlsFiles?.ca;
+                const certs = tlsFiles?.certs;
                 const store: DcsStore = etcdConfig?.store ?? { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
                 const out: Record<string, string> = { ...etcdConfig?.files };
                 this.members.forEach((m, i) => {
@@ -308,14 +333,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
                         pgPort: PG_PORT, apiPort: API_PORT,
-                        ...(restCerts ? { restApiTls: { certFile: `${CONFIG_DIR}/${m.name}.crt`, keyFile: `${CONFIG_DIR}/${m.name}.key`, caFile: `${CONFIG_DIR}/${REST_CA}` } } : {}),
+                        ...(https && certs ? { restApiTls: { certFile: `${CONFIG_DIR}/${m.name}.crt`, keyFile: `${CONFIG_DIR}/${m.name}.key`, caFile: `${CONFIG_DIR}/${REST_CA}` } } : {}),
+                        ...(tlsOn && certs ? { tls: { certFile: `${POSTGRES_TLS_DIR}/${m.name}.crt`, keyFile: `${POSTGRES_TLS_DIR}/${m.name}.key`, caFile: `${POSTGRES_TLS_DIR}/${REST_CA}` } } : {}),
                     }, store, callback, layout.patroniMajor);
-                    if (restCerts) {
-                        out[`${m.name}.crt`] = restCerts[m.name].certPem;
-                        out[`${m.name}.key`] = restCerts[m.name].keyPem;
+                    if (certs) {
+                        out[`${m.name}.crt`] = certs[m.name].certPem;
+                        out[`${m.name}.key`] = certs[m.name].keyPem;
                     }
                 });
-                if (restCa) out[REST_CA] = restCa;
+                if (caPem) out[REST_CA] = caPem;
                 out["post-bootstrap.sh"] = renderPostBootstrap(spec.owner, ownerVerifier, spec.database);
                 if (callback) out["role-label.sh"] = readScript("role-label.sh");
                 return out;
@@ -332,9 +358,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
         }, this);
         this.services = [...memberServices, ...roleServices];
-        this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
-        this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
-        const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${owner.value}@${host}:${PG_PORT}/${spec.database}`);
+        const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${owner.value}@${host}:${PG_PORT}/${spec.database}${tlsOn ? "?sslmode=require" : ""}`);
         this.primaryUri = uri(this.primary.host);
         this.replicaUri = uri(this.replicas.host);
 
@@ -342,7 +366,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const monitoring = spec.monitoring.enabled;
         const monitorPassword = monitoring ? secret("monitor") : undefined;
         const exporter = monitorPassword && postgresExporterObjects(name, {
-            namespace: nsRef, labels, password: monitorPassword.value, database: spec.database, images: spec.images, imagePullPolicy: p.imagePullPolicy,
+            namespace: nsRef, labels, password: monitorPassword.value, database: spec.database, images: spec.images, imagePullPolicy: p.imagePullPolicy, tls: tlsOn,
         }, this);
         const exporterObjects = exporter?.objects ?? [];
 
@@ -354,7 +378,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         });
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
             // Waits on the check of restApi.https (a refused change registers no member change).
-            metadata: { name, namespace: nsRef, labels, annotations: { "pgscale.io/rest-scheme": keptHttps.apply((h) => (h ? "https" : "http")) } },
+            metadata: { name, namespace: nsRef, labels, annotations: { "pgscale.io/rest-scheme": kept.apply(([h]) => (h ? "https" : "http")) } },
             spec: {
                 serviceName: headless,
                 replicas: spec.nodes,
@@ -395,6 +419,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             volumeMounts: [
                                 { name: "data", mountPath: DATA_MOUNT },
                                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                                ...(tlsOn ? [{ name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true }] : []),
                                 ...scratch.mounts,
                             ],
                         }, ...(exporter ? [exporter.container] : [])],
@@ -402,6 +427,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             // 0550: the scripts must be executable; only root and the postgres group (fsGroup) can read.
                             // By name plus dependsOn, not by output: a replaced Secret must not show the pods as changing.
                             { name: "config", secret: { secretName: configSecretName, defaultMode: 0o550 } },
+                            // The same Secret, 0440, for PostgreSQL's key (POSTGRES_TLS_DIR).
+                            ...(tlsOn ? [{ name: "tls", secret: { secretName: configSecretName, defaultMode: 0o440 } }] : []),
                             ...scratch.volumes,
                             ...(exporter?.volumes ?? []),
                         ],
@@ -445,6 +472,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const sqlJob = {
             namespace: nsRef, image, imageUser: IMAGE_USERS[layout.image], placement: p,
             primaryHost: this.primary.host, superuserPassword: superuser.value, timeoutSeconds: RECONCILE_TIMEOUT_S,
+            // With TLS, psql verifies the primary Service's name against the cluster's CA.
+            ...(this.tls ? { caPem: this.tls.caCertPem } : {}),
         };
         if (monitorPassword) {
             this.monitorRole = monitorRoleJob(name, {
@@ -471,7 +500,6 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 jobs: monitoring ? ["patroni", "postgres"] : ["patroni"], patroniHttps: https,
             }, this);
         }
-        this.tlsCaPem = pulumi.output(undefined);
 
         this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });
     }

@@ -4,7 +4,7 @@ import {
     IssueCollector, METRICS_PORTS, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
     poolUserIssues, poolUserlist, renderPgbouncerIni, resolvePgBouncerPool,
 } from "@pgscale/core";
-import { GeneratedSecret } from "@pgscale/postgres";
+import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { HAPROXY_PORTS, HAProxyFrontend } from "./haproxy";
 import { IMAGE_USERS, podImage } from "./images";
 import { labelsFor } from "./labels";
@@ -47,6 +47,8 @@ function clusterPoolUsers(cluster: PatroniCluster): PgBouncerPoolUser<pulumi.Inp
 
 const LISTEN_PORT = 6432;
 const ADMIN_USER = "pgscale_admin";
+/** The pool's certificate, key and the cluster's CA, in its Secret (mounted at /etc/pgbouncer, 0440). */
+const TLS_FILES = { certFile: "/etc/pgbouncer/server.crt", keyFile: "/etc/pgbouncer/server.key", caFile: "/etc/pgbouncer/ca.crt" } as const;
 
 /**
  * PgBouncer pods behind a Service (PLAYBOOK "Connection Pooling"). pgbouncer.ini and the auth file
@@ -65,6 +67,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
     public readonly uri: pulumi.Output<string>;
     /** Admin console URI (`SHOW POOLS`) as pgscale_admin (secret); each connection reaches one of the pods. */
     public readonly adminUri: pulumi.Output<string>;
+    /** With the cluster's TLS (its `tls.enabled`, the default): the pool's certificate, signed by the cluster's CA; else undefined. */
+    public readonly tls?: GeneratedTls;
     public readonly secret: k8s.core.v1.Secret;
     public readonly service: k8s.core.v1.Service;
     public readonly deployment: k8s.apps.v1.Deployment;
@@ -124,9 +128,27 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         this.endpoint = serviceEndpoint(name, this.namespace.name, port, p.clusterDomain);
 
         const toReplicas = this.spec.target === "replicas";
+        // With the cluster's TLS, the pool requires TLS from clients and verifies the member it reaches
+        // (verify-full): through HAProxy, by the cluster's name, which every member's certificate
+        // carries and which the pods resolve to HAProxy's Service address (a host alias); directly, by
+        // the cluster's Service name, which the certificates carry too.
+        const clusterTls = owner.tls;
+        const alias = clusterTls && backend instanceof HAProxyFrontend ? owner.tlsServerName : undefined;
         const upstream = backend instanceof HAProxyFrontend
-            ? { host: backend.host, port: (toReplicas ? backend.replicas : backend.primary).port }
+            ? { host: alias ?? backend.host, port: (toReplicas ? backend.replicas : backend.primary).port }
             : { host: (toReplicas ? owner.replicas : owner.primary).host, port: 5432 };
+        const hostAliases = alias && backend instanceof HAProxyFrontend
+            ? [{ ip: backend.service.spec.clusterIP, hostnames: [alias] }]
+            : undefined;
+        const e = this.endpoint;
+        this.tls = clusterTls && new GeneratedTls(`${name}-tls`, {
+            servers: { [name]: {
+                dnsNames: [e.host, `${name}.${e.namespace}.svc`, `${name}.${e.namespace}`, name, "localhost"], ipAddresses: ["127.0.0.1"],
+                ...(owner.resolved.spec.tls.lifetimeDays !== undefined ? { validDays: owner.resolved.spec.tls.lifetimeDays } : {}),
+            } },
+            ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+        }, { parent: this });
+        const tls = this.tls;
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
         // With monitoring, the exporter's user may read SHOW POOLS / SHOW STATS and nothing else.
         const stats = this.spec.monitoring.enabled ? new GeneratedSecret(`${name}-stats-password`, {}, { parent: this }) : undefined;
@@ -138,6 +160,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             adminUsers: [ADMIN_USER],
             statsUsers: [ADMIN_USER, ...(stats ? [STATS_USER] : [])],
             users: names.map((n, i) => ({ name: n, poolSize: users[i].poolSize })),
+            ...(tls ? { tls: TLS_FILES } : {}),
         }));
         const userlist = pulumi
             .all([owner.ownerScramVerifier, admin.scramVerifier, stats?.scramVerifier, pulumi.all(users.map((u) => pulumi.all([u.role.name, u.role.scramVerifier])))])
@@ -145,11 +168,17 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 { name: owner.owner, secret: ownerV }, { name: ADMIN_USER, secret: adminV }, ...(statsV ? [{ name: STATS_USER, secret: statsV }] : []),
             ], declaredUsers.map(([n, v]) => ({ name: n, secret: v }))));
         // The exporter reads its own pod's PgBouncer over loopback.
-        const exporterDsn = stats && pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@127.0.0.1:${LISTEN_PORT}/pgbouncer?sslmode=disable`;
+        const exporterDsn = stats && pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@127.0.0.1:${LISTEN_PORT}/pgbouncer?sslmode=${tls ? "require" : "disable"}`;
+        // The cluster's CA: the pool verifies the members with it, and its own certificate chains to it.
+        const tlsFiles = tls && clusterTls && pulumi.all([tls.certs, clusterTls.caCertPem]).apply(([certs, ca]) => ({
+            "server.crt": certs[name].certPem, "server.key": certs[name].keyPem, "ca.crt": ca,
+        }));
         // Auto-named: a changed config or auth file is a new Secret, so the Deployment rolls onto it.
         this.secret = new k8s.core.v1.Secret(`${name}-pgbouncer`, {
             metadata: { namespace: this.namespace.ref, labels },
-            stringData: pulumi.secret({ "pgbouncer.ini": ini, "userlist.txt": userlist, ...(exporterDsn ? { "exporter.dsn": exporterDsn } : {}) }),
+            stringData: pulumi.secret(pulumi.all([tlsFiles]).apply(([files]) => ({
+                "pgbouncer.ini": ini, "userlist.txt": userlist, ...(exporterDsn ? { "exporter.dsn": exporterDsn } : {}), ...(files ?? {}),
+            }))),
         }, { parent: this });
         const exporter = stats && pgbouncerExporterSidecar({ secret: this.secret.metadata.name, images: this.spec.images, imagePullPolicy: p.imagePullPolicy });
 
@@ -178,6 +207,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                     metadata: { labels },
                     spec: {
                         automountServiceAccountToken: false,
+                        ...(hostAliases ? { hostAliases } : {}),
                         securityContext: podSecurityContext(IMAGE_USERS.pgbouncer, p),
                         ...scheduling(p, selector),
                         containers: [{
@@ -203,8 +233,9 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             this.podMonitor = podMonitor(name, { namespace: this.namespace, labels, selector, jobs: ["pgbouncer"], extraLabels: this.spec.monitoring.podMonitorLabels }, this);
         }
 
-        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${port}/${owner.database}`);
-        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${port}/pgbouncer`);
+        const ssl = tls ? "?sslmode=require" : "";
+        this.uri = pulumi.secret(pulumi.interpolate`postgresql://${owner.owner}:${owner.ownerPassword}@${this.endpoint.host}:${port}/${owner.database}${ssl}`);
+        this.adminUri = pulumi.secret(pulumi.interpolate`postgresql://${ADMIN_USER}:${admin.value}@${this.endpoint.host}:${port}/pgbouncer${ssl}`);
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
     }
 }

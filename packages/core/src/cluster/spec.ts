@@ -133,15 +133,14 @@ export const patroniClusterSpec = z.strictObject({
     /** Shared memory for the container; PostgreSQL needs more than Docker's 64 MB for large shared_buffers. */
     shmSizeMb: z.number().int().min(64).default(256),
     /**
-     * TLS for every TCP connection to PostgreSQL and PgBouncer (Docker): a CA generated for the
+     * TLS for every TCP connection to PostgreSQL and PgBouncer: a CA generated for the
      * cluster and a certificate per member (and per PgBouncerPool in front), keys as Pulumi secrets.
-     * `enabled` (default true on Docker): required, not offered: pg_hba admits TCP clients and
+     * `enabled` (default true): required, not offered: pg_hba admits TCP clients and
      * replication only over TLS (`hostssl`, plaintext refused), members replicate and rewind with
      * `sslmode=verify-full`, PgBouncer requires TLS from clients and verifies the servers' names;
      * the URIs carry `sslmode=require` and `tlsCaPem` verifies (docs/security.md "TLS").
      * Kept as the cluster was created (a change is refused at preview). `false` is for a local lab,
-     * or for a cluster created before TLS was the default; it warns at every `up`. Kubernetes has
-     * no PostgreSQL TLS yet: unset means off there, and `true` is refused.
+     * or for a cluster created before TLS was the default; it warns at every `up`.
      * `lifetimeDays` (1 to 825, default 825): validity of the members' and pools' certificates.
      */
     tls: z.strictObject({

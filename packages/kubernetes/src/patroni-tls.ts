@@ -1,0 +1,39 @@
+import { ServiceEndpoint } from "./service-endpoint";
+
+// A PatroniCluster's TLS on Kubernetes: one certificate per member from a CA generated for the
+// cluster serves Patroni's REST API (restApi.https) and PostgreSQL (tls.enabled), as on Docker.
+
+/**
+ * Where PostgreSQL reads its certificate and key: the cluster's config Secret mounted a second
+ * time, 0440. The config mount is 0550 (its scripts run), and PostgreSQL refuses a key file owned
+ * by root with any group bit but read.
+ */
+export const POSTGRES_TLS_DIR = "/etc/patroni-tls";
+
+/**
+ * tls.enabled as the running cluster was created with it, from the bootstrap record's note; a
+ * change is refused. A note from before PostgreSQL TLS existed on Kubernetes counts as false (the
+ * members were created without it). No note at all is nothing to compare with (a record from before
+ * notes existed, or a program run under Pulumi's mocks).
+ */
+export function keptPostgresTls(subject: string, firstNote: { postgresTls?: boolean } | undefined, now: boolean): boolean {
+    if (firstNote === undefined) return now;
+    const first = firstNote.postgresTls ?? false;
+    if (first !== now) {
+        const before = firstNote.postgresTls === undefined ? " (Kubernetes clusters had no PostgreSQL TLS before)" : "";
+        throw new Error(`${subject}: tls.enabled is ${now}, but the running members were created with tls.enabled ${first}${before}; `
+            + "the members replicate with the sslmode they require, and clients of the other kind would be cut off at once. "
+            + `Set \`tls: { enabled: ${first} }\` to keep the running cluster; moving it to ${now ? "TLS" : "plaintext"} means a new cluster (docs/security.md "TLS").`);
+    }
+    return now;
+}
+
+/**
+ * The names a member's certificate carries beyond its pod's: with PostgreSQL TLS, the cluster's
+ * primary and replica Services (in-cluster clients and pgscale's Jobs verify them) and the cluster's
+ * own name, which a PgBouncerPool in front of an HAProxyFrontend dials (a host alias for HAProxy's
+ * Service address) to verify the member behind HAProxy in full.
+ */
+export function postgresTlsNames(clusterName: string, services: ServiceEndpoint[]): string[] {
+    return [clusterName, ...services.flatMap((s) => [s.host, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}`, s.name])];
+}
