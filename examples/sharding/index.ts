@@ -2,17 +2,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster, HAPROXY_PORTS, HAProxyFrontend, PatroniCluster } from "@pgscale/docker";
 import { Grant, ShardedTable } from "@pgscale/postgres";
 
-// Sizes: 3 etcd members and 2 members per cluster unless set (`pulumi config set nodes 1`).
+// Sizes: 3 etcd members, 2 shards (s1, s2) and 2 members per cluster unless set
+// (`pulumi config set nodes 1`; `shards 3` adds s3; `shardNodes '{"s1": 2}'` sizes one shard).
 const config = new pulumi.Config();
 const nodes = config.getNumber("nodes") ?? 2;
+const shardNodes = config.getObject<Record<string, number>>("shardNodes") ?? {};
 const dcs = new EtcdCluster("dcs", { members: config.getNumber("etcdMembers") ?? 3 });
 // Every cluster on the dcs's network: the coordinator's members reach each shard's HAProxy by its name.
-const cluster = (name: string) => {
-    const pg = new PatroniCluster(name, { dcs, nodes, patroni: config.getObject("patroni") });
+const cluster = (name: string, members = nodes) => {
+    const pg = new PatroniCluster(name, { dcs, nodes: members, patroni: config.getObject("patroni") });
     return { pg, lb: new HAProxyFrontend(`${name}-lb`, { cluster: pg }) };
 };
 const coordinator = cluster("coord");
-const shards = ["s1", "s2"].map((name) => ({ name, ...cluster(`shard-${name}`) }));
+const shards = Array.from({ length: config.getNumber("shards") ?? 2 }, (_, i) => `s${i + 1}`)
+    .map((name) => ({ name, ...cluster(`shard-${name}`, shardNodes[name]) }));
 
 // The cluster's superuser through its HAProxy's read-write port (see "Privileges"): postgres_fdw is
 // not a trusted extension, and creating each shard's fdw role needs CREATEROLE.
@@ -40,7 +43,7 @@ const orders = new ShardedTable("orders", {
         { name: "created_at", type: "timestamptz", notNull: true, default: "now()" },
     ],
     primaryKey: ["customer_id", "id", "created_at"],
-    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 8 },
+    shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 6 },
     localPartitioning: {
         partitionBy: { strategy: "range", columns: ["created_at"] },
         partitions: [{ name: "2026", from: "2026-01-01", to: "2027-01-01" }],
@@ -58,3 +61,9 @@ new Grant("orders-app", {
 
 export const coordinatorUri = coordinator.lb.primaryUri;
 export const shardUris = shards.map(superuser);
+// Each shard's members and the longest its failover may take (Patroni's timings): what to watch.
+export const shardClusters = shards.map(({ name, pg }) => ({
+    name,
+    worstCaseFailoverSeconds: pg.worstCaseFailoverSeconds,
+    members: pg.members.map((m) => ({ name: m.name, container: m.container.name, restUrl: m.restUrl })),
+}));

@@ -84,7 +84,7 @@ describe("a hash-sharded table over three shards", () => {
             expect(schema.create).toBe(false);
         }
         const [server] = await dbs.sql<{ srvoptions: string[] }>("c", "SELECT srvoptions FROM pg_foreign_server WHERE srvname = $1", [foreignServerName({ schema: "public", name: table }, "s2")]);
-        expect(server.srvoptions).toEqual(["host=127.0.0.1", "port=55432", `dbname=${dbs.db("s2")}`, "async_capable=true", "fetch_size=10000"]);
+        expect(server.srvoptions).toEqual(["host=127.0.0.1", "port=55432", `dbname=${dbs.db("s2")}`, "async_capable=true", "fetch_size=10000", "connect_timeout=5"]);
     });
 
     it("routes rows inserted through the coordinator to the shard of their slice, and nowhere else", async () => {

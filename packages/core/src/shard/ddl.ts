@@ -75,6 +75,7 @@ export function serverOptions(spec: Pick<Spec, "foreignServer">, e: Endpoint): R
         dbname: e.dbname,
         async_capable: String(spec.foreignServer.asyncCapable),
         fetch_size: String(spec.foreignServer.fetchSize),
+        connect_timeout: String(spec.foreignServer.connectTimeoutSeconds),
     };
 }
 

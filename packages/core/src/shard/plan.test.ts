@@ -33,7 +33,7 @@ function applied(inp: ShardedPlanInput): Pick<ShardedPlanInput, "coordinator" | 
             fdwInstalled: true,
             servers: inp.desired.shards.map((s) => ({
                 name: `orders_${s.name}`,
-                options: { host: "10.0.0.1", port: String(inp.endpoints[s.name].port), dbname: "app", async_capable: "true", fetch_size: "10000" },
+                options: { host: "10.0.0.1", port: String(inp.endpoints[s.name].port), dbname: "app", async_capable: "true", fetch_size: "10000", connect_timeout: "5" },
                 mappingUser: `orders_${s.name}_fdw`,
             })),
             parent,
@@ -66,9 +66,9 @@ describe("planShardedTable", () => {
             "[s2] + grant orders_s2_fdw CONNECT on the database",
             "[s2] + grant orders_s2_fdw SELECT, INSERT, UPDATE, DELETE on all 2 slices",
             "[coordinator] + create extension postgres_fdw",
-            "[coordinator] + create server orders_s1 (10.0.0.1:5432/app, async_capable true, fetch_size 10000)",
+            "[coordinator] + create server orders_s1 (10.0.0.1:5432/app, async_capable true, fetch_size 10000, connect_timeout 5)",
             "[coordinator] + create user mapping for PUBLIC on orders_s1 as orders_s1_fdw",
-            "[coordinator] + create server orders_s2 (10.0.0.1:5433/app, async_capable true, fetch_size 10000)",
+            "[coordinator] + create server orders_s2 (10.0.0.1:5433/app, async_capable true, fetch_size 10000, connect_timeout 5)",
             "[coordinator] + create user mapping for PUBLIC on orders_s2 as orders_s2_fdw",
             "[coordinator] + create table public.orders PARTITION BY HASH (customer_id)",
             "[coordinator] + create foreign partition orders_0 FOR VALUES WITH (MODULUS 4, REMAINDER 0) on orders_s1",
@@ -80,7 +80,7 @@ describe("planShardedTable", () => {
         expect(sql).toContain(`CREATE TABLE "public"."orders" (\n    "customer_id" bigint NOT NULL,\n    "id" bigint NOT NULL,\n    "total" numeric,\n    "created_at" timestamptz NOT NULL DEFAULT (now()),\n    PRIMARY KEY ("customer_id", "id")\n) PARTITION BY HASH ("customer_id")`);
         // The coordinator's parent has no primary key: foreign partitions carry no index.
         expect(sql.filter((s) => s.startsWith('CREATE TABLE "public"."orders" (')).map((s) => s.includes("PRIMARY KEY"))).toEqual([true, true, false]);
-        expect(sql).toContain(`CREATE SERVER "orders_s1" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '10.0.0.1', port '5432', dbname 'app', async_capable 'true', fetch_size '10000')`);
+        expect(sql).toContain(`CREATE SERVER "orders_s1" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '10.0.0.1', port '5432', dbname 'app', async_capable 'true', fetch_size '10000', connect_timeout '5')`);
         expect(sql).toContain(`CREATE FOREIGN TABLE "public"."orders_2" PARTITION OF "public"."orders" FOR VALUES WITH (MODULUS 4, REMAINDER 2) SERVER "orders_s1" OPTIONS (schema_name 'public', table_name 'orders_2')`);
         expect(sql).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."orders_0", "public"."orders_2" TO "orders_s1_fdw"`);
         // Passwords and verifiers only in steps marked sensitive, never in a summary.
@@ -244,7 +244,7 @@ describe("adding a shard moves the fewest slices, online", () => {
             "[s3] + create role orders_s3_fdw LOGIN (password generated, kept secret)",
             "[s3] + grant orders_s3_fdw CONNECT on the database",
             "[s3] + grant orders_s3_fdw SELECT, INSERT, UPDATE, DELETE on all 2 slices",
-            "[coordinator] + create server orders_s3 (10.0.0.1:5434/app, async_capable true, fetch_size 10000)",
+            "[coordinator] + create server orders_s3 (10.0.0.1:5434/app, async_capable true, fetch_size 10000, connect_timeout 5)",
             "[coordinator] + create user mapping for PUBLIC on orders_s3 as orders_s3_fdw",
             "[coordinator] ~ move slice orders_4 from s1 to s3: route it through server orders_4_to_s3_move",
             "[coordinator] ~ move slice orders_4 from s1 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
@@ -271,7 +271,7 @@ describe("adding a shard moves the fewest slices, online", () => {
         const mv = (slice: string, at: string) => {
             const p = inp.coordinator.partitions.find((x) => x.name === slice)!;
             p.server = `${slice}_to_s3_move`;
-            inp.coordinator.servers.push({ name: p.server, options: { host: "10.0.0.1", port: String(inp.endpoints[at].port), dbname: "app", async_capable: "true", fetch_size: "10000" }, mappingUser: `orders_${at}_fdw` });
+            inp.coordinator.servers.push({ name: p.server, options: { host: "10.0.0.1", port: String(inp.endpoints[at].port), dbname: "app", async_capable: "true", fetch_size: "10000", connect_timeout: "5" }, mappingUser: `orders_${at}_fdw` });
         };
         mv("orders_4", "s1"); // routed, not copied
         mv("orders_5", "s3"); // copied, not switched

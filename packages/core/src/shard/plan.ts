@@ -99,7 +99,7 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
         const options = ddl.serverOptions(spec, input.endpoints[shard.name]);
         const have = servers.get(name);
         const cred = input.credentials[shard.name];
-        if (!have) add(`+ create server ${name} (${options.host}:${options.port}/${options.dbname}, async_capable ${options.async_capable}, fetch_size ${options.fetch_size})`, [ddl.createServerSql(name, options)]);
+        if (!have) add(`+ create server ${name} (${options.host}:${options.port}/${options.dbname}, async_capable ${options.async_capable}, fetch_size ${options.fetch_size}, connect_timeout ${options.connect_timeout})`, [ddl.createServerSql(name, options)]);
         else {
             const alter = ddl.alterServerSql(name, have.options, options);
             if (alter) add(`~ alter server ${name}: ${Object.keys(options).filter((k) => have.options[k] !== options[k]).map((k) => `${k} ${options[k]}`).join(", ")}`, [alter]);

@@ -57,6 +57,14 @@ export const foreignServerSpec = z.strictObject({
     fetchSize: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Scan the shards of a fan-out query concurrently (Async Foreign Scan). Default true. */
     asyncCapable: z.boolean().default(true),
+    /**
+     * libpq's `connect_timeout` of the coordinator's connections to a shard, in seconds (libpq
+     * waits forever without it); at least 2. Default 5. When a shard's primary dies, HAProxy can
+     * hold a connection attempt made just before it marks the server down until the client gives
+     * up: this ends it on PostgreSQL 15. PostgreSQL 16 and later connect postgres_fdw without it
+     * (only a cancel, e.g. statement_timeout, ends the wait; docs/sharding.md).
+     */
+    connectTimeoutSeconds: z.number().int().min(2).max(3600).default(5),
 });
 
 export const shardedTableFields = z.strictObject({
@@ -68,7 +76,7 @@ export const shardedTableFields = z.strictObject({
     shardBy: shardBySpec,
     shards: z.array(shardSpec).min(2, "a sharded table needs at least 2 shards"),
     localPartitioning: localPartitioningSpec.optional(),
-    foreignServer: foreignServerSpec.default({ fetchSize: 10_000, asyncCapable: true }),
+    foreignServer: foreignServerSpec.default({ fetchSize: 10_000, asyncCapable: true, connectTimeoutSeconds: 5 }),
     /** Deleting the resource: "retain" (default) leaves every object; "destroy" drops them, refused while any shard holds rows. */
     removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
 });
