@@ -40,6 +40,7 @@ const cases: BadInputCase[] = [
     ["PatroniCluster", "scope clashing with the cluster's Services", none, () => new PatroniCluster("clash", { scope: "clash-primary" }), "scope"],
     ["PatroniCluster", "misspelt platform option", none, () => new PatroniCluster(bad(), { namespce: "x" } as any), "namespce"],
     ["PatroniCluster", "TLS (Docker only so far)", none, () => new PatroniCluster(bad(), { tls: { enabled: true } }), "tls.enabled"],
+    ["PatroniCluster", "certificate renewal (Docker only so far)", none, () => new PatroniCluster(bad(), { tls: { renewBeforeFraction: 0.5 } }), "tls.renewBeforeFraction"],
     ["PatroniCluster", "a declared role dropped on removal (the access Job drops nothing)", none, () => new PatroniCluster(bad(), { roles: [{ name: "auditor", removalPolicy: "drop" }] }), "roles[0].removalPolicy"],
     ["PatroniCluster", "a declared role reassigned on removal", none, () => new PatroniCluster(bad(), { roles: [{ name: "auditor", removalPolicy: "reassign", reassignOwnedTo: "app" }] }), "roles[0].removalPolicy"],
     ["PatroniCluster", "a declared database destroyed on removal", none, () => new PatroniCluster(bad(), { databases: [{ name: "audit", removalPolicy: "destroy" }] }), "databases[0].removalPolicy"],
