@@ -1,6 +1,6 @@
 import { X509Certificate } from "crypto";
 import { generateCa, generateServerCert } from "./tls";
-import { DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, certificateValidity, certificatesDue, renewBeforeFractionIssue, renewalDue, renewalPoint } from "./tls-renewal";
+import { DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, certificateValidity, certificatesDue, normalSerial, renewBeforeFractionIssue, renewalDue, renewalPoint } from "./tls-renewal";
 
 const DAY = 86400_000;
 
@@ -14,8 +14,15 @@ describe("certificate renewal", () => {
         const v = certificateValidity(c90);
         expect(v.issuedAt.toISOString()).toBe(issued.toISOString());
         expect(v.notAfter.getTime() - issued.getTime()).toBe(90 * DAY);
-        expect(v.serial).toBe(new X509Certificate(c90).serialNumber.toUpperCase());
-        expect(v.serial).toMatch(/^[0-9A-F]+$/);
+        expect(v.serial).toBe(normalSerial(new X509Certificate(c90).serialNumber));
+        expect(v.serial).toMatch(/^[1-9A-F][0-9A-F]*$/);
+    });
+
+    it("reads serials the same whoever printed them", () => {
+        expect(normalSerial("serial=00ab12\n")).toBe("AB12");
+        expect(normalSerial("0AB12")).toBe("AB12");
+        expect(normalSerial("AB12")).toBe("AB12");
+        expect(normalSerial("0")).toBe("0");
     });
 
     it("renews in the last third of a 90-day lifetime by default: day 60", () => {

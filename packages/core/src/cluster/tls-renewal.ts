@@ -14,13 +14,18 @@ export interface CertificateValidity {
     /** When it was issued (notBefore plus the skew allowance). */
     issuedAt: Date;
     notAfter: Date;
-    /** Upper-case hex, as `openssl x509 -serial` prints it. */
+    /** Upper-case hex without leading zeros (`normalSerial`). */
     serial: string;
+}
+
+/** A serial number in hex as one form whoever printed it (`openssl x509 -serial`, Node): upper case, no leading zeros. */
+export function normalSerial(hex: string): string {
+    return hex.trim().replace(/^serial=/i, "").toUpperCase().replace(/^0+(?=.)/, "");
 }
 
 export function certificateValidity(certPem: string): CertificateValidity {
     const x = new X509Certificate(certPem);
-    return { issuedAt: new Date(new Date(x.validFrom).getTime() + CERT_SKEW_MS), notAfter: new Date(x.validTo), serial: x.serialNumber.toUpperCase() };
+    return { issuedAt: new Date(new Date(x.validFrom).getTime() + CERT_SKEW_MS), notAfter: new Date(x.validTo), serial: normalSerial(x.serialNumber) };
 }
 
 /** The moment from which `certPem` is due for renewal. */

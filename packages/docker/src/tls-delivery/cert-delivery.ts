@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { certificateValidity, sleep } from "@pgscale/core";
+import { certificateValidity, normalSerial, sleep } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
@@ -71,7 +71,7 @@ export const certDeliveryHandlers = {
         const want = certificateValidity(i.certPem).serial;
         const served = async (port: { port: number; starttls?: string }) => {
             const r = await execIn(i.containerId, ["sh", "-c", servedSerialScript(port)], { user: i.user, host: i.dockerHost });
-            return r.stdout.trim().replace(/^serial=/, "").toUpperCase();
+            return r.stdout.trim() ? normalSerial(r.stdout) : "";
         };
         const stale: DeliveryInputs["serves"] = [];
         for (const port of i.serves) if (![want, ""].includes(await served(port))) stale.push(port);
