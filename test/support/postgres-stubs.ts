@@ -27,6 +27,7 @@ export const ReplicationSlot = stub("pgscale:index:ReplicationSlot", ["slotName"
 export const PatroniRollout = stub("pgscale:index:PatroniRollout", ["plan"]);
 export const PatroniRolloutGate = stub("pgscale:index:PatroniRolloutGate", []);
 export const HAProxyConfigReload = stub("pgscale:index:HAProxyConfigReload", []);
+export const CertificateDelivery = stub("pgscale:index:CertificateDelivery", []);
 export const DockerPreflight = stub("pgscale:index:DockerPreflight", []);
 export const EtcdAuth = stub("pgscale:index:EtcdAuth", []);
 export const EtcdScopeUser = stub("pgscale:index:EtcdScopeUser", []);

@@ -39,6 +39,7 @@ jest.mock("@pgscale/postgres", () => ({
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./tls-delivery/cert-delivery", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./etcd-auth", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 
@@ -125,6 +126,11 @@ const cases: BadInputCase[] = [
     ["PatroniCluster", "tls.lifetimeDays past 825 (what clients accept)", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { lifetimeDays: 826 } }), "tls.lifetimeDays"],
     ["PatroniCluster", "tls.lifetimeDays not a whole number", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { lifetimeDays: 1.5 } }), "tls.lifetimeDays"],
     ["PatroniCluster", "tls.lifetimeDays with tls.enabled false", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { enabled: false, lifetimeDays: 90 } }), "tls.lifetimeDays"],
+    ["PatroniCluster", "tls.renewBeforeFraction of 1 (renew when the whole lifetime is left: always)", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { renewBeforeFraction: 1 } }), "tls.renewBeforeFraction"],
+    ["PatroniCluster", "tls.renewBeforeFraction above 1", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { renewBeforeFraction: 1.5 } }), "tls.renewBeforeFraction"],
+    ["PatroniCluster", "tls.renewBeforeFraction of 0 (never renew)", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { renewBeforeFraction: 0 } }), "tls.renewBeforeFraction"],
+    ["PatroniCluster", "tls.renewBeforeFraction negative", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { renewBeforeFraction: -0.1 } }), "tls.renewBeforeFraction"],
+    ["PatroniCluster", "tls.renewBeforeFraction with tls.enabled false", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { enabled: false, renewBeforeFraction: 0.5 } }), "tls.renewBeforeFraction"],
     ["PatroniCluster", "an unknown tls option (a CA of the user's own is not supported)", dcs, (d) => new PatroniCluster(bad(), { dcs: d, tls: { caPem: "x" } as never }), "tls.caPem"],
     ["PatroniCluster", "database not an identifier", dcs, (d) => new PatroniCluster(bad(), { dcs: d, database: "App-DB" }), "database"],
     ["PatroniCluster", "database that already exists", dcs, (d) => new PatroniCluster(bad(), { dcs: d, database: "postgres" }), "database"],

@@ -11,6 +11,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./tls-delivery/cert-delivery", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./etcd-auth", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, RestoreDrill } from "./index";
@@ -124,7 +125,7 @@ describe("construct graph", () => {
         expect(new Set(ips("pg5-0"))).toEqual(new Set(["127.0.0.1"]));
     });
 
-    it("with tls (the default), gives each node and the pool a certificate, keys as secrets copied to 0600 at start", async () => {
+    it("with tls (the default), gives each node and the pool a certificate, renewed by default and delivered into the running container, keys as secrets", async () => {
         const dcs = new EtcdCluster("dcs6", {});
         const pg = new PatroniCluster("pg6", { dcs, nodes: 2, tls: { lifetimeDays: 90 } });
         const lb = new HAProxyFrontend("lb6", { cluster: pg });
@@ -149,18 +150,29 @@ describe("construct graph", () => {
             .find((u: any) => u.file === "/etc/pgbouncer/pgbouncer.ini").content);
         expect(poolIni).toMatch(/^app = host=pg6 port=5000 dbname=app$/m);
         expect(await unwrap(pool.uri)).toMatch(/\?sslmode=require$/);
-        for (const [c, key] of [["pg6-1", "KEY pg6-1"], ["pool6", "KEY pool6"]]) {
+        // Renewed in the last third of their lifetime by default.
+        for (const n of ["pg6-0-tls", "pg6-1-tls", "pool6-tls"]) expect(tls.find((t) => t.name === n)!.inputs.renewBeforeFraction).toBeCloseTo(1 / 3);
+        expect(tls.find((t) => t.name === "pg6-tls")!.inputs.renewBeforeFraction).toBeUndefined(); // the CA is not renewed
+        // Certificates reach the running containers through a CertificateDelivery each, never an
+        // upload (a changed upload replaces the container); the entrypoint waits for the files.
+        const deliveries = registered.filter((r) => r.type === "pgscale:index:CertificateDelivery");
+        for (const [c, key, dir, ports] of [["pg6-1", "KEY pg6-1", "/var/lib/postgresql/data/tls", [5432, 8008]], ["pool6", "KEY pool6", "/var/run/pgbouncer/tls", [6432]]] as const) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
-            expect(container.inputs.uploads).toHaveProperty("value"); // uploads are a secret as a whole
-            const keyUpload = plain(container.inputs.uploads).find((u: any) => u.file.endsWith("/server.key"));
-            expect(plain(keyUpload.content)).toBe(key);
-            expect(container.inputs.command.join(" ")).toMatch(/^\/bin\/sh -c install -m 0600 \S+server\.key \S+server\.key && exec /);
+            expect(plain(container.inputs.uploads).filter((u: any) => /\/(server\.(crt|key)|ca\.crt)$/.test(u.file))).toEqual([]);
+            expect(container.inputs.command.join(" ")).toMatch(new RegExp(`^/bin/sh -c until \\[ -s ${dir}/server\\.crt \\]; do sleep 0\\.2; done && .*exec `));
+            const d = deliveries.find((r) => r.name === `${c}-tls-files`)!;
+            expect(d.inputs).toMatchObject({ user: "postgres", dir, certPem: `CERT ${c}` });
+            expect(plain(d.inputs.keyPem)).toBe(key); // CertificateDelivery makes it a secret input (its constructor)
+            expect(d.inputs.serves.map((x: any) => x.port)).toEqual(ports);
         }
         // With PostgreSQL's TLS off, the REST API's HTTPS (on by default) keeps its CA.
         const off = new PatroniCluster("pg7", { dcs, nodes: 1, tls: { enabled: false } });
         expect(await unwrap(off.tlsCaPem)).toBeUndefined();
         expect(await unwrap(off.restApiCaPem)).toBe("CA pg7-tls");
         expect(off.tls).toBeUndefined();
+        await settledCount(registered);
+        // Lifetime unset: 90 days.
+        expect(registered.find((r) => r.name === "pg7-0-tls")!.inputs.servers["pg7-0"]).toMatchObject({ validDays: 90 });
         // Neither: no certificates and the images' own commands.
         const none = new PatroniCluster("pg7p", { dcs, nodes: 1, restApi: { https: false }, tls: { enabled: false } });
         expect(await unwrap(none.restApiCaPem)).toBeUndefined();
@@ -186,7 +198,7 @@ describe("construct graph", () => {
             expect(conf).toContain("[orders]");
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
-            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "install -m 0600 /etc/patroni/tls/server.key /var/run/postgresql/server.key && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/lib/postgresql/data/tls/server.crt ]; do sleep 0.2; done && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
             // Replicas come from the repository first, from the primary when that fails.
             const yml = plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/patroni/patroni.yml").content));
             expect(yml).toMatch(/create_replica_methods:\n\s+- pgbackrest\n\s+- basebackup\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/replica-from-backup.sh\n\s+keep_data: true\n\s+no_params: true/);
@@ -249,7 +261,7 @@ describe("construct graph", () => {
         expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
         expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
         // The copy has no backup of its own unless asked: no archive settings, no scheduler (only the REST key's copy).
-        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "install -m 0600 /etc/patroni/tls/server.key /var/run/postgresql/server.key && exec patroni /etc/patroni/patroni.yml"]);
+        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/lib/postgresql/data/tls/server.crt ]; do sleep 0.2; done && exec patroni /etc/patroni/patroni.yml"]);
     });
 
     it("runs every container as a named non-root user with every capability dropped (HAProxy keeps CAP_KILL for its reload)", async () => {

@@ -10,6 +10,7 @@ export * from "./streaming-replica";
 // Dynamic providers that act on the stack's containers through the Docker engine.
 export * from "./rolling";
 export * from "./haproxy-reload";
+export * from "./tls-delivery";
 export { DockerPreflight, preflightHandlers } from "./engine/preflight";
 export { RestoreDrill, restoreDrillHandlers } from "./drill/restore-drill";
 export { restoreBootstrapHandlers } from "./restore-bootstrap";

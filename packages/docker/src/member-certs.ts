@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
 import { GeneratedTls, TlsServerNames } from "@pgscale/postgres";
+import { CertificateDelivery } from "./tls-delivery/cert-delivery";
 
 // A PatroniCluster's certificates: its REST API's (restApi.https) and PostgreSQL's (tls.enabled).
 
@@ -15,12 +17,12 @@ export interface ClusterCertificates {
  * `pulumi preview`, so no member shows as replaced (one resource for all would be updated, and
  * every member's files unknown until it ran).
  */
-export function memberCertificates(name: string, nodes: number, names: (i: number) => TlsServerNames, parent: pulumi.Resource): ClusterCertificates {
+export function memberCertificates(name: string, nodes: number, names: (i: number) => TlsServerNames, renewBeforeFraction: number, parent: pulumi.Resource): ClusterCertificates {
     const ca = new GeneratedTls(`${name}-tls`, { servers: {} }, { parent });
     const caPair = pulumi.all([ca.caCertPem, ca.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem }));
     const members = new Map(Array.from({ length: nodes }, (_, i) => {
         const member = `${name}-${i}`;
-        return [member, new GeneratedTls(`${member}-tls`, { servers: { [member]: names(i) }, ca: caPair }, { parent })] as const;
+        return [member, new GeneratedTls(`${member}-tls`, { servers: { [member]: names(i) }, ca: caPair, renewBeforeFraction }, { parent })] as const;
     }));
     return { ca, of: (member) => members.get(member)!.certs.apply((c) => c[member]) };
 }
@@ -29,3 +31,31 @@ export function legacyCertificates(tls: GeneratedTls): ClusterCertificates {
     return { ca: tls, of: (member) => tls.certs.apply((c) => c[member]) };
 }
 
+
+export interface MemberDeliveryOptions {
+    dockerHost: pulumi.Input<string | undefined>;
+    /** Where the member's entrypoint and patroni.yml expect the files (its data volume). */
+    dir: string;
+    /** PostgreSQL's binaries (pg_isready, psql). */
+    binDir: string;
+    /** PostgreSQL's port when it serves TLS (tls.enabled). */
+    pgPort?: number;
+    /** The REST API's port when it serves HTTPS (restApi.https). */
+    apiPort?: number;
+}
+
+/**
+ * The member's current certificate in its running container (`<member>-tls-files`): Patroni
+ * reloads its REST API's on SIGHUP, and PostgreSQL re-reads its SSL files on a configuration
+ * reload (pg_reload_conf over the local socket; skipped while PostgreSQL is not up, as it reads them at start).
+ */
+export function memberCertificateDelivery(member: string, container: docker.Container, certs: ClusterCertificates, o: MemberDeliveryOptions, parent: pulumi.Resource): CertificateDelivery {
+    const pair = certs.of(member);
+    const socket = "/var/run/postgresql";
+    return new CertificateDelivery(`${member}-tls-files`, {
+        containerId: container.id, dockerHost: o.dockerHost, user: "postgres", dir: o.dir,
+        certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: certs.ca.caCertPem,
+        reload: `kill -HUP 1; if ${o.binDir}/pg_isready -q -h ${socket}; then ${o.binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
+        serves: [...(o.pgPort ? [{ port: o.pgPort, starttls: "postgres" as const }] : []), ...(o.apiPort ? [{ port: o.apiPort }] : [])],
+    }, { parent, dependsOn: [container] });
+}

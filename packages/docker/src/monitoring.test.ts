@@ -8,6 +8,7 @@ installDockerMocks((args) => registered.push({ type: args.type, name: args.name,
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./tls-delivery/cert-delivery", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./etcd-auth", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 import { Alertmanager, EtcdCluster, PatroniCluster, PgBouncerPool, Prometheus } from "./index";

@@ -8,6 +8,7 @@ jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stu
 // @pgscale/docker's own dynamic resources (rolling gates, HAProxy reload, preflight) are replaced likewise.
 jest.mock("./rolling/rollout", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./haproxy-reload/config-reload", () => require("../../../test/support/postgres-stubs"));
+jest.mock("./tls-delivery/cert-delivery", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./etcd-auth", () => require("../../../test/support/postgres-stubs"));
 jest.mock("./engine/preflight", () => require("../../../test/support/postgres-stubs"));
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
@@ -17,7 +17,7 @@ import { DockerPreflight } from "./engine/preflight";
 import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
 import { checkDockerConfig, engineTarget } from "./engine/target";
-import { legacyCertificates, memberCertificates } from "./member-certs";
+import { legacyCertificates, memberCertificateDelivery, memberCertificates } from "./member-certs";
 import { backupWiring, restoreWiring } from "./backup";
 import { MajorUpgrade, MajorUpgradeFinish } from "./major-upgrade";
 import { z } from "zod";
@@ -70,9 +70,12 @@ export interface PatroniMember extends PatroniMemberOutputs {
 
 const PG_PORT = 5432;
 const API_PORT = 8008;
-const TLS_DIR = "/etc/patroni/tls";
-/** PostgreSQL refuses a key others can read; uploads are root-owned, so the node copies it (0600) at start. */
-const TLS_KEY = "/var/run/postgresql/server.key";
+/**
+ * The member's certificate, key (0600, PostgreSQL refuses a key others can read) and CA, on its
+ * data volume so a restarted or replaced container finds the current ones (CertificateDelivery).
+ */
+const TLS_DIR = `${DATA_MOUNT}/tls`;
+const TLS_KEY = `${TLS_DIR}/server.key`;
 /** The etcd cluster's CA, to verify the DCS's members. */
 const ETCD_CA = "/etc/patroni/etcd-ca.crt";
 
@@ -232,14 +235,16 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // ports are published: PostgreSQL's TLS (tls.enabled) and the REST API's HTTPS share them.
         // With TLS, also the cluster's name, which HAProxyFrontends in front answer to on the network:
         // PgBouncer dials HAProxy by it and verifies the member's certificate behind (verify-full).
+        // Each renews on the first `up` past its renewal point and reaches the running member in place.
         const serverNames = (i: number) => ({
             dnsNames: [`${name}-${i}`, `${prefix}-${i}`, "localhost", ...(tlsOn ? [name] : [])], ipAddresses: ["127.0.0.1"],
-            ...(spec.tls.lifetimeDays !== undefined ? { validDays: spec.tls.lifetimeDays } : {}),
+            validDays: spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
         });
-        const certs = https ? memberCertificates(name, spec.nodes, serverNames, this)
+        const renewBeforeFraction = spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION;
+        const certs = https ? memberCertificates(name, spec.nodes, serverNames, renewBeforeFraction, this)
             // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
             : tlsOn ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
-                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])),
+                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])), renewBeforeFraction,
             }, { parent: this })) : undefined;
         this.tls = tlsOn ? certs!.ca : undefined;
         this.tlsServerName = tlsOn ? name : undefined;
@@ -280,9 +285,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             : undefined;
         this.backupVolume = backup?.volume ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
-        // Steps before Patroni: the TLS key PostgreSQL accepts (0600), the backup scheduler.
+        // Steps before Patroni: the TLS files (written by the member's CertificateDelivery once the
+        // container exists; already there after a restart or a replacement), the backup scheduler.
         const beforePatroni = [
-            ...(certs ? [`install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY}`] : []),
+            ...(certs ? [`until [ -s ${TLS_DIR}/server.crt ]; do sleep 0.2; done`] : []),
             ...(backup ? [backup.startScheduler] : []),
         ];
         const specs = names.map((member, i) => {
@@ -325,11 +331,6 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
                     ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
-                    ...(certs ? [
-                        { file: `${TLS_DIR}/server.crt`, content: certs.of(member).apply((c) => c.certPem), permissions: "0644" },
-                        { file: `${TLS_DIR}/server.key`, content: pulumi.secret(certs.of(member).apply((c) => c.keyPem)), permissions: "0644" },
-                        { file: `${TLS_DIR}/ca.crt`, content: certs.ca.caCertPem, permissions: "0644" },
-                    ] : []),
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
                 ],
@@ -375,12 +376,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // A restore's source is read before the gates exist: a refused restore leaves no member behind.
         }, { parent: this, dependsOn: restore ? [restore.sourceCheck] : [] });
         const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem, pgCaPem: tls?.caCertPem };
-        const containers = new Map<string, docker.Container>();
+        // A member is up once its container runs and, with certificates, has them (its entrypoint waits).
+        const started = new Map<string, pulumi.Resource>();
         const afterPredecessor = (member: string) =>
             rollout.plan.apply((p): pulumi.Resource[] => {
                 if (!(p?.replace ?? []).includes(member)) return [];
                 const prev = predecessor(p?.order ?? [], member);
-                return prev && containers.has(prev) ? [containers.get(prev)!] : [];
+                return prev && started.has(prev) ? [started.get(prev)!] : [];
             });
         this.members = specs.map(({ member, args, revision }) => {
             const gate = new PatroniRolloutGate(`${member}-gate`, {
@@ -388,7 +390,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
             const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
-            containers.set(member, container);
+            started.set(member, certs ? memberCertificateDelivery(member, container, certs, {
+                dockerHost: engine.host, dir: TLS_DIR, binDir: layout.binDir, ...(tlsOn ? { pgPort: PG_PORT } : {}), ...(https ? { apiPort: API_PORT } : {}),
+            }, this) : container);
             return {
                 name: member,
                 host: member,
@@ -400,7 +404,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const settledGate = new PatroniRolloutGate(`${name}-rollout-settled`, {
             selector, members: names, revision: pulumi.output(specs.map((s) => s.revision)).apply((r) => `${names.join(",")}:${r.join(",")}`),
             ...gateCredentials,
-        }, { parent: this, dependsOn: this.members.map((m) => m.container) });
+        }, { parent: this, dependsOn: [...started.values()] });
 
         this.dynamicConfig = new PatroniDynamicConfig(`${name}-dcs-config`, {
             members: this.members.map((m) => ({ name: m.name, restUrl: m.restUrl })),

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, IssueCollector, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
     poolUserIssues, poolUserlist, renderPgbouncerIni, resolveHAProxyFrontend, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { CertificateDelivery } from "./tls-delivery/cert-delivery";
+import { engineTarget } from "./engine/target";
 import { HAProxyFrontend, HAPROXY_PORTS } from "./haproxy";
 import { PatroniCluster } from "./patroni";
 import { nodeImage } from "./images";
@@ -37,9 +39,12 @@ const LISTEN_PORT = 6432;
 const ADMIN_USER = "pgscale_admin";
 /** The exporter's user: in stats_users only. */
 const STATS_USER = "pgscale_stats";
-const TLS_DIR = "/etc/pgbouncer/tls";
-/** Copied from the root-owned upload at start so the key is the pooler's own, mode 0600. */
-const TLS_KEY = "/var/run/pgbouncer/server.key";
+/**
+ * The pool's certificate, key (0600, the pooler's own) and CA, written by its CertificateDelivery
+ * into the container's own layer, which a restart keeps; a replaced container gets them again.
+ */
+const TLS_DIR = "/var/run/pgbouncer/tls";
+const TLS_KEY = `${TLS_DIR}/server.key`;
 
 /**
  * PgBouncer in front of HAProxy (PLAYBOOK "Connection Pooling"). The auth file holds SCRAM
@@ -95,14 +100,17 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });
         // With monitoring, the exporter's user may read SHOW POOLS / SHOW STATS and nothing else.
         const stats = spec.monitoring.enabled ? new GeneratedSecret(`${name}-stats-password`, {}, { parent: this }) : undefined;
-        // With the cluster's TLS on, the pool presents a certificate from the same CA.
+        // With the cluster's TLS on, the pool presents a certificate from the same CA, with the
+        // cluster's lifetime and renewal point.
         const clusterTls = cluster.tls;
+        const tlsSpec = cluster.resolved.spec.tls;
         const tls = clusterTls && new GeneratedTls(`${name}-tls`, {
             servers: { [name]: {
                 dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"],
-                ...(cluster.resolved.spec.tls.lifetimeDays !== undefined ? { validDays: cluster.resolved.spec.tls.lifetimeDays } : {}),
+                validDays: tlsSpec.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             } },
             ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+            renewBeforeFraction: tlsSpec.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
         }, { parent: this });
         const ini = pulumi.all(users.map((u) => u.role.name)).apply((names) => renderPgbouncerIni({
             pool: spec,
@@ -135,20 +143,24 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             uploads: [
                 { file: "/etc/pgbouncer/pgbouncer.ini", content: ini },
                 { file: "/etc/pgbouncer/userlist.txt", content: pulumi.secret(userlist), permissions: "0644" },
-                ...(tls ? [
-                    { file: `${TLS_DIR}/server.crt`, content: tls.certs.apply((c) => c[name].certPem), permissions: "0644" },
-                    { file: `${TLS_DIR}/server.key`, content: pulumi.secret(tls.certs.apply((c) => c[name].keyPem)), permissions: "0644" },
-                    { file: `${TLS_DIR}/ca.crt`, content: tls.caCertPem, permissions: "0644" },
-                ] : []),
             ],
-            ...(tls ? { command: ["/bin/sh", "-c", `install -m 0600 ${TLS_DIR}/server.key ${TLS_KEY} && exec pgbouncer /etc/pgbouncer/pgbouncer.ini`] } : {}),
+            // With TLS, PgBouncer starts once its CertificateDelivery has written the files.
+            ...(tls ? { command: ["/bin/sh", "-c", `until [ -s ${TLS_DIR}/server.crt ]; do sleep 0.2; done && exec pgbouncer /etc/pgbouncer/pgbouncer.ini`] } : {}),
             ports: [publish(LISTEN_PORT, spec.bindAddress, spec.port)],
             labels: pgscaleLabels(name, "pgbouncer"),
             restart: "unless-stopped",
         }, { parent: this, dependsOn: [backend.container], deleteBeforeReplace: true });
 
-        // Handed out once the HAProxy behind routes by real checks, as HAProxyFrontend's own ports.
-        this.port = pulumi.all([hostPort(this.container, LISTEN_PORT), backend.configReload.id]).apply(([p]) => p);
+        // A renewed certificate reaches the running pooler, which reloads it (SIGHUP, as RELOAD).
+        const delivery = tls && new CertificateDelivery(`${name}-tls-files`, {
+            containerId: this.container.id, dockerHost: engineTarget(this).host, user: "postgres", dir: TLS_DIR,
+            certPem: tls.certs.apply((c) => c[name].certPem), keyPem: tls.certs.apply((c) => c[name].keyPem), caPem: tls.caCertPem,
+            reload: "kill -HUP 1", serves: [{ port: LISTEN_PORT, starttls: "postgres" }],
+        }, { parent: this, dependsOn: [this.container] });
+
+        // Handed out once the HAProxy behind routes by real checks, as HAProxyFrontend's own ports,
+        // and the pooler serves with its certificate.
+        this.port = pulumi.all([hostPort(this.container, LISTEN_PORT), backend.configReload.id, delivery ? delivery.id : ""]).apply(([p]) => p);
         const clientAddr = clientHost(spec.bindAddress);
         const ssl = tls ? "?sslmode=require" : "";
         this.uri = pulumi.secret(pulumi.interpolate`postgresql://${cluster.owner}:${cluster.ownerPassword}@${clientAddr}:${this.port}/${cluster.database}${ssl}`);
@@ -157,7 +169,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
             name, prefix: enginePrefix(name), network: backend.network.name, images: spec.images,
             connection: pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@${name}:${LISTEN_PORT}/pgbouncer?sslmode=${tls ? `verify-full&sslrootcert=${EXPORTER_CA}` : "disable"}`,
             ...(tls ? { caPem: tls.caCertPem } : {}),
-            dependsOn: [this.container],
+            dependsOn: [this.container, ...(delivery ? [delivery] : [])],
         }, this) : undefined;
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });
     }

@@ -7,6 +7,7 @@ export * from "./patroni-config";
 export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";
+export * from "./tls-renewal";
 export * from "./images";
 export * from "./postgres-version";
 export * from "./construct-outputs";

@@ -130,6 +130,8 @@ export function resolvePatroniCluster(input: unknown, subject: string): Resolved
     issues.push(...securityParameterIssues(spec.parameters));
     if (spec.tls.enabled === false && spec.tls.lifetimeDays !== undefined)
         issues.push({ field: "tls.lifetimeDays", message: "sets the certificates' lifetime, but tls.enabled is false (no certificate is issued); remove one of them" });
+    if (spec.tls.enabled === false && spec.tls.renewBeforeFraction !== undefined)
+        issues.push({ field: "tls.renewBeforeFraction", message: "sets when the certificates renew, but tls.enabled is false (no certificate is issued); remove one of them" });
     spec.pgHba.forEach((line, i) => {
         // One entry is one line: a newline would smuggle in a rule the checks below never saw.
         if (/[\r\n]/.test(line)) issues.push({ field: `pgHba[${i}]`, message: "must be a single line; give each rule its own entry" });

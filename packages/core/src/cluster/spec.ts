@@ -141,11 +141,17 @@ export const patroniClusterSpec = z.strictObject({
      * the URIs carry `sslmode=require` and `tlsCaPem` verifies (docs/security.md "TLS").
      * Kept as the cluster was created (a change is refused at preview). `false` is for a local lab,
      * or for a cluster created before TLS was the default; it warns at every `up`.
-     * `lifetimeDays` (1 to 825, default 825): validity of the members' and pools' certificates.
+     * `lifetimeDays` (1 to 825; default 90 on Docker, 825 on Kubernetes, which does not renew
+     * certificates yet): validity of the members' and pools' certificates.
+     * `renewBeforeFraction` (strictly between 0 and 1, default 1/3; Docker): a `pulumi up` renews a
+     * certificate once less than this share of its lifetime is left (day 60 of 90 by default), and
+     * the members and pools reload it in place (docs/security.md "Rotation").
      */
     tls: z.strictObject({
         enabled: z.boolean().optional(),
         lifetimeDays: z.number().int().min(1).max(825).optional(),
+        renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
+            .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
     }).default({}),
     /**
      * Patroni's REST API (port 8008: health checks, `/cluster`, and the credentialed `/switchover`

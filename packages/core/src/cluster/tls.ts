@@ -14,7 +14,7 @@ export interface PemPair {
 export interface CertOptions {
     /** Validity start; default now. Certificates are valid from an hour earlier to absorb clock skew. */
     now?: Date;
-    /** Days of validity. Default: 3650 for the CA, 825 for server certificates. */
+    /** Days of validity (fractions allowed). Default: 3650 for the CA, 825 for server certificates. */
     validDays?: number;
 }
 
@@ -30,6 +30,8 @@ export interface ServerCertOptions extends CertOptions {
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** Certificates are backdated by this much (notBefore) to absorb clock skew between hosts. */
+export const CERT_SKEW_MS = HOUR_MS;
 
 function rsaKey(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -46,7 +48,7 @@ function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: n
     serial[0] &= 0x7f;
     cert.serialNumber = serial.toString("hex");
     const now = (o.now ?? new Date()).getTime();
-    cert.validity.notBefore = new Date(now - HOUR_MS);
+    cert.validity.notBefore = new Date(now - CERT_SKEW_MS);
     cert.validity.notAfter = new Date(now + (o.validDays ?? defaultDays) * DAY_MS);
     return cert;
 }

@@ -35,4 +35,35 @@ describe("GeneratedTls provider", () => {
         expect(await provider.diff!("id", pool, { commonName: "p", servers: pool.servers, ca: { certPem: other.caCertPem, keyPem: other.caKeyPem } }))
             .toMatchObject({ changes: true, replaces: ["ca"] });
     });
+
+    describe("renewal (renewBeforeFraction)", () => {
+        // A 6-second lifetime renewed in its last half: due 3 s after issue.
+        const short = { "pg-0": { ...servers["pg-0"], validDays: 6 / 86400 }, "pg-1": { dnsNames: ["pg-1"], ipAddresses: [], validDays: 90 } };
+        const serial = (pem: string) => new X509Certificate(pem).serialNumber;
+
+        it("shows no change before the renewal point, and renews only the certificates past it, keeping the CA", async () => {
+            const news = { commonName: "c", servers: short, renewBeforeFraction: 0.5 };
+            const { outs: olds } = await provider.create!(news);
+            expect(await provider.diff!("id", olds, news)).toMatchObject({ changes: false });
+            await new Promise((r) => setTimeout(r, 4000));
+            expect(await provider.diff!("id", olds, news)).toMatchObject({ changes: true, replaces: [] });
+            const { outs } = await provider.update!("id", olds, news);
+            expect(outs.caCertPem).toBe(olds.caCertPem);
+            expect(outs.certs["pg-1"]).toEqual(olds.certs["pg-1"]);
+            expect(serial(outs.certs["pg-0"].certPem)).not.toBe(serial(olds.certs["pg-0"].certPem));
+            expect(outs.certs["pg-0"].keyPem).not.toBe(olds.certs["pg-0"].keyPem);
+            const renewed = new X509Certificate(outs.certs["pg-0"].certPem);
+            expect(renewed.checkIssued(new X509Certificate(olds.caCertPem))).toBe(true);
+            expect(renewed.subjectAltName).toBe("DNS:pg-0, DNS:localhost, IP Address:127.0.0.1");
+            expect(await provider.diff!("id", outs, news)).toMatchObject({ changes: false });
+        });
+
+        it("never renews without a fraction (etcd's certificates), and a new fraction alone changes nothing", async () => {
+            const { outs: olds } = await provider.create!({ commonName: "c", servers: short });
+            await new Promise((r) => setTimeout(r, 4000));
+            expect(await provider.diff!("id", olds, { commonName: "c", servers: short })).toMatchObject({ changes: false });
+            const { outs } = await provider.create!({ commonName: "c", servers: { "pg-1": short["pg-1"] }, renewBeforeFraction: 0.5 });
+            expect(await provider.diff!("id", outs, { commonName: "c", servers: { "pg-1": short["pg-1"] }, renewBeforeFraction: 0.25 })).toMatchObject({ changes: false });
+        });
+    });
 });

@@ -21,6 +21,8 @@ interface Ins {
     servers: Record<string, TlsServerNames>;
     /** Sign with this CA instead of generating one (a pool's certificate from its cluster's CA). */
     ca?: PemPair;
+    /** Renew a server certificate once less than this share of its lifetime is left; unset: never. */
+    renewBeforeFraction?: number;
 }
 
 interface Outs extends Ins {
@@ -41,19 +43,24 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
         const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs };
         return { id: require("crypto").randomUUID(), outs };
     },
+    // A certificate past its renewal point (renewBeforeFraction, against the clock now) is an update,
+    // so `pulumi preview` shows it; the fraction alone changes no certificate.
     async diff(_id: string, olds: Outs, news: Ins) {
         const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
         const caChanged = !same(olds.ca, news.ca) || olds.commonName !== news.commonName;
-        const changes = caChanged || !same(olds.servers, news.servers);
+        const due = load("@pgscale/core").certificatesDue(olds.certs ?? {}, news.renewBeforeFraction, new Date()) as string[];
+        const changes = caChanged || !same(olds.servers, news.servers) || due.length > 0;
         return { changes, replaces: caChanged ? ["ca"] : [], deleteBeforeReplace: false };
     },
-    // Same CA: certificates of unchanged servers are kept, so adding a node touches no other node.
+    // Same CA: certificates of unchanged servers are kept, so adding a node touches no other node;
+    // those due for renewal are issued anew.
     async update(_id: string, olds: Outs, news: Ins) {
         const core = load("@pgscale/core");
         const ca: PemPair = { certPem: olds.caCertPem, keyPem: olds.caKeyPem };
+        const due = new Set(core.certificatesDue(olds.certs ?? {}, news.renewBeforeFraction, new Date()) as string[]);
         const certs: Record<string, PemPair> = {};
         for (const [name, s] of Object.entries(news.servers)) {
-            const kept = JSON.stringify(olds.servers[name]) === JSON.stringify(s) ? olds.certs[name] : undefined;
+            const kept = JSON.stringify(olds.servers[name]) === JSON.stringify(s) && !due.has(name) ? olds.certs[name] : undefined;
             certs[name] = kept ?? core.generateServerCert(ca, { commonName: name, ...s });
         }
         const outs: Outs = { ...news, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs };
@@ -70,10 +77,16 @@ export class GeneratedTls extends pulumi.dynamic.Resource {
     public readonly caKeyPem!: pulumi.Output<string>;
     public readonly certs!: pulumi.Output<Record<string, PemPair>>;
 
-    constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<PemPair> }, opts?: pulumi.CustomResourceOptions) {
+    /**
+     * `renewBeforeFraction`: renew each server certificate on the first `pulumi up` after less than
+     * this share of its lifetime is left (strictly between 0 and 1); unset: never renewed. The CA is
+     * never renewed.
+     */
+    constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<PemPair>; renewBeforeFraction?: number }, opts?: pulumi.CustomResourceOptions) {
         super(generatedTlsProvider, name, {
             commonName: args.commonName ?? `pgscale ${name} CA`,
             servers: args.servers,
+            ...(args.renewBeforeFraction !== undefined ? { renewBeforeFraction: args.renewBeforeFraction } : {}),
             ca: args.ca === undefined ? undefined : pulumi.secret(args.ca),
             caCertPem: undefined, caKeyPem: undefined, certs: undefined,
         }, { ...opts, additionalSecretOutputs: ["caKeyPem", "certs", "ca"] }, "pgscale", "GeneratedTls");

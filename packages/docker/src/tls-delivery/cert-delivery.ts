@@ -1,0 +1,146 @@
+import * as pulumi from "@pulumi/pulumi";
+import { certificateValidity, normalSerial, sleep } from "@pgscale/core";
+import { packageRequire } from "@pgscale/postgres";
+import { execIn } from "../engine/docker-engine";
+import { DOCKER_PACKAGE } from "../own-package";
+
+// A server's certificate, key and CA reach its running container through the engine (docker exec),
+// never through the container's `uploads`: a changed upload replaces the container (a restart of
+// PostgreSQL, a new host port for PgBouncer). The files land in `dir`, which outlives a restart
+// (a member's data volume; the pooler's own layer), written by the service user (the key 0600, as
+// PostgreSQL and PgBouncer want it) and swapped in by rename; the service then reloads them in
+// place. The container's entrypoint waits for them, so a new or replaced container starts with
+// the current certificate, never the one from the stack's creation.
+
+interface DeliveryInputs {
+    /** The container; a replaced container gets the files again. */
+    containerId: string;
+    /** The engine the container runs on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: string;
+    /** The service user that owns and reads the files. */
+    user: string;
+    /** Directory of `server.crt`, `server.key` (0600) and `ca.crt`. */
+    dir: string;
+    certPem: string;
+    keyPem: string;
+    caPem: string;
+    /** Shell run as `user` after files the service already had changed, to reload them in place. */
+    reload: string;
+    /** Ports at which the service must present the new certificate after the reload (`starttls: "postgres"` for PostgreSQL's protocol). */
+    serves: Array<{ port: number; starttls?: "postgres" }>;
+    /** Give up waiting for the service to present the new certificate after this many seconds. */
+    timeoutSeconds: number;
+}
+
+const FILES = { cert: "server.crt", key: "server.key", ca: "ca.crt" } as const;
+
+// Runs as the service user: all three files replace the old ones only once all are written, the
+// key before the certificate (a reload between them is harmless: the service keeps its old pair
+// when the two do not match, and the next reload takes the new one).
+const commitScript = (dir: string) => `set -eu
+cd ${dir}
+if [ -f ${FILES.cert} ] && cmp -s ${FILES.cert}.next ${FILES.cert} && cmp -s ${FILES.key}.next ${FILES.key} && cmp -s ${FILES.ca}.next ${FILES.ca}; then
+  rm -f *.next; echo unchanged; exit 0
+fi
+had=no; [ -f ${FILES.cert} ] && had=yes
+mv ${FILES.ca}.next ${FILES.ca}; mv ${FILES.key}.next ${FILES.key}; mv ${FILES.cert}.next ${FILES.cert}
+if [ $had = yes ]; then echo replaced; else echo created; fi`;
+
+// The serial number of the certificate presented at a port inside the container (its own openssl).
+const servedSerialScript = (s: { port: number; starttls?: string }) =>
+    `openssl s_client -connect 127.0.0.1:${s.port}${s.starttls ? ` -starttls ${s.starttls}` : ""} </dev/null 2>/dev/null | openssl x509 -noout -serial`;
+
+/** What the provider below runs, loaded from the installed package when a method runs. */
+export const certDeliveryHandlers = {
+    async apply(i: DeliveryInputs): Promise<"unchanged" | "created" | "replaced"> {
+        const run = async (script: string, stdin?: string) => {
+            const r = await execIn(i.containerId, ["sh", "-c", script], { user: i.user, host: i.dockerHost, ...(stdin !== undefined ? { stdin } : {}) });
+            if (r.exitCode !== 0) throw new Error(`delivering the TLS certificate to container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+            return r.stdout.trim();
+        };
+        // The key on standard input (never an argument or the environment), created 0600.
+        await run(`set -eu; umask 077; mkdir -p ${i.dir}; cat > ${i.dir}/${FILES.key}.next`, i.keyPem);
+        await run(`set -eu; umask 022; cat > ${i.dir}/${FILES.cert}.next`, i.certPem);
+        await run(`set -eu; umask 022; cat > ${i.dir}/${FILES.ca}.next`, i.caPem);
+        const outcome = (await run(commitScript(i.dir))) as "unchanged" | "created" | "replaced";
+        // Created: the entrypoint was waiting for the files and starts the service with them.
+        if (outcome === "created") return outcome;
+        // Reload where a port presents another certificate (also after a reload that failed on an
+        // earlier `up`, when the files are already the new ones); a port that presents none is a
+        // service still starting, which reads the files as it starts.
+        const want = certificateValidity(i.certPem).serial;
+        const served = async (port: { port: number; starttls?: string }) => {
+            const r = await execIn(i.containerId, ["sh", "-c", servedSerialScript(port)], { user: i.user, host: i.dockerHost });
+            return r.stdout.trim() ? normalSerial(r.stdout) : "";
+        };
+        const stale: DeliveryInputs["serves"] = [];
+        for (const port of i.serves) if (![want, ""].includes(await served(port))) stale.push(port);
+        if (stale.length === 0) return outcome;
+        await run(i.reload);
+        for (const port of stale) {
+            for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(250)) {
+                const seen = await served(port);
+                if (seen === want) break;
+                if (Date.now() >= deadline) {
+                    throw new Error(`container ${i.containerId.slice(0, 12)} still presents certificate ${seen || "(none)"} at port ${port.port} ${i.timeoutSeconds} s after the reload, not the renewed ${want}`);
+                }
+            }
+        }
+        return outcome;
+    },
+};
+
+type Handlers = typeof certDeliveryHandlers;
+const load = packageRequire(DOCKER_PACKAGE);
+const handlers = (): Handlers => load().certDeliveryHandlers;
+
+const sameInputs = (a: DeliveryInputs, b: DeliveryInputs) =>
+    a.containerId === b.containerId && a.certPem === b.certPem && a.keyPem === b.keyPem && a.caPem === b.caPem &&
+    a.dir === b.dir && (a.dockerHost ?? "") === (b.dockerHost ?? "");
+
+// Serialized into the state: captures only where the package is (own-package.ts).
+const provider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id, olds: DeliveryInputs, news: DeliveryInputs) {
+        return { changes: !sameInputs(olds, news) || olds.reload !== news.reload || JSON.stringify(olds.serves) !== JSON.stringify(news.serves) };
+    },
+    async create(inputs: DeliveryInputs) {
+        await handlers().apply(inputs);
+        return { id: `tls-delivery-${Date.now().toString(36)}`, outs: inputs };
+    },
+    async update(_id, olds: DeliveryInputs, news: DeliveryInputs) {
+        // Only a change of what lands in the container is delivered; a new reload command alone is recorded.
+        if (!sameInputs(olds, news)) await handlers().apply(news);
+        return { outs: news };
+    },
+};
+
+export interface CertificateDeliveryArgs {
+    containerId: pulumi.Input<string>;
+    /** The engine the container runs on (the docker provider's `host`); unset: DOCKER_HOST. */
+    dockerHost?: pulumi.Input<string | undefined>;
+    /** The service user that owns the files (the container's user). */
+    user: string;
+    /** Directory for `server.crt`, `server.key` and `ca.crt`; must outlive a restart of the container. */
+    dir: string;
+    certPem: pulumi.Input<string>;
+    keyPem: pulumi.Input<string>;
+    caPem: pulumi.Input<string>;
+    /** Shell run as `user` in the container to reload the files in place. */
+    reload: string;
+    /** Ports that must present the new certificate after a reload. */
+    serves: Array<{ port: number; starttls?: "postgres" }>;
+    /** Seconds to wait for them. Default 30. */
+    timeoutSeconds?: number;
+}
+
+/**
+ * Keeps a running container's TLS files equal to the given certificate, key and CA, and reloads
+ * the service in place when they change: a renewed certificate is an update of this resource in
+ * `pulumi preview`, and the container stays. Done when every port in `serves` presents the new
+ * certificate. The key is a secret input and crosses to the container on standard input.
+ */
+export class CertificateDelivery extends pulumi.dynamic.Resource {
+    constructor(name: string, args: CertificateDeliveryArgs, opts?: pulumi.CustomResourceOptions) {
+        super(provider, name, { timeoutSeconds: 30, ...args, keyPem: pulumi.secret(args.keyPem) }, { ...opts, additionalSecretOutputs: ["keyPem"] }, "pgscale", "CertificateDelivery");
+    }
+}
