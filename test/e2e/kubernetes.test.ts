@@ -84,6 +84,20 @@ const viaClusterIp = (uri: string): string => {
     return u.toString();
 };
 
+/** TCP connects from `pod` (in `ns`) to every target at once: open, refused or timeout (a dropped SYN). */
+const probeFrom = (ns: string, pod: string, targets: Record<string, string>, container: string[] = []): Record<string, string> => {
+    const res: Record<string, string> = JSON.parse(kubectl("-n", ns, "exec", pod, ...container, "--", "python3", "-c", TCP_PROBE, ...Object.values(targets)));
+    return Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, res[t]]));
+};
+/** A pod that only sleeps, on the Patroni image (it has python3), with `labels`; ready before this returns. */
+const startProbePods = (pods: Array<{ ns: string; name: string; labels?: string }>): void => {
+    for (const p of pods) {
+        kubectl("-n", p.ns, "run", p.name, `--image=${DEFAULT_IMAGES["patroni-17"]}`, "--image-pull-policy=Never", "--restart=Never",
+            ...(p.labels ? [`--labels=${p.labels}`] : []), "--command", "--", "sleep", "600");
+    }
+    for (const p of pods) kubectl("-n", p.ns, "wait", "--for=condition=Ready", `pod/${p.name}`, "--timeout=90s");
+};
+
 describe("PatroniCluster on Kubernetes", () => {
     const name = uniqueStackName("k8s");
     const namespace = name;
@@ -254,6 +268,23 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(received![0].labels).toMatchObject({ job: "postgres", cluster: "main", severity: "warning" });
         expect(received![0].labels.member).toMatch(/^main-\d$/);
         expect(received![0].status.state).toBe("active");
+    });
+
+    it("closes Prometheus and the Alertmanager to all but their clients: the namespace's pods, and for the Alertmanager Prometheus servers anywhere", () => {
+        const ip = (selector: string) => kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.podIP}");
+        const targets = { prometheus: `${ip("app.kubernetes.io/instance=prom")}:9090`, alertmanager: `${ip("app.kubernetes.io/instance=am")}:9093` };
+        const other = `${namespace}-x`;
+        kubectl("create", "namespace", other);
+        try {
+            startProbePods([{ ns: other, name: "probe" }, { ns: other, name: "scraper", labels: "app.kubernetes.io/name=prometheus" }, { ns: namespace, name: "probe" }]);
+            expect(probeFrom(other, "probe", targets)).toEqual({ prometheus: "timeout", alertmanager: "timeout" });
+            // A Prometheus server of another namespace may send alerts, and nothing more.
+            expect(probeFrom(other, "scraper", targets)).toEqual({ prometheus: "timeout", alertmanager: "open" });
+            expect(probeFrom(namespace, "probe", targets)).toEqual({ prometheus: "open", alertmanager: "open" });
+        } finally {
+            kubectl("delete", "namespace", other, "--wait=false");
+            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found");
+        }
     });
 
     it("elects a new primary when the primary pod is deleted, and writes succeed again", async () => {
@@ -442,18 +473,11 @@ describe("examples/kubernetes", () => {
             etcdClient: `${etcd}:2379`, etcdPeer: `${etcd}:2380`, patroniRest: `${member}:8008`, postgres: `${member}:5432`,
             haproxy: `${ip("app.kubernetes.io/name=haproxy")}:5000`, pgbouncer: `${ip("app.kubernetes.io/name=pgbouncer")}:6432`,
         };
-        /** TCP connects from `pod` to every target at once: open, refused or timeout (a dropped SYN). */
-        const probe = (ns: string, pod: string, container: string[] = []) => {
-            const res: Record<string, string> = JSON.parse(kubectl("-n", ns, "exec", pod, ...container, "--", "python3", "-c", TCP_PROBE, ...Object.values(targets)));
-            return Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, res[t]]));
-        };
+        const probe = (ns: string, pod: string, container: string[] = []) => probeFrom(ns, pod, targets, container);
         const other = `${namespace}-x`;
-        const probePod = (ns: string) => kubectl("-n", ns, "run", "probe", `--image=${DEFAULT_IMAGES["patroni-17"]}`, "--image-pull-policy=Never", "--restart=Never", "--command", "--", "sleep", "600");
         kubectl("create", "namespace", other);
         try {
-            probePod(other);
-            probePod(namespace);
-            for (const ns of [other, namespace]) kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/probe", "--timeout=90s");
+            startProbePods([{ ns: other, name: "probe" }, { ns: namespace, name: "probe" }]);
             // Another namespace: not the control plane, not the members, not even the application ports (clientsFrom is the namespace's pods).
             expect(probe(other, "probe")).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "timeout", pgbouncer: "timeout" });
             // The stack's namespace, without pgscale's labels: HAProxy and PgBouncer only (the example closes the members' PostgreSQL: clientsFrom []).

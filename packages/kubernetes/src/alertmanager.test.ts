@@ -18,6 +18,7 @@ const byName = (t: string, name: string) => registered.find((r) => r.type === t 
 const K = {
     deployment: "kubernetes:apps/v1:Deployment", secret: "kubernetes:core/v1:Secret", configMap: "kubernetes:core/v1:ConfigMap",
     service: "kubernetes:core/v1:Service", pvc: "kubernetes:core/v1:PersistentVolumeClaim", namespace: "kubernetes:core/v1:Namespace",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 const parents = new Map<string, pulumi.Resource | undefined>();
 const track: pulumi.ResourceTransformation = (a) => {
@@ -54,6 +55,25 @@ describe("Alertmanager on Kubernetes, with the stack's Prometheus", () => {
             "--data.retention=120h", "--web.listen-address=:9093", "--cluster.listen-address=",
         ]);
         expect(c.ports).toEqual([{ name: "web", containerPort: 9093 }]);
+    });
+
+    it("closes both pods to all but their API clients: the namespace's pods, and for the Alertmanager the Prometheus servers; each pod starts behind its policy", () => {
+        const policy = (name: string) => byName(K.networkPolicy, name).inputs;
+        const prometheusPods = { namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } };
+        expect(policy("am-alertmanager").spec).toEqual({
+            podSelector: { matchLabels: byName(K.deployment, "am").inputs.spec.selector.matchLabels },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: [{ protocol: "TCP", port: 9093 }], from: [{ podSelector: {} }] }, { ports: [{ protocol: "TCP", port: 9093 }], from: [prometheusPods] }],
+        });
+        expect(policy("prom-prometheus").spec).toEqual({
+            podSelector: { matchLabels: byName(K.deployment, "prom").inputs.spec.selector.matchLabels },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: [{ protocol: "TCP", port: 9090 }], from: [{ podSelector: {} }] }],
+        });
+        // The Prometheus pods match what the Alertmanager's policy admits.
+        expect(byName(K.deployment, "prom").inputs.spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("prometheus");
+        expect(am.networkPolicies).toHaveLength(1);
+        expect(prom.networkPolicies).toHaveLength(1);
     });
 
     it("keeps its configuration in a Secret (webhook URLs carry tokens), and nowhere in plain sight", () => {

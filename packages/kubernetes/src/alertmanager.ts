@@ -6,7 +6,7 @@ import {
 } from "@pgscale/core";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
+import { NetworkPolicyPlatformArgs, PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
 import { parseServerArgs, prometheusImageServer } from "./prometheus-image";
 
@@ -22,7 +22,7 @@ const DOCKER_ONLY: Record<string, string> = {
  * The Alertmanager construct's options (@pgscale/core `alertmanagerSpec`, defaults documented
  * there), without Docker's host address. `port` is the Service port (default 9093).
  */
-export interface AlertmanagerArgs extends Omit<AlertmanagerInput, "bindAddress">, Omit<PlacementArgs, "namespace"> {
+export interface AlertmanagerArgs extends Omit<AlertmanagerInput, "bindAddress">, Omit<PlacementArgs, "namespace">, NetworkPolicyPlatformArgs {
     /**
      * Where it runs: a construct's `namespace` (e.g. a PatroniCluster's, shared, not created again)
      * or a name. Default: the stack's default namespace, `<project>-<stack>`, as the other constructs'.
@@ -51,6 +51,12 @@ export class Alertmanager extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service: k8s.core.v1.Service;
     public readonly volumeClaim: k8s.core.v1.PersistentVolumeClaim;
+    /**
+     * With `networkPolicy.enabled` (the default): the policy on its pod, admitting the API port from
+     * `networkPolicy.clientsFrom` (default: the namespace's pods) and from Prometheus servers
+     * (`networkPolicy.metricsFrom`, default: pods labelled `app.kubernetes.io/name: prometheus` anywhere); else empty.
+     */
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: AlertmanagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `Alertmanager ${name}`;
@@ -78,7 +84,9 @@ export class Alertmanager extends pulumi.ComponentResource {
         // window must hold through it), and every changed option replaces the pod. The firing alerts
         // themselves need no disk: Prometheus sends them again every minute.
         const server = prometheusImageServer(name, {
-            nsRef, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            nsRef, namespace: this.namespace, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            // Prometheus servers send alerts here (networkPolicy.metricsFrom selects them).
+            admitMetricsFrom: true,
             container: "alertmanager",
             command: alertmanagerCommand(this.spec, `${CONFIG_DIR}/alertmanager.yml`, DATA_DIR),
             apiPort: ALERTMANAGER_PORT,
@@ -94,6 +102,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         this.deployment = server.deployment;
         this.service = server.service;
         this.url = server.url;
+        this.networkPolicies = server.networkPolicies;
         this.registerOutputs({ url: this.url });
     }
 }

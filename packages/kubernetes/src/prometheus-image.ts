@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { z } from "zod";
-import { ImagesSpec, IssueCollector, checkConstructName, parseSpec } from "@pgscale/core";
+import { ImagesSpec, IssueCollector, checkConstructName, frontPolicy, parseSpec } from "@pgscale/core";
 import { NamespaceRef } from "./namespace";
 import { IMAGE_USERS, podImage } from "./images";
-import { PLACEMENT_KEYS, PatroniPlatform, patroniPlatformSpec, splitArgs } from "./platform";
+import { NETWORK_POLICY_KEY, PLACEMENT_KEYS, PatroniPlatform, patroniPlatformSpec, splitArgs } from "./platform";
+import { networkPolicy } from "./network-policy";
 import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
 import { ServiceEndpoint, servicePort } from "./service-endpoint";
 
@@ -18,7 +19,7 @@ export function parseServerArgs<S extends z.ZodType>(
     schema: S, dockerOnly: Record<string, string>,
 ): { platform?: PatroniPlatform; spec?: z.output<S>; upstream?: NamespaceRef } {
     const { namespace, ...withoutNamespace } = args;
-    const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, "storage"]);
+    const [platformArgs, rest] = splitArgs(withoutNamespace, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
     checkConstructName(issues, name);
     for (const [k, why] of Object.entries(dockerOnly)) if (k in rest) issues.add(k, why);
     const upstream = typeof namespace === "object" ? namespace : undefined;
@@ -31,6 +32,7 @@ export function parseServerArgs<S extends z.ZodType>(
 
 export interface PrometheusImageServerArgs {
     nsRef: pulumi.Input<string>;
+    namespace: NamespaceRef;
     labels: Record<string, string>;
     selector: Record<string, string>;
     platform: PatroniPlatform;
@@ -50,6 +52,11 @@ export interface PrometheusImageServerArgs {
     livenessDelaySeconds: number;
     /** Pod fields of its own: a service account for discovery, or none at all, a grace period. */
     podExtras: Partial<k8s.types.input.core.v1.PodSpec>;
+    /**
+     * Who reaches the API port besides `networkPolicy.clientsFrom`: Prometheus servers
+     * (`networkPolicy.metricsFrom`, which selects them) for an Alertmanager; none for Prometheus.
+     */
+    admitMetricsFrom: boolean;
     dependsOn?: pulumi.Resource[];
 }
 
@@ -59,6 +66,8 @@ export interface PrometheusImageServer {
     service: k8s.core.v1.Service;
     /** The in-cluster URL, handed out once the Deployment is available (the server answers /-/ready). */
     url: pulumi.Output<string>;
+    /** With `networkPolicy.enabled` (the default): `<name>-<container>`, on the server's pod; else empty. */
+    networkPolicies: k8s.networking.v1.NetworkPolicy[];
 }
 
 /**
@@ -78,6 +87,13 @@ export function prometheusImageServer(name: string, a: PrometheusImageServerArgs
             resources: { requests: { storage: p.storage.size ?? a.defaultStorage } },
         },
     }, { parent });
+    // With networkPolicy.enabled (the default): the pod admits its API port from clientsFrom (and,
+    // for an Alertmanager, from the Prometheus servers); its own outbound connections stay open.
+    const policies = p.networkPolicy.enabled
+        ? [networkPolicy(`${name}-${a.container}`, a.namespace, a.labels, frontPolicy({
+            pods: a.selector, clientPorts: [a.apiPort], metricsPorts: a.admitMetricsFrom ? [a.apiPort] : [], options: p.networkPolicy,
+        }), parent)]
+        : [];
     const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
     const deployment = new k8s.apps.v1.Deployment(name, {
         metadata: { name, namespace: a.nsRef, labels: a.labels },
@@ -115,12 +131,12 @@ export function prometheusImageServer(name: string, a: PrometheusImageServerArgs
                 },
             },
         },
-    }, { parent, dependsOn: a.dependsOn });
+    }, { parent, dependsOn: [...(a.dependsOn ?? []), ...policies] });
     const service = new k8s.core.v1.Service(name, {
         metadata: { name, namespace: a.nsRef, labels: a.labels },
         spec: { type: p.serviceType, selector: a.selector, ports: [{ name: "web", port: a.endpoint.port, targetPort: a.apiPort }] },
     }, { parent });
     const url = pulumi.all([servicePort(service, "web"), deployment.metadata.name])
         .apply(([servicePortNumber]) => `http://${a.endpoint.host}:${servicePortNumber}`);
-    return { volumeClaim, deployment, service, url };
+    return { volumeClaim, deployment, service, url, networkPolicies: policies };
 }

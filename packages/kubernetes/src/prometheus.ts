@@ -7,7 +7,7 @@ import {
 import { Alertmanager } from "./alertmanager";
 import { labelsFor } from "./labels";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
+import { NetworkPolicyPlatformArgs, PatroniPlatform, PlacementArgs, StorageArgs } from "./platform";
 import { ServiceEndpoint, serviceEndpoint } from "./service-endpoint";
 import { parseServerArgs, prometheusImageServer } from "./prometheus-image";
 
@@ -26,7 +26,7 @@ const DOCKER_ONLY: Record<string, string> = {
  * The Prometheus construct's options (@pgscale/core `prometheusSpec`, defaults documented there),
  * without Docker's host options. `port` is the Service port (default 9090).
  */
-export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "engineSocket" | "engineSocketGroup">, Omit<PlacementArgs, "namespace"> {
+export interface PrometheusArgs extends Omit<PrometheusInput, "bindAddress" | "engineSocket" | "engineSocketGroup">, Omit<PlacementArgs, "namespace">, NetworkPolicyPlatformArgs {
     /**
      * The namespace whose pods are scraped, and where Prometheus runs: a construct's `namespace`
      * (e.g. a PatroniCluster's, shared, not created again) or a name. Default: the stack's default
@@ -71,6 +71,11 @@ export class Prometheus extends pulumi.ComponentResource {
     public readonly serviceAccount: k8s.core.v1.ServiceAccount;
     public readonly role: k8s.rbac.v1.Role;
     public readonly volumeClaim: k8s.core.v1.PersistentVolumeClaim;
+    /**
+     * With `networkPolicy.enabled` (the default): the policy on its pod, admitting the API port from
+     * `networkPolicy.clientsFrom` (default: the namespace's pods); else empty.
+     */
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: PrometheusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `Prometheus ${name}`;
@@ -125,7 +130,9 @@ export class Prometheus extends pulumi.ComponentResource {
         // with an emptyDir the retention (7 days by default) would in practice be "since the last
         // change", and a drained node would lose it all.
         const server = prometheusImageServer(name, {
-            nsRef, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            nsRef, namespace: this.namespace, labels, selector, platform: p, spec: this.spec, endpoint: this.endpoint,
+            // Clients of the API and UI only (clientsFrom); it scrapes outward.
+            admitMetricsFrom: false,
             container: "prometheus",
             command: [
                 "prometheus", `--config.file=${CONFIG_DIR}/prometheus.yml`, `--storage.tsdb.path=${DATA_DIR}`,
@@ -146,6 +153,7 @@ export class Prometheus extends pulumi.ComponentResource {
         this.deployment = server.deployment;
         this.service = server.service;
         this.url = server.url;
+        this.networkPolicies = server.networkPolicies;
         this.registerOutputs({ url: this.url });
     }
 }

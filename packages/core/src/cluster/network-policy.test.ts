@@ -108,4 +108,11 @@ describe("HAProxy and PgBouncer", () => {
             { ports: tcp(8405), from: PROMETHEUS_PODS },
         ]);
     });
+
+    it("admit nothing on a port list that is empty: a rule without ports would admit every port", () => {
+        // A PgBouncerPool without its exporter has no metrics port: Prometheus's pods get no rule, not all of 6432.
+        expect(frontPolicy({ pods: haproxy, clientPorts: [6432], metricsPorts: [], options: networkPolicySpec.parse({}) }).ingress).toEqual([
+            { ports: tcp(6432), from: SAME_NAMESPACE },
+        ]);
+    });
 });

@@ -103,8 +103,9 @@ function peer(pods: Pods, policyNamespace: string | undefined): PolicyPeer {
 const tcp = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ port, protocol: "TCP" as const }));
 
 /** A rule, or none when nobody is admitted (a rule with an empty `from` would admit everyone). */
+/** A rule admitting `from` on `ports`; none without ports, since a rule with no ports admits every port. */
 function rule(ports: number[], from: PolicyPeer[]): PolicyRule[] {
-    return from.length ? [{ ports: tcp(ports), from }] : [];
+    return from.length && ports.length ? [{ ports: tcp(ports), from }] : [];
 }
 
 function policy(selector: Record<string, string>, ingress: PolicyRule[], namespace?: string): IngressPolicy {
