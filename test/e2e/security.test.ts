@@ -164,7 +164,7 @@ describe("security defaults on Docker", () => {
 
     it("keeps TLS private keys 0600 under the service user, and out of the stored state", () => {
         const keys: Array<[string, string]> = [
-            ...out.members.map((m) => [m.container, "/var/lib/postgresql/data/tls/server.key"] as [string, string]),
+            ...out.members.map((m) => [m.container, "/var/run/postgresql/tls/server.key"] as [string, string]),
             [out.containers[out.containers.length - 1], "/var/run/pgbouncer/tls/server.key"],
         ];
         const state = storedState(stack!);

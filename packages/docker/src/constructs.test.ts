@@ -156,7 +156,7 @@ describe("construct graph", () => {
         // Certificates reach the running containers through a CertificateDelivery each, never an
         // upload (a changed upload replaces the container); the entrypoint waits for the files.
         const deliveries = registered.filter((r) => r.type === "pgscale:index:CertificateDelivery");
-        for (const [c, key, dir, ports] of [["pg6-1", "KEY pg6-1", "/var/lib/postgresql/data/tls", [5432, 8008]], ["pool6", "KEY pool6", "/var/run/pgbouncer/tls", [6432]]] as const) {
+        for (const [c, key, dir, ports] of [["pg6-1", "KEY pg6-1", "/var/run/postgresql/tls", [5432, 8008]], ["pool6", "KEY pool6", "/var/run/pgbouncer/tls", [6432]]] as const) {
             const container = registered.find((r) => r.type === "docker:index/container:Container" && r.name === c)!;
             expect(plain(container.inputs.uploads).filter((u: any) => /\/(server\.(crt|key)|ca\.crt)$/.test(u.file))).toEqual([]);
             expect(container.inputs.command.join(" ")).toMatch(new RegExp(`^/bin/sh -c until \\[ -s ${dir}/server\\.crt \\]; do sleep 0\\.2; done && .*exec `));
@@ -198,7 +198,7 @@ describe("construct graph", () => {
             expect(conf).toContain("[orders]");
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
-            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/lib/postgresql/data/tls/server.crt ]; do sleep 0.2; done && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
             // Replicas come from the repository first, from the primary when that fails.
             const yml = plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/patroni/patroni.yml").content));
             expect(yml).toMatch(/create_replica_methods:\n\s+- pgbackrest\n\s+- basebackup\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/replica-from-backup.sh\n\s+keep_data: true\n\s+no_params: true/);
@@ -261,7 +261,7 @@ describe("construct graph", () => {
         expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
         expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
         // The copy has no backup of its own unless asked: no archive settings, no scheduler (only the REST key's copy).
-        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/lib/postgresql/data/tls/server.crt ]; do sleep 0.2; done && exec patroni /etc/patroni/patroni.yml"]);
+        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && exec patroni /etc/patroni/patroni.yml"]);
     });
 
     it("runs every container as a named non-root user with every capability dropped (HAProxy keeps CAP_KILL for its reload)", async () => {

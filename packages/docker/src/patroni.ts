@@ -71,10 +71,13 @@ export interface PatroniMember extends PatroniMemberOutputs {
 const PG_PORT = 5432;
 const API_PORT = 8008;
 /**
- * The member's certificate, key (0600, PostgreSQL refuses a key others can read) and CA, on its
- * data volume so a restarted or replaced container finds the current ones (CertificateDelivery).
+ * The member's certificate, key (0600, PostgreSQL refuses a key others can read) and CA, written by
+ * its CertificateDelivery into the container's own layer, which a restart keeps (a replaced container
+ * gets them again from its delivery). Not on the data volume: @pgscale/testing's profile "fast" puts
+ * the data on a tmpfs, which a restart empties, and the member would wait for its files until the
+ * next `up` (Patroni rebuilds the data from the leader; nothing rebuilds the certificate).
  */
-const TLS_DIR = `${DATA_MOUNT}/tls`;
+const TLS_DIR = "/var/run/postgresql/tls";
 const TLS_KEY = `${TLS_DIR}/server.key`;
 /** The etcd cluster's CA, to verify the DCS's members. */
 const ETCD_CA = "/etc/patroni/etcd-ca.crt";
