@@ -239,7 +239,7 @@ describe("pgscale backup arguments", () => {
         expect(r.stderr).toMatch(new RegExp(`^pgscale backup status: no container answered with a backup configuration\n {2}${missing}: \\S`));
         const run = await pgscale("backup", "run", "--container", missing, "--json");
         expect(run.code).toBe(1);
-        expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the running primary/), unanswered: [{ container: missing }] });
+        expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the member that takes the backups/), unanswered: [{ container: missing }] });
     });
 });
 
