@@ -134,4 +134,27 @@ describe("backup scheduler", () => {
         ]));
         expect(due).toEqual([true, false, true, false]);
     });
+
+    it("starts pgBackRest's server again when its certificate file changes (a renewal in place), and when it exits", () => {
+        const out = withScheduler([
+            "import os, tempfile, time",
+            "d = tempfile.mkdtemp(); cert = os.path.join(d, 'server.crt'); open(cert, 'w').write('a')",
+            "starts = []",
+            "class P:",
+            "    def __init__(self): self.returncode = None",
+            "    def poll(self): return self.returncode",
+            "    def terminate(self): self.returncode = -15",
+            "    def wait(self): return self.returncode",
+            "m.subprocess.Popen = lambda *a, **k: starts.append(1) or P()",
+            "m.log = lambda msg: None",
+            "s = m.Server(cert)",
+            "s.keep_running(); s.keep_running()",
+            "first = len(starts)",
+            "os.utime(cert, (time.time() + 10, time.time() + 10)); s.keep_running()",
+            "renewed = len(starts)",
+            "s.process.returncode = 1; s.keep_running()",
+            "print(json.dumps([first, renewed, len(starts)]))",
+        ]);
+        expect(JSON.parse(out)).toEqual([1, 2, 3]);
+    });
 });

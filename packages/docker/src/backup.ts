@@ -82,7 +82,7 @@ export function backupWiring(
             { file: PGBACKREST_PATHS.clientKeyUpload, content: pulumi.secret(clientPair.apply((c) => c.keyPem)), permissions: "0644" },
             {
                 file: SCHEDULER_CONFIG, permissions: "0644",
-                content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile, { dataDir: layout.dataDir, pgPort: ports.pg, caFile: tls.caFile }), null, 2),
+                content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile, { dataDir: layout.dataDir, pgPort: ports.pg, caFile: tls.caFile, certFile: tls.certFile }), null, 2),
             },
             { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
             ...(drill ? [{ file: PGBACKREST_PATHS.drillScript, content: renderScheduledDrillScript(stanza, drillScratchDir(DATA_MOUNT), drill.database), permissions: "0755" }] : []),

@@ -91,7 +91,8 @@ describe("pgBackRest configuration", () => {
 
     it("gives the scheduler the options that reach the primary from a standby, and the scheduled drill", () => {
         const cfg = schedulerConfig("pg", backupSpec.parse({ drill: { schedule: "6h", check: "SELECT 1", objectives: { rpoSeconds: 120 } } }), 8008, "/ca.crt",
-            { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/ca.crt" });
+            { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/ca.crt", certFile: "/server.crt" });
+        expect(cfg.serverCertFile).toBe("/server.crt");
         expect(cfg.standbyOptions).toEqual([
             "--pg2-host-type=tls", "--pg2-host-port=8432", "--pg2-host-ca-file=/ca.crt", "--pg2-host-cert-file=/etc/pgbackrest/client.crt",
             "--pg2-host-key-file=/var/run/postgresql/pgbackrest-client.key", "--pg2-path=/var/lib/postgresql/data/pg17", "--pg2-port=5432", "--pg2-socket-path=/var/run/postgresql",

@@ -5,7 +5,7 @@ import { backupSpec } from "./spec";
 describe("parseSchedulerConfig", () => {
     it("reads what schedulerConfig renders into backup.json", () => {
         const cfg = schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "7d", incr: "1h" }, drill: { schedule: "6h", objectives: { restoreSeconds: 60 } } }), 8008,
-            "/etc/patroni/tls/ca.crt", { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/etc/patroni/tls/ca.crt" });
+            "/etc/patroni/tls/ca.crt", { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/etc/patroni/tls/ca.crt", certFile: "/etc/patroni/tls/server.crt" });
         expect(parseSchedulerConfig(JSON.stringify(cfg, null, 2), "pg-0:/etc/pgscale/backup.json")).toEqual(cfg);
     });
 

@@ -18,6 +18,7 @@ const schedulerConfigSpec = z.object({
     metricsPort: z.number().int().optional(),
     // Absent from the backup.json of members whose image predates backups from a standby and scheduled drills.
     standbyOptions: z.array(z.string()).optional(),
+    serverCertFile: z.string().optional(),
     drill: z.object({
         everySeconds: seconds, script: z.string().min(1), checkBase64: z.string(),
         objectives: z.object({ restoreSeconds: seconds.optional(), rpoSeconds: seconds.optional() }),

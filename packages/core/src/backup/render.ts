@@ -177,6 +177,8 @@ export interface SchedulerConfig {
      * Absent in members whose image predates backups from a standby.
      */
     standbyOptions?: string[];
+    /** The certificate the member's pgBackRest server presents: the scheduler starts the server again when the file changes (a renewal). */
+    serverCertFile?: string;
     /** The scheduled drill: its interval, script, and the check query (base64, the script's $1). */
     drill?: { everySeconds: number; script: string; checkBase64: string; objectives: { restoreSeconds?: number; rpoSeconds?: number } };
 }
@@ -203,7 +205,7 @@ export function standbyBackupOptions(dataDir: string, pgPort: number, caFile: st
  * `restApiCaFile`: the member serves its REST API over HTTPS, with a certificate of that CA naming
  * 127.0.0.1. `standby`: the member layout and the CA of the pgBackRest servers, for backups from a standby.
  */
-export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string, standby?: { dataDir: string; pgPort: number; caFile: string }): SchedulerConfig {
+export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string, standby?: { dataDir: string; pgPort: number; caFile: string; certFile: string }): SchedulerConfig {
     const intervals: SchedulerConfig["intervals"] = {};
     for (const kind of ["full", "diff", "incr"] as const) {
         const every = backup.schedule[kind];
@@ -212,7 +214,7 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
     const drill = backup.drill;
     return {
         stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup,
-        ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile) } : {}),
+        ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile), serverCertFile: standby.certFile } : {}),
         ...(drill ? { drill: { everySeconds: durationSeconds(drill.schedule)!, script: PGBACKREST_PATHS.drillScript, checkBase64: Buffer.from(drill.check).toString("base64"), objectives: drill.objectives } } : {}),
     };
 }

@@ -208,17 +208,34 @@ def log(message):
     print(f"pgscale-backup: {message}", flush=True)
 
 
-class Server:
-    """pgBackRest's TLS server, started with the scheduler and again whenever it has exited."""
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
 
-    def __init__(self):
+
+class Server:
+    """pgBackRest's TLS server, started with the scheduler and again whenever it has exited, or when
+    its certificate file changes (a renewal written in place: the server reads it only at start)."""
+
+    def __init__(self, cert_file=None):
         self.process = None
+        self.cert_file = cert_file
+        self.cert_seen = None
 
     def keep_running(self):
-        if self.process is not None and self.process.poll() is None:
+        running = self.process is not None and self.process.poll() is None
+        cert = mtime(self.cert_file) if self.cert_file else None
+        if running and cert == self.cert_seen:
             return
-        if self.process is not None:
+        if running:
+            log("pgbackrest server: its certificate changed; starting it again")
+            self.stop()
+            self.process.wait()
+        elif self.process is not None:
             log(f"pgbackrest server exited ({self.process.returncode}); starting it again")
+        self.cert_seen = cert
         self.process = subprocess.Popen(["pgbackrest", "server"], stdin=subprocess.DEVNULL)
 
     def stop(self):
@@ -257,7 +274,7 @@ def run(cfg):
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
-    server = Server() if cfg.get("standbyOptions") is not None else None
+    server = Server(cfg.get("serverCertFile")) if cfg.get("standbyOptions") is not None else None
     if server is not None:
         # Stopped with the scheduler, so a scheduler started again starts its own.
         signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
