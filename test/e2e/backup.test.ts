@@ -96,9 +96,9 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(info.backup.map((b: any) => b.type)).toEqual(["full"]);
         // The repository is encrypted with the generated passphrase.
         expect(info.cipher).toBe("aes-256-cbc");
-        // The scheduler says what it did.
-        const status = JSON.parse(docker("exec", leader.container, "cat", "/tmp/pgscale-backup-status.json"));
-        expect(status.lastSuccess).toMatchObject({ kind: "full", ok: true });
+        // The scheduler that took it (the first streaming replica's, or the primary's when none streamed yet) says what it did.
+        const statuses = out.members.map((m) => JSON.parse(docker("exec", m.container, "cat", "/tmp/pgscale-backup-status.json")));
+        expect(statuses.map((st) => st.lastSuccess).filter(Boolean)).toEqual([expect.objectContaining({ kind: "full", ok: true })]);
         await mark("after-full", 100);
         // pgBackRest picks a time target's backup by whole seconds (a set counts when it stopped in an
         // earlier second): take the point after the second the full backup stopped in.
@@ -262,20 +262,39 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(text.stdout).toContain(`\n${info.backups[0].label}  `);
     });
 
-    it("pgscale backup run takes a backup on the primary whichever member is named first, and refuses without the primary", async () => {
+    /** The member whose scheduler takes the backups (the first streaming replica, else the primary), as the schedulers choose it. */
+    const actingMember = () => {
+        const choice = JSON.parse(docker("exec", "-u", "postgres", running()[0], "python3", "/usr/local/bin/pgscale-backup-scheduler", "/etc/pgscale/backup.json", "which"));
+        return out.members.find((m) => m.name === choice.acting)!;
+    };
+
+    it("pgscale backup run takes a backup on a streaming replica, which reads the data files; the primary only starts and stops it", async () => {
         const leader = await containerOf();
-        const replicas = running().filter((c) => c !== leader.container);
-        const r = await pgscaleCli("backup", "run", ...flags([...replicas, leader.container]), "--type", "incr", "--json");
+        const acting = actingMember();
+        expect(acting.name).not.toBe(leader.name);
+        const others = running().filter((c) => c !== acting.container);
+        const r = await pgscaleCli("backup", "run", ...flags([...others, acting.container]), "--type", "full", "--json");
         expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
         const taken = JSON.parse(r.stdout);
-        expect(taken).toMatchObject({ container: leader.container, stanza: out.scope, requestedType: "incr", backup: { type: "incr", label: expect.stringMatching(/^\d{8}-\d{6}F_\d{8}-\d{6}I$/) } });
-        const list = JSON.parse((await pgscaleCli("backup", "list", ...flags(replicas), "--json")).stdout);
+        expect(taken).toMatchObject({ container: acting.container, fromStandby: true, stanza: out.scope, requestedType: "full", backup: { type: "full", label: expect.stringMatching(/^\d{8}-\d{6}F$/) } });
+        const list = JSON.parse((await pgscaleCli("backup", "list", ...flags(others), "--json")).stdout);
         expect(list.backups.at(-1)).toEqual(taken.backup);
-        const refused = await pgscaleCli("backup", "run", ...flags(replicas));
+        // pgBackRest's log of that backup, in the replica: it waited for the standby to replay to the
+        // backup's start, read every relation file locally, and fetched from the primary's server
+        // (host-prefixed) only files PostgreSQL does not replicate, such as pg_control.
+        const log = docker("exec", "-u", "postgres", acting.container, "cat", `/var/log/pgbackrest/${out.scope}-backup.log`);
+        const run = log.slice(log.lastIndexOf("backup command begin"));
+        expect(run).toContain("--backup-standby");
+        expect(run).toMatch(/INFO: replay on the standby reached /);
+        const files = run.split("\n").filter((l) => / backup file /.test(l));
+        const relations = files.filter((l) => /\/base\/\d+\/\d+ /.test(l));
+        expect(relations.length).toBeGreaterThan(100);
+        expect(relations.filter((l) => / backup file [\w-]+:\//.test(l))).toEqual([]);
+        expect(files.filter((l) => l.includes(` backup file ${leader.name}:`)).join("\n")).toContain("/global/pg_control ");
+        const refused = await pgscaleCli("backup", "run", "--container", leader.container);
         expect(refused.code).toBe(1);
-        expect(refused.stderr).toMatch(/^pgscale backup run: refused: none of the given containers is the running primary/);
-        // Each member as its own Patroni describes itself (GET /patroni: a replica is "running").
-        expect(refused.stderr).toContain(`\n  ${replicas[0]}: replica, running`);
+        expect(refused.stderr).toMatch(/^pgscale backup run: refused: none of the given containers is the member that takes the backups/);
+        expect(refused.stderr).toContain(`\n  ${leader.container}: ${leader.name}: the backups are taken on ${acting.name}`);
     });
 
     it("pgscale backup status is ok while backups keep up, critical naming pgBackRest's error once a scheduled run fails", async () => {
@@ -285,13 +304,28 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             return { code: r.code, report: JSON.parse(r.stdout) as { status: string; findings: Array<{ check: string; severity: string; detail: string }> } };
         };
         const healthy = await status();
-        expect(healthy.report.findings.filter((f) => f.severity !== "ok")).toEqual([]);
-        expect(healthy.code).toBe(0);
-        expect(healthy.report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler"]);
+        // Backups keep up; the scheduled drill (the fixture's objective of 0.5 s no restore meets) is
+        // the one critical finding, with its figures.
+        expect(healthy.report.findings.filter((f) => f.severity !== "ok")).toEqual([{
+            severity: "critical", check: "backup.drill",
+            detail: expect.stringMatching(/^the last scheduled drill restored \d{8}-\d{6}F\S* in [\d.]+ s at \S+ on \S+; restorable point \S+ \(loss window \d+ s\), check "\d+", but objectives\.restoreSeconds: the restore took [\d.]+ s, over the objective of 0\.5 s$/),
+            fix: expect.any(String),
+        }]);
+        expect(healthy.code).toBe(3);
+        expect(healthy.report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler", "backup.drill"]);
+        // The drill's figures: the rpo objective (3600 s) met, the restore one missed.
+        const { drill } = healthy.report as unknown as { drill: { ok: boolean; restoreSeconds: number; lossWindowSeconds: number; shortfalls: string[]; checkResult: string } };
+        console.log(`scheduled drill: restored in ${drill.restoreSeconds} s, loss window ${drill.lossWindowSeconds} s`);
+        expect(drill).toMatchObject({ ok: true, shortfalls: [expect.stringMatching(/^objectives\.restoreSeconds: /)] });
+        expect(Number(drill.checkResult)).toBeGreaterThanOrEqual(3);
+        // doctor shows the same findings in its backups area.
+        const doc = JSON.parse((await pgscaleCli("doctor", "--primary-uri", su, ...names.flatMap((c) => ["--backup-container", c]), "--json")).stdout);
+        expect(doc.findings.filter((f: { area: string }) => f.area === "backups").map((f: { check: string; severity: string }) => `${f.check}=${f.severity}`))
+            .toEqual(["backup.repository=ok", "backup.full=ok", "backup.archive=ok", "backup.scheduler=ok", "backup.drill=critical"]);
 
         // A scheduled run that fails for real: the repository's backup directory refuses writes, and
-        // the primary's scheduler is replaced by one whose incr is due at once (same status file).
-        const leader = await containerOf();
+        // the acting member's scheduler is replaced by one whose incr is due at once (same status file).
+        const leader = actingMember();
         const SCHEDULER = "python3 /usr/local/bin/pgscale-backup-scheduler";
         const own = pidsOf(leader.container, `${SCHEDULER} /etc/pgscale/backup.json`);
         expect(own).toHaveLength(1);
@@ -303,17 +337,17 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         try {
             const failing = await eventually(async () => {
                 const s = await status();
-                return s.report.status === "critical" ? s : undefined;
+                return s.report.findings.some((f) => f.check === "backup.scheduler" && f.severity === "critical") ? s : undefined;
             }, 120000, "backup status to report the failed scheduled run", 2000);
             expect(failing!.code).toBe(3);
-            expect(failing!.report.findings.filter((f) => f.severity === "critical")).toEqual([{
+            expect(failing!.report.findings.filter((f) => f.severity === "critical" && f.check !== "backup.drill")).toEqual([{
                 severity: "critical", check: "backup.scheduler",
                 detail: expect.stringMatching(new RegExp(`^the last scheduled run failed: incr backup at \\S+ on ${leader.container}: .*ERROR: \\[047\\]: unable to create path '/var/lib/pgbackrest/backup/${out.scope}/.*Permission denied$`)),
                 fix: expect.stringContaining("pgscale backup run"),
             }]);
             const text = await pgscaleCli("backup", "status", ...flags(names));
             expect(text.code).toBe(3);
-            expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(1 critical, 0 warning, 3 ok\)/);
+            expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(2 critical, 0 warning, 3 ok\)/);
         } finally {
             docker("exec", "-u", "postgres", leader.container, "kill", ...pidsOf(leader.container, `${SCHEDULER} /tmp/backup-due.json`));
             docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/backup/${out.scope}`);

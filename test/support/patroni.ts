@@ -14,7 +14,7 @@ export interface Member {
 }
 
 /** Where a member keeps its cluster's CA (PatroniCluster on Docker). */
-const MEMBER_CA = "/etc/patroni/tls/ca.crt";
+const MEMBER_CA = "/var/run/postgresql/tls/ca.crt";
 const cas = new Map<string, string>();
 
 /**

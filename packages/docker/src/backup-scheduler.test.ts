@@ -96,4 +96,65 @@ describe("backup scheduler", () => {
             [],
         ]);
     });
+
+    it("chooses the first streaming replica by name to take the backups, else the running primary, and no one without one", () => {
+        const member = (name: string, role: string, state: string) => ({ name, role, state, host: name, port: 5432 });
+        const choose = (clusters: unknown[]) => JSON.parse(withScheduler(["print(json.dumps([m.choose(c) for c in json.load(sys.stdin)]))"], JSON.stringify(clusters)));
+        expect(choose([
+            { members: [member("pg-0", "leader", "running"), member("pg-2", "replica", "streaming"), member("pg-1", "sync_standby", "streaming")] },
+            // A replica still catching up, or being created, does not take them.
+            { members: [member("pg-0", "leader", "running"), member("pg-1", "replica", "starting"), member("pg-2", "replica", "running")] },
+            { members: [member("pg-0", "leader", "stopped"), member("pg-1", "replica", "streaming")] },
+            { members: [member("pg-1", "replica", "streaming")] },
+        ])).toEqual([
+            { acting: "pg-1", primary: "pg-0", primaryHost: "pg-0", standby: true },
+            { acting: "pg-0", primary: "pg-0", primaryHost: "pg-0", standby: false },
+            null,
+            null,
+        ]);
+    });
+
+    it("backs up from the standby through the primary's pgBackRest server, and on the primary alone when it acts", () => {
+        const args = JSON.parse(withScheduler([
+            "cfg = {'standbyOptions': ['--pg2-host-type=tls', '--pg2-path=/data']}",
+            "choice = {'acting': 'pg-1', 'primary': 'pg-0', 'primaryHost': 'pg-0', 'standby': True}",
+            "print(json.dumps([m.backup_args(cfg, 'incr', 'pg-1', choice), m.backup_args(cfg, 'full', 'pg-0', {**choice, 'acting': 'pg-0'}), m.primary_args(cfg, 'pg-1', choice)]))",
+        ]));
+        expect(args).toEqual([
+            ["--type=incr", "--backup-standby=y", "--pg2-host-type=tls", "--pg2-path=/data", "--pg2-host=pg-0", "backup"],
+            ["--type=full", "backup"],
+            ["--pg2-host-type=tls", "--pg2-path=/data", "--pg2-host=pg-0"],
+        ]);
+    });
+
+    it("drills on the schedule: the first at once, then once the interval has passed since the last one started", () => {
+        const due = JSON.parse(withScheduler([
+            "d = {'everySeconds': 3600}",
+            "print(json.dumps([m.drill_due(d, None, 100), m.drill_due(d, {'startedAt': 100}, 3699), m.drill_due(d, {'startedAt': 100}, 3700), m.drill_due(None, None, 100)]))",
+        ]));
+        expect(due).toEqual([true, false, true, false]);
+    });
+
+    it("starts pgBackRest's server again when its certificate file changes (a renewal in place), and when it exits", () => {
+        const out = withScheduler([
+            "import os, tempfile, time",
+            "d = tempfile.mkdtemp(); cert = os.path.join(d, 'server.crt'); open(cert, 'w').write('a')",
+            "starts = []",
+            "class P:",
+            "    def __init__(self): self.returncode = None",
+            "    def poll(self): return self.returncode",
+            "    def terminate(self): self.returncode = -15",
+            "    def wait(self): return self.returncode",
+            "m.subprocess.Popen = lambda *a, **k: starts.append(1) or P()",
+            "m.log = lambda msg: None",
+            "s = m.Server(cert)",
+            "s.keep_running(); s.keep_running()",
+            "first = len(starts)",
+            "os.utime(cert, (time.time() + 10, time.time() + 10)); s.keep_running()",
+            "renewed = len(starts)",
+            "s.process.returncode = 1; s.keep_running()",
+            "print(json.dumps([first, renewed, len(starts)]))",
+        ]);
+        expect(JSON.parse(out)).toEqual([1, 2, 3]);
+    });
 });

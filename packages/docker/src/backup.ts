@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    BACKUP_METRICS_LABEL, BackupSpec, FromBackupSpec, METRICS_PORTS, PGBACKREST_PATHS, PostgresLayout, S3Keys, S3RepositorySpec, renderPgBackRestConf, renderPostRestore,
-    renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, schedulerConfig,
+    BACKUP_METRICS_LABEL, BackupSpec, DATA_MOUNT, FromBackupSpec, METRICS_PORTS, MemberTls, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3Keys, S3RepositorySpec,
+    drillScratchDir, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, renderScheduledDrillScript, schedulerConfig,
 } from "@pgscale/core";
-import { GeneratedSecret } from "@pgscale/postgres";
+import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
 import { RestoreBootstrapWatch, RestoreSourceCheck } from "./restore-bootstrap";
 
@@ -31,8 +31,8 @@ export interface BackupWiring {
     passphrase?: pulumi.Output<string>;
     mounts: docker.types.input.ContainerVolume[];
     uploads: docker.types.input.ContainerUpload[];
-    /** A step of the member's start command, before Patroni: the scheduler, in the background. */
-    startScheduler: string;
+    /** Steps of the member's start command, before Patroni: the client key readable by postgres alone, the scheduler in the background. */
+    startScheduler: string[];
     /** Patroni's replica method that restores from the repository before trying pg_basebackup. */
     replicaMethod: { name: string; command: string };
     /** Member labels: the scheduler's metrics port, for Prometheus's `backup` job. */
@@ -48,7 +48,7 @@ export interface BackupWiring {
  */
 export function backupWiring(
     name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number; restApiCaFile?: string },
-    parent: pulumi.Resource, dependsOn: pulumi.Resource[],
+    tls: MemberTls & { ca: GeneratedTls }, parent: pulumi.Resource, dependsOn: pulumi.Resource[],
 ): BackupWiring {
     const s3 = backup.repository.s3;
     // An S3 repository is the bucket's: nothing on the engine to create, and nothing pgscale deletes.
@@ -60,8 +60,16 @@ export function backupWiring(
         ? new GeneratedSecret(`${name}-backup-passphrase`, { length: 64 }, { parent }).value
         : undefined;
     const conf = pulumi.all([passphrase, s3Keys(s3)]).apply(([cipherPass, keys]) => renderPgBackRestConf({
-        stanza, dataDir: layout.dataDir, socketDir: "/var/run/postgresql", pgPort: ports.pg, backup, cipherPass, s3Keys: keys,
+        stanza, dataDir: layout.dataDir, socketDir: "/var/run/postgresql", pgPort: ports.pg, backup, cipherPass, s3Keys: keys, tls,
     }));
+    // The certificate every member's pgBackRest presents to the others' servers, signed by the
+    // cluster's CA: one name, so adding a member changes no other member's configuration.
+    const client = new GeneratedTls(`${name}-backup-client`, {
+        servers: { [PGBACKREST_CLIENT_CN]: { dnsNames: [PGBACKREST_CLIENT_CN], ipAddresses: [], clientAuth: true } },
+        ca: pulumi.all([tls.ca.caCertPem, tls.ca.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+    }, { parent });
+    const clientPair = client.certs.apply((c) => c[PGBACKREST_CLIENT_CN]);
+    const drill = backup.drill;
     return {
         volume,
         passphrase,
@@ -70,11 +78,17 @@ export function backupWiring(
             // The passphrase and any S3 keys: a secret in the state, a file in the member (never argv or env).
             { file: PGBACKREST_PATHS.config, content: pulumi.secret(conf), permissions: "0644" },
             ...s3CaUpload(s3, PGBACKREST_PATHS.s3Ca),
-            { file: SCHEDULER_CONFIG, content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile), null, 2), permissions: "0644" },
+            { file: PGBACKREST_PATHS.clientCert, content: clientPair.apply((c) => c.certPem), permissions: "0644" },
+            { file: PGBACKREST_PATHS.clientKeyUpload, content: pulumi.secret(clientPair.apply((c) => c.keyPem)), permissions: "0644" },
+            {
+                file: SCHEDULER_CONFIG, permissions: "0644",
+                content: JSON.stringify(schedulerConfig(stanza, backup, ports.api, ports.restApiCaFile, { dataDir: layout.dataDir, pgPort: ports.pg, caFile: tls.caFile, certFile: tls.certFile }), null, 2),
+            },
             { file: PGBACKREST_PATHS.replicaScript, content: renderReplicaFromBackupScript(stanza, layout.dataDir), permissions: "0755" },
+            ...(drill ? [{ file: PGBACKREST_PATHS.drillScript, content: renderScheduledDrillScript(stanza, drillScratchDir(DATA_MOUNT), drill.database), permissions: "0755" }] : []),
         ],
         replicaMethod: { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript },
-        startScheduler: `{ python3 ${SCHEDULER} ${SCHEDULER_CONFIG} & }`,
+        startScheduler: [`install -m 0600 ${PGBACKREST_PATHS.clientKeyUpload} ${PGBACKREST_PATHS.clientKey}`, `{ python3 ${SCHEDULER} ${SCHEDULER_CONFIG} & }`],
         labels: [{ label: BACKUP_METRICS_LABEL, value: String(METRICS_PORTS.backup) }],
     };
 }

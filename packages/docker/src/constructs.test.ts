@@ -198,7 +198,12 @@ describe("construct graph", () => {
             expect(conf).toContain("[orders]");
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
-            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            // The certificates in place, the client key readable by postgres alone, then the scheduler (which runs pgBackRest's TLS server), then Patroni.
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && install -m 0600 /etc/pgbackrest/client.key /var/run/postgresql/pgbackrest-client.key && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            // pgBackRest's server: the member's certificate, to the cluster's one client certificate for this stanza.
+            expect(conf).toContain("tls-server-cert-file=/var/run/postgresql/tls/server.crt\ntls-server-key-file=/var/run/postgresql/tls/server.key\ntls-server-ca-file=/var/run/postgresql/tls/ca.crt\ntls-server-auth=pgbackrest=orders\n");
+            expect(scheduler.standbyOptions).toContain("--pg2-host-cert-file=/etc/pgbackrest/client.crt");
+            expect(plain(c.inputs.uploads).map((u: any) => u.file)).toEqual(expect.arrayContaining(["/etc/pgbackrest/client.crt", "/etc/pgbackrest/client.key"]));
             // Replicas come from the repository first, from the primary when that fails.
             const yml = plain(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/patroni/patroni.yml").content));
             expect(yml).toMatch(/create_replica_methods:\n\s+- pgbackrest\n\s+- basebackup\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/replica-from-backup.sh\n\s+keep_data: true\n\s+no_params: true/);
@@ -209,6 +214,17 @@ describe("construct graph", () => {
         });
         // Off by default: no repository, no passphrase.
         expect(await unwrap(new PatroniCluster("pg9", { dcs, nodes: 1 }).backupVolume)).toBeUndefined();
+        // One client certificate, signed by the cluster's CA; a cluster without TLS or HTTPS gets a CA and member certificates for pgBackRest alone.
+        const client = registered.find((r) => r.name === "pg8-backup-client")!;
+        expect(Object.keys(client.inputs.servers)).toEqual(["pgbackrest"]);
+        expect(client.inputs.servers.pgbackrest.clientAuth).toBe(true);
+        const bare = new PatroniCluster("pg10", { dcs, nodes: 1, tls: { enabled: false }, restApi: { https: false }, backup: { drill: { schedule: "6h" } } });
+        await unwrap(bare.dynamicConfig.urn);
+        await settledCount(registered);
+        expect(registered.filter((r) => ["pg10-tls", "pg10-0-tls", "pg10-backup-client"].includes(r.name)).map((r) => r.name).sort()).toEqual(["pg10-0-tls", "pg10-backup-client", "pg10-tls"]);
+        expect(await unwrap(bare.tlsCaPem)).toBeUndefined();
+        const bareMember = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg10-0")!;
+        expect(plain(bareMember.inputs.uploads).map((u: any) => u.file)).toContain("/etc/pgscale/restore-drill.sh");
     });
 
     it("with an S3 repository, creates no volume, puts the bucket and its keys only in pgbackrest.conf (a secret) and the CA beside it", async () => {

@@ -244,7 +244,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             validDays: spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
         });
         const renewBeforeFraction = spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION;
-        const certs = https ? memberCertificates(name, spec.nodes, serverNames, renewBeforeFraction, this)
+        // `backup` needs them too: the members' pgBackRest servers speak mutual TLS.
+        const certs = https || (spec.backup && !tlsOn) ? memberCertificates(name, spec.nodes, serverNames, renewBeforeFraction, this)
             // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
             : tlsOn ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
                 servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])), renewBeforeFraction,
@@ -271,7 +272,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, { parent: this, dependsOn: [versionGuard] });
         const image = nodeImage(`${name}-image`, layout.image, spec, this, [preflight]);
         const backup = spec.backup
-            ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT, ...(https ? { restApiCaFile: `${TLS_DIR}/ca.crt` } : {}) }, this, [preflight])
+            ? backupWiring(name, prefix, this.scope, spec.backup, layout, { pg: PG_PORT, api: API_PORT, ...(https ? { restApiCaFile: `${TLS_DIR}/ca.crt` } : {}) },
+                { ca: certs!.ca, certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` }, this, [preflight])
             : undefined;
         // A raise of postgresVersion: pg_upgrade on the stopped cluster before its members are replaced.
         const selector = { project: pulumi.getProject(), stack: pulumi.getStack(), component: name };
@@ -292,7 +294,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // container exists; already there after a restart or a replacement), the backup scheduler.
         const beforePatroni = [
             ...(certs ? [`until [ -s ${TLS_DIR}/server.crt ]; do sleep 0.2; done`] : []),
-            ...(backup ? [backup.startScheduler] : []),
+            ...(backup ? backup.startScheduler : []),
         ];
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});

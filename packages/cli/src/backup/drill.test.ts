@@ -6,7 +6,7 @@ import { ContainerExec, ExecResult } from "./members";
 // (the member's files as the cluster rendered them). The drill itself runs in test/e2e/backup*.test.ts.
 const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "" });
 const CA = "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n";
-const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, cipherPass: "pass" };
+const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, tls: { certFile: "/etc/patroni/tls/server.crt", keyFile: "/var/run/postgresql/server.key", caFile: "/etc/patroni/tls/ca.crt" }, cipherPass: "pass" };
 const S3 = { endpoint: "seaweed:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "SK/x", caPem: CA };
 
 function member(conf: string, mounts: Array<{ Type: string; Name: string; Destination: string }>) {

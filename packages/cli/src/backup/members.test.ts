@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { schedulerConfig, backupSpec } from "@pgscale/core";
-import { ContainerExec, ExecResult, findPrimary, firstMember, readInfo, readSchedulers } from "./members";
+import { ContainerExec, ExecResult, findActing, firstMember, readInfo, readSchedulers } from "./members";
 
 // What the engine answers in each container, scripted: the commands pgscale backup runs there and
 // the real pgBackRest answer of core's fixture. The engine itself is exercised in test/e2e/backup.test.ts.
@@ -9,7 +9,7 @@ const INFO = readFileSync(join(__dirname, "../../../core/src/backup/fixtures/pgb
 const CONFIG = JSON.stringify(schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "24h", incr: "1h" } }), 8008, "/etc/patroni/tls/ca.crt"));
 const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "" });
 
-function engine(containers: Record<string, { patroni?: string; status?: string } | "stopped">): ContainerExec & { calls: string[] } {
+function engine(containers: Record<string, { which?: string; status?: string } | "stopped">): ContainerExec & { calls: string[] } {
     const calls: string[] = [];
     const exec = async (container: string, cmd: string[]): Promise<ExecResult> => {
         calls.push(`${container}: ${cmd.join(" ")}`);
@@ -20,8 +20,8 @@ function engine(containers: Record<string, { patroni?: string; status?: string }
         if (line === "cat /etc/pgscale/backup.json") return ok(CONFIG);
         if (line === "cat /tmp/pgscale-backup-status.json") return c.status ? ok(c.status) : { exitCode: 1, stdout: "", stderr: "cat: /tmp/pgscale-backup-status.json: No such file or directory\n" };
         if (line === "pgbackrest --stanza=pg-main --output=json info") return ok(INFO);
-        // The member's own REST API over HTTPS, verified against the CA file backup.json names.
-        if (line === "curl -s --max-time 3 --cacert /etc/patroni/tls/ca.crt https://127.0.0.1:8008/patroni") return ok(c.patroni ?? "");
+        // The member's scheduler, asked who takes the backups.
+        if (line === "timeout 30 python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json which") return ok(c.which ?? "");
         throw new Error(`unexpected command in ${container}: ${line}`);
     };
     return Object.assign(exec, { calls });
@@ -52,12 +52,14 @@ describe("pgscale backup's reads inside the members", () => {
         ]);
     });
 
-    it("finds the running primary through each member's own Patroni, or says what each one is", async () => {
-        const replica = JSON.stringify({ role: "replica", state: "streaming" });
-        const exec = engine({ "pg-0": { patroni: replica }, "pg-1": { patroni: JSON.stringify({ role: "primary", state: "running" }) } });
-        expect((await findPrimary(exec, ["pg-0", "pg-1"])).primary?.container).toBe("pg-1");
-        expect(await findPrimary(engine({ "pg-0": { patroni: replica }, "pg-1": "stopped" }), ["pg-0", "pg-1"])).toEqual({
-            others: [{ container: "pg-0", error: "replica, streaming" }, { container: "pg-1", error: "(HTTP code 409) unexpected - container pg-1 is not running" }],
+    it("finds the member that takes the backups through each member's scheduler, or says what each one is", async () => {
+        const which = (member: string) => JSON.stringify({ member, acting: "pg-1", primary: "pg-0", primaryHost: "pg-0", standby: true });
+        const exec = engine({ "pg-0": { which: which("pg-0") }, "pg-1": { which: which("pg-1") } });
+        expect((await findActing(exec, ["pg-0", "pg-1"])).acting).toMatchObject({ container: "pg-1", standby: true });
+        expect(await findActing(engine({ "pg-0": { which: which("pg-0") }, "pg-1": "stopped" }), ["pg-0", "pg-1"])).toEqual({
+            others: [{ container: "pg-0", error: "pg-0: the backups are taken on pg-1" }, { container: "pg-1", error: "(HTTP code 409) unexpected - container pg-1 is not running" }],
         });
+        expect((await findActing(engine({ "pg-0": { which: JSON.stringify({ member: "pg-0", acting: null }) } }), ["pg-0"])).others)
+            .toEqual([{ container: "pg-0", error: "pg-0: no member takes backups now (no running primary)" }]);
     });
 });

@@ -1,6 +1,5 @@
 import {
-    BackupKind, MemberScheduler, PGBACKREST_PATHS, SchedulerConfig, StanzaInfo, describeMember, errorLine, isRunningPrimary,
-    parsePgBackRestInfo, parseSchedulerConfig, parseSchedulerStatus,
+    BackupKind, BackupReport, MemberScheduler, backupFindings, PGBACKREST_PATHS, SchedulerConfig, StanzaInfo, errorLine, parsePgBackRestInfo, parseSchedulerConfig, parseSchedulerStatus,
 } from "@pgscale/core";
 
 // `pgscale backup` acts inside the members' containers, as `postgres` (pgBackRest's and the
@@ -88,8 +87,22 @@ export async function readSchedulers(exec: ContainerExec, containers: string[], 
     }));
 }
 
-/** The member whose own Patroni says it is the running primary, or what each member is instead. */
-export async function findPrimary(exec: ContainerExec, containers: string[]): Promise<{ primary?: BackupMember; others: Unanswered[] }> {
+/** The scheduler the image ships; `which` and `backup KIND` are its one-shot forms. */
+const SCHEDULER = ["timeout", "30", "python3", "/usr/local/bin/pgscale-backup-scheduler", PGBACKREST_PATHS.schedulerConfig];
+
+/** What a member's scheduler says of the cluster (its `which`): its own name and who takes the backups. */
+interface Choice {
+    member: string | null;
+    acting: string | null;
+    primary?: string;
+    standby?: boolean;
+}
+
+/**
+ * The member that takes the backups (the first streaming replica, else the primary), as the
+ * scheduler of each given container chooses it from Patroni's view; or what each member is instead.
+ */
+export async function findActing(exec: ContainerExec, containers: string[]): Promise<{ acting?: BackupMember & { standby: boolean }; others: Unanswered[] }> {
     const others: Unanswered[] = [];
     for (const container of containers) {
         const m = await readMember(exec, container);
@@ -98,12 +111,10 @@ export async function findPrimary(exec: ContainerExec, containers: string[]): Pr
             continue;
         }
         try {
-            // The member's own REST API from inside it: no published port or password needed.
-            // An https API is verified against the CA file the scheduler uses (backup.json's patroniCaFile).
-            const ca = m.config.patroniCaFile ? ["--cacert", m.config.patroniCaFile] : [];
-            const r = await exec(container, ["curl", "-s", "--max-time", "3", ...ca, `${m.config.patroniUrl}/patroni`]);
-            if (isRunningPrimary(r.stdout)) return { primary: m, others };
-            others.push({ container, error: describeMember(r.stdout || r.stderr) });
+            const r = await exec(container, [...SCHEDULER, "which"]);
+            const choice = JSON.parse(r.stdout) as Choice;
+            if (choice.member !== null && choice.member === choice.acting) return { acting: { ...m, standby: choice.standby === true }, others };
+            others.push({ container, error: choice.acting ? `${choice.member}: the backups are taken on ${choice.acting}` : `${choice.member ?? "no Patroni answer"}: no member takes backups now (no running primary)` });
         } catch (err) {
             others.push({ container, error: message(err) });
         }
@@ -111,7 +122,23 @@ export async function findPrimary(exec: ContainerExec, containers: string[]): Pr
     return { others };
 }
 
-/** `pgbackrest backup` of one kind in the primary's container; resolves with its exit code and output. */
-export async function runBackup(exec: ContainerExec, member: BackupMember, stanza: string, type: BackupKind): Promise<ExecResult> {
-    return exec(member.container, ["pgbackrest", `--stanza=${stanza}`, `--type=${type}`, "backup"]);
+/** One backup of `type` in the acting member's container, as its scheduler runs them; its exit code and output. */
+export async function runBackup(exec: ContainerExec, member: BackupMember, type: BackupKind): Promise<ExecResult> {
+    return exec(member.container, [...SCHEDULER, "backup", type]);
+}
+
+/**
+ * `pgscale backup status`'s report (also doctor's with --backup-container): the repository read in
+ * the first member that answers, every member's scheduler status, the schedule and the drills.
+ * A repository pgBackRest cannot read is a finding; no member answering throws.
+ */
+export async function backupReport(exec: ContainerExec, containers: string[], stanza?: string): Promise<{ container: string; stanza: string; report: BackupReport }> {
+    const { member, unanswered } = await firstMember(exec, containers);
+    if (!member) throw new Error(`no container answered with a backup configuration${unanswered.map((u) => `; ${u.container}: ${u.error}`).join("")}`);
+    const s = stanza ?? member.config.stanza;
+    // A repository pgBackRest cannot read is the worst finding, not a failure of this command.
+    const info = await readInfo(exec, member.container, s).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+    const schedulers = await readSchedulers(exec, containers, member.config.statusFile);
+    const { intervals, checkSeconds, drill } = member.config;
+    return { container: member.container, stanza: s, report: backupFindings({ info, intervals, checkSeconds, schedulers, drill }, new Date()) };
 }

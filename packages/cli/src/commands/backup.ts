@@ -1,7 +1,7 @@
-import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, backupFindings, formatDuration, restoreDrillSpec } from "@pgscale/core";
+import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, formatDuration, restoreDrillSpec } from "@pgscale/core";
 import { drillMember, engineDrill } from "../backup/drill";
 import { Command, defineCommand } from "../command";
-import { ContainerExec, Unanswered, engineExec, findPrimary, firstMember, readInfo, readSchedulers, runBackup } from "../backup/members";
+import { ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
 import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill } from "../render/backup-text";
@@ -21,14 +21,16 @@ member containers (as postgres, through the Docker engine at DOCKER_HOST, else t
   list     the repository's backups (type, times, sizes, WAL range) and the range a restore can reach
   status   is the repository kept up to date: a backup of each scheduled kind within its interval,
            the last scheduled run, the archive; findings with their fixes, like pgscale doctor
-  run      takes a backup now on the member that is the running primary (Patroni's own answer in
-           each container); refused when none of the given containers is
+  run      takes a backup now on the member that takes the backups (the first streaming replica,
+           else the primary, as each container's scheduler sees the cluster); refused when none of
+           the given containers is that member
   drill    restores the repository (latest, or a point in time) into a throwaway container of the
            cluster's image (repository read-only, no network), runs a check query, removes it, and
            reports the restore time and the data-loss window, as the RestoreDrill resource does
 
   --container NAME   a member's container; repeatable. list and status use the first that answers
-                     (status also reads every one's scheduler status); run looks for the primary
+                     (status also reads every one's scheduler status); run looks for the
+                     member that takes the backups
   --stanza STANZA    the stanza; default: the cluster's scope, from /etc/pgscale/backup.json
   --type KIND        run only: full, diff or incr (default incr; pgBackRest takes a full instead
                      when the repository has none)
@@ -114,12 +116,9 @@ const listCommand = readCommand("list", async (exec, member, stanza, _args, io, 
     }
 });
 
-const statusCommand = readCommand("status", async (exec, member, stanza, args, io, json) => {
-    // A repository pgBackRest cannot read is the worst finding, not a failure of this command.
-    const info = await readInfo(exec, member.container, stanza).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
-    const schedulers = await readSchedulers(exec, args.containers, member.config.statusFile);
-    const report = backupFindings({ info, intervals: member.config.intervals, checkSeconds: member.config.checkSeconds, schedulers }, new Date());
-    io.out(json ? JSON.stringify({ container: member.container, stanza, ...report }, null, 2) : renderBackupStatus(member.container, stanza, report));
+const statusCommand = readCommand("status", async (exec, _member, stanza, args, io, json) => {
+    const { container, report } = await backupReport(exec, args.containers, stanza);
+    io.out(json ? JSON.stringify({ container, stanza, ...report }, null, 2) : renderBackupStatus(container, stanza, report));
     return report.status === "critical" ? EXIT_CRITICAL : EXIT.ok;
 });
 
@@ -138,19 +137,20 @@ const runCommand = defineCommand({
     async execute(args, io, json) {
         const exec = execOrFail("run", io, json);
         if (typeof exec === "number") return exec;
-        const { primary, others } = await findPrimary(exec, args.containers);
-        if (!primary) return failed("run", io, json, "refused: none of the given containers is the running primary (backups are taken on the primary)", others);
+        const { acting: primary, others } = await findActing(exec, args.containers);
+        if (!primary) return failed("run", io, json, "refused: none of the given containers is the member that takes the backups (the first streaming replica, else the primary)", others);
         const stanza = args.stanza ?? primary.config.stanza;
+        if (stanza !== primary.config.stanza) return failed("run", io, json, `refused: --stanza ${stanza}: a member backs up its own cluster's stanza (${primary.config.stanza})`);
         try {
             const before = await readInfo(exec, primary.container, stanza);
-            if (!json) io.err(`pgscale backup run: ${args.type} backup of stanza ${stanza} on ${primary.container} (the primary)...`);
+            if (!json) io.err(`pgscale backup run: ${args.type} backup of stanza ${stanza} on ${primary.container} (${primary.standby ? "a streaming replica" : "the primary"})...`);
             const startedAt = Date.now();
-            const r = await runBackup(exec, primary, stanza, args.type);
+            const r = await runBackup(exec, primary, args.type);
             const seconds = (Date.now() - startedAt) / 1000;
             const output = `${r.stdout}${r.stderr}`.trim();
             if (r.exitCode !== 0) return failed("run", io, json, `${args.type} backup on ${primary.container} failed (exit ${r.exitCode}): ${output || "no output"}`);
             const [backup] = addedBackups(before, await readInfo(exec, primary.container, stanza)).slice(-1);
-            if (json) io.out(JSON.stringify({ container: primary.container, stanza, requestedType: args.type, seconds, backup: backup ?? null, output }, null, 2));
+            if (json) io.out(JSON.stringify({ container: primary.container, fromStandby: primary.standby, stanza, requestedType: args.type, seconds, backup: backup ?? null, output }, null, 2));
             else {
                 io.out([
                     ...(output ? [output, ""] : []),

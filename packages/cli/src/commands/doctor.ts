@@ -12,7 +12,7 @@ export const EXIT_CRITICAL = 3;
 
 const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
                       [--patroni-url URL]... [--patroni-ca FILE] [--query SQL] [--threshold NAME=VALUE]...
-                      [--prometheus URL [--window MINUTES]] [--json]
+                      [--prometheus URL [--window MINUTES]] [--backup-container NAME]... [--json]
 
 Runs the playbook's debug checklist against a live deployment and walks its decision tree
 (connection issues, replication lag, partition not used); prints each finding with its fix.
@@ -35,6 +35,10 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            minutes (lag per standby, pool waits), targets that went down, and
                            the alerts of pgscale's rules firing now, with their runbooks
   --window MINUTES         the history --prometheus reads (default 10)
+  --backup-container NAME  repeatable; each member's container of a PatroniCluster with backup
+                           (Docker): the findings of pgscale backup status (the repository, the
+                           schedule, the scheduler, the scheduled restore drills) as doctor's
+                           backups area
   --threshold NAME=VALUE   repeatable; moves one of doctor's lines between ok, warning and
 ${wrap(`critical. Names and defaults: ${Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => `${k}=${v}`).join(", ")}`, " ".repeat(27))}
   --json                   print the report (or the errors) as JSON
@@ -54,6 +58,7 @@ interface DoctorArgs {
     query?: string;
     prometheus?: { url: string; windowMinutes: number };
     thresholds: DoctorThresholds;
+    backupContainers: string[];
 }
 
 export const doctorCommand = defineCommand({
@@ -70,6 +75,7 @@ export const doctorCommand = defineCommand({
         threshold: { type: "string", multiple: true },
         prometheus: { type: "string" },
         window: { type: "string" },
+        "backup-container": { type: "string", multiple: true },
     },
     toArgs(values, env): { args: DoctorArgs } | { errors: UsageError[] } {
         const patroniUrls = values["patroni-url"] ?? [];
@@ -87,13 +93,15 @@ export const doctorCommand = defineCommand({
                 ? { option: "--window", message: `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(values.window)})` } : undefined,
             values.window !== undefined && values.prometheus === undefined ? { option: "--window", message: "applies only with --prometheus" } : undefined,
         ].filter((e): e is UsageError => e !== undefined);
+        const backupContainers = values["backup-container"] ?? [];
+        for (const c of backupContainers) if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(c)) errors.push({ option: "--backup-container", message: `${JSON.stringify(c)} is not a container name or ID` });
         const ca = patroniCaOption(values["patroni-ca"], patroniUrls);
         if (ca.error) errors.push(ca.error);
         const parsed = parseThresholds(values.threshold ?? []);
         if ("errors" in parsed) errors.push(...parsed.errors.map((e) => ({ option: "--threshold", field: e.name, message: e.message })));
         if (errors.length || "errors" in parsed) return { errors };
         const prometheus = values.prometheus === undefined ? undefined : { url: values.prometheus, windowMinutes: values.window === undefined ? 10 : Number(values.window) };
-        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, ...(ca.ca ? { patroniCa: ca.ca } : {}), query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds } };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, ...(ca.ca ? { patroniCa: ca.ca } : {}), query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds, backupContainers } };
     },
     async execute(args, io, json) {
         const report = diagnose(await gatherFacts(args), args.thresholds);

@@ -41,6 +41,12 @@ describe("pgscale doctor arguments", () => {
         expect(errorsOf((await pgscale("doctor", ...p, "--window", "5", "--json")).stdout)).toEqual([["--window", "applies only with --prometheus"]]);
     });
 
+    test("--backup-container must be a container name", async () => {
+        const bad = await pgscale("doctor", "--primary-uri", "postgresql://u:p@127.0.0.1:1/db", "--backup-container", "pg 0", "--json");
+        expect(bad.code).toBe(2);
+        expect(errorsOf(bad.stdout)).toEqual([["--backup-container", '"pg 0" is not a container name or ID']]);
+    });
+
     test("--primary-uri is required, and the message names its environment variable", async () => {
         const r = await pgscale("doctor");
         expect(r.code).toBe(2);
@@ -239,7 +245,7 @@ describe("pgscale backup arguments", () => {
         expect(r.stderr).toMatch(new RegExp(`^pgscale backup status: no container answered with a backup configuration\n {2}${missing}: \\S`));
         const run = await pgscale("backup", "run", "--container", missing, "--json");
         expect(run.code).toBe(1);
-        expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the running primary/), unanswered: [{ container: missing }] });
+        expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the member that takes the backups/), unanswered: [{ container: missing }] });
     });
 });
 

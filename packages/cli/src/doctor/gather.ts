@@ -1,4 +1,5 @@
 import { DoctorFacts } from "@pgscale/core";
+import { gatherFromBackupMembers } from "./backup";
 import { gatherFromPatroni } from "./patroni";
 import { gatherFromPooler } from "./pooler";
 import { gatherFromPrometheus } from "./prometheus";
@@ -16,16 +17,19 @@ export interface DoctorTargets {
     query?: string;
     /** Prometheus's URL and the window of history to read, in minutes. */
     prometheus?: { url: string; windowMinutes: number };
+    /** The members' containers, for the backups area (`pgscale backup status`'s findings). */
+    backupContainers?: string[];
 }
 
 /** Reads every source at once; each one that fails becomes a fact about its failure. */
 export async function gatherFacts(t: DoctorTargets): Promise<DoctorFacts> {
-    const [primary, pooler, replica, patroni, history] = await Promise.all([
+    const [primary, pooler, replica, patroni, history, backup] = await Promise.all([
         gatherFromPrimary(t.primaryUri, t.query),
         t.poolerAdminUri ? gather(() => gatherFromPooler(t.poolerAdminUri!)) : undefined,
         t.replicaUri ? gather(() => gatherFromReplica(t.replicaUri!)) : undefined,
         t.patroniUrls.length ? gatherFromPatroni(t.patroniUrls, t.patroniCa) : undefined,
         t.prometheus ? gather(() => gatherFromPrometheus(t.prometheus!.url, t.prometheus!.windowMinutes)) : undefined,
+        t.backupContainers?.length ? gather(() => gatherFromBackupMembers(t.backupContainers!)) : undefined,
     ]);
     return {
         ...primary,
@@ -33,5 +37,6 @@ export async function gatherFacts(t: DoctorTargets): Promise<DoctorFacts> {
         ...(replica ? { replica } : {}),
         ...(patroni ? { patroni } : {}),
         ...(history ? { history } : {}),
+        ...(backup ? { backup } : {}),
     };
 }

@@ -40,6 +40,6 @@ describe("renderBackupStatus", () => {
             "  ok        backup.full        last full backup 20261204-051755F finished 3.0 h ago; full every 24.0 h",
             "  CRITICAL  backup.incr        missed: last incr backup 20261204-051755F_20261204-051758I finished 3.0 h ago; incr every 1.0 h",
         ]);
-        expect(text.split("\n")[5]).toMatch(/^ {31}fix: The scheduler runs on the primary only/);
+        expect(text.split("\n")[5]).toMatch(/^ {31}fix: One member's scheduler takes the backups/);
     });
 });

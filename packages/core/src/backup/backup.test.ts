@@ -38,6 +38,9 @@ describe("PatroniCluster with backup", () => {
             .toThrow(/parameters\.archive_command: is set by `backup`[^]*parameters\.archive_timeout: is set by `backup`/);
         expect(() => resolvePatroniCluster({ backup: {}, postgresVersion: 15 }, "PatroniCluster pg")).toThrow(/backup: needs postgresVersion: 17/);
         expect(resolvePatroniCluster({ backup: { rpoSeconds: 30 } }, "PatroniCluster pg").spec.backup?.rpoSeconds).toBe(30);
+        // A drill schedule that does not parse is named from the cluster's props, before anything exists.
+        expect(() => resolvePatroniCluster({ backup: { drill: { schedule: "nightly" } } }, "PatroniCluster pg"))
+            .toThrow(/PatroniCluster pg: invalid input[^]*backup\.drill\.schedule: must be a duration of at least 1 minute/);
         // Without backup, archive settings stay the user's.
         expect(resolvePatroniCluster({ parameters: { archive_timeout: "5min" } }, "PatroniCluster pg").parameters.archive_timeout).toBe("5min");
     });
@@ -45,7 +48,7 @@ describe("PatroniCluster with backup", () => {
 
 describe("pgBackRest configuration", () => {
     const backup = backupSpec.parse({ retention: { full: 3, diff: 4 }, rpoSeconds: 20 });
-    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, backup };
+    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, tls: { certFile: "/etc/patroni/tls/server.crt", keyFile: "/var/run/postgresql/server.key", caFile: "/etc/patroni/tls/ca.crt" }, backup };
 
     it("renders the repository, retention, encryption and the stanza's data directory", () => {
         const conf = renderPgBackRestConf({ ...base, cipherPass: "s3cret-pass" });
@@ -56,6 +59,16 @@ describe("pgBackRest configuration", () => {
         ]));
         const plain = renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } });
         expect(plain).not.toMatch(/cipher/);
+    });
+
+    it("serves pgBackRest's protocol over mutual TLS to the cluster's client certificate, and logs where each backed-up file came from", () => {
+        const lines = renderPgBackRestConf({ ...base, cipherPass: "p" }).split("\n");
+        expect(lines).toEqual(expect.arrayContaining([
+            "tls-server-address=*", "tls-server-port=8432", "tls-server-cert-file=/etc/patroni/tls/server.crt",
+            "tls-server-key-file=/var/run/postgresql/server.key", "tls-server-ca-file=/etc/patroni/tls/ca.crt", "tls-server-auth=pgbackrest=pg",
+        ]));
+        // Detail logging for backups only, in a section of its own before the stanza's.
+        expect(lines.slice(lines.indexOf("[global:backup]"), lines.indexOf("[pg]"))).toEqual(["[global:backup]", "log-level-file=detail", ""]);
     });
 
     it("refuses to render an encrypted repository without a passphrase, or a passphrase that would break the file", () => {
@@ -74,6 +87,29 @@ describe("pgBackRest configuration", () => {
             stanza: "pg", intervals: { full: 604800, incr: 3600 }, patroniUrl: "http://127.0.0.1:8008", checkSeconds: 15,
             statusFile: "/tmp/pgscale-backup-status.json", metricsPort: 9854,
         });
+    });
+
+    it("gives the scheduler the options that reach the primary from a standby, and the scheduled drill", () => {
+        const cfg = schedulerConfig("pg", backupSpec.parse({ drill: { schedule: "6h", check: "SELECT 1", objectives: { rpoSeconds: 120 } } }), 8008, "/ca.crt",
+            { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/ca.crt", certFile: "/server.crt" });
+        expect(cfg.serverCertFile).toBe("/server.crt");
+        expect(cfg.standbyOptions).toEqual([
+            "--pg2-host-type=tls", "--pg2-host-port=8432", "--pg2-host-ca-file=/ca.crt", "--pg2-host-cert-file=/etc/pgbackrest/client.crt",
+            "--pg2-host-key-file=/var/run/postgresql/pgbackrest-client.key", "--pg2-path=/var/lib/postgresql/data/pg17", "--pg2-port=5432", "--pg2-socket-path=/var/run/postgresql",
+        ]);
+        expect(cfg.drill).toEqual({ everySeconds: 21600, script: "/etc/pgscale/restore-drill.sh", checkBase64: Buffer.from("SELECT 1").toString("base64"), objectives: { rpoSeconds: 120 } });
+    });
+
+    it("takes a drill schedule with the drill's defaults, and names a bad one", () => {
+        expect(backupSpec.parse({ drill: { schedule: "1h" } }).drill).toEqual({ schedule: "1h", database: "postgres", check: "SELECT 1", objectives: {} });
+        expect(backupSpec.parse({}).drill).toBeUndefined();
+        const bad = (drill: unknown) => backupSpec.safeParse({ drill }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+        expect(bad({ schedule: "every day" })).toEqual([expect.stringMatching(/^drill\.schedule: must be a duration of at least 1 minute/)]);
+        expect(bad({ schedule: "30s" })).toEqual([expect.stringMatching(/^drill\.schedule: must be a duration of at least 1 minute/)]);
+        expect(bad({})).toEqual([expect.stringMatching(/^drill\.schedule: /)]);
+        expect(bad({ schedule: "1h", objectives: { restoreSeconds: 0 } })).toEqual([expect.stringMatching(/^drill\.objectives\.restoreSeconds: /)]);
+        expect(bad({ schedule: "1h", database: "App" })).toEqual(["drill.database: must be a lower-case PostgreSQL identifier"]);
+        expect(bad({ schedule: "1h", target: "latest" })).toEqual([expect.stringMatching(/^drill: Unrecognized key/)]);
     });
 });
 
@@ -133,7 +169,7 @@ describe("restore from a backup", () => {
 describe("S3 repository", () => {
     const s3 = { endpoint: "seaweed.internal:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "s3cret/key+x" };
     const backup = (o: Record<string, unknown> = {}) => backupSpec.parse({ repository: { s3: { ...s3, ...o } } });
-    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432 };
+    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, tls: { certFile: "/etc/patroni/tls/server.crt", keyFile: "/var/run/postgresql/server.key", caFile: "/etc/patroni/tls/ca.crt" } };
     const keys = { accessKeyId: "AKID", secretAccessKey: "s3cret/key+x" };
 
     it("defaults: path style for a custom endpoint, host style for AWS, TLS verified, the /pgbackrest prefix", () => {
@@ -176,7 +212,7 @@ describe("S3 repository", () => {
         expect(plain).toContain("repo1-path=/\n");
         expect(plain).toContain("repo1-s3-uri-style=host");
         expect(plain).toContain("repo1-storage-verify-tls=n");
-        expect(plain).not.toMatch(/storage-port|ca-file|cipher/);
+        expect(plain).not.toMatch(/storage-port|storage-ca-file|cipher/);
     });
 
     it("refuses to render without the keys, or keys that would break the file", () => {

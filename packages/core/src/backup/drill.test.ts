@@ -1,4 +1,4 @@
-import { drillShortfalls, lossWindowSeconds, parseDrillOutput, renderDrillScript, restoreDrillSpec } from "./drill";
+import { drillScratchDir, drillShortfalls, lossWindowSeconds, parseDrillOutput, renderDrillScript, renderScheduledDrillScript, restoreDrillSpec } from "./drill";
 
 const output = [
     "PGSCALE-DRILL backup=20261203-223109F start=2026-12-03 22:31:07+00",
@@ -45,5 +45,18 @@ describe("restore drill", () => {
         expect(restoreDrillSpec.parse({})).toEqual({ target: "latest", database: "postgres", check: "SELECT 1", objectives: {} });
         const bad = restoreDrillSpec.safeParse({ objectives: { restoreSeconds: 0 }, database: "App" });
         expect(bad.error?.issues.map((i) => i.path.join("."))).toEqual(["database", "objectives.restoreSeconds"]);
+    });
+
+    it("drills in a member into a scratch directory, with the member's configuration and a lock and spool of its own, and always cleans up", () => {
+        const script = renderScheduledDrillScript("pg", drillScratchDir("/var/lib/postgresql/data"), "appdb");
+        const lines = script.split("\n");
+        expect(lines[2]).toBe("trap 'pg_ctl -D '/var/lib/postgresql/data/restore-drill' -m immediate stop >/dev/null 2>&1 || true; rm -rf '/var/lib/postgresql/data/restore-drill' /tmp/pgbackrest-restore' EXIT");
+        expect(lines[3]).toBe("rm -rf '/var/lib/postgresql/data/restore-drill'");
+        expect(script).toContain("pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=pg --archive-mode=off --log-level-console=info '--pg1-path=/var/lib/postgresql/data/restore-drill' '--lock-path=/tmp/pgbackrest-restore/lock' '--spool-path=/tmp/pgbackrest-restore/spool' restore");
+        expect(script).toContain("-f /tmp/check.sql appdb");
+        // The throwaway container's drill: its copied configuration, the cluster's data directory, nothing removed.
+        const throwaway = renderDrillScript({ stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", target: "latest", database: "postgres" });
+        expect(throwaway).toContain("pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=pg --archive-mode=off --log-level-console=info restore");
+        expect(throwaway).not.toMatch(/rm -rf|trap/);
     });
 });

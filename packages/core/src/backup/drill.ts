@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { RestoreTarget, restoreTargetSpec } from "./spec";
-import { restoreTargetOptions } from "./render";
+import { RestoreTarget, drillCheckFields, restoreTargetSpec } from "./spec";
+import { PGBACKREST_PATHS, restoreTargetOptions } from "./render";
 
 // A restore drill: restore a repository into a throwaway container, start PostgreSQL on it, run a
 // check query, and measure what a real restore would cost (time) and lose (the data-loss window).
@@ -9,18 +9,8 @@ import { restoreTargetOptions } from "./render";
 export const restoreDrillSpec = z.strictObject({
     /** Where recovery stops. Default "latest": every archived segment. */
     target: restoreTargetSpec.default("latest"),
-    /** Database the check query runs in. Default "postgres". */
-    database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier").default("postgres"),
-    /** One query whose first column of the first row is the drill's `checkResult`; it must succeed. Default "SELECT 1". */
-    check: z.string().min(1, "must be a query").default("SELECT 1"),
-    /**
-     * Budgets the drill enforces: the update fails, with the figures, when the restore took longer
-     * than `restoreSeconds` or the newest restorable commit is older than `rpoSeconds`. Default: none.
-     */
-    objectives: z.strictObject({
-        restoreSeconds: z.number().positive().optional(),
-        rpoSeconds: z.number().positive().optional(),
-    }).default({}),
+    /** `database`, `check` and `objectives` (a missed objective fails the update): see drillCheckFields. */
+    ...drillCheckFields,
 });
 export type RestoreDrillInput = z.input<typeof restoreDrillSpec>;
 export type RestoreDrillSpec = z.output<typeof restoreDrillSpec>;
@@ -39,23 +29,51 @@ export interface DrillResult {
 
 const MARK = "PGSCALE-DRILL";
 
+/** Where a throwaway container's drill reads the repository's configuration (copied in before it starts). */
+export const THROWAWAY_DRILL_CONFIG = "/etc/pgscale/pgbackrest.conf";
+
+export interface DrillScriptInput {
+    stanza: string;
+    /** Where the backup is restored: the cluster's data directory in a throwaway container, a scratch directory in a member. */
+    dataDir: string;
+    target: RestoreTarget;
+    database: string;
+    /** The pgbackrest.conf naming the repository. Default THROWAWAY_DRILL_CONFIG. */
+    config?: string;
+    /**
+     * A scheduled drill in a running member: `dataDir` is a scratch directory, emptied before the
+     * restore and removed (its server stopped) however the drill ends, and the restore points
+     * pgBackRest at it and at a lock and spool of its own, apart from the member's archiving.
+     */
+    scratch?: boolean;
+}
+
 /**
  * The drill's shell script, run in a throwaway container of the cluster's image with the repository
- * volume mounted read-only and no network (an S3 repository: reached over the cluster's network). pgbackrest.conf (renderRestoreConf; it holds the passphrase) is
- * copied in as /etc/pgscale/pgbackrest.conf before the start, and the check query comes as base64 in
- * $1, so neither is quoted into the script. Archiving is off in the restored
- * server: its new timeline must never reach the repository.
+ * volume mounted read-only and no network (an S3 repository: reached over the cluster's network),
+ * or by the backup scheduler in a member (`scratch`). In a throwaway container pgbackrest.conf
+ * (renderRestoreConf; it holds the passphrase) is copied in as THROWAWAY_DRILL_CONFIG before the
+ * start; the check query comes as base64 in $1, so neither is quoted into the script. Archiving is
+ * off in the restored server: its new timeline must never reach the repository.
  */
-export function renderDrillScript(c: { stanza: string; dataDir: string; target: RestoreTarget; database: string }): string {
-    const targetOptions = restoreTargetOptions(c.target).map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(" ");
+export function renderDrillScript(c: DrillScriptInput): string {
+    const quote = (o: string) => `'${o.replace(/'/g, `'\\''`)}'`;
+    const config = c.config ?? THROWAWAY_DRILL_CONFIG;
+    const own = "/tmp/pgbackrest-restore";
+    const scratchOptions = c.scratch ? [`--pg1-path=${c.dataDir}`, `--lock-path=${own}/lock`, `--spool-path=${own}/spool`] : [];
+    const restoreOptions = [...scratchOptions, ...restoreTargetOptions(c.target)].map(quote).join(" ");
     return [
         "set -eu",
         "umask 077",
-        "mkdir -p /tmp/pgbackrest-restore/lock /tmp/pgbackrest-restore/spool",
+        ...(c.scratch ? [
+            `trap 'pg_ctl -D ${quote(c.dataDir)} -m immediate stop >/dev/null 2>&1 || true; rm -rf ${quote(c.dataDir)} ${own}' EXIT`,
+            `rm -rf ${quote(c.dataDir)}`,
+        ] : []),
+        `mkdir -p ${own}/lock ${own}/spool`,
         // A new cluster's first backup may still be running: wait for one (the clock starts after).
-        `i=0; until pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=${c.stanza} --output=json info 2>/dev/null | grep -q '"type":"full"'; do i=$((i+1)); [ $i -lt 300 ] || { echo 'no full backup in the repository after 600 s' >&2; exit 1; }; sleep 2; done`,
+        `i=0; until pgbackrest --config=${config} --stanza=${c.stanza} --output=json info 2>/dev/null | grep -q '"type":"full"'; do i=$((i+1)); [ $i -lt 300 ] || { echo 'no full backup in the repository after 600 s' >&2; exit 1; }; sleep 2; done`,
         "started=$(date +%s.%N)",
-        `pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=${c.stanza} --archive-mode=off --log-level-console=info ${targetOptions} restore > /tmp/restore.log 2>&1 || { cat /tmp/restore.log >&2; exit 1; }`,
+        `pgbackrest --config=${config} --stanza=${c.stanza} --archive-mode=off --log-level-console=info ${restoreOptions} restore > /tmp/restore.log 2>&1 || { cat /tmp/restore.log >&2; exit 1; }`.replace(/  +/g, " "),
         `sed -n 's/.*restore backup set \\([^,]*\\), recovery will start at \\(.*\\)$/${MARK} backup=\\1 start=\\2/p' /tmp/restore.log`,
         // The restored postgresql.conf is the cluster's: its TLS files are not in the throwaway
         // container, and with no TCP listener there is nothing to encrypt, so ssl goes off here.
@@ -68,6 +86,14 @@ export function renderDrillScript(c: { stanza: string; dataDir: string; target: 
         `printf '${MARK} check=%s\\n' "$(psql -h /tmp -p 5433 -XAt -v ON_ERROR_STOP=1 -f /tmp/check.sql ${c.database} | head -1 | cut -d'|' -f1)"`,
         `pg_ctl -D ${c.dataDir} -m immediate stop > /dev/null`,
     ].join("\n");
+}
+
+/** Where a scheduled drill restores, in the member's data volume: emptied before and removed after each drill. */
+export const drillScratchDir = (dataMount: string) => `${dataMount}/restore-drill`;
+
+/** The scheduled drill's script: the RestoreDrill's, restoring with the member's own configuration into a scratch directory. */
+export function renderScheduledDrillScript(stanza: string, scratchDir: string, database: string): string {
+    return renderDrillScript({ stanza, dataDir: scratchDir, target: "latest", database, config: PGBACKREST_PATHS.config, scratch: true });
 }
 
 /** pgBackRest and PostgreSQL print times as "2026-12-03 22:31:09.1+00"; ISO 8601 for outputs. */

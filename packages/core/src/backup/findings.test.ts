@@ -110,4 +110,51 @@ describe("helpers", () => {
         expect(errorLine("P00 INFO: x\nP00 ERROR: [056]: bad\nP00 INFO: done")).toBe("P00 ERROR: [056]: bad");
         expect(errorLine("exit 1\n")).toBe("exit 1");
     });
+
+    describe("backup.drill (a scheduled drill)", () => {
+        const drill = { everySeconds: 3600, script: "/etc/pgscale/restore-drill.sh", checkBase64: "", objectives: { restoreSeconds: 30, rpoSeconds: 300 } };
+        const output = (seconds: number) => [
+            "PGSCALE-DRILL backup=20261204-051755F start=2026-12-04 05:17:55+00", `PGSCALE-DRILL seconds=${seconds}`,
+            "PGSCALE-DRILL last=2026-12-04 05:25:00+00", "PGSCALE-DRILL check=42",
+        ].join("\n");
+        // The drill finished 2 min after the last commit it restored: a 120 s loss window.
+        const ranAt = Date.parse("2026-12-04T05:27:00Z") / 1000;
+        type Drill = { startedAt: number; finishedAt: number; exitCode: number; output: string };
+        const withDrill = (lastDrill: Drill | undefined) => ({
+            drill,
+            schedulers: [{ container: "pg-main-1", status: { stanza: "pg-main", checkedAt: INCR_STOP + 595, ...(lastDrill ? { lastDrill } : {}) } }, healthy.schedulers[0]],
+        });
+        const drillFinding = (lastDrill: Drill | undefined, now = after(600)) => {
+            const r = findings(withDrill(lastDrill), now);
+            return { finding: r.findings.find((x) => x.check === "backup.drill"), drill: r.drill, status: r.status };
+        };
+
+        it("reports the figures of the newest drill when the objectives are met", () => {
+            const r = drillFinding({ startedAt: ranAt - 12, finishedAt: ranAt, exitCode: 0, output: output(8.04) });
+            expect(r.finding).toEqual({ severity: "ok", check: "backup.drill",
+                detail: 'restored 20261204-051755F in 8 s at 2026-12-04T05:27:00.000Z on pg-main-1; restorable point 2026-12-04T05:25:00.000Z (loss window 120 s), check "42"; objectives met' });
+            expect(r.drill).toMatchObject({ container: "pg-main-1", ok: true, restoreSeconds: 8, lossWindowSeconds: 120, shortfalls: [] });
+            // Without a drill schedule there is no such finding.
+            expect(findings({}).findings.map((x) => x.check)).not.toContain("backup.drill");
+        });
+
+        it("a missed objective or a failed drill is critical with the figures or pgBackRest's error; an old one is overdue", () => {
+            const missed = drillFinding({ startedAt: ranAt - 50, finishedAt: ranAt, exitCode: 0, output: output(45) });
+            expect(missed.status).toBe("critical");
+            expect(missed.finding).toMatchObject({ severity: "critical",
+                detail: expect.stringMatching(/, but objectives\.restoreSeconds: the restore took 45 s, over the objective of 30 s$/) });
+            const failed = drillFinding({ startedAt: ranAt - 5, finishedAt: ranAt, exitCode: 1, output: "P00  ERROR: [075]: no backup set found to restore" });
+            expect(failed.finding).toMatchObject({ severity: "critical",
+                detail: "the last scheduled drill failed at 2026-12-04T05:27:00.000Z on pg-main-1: exit 1: P00  ERROR: [075]: no backup set found to restore" });
+            // Past its interval, a grace and one look of the scheduler.
+            const old = drillFinding({ startedAt: ranAt - 12, finishedAt: ranAt, exitCode: 0, output: output(8) }, new Date((ranAt + 3600 + 360 + 16) * 1000));
+            expect(old.finding).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^overdue: the last scheduled drill ran 1\.1 h ago \(every 1\.0 h\)/) });
+            expect(drillFinding({ startedAt: ranAt - 12, finishedAt: ranAt, exitCode: 0, output: output(8) }, new Date((ranAt + 3600 + 360 + 14) * 1000)).finding?.severity).toBe("ok");
+        });
+
+        it("no drill yet is ok until the first full backup is older than the interval, then overdue", () => {
+            expect(drillFinding(undefined).finding).toMatchObject({ severity: "ok", detail: "no scheduled drill yet (every 1.0 h, once a full backup exists)" });
+            expect(drillFinding(undefined, new Date((FULL_STOP + 3600 + 360 + 16) * 1000)).finding).toMatchObject({ severity: "warning", detail: expect.stringMatching(/^overdue: no scheduled drill recorded/) });
+        });
+    });
 });

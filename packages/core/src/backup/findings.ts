@@ -3,6 +3,7 @@ import { Severity, worstSeverity } from "../doctor/finding";
 import { parseJsonSpec } from "../validation";
 import { BACKUP_KINDS, BackupKind, BackupSet, StanzaInfo } from "./info";
 import { SchedulerConfig } from "./render";
+import { drillShortfalls, lossWindowSeconds, parseDrillOutput } from "./drill";
 
 // `pgscale backup status`: is the repository being kept up to date? Pure judgement over the
 // repository's info, the schedule (backup.json) and what each member's scheduler last wrote.
@@ -16,6 +17,8 @@ const schedulerStatusSpec = z.object({
     lastSuccess: runDoc.optional(),
     lastError: z.object({ at: z.number(), step: z.string(), message: z.string() }).optional(),
     lastRun: runDoc.optional(),
+    /** The last scheduled drill: its exit status and output (the drill script's marks, then the tail of its errors). */
+    lastDrill: z.object({ startedAt: z.number(), finishedAt: z.number(), exitCode: z.number(), output: z.string() }).optional(),
 });
 export type SchedulerStatus = z.output<typeof schedulerStatusSpec>;
 
@@ -37,6 +40,24 @@ export interface BackupFacts {
     intervals: SchedulerConfig["intervals"];
     checkSeconds: number;
     schedulers: MemberScheduler[];
+    /** The scheduled drill (backup.json's `drill`); absent: drills are not scheduled. */
+    drill?: SchedulerConfig["drill"];
+}
+
+/** A scheduled drill as `pgscale backup status --json` reports it: the figures, or why it failed. */
+export interface ScheduledDrill {
+    container: string;
+    ranAt: string;
+    ok: boolean;
+    backupSet?: string;
+    restoreSeconds?: number;
+    restorablePoint?: string;
+    /** The restorable point's age when the drill finished. */
+    lossWindowSeconds?: number;
+    checkResult?: string;
+    /** The objectives missed, with their figures. */
+    shortfalls: string[];
+    error?: string;
 }
 
 export interface BackupFinding {
@@ -52,6 +73,8 @@ export interface BackupReport {
     status: Severity;
     counts: Record<Severity, number>;
     findings: BackupFinding[];
+    /** The newest scheduled drill any member recorded, with backup.drill. */
+    drill?: ScheduledDrill;
 }
 
 /** 45 -> "45 s", 5400 -> "1.5 h": backup ages span seconds to weeks. */
@@ -84,7 +107,7 @@ export function errorLine(message: string): string {
     return [...lines].reverse().find((l) => /ERROR/.test(l)) ?? lines[lines.length - 1] ?? "(no message)";
 }
 
-const RUN_NOW = "Take one now with `pgscale backup run --container <member>...` (it finds the primary).";
+const RUN_NOW = "Take one now with `pgscale backup run --container <member>...` (it runs on the member that takes the backups).";
 
 function repositoryFinding(info: BackupFacts["info"]): BackupFinding | undefined {
     if ("error" in info) {
@@ -115,7 +138,7 @@ function kindFinding(kind: BackupKind, interval: number, backups: BackupSet[], n
         severity: age > 2 * interval ? "critical" : "warning",
         check,
         detail: `missed: ${what}`,
-        fix: `The scheduler runs on the primary only: see backup.scheduler and its log lines (docker logs <primary> | grep pgscale-backup:). ${RUN_NOW}`,
+        fix: `One member's scheduler takes the backups (the first streaming replica, else the primary): see backup.scheduler and its log lines (docker logs <member> | grep pgscale-backup:). ${RUN_NOW}`,
     };
 }
 
@@ -130,7 +153,7 @@ function schedulerFindings(f: BackupFacts, backups: BackupSet[], now: number): B
                 fix: "The scheduler runs beside Patroni in every member and writes its status every few seconds: is the container running? Its log lines start with pgscale-backup: (docker logs)." });
         } else if (now - checked > stale) {
             findings.push({ severity: "warning", check: "backup.scheduler", detail: `${m.container}: the scheduler last checked ${formatDuration(now - checked)} ago: it is not running there`,
-                fix: "Restart the member's container (the scheduler starts with it); until then this member takes no backup when it is primary." });
+                fix: "Restart the member's container (the scheduler starts with it); until then this member takes no backup when it is the one to take them." });
         }
     }
     const newest = <T>(pick: (s: SchedulerStatus) => T | undefined, time: (v: T) => number) =>
@@ -149,6 +172,43 @@ function schedulerFindings(f: BackupFacts, backups: BackupSet[], now: number): B
         findings.push({ severity: "ok", check: "backup.scheduler", detail: "no scheduled run recorded since the members' schedulers started" });
     }
     return findings;
+}
+
+/** The newest drill the members' schedulers recorded, read: figures and shortfalls, or the failure. */
+export function newestDrill(f: BackupFacts): ScheduledDrill | undefined {
+    const newest = f.schedulers.flatMap((m) => (m.status?.lastDrill ? [{ container: m.container, d: m.status.lastDrill }] : []))
+        .sort((a, b) => b.d.finishedAt - a.d.finishedAt)[0];
+    if (!newest) return undefined;
+    const { container, d } = newest;
+    const ranAt = at(d.finishedAt);
+    if (d.exitCode !== 0) return { container, ranAt, ok: false, shortfalls: [], error: `exit ${d.exitCode}: ${errorLine(d.output)}` };
+    try {
+        const r = parseDrillOutput(d.output);
+        const finished = new Date(d.finishedAt * 1000);
+        return { container, ranAt, ok: true, ...r, lossWindowSeconds: lossWindowSeconds(r, finished), shortfalls: drillShortfalls(r, f.drill?.objectives ?? {}, finished) };
+    } catch (err) {
+        return { container, ranAt, ok: false, shortfalls: [], error: err instanceof Error ? err.message : String(err) };
+    }
+}
+
+/** The scheduled drill: failed, an objective missed (critical), overdue (warning), or its figures. */
+function drillFinding(f: BackupFacts, drill: ScheduledDrill | undefined, backups: BackupSet[], now: number): BackupFinding | undefined {
+    if (!f.drill) return undefined;
+    const every = f.drill.everySeconds;
+    const check = "backup.drill";
+    const late = every + graceSeconds(every) + f.checkSeconds;
+    const fix = "The member that takes the backups drills a restore on the schedule (backup.drill); its log lines start with pgscale-backup: (docker logs). `pgscale backup drill --container <member>...` runs one now.";
+    if (!drill) {
+        const since = backups.find((b) => b.type === "full" && !b.error);
+        if (since && now - epoch(since.stoppedAt) > late) return { severity: "warning", check, detail: `overdue: no scheduled drill recorded, and the first full backup finished ${formatDuration(now - epoch(since.stoppedAt))} ago; a drill every ${formatDuration(every)}`, fix };
+        return { severity: "ok", check, detail: `no scheduled drill yet (every ${formatDuration(every)}, once a full backup exists)` };
+    }
+    const age = now - epoch(drill.ranAt);
+    if (!drill.ok) return { severity: "critical", check, detail: `the last scheduled drill failed at ${drill.ranAt} on ${drill.container}: ${drill.error}`, fix };
+    const figures = `restored ${drill.backupSet} in ${drill.restoreSeconds} s at ${drill.ranAt} on ${drill.container}; restorable point ${drill.restorablePoint} (loss window ${drill.lossWindowSeconds} s), check ${JSON.stringify(drill.checkResult)}`;
+    if (drill.shortfalls.length) return { severity: "critical", check, detail: `the last scheduled drill ${figures}, but ${drill.shortfalls.join("; ")}`, fix: "A real restore would miss the same objective: faster storage or more frequent full/differential backups shorten the restore; a smaller rpoSeconds archives more often." };
+    if (age > late) return { severity: "warning", check, detail: `overdue: the last scheduled drill ran ${formatDuration(age)} ago (every ${formatDuration(every)}): ${figures}`, fix };
+    return { severity: "ok", check, detail: `${figures}; objectives met` };
 }
 
 function archiveFinding(info: StanzaInfo): BackupFinding {
@@ -180,7 +240,10 @@ export function backupFindings(f: BackupFacts, now: Date): BackupReport {
         findings.push(archiveFinding(f.info));
     }
     findings.push(...schedulerFindings(f, backups, nowS));
+    const drill = f.drill ? newestDrill(f) : undefined;
+    const drillCheck = drillFinding(f, drill, backups, nowS);
+    if (drillCheck) findings.push(drillCheck);
     const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0 };
     for (const x of findings) counts[x.severity]++;
-    return { status: worstSeverity(findings.map((x) => x.severity)), counts, findings };
+    return { status: worstSeverity(findings.map((x) => x.severity)), counts, findings, ...(drill ? { drill } : {}) };
 }

@@ -1,10 +1,11 @@
-import { describeMember, isRunningPrimary, parseSchedulerConfig, repositoryPassphrase, s3RepositoryOfConf } from "./member";
+import { parseSchedulerConfig, repositoryPassphrase, s3RepositoryOfConf } from "./member";
 import { renderPgBackRestConf, schedulerConfig } from "./render";
 import { backupSpec } from "./spec";
 
 describe("parseSchedulerConfig", () => {
     it("reads what schedulerConfig renders into backup.json", () => {
-        const cfg = schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "7d", incr: "1h" } }), 8008);
+        const cfg = schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "7d", incr: "1h" }, drill: { schedule: "6h", objectives: { restoreSeconds: 60 } } }), 8008,
+            "/etc/patroni/tls/ca.crt", { dataDir: "/var/lib/postgresql/data/pg17", pgPort: 5432, caFile: "/etc/patroni/tls/ca.crt", certFile: "/etc/patroni/tls/server.crt" });
         expect(parseSchedulerConfig(JSON.stringify(cfg, null, 2), "pg-0:/etc/pgscale/backup.json")).toEqual(cfg);
     });
 
@@ -14,33 +15,17 @@ describe("parseSchedulerConfig", () => {
     });
 });
 
-describe("isRunningPrimary", () => {
-    it("is a running primary (Patroni 4) or master (Patroni 3), as the scheduler decides", () => {
-        expect(isRunningPrimary(JSON.stringify({ role: "primary", state: "running", timeline: 2 }))).toBe(true);
-        expect(isRunningPrimary(JSON.stringify({ role: "master", state: "running" }))).toBe(true);
-        expect(isRunningPrimary(JSON.stringify({ role: "primary", state: "starting" }))).toBe(false);
-        expect(isRunningPrimary(JSON.stringify({ role: "replica", state: "streaming" }))).toBe(false);
-        expect(isRunningPrimary(JSON.stringify({ role: "standby_leader", state: "running" }))).toBe(false);
-        expect(isRunningPrimary("")).toBe(false);
-    });
-
-    it("describes a member for a refusal", () => {
-        expect(describeMember(JSON.stringify({ role: "replica", state: "streaming" }))).toBe("replica, streaming");
-        expect(describeMember("curl: (7) Failed to connect")).toBe("no Patroni answer (curl: (7) Failed to connect)");
-    });
-});
-
 describe("repositoryPassphrase", () => {
     it("reads repo1-cipher-pass from the conf pgscale renders, and nothing from an unencrypted one", () => {
         const backup = backupSpec.parse({});
-        const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432 };
+        const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, tls: { certFile: "/etc/patroni/tls/server.crt", keyFile: "/var/run/postgresql/server.key", caFile: "/etc/patroni/tls/ca.crt" } };
         expect(repositoryPassphrase(renderPgBackRestConf({ ...base, backup, cipherPass: "a=b c" }))).toBe("a=b c");
         expect(repositoryPassphrase(renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } }))).toBeUndefined();
     });
 });
 
 describe("s3RepositoryOfConf", () => {
-    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432 };
+    const base = { stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, tls: { certFile: "/etc/patroni/tls/server.crt", keyFile: "/var/run/postgresql/server.key", caFile: "/etc/patroni/tls/ca.crt" } };
     const s3 = { endpoint: "seaweed:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "sk/x+y", caPem: "-----BEGIN CERTIFICATE-----\nx" };
 
     it("reads back the bucket, keys and CA file renderPgBackRestConf wrote, and nothing from a posix repository", () => {

@@ -4,7 +4,7 @@ import { S3Location, SchedulerConfig } from "./render";
 import { s3RepositorySpec } from "./spec";
 
 // What the operator commands read from a member of a cluster with `backup`: its scheduler
-// configuration (the stanza, the intervals, its Patroni REST URL) and whether it is the primary.
+// configuration (the stanza, the intervals, its Patroni REST URL) and its repository's configuration.
 
 const seconds = z.number().positive();
 const schedulerConfigSpec = z.object({
@@ -16,35 +16,18 @@ const schedulerConfigSpec = z.object({
     statusFile: z.string().min(1),
     // Absent from the backup.json of members whose image predates the scheduler's metrics.
     metricsPort: z.number().int().optional(),
+    // Absent from the backup.json of members whose image predates backups from a standby and scheduled drills.
+    standbyOptions: z.array(z.string()).optional(),
+    serverCertFile: z.string().optional(),
+    drill: z.object({
+        everySeconds: seconds, script: z.string().min(1), checkBase64: z.string(),
+        objectives: z.object({ restoreSeconds: seconds.optional(), rpoSeconds: seconds.optional() }),
+    }).optional(),
 });
 
 /** backup.json as schedulerConfig wrote it; throws naming `source` and each bad field. */
 export function parseSchedulerConfig(text: string, source: string): SchedulerConfig {
     return parseJsonSpec(schedulerConfigSpec, text, source);
-}
-
-/**
- * A member's own `GET /patroni` answer says it is the primary PostgreSQL runs on. The same test as
- * the scheduler's: a standby cluster's leader (standby_leader) replays from elsewhere and is not a
- * primary pgBackRest can back up.
- */
-export function isRunningPrimary(patroniAnswer: string): boolean {
-    try {
-        const doc = JSON.parse(patroniAnswer) as { role?: unknown; state?: unknown };
-        return (doc.role === "primary" || doc.role === "master") && doc.state === "running";
-    } catch {
-        return false;
-    }
-}
-
-/** "replica, streaming" from a `GET /patroni` answer, for a refusal that says what each member is. */
-export function describeMember(patroniAnswer: string): string {
-    try {
-        const doc = JSON.parse(patroniAnswer) as { role?: unknown; state?: unknown };
-        return `${String(doc.role ?? "no role")}, ${String(doc.state ?? "no state")}`;
-    } catch {
-        return `no Patroni answer (${patroniAnswer.trim().slice(0, 100) || "empty"})`;
-    }
 }
 
 /**

@@ -18,7 +18,22 @@ export const PGBACKREST_PATHS = {
     replicaScript: "/etc/pgscale/replica-from-backup.sh",
     /** The scheduler's configuration (schedulerConfig), read by the scheduler and by `pgscale backup`. */
     schedulerConfig: "/etc/pgscale/backup.json",
+    /**
+     * The client certificate a member's pgBackRest presents to another member's pgBackRest server
+     * (a backup from a standby reaches the primary through it). Its key is uploaded beside it and
+     * copied, readable by postgres alone, to clientKey when the member starts.
+     */
+    clientCert: "/etc/pgbackrest/client.crt",
+    clientKeyUpload: "/etc/pgbackrest/client.key",
+    clientKey: "/var/run/postgresql/pgbackrest-client.key",
+    /** The scheduled drill's script (renderDrillScript, scratch). */
+    drillScript: "/etc/pgscale/restore-drill.sh",
 } as const;
+
+/** Port of the pgBackRest server in every member (the stack network only, mutual TLS). */
+export const PGBACKREST_SERVER_PORT = 8432;
+/** Common name of the client certificate every member's pgBackRest presents; the servers accept it alone. */
+export const PGBACKREST_CLIENT_CN = "pgbackrest";
 
 /** An S3 repository's keys, known only at deployment (Pulumi secrets until they are rendered). */
 export interface S3Keys {
@@ -43,6 +58,14 @@ export interface PgBackRestConfig {
     cipherPass?: string;
     /** The keys of `backup.repository.s3`. */
     s3Keys?: S3Keys;
+    /** The member's pgBackRest server: its certificate and key (the member's own) and the cluster's CA, which also signs the client certificate. */
+    tls: MemberTls;
+}
+
+export interface MemberTls {
+    certFile: string;
+    keyFile: string;
+    caFile: string;
 }
 
 /**
@@ -101,6 +124,19 @@ export function renderPgBackRestConf(c: PgBackRestConfig): string {
         "log-level-file=info",
         "start-fast=y",
         "compress-type=zst",
+        // Every member serves pgBackRest's protocol to the others' pgBackRest (a backup from a
+        // standby reads the primary's unreplicated files and starts and stops the backup there),
+        // over TLS on the stack network, to the cluster's client certificate for this stanza only.
+        "tls-server-address=*",
+        `tls-server-port=${PGBACKREST_SERVER_PORT}`,
+        `tls-server-cert-file=${c.tls.certFile}`,
+        `tls-server-key-file=${c.tls.keyFile}`,
+        `tls-server-ca-file=${c.tls.caFile}`,
+        `tls-server-auth=${PGBACKREST_CLIENT_CN}=${c.stanza}`,
+        "",
+        // A backup's log names each file and the host it was read from.
+        "[global:backup]",
+        "log-level-file=detail",
         "",
         `[${c.stanza}]`,
         `pg1-path=${c.dataDir}`,
@@ -135,17 +171,52 @@ export interface SchedulerConfig {
     statusFile: string;
     /** Port its Prometheus metrics are served on (the stack network only): METRICS_PORTS.backup. None: no metrics. */
     metricsPort?: number;
+    /**
+     * pgBackRest's options for a backup on a streaming replica, but the primary's host, which the
+     * scheduler adds (`--pg2-host=<primary>`) from Patroni's view of the cluster when it runs.
+     * Absent in members whose image predates backups from a standby.
+     */
+    standbyOptions?: string[];
+    /** The certificate the member's pgBackRest server presents: the scheduler starts the server again when the file changes (a renewal). */
+    serverCertFile?: string;
+    /** The scheduled drill: its interval, script, and the check query (base64, the script's $1). */
+    drill?: { everySeconds: number; script: string; checkBase64: string; objectives: { restoreSeconds?: number; rpoSeconds?: number } };
 }
 
-/** `restApiCaFile`: the member serves its REST API over HTTPS, with a certificate of that CA naming 127.0.0.1. */
-export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string): SchedulerConfig {
+/**
+ * The options with which pgBackRest on a standby (pg1, local) reaches the primary (pg2) through its
+ * pgBackRest server: mutual TLS with the cluster's CA, the member layout every member shares. The
+ * scheduler adds the primary's host, and `--backup-standby=y` to a backup.
+ */
+export function standbyBackupOptions(dataDir: string, pgPort: number, caFile: string): string[] {
+    return [
+        "--pg2-host-type=tls",
+        `--pg2-host-port=${PGBACKREST_SERVER_PORT}`,
+        `--pg2-host-ca-file=${caFile}`,
+        `--pg2-host-cert-file=${PGBACKREST_PATHS.clientCert}`,
+        `--pg2-host-key-file=${PGBACKREST_PATHS.clientKey}`,
+        `--pg2-path=${dataDir}`,
+        `--pg2-port=${pgPort}`,
+        "--pg2-socket-path=/var/run/postgresql",
+    ];
+}
+
+/**
+ * `restApiCaFile`: the member serves its REST API over HTTPS, with a certificate of that CA naming
+ * 127.0.0.1. `standby`: the member layout and the CA of the pgBackRest servers, for backups from a standby.
+ */
+export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string, standby?: { dataDir: string; pgPort: number; caFile: string; certFile: string }): SchedulerConfig {
     const intervals: SchedulerConfig["intervals"] = {};
     for (const kind of ["full", "diff", "incr"] as const) {
         const every = backup.schedule[kind];
         if (every !== undefined) intervals[kind] = durationSeconds(every)!;
     }
+    const drill = backup.drill;
     return {
-        stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup };
+        stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup,
+        ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile), serverCertFile: standby.certFile } : {}),
+        ...(drill ? { drill: { everySeconds: durationSeconds(drill.schedule)!, script: PGBACKREST_PATHS.drillScript, checkBase64: Buffer.from(drill.check).toString("base64"), objectives: drill.objectives } } : {}),
+    };
 }
 
 /**

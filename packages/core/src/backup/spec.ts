@@ -74,6 +74,25 @@ function oneRepositoryKind(r: { volume?: unknown; s3?: unknown }, ctx: z.Refinem
     if (r.volume !== undefined && r.s3 !== undefined) ctx.addIssue({ code: "custom", path: [], message: "takes `volume` or `s3`, not both" });
 }
 
+/**
+ * What a restore drill checks on the restored server, and the budgets it holds the restore to:
+ * shared by RestoreDrill (on `pulumi up`) and `backup.drill` (on a schedule in the stack).
+ */
+export const drillCheckFields = {
+    /** Database the check query runs in. Default "postgres". */
+    database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier").default("postgres"),
+    /** One query whose first column of the first row is the drill's `checkResult`; it must succeed. Default "SELECT 1". */
+    check: z.string().min(1, "must be a query").default("SELECT 1"),
+    /**
+     * Budgets the drill enforces: a restore slower than `restoreSeconds`, or a newest restorable
+     * commit older than `rpoSeconds`, is a missed objective, reported with the figures. Default: none.
+     */
+    objectives: z.strictObject({
+        restoreSeconds: z.number().positive().optional(),
+        rpoSeconds: z.number().positive().optional(),
+    }).default({}),
+};
+
 export const backupSpec = z.strictObject({
     /**
      * Where backups and archived WAL go: one of
@@ -115,6 +134,15 @@ export const backupSpec = z.strictObject({
     rpoSeconds: z.number().int().min(1).max(86400).default(60),
     /** Encrypt the repository (aes-256-cbc) with a generated passphrase kept as a Pulumi secret. Default true. */
     encrypt: z.boolean().default(true),
+    /**
+     * Restore drills on a schedule, run inside the stack by the backup scheduler: every `schedule`
+     * (a duration, at least 1 minute) the member that takes the backups restores the newest backup
+     * and the archive into a scratch directory of its own, starts it, runs `check` and records the
+     * figures and the objectives missed, which `pgscale backup status` and `pgscale doctor` report.
+     * `database` default "postgres", `check` default "SELECT 1", `objectives` default none.
+     * Default: no scheduled drill (RestoreDrill drills on `pulumi up`).
+     */
+    drill: z.strictObject({ schedule: interval, ...drillCheckFields }).optional(),
 });
 export type BackupInput = z.input<typeof backupSpec>;
 export type BackupSpec = z.output<typeof backupSpec>;

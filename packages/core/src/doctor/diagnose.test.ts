@@ -50,6 +50,17 @@ function healthy(): DoctorFacts {
 }
 
 describe("diagnose", () => {
+    test("with --backup-container, backup status's findings as the backups area, last; a failure to read them is a warning", () => {
+        const drill = { severity: "critical" as const, check: "backup.drill", detail: "the last scheduled drill ... but objectives.restoreSeconds: ...", fix: "..." };
+        const report = diagnose({ ...healthy(), backup: { ok: true, value: { status: "critical", counts: { ok: 1, warning: 0, critical: 1 },
+            findings: [{ severity: "ok", check: "backup.repository", detail: "stanza pg: ok" }, drill] } } });
+        expect(report.status).toBe("critical");
+        expect(report.findings.slice(-2)).toEqual([{ severity: "ok", area: "backups", check: "backup.repository", detail: "stanza pg: ok" }, { ...drill, area: "backups" }]);
+        const unread = diagnose({ ...healthy(), backup: { ok: false, error: "needs @pgscale/docker" } });
+        expect(unread.findings.at(-1)).toMatchObject({ severity: "warning", area: "backups", check: "backup.repository", detail: "the members' backups could not be read: needs @pgscale/docker" });
+        expect(diagnose(healthy()).findings.some((f) => f.area === "backups")).toBe(false);
+    });
+
     test("a healthy deployment: every check ok, ordered by the decision tree", () => {
         const report = diagnose(healthy());
         expect(report.status).toBe("ok");

@@ -4,6 +4,7 @@
  */
 
 import type { HistoryFacts } from "./history";
+import type { BackupReport } from "../backup/findings";
 
 /** A fact doctor tried to gather: its value, or why it could not (the error's message and code). */
 export type Gathered<T> = { ok: true; value: T } | { ok: false; error: string; code?: string };
@@ -217,4 +218,6 @@ export interface DoctorFacts {
     patroni?: PatroniFacts;
     /** With `--prometheus`: the worst of each metric over the window, and the alerts firing. */
     history?: Gathered<HistoryFacts>;
+    /** With `--backup-container`: `pgscale backup status`'s report (repository, schedule, scheduler, drills). */
+    backup?: Gathered<BackupReport>;
 }

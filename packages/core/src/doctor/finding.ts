@@ -3,13 +3,14 @@ import { classifyPgError } from "../errors";
 export type Severity = "ok" | "warning" | "critical";
 
 /** The playbook's decision-tree branches, in the order doctor walks them. */
-export const DOCTOR_AREAS = ["connections", "replication", "partitions"] as const;
+export const DOCTOR_AREAS = ["connections", "replication", "partitions", "backups"] as const;
 export type DoctorArea = (typeof DOCTOR_AREAS)[number];
 
 export const AREA_TITLES: Readonly<Record<DoctorArea, string>> = {
     connections: "Connection issues",
     replication: "Replication lag",
     partitions: "Partition not used",
+    backups: "Backups and restore drills",
 };
 
 export interface Finding {

@@ -283,7 +283,7 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
         annotations: {
             summary: "The newest backup of cluster {{ $labels.cluster }} is {{ $value | humanizeDuration }} old",
             description: `The newest backup in the repository of cluster {{ $labels.cluster }} finished {{ $value | humanizeDuration }} ago, more than ${t.backupOverdueFactor} times its shortest scheduled interval: a restore would replay that much WAL, and every scheduled backup since was missed.`,
-            runbook: "Not in the playbook: `pgscale backup status` names the last failure (pgBackRest's own message); `pgscale backup run` takes one now on the primary. Check that the primary's scheduler runs (its log lines start with pgscale-backup:) and that the repository volume has room.",
+            runbook: "Not in the playbook: `pgscale backup status` names the last failure (pgBackRest's own message); `pgscale backup run` takes one now on the member that takes them (the first streaming replica, else the primary). Check that its scheduler runs (its log lines start with pgscale-backup:; `pgscale_backup_scheduler_acting` is 1 there) and that the repository volume has room.",
         },
     }),
     PgscaleBackupFailing: (t) => ({

@@ -1,13 +1,25 @@
 """pgscale's backup scheduler: runs beside Patroni in every member of a PatroniCluster with `backup`.
 
   python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json
+  python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json which
+  python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json backup full|diff|incr
 
 backup.json (@pgscale/core schedulerConfig): {"stanza", "intervals": {"full": s, "diff": s, "incr": s},
-"patroniUrl", "checkSeconds", "statusFile", "metricsPort"}. Only the member Patroni reports as the
-running primary acts: it creates the stanza when it is missing (idempotent, so a new primary after
-a failover simply finds it), then runs the largest kind of backup whose interval has passed since
-the last backup of that kind or a larger one. Each run's outcome goes to the log and to statusFile;
-a failed run is retried a minute later.
+"patroniUrl", "checkSeconds", "statusFile", "metricsPort", "standbyOptions", "drill"}. One member
+acts, chosen from Patroni's view of the cluster (GET /cluster, the same on every member): the first
+streaming replica by name, else the running primary (`choose`). The running primary creates the
+stanza when it is missing (idempotent, so a new primary after a failover simply finds it; a replica
+cannot: its own archive-get holds the stanza's archive lock); the acting member
+runs the largest kind of backup whose interval has passed since the last backup of that kind or a
+larger one: on a replica pgBackRest reads the data files there and reaches the primary's pgBackRest
+server (standbyOptions and --pg2-host) only to start and stop the backup and copy the files that
+are not replicated. With `drill`, the acting member also restores the newest backup into a scratch
+directory on that schedule (the drill script) and records its output. Each run's outcome goes to
+the log and to statusFile; a failed run is retried a minute later. Every member also runs
+pgBackRest's TLS server (restarted when it exits), which the acting member's backups reach.
+
+`which` prints the choice as this member sees it; `backup KIND` runs one backup here as the
+scheduler would (what `pgscale backup run` executes in the acting member).
 
 Every member's scheduler, acting or not, serves Prometheus metrics on metricsPort (the stack
 network only): the schedule, the newest backup of each kind in the repository (read with
@@ -16,6 +28,7 @@ whether this member's last attempt failed. Standard library only (python3 of the
 """
 import json
 import os
+import signal
 import ssl
 import subprocess
 import sys
@@ -41,15 +54,54 @@ def due(intervals, backups, now):
     return None
 
 
-def is_primary(patroni_url, ca_file=None):
+def rest(patroni_url, path, ca_file=None):
     # An https REST API (restApi.https): its certificate must chain to the cluster's CA and name 127.0.0.1.
     context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+    with urllib.request.urlopen(patroni_url + path, timeout=3, context=context) as res:
+        return json.loads(res.read())
+
+
+STANDBY_ROLES = ("replica", "sync_standby", "quorum_standby")
+
+
+def choose(cluster):
+    """Who takes the backups, from GET /cluster: {"acting", "primary", "primaryHost", "standby"}, or
+    None without a running leader. The first streaming replica by name reads the data files, so the
+    primary's disk is spared; with none streaming, the primary backs itself up."""
+    members = cluster.get("members", [])
+    leader = next((m for m in members if m.get("role") == "leader" and m.get("state") == "running"), None)
+    if leader is None:
+        return None
+    streaming = sorted(m["name"] for m in members if m.get("role") in STANDBY_ROLES and m.get("state") == "streaming")
+    acting = streaming[0] if streaming else leader["name"]
+    return {"acting": acting, "primary": leader["name"], "primaryHost": leader.get("host") or leader["name"], "standby": bool(streaming)}
+
+
+def view(cfg):
+    """(this member's Patroni name, the choice), as this member's Patroni sees the cluster; (None, None) when it cannot tell."""
     try:
-        with urllib.request.urlopen(patroni_url + "/patroni", timeout=3, context=context) as res:
-            doc = json.loads(res.read())
-    except Exception:  # noqa: BLE001 - a member that cannot tell is not the primary
-        return False
-    return doc.get("role") in ("primary", "master") and doc.get("state") == "running"
+        me = rest(cfg["patroniUrl"], "/patroni", cfg.get("patroniCaFile"))
+        cluster = rest(cfg["patroniUrl"], "/cluster", cfg.get("patroniCaFile"))
+    except Exception:  # noqa: BLE001 - a member that cannot tell does not act
+        return None, None
+    name = me.get("patroni", {}).get("name")
+    choice = choose(cluster)
+    if choice is None or name is None:
+        return name, None
+    # Its own answer must agree: a replica that acts is running, a primary that acts is the running primary.
+    role_ok = me.get("state") == "running" and (me.get("role") in ("primary", "master") if name == choice["primary"] else me.get("role") == "replica")
+    return name, (choice if role_ok else None)
+
+
+def primary_args(cfg, me, choice):
+    """On a standby, the options that reach the primary (pg2) through its pgBackRest server; none on the primary."""
+    return [] if me == choice["primary"] else [*cfg.get("standbyOptions", []), f"--pg2-host={choice['primaryHost']}"]
+
+
+def backup_args(cfg, kind, me, choice):
+    """pgBackRest's arguments for a backup of `kind` on this member: from the standby when it is not the primary."""
+    reach = primary_args(cfg, me, choice)
+    return [f"--type={kind}", *(["--backup-standby=y", *reach] if reach else []), "backup"]
 
 
 def pgbackrest(stanza, *args):
@@ -63,7 +115,12 @@ def pgbackrest(stanza, *args):
 READABLE_STATUS = (0, 1, 2, 3)
 
 
-def backups_of(stanza):
+# Of those, the ones with the stanza created (ok, no backup yet).
+STANZA_EXISTS = (0, 2)
+
+
+def backups_of(stanza, seen=None):
+    """The stanza's backups; `seen` (a dict), when given, gets the stanza's status code."""
     code, out = pgbackrest(stanza, "--output=json", "info")
     if code != 0:
         raise RuntimeError(out)
@@ -71,6 +128,8 @@ def backups_of(stanza):
     if not doc:
         return []
     status = doc[0].get("status", {})
+    if seen is not None:
+        seen["code"] = status.get("code", 0)
     if status.get("code", 0) not in READABLE_STATUS:
         repos = "; ".join(r.get("status", {}).get("message", "") for r in doc[0].get("repo", []))
         raise RuntimeError(f"pgbackrest info: {status.get('message', 'error')} (status {status.get('code')}): {repos}".rstrip(": "))
@@ -149,10 +208,65 @@ def log(message):
     print(f"pgscale-backup: {message}", flush=True)
 
 
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+class Server:
+    """pgBackRest's TLS server, started with the scheduler and again whenever it has exited, or when
+    its certificate file changes (a renewal written in place: the server reads it only at start)."""
+
+    def __init__(self, cert_file=None):
+        self.process = None
+        self.cert_file = cert_file
+        self.cert_seen = None
+
+    def keep_running(self):
+        running = self.process is not None and self.process.poll() is None
+        cert = mtime(self.cert_file) if self.cert_file else None
+        if running and cert == self.cert_seen:
+            return
+        if running:
+            log("pgbackrest server: its certificate changed; starting it again")
+            self.stop()
+            self.process.wait()
+        elif self.process is not None:
+            log(f"pgbackrest server exited ({self.process.returncode}); starting it again")
+        self.cert_seen = cert
+        self.process = subprocess.Popen(["pgbackrest", "server"], stdin=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+
+def drill_due(drill, last, now):
+    return drill is not None and (last is None or now - last["startedAt"] >= drill["everySeconds"])
+
+
+def run_drill(drill):
+    """The drill script (restore into a scratch directory, start, check, stop, remove): its record for statusFile."""
+    started = time.time()
+    res = subprocess.run(["/bin/sh", drill["script"], drill["checkBase64"]], capture_output=True, text=True)
+    output = res.stdout.strip() + ("\n" + res.stderr.strip()[-1000:] if res.stderr.strip() else "")
+    return {"startedAt": started, "finishedAt": time.time(), "exitCode": res.returncode, "output": output}
+
+
 def run(cfg):
     stanza = cfg["stanza"]
     intervals = cfg["intervals"]
     status = {"stanza": stanza}
+    # A scheduler started again in the same container keeps the last drill's record (and its clock).
+    try:
+        with open(cfg["statusFile"]) as f:
+            previous = json.load(f)
+        if previous.get("stanza") == stanza and "lastDrill" in previous:
+            status["lastDrill"] = previous["lastDrill"]
+    except (OSError, ValueError):
+        pass
     lock = threading.Lock()
     facts = {"acting": False, "failing": False, "running": False, "repository": {"ok": False, "newest": {}, "count": {}}}
     if cfg.get("metricsPort"):
@@ -160,6 +274,10 @@ def run(cfg):
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
+    server = Server(cfg.get("serverCertFile")) if cfg.get("standbyOptions") is not None else None
+    if server is not None:
+        # Stopped with the scheduler, so a scheduler started again starts its own.
+        signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
 
     def failed(step, message):
         log(f"{step} failed: {message}")
@@ -167,10 +285,10 @@ def run(cfg):
         with lock:
             facts["failing"] = True
 
-    def look():
+    def look(seen=None):
         """The repository's backups, also published as metrics; None when info fails."""
         try:
-            backups = backups_of(stanza)
+            backups = backups_of(stanza, seen)
         except Exception as e:  # noqa: BLE001 - reported, retried at the next check
             with lock:
                 facts["repository"]["ok"] = False
@@ -181,31 +299,39 @@ def run(cfg):
         return backups, None
 
     while True:
-        acting = is_primary(cfg["patroniUrl"], cfg.get("patroniCaFile"))
+        if server is not None:
+            server.keep_running()
+        me, choice = view(cfg)
+        acting = choice is not None and choice["acting"] == me
         with lock:
             facts["acting"] = acting
             if not acting:
                 facts["failing"] = False
-        if acting and time.time() >= not_before:
+        primary = choice is not None and choice["primary"] == me
+        if not primary:
+            stanza_ready = False
+        # The running primary creates the stanza (idempotent), whichever member takes the backups.
+        if primary and not stanza_ready and time.time() >= not_before:
+            code, out = pgbackrest(stanza, "stanza-create")
+            stanza_ready = code == 0
             if not stanza_ready:
-                code, out = pgbackrest(stanza, "stanza-create")
-                stanza_ready = code == 0
-                if not stanza_ready:
-                    failed("stanza-create", f"exit {code}: {out[-500:]}")
-                    not_before = time.time() + 60
-            if stanza_ready:
-                backups, error = look()
+                failed("stanza-create", f"exit {code}: {out[-500:]}")
+                not_before = time.time() + 60
+        if acting and time.time() >= not_before:
+            if stanza_ready or not primary:
+                seen = {}
+                backups, error = look(seen)
                 kind = None
                 if error is not None:
                     failed("info", error)
-                else:
+                elif seen.get("code", 0) in STANZA_EXISTS:
                     kind = due(intervals, backups, time.time())
                 if kind:
                     started = time.time()
                     log(f"{kind} backup starting")
                     with lock:
                         facts["running"] = True
-                    code, out = pgbackrest(stanza, f"--type={kind}", "backup")
+                    code, out = pgbackrest(stanza, *backup_args(cfg, kind, me, choice))
                     with lock:
                         facts["running"] = False
                     run_doc = {"kind": kind, "startedAt": started, "finishedAt": time.time(), "ok": code == 0}
@@ -225,12 +351,14 @@ def run(cfg):
                 elif error is None:
                     with lock:
                         facts["failing"] = False
-        else:
-            if not acting:
-                stanza_ready = False
-                # A member that does not act still reports the repository (a shared volume), so the
-                # newest backup stays known when the acting scheduler is gone.
-                look()
+                    if any(b.get("type") == "full" for b in backups) and drill_due(cfg.get("drill"), status.get("lastDrill"), time.time()):
+                        log("restore drill starting")
+                        status["lastDrill"] = run_drill(cfg["drill"])
+                        log(f"restore drill done: exit {status['lastDrill']['exitCode']}")
+        elif not acting:
+            # A member that does not act still reports the repository (a shared volume), so the
+            # newest backup stays known when the acting scheduler is gone.
+            look()
         status["checkedAt"] = time.time()
         try:
             write_status(cfg["statusFile"], status)
@@ -239,6 +367,24 @@ def run(cfg):
         time.sleep(cfg["checkSeconds"])
 
 
+def main(argv):
+    with open(argv[1]) as f:
+        cfg = json.load(f)
+    if len(argv) == 2:
+        run(cfg)
+    me, choice = view(cfg)
+    if argv[2] == "which":
+        print(json.dumps({"member": me, **(choice or {"acting": None})}))
+        return 0
+    if argv[2] == "backup" and len(argv) == 4 and argv[3] in KINDS:
+        if choice is None or choice["acting"] != me:
+            print(f"{me} does not take the backups: {choice['acting'] if choice else 'no member (no running primary)'} does", file=sys.stderr)
+            return 4
+        res = subprocess.run(["pgbackrest", f"--stanza={cfg['stanza']}", *backup_args(cfg, argv[3], me, choice)])
+        return res.returncode
+    print(f"usage: {argv[0]} CONFIG [which | backup full|diff|incr]", file=sys.stderr)
+    return 2
+
+
 if __name__ == "__main__":
-    with open(sys.argv[1]) as f:
-        run(json.load(f))
+    sys.exit(main(sys.argv))

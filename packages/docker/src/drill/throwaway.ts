@@ -1,4 +1,4 @@
-import { PGBACKREST_PATHS, S3RepositorySpec, renderRestoreConf } from "@pgscale/core";
+import { PGBACKREST_PATHS, S3RepositorySpec, THROWAWAY_DRILL_CONFIG, renderRestoreConf } from "@pgscale/core";
 import * as path from "path";
 import { demuxLog, dockerEngine } from "../engine/docker-engine";
 import { NO_CAPABILITIES } from "../hardening";
@@ -17,7 +17,7 @@ export interface SourceRepository {
 }
 
 /** Where the repository's configuration is in the container (renderDrillScript reads it there). */
-export const THROWAWAY_CONFIG = "/etc/pgscale/pgbackrest.conf";
+export const THROWAWAY_CONFIG = THROWAWAY_DRILL_CONFIG;
 
 /** The longest a throwaway container's restore is waited for: 12 hours. */
 const RESTORE_WAIT_MS = 12 * 3600_000;
