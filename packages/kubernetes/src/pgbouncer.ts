@@ -170,14 +170,18 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         // The exporter reads its own pod's PgBouncer over loopback.
         const exporterDsn = stats && pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@127.0.0.1:${LISTEN_PORT}/pgbouncer?sslmode=${tls ? "require" : "disable"}`;
         // The cluster's CA: the pool verifies the members with it, and its own certificate chains to it.
-        const tlsFiles = tls && clusterTls && pulumi.all([tls.certs, clusterTls.caCertPem]).apply(([certs, ca]) => ({
-            "server.crt": certs[name].certPem, "server.key": certs[name].keyPem, "ca.crt": ca,
-        }));
+        // A program under Pulumi's mocks may get no certificates back: then no files.
+        const tlsFiles = tls && clusterTls
+            ? pulumi.all([tls.certs, clusterTls.caCertPem]).apply(([certs, ca]): Record<string, string> => {
+                const pair = certs?.[name];
+                return pair && ca ? { "server.crt": pair.certPem, "server.key": pair.keyPem, "ca.crt": ca } : {};
+            })
+            : undefined;
         // Auto-named: a changed config or auth file is a new Secret, so the Deployment rolls onto it.
         this.secret = new k8s.core.v1.Secret(`${name}-pgbouncer`, {
             metadata: { namespace: this.namespace.ref, labels },
-            stringData: pulumi.secret(pulumi.all([tlsFiles]).apply(([files]) => ({
-                "pgbouncer.ini": ini, "userlist.txt": userlist, ...(exporterDsn ? { "exporter.dsn": exporterDsn } : {}), ...(files ?? {}),
+            stringData: pulumi.secret(pulumi.all([ini, userlist, exporterDsn, tlsFiles]).apply(([iniText, users, dsn, files]) => ({
+                "pgbouncer.ini": iniText, "userlist.txt": users, ...(dsn ? { "exporter.dsn": dsn } : {}), ...(files ?? {}),
             }))),
         }, { parent: this });
         const exporter = stats && pgbouncerExporterSidecar({ secret: this.secret.metadata.name, images: this.spec.images, imagePullPolicy: p.imagePullPolicy });
