@@ -34,7 +34,7 @@ export function legacyCertificates(tls: GeneratedTls): ClusterCertificates {
 
 export interface MemberDeliveryOptions {
     dockerHost: pulumi.Input<string | undefined>;
-    /** Where the member's entrypoint and patroni.yml expect the files (its data volume). */
+    /** Where the member's entrypoint and patroni.yml expect the files (in the container's own layer, which a restart keeps). */
     dir: string;
     /** PostgreSQL's binaries (pg_isready, psql). */
     binDir: string;

@@ -6,8 +6,9 @@ import { DOCKER_PACKAGE } from "../own-package";
 
 // A server's certificate, key and CA reach its running container through the engine (docker exec),
 // never through the container's `uploads`: a changed upload replaces the container (a restart of
-// PostgreSQL, a new host port for PgBouncer). The files land in `dir`, which outlives a restart
-// (a member's data volume; the pooler's own layer), written by the service user (the key 0600, as
+// PostgreSQL, a new host port for PgBouncer). The files land in `dir`, in the container's own
+// layer, which a restart keeps (not a data volume: a test cluster's may be a tmpfs, which a restart
+// empties), written by the service user (the key 0600, as
 // PostgreSQL and PgBouncer want it) and swapped in by rename; the service then reloads them in
 // place. The container's entrypoint waits for them, so a new or replaced container starts with
 // the current certificate, never the one from the stack's creation.
