@@ -7,9 +7,9 @@ import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
-import { leaderName, patroniCliArgs } from "../support/patroni";
+import { clusterMembers, leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
-import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, libpqCompatible, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
+import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, isLeaderRole, libpqCompatible, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -286,19 +286,35 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         }, 60_000, "every member reporting the full backup");
         console.log(`every member reported the full backup ${((Date.now() - started) / 1000).toFixed(1)} s after pgBackRest listed it`);
         expect(series!.map((x) => x.metric.member).sort()).toEqual(out.members.map((m) => m.name).sort());
-        const acting = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(out.prometheusUrl,
-            `/api/v1/query?query=${encodeURIComponent("pgscale_backup_scheduler_acting == 1")}`);
-        expect(acting.result.map((x) => x.metric.member)).toEqual([leader]);
+        // Exactly one member acts, and it is the one the schedulers' rule names from the live view:
+        // the first streaming replica by name, else the primary (a replica the previous tests stopped
+        // or cut off may still be catching up, so the expected member is read, not assumed).
+        const expected = async () => {
+            const members = await clusterMembers(primary.restUrl);
+            const streaming = members.filter((m) => !isLeaderRole(m.role) && m.state === "streaming").map((m) => m.name).sort();
+            return streaming[0] ?? leader;
+        };
+        let actingNames: string[] = [];
+        let wanted = "";
+        await eventually(async () => {
+            wanted = await expected();
+            const acting = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(out.prometheusUrl,
+                `/api/v1/query?query=${encodeURIComponent("pgscale_backup_scheduler_acting == 1")}`);
+            actingNames = acting.result.map((x) => x.metric.member);
+            return actingNames.length === 1 && actingNames[0] === wanted;
+        }, 60_000, "one acting scheduler, the one the rule names").catch(() => undefined);
+        expect(actingNames).toEqual([wanted]);
+        const actor = out.members.find((m) => m.name === wanted)!;
 
-        // The repository unreadable (as its owner, postgres): the acting scheduler's next look fails.
+        // The repository unreadable (as its owner, postgres) where the acting scheduler looks: its next look fails.
         const since = Date.now();
-        docker("exec", primary.container, "chmod", "000", "/var/lib/pgbackrest");
+        docker("exec", actor.container, "chmod", "000", "/var/lib/pgbackrest");
         try {
             const { seconds, alerts } = await firing("PgscaleBackupFailing", (a) => a.labels.cluster === "pg", since, 90_000);
-            console.log(`PgscaleBackupFailing fired ${seconds.toFixed(1)} s after the repository became unreadable (the scheduler looks every 15 s)`);
+            console.log(`PgscaleBackupFailing fired ${seconds.toFixed(1)} s after the repository became unreadable on the acting member ${wanted} (the scheduler looks every 15 s)`);
             expect(alerts[0].labels.severity).toBe("warning");
         } finally {
-            docker("exec", primary.container, "chmod", "750", "/var/lib/pgbackrest");
+            docker("exec", actor.container, "chmod", "750", "/var/lib/pgbackrest");
         }
         const readable = Date.now();
         await resolved("PgscaleBackupFailing", 90_000);

@@ -1,14 +1,13 @@
 // postgresVersion: 17 for real: a 3-node PostgreSQL 17 + Patroni 4 cluster with quorum commit
 // behind HAProxy 3.0 and PgBouncer 1.24 on the local engine, prepared statements through the
-// pooler, pg_partman 5, a failover with no acknowledged write lost, and refused changes of major (17 -> 15
-// on it, 15 -> 17 taken from the default on a 1-node 15 stack brought up beside it). 77-140 s measured on the 2-core
-// machine with the images built, depending on its load (+~40 s to build pgscale/patroni-17).
+// pooler, pg_partman 5, and refused changes of major (17 -> 15 on it, 15 -> 17 taken from the default
+// on a 1-node 15 stack brought up beside it). SIGKILL failovers of PostgreSQL 17 (the default) with no
+// acknowledged write lost are ha-cluster's and the chaos suite's (quorum commit included), not repeated here.
 import { Stack } from "@pulumi/pulumi/automation";
 import { libpqCompatible } from "@pgscale/core";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName, restCall } from "../support/patroni";
-import { killLeaderAndRejoin } from "../support/failover";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -207,42 +206,6 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         expect(row.d).toBe("/var/lib/postgresql/data/pg15");
         const down = await stack15!.destroy(quiet);
         expect(down.summary.result).toBe("succeeded");
-    });
-
-    it("fails over after SIGKILL of the primary with no acknowledged commit lost, and the old primary rejoins", async () => {
-        // A writer commits through primaryUri across the kill; each id it saw acknowledged must survive.
-        await query(out.primaryUri, "CREATE TABLE acked (id int primary key)");
-        const acked: number[] = [];
-        let writing = true;
-        const writer = (async () => {
-            for (let id = 1; writing; id++) {
-                // One connection per commit, its errors its own: the kill cuts sessions at any point.
-                const c = new Client({ connectionString: libpqCompatible(out.primaryUri), connectionTimeoutMillis: 5000 });
-                c.on("error", () => undefined);
-                try {
-                    await c.connect();
-                    await c.query("INSERT INTO acked VALUES ($1)", [id]);
-                    acked.push(id);
-                } catch {
-                    await new Promise((r) => setTimeout(r, 200));
-                } finally {
-                    await c.end().catch(() => undefined);
-                }
-            }
-        })();
-        await eventually(async () => acked.length >= 10, 30000, "acknowledged writes before the kill");
-        const result = await killLeaderAndRejoin(out, { sql: "INSERT INTO t VALUES (2, 'after failover') ON CONFLICT DO NOTHING" }).finally(() => { writing = false; });
-        await writer;
-        const { oldLeader, outageSeconds, newLeader } = result;
-        const present = new Set((await query(out.primaryUri, "SELECT id FROM acked")).map((r) => Number(r.id)));
-        expect(acked.filter((id) => !present.has(id))).toEqual([]);
-        // ttl 20 for the leader key to expire, a loop, promotion and HAProxy's checks: a bound, not a benchmark.
-        expect(outageSeconds).toBeLessThan(60);
-        expect(newLeader).not.toBe(oldLeader);
-        await eventually(async () => (await streamingReplicas()) === 2, 60000, "2 replicas streaming after rejoin");
-        const [row] = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
-        expect(Number(row.n)).toBe(2);
-        console.log(`postgres17 e2e: SIGKILL of the primary to the first write through primaryUri: ${outageSeconds.toFixed(1)} s; ${acked.length} acknowledged writes, none lost`);
     });
 
     it("destroys everything it created", async () => {
