@@ -7,11 +7,11 @@
 import { query } from "../support/pg";
 import { ChaosCluster, MAX_REPLICA_LAG_BYTES, startChaosCluster, stopChaosCluster, TIMINGS } from "./support/cluster";
 import { waitFor } from "@pgscale/testing";
-import { dockerAsync, dockerLogsSince, haproxyServerStates, patchDynamicConfig, psqlOn, untilFailsafeTopology } from "./support/nodes";
+import { dockerAsync, dockerLogsSince, dynamicConfig, haproxyServerStates, patchDynamicConfig, psqlOn, untilFailsafeTopology } from "./support/nodes";
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
-import { isLeaderRole, sleep } from "@pgscale/core";
+import { isLeaderRole, resolvePatroniCluster, sleep } from "@pgscale/core";
 
 jest.setTimeout(30 * 60 * 1000);
 
@@ -81,21 +81,27 @@ describe("chaos", () => {
         await sigkillRepeated("sigkill-sync", "docker kill -s KILL <primary container>, then docker start", true);
     });
 
-    // Patroni 4's quorum commit (synchronous_mode "quorum", what rpoBytes: 0 picks at 3 nodes):
-    // synchronous_standby_names is ANY 1 of both replicas, and a failover may promote either one
-    // only once Patroni has proved it holds every acknowledged commit. Same cluster, switched by
-    // PATCH /config as a user would, and back to classic mode afterwards.
-    it("primary SIGKILL, repeated, quorum commit: zero acknowledged writes lost", async () => {
-        await patchDynamicConfig(cluster(), { synchronous_mode: "quorum" });
+    // Patroni 4's quorum commit as `objectives: { rpoBytes: 0 }` configures it on a 3-node
+    // PostgreSQL 17 cluster (resolvePatroniCluster's choice, not a copy of it): synchronous_mode
+    // "quorum" and synchronous_mode_strict, so synchronous_standby_names is ANY 1 of both replicas,
+    // a failover may promote either one only once Patroni has proved it holds every acknowledged
+    // commit, and commits wait rather than go unreplicated. Same cluster, switched by PATCH /config
+    // as a user would, and back to classic mode afterwards.
+    it("primary SIGKILL, repeated, quorum commit as rpoBytes: 0 sets it: zero acknowledged writes lost", async () => {
+        const rpo0 = resolvePatroniCluster({ nodes: 3, postgresVersion: 17, objectives: { rtoSeconds: 60, rpoBytes: 0 } }, "chaos");
+        expect([rpo0.synchronousMode, rpo0.synchronousModeStrict]).toEqual(["quorum", true]);
+        await patchDynamicConfig(cluster(), { synchronous_mode: rpo0.synchronousMode, synchronous_mode_strict: rpo0.synchronousModeStrict });
         cluster().info.synchronousMode = "quorum";
         try {
             await waitFor("two quorum standbys", 60_000, quorumStandbys);
+            // In force in the DCS document every member runs by, not only sent.
+            expect(await dynamicConfig(cluster())).toEqual(expect.objectContaining({ synchronous_mode: "quorum", synchronous_mode_strict: true }));
             // Every other killed member is rebuilt from the leader as it restarts, and the next
             // SIGKILL must still fail over (docs/reliability.md, finding 9).
-            await sigkillRepeated("sigkill-quorum", "synchronous_mode quorum (PATCH /config); docker kill -s KILL <primary container>, then docker start, every other one rebuilt (POST /reinitialize as it starts)",
+            await sigkillRepeated("sigkill-quorum", "synchronous_mode quorum and synchronous_mode_strict, as objectives.rpoBytes 0 sets them (PATCH /config); docker kill -s KILL <primary container>, then docker start, every other one rebuilt (POST /reinitialize as it starts)",
                 "quorum", quorumStandbys, { rebuildEveryOther: true });
         } finally {
-            await patchDynamicConfig(cluster(), { synchronous_mode: true });
+            await patchDynamicConfig(cluster(), { synchronous_mode: true, synchronous_mode_strict: false });
             cluster().info.synchronousMode = true;
         }
         await waitFor("a synchronous standby again", 60_000, async () => (await cluster().cluster.members()).some((m) => m.role === "sync_standby"));

@@ -63,6 +63,22 @@ export async function patchDynamicConfig(c: ChaosCluster, body: Record<string, u
     throw last;
 }
 
+/** The DCS document (GET /config) as the first member that answers has it. */
+export async function dynamicConfig(c: ChaosCluster): Promise<Record<string, unknown>> {
+    let last: unknown;
+    for (const container of Object.values(c.containers.members)) {
+        try {
+            const { ca } = c.info.restApi;
+            const res = await patroniRequest(patroniHttp, await restUrl(c, container), "/config", { timeoutMs: 10_000, ...(ca ? { ca } : {}) });
+            if (res.ok && typeof res.body === "object") return res.body as Record<string, unknown>;
+            last = new Error(`GET /config: HTTP ${res.status} ${res.text}`);
+        } catch (e) {
+            last = e;
+        }
+    }
+    throw last;
+}
+
 /**
  * After failsafe_mode is switched on, the leader writes the /failsafe key on a later loop and each
  * member loads it on its own; until every member lists the whole topology, the leader's POST
