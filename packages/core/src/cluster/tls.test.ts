@@ -1,7 +1,8 @@
 import { X509Certificate, createPrivateKey } from "crypto";
 import * as tls from "tls";
 import { AddressInfo } from "net";
-import { generateCa, generateServerCert } from "./tls";
+import * as forge from "node-forge";
+import { generateCa, generateServerCert, signCertificate } from "./tls";
 
 describe("generated certificates", () => {
     const now = new Date("2026-01-01T00:00:00Z");
@@ -28,6 +29,16 @@ describe("generated certificates", () => {
         expect(serverX.checkIP("127.0.0.1")).toBe("127.0.0.1");
         expect(serverX.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]); // serverAuth
         expect(new Date(serverX.validFrom).getTime()).toBeLessThan(now.getTime()); // skew allowance
+    });
+
+    it("signs with Node's RSA exactly as forge's own RSA would (PKCS#1 v1.5 signatures are deterministic)", () => {
+        const cert = forge.pki.certificateFromPem(server.certPem);
+        signCertificate(cert, createPrivateKey(ca.keyPem));
+        const ours = cert.signature as string;
+        cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+        expect(Buffer.from(ours, "binary").toString("hex")).toBe(Buffer.from(cert.signature as string, "binary").toString("hex"));
+        // And that is the signature the certificate carries: the same TBS, the same key.
+        expect(Buffer.from(ours, "binary").equals(Buffer.from(serverX.raw.subarray(serverX.raw.length - 256)))).toBe(true);
     });
 
     it("pairs each certificate with its own private key in PEM", () => {

@@ -1,9 +1,11 @@
-import { generateKeyPairSync, randomBytes } from "crypto";
+import { constants, createPrivateKey, generateKeyPairSync, KeyObject, privateEncrypt, randomBytes } from "crypto";
 import * as forge from "node-forge";
 
 // X.509 for TLS between clients and PostgreSQL/PgBouncer: a private CA per stack and one server
 // certificate per endpoint. Node's crypto parses and verifies certificates but cannot issue
-// them, so node-forge builds and signs them; keys come from Node's own RSA generator.
+// them, so node-forge builds the certificate (DER and its SHA-256 digest); keys come from Node's
+// own RSA generator and Node signs (forge's big-integer RSA in JavaScript took most of a
+// certificate's time, and blocked the provider's event loop meanwhile).
 // No I/O: the caller decides where keys live (pgscale keeps them as Pulumi secrets).
 
 export interface PemPair {
@@ -33,11 +35,31 @@ const DAY_MS = 24 * HOUR_MS;
 /** Certificates are backdated by this much (notBefore) to absorb clock skew between hosts. */
 export const CERT_SKEW_MS = HOUR_MS;
 
-function rsaKey(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+function rsaKey(): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const priv = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-    return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), keyPem };
+    // The public half for forge's certificate, from Node's key (no PEM parse in JavaScript).
+    const jwk = publicKey.export({ format: "jwk" });
+    const big = (b64url: string) => new forge.jsbn.BigInteger(Buffer.from(b64url, "base64url").toString("hex"), 16);
+    return { privateKey, publicKey: forge.pki.setRsaPublicKey(big(jwk.n!), big(jwk.e!)), keyPem };
+}
+
+/** DER prefix of PKCS#1 v1.5's DigestInfo for SHA-256 (RFC 8017, section 9.2, note 1). */
+const SHA256_DIGEST_INFO = Buffer.from("3031300d060960864801650304020105000420", "hex");
+
+/**
+ * Signs `cert` (sha256WithRSAEncryption) with Node's RSA: forge's `cert.sign` takes any key whose
+ * `sign(md)` returns the signature of the digest as a binary string, and PKCS#1 v1.5 signing is
+ * the private-key operation on DigestInfo with type-1 padding, which privateEncrypt performs.
+ */
+export function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
+    const signer = {
+        sign: (md: forge.md.MessageDigest) => {
+            const digest = Buffer.from(md.digest().getBytes(), "binary");
+            return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString("binary");
+        },
+    };
+    cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 }
 
 function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: number): forge.pki.Certificate {
@@ -65,7 +87,7 @@ export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
         { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
         { name: "subjectKeyIdentifier" },
     ]);
-    cert.sign(key.privateKey, forge.md.sha256.create());
+    signCertificate(cert, key.privateKey);
     return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
@@ -73,7 +95,7 @@ export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
 export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
     if (o.dnsNames.length + o.ipAddresses.length === 0) throw new Error("a server certificate needs at least one DNS name or IP address");
     const caCert = forge.pki.certificateFromPem(ca.certPem);
-    const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+    const caKey = createPrivateKey(ca.keyPem);
     const key = rsaKey();
     const cert = baseCert(key.publicKey, o, 825);
     cert.setSubject([{ name: "commonName", value: o.commonName }]);
@@ -89,6 +111,6 @@ export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
         { name: "subjectKeyIdentifier" },
         { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(caKey, forge.md.sha256.create());
+    signCertificate(cert, caKey);
     return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
