@@ -159,7 +159,7 @@ def render_metrics(intervals, facts):
             out.append(f"{name}{{{label_text}}} {value}" if label_text else f"{name} {value}")
 
     repo = facts["repository"]
-    metric("pgscale_backup_scheduler_acting", "gauge", "1 when this member's scheduler takes the backups (the first streaming replica by name, else the running primary).",
+    metric("pgscale_backup_scheduler_acting", "gauge", "1 when this member's scheduler takes the backups (it is the running primary).",
            [({}, 1 if facts["acting"] else 0)])
     metric("pgscale_backup_schedule_interval_seconds", "gauge", "Seconds between backups of each scheduled kind.",
            [({"kind": k}, intervals[k]) for k in KINDS if intervals.get(k)])
