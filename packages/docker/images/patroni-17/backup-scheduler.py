@@ -5,7 +5,7 @@
   python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json backup full|diff|incr
 
 backup.json (@pgscale/core schedulerConfig): {"stanza", "intervals": {"full": s, "diff": s, "incr": s},
-"patroniUrl", "checkSeconds", "statusFile", "metricsPort", "standbyOptions", "drill", "patroniConfig"}. One member
+"patroniUrl", "checkSeconds", "statusFile", "metricsPort", "standbyOptions", "drill"}. One member
 acts, chosen from Patroni's view of the cluster (GET /cluster, the same on every member): the first
 streaming replica by name, else the running primary (`choose`). The running primary creates the
 stanza when it is missing (idempotent, so a new primary after a failover simply finds it; a replica
@@ -44,10 +44,12 @@ import urllib.request
 # The modules beside it: in the image /usr/local/lib/pgscale, in the source tree this directory.
 sys.path[:0] = ["/usr/local/lib/pgscale", os.path.dirname(os.path.realpath(__file__))]
 import pgscale_dcs  # noqa: E402
-from pgscale_backup_metrics import KINDS, drill_facts, newest_by_kind, render_metrics, serve_metrics  # noqa: E402,F401
+from pgscale_backup_metrics import KINDS, drill_facts, newest_by_kind, newest_drill_start, render_metrics, serve_metrics, shared_drill  # noqa: E402,F401
 
 # Seconds the backup lease lives without a renewal; renewed every third of it while a backup runs.
 LEASE_TTL = 30
+# Patroni's configuration in the member: its etcd3 section is how the scheduler reaches etcd.
+PATRONI_CONFIG = "/etc/patroni/patroni.yml"
 
 
 def due(intervals, backups, now):
@@ -196,7 +198,7 @@ class Server:
 def backup_under_lease(cfg, dcs, kind, me, choice):
     """One backup of `kind` on this member, under the backup lease: (holder, None, None) when another
     member holds it, else (None, exit code, output). Raises when etcd cannot be asked."""
-    lease = pgscale_dcs.Lease(dcs.call, dcs.key(pgscale_dcs.LEASE_KEY), cfg.get("leaseSeconds", LEASE_TTL))
+    lease = pgscale_dcs.Lease(dcs.call, dcs.key(pgscale_dcs.LEASE_KEY), LEASE_TTL)
     holder = lease.take({"member": me, "kind": kind, "startedAt": time.time()})
     if holder is not None:
         return holder, None, None
@@ -219,18 +221,6 @@ def run_drill(drill):
     return {"startedAt": started, "finishedAt": time.time(), "exitCode": res.returncode, "output": output}
 
 
-def shared_drill(previous, facts):
-    """The drill record every member reads (etcd): the newest drill's facts and the newest that restored."""
-    return {"last": facts, "lastOk": facts if facts["ok"] else (previous or {}).get("lastOk")}
-
-
-def newest_drill_start(local, shared):
-    """The start of the cluster's newest drill (this member's record or the shared one), for drill_due: a
-    new acting member keeps the cluster's drill clock."""
-    starts = [d["startedAt"] for d in (local, (shared or {}).get("last")) if d]
-    return {"startedAt": max(starts)} if starts else None
-
-
 def run(cfg):
     stanza = cfg["stanza"]
     intervals = cfg["intervals"]
@@ -250,7 +240,7 @@ def run(cfg):
         facts["drill"] = shared_drill(None, drill_facts(status["lastDrill"], drill["objectives"]))
     if cfg.get("metricsPort"):
         serve_metrics(cfg["metricsPort"], lambda: render_metrics(intervals, facts, drill), lock)
-    dcs = pgscale_dcs.PatroniEtcd(cfg.get("patroniConfig", "/etc/patroni/patroni.yml"))
+    dcs = pgscale_dcs.PatroniEtcd(PATRONI_CONFIG)
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
@@ -303,7 +293,9 @@ def run(cfg):
             with lock:
                 facts["running"] = False
         if holder is not None:
-            log(pgscale_dcs.refusal(me, kind, holder))
+            # Once per holder: a long backup elsewhere is not a log line every look.
+            if status.get("lastRefusal", {}).get("holder") != holder:
+                log(pgscale_dcs.refusal(me, kind, holder))
             status["lastRefusal"] = {"at": time.time(), "kind": kind, "holder": holder}
             with lock:
                 facts["leaseRefusals"] += 1
@@ -399,7 +391,7 @@ def main(argv):
             print(f"{me} does not take the backups: {choice['acting'] if choice else 'no member (no running primary)'} does", file=sys.stderr)
             return 4
         try:
-            holder, code, out = backup_under_lease(cfg, pgscale_dcs.PatroniEtcd(cfg.get("patroniConfig", "/etc/patroni/patroni.yml")), argv[3], me, choice)
+            holder, code, out = backup_under_lease(cfg, pgscale_dcs.PatroniEtcd(PATRONI_CONFIG), argv[3], me, choice)
         except Exception as e:  # noqa: BLE001 - etcd out of reach: no lease, no backup
             print(f"{me} did not start the {argv[3]} backup: the backup lease: {e}", file=sys.stderr)
             return 6

@@ -1,5 +1,6 @@
 """The backup scheduler's facts as Prometheus metrics, and a scheduled drill's figures read off the
-drill script's output (the same marks @pgscale/core's parseDrillOutput reads for the CLI)."""
+drill script's output (the same marks @pgscale/core's parseDrillOutput reads for the CLI), with
+the record of them the members share in the DCS."""
 import re
 import threading
 from datetime import datetime
@@ -52,6 +53,18 @@ def drill_facts(record, objectives):
     exceeded = {label: figures[key] > objectives[key] for label, key in OBJECTIVES if objectives.get(key) is not None}
     return {**facts, "ok": True, "backupSet": backup_set, "restoreSeconds": restore, "restorable": restorable,
             "lossWindowSeconds": window, "exceeded": exceeded}
+
+
+def shared_drill(previous, facts):
+    """The drill record every member reads (etcd): the newest drill's facts and the newest that restored."""
+    return {"last": facts, "lastOk": facts if facts["ok"] else (previous or {}).get("lastOk")}
+
+
+def newest_drill_start(local, shared):
+    """The start of the cluster's newest drill (this member's record or the shared one), for drill_due: a
+    new acting member keeps the cluster's drill clock."""
+    starts = [d["startedAt"] for d in (local, (shared or {}).get("last")) if d]
+    return {"startedAt": max(starts)} if starts else None
 
 
 def render_metrics(intervals, facts, drill=None):
