@@ -184,8 +184,8 @@ describe("backup scheduler", () => {
         "        raise AssertionError(path)",
         "    def expire(self, lease_id):",
         "        self.leases.pop(lease_id, None); self.kv = {k: v for k, v in self.kv.items() if v[1] != lease_id}",
-        "import importlib.util as u",
-        "d = u.module_from_spec(u.spec_from_file_location('pgscale_dcs', m.__file__.replace('backup-scheduler.py', 'pgscale_dcs.py'))); d.__spec__.loader.exec_module(d)",
+        // The module the scheduler imports from beside it.
+        "d = m.pgscale_dcs",
     ];
 
     it("lets one member back up at a time: the backup lease is taken by compare-and-set, refused naming its holder, free again once released or expired", () => {
