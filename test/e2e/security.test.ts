@@ -444,6 +444,8 @@ describe("security defaults on Docker", () => {
             });
             expect(res.summary.result).toBe("succeeded");
             out = plainOutputs(res.outputs) as Outputs;
+            // What the tests after this one verify with: the current bundle.
+            fs.writeFileSync(caFile, out.tlsCaPem);
             return ops.sort();
         };
         /** psql verify-full against `ca` (a PEM) to a member's or the pool's loopback port: "t" when it verified and runs over TLS. */
@@ -541,8 +543,6 @@ describe("security defaults on Docker", () => {
             expect(verifiedWith(memberUri(out.members[0]), out.tlsCaPem)).toBe("t");
             expect(verifiedWith(memberUri(out.members[0]), original)).toMatch(/certificate verify failed/);
             expect(verifiedWith(poolUri(), original)).toMatch(/certificate verify failed/);
-            // The renewal below verifies with the current bundle.
-            fs.writeFileSync(caFile, out.tlsCaPem);
         });
 
         it("renews the members' and the pool's certificates on the up past the renewal point, in place: served anew, nothing restarted, sessions kept", async () => {
