@@ -52,6 +52,16 @@ echo reloaded`;
 
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const haproxyReloadHandlers = {
+    /**
+     * Whether the CA bundle to write differs from the one written last. A state from before the
+     * bundle was delivered here holds none: the container has the CA it was created with (an
+     * upload), which is the bundle until the CA's first rotation (a bundle of one certificate).
+     */
+    caFileChanged(olds: Pick<ReloadInputs, "caFile">, news: Pick<ReloadInputs, "caFile">): boolean {
+        if (news.caFile === undefined) return false;
+        if (olds.caFile === undefined) return news.caFile.pem.split("-----BEGIN CERTIFICATE-----").length - 1 > 1;
+        return olds.caFile.path !== news.caFile.path || olds.caFile.pem !== news.caFile.pem;
+    },
     async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
         const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`, ...(i.caFile ? [`PGSCALE_HAPROXY_CA_FILE=${i.caFile.path}`, `PGSCALE_HAPROXY_CA=${i.caFile.pem}`] : [])], host: i.dockerHost });
         if (r.exitCode === 3) {
@@ -97,15 +107,9 @@ const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().haproxyReloadHandlers;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-// A state from before the bundle was delivered here holds none: the container has the CA it was
-// created with, which is the bundle until the CA's first rotation (a bundle of one).
-const certificates = (pem: string) => pem.split("-----BEGIN CERTIFICATE-----").length - 1;
-const caFileChanged = (olds: ReloadInputs, news: ReloadInputs) =>
-    news.caFile !== undefined && (olds.caFile === undefined ? certificates(news.caFile.pem) > 1 : olds.caFile.path !== news.caFile.path || olds.caFile.pem !== news.caFile.pem);
-
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
-        return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") || caFileChanged(olds, news) };
+        return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") || handlers().caFileChanged(olds, news) };
     },
     async create(inputs: ReloadInputs) {
         await handlers().apply(inputs);
