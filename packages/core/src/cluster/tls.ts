@@ -111,7 +111,7 @@ export function crossSignCa(issuer: PemPair, subjectCaPem: string, o: { now?: Da
         { name: "subjectKeyIdentifier" },
         { name: "authorityKeyIdentifier", keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(forge.pki.privateKeyFromPem(issuer.keyPem), forge.md.sha256.create());
+    signCertificate(cert, createPrivateKey(issuer.keyPem));
     return forge.pki.certificateToPem(cert);
 }
 
