@@ -2,7 +2,7 @@
 // every WAL segment reaches the repository (and keeps reaching it from the new primary after a
 // SIGKILL failover), and the repository restores, in a throwaway container of the same image,
 // to exactly the rows written before the last archived segment.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_IMAGES } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
@@ -295,6 +295,52 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         expect(refused.code).toBe(1);
         expect(refused.stderr).toMatch(/^pgscale backup run: refused: none of the given containers is the member that takes the backups/);
         expect(refused.stderr).toContain(`\n  ${leader.container}: ${leader.name}: the backups are taken on ${acting.name}`);
+    });
+
+    it("one backup at a time across members: while another member holds the backup lease in etcd, neither a run nor the schedule starts one", async () => {
+        const acting = actingMember();
+        const other = out.members.find((m) => m.name !== acting.name && running().includes(m.container))!;
+        // What a scheduler that believes it acts does first (a view change seen half-done on its
+        // side): take the lease, with the image's own module, from another member; held until stdin closes.
+        const hold = [
+            "import sys, time", "sys.path[:0] = ['/usr/local/lib/pgscale']", "import pgscale_dcs as d",
+            "e = d.PatroniEtcd('/etc/patroni/patroni.yml'); lease = d.Lease(e.call, e.key(d.LEASE_KEY), 30)",
+            "print('holder:', lease.take({'member': sys.argv[1], 'kind': 'full', 'startedAt': time.time()}), flush=True)",
+            "sys.stdin.read(); lease.release(); print('released', flush=True)",
+        ].join("\n");
+        const holder = spawn("docker", ["exec", "-i", "-u", "postgres", other.container, "python3", "-c", hold, other.name], { stdio: ["pipe", "pipe", "inherit"] });
+        let said = "";
+        holder.stdout.on("data", (b) => { said += b; });
+        const ended = new Promise((r) => holder.on("exit", r));
+        const due = "/tmp/backup-lease-test.json";
+        try {
+            await eventually(async () => said.includes("holder: None"), 30000, "the lease taken in another member", 100);
+            const r = await pgscaleCli("backup", "run", ...flags([acting.container]), "--type", "incr");
+            expect(r.code).toBe(1);
+            expect(r.stderr).toMatch(new RegExp(`\\npgscale backup run: refused: ${acting.name} did not start the incr backup: the backup lease is held by ${other.name} \\(full backup since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\)`));
+            // The acting member's schedule, with an incr due at once (and no second metrics port or
+            // pgBackRest server in the member): it does not back up, and says who holds the lease.
+            docker("exec", "-u", "postgres", acting.container, "python3", "-c",
+                "import json; c = json.load(open('/etc/pgscale/backup.json')); c['intervals']['incr'] = 1; c['statusFile'] = '/tmp/backup-lease-status.json'; "
+                + `[c.pop(k, None) for k in ('metricsPort', 'standbyOptions', 'drill')]; json.dump(c, open('${due}', 'w'))`);
+            docker("exec", "-d", "-u", "postgres", acting.container, "sh", "-c", `python3 /usr/local/bin/pgscale-backup-scheduler ${due} > /tmp/backup-lease.log 2>&1`);
+            const refused = await eventually(async () => {
+                const st = docker("exec", "-u", "postgres", acting.container, "sh", "-c", "cat /tmp/backup-lease-status.json 2>/dev/null || true");
+                return st ? JSON.parse(st).lastRefusal : undefined;
+            }, 30000, "the scheduler's refusal", 250);
+            expect(refused).toMatchObject({ kind: "incr", holder: { member: other.name, kind: "full" } });
+            expect(docker("exec", acting.container, "cat", "/tmp/backup-lease.log"))
+                .toContain(`pgscale-backup: ${acting.name} did not start the incr backup: the backup lease is held by ${other.name} (full backup since `);
+        } finally {
+            const own = pidsOf(acting.container, `python3 /usr/local/bin/pgscale-backup-scheduler ${due}`);
+            if (own.length) docker("exec", "-u", "postgres", acting.container, "kill", ...own);
+            holder.stdin.end();
+            await ended;
+        }
+        expect(said).toContain("released");
+        // Released: the next run takes it.
+        const r = await pgscaleCli("backup", "run", ...flags([acting.container]), "--type", "incr", "--json");
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     });
 
     it("pgscale backup status is ok while backups keep up, critical naming pgBackRest's error once a scheduled run fails", async () => {

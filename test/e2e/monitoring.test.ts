@@ -9,7 +9,7 @@ import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutp
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName, patroniCliArgs } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
-import { ALERT_NAMES, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, isLeaderRole, libpqCompatible, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
+import { ALERT_NAMES, BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, DEFAULT_IMAGES, isLeaderRole, libpqCompatible, PGSCALE_QUERY_METRICS, RULE_EXTERNAL_METRICS, dashboardQueries } from "@pgscale/core";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -32,6 +32,7 @@ const FOR_SECONDS = 5;
 const ALERTS = {
     memberDownFor: `${FOR_SECONDS}s`, replicaNotStreamingFor: `${FOR_SECONDS}s`, poolClientsWaitingFor: `${FOR_SECONDS}s`,
     defaultPartitionRowsFor: `${FOR_SECONDS}s`, noPrimaryFor: `${FOR_SECONDS}s`, backupFailingFor: `${FOR_SECONDS}s`,
+    drillOverObjectiveFor: `${FOR_SECONDS}s`,
 };
 
 /**
@@ -257,7 +258,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
 
     it("every metric the alert rules read is in a live scrape, and every pgscale query metric", async () => {
         const names = async () => new Set(await api<string[]>(out.prometheusUrl, "/api/v1/label/__name__/values"));
-        const wanted = [...new Set([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS])].sort();
+        const wanted = [...new Set([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS, ...BACKUP_DRILL_METRICS])].sort();
         let missing = wanted;
         await eventually(async () => {
             const have = await names();
@@ -305,6 +306,19 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         }, 60_000, "one acting scheduler, the one the rule names").catch(() => undefined);
         expect(actingNames).toEqual([wanted]);
         const actor = out.members.find((m) => m.name === wanted)!;
+
+        // The scheduled drill ran in the acting member after the first full backup; every member
+        // reports the record it keeps in etcd, and its missed restore objective (0.5 s) fires.
+        const drill = await eventually(async () => {
+            const r = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(out.prometheusUrl,
+                `/api/v1/query?query=${encodeURIComponent("pgscale_backup_drill_restore_seconds")}`);
+            return r.result.length === out.members.length ? r.result : undefined;
+        }, 60_000, "every member reporting the drill");
+        const restoreSeconds = new Set(drill!.map((x) => x.value[1]));
+        expect(restoreSeconds.size).toBe(1);
+        console.log(`the scheduled drill restored in ${[...restoreSeconds][0]} s (every member reports it)`);
+        const over = await firing("PgscaleRestoreDrillOverObjective", (a) => a.labels.cluster === "pg", Date.now(), 30_000);
+        expect(over.alerts.map((a) => [a.labels.objective, a.labels.severity])).toEqual([["restore", "warning"]]);
 
         // The repository unreadable (as its owner, postgres) where the acting scheduler looks: its next look fails.
         const since = Date.now();

@@ -1,8 +1,10 @@
 // docs/sharding.md's program (examples/sharding) as written: a coordinator and two shards, each its
 // own PatroniCluster behind its HAProxy, one etcd member, every cluster in synchronous mode; s1 has
 // 2 members, the others one. Rows written through the coordinator as the application's owner land
-// on their shard, a lookup by key reaches one foreign partition; a third shard is added by `up`
-// under a writer (the moved slices pause, nothing fails or is lost); s1's primary is SIGKILLed
+// on their shard, a lookup by key reaches one foreign partition; the reference table (countries)
+// written on the coordinator reaches every shard, whose copy refuses writes and joins locally; a
+// third shard is added by `up` under a writer (the moved slices pause, nothing fails or is lost,
+// the new shard gets its copy of countries); s1's primary is SIGKILLed
 // under a workload (the other shards never fail, s1's queries come back with withRetry within its
 // failover bound, every acknowledged write is there); removing the ShardedTable (default
 // removalPolicy "retain") keeps the rows.
@@ -99,6 +101,29 @@ describe("sharding example (docs/sharding.md)", () => {
         expect(all).toEqual({ n: CUSTOMERS, s: (CUSTOMERS * (CUSTOMERS + 1)) / 2 });
     });
 
+    /** Each shard holds exactly the coordinator's countries. */
+    const countriesEverywhere = async () => {
+        const want = JSON.stringify(await query(out.coordinatorUri, "SELECT code, label FROM countries ORDER BY code"));
+        await eventually(async () => (await Promise.all(out.shardUris.map((uri) => query(uri, "SELECT code, label FROM countries ORDER BY code"))))
+            .every((rows) => JSON.stringify(rows) === want), 30000, `countries on ${out.shardUris.length} shards`);
+    };
+
+    it("replicates the reference table to every shard: written on the coordinator, refused on a shard, joined there locally", async () => {
+        const started = Date.now();
+        await query(out.coordinatorUri, "INSERT INTO countries VALUES ('fr', 'France'), ('de', 'Germany'), ('it', 'Italy')");
+        await query(out.coordinatorUri, "UPDATE orders SET country = (ARRAY['fr', 'de', 'it'])[1 + customer_id % 3]");
+        await countriesEverywhere();
+        console.log(`countries on every shard ${Date.now() - started} ms after the coordinator's insert`);
+        await expect(query(out.shardUris[0], "INSERT INTO countries VALUES ('xx', 'x')")).rejects.toMatchObject({ code: "25006" });
+        const join = "SELECT o.id, c.label FROM orders o JOIN countries c ON c.code = o.country WHERE o.customer_id = 7";
+        const shard = Number(partitionOf.get(7)!.replace("orders_", "")) % 2;
+        const plan = (await query(out.shardUris[shard], `EXPLAIN ${join}`)).map((r) => r["QUERY PLAN"]).join("\n");
+        expect(plan).toMatch(/Join/);
+        expect(plan).not.toMatch(/Foreign Scan/);
+        expect(await query(out.shardUris[shard], join)).toEqual([{ id: "70", label: "Germany" }]);
+        expect(await query(out.coordinatorUri, join)).toEqual([{ id: "70", label: "Germany" }]);
+    });
+
     it("adds a third shard under a writer: only the moved slices pause, every acknowledged row is on exactly one shard", async () => {
         // One connection writing row after row over every customer (every slice), as the application.
         const writer = new Client({ connectionString: libpqCompatible(out.coordinatorUri) });
@@ -164,6 +189,9 @@ describe("sharding example (docs/sharding.md)", () => {
             ...[...partitionOf.keys()].map((c) => `${c}/${c * 10}`), ...acked.map((a) => `${a.c}/${a.id}`),
         ].sort());
         expect(shards[2].length).toBeGreaterThan(0);
+        // The new shard subscribed in the same up: its copy of countries is the coordinator's.
+        expect(out.shardUris).toHaveLength(3);
+        await countriesEverywhere();
     });
 
     it("SIGKILL of s1's primary: the other shards never fail, s1 comes back with withRetry within its failover bound, nothing acknowledged is lost", async () => {

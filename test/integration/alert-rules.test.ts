@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { DEFAULT_IMAGES } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 import {
-    ALERT_NAMES, AlertName, BACKUP_SCHEDULER_METRICS, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerCommand, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
+    ALERT_NAMES, AlertName, BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, AlertRule, AlertThresholds, PGSCALE_QUERY_METRICS, alertRules, alertmanagerCommand, alertmanagerSpec, parseSpec, renderAlertRules, renderAlertmanagerConfig,
     RULE_EXTERNAL_METRICS,
 } from "@pgscale/core";
 
@@ -65,6 +65,17 @@ function backupScheduler(m: string, newestIncr: Sample[], failing: Sample[] | Sa
         series("pgscale_backup_last_completed_timestamp_seconds", { ...backupTarget(m, cluster), kind: "full" }, steady(0)),
         series("pgscale_backup_last_completed_timestamp_seconds", { ...backupTarget(m, cluster), kind: "incr" }, newestIncr),
         series("pgscale_backup_failing", backupTarget(m, cluster), Array.isArray(failing) ? failing : steady(failing)),
+    ];
+}
+/**
+ * A member's report of the cluster's last drill (the record the acting member keeps in the DCS):
+ * `failing` (1/0) and, per objective label, whether the last drill that restored exceeded it.
+ */
+function drillRecord(m: string, failing: Sample[] | Sample, exceeded: Record<string, Sample[] | Sample>, cluster = CLUSTER): InputSeries[] {
+    const full = (v: Sample[] | Sample) => (Array.isArray(v) ? v : steady(v));
+    return [
+        series("pgscale_backup_drill_failing", backupTarget(m, cluster), full(failing)),
+        ...Object.entries(exceeded).map(([objective, v]) => series("pgscale_backup_drill_objective_exceeded", { ...backupTarget(m, cluster), objective }, full(v))),
     ];
 }
 /** Newest incremental backup as it is when the schedule is kept: one every 2 minutes, the newest at most that old. */
@@ -215,6 +226,7 @@ const healthy: Scenario = {
         series("pgbouncer_pools_client_maxwait_seconds", { ...poolTarget(), database: "app", user: "app" }, steady(0)),
         series("up", { job: "haproxy", cluster: "front", instance: "front-haproxy" }, steady(1)),
         ...backupScheduler("m-0", backupsOnTime()), ...backupScheduler("m-1", backupsOnTime()),
+        ...drillRecord("m-0", 0, { restore: 0, rpo: 0 }), ...drillRecord("m-1", 0, { restore: 0, rpo: 0 }),
         ...["m-0", "m-1"].flatMap((m) => [
             series("pgscale_partition_ahead_seconds", querySeries(m, CLUSTER, { schema: "public", table: "events" }), steady(90 * 86400)),
             series("pgscale_partition_interval_seconds", querySeries(m, CLUSTER, { schema: "public", table: "events" }), steady(30 * 86400)),
@@ -545,6 +557,30 @@ const backups: Scenario[] = [
             { alert: "PgscaleBackupFailing", at: "15m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1 }] },
         ],
     },
+    {
+        // Every member reports the cluster's record; a member that has not read it yet (m-2, no
+        // series) does not hide it. billing's drill failed once, then the next one restored.
+        name: "RestoreDrillFailing: the cluster's last drill failed; a failed drill followed by one that restored does not",
+        series: [
+            ...drillRecord("m-0", 1, { restore: 0 }), ...drillRecord("m-1", 1, { restore: 0 }),
+            ...drillRecord("b-0", [...run(1, minutes(2)), ...run(0, LENGTH - minutes(2))], { restore: 0 }, "billing"),
+        ],
+        checks: [
+            silent("PgscaleRestoreDrillFailing", "4m"),
+            { alert: "PgscaleRestoreDrillFailing", at: "6m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1 }] },
+        ],
+    },
+    {
+        name: "RestoreDrillOverObjective: the last drill that restored missed one objective (named); objectives met do not",
+        series: [
+            ...drillRecord("m-0", 0, { restore: 1, rpo: 0 }), ...drillRecord("m-1", 0, { restore: 1, rpo: 0 }),
+            ...drillRecord("b-0", 0, { restore: 0, rpo: 0 }, "billing"),
+        ],
+        checks: [
+            silent("PgscaleRestoreDrillOverObjective", "4m"),
+            { alert: "PgscaleRestoreDrillOverObjective", at: "6m", fires: [{ labels: { cluster: CLUSTER, objective: "restore", ...warning }, value: 1 }] },
+        ],
+    },
 ];
 
 const DEFAULT_SCENARIOS: Scenario[] = [healthy, ...primaries, ...down, ...replication, ...connections, ...partitions, ...backups];
@@ -685,7 +721,7 @@ it("notices a broken rule: with every expression replaced by one that never fire
 });
 
 it("reads only metrics that exist: Patroni's, pgbouncer_exporter's, postgres_exporter's pg_up, up, pgscale's queries and its backup scheduler's", () => {
-    const known = new Set<string>([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS]);
+    const known = new Set<string>([...Object.values(RULE_EXTERNAL_METRICS).flat(), ...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS, ...BACKUP_DRILL_METRICS]);
     const used = new Set(alertRules().flatMap((r) => metricNames(r.expr)));
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
     // Each source's names are read by some rule (a name left in the list would vouch for nothing).

@@ -77,6 +77,31 @@ it("reloads in place: same master process, a new worker, new servers, health sta
     expect(live).toMatch(/ replicas \d+ m-2 /);
 });
 
+it("writes a changed CA bundle (a rotated CA) and reloads, with the same haproxy.cfg; an unchanged bundle changes nothing", async () => {
+    const config = cfg(["m-0", "m-1", "m-2"]);
+    const caFile = { path: "/etc/haproxy/patroni-ca.crt", pem: "-----BEGIN CERTIFICATE-----\nnew\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n" };
+    const withCa = () => haproxyReloadHandlers.apply({ containerId: id, config, caFile, timeoutSeconds: 30 });
+    await apply(config); // as the test before left it, when it ran
+    const start = masterStart();
+    const before = workers();
+    await expect(withCa()).resolves.toBe("reloaded");
+    expect(inContainer(caFile.path)).toBe(caFile.pem.trimEnd());
+    expect(docker("exec", name, "stat", "-c", "%a %U", caFile.path)).toBe("644 root");
+    expect(masterStart()).toBe(start);
+    expect(Math.max(...workers())).toBeGreaterThan(Math.max(...before));
+    const after = workers();
+    await expect(withCa()).resolves.toBe("unchanged");
+    expect(workers()).toEqual(after);
+});
+
+it("counts a CA bundle as changed against the one written last, or, from a state that wrote none, once it holds more than the CA", () => {
+    const one = { path: "/etc/haproxy/patroni-ca.crt", pem: "-----BEGIN CERTIFICATE-----\na\n-----END CERTIFICATE-----\n" };
+    const two = { ...one, pem: `-----BEGIN CERTIFICATE-----\nb\n-----END CERTIFICATE-----\n${one.pem}` };
+    const changed = haproxyReloadHandlers.caFileChanged;
+    expect([changed({}, { caFile: one }), changed({}, { caFile: two }), changed({ caFile: one }, { caFile: one }), changed({ caFile: one }, { caFile: two }), changed({ caFile: one }, {})])
+        .toEqual([false, true, false, true, false]);
+});
+
 it("refuses a file HAProxy refuses, naming HAProxy's complaint, and keeps the running one", async () => {
     const before = Math.max(...workers());
     const bad = cfg(["m-0"]).replace("balance first", "balance nonsense");

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 // Pure (no resource): @pgscale/docker's own dynamic providers locate their package with it.
 export { packageRequire } from "../../packages/postgres/src/own-package";
+import { trustBundle } from "../../packages/core/src/cluster/ca-rotation";
 
 const stub = (type: string, outs: string[]) =>
     class extends pulumi.CustomResource {
@@ -15,7 +16,17 @@ const stub = (type: string, outs: string[]) =>
     };
 
 export const GeneratedSecret = stub("pgscale:index:GeneratedSecret", ["value", "scramVerifier"]);
-export const GeneratedTls = stub("pgscale:index:GeneratedTls", ["caCertPem", "caKeyPem", "certs"]);
+/** With the real one's trust bundle and signing CA, derived the same way from its outputs. */
+export const GeneratedTls = class extends stub("pgscale:index:GeneratedTls", ["caCertPem", "caKeyPem", "certs", "previousCaCertPem", "caCrossCertPem"]) {
+    get trustBundlePem(): pulumi.Output<string> {
+        const o = this as unknown as Record<string, pulumi.Output<string | undefined>>;
+        return pulumi.all([o.caCertPem, o.previousCaCertPem]).apply(([ca, previous]) => trustBundle(ca!, previous));
+    }
+    get signingCa(): pulumi.Output<{ certPem: string; keyPem: string; chainPem?: string }> {
+        const o = this as unknown as Record<string, pulumi.Output<string | undefined>>;
+        return pulumi.all([o.caCertPem, o.caKeyPem, o.caCrossCertPem]).apply(([certPem, keyPem, chainPem]) => ({ certPem: certPem!, keyPem: keyPem!, ...(chainPem ? { chainPem } : {}) }));
+    }
+};
 /** Reads its note back as `firstNote`, as a FirstValue created with it does. */
 export const FirstValue = class extends pulumi.CustomResource {
     constructor(name: string, args: { value: unknown; note?: unknown }, opts?: pulumi.CustomResourceOptions) {

@@ -1,10 +1,11 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { BACKUP_SCHEDULER_METRICS } from "@pgscale/core";
+import { BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, drillShortfalls, lossWindowSeconds, parseDrillOutput } from "@pgscale/core";
 import { IMAGES_DIR } from "./built-image/build";
 
-// The backup scheduler the patroni-17 image ships, run with the real python3: its choice of what
-// to back up when. Against real pgBackRest and Patroni: test/e2e/backup.test.ts.
+// The backup scheduler the patroni-17 image ships (and its modules beside it), run with the real
+// python3: its choice of what to back up when, the backup lease, the drill's figures. Against real
+// pgBackRest, Patroni and etcd: test/e2e/backup.test.ts.
 
 const SCRIPT = path.join(IMAGES_DIR, "patroni-17", "backup-scheduler.py");
 
@@ -63,6 +64,7 @@ describe("backup scheduler", () => {
         ]);
         const samples = stdout.split("\n").filter((l) => l && !l.startsWith("#"));
         const names = new Set(samples.map((l) => l.replace(/[{ ].*$/, "")));
+        // Without backup.drill: no drill metrics.
         expect([...names].sort()).toEqual([...BACKUP_SCHEDULER_METRICS].sort());
         expect(samples).toEqual(expect.arrayContaining([
             "pgscale_backup_scheduler_acting 1",
@@ -156,5 +158,166 @@ describe("backup scheduler", () => {
             "print(json.dumps([first, renewed, len(starts)]))",
         ]);
         expect(JSON.parse(out)).toEqual([1, 2, 3]);
+    });
+
+    /**
+     * A model of etcd's lease and compare-and-set semantics as the JSON gateway answers them
+     * (int64 as strings, `succeeded` left out when false, a revoked lease's keys gone), for the lease logic.
+     */
+    const FAKE_ETCD = [
+        "import base64",
+        "class FakeEtcd:",
+        "    def __init__(self): self.kv, self.leases, self.next, self.down = {}, {}, 1, False",
+        "    def call(self, path, body):",
+        "        if self.down: raise RuntimeError('etcd /v3: no endpoint answered')",
+        "        if path == '/v3/lease/grant':",
+        "            self.next += 1; self.leases[str(self.next)] = body['TTL']; return {'ID': str(self.next), 'TTL': str(body['TTL'])}",
+        "        if path == '/v3/lease/keepalive':",
+        "            return {'result': {'ID': body['ID'], **({'TTL': str(self.leases[body['ID']])} if body['ID'] in self.leases else {})}}",
+        "        if path == '/v3/lease/revoke':",
+        "            self.expire(body['ID']); return {}",
+        "        if path == '/v3/kv/txn':",
+        "            c = body['compare'][0]; assert c['target'] == 'CREATE' and c['create_revision'] == '0'",
+        "            if c['key'] not in self.kv:",
+        "                put = body['success'][0]['request_put']; self.kv[put['key']] = (put['value'], put['lease']); return {'succeeded': True}",
+        "            return {'responses': [{'response_range': {'kvs': [{'key': c['key'], 'value': self.kv[c['key']][0]}]}}]}",
+        "        raise AssertionError(path)",
+        "    def expire(self, lease_id):",
+        "        self.leases.pop(lease_id, None); self.kv = {k: v for k, v in self.kv.items() if v[1] != lease_id}",
+        // The module the scheduler imports from beside it.
+        "d = m.pgscale_dcs",
+    ];
+
+    it("lets one member back up at a time: the backup lease is taken by compare-and-set, refused naming its holder, free again once released or expired", () => {
+        const out = JSON.parse(withScheduler([
+            ...FAKE_ETCD,
+            "e = FakeEtcd()",
+            "key = '/service/pg/' + d.LEASE_KEY",
+            "a, b = d.Lease(e.call, key, 30), d.Lease(e.call, key, 30)",
+            "results = [a.take({'member': 'pg-1', 'kind': 'full', 'startedAt': 1796337069})]",
+            // Two schedulers that both believe they act: the second is refused, naming the first.
+            "held = b.take({'member': 'pg-0', 'kind': 'incr', 'startedAt': 1796337070})",
+            "results += [held, d.refusal('pg-0', 'incr', held), b.id, len(e.leases)]",
+            "a.release()",
+            "results += [b.take({'member': 'pg-0', 'kind': 'incr', 'startedAt': 1796337080}), a.keep()]",
+            // A holder that dies: its lease expires and takes the key with it.
+            "e.expire(b.id)",
+            "results += [b.keep(), a.take({'member': 'pg-1', 'kind': 'diff'})]",
+            "print(json.dumps(results))",
+        ]));
+        expect(out).toEqual([
+            null,
+            { member: "pg-1", kind: "full", startedAt: 1796337069 },
+            "pg-0 did not start the incr backup: the backup lease is held by pg-1 (full backup since 2026-12-03T22:31:09Z)",
+            // The refused one's own lease is revoked at once: only the holder's remains.
+            null, 1,
+            null, false,
+            false, null,
+        ]);
+    });
+
+    it("keeps the lease through an etcd outage shorter than its TTL, and gives the backup up after one as long", () => {
+        const out = JSON.parse(withScheduler([
+            ...FAKE_ETCD,
+            "e, now = FakeEtcd(), [1000.0]",
+            "lease = d.Lease(e.call, '/service/pg/x', 30, clock=lambda: now[0])",
+            "lease.take({'member': 'pg-1'})",
+            "e.down = True; now[0] += 20",
+            "results = [lease.keep()]",
+            "now[0] += 10",
+            "results.append(lease.keep())",
+            "e.down = False; now[0] = 2000",
+            "print(json.dumps(results))",
+        ]));
+        expect(out).toEqual([true, false]);
+        // The backup under a lost lease is stopped (pgBackRest takes SIGTERM), with the reason in its output.
+        const stopped = JSON.parse(withScheduler([
+            ...FAKE_ETCD,
+            "class Lost:",
+            "    def keep(self): return False",
+            "print(json.dumps(d.run_holding(Lost(), ['sh', '-c', 'echo started; exec sleep 30'], 0.2)))",
+        ]));
+        expect(stopped[0]).not.toBe(0);
+        expect(stopped[1]).toMatch(/^started\nstopped: the backup lease was lost \(etcd out of reach for its TTL\)/);
+    });
+
+    it("reaches etcd as Patroni does: patroni.yml's etcd3 hosts, protocol, CA and user, keys under the scope's prefix", () => {
+        const out = JSON.parse(withScheduler([
+            ...FAKE_ETCD,
+            "cfg = {'scope': 'orders', 'namespace': '/service/', 'etcd3': {'hosts': ['dcs-0:2379', 'dcs-1:2379'], 'protocol': 'https', 'cacert': '/etc/patroni/etcd-ca.crt', 'username': 'patroni-orders', 'password': 'pw'}}",
+            "bare = {'scope': 'pg', 'etcd3': {'hosts': 'etcd:2379'}}",
+            "results = [d.etcd_settings(cfg), d.etcd_settings(bare)]",
+            "try:",
+            "    d.etcd_settings({'scope': 'pg', 'kubernetes': {}})",
+            "except RuntimeError as e:",
+            "    results.append(str(e))",
+            "print(json.dumps(results))",
+        ]));
+        expect(out).toEqual([
+            { endpoints: ["https://dcs-0:2379", "https://dcs-1:2379"], caFile: "/etc/patroni/etcd-ca.crt", username: "patroni-orders", password: "pw", prefix: "/service/orders/" },
+            { endpoints: ["http://etcd:2379"], caFile: null, username: null, password: null, prefix: "/service/pg/" },
+            "patroni.yml has no etcd3 section: the backup lease lives in etcd v3",
+        ]);
+    });
+
+    const DRILL_OUTPUT = [
+        "PGSCALE-DRILL backup=20261203-223109F start=2026-12-03 22:31:07+00",
+        "PGSCALE-DRILL seconds=3.456",
+        "PGSCALE-DRILL last=2026-12-03 22:40:01.123+00",
+        "PGSCALE-DRILL check=220",
+    ].join("\n");
+
+    it("reads a drill's figures as the CLI does (parseDrillOutput, drillShortfalls), and serves them with every member's metrics", () => {
+        const finishedAt = Date.parse("2026-12-03T22:45:00Z") / 1000;
+        const objectives = { restoreSeconds: 2, rpoSeconds: 3600 };
+        const record = { startedAt: finishedAt - 10, finishedAt, exitCode: 0, output: DRILL_OUTPUT };
+        const out = JSON.parse(withScheduler([
+            "c = json.load(sys.stdin)",
+            "ok = m.drill_facts(c['record'], c['objectives'])",
+            "failed = m.drill_facts({**c['record'], 'exitCode': 1, 'output': 'ERROR: [075]: no backup set found to restore'}, c['objectives'])",
+            "unreadable = m.drill_facts({**c['record'], 'output': 'PGSCALE-DRILL seconds=1'}, c['objectives'])",
+            "facts = {'acting': False, 'failing': False, 'running': False, 'repository': {'ok': True, 'newest': {'full': 100}, 'count': {}}, 'leaseRefusals': 2,",
+            "         'drill': m.shared_drill(m.shared_drill(None, ok), failed)}",
+            "drill = {'everySeconds': 3600, 'objectives': c['objectives']}",
+            "print(json.dumps([ok, failed, unreadable, m.render_metrics({'full': 86400}, facts, drill)]))",
+        ], JSON.stringify({ record, objectives })));
+        const [ok, failed, unreadable, text] = out;
+        // The same figures and the same verdict as the CLI's, from the same output.
+        const r = parseDrillOutput(DRILL_OUTPUT);
+        const finished = new Date(finishedAt * 1000);
+        expect(ok).toEqual({
+            startedAt: finishedAt - 10, ranAt: finishedAt, ok: true, backupSet: r.backupSet, restoreSeconds: r.restoreSeconds,
+            restorable: Date.parse(r.restorablePoint) / 1000, lossWindowSeconds: lossWindowSeconds(r, finished), exceeded: { restore: true, rpo: false },
+        });
+        expect(drillShortfalls(r, objectives, finished)).toEqual([expect.stringMatching(/^objectives\.restoreSeconds: /)]);
+        expect(failed).toMatchObject({ ok: false, error: "exit 1: ERROR: [075]: no backup set found to restore" });
+        expect(unreadable).toMatchObject({ ok: false, error: expect.stringMatching(/^the drill's output has no readable 'backup'/) });
+        const samples = (text as string).split("\n").filter((l) => l && !l.startsWith("#"));
+        const names = new Set(samples.map((l) => l.replace(/[{ ].*$/, "")));
+        expect([...names].sort()).toEqual([...BACKUP_SCHEDULER_METRICS, ...BACKUP_DRILL_METRICS].sort());
+        // The newest drill failed; the figures are those of the last one that restored.
+        expect(samples).toEqual(expect.arrayContaining([
+            "pgscale_backup_lease_refusals_total 2",
+            "pgscale_backup_drill_interval_seconds 3600",
+            'pgscale_backup_drill_objective_seconds{objective="restore"} 2',
+            'pgscale_backup_drill_objective_seconds{objective="rpo"} 3600',
+            "pgscale_backup_drill_failing 1",
+            `pgscale_backup_drill_last_run_timestamp_seconds ${finishedAt}`,
+            `pgscale_backup_drill_last_success_timestamp_seconds ${finishedAt}`,
+            "pgscale_backup_drill_restore_seconds 3.5",
+            `pgscale_backup_drill_restorable_timestamp_seconds ${Date.parse("2026-12-03T22:40:01.123Z") / 1000}`,
+            `pgscale_backup_drill_loss_window_seconds ${lossWindowSeconds(r, finished)}`,
+            'pgscale_backup_drill_objective_exceeded{objective="restore"} 1',
+            'pgscale_backup_drill_objective_exceeded{objective="rpo"} 0',
+        ]));
+    });
+
+    it("keeps the cluster's drill clock across a change of acting member: the newest drill, this member's or the shared record's", () => {
+        const out = JSON.parse(withScheduler([
+            "shared = {'last': {'startedAt': 5000}}",
+            "print(json.dumps([m.newest_drill_start(None, shared), m.newest_drill_start({'startedAt': 6000}, shared), m.newest_drill_start(None, None),",
+            "                  m.drill_due({'everySeconds': 3600}, m.newest_drill_start(None, shared), 6000)]))",
+        ]));
+        expect(out).toEqual([{ startedAt: 5000 }, { startedAt: 6000 }, null, false]);
     });
 });

@@ -66,7 +66,7 @@ export function backupWiring(
     // cluster's CA: one name, so adding a member changes no other member's configuration.
     const client = new GeneratedTls(`${name}-backup-client`, {
         servers: { [PGBACKREST_CLIENT_CN]: { dnsNames: [PGBACKREST_CLIENT_CN], ipAddresses: [], clientAuth: true } },
-        ca: pulumi.all([tls.ca.caCertPem, tls.ca.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+        ca: tls.ca.signingCa,
     }, { parent });
     const clientPair = client.certs.apply((c) => c[PGBACKREST_CLIENT_CN]);
     const drill = backup.drill;

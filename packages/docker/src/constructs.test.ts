@@ -152,7 +152,8 @@ describe("construct graph", () => {
         expect(await unwrap(pool.uri)).toMatch(/\?sslmode=require$/);
         // Renewed in the last third of their lifetime by default.
         for (const n of ["pg6-0-tls", "pg6-1-tls", "pool6-tls"]) expect(tls.find((t) => t.name === n)!.inputs.renewBeforeFraction).toBeCloseTo(1 / 3);
-        expect(tls.find((t) => t.name === "pg6-tls")!.inputs.renewBeforeFraction).toBeUndefined(); // the CA is not renewed
+        // The CA rotates by the same rule on its own lifetime; no rotation asked (caGeneration 0).
+        expect(tls.find((t) => t.name === "pg6-tls")!.inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caGeneration: 0 });
         // Certificates reach the running containers through a CertificateDelivery each, never an
         // upload (a changed upload replaces the container); the entrypoint waits for the files.
         const deliveries = registered.filter((r) => r.type === "pgscale:index:CertificateDelivery");

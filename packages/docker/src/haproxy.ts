@@ -116,6 +116,9 @@ export class HAProxyFrontend extends pulumi.ComponentResource implements HAProxy
             containerId: this.container.id,
             dockerHost: engineTarget(this).host,
             config: cfg,
+            // The cluster's CA bundle, which its checks verify with: the upload above is the one the
+            // container was created with, and a rotated CA reaches it here, before the reload.
+            ...(restApiCaFile ? { caFile: { path: restApiCaFile, pem: cluster.restApiCaPem.apply((p) => p ?? "") } } : {}),
             // The replicas listener too when there are replicas: a server DOWN by a check made before
             // its member streamed counts as settled, and stays DOWN for `rise` more checks after
             // the cluster is ready; a replicaUri handed out then met a listener with no server,

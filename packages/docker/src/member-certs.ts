@@ -12,14 +12,16 @@ export interface ClusterCertificates {
 }
 
 /**
- * The CA alone (`<name>-tls`, which never changes) and one certificate per member
- * (`<member>-tls`, signed by it): adding a member creates its own and leaves the others' known in
+ * The CA alone (`<name>-tls`, which changes only when it rotates: `tls.caGeneration` raised, or
+ * the last `renewBeforeFraction` of its own lifetime reached) and one certificate per member
+ * (`<member>-tls`, signed by it, issued anew from a rotated CA): adding a member creates its own and leaves the others' known in
  * `pulumi preview`, so no member shows as replaced (one resource for all would be updated, and
  * every member's files unknown until it ran).
  */
-export function memberCertificates(name: string, nodes: number, names: (i: number) => TlsServerNames, renewBeforeFraction: number, parent: pulumi.Resource): ClusterCertificates {
-    const ca = new GeneratedTls(`${name}-tls`, { servers: {} }, { parent });
-    const caPair = pulumi.all([ca.caCertPem, ca.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem }));
+export function memberCertificates(name: string, nodes: number, names: (i: number) => TlsServerNames, renewal: { renewBeforeFraction: number; caGeneration: number }, parent: pulumi.Resource): ClusterCertificates {
+    const { renewBeforeFraction } = renewal;
+    const ca = new GeneratedTls(`${name}-tls`, { servers: {}, ...renewal }, { parent });
+    const caPair = ca.signingCa;
     const members = new Map(Array.from({ length: nodes }, (_, i) => {
         const member = `${name}-${i}`;
         return [member, new GeneratedTls(`${member}-tls`, { servers: { [member]: names(i) }, ca: caPair, renewBeforeFraction }, { parent })] as const;
@@ -54,7 +56,7 @@ export function memberCertificateDelivery(member: string, container: docker.Cont
     const socket = "/var/run/postgresql";
     return new CertificateDelivery(`${member}-tls-files`, {
         containerId: container.id, dockerHost: o.dockerHost, user: "postgres", dir: o.dir,
-        certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: certs.ca.caCertPem,
+        certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: certs.ca.trustBundlePem,
         reload: `kill -HUP 1; if ${o.binDir}/pg_isready -q -h ${socket}; then ${o.binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
         serves: [...(o.pgPort ? [{ port: o.pgPort, starttls: "postgres" as const }] : []), ...(o.apiPort ? [{ port: o.apiPort }] : [])],
     }, { parent, dependsOn: [container] });

@@ -62,7 +62,8 @@ describe("monitoring construct graph", () => {
         expect(ini).toMatch(/^admin_users = pgscale_admin$/m);
         expect(upload("pmpool", "/etc/pgbouncer/userlist.txt").content).toContain('"pgscale_stats" "SCRAM-SHA-256$');
         expect(upload("pmpool-exporter", "/etc/pgscale-exporter/dsn").content).toBe("postgres://pgscale_stats:pw-pmpool-stats-password@pmpool:6432/pgbouncer?sslmode=verify-full&sslrootcert=/etc/pgscale-exporter/ca.crt");
-        expect(upload("pmpool-exporter", "/etc/pgscale-exporter/ca.crt").content).toBe("CA pmpool-tls");
+        // The cluster's trust bundle (its CA, and the previous one after a rotation), which signs the pool.
+        expect(upload("pmpool-exporter", "/etc/pgscale-exporter/ca.crt").content).toBe("CA pm-tls");
         expect(container("pmpool-exporter")!.inputs.command.join(" ")).not.toContain("pw-");
         expect(labels("pmpool-exporter")).toMatchObject({ "pgscale.metrics.job": "pgbouncer", "pgscale.metrics.port": "9127" });
     });

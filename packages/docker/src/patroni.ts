@@ -245,16 +245,19 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         });
         const renewBeforeFraction = spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION;
         // `backup` needs them too: the members' pgBackRest servers speak mutual TLS.
-        const certs = https || (spec.backup && !tlsOn) ? memberCertificates(name, spec.nodes, serverNames, renewBeforeFraction, this)
+        // The CA rotates when `tls.caGeneration` goes up or it is due; every party that verifies
+        // gets its trust bundle (the CA and its predecessor), never the CA alone (docs/security.md "Rotation").
+        const caGeneration = spec.tls.caGeneration ?? 0;
+        const certs = https || (spec.backup && !tlsOn) ? memberCertificates(name, spec.nodes, serverNames, { renewBeforeFraction, caGeneration }, this)
             // PostgreSQL's TLS alone, as clusters made before HTTPS was the default have it: one resource for the CA and every node.
             : tlsOn ? legacyCertificates(new GeneratedTls(`${name}-tls`, {
-                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])), renewBeforeFraction,
+                servers: Object.fromEntries(Array.from({ length: spec.nodes }, (_, i) => [`${name}-${i}`, serverNames(i)])), renewBeforeFraction, caGeneration,
             }, { parent: this })) : undefined;
         this.tls = tlsOn ? certs!.ca : undefined;
         this.tlsServerName = tlsOn ? name : undefined;
-        this.tlsCaPem = this.tls ? this.tls.caCertPem : pulumi.output(undefined);
-        this.restApiCaPem = https && certs ? certs.ca.caCertPem : pulumi.output(undefined);
-        const restCaPem = https && certs ? certs.ca.caCertPem : undefined;
+        this.tlsCaPem = this.tls ? this.tls.trustBundlePem : pulumi.output(undefined);
+        this.restApiCaPem = https && certs ? certs.ca.trustBundlePem : pulumi.output(undefined);
+        const restCaPem = https && certs ? certs.ca.trustBundlePem : undefined;
         const tls = this.tls;
         const names = Array.from({ length: spec.nodes }, (_, i) => `${name}-${i}`);
         const engine = engineTarget(this);
@@ -281,7 +284,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const upgrade = new MajorUpgrade(`${name}-major-upgrade`, {
             subject, selector, dockerHost: engine.host, scope: this.scope, version: layout.version, members: names,
             image: { kind: upgradeSource.kind, ref: upgradeSource.ref },
-            restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.caCertPem,
+            restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.trustBundlePem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
@@ -380,7 +383,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             selector, dockerHost: engine.host, members: names, revisions: Object.fromEntries(specs.map((s) => [s.member, s.revision])), restCaPem,
         // A restore's source is read before the gates exist: a refused restore leaves no member behind.
         }, { parent: this, dependsOn: restore ? [restore.sourceCheck] : [] });
-        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem, pgCaPem: tls?.caCertPem };
+        const gateCredentials = { dockerHost: engine.host, username: this.restApiUser, password: restApi.value, superuserPassword: superuser.value, restCaPem, pgCaPem: tls?.trustBundlePem };
         // A member is up once its container runs and, with certificates, has them (its entrypoint waits).
         const started = new Map<string, pulumi.Resource>();
         const afterPredecessor = (member: string) =>
@@ -433,7 +436,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (spec.monitoring.enabled) {
             this.exporters = postgresExporters({
                 name, prefix, members: this.members, network: this.network.name, database: spec.database, images: spec.images,
-                adminConnection: adminConnection("postgres"), tlsCaPem: tls?.caCertPem, dependsOn: [this.ready],
+                adminConnection: adminConnection("postgres"), tlsCaPem: tls?.trustBundlePem, dependsOn: [this.ready],
             }, this).containers;
         } else {
             this.exporters = [];

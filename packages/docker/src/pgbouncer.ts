@@ -109,7 +109,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 dnsNames: [name, enginePrefix(name), "localhost"], ipAddresses: ["127.0.0.1"],
                 validDays: tlsSpec.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             } },
-            ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+            ca: clusterTls.signingCa,
             renewBeforeFraction: tlsSpec.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
         }, { parent: this });
         const ini = pulumi.all(users.map((u) => u.role.name)).apply((names) => renderPgbouncerIni({
@@ -154,7 +154,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         // A renewed certificate reaches the running pooler, which reloads it (SIGHUP, as RELOAD).
         const delivery = tls && new CertificateDelivery(`${name}-tls-files`, {
             containerId: this.container.id, dockerHost: engineTarget(this).host, user: "postgres", dir: TLS_DIR,
-            certPem: tls.certs.apply((c) => c[name].certPem), keyPem: tls.certs.apply((c) => c[name].keyPem), caPem: tls.caCertPem,
+            certPem: tls.certs.apply((c) => c[name].certPem), keyPem: tls.certs.apply((c) => c[name].keyPem), caPem: clusterTls.trustBundlePem,
             reload: "kill -HUP 1", serves: [{ port: LISTEN_PORT, starttls: "postgres" }],
         }, { parent: this, dependsOn: [this.container] });
 
@@ -168,7 +168,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         this.exporter = stats ? pgbouncerExporter({
             name, prefix: enginePrefix(name), network: backend.network.name, images: spec.images,
             connection: pulumi.interpolate`postgres://${STATS_USER}:${stats.value}@${name}:${LISTEN_PORT}/pgbouncer?sslmode=${tls ? `verify-full&sslrootcert=${EXPORTER_CA}` : "disable"}`,
-            ...(tls ? { caPem: tls.caCertPem } : {}),
+            ...(tls ? { caPem: clusterTls.trustBundlePem } : {}),
             dependsOn: [this.container, ...(delivery ? [delivery] : [])],
         }, this) : undefined;
         this.registerOutputs({ uri: this.uri, adminUri: this.adminUri });

@@ -43,6 +43,7 @@ const cases: BadInputCase[] = [
     ["PatroniCluster", "tls.lifetimeDays without TLS", none, () => new PatroniCluster(bad(), { tls: { enabled: false, lifetimeDays: 90 } }), "tls.lifetimeDays"],
     ["PatroniCluster", "a CA of one's own (not supported)", none, () => new PatroniCluster(bad(), { tls: { caPem: "x" } as never }), "tls.caPem"],
     ["PatroniCluster", "certificate renewal (Docker only so far)", none, () => new PatroniCluster(bad(), { tls: { renewBeforeFraction: 0.5 } }), "tls.renewBeforeFraction"],
+    ["PatroniCluster", "CA rotation (Docker only so far)", none, () => new PatroniCluster(bad(), { tls: { caGeneration: 1 } }), "tls.caGeneration"],
     ["PatroniCluster", "a declared role dropped on removal (the access Job drops nothing)", none, () => new PatroniCluster(bad(), { roles: [{ name: "auditor", removalPolicy: "drop" }] }), "roles[0].removalPolicy"],
     ["PatroniCluster", "a declared role reassigned on removal", none, () => new PatroniCluster(bad(), { roles: [{ name: "auditor", removalPolicy: "reassign", reassignOwnedTo: "app" }] }), "roles[0].removalPolicy"],
     ["PatroniCluster", "a declared database destroyed on removal", none, () => new PatroniCluster(bad(), { databases: [{ name: "audit", removalPolicy: "destroy" }] }), "databases[0].removalPolicy"],

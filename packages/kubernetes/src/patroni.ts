@@ -174,6 +174,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const platform = issues.parse(patroniPlatformSpec, platformArgs);
         if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
         if (resolved?.spec.tls.renewBeforeFraction !== undefined) issues.add("tls.renewBeforeFraction", "is only available on Docker so far (Kubernetes does not renew certificates yet)");
+        if (resolved?.spec.tls.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes does not rotate its CA yet)");
         if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
         if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
         // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.

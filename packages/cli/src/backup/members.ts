@@ -87,7 +87,7 @@ export async function readSchedulers(exec: ContainerExec, containers: string[], 
     }));
 }
 
-/** The scheduler the image ships; `which` and `backup KIND` are its one-shot forms. */
+/** The scheduler the image ships; `which` and `backup KIND` are its one-shot forms (`which` bounded by `timeout`). */
 const SCHEDULER = ["timeout", "30", "python3", "/usr/local/bin/pgscale-backup-scheduler", PGBACKREST_PATHS.schedulerConfig];
 
 /** What a member's scheduler says of the cluster (its `which`): its own name and who takes the backups. */
@@ -122,9 +122,15 @@ export async function findActing(exec: ContainerExec, containers: string[]): Pro
     return { others };
 }
 
-/** One backup of `type` in the acting member's container, as its scheduler runs them; its exit code and output. */
+/** The scheduler's exit status for a backup it did not start: another member holds the backup lease (named on stderr). */
+export const BACKUP_LEASE_HELD = 5;
+
+/**
+ * One backup of `type` in the acting member's container, as its scheduler runs them (under the
+ * backup lease); its exit code and output. Not under `timeout`: a backup takes as long as the data.
+ */
 export async function runBackup(exec: ContainerExec, member: BackupMember, type: BackupKind): Promise<ExecResult> {
-    return exec(member.container, [...SCHEDULER, "backup", type]);
+    return exec(member.container, [...SCHEDULER.slice(2), "backup", type]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, formatDuration, restoreDrillSpec } from "@pgscale/core";
 import { drillMember, engineDrill } from "../backup/drill";
 import { Command, defineCommand } from "../command";
-import { ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
+import { BACKUP_LEASE_HELD, ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
 import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill } from "../render/backup-text";
@@ -148,6 +148,8 @@ const runCommand = defineCommand({
             const r = await runBackup(exec, primary, args.type);
             const seconds = (Date.now() - startedAt) / 1000;
             const output = `${r.stdout}${r.stderr}`.trim();
+            // Exit 5: another member holds the backup lease (its backup runs); the scheduler names it.
+            if (r.exitCode === BACKUP_LEASE_HELD) return failed("run", io, json, `refused: ${output}`);
             if (r.exitCode !== 0) return failed("run", io, json, `${args.type} backup on ${primary.container} failed (exit ${r.exitCode}): ${output || "no output"}`);
             const [backup] = addedBackups(before, await readInfo(exec, primary.container, stanza)).slice(-1);
             if (json) io.out(JSON.stringify({ container: primary.container, fromStandby: primary.standby, stanza, requestedType: args.type, seconds, backup: backup ?? null, output }, null, 2));

@@ -8,6 +8,7 @@ export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";
 export * from "./tls-renewal";
+export * from "./ca-rotation";
 export * from "./images";
 export * from "./postgres-version";
 export * from "./construct-outputs";

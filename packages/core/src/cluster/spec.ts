@@ -145,10 +145,16 @@ export const patroniClusterSpec = z.strictObject({
      * certificates yet): validity of the members' and pools' certificates.
      * `renewBeforeFraction` (strictly between 0 and 1, default 1/3; Docker): a `pulumi up` renews a
      * certificate once less than this share of its lifetime is left (day 60 of 90 by default), and
-     * the members and pools reload it in place (docs/security.md "Rotation").
+     * the members and pools reload it in place (docs/security.md "Rotation"). The cluster's CA
+     * (valid 3650 days) rotates by the same rule on its own lifetime.
+     * `caGeneration` (a whole number from 0, default 0; Docker): raise it by one to rotate the
+     * cluster's CA on the next `up`; it never goes down. The previous CA stays in `tlsCaPem` and
+     * every trust file until the next rotation.
      */
     tls: z.strictObject({
         enabled: z.boolean().optional(),
+        caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
+            .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
         lifetimeDays: z.number().int().min(1).max(825).optional(),
         renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
             .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),

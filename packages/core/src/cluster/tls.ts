@@ -91,6 +91,30 @@ export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
     return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
+/**
+ * `subjectCaPem`'s CA, cross-signed by `issuer`: the same subject, public key and key identifier,
+ * vouched for by the issuing CA. Served after a leaf of the new CA, it lets a client that trusts
+ * only `issuer` build a chain to it (leaf, this certificate, `issuer`), while a client that trusts
+ * the new CA stops at the new CA. Valid while both CAs are.
+ */
+export function crossSignCa(issuer: PemPair, subjectCaPem: string, o: { now?: Date } = {}): string {
+    const subject = forge.pki.certificateFromPem(subjectCaPem);
+    const issuerCert = forge.pki.certificateFromPem(issuer.certPem);
+    const cert = baseCert(subject.publicKey, { now: o.now }, 0);
+    const ends = Math.min(subject.validity.notAfter.getTime(), issuerCert.validity.notAfter.getTime());
+    cert.validity.notAfter = new Date(ends);
+    cert.setSubject(subject.subject.attributes);
+    cert.setIssuer(issuerCert.subject.attributes);
+    cert.setExtensions([
+        { name: "basicConstraints", cA: true, critical: true },
+        { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+        { name: "subjectKeyIdentifier" },
+        { name: "authorityKeyIdentifier", keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes() },
+    ]);
+    signCertificate(cert, createPrivateKey(issuer.keyPem));
+    return forge.pki.certificateToPem(cert);
+}
+
 /** A server certificate signed by `ca`, valid for every name and address a client may dial. */
 export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
     if (o.dnsNames.length + o.ipAddresses.length === 0) throw new Error("a server certificate needs at least one DNS name or IP address");

@@ -110,6 +110,14 @@ export interface AlertThresholds {
      * failure followed by a success never fires.
      */
     backupFailingFor: string;
+    /**
+     * How long the cluster's last scheduled restore drill must stay failed. Default "5m": the
+     * record stands until the next drill (backup.drill's schedule); the delay only rides out
+     * scrapes of a member that has not read the record yet.
+     */
+    drillFailingFor: string;
+    /** How long the last drill that restored must stay over an objective of backup.drill. Default "5m", as drillFailingFor. */
+    drillOverObjectiveFor: string;
 }
 
 /** The thresholds used for every option not given (see each field of AlertThresholds for why). */
@@ -138,6 +146,8 @@ export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze
     backupOverdueFactor: 2,
     backupTooOldFor: "15m",
     backupFailingFor: "5m",
+    drillFailingFor: "5m",
+    drillOverObjectiveFor: "5m",
 });
 
 const d = DEFAULT_ALERT_THRESHOLDS;
@@ -175,6 +185,8 @@ export const alertThresholdsSpec = z.strictObject({
     backupOverdueFactor: z.number().min(1, "must be at least 1 (a multiple of the shortest scheduled interval)").default(d.backupOverdueFactor),
     backupTooOldFor: duration(d.backupTooOldFor),
     backupFailingFor: duration(d.backupFailingFor),
+    drillFailingFor: duration(d.drillFailingFor),
+    drillOverObjectiveFor: duration(d.drillOverObjectiveFor),
 }) satisfies z.ZodType<AlertThresholds, Partial<AlertThresholds>>;
 /** The thresholds as a user gives them: any subset of AlertThresholds. */
 export type AlertThresholdsInput = z.input<typeof alertThresholdsSpec>;

@@ -1,6 +1,6 @@
 import { DASHBOARD_ROWS, dashboardQueries, grafanaDashboard } from "./dashboard";
 import { PGSCALE_QUERY_METRICS } from "./queries";
-import { BACKUP_SCHEDULER_METRICS } from "./rules";
+import { BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS } from "./rules";
 
 describe("Grafana dashboard", () => {
     const d = grafanaDashboard() as any;
@@ -26,7 +26,7 @@ describe("Grafana dashboard", () => {
     it("reads pgscale's query metrics, its backup scheduler's or the exporters' own, nothing else", () => {
         const names = dashboardQueries().flatMap((q) => [...q.matchAll(/\b([a-z_]+)\{/g)].map((m) => m[1]));
         const external = /^(up|patroni_(primary|postgres_running)|pgbouncer_pools_client_(active|waiting)_connections|pgbouncer_pools_client_maxwait_seconds|haproxy_server_status)$/;
-        const ours: readonly string[] = [...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS];
+        const ours: readonly string[] = [...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS, ...BACKUP_DRILL_METRICS];
         expect(names.filter((n) => !ours.includes(n) && !external.test(n))).toEqual([]);
     });
 });

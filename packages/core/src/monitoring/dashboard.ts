@@ -78,6 +78,17 @@ export const DASHBOARD_ROWS: ReadonlyArray<{ title: string; panels: DashboardPan
                 targets: [{ expr: `time() - max by (cluster, kind) (pgscale_backup_last_completed_timestamp_seconds{job="backup",${sel}})`, legend: "{{cluster}} {{kind}}" }] },
             { title: "Backup attempts failing", unit: "short", type: "stat", description: "1 while the primary's backup scheduler fails at every attempt.",
                 targets: [{ expr: `max by (cluster) (pgscale_backup_failing{job="backup",${sel}})`, legend: "{{cluster}}" }] },
+            { title: "Restore drill", unit: "s", type: "timeseries", description: "The last scheduled restore drill that restored (clusters with backup.drill): its restore time and data-loss window, against their objectives.",
+                targets: [
+                    { expr: `max by (cluster) (pgscale_backup_drill_restore_seconds{job="backup",${sel}})`, legend: "{{cluster}} restore" },
+                    { expr: `max by (cluster) (pgscale_backup_drill_loss_window_seconds{job="backup",${sel}})`, legend: "{{cluster}} loss window" },
+                    { expr: `max by (cluster, objective) (pgscale_backup_drill_objective_seconds{job="backup",${sel}})`, legend: "{{cluster}} {{objective}} objective" },
+                ] },
+            { title: "Restore drill failing or over objective", unit: "short", type: "stat", description: "1 while the last scheduled drill failed, or the last that restored missed an objective.",
+                targets: [
+                    { expr: `max by (cluster) (pgscale_backup_drill_failing{job="backup",${sel}})`, legend: "{{cluster}} failing" },
+                    { expr: `max by (cluster, objective) (pgscale_backup_drill_objective_exceeded{job="backup",${sel}})`, legend: "{{cluster}} over {{objective}}" },
+                ] },
         ],
     },
 ];

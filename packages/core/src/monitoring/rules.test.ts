@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { PgscaleValidationError } from "../validation";
 import { PGSCALE_QUERY_METRICS } from "./queries";
-import { ALERT_GROUPS, ALERT_NAMES, AlertRule, BACKUP_SCHEDULER_METRICS, alertRules, renderAlertRules } from "./rules";
+import { ALERT_GROUPS, ALERT_NAMES, AlertRule, BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, alertRules, renderAlertRules } from "./rules";
 import { alertThresholdsSpec, DEFAULT_ALERT_THRESHOLDS } from "./alert-thresholds";
 
 // Structure and thresholds only; what each rule fires on is tested with promtool against series
@@ -56,7 +56,7 @@ describe("renderAlertRules", () => {
     it("reads only pgscale_ metrics that the exporter's queries or the backup scheduler produce", () => {
         const used = new Set(alertRules().flatMap((r) => [...r.expr.matchAll(/\bpgscale_[a-z_]+/g)].map((m) => m[0])));
         expect(used.size).toBeGreaterThan(8);
-        for (const m of used) expect([...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS]).toContain(m);
+        for (const m of used) expect([...PGSCALE_QUERY_METRICS, ...BACKUP_SCHEDULER_METRICS, ...BACKUP_DRILL_METRICS]).toContain(m);
     });
 
     it("puts the documented defaults into the expressions and durations", () => {

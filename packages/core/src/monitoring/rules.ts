@@ -26,7 +26,7 @@ import { AlertThresholds, alertThresholdsSpec } from "./alert-thresholds";
  * - `postgres`: postgres_exporter 0.17's own pg_up (0 when it cannot reach PostgreSQL).
  * - `prometheus`: `up`, which Prometheus records for every target.
  * The `backup` job's metrics (pgscale_backup_*) are the backup scheduler's own, in the
- * patroni-17 image (BACKUP_SCHEDULER_METRICS).
+ * patroni-17 image (BACKUP_SCHEDULER_METRICS, and BACKUP_DRILL_METRICS with `backup.drill`).
  */
 export const RULE_EXTERNAL_METRICS = {
     patroni: ["patroni_primary", "patroni_postgres_running"],
@@ -54,6 +54,8 @@ export const ALERT_NAMES = [
     "PgscaleRowsInDefaultPartition",
     "PgscaleBackupTooOld",
     "PgscaleBackupFailing",
+    "PgscaleRestoreDrillFailing",
+    "PgscaleRestoreDrillOverObjective",
 ] as const;
 /** The name (`alertname` label) of one of pgscale's alerts. */
 export type AlertName = (typeof ALERT_NAMES)[number];
@@ -76,16 +78,31 @@ export const ALERT_GROUPS: Readonly<Record<string, readonly AlertName[]>> = {
     "pgscale.replication": ["PgscaleReplicaNotStreaming", "PgscaleReplicationLagBytes", "PgscaleReplicationLagSeconds", "PgscaleSlotRetainingWal", "PgscaleArchivingFailing"],
     "pgscale.connections": ["PgscaleConnectionsHigh", "PgscalePoolClientsWaiting", "PgscalePoolMaxWait"],
     "pgscale.partitions": ["PgscalePartitionRunwayShort", "PgscaleRowsInDefaultPartition"],
-    "pgscale.backups": ["PgscaleBackupTooOld", "PgscaleBackupFailing"],
+    "pgscale.backups": ["PgscaleBackupTooOld", "PgscaleBackupFailing", "PgscaleRestoreDrillFailing", "PgscaleRestoreDrillOverObjective"],
 };
 
 /**
  * What the backup scheduler of a member with `backup` serves (job `backup`): every member reads
- * the repository, the acting one (the primary) also takes the backups.
+ * the repository, the acting one (the first streaming replica, else the primary) also takes the
+ * backups, each under the backup lease in the DCS.
  */
 export const BACKUP_SCHEDULER_METRICS = [
     "pgscale_backup_scheduler_acting", "pgscale_backup_schedule_interval_seconds", "pgscale_backup_repository_readable",
     "pgscale_backup_last_completed_timestamp_seconds", "pgscale_backup_sets", "pgscale_backup_running", "pgscale_backup_failing",
+    "pgscale_backup_lease_refusals_total",
+] as const;
+
+/**
+ * What the backup scheduler also serves with `backup.drill`: the cluster's last scheduled drill,
+ * which the acting member records in the DCS and every member reports. The figures of the last
+ * drill that restored (last success, restore seconds, restorable point, loss window, objectives
+ * exceeded) appear once one has.
+ */
+export const BACKUP_DRILL_METRICS = [
+    "pgscale_backup_drill_interval_seconds", "pgscale_backup_drill_objective_seconds", "pgscale_backup_drill_failing",
+    "pgscale_backup_drill_last_run_timestamp_seconds", "pgscale_backup_drill_last_success_timestamp_seconds",
+    "pgscale_backup_drill_restore_seconds", "pgscale_backup_drill_restorable_timestamp_seconds",
+    "pgscale_backup_drill_loss_window_seconds", "pgscale_backup_drill_objective_exceeded",
 ] as const;
 
 /** A member that is a running primary, by Patroni: out of recovery, and PostgreSQL running. */
@@ -294,6 +311,28 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
             summary: "Backups of cluster {{ $labels.cluster }} fail",
             description: "The backup scheduler on the primary of cluster {{ $labels.cluster }} has failed at every attempt (stanza-create, reading the repository, or the backup) for a while; it retries each minute.",
             runbook: "Not in the playbook: `pgscale backup status` shows pgBackRest's error; `pgbackrest --stanza=<scope> check` on the primary tests archiving and the repository (volume full or unreadable, passphrase, stanza).",
+        },
+    }),
+    // Every member reports the drill record the acting member keeps in the DCS: max by cluster is
+    // the cluster's last drill, whichever member's scrape is up.
+    PgscaleRestoreDrillFailing: (t) => ({
+        expr: `max by (cluster) (pgscale_backup_drill_failing{job="backup"}) == 1`,
+        for: t.drillFailingFor,
+        labels: { severity: "warning" },
+        annotations: {
+            summary: "The last restore drill of cluster {{ $labels.cluster }} failed",
+            description: "The last scheduled restore drill of cluster {{ $labels.cluster }} (backup.drill) could not restore the newest backup, start PostgreSQL on it or run its check query: a restore now may fail the same way.",
+            runbook: "Not in the playbook: `pgscale backup status` shows the drill's error (pgBackRest's or PostgreSQL's message); `pgscale backup drill --container <member>...` runs one now in a throwaway container. The acting member's log lines start with pgscale-backup: (docker logs).",
+        },
+    }),
+    PgscaleRestoreDrillOverObjective: (t) => ({
+        expr: `max by (cluster, objective) (pgscale_backup_drill_objective_exceeded{job="backup"}) == 1`,
+        for: t.drillOverObjectiveFor,
+        labels: { severity: "warning" },
+        annotations: {
+            summary: "The last restore drill of cluster {{ $labels.cluster }} missed its {{ $labels.objective }} objective",
+            description: "The last scheduled restore drill of cluster {{ $labels.cluster }} that restored missed backup.drill's {{ $labels.objective }} objective (restore: its restore time; rpo: its data-loss window, from its newest restored commit to its end): a real restore would miss it too.",
+            runbook: "Not in the playbook: `pgscale backup status` names the figures. A slow restore: faster repository storage, or more frequent full/differential backups (less WAL to replay); a wide loss window: a smaller rpoSeconds (archive_timeout), or archiving that fails (PgscaleArchivingFailing).",
         },
     }),
 };

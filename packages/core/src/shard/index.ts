@@ -13,3 +13,7 @@ export * as shardDdl from "./ddl";
 export { planShardedTable, planShardedRemoval } from "./plan";
 export { summarizeShardedPlan } from "./catalog";
 export type { CoordinatorCatalog, ShardCatalog, ShardCredential, ShardedPlan, ShardedPlanInput, ShardedStep, Strategy as ShardStrategy } from "./catalog";
+export { referenceTableSpec } from "./reference-spec";
+export type { ReferenceTableInput, ReferenceTableSpec } from "./reference-spec";
+export { planReferenceTables, planReferenceRemoval, referencePublicationName, referenceRoleName, referenceSlotName, referenceGuardName, REFERENCE_TRIGGER } from "./reference";
+export type { ReferenceCoordinatorCatalog, ReferenceShardCatalog, ReferencePlanInput } from "./reference";

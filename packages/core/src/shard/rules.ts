@@ -27,6 +27,7 @@ export function shardedTableIssues(spec: ShardedTableSpec): SpecIssue[] {
     strategyRules(spec, add);
 
     const slices = slicesOf(spec);
+    referenceRules(spec, slices.map((s) => s.name), add);
     const coordinator = coordinatorTable(spec, slices);
     for (const issue of partitionedTableIssues(coordinator)) {
         const [head, i, ...rest] = issue.path;
@@ -62,6 +63,22 @@ function strategyRules(spec: ShardedTableSpec, add: Add): void {
         if (by.strategy !== "list" && s.values !== undefined) add(["shards", i, "values"], `only list sharding takes values (shardBy.strategy is ${by.strategy})`);
         if (by.strategy === "range" && !s.ranges?.length) add(["shards", i, "ranges"], "range sharding needs at least one range per shard");
         if (by.strategy === "list" && s.values === undefined) add(["shards", i, "values"], "list sharding needs the values each shard holds");
+    });
+}
+
+/** A reference table's name is its own (not the sharded table's, a slice's or another's); its key names its columns. */
+function referenceRules(spec: ShardedTableSpec, slices: string[], add: Add): void {
+    const seen = new Map<string, number>();
+    spec.referenceTables.forEach((t, i) => {
+        if (t.name === spec.name) add(["referenceTables", i, "name"], `"${t.name}" is the sharded table's own name`);
+        else if (slices.includes(t.name)) add(["referenceTables", i, "name"], `"${t.name}" is the name of one of the sharded table's slices`);
+        const prev = seen.get(t.name);
+        if (prev !== undefined) add(["referenceTables", i, "name"], `"${t.name}" is also the name of referenceTables[${prev}]`);
+        else seen.set(t.name, i);
+        const columns = new Set(t.columns.map((c) => c.name));
+        t.primaryKey.forEach((k, j) => {
+            if (!columns.has(k)) add(["referenceTables", i, "primaryKey", j], `"${k}" is not one of the table's columns`);
+        });
     });
 }
 

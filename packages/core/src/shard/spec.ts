@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseSpec, withRules } from "../validation";
 import { columnSpec, identifier, keyValue, partitionBySpec, partitionEntrySpec } from "../partition/spec";
 import { shardedTableIssues } from "./rules";
+import { referenceTableSpec } from "./reference-spec";
 
 // The inputs of ShardedTable, connections aside (they are secrets and travel apart:
 // see connections.ts). Strict objects: a misspelt option is an error. Cross-field
@@ -77,6 +78,15 @@ export const shardedTableFields = z.strictObject({
     shards: z.array(shardSpec).min(2, "a sharded table needs at least 2 shards"),
     localPartitioning: localPartitioningSpec.optional(),
     foreignServer: foreignServerSpec.default({ fetchSize: 10_000, asyncCapable: true, connectTimeoutSeconds: 5 }),
+    /**
+     * Small tables every shard holds a full, current copy of, to join with the sharded table there:
+     * the coordinator's table is the one to write, replicated to each shard by logical replication
+     * (a publication on the coordinator, a subscription on each shard; the shards' copies refuse
+     * writes). Needs wal_level = logical on the coordinator. Default: none.
+     */
+    referenceTables: z.array(referenceTableSpec).default([]),
+    /** Where the shards' subscriptions reach the coordinator, when that differs from how pgscale does. Default: the coordinator URI's host and port. */
+    coordinatorFromShards: shardReachSpec.optional(),
     /** Deleting the resource: "retain" (default) leaves every object; "destroy" drops them, refused while any shard holds rows. */
     removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
 });

@@ -11,10 +11,13 @@ streaming replica by name, else the running primary (`choose`). The running prim
 stanza when it is missing (idempotent, so a new primary after a failover simply finds it; a replica
 cannot: its own archive-get holds the stanza's archive lock); the acting member
 runs the largest kind of backup whose interval has passed since the last backup of that kind or a
-larger one: on a replica pgBackRest reads the data files there and reaches the primary's pgBackRest
+larger one, under the backup lease (pgscale_dcs: a lease-bound key in the DCS under the scope's
+prefix, taken by compare-and-set, kept alive while pgBackRest runs, revoked at the end; a member
+that finds it held does not back up and logs who holds it): on a replica pgBackRest reads the data files there and reaches the primary's pgBackRest
 server (standbyOptions and --pg2-host) only to start and stop the backup and copy the files that
 are not replicated. With `drill`, the acting member also restores the newest backup into a scratch
-directory on that schedule (the drill script) and records its output. Each run's outcome goes to
+directory on that schedule (the drill script), records its output and shares its figures in the
+DCS (the drill clock and the metrics survive a change of acting member). Each run's outcome goes to
 the log and to statusFile; a failed run is retried a minute later. Every member also runs
 pgBackRest's TLS server (restarted when it exits), which the acting member's backups reach.
 
@@ -24,7 +27,9 @@ scheduler would (what `pgscale backup run` executes in the acting member).
 Every member's scheduler, acting or not, serves Prometheus metrics on metricsPort (the stack
 network only): the schedule, the newest backup of each kind in the repository (read with
 `pgbackrest info`, which every member can do, so the figures outlive the primary's scheduler), and
-whether this member's last attempt failed. Standard library only (python3 of the Patroni image).
+whether this member's last attempt failed, the backups it did not start for want of the lease, and
+the cluster's last drill (pgscale_backup_metrics). Standard library, and PyYAML (Patroni's) to read
+patroni.yml; the modules beside it are installed in /usr/local/lib/pgscale.
 """
 import json
 import os
@@ -35,9 +40,16 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-KINDS = ("full", "diff", "incr")
+# The modules beside it: in the image /usr/local/lib/pgscale, in the source tree this directory.
+sys.path[:0] = ["/usr/local/lib/pgscale", os.path.dirname(os.path.realpath(__file__))]
+import pgscale_dcs  # noqa: E402
+from pgscale_backup_metrics import KINDS, drill_facts, newest_by_kind, newest_drill_start, render_metrics, serve_metrics, shared_drill  # noqa: E402,F401
+
+# Seconds the backup lease lives without a renewal; renewed every third of it while a backup runs.
+LEASE_TTL = 30
+# Patroni's configuration in the member: its etcd3 section is how the scheduler reaches etcd.
+PATRONI_CONFIG = "/etc/patroni/patroni.yml"
 
 
 def due(intervals, backups, now):
@@ -136,66 +148,6 @@ def backups_of(stanza, seen=None):
     return doc[0].get("backup", [])
 
 
-def newest_by_kind(backups):
-    """{kind: stop time of the newest backup of that kind pgBackRest did not mark as having errors}."""
-    newest = {}
-    for b in backups:
-        kind, stop = b.get("type"), b.get("timestamp", {}).get("stop")
-        if kind in KINDS and stop and not b.get("error"):
-            newest[kind] = max(newest.get(kind, 0), stop)
-    return newest
-
-
-def render_metrics(intervals, facts):
-    """Prometheus text format of the scheduler's facts: {"acting", "failing", "repository": {"ok",
-    "newest": {kind: stop}, "count": {kind: n}}, "running"}."""
-    out = []
-
-    def metric(name, kind, help_text, samples):
-        out.append(f"# HELP {name} {help_text}")
-        out.append(f"# TYPE {name} {kind}")
-        for labels, value in samples:
-            label_text = ",".join(f'{k}="{v}"' for k, v in labels.items())
-            out.append(f"{name}{{{label_text}}} {value}" if label_text else f"{name} {value}")
-
-    repo = facts["repository"]
-    metric("pgscale_backup_scheduler_acting", "gauge", "1 when this member's scheduler takes the backups (it is the running primary).",
-           [({}, 1 if facts["acting"] else 0)])
-    metric("pgscale_backup_schedule_interval_seconds", "gauge", "Seconds between backups of each scheduled kind.",
-           [({"kind": k}, intervals[k]) for k in KINDS if intervals.get(k)])
-    metric("pgscale_backup_repository_readable", "gauge", "1 when pgbackrest info could read the repository at its last look.",
-           [({}, 1 if repo["ok"] else 0)])
-    metric("pgscale_backup_last_completed_timestamp_seconds", "gauge", "Stop time of the newest backup of each kind in the repository.",
-           [({"kind": k}, repo["newest"][k]) for k in KINDS if k in repo["newest"]])
-    metric("pgscale_backup_sets", "gauge", "Backup sets of each kind in the repository.",
-           [({"kind": k}, repo["count"].get(k, 0)) for k in KINDS])
-    metric("pgscale_backup_running", "gauge", "1 while this member's scheduler runs a backup.", [({}, 1 if facts["running"] else 0)])
-    metric("pgscale_backup_failing", "gauge", "1 when this member's last attempt (stanza-create, info or backup) failed, while it acts.",
-           [({}, 1 if facts["failing"] else 0)])
-    return "\n".join(out) + "\n"
-
-
-def serve_metrics(port, intervals, facts, lock):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            if self.path.split("?")[0] != "/metrics":
-                self.send_error(404)
-                return
-            with lock:
-                body = render_metrics(intervals, facts).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):  # scrapes every few seconds: not worth a log line each
-            pass
-
-    server = ThreadingHTTPServer(("", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-
 def write_status(path, status):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -243,6 +195,20 @@ class Server:
             self.process.terminate()
 
 
+def backup_under_lease(cfg, dcs, kind, me, choice):
+    """One backup of `kind` on this member, under the backup lease: (holder, None, None) when another
+    member holds it, else (None, exit code, output). Raises when etcd cannot be asked."""
+    lease = pgscale_dcs.Lease(dcs.call, dcs.key(pgscale_dcs.LEASE_KEY), LEASE_TTL)
+    holder = lease.take({"member": me, "kind": kind, "startedAt": time.time()})
+    if holder is not None:
+        return holder, None, None
+    try:
+        code, out = pgscale_dcs.run_holding(lease, ["pgbackrest", f"--stanza={cfg['stanza']}", *backup_args(cfg, kind, me, choice)], lease.ttl / 3)
+    finally:
+        lease.release()
+    return None, code, out
+
+
 def drill_due(drill, last, now):
     return drill is not None and (last is None or now - last["startedAt"] >= drill["everySeconds"])
 
@@ -268,9 +234,13 @@ def run(cfg):
     except (OSError, ValueError):
         pass
     lock = threading.Lock()
-    facts = {"acting": False, "failing": False, "running": False, "repository": {"ok": False, "newest": {}, "count": {}}}
+    facts = {"acting": False, "failing": False, "running": False, "repository": {"ok": False, "newest": {}, "count": {}}, "leaseRefusals": 0, "drill": {}}
+    drill = cfg.get("drill")
+    if drill and "lastDrill" in status:
+        facts["drill"] = shared_drill(None, drill_facts(status["lastDrill"], drill["objectives"]))
     if cfg.get("metricsPort"):
-        serve_metrics(cfg["metricsPort"], intervals, facts, lock)
+        serve_metrics(cfg["metricsPort"], lambda: render_metrics(intervals, facts, drill), lock)
+    dcs = pgscale_dcs.PatroniEtcd(PATRONI_CONFIG)
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
@@ -298,6 +268,67 @@ def run(cfg):
                                    "count": {k: sum(1 for b in backups if b.get("type") == k) for k in KINDS}}
         return backups, None
 
+    def shared():
+        """The cluster's drill record from etcd (published as metrics by every member); None when unread."""
+        try:
+            doc = pgscale_dcs.get(dcs.call, dcs.key(pgscale_dcs.DRILL_KEY))
+        except Exception:  # noqa: BLE001 - the last known record stands until etcd answers
+            return None
+        record = json.loads(doc) if doc else None
+        if record:
+            with lock:
+                facts["drill"] = record
+        return record
+
+    def backup(kind, me, choice):
+        nonlocal stanza_ready, not_before
+        started = time.time()
+        with lock:
+            facts["running"] = True
+        try:
+            holder, code, out = backup_under_lease(cfg, dcs, kind, me, choice)
+        except Exception as e:  # noqa: BLE001 - etcd out of reach: no lease, no backup
+            holder, code, out = None, None, f"the backup lease: {e}"
+        finally:
+            with lock:
+                facts["running"] = False
+        if holder is not None:
+            # Once per holder: a long backup elsewhere is not a log line every look.
+            if status.get("lastRefusal", {}).get("holder") != holder:
+                log(pgscale_dcs.refusal(me, kind, holder))
+            status["lastRefusal"] = {"at": time.time(), "kind": kind, "holder": holder}
+            with lock:
+                facts["leaseRefusals"] += 1
+            return
+        run_doc = {"kind": kind, "startedAt": started, "finishedAt": time.time(), "ok": code == 0}
+        if code == 0:
+            log(f"{kind} backup done in {run_doc['finishedAt'] - started:.1f}s")
+            status.update(lastSuccess=run_doc)
+            with lock:
+                facts["failing"] = False
+            look()
+        else:
+            message = f"exit {code}: {out[-500:]}" if code is not None else out[-500:]
+            run_doc["message"] = message
+            failed(f"{kind} backup", message)
+            # A stanza removed or damaged since: create it again at the next attempt.
+            stanza_ready = False
+            not_before = time.time() + 60
+        status["lastRun"] = run_doc
+
+    def drill_now():
+        log("restore drill starting")
+        status["lastDrill"] = run_drill(drill)
+        done = drill_facts(status["lastDrill"], drill["objectives"])
+        log(f"restore drill done: exit {status['lastDrill']['exitCode']}")
+        with lock:
+            facts["drill"] = shared_drill(facts["drill"], done)
+            record = facts["drill"]
+        try:
+            pgscale_dcs.put(dcs.call, dcs.key(pgscale_dcs.DRILL_KEY), json.dumps(record))
+        except Exception as e:  # noqa: BLE001 - this member still reports it; the others keep the last one they read
+            log(f"cannot share the drill's record in etcd: {e}")
+
     while True:
         if server is not None:
             server.keep_running()
@@ -317,6 +348,7 @@ def run(cfg):
             if not stanza_ready:
                 failed("stanza-create", f"exit {code}: {out[-500:]}")
                 not_before = time.time() + 60
+        record = shared() if drill else None
         if acting and time.time() >= not_before:
             if stanza_ready or not primary:
                 seen = {}
@@ -327,34 +359,12 @@ def run(cfg):
                 elif seen.get("code", 0) in STANZA_EXISTS:
                     kind = due(intervals, backups, time.time())
                 if kind:
-                    started = time.time()
-                    log(f"{kind} backup starting")
-                    with lock:
-                        facts["running"] = True
-                    code, out = pgbackrest(stanza, *backup_args(cfg, kind, me, choice))
-                    with lock:
-                        facts["running"] = False
-                    run_doc = {"kind": kind, "startedAt": started, "finishedAt": time.time(), "ok": code == 0}
-                    if code == 0:
-                        log(f"{kind} backup done in {run_doc['finishedAt'] - started:.1f}s")
-                        status.update(lastSuccess=run_doc)
-                        with lock:
-                            facts["failing"] = False
-                        look()
-                    else:
-                        run_doc["message"] = out[-500:]
-                        failed(f"{kind} backup", f"exit {code}: {out[-500:]}")
-                        # A stanza removed or damaged since: create it again at the next attempt.
-                        stanza_ready = False
-                        not_before = time.time() + 60
-                    status["lastRun"] = run_doc
+                    backup(kind, me, choice)
                 elif error is None:
                     with lock:
                         facts["failing"] = False
-                    if any(b.get("type") == "full" for b in backups) and drill_due(cfg.get("drill"), status.get("lastDrill"), time.time()):
-                        log("restore drill starting")
-                        status["lastDrill"] = run_drill(cfg["drill"])
-                        log(f"restore drill done: exit {status['lastDrill']['exitCode']}")
+                    if any(b.get("type") == "full" for b in backups) and drill_due(drill, newest_drill_start(status.get("lastDrill"), record), time.time()):
+                        drill_now()
         elif not acting:
             # A member that does not act still reports the repository (a shared volume), so the
             # newest backup stays known when the acting scheduler is gone.
@@ -380,8 +390,16 @@ def main(argv):
         if choice is None or choice["acting"] != me:
             print(f"{me} does not take the backups: {choice['acting'] if choice else 'no member (no running primary)'} does", file=sys.stderr)
             return 4
-        res = subprocess.run(["pgbackrest", f"--stanza={cfg['stanza']}", *backup_args(cfg, argv[3], me, choice)])
-        return res.returncode
+        try:
+            holder, code, out = backup_under_lease(cfg, pgscale_dcs.PatroniEtcd(PATRONI_CONFIG), argv[3], me, choice)
+        except Exception as e:  # noqa: BLE001 - etcd out of reach: no lease, no backup
+            print(f"{me} did not start the {argv[3]} backup: the backup lease: {e}", file=sys.stderr)
+            return 6
+        if holder is not None:
+            print(pgscale_dcs.refusal(me, argv[3], holder), file=sys.stderr)
+            return 5
+        print(out)
+        return code
     print(f"usage: {argv[0]} CONFIG [which | backup full|diff|incr]", file=sys.stderr)
     return 2
 

@@ -15,6 +15,8 @@ interface ReloadInputs {
     /** The engine the container runs on (the docker provider's `host`); unset: DOCKER_HOST. */
     dockerHost?: string;
     config: string;
+    /** The CA bundle its checks verify the members' REST certificates with, and where haproxy.cfg reads it (`ca-file`). */
+    caFile?: { path: string; pem: string };
     /** Give up waiting for the new worker after this many seconds. */
     timeoutSeconds: number;
     /** Also wait until each of these listeners has a server UP by a passed check (a state from before lists may hold one name). */
@@ -29,7 +31,14 @@ const CFG = "/etc/haproxy/haproxy.cfg";
 const RELOAD_SCRIPT = `set -eu
 umask 022
 printf '%s' "$PGSCALE_HAPROXY_CFG" > ${CFG}.next
-if cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
+ca=unchanged
+if [ -n "\${PGSCALE_HAPROXY_CA_FILE:-}" ]; then
+  printf '%s' "$PGSCALE_HAPROXY_CA" > "$PGSCALE_HAPROXY_CA_FILE.next"
+  if cmp -s "$PGSCALE_HAPROXY_CA_FILE.next" "$PGSCALE_HAPROXY_CA_FILE"; then rm -f "$PGSCALE_HAPROXY_CA_FILE.next"; else ca=changed; fi
+fi
+if [ $ca = unchanged ] && cmp -s ${CFG}.next ${CFG}; then rm -f ${CFG}.next; echo unchanged; exit 0; fi
+# The new CA bundle first: the check below and the new worker read it (a bundle only adds trust).
+if [ $ca = changed ]; then mv "$PGSCALE_HAPROXY_CA_FILE.next" "$PGSCALE_HAPROXY_CA_FILE"; fi
 if ! haproxy -c -f ${CFG}.next >/dev/null; then rm -f ${CFG}.next; exit 3; fi
 # A configuration from before the runtime API has no states to save; the reload goes on without.
 if (${HAPROXY_SHOW_SERVERS_STATE}) > ${HAPROXY_RUNTIME.stateFile}.next 2>/dev/null; then
@@ -43,8 +52,18 @@ echo reloaded`;
 
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const haproxyReloadHandlers = {
+    /**
+     * Whether the CA bundle to write differs from the one written last. A state from before the
+     * bundle was delivered here holds none: the container has the CA it was created with (an
+     * upload), which is the bundle until the CA's first rotation (a bundle of one certificate).
+     */
+    caFileChanged(olds: Pick<ReloadInputs, "caFile">, news: Pick<ReloadInputs, "caFile">): boolean {
+        if (news.caFile === undefined) return false;
+        if (olds.caFile === undefined) return news.caFile.pem.split("-----BEGIN CERTIFICATE-----").length - 1 > 1;
+        return olds.caFile.path !== news.caFile.path || olds.caFile.pem !== news.caFile.pem;
+    },
     async apply(i: ReloadInputs): Promise<"unchanged" | "reloaded"> {
-        const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`], host: i.dockerHost });
+        const r = await execIn(i.containerId, ["bash", "-c", RELOAD_SCRIPT], { user: "root", env: [`PGSCALE_HAPROXY_CFG=${i.config}`, ...(i.caFile ? [`PGSCALE_HAPROXY_CA_FILE=${i.caFile.path}`, `PGSCALE_HAPROXY_CA=${i.caFile.pem}`] : [])], host: i.dockerHost });
         if (r.exitCode === 3) {
             // HAProxy's [ALERT] lines name the line and the fault; its [NOTICE] banner adds nothing.
             const alerts = r.stderr.split("\n").filter((l) => l.includes("[ALERT]"));
@@ -90,7 +109,7 @@ const handlers = (): Handlers => load().haproxyReloadHandlers;
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
-        return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") };
+        return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") || handlers().caFileChanged(olds, news) };
     },
     async create(inputs: ReloadInputs) {
         await handlers().apply(inputs);
@@ -108,6 +127,11 @@ export interface HAProxyConfigReloadArgs {
     dockerHost?: pulumi.Input<string | undefined>;
     /** The whole haproxy.cfg. */
     config: pulumi.Input<string>;
+    /**
+     * The CA bundle HAProxy's checks verify with (`path`, which haproxy.cfg names as `ca-file`),
+     * written before the reload whenever it changes (the cluster's CA rotated). Default: none.
+     */
+    caFile?: pulumi.Input<{ path: string; pem: pulumi.Input<string> }>;
     /** Seconds to wait for the new worker. Default 30. */
     timeoutSeconds?: number;
     /**

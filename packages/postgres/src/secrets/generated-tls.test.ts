@@ -25,15 +25,59 @@ describe("GeneratedTls provider", () => {
         expect(await provider.diff!("id", outs, news)).toMatchObject({ changes: false });
     });
 
-    it("signs with a given CA, and replaces everything when that CA changes", async () => {
+    it("signs with a given CA, and issues every certificate anew (an update) when that CA changes", async () => {
         const { outs: cluster } = await provider.create!({ commonName: "c", servers });
         const ca = { certPem: cluster.caCertPem, keyPem: cluster.caKeyPem };
         const { outs: pool } = await provider.create!({ commonName: "p", servers: { pool: { dnsNames: ["pool"], ipAddresses: [] } }, ca });
         expect(pool.caCertPem).toBe(cluster.caCertPem);
         expect(new X509Certificate(pool.certs.pool.certPem).checkIssued(new X509Certificate(cluster.caCertPem))).toBe(true);
         const { outs: other } = await provider.create!({ commonName: "o", servers });
-        expect(await provider.diff!("id", pool, { commonName: "p", servers: pool.servers, ca: { certPem: other.caCertPem, keyPem: other.caKeyPem } }))
-            .toMatchObject({ changes: true, replaces: ["ca"] });
+        const rotated = { commonName: "p", servers: pool.servers, ca: { certPem: other.caCertPem, keyPem: other.caKeyPem, chainPem: "CROSS\n" } };
+        expect(await provider.diff!("id", pool, rotated)).toMatchObject({ changes: true, replaces: [] });
+        const { outs } = await provider.update!("id", pool, rotated);
+        expect(new X509Certificate(outs.certs.pool.certPem).checkIssued(new X509Certificate(other.caCertPem))).toBe(true);
+        expect(outs.certs.pool.certPem.endsWith("CROSS\n")).toBe(true); // served with the cross-signed CA after it
+        expect(outs.certs.pool.keyPem).not.toBe(pool.certs.pool.keyPem);
+        // Signing with a CA instead of generating one is another resource.
+        expect(await provider.diff!("id", pool, { commonName: "p", servers: pool.servers })).toMatchObject({ changes: true, replaces: ["ca"] });
+    });
+
+    describe("CA rotation (caGeneration, renewBeforeFraction)", () => {
+        const subjects = (bundle: string) => (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p).subject);
+
+        it("rotates a generated CA when caGeneration goes up: a new CA that the old one cross-signs, the old one kept once", async () => {
+            const ins = { commonName: "c", servers };
+            const { outs: created } = await provider.create!(ins);
+            // A state from before rotation (no generation) against an input of 0: nothing to do.
+            expect(await provider.diff!("id", created, { ...ins, caGeneration: 0 })).toMatchObject({ changes: false });
+            expect(await provider.diff!("id", created, { ...ins, caGeneration: 1 })).toMatchObject({ changes: true, replaces: [] });
+            const { outs: first } = await provider.update!("id", created, { ...ins, caGeneration: 1 });
+            expect(subjects(first.caCertPem)).toEqual(["CN=c #1"]);
+            expect(first.previousCaCertPem).toBe(created.caCertPem);
+            const cross = new X509Certificate(first.caCrossCertPem);
+            expect({ subject: cross.subject, issuer: cross.issuer, signed: cross.verify(new X509Certificate(created.caCertPem).publicKey) })
+                .toEqual({ subject: "CN=c #1", issuer: "CN=c", signed: true });
+            // The servers' certificates: from the new CA, served with the cross-signed one after them.
+            expect(subjects(first.certs["pg-0"].certPem)).toEqual(["CN=pg-0", "CN=c #1"]);
+            expect(new X509Certificate(first.certs["pg-0"].certPem).checkIssued(new X509Certificate(first.caCertPem))).toBe(true);
+            expect(await provider.diff!("id", first, { ...ins, caGeneration: 1 })).toMatchObject({ changes: false });
+            // The next rotation drops the original CA.
+            const { outs: second } = await provider.update!("id", first, { ...ins, caGeneration: 2 });
+            expect({ ca: subjects(second.caCertPem), previous: second.previousCaCertPem, rotations: second.caRotations }).toEqual({ ca: ["CN=c #2"], previous: first.caCertPem, rotations: 2 });
+            // The counter never goes down.
+            await expect(provider.diff!("id", second, { ...ins, caGeneration: 1 })).rejects.toThrow(/tls.caGeneration is 1, but the CA was last rotated for generation 2/);
+        });
+
+        it("rotates a CA past its renewal point, and never a given one", async () => {
+            const { outs } = await provider.create!({ commonName: "c", servers: {}, renewBeforeFraction: 0.999999999 });
+            // 1e-9 of 3650 days is ~0.3 s.
+            await new Promise((r) => setTimeout(r, 600));
+            expect(await provider.diff!("id", outs, { commonName: "c", servers: {}, renewBeforeFraction: 0.999999999 })).toMatchObject({ changes: true });
+            expect(await provider.diff!("id", outs, { commonName: "c", servers: {} })).toMatchObject({ changes: false });
+            const ca = { certPem: outs.caCertPem, keyPem: outs.caKeyPem };
+            const { outs: signed } = await provider.create!({ commonName: "p", servers: {}, ca, renewBeforeFraction: 0.999999999, caGeneration: 5 });
+            expect(await provider.diff!("id", signed, { commonName: "p", servers: {}, ca, renewBeforeFraction: 0.999999999, caGeneration: 5 })).toMatchObject({ changes: false });
+        });
     });
 
     describe("renewal (renewBeforeFraction)", () => {

@@ -2,6 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
     connectionIssues,
     foreignServerName,
+    planReferenceRemoval,
+    planReferenceTables,
     planShardedRemoval,
     planShardedTable,
     serverEndpoint,
@@ -10,6 +12,8 @@ import {
     summarizeShardedPlan,
     PgscaleValidationError,
     type CoordinatorCatalog,
+    type ReferenceCoordinatorCatalog,
+    type ReferenceShardCatalog,
     type ShardCatalog,
     type ShardCredential,
     type ShardedPlan,
@@ -19,7 +23,8 @@ import { withSession } from "../sql/session";
 import { applySteps } from "../sql/steps";
 import { UNKNOWN, checkBeforePlan, checkFailure, wire } from "../sql/provider-io";
 import { readCoordinator, readShard } from "./catalog-reader";
-import { coordinatorOf, credentialsFor, placeholderCredentials, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
+import { readReferenceCoordinator, readReferenceShard } from "./reference-reader";
+import { coordinatorOf, credentialsFor, placeholderCredentials, publisherOf, replicationCredentialFor, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
 
 // The provider's lifecycle. Connections and the shard roles' passwords arrive as secret
 // inputs or state on every call; nothing here captures one. Check plans against the live
@@ -40,6 +45,8 @@ export class ShardPlanRefusedError extends Error {
 interface Catalogs {
     coordinator: CoordinatorCatalog;
     shards: Record<string, ShardCatalog>;
+    /** The reference tables' replication (./reference-reader). */
+    reference: { coordinator: ReferenceCoordinatorCatalog; shards: Record<string, ReferenceShardCatalog> };
 }
 
 /** Every server name the coordinator may hold for this table: the spec's shards and those of the last apply. */
@@ -49,14 +56,26 @@ function serverNames(spec: ShardedTableSpec, previous: ShardedTableSpec | null):
 
 async function readAll(coordinator: string, uris: { name: string; uri: string }[], spec: ShardedTableSpec, previous: ShardedTableSpec | null): Promise<Catalogs> {
     const shards: Record<string, ShardCatalog> = {};
-    for (const { name, uri } of uris) shards[name] = await withSession(uri, (s) => readShard(s, { schema: spec.schema, name: spec.name, role: shardRoleName(spec, name) }));
-    const coord = await withSession(coordinator, (s) => readCoordinator(s, { schema: spec.schema, name: spec.name, servers: serverNames(spec, previous) }));
-    return { coordinator: coord, shards };
+    const refShards: Record<string, ReferenceShardCatalog> = {};
+    for (const { name, uri } of uris)
+        await withSession(uri, async (s) => {
+            shards[name] = await readShard(s, { schema: spec.schema, name: spec.name, role: shardRoleName(spec, name) });
+            refShards[name] = await readReferenceShard(s, spec, previous, name);
+        });
+    const [coord, refCoord] = await withSession(coordinator, async (s) => [
+        await readCoordinator(s, { schema: spec.schema, name: spec.name, servers: serverNames(spec, previous) }),
+        await readReferenceCoordinator(s, spec, previous),
+    ] as const);
+    return { coordinator: coord, shards, reference: { coordinator: refCoord, shards: refShards } };
 }
 
-function planFor(spec: ShardedTableSpec, previous: ShardedTableSpec | null, uris: { name: string; uri: string }[], credentials: Record<string, ShardCredential>, catalogs: Catalogs): ShardedPlan {
+/** The sharded table's plan, then the reference tables' on the same servers (after the sharded table's steps there). */
+function planFor(spec: ShardedTableSpec, previous: ShardedTableSpec | null, uris: { name: string; uri: string }[], credentials: Record<string, ShardCredential>, catalogs: Catalogs, coordinator: string, replication: ShardCredential): ShardedPlan {
     const endpoints = Object.fromEntries(spec.shards.map((s, i) => [s.name, serverEndpoint(s, uris[i].uri)]));
-    return planShardedTable({ desired: spec, previous, endpoints, credentials, ...catalogs });
+    const plan = planShardedTable({ desired: spec, previous, endpoints, credentials, coordinator: catalogs.coordinator, shards: catalogs.shards });
+    const ref = planReferenceTables({ desired: spec, publisher: publisherOf(spec, coordinator), credential: replication, ...catalogs.reference });
+    const refusals = [...plan.refusals, ...ref.refusals];
+    return { steps: refusals.length ? [] : [...plan.steps, ...ref.steps], refusals, notes: [...plan.notes, ...ref.notes] };
 }
 
 function previousSpec(olds: Props): ShardedTableSpec | null {
@@ -82,6 +101,7 @@ function observe(catalogs: Catalogs): Props {
             partitions: catalogs.coordinator.partitions,
         },
         shards: catalogs.shards,
+        reference: catalogs.reference,
     });
 }
 
@@ -92,8 +112,9 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
     assertConnections(news, coordinator, uris);
     const previous = previousSpec(olds);
     const credentials = credentialsFor(spec, olds.credentials);
+    const replication = replicationCredentialFor(spec, olds.replicationCredential);
     const catalogs = await readAll(coordinator, uris, spec, previous);
-    const plan = planFor(spec, previous, uris, credentials, catalogs);
+    const plan = planFor(spec, previous, uris, credentials, catalogs, coordinator, replication);
     if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(news), plan.refusals);
     const onShards = async (after: boolean) => {
         for (const { name, uri } of uris) {
@@ -112,6 +133,7 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
         coordinator,
         shardConnections: news.shardConnections,
         credentials: storedCredentials(credentials),
+        replicationCredential: storedCredentials({ r: replication }).r,
         plan: [],
         applied: summarizeShardedPlan(plan),
         drift: [],
@@ -137,7 +159,7 @@ export const shardedTableHandlers = {
         if (issues.length) return { inputs, failures: issues.map((i) => checkFailure(i.field, i.message)) };
         const previous = previousSpec(olds);
         const catalogs = await readAll(coordinator, uris, spec, previous);
-        const plan = planFor(spec, previous, uris, placeholderCredentials(spec), catalogs);
+        const plan = planFor(spec, previous, uris, placeholderCredentials(spec), catalogs, coordinator, replicationCredentialFor(spec, olds.replicationCredential, true));
         return { inputs: { ...inputs, plan: summarizeShardedPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
     },
 
@@ -161,9 +183,10 @@ export const shardedTableHandlers = {
         const uris = shardUris(props, spec);
         const catalogs = await readAll(coordinatorOf(props), uris, spec, spec);
         // Gone everywhere: an empty id tells the engine, and refresh drops it from the stack.
-        if (!catalogs.coordinator.parent && Object.values(catalogs.shards).every((s) => !s.parent)) return { id: "", props: {} };
+        if (!catalogs.coordinator.parent && Object.values(catalogs.shards).every((s) => !s.parent) && !catalogs.reference.coordinator.publication) return { id: "", props: {} };
         const stored = credentialsFor(spec, props.credentials);
-        const plan = planFor(spec, spec, uris, Object.fromEntries(Object.entries(stored).map(([k, c]) => [k, { ...c, fresh: false }])), catalogs);
+        const replication = { ...replicationCredentialFor(spec, props.replicationCredential, true), fresh: false };
+        const plan = planFor(spec, spec, uris, Object.fromEntries(Object.entries(stored).map(([k, c]) => [k, { ...c, fresh: false }])), catalogs, coordinatorOf(props), replication);
         const drift = [...summarizeShardedPlan(plan), ...plan.refusals.map((r) => `refused: ${r.field}: ${r.reason}`)];
         return { id, props: wire({ ...props, drift, observed: observe(catalogs) }) };
     },
@@ -178,9 +201,15 @@ export const shardedTableHandlers = {
         const coordinator = coordinatorOf(props);
         const uris = shardUris(props, spec);
         const catalogs = await readAll(coordinator, uris, spec, null);
-        const plan = planShardedRemoval({ desired: spec, ...catalogs });
+        const plan = planShardedRemoval({ desired: spec, coordinator: catalogs.coordinator, shards: catalogs.shards });
         if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(props), plan.refusals);
-        const coordSteps = plan.steps.filter((s) => s.target === "coordinator");
+        // The reference tables' replication first: each shard's subscription, then the coordinator's publication, slots and role.
+        const replication = planReferenceRemoval(spec, catalogs.reference.coordinator, catalogs.reference.shards);
+        for (const { name, uri } of uris) {
+            const steps = replication.filter((s) => s.target === name);
+            if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
+        }
+        const coordSteps = [...replication.filter((s) => s.target === "coordinator"), ...plan.steps.filter((s) => s.target === "coordinator")];
         if (coordSteps.length) await withSession(coordinator, (s) => applySteps(s, coordSteps));
         for (const { name, uri } of uris) {
             const steps = plan.steps.filter((s) => s.target === name);

@@ -42,6 +42,8 @@ export class ShardedTable extends pulumi.dynamic.Resource {
     declare readonly observed: pulumi.Output<Record<string, unknown>>;
     /** Each shard role's name, password and SCRAM verifier. Secret. */
     declare readonly credentials: pulumi.Output<Record<string, { user: string; password: string; verifier: string }>>;
+    /** The coordinator's replication role the shards' subscriptions log in as (reference tables): name, password and SCRAM verifier. Secret. */
+    declare readonly replicationCredential: pulumi.Output<{ user: string; password: string; verifier: string }>;
 
     constructor(name: string, args: ShardedTableArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { coordinator, shards, ...rest } = args;
@@ -65,9 +67,10 @@ export class ShardedTable extends pulumi.dynamic.Resource {
                 drift: undefined,
                 observed: undefined,
                 credentials: undefined,
+                replicationCredential: undefined,
             },
             // Outputs echo the connections for read/delete; keep them and the credentials encrypted.
-            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "coordinator", "shardConnections", "credentials"] },
+            { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "coordinator", "shardConnections", "credentials", "replicationCredential"] },
             "pgscale",
             "ShardedTable",
         );

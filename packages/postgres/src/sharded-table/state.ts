@@ -1,5 +1,5 @@
 import { randomBytes } from "crypto";
-import { parseShardedTable, scramSha256Verifier, shardedTableFields, shardRoleName, type ShardCredential, type ShardedTableSpec } from "@pgscale/core";
+import { parseShardedTable, referenceRoleName, scramSha256Verifier, serverEndpoint, shardedTableFields, shardRoleName, type ReferencePlanInput, type ShardCredential, type ShardedTableSpec } from "@pgscale/core";
 import { specFrom } from "../sql/provider-io";
 
 // The resource's properties. Inputs: the spec fields (defaults filled), `coordinator`
@@ -52,10 +52,32 @@ export function credentialsFor(spec: ShardedTableSpec, stored: unknown): Record<
             const user = shardRoleName(spec, s.name);
             const c = had[s.name];
             if (c && c.user === user && c.password && c.verifier) return [s.name, { ...c, fresh: false }];
-            const password = randomBytes(32).toString("base64url");
-            return [s.name, { user, password, verifier: scramSha256Verifier(password), fresh: true }];
+            return [s.name, newCredential(user)];
         }),
     );
+}
+
+function newCredential(user: string): ShardCredential {
+    const password = randomBytes(32).toString("base64url");
+    return { user, password, verifier: scramSha256Verifier(password), fresh: true };
+}
+
+/**
+ * The coordinator's replication role the shards' subscriptions log in as (reference tables): kept
+ * from state like a shard's credential. `placeholder`: for planning in check and read, where no
+ * password is made.
+ */
+export function replicationCredentialFor(spec: ShardedTableSpec, stored: unknown, placeholder = false): ShardCredential {
+    const user = referenceRoleName(spec);
+    const c = stored as StoredCredential | undefined;
+    if (c && c.user === user && c.password && c.verifier) return { ...c, fresh: false };
+    return placeholder ? { user, password: "(generated)", verifier: "(generated)", fresh: false } : newCredential(user);
+}
+
+/** Where the shards' subscriptions reach the coordinator: its URI's endpoint (and options such as sslmode), overridden by coordinatorFromShards. */
+export function publisherOf(spec: ShardedTableSpec, coordinator: string): ReferencePlanInput["publisher"] {
+    const endpoint = serverEndpoint({ fromCoordinator: spec.coordinatorFromShards }, coordinator);
+    return { ...endpoint, params: Object.fromEntries(new URL(coordinator).searchParams) };
 }
 
 /** Placeholders for planning in check, where no password exists yet: nothing is rotated there. */
