@@ -473,8 +473,9 @@ describe("security defaults on Docker", () => {
                 await pooled.end().catch(() => undefined);
             }
         };
+        // The rolling gates store the new CA (their delete talks to the members with it), and wait on nothing.
         const rotationOps = [
-            "lb-config", "pg-0-tls", "pg-0-tls-files", "pg-1-tls", "pg-1-tls-files", "pg-tls", "pool-tls", "pool-tls-files",
+            "lb-config", "pg-0-gate", "pg-0-tls", "pg-0-tls-files", "pg-1-gate", "pg-1-tls", "pg-1-tls-files", "pg-rollout-settled", "pg-tls", "pool-tls", "pool-tls-files",
         ].map((n) => [n, "update"]);
 
         it("rotates the CA on a raised tls.caGeneration, in place: the old CA stays trusted for one rotation, then leaves", async () => {

@@ -24,4 +24,14 @@ describe("PatroniRollout provider (paths that need no live cluster)", () => {
         expect(rollingHandlers.gateDiff(gate, { ...gate, members: ["pg-0", "pg-1"], prefer: ["pg-1"] }).changes).toBe(false);
         expect(rollingHandlers.gateDiff(gate, { ...gate, revision: "b" }).changes).toBe(true);
     });
+
+    it("stores a rotated CA without waiting on the cluster, so a later delete verifies the members with the current bundle", async () => {
+        const gate = { selector, member: "pg-0", members, prefer: [], revision: "a", username: "patroni", password: "x", superuserPassword: "y", restCaPem: "CA1", pgCaPem: "CA1", timeoutSeconds: 1 };
+        const rotated = { ...gate, restCaPem: "CA2\nCA1", pgCaPem: "CA2\nCA1" };
+        expect(rollingHandlers.gateDiff(gate, rotated).changes).toBe(true);
+        expect(rollingHandlers.gateDiff(gate, { ...gate, pgCaPem: "CA2" }).changes).toBe(true);
+        // No member to prepare and no cluster to ask (none runs here): the update only stores the new inputs.
+        await expect(rollingHandlers.gateUpdate(gate, rotated)).resolves.toEqual({ outs: rotated });
+        await expect(rollingHandlers.gateUpdate({ ...gate, member: undefined }, { ...rotated, member: undefined })).resolves.toEqual({ outs: { ...rotated, member: undefined } });
+    });
 });

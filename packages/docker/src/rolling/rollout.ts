@@ -68,7 +68,10 @@ export const rollingHandlers = {
         return { changes: keys.some((k) => stableJson(olds[k]) !== stableJson(news[k])) };
     },
     gateDiff(olds: GateInputs, news: GateInputs) {
-        return { changes: olds.revision !== news.revision };
+        // A new CA (tls.caGeneration, or the CA's age) is an update too, one that only stores it:
+        // a gate's delete (a member leaving, the stack's teardown) talks to the members with the
+        // stored CA, and two rotations on, the members' certificates no longer chain to the first.
+        return { changes: olds.revision !== news.revision || olds.restCaPem !== news.restCaPem || olds.pgCaPem !== news.pgCaPem };
     },
     async gateCreate(inputs: GateInputs) {
         // A new cluster: nothing to wait for. Leaves maintenance mode a failed teardown left behind.
@@ -76,6 +79,8 @@ export const rollingHandlers = {
         return { id: `gate-${inputs.member ?? "settled"}-${Date.now().toString(36)}`, outs: inputs };
     },
     async gateUpdate(olds: GateInputs, news: GateInputs) {
+        // Only the CAs changed (see gateDiff): nothing is replaced, nothing to wait for.
+        if (news.revision === olds.revision) return { outs: news };
         // A major upgrade stopped every member on purpose: nothing to wait for or switch over.
         if (news.member !== undefined && news.upgradeToken && news.upgradeToken !== "none" && news.upgradeToken !== olds.upgradeToken) return { outs: news };
         if (news.member === undefined) await waitSettled(context(news), news.members);
