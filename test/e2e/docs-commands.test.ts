@@ -45,12 +45,12 @@ const COVERAGE: Record<string, Coverage> = {
     "npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
     "PGSCALE_CHAOS_FULL=1 npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
     "PGSCALE_CHAOS_OUT=bench/results/chaos-ci-1796451727.json npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
-    "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-full-1795640404.json npx jest --selectProjects chaos": {
+    "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-full-1796489443.json npx jest --selectProjects chaos": {
         how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m,
     },
     "PGSCALE_CHAOS_OUT=bench/results/chaos-ci-1796467133.json npx jest --selectProjects chaos": { how: "select", files: /^\S+\/test\/chaos\/\S+\.test\.ts$/m },
     "PGSCALE_CHAOS_FULL=1 npx jest --selectProjects chaos -t \"quorum commit\"": { how: "select", files: /^\S+\/test\/chaos\/chaos\.test\.ts$/m },
-    "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-quorum-1796466204.json npx jest --selectProjects chaos -t \"quorum commit\"": {
+    "PGSCALE_CHAOS_FULL=1 PGSCALE_CHAOS_OUT=bench/results/chaos-quorum-1796488427.json npx jest --selectProjects chaos -t \"quorum commit\"": {
         how: "select", files: /^\S+\/test\/chaos\/chaos\.test\.ts$/m,
     },
 };

@@ -2,7 +2,8 @@ import { X509Certificate, createPrivateKey } from "crypto";
 import * as tls from "tls";
 import { AddressInfo } from "net";
 import * as forge from "node-forge";
-import { generateCa, generateServerCert, signCertificate } from "./tls";
+import { generateCa, generateServerCert } from "./tls";
+import { signCertificate } from "./tls-sign";
 
 describe("generated certificates", () => {
     const now = new Date("2026-01-01T00:00:00Z");

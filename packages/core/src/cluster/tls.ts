@@ -1,5 +1,8 @@
-import { constants, createPrivateKey, generateKeyPairSync, KeyObject, privateEncrypt, randomBytes } from "crypto";
+import { createPrivateKey, generateKeyPairSync, KeyObject, randomBytes } from "crypto";
 import * as forge from "node-forge";
+// Not in this module's exports: a forge type in a declaration would make every consumer's
+// type-check need @types/node-forge.
+import { signCertificate } from "./tls-sign";
 
 // X.509 for TLS between clients and PostgreSQL/PgBouncer: a private CA per stack and one server
 // certificate per endpoint. Node's crypto parses and verifies certificates but cannot issue
@@ -44,23 +47,6 @@ function rsaKey(): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey; 
     return { privateKey, publicKey: forge.pki.setRsaPublicKey(big(jwk.n!), big(jwk.e!)), keyPem };
 }
 
-/** DER prefix of PKCS#1 v1.5's DigestInfo for SHA-256 (RFC 8017, section 9.2, note 1). */
-const SHA256_DIGEST_INFO = Buffer.from("3031300d060960864801650304020105000420", "hex");
-
-/**
- * Signs `cert` (sha256WithRSAEncryption) with Node's RSA: forge's `cert.sign` takes any key whose
- * `sign(md)` returns the signature of the digest as a binary string, and PKCS#1 v1.5 signing is
- * the private-key operation on DigestInfo with type-1 padding, which privateEncrypt performs.
- */
-export function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
-    const signer = {
-        sign: (md: forge.md.MessageDigest) => {
-            const digest = Buffer.from(md.digest().getBytes(), "binary");
-            return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString("binary");
-        },
-    };
-    cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-}
 
 function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: number): forge.pki.Certificate {
     const cert = forge.pki.createCertificate();

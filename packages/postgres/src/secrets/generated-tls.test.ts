@@ -14,6 +14,17 @@ describe("GeneratedTls provider", () => {
         expect(cert.subjectAltName).toBe("DNS:pg-0, DNS:localhost, IP Address:127.0.0.1");
     });
 
+    it("stores the rotation outputs of a CA never rotated as empty, so previews know them; a state without them gets them once, certificates kept", async () => {
+        const { outs } = await provider.create!({ commonName: "c", servers });
+        // Pulumi shows an output the state lacks as unknown in a preview: the trust bundle would be.
+        expect([outs.previousCaCertPem, outs.caCrossCertPem]).toEqual(["", ""]);
+        expect(await provider.diff!("id", outs, { commonName: "c", servers })).toMatchObject({ changes: false });
+        const { previousCaCertPem: _p, caCrossCertPem: _c, ...before } = outs;
+        expect(await provider.diff!("id", before, { commonName: "c", servers })).toMatchObject({ changes: true, replaces: [] });
+        const { outs: stored } = await provider.update!("id", before, { commonName: "c", servers });
+        expect(stored).toEqual(outs);
+    });
+
     it("adds a server without touching the CA or the other certificates", async () => {
         const { outs: olds } = await provider.create!({ commonName: "c", servers });
         const news = { commonName: "c", servers: { ...servers, "pg-1": { dnsNames: ["pg-1"], ipAddresses: [] } } };

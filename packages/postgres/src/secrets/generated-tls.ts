@@ -36,9 +36,9 @@ interface Outs extends Ins {
     caCertPem: string;
     caKeyPem: string;
     certs: Record<string, PemPair>;
-    /** A generated CA's predecessor, trusted until the next rotation (none before the first). */
+    /** A generated CA's predecessor, trusted until the next rotation ("" before the first). */
     previousCaCertPem?: string;
-    /** A generated CA cross-signed by its predecessor. */
+    /** A generated CA cross-signed by its predecessor ("" before the first rotation). */
     caCrossCertPem?: string;
     /** Rotations of a generated CA so far. */
     caRotations?: number;
@@ -50,6 +50,13 @@ type Core = typeof import("@pgscale/core");
 // loaded from there when a method runs (own-package.ts).
 const load = packageRequire(POSTGRES_PACKAGE);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * The rotation outputs of a CA never rotated (or a given one): empty strings, not absent. Pulumi
+ * shows an output property the state lacks as unknown in a preview, so an absent one made the
+ * trust bundle unknown in every preview, and with it what verifies with it (the rolling plan's
+ * leader, each certificate's delivery).
+ */
+const NOT_ROTATED = { previousCaCertPem: "", caCrossCertPem: "" } as const;
 /** The generated CA's state as the last `up` left it (a state from before rotation has no rotation fields). */
 const caState = (o: Outs) => ({
     ca: { certPem: o.caCertPem, keyPem: o.caKeyPem }, previousCaCertPem: o.previousCaCertPem, crossCertPem: o.caCrossCertPem,
@@ -69,7 +76,7 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
         const ca: SigningCa = inputs.ca ?? core.generateCa(inputs.commonName);
         const certs: Record<string, PemPair> = {};
         for (const [name, s] of Object.entries(inputs.servers)) certs[name] = issue(core, ca, name, s);
-        const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs };
+        const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...NOT_ROTATED };
         return { id: require("crypto").randomUUID(), outs };
     },
     // A certificate past its renewal point (renewBeforeFraction, against the clock now) and a CA
@@ -80,7 +87,11 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
         const core: Core = load("@pgscale/core");
         const replaced = (olds.ca === undefined) !== (news.ca === undefined) || olds.commonName !== news.commonName;
         const due = core.certificatesDue(olds.certs ?? {}, news.renewBeforeFraction, new Date());
-        const changes = replaced || !same(olds.ca, news.ca) || !same(olds.servers, news.servers) || due.length > 0 || rotation(core, olds, news) !== undefined;
+        // A state written before the rotation outputs existed lacks them, and Pulumi shows an output
+        // missing from the state as unknown in every preview (the trust bundle, and all that uses
+        // it, with it): one update stores them, certificates kept.
+        const unstored = olds.previousCaCertPem === undefined || olds.caCrossCertPem === undefined;
+        const changes = replaced || unstored || !same(olds.ca, news.ca) || !same(olds.servers, news.servers) || due.length > 0 || rotation(core, olds, news) !== undefined;
         return { changes, replaces: replaced ? ["ca"] : [], deleteBeforeReplace: false };
     },
     // Same CA: certificates of unchanged servers are kept, so adding a node touches no other node;
@@ -97,7 +108,7 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
             certs[name] = kept ?? issue(core, ca, name, s);
         }
         const rotated = news.ca === undefined && state.rotations > 0
-            ? { previousCaCertPem: state.previousCaCertPem, caCrossCertPem: state.crossCertPem, caRotations: state.rotations, caGeneration: state.generation } : {};
+            ? { previousCaCertPem: state.previousCaCertPem, caCrossCertPem: state.crossCertPem, caRotations: state.rotations, caGeneration: state.generation } : NOT_ROTATED;
         const outs: Outs = { ...news, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...rotated };
         return { outs };
     },
@@ -111,9 +122,9 @@ export class GeneratedTls extends pulumi.dynamic.Resource {
     public readonly caCertPem!: pulumi.Output<string>;
     public readonly caKeyPem!: pulumi.Output<string>;
     public readonly certs!: pulumi.Output<Record<string, PemPair>>;
-    /** A generated CA's predecessor after a rotation, trusted until the next one; undefined before the first. */
+    /** A generated CA's predecessor after a rotation, trusted until the next one; "" before the first. */
     public readonly previousCaCertPem!: pulumi.Output<string | undefined>;
-    /** A generated CA cross-signed by its predecessor, served after every certificate it signs; undefined before the first rotation. */
+    /** A generated CA cross-signed by its predecessor, served after every certificate it signs; "" before the first rotation. */
     public readonly caCrossCertPem!: pulumi.Output<string | undefined>;
 
     /**
