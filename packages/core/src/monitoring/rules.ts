@@ -322,7 +322,7 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
         annotations: {
             summary: "The last restore drill of cluster {{ $labels.cluster }} failed",
             description: "The last scheduled restore drill of cluster {{ $labels.cluster }} (backup.drill) could not restore the newest backup, start PostgreSQL on it or run its check query: a restore now may fail the same way.",
-            runbook: "Not in the playbook: `pgscale backup status` shows the drill's error (pgBackRest's or PostgreSQL's message); `npx pgscale backup drill --container <member>...` runs one now in a throwaway container. The acting member's log lines start with pgscale-backup: (docker logs).",
+            runbook: "Not in the playbook: `pgscale backup status` shows the drill's error (pgBackRest's or PostgreSQL's message); `pgscale backup drill` (its `--container` option once per member) runs one now in a throwaway container. The acting member's log lines start with pgscale-backup: (docker logs).",
         },
     }),
     PgscaleRestoreDrillOverObjective: (t) => ({
