@@ -309,7 +309,7 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
         labels: { severity: "warning" },
         annotations: {
             summary: "Backups of cluster {{ $labels.cluster }} fail",
-            description: "The backup scheduler on the primary of cluster {{ $labels.cluster }} has failed at every attempt (stanza-create, reading the repository, or the backup) for a while; it retries each minute.",
+            description: "The acting backup scheduler of cluster {{ $labels.cluster }} (the first streaming replica, else the primary) has failed at every attempt (stanza-create, reading the repository, or the backup) for a while; it retries each minute.",
             runbook: "Not in the playbook: `pgscale backup status` shows pgBackRest's error; `pgbackrest --stanza=<scope> check` on the primary tests archiving and the repository (volume full or unreadable, passphrase, stanza).",
         },
     }),
