@@ -78,6 +78,13 @@ function drillRecord(m: string, failing: Sample[] | Sample, exceeded: Record<str
         ...Object.entries(exceeded).map(([objective, v]) => series("pgscale_backup_drill_objective_exceeded", { ...backupTarget(m, cluster), objective }, full(v))),
     ];
 }
+/** A member's report of when the cluster's last drill ended (`lastRun`, promtool's clock) on a drill every `every` seconds. */
+function drillClock(m: string, lastRun: Sample[], every = 120, cluster = CLUSTER): InputSeries[] {
+    return [
+        series("pgscale_backup_drill_interval_seconds", backupTarget(m, cluster), steady(every)),
+        series("pgscale_backup_drill_last_run_timestamp_seconds", backupTarget(m, cluster), lastRun),
+    ];
+}
 /** Newest incremental backup as it is when the schedule is kept: one every 2 minutes, the newest at most that old. */
 const backupsOnTime = (): Sample[] => Array.from({ length: LENGTH }, (_, i) => Math.floor((i * INTERVAL_S) / 120) * 120);
 
@@ -581,6 +588,20 @@ const backups: Scenario[] = [
             { alert: "PgscaleRestoreDrillOverObjective", at: "6m", fires: [{ labels: { cluster: CLUSTER, objective: "restore", ...warning }, value: 1 }] },
         ],
     },
+    {
+        // The last drill ended at 60 s and none since (every member reports the record); billing's
+        // drills keep their 2-minute schedule.
+        name: "RestoreDrillOverdue: no drill for twice the drill interval; a schedule kept does not",
+        series: [
+            ...drillClock("m-0", steady(60)), ...drillClock("m-1", steady(60)),
+            ...drillClock("b-0", backupsOnTime(), 120, "billing"),
+        ],
+        checks: [
+            // Overdue from 300 s (60 + 2 x 120), for 15 m.
+            silent("PgscaleRestoreDrillOverdue", "19m"),
+            { alert: "PgscaleRestoreDrillOverdue", at: "21m", fires: [{ labels: { cluster: CLUSTER, ...warning }, value: 1200 }] },
+        ],
+    },
 ];
 
 const DEFAULT_SCENARIOS: Scenario[] = [healthy, ...primaries, ...down, ...replication, ...connections, ...partitions, ...backups];
@@ -594,9 +615,11 @@ const CUSTOM: Partial<AlertThresholds> = {
     maxPoolWaitSeconds: 60,
     partitionRunwayIntervals: 4,
     backupOverdueFactor: 10,
+    drillOverdueFactor: 10,
 };
 const CUSTOM_SCENARIOS: Scenario[] = [
     { ...backups[0], name: "backupOverdueFactor 10: 20 minutes without a backup, on a 2-minute schedule, does not", checks: [silent("PgscaleBackupTooOld", "21m")] },
+    { ...backups[4], name: "drillOverdueFactor 10: 20 minutes without a drill, on a 2-minute schedule, does not", checks: [silent("PgscaleRestoreDrillOverdue", "21m")] },
     { ...primaries[2], name: "noPrimaryFor 0s: even a switchover's gap fires", checks: [
         { alert: "PgscaleNoPrimary", at: "75s", fires: [{ labels: { cluster: CLUSTER, ...critical }, value: 3 }] },
         silent("PgscaleNoPrimary", "105s"),

@@ -118,6 +118,14 @@ export interface AlertThresholds {
     drillFailingFor: string;
     /** How long the last drill that restored must stay over an objective of backup.drill. Default "5m", as drillFailingFor. */
     drillOverObjectiveFor: string;
+    /**
+     * The cluster's last scheduled drill may have ended this many times backup.drill's interval
+     * ago. Default 2: one scheduled drill missed. A drill that itself takes longer than its
+     * interval needs a larger factor.
+     */
+    drillOverdueFactor: number;
+    /** How long the last drill must stay overdue. Default "15m", as backupTooOldFor. */
+    drillOverdueFor: string;
 }
 
 /** The thresholds used for every option not given (see each field of AlertThresholds for why). */
@@ -148,6 +156,8 @@ export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze
     backupFailingFor: "5m",
     drillFailingFor: "5m",
     drillOverObjectiveFor: "5m",
+    drillOverdueFactor: 2,
+    drillOverdueFor: "15m",
 });
 
 const d = DEFAULT_ALERT_THRESHOLDS;
@@ -187,6 +197,8 @@ export const alertThresholdsSpec = z.strictObject({
     backupFailingFor: duration(d.backupFailingFor),
     drillFailingFor: duration(d.drillFailingFor),
     drillOverObjectiveFor: duration(d.drillOverObjectiveFor),
+    drillOverdueFactor: z.number().min(1, "must be at least 1 (a multiple of backup.drill's interval)").default(d.drillOverdueFactor),
+    drillOverdueFor: duration(d.drillOverdueFor),
 }) satisfies z.ZodType<AlertThresholds, Partial<AlertThresholds>>;
 /** The thresholds as a user gives them: any subset of AlertThresholds. */
 export type AlertThresholdsInput = z.input<typeof alertThresholdsSpec>;

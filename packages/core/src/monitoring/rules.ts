@@ -56,6 +56,7 @@ export const ALERT_NAMES = [
     "PgscaleBackupFailing",
     "PgscaleRestoreDrillFailing",
     "PgscaleRestoreDrillOverObjective",
+    "PgscaleRestoreDrillOverdue",
 ] as const;
 /** The name (`alertname` label) of one of pgscale's alerts. */
 export type AlertName = (typeof ALERT_NAMES)[number];
@@ -78,7 +79,7 @@ export const ALERT_GROUPS: Readonly<Record<string, readonly AlertName[]>> = {
     "pgscale.replication": ["PgscaleReplicaNotStreaming", "PgscaleReplicationLagBytes", "PgscaleReplicationLagSeconds", "PgscaleSlotRetainingWal", "PgscaleArchivingFailing"],
     "pgscale.connections": ["PgscaleConnectionsHigh", "PgscalePoolClientsWaiting", "PgscalePoolMaxWait"],
     "pgscale.partitions": ["PgscalePartitionRunwayShort", "PgscaleRowsInDefaultPartition"],
-    "pgscale.backups": ["PgscaleBackupTooOld", "PgscaleBackupFailing", "PgscaleRestoreDrillFailing", "PgscaleRestoreDrillOverObjective"],
+    "pgscale.backups": ["PgscaleBackupTooOld", "PgscaleBackupFailing", "PgscaleRestoreDrillFailing", "PgscaleRestoreDrillOverObjective", "PgscaleRestoreDrillOverdue"],
 };
 
 /**
@@ -333,6 +334,21 @@ const RULES: Record<AlertName, (t: AlertThresholds) => Rule> = {
             summary: "The last restore drill of cluster {{ $labels.cluster }} missed its {{ $labels.objective }} objective",
             description: "The last scheduled restore drill of cluster {{ $labels.cluster }} that restored missed backup.drill's {{ $labels.objective }} objective (restore: its restore time; rpo: its data-loss window, from its newest restored commit to its end): a real restore would miss it too.",
             runbook: "Not in the playbook: `pgscale backup status` names the figures. A slow restore: faster repository storage, or more frequent full/differential backups (less WAL to replay); a wide loss window: a smaller rpoSeconds (archive_timeout), or archiving that fails (PgscaleArchivingFailing).",
+        },
+    }),
+    // A drill that stopped running (the acting member's scheduler down, drills stuck) leaves the
+    // last record standing, failed or not, so neither alert above would say so. The record lives in
+    // the DCS and every member reports it: its age is the cluster's, whichever member acts.
+    PgscaleRestoreDrillOverdue: (t) => ({
+        expr:
+            `time() - max by (cluster) (pgscale_backup_drill_last_run_timestamp_seconds{job="backup"}) ` +
+            `> ${t.drillOverdueFactor} * min by (cluster) (pgscale_backup_drill_interval_seconds{job="backup"})`,
+        for: t.drillOverdueFor,
+        labels: { severity: "warning" },
+        annotations: {
+            summary: "The last restore drill of cluster {{ $labels.cluster }} ended {{ $value | humanizeDuration }} ago",
+            description: `No scheduled restore drill of cluster {{ $labels.cluster }} has ended for {{ $value | humanizeDuration }}, more than ${t.drillOverdueFactor} times backup.drill's interval: the repository has not been proven restorable since.`,
+            runbook: "Not in the playbook: the acting member (the first streaming replica, else the primary; `pgscale_backup_scheduler_acting` is 1 there) runs the drills; check that its scheduler runs (log lines start with pgscale-backup:) and its log for the last drill it started (a drill waits behind a running backup). `pgscale backup drill` runs one now in a throwaway container.",
         },
     }),
 };
