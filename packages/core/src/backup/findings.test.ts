@@ -85,6 +85,24 @@ describe("backupFindings", () => {
         ]);
     });
 
+    it("a due backup another member's lease kept from starting is reported while recent, naming the holder, until a backup succeeds", () => {
+        const holder = { member: "pg-main-0", kind: "full", startedAt: INCR_STOP + 100 };
+        const refused = (at: number, lastSuccess = success) => ({ schedulers: [
+            { container: "pg-main-0", status: { checkedAt: INCR_STOP + 590, lastSuccess, lastRun: lastSuccess } },
+            { container: "pg-main-1", status: { checkedAt: INCR_STOP + 595, lastRefusal: { at, kind: "incr" as const, holder } } },
+        ] });
+        const lease = (f: Partial<BackupFacts>) => findings(f).findings.filter((x) => x.check === "backup.lease");
+        expect(lease(refused(INCR_STOP + 580))).toEqual([{ severity: "ok", check: "backup.lease",
+            detail: "pg-main-1 did not start the incr backup at 2026-12-04T05:27:39.000Z: the backup lease is held by pg-main-0 (full backup since 2026-12-04T05:19:39.000Z); it tries again at its next look" }]);
+        // Older than the schedulers' staleness window (3 looks, at least a minute), or a backup succeeded since: history.
+        expect(lease(refused(INCR_STOP + 600 - 61))).toEqual([]);
+        expect(lease(refused(INCR_STOP + 580, { ...success, finishedAt: INCR_STOP + 585 }))).toEqual([]);
+        // The lease's record gone by the time it was read: no member named.
+        const gone = refused(INCR_STOP + 580);
+        gone.schedulers[1].status.lastRefusal.holder = { member: null } as never;
+        expect(lease(gone)[0].detail).toMatch(/held by another member; it tries/);
+    });
+
     it("a repository pgBackRest cannot read, or a stanza in error, is critical", () => {
         expect(findings({ info: { error: "WARN: x\nERROR: [043]: WAL segment ... unable to open file" } }).findings.map((x) => [x.check, x.severity, x.detail])).toEqual([
             ["backup.repository", "critical", "pgbackrest info failed: ERROR: [043]: WAL segment ... unable to open file"],

@@ -19,6 +19,12 @@ const schedulerStatusSpec = z.object({
     lastRun: runDoc.optional(),
     /** The last scheduled drill: its exit status and output (the drill script's marks, then the tail of its errors). */
     lastDrill: z.object({ startedAt: z.number(), finishedAt: z.number(), exitCode: z.number(), output: z.string() }).optional(),
+    /** The last due backup this member did not start because another member held the backup lease: the lease's record as the holder wrote it. */
+    lastRefusal: z.object({
+        at: z.number(),
+        kind: z.enum(BACKUP_KINDS),
+        holder: z.object({ member: z.string().nullable().optional(), kind: z.string().optional(), startedAt: z.number().optional() }),
+    }).optional(),
 });
 export type SchedulerStatus = z.output<typeof schedulerStatusSpec>;
 
@@ -171,7 +177,23 @@ function schedulerFindings(f: BackupFacts, backups: BackupSet[], now: number): B
     } else {
         findings.push({ severity: "ok", check: "backup.scheduler", detail: "no scheduled run recorded since the members' schedulers started" });
     }
+    const lease = leaseFinding(newest((s) => s.lastRefusal, (r) => r.at), success?.v.finishedAt, now, stale);
+    if (lease) findings.push(lease);
     return findings;
+}
+
+/**
+ * A due backup not started because another member held the backup lease (one backup at a time
+ * across members): why a schedule slips while, say, a former acting member finishes a long full
+ * backup. Reported while it is recent (within the schedulers' staleness window) and no scheduled
+ * backup succeeded since; the kind checks above say whether the schedule is missed.
+ */
+function leaseFinding(refusal: { container: string; v: NonNullable<SchedulerStatus["lastRefusal"]> } | undefined, lastSuccess: number | undefined, now: number, window: number): BackupFinding | undefined {
+    if (!refusal || now - refusal.v.at > window || (lastSuccess !== undefined && lastSuccess > refusal.v.at)) return undefined;
+    const h = refusal.v.holder;
+    const holding = `${h.member ?? "another member"}${h.kind ? ` (${h.kind} backup${h.startedAt !== undefined ? ` since ${at(h.startedAt)}` : ""})` : ""}`;
+    return { severity: "ok", check: "backup.lease",
+        detail: `${refusal.container} did not start the ${refusal.v.kind} backup at ${at(refusal.v.at)}: the backup lease is held by ${holding}; it tries again at its next look` };
 }
 
 /** The newest drill the members' schedulers recorded, read: figures and shortfalls, or the failure. */
