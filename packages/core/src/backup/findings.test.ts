@@ -99,7 +99,7 @@ describe("backupFindings", () => {
         expect(lease(refused(INCR_STOP + 580, { ...success, finishedAt: INCR_STOP + 585 }))).toEqual([]);
         // The lease's record gone by the time it was read: no member named.
         const gone = refused(INCR_STOP + 580);
-        gone.schedulers[1].status.lastRefusal.holder = { member: null } as never;
+        gone.schedulers[1].status.lastRefusal!.holder = { member: null } as never;
         expect(lease(gone)[0].detail).toMatch(/held by another member; it tries/);
     });
 
