@@ -4,7 +4,7 @@
 // to exactly the rows written before the last archived segment.
 import { spawn, spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { DEFAULT_IMAGES } from "@pgscale/core";
+import { DEFAULT_IMAGES, parseSchedulerStatus } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
 import { leaderName } from "../support/patroni";
@@ -326,7 +326,8 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             docker("exec", "-d", "-u", "postgres", acting.container, "sh", "-c", `python3 /usr/local/bin/pgscale-backup-scheduler ${due} > /tmp/backup-lease.log 2>&1`);
             const refused = await eventually(async () => {
                 const st = docker("exec", "-u", "postgres", acting.container, "sh", "-c", "cat /tmp/backup-lease-status.json 2>/dev/null || true");
-                return st ? JSON.parse(st).lastRefusal : undefined;
+                // The file as `pgscale backup status` reads it (its backup.lease finding).
+                return st ? parseSchedulerStatus(st, "backup-lease-status.json").lastRefusal : undefined;
             }, 30000, "the scheduler's refusal", 250);
             expect(refused).toMatchObject({ kind: "incr", holder: { member: other.name, kind: "full" } });
             expect(docker("exec", acting.container, "cat", "/tmp/backup-lease.log"))
