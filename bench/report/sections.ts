@@ -21,6 +21,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     "major-upgrade": (r) => latestTable(r, "major-upgrade"),
     backup: (r) => latestTable(r, "backup"),
     sharding: (r) => latestTable(r, "sharding"),
+    tls: (r) => latestTable(r, "tls"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),
