@@ -1,7 +1,7 @@
 // backup: a full backup and its restore, of a pgbench database of scale S (--scale, default 70:
 // about 1 GB), on one server. The server is the single member of a bench/ha/fixture stack with
-// `backup` (pgBackRest as pgscale configures it: zstd, aes-256-cbc, one process, start-fast, the
-// repository on its engine volume). pgscale: `pgbackrest --type=full backup` in the member, the
+// `backup` (pgBackRest as pgscale configures it: zstd, aes-256-cbc, start-fast, the
+// repository on its engine volume, backup.processes at its default). pgscale: `pgbackrest --type=full backup` in the member, the
 // command the scheduler and `pgscale backup run --type full` run; restore: `pgbackrest restore`
 // into an empty directory. By hand: `pg_basebackup -Fp -X stream -c fast` of the same server to a
 // directory of the member's data volume (the same disk), and its restore: copying that directory
@@ -65,19 +65,21 @@ export const backup: Benchmark = {
                     return s;
                 },
             }, (m) => ctx.log(m));
-            const settings = { nodes: 1, pgbenchScale: scale, kind: "full", checkpoint: "fast", processes: 1, disk: "the same engine volume disk" };
+            const settings = { nodes: 1, pgbenchScale: scale, kind: "full", checkpoint: "fast", disk: "the same engine volume disk" };
+            // pgBackRest's processes as the member's configuration sets them (backup.processes); pg_basebackup has one.
+            const processMax = sh("sed -n 's/^process-max=//p' /etc/pgbackrest/pgbackrest.conf") || "1";
             const rows: Row[] = [
                 {
                     id: "backup-full", title: `Full backup, pgbench scale ${scale} (${databaseMB} MB)`, unit: "s",
                     measure: "the backup command, start to exit, in the member",
-                    pgscale: { label: "pgscale (pgBackRest)", how: "pgbackrest --type=full backup (zstd, aes-256-cbc, expire after)", settings, observed: observed.backup.pgscale, samples: samples.pgscale },
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (zstd, aes-256-cbc, process-max ${processMax}, expire after)`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
                     baseline: { label: "pg_basebackup", how: "pg_basebackup -Fp -X stream -c fast (uncompressed copy)", settings, observed: observed.backup.baseline, samples: samples.baseline },
                     target: { on: "ratioOfMedians", max: 1.0 },
                 },
                 {
                     id: "backup-restore", title: `Restore of that backup into an empty directory (${databaseMB} MB)`, unit: "s",
                     measure: "the restore command, start to exit (the files in place; PostgreSQL not started)",
-                    pgscale: { label: "pgscale (pgBackRest)", how: "pgbackrest restore --pg1-path=<empty dir>", settings, observed: observed.restore.pgscale, samples: restoreSamples.pgscale },
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest restore --pg1-path=<empty dir> (process-max ${processMax})`, settings, observed: observed.restore.pgscale, samples: restoreSamples.pgscale },
                     baseline: { label: "copy", how: "cp -a of the pg_basebackup copy, then sync", settings, observed: observed.restore.baseline, samples: restoreSamples.baseline },
                 },
             ];

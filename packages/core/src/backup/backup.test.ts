@@ -10,9 +10,9 @@ const messages = (input: unknown) => {
 };
 
 describe("backup spec", () => {
-    it("defaults: a full backup a day, two kept, WAL archived at least every minute, encrypted", () => {
+    it("defaults: a full backup a day, two kept, WAL archived at least every minute, two pgBackRest processes, encrypted", () => {
         expect(backupSpec.parse({})).toEqual({
-            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, encrypt: true,
+            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, processes: 2, encrypt: true,
         });
     });
 
@@ -54,11 +54,13 @@ describe("pgBackRest configuration", () => {
         const conf = renderPgBackRestConf({ ...base, cipherPass: "s3cret-pass" });
         expect(conf.split("\n")).toEqual(expect.arrayContaining([
             "[global]", "repo1-path=/var/lib/pgbackrest", "repo1-retention-full=3", "repo1-retention-diff=4",
-            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=s3cret-pass", "archive-async=y", "start-fast=y",
+            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=s3cret-pass", "archive-async=y", "start-fast=y", "process-max=2",
             "[pg]", "pg1-path=/var/lib/postgresql/data/pg17", "pg1-socket-path=/var/run/postgresql", "pg1-port=5432",
         ]));
         const plain = renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } });
         expect(plain).not.toMatch(/cipher/);
+        expect(renderPgBackRestConf({ ...base, cipherPass: "p", backup: backupSpec.parse({ processes: 4 }) })).toMatch(/^process-max=4$/m);
+        expect(() => backupSpec.parse({ processes: 0 })).toThrow(/must be at least 1/);
     });
 
     it("serves pgBackRest's protocol over mutual TLS to the cluster's client certificate, and logs where each backed-up file came from", () => {

@@ -124,6 +124,7 @@ export function renderPgBackRestConf(c: PgBackRestConfig): string {
         "log-level-file=info",
         "start-fast=y",
         "compress-type=zst",
+        `process-max=${c.backup.processes}`,
         // Every member serves pgBackRest's protocol to the others' pgBackRest (a backup from a
         // standby reads the primary's unreplicated files and starts and stops the backup there),
         // over TLS on the stack network, to the cluster's client certificate for this stanza only.

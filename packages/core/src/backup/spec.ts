@@ -132,6 +132,13 @@ export const backupSpec = z.strictObject({
      * there are writes. Default 60.
      */
     rpoSeconds: z.number().int().min(1).max(86400).default(60),
+    /**
+     * pgBackRest processes (`process-max`) for a backup, a restore and the asynchronous WAL push:
+     * files are read, compressed, encrypted and written in parallel. Default 2: a backup runs on a
+     * streaming replica when there is one, and compression, not the disk, is what bounds one
+     * process. Each process is a CPU while it runs.
+     */
+    processes: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32").default(2),
     /** Encrypt the repository (aes-256-cbc) with a generated passphrase kept as a Pulumi secret. Default true. */
     encrypt: z.boolean().default(true),
     /**
