@@ -13,6 +13,7 @@ import { majorUpgrade } from "./major-upgrade";
 import { backup } from "./backup";
 import { sharding } from "./sharding";
 import { tls } from "./tls";
+import { archiveLag } from "./archive-lag";
 
 export interface BenchContext {
     rounds: number;
@@ -34,4 +35,4 @@ export interface Benchmark {
     run(ctx: BenchContext): Promise<BenchOutput>;
 }
 
-export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup, sharding, tls];
+export const BENCHMARKS: Benchmark[] = [haUp, testing, partition, haFailover, haPool, testingReuse, access, monitoring, majorUpgrade, backup, sharding, tls, archiveLag];

@@ -28,8 +28,8 @@ export interface Side {
 }
 
 export interface Target {
-    /** The statistic the bound applies to; `pgscaleMedian` is an absolute bound in the row's unit. */
-    on: "ratioOfMedians" | "ratioOfFastest" | "pgscaleMedian";
+    /** The statistic the bound applies to; `pgscaleMedian` and `pgscaleMax` (the largest sample) are absolute bounds in the row's unit. */
+    on: "ratioOfMedians" | "ratioOfFastest" | "pgscaleMedian" | "pgscaleMax";
     /** Bounds; `min` for figures where more is better (throughput). */
     max?: number;
     min?: number;

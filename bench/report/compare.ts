@@ -45,11 +45,12 @@ export function figures(row: Row): RowFigures {
     if (row.target) {
         const t = row.target;
         const [value, what] = t.on === "ratioOfMedians" ? [ratioOfMedians, "ratio of medians"]
-            : t.on === "ratioOfFastest" ? [ratioOfFastest, "ratio of fastest"] : [median(a), `median ${row.unit}`];
+            : t.on === "ratioOfFastest" ? [ratioOfFastest, "ratio of fastest"]
+            : t.on === "pgscaleMax" ? [max(a), `largest ${row.unit}`] : [median(a), `median ${row.unit}`];
         // An absolute bound on the pgscale side needs no equal baseline; a ratio does.
         const bound = [t.min !== undefined ? `≥ ${t.min}` : "", t.max !== undefined ? `≤ ${t.max}` : ""].filter(Boolean).join(", ");
         const ok = (t.max === undefined || value <= t.max) && (t.min === undefined || value >= t.min);
-        if (!likeForLike && t.on !== "pgscaleMedian") verdict = `no verdict: unequal work (target ${what} ${bound})`;
+        if (!likeForLike && t.on !== "pgscaleMedian" && t.on !== "pgscaleMax") verdict = `no verdict: unequal work (target ${what} ${bound})`;
         else verdict = `${ok ? "met" : "not met"} (${what} ${bound})`;
     }
     return { ratioOfMedians, ratioOfFastest, likeForLike, differs, verdict };

@@ -67,6 +67,9 @@ describe("verdicts", () => {
         expect(figures(tps).verdict).toBe("met (ratio of medians ≥ 0.8)");
         const abs = { ...row({ a: 1 }, { a: 2 }), target: { on: "pgscaleMedian" as const, max: 1 } };
         expect(figures(abs).verdict).toBe("not met (median s ≤ 1)");
+        // The largest sample (3 of 3, 1, 2): a bound every round must keep.
+        expect(figures({ ...abs, target: { on: "pgscaleMax" as const, max: 3 } }).verdict).toBe("met (largest s ≤ 3)");
+        expect(figures({ ...abs, target: { on: "pgscaleMax" as const, max: 2.5 } }).verdict).toBe("not met (largest s ≤ 2.5)");
     });
 
     it("does not call a chaos run green with overlapping primaries or missing acknowledged writes", () => {

@@ -22,6 +22,7 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
     backup: (r) => latestTable(r, "backup"),
     sharding: (r) => latestTable(r, "sharding"),
     tls: (r) => latestTable(r, "tls"),
+    "archive-lag": (r) => latestTable(r, "archive-lag"),
     runs: runsTable,
     legacy: (r) => legacyTable(r.legacy),
     "ha-failover": (r) => withLegacy(r, "ha-failover", failoverTable(r)),
@@ -33,4 +34,4 @@ export const SECTIONS: Record<string, (r: Results) => string> = {
 };
 
 /** The docs the report writes into. */
-export const DOCS = ["docs/benchmarks.md", "docs/testing.md", "docs/reliability.md", "docs/constructs.md", "docs/monitoring.md", "README.md"];
+export const DOCS = ["docs/benchmarks.md", "docs/testing.md", "docs/reliability.md", "docs/constructs.md", "docs/monitoring.md", "docs/backups.md", "README.md"];
