@@ -64,7 +64,7 @@ export const archiveLag: Benchmark = {
             const samples: ArchiveSample[] = out.trim().split("\n").map((l) => l.split(" ")).map(([t, lsn, wal]) => ({ t: Number(t), lsn, lastArchived: wal === "-" ? null : wal }));
             const { lags, unarchived } = archiveLags(samples, segmentBytes, from, to);
             if (unarchived) throw new Error(`${side}: ${unarchived} samples' WAL not archived ${rpo + 15} s after the load ended`);
-            tps[side].push(Number(/tps = ([\d.]+)/.exec(bench)?.[1] ?? NaN));
+            tps[side].push(Math.round(Number(/tps = ([\d.]+)/.exec(bench)?.[1] ?? NaN)));
             spread[side].push({ samples: lags.length, medianLagS: Math.round(median(lags) * 100) / 100 });
             return Math.max(...lags);
         };
