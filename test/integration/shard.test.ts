@@ -149,7 +149,7 @@ describe("a hash-sharded table over three shards", () => {
         expect(onS3).toBeGreaterThan(0);
         const two = await engine.preview(spec({ shards: [{ name: "s1" }, { name: "s2" }] }), state);
         expect(two.failures.map((f) => f.reason)).toEqual(expect.arrayContaining([
-            `slice ${table}_2 holds rows on server ${table}_s3, which is no shard of the spec; removing a shard that holds rows is not supported yet; nothing was changed`,
+            `shard s3 is no longer in shards, and its slices ${table}_2, ${table}_5 hold rows: set moveRowsOnShardRemoval: true to move them online to the remaining shards (${table}_2 to s1, ${table}_5 to s2), or keep s3 in shards; nothing was changed`,
         ]));
         await expect(engine.up(spec({ shards: [{ name: "s1" }, { name: "s2" }] }), state)).rejects.toThrow(/check failed/);
         const rekey = await engine.preview(spec({ shardBy: { strategy: "hash", columns: ["id"], modulus: 6 } }), state);

@@ -1,5 +1,5 @@
 // Sharded tables as data: the spec and its rules, the slices and the shard each
-// lands on (and how one moves when shards are added), the connections' checks, DDL rendering and the plan from the live
+// lands on (and how one moves when shards are added or removed), the connections' checks, DDL rendering and the plan from the live
 // catalogs of the coordinator and the shards.
 export { shardedTableFields, shardedTableSpec, parseShardedTable, shardSpec, shardBySpec, localPartitioningSpec, foreignServerSpec } from "./spec";
 export type { ShardedTableInput, ShardedTableSpec, ShardSpec, ShardBySpec, LocalPartitioningSpec } from "./spec";

@@ -20,7 +20,8 @@ import type { ShardedTableSpec } from "./spec";
 //   3. switch: the partition is re-created on the new shard's own server and the move server
 //      dropped (a metadata swap, as in 1).
 //   4. clean up: the old shard drops its copy of the slice, once the coordinator reads it from
-//      the new shard.
+//      the new shard. A shard removed from the spec (moveRowsOnShardRemoval) keeps its copy:
+//      nothing runs there, and the coordinator's server for it goes after the last move.
 // Every state between the steps is visible in the catalogs, so an interrupted move resumes
 // from where it stopped on the next `up`.
 

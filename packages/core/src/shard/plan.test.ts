@@ -113,7 +113,7 @@ describe("planShardedTable", () => {
         const refused = planShardedTable(two);
         expect(refused.steps).toEqual([]);
         expect(refused.refusals).toEqual(expect.arrayContaining([
-            { field: "shards", reason: "slice orders_5 holds rows on server orders_s3, which is no shard of the spec; removing a shard that holds rows is not supported yet; nothing was changed" },
+            { field: "shards", reason: "shard s3 is no longer in shards, and its slice orders_5 holds rows: set moveRowsOnShardRemoval: true to move it online to the remaining shards (orders_5 to s2), or keep s3 in shards; nothing was changed" },
         ]));
         done.coordinator.partitions.forEach((p) => (p.hasRows = false));
         const ok = planShardedTable(two);
@@ -299,5 +299,106 @@ describe("adding a shard moves the fewest slices, online", () => {
         const plan = planShardedTable(inp);
         expect(plan.steps.filter((s) => s.after).map((s) => s.summary)).toEqual(["- drop slice orders_5 on s2 (moved to s3; the coordinator reads it there)"]);
         expect(plan.notes).toEqual(["orders_4 on s1 holds rows the coordinator does not read from there, and is not this shard's slice; it is left as it is"]);
+    });
+});
+
+describe("removing a shard moves its slices with moveRowsOnShardRemoval, online", () => {
+    const shardsOf = (names: string[], modulus = 6) => ({ shards: names.map((name) => ({ name })), shardBy: { strategy: "hash" as const, columns: ["customer_id"], modulus } });
+    /** The table applied over `before`, rows everywhere, seen by a spec over `after`; the last apply's passwords (the removed shards' too). */
+    function shrunk(before: string[], after: string[], over: Partial<ShardedTableInput> = {}, modulus = 6) {
+        const was = input(shardsOf(before, modulus));
+        const done = applied(was);
+        done.coordinator.partitions.forEach((p) => (p.hasRows = true));
+        Object.values(done.shards).forEach((sh) => sh.slices.forEach((x) => (x.hasRows = true)));
+        const now = input({ ...shardsOf(after, modulus), ...over });
+        Object.values(was.credentials).forEach((c) => (c.fresh = false));
+        const shards = Object.fromEntries(after.map((n) => [n, done.shards[n]]));
+        // The spec's shards' endpoints as they were (a shard removed from the middle shifts no one).
+        return { ...now, endpoints: Object.fromEntries(after.map((n) => [n, was.endpoints[n]])), credentials: was.credentials, previous: was.desired, coordinator: done.coordinator, shards };
+    }
+    const removeS2 = (optIn: boolean) => shrunk(["s1", "s2", "s3"], ["s1", "s3"], optIn ? { moveRowsOnShardRemoval: true } : {});
+
+    it("gives the removed shard's slices to the remaining shards, evenly and always the same way", () => {
+        const inp = removeS2(true);
+        const where = currentPlacement(inp.desired, inp.coordinator, ["s1", "s3", "s2"]);
+        expect(where).toEqual({ orders_0: "s1", orders_1: "s2", orders_2: "s3", orders_3: "s1", orders_4: "s2", orders_5: "s3" });
+        expect(placeSlices(inp.desired, where).map((s) => `${s.name}@${s.shard}`)).toEqual(["orders_0@s1", "orders_1@s1", "orders_2@s3", "orders_3@s1", "orders_4@s3", "orders_5@s3"]);
+        // Four shards to three over 12 slices: each remaining shard takes one of s4's three, in the order of shards.
+        const big = shrunk(["s1", "s2", "s3", "s4"], ["s1", "s2", "s3"], { moveRowsOnShardRemoval: true }, 12);
+        const placed = placeSlices(big.desired, currentPlacement(big.desired, big.coordinator, ["s1", "s2", "s3", "s4"]));
+        expect(["s1", "s2", "s3"].map((n) => placed.filter((s) => s.shard === n).length)).toEqual([4, 4, 4]);
+        expect(placed.filter((s) => ["orders_3", "orders_7", "orders_11"].includes(s.name)).map((s) => s.shard)).toEqual(["s1", "s2", "s3"]);
+        expect(planShardedTable(big).refusals).toEqual([]);
+    });
+
+    it("is refused without the opt-in, naming shards, the option and where each slice would go", () => {
+        const plan = planShardedTable(removeS2(false));
+        expect(plan.steps).toEqual([]);
+        expect(plan.refusals).toEqual([
+            { field: "shards", reason: "shard s2 is no longer in shards, and its slices orders_1, orders_4 hold rows: set moveRowsOnShardRemoval: true to move them online to the remaining shards (orders_1 to s1, orders_4 to s3), or keep s2 in shards; nothing was changed" },
+        ]);
+        // Empty slices need no opt-in: their foreign partitions are re-created on the remaining shards.
+        const empty = removeS2(false);
+        empty.coordinator.partitions.forEach((p) => (p.hasRows = false));
+        expect(planShardedTable(empty).refusals).toEqual([]);
+    });
+
+    it("moves each slice of the removed shard in three steps, then drops its server and leaves its tables and role", () => {
+        const plan = planShardedTable(removeS2(true));
+        expect(plan.refusals).toEqual([]);
+        expect(summarizeShardedPlan(plan)).toEqual([
+            "[s1] + create slice orders_1 FOR VALUES WITH (MODULUS 6, REMAINDER 1)",
+            "[s1] + grant orders_s1_fdw SELECT, INSERT, UPDATE, DELETE on orders_1",
+            "[s3] + create slice orders_4 FOR VALUES WITH (MODULUS 6, REMAINDER 4)",
+            "[s3] + grant orders_s3_fdw SELECT, INSERT, UPDATE, DELETE on orders_4",
+            "[coordinator] ~ move slice orders_1 from s2 to s1: route it through server orders_1_to_s1_move",
+            "[coordinator] ~ move slice orders_1 from s2 to s1: copy its rows (its writes wait), verify counts and checksums, read it from s1",
+            "[coordinator] ~ move slice orders_1 to s1: read it through server orders_s1",
+            "[coordinator] ~ move slice orders_4 from s2 to s3: route it through server orders_4_to_s3_move",
+            "[coordinator] ~ move slice orders_4 from s2 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[coordinator] ~ move slice orders_4 to s3: read it through server orders_s3",
+            "[coordinator] - drop server orders_s2 and its user mapping (shard s2 removed; its tables, which keep their copies of the rows moved off it, and its role on the shard are left)",
+        ]);
+        // The move server reads the removed shard as its own server did, as its role of the last apply.
+        const route = plan.steps.find((s) => s.summary.includes("orders_1_to_s1_move") && s.summary.includes("route"))!;
+        expect(route.statements).toEqual(expect.arrayContaining([
+            `CREATE SERVER "orders_1_to_s1_move" FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '10.0.0.1', port '5433', dbname 'app', async_capable 'true', fetch_size '10000', connect_timeout '5')`,
+            `CREATE USER MAPPING FOR PUBLIC SERVER "orders_1_to_s1_move" OPTIONS (user 'orders_s2_fdw', password 'pw-s2')`,
+        ]));
+        // Nothing runs on the removed shard, and nothing is dropped there.
+        expect(plan.steps.filter((s) => s.target === "s2")).toEqual([]);
+        expect(plan.steps.flatMap((s) => s.statements).filter((q) => /^DROP (TABLE|ROLE)/.test(q))).toEqual([]);
+    });
+
+    it("resumes a move off a removed shard from what the catalogs show, and refuses one it cannot route", () => {
+        const inp = removeS2(true);
+        const p = inp.coordinator.partitions.find((x) => x.name === "orders_1")!;
+        p.server = "orders_1_to_s1_move"; // routed, still reading s2: its copy did not finish
+        inp.coordinator.servers.push({ name: p.server, options: { ...inp.coordinator.servers.find((x) => x.name === "orders_s2")!.options }, mappingUser: "orders_s2_fdw" });
+        expect(summarizeShardedPlan(planShardedTable(inp)).filter((l) => l.includes("orders_1"))).toEqual([
+            "[s1] + create slice orders_1 FOR VALUES WITH (MODULUS 6, REMAINDER 1)",
+            "[s1] + grant orders_s1_fdw SELECT, INSERT, UPDATE, DELETE on orders_1",
+            "[coordinator] ~ move slice orders_1 from s2 to s1: copy its rows (its writes wait), verify counts and checksums, read it from s1",
+            "[coordinator] ~ move slice orders_1 to s1: read it through server orders_s1",
+        ]);
+        // The opt-in withdrawn half-way: the rest is refused, the routed slice too.
+        expect(planShardedTable({ ...inp, desired: { ...inp.desired, moveRowsOnShardRemoval: false } }).refusals.map((r) => r.reason)).toEqual([
+            expect.stringMatching(/^shard s2 is no longer in shards, and its slices orders_1, orders_4 hold rows: set moveRowsOnShardRemoval: true/),
+        ]);
+        // Without the last apply's password of the removed shard's role, a move cannot start.
+        const { s2: _gone, ...rest } = inp.credentials;
+        expect(planShardedTable({ ...removeS2(true), credentials: rest }).refusals).toEqual([
+            { field: "shards", reason: "slice orders_1 holds rows on shard s2, removed from shards, and the last apply's password of its role orders_s2_fdw is not in the state to route the move through; nothing was changed" },
+            { field: "shards", reason: "slice orders_4 holds rows on shard s2, removed from shards, and the last apply's password of its role orders_s2_fdw is not in the state to route the move through; nothing was changed" },
+        ]);
+    });
+
+    it("moves whole slices only: a changed modulus, or range and list sharding, stay refused", () => {
+        const remodulus = shrunk(["s1", "s2", "s3"], ["s1", "s3"], { moveRowsOnShardRemoval: true, shardBy: { strategy: "hash", columns: ["customer_id"], modulus: 4 } });
+        expect(planShardedTable(remodulus).refusals).toEqual(expect.arrayContaining([
+            { field: "shards", reason: "partition orders_4 (server orders_s2) holds rows and is no longer a slice of the spec; its shard s2 is no longer in shards, and a removed shard's slices move (moveRowsOnShardRemoval) only while shardBy.modulus stays the same; nothing was changed" },
+        ]));
+        const ranged = () => parseShardedTable(ordersInput({ moveRowsOnShardRemoval: true, shardBy: { strategy: "range", columns: ["customer_id"] }, shards: [{ name: "s1", ranges: [{ from: 0, to: 10 }] }, { name: "s2", ranges: [{ from: 10, to: 20 }] }] }), "t");
+        expect(ranged).toThrow("moveRowsOnShardRemoval: moves hash slices only (shardBy.strategy is range): a range shard's slices are its own ranges, so keep a shard while it holds rows");
     });
 });

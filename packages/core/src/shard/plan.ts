@@ -12,9 +12,9 @@ import type { ShardedTableSpec } from "./spec";
 
 // From the live catalogs to the steps that make them the spec: every object is
 // created when missing and corrected when it differs. A hash slice that holds rows and
-// belongs on another shard (shards added) moves there online (./moves). Nothing else that
-// holds rows is dropped: a shard removed, a bound or a key changed is refused while rows
-// are there.
+// belongs on another shard (shards added, or a shard removed with moveRowsOnShardRemoval)
+// moves there online (./moves). Nothing else that holds rows is dropped: a shard removed
+// without that opt-in, a bound or a key changed is refused while rows are there.
 
 const COORD = "coordinator";
 const MOVES_NOT_YET = "moving rows between shards is not supported yet; nothing was changed";
@@ -111,24 +111,40 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
     if (!cat.parent || recreate) add(`+ create table ${table} PARTITION BY ${spec.shardBy.strategy.toUpperCase()} (${spec.shardBy.columns.join(", ")})`, [ddl.createCoordinatorParentSql(spec)]);
     const parts = new Map((recreate ? [] : cat.partitions).map((p) => [p.name, p]));
     const wanted = new Set(slices.map((s) => s.name));
+    const removed = removedShards(input);
+    const removedAt = (server: string | null) => Object.keys(removed).find((n) => foreignServerName(spec, n) === server);
     // Partitions that are no longer slices (a shard removed, ranges changed): dropped only when empty.
     for (const p of parts.values()) {
         if (wanted.has(p.name)) continue;
-        if (p.hasRows) plan.refusals.push({ field: "shards", reason: `partition ${p.name}${p.server ? ` (server ${p.server})` : ""} holds rows and is no longer a slice of the spec; ${MOVES_NOT_YET}` });
+        const gone = removedAt(p.server);
+        const why = !gone
+            ? MOVES_NOT_YET
+            : spec.shardBy.strategy === "hash"
+              ? `its shard ${gone} is no longer in shards, and a removed shard's slices move (moveRowsOnShardRemoval) only while shardBy.modulus stays the same; nothing was changed`
+              : `its shard ${gone} is no longer in shards, and only hash sharding moves a removed shard's slices; keep ${gone} while it holds rows; nothing was changed`;
+        if (p.hasRows) plan.refusals.push({ field: "shards", reason: `partition ${p.name}${p.server ? ` (server ${p.server})` : ""} holds rows and is no longer a slice of the spec; ${why}` });
         else if (p.server) add(`- drop foreign partition ${p.name} (empty; no longer in the spec)`, [ddl.dropForeignSliceSql(spec, p.name)]);
         else plan.refusals.push({ field: "shards", reason: `partition ${p.name} of ${table} is not a foreign table pgscale manages; detach or remove it first` });
     }
+    // The slices holding rows on each removed shard (refused without moveRowsOnShardRemoval), and the removed shards rows move off.
+    const held = new Map<string, Slice[]>();
+    const movedOff = new Set<string>();
     for (const s of slices) {
         const server = foreignServerName(spec, s.shard);
         const have = parts.get(s.name);
         if (have && have.server !== server && same(s, have.bound) && have.server) {
-            const moving = moveSteps(input, s, have.server, have.hasRows);
-            if (moving === "refused") {
-                plan.refusals.push({ field: "shards", reason: `slice ${s.name} holds rows on server ${have.server}, which is no shard of the spec; removing a shard that holds rows is not supported yet; nothing was changed` });
+            const moving = moveSteps(input, removed, s, have.server, have.hasRows);
+            if (moving && "refused" in moving) {
+                plan.refusals.push({ field: "shards", reason: moving.refused });
+                continue;
+            }
+            if (moving && "heldBy" in moving) {
+                held.set(moving.heldBy, [...(held.get(moving.heldBy) ?? []), s]);
                 continue;
             }
             if (moving) {
-                plan.steps.push(...moving);
+                if (moving.from && moving.from in removed) movedOff.add(moving.from);
+                plan.steps.push(...moving.steps);
                 continue;
             }
         }
@@ -145,35 +161,64 @@ function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Sl
         }
         if (!have || have.server !== server || !same(s, have.bound)) add(`+ create foreign partition ${s.name} ${renderBound(s.bound)} on ${server}`, [ddl.createForeignSliceSql(spec, s, server)]);
     }
-    // Servers of shards removed from the spec go once no partition uses them.
-    const previous = input.previous?.shards.map((s) => s.name) ?? [];
-    for (const name of previous) {
-        if (spec.shards.some((s) => s.name === name)) continue;
+    for (const [shard, list] of held)
+        plan.refusals.push({
+            field: "shards",
+            reason:
+                `shard ${shard} is no longer in shards, and ${list.length > 1 ? "its slices" : "its slice"} ${list.map((x) => x.name).join(", ")} ${list.length > 1 ? "hold" : "holds"} rows: set moveRowsOnShardRemoval: true ` +
+                `to move ${list.length > 1 ? "them" : "it"} online to the remaining shards (${list.map((x) => `${x.name} to ${x.shard}`).join(", ")}), or keep ${shard} in shards; nothing was changed`,
+        });
+    // Servers of shards removed from the spec go once no partition uses them (after this plan's moves off them).
+    for (const name of Object.keys(removed)) {
         const server = foreignServerName(spec, name);
-        if (servers.has(server)) add(`- drop server ${server} and its user mapping (shard ${name} removed; its tables and role on the shard are left)`, ddl.dropServerSql(server));
+        const left = movedOff.has(name) ? "its tables, which keep their copies of the rows moved off it, and its role on the shard are left" : "its tables and role on the shard are left";
+        if (servers.has(server)) add(`- drop server ${server} and its user mapping (shard ${name} removed; ${left})`, ddl.dropServerSql(server));
     }
 }
+
+/** The shards of the last apply that are no longer in the spec, by name: their coordinator server's options as read ({} once it is gone). */
+function removedShards(input: ShardedPlanInput): Record<string, Record<string, string>> {
+    const { desired: spec } = input;
+    const gone = (input.previous?.shards ?? []).filter((p) => !spec.shards.some((s) => s.name === p.name));
+    return Object.fromEntries(gone.map((g) => [g.name, input.coordinator.servers.find((x) => x.name === foreignServerName(spec, g.name))?.options ?? {}]));
+}
+
+type Moving =
+    | { steps: ShardedStep[]; from?: string }
+    /** Rows on a shard removed from the spec, without moveRowsOnShardRemoval. */
+    | { heldBy: string }
+    | { refused: string };
 
 /**
  * The steps that bring a slice holding rows (or one already in a move) from where the coordinator
  * reads it now to its shard; null when it can simply be re-created there (it is empty and not moving).
+ * It leaves a shard of the spec, or (moveRowsOnShardRemoval) a shard removed since the last apply:
+ * that shard's server options are its coordinator server's, its role's password the last apply's.
  */
-function moveSteps(input: ShardedPlanInput, slice: Slice, server: string, hasRows: boolean): ShardedStep[] | null | "refused" {
+function moveSteps(input: ShardedPlanInput, removed: Record<string, Record<string, string>>, slice: Slice, server: string, hasRows: boolean): Moving | null {
     const { desired: spec } = input;
-    const names = spec.shards.map((x) => x.name);
-    const options = Object.fromEntries(names.map((n) => [n, ddl.serverOptions(spec, input.endpoints[n])]));
+    const options = { ...removed, ...Object.fromEntries(spec.shards.map((x) => [x.name, ddl.serverOptions(spec, input.endpoints[x.name])])) };
+    const names = Object.keys(options);
     const servers = { to: foreignServerName(spec, slice.shard) };
     const ctx = (from: string) => ({ spec, slice, from, to: slice.shard, options, credentials: input.credentials, servers: { ...servers, from: foreignServerName(spec, from) } });
     const partial = input.shards[slice.shard].slices.some((x) => x.name === slice.name && x.hasRows);
+    const optedOut = (from: string) => from in removed && !spec.moveRowsOnShardRemoval;
     const from = names.find((n) => foreignServerName(spec, n) === server);
-    if (from) return hasRows ? [routeStep(ctx(from)), copyStep(ctx(from), partial), switchStep(ctx(from))] : null;
-    if (server !== moveServerName(spec, slice.name, slice.shard)) return hasRows ? "refused" : null;
+    if (from) {
+        if (!hasRows) return null;
+        if (optedOut(from)) return { heldBy: from };
+        if (!input.credentials[from])
+            return { refused: `slice ${slice.name} holds rows on shard ${from}, removed from shards, and the last apply's password of its role ${shardRoleName(spec, from)} is not in the state to route the move through; nothing was changed` };
+        return { from, steps: [routeStep(ctx(from)), copyStep(ctx(from), partial), switchStep(ctx(from))] };
+    }
+    if (server !== moveServerName(spec, slice.name, slice.shard)) return hasRows ? { refused: `slice ${slice.name} holds rows on server ${server}, which is no shard of the spec or of the last apply; nothing was changed` } : null;
     // Interrupted: the move server reads from the old shard (copy not done) or the new one (switch not done).
     const mv = input.coordinator.servers.find((x) => x.name === server);
     const at = names.find((n) => mv && ["host", "port", "dbname"].every((k) => mv.options[k] === options[n][k]));
-    if (!at) return "refused";
-    if (at === slice.shard) return [switchStep(ctx(at))];
-    return [copyStep(ctx(at), partial), switchStep(ctx(at))];
+    if (!at) return { refused: `slice ${slice.name} is in a move to ${slice.shard} through server ${server}, which reads from no shard of the spec or of the last apply; nothing was changed` };
+    if (at === slice.shard) return { steps: [switchStep(ctx(at))] };
+    if (optedOut(at)) return { heldBy: at };
+    return { from: at, steps: [copyStep(ctx(at), partial), switchStep(ctx(at))] };
 }
 
 const hasDml = (privileges: string[] | undefined) => ["SELECT", "INSERT", "UPDATE", "DELETE"].every((p) => privileges?.includes(p));

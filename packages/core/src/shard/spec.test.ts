@@ -30,7 +30,7 @@ const fields = (input: unknown) => {
 describe("ShardedTable spec", () => {
     it("fills the documented defaults", () => {
         const spec = parseShardedTable(ordersInput({ shardBy: { strategy: "hash", columns: ["customer_id"] } }), "t");
-        expect(spec).toMatchObject({ schema: "public", removalPolicy: "retain", foreignServer: { fetchSize: 10_000, asyncCapable: true, connectTimeoutSeconds: 5 }, shardBy: { assignment: "round-robin" } });
+        expect(spec).toMatchObject({ schema: "public", removalPolicy: "retain", moveRowsOnShardRemoval: false, foreignServer: { fetchSize: 10_000, asyncCapable: true, connectTimeoutSeconds: 5 }, shardBy: { assignment: "round-robin" } });
         expect(slicesOf(spec).map((s) => s.bound)).toEqual([0, 1, 2].map((r) => ({ kind: "hash", modulus: 3, remainder: r })));
     });
 

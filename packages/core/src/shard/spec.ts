@@ -87,6 +87,16 @@ export const shardedTableFields = z.strictObject({
     referenceTables: z.array(referenceTableSpec).default([]),
     /** Where the shards' subscriptions reach the coordinator, when that differs from how pgscale does. Default: the coordinator URI's host and port. */
     coordinatorFromShards: shardReachSpec.optional(),
+    /**
+     * Removing a shard from `shards` while its slices hold rows (hash sharding, the modulus unchanged):
+     * true moves each of its slices online to the remaining shards (each, in the order of `shards`,
+     * takes the lowest remainders until it holds modulus / shards slices; the same route, copy with
+     * counts and checksums compared, and switch as when a shard is added), then
+     * drops the coordinator's server and user mapping for it; its tables, which keep their copies of
+     * the moved rows, and its role are left on it. False refuses the removal, naming `shards`, with
+     * nothing changed. Default false.
+     */
+    moveRowsOnShardRemoval: z.boolean().default(false),
     /** Deleting the resource: "retain" (default) leaves every object; "destroy" drops them, refused while any shard holds rows. */
     removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
 });

@@ -24,7 +24,7 @@ import { applySteps } from "../sql/steps";
 import { UNKNOWN, checkBeforePlan, checkFailure, wire } from "../sql/provider-io";
 import { readCoordinator, readShard } from "./catalog-reader";
 import { readReferenceCoordinator, readReferenceShard } from "./reference-reader";
-import { coordinatorOf, credentialsFor, placeholderCredentials, publisherOf, replicationCredentialFor, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
+import { coordinatorOf, credentialsFor, placeholderCredentials, publisherOf, removedCredentials, replicationCredentialFor, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
 
 // The provider's lifecycle. Connections and the shard roles' passwords arrive as secret
 // inputs or state on every call; nothing here captures one. Check plans against the live
@@ -114,7 +114,7 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
     const credentials = credentialsFor(spec, olds.credentials);
     const replication = replicationCredentialFor(spec, olds.replicationCredential);
     const catalogs = await readAll(coordinator, uris, spec, previous);
-    const plan = planFor(spec, previous, uris, credentials, catalogs, coordinator, replication);
+    const plan = planFor(spec, previous, uris, { ...removedCredentials(spec, previous, olds.credentials), ...credentials }, catalogs, coordinator, replication);
     if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(news), plan.refusals);
     const onShards = async (after: boolean) => {
         for (const { name, uri } of uris) {
@@ -159,7 +159,7 @@ export const shardedTableHandlers = {
         if (issues.length) return { inputs, failures: issues.map((i) => checkFailure(i.field, i.message)) };
         const previous = previousSpec(olds);
         const catalogs = await readAll(coordinator, uris, spec, previous);
-        const plan = planFor(spec, previous, uris, placeholderCredentials(spec), catalogs, coordinator, replicationCredentialFor(spec, olds.replicationCredential, true));
+        const plan = planFor(spec, previous, uris, placeholderCredentials(spec, previous), catalogs, coordinator, replicationCredentialFor(spec, olds.replicationCredential, true));
         return { inputs: { ...inputs, plan: summarizeShardedPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
     },
 

@@ -52,7 +52,7 @@ describe("ShardedTable", () => {
         await settle(t.urn);
         const args = registered.find((r) => r.name === "orders")!;
         expect(args.type).toBe("pulumi-nodejs:dynamic/pgscale:ShardedTable");
-        expect(args.inputs).toMatchObject({ schema: "public", removalPolicy: "retain", foreignServer: { fetchSize: 10000, asyncCapable: true, connectTimeoutSeconds: 5 }, shards: [{ name: "s1" }, { name: "s2" }] });
+        expect(args.inputs).toMatchObject({ schema: "public", removalPolicy: "retain", moveRowsOnShardRemoval: false, foreignServer: { fetchSize: 10000, asyncCapable: true, connectTimeoutSeconds: 5 }, shards: [{ name: "s1" }, { name: "s2" }] });
         const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
         expect(args.inputs.coordinator).toEqual(secret(COORD));
         expect(args.inputs.shardConnections).toEqual(secret({ s1: shardUri(1), s2: shardUri(2) }));

@@ -17,7 +17,10 @@ export interface ShardArgs extends ShardEntry {
 export interface ShardedTableArgs extends Omit<ShardedTableInput, "shards"> {
     /** postgresql:// URI of the coordinator's primary, where the parent and the foreign partitions live. Kept secret. */
     coordinator: pulumi.Input<string>;
-    /** At least 2; order matters for hash sharding (slice r goes to shards[r mod N] by default). */
+    /**
+     * At least 2; order matters for hash sharding (slice r goes to shards[r mod N] by default). A shard
+     * removed while its slices hold rows is refused unless `moveRowsOnShardRemoval` is true.
+     */
     shards: ShardArgs[];
 }
 
@@ -26,7 +29,9 @@ export interface ShardedTableArgs extends Omit<ShardedTableInput, "shards"> {
  * a partitioned parent whose partitions are foreign tables, one per slice; each shard holds
  * its slices (each may be partitioned again, e.g. by time) and a role that may only read
  * and write them. `pulumi preview` lists the steps on every server (`plan`); `pulumi refresh`
- * reports what an up would repair (`drift`). Nothing that holds rows is dropped or moved.
+ * reports what an up would repair (`drift`). Nothing that holds rows is dropped. Hash slices that
+ * hold rows move online to another shard when shards are added, and when one is removed with
+ * `moveRowsOnShardRemoval: true` (default false: removing a shard that holds rows is refused).
  *
  * The spec is validated here, and the connections too when they are plain strings, so a bad
  * stack fails before anything is registered.

@@ -57,6 +57,21 @@ export function credentialsFor(spec: ShardedTableSpec, stored: unknown): Record<
     );
 }
 
+/**
+ * The credentials of the last apply's shards that are no longer in the spec: a move of a removed
+ * shard's slices (moveRowsOnShardRemoval) routes through a server that logs in as its role. Only
+ * planned with, never stored again: its server goes with the move.
+ */
+export function removedCredentials(spec: ShardedTableSpec, previous: ShardedTableSpec | null, stored: unknown): Record<string, ShardCredential> {
+    const had = (stored ?? {}) as Record<string, StoredCredential | undefined>;
+    const out: Record<string, ShardCredential> = {};
+    for (const { name } of previous?.shards ?? []) {
+        const c = had[name];
+        if (!spec.shards.some((s) => s.name === name) && c && c.user === shardRoleName(spec, name) && c.password && c.verifier) out[name] = { ...c, fresh: false };
+    }
+    return out;
+}
+
 function newCredential(user: string): ShardCredential {
     const password = randomBytes(32).toString("base64url");
     return { user, password, verifier: scramSha256Verifier(password), fresh: true };
@@ -80,9 +95,10 @@ export function publisherOf(spec: ShardedTableSpec, coordinator: string): Refere
     return { ...endpoint, params: Object.fromEntries(new URL(coordinator).searchParams) };
 }
 
-/** Placeholders for planning in check, where no password exists yet: nothing is rotated there. */
-export function placeholderCredentials(spec: ShardedTableSpec): Record<string, ShardCredential> {
-    return Object.fromEntries(spec.shards.map((s) => [s.name, { user: shardRoleName(spec, s.name), password: "(generated)", verifier: "(generated)", fresh: false }]));
+/** Placeholders for planning in check, where no password exists yet (nor is read): nothing is rotated there. Also for the last apply's shards, removed since. */
+export function placeholderCredentials(spec: ShardedTableSpec, previous: ShardedTableSpec | null = null): Record<string, ShardCredential> {
+    const names = [...new Set([...spec.shards, ...(previous?.shards ?? [])].map((s) => s.name))];
+    return Object.fromEntries(names.map((n) => [n, { user: shardRoleName(spec, n), password: "(generated)", verifier: "(generated)", fresh: false }]));
 }
 
 export function storedCredentials(creds: Record<string, ShardCredential>): Record<string, StoredCredential> {
