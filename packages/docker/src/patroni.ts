@@ -338,9 +338,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
-                    // The etcd CA the cluster was created with, so an etcd CA rotation replaces no
-                    // member; the member's delivery keeps the file equal to etcd's bundle.
-                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPemAtCreation.apply((p) => p ?? ""), permissions: "0644" }] : []),
+                    // With certificates, the etcd CA the cluster was created with, so an etcd CA
+                    // rotation replaces no member: the member's delivery keeps the file equal to
+                    // etcd's bundle. Without (no delivery), the bundle: a rotation replaces the
+                    // members one at a time through the rolling gates.
+                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: (certs ? dcs.tlsCaPemAtCreation : dcs.tlsCaPem).apply((p) => p ?? ""), permissions: "0644" }] : []),
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
                 ],
