@@ -28,6 +28,16 @@ export function checkConstructName(issues: IssueCollector, name: string): void {
     if (!res.success) issues.add("(name)", `"${name}" ${res.error.issues[0].message}`);
 }
 
+/** A construct's certificates: PatroniCluster's `tls`, and EtcdCluster's in its object form (documented there). */
+const tlsSettings = z.strictObject({
+    enabled: z.boolean().optional(),
+    caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
+        .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
+    lifetimeDays: z.number().int().min(1).max(825).optional(),
+    renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
+        .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
+});
+
 export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
     members: z.number().int().min(1).max(9).default(3),
@@ -48,14 +58,7 @@ export const etcdClusterSpec = z.strictObject({
      * default 0; Docker: raise it by one to rotate the CA on the next `up`). Members take renewed
      * files in place (docs/security.md "Rotation").
      */
-    tls: z.union([z.boolean(), z.strictObject({
-        enabled: z.boolean().optional(),
-        caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
-            .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
-        lifetimeDays: z.number().int().min(1).max(825).optional(),
-        renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
-            .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
-    })], { error: "must be true, false or { enabled, lifetimeDays, renewBeforeFraction, caGeneration }" }).default(true),
+    tls: z.union([z.boolean(), tlsSettings], { error: "must be true, false or { enabled, lifetimeDays, renewBeforeFraction, caGeneration }" }).default(true),
     /**
      * etcd authentication: a generated `root` user, and one user per PatroniCluster that may read and
      * write only its own scope's keys (`/service/<scope>/`). Default true.
@@ -170,14 +173,7 @@ export const patroniClusterSpec = z.strictObject({
      * cluster's CA on the next `up`; it never goes down. The previous CA stays in `tlsCaPem` and
      * every trust file until the next rotation.
      */
-    tls: z.strictObject({
-        enabled: z.boolean().optional(),
-        caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
-            .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
-        lifetimeDays: z.number().int().min(1).max(825).optional(),
-        renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
-            .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
-    }).default({}),
+    tls: tlsSettings.default({}),
     /**
      * Patroni's REST API (port 8008: health checks, `/cluster`, and the credentialed `/switchover`
      * and `PATCH /config`). `https` (default true): it serves HTTPS only, with a certificate per
