@@ -36,6 +36,7 @@ interface Outputs {
     etcdImage: string;
     etcdRootPassword: string;
     etcdTlsCaPem: string;
+    etcdContainers: string[];
     scope: string;
 }
 
@@ -210,7 +211,7 @@ describe("security defaults on Docker", () => {
     });
 
     it("runs every container, and every process in it, as a non-root user", () => {
-        expect(out.containers.length).toBe(1 + 2 + 1 + 1);
+        expect(out.containers.length).toBe(3 + 2 + 1 + 1);
         for (const c of out.containers) {
             const user = inspect(c).Config.User;
             expect({ c, user: user || "(root)" }).toEqual({ c, user: expect.not.stringMatching(/^(\(root\)|root|0)(:|$)/) });
@@ -473,19 +474,50 @@ describe("security defaults on Docker", () => {
                 await pooled.end().catch(() => undefined);
             }
         };
+        /**
+         * What etcd member `i` presents on its client port, seen from a PostgreSQL member on the
+         * stack's network (etcd publishes no port), and whether a client trusting only `ca` (PEM)
+         * verifies it on the member's name: "ok", else "refused".
+         */
+        const etcdMember = (i: number) => `dcs-${i}`;
+        const etcdServed = (i: number) => {
+            // A member that accepts the connection but never completes the handshake presents nothing (after 10 s).
+            const pem = docker("exec", out.members[0].container, "sh", "-c", `timeout 10 openssl s_client -connect ${etcdMember(i)}:2379 -servername ${etcdMember(i)} </dev/null 2>/dev/null | openssl x509 2>/dev/null; true`);
+            return pem.includes("BEGIN CERTIFICATE") ? { serial: certificateValidity(pem).serial, issuer: new X509Certificate(pem).issuer, pem } : { serial: "", issuer: "", pem };
+        };
+        const etcdVerifiedWith = (i: number, ca: string) => spawnSync("docker", ["exec", "-e", "CA", out.members[0].container, "sh", "-c",
+            `f=$(mktemp); printf '%s' "$CA" > $f; timeout 10 openssl s_client -connect ${etcdMember(i)}:2379 -verify_hostname ${etcdMember(i)} -CAfile $f -verify_return_error </dev/null >/dev/null 2>&1 && echo ok || echo refused; rm -f $f`],
+        { encoding: "utf8", timeout: 20_000, env: { ...process.env, CA: ca } }).stdout.trim();
+        /** The etcd members' start times and served certificates. */
+        const at = (m: { startedAt: string }) => Date.parse(m.startedAt);
+        const etcdSnapshot = () => out.etcdContainers.map((c, i) => ({ member: etcdMember(i), startedAt: startedAt(c), ...etcdServed(i) }));
+        /** Patroni's leader (the holder of its leader key in etcd) and timeline: a failover changes both. */
+        const patroniLeader = async () => {
+            const members = (await patroniRequest(patroniHttp, out.members[0].restUrl, "/cluster", { ca: out.restApiCaPem })).body.members as Array<{ name: string; role: string; timeline?: number }>;
+            return members.filter((m) => m.role === "leader").map((m) => ({ name: m.name, timeline: m.timeline }));
+        };
         // The rolling gates store the new CA (their delete talks to the members with it), and wait on nothing.
+        // etcd's certificates renew and its CA rotates by the same settings, delivered in place.
+        const etcdOps = ["dcs-0-tls-files", "dcs-1-tls-files", "dcs-2-tls-files", "dcs-tls"];
         const rotationOps = [
-            "lb-config", "pg-0-gate", "pg-0-tls", "pg-0-tls-files", "pg-1-gate", "pg-1-tls", "pg-1-tls-files", "pg-rollout-settled", "pg-tls", "pool-tls", "pool-tls-files",
+            ...etcdOps, "lb-config", "pg-0-gate", "pg-0-tls", "pg-0-tls-files", "pg-1-gate", "pg-1-tls", "pg-1-tls-files", "pg-rollout-settled", "pg-tls", "pool-tls", "pool-tls-files",
         ].map((n) => [n, "update"]);
 
         it("rotates the CA on a raised tls.caGeneration, in place: the old CA stays trusted for one rotation, then leaves", async () => {
             const original = out.tlsCaPem;
             expect(pems(original)).toHaveLength(1);
             const before = await snapshot();
+            const etcdOriginal = out.etcdTlsCaPem;
+            expect(pems(etcdOriginal)).toHaveLength(1);
+            const etcdBefore = etcdSnapshot();
+            const leaderBefore = await patroniLeader();
+            expect(leaderBefore).toEqual([{ name: expect.stringMatching(/^pg-[01]$/), timeline: expect.any(Number) }]);
             // A session opened before on a member and one through PgBouncer go on.
             await sessionsKept(async () => {
                 // The certificates, their delivery and HAProxy's CA bundle, as updates; no container.
                 expect(await upWith("tlsCaGeneration", "1")).toEqual(rotationOps);
+                // No failover: Patroni kept its leader key while etcd's members restarted (below).
+                expect(await patroniLeader()).toEqual(leaderBefore);
                 // The outputs clients verify with: the new CA, then the old one.
                 const bundle = out.tlsCaPem;
                 const [rotated, kept] = pems(bundle) as [string, string];
@@ -516,6 +548,22 @@ describe("security defaults on Docker", () => {
                 expect({ bundle: verifiedWith(poolUri(), bundle), pinned: verifiedWith(poolUri(), original) }).toEqual({ bundle: "t", pinned: "t" });
                 // pgscale's own REST client, with the bundle output.
                 expect((await patroniRequest(patroniHttp, out.members[0].restUrl, "/patroni", { ca: out.restApiCaPem })).status).toBe(200);
+
+                // etcd: its members present certificates of its new CA, which every etcd client
+                // trusts with the old one (Patroni's file, and the output); each member restarted
+                // once, one after another (etcd reads its peers' CA only when it starts).
+                const [etcdRotated, etcdKept] = pems(out.etcdTlsCaPem) as [string, string];
+                expect({ certificates: pems(out.etcdTlsCaPem).length, kept: etcdKept }).toEqual({ certificates: 2, kept: pems(etcdOriginal)[0] });
+                const etcdAfter = etcdSnapshot();
+                etcdAfter.forEach((m, i) => {
+                    expect({ member: m.member, issuer: m.issuer, renewed: m.serial !== etcdBefore[i].serial && m.serial !== "" })
+                        .toEqual({ member: m.member, issuer: new X509Certificate(etcdRotated).subject, renewed: true });
+                    expect({ member: m.member, restarted: at(m) > at(etcdBefore[i]), afterPrevious: i === 0 || at(m) > at(etcdAfter[i - 1]) })
+                        .toEqual({ member: m.member, restarted: true, afterPrevious: true });
+                    expect({ member: m.member, ca: trustFile(out.etcdContainers[i], "/etc/pgscale/etcd-tls/ca.crt") }).toEqual({ member: m.member, ca: out.etcdTlsCaPem.trim() });
+                    expect({ member: m.member, pinned: etcdVerifiedWith(i, etcdOriginal), bundle: etcdVerifiedWith(i, out.etcdTlsCaPem) }).toEqual({ member: m.member, pinned: "ok", bundle: "ok" });
+                });
+                for (const m of out.members) expect({ m: m.name, ca: trustFile(m.container, "/etc/patroni/etcd-ca.crt") }).toEqual({ m: m.name, ca: out.etcdTlsCaPem.trim() });
             });
             // Replication streams over TLS, and a replica connecting anew verifies the rotated primary
             // with its bundle (verify-full): its walsender is cut and comes back.
@@ -534,7 +582,18 @@ describe("security defaults on Docker", () => {
             // The next rotation drops the original CA: from the outputs, every trust file, and a
             // client pinned to it no longer verifies.
             const firstBundle = out.tlsCaPem;
+            const etcdFirstRotation = etcdSnapshot();
             expect(await upWith("tlsCaGeneration", "2")).toEqual(rotationOps);
+            // etcd: a client trusting only the original CA is refused; its peers (restarted with the
+            // first rotation's bundle) and Patroni (the current bundle) are not.
+            const etcdSecond = pems(out.etcdTlsCaPem)[0]!;
+            expect(out.etcdTlsCaPem.includes(pems(etcdOriginal)[0]!)).toBe(false);
+            etcdSnapshot().forEach((m, i) => {
+                expect({ member: m.member, pinned: etcdVerifiedWith(i, etcdOriginal), bundle: etcdVerifiedWith(i, out.etcdTlsCaPem) }).toEqual({ member: m.member, pinned: "refused", bundle: "ok" });
+                expect({ member: m.member, issuer: m.issuer, renewed: m.serial !== etcdFirstRotation[i].serial, restarted: at(m) > at(etcdFirstRotation[i]) })
+                    .toEqual({ member: m.member, issuer: new X509Certificate(etcdSecond).subject, renewed: true, restarted: true });
+            });
+            expect(await patroniLeader()).toEqual(leaderBefore);
             const [second, previous] = pems(out.tlsCaPem) as [string, string];
             expect({ certificates: pems(out.tlsCaPem).length, previous, holdsOriginal: out.tlsCaPem.includes(pems(original)[0]!) })
                 .toEqual({ certificates: 2, previous: pems(firstBundle)[0], holdsOriginal: false });
@@ -548,6 +607,8 @@ describe("security defaults on Docker", () => {
 
         it("renews the members' and the pool's certificates on the up past the renewal point, in place: served anew, nothing restarted, sessions kept", async () => {
             const before = await snapshot();
+            const etcdBefore = etcdSnapshot();
+            const leaderBefore = await patroniLeader();
             for (const m of before.members) expect(m.pg).toMatch(/^[0-9A-F]{20,}$/);
             expect(new Set([...before.members.flatMap((m) => [m.pg, m.rest]), before.pool.serial]).size).toBe(before.members.length + 1);
             // Sessions opened before: on a member directly, and through PgBouncer.
@@ -556,14 +617,23 @@ describe("security defaults on Docker", () => {
                 // Renewing once less than 99.9999% of the lifetime is left puts the point ~8 s after
                 // issue; run alone, this test may get here sooner: wait until every certificate is past it.
                 const fraction = 0.999999;
-                const point = Math.max(...[...out.members.map((m) => m.pgPort), poolPort()].map((p) => renewalPoint(servedCert(p), fraction).getTime()));
+                const point = Math.max(...[...out.members.map((m) => m.pgPort), poolPort()].map((p) => servedCert(p)).concat(etcdBefore.map((m) => m.pem))
+                    .map((pem) => renewalPoint(pem, fraction).getTime()));
                 if (point > Date.now()) await new Promise((r) => setTimeout(r, point - Date.now() + 100));
                 // The certificates and their delivery into the running containers, as updates; no
                 // container. The CA, made by the rotation above less than 5 minutes ago, is not due
                 // (a millionth of its 10 years).
                 expect(await upWith("tlsRenewBeforeFraction", String(fraction))).toEqual([
-                    "pg-0-tls", "pg-0-tls-files", "pg-1-tls", "pg-1-tls-files", "pool-tls", "pool-tls-files",
+                    ...etcdOps, "pg-0-tls", "pg-0-tls-files", "pg-1-tls", "pg-1-tls-files", "pool-tls", "pool-tls-files",
                 ].map((n) => [n, "update"]));
+                // etcd's members present renewed certificates of the same CA, taken on new handshakes:
+                // no member restarted, and Patroni kept its leader key.
+                etcdSnapshot().forEach((m, i) => {
+                    const was = etcdBefore[i];
+                    expect({ member: m.member, startedAt: m.startedAt, issuer: m.issuer, renewed: m.serial !== was.serial && m.serial !== "" })
+                        .toEqual({ member: was.member, startedAt: was.startedAt, issuer: was.issuer, renewed: true });
+                });
+                expect(await patroniLeader()).toEqual(leaderBefore);
 
                 after = await snapshot();
                 after.members.forEach((m, i) => {

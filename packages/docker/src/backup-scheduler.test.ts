@@ -1,6 +1,8 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, drillShortfalls, lossWindowSeconds, parseDrillOutput } from "@pgscale/core";
+import { generateCa, generateServerCert, BACKUP_DRILL_METRICS, BACKUP_SCHEDULER_METRICS, drillShortfalls, lossWindowSeconds, parseDrillOutput } from "@pgscale/core";
 import { IMAGES_DIR } from "./built-image/build";
 
 // The backup scheduler the patroni-17 image ships (and its modules beside it), run with the real
@@ -214,6 +216,43 @@ describe("backup scheduler", () => {
             null, false,
             false, null,
         ]);
+    });
+
+    it("reads etcd's CA file on each connection: the bundle a rotation delivers in place is trusted without a restart", () => {
+        // A real TLS server on loopback with a certificate of the new CA; the client's file holds the old CA, then the bundle.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-dcs-"));
+        try {
+            const [oldCa, newCa] = [generateCa("old"), generateCa("new")];
+            const server = generateServerCert(newCa, { commonName: "dcs-0", dnsNames: ["localhost"], ipAddresses: [] });
+            fs.writeFileSync(path.join(dir, "server.crt"), server.certPem);
+            fs.writeFileSync(path.join(dir, "server.key"), server.keyPem);
+            fs.writeFileSync(path.join(dir, "ca.crt"), oldCa.certPem);
+            const program = [
+                "import http.server, json, os, ssl, sys, threading",
+                `sys.path.insert(0, ${JSON.stringify(path.dirname(SCRIPT))}); import pgscale_dcs`,
+                `os.chdir(${JSON.stringify(dir)})`,
+                "class H(http.server.BaseHTTPRequestHandler):",
+                "    def do_POST(self):",
+                "        self.rfile.read(int(self.headers.get('Content-Length', 0))); self.send_response(200); self.end_headers(); self.wfile.write(b'{\"ok\": 1}')",
+                "    def log_message(self, *a): pass",
+                "srv = http.server.HTTPServer(('127.0.0.1', 0), H)",
+                "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain('server.crt', 'server.key')",
+                "srv.socket = ctx.wrap_socket(srv.socket, server_side=True)",
+                "threading.Thread(target=srv.serve_forever, daemon=True).start()",
+                "etcd = pgscale_dcs.Etcd({'endpoints': [f'https://localhost:{srv.server_port}'], 'caFile': 'ca.crt'})",
+                "def attempt():",
+                "    try: return etcd.call('/v3/kv/range', {})",
+                "    except RuntimeError as e: return 'refused' if 'CERTIFICATE_VERIFY_FAILED' in str(e) else str(e)",
+                "before = attempt()",
+                "open('ca.crt', 'w').write(" + JSON.stringify(newCa.certPem + oldCa.certPem) + ")",
+                "print(json.dumps({'before': before, 'after': attempt()}))",
+            ].join("\n");
+            const res = spawnSync("python3", ["-c", program], { encoding: "utf8", timeout: 30_000 });
+            expect(res.stderr).toBe("");
+            expect(JSON.parse(res.stdout)).toEqual({ before: "refused", after: { ok: 1 } });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("keeps the lease through an etcd outage shorter than its TTL, and gives the backup up after one as long", () => {

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    ETCD_CLIENT_PORT, ETCD_TLS_DIR, IssueCollector, checkConstructName, etcdHealthProbe, etcdMemberCommand, resolveEtcdCluster,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_CLIENT_PORT, ETCD_TLS_DIR, IssueCollector, checkConstructName, etcdHealthProbe, etcdMemberCommand, resolveEtcdCluster,
     EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec,
 } from "@pgscale/core";
-import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { CertificateDelivery } from "./tls-delivery/cert-delivery";
 import { EtcdAuth } from "./etcd-auth";
 import { nodeImage } from "./images";
 import { enginePrefix, pgscaleLabels, publish } from "./naming";
@@ -37,12 +38,20 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly spec: EtcdClusterSpec;
     /** The members' container names (engine names), for tools that act inside a member. */
     public readonly containerNames: string[];
-    /** With `tls` (the default): the CA that signed the members' certificates (PEM), for clients; else undefined. */
+    /** With `tls` (the default): what clients verify the members with (PEM): the CA, and its predecessor for one rotation; else undefined. */
     public readonly tlsCaPem: pulumi.Output<string | undefined>;
+    /**
+     * With `tls`: the CA the cluster was created with (PEM), which never changes. What a client
+     * container's `uploads` carry, so a rotation replaces no container; the client's
+     * CertificateDelivery keeps the file equal to `tlsCaPem` in place. Else undefined.
+     */
+    public readonly tlsCaPemAtCreation: pulumi.Output<string | undefined>;
     /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
     public readonly rootPassword: pulumi.Output<string | undefined>;
     /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
     public readonly ready: pulumi.Resource[];
+    /** With `tls`: each member's CertificateDelivery (`<member>-tls-files`), in order. */
+    public readonly tlsDeliveries: pulumi.Resource[];
 
     constructor(name: string, args: EtcdClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const { network, adoptExistingVolumes, ...rest } = args;
@@ -77,13 +86,21 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         }, { parent: this, dependsOn: [preflight] });
         const image = nodeImage(`${name}-image`, "etcd", spec, this, [preflight]);
 
-        // Each member's certificate serves clients and identifies it to its peers.
+        // Each member's certificate serves clients and identifies it to its peers. It renews, and the
+        // CA rotates, by PatroniCluster's rule (tls.renewBeforeFraction, tls.caGeneration).
+        const certificates = spec.certificates;
         const tls = spec.tls ? new GeneratedTls(`${name}-tls`, {
             servers: Object.fromEntries(memberNames.map((m, i) => [m, {
                 dnsNames: [m, this.containerNames[i], "localhost"], ipAddresses: ["127.0.0.1"], clientAuth: true,
+                validDays: certificates.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             }])),
+            renewBeforeFraction: certificates.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
+            caGeneration: certificates.caGeneration ?? 0,
         }, { parent: this, dependsOn: [preflight] }) : undefined;
-        this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);
+        this.tlsCaPem = tls ? tls.trustBundlePem : pulumi.output(undefined);
+        this.tlsCaPemAtCreation = tls
+            ? new FirstValue<string>(`${name}-tls-ca-at-creation`, { value: tls.caCertPem }, { parent: this }).value
+            : pulumi.output(undefined);
         const root = spec.auth ? new GeneratedSecret(`${name}-root-password`, {}, { parent: this }) : undefined;
         this.rootPassword = root ? root.value : pulumi.output(undefined);
 
@@ -106,7 +123,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 networksAdvanced: [{ name: this.network.name, aliases: [member] }],
                 volumes: [{ volumeName: volume.name, containerPath: "/var/lib/etcd" }],
                 // Uploads are root's; etcd (unlike PostgreSQL) reads a key others may read, and the
-                // container runs etcd alone.
+                // container runs etcd alone. The files the member starts with; its delivery below
+                // keeps them current (renewals and rotations change no container input).
                 uploads: tls ? [
                     { file: `${ETCD_TLS_DIR}/member.crt`, content: tls.certs.apply((c) => c[member].certPem), permissions: "0644" },
                     { file: `${ETCD_TLS_DIR}/member.key`, content: pulumi.secret(tls.certs.apply((c) => c[member].keyPem)), permissions: "0644" },
@@ -118,11 +136,27 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 healthcheck: { tests: etcdHealthProbe(spec.tls), interval: "2s", timeout: "2s", retries: 30, startPeriod: "1s" },
                 // The name is fixed, so a replacement must remove the old container first; the
                 // member's data volume stays and it rejoins with its identity.
-            }, { parent: this, dependsOn: [preflight], deleteBeforeReplace: true });
+            }, { parent: this, dependsOn: [preflight], deleteBeforeReplace: true, ...(tls ? { ignoreChanges: ["uploads"] } : {}) });
         });
+        // The current certificate, key and trust bundle, written in place by root (the uploads' owner).
+        // etcd reads its certificate and key on every new handshake, but its peers' CA only when it
+        // starts: after a rotation each member restarts, one after another, healthy before the next
+        // (a single member has no peers, and no restart). A member replaced for another reason
+        // starts with the files it was created with; its delivery brings them current.
+        let previous: pulumi.Resource | undefined;
+        this.tlsDeliveries = tls ? memberNames.map((member, i) => {
+            const pair = tls.certs.apply((c) => c[member]);
+            previous = new CertificateDelivery(`${member}-tls-files`, {
+                containerId: this.containers[i].id, dockerHost: engine.host, user: "root", dir: ETCD_TLS_DIR,
+                names: { cert: "member.crt", key: "member.key", ca: "ca.crt" }, keyReadableByAll: true,
+                certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: tls.trustBundlePem,
+                reload: ":", serves: [], restartOnNewCa: spec.members > 1, timeoutSeconds: 60,
+            }, { parent: this, dependsOn: [this.containers[i], ...(previous ? [previous] : [])] });
+            return previous;
+        }) : [];
         this.ready = root ? [new EtcdAuth(`${name}-auth`, {
             subject, dockerHost: engine.host, containers: this.containerNames, tls: spec.tls, rootPassword: root.value,
-        }, { parent: this, dependsOn: this.containers })] : this.containers;
+        }, { parent: this, dependsOn: [...this.containers, ...this.tlsDeliveries] })] : [...this.containers, ...this.tlsDeliveries];
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }
 }

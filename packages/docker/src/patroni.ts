@@ -338,7 +338,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 uploads: [
                     { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
                     { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
-                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: dcs.tlsCaPem.apply((p) => p ?? ""), permissions: "0644" }] : []),
+                    // With certificates, the etcd CA the cluster was created with, so an etcd CA
+                    // rotation replaces no member: the member's delivery keeps the file equal to
+                    // etcd's bundle. Without (no delivery), the bundle: a rotation replaces the
+                    // members one at a time through the rolling gates.
+                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: (certs ? dcs.tlsCaPemAtCreation : dcs.tlsCaPem).apply((p) => p ?? ""), permissions: "0644" }] : []),
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
                 ],
@@ -400,6 +404,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
             started.set(member, certs ? memberCertificateDelivery(member, container, certs, {
                 dockerHost: engine.host, dir: TLS_DIR, binDir: layout.binDir, ...(tlsOn ? { pgPort: PG_PORT } : {}), ...(https ? { apiPort: API_PORT } : {}),
+                // Patroni reads etcd's CA on each new connection to etcd.
+                ...(etcdSecurity.tls ? { trustFiles: [{ path: ETCD_CA, pem: dcs.tlsCaPem.apply((p) => p ?? "") }] } : {}),
             }, this) : container);
             return {
                 name: member,

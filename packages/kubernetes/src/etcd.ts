@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+    ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterInput, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { etcdEnableAuthJob } from "./etcd-auth";
@@ -25,9 +25,11 @@ export interface EtcdClusterArgs extends PlacementArgs {
     storage?: StorageArgs;
     /**
      * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
-     * other with their certificates; clients verify the members'). Default true.
+     * other with their certificates; clients verify the members'). Default true. As an object:
+     * `enabled` (default true) and `lifetimeDays` (1 to 825, default 825: the certificates are not
+     * renewed on Kubernetes yet); `renewBeforeFraction` and `caGeneration` are Docker's so far.
      */
-    tls?: boolean;
+    tls?: EtcdClusterInput["tls"];
     /**
      * etcd authentication: a generated `root` user, and one user per PatroniCluster that may read and
      * write only its own scope's keys (`/service/<scope>/`). Default true.
@@ -107,6 +109,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolveEtcdCluster(rest, subject));
         const platform = issues.parse(etcdPlatformSpec, platformArgs);
+        if (resolved?.spec.certificates.renewBeforeFraction !== undefined) issues.add("tls.renewBeforeFraction", "is only available on Docker so far (Kubernetes does not renew certificates yet)");
+        if (resolved?.spec.certificates.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes does not rotate its CA yet)");
         issues.throwIfAny(subject);
         const { spec, warnings } = resolved!;
         super("pgscale:kubernetes:EtcdCluster", name, {}, opts);
@@ -149,6 +153,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             servers: Object.fromEntries(members.map((m) => [m, {
                 dnsNames: [host(m), `${m}.${headless}`, `${m}.${headless}.${ns}.svc`, ...clientNames, "localhost"],
                 ipAddresses: ["127.0.0.1"], clientAuth: true,
+                ...(spec.certificates.lifetimeDays !== undefined ? { validDays: spec.certificates.lifetimeDays } : {}),
             }])),
         }, { parent: this }) : undefined;
         this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);

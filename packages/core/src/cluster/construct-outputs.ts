@@ -28,7 +28,7 @@ export interface EtcdClusterOutputs {
     readonly spec: EtcdClusterSpec;
     /** `host:port` client endpoints as Patroni reaches them (`etcd3.hosts`). */
     readonly clientEndpoints: string[];
-    /** With `tls` (the default): the CA that signed the members' certificates (PEM); else undefined. */
+    /** With `tls` (the default): the CA that signed the members' certificates (PEM; after a rotation, on Docker, the new CA followed by the previous one); else undefined. */
     readonly tlsCaPem: Eventual<string | undefined>;
     /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
     readonly rootPassword: Eventual<string | undefined>;

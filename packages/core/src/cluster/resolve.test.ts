@@ -155,6 +155,16 @@ describe("resolveEtcdCluster", () => {
         expect(fields(() => resolveEtcdCluster({ members: 0 }, "x"))).toEqual(["members"]);
         expect(fields(() => resolveEtcdCluster({ memberz: 3 }, "x"))).toEqual(["memberz"]);
     });
+    it("takes tls as a switch or as PatroniCluster's certificate settings, and refuses settings without TLS", () => {
+        const tlsOf = (tls: unknown) => { const { spec } = resolveEtcdCluster({ tls }, "x"); return { tls: spec.tls, certificates: spec.certificates }; };
+        expect(resolveEtcdCluster({}, "x").spec).toMatchObject({ tls: true, certificates: {} });
+        expect(tlsOf(false)).toEqual({ tls: false, certificates: {} });
+        expect(tlsOf({ renewBeforeFraction: 0.5, caGeneration: 2, lifetimeDays: 30 })).toEqual({ tls: true, certificates: { renewBeforeFraction: 0.5, caGeneration: 2, lifetimeDays: 30 } });
+        expect(fields(() => resolveEtcdCluster({ tls: { enabled: false, caGeneration: 1 } }, "x"))).toEqual(["tls.caGeneration"]);
+        expect(fields(() => resolveEtcdCluster({ tls: { renewBeforeFraction: 1 } }, "x"))).toEqual(["tls.renewBeforeFraction"]);
+        expect(fields(() => resolveEtcdCluster({ tls: { caGeneration: -1 } }, "x"))).toEqual(["tls.caGeneration"]);
+        expect(fields(() => resolveEtcdCluster({ tls: "yes" }, "x"))).toEqual(["tls"]);
+    });
 });
 
 describe("resolveHAProxyFrontend", () => {

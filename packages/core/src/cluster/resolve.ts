@@ -274,6 +274,11 @@ export function resolveEtcdCluster(input: unknown, subject: string): ResolvedEtc
     const issues: FieldIssue[] = [];
     const spec = parseOrCollect(etcdClusterSpec, input, issues);
     if (!spec) throw new PgscaleValidationError(subject, issues);
+    if (!spec.tls) {
+        for (const field of Object.keys(spec.certificates).filter((k) => spec.certificates[k as keyof typeof spec.certificates] !== undefined))
+            issues.push({ field: `tls.${field}`, message: "sets the members' certificates, but tls.enabled is false (no certificate is issued); remove one of them" });
+        if (issues.length) throw new PgscaleValidationError(subject, issues);
+    }
     const warnings: string[] = [];
     if (spec.members % 2 === 0) {
         warnings.push(

@@ -28,6 +28,16 @@ export function checkConstructName(issues: IssueCollector, name: string): void {
     if (!res.success) issues.add("(name)", `"${name}" ${res.error.issues[0].message}`);
 }
 
+/** A construct's certificates: PatroniCluster's `tls`, and EtcdCluster's in its object form (documented there). */
+const tlsSettings = z.strictObject({
+    enabled: z.boolean().optional(),
+    caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
+        .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
+    lifetimeDays: z.number().int().min(1).max(825).optional(),
+    renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
+        .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
+});
+
 export const etcdClusterSpec = z.strictObject({
     /** Voting members. Default 3; odd counts tolerate the same failures as the next even one with fewer votes. */
     members: z.number().int().min(1).max(9).default(3),
@@ -39,14 +49,26 @@ export const etcdClusterSpec = z.strictObject({
     clientPort: port.optional(),
     /**
      * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
-     * other with their certificates; clients verify the members'). Default true.
+     * other with their certificates; clients verify the members'). `true` (the default), `false`, or
+     * the settings PatroniCluster's `tls` takes, with the same defaults: `enabled` (default true),
+     * `lifetimeDays` (1 to 825; default 90 on Docker, 825 on Kubernetes, which does not renew
+     * certificates yet), `renewBeforeFraction` (strictly between 0 and 1, default 1/3; Docker: a
+     * `pulumi up` renews a member's certificate once less than this share of its lifetime is left,
+     * and the CA, valid 3650 days, by the same rule) and `caGeneration` (a whole number from 0,
+     * default 0; Docker: raise it by one to rotate the CA on the next `up`). Members take renewed
+     * files in place (docs/security.md "Rotation").
      */
-    tls: z.boolean().default(true),
+    tls: z.union([z.boolean(), tlsSettings], { error: "must be true, false or { enabled, lifetimeDays, renewBeforeFraction, caGeneration }" }).default(true),
     /**
      * etcd authentication: a generated `root` user, and one user per PatroniCluster that may read and
      * write only its own scope's keys (`/service/<scope>/`). Default true.
      */
     auth: z.boolean().default(true),
+}).transform(({ tls, ...rest }) => {
+    // `tls` as the platforms read it (on or off), and the certificates' settings beside it.
+    const settings = typeof tls === "boolean" ? { enabled: tls } : tls;
+    const { enabled, ...certificates } = settings;
+    return { ...rest, tls: enabled ?? true, certificates };
 });
 export type EtcdClusterSpec = z.output<typeof etcdClusterSpec>;
 export type EtcdClusterInput = z.input<typeof etcdClusterSpec>;
@@ -151,14 +173,7 @@ export const patroniClusterSpec = z.strictObject({
      * cluster's CA on the next `up`; it never goes down. The previous CA stays in `tlsCaPem` and
      * every trust file until the next rotation.
      */
-    tls: z.strictObject({
-        enabled: z.boolean().optional(),
-        caGeneration: z.number().int("must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)")
-            .min(0, "must be a whole number from 0 (raise it by one to rotate the CA on the next up; default 0)").optional(),
-        lifetimeDays: z.number().int().min(1).max(825).optional(),
-        renewBeforeFraction: z.number().gt(0, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)")
-            .lt(1, "must be strictly between 0 and 1 (the share of the lifetime left when a certificate is renewed)").optional(),
-    }).default({}),
+    tls: tlsSettings.default({}),
     /**
      * Patroni's REST API (port 8008: health checks, `/cluster`, and the credentialed `/switchover`
      * and `PATCH /config`). `https` (default true): it serves HTTPS only, with a certificate per

@@ -20,6 +20,16 @@ describe("generated certificates", () => {
         expect(new Date(caX.validTo).getTime() - now.getTime()).toBeGreaterThan(3649 * 86400_000);
     });
 
+    it("names a CA in a UTF8String, which may hold a rotated CA's '#' (Go's parser, etcd's, refuses it in a PrintableString)", () => {
+        const rotated = generateCa("pgscale test CA #1", { now });
+        const cn = (pem: string) => forge.pki.certificateFromPem(pem).subject.getField("CN");
+        expect({ value: cn(rotated.certPem).value, tag: cn(rotated.certPem).valueTagClass }).toEqual({ value: "pgscale test CA #1", tag: forge.asn1.Type.UTF8 });
+        // A leaf's issuer is the CA's subject as encoded, byte for byte (chains are built on it).
+        const leaf = forge.pki.certificateFromPem(generateServerCert(rotated, { commonName: "m", dnsNames: ["m"], ipAddresses: [], now }).certPem);
+        expect(leaf.issuer.getField("CN").valueTagClass).toBe(forge.asn1.Type.UTF8);
+        expect(new X509Certificate(generateServerCert(rotated, { commonName: "m", dnsNames: ["m"], ipAddresses: [], now }).certPem).checkIssued(new X509Certificate(rotated.certPem))).toBe(true);
+    });
+
     it("signs server certificates with the CA, for every name and address given", () => {
         expect(serverX.ca).toBe(false);
         expect(serverX.checkIssued(caX)).toBe(true);

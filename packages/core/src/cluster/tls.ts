@@ -65,7 +65,10 @@ function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: n
 export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
     const key = rsaKey();
     const cert = baseCert(key.publicKey, o, 3650);
-    const subject = [{ name: "commonName", value: commonName }];
+    // UTF8String, not forge's default PrintableString: a rotated CA's name has a '#' ("... CA #1"),
+    // which PrintableString does not allow, and Go's parser (etcd's) refuses such a certificate.
+    // (forge reads `valueTagClass` as the value's ASN.1 type; its typings call it a class.)
+    const subject = [{ name: "commonName", value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class }];
     cert.setSubject(subject);
     cert.setIssuer(subject);
     cert.setExtensions([

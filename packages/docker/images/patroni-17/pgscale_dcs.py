@@ -76,13 +76,17 @@ class Etcd:
     def __init__(self, settings, timeout=5):
         self.settings = settings
         self.timeout = timeout
-        self.context = ssl.create_default_context(cafile=settings["caFile"]) if settings.get("caFile") else None
         self.token = None
+
+    def _context(self):
+        # Read on each connection, not once: the CA file is kept equal to etcd's trust bundle in
+        # place, and after a rotation of etcd's CA a scheduler started before it must trust the new one.
+        return ssl.create_default_context(cafile=self.settings["caFile"]) if self.settings.get("caFile") else None
 
     def _post(self, endpoint, path, body):
         headers = {"Content-Type": "application/json", **({"Authorization": self.token} if self.token else {})}
         req = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(), headers=headers)
-        with urllib.request.urlopen(req, timeout=self.timeout, context=self.context) as res:
+        with urllib.request.urlopen(req, timeout=self.timeout, context=self._context()) as res:
             return json.loads(res.read() or b"{}")
 
     def _authenticate(self, endpoint):

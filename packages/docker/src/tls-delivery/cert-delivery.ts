@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { certificateValidity, normalSerial, sleep } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
-import { execIn } from "../engine/docker-engine";
+import { dockerEngine, execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
 
 // A server's certificate, key and CA reach its running container through the engine (docker exec),
@@ -31,20 +31,33 @@ interface DeliveryInputs {
     serves: Array<{ port: number; starttls?: "postgres" }>;
     /** Give up waiting for the service to present the new certificate after this many seconds. */
     timeoutSeconds: number;
+    /** The three files' names in `dir`. Default server.crt, server.key, ca.crt. */
+    names?: FileNames;
+    /** The key readable by all (0644), for a service that reads a file `user` (root) writes; default 0600. */
+    keyReadableByAll?: boolean;
+    /** More trust files (absolute paths, 0644), written with the others and before the certificate. */
+    trustFiles?: Array<{ path: string; pem: string }>;
+    /** The service reads its CA file only when it starts: restart the container when that file is newer than its start, then wait until it is healthy again. */
+    restartOnNewCa?: boolean;
 }
 
-const FILES = { cert: "server.crt", key: "server.key", ca: "ca.crt" } as const;
+interface FileNames { cert: string; key: string; ca: string }
+const DEFAULT_NAMES: FileNames = { cert: "server.crt", key: "server.key", ca: "ca.crt" };
 
-// Runs as the service user: all three files replace the old ones only once all are written, the
+// Runs as the service user: all the files replace the old ones only once all are written, the
 // key before the certificate (a reload between them is harmless: the service keeps its old pair
-// when the two do not match, and the next reload takes the new one).
-const commitScript = (dir: string) => `set -eu
+// when the two do not match, and the next reload takes the new one), the certificate last (an
+// entrypoint that waits for it finds every other file in place); a file whose content is the same
+// stays as it was (its time tells restartOnNewCa whether the service started before it).
+const commitScript = (dir: string, f: FileNames, trust: string[]) => `set -eu
 cd ${dir}
-if [ -f ${FILES.cert} ] && cmp -s ${FILES.cert}.next ${FILES.cert} && cmp -s ${FILES.key}.next ${FILES.key} && cmp -s ${FILES.ca}.next ${FILES.ca}; then
-  rm -f *.next; echo unchanged; exit 0
+same=yes
+for f in ${[f.cert, f.key, f.ca, ...trust].join(" ")}; do cmp -s "$f.next" "$f" || same=no; done
+if [ $same = yes ]; then
+  rm -f ${[f.cert, f.key, f.ca, ...trust].map((x) => `"${x}.next"`).join(" ")}; echo unchanged; exit 0
 fi
-had=no; [ -f ${FILES.cert} ] && had=yes
-mv ${FILES.ca}.next ${FILES.ca}; mv ${FILES.key}.next ${FILES.key}; mv ${FILES.cert}.next ${FILES.cert}
+had=no; [ -f ${f.cert} ] && had=yes
+for f in ${[...trust, f.ca, f.key, f.cert].join(" ")}; do if cmp -s "$f.next" "$f"; then rm -f "$f.next"; else mv "$f.next" "$f"; fi; done
 if [ $had = yes ]; then echo replaced; else echo created; fi`;
 
 // The serial number of the certificate presented at a port inside the container (its own openssl).
@@ -59,11 +72,14 @@ export const certDeliveryHandlers = {
             if (r.exitCode !== 0) throw new Error(`delivering the TLS certificate to container ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
             return r.stdout.trim();
         };
+        const names = i.names ?? DEFAULT_NAMES;
         // The key on standard input (never an argument or the environment), created 0600.
-        await run(`set -eu; umask 077; mkdir -p ${i.dir}; cat > ${i.dir}/${FILES.key}.next`, i.keyPem);
-        await run(`set -eu; umask 022; cat > ${i.dir}/${FILES.cert}.next`, i.certPem);
-        await run(`set -eu; umask 022; cat > ${i.dir}/${FILES.ca}.next`, i.caPem);
-        const outcome = (await run(commitScript(i.dir))) as "unchanged" | "created" | "replaced";
+        await run(`set -eu; umask ${i.keyReadableByAll ? "022" : "077"}; mkdir -p ${i.dir}; cat > ${i.dir}/${names.key}.next`, i.keyPem);
+        await run(`set -eu; umask 022; cat > ${i.dir}/${names.cert}.next`, i.certPem);
+        await run(`set -eu; umask 022; cat > ${i.dir}/${names.ca}.next`, i.caPem);
+        for (const t of i.trustFiles ?? []) await run(`set -eu; umask 022; cat > ${t.path}.next`, t.pem);
+        const outcome = (await run(commitScript(i.dir, names, (i.trustFiles ?? []).map((t) => t.path)))) as "unchanged" | "created" | "replaced";
+        if (i.restartOnNewCa) await restartOnNewCa(i, `${i.dir}/${names.ca}`);
         // Created: the entrypoint was waiting for the files and starts the service with them.
         if (outcome === "created") return outcome;
         // Reload where a port presents another certificate (also after a reload that failed on an
@@ -91,13 +107,40 @@ export const certDeliveryHandlers = {
     },
 };
 
+/**
+ * Restarts the container when its CA file changed after it started (this delivery, or one that
+ * failed before the restart), and waits until its health check passes again. Deliveries that may
+ * restart are chained one after another by their owner, so at most one member is down at a time.
+ */
+async function restartOnNewCa(i: DeliveryInputs, caFile: string): Promise<void> {
+    const c = dockerEngine(i.dockerHost).getContainer(i.containerId);
+    const started = (await c.inspect()).State.StartedAt as string;
+    const r = await execIn(i.containerId, ["date", "-u", "-r", caFile, "+%Y-%m-%dT%H:%M:%S.%NZ"], { user: i.user, host: i.dockerHost });
+    if (r.exitCode !== 0) throw new Error(`reading the time of ${caFile} in container ${i.containerId.slice(0, 12)} failed: ${r.stderr.trim()}`);
+    if (!(isoNanos(r.stdout.trim()) > isoNanos(started))) return;
+    await c.restart();
+    for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(500)) {
+        const s = (await c.inspect()).State;
+        if (s.StartedAt !== started && s.Health?.Status === "healthy") return;
+        if (Date.now() >= deadline) throw new Error(`container ${i.containerId.slice(0, 12)} is not healthy ${i.timeoutSeconds} s after its restart for a new CA (health: ${s.Health?.Status ?? "none"})`);
+    }
+}
+
+/** An RFC 3339 time with up to nanoseconds as a sortable string (the engine's StartedAt, `date +%N`). */
+function isoNanos(t: string): string {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(t);
+    if (!m) throw new Error(`unexpected time ${JSON.stringify(t)}`);
+    return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}`;
+}
+
 type Handlers = typeof certDeliveryHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().certDeliveryHandlers;
 
 const sameInputs = (a: DeliveryInputs, b: DeliveryInputs) =>
     a.containerId === b.containerId && a.certPem === b.certPem && a.keyPem === b.keyPem && a.caPem === b.caPem &&
-    a.dir === b.dir && (a.dockerHost ?? "") === (b.dockerHost ?? "");
+    a.dir === b.dir && (a.dockerHost ?? "") === (b.dockerHost ?? "") && JSON.stringify(a.trustFiles ?? []) === JSON.stringify(b.trustFiles ?? []) &&
+    JSON.stringify(a.names ?? DEFAULT_NAMES) === JSON.stringify(b.names ?? DEFAULT_NAMES) && !!a.keyReadableByAll === !!b.keyReadableByAll;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -130,8 +173,20 @@ export interface CertificateDeliveryArgs {
     reload: string;
     /** Ports that must present the new certificate after a reload. */
     serves: Array<{ port: number; starttls?: "postgres" }>;
-    /** Seconds to wait for them. Default 30. */
+    /** Seconds to wait for them (or for a restarted container's health). Default 30. */
     timeoutSeconds?: number;
+    /** The three files' names in `dir`. Default server.crt, server.key, ca.crt. */
+    names?: FileNames;
+    /** Write the key 0644: for a service that reads files root writes (`user: "root"`). Default false (0600, owned by `user`). */
+    keyReadableByAll?: boolean;
+    /** More trust files the service reads (absolute paths, 0644, in directories `user` may write), kept equal to the PEMs given. Default none. */
+    trustFiles?: pulumi.Input<Array<{ path: string; pem: pulumi.Input<string> }>>;
+    /**
+     * The service reads its CA file only when it starts (etcd's peer trust): when that file is
+     * newer than the container's start, restart the container and wait for its health check.
+     * Default false.
+     */
+    restartOnNewCa?: boolean;
 }
 
 /**
