@@ -43,7 +43,9 @@ const replicated = (shards: string[], rel = "countries") =>
     }, 30_000, `${rel} replicated to ${shards.join(", ")}`);
 const explain = async (on: string, sql: string) => (await dbs.sql<{ "QUERY PLAN": string }>(on, `EXPLAIN (VERBOSE, COSTS OFF) ${sql}`)).map((r) => r["QUERY PLAN"]).join("\n");
 const subscriptions = async (on: string) => (await dbs.sql<{ n: string }>(on, "SELECT subname::text AS n FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")).map((r) => r.n);
-const slots = async () => (await dbs.sql<{ n: string }>("c", "SELECT slot_name::text AS n FROM pg_replication_slots WHERE database = current_database() ORDER BY 1")).map((r) => r.n);
+/** The coordinator's slots, but for the ones an initial copy makes and drops itself (pg_<subscription>_sync_<table>_<system>). */
+const slots = async () =>
+    (await dbs.sql<{ n: string }>("c", "SELECT slot_name::text AS n FROM pg_replication_slots WHERE database = current_database() AND slot_name !~ '^pg_[0-9]+_sync_[0-9]+_[0-9]+$' ORDER BY 1")).map((r) => r.n);
 
 let state: ResourceState;
 
@@ -188,18 +190,45 @@ describe("a reference table replicated to every shard", () => {
         expect(await engine.preview(input, state)).toMatchObject({ plan: [], changes: false });
     });
 
-    it("removalPolicy destroy stops the replication (subscriptions, slots, publication, role) and keeps every table", async () => {
-        const input = spec(["s1", "s2", "s3"], { referenceTables: [countries, plans], removalPolicy: "destroy" });
-        state = await engine.up(input, state);
+    it("removing a shard drops its subscription there, then its slot on the coordinator; its copies stay, and the other shards keep receiving changes", async () => {
         await dbs.sql("c", `DELETE FROM public.${table}`);
+        const input = spec(["s1", "s2"], { referenceTables: [countries, plans] });
+        const slot = referenceSlotName(t, "s3");
+        // Unreachable with the last up's connection while its subscription reads the slot: refused, naming what to run there.
+        const lost = { ...state, inputs: { ...state.inputs, shardConnections: { ...(state.inputs.shardConnections as Record<string, string>), s3: "postgresql://postgres@127.0.0.1:1/gone" } } };
+        expect((await engine.preview(input, lost)).failures).toEqual([{ property: "shards", reason: expect.stringContaining(`slot ${slot} on the coordinator is in use and keeps WAL there while it is; its subscription could not be dropped with the last up's connection to s3 (cannot connect to PostgreSQL`) }]);
+        const pv = await engine.preview(input, state);
+        expect(pv.failures).toEqual([]);
+        // In the order they run: the removed shard's subscription first, then the coordinator's partitions, the server and the slot.
+        expect(pv.plan[0]).toBe(`[s3] - drop subscription ${slot}, leaving slot ${slot} to the publisher (shard s3 removed; its copies of the reference tables stay)`);
+        expect(pv.plan.filter((l) => /server|slot/.test(l)).slice(-2)).toEqual([
+            `[coordinator] - drop server ${table}_s3 and its user mapping (shard s3 removed; its tables and role on the shard are left)`,
+            `[coordinator] - drop slot ${slot} (shard s3 removed)`,
+        ]);
+        expect(pv.plan.filter((l) => /\[s3\]/.test(l))).toHaveLength(1);
+        state = await engine.up(input, state);
+        expect(await subscriptions("s3")).toEqual([]);
+        expect(await slots()).toEqual([referenceSlotName(t, "s1"), referenceSlotName(t, "s2")]);
+        expect(await rows("s3")).toHaveLength(5);
+        expect(await rows("s3", "plans")).toHaveLength(2);
+        await dbs.sql("c", "INSERT INTO public.countries VALUES ('nl', 'Netherlands')");
+        await replicated(["s1", "s2"]);
+        expect(await rows("s1")).toHaveLength(6);
+        expect(await rows("s3")).toHaveLength(5);
+        expect(await engine.preview(input, state)).toMatchObject({ plan: [], changes: false, failures: [] });
+    });
+
+    it("removalPolicy destroy stops the replication (subscriptions, slots, publication, role) and keeps every table", async () => {
+        const input = spec(["s1", "s2"], { referenceTables: [countries, plans], removalPolicy: "destroy" });
+        state = await engine.up(input, state);
         await engine.destroy(state);
-        for (const s of ["s1", "s2", "s3"]) {
+        for (const s of ["s1", "s2"]) {
             expect(await subscriptions(s)).toEqual([]);
-            expect(await rows(s)).toHaveLength(5);
+            expect(await rows(s)).toHaveLength(6);
         }
         expect(await slots()).toEqual([]);
         expect(await dbs.sql("c", "SELECT 1 FROM pg_publication WHERE pubname = $1", [referencePublicationName(t)])).toEqual([]);
         expect(await dbs.sql("c", "SELECT 1 FROM pg_roles WHERE rolname = $1", [referenceRoleName(t)])).toEqual([]);
-        expect(await rows("c")).toHaveLength(5);
+        expect(await rows("c")).toHaveLength(6);
     });
 });

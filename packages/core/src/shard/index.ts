@@ -16,4 +16,4 @@ export type { CoordinatorCatalog, ShardCatalog, ShardCredential, ShardedPlan, Sh
 export { referenceTableSpec } from "./reference-spec";
 export type { ReferenceTableInput, ReferenceTableSpec } from "./reference-spec";
 export { planReferenceTables, planReferenceRemoval, referencePublicationName, referenceRoleName, referenceSlotName, referenceGuardName, REFERENCE_TRIGGER } from "./reference";
-export type { ReferenceCoordinatorCatalog, ReferenceShardCatalog, ReferencePlanInput } from "./reference";
+export type { ReferenceCoordinatorCatalog, ReferenceShardCatalog, ReferencePlanInput, RemovedReferenceShard } from "./reference";

@@ -20,7 +20,7 @@ const coordinator = (over: Partial<ReferenceCoordinatorCatalog> = {}): Reference
 });
 const shard = (over: Partial<ReferenceShardCatalog> = {}): ReferenceShardCatalog => ({ tables: [], guardExists: false, subscription: null, subscribed: [], ...over });
 
-function input(over: Partial<ShardedTableInput> = {}, catalogs: Partial<Pick<ReferencePlanInput, "coordinator" | "shards">> = {}): ReferencePlanInput {
+function input(over: Partial<ShardedTableInput> = {}, catalogs: Partial<Pick<ReferencePlanInput, "coordinator" | "shards" | "removed">> = {}): ReferencePlanInput {
     const desired = parseShardedTable(ordersInput({ referenceTables: [countries], ...over }), "t");
     return {
         desired,
@@ -28,6 +28,7 @@ function input(over: Partial<ShardedTableInput> = {}, catalogs: Partial<Pick<Ref
         credential: { user: "orders_ref_repl", password: "pw", verifier: "SCRAM-SHA-256$v", fresh: true },
         coordinator: catalogs.coordinator ?? coordinator(),
         shards: catalogs.shards ?? Object.fromEntries(desired.shards.map((s) => [s.name, shard()])),
+        ...(catalogs.removed ? { removed: catalogs.removed } : {}),
     };
 }
 
@@ -100,6 +101,62 @@ describe("reference tables: plan", () => {
         ]);
         expect(plan.notes).toEqual([expect.stringContaining("slot orders_ref_s9 on the coordinator belongs to no shard of the spec and is in use")]);
         expect(plan.steps.some((s) => s.statements.some((q) => /DROP TABLE/i.test(q)))).toBe(false);
+    });
+
+    describe("a shard removed from the spec", () => {
+        const subscription = { name: "orders_ref_s4", enabled: true, publications: ["orders_ref"], slotName: "orders_ref_s4" };
+        const subscribed = (s: string) => shard({ subscription: { ...subscription, name: `orders_ref_${s}`, slotName: `orders_ref_${s}` }, guardExists: true, tables: [{ name: "countries", kind: "r", hasRows: true, guarded: true }], subscribed: [{ name: "countries", state: "r" }] });
+        const publication = { name: "orders_ref", allTables: false, tables: ["public.countries"], publish: ["insert", "update", "delete", "truncate"] };
+        const role = { exists: true, replication: true, connect: true, selectOn: ["countries"] };
+        const slots = (active: boolean) => [...["s1", "s2", "s3"].map((s) => ({ name: `orders_ref_${s}`, active: true })), { name: "orders_ref_s4", active }];
+        const removedPlan = (removed: ReferencePlanInput["removed"], active = true, over: Partial<ShardedTableInput> = {}) =>
+            planReferenceTables({
+                ...input(over, { coordinator: coordinator({ publication, role, tables: [{ name: "countries", kind: "r", columns: ["code", "label"], hasPrimaryKey: true }], slots: slots(active) }), shards: { s1: subscribed("s1"), s2: subscribed("s2"), s3: subscribed("s3") }, removed }),
+                credential: { user: "orders_ref_repl", password: "pw", verifier: "SCRAM-SHA-256$v", fresh: false },
+            });
+
+        it("stops its subscription there, before the coordinator's steps, then drops its slot; its copies stay", () => {
+            const plan = removedPlan({ s4: subscribed("s4") });
+            expect(plan.refusals).toEqual([]);
+            expect(plan.notes).toEqual([]);
+            expect(plan.steps.map((s) => `[${s.target}] ${s.summary}`)).toEqual([
+                "[s4] - drop subscription orders_ref_s4, leaving slot orders_ref_s4 to the publisher (shard s4 removed; its copies of the reference tables stay)",
+                "[coordinator] - drop slot orders_ref_s4 (shard s4 removed)",
+            ]);
+            const [unsubscribe, slot] = plan.steps;
+            // Not `after`: the removed shard's step runs with the shards', before any coordinator step (moves, the server's drop, the slot's).
+            expect(unsubscribe).toMatchObject({ transactional: false });
+            expect(unsubscribe.after).toBeUndefined();
+            expect(unsubscribe.statements.join("\n")).toMatch(/SET \(slot_name = NONE\)[\s\S]*DROP SUBSCRIPTION IF EXISTS "orders_ref_s4"/);
+            expect(slot.statements[0]).toContain("pg_drop_replication_slot('orders_ref_s4')");
+            expect(plan.steps.flatMap((s) => s.statements).join("\n")).not.toMatch(/DROP TABLE/i);
+        });
+
+        it("does the same when the spec no longer declares reference tables", () => {
+            const plan = removedPlan({ s4: subscribed("s4") }, true, { referenceTables: [] });
+            expect(plan.steps.map((s) => `[${s.target}] ${s.summary}`)).toEqual(expect.arrayContaining([
+                "[s4] - drop subscription orders_ref_s4, leaving slot orders_ref_s4 to the publisher (shard s4 removed; its copies of the reference tables stay)",
+                "[coordinator] - drop slot orders_ref_s4 (shard s4 removed)",
+            ]));
+        });
+
+        it("drops an idle slot of a removed shard without a subscription there", () => {
+            expect(removedPlan({ s4: shard() }, false).steps.map((s) => `[${s.target}] ${s.summary}`)).toEqual(["[coordinator] - drop slot orders_ref_s4 (shard s4 removed)"]);
+        });
+
+        it("refuses, naming shards and the statements to run there, while the slot is in use and the shard cannot be reached", () => {
+            const plan = removedPlan({ s4: { unreachable: "cannot connect to PostgreSQL: connect ECONNREFUSED 10.0.0.4:5432" } });
+            expect(plan.steps).toEqual([]);
+            expect(plan.refusals).toEqual([{
+                field: "shards",
+                reason:
+                    "shard s4 is no longer in shards and still subscribes to the reference tables: slot orders_ref_s4 on the coordinator is in use and keeps WAL there while it is; " +
+                    "its subscription could not be dropped with the last up's connection to s4 (cannot connect to PostgreSQL: connect ECONNREFUSED 10.0.0.4:5432). " +
+                    "Drop it on s4 (ALTER SUBSCRIPTION \"orders_ref_s4\" DISABLE; ALTER SUBSCRIPTION \"orders_ref_s4\" SET (slot_name = NONE); DROP SUBSCRIPTION \"orders_ref_s4\") and run up again; nothing was changed",
+            }]);
+            // Once its subscription no longer reads the slot, the slot goes without reaching the shard.
+            expect(removedPlan({ s4: { unreachable: "x" } }, false).steps.map((s) => s.summary)).toEqual(["- drop slot orders_ref_s4 (shard s4 removed)"]);
+        });
     });
 
     it("removal drops no table", () => {

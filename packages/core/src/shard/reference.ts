@@ -51,6 +51,9 @@ export interface ReferenceShardCatalog {
     subscribed: { name: string; state: string }[];
 }
 
+/** A shard of the last apply removed from the spec, whose slot the coordinator holds: its catalog as read with the last apply's connection, or why it could not be read. */
+export type RemovedReferenceShard = ReferenceShardCatalog | { unreachable: string };
+
 export interface ReferencePlanInput {
     desired: Spec;
     /** Where the shards reach the coordinator (its database included). */
@@ -58,6 +61,8 @@ export interface ReferencePlanInput {
     credential: ShardCredential;
     coordinator: ReferenceCoordinatorCatalog;
     shards: Record<string, ReferenceShardCatalog>;
+    /** The last apply's shards no longer in the spec whose slot is on the coordinator, by name. Default: none. */
+    removed?: Record<string, RemovedReferenceShard>;
 }
 
 const KIND: Record<string, string> = { p: "partitioned table", v: "view", m: "materialized view", f: "foreign table" };
@@ -94,6 +99,9 @@ IF EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${name}) THEN PE
 END $$`;
 }
 
+/** What a user runs on a shard to drop a subscription without touching the coordinator's slot. */
+const manualUnsubscribe = (sub: string) => `ALTER SUBSCRIPTION ${quoteIdent(sub)} DISABLE; ALTER SUBSCRIPTION ${quoteIdent(sub)} SET (slot_name = NONE); DROP SUBSCRIPTION ${quoteIdent(sub)}`;
+
 const unsubscribeSteps = (spec: Spec, shard: string, name: string) => planSubscriptionRemoval({ ...subscriptionSpec(spec, shard, "postgresql://unused"), name });
 
 /** The publisher's URI as the shards' subscriptions use it: the replication role at the coordinator's endpoint. */
@@ -129,10 +137,32 @@ export function planReferenceTables(input: ReferencePlanInput): { steps: Sharded
         }
         if (cc.publication) add(COORD, `- drop publication ${cc.publication.name}`, [`DROP PUBLICATION IF EXISTS ${quoteIdent(cc.publication.name)}`]);
     }
+    // A shard removed from the spec stops its subscription (before the coordinator drops its slot, which
+    // would keep WAL while the subscription reads it); its copies of the reference tables stay.
+    const removedBy = new Map<string, string>();
+    for (const [shard, rc] of Object.entries(input.removed ?? {})) {
+        const slot = referenceSlotName(spec, shard);
+        removedBy.set(slot, shard);
+        if ("unreachable" in rc) {
+            if (cc.slots.some((s) => s.name === slot && s.active))
+                refusals.push({
+                    field: "shards",
+                    reason:
+                        `shard ${shard} is no longer in shards and still subscribes to the reference tables: slot ${slot} on the coordinator is in use and keeps WAL there while it is; ` +
+                        `its subscription could not be dropped with the last up's connection to ${shard} (${rc.unreachable}). Drop it on ${shard} (${manualUnsubscribe(slot)}) and run up again; nothing was changed`,
+                });
+            continue;
+        }
+        if (!rc.subscription) continue;
+        dropping.add(slot);
+        for (const s of unsubscribeSteps(spec, shard, rc.subscription.name)) add(shard, `- ${s.summary} (shard ${shard} removed; its copies of the reference tables stay)`, s.statements, { transactional: false });
+    }
     for (const slot of cc.slots) {
         if (wantedSlots.has(slot.name)) continue;
-        if (slot.active && !dropping.has(slot.name)) notes.push(`slot ${slot.name} on the coordinator belongs to no shard of the spec and is in use: drop its subscription on that shard (DROP SUBSCRIPTION ${slot.name}) and the next up drops the slot`);
-        else add(COORD, `- drop slot ${slot.name} (no shard subscribes to it)`, [dropSlotSql(slot.name)], { transactional: false });
+        const gone = removedBy.get(slot.name);
+        if (slot.active && !dropping.has(slot.name)) {
+            if (!gone) notes.push(`slot ${slot.name} on the coordinator belongs to no shard of the spec and is in use: drop its subscription on that shard (${manualUnsubscribe(slot.name)}) and the next up drops the slot`);
+        } else add(COORD, `- drop slot ${slot.name} (${gone ? `shard ${gone} removed` : "no shard subscribes to it"})`, [dropSlotSql(slot.name)], { transactional: false });
     }
     if (!refs.length) return { steps, refusals, notes };
 

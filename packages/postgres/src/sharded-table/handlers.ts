@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
     connectionIssues,
     foreignServerName,
+    referenceSlotName,
     planReferenceRemoval,
     planReferenceTables,
     planShardedRemoval,
@@ -14,9 +15,11 @@ import {
     type CoordinatorCatalog,
     type ReferenceCoordinatorCatalog,
     type ReferenceShardCatalog,
+    type RemovedReferenceShard,
     type ShardCatalog,
     type ShardCredential,
     type ShardedPlan,
+    type ShardedStep,
     type ShardedTableSpec,
 } from "@pgscale/core";
 import { withSession } from "../sql/session";
@@ -24,7 +27,7 @@ import { applySteps } from "../sql/steps";
 import { UNKNOWN, checkBeforePlan, checkFailure, wire } from "../sql/provider-io";
 import { readCoordinator, readShard } from "./catalog-reader";
 import { readReferenceCoordinator, readReferenceShard } from "./reference-reader";
-import { coordinatorOf, credentialsFor, placeholderCredentials, publisherOf, removedCredentials, replicationCredentialFor, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
+import { coordinatorOf, credentialsFor, placeholderCredentials, publisherOf, removedConnections, removedCredentials, replicationCredentialFor, shardUris, specOf, specProps, storedCredentials, subjectOf, SPEC_KEYS } from "./state";
 
 // The provider's lifecycle. Connections and the shard roles' passwords arrive as secret
 // inputs or state on every call; nothing here captures one. Check plans against the live
@@ -46,15 +49,18 @@ interface Catalogs {
     coordinator: CoordinatorCatalog;
     shards: Record<string, ShardCatalog>;
     /** The reference tables' replication (./reference-reader). */
-    reference: { coordinator: ReferenceCoordinatorCatalog; shards: Record<string, ReferenceShardCatalog> };
+    reference: { coordinator: ReferenceCoordinatorCatalog; shards: Record<string, ReferenceShardCatalog>; removed: Record<string, RemovedReferenceShard> };
 }
+
+type Removed = ReturnType<typeof removedConnections>;
 
 /** Every server name the coordinator may hold for this table: the spec's shards and those of the last apply. */
 function serverNames(spec: ShardedTableSpec, previous: ShardedTableSpec | null): string[] {
     return [...new Set([...spec.shards, ...(previous?.shards ?? [])].map((s) => foreignServerName(spec, s.name)))];
 }
 
-async function readAll(coordinator: string, uris: { name: string; uri: string }[], spec: ShardedTableSpec, previous: ShardedTableSpec | null): Promise<Catalogs> {
+/** `removed`: the last apply's shards no longer in the spec, read (with the last apply's connection) only when the coordinator holds their slot. */
+async function readAll(coordinator: string, uris: { name: string; uri: string }[], spec: ShardedTableSpec, previous: ShardedTableSpec | null, removed: Removed = []): Promise<Catalogs> {
     const shards: Record<string, ShardCatalog> = {};
     const refShards: Record<string, ReferenceShardCatalog> = {};
     for (const { name, uri } of uris)
@@ -66,7 +72,14 @@ async function readAll(coordinator: string, uris: { name: string; uri: string }[
         await readCoordinator(s, { schema: spec.schema, name: spec.name, servers: serverNames(spec, previous) }),
         await readReferenceCoordinator(s, spec, previous),
     ] as const);
-    return { coordinator: coord, shards, reference: { coordinator: refCoord, shards: refShards } };
+    const refRemoved: Record<string, RemovedReferenceShard> = {};
+    for (const { name, uri } of removed) {
+        if (!refCoord.slots.some((s) => s.name === referenceSlotName(spec, name))) continue;
+        refRemoved[name] = uri
+            ? await withSession(uri, (s) => readReferenceShard(s, spec, previous, name)).catch((e: Error) => ({ unreachable: e.message }))
+            : { unreachable: "the state of the last up holds no connection to it" };
+    }
+    return { coordinator: coord, shards, reference: { coordinator: refCoord, shards: refShards, removed: refRemoved } };
 }
 
 /** The sharded table's plan, then the reference tables' on the same servers (after the sharded table's steps there). */
@@ -75,7 +88,10 @@ function planFor(spec: ShardedTableSpec, previous: ShardedTableSpec | null, uris
     const plan = planShardedTable({ desired: spec, previous, endpoints, credentials, coordinator: catalogs.coordinator, shards: catalogs.shards });
     const ref = planReferenceTables({ desired: spec, publisher: publisherOf(spec, coordinator), credential: replication, ...catalogs.reference });
     const refusals = [...plan.refusals, ...ref.refusals];
-    return { steps: refusals.length ? [] : [...plan.steps, ...ref.steps], refusals, notes: [...plan.notes, ...ref.notes] };
+    // A removed shard's steps (its subscription dropped) run first, before the coordinator's (moves, drops of its server and slot): listed first.
+    const removed = (s: ShardedStep) => s.target !== "coordinator" && !spec.shards.some((x) => x.name === s.target);
+    const steps = [...ref.steps.filter(removed), ...plan.steps, ...ref.steps.filter((s) => !removed(s))];
+    return { steps: refusals.length ? [] : steps, refusals, notes: [...plan.notes, ...ref.notes] };
 }
 
 function previousSpec(olds: Props): ShardedTableSpec | null {
@@ -113,11 +129,14 @@ async function applyAndObserve(news: Props, olds: Props): Promise<Props> {
     const previous = previousSpec(olds);
     const credentials = credentialsFor(spec, olds.credentials);
     const replication = replicationCredentialFor(spec, olds.replicationCredential);
-    const catalogs = await readAll(coordinator, uris, spec, previous);
+    const removed = removedConnections(spec, previous, olds.shardConnections);
+    const catalogs = await readAll(coordinator, uris, spec, previous, removed);
     const plan = planFor(spec, previous, uris, { ...removedCredentials(spec, previous, olds.credentials), ...credentials }, catalogs, coordinator, replication);
     if (plan.refusals.length) throw new ShardPlanRefusedError(subjectOf(news), plan.refusals);
+    // A removed shard's steps (its subscription dropped) run first, as planFor lists them: before the coordinator drops its slot.
+    const reachable = removed.filter((r): r is { name: string; uri: string } => r.uri !== null);
     const onShards = async (after: boolean) => {
-        for (const { name, uri } of uris) {
+        for (const { name, uri } of [...reachable, ...uris]) {
             const steps = plan.steps.filter((s) => s.target === name && !!s.after === after);
             if (steps.length) await withSession(uri, (s) => applySteps(s, steps));
         }
@@ -158,7 +177,7 @@ export const shardedTableHandlers = {
         const issues = connectionIssues(coordinator, uris);
         if (issues.length) return { inputs, failures: issues.map((i) => checkFailure(i.field, i.message)) };
         const previous = previousSpec(olds);
-        const catalogs = await readAll(coordinator, uris, spec, previous);
+        const catalogs = await readAll(coordinator, uris, spec, previous, removedConnections(spec, previous, olds.shardConnections));
         const plan = planFor(spec, previous, uris, placeholderCredentials(spec, previous), catalogs, coordinator, replicationCredentialFor(spec, olds.replicationCredential, true));
         return { inputs: { ...inputs, plan: summarizeShardedPlan(plan) }, failures: plan.refusals.map((r) => checkFailure(r.field, r.reason)) };
     },

@@ -57,19 +57,32 @@ export function credentialsFor(spec: ShardedTableSpec, stored: unknown): Record<
     );
 }
 
+/** The last apply's shards that are no longer in the spec, with what `pick` finds for each in a map of the last apply's state (undefined: nothing usable). */
+function removedFromState<T>(spec: ShardedTableSpec, previous: ShardedTableSpec | null, stored: unknown, pick: (value: unknown, name: string) => T | undefined): { name: string; value: T | undefined }[] {
+    const had = (stored ?? {}) as Record<string, unknown>;
+    return (previous?.shards ?? []).filter(({ name }) => !spec.shards.some((s) => s.name === name)).map(({ name }) => ({ name, value: pick(had[name], name) }));
+}
+
 /**
  * The credentials of the last apply's shards that are no longer in the spec: a move of a removed
  * shard's slices (moveRowsOnShardRemoval) routes through a server that logs in as its role. Only
  * planned with, never stored again: its server goes with the move.
  */
 export function removedCredentials(spec: ShardedTableSpec, previous: ShardedTableSpec | null, stored: unknown): Record<string, ShardCredential> {
-    const had = (stored ?? {}) as Record<string, StoredCredential | undefined>;
-    const out: Record<string, ShardCredential> = {};
-    for (const { name } of previous?.shards ?? []) {
-        const c = had[name];
-        if (!spec.shards.some((s) => s.name === name) && c && c.user === shardRoleName(spec, name) && c.password && c.verifier) out[name] = { ...c, fresh: false };
-    }
-    return out;
+    const found = removedFromState(spec, previous, stored, (v, name) => {
+        const c = v as StoredCredential | undefined;
+        return c && c.user === shardRoleName(spec, name) && c.password && c.verifier ? { ...c, fresh: false } : undefined;
+    });
+    return Object.fromEntries(found.filter((f) => f.value).map((f) => [f.name, f.value!]));
+}
+
+/**
+ * The last apply's connections (shardConnections) of the shards that are no longer in the spec, null
+ * when the state holds none: a removed shard's subscription to the reference tables is dropped there
+ * (as the user that created it), so that the coordinator can drop its slot.
+ */
+export function removedConnections(spec: ShardedTableSpec, previous: ShardedTableSpec | null, stored: unknown): { name: string; uri: string | null }[] {
+    return removedFromState(spec, previous, stored, (v) => (typeof v === "string" && v !== "" ? v : undefined)).map((f) => ({ name: f.name, uri: f.value ?? null }));
 }
 
 function newCredential(user: string): ShardCredential {
