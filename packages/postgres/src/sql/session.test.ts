@@ -1,4 +1,23 @@
-import { redact } from "./session";
+import * as net from "net";
+import { redact, Session } from "./session";
+
+describe("Session.open", () => {
+    it("gives up on a server that accepts and never answers, naming the connection failure, within its timeout", async () => {
+        // A loopback listener that takes the connection and says nothing: a host dropping packets, as pg sees it.
+        const held: net.Socket[] = [];
+        const server = net.createServer((s) => held.push(s));
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const port = (server.address() as net.AddressInfo).port;
+        const t0 = Date.now();
+        try {
+            await expect(Session.open(`postgresql://app:pw@127.0.0.1:${port}/app`, 300)).rejects.toThrow(/^cannot connect to PostgreSQL: .*timeout/);
+            expect(Date.now() - t0).toBeLessThan(5000);
+        } finally {
+            held.forEach((s) => s.destroy());
+            await new Promise((r) => server.close(r));
+        }
+    });
+});
 
 describe("redact", () => {
     const uri = "postgresql://app:s3cr%40t-pw@db.internal:5432/app?sslmode=require";

@@ -53,10 +53,12 @@ export class Session {
         private readonly connection: string,
     ) {}
 
-    static async open(connection: string): Promise<Session> {
+    static async open(connection: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Session> {
         // Loaded on first use: a program that only declares resources never loads the driver.
         const pg = require("pg") as typeof import("pg");
-        const client = new pg.Client({ connectionString: libpqCompatible(connection), application_name: "pgscale" });
+        // A host that drops packets fails the preview or update after CONNECT_TIMEOUT_MS, naming it,
+        // instead of after the operating system's TCP timeout (about two minutes).
+        const client = new pg.Client({ connectionString: libpqCompatible(connection), application_name: "pgscale", connectionTimeoutMillis: connectTimeoutMs });
         // Errors after connect (server gone) arrive as events; a query then fails with them.
         client.on("error", () => undefined);
         try {
@@ -120,6 +122,9 @@ export class Session {
 }
 
 /** Opens a session, runs `fn`, always closes. */
+/** How long a dynamic provider waits to connect to a server. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
 export async function withSession<T>(connection: string, fn: (s: Session) => Promise<T>): Promise<T> {
     const s = await Session.open(connection);
     try {
