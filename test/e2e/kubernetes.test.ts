@@ -141,8 +141,10 @@ describe("PatroniCluster on Kubernetes", () => {
             namespace: { value: namespace }, s3Image: { value: s3Image },
             s3AccessKey: { value: s3Keys.s3AccessKey, secret: true }, s3SecretKey: { value: s3Keys.s3SecretKey, secret: true },
         });
+        const started = Date.now();
         const res = await stack.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        console.log(`first up (cluster, backups' object store, pool, HAProxy, monitoring): ${((Date.now() - started) / 1000).toFixed(1)} s`);
         out = plainOutputs(res.outputs) as Outputs;
     });
     afterAll(async () => {
