@@ -1,7 +1,8 @@
 // The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
 // plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
-// stand-in, then PostgreSQL through the Services, a failover, and a destroy that leaves nothing,
-// with the constructs' NetworkPolicies enforced (the cluster runs kube-network-policies).
+// stand-in, then PostgreSQL through the Services, a failover, backups into an S3 bucket (SeaweedFS
+// as a pod of the namespace) and a restore from it into a new cluster, and a destroy that leaves
+// nothing, with the constructs' NetworkPolicies enforced (the cluster runs kube-network-policies).
 // Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
 // README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
 // the resource's customTimeouts bound the wait through the real engine. One file, so the cluster
@@ -18,6 +19,8 @@ import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName
 import { asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
 import { ALERT_NAMES, DEFAULT_IMAGES } from "@pgscale/core";
+import { randomBytes } from "crypto";
+import { seaweedfsImage } from "../support/seaweedfs";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
 jest.setTimeout(15 * 60 * 1000);
@@ -35,6 +38,8 @@ interface Outputs {
     scope: string;
     prometheusUrl: string;
     alertmanagerUrl: string;
+    copyPrimaryUri?: string;
+    copySuperuserPassword?: string;
 }
 
 // prometheus-operator's PodMonitor kind, minimal: enough for the API server to hold the fixture's
@@ -56,8 +61,10 @@ spec:
 `;
 
 const quiet = { onOutput: () => undefined };
+// The backups' object store: the S3 backup e2e's SeaweedFS test image, run as a pod of the namespace.
+const s3Image = seaweedfsImage();
 const { kubectl, kubectlWithInput } = useLocalCluster([
-    DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
+    s3Image, DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
 ]);
 
 /** Python (in pgscale's Patroni image): TCP connects to each `host:port` argument at once, as JSON {target: open|refused|timeout}. */
@@ -101,6 +108,8 @@ const startProbePods = (pods: Array<{ ns: string; name: string; labels?: string 
 describe("PatroniCluster on Kubernetes", () => {
     const name = uniqueStackName("k8s");
     const namespace = name;
+    // The keys an operator would keep in the stack's secret config; random per run.
+    const s3Keys = { s3AccessKey: `PGSCALE${randomBytes(8).toString("hex").toUpperCase()}`, s3SecretKey: randomBytes(30).toString("base64url") };
     let stack: Stack | undefined;
     let out: Outputs;
     const primary = () => viaClusterIp(out.primaryUri);
@@ -128,9 +137,14 @@ describe("PatroniCluster on Kubernetes", () => {
         kubectl("apply", "-f", path.join(crdDir, "podmonitor-crd.yaml"));
         fs.rmSync(crdDir, { recursive: true, force: true });
         kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/podmonitors.monitoring.coreos.com");
-        stack = await fixtureStack("kubernetes", name, { namespace: { value: namespace } });
+        stack = await fixtureStack("kubernetes", name, {
+            namespace: { value: namespace }, s3Image: { value: s3Image },
+            s3AccessKey: { value: s3Keys.s3AccessKey, secret: true }, s3SecretKey: { value: s3Keys.s3SecretKey, secret: true },
+        });
+        const started = Date.now();
         const res = await stack.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        console.log(`first up (cluster, backups' object store, pool, HAProxy, monitoring): ${((Date.now() - started) / 1000).toFixed(1)} s`);
         out = plainOutputs(res.outputs) as Outputs;
     });
     afterAll(async () => {
@@ -353,15 +367,52 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
     });
 
+    it("backs up into the bucket from the start and archives every write after the backup", async () => {
+        const pgbackrestInfo = (pod: string) => JSON.parse(kubectl("-n", namespace, "exec", pod, "-c", "patroni", "--", "pgbackrest", "--stanza=main", "--output=json", "info"))[0];
+        // The scheduler created the stanza on the primary at bootstrap and took the first full long ago.
+        const info = await eventually(async () => {
+            const doc = pgbackrestInfo(primaryPod());
+            return doc?.backup?.some((b: { type: string }) => b.type === "full") ? doc : undefined;
+        }, 120000, "a full backup in the bucket", 2000);
+        expect(info.status).toMatchObject({ code: 0, message: "ok" });
+        expect(info.cipher).toBe("aes-256-cbc");
+        // Rows after the backup reach the bucket through archive_command alone.
+        await query(primary(), "CREATE TABLE marks (n int PRIMARY KEY)");
+        await query(primary(), "INSERT INTO marks SELECT generate_series(1, 50)");
+        const [{ wal }] = await query(superuser(), "SELECT pg_walfile_name(pg_switch_wal()) AS wal");
+        await eventually(async () => {
+            const [{ last }] = await query(superuser(), "SELECT last_archived_wal AS last FROM pg_stat_archiver");
+            return last !== null && last >= wal ? last : undefined;
+        }, 60000, `segment ${wal} archived`, 500);
+        // The keys are in the members' pgbackrest.conf (the Secret), never in their pod spec.
+        const podSpec = kubectl("-n", namespace, "get", "pod", primaryPod(), "-o", "json");
+        expect([podSpec.includes(s3Keys.s3SecretKey), podSpec.includes(s3Keys.s3AccessKey)]).toEqual([false, false]);
+        const conf = kubectl("-n", namespace, "exec", primaryPod(), "-c", "patroni", "--", "cat", "/etc/pgbackrest/pgbackrest.conf");
+        expect(conf.split("\n")).toContain(`repo1-s3-key-secret=${s3Keys.s3SecretKey}`);
+    });
+
+    // The same `up` also restores the bucket into a new cluster (the next test checks it): the two run side by side.
+    let restoredOutputs: Outputs | undefined;
     it("scales back up 2 -> 3 on the kept volume: the member rejoins as a streaming replica, no row lost", async () => {
-        await stack!.setConfig("nodes", { value: "3" });
+        await stack!.setAllConfig({ nodes: { value: "3" }, restore: { value: "true" } });
+        const started = Date.now();
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        console.log(`scale-up and restore into a new 1-member cluster: pulumi up ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        restoredOutputs = plainOutputs(res.outputs) as Outputs;
         // `up` returned after the reconcile Job saw two replicas streaming.
         expect(await streaming()).toBe(2);
         const [row] = await query(superuser(), "SELECT array_agg(application_name ORDER BY application_name) AS names FROM pg_stat_replication");
         expect(row.names).toContain("main-2");
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
+    });
+
+    it("restores the bucket's latest into a new cluster: every archived row, writable, the owner with its new password", async () => {
+        const copy = restoredOutputs!;
+        const restored = asSuperuser(viaClusterIp(copy.copyPrimaryUri!), copy.copySuperuserPassword!, "appdb");
+        expect(await query(restored, "SELECT (SELECT count(*)::int FROM marks) AS marks, (SELECT count(*)::int FROM t) AS t, pg_is_in_recovery() AS r"))
+            .toEqual([{ marks: 50, t: 3, r: false }]);
+        expect(await query(viaClusterIp(copy.copyPrimaryUri!), "INSERT INTO t VALUES (4, 'restored') RETURNING id")).toEqual([{ id: 4 }]);
     });
 
     it("leaves nothing behind on destroy", async () => {

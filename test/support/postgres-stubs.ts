@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 // Pure (no resource): @pgscale/docker's own dynamic providers locate their package with it.
 export { packageRequire } from "../../packages/postgres/src/own-package";
+export { s3Keys } from "../../packages/postgres/src/secrets/s3-keys";
 import { trustBundle } from "../../packages/core/src/cluster/ca-rotation";
 
 const stub = (type: string, outs: string[]) =>

@@ -299,6 +299,72 @@ describe("backup scheduler", () => {
         ]);
     });
 
+    /** The API server's Lease objects as the scheduler sees them: create refuses an existing name, updates and deletes check resourceVersion. */
+    const FAKE_API = [
+        "class FakeApi:",
+        "    def __init__(self): self.objects, self.version, self.calls = {}, 0, []",
+        "    def request(self, method, path, body=None):",
+        "        self.calls.append(f'{method} {path}')",
+        "        base = '/apis/coordination.k8s.io/v1/namespaces/db/leases'",
+        "        name = path[len(base) + 1:] if path != base else body['metadata']['name']",
+        "        have = self.objects.get(name)",
+        "        if method == 'GET': return (200, json.loads(json.dumps(have))) if have else (404, {})",
+        "        if method == 'DELETE':",
+        "            if not have or body['preconditions']['resourceVersion'] != have['metadata']['resourceVersion']: return 409, {}",
+        "            del self.objects[name]; return 200, {}",
+        "        if method == 'POST' and have: return 409, {'message': 'already exists'}",
+        "        if method == 'PUT' and (not have or body['metadata'].get('resourceVersion') != have['metadata']['resourceVersion']): return 409, {'message': 'conflict'}",
+        "        self.version += 1",
+        "        obj = json.loads(json.dumps(body)); obj['metadata']['resourceVersion'] = str(self.version)",
+        "        self.objects[name] = obj; return 200, json.loads(json.dumps(obj))",
+        "d = m.pgscale_dcs",
+    ];
+
+    it("holds the backup lease in Patroni's Kubernetes DCS as a Lease object: one holder, refused naming it, taken over once expired, lost when taken", () => {
+        const out = JSON.parse(withScheduler([
+            ...FAKE_API,
+            "api, now = FakeApi(), [1796337069.5]",
+            "k = d.PatroniKubernetes({'scope': 'main', 'kubernetes': {'namespace': 'db'}}, api.request)",
+            "a, b = k.lease(d.LEASE_KEY, 30), k.lease(d.LEASE_KEY, 30)",
+            "a.clock = b.clock = lambda: now[0]",
+            "results = [a.take({'member': 'main-1', 'kind': 'full', 'startedAt': 1796337069}), sorted(api.objects)]",
+            "held = b.take({'member': 'main-0', 'kind': 'incr'})",
+            "results += [held, api.objects['main-pgscale-backup-lease']['spec']['holderIdentity']]",
+            "now[0] += 20; results.append(a.keep())",
+            // Its holder stops renewing: a whole duration later another member takes it over, and the old holder learns it lost it.
+            "now[0] += 31",
+            "results += [b.take({'member': 'main-0', 'kind': 'incr'}), a.keep(), b.keep()]",
+            "b.release(); results.append(sorted(api.objects))",
+            // The drill's record: a value of its own, written twice, read back.
+            "results.append(k.get(d.DRILL_KEY)); k.put(d.DRILL_KEY, '{\"n\": 1}'); k.put(d.DRILL_KEY, '{\"n\": 2}'); results.append(k.get(d.DRILL_KEY))",
+            "results.append(d.micro_time(d.parse_micro_time('2026-12-05T20:01:02.250000Z')))",
+            "print(json.dumps(results))",
+        ]));
+        expect(out).toEqual([
+            null, ["main-pgscale-backup-lease"],
+            { member: "main-1", kind: "full", startedAt: 1796337069 }, "main-1",
+            true,
+            null, false, true,
+            [],
+            null, '{"n": 2}',
+            "2026-12-05T20:01:02.250000Z",
+        ]);
+    });
+
+    it("picks the DCS patroni.yml names: etcd3, else the kubernetes section", () => {
+        const out = JSON.parse(withScheduler([
+            "import os, tempfile",
+            "d = m.pgscale_dcs",
+            "paths = []",
+            "for doc in ['scope: a\\netcd3: {hosts: [\"dcs-0:2379\"]}\\n', 'scope: b\\nkubernetes: {namespace: db}\\n']:",
+            "    f = tempfile.NamedTemporaryFile('w', suffix='.yml', delete=False); f.write(doc); f.close(); paths.append(f.name)",
+            "etcd, kube = d.patroni_dcs(paths[0]), d.patroni_dcs(paths[1], lambda *a: (404, {}))",
+            "print(json.dumps([type(etcd).__name__, etcd.key('x'), type(kube).__name__, kube.path, kube.name(d.LEASE_KEY), kube.get(d.DRILL_KEY)]))",
+            "[os.unlink(p) for p in paths]",
+        ]));
+        expect(out).toEqual(["PatroniEtcd", "/service/a/x", "PatroniKubernetes", "/apis/coordination.k8s.io/v1/namespaces/db/leases", "b-pgscale-backup-lease", null]);
+    });
+
     const DRILL_OUTPUT = [
         "PGSCALE-DRILL backup=20261203-223109F start=2026-12-03 22:31:07+00",
         "PGSCALE-DRILL seconds=3.456",

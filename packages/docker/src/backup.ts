@@ -1,23 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    BACKUP_METRICS_LABEL, BackupSpec, DATA_MOUNT, FromBackupSpec, METRICS_PORTS, MemberTls, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3Keys, S3RepositorySpec,
+    BACKUP_METRICS_LABEL, BackupSpec, DATA_MOUNT, FromBackupSpec, METRICS_PORTS, MemberTls, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3RepositorySpec,
     drillScratchDir, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, renderScheduledDrillScript, schedulerConfig,
 } from "@pgscale/core";
-import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { GeneratedSecret, GeneratedTls, s3Keys } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
 import { RestoreBootstrapWatch, RestoreSourceCheck } from "./restore-bootstrap";
 
 /** Where the members find the scheduler's configuration (the image ships the scheduler itself). */
 const SCHEDULER_CONFIG = PGBACKREST_PATHS.schedulerConfig;
 const SCHEDULER = "/usr/local/bin/pgscale-backup-scheduler";
-
-/** The keys of an S3 repository, resolved; undefined for a volume. They only ever reach pgbackrest.conf. */
-export function s3Keys(s3: S3RepositorySpec | undefined): pulumi.Output<S3Keys | undefined> {
-    if (!s3) return pulumi.output(undefined);
-    return pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>])
-        .apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey }));
-}
 
 /** The S3 endpoint's CA as a file (`caPem`), at `path`: a certificate, not a secret. */
 function s3CaUpload(s3: S3RepositorySpec | undefined, path: string): docker.types.input.ContainerUpload[] {

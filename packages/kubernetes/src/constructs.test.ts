@@ -439,6 +439,8 @@ describe("platform options", () => {
     });
 });
 
+const S3 = { endpoint: "s3.internal:9000", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "SK" };
+
 describe("validation happens before any resource is registered", () => {
     beforeEach(() => registered.splice(0));
     // Registrations are asynchronous; match on the names the failing constructs would use.
@@ -456,8 +458,10 @@ describe("validation happens before any resource is registered", () => {
         ["etcd members 0", () => new EtcdCluster("bad", { members: 0 }), /members/],
         ["root user", () => new PatroniCluster("bad", { podSecurity: { runAsUser: 0 } }), /podSecurity\.runAsUser: must not be root/],
         ["scope clashing with a Service", () => new PatroniCluster("bad", { scope: "bad-primary" }), /scope: Patroni's Endpoints bad-primary/],
-        ["backup (Docker only so far)", () => new PatroniCluster("bad", { backup: {} }), /backup: is only available on Docker so far/],
-        ["restore (Docker only so far)", () => new PatroniCluster("bad", { bootstrap: { fromBackup: { repository: { volume: "v" }, stanza: "pg" } } }), /bootstrap\.fromBackup: is only available on Docker so far/],
+        ["backup in a volume (S3 only on Kubernetes)", () => new PatroniCluster("bad", { backup: {} }), /backup\.repository: needs `s3`: Kubernetes keeps the pgBackRest repository in an S3 bucket only/],
+        ["backup in a named volume", () => new PatroniCluster("bad", { backup: { repository: { volume: "v" } } }), /backup\.repository\.volume: needs `s3`/],
+        ["scheduled drills (Docker only so far)", () => new PatroniCluster("bad", { backup: { repository: { s3: S3 }, drill: { schedule: "24h" } } }), /backup\.drill: is only available on Docker so far/],
+        ["restore from a volume", () => new PatroniCluster("bad", { bootstrap: { fromBackup: { repository: { volume: "v" }, stanza: "pg" } } }), /bootstrap\.fromBackup\.repository\.volume: is not available: Kubernetes keeps/],
         ["a role dropped on removal (Docker's Role only)", () => new PatroniCluster("bad", { roles: [{ name: "reporter", removalPolicy: "drop" }] }), /roles\[0\]\.removalPolicy: must be "retain" or left out: Kubernetes keeps a role or database whose entry is removed/],
         ["a database destroyed on removal (Docker's Database only)", () => new PatroniCluster("bad", { databases: [{ name: "reports", removalPolicy: "destroy" }] }), /databases\[0\]\.removalPolicy: must be "retain" or left out/],
         ["a database owned by an undeclared role", () => new PatroniCluster("bad", { databases: [{ name: "reports", owner: "nobody" }] }), /databases\[0\]\.owner: "nobody" is neither the cluster's owner/],

@@ -57,6 +57,8 @@ export interface MemberPolicyArgs {
     apiPort: number;
     /** postgres_exporter runs beside Patroni (its port is scraped too). */
     exporter: boolean;
+    /** More ports the members open to each other (pgBackRest's server with `backup`). Default none. */
+    peerPorts?: number[];
     options: NetworkPolicyOptions;
     /** The EtcdCluster DCS: its members' selector, namespace and client port. */
     etcd?: { selector: Labels; namespace: NamespaceRef; clientPort: number };
@@ -72,7 +74,7 @@ export function memberPolicies(name: string, a: MemberPolicyArgs, parent: pulumi
     if (!a.options.enabled) return [];
     const job = (app: "patroni-dcs-reconcile" | "patroni-monitor-role" | "patroni-access" | "patroni-etcd-user") => labelsFor(name, app, "").selector;
     const members = networkPolicy(`${name}-members`, a.namespace, a.labels, patroniMemberPolicy({
-        members: a.selector, pgPort: a.pgPort, apiPort: a.apiPort,
+        members: a.selector, pgPort: a.pgPort, apiPort: a.apiPort, peerPorts: a.peerPorts ?? [],
         restApiJobs: [job("patroni-dcs-reconcile")],
         sqlJobs: [job("patroni-monitor-role"), job("patroni-access")],
         metricsPorts: [a.apiPort, ...(a.exporter ? [METRICS_PORTS.postgres] : [])],

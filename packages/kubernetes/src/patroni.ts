@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
     DATA_MOUNT, kubernetesMetricsPort, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
-    IssueCollector, REST_SCHEME_POD_LABEL, checkConstructName, resolvePatroniCluster,
+    IssueCollector, PGBACKREST_SERVER_PORT, REST_SCHEME_POD_LABEL, archiveParameters, checkConstructName, resolvePatroniCluster,
 } from "@pgscale/core";
+import { backupPodParts, backupSecret, kubernetesBackupIssues } from "./backup";
 import { FirstValue, GeneratedSecret, GeneratedTls, PostgresVersionGuard } from "@pgscale/postgres";
 import { dcsReconcileJob, readScript } from "./dcs-reconcile";
 import { EtcdCluster } from "./etcd";
@@ -159,6 +160,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * `<name>-to-etcd` (in the etcd's namespace); else empty. docs/security.md "Network policies (Kubernetes)".
      */
     public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
+    /**
+     * With `backup.encrypt` (the default): the repository's passphrase (secret), needed to restore
+     * from it anywhere else (`bootstrap.fromBackup.passphrase`); else undefined.
+     */
+    public readonly backupPassphrase: pulumi.Output<string | undefined>;
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
@@ -175,8 +181,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
         if (resolved?.spec.tls.renewBeforeFraction !== undefined) issues.add("tls.renewBeforeFraction", "is only available on Docker so far (Kubernetes does not renew certificates yet)");
         if (resolved?.spec.tls.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes does not rotate its CA yet)");
-        if (resolved?.spec.backup) issues.add("backup", "is only available on Docker so far (a repository PersistentVolumeClaim and an object store are to come)");
-        if (resolved?.spec.bootstrap) issues.add("bootstrap.fromBackup", "is only available on Docker so far");
+        kubernetesBackupIssues(resolved?.spec.backup, resolved?.spec.bootstrap?.fromBackup).forEach((x) => issues.add(x.field, x.message));
         // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
         removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));
         const scope = resolved?.spec.scope ?? name;
@@ -225,7 +230,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             synchronousNodeCount: spec.patroni.synchronousNodeCount,
             failsafeMode: spec.patroni.failsafeMode,
             checkTimeline: spec.patroni.checkTimeline,
-            parameters: this.resolved.parameters,
+            // With backup, every member archives into the stanza once it is primary.
+            parameters: { ...this.resolved.parameters, ...(spec.backup ? archiveParameters(scope, spec.backup) : {}) },
             pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
             patroniMajor: this.resolved.layout.patroniMajor,
             logicalSlots: this.resolved.logicalSlots,
@@ -260,6 +266,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // Before the etcd user Job and the members, so each starts with its paths open and the rest closed.
         this.networkPolicies = memberPolicies(name, {
             selector, namespace: this.namespace, labels, pgPort: PG_PORT, apiPort: API_PORT, exporter: spec.monitoring.enabled, options: p.networkPolicy,
+            // With `backup`, a standby's backup reaches the primary's pgBackRest server.
+            peerPorts: spec.backup ? [PGBACKREST_SERVER_PORT] : [],
             etcd: dcs && { selector: dcs.podSelector, namespace: dcs.namespace, clientPort: dcs.clientContainerPort },
         }, this);
         const headless = `${name}-headless`;
@@ -275,7 +283,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         // names (Patroni's own calls, replication and HAProxy's checks use the full one), localhost and
         // 127.0.0.1 (the probes' kubelet does not verify); with PostgreSQL TLS also the Services' names
         // and the cluster's (postgresTlsNames).
-        const memberTls = https || tlsOn ? new GeneratedTls(`${name}-tls`, {
+        // `backup` needs them too: the members' pgBackRest servers speak mutual TLS.
+        const memberTls = https || tlsOn || spec.backup ? new GeneratedTls(`${name}-tls`, {
             servers: Object.fromEntries(memberApis.map((m) => [m.name, {
                 dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost",
                     ...(tlsOn ? postgresTlsNames(name, [this.primary, this.replicas]) : [])],
@@ -291,6 +300,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.tlsCaPem = this.tls ? pulumi.all([this.tls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
+        // pgBackRest (`backup`) and the restore (`bootstrap.fromBackup`): files in the `<name>-backup` Secret (backup.ts).
+        const backupSecretName = `${name}-backup`;
+        const backup = backupPodParts(spec.backup, spec.bootstrap?.fromBackup, backupSecretName, {
+            name, scope, layout, pgPort: PG_PORT, apiPort: API_PORT, caFile: `${CONFIG_DIR}/${REST_CA}`, ca: memberTls!,
+            memberCertFile: `${CONFIG_DIR}/$POD_NAME.crt`, memberKeyFile: `${CONFIG_DIR}/$POD_NAME.key`,
+            ...(https ? { restApiCaFile: `${CONFIG_DIR}/${REST_CA}` } : {}),
+            patroniConfig: `${CONFIG_DIR}/$(POD_NAME).yml`, kubernetesDcs: !dcs, owner: spec.owner, database: spec.database, parent: this,
+        });
+        this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
 
         // Identity and the least RBAC Patroni needs (patroni-rbac.ts).
         this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-patroni`, {
@@ -298,7 +316,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, { parent: this });
         this.role = new k8s.rbac.v1.Role(`${name}-patroni`, {
             metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
-            rules: patroniRoleRules(this.dcsKind, scope, memberNames),
+            rules: [...patroniRoleRules(this.dcsKind, scope, memberNames), ...(backup?.rules ?? [])],
         }, { parent: this });
         const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-patroni`, {
             metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
@@ -317,9 +335,13 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
         // Read only past the checks of restApi.https and tls.enabled (kept), so a refused change touches nothing.
         const certFiles = pulumi.all([memberTls?.caCertPem, memberTls?.certs, kept]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
+        // The owner's verifier inside; a restored cluster's sets it on the restored roles (renderPostRestore).
+        const postBootstrap = backup?.postBootstrap
+            ? backup.postBootstrap(owner.scramVerifier)
+            : owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
         const files = pulumi
-            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, owner.scramVerifier, etcd?.config, certFiles])
-            .apply(([su, repl, rw, api, dcsAtBootstrap, ownerVerifier, etcdConfig, tlsFiles]) => {
+            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, postBootstrap, etcd?.config, certFiles])
+            .apply(([su, repl, rw, api, dcsAtBootstrap, postBootstrapScript, etcdConfig, tlsFiles]) => {
                 const caPem = tlsFiles?.ca;
                 const certs = tlsFiles?.certs;
                 const store: DcsStore = etcdConfig?.store ?? { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
@@ -334,6 +356,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                         tags: spec.nodeTags[i] ?? nodeTagsSpec.parse({}),
                         dataDir: layout.dataDir, binDir: layout.binDir,
                         postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
+                        ...(backup?.replicaMethod ? { replicaMethod: backup.replicaMethod } : {}),
+                        ...(backup?.bootstrapMethod ? { bootstrapMethod: backup.bootstrapMethod } : {}),
                         pgPort: PG_PORT, apiPort: API_PORT,
                         ...(https && certs ? { restApiTls: { certFile: `${CONFIG_DIR}/${m.name}.crt`, keyFile: `${CONFIG_DIR}/${m.name}.key`, caFile: `${CONFIG_DIR}/${REST_CA}` } } : {}),
                         ...(tlsOn && certs ? { tls: { certFile: `${POSTGRES_TLS_DIR}/${m.name}.crt`, keyFile: `${POSTGRES_TLS_DIR}/${m.name}.key`, caFile: `${POSTGRES_TLS_DIR}/${REST_CA}` } } : {}),
@@ -344,7 +368,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     }
                 });
                 if (caPem) out[REST_CA] = caPem;
-                out["post-bootstrap.sh"] = renderPostBootstrap(spec.owner, ownerVerifier, spec.database);
+                out["post-bootstrap.sh"] = postBootstrapScript;
                 if (callback) out["role-label.sh"] = readScript("role-label.sh");
                 return out;
             });
@@ -355,6 +379,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             metadata: { name: configSecretName, namespace: nsRef, labels },
             stringData: pulumi.secret(files),
         }, { parent: this, dependsOn: [versionGuard] });
+        const backupFiles = backup && backupSecret(backupSecretName, this.namespace, labels, backup.files, this, [versionGuard]);
 
         const { roleServices, memberServices } = patroniServices(name, {
             namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
@@ -405,10 +430,14 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             image,
                             imagePullPolicy: p.imagePullPolicy,
                             // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
-                            command: ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
+                            // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
+                            command: backup?.beforePatroni.length
+                                ? ["/bin/sh", "-c", `${backup.beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
+                                : ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
                             env: [
                                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                                 ...(dcs ? [] : [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]),
+                                ...(backup?.env ?? []),
                             ],
                             // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
                             ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
@@ -423,6 +452,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                                 ...(tlsOn ? [{ name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true }] : []),
                                 ...scratch.mounts,
+                                ...(backup?.mounts ?? []),
                             ],
                         }, ...(exporter ? [exporter.container] : [])],
                         volumes: [
@@ -433,6 +463,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                             ...(tlsOn ? [{ name: "tls", secret: { secretName: configSecretName, defaultMode: 0o440 } }] : []),
                             ...scratch.volumes,
                             ...(exporter?.volumes ?? []),
+                            ...(backup?.volumes ?? []),
                         ],
                     },
                 },
@@ -445,7 +476,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies] });
+        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies] });
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {

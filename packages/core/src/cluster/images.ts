@@ -20,7 +20,7 @@ export type ImageName = (typeof IMAGE_NAMES)[number];
  * Version of pgscale's image set, the tag `pgscale images build --push` gives the whole set;
  * kept equal to packages/docker/images/VERSION (a unit test checks).
  */
-export const IMAGE_VERSION = "0.9.1";
+export const IMAGE_VERSION = "0.10.0";
 
 /**
  * The image-set version in which each image's content last changed: its local tag. An image keeps
@@ -31,11 +31,12 @@ export const IMAGE_VERSION = "0.9.1";
  * patroni-17's backup scheduler its metrics endpoint; 0.6.0 added pg-upgrade; 0.7.0 let the
  * backup scheduler (patroni-17, and pg-upgrade built from it) verify an HTTPS REST API; 0.8.0 let it
  * take backups on a streaming replica, run pgBackRest's TLS server and scheduled restore drills;
- * 0.9.0 gave it the backup lease in the DCS and the drill's metrics; 0.9.1 has the lease read
- * etcd's CA file on each connection (a rotated CA's bundle, delivered in place).
+ * 0.9.0 gave it the backup lease in the DCS and the drill's metrics; 0.10.0 let it hold the lease in
+ * Patroni's Kubernetes DCS (a Lease object), and read etcd's CA file on each connection (a rotated
+ * CA's bundle, delivered in place).
  */
 const IMAGE_TAGS: Readonly<Record<ImageName, string>> = {
-    etcd: "0.1.0", patroni: "0.1.0", "patroni-17": "0.9.1", "pg-upgrade": "0.9.1", haproxy: "0.2.0", pgbouncer: "0.2.0", exporters: "0.4.0", prometheus: "0.4.0",
+    etcd: "0.1.0", patroni: "0.1.0", "patroni-17": "0.10.0", "pg-upgrade": "0.10.0", haproxy: "0.2.0", pgbouncer: "0.2.0", exporters: "0.4.0", prometheus: "0.4.0",
 };
 
 /** Local tags of pgscale's own images (built on the engine, never pulled). */

@@ -138,6 +138,8 @@ export function patroniMemberPolicy(i: {
     members: Record<string, string>;
     pgPort: number;
     apiPort: number;
+    /** More ports the members open to each other (pgBackRest's server with `backup`). Default none. */
+    peerPorts?: number[];
     restApiJobs: Array<Record<string, string>>;
     sqlJobs: Array<Record<string, string>>;
     metricsPorts: number[];
@@ -145,7 +147,7 @@ export function patroniMemberPolicy(i: {
 }): IngressPolicy {
     const own = (labels: Record<string, string>) => peer({ labels }, undefined);
     return policy(i.members, [
-        ...rule([i.pgPort, i.apiPort], [own(i.members)]),
+        ...rule([i.pgPort, i.apiPort, ...(i.peerPorts ?? [])], [own(i.members)]),
         ...rule([i.apiPort], i.restApiJobs.map(own)),
         ...rule([i.pgPort], i.sqlJobs.map(own)),
         ...rule([i.pgPort], i.options.clientsFrom),

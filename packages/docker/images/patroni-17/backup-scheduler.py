@@ -48,8 +48,9 @@ from pgscale_backup_metrics import KINDS, drill_facts, newest_by_kind, newest_dr
 
 # Seconds the backup lease lives without a renewal; renewed every third of it while a backup runs.
 LEASE_TTL = 30
-# Patroni's configuration in the member: its etcd3 section is how the scheduler reaches etcd.
-PATRONI_CONFIG = "/etc/patroni/patroni.yml"
+# Patroni's configuration in the member: its etcd3 (or kubernetes) section is how the scheduler
+# reaches the DCS. On Kubernetes each member reads its own file, named in PGSCALE_PATRONI_CONFIG.
+PATRONI_CONFIG = os.environ.get("PGSCALE_PATRONI_CONFIG", "/etc/patroni/patroni.yml")
 
 
 def due(intervals, backups, now):
@@ -198,7 +199,7 @@ class Server:
 def backup_under_lease(cfg, dcs, kind, me, choice):
     """One backup of `kind` on this member, under the backup lease: (holder, None, None) when another
     member holds it, else (None, exit code, output). Raises when etcd cannot be asked."""
-    lease = pgscale_dcs.Lease(dcs.call, dcs.key(pgscale_dcs.LEASE_KEY), LEASE_TTL)
+    lease = dcs.lease(pgscale_dcs.LEASE_KEY, LEASE_TTL)
     holder = lease.take({"member": me, "kind": kind, "startedAt": time.time()})
     if holder is not None:
         return holder, None, None
@@ -240,7 +241,7 @@ def run(cfg):
         facts["drill"] = shared_drill(None, drill_facts(status["lastDrill"], drill["objectives"]))
     if cfg.get("metricsPort"):
         serve_metrics(cfg["metricsPort"], lambda: render_metrics(intervals, facts, drill), lock)
-    dcs = pgscale_dcs.PatroniEtcd(PATRONI_CONFIG)
+    dcs = pgscale_dcs.patroni_dcs(PATRONI_CONFIG)
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
@@ -271,7 +272,7 @@ def run(cfg):
     def shared():
         """The cluster's drill record from etcd (published as metrics by every member); None when unread."""
         try:
-            doc = pgscale_dcs.get(dcs.call, dcs.key(pgscale_dcs.DRILL_KEY))
+            doc = dcs.get(pgscale_dcs.DRILL_KEY)
         except Exception:  # noqa: BLE001 - the last known record stands until etcd answers
             return None
         record = json.loads(doc) if doc else None
@@ -325,7 +326,7 @@ def run(cfg):
             facts["drill"] = shared_drill(facts["drill"], done)
             record = facts["drill"]
         try:
-            pgscale_dcs.put(dcs.call, dcs.key(pgscale_dcs.DRILL_KEY), json.dumps(record))
+            dcs.put(pgscale_dcs.DRILL_KEY, json.dumps(record))
         except Exception as e:  # noqa: BLE001 - this member still reports it; the others keep the last one they read
             log(f"cannot share the drill's record in etcd: {e}")
 
@@ -391,7 +392,7 @@ def main(argv):
             print(f"{me} does not take the backups: {choice['acting'] if choice else 'no member (no running primary)'} does", file=sys.stderr)
             return 4
         try:
-            holder, code, out = backup_under_lease(cfg, pgscale_dcs.PatroniEtcd(PATRONI_CONFIG), argv[3], me, choice)
+            holder, code, out = backup_under_lease(cfg, pgscale_dcs.patroni_dcs(PATRONI_CONFIG), argv[3], me, choice)
         except Exception as e:  # noqa: BLE001 - etcd out of reach: no lease, no backup
             print(f"{me} did not start the {argv[3]} backup: the backup lease: {e}", file=sys.stderr)
             return 6

@@ -1,4 +1,4 @@
-"""The cluster's DCS (etcd v3) as pgscale's backup scheduler uses it, beside Patroni.
+"""The cluster's DCS (etcd v3, or Patroni's Kubernetes DCS) as pgscale's backup scheduler uses it, beside Patroni.
 
 - A lease-bound key, the backup lease: a member starts a backup only once it has created the key
   (a compare-and-set transaction: the key must not exist), keeps the lease alive while pgBackRest
@@ -174,6 +174,12 @@ def get(call, key):
     return base64.b64decode(kvs[0].get("value", "")).decode() if kvs else None
 
 
+def read_patroni(path):
+    import yaml  # Patroni's own dependency, in the image beside it
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
 class PatroniEtcd:
     """The cluster's etcd, as patroni.yml names it (read again when the file changes: a rotated
     password), and the keys of the scope there."""
@@ -187,9 +193,7 @@ class PatroniEtcd:
     def _load(self):
         seen = os.stat(self.path).st_mtime
         if self.etcd is None or seen != self.seen:
-            import yaml  # Patroni's own dependency, in the image beside it
-            with open(self.path) as f:
-                settings = etcd_settings(yaml.safe_load(f))
+            settings = etcd_settings(read_patroni(self.path))
             self.etcd, self.prefix, self.seen = Etcd(settings), settings["prefix"], seen
 
     def call(self, method, body):
@@ -200,6 +204,179 @@ class PatroniEtcd:
         """A key of the scope: under Patroni's prefix for it."""
         self._load()
         return self.prefix + name
+
+    def lease(self, name, ttl):
+        return Lease(self.call, self.key(name), ttl)
+
+    def get(self, name):
+        return get(self.call, self.key(name))
+
+    def put(self, name, value):
+        put(self.call, self.key(name), value)
+
+
+# Patroni's Kubernetes DCS (patroni.yml's `kubernetes` section): no etcd to hold the lease, so it is
+# a coordination.k8s.io Lease object named `<scope>-<key>` in Patroni's namespace, reached with the
+# member's service account (the PatroniCluster's Role grants it those two objects). Taking it is a
+# create (the API server refuses a second one: 409), or the update of an expired one guarded by its
+# resourceVersion; keeping it, an update guarded the same way; releasing it, a delete. Plain values
+# (the drill's record) are an annotation of a Lease object of their own.
+
+SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+VALUE_ANNOTATION = "pgscale.io/value"
+
+
+def micro_time(epoch):
+    """Kubernetes' MicroTime."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int((epoch % 1) * 1e6):06d}Z"
+
+
+def parse_micro_time(text):
+    import calendar
+    whole, _, frac = text.rstrip("Z").partition(".")
+    return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + (float("0." + frac) if frac else 0.0)
+
+
+class KubernetesApi:
+    """The API server as a pod reaches it: its Service's address, the pod's service account token (read
+    at each call: the kubelet rotates it) and CA. request(method, path, body) -> (HTTP status, document)."""
+
+    def __init__(self, timeout=5):
+        self.base = f"https://{os.environ['KUBERNETES_SERVICE_HOST']}:{os.environ.get('KUBERNETES_SERVICE_PORT', '443')}"
+        self.context = ssl.create_default_context(cafile=f"{SERVICE_ACCOUNT}/ca.crt")
+        self.timeout = timeout
+
+    def request(self, method, path, body=None):
+        with open(f"{SERVICE_ACCOUNT}/token") as f:
+            token = f.read().strip()
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=self.context) as res:
+                return res.status, json.loads(res.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}") if e.headers.get("Content-Type", "").startswith("application/json") else {}
+
+
+class KubernetesLease:
+    """The backup lease as a Lease object: take(record) -> None (held now) or the holder's record; keep(); release()."""
+
+    def __init__(self, request, path, name, ttl, clock=time.time):
+        self.request = request
+        self.path = path
+        self.name = name
+        self.ttl = ttl
+        self.clock = clock
+        self.object = None
+        self.confirmed = 0.0
+
+    def _body(self, record, version=None):
+        now = micro_time(self.clock())
+        meta = {"name": self.name, "annotations": {VALUE_ANNOTATION: json.dumps(record)}, **({"resourceVersion": version} if version else {})}
+        return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": meta,
+                "spec": {"holderIdentity": str(record.get("member")), "leaseDurationSeconds": self.ttl, "acquireTime": now, "renewTime": now}}
+
+    def _expired(self, lease):
+        spec = lease.get("spec", {})
+        renewed = spec.get("renewTime") or spec.get("acquireTime")
+        return renewed is None or parse_micro_time(renewed) + spec.get("leaseDurationSeconds", self.ttl) < self.clock()
+
+    def _check(self, status, doc, what):
+        if status >= 300:
+            raise RuntimeError(f"Lease {self.name}: {what}: HTTP {status}: {doc.get('message', '')}".rstrip(": "))
+
+    def take(self, record):
+        status, doc = self.request("POST", self.path, self._body(record))
+        if status == 409:
+            status, doc = self.request("GET", f"{self.path}/{self.name}")
+            if status == 404:
+                return {"member": None}
+            self._check(status, doc, "read")
+            if not self._expired(doc):
+                return holder_of_lease(doc)
+            # Its holder died without releasing it: take it over, unless another member just did.
+            status, doc = self.request("PUT", f"{self.path}/{self.name}", self._body(record, doc["metadata"]["resourceVersion"]))
+            if status in (404, 409):
+                return {"member": None}
+        self._check(status, doc, "take")
+        self.object, self.confirmed = doc, self.clock()
+        return None
+
+    def keep(self):
+        """Renews the lease; False once it is gone (deleted or taken over, or no renewal for a whole TTL)."""
+        if self.object is None:
+            return False
+        renewed = {**self.object, "spec": {**self.object["spec"], "renewTime": micro_time(self.clock())}}
+        try:
+            status, doc = self.request("PUT", f"{self.path}/{self.name}", renewed)
+        except Exception:  # noqa: BLE001 - the API server out of reach for a moment: the lease may still hold
+            return self.clock() - self.confirmed < self.ttl
+        if status in (404, 409):
+            self.object = None
+            return False
+        if status >= 300:
+            return self.clock() - self.confirmed < self.ttl
+        self.object, self.confirmed = doc, self.clock()
+        return True
+
+    def release(self):
+        if self.object is not None:
+            try:
+                self.request("DELETE", f"{self.path}/{self.name}", {"preconditions": {"resourceVersion": self.object["metadata"]["resourceVersion"]}})
+            except Exception:  # noqa: BLE001 - it expires with its duration anyway
+                pass
+            self.object = None
+
+
+def holder_of_lease(lease):
+    try:
+        return json.loads(lease.get("metadata", {}).get("annotations", {}).get(VALUE_ANNOTATION, ""))
+    except ValueError:
+        return {"member": lease.get("spec", {}).get("holderIdentity")}
+
+
+class PatroniKubernetes:
+    """The Lease objects of the scope in Patroni's namespace (patroni.yml's kubernetes section)."""
+
+    def __init__(self, patroni, request):
+        namespace = patroni.get("kubernetes", {}).get("namespace") or "default"
+        self.scope = patroni["scope"]
+        self.request = request
+        self.path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+
+    def name(self, key):
+        return f"{self.scope}-{key}"
+
+    def lease(self, key, ttl):
+        return KubernetesLease(self.request, self.path, self.name(key), ttl)
+
+    def get(self, key):
+        status, doc = self.request("GET", f"{self.path}/{self.name(key)}")
+        if status == 404:
+            return None
+        if status >= 300:
+            raise RuntimeError(f"Lease {self.name(key)}: read: HTTP {status}")
+        return doc.get("metadata", {}).get("annotations", {}).get(VALUE_ANNOTATION)
+
+    def put(self, key, value):
+        name = self.name(key)
+        meta = {"name": name, "annotations": {VALUE_ANNOTATION: value}}
+        status, doc = self.request("GET", f"{self.path}/{name}")
+        if status == 404:
+            status, doc = self.request("POST", self.path, {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": meta, "spec": {}})
+        elif status < 300:
+            status, doc = self.request("PUT", f"{self.path}/{name}", {**doc, "metadata": {**doc["metadata"], **meta}})
+        if status >= 300:
+            raise RuntimeError(f"Lease {name}: write: HTTP {status}")
+
+
+def patroni_dcs(path, request=None):
+    """The DCS patroni.yml at `path` names: its etcd (PatroniEtcd), or Patroni's Kubernetes DCS."""
+    patroni = read_patroni(path)
+    if patroni.get("kubernetes") is not None and not patroni.get("etcd3"):
+        return PatroniKubernetes(patroni, request or KubernetesApi().request)
+    return PatroniEtcd(path)
 
 
 def iso(epoch):

@@ -1,3 +1,4 @@
 export * from "./generated-secret";
 export * from "./first-value";
 export * from "./generated-tls";
+export * from "./s3-keys";

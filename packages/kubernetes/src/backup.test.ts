@@ -1,0 +1,96 @@
+import { parse } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { settledCount } from "../../../test/support/bad-input";
+import { plain, recordKubernetesRegistrations } from "../../../test/support/kubernetes-mocks";
+
+// `backup` and `bootstrap.fromBackup` on Kubernetes as a construct graph (test/e2e/kubernetes.test.ts
+// backs up into SeaweedFS and restores into a new cluster for real).
+// Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
+const registered = recordKubernetesRegistrations();
+jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
+
+import { EtcdCluster, PatroniCluster } from "./index";
+
+const byName = (type: string, name: string) => registered.find((r) => r.type === type && r.name === name)!;
+const SECRET = "kubernetes:core/v1:Secret";
+const S3 = {
+    endpoint: "seaweed.db.svc.cluster.local:8333", bucket: "pg-backups", region: "us-east-1",
+    accessKeyId: pulumi.secret("AKIDEXAMPLE"), secretAccessKey: pulumi.secret("s3-secret-key"), caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+};
+
+async function cluster(name: string, args: object) {
+    registered.splice(0);
+    const pg = new PatroniCluster(name, { nodes: 2, namespace: "db", ...args });
+    await new Promise((resolve) => pg.primaryUri.apply(resolve));
+    await settledCount(registered);
+    const sts = byName("kubernetes:apps/v1:StatefulSet", name).inputs;
+    const secret = (n: string) => byName(SECRET, n);
+    const file = (n: string, key: string) => plain(plain(secret(n).inputs.stringData)[key]) as string;
+    return { pg, sts, container: sts.spec.template.spec.containers[0], secret, file };
+}
+
+describe("backup on Kubernetes", () => {
+    it("puts pgBackRest's configuration, keys and passphrase in a Secret (never in env or args), archives from the primary and starts the scheduler before Patroni", async () => {
+        const { container, sts, secret, file } = await cluster("orders", { backup: { repository: { s3: S3 }, rpoSeconds: 30 } });
+        const conf = file("orders-backup", "pgbackrest.conf");
+        expect(conf).toContain("repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-endpoint=seaweed.db.svc.cluster.local\nrepo1-storage-port=8333");
+        expect(conf).toContain("repo1-s3-key-secret=s3-secret-key");
+        expect(conf).toMatch(/repo1-cipher-pass=\S+/);
+        expect(conf).toContain("repo1-storage-ca-file=/etc/pgbackrest/s3-ca.crt");
+        // One file for every member: each member's certificate is copied to the same path at start.
+        expect(conf).toContain("tls-server-cert-file=/var/run/postgresql/pgbackrest-server.crt");
+        expect(JSON.parse(file("orders-backup", "backup.json"))).toMatchObject({ stanza: "orders", patroniUrl: "https://127.0.0.1:8008", patroniCaFile: "/etc/patroni/rest-ca.crt" });
+        expect(secret("orders-backup").inputs.metadata).toMatchObject({ name: "orders-backup", namespace: "db" });
+        const podText = JSON.stringify({ command: container.command, args: container.args, env: container.env, labels: sts.template?.metadata, annotations: sts.spec.template.metadata });
+        for (const secretValue of ["s3-secret-key", "AKIDEXAMPLE"]) expect(podText).not.toContain(secretValue);
+        expect(container.command[2]).toMatch(/^install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key && .*install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key && \{ python3 \/usr\/local\/bin\/pgscale-backup-scheduler \/etc\/pgscale\/backup\.json & \} && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
+        expect(container.env).toContainEqual({ name: "PGSCALE_PATRONI_CONFIG", value: "/etc/patroni/$(POD_NAME).yml" });
+        const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
+        expect(mounts).toMatchObject({ "/etc/pgbackrest": "pgbackrest-config", "/etc/pgscale": "pgscale-config", "/var/spool/pgbackrest": "pgbackrest-spool", "/var/log/pgbackrest": "pgbackrest-log" });
+        const volumes = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
+        expect(volumes["pgbackrest-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["client.crt", "client.key", "pgbackrest.conf", "s3-ca.crt"]);
+        expect(volumes["pgscale-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["backup.json", "replica-from-backup.sh"]);
+        const dcs = plain(byName("pgscale:index:FirstValue", "orders-bootstrap-dcs").inputs.value) as any;
+        expect(dcs.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: "pgbackrest --stanza=orders archive-push %p", archive_timeout: "30s" });
+        const yml = parse(file("orders-patroni", "orders-1.yml"));
+        expect(yml.postgresql.create_replica_methods).toEqual(["pgbackrest", "basebackup"]);
+    });
+
+    it("lets the scheduler hold its lease in the Kubernetes DCS (two named Leases) and opens pgBackRest's port between members only", async () => {
+        await cluster("orders", { backup: { repository: { s3: S3 } } });
+        const rules = byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "orders-patroni").inputs.rules;
+        expect(rules).toEqual(expect.arrayContaining([
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["orders-pgscale-backup-lease", "orders-pgscale-backup-drill"], verbs: ["get", "update", "delete"] },
+        ]));
+        const ingress = byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", "orders-members").inputs.spec.ingress;
+        const own = ingress.find((r: any) => r.ports.some((p: any) => p.port === 8432));
+        expect(own.ports.map((p: any) => p.port)).toEqual([5432, 8008, 8432]);
+        // With an etcd DCS the lease is in etcd: no Lease rights.
+        registered.splice(0);
+        const dcs = new EtcdCluster("dcs", { namespace: "db", members: 3 });
+        const pg = new PatroniCluster("pay", { dcs, nodes: 1, backup: { repository: { s3: S3 } } });
+        await new Promise((resolve) => pg.primaryUri.apply(resolve));
+        await settledCount(registered);
+        expect(JSON.stringify(byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "pay-patroni").inputs.rules)).not.toContain("leases");
+    });
+
+    it("restores a new cluster from the bucket through Patroni's custom bootstrap, with the owner's new password", async () => {
+        const { container, file, sts } = await cluster("copy", {
+            nodes: 1, owner: "app", database: "appdb",
+            bootstrap: { fromBackup: { repository: { s3: S3 }, stanza: "orders", passphrase: pulumi.secret("pass-phrase"), target: "latest" } },
+        });
+        const yml = parse(file("copy-patroni", "copy-0.yml"));
+        expect(yml.bootstrap.method).toBe("pgbackrest");
+        expect(yml.bootstrap.pgbackrest).toEqual({ command: "/etc/pgscale/restore.sh", keep_existing_recovery_conf: true, no_params: true });
+        expect(file("copy-backup", "restore.conf")).toContain("repo1-cipher-pass=pass-phrase");
+        expect(file("copy-backup", "restore.conf")).toContain("repo1-storage-ca-file=/etc/pgscale/restore-s3-ca.crt");
+        expect(file("copy-backup", "restore.sh")).toContain("--stanza=orders");
+        expect(file("copy-patroni", "post-bootstrap.sh")).toContain("ALTER SYSTEM RESET ALL;");
+        // No scheduler without `backup`: Patroni starts as usual.
+        expect(container.command).toEqual(["patroni", "/etc/patroni/$(POD_NAME).yml"]);
+        const volumes = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
+        expect(volumes["pgbackrest-config"]).toBeUndefined();
+        expect(volumes["pgscale-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["restore-s3-ca.crt", "restore.conf", "restore.sh"]);
+    });
+});

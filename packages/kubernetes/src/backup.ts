@@ -1,0 +1,179 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    BackupSpec, FromBackupSpec, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3RepositorySpec,
+    renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, schedulerConfig,
+} from "@pgscale/core";
+import { GeneratedSecret, GeneratedTls, s3Keys } from "@pgscale/postgres";
+import { Labels } from "./labels";
+import { NamespaceRef } from "./namespace";
+
+// `backup` and `bootstrap.fromBackup` on Kubernetes, the same as on Docker (packages/docker/src/backup.ts)
+// with the files in a Secret instead of uploads: pgBackRest's configuration (the passphrase and
+// the S3 keys inside, never in env or args) at /etc/pgbackrest, the scheduler's and the restore's
+// at /etc/pgscale, both from one Secret `<name>-backup`. The repository is an S3 bucket: a volume
+// repository would need a ReadWriteMany claim every member mounts, which is not offered.
+
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
+
+const SCHEDULER = "/usr/local/bin/pgscale-backup-scheduler";
+/** The member's own certificate and key, copied where pgBackRest's server reads them on every member (one pgbackrest.conf for all). */
+const SERVER_CERT = "/var/run/postgresql/pgbackrest-server.crt";
+const SERVER_KEY = "/var/run/postgresql/pgbackrest-server.key";
+/** Where the backup scheduler keeps the backup lease and the drill's record with Patroni's Kubernetes DCS (pgscale_dcs.py). */
+export const BACKUP_LEASE_NAMES = (scope: string) => [`${scope}-pgscale-backup-lease`, `${scope}-pgscale-backup-drill`];
+
+/** `backup.repository.volume` and `fromBackup.repository.volume` on Kubernetes: refused, naming the field. */
+export function kubernetesBackupIssues(backup: BackupSpec | undefined, from: FromBackupSpec | undefined): Array<{ field: string; message: string }> {
+    const out: Array<{ field: string; message: string }> = [];
+    const s3Only = "Kubernetes keeps the pgBackRest repository in an S3 bucket only (`repository: { s3: {...} }`); a volume repository would need a ReadWriteMany claim that every member mounts";
+    if (backup && !backup.repository.s3) out.push({ field: backup.repository.volume !== undefined ? "backup.repository.volume" : "backup.repository", message: `needs \`s3\`: ${s3Only}` });
+    if (backup?.drill) out.push({ field: "backup.drill", message: "is only available on Docker so far (run `RestoreDrill`, or restore into a new cluster with `bootstrap.fromBackup`)" });
+    if (from && from.repository.volume !== undefined) out.push({ field: "bootstrap.fromBackup.repository.volume", message: `is not available: ${s3Only}` });
+    return out;
+}
+
+/** The member files a cluster's `backup` or restore adds, and how the member pods use them. */
+export interface BackupPodParts {
+    /** Keys of the `<name>-backup` Secret (secrets inside). */
+    files: pulumi.Output<Record<string, string>>;
+    /** The Secret's mounts (key -> file) at /etc/pgbackrest and /etc/pgscale, and pgBackRest's writable directories. */
+    volumes: Volume[];
+    mounts: VolumeMount[];
+    /** Steps of the member's start command before Patroni. */
+    beforePatroni: string[];
+    env: EnvVar[];
+    /** Patroni's replica method (with `backup`) and custom bootstrap (with a restore). */
+    replicaMethod?: { name: string; command: string };
+    bootstrapMethod?: { name: string; command: string };
+    /** The post-bootstrap script of a restored cluster, given the owner's verifier. */
+    postBootstrap?: (ownerVerifier: pulumi.Output<string>) => pulumi.Output<string>;
+    /** What the members' Role grants besides Patroni's needs: the backup lease in the Kubernetes DCS. */
+    rules: PolicyRule[];
+    /** With `backup.encrypt`: the repository's passphrase (secret). */
+    passphrase?: pulumi.Output<string>;
+}
+
+export interface BackupPodArgs {
+    name: string;
+    scope: string;
+    layout: PostgresLayout;
+    pgPort: number;
+    apiPort: number;
+    /** The members' CA file (PEM) in the pod, and the signing CA: pgBackRest's servers and client speak mutual TLS with it. */
+    caFile: string;
+    ca: GeneratedTls;
+    /** Where each member's certificate and key are, with `$POD_NAME` for the member. */
+    memberCertFile: string;
+    memberKeyFile: string;
+    /** The REST API's CA file, when it speaks HTTPS. */
+    restApiCaFile?: string;
+    /** The members' patroni.yml, with `$(POD_NAME)`. */
+    patroniConfig: string;
+    kubernetesDcs: boolean;
+    owner: string;
+    database: string;
+    parent: pulumi.Resource;
+}
+
+/** The S3 endpoint's CA of a repository, under `key`, when it has one (a certificate, not a secret). */
+function s3Ca(s3: S3RepositorySpec | undefined, key: string): pulumi.Output<Record<string, string>> {
+    return pulumi.output(s3?.caPem as pulumi.Input<string> | undefined).apply((pem): Record<string, string> => (pem !== undefined ? { [key]: pem } : {}));
+}
+
+/** A Secret volume of some keys, mounted read-only at `dir`, each key as its file name there. */
+function secretDir(volume: string, secretName: string, dir: string, files: Record<string, string>): { volume: Volume; mount: VolumeMount } {
+    return {
+        // 0550: the scripts are executed; root and the postgres group (fsGroup) read.
+        volume: { name: volume, secret: { secretName, defaultMode: 0o550, items: Object.entries(files).map(([key, path]) => ({ key, path })) } },
+        mount: { name: volume, mountPath: dir, readOnly: true },
+    };
+}
+
+const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+
+/**
+ * The pod parts of `backup` (pgBackRest with the S3 repository, archiving from the primary, the
+ * image's scheduler beside Patroni, which creates the stanza on the primary and backs up from the
+ * first streaming replica through the primary's pgBackRest server) and of a restore (Patroni's
+ * custom bootstrap from the source bucket), both in one Secret named `secretName`.
+ */
+export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupSpec | undefined, secretName: string, a: BackupPodArgs): BackupPodParts | undefined {
+    if (!backup && !from) return undefined;
+    const parts: Array<pulumi.Output<Record<string, string>>> = [];
+    const pgbackrestFiles: Record<string, string> = {};
+    const pgscaleFiles: Record<string, string> = {};
+    const out: Omit<BackupPodParts, "files" | "volumes" | "mounts"> = { beforePatroni: [], env: [], rules: [] };
+    if (backup) {
+        const s3 = backup.repository.s3;
+        const passphrase = backup.encrypt ? new GeneratedSecret(`${a.name}-backup-passphrase`, { length: 64 }, { parent: a.parent }).value : undefined;
+        const client = new GeneratedTls(`${a.name}-backup-client`, {
+            servers: { [PGBACKREST_CLIENT_CN]: { dnsNames: [PGBACKREST_CLIENT_CN], ipAddresses: [], clientAuth: true } },
+            ca: a.ca.signingCa,
+        }, { parent: a.parent });
+        const tls = { certFile: SERVER_CERT, keyFile: SERVER_KEY, caFile: a.caFile };
+        parts.push(pulumi.all([passphrase, s3Keys(s3), client.certs]).apply(([cipherPass, keys, certs]): Record<string, string> => ({
+            "pgbackrest.conf": renderPgBackRestConf({ stanza: a.scope, dataDir: a.layout.dataDir, socketDir: "/var/run/postgresql", pgPort: a.pgPort, backup, cipherPass, s3Keys: keys, tls }),
+            "client.crt": certs[PGBACKREST_CLIENT_CN].certPem,
+            "client.key": certs[PGBACKREST_CLIENT_CN].keyPem,
+            "backup.json": JSON.stringify(schedulerConfig(a.scope, backup, a.apiPort, a.restApiCaFile, { dataDir: a.layout.dataDir, pgPort: a.pgPort, caFile: a.caFile, certFile: SERVER_CERT }), null, 2),
+            "replica-from-backup.sh": renderReplicaFromBackupScript(a.scope, a.layout.dataDir),
+        })), s3Ca(s3, "s3-ca.crt"));
+        for (const p of [PGBACKREST_PATHS.config, PGBACKREST_PATHS.clientCert, PGBACKREST_PATHS.clientKeyUpload]) pgbackrestFiles[base(p)] = base(p);
+        if (s3?.caPem !== undefined) pgbackrestFiles["s3-ca.crt"] = base(PGBACKREST_PATHS.s3Ca);
+        for (const p of [PGBACKREST_PATHS.schedulerConfig, PGBACKREST_PATHS.replicaScript]) pgscaleFiles[base(p)] = base(p);
+        out.passphrase = passphrase;
+        // Keys readable by postgres alone (pgBackRest wants it so), the server's at one path on every member.
+        out.beforePatroni.push(
+            `install -m 0600 ${PGBACKREST_PATHS.clientKeyUpload} ${PGBACKREST_PATHS.clientKey}`,
+            `install -m 0644 ${a.memberCertFile} ${SERVER_CERT}`,
+            `install -m 0600 ${a.memberKeyFile} ${SERVER_KEY}`,
+            `{ python3 ${SCHEDULER} ${PGBACKREST_PATHS.schedulerConfig} & }`,
+        );
+        // The scheduler reads the member's own patroni.yml for the DCS (the backup lease).
+        out.env.push({ name: "PGSCALE_PATRONI_CONFIG", value: a.patroniConfig });
+        out.replicaMethod = { name: "pgbackrest", command: PGBACKREST_PATHS.replicaScript };
+        if (a.kubernetesDcs) {
+            const names = BACKUP_LEASE_NAMES(a.scope);
+            out.rules.push(
+                // `create` cannot be narrowed by name in RBAC; the rest only on the scope's two Leases.
+                { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+                { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: names, verbs: ["get", "update", "delete"] },
+            );
+        }
+    }
+    if (from) {
+        const s3 = from.repository.s3;
+        parts.push(pulumi.all([from.passphrase as pulumi.Input<string> | undefined, s3Keys(s3)]).apply(([cipherPass, keys]): Record<string, string> => ({
+            "restore.conf": renderRestoreConf({ stanza: from.stanza, dataDir: a.layout.dataDir, cipherPass, s3: s3 && keys ? { spec: s3, keys } : undefined }),
+            "restore.sh": renderRestoreScript(from.stanza, from.target),
+        })), s3Ca(s3, "restore-s3-ca.crt"));
+        for (const p of [PGBACKREST_PATHS.sourceConfig, PGBACKREST_PATHS.restoreScript]) pgscaleFiles[base(p)] = base(p);
+        if (s3?.caPem !== undefined) pgscaleFiles["restore-s3-ca.crt"] = base(PGBACKREST_PATHS.sourceS3Ca);
+        out.bootstrapMethod = { name: "pgbackrest", command: PGBACKREST_PATHS.restoreScript };
+        out.postBootstrap = (verifier) => verifier.apply((v) => renderPostRestore(a.owner, v, a.database));
+    }
+    const dirs = [
+        ...(Object.keys(pgbackrestFiles).length ? [secretDir("pgbackrest-config", secretName, "/etc/pgbackrest", pgbackrestFiles)] : []),
+        secretDir("pgscale-config", secretName, "/etc/pgscale", pgscaleFiles),
+    ];
+    // pgBackRest writes its archive spool and logs; the root filesystem is read-only.
+    const writable = [{ name: "pgbackrest-spool", path: PGBACKREST_PATHS.spool }, { name: "pgbackrest-log", path: PGBACKREST_PATHS.log }];
+    return {
+        ...out,
+        files: pulumi.all(parts).apply((ps) => Object.assign({}, ...ps) as Record<string, string>),
+        volumes: [...dirs.map((d) => d.volume), ...writable.map((w) => ({ name: w.name, emptyDir: {} }))],
+        mounts: [...dirs.map((d) => d.mount), ...writable.map((w) => ({ name: w.name, mountPath: w.path }))],
+    };
+}
+
+/** The Secret holding the files of backupPodParts (a fixed name: the pods mount it by name). */
+export function backupSecret(secretName: string, namespace: NamespaceRef, labels: Labels, files: pulumi.Output<Record<string, string>>, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(secretName, {
+        metadata: { name: secretName, namespace: namespace.ref, labels },
+        stringData: pulumi.secret(files),
+    }, { parent, dependsOn });
+}

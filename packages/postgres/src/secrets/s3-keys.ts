@@ -1,0 +1,12 @@
+import * as pulumi from "@pulumi/pulumi";
+import { S3Keys, S3RepositorySpec } from "@pgscale/core";
+
+/**
+ * The keys of an S3 repository (`backup.repository.s3`, `bootstrap.fromBackup.repository.s3`),
+ * resolved; undefined without one. The platforms write them only into pgBackRest's configuration.
+ */
+export function s3Keys(s3: S3RepositorySpec | undefined): pulumi.Output<S3Keys | undefined> {
+    if (!s3) return pulumi.output(undefined);
+    return pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>])
+        .apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey }));
+}
