@@ -17,7 +17,7 @@ describe("resolvePatroniCluster", () => {
         const r = resolvePatroniCluster({}, "PatroniCluster t");
         expect(r.spec.nodes).toBe(3);
         expect(r.timings).toEqual({ ttl: 30, loopWait: 10, retryTimeout: 10, maximumLagOnFailover: 1048576 });
-        expect(r.parameters).toMatchObject({ wal_level: "replica", hot_standby: "on", max_wal_senders: "10", wal_log_hints: "on" });
+        expect(r.parameters).toMatchObject({ wal_level: "replica", hot_standby: "on", max_wal_senders: "10", wal_log_hints: "on", wal_sender_timeout: "10s", wal_receiver_timeout: "10s" });
     });
     it("warns at every up when TLS (or the REST API's HTTPS) is turned off, and not at the defaults", () => {
         expect(resolvePatroniCluster({}, "PatroniCluster t").warnings).toEqual([]);

@@ -49,6 +49,13 @@ export function defaultParameters(usePgRewind: boolean): Record<string, string> 
         max_replication_slots: "10",
         wal_keep_size: "1GB",
         password_encryption: "scram-sha-256",
+        // A walsender gives up on a standby that stopped answering after wal_sender_timeout, and a
+        // primary shutting down waits for its walsenders: a primary cut off the network, demoted by
+        // Patroni, otherwise holds its shutdown (and its rejoin as a replica) for PostgreSQL's 60 s
+        // default. A standby likewise notices a vanished primary after wal_receiver_timeout.
+        // CloudNativePG sets both to 5 s; 10 s leaves room for a loaded host.
+        wal_sender_timeout: "10s",
+        wal_receiver_timeout: "10s",
         // pg_rewind needs hint bits in WAL when data checksums are off.
         ...(usePgRewind ? { wal_log_hints: "on" } : {}),
     };
