@@ -19,7 +19,7 @@ import { query } from "../support/pg";
 // never run this file beside another suite (npm test runs e2e files one at a time).
 const removeImages = true;
 
-// Measured 74 to 100 s for the whole file on a 2-core machine loaded by other suites, with warm npm
+// Measured 74 to 130 s for the whole file on a 2-core machine loaded by other suites, with warm npm
 // and pnpm caches (the two cases side by side; one after the other it took 4 min there).
 jest.setTimeout(20 * 60 * 1000);
 
