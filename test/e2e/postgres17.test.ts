@@ -1,7 +1,7 @@
 // postgresVersion: 17 for real: a 3-node PostgreSQL 17 + Patroni 4 cluster with quorum commit
 // behind HAProxy 3.0 and PgBouncer 1.24 on the local engine, prepared statements through the
 // pooler, pg_partman 5, and refused changes of major (17 -> 15 on it, 15 -> 17 taken from the default
-// on a 1-node 15 stack brought up beside it). SIGKILL failovers of PostgreSQL 17 (the default) with no
+// on a 1-node 15 cluster with nothing in front, brought up, refused and destroyed beside it). SIGKILL failovers of PostgreSQL 17 (the default) with no
 // acknowledged write lost are ha-cluster's and the chaos suite's (quorum commit included), not repeated here.
 import { Stack } from "@pulumi/pulumi/automation";
 import { libpqCompatible } from "@pgscale/core";
@@ -29,14 +29,15 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
     let out15: Outputs;
     let out: Outputs;
     const quiet = { onOutput: () => undefined };
-    const memberUri = (m: Outputs["members"][number]) => `postgresql://postgres:${encodeURIComponent(out.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
+    const memberUri = (m: Outputs["members"][number], o: Outputs = out) => `postgresql://postgres:${encodeURIComponent(o.superuserPassword)}@127.0.0.1:${m.pgPort}/postgres?sslmode=require`;
     const streamingReplicas = async () =>
         Number((await query(asSuperuser(out.primaryUri, out.superuserPassword), "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'"))[0].n);
 
     beforeAll(async () => {
         // Side by side: most of each `up` is waiting on Patroni, not on the 2 cores.
         stack = await fixtureStack("pg17", name);
-        stack15 = await fixtureStack("pg17", name15, { postgresVersion: { value: "15" }, nodes: { value: "1" } });
+        // The 15 stack only has to exist: one member, no HAProxy, PgBouncer or table.
+        stack15 = await fixtureStack("pg17", name15, { postgresVersion: { value: "15" }, nodes: { value: "1" }, bare: { value: "true" } });
         const [res, res15] = await Promise.all([stack.up(quiet), stack15.up(quiet)]);
         expect([res.summary.result, res15.summary.result]).toEqual(["succeeded", "succeeded"]);
         out = plainOutputs(res.outputs) as Outputs;
@@ -168,6 +169,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
     });
 
     it("refuses a downgrade of postgresVersion at preview and touches nothing", async () => {
+        refuseOn15().catch(() => undefined); // the next test's, on the other stack, meanwhile
         const containersBefore = out.members.map((m) => docker("inspect", "--format", "{{.Id}}", m.container));
         await stack!.setConfig("postgresVersion", { value: "15" });
         try {
@@ -182,7 +184,10 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         expect(Number(row.n)).toBe(1);
     });
 
-    it("refuses 15 -> 17 taken from the default on a live 15 stack whose state predates postgresVersion, and touches nothing", async () => {
+    // The refusal of 15 -> 17 acts only on the 15 stack: it runs beside the downgrade's refusal on
+    // the 17 stack (started by whichever of the two tests comes first; each awaits its own).
+    let refusalOn15: Promise<void> | undefined;
+    const refuseOn15 = () => (refusalOn15 ??= (async () => {
         // Made into a stack from before postgresVersion: its bootstrap record carries no note of the major.
         const deployment = await stack15!.exportStack();
         const bootstrap = deployment.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::pg-bootstrap-dcs"));
@@ -201,16 +206,18 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
         await expect(stack15!.up(quiet)).rejects.toThrow(refusal);
         expect(docker("inspect", "--format", "{{.Id}}", container)).toBe(idBefore);
         expect(dockerObjectsOfStack(name15)).toEqual(objectsBefore);
-        const [row] = await query(asSuperuser(out15.primaryUri, out15.superuserPassword), "SELECT version() AS v, current_setting('data_directory') AS d");
+        const [row] = await query(memberUri(out15.members[0], out15), "SELECT version() AS v, current_setting('data_directory') AS d");
         expect(row.v).toMatch(/^PostgreSQL 15\./);
         expect(row.d).toBe("/var/lib/postgresql/data/pg15");
-        const down = await stack15!.destroy(quiet);
-        expect(down.summary.result).toBe("succeeded");
-    });
+    })());
 
-    it("destroys everything it created", async () => {
-        const down = await stack!.destroy(quiet);
-        expect(down.summary.result).toBe("succeeded");
+    it("refuses 15 -> 17 taken from the default on a live 15 stack whose state predates postgresVersion, and touches nothing", () => refuseOn15());
+
+    it("destroys everything it created (both stacks, side by side)", async () => {
+        await refusalOn15?.catch(() => undefined); // never beside a preview or up of the 15 stack
+        const downs = await Promise.all([stack!.destroy(quiet), stack15!.destroy(quiet)]);
+        expect(downs.map((d) => d.summary.result)).toEqual(["succeeded", "succeeded"]);
         expect(dockerObjectsOfStack(name)).toEqual({ containers: [], networks: [], volumes: [] });
+        expect(dockerObjectsOfStack(name15)).toEqual({ containers: [], networks: [], volumes: [] });
     });
 });
