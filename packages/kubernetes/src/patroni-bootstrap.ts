@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { POSTGRES_VERSION_BEFORE_OPTION, ResolvedPatroniCluster, archiveParameters, renderDcsConfig, renderPgHba } from "@pgscale/core";
+import { POSTGRES_VERSION_BEFORE_OPTION, ResolvedPatroniCluster, clusterDcsDocument } from "@pgscale/core";
 import { FirstValue, PostgresVersionGuard } from "@pgscale/postgres";
 import { keptPostgresTls, keptRestApiHttps } from "./patroni-tls";
 
@@ -34,21 +34,7 @@ export function patroniBootstrap(
     parent: pulumi.Resource,
 ): PatroniBootstrap {
     const { resolved, scope, https, tlsOn } = a;
-    const spec = resolved.spec;
-    const dcsDoc = renderDcsConfig({
-        timings: resolved.timings,
-        usePgRewind: spec.patroni.usePgRewind,
-        synchronousMode: resolved.synchronousMode,
-        synchronousModeStrict: resolved.synchronousModeStrict,
-        synchronousNodeCount: spec.patroni.synchronousNodeCount,
-        failsafeMode: spec.patroni.failsafeMode,
-        checkTimeline: spec.patroni.checkTimeline,
-        // With backup, every member archives into the stanza once it is primary.
-        parameters: { ...resolved.parameters, ...(spec.backup ? archiveParameters(scope, spec.backup) : {}) },
-        pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
-        patroniMajor: resolved.layout.patroniMajor,
-        logicalSlots: resolved.logicalSlots,
-    });
+    const dcsDoc = clusterDcsDocument(resolved, scope, tlsOn);
     // Its note keeps the major the cluster was initialised with (absent in states from before
     // postgresVersion existed, when every cluster was 15); the guard refuses any other.
     const layout = resolved.layout;
