@@ -6,14 +6,16 @@
 // Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
 // README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
 // the resource's customTimeouts bound the wait through the real engine. One file, so the cluster
-// starts once.
+// starts once. A describe's stack is destroyed in the background while the next describe works (its
+// pods take tens of seconds to stop); the file's last describe awaits each destroy and checks that it
+// left nothing behind.
 //
 // Needs root and the Docker engine's images; it starts the cluster when none is up and stops it
 // again afterwards (one cluster per host: do not run two of these suites at once).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { DestroyResult, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
@@ -61,9 +63,26 @@ spec:
 `;
 
 const quiet = { onOutput: () => undefined };
+
+/** The destroys under way, by describe, with the namespace each must leave gone. */
+const destroying = new Map<string, { namespace: string; done: Promise<DestroyResult> }>();
+/** Starts destroying a describe's stack (then removes it) without waiting; the last describe checks the outcome. */
+const destroyInBackground = (describeName: string, stack: Stack | undefined, namespace: string): void => {
+    if (!stack) return;
+    const done = stack.destroy(quiet).finally(() => stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined));
+    // Awaited, and a failure reported, by the last describe (or the afterAll below when that did not run).
+    done.catch(() => undefined);
+    destroying.set(describeName, { namespace, done });
+};
+// Before the cluster's own afterAll (hooks run in the order declared): nothing may still be
+// destroying when the file stops the cluster.
+afterAll(async () => {
+    await Promise.allSettled([...destroying.values()].map((d) => d.done));
+    kubectl("delete", "crd", "podmonitors.monitoring.coreos.com", "--ignore-not-found");
+});
 // The backups' object store: the S3 backup e2e's SeaweedFS test image, run as a pod of the namespace.
 const s3Image = seaweedfsImage();
-const { kubectl, kubectlWithInput } = useLocalCluster([
+const { kubectl, kubectlAsync, kubectlWithInput } = useLocalCluster([
     s3Image, DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
 ]);
 
@@ -91,9 +110,12 @@ const viaClusterIp = (uri: string): string => {
     return u.toString();
 };
 
-/** TCP connects from `pod` (in `ns`) to every target at once: open, refused or timeout (a dropped SYN). */
-const probeFrom = (ns: string, pod: string, targets: Record<string, string>, container: string[] = []): Record<string, string> => {
-    const res: Record<string, string> = JSON.parse(kubectl("-n", ns, "exec", pod, ...container, "--", "python3", "-c", TCP_PROBE, ...Object.values(targets)));
+/**
+ * TCP connects from `pod` (in `ns`) to every target at once: open, refused or timeout (a dropped
+ * SYN). Asynchronous, so that probes from several pods wait out their timeouts side by side.
+ */
+const probeFrom = async (ns: string, pod: string, targets: Record<string, string>, container: string[] = []): Promise<Record<string, string>> => {
+    const res: Record<string, string> = JSON.parse(await kubectlAsync("-n", ns, "exec", pod, ...container, "--", "python3", "-c", TCP_PROBE, ...Object.values(targets)));
     return Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, res[t]]));
 };
 /** A pod that only sleeps, on the Patroni image (it has python3), with `labels`; ready before this returns. */
@@ -147,10 +169,7 @@ describe("PatroniCluster on Kubernetes", () => {
         console.log(`first up (cluster, backups' object store, pool, HAProxy, monitoring): ${((Date.now() - started) / 1000).toFixed(1)} s`);
         out = plainOutputs(res.outputs) as Outputs;
     });
-    afterAll(async () => {
-        await destroyAndRemove(stack);
-        kubectl("delete", "crd", "podmonitors.monitoring.coreos.com", "--ignore-not-found");
-    });
+    afterAll(() => destroyInBackground("PatroniCluster on Kubernetes", stack, namespace));
 
     it("writes through the primary Service and reads through the replica Service", async () => {
         expect(new URL(out.primaryUri).hostname).toBe(`main-primary.${namespace}.svc.cluster.local`);
@@ -284,20 +303,23 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(received![0].status.state).toBe("active");
     });
 
-    it("closes Prometheus and the Alertmanager to all but their clients: the namespace's pods, and for the Alertmanager Prometheus servers anywhere", () => {
+    it("closes Prometheus and the Alertmanager to all but their clients: the namespace's pods, and for the Alertmanager Prometheus servers anywhere", async () => {
         const ip = (selector: string) => kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.podIP}");
         const targets = { prometheus: `${ip("app.kubernetes.io/instance=prom")}:9090`, alertmanager: `${ip("app.kubernetes.io/instance=am")}:9093` };
         const other = `${namespace}-x`;
         kubectl("create", "namespace", other);
         try {
             startProbePods([{ ns: other, name: "probe" }, { ns: other, name: "scraper", labels: "app.kubernetes.io/name=prometheus" }, { ns: namespace, name: "probe" }]);
-            expect(probeFrom(other, "probe", targets)).toEqual({ prometheus: "timeout", alertmanager: "timeout" });
+            const [fromOther, fromScraper, fromNamespace] = await Promise.all([
+                probeFrom(other, "probe", targets), probeFrom(other, "scraper", targets), probeFrom(namespace, "probe", targets),
+            ]);
+            expect(fromOther).toEqual({ prometheus: "timeout", alertmanager: "timeout" });
             // A Prometheus server of another namespace may send alerts, and nothing more.
-            expect(probeFrom(other, "scraper", targets)).toEqual({ prometheus: "timeout", alertmanager: "open" });
-            expect(probeFrom(namespace, "probe", targets)).toEqual({ prometheus: "open", alertmanager: "open" });
+            expect(fromScraper).toEqual({ prometheus: "timeout", alertmanager: "open" });
+            expect(fromNamespace).toEqual({ prometheus: "open", alertmanager: "open" });
         } finally {
             kubectl("delete", "namespace", other, "--wait=false");
-            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found");
+            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found", "--wait=false");
         }
     });
 
@@ -414,12 +436,6 @@ describe("PatroniCluster on Kubernetes", () => {
             .toEqual([{ marks: 50, t: 3, r: false }]);
         expect(await query(viaClusterIp(copy.copyPrimaryUri!), "INSERT INTO t VALUES (4, 'restored') RETURNING id")).toEqual([{ id: 4 }]);
     });
-
-    it("leaves nothing behind on destroy", async () => {
-        const res = await stack!.destroy(quiet);
-        expect(res.summary.result).toBe("succeeded");
-        expect(kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name")).toBe("");
-    });
 });
 
 // The issue's proof on the user-facing example: examples/kubernetes as it ships (etcd DCS, HAProxy,
@@ -439,7 +455,7 @@ describe("examples/kubernetes", () => {
         expect(res.summary.result).toBe("succeeded");
         out = plainOutputs(res.outputs);
     });
-    afterAll(async () => destroyAndRemove(stack));
+    afterAll(() => destroyInBackground("examples/kubernetes", stack, namespace));
 
     it("routes writes to the leader and reads to replicas through HAProxy, and pools through PgBouncer", async () => {
         const primary = viaClusterIp(out.primaryUri);
@@ -516,7 +532,7 @@ describe("examples/kubernetes", () => {
         }
     });
 
-    it("admits only the topology's paths (NetworkPolicies): another namespace reaches nothing, an unlabelled pod of the namespace only HAProxy and PgBouncer", () => {
+    it("admits only the topology's paths (NetworkPolicies): another namespace reaches nothing, an unlabelled pod of the namespace only HAProxy and PgBouncer", async () => {
         const ip = (selector: string) => kubectl("-n", namespace, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].status.podIP}");
         const member = ip("statefulset.kubernetes.io/pod-name=main-1");
         const etcd = ip("statefulset.kubernetes.io/pod-name=dcs-0");
@@ -529,15 +545,16 @@ describe("examples/kubernetes", () => {
         kubectl("create", "namespace", other);
         try {
             startProbePods([{ ns: other, name: "probe" }, { ns: namespace, name: "probe" }]);
+            const [fromOther, fromNamespace, fromMember] = await Promise.all([probe(other, "probe"), probe(namespace, "probe"), probe(namespace, "main-0", ["-c", "patroni"])]);
             // Another namespace: not the control plane, not the members, not even the application ports (clientsFrom is the namespace's pods).
-            expect(probe(other, "probe")).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "timeout", pgbouncer: "timeout" });
+            expect(fromOther).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "timeout", pgbouncer: "timeout" });
             // The stack's namespace, without pgscale's labels: HAProxy and PgBouncer only (the example closes the members' PostgreSQL: clientsFrom []).
-            expect(probe(namespace, "probe")).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "open", pgbouncer: "open" });
+            expect(fromNamespace).toEqual({ etcdClient: "timeout", etcdPeer: "timeout", patroniRest: "timeout", postgres: "timeout", haproxy: "open", pgbouncer: "open" });
             // A member: etcd's client port, its peers' PostgreSQL and REST API (the peer port is the etcd members' alone).
-            expect(probe(namespace, "main-0", ["-c", "patroni"])).toMatchObject({ etcdClient: "open", etcdPeer: "timeout", patroniRest: "open", postgres: "open" });
+            expect(fromMember).toMatchObject({ etcdClient: "open", etcdPeer: "timeout", patroniRest: "open", postgres: "open" });
         } finally {
             kubectl("delete", "namespace", other, "--wait=false");
-            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found");
+            kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found", "--wait=false");
         }
     });
 
@@ -551,11 +568,6 @@ describe("examples/kubernetes", () => {
         expect(parts.map((p) => p.relname)).toEqual(["events_2024_q1", "events_2024_q2", "events_2024_q3", "events_2024_q4", "events_default"]);
     });
 
-    it("leaves nothing behind on destroy", async () => {
-        const res = await stack!.destroy(quiet);
-        expect(res.summary.result).toBe("succeeded");
-        expect(kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "name")).toBe("");
-    });
 });
 
 describe("the kubernetes provider's waits on a real cluster", () => {
@@ -596,5 +608,16 @@ describe("the kubernetes provider's waits on a real cluster", () => {
         expect((res as Error).message).not.toMatch(/headless-unready[^\n]*(error|failed)/);
         expect(seconds).toBeGreaterThanOrEqual(timeoutSeconds);
         expect(seconds).toBeLessThan(timeoutSeconds + 60);
+    });
+});
+
+// Last: the destroys started in the background above, each awaited here.
+describe("destroys", () => {
+    it.each(["PatroniCluster on Kubernetes", "examples/kubernetes"])("%s leaves nothing behind on destroy", async (describeName) => {
+        const destroy = destroying.get(describeName);
+        expect(destroy).toBeDefined();
+        const res = await destroy!.done;
+        expect(res.summary.result).toBe("succeeded");
+        expect(kubectl("get", "namespace", destroy!.namespace, "--ignore-not-found", "-o", "name")).toBe("");
     });
 });

@@ -2,20 +2,24 @@
 // given the images the file needs, and stopped again afterwards if the file started it (one
 // cluster per host: two Kubernetes suites must not run at once).
 import * as path from "path";
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import { IMAGE_NAMES, ImageName } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 
 const root = path.resolve(__dirname, "../..");
 const k8sLocal = (...args: string[]) =>
     execFileSync(path.join(root, "scripts/k8s-local"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-const k8sBin = () => execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+// The binaries' directory, asked once: a kubectl call must not run scripts/setup-k8s each time.
+let bin: string | undefined;
+const kubectlBin = () => path.join(bin ??= execFileSync(path.join(root, "scripts/setup-k8s"), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(), "kubectl");
 
 export interface LocalCluster {
     /** kubectl against the cluster; returns its trimmed stdout. */
     kubectl(...args: string[]): string;
     /** kubectl with `input` on its standard input (`exec -i`: secrets never in arguments). */
     kubectlWithInput(input: string, ...args: string[]): string;
+    /** kubectl without blocking the test's event loop, for commands that run side by side. */
+    kubectlAsync(...args: string[]): Promise<string>;
 }
 
 /** Registers the file's beforeAll/afterAll for the cluster; KUBECONFIG points at it for the stacks. */
@@ -36,6 +40,12 @@ export function useLocalCluster(images: string[]): LocalCluster {
         if (startedCluster) k8sLocal("stop");
     });
     const kubectlWithInput = (input: string, ...args: string[]) =>
-        execFileSync(path.join(k8sBin(), "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input }).trim();
-    return { kubectl: (...args: string[]) => kubectlWithInput("", ...args), kubectlWithInput };
+        execFileSync(kubectlBin(), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input }).trim();
+    const kubectlAsync = (...args: string[]) => new Promise<string>((resolve, reject) => {
+        execFile(kubectlBin(), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }, (err, stdout, stderr) => {
+            if (err) reject(Object.assign(err, { stdout, stderr }));
+            else resolve(stdout.trim());
+        });
+    });
+    return { kubectl: (...args: string[]) => kubectlWithInput("", ...args), kubectlWithInput, kubectlAsync };
 }

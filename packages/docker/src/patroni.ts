@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, archiveParameters, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderDcsConfig, renderPatroniYaml, renderPgHba,
+    DATA_MOUNT, DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderPatroniYaml, clusterDcsDocument,
     renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
@@ -203,20 +203,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         // TLS required on every TCP connection unless the program says otherwise (docs/security.md "TLS").
         const tlsOn = spec.tls.enabled ?? true;
-        const dcsDoc = renderDcsConfig({
-            timings: resolved.timings,
-            usePgRewind: spec.patroni.usePgRewind,
-            synchronousMode: resolved.synchronousMode,
-            synchronousModeStrict: resolved.synchronousModeStrict,
-            synchronousNodeCount: spec.patroni.synchronousNodeCount,
-            failsafeMode: spec.patroni.failsafeMode,
-            checkTimeline: spec.patroni.checkTimeline,
-            // With backup, every member archives into the stanza once it is primary.
-            parameters: { ...resolved.parameters, ...(spec.backup ? archiveParameters(this.scope, spec.backup) : {}) },
-            pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
-            patroniMajor: resolved.layout.patroniMajor,
-            logicalSlots: resolved.logicalSlots,
-        });
+        const dcsDoc = clusterDcsDocument(resolved, this.scope, tlsOn);
 
         // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
         // PATCH /config, so the nodes keep the first document and are never replaced for them.

@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { Labels } from "./labels";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
 
@@ -28,4 +30,19 @@ export function patroniRoleRules(store: "kubernetes" | "etcd", scope: string, me
         { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
         patchPods,
     ];
+}
+
+/** A PatroniCluster's identity: `<name>-patroni` ServiceAccount, Role (`rules`) and RoleBinding. */
+export function patroniIdentity(
+    name: string, a: { namespace: pulumi.Input<string>; namespaceName: string; labels: Labels; rules: PolicyRule[] }, parent: pulumi.Resource,
+): { serviceAccount: k8s.core.v1.ServiceAccount; role: k8s.rbac.v1.Role; roleBinding: k8s.rbac.v1.RoleBinding } {
+    const metadata = { name: `${name}-patroni`, namespace: a.namespace, labels: a.labels };
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-patroni`, { metadata }, { parent });
+    const role = new k8s.rbac.v1.Role(`${name}-patroni`, { metadata, rules: a.rules }, { parent });
+    const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-patroni`, {
+        metadata,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: a.namespaceName }],
+    }, { parent });
+    return { serviceAccount, role, roleBinding };
 }

@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+import { GeneratedTls } from "@pgscale/postgres";
 import { ServiceEndpoint } from "./service-endpoint";
 
 // A PatroniCluster's TLS on Kubernetes: one certificate per member from a CA generated for the
@@ -29,6 +31,23 @@ export function keptPostgresTls(subject: string, firstNote: { postgresTls?: bool
 }
 
 /**
+ * restApi.https as the running cluster was created with it, from the bootstrap record's note; a
+ * change is refused (see the caller). A note from before restApi.https counts as false. No note at
+ * all is nothing to compare with: a record from before notes existed (documented), or a program
+ * run under Pulumi's mocks, where no provider records one.
+ */
+export function keptRestApiHttps(subject: string, firstNote: { restApiHttps?: boolean } | undefined, now: boolean): boolean {
+    if (firstNote === undefined) return now;
+    const first = firstNote.restApiHttps ?? false;
+    if (first !== now) {
+        throw new Error(`${subject}: restApi.https is ${now}, but the running members were created with restApi.https ${first}; `
+            + "the members read it at start only, and their probes and HAProxy's checks would switch before them. "
+            + `Set \`restApi: { https: ${first} }\` to keep the running cluster (docs/security.md "The control plane").`);
+    }
+    return now;
+}
+
+/**
  * The names a member's certificate carries beyond its pod's: with PostgreSQL TLS, the cluster's
  * primary and replica Services (in-cluster clients and pgscale's Jobs verify them) and the cluster's
  * own name, which a PgBouncerPool in front of an HAProxyFrontend dials (a host alias for HAProxy's
@@ -36,4 +55,26 @@ export function keptPostgresTls(subject: string, firstNote: { postgresTls?: bool
  */
 export function postgresTlsNames(clusterName: string, services: ServiceEndpoint[]): string[] {
     return [clusterName, ...services.flatMap((s) => [s.host, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}`, s.name])];
+}
+
+/**
+ * The members' certificates (REST API and PostgreSQL, and `backup`'s pgBackRest servers, which speak
+ * mutual TLS): one per member, valid for its pod DNS names (Patroni's own calls, replication and
+ * HAProxy's checks use the full one), localhost and 127.0.0.1 (the probes' kubelet does not
+ * verify); with PostgreSQL TLS also the Services' names and the cluster's (postgresTlsNames).
+ */
+export function patroniMemberTls(
+    name: string, members: Array<{ name: string; host: string }>,
+    a: { headless: string; namespace: string; postgresTls: boolean; services: ServiceEndpoint[]; lifetimeDays?: number },
+    parent: pulumi.Resource,
+): GeneratedTls {
+    const { headless, namespace: ns } = a;
+    return new GeneratedTls(`${name}-tls`, {
+        servers: Object.fromEntries(members.map((m) => [m.name, {
+            dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost",
+                ...(a.postgresTls ? postgresTlsNames(name, a.services) : [])],
+            ipAddresses: ["127.0.0.1"],
+            ...(a.postgresTls && a.lifetimeDays !== undefined ? { validDays: a.lifetimeDays } : {}),
+        }])),
+    }, { parent });
 }

@@ -1,38 +1,30 @@
-import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import {
-    DATA_MOUNT, kubernetesMetricsPort, POSTGRES_VERSION_BEFORE_OPTION, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, nodeTagsSpec, renderDcsConfig, renderPgHba, renderPostBootstrap,
-    IssueCollector, PGBACKREST_SERVER_PORT, REST_SCHEME_POD_LABEL, archiveParameters, checkConstructName, resolvePatroniCluster,
-} from "@pgscale/core";
-import { backupPodParts, backupSecret, kubernetesBackupIssues } from "./backup";
-import { FirstValue, GeneratedSecret, GeneratedTls, PostgresVersionGuard } from "@pgscale/postgres";
-import { dcsReconcileJob, readScript } from "./dcs-reconcile";
-import { EtcdCluster } from "./etcd";
+import { PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, REST_SCHEME_POD_LABEL, PGBACKREST_SERVER_PORT } from "@pgscale/core";
+import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
+import { backupPodParts, backupSecret } from "./backup";
 import { IMAGE_USERS, podImage } from "./images";
 import { SCOPE_LABEL, labelsFor } from "./labels";
+import { postgresExporterObjects } from "./monitoring";
 import { NamespaceRef, resolveNamespace } from "./namespace";
-import { DcsStore, renderMemberYaml } from "./patroni-files";
-import { patroniEtcdAccess } from "./patroni-etcd";
-import { patroniServices } from "./patroni-services";
-import { patroniEndpointNames, patroniRoleRules } from "./patroni-rbac";
 import { memberPolicies } from "./network-policy";
-import {
-    NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
-} from "./platform";
-import { monitorRoleJob, postgresExporterObjects } from "./monitoring";
-import { DeclaredDatabase, DeclaredRole, declaredAccessJob } from "./declared-access";
+import { PatroniClusterArgs, checkPatroniArgs } from "./patroni-args";
+import { patroniBootstrap } from "./patroni-bootstrap";
+import { API_PORT, CONFIG_DIR, ETCD_CA, PG_PORT, REST_CA, patroniConfigSecret } from "./patroni-config";
+import { patroniEtcdAccess } from "./patroni-etcd";
+import { DcsStore } from "./patroni-files";
+import { RECONCILE_TIMEOUT_S, patroniJobs } from "./patroni-jobs";
+import { patroniStatefulSet } from "./patroni-pod";
+import { patroniIdentity, patroniRoleRules } from "./patroni-rbac";
+import { patroniServices } from "./patroni-services";
+import { patroniMemberTls } from "./patroni-tls";
+import { DeclaredDatabase, DeclaredRole } from "./declared-access";
 import { podMonitor } from "./pod-monitor";
-import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
+import { PatroniPlatform } from "./platform";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
-import { POSTGRES_TLS_DIR, keptPostgresTls, postgresTlsNames } from "./patroni-tls";
 
-export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, NetworkPolicyPlatformArgs {
-    /** An etcd DCS. Default: Patroni's Kubernetes DCS (Endpoints in the namespace, no etcd to run). */
-    dcs?: EtcdCluster;
-    /** Data volume per member. Default 10Gi of the default StorageClass. */
-    storage?: StorageArgs;
-}
+export type { PatroniClusterArgs } from "./patroni-args";
+export { keptRestApiHttps } from "./patroni-tls";
 
 /** One PostgreSQL member as HAProxy and tools see it. */
 export interface PatroniMember extends PatroniMemberOutputs {
@@ -46,38 +38,17 @@ export interface PatroniMember extends PatroniMemberOutputs {
     pgPort: pulumi.Output<number>;
 }
 
-const PG_PORT = 5432;
-const API_PORT = 8008;
-/** The REST API's CA in the config Secret (restApi.https). */
-const REST_CA = "rest-ca.crt";
-
-/**
- * restApi.https as the running cluster was created with it, from the bootstrap record's note; a
- * change is refused (see the caller). A note from before restApi.https counts as false. No note at
- * all is nothing to compare with: a record from before notes existed (documented), or a program
- * run under Pulumi's mocks, where no provider records one.
- */
-export function keptRestApiHttps(subject: string, firstNote: { restApiHttps?: boolean } | undefined, now: boolean): boolean {
-    if (firstNote === undefined) return now;
-    const first = firstNote.restApiHttps ?? false;
-    if (first !== now) {
-        throw new Error(`${subject}: restApi.https is ${now}, but the running members were created with restApi.https ${first}; `
-            + "the members read it at start only, and their probes and HAProxy's checks would switch before them. "
-            + `Set \`restApi: { https: ${first} }\` to keep the running cluster (docs/security.md "The control plane").`);
-    }
-    return now;
-}
-const CONFIG_DIR = "/etc/patroni";
-/** The etcd cluster's CA, to verify the DCS's members: a key of the config Secret. */
-const ETCD_CA = "etcd-ca.crt";
-const RECONCILE_TIMEOUT_S = 300;
-
 /**
  * N PostgreSQL pods managed by Patroni with streaming replication (PLAYBOOK "High Availability
  * with Patroni"), on a StatefulSet with a volume per member. Clients use the primary and replica
  * Services, which select pods by the role label; DCS settings reach the live cluster through an
  * in-cluster Job (see dcsReconcileJob). Same arguments as @pgscale/docker's PatroniCluster, with
  * `dcs` optional and Kubernetes placement options.
+ *
+ * The component checks its arguments (patroni-args.ts) and wires its parts, built by phase: the
+ * DCS document and bootstrap record (patroni-bootstrap.ts), certificates (patroni-tls.ts), identity
+ * (patroni-rbac.ts), the config Secret (patroni-config.ts), Services (patroni-services.ts), the
+ * StatefulSet (patroni-pod.ts) and the in-cluster Jobs (patroni-jobs.ts).
  */
 export class PatroniCluster extends pulumi.ComponentResource implements PatroniClusterOutputs {
     public readonly resolved: ResolvedPatroniCluster;
@@ -172,89 +143,38 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
     constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PatroniCluster ${name}`;
-        const { dcs, ...withoutDcs } = args;
-        const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
-        const issues = new IssueCollector();
-        checkConstructName(issues, name);
-        const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
-        const platform = issues.parse(patroniPlatformSpec, platformArgs);
-        if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
-        if (resolved?.spec.tls.renewBeforeFraction !== undefined) issues.add("tls.renewBeforeFraction", "is only available on Docker so far (Kubernetes does not renew certificates yet)");
-        if (resolved?.spec.tls.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes does not rotate its CA yet)");
-        kubernetesBackupIssues(resolved?.spec.backup, resolved?.spec.bootstrap?.fromBackup).forEach((x) => issues.add(x.field, x.message));
-        // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
-        removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));
-        const scope = resolved?.spec.scope ?? name;
-        if (resolved && dcs === undefined) {
-            // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.
-            const clash = patroniEndpointNames(scope).filter((n) => [`${name}-primary`, `${name}-replicas`, `${name}-headless`].includes(n));
-            if (clash.length) issues.add("scope", `Patroni's Endpoints ${clash.join(", ")} would share a name with this cluster's Services; choose another scope`);
-        }
-        issues.throwIfAny(subject);
+        const { resolved, platform: p, scope, dcs } = checkPatroniArgs(name, subject, args);
         super("pgscale:kubernetes:PatroniCluster", name, {}, opts);
 
-        const spec = resolved!.spec;
-        const p = platform!;
-        this.resolved = resolved!;
+        const spec = resolved.spec;
+        this.resolved = resolved;
         this.platform = p;
         this.scope = scope;
         this.database = spec.database;
         this.owner = spec.owner;
         this.dcsKind = dcs ? "etcd" : "kubernetes";
-        this.worstCaseFailoverSeconds = this.resolved.worstCase.failoverSeconds;
-        this.worstCasePlannedSeconds = this.resolved.worstCase.plannedSeconds;
-        this.worstCaseDataLossBytes = this.resolved.worstCase.dataLossBytes;
-        this.resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
-        this.resolved.warnings.forEach((w) => pulumi.log.warn(w, this));
+        this.worstCaseFailoverSeconds = resolved.worstCase.failoverSeconds;
+        this.worstCasePlannedSeconds = resolved.worstCase.plannedSeconds;
+        this.worstCaseDataLossBytes = resolved.worstCase.dataLossBytes;
+        resolved.rationale.forEach((r) => pulumi.log.info(`${name}: ${r}`, this));
+        resolved.warnings.forEach((w) => pulumi.log.warn(w, this));
         const https = spec.restApi.https;
         // TLS required on every TCP connection unless the program says otherwise (docs/security.md "TLS").
         const tlsOn = spec.tls.enabled ?? true;
 
         const secret = (role: string) => new GeneratedSecret(`${name}-${role}-password`, {}, { parent: this });
-        const superuser = secret("superuser");
-        const replication = secret("replication");
-        const rewind = secret("rewind");
-        const restApi = secret("restapi");
-        const owner = secret("owner");
-        this.ownerPassword = owner.value;
-        this.ownerScramVerifier = owner.scramVerifier;
-        this.superuserPassword = superuser.value;
+        const passwords = { superuser: secret("superuser"), replication: secret("replication"), rewind: secret("rewind"), restApi: secret("restapi"), owner: secret("owner") };
+        this.ownerPassword = passwords.owner.value;
+        this.ownerScramVerifier = passwords.owner.scramVerifier;
+        this.superuserPassword = passwords.superuser.value;
         this.restApiUser = "patroni";
-        this.restApiPassword = restApi.value;
+        this.restApiPassword = passwords.restApi.value;
 
-        const dcsDoc = renderDcsConfig({
-            timings: this.resolved.timings,
-            usePgRewind: spec.patroni.usePgRewind,
-            synchronousMode: this.resolved.synchronousMode,
-            synchronousModeStrict: this.resolved.synchronousModeStrict,
-            synchronousNodeCount: spec.patroni.synchronousNodeCount,
-            failsafeMode: spec.patroni.failsafeMode,
-            checkTimeline: spec.patroni.checkTimeline,
-            // With backup, every member archives into the stanza once it is primary.
-            parameters: { ...this.resolved.parameters, ...(spec.backup ? archiveParameters(scope, spec.backup) : {}) },
-            pgHba: renderPgHba("replicator", spec.pgHba, tlsOn),
-            patroniMajor: this.resolved.layout.patroniMajor,
-            logicalSlots: this.resolved.logicalSlots,
-        });
-        // Patroni reads bootstrap.dcs only when it initialises the cluster; later changes go through
-        // PATCH /config (dcsReconcile), so the member configs keep the first document.
-        // Its note keeps the major the cluster was initialised with (absent in states from before
-        // postgresVersion existed, when every cluster was 15); the guard refuses any other.
-        const layout = this.resolved.layout;
-        const bootstrapDcs = new FirstValue(`${name}-bootstrap-dcs`, { value: dcsDoc, note: { postgresVersion: layout.version, restApiHttps: https, postgresTls: tlsOn } }, { parent: this });
-        // The members read patroni.yml at start only, so HTTPS cannot reach a running cluster together
-        // with its probes and HAProxy's checks: the first value stays, and a change fails
-        // `pulumi preview` here, before anything is touched.
-        const keptHttps = bootstrapDcs.firstNote.apply((n) => keptRestApiHttps(subject, n, https));
-        // The same for PostgreSQL's TLS: members replicate with the sslmode they require.
-        const keptTls = bootstrapDcs.firstNote.apply((n) => keptPostgresTls(subject, n, tlsOn));
-        // Both checks, for what must wait on them.
-        const kept = pulumi.all([keptHttps, keptTls]);
-        const versionGuard = new PostgresVersionGuard(`${name}-postgres-version`, {
-            subject, version: layout.version, versionGiven: args.postgresVersion !== undefined,
-            bootstrapVersion: bootstrapDcs.firstNote.apply((n) => n?.postgresVersion ?? POSTGRES_VERSION_BEFORE_OPTION),
-            bootstrapRecord: bootstrapDcs.id,
-        }, { parent: this });
+        // The DCS document, its bootstrap record and the checks of what the members read at start only (patroni-bootstrap.ts).
+        const { dcsDoc, bootstrapDcs, kept, versionGuard } = patroniBootstrap(name, subject, {
+            resolved, scope, https, tlsOn, versionGiven: args.postgresVersion !== undefined,
+        }, this);
+        const layout = resolved.layout;
 
         const { labels, selector } = labelsFor(name, "patroni", "database");
         // With restApi.https, a label that tells Prometheus to scrape Patroni's /metrics over HTTPS.
@@ -279,19 +199,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         });
         this.primary = serviceEndpoint(`${name}-primary`, ns, PG_PORT, p.clusterDomain);
         this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
-        // The members' certificates (REST API and PostgreSQL): one per member, valid for its pod DNS
-        // names (Patroni's own calls, replication and HAProxy's checks use the full one), localhost and
-        // 127.0.0.1 (the probes' kubelet does not verify); with PostgreSQL TLS also the Services' names
-        // and the cluster's (postgresTlsNames).
-        // `backup` needs them too: the members' pgBackRest servers speak mutual TLS.
-        const memberTls = https || tlsOn || spec.backup ? new GeneratedTls(`${name}-tls`, {
-            servers: Object.fromEntries(memberApis.map((m) => [m.name, {
-                dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost",
-                    ...(tlsOn ? postgresTlsNames(name, [this.primary, this.replicas]) : [])],
-                ipAddresses: ["127.0.0.1"],
-                ...(tlsOn && spec.tls.lifetimeDays !== undefined ? { validDays: spec.tls.lifetimeDays } : {}),
-            }])),
-        }, { parent: this }) : undefined;
+        // The members' certificates (REST API, PostgreSQL, and `backup`'s pgBackRest servers).
+        const memberTls = https || tlsOn || spec.backup ? patroniMemberTls(name, memberApis, {
+            headless, namespace: ns, postgresTls: tlsOn, services: [this.primary, this.replicas], lifetimeDays: spec.tls.lifetimeDays,
+        }, this) : undefined;
         const restTls = https ? memberTls : undefined;
         // Past the checks of restApi.https and tls.enabled, so HAProxy's ConfigMap and PgBouncer wait on them too.
         this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
@@ -311,18 +222,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
 
         // Identity and the least RBAC Patroni needs (patroni-rbac.ts).
-        this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-patroni`, {
-            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
-        }, { parent: this });
-        this.role = new k8s.rbac.v1.Role(`${name}-patroni`, {
-            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
-            rules: [...patroniRoleRules(this.dcsKind, scope, memberNames), ...(backup?.rules ?? [])],
-        }, { parent: this });
-        const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-patroni`, {
-            metadata: { name: `${name}-patroni`, namespace: nsRef, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: ns }],
-        }, { parent: this });
+        const identity = patroniIdentity(name, {
+            namespace: nsRef, namespaceName: ns, labels, rules: [...patroniRoleRules(this.dcsKind, scope, memberNames), ...(backup?.rules ?? [])],
+        }, this);
+        this.serviceAccount = identity.serviceAccount;
+        this.role = identity.role;
 
         // With a locked etcd (the default): this scope's own etcd user, which reaches its keys only.
         const etcd = dcs && patroniEtcdAccess(name, scope, dcs, {
@@ -331,61 +235,19 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, this);
         this.etcdUser = etcd?.user;
 
-        // Every member's patroni.yml (passwords inside) and the bootstrap script (the owner's verifier) in one Secret.
-        const callback = dcs ? `${CONFIG_DIR}/role-label.sh` : undefined;
-        // Read only past the checks of restApi.https and tls.enabled (kept), so a refused change touches nothing.
-        const certFiles = pulumi.all([memberTls?.caCertPem, memberTls?.certs, kept]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
-        // The owner's verifier inside; a restored cluster's sets it on the restored roles (renderPostRestore).
-        const postBootstrap = backup?.postBootstrap
-            ? backup.postBootstrap(owner.scramVerifier)
-            : owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
-        const files = pulumi
-            .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, postBootstrap, etcd?.config, certFiles])
-            .apply(([su, repl, rw, api, dcsAtBootstrap, postBootstrapScript, etcdConfig, tlsFiles]) => {
-                const caPem = tlsFiles?.ca;
-                const certs = tlsFiles?.certs;
-                const store: DcsStore = etcdConfig?.store ?? { kind: "kubernetes", namespace: ns, labels: selector, pgPort: PG_PORT };
-                const out: Record<string, string> = { ...etcdConfig?.files };
-                this.members.forEach((m, i) => {
-                    out[`${m.name}.yml`] = renderMemberYaml({
-                        scope, name: m.name, host: m.host, dcs: dcsAtBootstrap,
-                        superuser: { username: "postgres", password: su },
-                        replication: { username: "replicator", password: repl },
-                        rewind: { username: "rewind", password: rw },
-                        restApi: { username: this.restApiUser, password: api },
-                        tags: spec.nodeTags[i] ?? nodeTagsSpec.parse({}),
-                        dataDir: layout.dataDir, binDir: layout.binDir,
-                        postBootstrap: `${CONFIG_DIR}/post-bootstrap.sh`,
-                        ...(backup?.replicaMethod ? { replicaMethod: backup.replicaMethod } : {}),
-                        ...(backup?.bootstrapMethod ? { bootstrapMethod: backup.bootstrapMethod } : {}),
-                        pgPort: PG_PORT, apiPort: API_PORT,
-                        ...(https && certs ? { restApiTls: { certFile: `${CONFIG_DIR}/${m.name}.crt`, keyFile: `${CONFIG_DIR}/${m.name}.key`, caFile: `${CONFIG_DIR}/${REST_CA}` } } : {}),
-                        ...(tlsOn && certs ? { tls: { certFile: `${POSTGRES_TLS_DIR}/${m.name}.crt`, keyFile: `${POSTGRES_TLS_DIR}/${m.name}.key`, caFile: `${POSTGRES_TLS_DIR}/${REST_CA}` } } : {}),
-                    }, store, callback, layout.patroniMajor);
-                    if (certs) {
-                        out[`${m.name}.crt`] = certs[m.name].certPem;
-                        out[`${m.name}.key`] = certs[m.name].keyPem;
-                    }
-                });
-                if (caPem) out[REST_CA] = caPem;
-                out["post-bootstrap.sh"] = postBootstrapScript;
-                if (callback) out["role-label.sh"] = readScript("role-label.sh");
-                return out;
-            });
-        // A fixed name: pods read new keys in place, so adding a member does not restart the others
-        // (Secret data is replace-only in the provider, which deletes a named object before recreating it).
-        const configSecretName = `${name}-patroni`;
-        this.configSecret = new k8s.core.v1.Secret(configSecretName, {
-            metadata: { name: configSecretName, namespace: nsRef, labels },
-            stringData: pulumi.secret(files),
-        }, { parent: this, dependsOn: [versionGuard] });
+        // Every member's patroni.yml, certificates and bootstrap script in `<name>-patroni` (patroni-config.ts).
+        const config = patroniConfigSecret(name, {
+            namespace: nsRef, namespaceName: ns, labels, selector, scope, spec, layout, members: this.members, passwords, restApiUser: this.restApiUser,
+            https, tlsOn, bootstrapDcs: bootstrapDcs.value, memberTls, kept, backup, etcd, dependsOn: [versionGuard],
+        }, this);
+        this.configSecret = config.secret;
         const backupFiles = backup && backupSecret(backupSecretName, this.namespace, labels, backup.files, this, [versionGuard]);
 
         const { roleServices, memberServices } = patroniServices(name, {
             namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
         }, this);
         this.services = [...memberServices, ...roleServices];
-        const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${owner.value}@${host}:${PG_PORT}/${spec.database}${tlsOn ? "?sslmode=require" : ""}`);
+        const uri = (host: string) => pulumi.secret(pulumi.interpolate`postgresql://${spec.owner}:${passwords.owner.value}@${host}:${PG_PORT}/${spec.database}${tlsOn ? "?sslmode=require" : ""}`);
         this.primaryUri = uri(this.primary.host);
         this.replicaUri = uri(this.replicas.host);
 
@@ -395,88 +257,15 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const exporter = monitorPassword && postgresExporterObjects(name, {
             namespace: nsRef, labels, password: monitorPassword.value, database: spec.database, images: spec.images, imagePullPolicy: p.imagePullPolicy, tls: tlsOn,
         }, this);
-        const exporterObjects = exporter?.objects ?? [];
 
-        const check = this.resolved.check;
-        const scratch = scratchVolumes({
-            tmp: { path: "/tmp" },
-            run: { path: "/var/run/postgresql" },
-            shm: { path: "/dev/shm", memoryMb: spec.shmSizeMb },
-        });
-        this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
+        this.statefulSet = patroniStatefulSet(name, {
+            namespace: nsRef, labels, podLabels, selector, serviceName: headless, spec, resolved, platform: p, image, https, tlsOn, kubernetesDcs: !dcs,
             // Waits on the check of restApi.https (a refused change registers no member change).
-            metadata: { name, namespace: nsRef, labels, annotations: { "pgscale.io/rest-scheme": kept.apply(([h]) => (h ? "https" : "http")) } },
-            spec: {
-                serviceName: headless,
-                replicas: spec.nodes,
-                // Patroni elects the bootstrapping member itself; one pod stuck on a node must not hold up the rest.
-                podManagementPolicy: "Parallel",
-                selector: { matchLabels: selector },
-                template: {
-                    metadata: {
-                        labels: podLabels,
-                        // Tags are read at start: a change rolls the members. Passwords never change, and
-                        // added members only add keys, so nothing else restarts them.
-                        annotations: { "pgscale.io/tags-sha256": sha256(JSON.stringify(spec.nodeTags)) },
-                    },
-                    spec: {
-                        serviceAccountName: this.serviceAccount.metadata.name,
-                        securityContext: podSecurityContext(IMAGE_USERS[layout.image], p),
-                        ...scheduling(p, selector),
-                        // Patroni stops PostgreSQL and releases the leader key on SIGTERM; give it time.
-                        terminationGracePeriodSeconds: 30,
-                        containers: [{
-                            name: "patroni",
-                            image,
-                            imagePullPolicy: p.imagePullPolicy,
-                            // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
-                            // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
-                            command: backup?.beforePatroni.length
-                                ? ["/bin/sh", "-c", `${backup.beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
-                                : ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
-                            env: [
-                                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                ...(dcs ? [] : [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]),
-                                ...(backup?.env ?? []),
-                            ],
-                            // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
-                            ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
-                            // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
-                            readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise, https),
-                            // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
-                            livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3, 1, https), initialDelaySeconds: 10 },
-                            resources: p.resources,
-                            securityContext: containerSecurityContext,
-                            volumeMounts: [
-                                { name: "data", mountPath: DATA_MOUNT },
-                                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                                ...(tlsOn ? [{ name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true }] : []),
-                                ...scratch.mounts,
-                                ...(backup?.mounts ?? []),
-                            ],
-                        }, ...(exporter ? [exporter.container] : [])],
-                        volumes: [
-                            // 0550: the scripts must be executable; only root and the postgres group (fsGroup) can read.
-                            // By name plus dependsOn, not by output: a replaced Secret must not show the pods as changing.
-                            { name: "config", secret: { secretName: configSecretName, defaultMode: 0o550 } },
-                            // The same Secret, 0440, for PostgreSQL's key (POSTGRES_TLS_DIR).
-                            ...(tlsOn ? [{ name: "tls", secret: { secretName: configSecretName, defaultMode: 0o440 } }] : []),
-                            ...scratch.volumes,
-                            ...(exporter?.volumes ?? []),
-                            ...(backup?.volumes ?? []),
-                        ],
-                    },
-                },
-                volumeClaimTemplates: [{
-                    metadata: { name: "data", labels },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        storageClassName: p.storage.storageClassName,
-                        resources: { requests: { storage: p.storage.size ?? "10Gi" } },
-                    },
-                }],
-            },
-        }, { parent: this, dependsOn: [versionGuard, roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...memberServices, ...exporterObjects, ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies] });
+            restScheme: kept.apply(([h]) => (h ? "https" : "http")),
+            serviceAccountName: this.serviceAccount.metadata.name, configSecretName: config.secretName, backup, exporter,
+            dependsOn: [versionGuard, identity.roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...memberServices, ...(exporter?.objects ?? []),
+                ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies],
+        }, this);
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
@@ -484,48 +273,19 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
         }, { parent: this });
 
-        this.dcsReconcile = dcsReconcileJob(name, {
-            namespace: nsRef,
-            // Its own app name, so the Services and the PDB never select the Job's pod.
-            labels: labelsFor(name, "patroni-dcs-reconcile", "dcs-reconcile").labels,
-            image,
-            imageUser: IMAGE_USERS[layout.image],
-            placement: p,
-            members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })),
-            username: this.restApiUser,
-            password: restApi.value,
-            ...(restTls ? { caPem: restTls.caCertPem } : {}),
-            config: dcsDoc,
-            timeoutSeconds: RECONCILE_TIMEOUT_S,
-            dependsOn: [this.statefulSet],
-        }, this).job;
-        this.ready = this.dcsReconcile;
-
-        // The in-cluster SQL Jobs (monitoring role, declared access): the member image, as the superuser, through the primary Service.
-        const sqlJob = {
-            namespace: nsRef, image, imageUser: IMAGE_USERS[layout.image], placement: p,
-            primaryHost: this.primary.host, superuserPassword: superuser.value, timeoutSeconds: RECONCILE_TIMEOUT_S,
-            // With TLS, psql verifies the primary Service's name against the cluster's CA.
-            ...(this.tls ? { caPem: this.tls.caCertPem } : {}),
-        };
-        if (monitorPassword) {
-            this.monitorRole = monitorRoleJob(name, {
-                ...sqlJob,
-                labels: labelsFor(name, "patroni-monitor-role", "monitor-role").labels,
-                database: spec.database,
-                scramVerifier: monitorPassword.scramVerifier,
-                dependsOn: [this.dcsReconcile],
-            }, this).job;
-        }
-        const access = declaredAccessJob(name, {
-            ...sqlJob,
-            spec,
-            labels: labelsFor(name, "patroni-access", "access").labels,
-            dependsOn: [this.dcsReconcile],
+        // The DCS settings' reconcile (`ready`), then the monitoring role and declared access (patroni-jobs.ts).
+        const jobs = patroniJobs(name, {
+            namespace: nsRef, image, imageUser: IMAGE_USERS[layout.image], placement: p, spec, dcsDoc,
+            members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })), restApiUser: this.restApiUser, restApiPassword: passwords.restApi.value,
+            restApiCaPem: restTls?.caCertPem, primaryHost: this.primary.host, superuserPassword: passwords.superuser.value,
+            tlsCaPem: this.tls?.caCertPem, monitorScramVerifier: monitorPassword?.scramVerifier, statefulSet: this.statefulSet,
         }, this);
-        this.roles = access.roles;
-        this.databases = access.databases;
-        this.access = access.job;
+        this.dcsReconcile = jobs.dcsReconcile;
+        this.ready = this.dcsReconcile;
+        this.monitorRole = jobs.monitorRole;
+        this.roles = jobs.access.roles;
+        this.databases = jobs.access.databases;
+        this.access = jobs.access.job;
         if (spec.monitoring.podMonitor) {
             this.podMonitor = podMonitor(name, {
                 namespace: this.namespace, labels, selector, extraLabels: spec.monitoring.podMonitorLabels,
@@ -536,25 +296,4 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
         this.registerOutputs({ members: memberNames, primaryUri: this.primaryUri, replicaUri: this.replicaUri });
     }
-}
-
-/**
- * Removing an entry of `roles` or `databases` leaves the role or database as it is on Kubernetes
- * (the access Job creates and updates only): a removal policy that asks for a drop is refused
- * rather than ignored. Checked on the input, since the defaults ("drop" for a role) are Docker's.
- */
-function removalPolicyIssues(args: PatroniClusterArgs): Array<{ field: string; message: string }> {
-    const out: Array<{ field: string; message: string }> = [];
-    const keep = "Kubernetes keeps a role or database whose entry is removed (drop it by hand if it must go)";
-    (Array.isArray(args.roles) ? args.roles : []).forEach((r, i) => {
-        if (r?.removalPolicy !== undefined && r.removalPolicy !== "retain") out.push({ field: `roles[${i}].removalPolicy`, message: `must be "retain" or left out: ${keep}` });
-    });
-    (Array.isArray(args.databases) ? args.databases : []).forEach((d, i) => {
-        if (d?.removalPolicy === "destroy") out.push({ field: `databases[${i}].removalPolicy`, message: `must be "retain" or left out: ${keep}` });
-    });
-    return out;
-}
-
-function sha256(s: string): string {
-    return createHash("sha256").update(s).digest("hex");
 }

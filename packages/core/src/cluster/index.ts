@@ -4,6 +4,7 @@ export * from "./resolve";
 export * from "./scram";
 export * from "./sha-crypt";
 export * from "./patroni-config";
+export * from "./dcs-document";
 export * from "./haproxy-config";
 export * from "./pgbouncer-config";
 export * from "./tls";

@@ -1,0 +1,131 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { DATA_MOUNT, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort } from "@pgscale/core";
+import { BackupPodParts } from "./backup";
+import { IMAGE_USERS } from "./images";
+import { Labels } from "./labels";
+import { PostgresExporterSidecar } from "./monitoring";
+import { API_PORT, CONFIG_DIR, PG_PORT } from "./patroni-config";
+import { POSTGRES_TLS_DIR } from "./patroni-tls";
+import { PatroniPlatform } from "./platform";
+import { containerSecurityContext, httpProbe, podSecurityContext, scheduling, scratchVolumes } from "./pod";
+
+export interface PatroniStatefulSetArgs {
+    namespace: pulumi.Input<string>;
+    labels: Labels;
+    /** The members' own labels (the role label is Patroni's). */
+    podLabels: Labels;
+    selector: Labels;
+    /** The headless Service that names the members. */
+    serviceName: string;
+    spec: PatroniClusterSpec;
+    resolved: ResolvedPatroniCluster;
+    platform: PatroniPlatform;
+    image: string;
+    https: boolean;
+    tlsOn: boolean;
+    /** Patroni's Kubernetes DCS (not an EtcdCluster): the members register their pod IP. */
+    kubernetesDcs: boolean;
+    /** "https" or "http" once restApi.https passed its check: a refused change registers no member change. */
+    restScheme: pulumi.Output<string>;
+    serviceAccountName: pulumi.Input<string>;
+    /** The config Secret, mounted by name (a replaced Secret must not show the pods as changing). */
+    configSecretName: string;
+    backup?: BackupPodParts;
+    exporter?: PostgresExporterSidecar;
+    dependsOn: pulumi.Resource[];
+}
+
+/**
+ * The members: a StatefulSet `<name>` of Patroni pods with a data volume each, Parallel pod
+ * management (Patroni elects the bootstrapping member itself), probes on Patroni's REST API at the
+ * check timings the cluster's objectives call for, and the postgres_exporter and `backup` parts.
+ */
+export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, parent: pulumi.Resource): k8s.apps.v1.StatefulSet {
+    const { spec, platform: p, backup, exporter, https, tlsOn } = a;
+    const layout = a.resolved.layout;
+    const check = a.resolved.check;
+    const scratch = scratchVolumes({
+        tmp: { path: "/tmp" },
+        run: { path: "/var/run/postgresql" },
+        shm: { path: "/dev/shm", memoryMb: spec.shmSizeMb },
+    });
+    return new k8s.apps.v1.StatefulSet(name, {
+        metadata: { name, namespace: a.namespace, labels: a.labels, annotations: { "pgscale.io/rest-scheme": a.restScheme } },
+        spec: {
+            serviceName: a.serviceName,
+            replicas: spec.nodes,
+            // Patroni elects the bootstrapping member itself; one pod stuck on a node must not hold up the rest.
+            podManagementPolicy: "Parallel",
+            selector: { matchLabels: a.selector },
+            template: {
+                metadata: {
+                    labels: a.podLabels,
+                    // Tags are read at start: a change rolls the members. Passwords never change, and
+                    // added members only add keys, so nothing else restarts them.
+                    annotations: { "pgscale.io/tags-sha256": sha256(JSON.stringify(spec.nodeTags)) },
+                },
+                spec: {
+                    serviceAccountName: a.serviceAccountName,
+                    securityContext: podSecurityContext(IMAGE_USERS[layout.image], p),
+                    ...scheduling(p, a.selector),
+                    // Patroni stops PostgreSQL and releases the leader key on SIGTERM; give it time.
+                    terminationGracePeriodSeconds: 30,
+                    containers: [{
+                        name: "patroni",
+                        image: a.image,
+                        imagePullPolicy: p.imagePullPolicy,
+                        // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
+                        // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
+                        command: backup?.beforePatroni.length
+                            ? ["/bin/sh", "-c", `${backup.beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
+                            : ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
+                        env: [
+                            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                            ...(a.kubernetesDcs ? [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] : []),
+                            ...(backup?.env ?? []),
+                        ],
+                        // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
+                        ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
+                        // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
+                        readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise, https),
+                        // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
+                        livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3, 1, https), initialDelaySeconds: 10 },
+                        resources: p.resources,
+                        securityContext: containerSecurityContext,
+                        volumeMounts: [
+                            { name: "data", mountPath: DATA_MOUNT },
+                            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                            ...(tlsOn ? [{ name: "tls", mountPath: POSTGRES_TLS_DIR, readOnly: true }] : []),
+                            ...scratch.mounts,
+                            ...(backup?.mounts ?? []),
+                        ],
+                    }, ...(exporter ? [exporter.container] : [])],
+                    volumes: [
+                        // 0550: the scripts must be executable; only root and the postgres group (fsGroup) can read.
+                        // By name plus dependsOn, not by output: a replaced Secret must not show the pods as changing.
+                        { name: "config", secret: { secretName: a.configSecretName, defaultMode: 0o550 } },
+                        // The same Secret, 0440, for PostgreSQL's key (POSTGRES_TLS_DIR).
+                        ...(tlsOn ? [{ name: "tls", secret: { secretName: a.configSecretName, defaultMode: 0o440 } }] : []),
+                        ...scratch.volumes,
+                        ...(exporter?.volumes ?? []),
+                        ...(backup?.volumes ?? []),
+                    ],
+                },
+            },
+            volumeClaimTemplates: [{
+                metadata: { name: "data", labels: a.labels },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: p.storage.storageClassName,
+                    resources: { requests: { storage: p.storage.size ?? "10Gi" } },
+                },
+            }],
+        },
+    }, { parent, dependsOn: a.dependsOn });
+}
+
+function sha256(s: string): string {
+    return createHash("sha256").update(s).digest("hex");
+}
