@@ -325,7 +325,7 @@ describe("monitoring: exporters, discovery by labels and alerts, with real Prome
         docker("exec", actor.container, "chmod", "000", "/var/lib/pgbackrest");
         try {
             const { seconds, alerts } = await firing("PgscaleBackupFailing", (a) => a.labels.cluster === "pg", since, 90_000);
-            console.log(`PgscaleBackupFailing fired ${seconds.toFixed(1)} s after the repository became unreadable on the acting member ${wanted} (the scheduler looks every 15 s)`);
+            console.log(`PgscaleBackupFailing fired ${seconds.toFixed(1)} s after the repository became unreadable on the acting member ${wanted} (the scheduler looks every 3 s)`);
             expect(alerts[0].labels.severity).toBe("warning");
         } finally {
             docker("exec", actor.container, "chmod", "750", "/var/lib/pgbackrest");

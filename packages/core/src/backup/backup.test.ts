@@ -10,9 +10,9 @@ const messages = (input: unknown) => {
 };
 
 describe("backup spec", () => {
-    it("defaults: a full backup a day, two kept, WAL archived at least every minute, two pgBackRest processes, encrypted", () => {
+    it("defaults: a full backup a day, two kept, WAL archived at least every minute, two pgBackRest processes, a look every 15 s, encrypted", () => {
         expect(backupSpec.parse({})).toEqual({
-            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, processes: 2, encrypt: true,
+            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, processes: 2, checkSeconds: 15, encrypt: true,
         });
     });
 
@@ -89,6 +89,13 @@ describe("pgBackRest configuration", () => {
             stanza: "pg", intervals: { full: 604800, incr: 3600 }, patroniUrl: "http://127.0.0.1:8008", checkSeconds: 15,
             statusFile: "/tmp/pgscale-backup-status.json", metricsPort: 9854,
         });
+    });
+
+    it("gives the scheduler its checkSeconds, and names one that is not a whole number of seconds from 1 to 3600", () => {
+        expect(schedulerConfig("pg", backupSpec.parse({ checkSeconds: 2 }), 8008).checkSeconds).toBe(2);
+        expect(messages({ checkSeconds: 0 })).toEqual(["checkSeconds: must be at least 1"]);
+        expect(messages({ checkSeconds: 3601 })).toEqual(["checkSeconds: must be at most 3600"]);
+        expect(messages({ checkSeconds: 1.5 })).toEqual([expect.stringMatching(/^checkSeconds: /)]);
     });
 
     it("gives the scheduler the options that reach the primary from a standby, and the scheduled drill", () => {

@@ -214,7 +214,7 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
     }
     const drill = backup.drill;
     return {
-        stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: 15, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup,
+        stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: backup.checkSeconds, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup,
         ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile), serverCertFile: standby.certFile } : {}),
         ...(drill ? { drill: { everySeconds: durationSeconds(drill.schedule)!, script: PGBACKREST_PATHS.drillScript, checkBase64: Buffer.from(drill.check).toString("base64"), objectives: drill.objectives } } : {}),
     };

@@ -139,6 +139,14 @@ export const backupSpec = z.strictObject({
      * process. Each process is a CPU while it runs.
      */
     processes: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32").default(2),
+    /**
+     * Seconds between the scheduler's looks, in every member: at each one it reads the repository
+     * (`pgbackrest info`, what its metrics report) and the acting member starts a backup or drill
+     * that is due. A due backup starts, and a repository that cannot be read is reported (the
+     * failing metric, the PgscaleBackupFailing alert), within this time. Each look is a
+     * `pgbackrest info` per member. Default 15.
+     */
+    checkSeconds: z.number().int().min(1, "must be at least 1").max(3600, "must be at most 3600").default(15),
     /** Encrypt the repository (aes-256-cbc) with a generated passphrase kept as a Pulumi secret. Default true. */
     encrypt: z.boolean().default(true),
     /**
