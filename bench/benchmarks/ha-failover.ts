@@ -62,7 +62,7 @@ async function profile(ctx: BenchContext, name: string, work: HaWork): Promise<R
         await stackReady(sp, work.nodes - 1, Date.now());
         const yml = docker("exec", `${sp}-pg-0`, "cat", "/etc/patroni/patroni.yml");
         const password: string = parseYaml(yml).postgresql.authentication.superuser.password;
-        const ours: Cluster = { uri: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${docker("port", `${sp}-lb`, "5000/tcp").split("\n")[0].split(":").pop()}/postgres`,
+        const ours: Cluster = { uri: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${docker("port", `${sp}-lb`, "5000/tcp").split("\n")[0].split(":").pop()}/postgres?sslmode=require`,
             containers: [...Array(work.nodes).keys()].map((i) => `${sp}-pg-${i}`) };
         await untilReady(baseline.uri, work.nodes - 1, t0);
         const rows: Row[] = [];
