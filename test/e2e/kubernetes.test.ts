@@ -23,6 +23,7 @@ import { useLocalCluster } from "../support/k8s-local";
 import { ALERT_NAMES, DEFAULT_IMAGES } from "@pgscale/core";
 import { randomBytes } from "crypto";
 import { seaweedfsImage } from "../support/seaweedfs";
+import { pgscaleCli } from "../support/cli";
 
 // scripts/setup builds the binaries beforehand; a run takes about 3 minutes here (cluster start included).
 jest.setTimeout(15 * 60 * 1000);
@@ -82,7 +83,7 @@ afterAll(async () => {
 });
 // The backups' object store: the S3 backup e2e's SeaweedFS test image, run as a pod of the namespace.
 const s3Image = seaweedfsImage();
-const { kubectl, kubectlAsync, kubectlWithInput } = useLocalCluster([
+const { kubectl, kubectlAsync, kubectlWithInput, binDir } = useLocalCluster([
     s3Image, DEFAULT_IMAGES.etcd, DEFAULT_IMAGES["patroni-17"], DEFAULT_IMAGES.haproxy, DEFAULT_IMAGES.pgbouncer, DEFAULT_IMAGES.exporters, DEFAULT_IMAGES.prometheus,
 ]);
 
@@ -239,7 +240,8 @@ describe("PatroniCluster on Kubernetes", () => {
         const api = prometheusApi;
         const members = memberPods("name").split(" ").sort();
         expect(members).toEqual(["main-0", "main-1", "main-2"]);
-        const expected = [...members.flatMap((m) => [`patroni/main/${m}`, `postgres/main/${m}`]), "haproxy/lb/-", "pgbouncer/pool/-"].sort();
+        // Each member serves its backup scheduler's metrics too (the fixture's cluster has `backup`).
+        const expected = [...members.flatMap((m) => [`patroni/main/${m}`, `postgres/main/${m}`, `backup/main/${m}`]), "haproxy/lb/-", "pgbouncer/pool/-"].sort();
         const up = await eventually(async () => {
             const { activeTargets } = await api("/api/v1/targets?state=active");
             const seen = (activeTargets as Array<{ labels: Record<string, string>; health: string }>)
@@ -280,7 +282,7 @@ describe("PatroniCluster on Kubernetes", () => {
             if (m.metadata.name === "main") expect(selected.map((p) => p.metadata.name).sort()).toEqual(["main-0", "main-1", "main-2"]);
         }
         // Each endpoint relabelled to the job pgscale's rules select on.
-        expect(endpoints).toEqual({ main: ["patroni:patroni", "pg-metrics:postgres"], pool: ["metrics:pgbouncer"], lb: ["metrics:haproxy"] });
+        expect(endpoints).toEqual({ main: ["patroni:patroni", "pg-metrics:postgres", "backup-metrics:backup"], pool: ["metrics:pgbouncer"], lb: ["metrics:haproxy"] });
     });
 
     it("sends alerts to the stack's Alertmanager: Prometheus reports it active, and a firing alert reaches it", async () => {
@@ -411,6 +413,42 @@ describe("PatroniCluster on Kubernetes", () => {
         expect([podSpec.includes(s3Keys.s3SecretKey), podSpec.includes(s3Keys.s3AccessKey)]).toEqual([false, false]);
         const conf = kubectl("-n", namespace, "exec", primaryPod(), "-c", "patroni", "--", "cat", "/etc/pgbackrest/pgbackrest.conf");
         expect(conf.split("\n")).toContain(`repo1-s3-key-secret=${s3Keys.s3SecretKey}`);
+    });
+
+    it("pgscale backup --pod lists, checks and takes a backup through kubectl exec; Prometheus reads the schedulers", async () => {
+        // As a user runs it: kubectl on PATH, their kubeconfig (KUBECONFIG) and the member pods by name.
+        const savedPath = process.env.PATH;
+        process.env.PATH = `${binDir()}${path.delimiter}${savedPath}`;
+        const members = ["--pod", "main-0", "--pod", "main-1", "--namespace", namespace];
+        try {
+            const [list, run] = [await pgscaleCli("backup", "list", ...members, "--json"), await pgscaleCli("backup", "run", ...members, "--type", "incr", "--json")];
+            expect(list.code).toBe(0);
+            const listed = JSON.parse(list.stdout);
+            expect(listed.backups.map((b: { type: string }) => b.type)).toContain("full");
+            // The backup runs on the streaming replica (the scheduler's choice, under its Lease) and lands in the bucket.
+            expect(run.code).toBe(0);
+            const done = JSON.parse(run.stdout);
+            expect(done).toMatchObject({ stanza: "main", fromStandby: true, requestedType: "incr", backup: { type: "incr" } });
+            expect(done.container).not.toBe(primaryPod());
+            const status = await pgscaleCli("backup", "status", ...members, "--json");
+            const report = JSON.parse(status.stdout);
+            // Both pods' schedulers read (a pod it cannot read is a backup.scheduler warning), the repository and archive ok.
+            expect(report).toMatchObject({ stanza: "main", status: "ok" });
+            expect(report.findings.filter((f: { severity: string }) => f.severity !== "ok")).toEqual([]);
+            expect(report.findings.map((f: { check: string }) => f.check)).toEqual(expect.arrayContaining(["backup.repository", "backup.scheduler", "backup.archive"]));
+            // A pod that is not there is named with kubectl's reason.
+            const gone = await pgscaleCli("backup", "list", "--pod", "main-9", "--namespace", namespace);
+            expect(gone).toMatchObject({ code: 1, stderr: expect.stringMatching(/main-9: .*pods "main-9" not found/) });
+        } finally {
+            process.env.PATH = savedPath;
+        }
+        // Every member's scheduler reports the repository's newest backup, scraped as job backup.
+        const newest = await eventually(async () => {
+            const { result } = await prometheusApi("/api/v1/query?query=pgscale_backup_last_completed_timestamp_seconds%7Bjob%3D%22backup%22%2Ckind%3D%22incr%22%7D");
+            const members = (result as Array<{ metric: Record<string, string> }>).map((r) => r.metric.member).sort();
+            return members.length === 2 ? members : undefined;
+        }, 60000, "the incremental backup in both members' scheduler metrics", 1000);
+        expect(newest).toEqual(["main-0", "main-1"]);
     });
 
     // The same `up` also restores the bucket into a new cluster (the next test checks it): the two run side by side.

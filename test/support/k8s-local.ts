@@ -20,6 +20,8 @@ export interface LocalCluster {
     kubectlWithInput(input: string, ...args: string[]): string;
     /** kubectl without blocking the test's event loop, for commands that run side by side. */
     kubectlAsync(...args: string[]): Promise<string>;
+    /** The directory holding the cluster's kubectl (for a user's tool that runs `kubectl` from PATH, with KUBECONFIG set). */
+    binDir(): string;
 }
 
 /** Registers the file's beforeAll/afterAll for the cluster; KUBECONFIG points at it for the stacks. */
@@ -47,5 +49,5 @@ export function useLocalCluster(images: string[]): LocalCluster {
             else resolve(stdout.trim());
         });
     });
-    return { kubectl: (...args: string[]) => kubectlWithInput("", ...args), kubectlWithInput, kubectlAsync };
+    return { kubectl: (...args: string[]) => kubectlWithInput("", ...args), kubectlWithInput, kubectlAsync, binDir: () => path.dirname(kubectlBin()) };
 }

@@ -75,6 +75,20 @@ describe("backup on Kubernetes", () => {
         expect(JSON.stringify(byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "pay-patroni").inputs.rules)).not.toContain("leases");
     });
 
+    it("declares the scheduler's metrics port, opens it to metricsFrom beside Patroni's, and scrapes it in the PodMonitor as job backup", async () => {
+        const { container } = await cluster("orders", { backup: { repository: { s3: S3 } }, monitoring: { podMonitor: true }, networkPolicy: { metricsFrom: [{ namespaceSelector: { matchLabels: { team: "scrapers" } } }] } });
+        expect(container.ports).toEqual([{ name: "postgresql", containerPort: 5432 }, { name: "patroni", containerPort: 8008 }, { name: "backup-metrics", containerPort: 9854 }]);
+        const ingress = byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", "orders-members").inputs.spec.ingress;
+        const metrics = ingress.find((r: any) => JSON.stringify(r.from).includes("scrapers"));
+        expect(metrics.ports.map((p: any) => p.port)).toEqual([8008, 9854]);
+        const endpoints = byName("kubernetes:monitoring.coreos.com/v1:PodMonitor", "orders-pod-monitor").inputs.spec.podMetricsEndpoints;
+        expect(endpoints.map((e: any) => [e.port, e.relabelings[0].replacement])).toEqual([["patroni", "patroni"], ["backup-metrics", "backup"]]);
+        expect(endpoints[1].relabelings).toContainEqual({ sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "member" });
+        // Without `backup`, no such port.
+        const plainCluster = await cluster("plain", {});
+        expect(plainCluster.container.ports.map((p: any) => p.name)).toEqual(["postgresql", "patroni"]);
+    });
+
     it("restores a new cluster from the bucket through Patroni's custom bootstrap, with the owner's new password", async () => {
         const { container, file, sts } = await cluster("copy", {
             nodes: 1, owner: "app", database: "appdb",

@@ -59,6 +59,8 @@ export interface MemberPolicyArgs {
     exporter: boolean;
     /** More ports the members open to each other (pgBackRest's server with `backup`). Default none. */
     peerPorts?: number[];
+    /** The backup scheduler serves metrics beside Patroni (`backup`): its port is open to `metricsFrom` too. */
+    backupMetrics?: boolean;
     options: NetworkPolicyOptions;
     /** The EtcdCluster DCS: its members' selector, namespace and client port. */
     etcd?: { selector: Labels; namespace: NamespaceRef; clientPort: number };
@@ -77,7 +79,7 @@ export function memberPolicies(name: string, a: MemberPolicyArgs, parent: pulumi
         members: a.selector, pgPort: a.pgPort, apiPort: a.apiPort, peerPorts: a.peerPorts ?? [],
         restApiJobs: [job("patroni-dcs-reconcile")],
         sqlJobs: [job("patroni-monitor-role"), job("patroni-access")],
-        metricsPorts: [a.apiPort, ...(a.exporter ? [METRICS_PORTS.postgres] : [])],
+        metricsPorts: [a.apiPort, ...(a.exporter ? [METRICS_PORTS.postgres] : []), ...(a.backupMetrics ? [METRICS_PORTS.backup] : [])],
         options: a.options,
     }), parent);
     if (!a.etcd) return [members];

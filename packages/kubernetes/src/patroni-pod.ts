@@ -87,7 +87,11 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                             ...(backup?.env ?? []),
                         ],
                         // "patroni" also names the port Prometheus scrapes Patroni's /metrics on (kubernetesMetricsPort).
-                        ports: [{ name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT }],
+                        // With `backup`, the scheduler beside Patroni serves its own metrics (kubernetesMetricsPort("backup")).
+                        ports: [
+                            { name: "postgresql", containerPort: PG_PORT }, { name: kubernetesMetricsPort("patroni").name, containerPort: API_PORT },
+                            ...(backup ? [kubernetesMetricsPort("backup")] : []),
+                        ],
                         // Ready: leader, or replica running with a DCS; the check timings the cluster's objectives call for.
                         readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise, https),
                         // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).

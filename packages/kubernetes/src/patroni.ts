@@ -106,7 +106,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly access?: k8s.batch.v1.Job;
     /**
      * With `monitoring.podMonitor`: prometheus-operator's PodMonitor for the member pods (Patroni's
-     * /metrics, and the exporters' with `monitoring.enabled`); else undefined.
+     * /metrics, the exporters' with `monitoring.enabled`, the backup scheduler's with `backup`); else undefined.
      */
     public readonly podMonitor?: k8s.apiextensions.CustomResource;
     /** With `tls.enabled` (the default): the CA that signed the members' certificates (PEM), for sslmode=verify-full; else undefined. */
@@ -187,7 +187,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.networkPolicies = memberPolicies(name, {
             selector, namespace: this.namespace, labels, pgPort: PG_PORT, apiPort: API_PORT, exporter: spec.monitoring.enabled, options: p.networkPolicy,
             // With `backup`, a standby's backup reaches the primary's pgBackRest server.
-            peerPorts: spec.backup ? [PGBACKREST_SERVER_PORT] : [],
+            peerPorts: spec.backup ? [PGBACKREST_SERVER_PORT] : [], backupMetrics: spec.backup !== undefined,
             etcd: dcs && { selector: dcs.podSelector, namespace: dcs.namespace, clientPort: dcs.clientContainerPort },
         }, this);
         const headless = `${name}-headless`;
@@ -289,8 +289,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         if (spec.monitoring.podMonitor) {
             this.podMonitor = podMonitor(name, {
                 namespace: this.namespace, labels, selector, extraLabels: spec.monitoring.podMonitorLabels,
-                // Patroni serves /metrics on every member, exporters or not.
-                jobs: monitoring ? ["patroni", "postgres"] : ["patroni"], patroniHttps: https,
+                // Patroni serves /metrics on every member, exporters or not; with `backup`, its scheduler too.
+                jobs: [...(monitoring ? ["patroni", "postgres"] as const : ["patroni"] as const), ...(spec.backup ? ["backup"] as const : [])], patroniHttps: https,
             }, this);
         }
 

@@ -2,21 +2,25 @@ import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, formatDuratio
 import { drillMember, engineDrill } from "../backup/drill";
 import { Command, defineCommand } from "../command";
 import { BACKUP_LEASE_HELD, ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
+import { KubectlTarget, kubectlExec, kubectlTargetArgs } from "../backup/kubectl";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
 import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill } from "../render/backup-text";
 import { EXIT_CRITICAL } from "./doctor";
 
-const USAGE = `usage: pgscale backup list --container NAME [--container NAME]... [--stanza STANZA] [--json]
-       pgscale backup status --container NAME [--container NAME]... [--stanza STANZA] [--json]
-       pgscale backup run --container NAME [--container NAME]... [--type full|diff|incr]
-                          [--stanza STANZA] [--json]
+const USAGE = `usage: pgscale backup list MEMBERS [--stanza STANZA] [--json]
+       pgscale backup status MEMBERS [--stanza STANZA] [--json]
+       pgscale backup run MEMBERS [--type full|diff|incr] [--stanza STANZA] [--json]
        pgscale backup drill --container NAME [--container NAME]... [--time ISO | --lsn LSN | --name POINT]
                           [--database DB] [--check SQL] [--restore-seconds N] [--rpo-seconds N]
                           [--stanza STANZA] [--json]
+  MEMBERS: --container NAME [--container NAME]...                              (Docker)
+        or --pod NAME [--pod NAME]... [--namespace NS] [--context CONTEXT]     (Kubernetes)
 
-The backups of a PatroniCluster with \`backup\` (Docker), read and taken with pgBackRest inside its
-member containers (as postgres, through the Docker engine at DOCKER_HOST, else the local socket).
+The backups of a PatroniCluster with \`backup\`, read and taken with pgBackRest inside its members
+as postgres: on Docker in the member containers, through the Docker engine at DOCKER_HOST, else
+the local socket; on Kubernetes in the member pods' patroni container, with kubectl exec (your
+kubeconfig, context and RBAC: pods/exec in the cluster's namespace).
 
   list     the repository's backups (type, times, sizes, WAL range) and the range a restore can reach
   status   is the repository kept up to date: a backup of each scheduled kind within its interval,
@@ -31,6 +35,10 @@ member containers (as postgres, through the Docker engine at DOCKER_HOST, else t
   --container NAME   a member's container; repeatable. list and status use the first that answers
                      (status also reads every one's scheduler status); run looks for the
                      member that takes the backups
+  --pod NAME         a member pod (Kubernetes), used as --container is; repeatable; not with drill
+                     (on Kubernetes, restore into a new cluster with bootstrap.fromBackup)
+  --namespace NS     with --pod: the cluster's namespace (default: the context's)
+  --context CONTEXT  with --pod: the kubeconfig context (default: the current one)
   --stanza STANZA    the stanza; default: the cluster's scope, from /etc/pgscale/backup.json
   --type KIND        run only: full, diff or incr (default incr; pgBackRest takes a full instead
                      when the repository has none)
@@ -51,22 +59,32 @@ restore failed, 2 invalid options.`;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 interface ReadArgs {
+    /** Member containers (Docker) or, with `kubernetes`, member pods. */
     containers: string[];
     stanza?: string;
+    /** --pod: the members are pods, reached with kubectl exec. */
+    kubernetes?: KubectlTarget;
 }
 
 interface RunArgs extends ReadArgs {
     type: BackupKind;
 }
 
-const shared = { container: { type: "string", multiple: true }, stanza: { type: "string" } } as const;
+const shared = {
+    container: { type: "string", multiple: true }, pod: { type: "string", multiple: true }, namespace: { type: "string" }, context: { type: "string" }, stanza: { type: "string" },
+} as const;
 
-function sharedArgs(values: { container?: string[]; stanza?: string }, errors: UsageError[]): ReadArgs {
+interface SharedValues { container?: string[]; pod?: string[]; namespace?: string; context?: string; stanza?: string }
+
+function sharedArgs(values: SharedValues, errors: UsageError[]): ReadArgs {
     const containers = values.container ?? [];
-    if (!containers.length) errors.push({ option: "--container", message: "is required (a member container of the cluster)" });
+    const pods = values.pod ?? [];
+    if (containers.length && pods.length) errors.push({ option: "--pod", message: "cannot be combined with --container: the members are containers (Docker) or pods (Kubernetes)" });
+    else if (!containers.length && !pods.length) errors.push({ option: "--container", message: "is required (a member container of the cluster; on Kubernetes, --pod)" });
     for (const c of containers) if (!NAME.test(c)) errors.push({ option: "--container", message: `${JSON.stringify(c)} is not a container name or ID` });
+    const kubernetes = kubectlTargetArgs("--pod", { pods, namespace: values.namespace, context: values.context }, errors);
     if (values.stanza !== undefined && !NAME.test(values.stanza)) errors.push({ option: "--stanza", message: "must be a stanza name (the cluster's scope)" });
-    return { containers, stanza: values.stanza };
+    return pods.length ? { containers: pods, stanza: values.stanza, kubernetes } : { containers, stanza: values.stanza };
 }
 
 /** Reports a failure past argument checks: the reason, no stack trace (it is the engine or the cluster). */
@@ -76,8 +94,12 @@ function failed(sub: string, io: Io, json: boolean, error: string, unanswered: U
     return EXIT.failure;
 }
 
-/** The engine's exec, or the failure already reported. */
-function execOrFail(sub: string, io: Io, json: boolean): ContainerExec | number {
+/** What the members are called on their platform, in messages. */
+const kind = (args: ReadArgs) => (args.kubernetes ? "pod" : "container");
+
+/** kubectl's exec for pods, else the engine's; or the failure already reported. */
+function execOrFail(sub: string, io: Io, json: boolean, args: ReadArgs): ContainerExec | number {
+    if (args.kubernetes) return kubectlExec(args.kubernetes);
     const exec = engineExec();
     return typeof exec === "function" ? exec : failed(sub, io, json, exec.error);
 }
@@ -97,10 +119,10 @@ function readCommand(sub: "list" | "status", run: (exec: ContainerExec, member: 
             return errors.length ? { errors } : { args };
         },
         async execute(args, io, json) {
-            const exec = execOrFail(sub, io, json);
+            const exec = execOrFail(sub, io, json, args);
             if (typeof exec === "number") return exec;
             const { member, unanswered } = await firstMember(exec, args.containers);
-            if (!member) return failed(sub, io, json, "no container answered with a backup configuration", unanswered);
+            if (!member) return failed(sub, io, json, `no ${kind(args)} answered with a backup configuration`, unanswered);
             return run(exec, member, args.stanza ?? member.config.stanza, args, io, json);
         },
     });
@@ -135,10 +157,10 @@ const runCommand = defineCommand({
         return errors.length ? { errors } : { args: { ...base, type: type as BackupKind } };
     },
     async execute(args, io, json) {
-        const exec = execOrFail("run", io, json);
+        const exec = execOrFail("run", io, json, args);
         if (typeof exec === "number") return exec;
         const { acting: primary, others } = await findActing(exec, args.containers);
-        if (!primary) return failed("run", io, json, "refused: none of the given containers is the member that takes the backups (the first streaming replica, else the primary)", others);
+        if (!primary) return failed("run", io, json, `refused: none of the given ${kind(args)}s is the member that takes the backups (the first streaming replica, else the primary)`, others);
         const stanza = args.stanza ?? primary.config.stanza;
         if (stanza !== primary.config.stanza) return failed("run", io, json, `refused: --stanza ${stanza}: a member backs up its own cluster's stanza (${primary.config.stanza})`);
         try {
@@ -204,11 +226,13 @@ const drillCommand = defineCommand({
     toArgs(values): { args: DrillArgs } | { errors: UsageError[] } {
         const errors: UsageError[] = [];
         const base = sharedArgs(values, errors);
+        // A drill's throwaway restore is a container on the Docker engine.
+        if (base.kubernetes) errors.push({ option: "--pod", message: "drill restores into a throwaway Docker container: on Kubernetes, restore into a new cluster with bootstrap.fromBackup (docs/backups.md)" });
         const spec = drillSpec(values as Record<string, string | undefined>, errors);
         return errors.length || !spec ? { errors } : { args: { ...base, spec } };
     },
     async execute(args, io, json) {
-        const exec = execOrFail("drill", io, json);
+        const exec = execOrFail("drill", io, json, args);
         if (typeof exec === "number") return exec;
         const docker = engineDrill();
         if ("error" in docker) return failed("drill", io, json, docker.error);

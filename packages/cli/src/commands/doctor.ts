@@ -6,13 +6,15 @@ import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageErr
 import { renderDoctorText } from "../render/doctor-text";
 import { wrap } from "../render/wrap";
 import { patroniCaOption } from "../patroni/rest";
+import { KubectlTarget, kubectlTargetArgs } from "../backup/kubectl";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
 export const EXIT_CRITICAL = 3;
 
 const USAGE = `usage: pgscale doctor --primary-uri URI [--replica-uri URI] [--pooler-admin-uri URI]
                       [--patroni-url URL]... [--patroni-ca FILE] [--query SQL] [--threshold NAME=VALUE]...
-                      [--prometheus URL [--window MINUTES]] [--backup-container NAME]... [--json]
+                      [--prometheus URL [--window MINUTES]] [--backup-container NAME]...
+                      [--backup-pod NAME... [--namespace NS] [--context CONTEXT]] [--json]
 
 Runs the playbook's debug checklist against a live deployment and walks its decision tree
 (connection issues, replication lag, partition not used); prints each finding with its fix.
@@ -39,6 +41,10 @@ Runs the playbook's debug checklist against a live deployment and walks its deci
                            (Docker): the findings of pgscale backup status (the repository, the
                            schedule, the scheduler, the scheduled restore drills) as doctor's
                            backups area
+  --backup-pod NAME        repeatable; the same from each member pod (Kubernetes), read with
+                           kubectl exec in its patroni container (pods/exec in the namespace)
+  --namespace NS           with --backup-pod: the cluster's namespace (default: the context's)
+  --context CONTEXT        with --backup-pod: the kubeconfig context (default: the current one)
   --threshold NAME=VALUE   repeatable; moves one of doctor's lines between ok, warning and
 ${wrap(`critical. Names and defaults: ${Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => `${k}=${v}`).join(", ")}`, " ".repeat(27))}
   --json                   print the report (or the errors) as JSON
@@ -59,6 +65,8 @@ interface DoctorArgs {
     prometheus?: { url: string; windowMinutes: number };
     thresholds: DoctorThresholds;
     backupContainers: string[];
+    /** --backup-pod: the members are pods, reached with kubectl exec. */
+    backupPods?: { pods: string[]; target: KubectlTarget };
 }
 
 export const doctorCommand = defineCommand({
@@ -76,6 +84,9 @@ export const doctorCommand = defineCommand({
         prometheus: { type: "string" },
         window: { type: "string" },
         "backup-container": { type: "string", multiple: true },
+        "backup-pod": { type: "string", multiple: true },
+        namespace: { type: "string" },
+        context: { type: "string" },
     },
     toArgs(values, env): { args: DoctorArgs } | { errors: UsageError[] } {
         const patroniUrls = values["patroni-url"] ?? [];
@@ -95,13 +106,16 @@ export const doctorCommand = defineCommand({
         ].filter((e): e is UsageError => e !== undefined);
         const backupContainers = values["backup-container"] ?? [];
         for (const c of backupContainers) if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(c)) errors.push({ option: "--backup-container", message: `${JSON.stringify(c)} is not a container name or ID` });
+        const pods = values["backup-pod"] ?? [];
+        if (pods.length && backupContainers.length) errors.push({ option: "--backup-pod", message: "cannot be combined with --backup-container: the members are containers (Docker) or pods (Kubernetes)" });
+        const target = kubectlTargetArgs("--backup-pod", { pods, namespace: values.namespace, context: values.context }, errors);
         const ca = patroniCaOption(values["patroni-ca"], patroniUrls);
         if (ca.error) errors.push(ca.error);
         const parsed = parseThresholds(values.threshold ?? []);
         if ("errors" in parsed) errors.push(...parsed.errors.map((e) => ({ option: "--threshold", field: e.name, message: e.message })));
         if (errors.length || "errors" in parsed) return { errors };
         const prometheus = values.prometheus === undefined ? undefined : { url: values.prometheus, windowMinutes: values.window === undefined ? 10 : Number(values.window) };
-        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, ...(ca.ca ? { patroniCa: ca.ca } : {}), query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds, backupContainers } };
+        return { args: { primaryUri: primaryUri!, replicaUri, poolerAdminUri, patroniUrls, ...(ca.ca ? { patroniCa: ca.ca } : {}), query: values.query, ...(prometheus ? { prometheus } : {}), thresholds: parsed.thresholds, backupContainers, ...(pods.length ? { backupPods: { pods, target } } : {}) } };
     },
     async execute(args, io, json) {
         const report = diagnose(await gatherFacts(args), args.thresholds);

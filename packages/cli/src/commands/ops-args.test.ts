@@ -195,7 +195,7 @@ describe("pgscale backup arguments", () => {
         for (const sub of ["list", "status", "run", "drill"]) {
             const r = await pgscale("backup", sub);
             expect([sub, r.code]).toEqual([sub, 2]);
-            expect(r.stderr).toMatch(new RegExp(`^pgscale backup ${sub}: invalid input\n {2}--container: is required \\(a member container of the cluster\\)\n`));
+            expect(r.stderr).toMatch(new RegExp(`^pgscale backup ${sub}: invalid input\n {2}--container: is required \\(a member container of the cluster; on Kubernetes, --pod\\)\n`));
         }
     });
 

@@ -1,5 +1,6 @@
 import { DoctorFacts } from "@pgscale/core";
 import { gatherFromBackupMembers } from "./backup";
+import type { KubectlTarget } from "../backup/kubectl";
 import { gatherFromPatroni } from "./patroni";
 import { gatherFromPooler } from "./pooler";
 import { gatherFromPrometheus } from "./prometheus";
@@ -19,6 +20,8 @@ export interface DoctorTargets {
     prometheus?: { url: string; windowMinutes: number };
     /** The members' containers, for the backups area (`pgscale backup status`'s findings). */
     backupContainers?: string[];
+    /** Or the members' pods, with kubectl exec. */
+    backupPods?: { pods: string[]; target: KubectlTarget };
 }
 
 /** Reads every source at once; each one that fails becomes a fact about its failure. */
@@ -29,7 +32,8 @@ export async function gatherFacts(t: DoctorTargets): Promise<DoctorFacts> {
         t.replicaUri ? gather(() => gatherFromReplica(t.replicaUri!)) : undefined,
         t.patroniUrls.length ? gatherFromPatroni(t.patroniUrls, t.patroniCa) : undefined,
         t.prometheus ? gather(() => gatherFromPrometheus(t.prometheus!.url, t.prometheus!.windowMinutes)) : undefined,
-        t.backupContainers?.length ? gather(() => gatherFromBackupMembers(t.backupContainers!)) : undefined,
+        t.backupPods ? gather(() => gatherFromBackupMembers(t.backupPods!.pods, t.backupPods!.target))
+            : t.backupContainers?.length ? gather(() => gatherFromBackupMembers(t.backupContainers!)) : undefined,
     ]);
     return {
         ...primary,

@@ -26,6 +26,7 @@ describe("Prometheus discovery on Kubernetes", () => {
         ["postgres", "patroni", "main", "main-1", "pg-metrics", 9187, "main-1"],
         ["pgbouncer", "pgbouncer", "pool", "pool-7d9f-x2", "metrics", 9127, undefined],
         ["haproxy", "haproxy", "lb", "lb-5c4b-q8", "metrics", 8405, undefined],
+        ["backup", "patroni", "main", "main-2", "backup-metrics", 9854, "main-2"],
     ])("a %s target: job, cluster, member, instance, address and path", (job, app, instance, podName, portName, port, member) => {
         expect(relabel(rules, pod(app, instance, podName, portName, port))).toEqual({
             __address__: `10.0.0.7:${port}`, __metrics_path__: "/metrics", job, cluster: instance, instance: podName, ...(member ? { member } : {}),
@@ -43,8 +44,8 @@ describe("Prometheus discovery on Kubernetes", () => {
     });
 
     it("names every job's port within Kubernetes's 15 characters, one pair per job, on the METRICS_PORTS numbers", () => {
-        // Every job but the backup scheduler's (backups run on Docker).
-        const jobs = METRICS_JOBS.filter((j): j is KubernetesMetricsJob => j !== "backup");
+        // Every job, the backup scheduler's included (it runs in the member's patroni container).
+        const jobs: readonly KubernetesMetricsJob[] = METRICS_JOBS;
         expect(Object.keys(KUBERNETES_METRICS_TARGETS).sort()).toEqual([...jobs].sort());
         const pairs = Object.values(KUBERNETES_METRICS_TARGETS).map((t) => `${t.app}/${t.portName}`);
         expect(new Set(pairs).size).toBe(pairs.length);

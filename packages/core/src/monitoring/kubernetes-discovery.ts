@@ -9,10 +9,11 @@ import { METRICS_PORTS, MetricsJob } from "./discovery";
 // (a Patroni member with its postgres_exporter sidecar) is two targets, and nothing else on a pod
 // (PostgreSQL's own port, PgBouncer's) is ever scraped. Patroni's REST port has been named
 // `patroni` since the first release, so its /metrics is found on every cluster without touching
-// the pods; the exporters' and HAProxy's metrics ports carry names chosen for this.
+// the pods; the exporters', HAProxy's and the backup scheduler's metrics ports carry names chosen
+// for this.
 
-/** The jobs with targets on Kubernetes: every one but `backup` (backups run on Docker). */
-export type KubernetesMetricsJob = Exclude<MetricsJob, "backup">;
+/** The jobs with targets on Kubernetes: every one (kept as its own name for the pods' port table). */
+export type KubernetesMetricsJob = MetricsJob;
 
 /**
  * For each job, the pod's `app.kubernetes.io/name` and the name of the container port that serves
@@ -24,6 +25,8 @@ export const KUBERNETES_METRICS_TARGETS: Readonly<Record<KubernetesMetricsJob, {
     postgres: { app: "patroni", portName: "pg-metrics" },
     pgbouncer: { app: "pgbouncer", portName: "metrics" },
     haproxy: { app: "haproxy", portName: "metrics" },
+    // A member with `backup` runs the backup scheduler beside Patroni (same container).
+    backup: { app: "patroni", portName: "backup-metrics" },
 };
 
 /** The container port a pod declares for `job`'s metrics (name and number, as the pods carry them). */
@@ -54,8 +57,8 @@ const PORT_NAME = "__meta_kubernetes_pod_container_port_name";
 /** The pod's name, which becomes `instance` (and `member` on Patroni's and its exporter's targets). */
 export const POD_NAME_LABEL = "__meta_kubernetes_pod_name";
 const POD_NAME = POD_NAME_LABEL;
-/** The jobs whose targets carry `member`: a Patroni member's own metrics. */
-export const MEMBER_JOBS: readonly MetricsJob[] = ["patroni", "postgres"];
+/** The jobs whose targets carry `member`: a Patroni member's own metrics (as on Docker, where every member target has it). */
+export const MEMBER_JOBS: readonly MetricsJob[] = ["patroni", "postgres", "backup"];
 /** Scratch label (dropped after relabelling, as every `__` label) holding the matched job. */
 const JOB = "__tmp_pgscale_job";
 const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
