@@ -147,6 +147,17 @@ describe("PatroniCluster on Kubernetes", () => {
     const primaryPod = () => pods("role=master", "name");
     const memberPods = (field: "name" | "uid") => pods("app.kubernetes.io/name=patroni", field);
 
+    /** Runs `fn` as a user runs pgscale's CLI against the cluster: kubectl on PATH, their kubeconfig (KUBECONFIG). */
+    const withKubectl = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const savedPath = process.env.PATH;
+        process.env.PATH = `${binDir()}${path.delimiter}${savedPath}`;
+        try {
+            return await fn();
+        } finally {
+            process.env.PATH = savedPath;
+        }
+    };
+
     const prometheusApi = async (path: string) => {
         const res = await fetch(new URL(path, viaClusterIp(out.prometheusUrl)));
         if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
@@ -375,6 +386,22 @@ describe("PatroniCluster on Kubernetes", () => {
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(2);
     });
 
+    it("drills a restore on the member taking the backups once the first full exists; pgscale backup status --pod reads its figures", async () => {
+        // Late in the sequence, so the drill ran meanwhile; every member pod, before one leaves: the
+        // drill's record is in the status file of the member that ran it.
+        const members = ["--pod", "main-0", "--pod", "main-1", "--pod", "main-2", "--namespace", namespace];
+        const report = await withKubectl(() => eventually(async () => {
+            const r = await pgscaleCli("backup", "status", ...members, "--json");
+            const doc = JSON.parse(r.stdout);
+            return doc.drill ? doc : undefined;
+        }, 180000, "a scheduled drill recorded", 3000));
+        // Restored, started and checked (its query's answer: the restored server's major version).
+        expect(report.drill).toMatchObject({ ok: true, checkResult: "17", shortfalls: [] });
+        expect(report.drill.restoreSeconds).toBeGreaterThan(0);
+        expect(["main-0", "main-1", "main-2"]).toContain(report.drill.container);
+        expect(report.findings.find((f: { check: string }) => f.check === "backup.drill")).toMatchObject({ severity: "ok" });
+    });
+
     it("scales down 3 -> 2: the highest ordinal leaves, its volume stays, no row is lost", async () => {
         await stack!.setConfig("nodes", { value: "2" });
         const res = await stack!.up(quiet);
@@ -416,11 +443,8 @@ describe("PatroniCluster on Kubernetes", () => {
     });
 
     it("pgscale backup --pod lists, checks and takes a backup through kubectl exec; Prometheus reads the schedulers", async () => {
-        // As a user runs it: kubectl on PATH, their kubeconfig (KUBECONFIG) and the member pods by name.
-        const savedPath = process.env.PATH;
-        process.env.PATH = `${binDir()}${path.delimiter}${savedPath}`;
         const members = ["--pod", "main-0", "--pod", "main-1", "--namespace", namespace];
-        try {
+        await withKubectl(async () => {
             const [list, run] = [await pgscaleCli("backup", "list", ...members, "--json"), await pgscaleCli("backup", "run", ...members, "--type", "incr", "--json")];
             expect(list.code).toBe(0);
             const listed = JSON.parse(list.stdout);
@@ -435,13 +459,11 @@ describe("PatroniCluster on Kubernetes", () => {
             // Both pods' schedulers read (a pod it cannot read is a backup.scheduler warning), the repository and archive ok.
             expect(report).toMatchObject({ stanza: "main", status: "ok" });
             expect(report.findings.filter((f: { severity: string }) => f.severity !== "ok")).toEqual([]);
-            expect(report.findings.map((f: { check: string }) => f.check)).toEqual(expect.arrayContaining(["backup.repository", "backup.scheduler", "backup.archive"]));
+            expect(report.findings.map((f: { check: string }) => f.check)).toEqual(expect.arrayContaining(["backup.repository", "backup.scheduler", "backup.archive", "backup.drill"]));
             // A pod that is not there is named with kubectl's reason.
             const gone = await pgscaleCli("backup", "list", "--pod", "main-9", "--namespace", namespace);
             expect(gone).toMatchObject({ code: 1, stderr: expect.stringMatching(/main-9: .*pods "main-9" not found/) });
-        } finally {
-            process.env.PATH = savedPath;
-        }
+        });
         // Every member's scheduler reports the repository's newest backup, scraped as job backup.
         const newest = await eventually(async () => {
             const { result } = await prometheusApi("/api/v1/query?query=pgscale_backup_last_completed_timestamp_seconds%7Bjob%3D%22backup%22%2Ckind%3D%22incr%22%7D");
@@ -449,6 +471,10 @@ describe("PatroniCluster on Kubernetes", () => {
             return members.length === 2 ? members : undefined;
         }, 60000, "the incremental backup in both members' scheduler metrics", 1000);
         expect(newest).toEqual(["main-0", "main-1"]);
+        // The drill's figures are the cluster's (the Lease's record): every member serves them.
+        const { result: drilled } = await prometheusApi("/api/v1/query?query=pgscale_backup_drill_restore_seconds%7Bjob%3D%22backup%22%7D");
+        expect((drilled as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => [r.metric.member, Number(r.value[1]) > 0]).sort())
+            .toEqual([["main-0", true], ["main-1", true]]);
     });
 
     // The same `up` also restores the bucket into a new cluster (the next test checks it): the two run side by side.

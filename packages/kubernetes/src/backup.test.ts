@@ -75,6 +75,21 @@ describe("backup on Kubernetes", () => {
         expect(JSON.stringify(byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "pay-patroni").inputs.rules)).not.toContain("leases");
     });
 
+    it("with backup.drill, gives the scheduler the drill script (the member's own configuration, a scratch directory of its data volume) and the schedule", async () => {
+        const { file, sts } = await cluster("orders", { backup: { repository: { s3: S3 }, drill: { schedule: "6h", database: "postgres", check: "SELECT 42", objectives: { restoreSeconds: 300 } } } });
+        const script = file("orders-backup", "restore-drill.sh");
+        expect(script).toContain("--config=/etc/pgbackrest/pgbackrest.conf --stanza=orders");
+        expect(script).toContain("--pg1-path=/var/lib/postgresql/data/restore-drill");
+        expect(JSON.parse(file("orders-backup", "backup.json")).drill).toEqual({
+            everySeconds: 21600, script: "/etc/pgscale/restore-drill.sh", checkBase64: Buffer.from("SELECT 42").toString("base64"), objectives: { restoreSeconds: 300 },
+        });
+        const volumes = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
+        expect(volumes["pgscale-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["backup.json", "replica-from-backup.sh", "restore-drill.sh"]);
+        // Without a drill, no script.
+        const plainBackup = await cluster("plain", { backup: { repository: { s3: S3 } } });
+        expect(Object.keys(plain(plainBackup.secret("plain-backup").inputs.stringData))).not.toContain("restore-drill.sh");
+    });
+
     it("declares the scheduler's metrics port, opens it to metricsFrom beside Patroni's, and scrapes it in the PodMonitor as job backup", async () => {
         const { container } = await cluster("orders", { backup: { repository: { s3: S3 } }, monitoring: { podMonitor: true }, networkPolicy: { metricsFrom: [{ namespaceSelector: { matchLabels: { team: "scrapers" } } }] } });
         expect(container.ports).toEqual([{ name: "postgresql", containerPort: 5432 }, { name: "patroni", containerPort: 8008 }, { name: "backup-metrics", containerPort: 9854 }]);

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    BackupSpec, FromBackupSpec, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3RepositorySpec,
-    renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, schedulerConfig,
+    BackupSpec, DATA_MOUNT, FromBackupSpec, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3RepositorySpec, drillScratchDir,
+    renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, renderScheduledDrillScript, schedulerConfig,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls, s3Keys } from "@pgscale/postgres";
 import { Labels } from "./labels";
@@ -31,7 +31,6 @@ export function kubernetesBackupIssues(backup: BackupSpec | undefined, from: Fro
     const out: Array<{ field: string; message: string }> = [];
     const s3Only = "Kubernetes keeps the pgBackRest repository in an S3 bucket only (`repository: { s3: {...} }`); a volume repository would need a ReadWriteMany claim that every member mounts";
     if (backup && !backup.repository.s3) out.push({ field: backup.repository.volume !== undefined ? "backup.repository.volume" : "backup.repository", message: `needs \`s3\`: ${s3Only}` });
-    if (backup?.drill) out.push({ field: "backup.drill", message: "is only available on Docker so far (run `RestoreDrill`, or restore into a new cluster with `bootstrap.fromBackup`)" });
     if (from && from.repository.volume !== undefined) out.push({ field: "bootstrap.fromBackup.repository.volume", message: `is not available: ${s3Only}` });
     return out;
 }
@@ -121,10 +120,12 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
             "client.key": certs[PGBACKREST_CLIENT_CN].keyPem,
             "backup.json": JSON.stringify(schedulerConfig(a.scope, backup, a.apiPort, a.restApiCaFile, { dataDir: a.layout.dataDir, pgPort: a.pgPort, caFile: a.caFile, certFile: SERVER_CERT }), null, 2),
             "replica-from-backup.sh": renderReplicaFromBackupScript(a.scope, a.layout.dataDir),
+            // Scheduled drills: the acting member's scheduler restores into a scratch directory of its data volume.
+            ...(backup.drill ? { "restore-drill.sh": renderScheduledDrillScript(a.scope, drillScratchDir(DATA_MOUNT), backup.drill.database) } : {}),
         })), s3Ca(s3, "s3-ca.crt"));
         for (const p of [PGBACKREST_PATHS.config, PGBACKREST_PATHS.clientCert, PGBACKREST_PATHS.clientKeyUpload]) pgbackrestFiles[base(p)] = base(p);
         if (s3?.caPem !== undefined) pgbackrestFiles["s3-ca.crt"] = base(PGBACKREST_PATHS.s3Ca);
-        for (const p of [PGBACKREST_PATHS.schedulerConfig, PGBACKREST_PATHS.replicaScript]) pgscaleFiles[base(p)] = base(p);
+        for (const p of [PGBACKREST_PATHS.schedulerConfig, PGBACKREST_PATHS.replicaScript, ...(backup.drill ? [PGBACKREST_PATHS.drillScript] : [])]) pgscaleFiles[base(p)] = base(p);
         out.passphrase = passphrase;
         // Keys readable by postgres alone (pgBackRest wants it so), the server's at one path on every member.
         out.beforePatroni.push(

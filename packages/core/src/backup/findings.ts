@@ -219,7 +219,7 @@ function drillFinding(f: BackupFacts, drill: ScheduledDrill | undefined, backups
     const every = f.drill.everySeconds;
     const check = "backup.drill";
     const late = every + graceSeconds(every) + f.checkSeconds;
-    const fix = "The member that takes the backups drills a restore on the schedule (backup.drill); its log lines start with pgscale-backup: (docker logs). `pgscale backup drill --container <member>...` runs one now.";
+    const fix = "The member that takes the backups drills a restore on the schedule (backup.drill); its log lines start with pgscale-backup: (docker logs; on Kubernetes kubectl logs <pod> -c patroni). On Docker, `pgscale backup drill --container <member>...` runs one now.";
     if (!drill) {
         const since = backups.find((b) => b.type === "full" && !b.error);
         if (since && now - epoch(since.stoppedAt) > late) return { severity: "warning", check, detail: `overdue: no scheduled drill recorded, and the first full backup finished ${formatDuration(now - epoch(since.stoppedAt))} ago; a drill every ${formatDuration(every)}`, fix };
