@@ -2,6 +2,7 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { moveServerName, shardRoleName } from "@pgscale/core";
 import { shardedTableProvider } from "@pgscale/postgres";
+import type { ShardedTableInput } from "@pgscale/core";
 import type { ResourceState } from "./partition-fixtures";
 import { ordersSpec, ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures";
 
@@ -10,7 +11,8 @@ import { ordersSpec, ShardDatabases, ShardEngine, uriOf } from "./shard-fixtures
 // with a writer inserting through the coordinator the whole time. The first attempt of each is
 // made to fail at a copy's check (a trigger on the receiving shard alters what arrives): nothing
 // is lost, the slice still reads from its old shard, and the next `up` resumes the move from
-// where the catalogs show it stopped. The removal runs on the table the first test grew.
+// where the catalogs show it stopped. The removal runs on the table the first test grew. Last, a
+// range-sharded table gives one of its ranges to the third shard, under a writer too.
 
 jest.setTimeout(180_000);
 
@@ -37,7 +39,8 @@ class Writer {
         this.next = first;
     }
 
-    start(): void {
+    /** Inserts into `into` (default: the first tests' table). */
+    start(into = table): void {
         this.done = (async () => {
             const c = new Client({ connectionString: uriOf(dbs.db("c")) });
             await c.connect();
@@ -46,7 +49,7 @@ class Writer {
                     const id = this.next++;
                     const t0 = Date.now();
                     try {
-                        await c.query(`INSERT INTO public.${table} VALUES ($1, $2, 1)`, [id % 997, id]);
+                        await c.query(`INSERT INTO public.${into} VALUES ($1, $2, 1)`, [id % 997, id]);
                         this.acked.push(id);
                     } catch (e) {
                         this.failed.push((e as Error).message);
@@ -65,10 +68,10 @@ class Writer {
     }
 
     /** Every acknowledged insert is in the table exactly once, and none failed. */
-    async expectEachAckedOnce(): Promise<void> {
+    async expectEachAckedOnce(into = table): Promise<void> {
         expect(this.failed).toEqual([]);
         expect(this.acked.length).toBeGreaterThan(0);
-        const [{ n, d }] = await dbs.sql<{ n: string; d: string }>("c", `SELECT count(*) AS n, count(DISTINCT id) AS d FROM public.${table} WHERE id >= $1`, [this.first]);
+        const [{ n, d }] = await dbs.sql<{ n: string; d: string }>("c", `SELECT count(*) AS n, count(DISTINCT id) AS d FROM public.${into} WHERE id >= $1`, [this.first]);
         expect([Number(n), Number(d)]).toEqual([this.acked.length, this.acked.length]);
     }
 }
@@ -246,5 +249,45 @@ test("removing a shard holding rows: refused without moveRowsOnShardRemoval, not
     expect(state.outputs.drift).toEqual([]);
     expect((await engine.preview(shrunk({ moveRowsOnShardRemoval: true }), state)).plan).toEqual([]);
     console.log(`shard removal: ${writer.acked.length} inserts acknowledged during the moves, longest wait ${writer.longestMs} ms`);
+    expect(writer.longestMs).toBeLessThan(30_000);
+});
+
+test("range sharding: a range the spec gives to a new shard moves there online under a writer, keeping its slice's name; the shard's other range stays", async () => {
+    const ranged = `${table}_r`;
+    const rangeSpec = (shards: ShardedTableInput["shards"]) => ordersSpec(ranged, [], { shardBy: { strategy: "range", columns: ["customer_id"] }, shards });
+    const before = [{ name: "s1", ranges: [{ from: 0, to: 400 }, { from: 400, to: 700 }] }, { name: "s2", ranges: [{ from: 700, to: 1000 }] }];
+    // [0, 400) leaves s1 for s3; s1 keeps [400, 700).
+    const after = [{ name: "s1", ranges: [{ from: 400, to: 700 }] }, { name: "s2", ranges: [{ from: 700, to: 1000 }] }, { name: "s3", ranges: [{ from: 0, to: 400 }] }];
+    let st = await engine.up(rangeSpec(before));
+    await dbs.sql("c", `INSERT INTO public.${ranged} SELECT g % 997, g, g FROM generate_series(1, 20000) g`);
+    const moving = `${ranged}_s1_0`;
+    const held = await digest("s1", moving);
+    expect(Number(held.n)).toBeGreaterThan(0);
+    const writer = new Writer(3_000_000);
+    writer.start(ranged);
+    try {
+        const pv = await engine.preview(rangeSpec(after), st);
+        expect(pv.failures).toEqual([]);
+        expect(pv.plan.filter((l) => l.includes("move"))).toEqual([
+            `[coordinator] ~ move slice ${moving} from s1 to s3: route it through server ${moving}_to_s3_move`,
+            `[coordinator] ~ move slice ${moving} from s1 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3`,
+            `[coordinator] ~ move slice ${moving} to s3: read it through server ${ranged}_s3`,
+            `[s1] - drop slice ${moving} on s1 (moved to s3; the coordinator reads it there)`,
+        ]);
+        st = await engine.up(rangeSpec(after), st);
+        await new Promise((r) => setTimeout(r, 500)); // writes after the move, too
+    } finally {
+        await writer.stop();
+    }
+    await writer.expectEachAckedOnce(ranged);
+    // The slice is read from s3 and holds every row it held on s1 before the writer started; s1 keeps its other range only.
+    expect(await serverOf(moving)).toBe(`${ranged}_s3`);
+    expect(await digest("s3", moving, "id < 3000000")).toEqual(held);
+    const slicesOn = async (shard: string) => (await dbs.sql<{ r: string }>(shard, "SELECT c.relname AS r FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY 1", [`public.${ranged}`])).map((x) => x.r);
+    expect({ s1: await slicesOn("s1"), s3: await slicesOn("s3") }).toEqual({ s1: [`${ranged}_s1_1`], s3: [moving] });
+    expect(await count("c", ranged)).toBe(20000 + writer.acked.length);
+    expect(st.outputs.drift).toEqual([]);
+    expect((await engine.preview(rangeSpec(after), st)).plan).toEqual([]);
+    console.log(`range move: ${writer.acked.length} inserts acknowledged during the move, longest wait ${writer.longestMs} ms`);
     expect(writer.longestMs).toBeLessThan(30_000);
 });

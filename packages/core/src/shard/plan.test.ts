@@ -399,6 +399,67 @@ describe("removing a shard moves its slices with moveRowsOnShardRemoval, online"
             { field: "shards", reason: "partition orders_4 (server orders_s2) holds rows and is no longer a slice of the spec; its shard s2 is no longer in shards, and a removed shard's slices move (moveRowsOnShardRemoval) only while shardBy.modulus stays the same; nothing was changed" },
         ]));
         const ranged = () => parseShardedTable(ordersInput({ moveRowsOnShardRemoval: true, shardBy: { strategy: "range", columns: ["customer_id"] }, shards: [{ name: "s1", ranges: [{ from: 0, to: 10 }] }, { name: "s2", ranges: [{ from: 10, to: 20 }] }] }), "t");
-        expect(ranged).toThrow("moveRowsOnShardRemoval: moves hash slices only (shardBy.strategy is range): a range shard's slices are its own ranges, so keep a shard while it holds rows");
+        expect(ranged).toThrow("moveRowsOnShardRemoval: moves hash slices only (shardBy.strategy is range): a range shard's slices are its own ranges; give them to other shards first (their rows move), then remove the shard");
+    });
+});
+
+describe("a range or list slice the spec gives to another shard moves there, keeping its name", () => {
+    /** `before` applied with rows in every slice, seen by a spec of `after` (the endpoints and passwords as they were). */
+    function reassigned(shardBy: ShardedTableInput["shardBy"], before: ShardedTableInput["shards"], after: ShardedTableInput["shards"]) {
+        const was = input({ shardBy, shards: before });
+        const done = applied(was);
+        done.coordinator.partitions.forEach((p) => (p.hasRows = true));
+        Object.values(done.shards).forEach((sh) => sh.slices.forEach((x) => (x.hasRows = true)));
+        const now = input({ shardBy, shards: after });
+        Object.values(now.credentials).forEach((c) => (c.fresh = false));
+        return { ...now, previous: was.desired, coordinator: done.coordinator, shards: { ...now.shards, ...done.shards } };
+    }
+    const range = { strategy: "range" as const, columns: ["customer_id"] };
+
+    it("range: a range given to a new shard moves online in three steps and leaves its old table to clean up; the shard's other range stays as it is", () => {
+        const inp = reassigned(range,
+            [{ name: "s1", ranges: [{ from: 0, to: 10 }, { from: 10, to: 20 }] }, { name: "s2", ranges: [{ from: 20, to: 30 }] }],
+            [{ name: "s1", ranges: [{ from: 10, to: 20 }] }, { name: "s2", ranges: [{ from: 20, to: 30 }] }, { name: "s3", ranges: [{ from: 0, to: 10 }] }]);
+        const plan = planShardedTable(inp);
+        expect(plan.refusals).toEqual([]);
+        expect(summarizeShardedPlan(plan).filter((l) => /slice|move/.test(l))).toEqual([
+            "[s3] + create slice orders_s1_0 FOR VALUES FROM (0) TO (10)",
+            "[s3] + grant orders_s3_fdw SELECT, INSERT, UPDATE, DELETE on all 1 slices",
+            "[coordinator] ~ move slice orders_s1_0 from s1 to s3: route it through server orders_s1_0_to_s3_move",
+            "[coordinator] ~ move slice orders_s1_0 from s1 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[coordinator] ~ move slice orders_s1_0 to s3: read it through server orders_s3",
+            "[s1] - drop slice orders_s1_0 on s1 (moved to s3; the coordinator reads it there)",
+        ]);
+        // The range left on s1 keeps its name and place: nothing to do for it.
+        expect(plan.steps.flatMap((s) => s.statements).some((q) => q.includes("orders_s1_1"))).toBe(false);
+    });
+
+    it("list: values given to another shard move with their slice; the shard they left gets a new slice of a new name for its new values", () => {
+        const list = { strategy: "list" as const, columns: ["customer_id"] };
+        const inp = reassigned(list,
+            [{ name: "s1", values: [1, 2] }, { name: "s2", values: [3] }],
+            [{ name: "s1", values: [1, 2] }, { name: "s2", values: [4] }, { name: "s3", values: [3] }]);
+        const plan = planShardedTable(inp);
+        expect(plan.refusals).toEqual([]);
+        const lines = summarizeShardedPlan(plan);
+        expect(lines).toEqual(expect.arrayContaining([
+            "[s3] + create slice orders_s2 FOR VALUES IN (3)",
+            "[coordinator] ~ move slice orders_s2 from s2 to s3: copy its rows (its writes wait), verify counts and checksums, read it from s3",
+            "[s2] + create slice orders_s2_2 FOR VALUES IN (4)",
+            "[coordinator] + create foreign partition orders_s2_2 FOR VALUES IN (4) on orders_s2",
+        ]));
+        expect(lines.filter((l) => l.includes("orders_s1"))).toEqual([]);
+    });
+
+    it("a range that moves within its shard's list, or a bound that changes, is as before: nothing to do, and refused while it holds rows", () => {
+        const reordered = reassigned(range,
+            [{ name: "s1", ranges: [{ from: 0, to: 10 }, { from: 10, to: 20 }] }, { name: "s2", ranges: [{ from: 20, to: 30 }] }],
+            [{ name: "s1", ranges: [{ from: 10, to: 20 }, { from: 0, to: 10 }] }, { name: "s2", ranges: [{ from: 20, to: 30 }] }]);
+        expect(planShardedTable(reordered)).toMatchObject({ refusals: [] });
+        expect(summarizeShardedPlan(planShardedTable(reordered)).filter((l) => /slice|partition|move/.test(l))).toEqual([]);
+        const split = reassigned(range,
+            [{ name: "s1", ranges: [{ from: 0, to: 10 }] }, { name: "s2", ranges: [{ from: 10, to: 20 }] }],
+            [{ name: "s1", ranges: [{ from: 0, to: 5 }] }, { name: "s2", ranges: [{ from: 10, to: 20 }] }, { name: "s3", ranges: [{ from: 5, to: 10 }] }]);
+        expect(planShardedTable(split).refusals.map((r) => r.field)).toContain("shards[0].ranges[0]");
     });
 });

@@ -1,6 +1,7 @@
 import { boundsEqual, parseCatalogBound, renderBound } from "../partition/bounds";
 import { assertEmptySql, dropTableSql } from "../partition/ddl";
 import { keyColumns } from "../partition/resolve";
+import { fitIdentifier } from "../partition/naming";
 import { stableJson } from "../util";
 import type { CoordinatorCatalog, ShardCatalog, ShardedPlan, ShardedPlanInput, ShardedStep } from "./catalog";
 import * as ddl from "./ddl";
@@ -11,10 +12,11 @@ import { coordinatorTable, foreignServerName, shardRoleName, type Slice } from "
 import type { ShardedTableSpec } from "./spec";
 
 // From the live catalogs to the steps that make them the spec: every object is
-// created when missing and corrected when it differs. A hash slice that holds rows and
-// belongs on another shard (shards added, or a shard removed with moveRowsOnShardRemoval)
-// moves there online (./moves). Nothing else that holds rows is dropped: a shard removed
-// without that opt-in, a bound or a key changed is refused while rows are there.
+// created when missing and corrected when it differs. A slice that holds rows and belongs on
+// another shard moves there online (./moves): a hash slice when shards are added (or one is
+// removed with moveRowsOnShardRemoval), a range or list slice when the spec gives its bound to
+// another shard of `shards`. Nothing else that holds rows is dropped: a shard removed without
+// that opt-in, a bound or a key changed is refused while rows are there.
 
 const COORD = "coordinator";
 const MOVES_NOT_YET = "moving rows between shards is not supported yet; nothing was changed";
@@ -23,9 +25,9 @@ export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
     const { desired: spec } = input;
     const plan: ShardedPlan = { steps: [], refusals: [], notes: [] };
     const known = [...new Set([...spec.shards, ...(input.previous?.shards ?? [])].map((s) => s.name))];
-    const slices = placeSlices(spec, currentPlacement(spec, input.coordinator, known));
     const kinds = keyColumns(coordinatorTable(spec, [])).map((k) => k.kind);
     const same = (s: Slice, bound: string) => boundsEqual(s.bound, parseCatalogBound(bound), kinds);
+    const slices = keepNamesByBound(placeSlices(spec, currentPlacement(spec, input.coordinator, known)), input.coordinator, same);
     const table = `${spec.schema}.${spec.name}`;
 
     if (input.previous && stableJson(input.previous.columns) !== stableJson(spec.columns))
@@ -85,6 +87,37 @@ export function planShardedTable(input: ShardedPlanInput): ShardedPlan {
     coordinatorSteps(input, slices, same, keyChanged !== null, plan);
     if (plan.refusals.length) plan.steps = [];
     return plan;
+}
+
+/**
+ * A range or list slice is its bound: where the coordinator already has a foreign partition of the
+ * same bound, the slice keeps that partition's name wherever the spec puts it (given to another
+ * shard: its rows move; moved within its shard's list: nothing changes), instead of a new, empty
+ * slice being made beside a refused old one. A new bound whose name is kept by another slice gets
+ * the first free `<name>_<n>`. Hash slices are named by remainder already.
+ */
+function keepNamesByBound(slices: Slice[], cat: Pick<CoordinatorCatalog, "partitions">, same: (s: Slice, bound: string) => boolean): Slice[] {
+    if (slices.every((s) => s.bound.kind === "hash")) return slices;
+    const claimed = new Map<number, string>();
+    const used = new Set<string>();
+    slices.forEach((s, i) => {
+        const p = cat.partitions.find((x) => x.server && !used.has(x.name) && same(s, x.bound));
+        if (p) {
+            claimed.set(i, p.name);
+            used.add(p.name);
+        }
+    });
+    const taken = new Set([...used, ...cat.partitions.map((p) => p.name)]);
+    return slices.map((s, i) => {
+        const kept = claimed.get(i);
+        if (kept !== undefined) return kept === s.name ? s : { ...s, name: kept };
+        if (!used.has(s.name)) return s;
+        let n = 2;
+        while (taken.has(fitIdentifier(`${s.name}_${n}`, ""))) n++;
+        const name = fitIdentifier(`${s.name}_${n}`, "");
+        taken.add(name);
+        return { ...s, name };
+    });
 }
 
 function coordinatorSteps(input: ShardedPlanInput, slices: Slice[], same: (s: Slice, bound: string) => boolean, recreate: boolean, plan: ShardedPlan): void {

@@ -59,7 +59,7 @@ function strategyRules(spec: ShardedTableSpec, add: Add): void {
         if (m % n !== 0) add(["shardBy", "modulus"], `must be a multiple of the shard count (${n}) so every shard holds the same number of slices; ${m} is not`);
     }
     if (by.strategy !== "hash" && spec.moveRowsOnShardRemoval)
-        add(["moveRowsOnShardRemoval"], `moves hash slices only (shardBy.strategy is ${by.strategy}): a ${by.strategy} shard's slices are its own ${by.strategy === "range" ? "ranges" : "values"}, so keep a shard while it holds rows`);
+        add(["moveRowsOnShardRemoval"], `moves hash slices only (shardBy.strategy is ${by.strategy}): a ${by.strategy} shard's slices are its own ${by.strategy === "range" ? "ranges" : "values"}; give them to other shards first (their rows move), then remove the shard`);
     spec.shards.forEach((s, i) => {
         if (by.strategy !== "range" && s.ranges !== undefined) add(["shards", i, "ranges"], `only range sharding takes ranges (shardBy.strategy is ${by.strategy})`);
         if (by.strategy !== "list" && s.values !== undefined) add(["shards", i, "values"], `only list sharding takes values (shardBy.strategy is ${by.strategy})`);
