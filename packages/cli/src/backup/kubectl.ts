@@ -16,8 +16,6 @@ export interface KubectlTarget {
     namespace?: string;
     /** A kubeconfig context; default: the current one. */
     context?: string;
-    /** The kubectl binary; default: `kubectl` on PATH. */
-    kubectl?: string;
 }
 
 /** A pod's name (a DNS subdomain) and a namespace's (a DNS label), as the API server accepts them. */
@@ -65,7 +63,7 @@ export function kubectlOutcome(code: number, stdout: string, stderr: string): Ex
 
 /** A ContainerExec whose "containers" are member pods, reached with kubectl exec. */
 export function kubectlExec(t: KubectlTarget): ContainerExec {
-    const bin = t.kubectl ?? "kubectl";
+    const bin = "kubectl";
     return (pod, cmd) => new Promise((resolve, reject) => {
         // process.env as this module sees it (explicit: a test runner may give modules their own).
         const child = spawn(bin, kubectlExecArgs(t, pod, cmd), { stdio: ["ignore", "pipe", "pipe"], env: process.env });
