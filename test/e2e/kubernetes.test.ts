@@ -463,7 +463,16 @@ describe("PatroniCluster on Kubernetes", () => {
             // A pod that is not there is named with kubectl's reason.
             const gone = await pgscaleCli("backup", "list", "--pod", "main-9", "--namespace", namespace);
             expect(gone).toMatchObject({ code: 1, stderr: expect.stringMatching(/main-9: .*pods "main-9" not found/) });
+            // A drill on request: the bucket restored in a throwaway pod beside the members, to the
+            // end of the archive (the 50 marks archived in the previous test), checked, and deleted.
+            const drill = await pgscaleCli("backup", "drill", ...members, "--database", "appdb", "--check", "SELECT count(*) FROM marks", "--rpo-seconds", "3600", "--json");
+            expect([drill.code, drill.code === 0 ? "" : drill.stdout]).toEqual([0, ""]);
+            const drilled = JSON.parse(drill.stdout);
+            expect(drilled).toMatchObject({ container: "main-0", stanza: "main", checkResult: "50", shortfalls: [] });
+            expect(drilled.restoreSeconds).toBeGreaterThan(0);
+            expect(drilled.pod).toMatch(/^main-0-drill-[0-9a-f]{6}$/);
         });
+        await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=restore-drill", "-o", "name") === "" || undefined, 30000, "the drill pod deleted", 500);
         // Every member's scheduler reports the repository's newest backup, scraped as job backup.
         const newest = await eventually(async () => {
             const { result } = await prometheusApi("/api/v1/query?query=pgscale_backup_last_completed_timestamp_seconds%7Bjob%3D%22backup%22%2Ckind%3D%22incr%22%7D");

@@ -36,13 +36,14 @@ export function kubectlTargetArgs(podOption: string, values: { pods: string[]; n
     return { ...(values.namespace !== undefined ? { namespace: values.namespace } : {}), ...(values.context !== undefined ? { context: values.context } : {}) };
 }
 
-/** kubectl's arguments for running `cmd` in `pod`'s member container. */
-export function kubectlExecArgs(t: KubectlTarget, pod: string, cmd: string[]): string[] {
-    return [
-        ...(t.context !== undefined ? ["--context", t.context] : []),
-        ...(t.namespace !== undefined ? ["--namespace", t.namespace] : []),
-        "exec", pod, "--container", MEMBER_CONTAINER, "--", ...cmd,
-    ];
+/** kubectl's global options for the target's context and namespace, then `args`. */
+export function kubectlArgs(t: KubectlTarget, args: string[]): string[] {
+    return [...(t.context !== undefined ? ["--context", t.context] : []), ...(t.namespace !== undefined ? ["--namespace", t.namespace] : []), ...args];
+}
+
+/** kubectl's arguments for running `cmd` in `pod`'s `container` (default the member's), with `stdin` attached when asked. */
+export function kubectlExecArgs(t: KubectlTarget, pod: string, cmd: string[], o: { container?: string; stdin?: boolean } = {}): string[] {
+    return kubectlArgs(t, ["exec", ...(o.stdin ? ["--stdin"] : []), pod, "--container", o.container ?? MEMBER_CONTAINER, "--", ...cmd]);
 }
 
 /** What kubectl writes to stderr (and exits with) when the command it ran exited non-zero. */
@@ -61,26 +62,37 @@ export function kubectlOutcome(code: number, stdout: string, stderr: string): Ex
     throw new Error(reason.replace(/^error: /, ""));
 }
 
-/** A ContainerExec whose "containers" are member pods, reached with kubectl exec. */
-export function kubectlExec(t: KubectlTarget): ContainerExec {
+export interface KubectlResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs kubectl with `args` (from kubectlArgs), `input` on its stdin; rejects only when kubectl cannot be run. */
+export function kubectl(args: string[], input?: string): Promise<KubectlResult> {
     const bin = "kubectl";
-    return (pod, cmd) => new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
         // process.env as this module sees it (explicit: a test runner may give modules their own).
-        const child = spawn(bin, kubectlExecArgs(t, pod, cmd), { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+        const child = spawn(bin, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], env: process.env });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
-        child.stdout.on("data", (b: Buffer) => out.push(b));
-        child.stderr.on("data", (b: Buffer) => err.push(b));
+        child.stdout!.on("data", (b: Buffer) => out.push(b));
+        child.stderr!.on("data", (b: Buffer) => err.push(b));
         child.on("error", (e: NodeJS.ErrnoException) => reject(e.code === "ENOENT"
             ? new Error(`${bin} not found: --pod reaches the members with kubectl (install it, or put it on PATH)`)
             : e));
         child.on("close", (code, signal) => {
             if (code === null) return reject(new Error(`kubectl was stopped by ${signal}`));
-            try {
-                resolve(kubectlOutcome(code, Buffer.concat(out).toString("utf8"), Buffer.concat(err).toString("utf8")));
-            } catch (e) {
-                reject(e);
-            }
+            resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
         });
+        if (input !== undefined) child.stdin!.end(input);
     });
+}
+
+/** A ContainerExec whose "containers" are member pods, reached with kubectl exec. */
+export function kubectlExec(t: KubectlTarget): ContainerExec {
+    return async (pod, cmd) => {
+        const r = await kubectl(kubectlExecArgs(t, pod, cmd));
+        return kubectlOutcome(r.code, r.stdout, r.stderr);
+    };
 }

@@ -1,5 +1,6 @@
 import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, formatDuration, restoreDrillSpec } from "@pgscale/core";
 import { drillMember, engineDrill } from "../backup/drill";
+import { drillInPod } from "../backup/drill-pod";
 import { Command, defineCommand } from "../command";
 import { BACKUP_LEASE_HELD, ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
 import { KubectlTarget, kubectlExec, kubectlTargetArgs } from "../backup/kubectl";
@@ -11,7 +12,7 @@ import { EXIT_CRITICAL } from "./doctor";
 const USAGE = `usage: pgscale backup list MEMBERS [--stanza STANZA] [--json]
        pgscale backup status MEMBERS [--stanza STANZA] [--json]
        pgscale backup run MEMBERS [--type full|diff|incr] [--stanza STANZA] [--json]
-       pgscale backup drill --container NAME [--container NAME]... [--time ISO | --lsn LSN | --name POINT]
+       pgscale backup drill MEMBERS [--time ISO | --lsn LSN | --name POINT]
                           [--database DB] [--check SQL] [--restore-seconds N] [--rpo-seconds N]
                           [--stanza STANZA] [--json]
   MEMBERS: --container NAME [--container NAME]...                              (Docker)
@@ -30,13 +31,14 @@ kubeconfig, context and RBAC: pods/exec in the cluster's namespace).
            the given containers is that member
   drill    restores the repository (latest, or a point in time) into a throwaway container of the
            cluster's image (repository read-only, no network), runs a check query, removes it, and
-           reports the restore time and the data-loss window, as the RestoreDrill resource does
+           reports the restore time and the data-loss window, as the RestoreDrill resource does; on
+           Kubernetes into a throwaway pod beside the members (the member pod's image, security
+           context and resources, the restore on emptyDir; pods create, delete and exec)
 
   --container NAME   a member's container; repeatable. list and status use the first that answers
                      (status also reads every one's scheduler status); run looks for the
                      member that takes the backups
-  --pod NAME         a member pod (Kubernetes), used as --container is; repeatable; not with drill
-                     (on Kubernetes, restore into a new cluster with bootstrap.fromBackup)
+  --pod NAME         a member pod (Kubernetes), used as --container is; repeatable
   --namespace NS     with --pod: the cluster's namespace (default: the context's)
   --context CONTEXT  with --pod: the kubeconfig context (default: the current one)
   --stanza STANZA    the stanza; default: the cluster's scope, from /etc/pgscale/backup.json
@@ -226,21 +228,21 @@ const drillCommand = defineCommand({
     toArgs(values): { args: DrillArgs } | { errors: UsageError[] } {
         const errors: UsageError[] = [];
         const base = sharedArgs(values, errors);
-        // A drill's throwaway restore is a container on the Docker engine.
-        if (base.kubernetes) errors.push({ option: "--pod", message: "drill restores into a throwaway Docker container: on Kubernetes, restore into a new cluster with bootstrap.fromBackup (docs/backups.md)" });
         const spec = drillSpec(values as Record<string, string | undefined>, errors);
         return errors.length || !spec ? { errors } : { args: { ...base, spec } };
     },
     async execute(args, io, json) {
         const exec = execOrFail("drill", io, json, args);
         if (typeof exec === "number") return exec;
-        const docker = engineDrill();
-        if ("error" in docker) return failed("drill", io, json, docker.error);
+        // The throwaway restore: a pod beside the members on Kubernetes, else a container on the engine.
+        const docker = args.kubernetes ? undefined : engineDrill();
+        if (docker && "error" in docker) return failed("drill", io, json, docker.error);
         const { member, unanswered } = await firstMember(exec, args.containers);
-        if (!member) return failed("drill", io, json, "no container answered with a backup configuration", unanswered);
-        if (!json) io.err(`pgscale backup drill: restoring the repository of ${member.container} into a throwaway container...`);
+        if (!member) return failed("drill", io, json, `no ${kind(args)} answered with a backup configuration`, unanswered);
+        if (!json) io.err(`pgscale backup drill: restoring the repository of ${member.container} into a throwaway ${kind(args)}...`);
         try {
-            const outcome = await drillMember(docker, exec, member, args.stanza ?? member.config.stanza, args.spec);
+            const stanza = args.stanza ?? member.config.stanza;
+            const outcome = docker ? await drillMember(docker, exec, member, stanza, args.spec) : await drillInPod(args.kubernetes!, exec, member, stanza, args.spec);
             io.out(json ? JSON.stringify(outcome, null, 2) : renderDrill(outcome, args.spec.check));
             return outcome.shortfalls.length ? EXIT_CRITICAL : EXIT.ok;
         } catch (err) {
