@@ -18,10 +18,12 @@ import * as path from "path";
 import { DestroyResult, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
-import { asSuperuser, eventually, query } from "../support/pg";
+import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
 import { ALERT_NAMES, DEFAULT_IMAGES } from "@pgscale/core";
 import { randomBytes } from "crypto";
+import { spawnSync } from "child_process";
+import { libpqCompatible } from "@pgscale/core";
 import { seaweedfsImage } from "../support/seaweedfs";
 import { pgscaleCli } from "../support/cli";
 
@@ -402,8 +404,28 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(report.findings.find((f: { check: string }) => f.check === "backup.drill")).toMatchObject({ severity: "ok" });
     });
 
+    // The renewal of the members' certificates rides on the scale-down's `up` (a fraction near 1
+    // makes them all due); a later test finds the renewed ones served. What was served before, and
+    // a session to main-0 (which stays) that must outlive the renewal.
+    let beforeRenewal: { serials: { pg: string; rest: string }; startedAt: string; uid: string; session: InstanceType<typeof Client> } | undefined;
+    /** The serials main-0 serves (PostgreSQL with STARTTLS, the REST API), read from the node at its pod IP. */
+    const servedSerials = (pod: string) => {
+        const ip = kubectl("-n", namespace, "get", "pod", pod, "-o", "jsonpath={.status.podIP}");
+        const serial = (port: number, starttls: boolean) => spawnSync("bash", ["-c", `openssl s_client -connect ${ip}:${port}${starttls ? " -starttls postgres" : ""} </dev/null 2>/dev/null | openssl x509 -noout -serial`], { encoding: "utf8", timeout: 20_000 }).stdout.trim();
+        return { pg: serial(5432, true), rest: serial(8008, false) };
+    };
+    const inMember = (pod: string, sql: string) => kubectl("-n", namespace, "exec", pod, "-c", "patroni", "--", "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-XAtc", sql, "postgres");
+
     it("scales down 3 -> 2: the highest ordinal leaves, its volume stays, no row is lost", async () => {
-        await stack!.setConfig("nodes", { value: "2" });
+        const ip = kubectl("-n", namespace, "get", "pod", "main-0", "-o", "jsonpath={.status.podIP}");
+        const sessionUri = new URL(out.primaryUri);
+        sessionUri.hostname = ip;
+        const session = new Client({ connectionString: libpqCompatible(sessionUri.toString()) });
+        await session.connect();
+        beforeRenewal = { serials: servedSerials("main-0"), startedAt: inMember("main-0", "SELECT pg_postmaster_start_time()"), uid: pods("statefulset.kubernetes.io/pod-name=main-0", "uid"), session };
+        expect(beforeRenewal.serials.pg).toMatch(/^serial=[0-9A-F]+$/);
+        expect(beforeRenewal.serials.rest).toBe(beforeRenewal.serials.pg);
+        await stack!.setAllConfig({ nodes: { value: "2" }, renewBeforeFraction: { value: "0.999999" } });
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
         await eventually(async () => (memberPods("name").split(" ").sort().join(",") === "main-0,main-1") || undefined,
@@ -416,6 +438,26 @@ describe("PatroniCluster on Kubernetes", () => {
         expect((await query(primary(), "SELECT count(*)::int AS n FROM t"))[0].n).toBe(3);
         // Kubernetes keeps a removed member's claim; pgscale never deletes data.
         expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
+    });
+
+    it("renews the members' certificates in place past tls.renewBeforeFraction: served after the kubelet's next sync, reloaded, no restart, sessions kept", async () => {
+        const was = beforeRenewal!;
+        // The kubelet rewrites the Secret's files within its sync period (a minute), the member's
+        // watcher reloads within its 10 s.
+        const now = await eventually(async () => {
+            const s = servedSerials("main-0");
+            return s.pg !== was.serials.pg && s.rest !== was.serials.rest && s.pg === s.rest ? s : undefined;
+        }, 120000, "main-0 serving a renewed certificate", 2000);
+        expect(now.pg).toMatch(/^serial=[0-9A-F]+$/);
+        // Reloaded: the same pod, the same PostgreSQL (no restart), the patroni container never restarted.
+        expect(pods("statefulset.kubernetes.io/pod-name=main-0", "uid")).toBe(was.uid);
+        expect(inMember("main-0", "SELECT pg_postmaster_start_time()")).toBe(was.startedAt);
+        expect(kubectl("-n", namespace, "get", "pod", "main-0", "-o", "jsonpath={.status.containerStatuses[?(@.name==\"patroni\")].restartCount}")).toBe("0");
+        // The session opened before the renewal still answers; a new one verifies the renewed certificate.
+        expect((await was.session.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+        await was.session.end();
+        expect(kubectl("-n", namespace, "logs", "main-0", "-c", "patroni")).toContain("pgscale: renewed certificate files; reloading");
+        expect((await query(primary(), "SELECT 1 AS one"))).toEqual([{ one: 1 }]);
     });
 
     it("backs up into the bucket from the start and archives every write after the backup", async () => {

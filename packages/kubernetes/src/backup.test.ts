@@ -43,7 +43,9 @@ describe("backup on Kubernetes", () => {
         expect(secret("orders-backup").inputs.metadata).toMatchObject({ name: "orders-backup", namespace: "db" });
         const podText = JSON.stringify({ command: container.command, args: container.args, env: container.env, labels: sts.template?.metadata, annotations: sts.spec.template.metadata });
         for (const secretValue of ["s3-secret-key", "AKIDEXAMPLE"]) expect(podText).not.toContain(secretValue);
-        expect(container.command[2]).toMatch(/^install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key && .*install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key && \{ python3 \/usr\/local\/bin\/pgscale-backup-scheduler \/etc\/pgscale\/backup\.json & \} && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
+        expect(container.command[2]).toMatch(/^install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key && .*install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key && \{ python3 \/usr\/local\/bin\/pgscale-backup-scheduler \/etc\/pgscale\/backup\.json & \} && /);
+        // The certificate watcher refreshes the pgBackRest server's copies on a renewal, then Patroni starts.
+        expect(container.command[2]).toMatch(/\{ install -m 0644 \/etc\/patroni\/\$POD_NAME\.crt \/var\/run\/postgresql\/pgbackrest-server\.crt; install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key; kill -HUP 1; .* && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
         expect(container.env).toContainEqual({ name: "PGSCALE_PATRONI_CONFIG", value: "/etc/patroni/$(POD_NAME).yml" });
         const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
         expect(mounts).toMatchObject({ "/etc/pgbackrest": "pgbackrest-config", "/etc/pgscale": "pgscale-config", "/var/spool/pgbackrest": "pgbackrest-spool", "/var/log/pgbackrest": "pgbackrest-log" });
@@ -116,8 +118,9 @@ describe("backup on Kubernetes", () => {
         expect(file("copy-backup", "restore.conf")).toContain("repo1-storage-ca-file=/etc/pgscale/restore-s3-ca.crt");
         expect(file("copy-backup", "restore.sh")).toContain("--stanza=orders");
         expect(file("copy-patroni", "post-bootstrap.sh")).toContain("ALTER SYSTEM RESET ALL;");
-        // No scheduler without `backup`: Patroni starts as usual.
-        expect(container.command).toEqual(["patroni", "/etc/patroni/$(POD_NAME).yml"]);
+        // No scheduler without `backup`: Patroni starts after the certificate watcher alone.
+        expect(container.command[2]).not.toContain("pgscale-backup-scheduler");
+        expect(container.command[2]).toMatch(/^\{ \(last=''; .* && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
         const volumes = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
         expect(volumes["pgbackrest-config"]).toBeUndefined();
         expect(volumes["pgscale-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["restore-s3-ca.crt", "restore.conf", "restore.sh"]);

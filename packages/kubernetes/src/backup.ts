@@ -44,6 +44,8 @@ export interface BackupPodParts {
     mounts: VolumeMount[];
     /** Steps of the member's start command before Patroni. */
     beforePatroni: string[];
+    /** The member's certificate and key as pgBackRest's server reads them: copied at start, and again when a renewal lands. */
+    certCopies: Array<{ from: string; to: string; mode: string }>;
     env: EnvVar[];
     /** Patroni's replica method (with `backup`) and custom bootstrap (with a restore). */
     replicaMethod?: { name: string; command: string };
@@ -105,7 +107,7 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
     const parts: Array<pulumi.Output<Record<string, string>>> = [];
     const pgbackrestFiles: Record<string, string> = {};
     const pgscaleFiles: Record<string, string> = {};
-    const out: Omit<BackupPodParts, "files" | "volumes" | "mounts"> = { beforePatroni: [], env: [], rules: [] };
+    const out: Omit<BackupPodParts, "files" | "volumes" | "mounts"> = { beforePatroni: [], certCopies: [], env: [], rules: [] };
     if (backup) {
         const s3 = backup.repository.s3;
         const passphrase = backup.encrypt ? new GeneratedSecret(`${a.name}-backup-passphrase`, { length: 64 }, { parent: a.parent }).value : undefined;
@@ -128,10 +130,10 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
         for (const p of [PGBACKREST_PATHS.schedulerConfig, PGBACKREST_PATHS.replicaScript, ...(backup.drill ? [PGBACKREST_PATHS.drillScript] : [])]) pgscaleFiles[base(p)] = base(p);
         out.passphrase = passphrase;
         // Keys readable by postgres alone (pgBackRest wants it so), the server's at one path on every member.
+        out.certCopies.push({ from: a.memberCertFile, to: SERVER_CERT, mode: "0644" }, { from: a.memberKeyFile, to: SERVER_KEY, mode: "0600" });
         out.beforePatroni.push(
             `install -m 0600 ${PGBACKREST_PATHS.clientKeyUpload} ${PGBACKREST_PATHS.clientKey}`,
-            `install -m 0644 ${a.memberCertFile} ${SERVER_CERT}`,
-            `install -m 0600 ${a.memberKeyFile} ${SERVER_KEY}`,
+            ...out.certCopies.map((c) => `install -m ${c.mode} ${c.from} ${c.to}`),
             `{ python3 ${SCHEDULER} ${PGBACKREST_PATHS.schedulerConfig} & }`,
         );
         // The scheduler reads the member's own patroni.yml for the DCS (the backup lease).

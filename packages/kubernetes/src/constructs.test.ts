@@ -274,6 +274,9 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         ]);
         expect(byName("pgscale:index:GeneratedTls", "pool-tls").inputs.servers.pool.dnsNames)
             .toEqual(["pool.pgscale-test.svc.cluster.local", "pool.pgscale-test.svc", "pool.pgscale-test", "pool", "localhost"]);
+        // Renewed in the last third of 90 days, as on Docker: the members' in place (the CA kept), the pool's with a new Secret.
+        expect(byName("pgscale:index:GeneratedTls", "main-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caRenewal: false, servers: { "main-0": { validDays: 90 } } });
+        expect(byName("pgscale:index:GeneratedTls", "pool-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, servers: { pool: { validDays: 90 } } });
     });
 
     it("requires TLS on every TCP connection to the members, with one certificate per member for PostgreSQL and the REST API", () => {
@@ -312,7 +315,9 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         expect(fileOf("main-patroni", "main-2.key")).toBe("KEY main-2");
         expect(fileOf("main-patroni", "rest-ca.crt")).toBe("CA main-tls");
         const command = byName(K.statefulSet, "main").inputs.spec.template.spec.containers[0].command;
-        expect(command).toEqual(["patroni", "/etc/patroni/$(POD_NAME).yml"]);
+        // The certificate watcher first (a renewal is reloaded: cert-watch.ts), then Patroni as PID 1.
+        expect(command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+        expect(command[2]).toMatch(/^\{ \(last=''; while :; do now=\$\(cat \/etc\/patroni\/\$POD_NAME\.crt .*kill -HUP 1;.* && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
         expect(byName(K.role, "main-patroni").inputs.rules).toEqual([
             { apiGroups: [""], resources: ["pods"], resourceNames: ["main-0", "main-1", "main-2"], verbs: ["patch"] },
         ]);

@@ -82,7 +82,10 @@ describe("EtcdCluster on Kubernetes, locked by default", () => {
             ],
             ipAddresses: ["127.0.0.1"],
             clientAuth: true,
+            validDays: 90,
         });
+        // Renewed in the last third of their 90 days (etcd reads them at each handshake); the CA is kept.
+        expect(byName(TLS, "dcs-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caRenewal: false });
     });
 
     it("turns auth on from a Job once the members run: the root password on stdin from a Secret, never in arguments", async () => {

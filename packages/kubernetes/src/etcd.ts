@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterInput, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterInput, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { etcdEnableAuthJob } from "./etcd-auth";
@@ -26,8 +26,9 @@ export interface EtcdClusterArgs extends PlacementArgs {
     /**
      * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
      * other with their certificates; clients verify the members'). Default true. As an object:
-     * `enabled` (default true) and `lifetimeDays` (1 to 825, default 825: the certificates are not
-     * renewed on Kubernetes yet); `renewBeforeFraction` and `caGeneration` are Docker's so far.
+     * `enabled` (default true), `lifetimeDays` (1 to 825, default 90) and `renewBeforeFraction`
+     * (default 1/3: each member's certificate is renewed on the first `pulumi up` in the last third
+     * of its lifetime, and etcd serves it from its next handshake); `caGeneration` is Docker's so far.
      */
     tls?: EtcdClusterInput["tls"];
     /**
@@ -109,8 +110,7 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolveEtcdCluster(rest, subject));
         const platform = issues.parse(etcdPlatformSpec, platformArgs);
-        if (resolved?.spec.certificates.renewBeforeFraction !== undefined) issues.add("tls.renewBeforeFraction", "is only available on Docker so far (Kubernetes does not renew certificates yet)");
-        if (resolved?.spec.certificates.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes does not rotate its CA yet)");
+        if (resolved?.spec.certificates.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes renews the certificates, not the CA)");
         issues.throwIfAny(subject);
         const { spec, warnings } = resolved!;
         super("pgscale:kubernetes:EtcdCluster", name, {}, opts);
@@ -153,8 +153,11 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             servers: Object.fromEntries(members.map((m) => [m, {
                 dnsNames: [host(m), `${m}.${headless}`, `${m}.${headless}.${ns}.svc`, ...clientNames, "localhost"],
                 ipAddresses: ["127.0.0.1"], clientAuth: true,
-                ...(spec.certificates.lifetimeDays !== undefined ? { validDays: spec.certificates.lifetimeDays } : {}),
+                validDays: spec.certificates.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             }])),
+            // etcd reads its certificate and key on every new handshake: the kubelet's rewrite of the
+            // Secret's files is the whole renewal. The CA is kept (peers read theirs at start only).
+            renewBeforeFraction: spec.certificates.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION, caRenewal: false,
         }, { parent: this }) : undefined;
         this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);
         // One Secret for all members (a StatefulSet has one pod template): each reads `<its pod name>.crt/.key`.

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { DATA_MOUNT, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort } from "@pgscale/core";
 import { BackupPodParts } from "./backup";
+import { certWatchStep, memberReload } from "./cert-watch";
 import { IMAGE_USERS } from "./images";
 import { Labels } from "./labels";
 import { PostgresExporterSidecar } from "./monitoring";
@@ -25,6 +26,8 @@ export interface PatroniStatefulSetArgs {
     image: string;
     https: boolean;
     tlsOn: boolean;
+    /** The members have certificates (restApi.https, tls.enabled or `backup`): renewals are reloaded. */
+    certificates: boolean;
     /** Patroni's Kubernetes DCS (not an EtcdCluster): the members register their pod IP. */
     kubernetesDcs: boolean;
     /** "https" or "http" once restApi.https passed its check: a refused change registers no member change. */
@@ -46,6 +49,15 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
     const { spec, platform: p, backup, exporter, https, tlsOn } = a;
     const layout = a.resolved.layout;
     const check = a.resolved.check;
+    // What the member's certificate is read as: by Patroni's REST API and pgBackRest from the config
+    // mount, by PostgreSQL from the TLS mount (the same Secret).
+    const certFiles = a.certificates
+        ? [`${CONFIG_DIR}/$POD_NAME.crt`, `${CONFIG_DIR}/$POD_NAME.key`, ...(tlsOn ? [`${POSTGRES_TLS_DIR}/$POD_NAME.crt`, `${POSTGRES_TLS_DIR}/$POD_NAME.key`] : [])]
+        : [];
+    const beforePatroni = [
+        ...(backup?.beforePatroni ?? []),
+        ...(certFiles.length ? [certWatchStep(certFiles, memberReload(layout.binDir, backup?.certCopies ?? []))] : []),
+    ];
     const scratch = scratchVolumes({
         tmp: { path: "/tmp" },
         run: { path: "/var/run/postgresql" },
@@ -78,8 +90,9 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                         imagePullPolicy: p.imagePullPolicy,
                         // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
                         // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
-                        command: backup?.beforePatroni.length
-                            ? ["/bin/sh", "-c", `${backup.beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
+                        // With certificates, a watcher that reloads them when a renewal lands (cert-watch.ts).
+                        command: beforePatroni.length
+                            ? ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
                             : ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
                         env: [
                             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

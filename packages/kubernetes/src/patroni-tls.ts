@@ -65,7 +65,7 @@ export function postgresTlsNames(clusterName: string, services: ServiceEndpoint[
  */
 export function patroniMemberTls(
     name: string, members: Array<{ name: string; host: string }>,
-    a: { headless: string; namespace: string; postgresTls: boolean; services: ServiceEndpoint[]; lifetimeDays?: number },
+    a: { headless: string; namespace: string; postgresTls: boolean; services: ServiceEndpoint[]; lifetimeDays: number; renewBeforeFraction: number },
     parent: pulumi.Resource,
 ): GeneratedTls {
     const { headless, namespace: ns } = a;
@@ -74,7 +74,10 @@ export function patroniMemberTls(
             dnsNames: [m.host, `${m.name}.${headless}.${ns}.svc`, `${m.name}.${headless}.${ns}`, `${m.name}.${headless}`, "localhost",
                 ...(a.postgresTls ? postgresTlsNames(name, a.services) : [])],
             ipAddresses: ["127.0.0.1"],
-            ...(a.postgresTls && a.lifetimeDays !== undefined ? { validDays: a.lifetimeDays } : {}),
+            validDays: a.lifetimeDays,
         }])),
+        // Renewed in place (the members reload them: cert-watch.ts); the CA is kept, as its
+        // rotation would reach the members' trust files one kubelet sync at a time.
+        renewBeforeFraction: a.renewBeforeFraction, caRenewal: false,
     }, { parent });
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, REST_SCHEME_POD_LABEL, PGBACKREST_SERVER_PORT } from "@pgscale/core";
+import { DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, REST_SCHEME_POD_LABEL, PGBACKREST_SERVER_PORT } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { backupPodParts, backupSecret } from "./backup";
 import { IMAGE_USERS, podImage } from "./images";
@@ -201,7 +201,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.replicas = serviceEndpoint(`${name}-replicas`, ns, PG_PORT, p.clusterDomain);
         // The members' certificates (REST API, PostgreSQL, and `backup`'s pgBackRest servers).
         const memberTls = https || tlsOn || spec.backup ? patroniMemberTls(name, memberApis, {
-            headless, namespace: ns, postgresTls: tlsOn, services: [this.primary, this.replicas], lifetimeDays: spec.tls.lifetimeDays,
+            headless, namespace: ns, postgresTls: tlsOn, services: [this.primary, this.replicas],
+            lifetimeDays: spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS, renewBeforeFraction: spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
         }, this) : undefined;
         const restTls = https ? memberTls : undefined;
         // Past the checks of restApi.https and tls.enabled, so HAProxy's ConfigMap and PgBouncer wait on them too.
@@ -259,7 +260,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, this);
 
         this.statefulSet = patroniStatefulSet(name, {
-            namespace: nsRef, labels, podLabels, selector, serviceName: headless, spec, resolved, platform: p, image, https, tlsOn, kubernetesDcs: !dcs,
+            namespace: nsRef, labels, podLabels, selector, serviceName: headless, spec, resolved, platform: p, image, https, tlsOn, certificates: memberTls !== undefined, kubernetesDcs: !dcs,
             // Waits on the check of restApi.https (a refused change registers no member change).
             restScheme: kept.apply(([h]) => (h ? "https" : "http")),
             serviceAccountName: this.serviceAccount.metadata.name, configSecretName: config.secretName, backup, exporter,

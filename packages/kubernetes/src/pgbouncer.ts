@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    IssueCollector, METRICS_PORTS, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, IssueCollector, METRICS_PORTS, PgBouncerPoolInput, PgBouncerPoolOutputs, PgBouncerPoolSpec, PgBouncerPoolUser, checkConstructName, frontendFitIssues, poolFitIssues,
     poolUserIssues, poolUserlist, renderPgbouncerIni, resolvePgBouncerPool,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
@@ -144,9 +144,11 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         this.tls = clusterTls && new GeneratedTls(`${name}-tls`, {
             servers: { [name]: {
                 dnsNames: [e.host, `${name}.${e.namespace}.svc`, `${name}.${e.namespace}`, name, "localhost"], ipAddresses: ["127.0.0.1"],
-                ...(owner.resolved.spec.tls.lifetimeDays !== undefined ? { validDays: owner.resolved.spec.tls.lifetimeDays } : {}),
+                validDays: owner.resolved.spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             } },
             ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+            // A renewal is a new pool Secret, which rolls the pool's pods (clients reconnect to the new ones).
+            renewBeforeFraction: owner.resolved.spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
         }, { parent: this });
         const tls = this.tls;
         const admin = new GeneratedSecret(`${name}-admin-password`, {}, { parent: this });

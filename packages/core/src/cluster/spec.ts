@@ -51,12 +51,11 @@ export const etcdClusterSpec = z.strictObject({
      * TLS on client and peer URLs with a CA generated for this cluster (peers authenticate each
      * other with their certificates; clients verify the members'). `true` (the default), `false`, or
      * the settings PatroniCluster's `tls` takes, with the same defaults: `enabled` (default true),
-     * `lifetimeDays` (1 to 825; default 90 on Docker, 825 on Kubernetes, which does not renew
-     * certificates yet), `renewBeforeFraction` (strictly between 0 and 1, default 1/3; Docker: a
-     * `pulumi up` renews a member's certificate once less than this share of its lifetime is left,
-     * and the CA, valid 3650 days, by the same rule) and `caGeneration` (a whole number from 0,
-     * default 0; Docker: raise it by one to rotate the CA on the next `up`). Members take renewed
-     * files in place (docs/security.md "Rotation").
+     * `lifetimeDays` (1 to 825, default 90), `renewBeforeFraction` (strictly between 0 and 1,
+     * default 1/3: a `pulumi up` renews a member's certificate once less than this share of its
+     * lifetime is left; on Docker the CA, valid 3650 days, too, by the same rule) and `caGeneration`
+     * (a whole number from 0, default 0; Docker: raise it by one to rotate the CA on the next `up`).
+     * Members take renewed files in place (docs/security.md "Rotation").
      */
     tls: z.union([z.boolean(), tlsSettings], { error: "must be true, false or { enabled, lifetimeDays, renewBeforeFraction, caGeneration }" }).default(true),
     /**
@@ -163,12 +162,12 @@ export const patroniClusterSpec = z.strictObject({
      * the URIs carry `sslmode=require` and `tlsCaPem` verifies (docs/security.md "TLS").
      * Kept as the cluster was created (a change is refused at preview). `false` is for a local lab,
      * or for a cluster created before TLS was the default; it warns at every `up`.
-     * `lifetimeDays` (1 to 825; default 90 on Docker, 825 on Kubernetes, which does not renew
-     * certificates yet): validity of the members' and pools' certificates.
-     * `renewBeforeFraction` (strictly between 0 and 1, default 1/3; Docker): a `pulumi up` renews a
+     * `lifetimeDays` (1 to 825, default 90): validity of the members' and pools' certificates.
+     * `renewBeforeFraction` (strictly between 0 and 1, default 1/3): a `pulumi up` renews a
      * certificate once less than this share of its lifetime is left (day 60 of 90 by default), and
-     * the members and pools reload it in place (docs/security.md "Rotation"). The cluster's CA
-     * (valid 3650 days) rotates by the same rule on its own lifetime.
+     * the members reload it in place (docs/security.md "Rotation"; on Kubernetes a renewed pool
+     * certificate rolls the pool's pods). On Docker the cluster's CA (valid 3650 days) rotates by
+     * the same rule on its own lifetime; on Kubernetes it is kept.
      * `caGeneration` (a whole number from 0, default 0; Docker): raise it by one to rotate the
      * cluster's CA on the next `up`; it never goes down. The previous CA stays in `tlsCaPem` and
      * every trust file until the next rotation.

@@ -85,6 +85,8 @@ describe("GeneratedTls provider", () => {
             await new Promise((r) => setTimeout(r, 600));
             expect(await provider.diff!("id", outs, { commonName: "c", servers: {}, renewBeforeFraction: 0.999999999 })).toMatchObject({ changes: true });
             expect(await provider.diff!("id", outs, { commonName: "c", servers: {} })).toMatchObject({ changes: false });
+            // caRenewal: false (Kubernetes): the fraction renews server certificates only.
+            expect(await provider.diff!("id", outs, { commonName: "c", servers: {}, renewBeforeFraction: 0.999999999, caRenewal: false })).toMatchObject({ changes: false });
             const ca = { certPem: outs.caCertPem, keyPem: outs.caKeyPem };
             const { outs: signed } = await provider.create!({ commonName: "p", servers: {}, ca, renewBeforeFraction: 0.999999999, caGeneration: 5 });
             expect(await provider.diff!("id", signed, { commonName: "p", servers: {}, ca, renewBeforeFraction: 0.999999999, caGeneration: 5 })).toMatchObject({ changes: false });
@@ -111,6 +113,16 @@ describe("GeneratedTls provider", () => {
             expect(renewed.checkIssued(new X509Certificate(olds.caCertPem))).toBe(true);
             expect(renewed.subjectAltName).toBe("DNS:pg-0, DNS:localhost, IP Address:127.0.0.1");
             expect(await provider.diff!("id", outs, news)).toMatchObject({ changes: false });
+        });
+
+        it("with caRenewal false, renews a certificate past its point and keeps a CA past its own", async () => {
+            // The CA is due 0.3 s after issue (1e-9 of 3650 days), pg-0 3 s after.
+            const news = { commonName: "c", servers: { "pg-0": short["pg-0"] }, renewBeforeFraction: 0.999999999, caRenewal: false };
+            const { outs: olds } = await provider.create!(news);
+            await new Promise((r) => setTimeout(r, 3500));
+            const { outs } = await provider.update!("id", olds, news);
+            expect(outs.caCertPem).toBe(olds.caCertPem);
+            expect(serial(outs.certs["pg-0"].certPem)).not.toBe(serial(olds.certs["pg-0"].certPem));
         });
 
         it("never renews without a fraction (etcd's certificates), and a new fraction alone changes nothing", async () => {

@@ -30,6 +30,8 @@ interface Ins {
     renewBeforeFraction?: number;
     /** A generated CA rotates once each time this goes up; unset: 0. */
     caGeneration?: number;
+    /** false: renewBeforeFraction renews the server certificates only, never the generated CA. Default true. */
+    caRenewal?: boolean;
 }
 
 interface Outs extends Ins {
@@ -64,7 +66,7 @@ const caState = (o: Outs) => ({
 });
 /** Why a generated CA rotates on this `up`; never for a given one. */
 const rotation = (core: Core, olds: Outs, news: Ins) =>
-    news.ca === undefined ? core.caRotationReason(caState(olds), { generation: news.caGeneration, renewBeforeFraction: news.renewBeforeFraction }, new Date()) : undefined;
+    news.ca === undefined ? core.caRotationReason(caState(olds), { generation: news.caGeneration, renewBeforeFraction: news.caRenewal === false ? undefined : news.renewBeforeFraction }, new Date()) : undefined;
 const issue = (core: Core, ca: SigningCa, name: string, s: TlsServerNames): PemPair => {
     const c = core.generateServerCert(ca, { commonName: name, ...s });
     return { certPem: core.servedChain(c.certPem, ca.chainPem), keyPem: c.keyPem };
@@ -132,15 +134,17 @@ export class GeneratedTls extends pulumi.dynamic.Resource {
      * this share of its lifetime is left (strictly between 0 and 1); unset: never renewed. A
      * generated CA (no `ca`) rotates by the same rule on its own lifetime (3650 days), and once each
      * time `caGeneration` goes up (default 0; it never goes down): see `caRotationReason` and
-     * `rotateCa` in @pgscale/core. Given a `ca` that changes (its rotation), every certificate is
-     * issued anew from it, as an update.
+     * `rotateCa` in @pgscale/core; `caRenewal: false` keeps it (the fraction renews the server
+     * certificates only). Given a `ca` that changes (its rotation), every certificate is issued
+     * anew from it, as an update.
      */
-    constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<SigningCa>; renewBeforeFraction?: number; caGeneration?: number }, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<SigningCa>; renewBeforeFraction?: number; caGeneration?: number; caRenewal?: boolean }, opts?: pulumi.CustomResourceOptions) {
         super(generatedTlsProvider, name, {
             commonName: args.commonName ?? `pgscale ${name} CA`,
             servers: args.servers,
             ...(args.renewBeforeFraction !== undefined ? { renewBeforeFraction: args.renewBeforeFraction } : {}),
             ...(args.caGeneration ? { caGeneration: args.caGeneration } : {}),
+            ...(args.caRenewal === false ? { caRenewal: false } : {}),
             ca: args.ca === undefined ? undefined : pulumi.secret(args.ca),
             caCertPem: undefined, caKeyPem: undefined, certs: undefined, previousCaCertPem: undefined, caCrossCertPem: undefined,
         }, { ...opts, additionalSecretOutputs: ["caKeyPem", "certs", "ca"] }, "pgscale", "GeneratedTls");
