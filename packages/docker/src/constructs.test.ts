@@ -66,6 +66,15 @@ describe("construct graph", () => {
         expect(pg.members.map((m) => m.name)).toEqual(["main-0", "main-1", "main-2"]);
         const uri = await unwrap(lb.primaryUri);
         expect(uri).toMatch(/^postgresql:\/\/app:pw-main-owner-password@127\.0\.0\.1:\d+\/appdb\?sslmode=require$/);
+        // After a CA rotation each etcd member restarts; a leader hands its leadership to a member
+        // restarted before it if there is one (core's etcd-restart.test.ts has the rest).
+        await settledCount(registered);
+        const etcdRestarts = ["dcs-0", "dcs-1", "dcs-2"].map((m) => registered.find((r) => r.type === "pgscale:index:CertificateDelivery" && r.name === `${m}-tls-files`)!.inputs);
+        expect(etcdRestarts.map((d) => ({ restartOnNewCa: d.restartOnNewCa, etcdMember: d.etcdMember }))).toEqual([
+            { restartOnNewCa: true, etcdMember: { tls: true, handOffTo: ["dcs-2", "dcs-1"] } },
+            { restartOnNewCa: true, etcdMember: { tls: true, handOffTo: ["dcs-0", "dcs-2"] } },
+            { restartOnNewCa: true, etcdMember: { tls: true, handOffTo: ["dcs-1", "dcs-0"] } },
+        ]);
     });
 
     it("plans rolling changes: a rollout over every member's fingerprint, a gate before each member and one after all", async () => {

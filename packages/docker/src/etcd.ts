@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_CLIENT_PORT, ETCD_TLS_DIR, IssueCollector, checkConstructName, etcdHealthProbe, etcdMemberCommand, resolveEtcdCluster,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_CLIENT_PORT, ETCD_TLS_DIR, IssueCollector, checkConstructName, etcdHandOffPreference, etcdHealthProbe, etcdMemberCommand, resolveEtcdCluster,
     EtcdClusterInput, EtcdClusterOutputs, EtcdClusterSpec,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
@@ -141,7 +141,9 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         // The current certificate, key and trust bundle, written in place by root (the uploads' owner).
         // etcd reads its certificate and key on every new handshake, but its peers' CA only when it
         // starts: after a rotation each member restarts, one after another, healthy before the next
-        // (a single member has no peers, and no restart). A member replaced for another reason
+        // (a single member has no peers, and no restart), never while it leads etcd, and by a kill
+        // (@pgscale/core etcd-restart.ts: etcd's graceful stop answers Patroni with errors it does not
+        // retry, which cost a primary its leader key). A member replaced for another reason
         // starts with the files it was created with; its delivery brings them current.
         let previous: pulumi.Resource | undefined;
         this.tlsDeliveries = tls ? memberNames.map((member, i) => {
@@ -151,6 +153,9 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 names: { cert: "member.crt", key: "member.key", ca: "ca.crt" }, keyReadableByAll: true,
                 certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: tls.trustBundlePem,
                 reload: ":", serves: [], restartOnNewCa: spec.members > 1, timeoutSeconds: 60,
+                // A leader hands its leadership over first, to a member restarted before it if any,
+                // and the member is killed rather than stopped, so Patroni sees only connection errors.
+                etcdMember: { tls: spec.tls, handOffTo: etcdHandOffPreference(memberNames, i) },
             }, { parent: this, dependsOn: [this.containers[i], ...(previous ? [previous] : [])] });
             return previous;
         }) : [];

@@ -16,3 +16,4 @@ export * from "./construct-outputs";
 export * from "./etcd-security";
 export * from "./major-upgrade";
 export * from "./network-policy";
+export * from "./etcd-restart";

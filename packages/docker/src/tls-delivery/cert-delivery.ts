@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { certificateValidity, normalSerial, sleep } from "@pgscale/core";
+import { certificateValidity, etcdHandOff, etcdMoveLeaderCommand, etcdRestartSurveyScript, normalSerial, sleep } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine, execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
@@ -39,6 +39,14 @@ interface DeliveryInputs {
     trustFiles?: Array<{ path: string; pem: string }>;
     /** The service reads its CA file only when it starts: restart the container when that file is newer than its start, then wait until it is healthy again. */
     restartOnNewCa?: boolean;
+    /** The container is an etcd member: restartOnNewCa hands its leadership over and kills it (below). */
+    etcdMember?: EtcdMemberRestart;
+}
+
+interface EtcdMemberRestart {
+    tls: boolean;
+    /** The members to hand the leadership to, in order of preference (names). */
+    handOffTo: string[];
 }
 
 interface FileNames { cert: string; key: string; ca: string }
@@ -118,12 +126,31 @@ async function restartOnNewCa(i: DeliveryInputs, caFile: string): Promise<void> 
     const r = await execIn(i.containerId, ["date", "-u", "-r", caFile, "+%Y-%m-%dT%H:%M:%S.%NZ"], { user: i.user, host: i.dockerHost });
     if (r.exitCode !== 0) throw new Error(`reading the time of ${caFile} in container ${i.containerId.slice(0, 12)} failed: ${r.stderr.trim()}`);
     if (!(isoNanos(r.stdout.trim()) > isoNanos(started))) return;
+    if (i.etcdMember) await stopEtcdMember(i, i.etcdMember);
     await c.restart();
     for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(500)) {
         const s = (await c.inspect()).State;
         if (s.StartedAt !== started && s.Health?.Status === "healthy") return;
         if (Date.now() >= deadline) throw new Error(`container ${i.containerId.slice(0, 12)} is not healthy ${i.timeoutSeconds} s after its restart for a new CA (health: ${s.Health?.Status ?? "none"})`);
     }
+}
+
+/**
+ * Stops an etcd member so that no client sees an error it would not retry (@pgscale/core
+ * etcd-restart.ts): a leader first hands its leadership to another member, then the member is
+ * killed, which closes its clients' connections instead of answering their requests in flight with
+ * gRPC errors as its graceful stop does. The restart that follows starts it again: a kill marks the
+ * container stopped by hand, so its restart policy would not.
+ */
+async function stopEtcdMember(i: DeliveryInputs, m: EtcdMemberRestart): Promise<void> {
+    const run = async (script: string, what: string) => {
+        const r = await execIn(i.containerId, ["sh", "-c", script], { user: i.user, host: i.dockerHost });
+        if (r.exitCode !== 0) throw new Error(`${what} in etcd member ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+        return r.stdout;
+    };
+    const handOff = etcdHandOff(await run(etcdRestartSurveyScript(m.tls), "reading its status and the members"), m.handOffTo);
+    if (handOff.target) await run(etcdMoveLeaderCommand(m.tls, handOff.target), `handing the leadership to ${handOff.target}`);
+    await dockerEngine(i.dockerHost).getContainer(i.containerId).kill({ signal: "SIGKILL" });
 }
 
 /** An RFC 3339 time with up to nanoseconds as a sortable string (the engine's StartedAt, `date +%N`). */
@@ -187,6 +214,13 @@ export interface CertificateDeliveryArgs {
      * Default false.
      */
     restartOnNewCa?: boolean;
+    /**
+     * With restartOnNewCa, the container is a member of an etcd cluster with `tls` as given: before
+     * its restart, it hands etcd's leadership to the first of `handOffTo` (member names) if it leads,
+     * and it is killed rather than stopped (etcd's graceful stop fails the requests in flight with
+     * errors Patroni does not retry). Default: a plain restart.
+     */
+    etcdMember?: EtcdMemberRestart;
 }
 
 /**
