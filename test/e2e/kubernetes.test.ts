@@ -448,7 +448,7 @@ describe("PatroniCluster on Kubernetes", () => {
             const s = servedSerials("main-0");
             return s.pg !== was.serials.pg && s.rest !== was.serials.rest && s.pg === s.rest ? s : undefined;
         }, 120000, "main-0 serving a renewed certificate", 2000);
-        expect(now.pg).toMatch(/^serial=[0-9A-F]+$/);
+        expect(now?.pg).toMatch(/^serial=[0-9A-F]+$/);
         // Reloaded: the same pod, the same PostgreSQL (no restart), the patroni container never restarted.
         expect(pods("statefulset.kubernetes.io/pod-name=main-0", "uid")).toBe(was.uid);
         expect(inMember("main-0", "SELECT pg_postmaster_start_time()")).toBe(was.startedAt);

@@ -81,6 +81,8 @@ export const certDeliveryHandlers = {
             return r.stdout.trim();
         };
         const names = i.names ?? DEFAULT_NAMES;
+        // An etcd member left killed by an `up` interrupted between its kill and its start (below).
+        if (i.etcdMember) await startIfStopped(i);
         // The key on standard input (never an argument or the environment), created 0600.
         await run(`set -eu; umask ${i.keyReadableByAll ? "022" : "077"}; mkdir -p ${i.dir}; cat > ${i.dir}/${names.key}.next`, i.keyPem);
         await run(`set -eu; umask 022; cat > ${i.dir}/${names.cert}.next`, i.certPem);
@@ -151,6 +153,21 @@ async function stopEtcdMember(i: DeliveryInputs, m: EtcdMemberRestart): Promise<
     const handOff = etcdHandOff(await run(etcdRestartSurveyScript(m.tls), "reading its status and the members"), m.handOffTo);
     if (handOff.target) await run(etcdMoveLeaderCommand(m.tls, handOff.target), `handing the leadership to ${handOff.target}`);
     await dockerEngine(i.dockerHost).getContainer(i.containerId).kill({ signal: "SIGKILL" });
+}
+
+/**
+ * Starts an etcd member that is not running and waits until it is healthy: a kill marks it stopped
+ * by hand, so an `up` interrupted between stopEtcdMember and the restart leaves it stopped for good.
+ */
+async function startIfStopped(i: DeliveryInputs): Promise<void> {
+    const c = dockerEngine(i.dockerHost).getContainer(i.containerId);
+    if ((await c.inspect()).State.Running) return;
+    await c.start();
+    for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(500)) {
+        const s = (await c.inspect()).State;
+        if (s.Health?.Status === "healthy") return;
+        if (Date.now() >= deadline) throw new Error(`etcd member ${i.containerId.slice(0, 12)} was stopped and is not healthy ${i.timeoutSeconds} s after its start (health: ${s.Health?.Status ?? "none"})`);
+    }
 }
 
 /** An RFC 3339 time with up to nanoseconds as a sortable string (the engine's StartedAt, `date +%N`). */
