@@ -2,10 +2,21 @@ import { X509Certificate, createPrivateKey } from "crypto";
 import * as tls from "tls";
 import { AddressInfo } from "net";
 import * as forge from "node-forge";
-import { generateCa, generateServerCert } from "./tls";
+import { generateCa, generateRsaKeyPem, generateServerCert } from "./tls";
 import { signCertificate } from "./tls-sign";
 
 describe("generated certificates", () => {
+    it("signs with a key made beforehand off the event loop (generateRsaKeyPem), for the CA and a server alike", async () => {
+        const [caKey, serverKey] = await Promise.all([generateRsaKeyPem(), generateRsaKeyPem()]);
+        const ca = generateCa("given CA", { keyPem: caKey });
+        const server = generateServerCert(ca, { commonName: "pg-0", dnsNames: ["pg-0"], ipAddresses: [], keyPem: serverKey });
+        expect([ca.keyPem, server.keyPem]).toEqual([caKey, serverKey]);
+        const cert = new X509Certificate(server.certPem);
+        expect(cert.checkPrivateKey(createPrivateKey(serverKey))).toBe(true);
+        expect(cert.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+        expect(new X509Certificate(ca.certPem).checkPrivateKey(createPrivateKey(caKey))).toBe(true);
+    });
+
     const now = new Date("2026-01-01T00:00:00Z");
     const ca = generateCa("pgscale test CA", { now });
     const server = generateServerCert(ca, { commonName: "pg-0", dnsNames: ["pg-0", "localhost"], ipAddresses: ["127.0.0.1"], now });

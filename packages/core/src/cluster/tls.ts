@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, KeyObject, randomBytes } from "crypto";
+import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, KeyObject, randomBytes } from "crypto";
 import * as forge from "node-forge";
 // Not in this module's exports: a forge type in a declaration would make every consumer's
 // type-check need @types/node-forge.
@@ -21,6 +21,8 @@ export interface CertOptions {
     now?: Date;
     /** Days of validity (fractions allowed). Default: 3650 for the CA, 825 for server certificates. */
     validDays?: number;
+    /** The certificate's private key (PKCS#8 PEM, RSA), e.g. from generateRsaKeyPem. Default: a new one, generated here. */
+    keyPem?: string;
 }
 
 export interface ServerCertOptions extends CertOptions {
@@ -38,9 +40,21 @@ const DAY_MS = 24 * HOUR_MS;
 /** Certificates are backdated by this much (notBefore) to absorb clock skew between hosts. */
 export const CERT_SKEW_MS = HOUR_MS;
 
-function rsaKey(): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+/**
+ * A new RSA 2048 private key (PKCS#8 PEM) made on libuv's thread pool: several at once use every
+ * core, and the event loop stays free meanwhile. Generated in place (no `keyPem`), each key blocks
+ * the process for its ~0.1 s, and with it every other resource a provider process is handling.
+ */
+export function generateRsaKeyPem(): Promise<string> {
+    return new Promise((resolve, reject) => generateKeyPair("rsa", { modulusLength: 2048 }, (err, _publicKey, privateKey) =>
+        (err ? reject(err) : resolve(privateKey.export({ type: "pkcs8", format: "pem" }).toString()))));
+}
+
+function rsaKey(given?: string): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
+    const { privateKey, publicKey } = given !== undefined
+        ? (() => { const k = createPrivateKey(given); return { privateKey: k, publicKey: createPublicKey(k) }; })()
+        : generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const keyPem = given ?? privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     // The public half for forge's certificate, from Node's key (no PEM parse in JavaScript).
     const jwk = publicKey.export({ format: "jwk" });
     const big = (b64url: string) => new forge.jsbn.BigInteger(Buffer.from(b64url, "base64url").toString("hex"), 16);
@@ -63,7 +77,7 @@ function baseCert(publicKey: forge.pki.PublicKey, o: CertOptions, defaultDays: n
 
 /** A self-signed CA that signs the stack's server certificates. */
 export function generateCa(commonName: string, o: CertOptions = {}): PemPair {
-    const key = rsaKey();
+    const key = rsaKey(o.keyPem);
     const cert = baseCert(key.publicKey, o, 3650);
     // UTF8String, not forge's default PrintableString: a rotated CA's name has a '#' ("... CA #1"),
     // which PrintableString does not allow, and Go's parser (etcd's) refuses such a certificate.
@@ -109,7 +123,7 @@ export function generateServerCert(ca: PemPair, o: ServerCertOptions): PemPair {
     if (o.dnsNames.length + o.ipAddresses.length === 0) throw new Error("a server certificate needs at least one DNS name or IP address");
     const caCert = forge.pki.certificateFromPem(ca.certPem);
     const caKey = createPrivateKey(ca.keyPem);
-    const key = rsaKey();
+    const key = rsaKey(o.keyPem);
     const cert = baseCert(key.publicKey, o, 825);
     cert.setSubject([{ name: "commonName", value: o.commonName }]);
     cert.setIssuer(caCert.subject.attributes);

@@ -67,17 +67,24 @@ const caState = (o: Outs) => ({
 /** Why a generated CA rotates on this `up`; never for a given one. */
 const rotation = (core: Core, olds: Outs, news: Ins) =>
     news.ca === undefined ? core.caRotationReason(caState(olds), { generation: news.caGeneration, renewBeforeFraction: news.caRenewal === false ? undefined : news.renewBeforeFraction }, new Date()) : undefined;
-const issue = (core: Core, ca: SigningCa, name: string, s: TlsServerNames): PemPair => {
-    const c = core.generateServerCert(ca, { commonName: name, ...s });
+const issue = (core: Core, ca: SigningCa, name: string, s: TlsServerNames, keyPem: string): PemPair => {
+    const c = core.generateServerCert(ca, { commonName: name, ...s, keyPem });
     return { certPem: core.servedChain(c.certPem, ca.chainPem), keyPem: c.keyPem };
 };
+/**
+ * `n` new keys, made side by side off the event loop: this provider's process serves every dynamic
+ * resource of the stack, and a key made in place would hold all of them up for its ~0.1 s.
+ */
+const newKeys = (core: Core, n: number): Promise<string[]> => Promise.all(Array.from({ length: n }, () => core.generateRsaKeyPem()));
 
 export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Ins) {
         const core: Core = load("@pgscale/core");
-        const ca: SigningCa = inputs.ca ?? core.generateCa(inputs.commonName);
+        const servers = Object.entries(inputs.servers);
+        const keys = await newKeys(core, servers.length + (inputs.ca ? 0 : 1));
+        const ca: SigningCa = inputs.ca ?? core.generateCa(inputs.commonName, { keyPem: keys.pop() });
         const certs: Record<string, PemPair> = {};
-        for (const [name, s] of Object.entries(inputs.servers)) certs[name] = issue(core, ca, name, s);
+        servers.forEach(([name, s], i) => { certs[name] = issue(core, ca, name, s, keys[i]); });
         const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...NOT_ROTATED };
         return { id: require("crypto").randomUUID(), outs };
     },
@@ -104,11 +111,11 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
         const ca: SigningCa = news.ca ?? { ...state.ca, ...(state.crossCertPem ? { chainPem: state.crossCertPem } : {}) };
         const caChanged = news.ca === undefined ? state.ca.certPem !== olds.caCertPem : !same(olds.ca, news.ca);
         const due = new Set(core.certificatesDue(olds.certs ?? {}, news.renewBeforeFraction, new Date()));
+        const kept = (name: string, s: TlsServerNames) => (same(olds.servers[name], s) && !due.has(name) && !caChanged ? olds.certs[name] : undefined);
+        const servers = Object.entries(news.servers);
+        const keys = await newKeys(core, servers.filter(([name, s]) => !kept(name, s)).length);
         const certs: Record<string, PemPair> = {};
-        for (const [name, s] of Object.entries(news.servers)) {
-            const kept = same(olds.servers[name], s) && !due.has(name) && !caChanged ? olds.certs[name] : undefined;
-            certs[name] = kept ?? issue(core, ca, name, s);
-        }
+        for (const [name, s] of servers) certs[name] = kept(name, s) ?? issue(core, ca, name, s, keys.pop()!);
         const rotated = news.ca === undefined && state.rotations > 0
             ? { previousCaCertPem: state.previousCaCertPem, caCrossCertPem: state.crossCertPem, caRotations: state.rotations, caGeneration: state.generation } : NOT_ROTATED;
         const outs: Outs = { ...news, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...rotated };
