@@ -44,8 +44,6 @@ export interface MemberDeliveryOptions {
     pgPort?: number;
     /** The REST API's port when it serves HTTPS (restApi.https). */
     apiPort?: number;
-    /** Resources the files wait for besides the container: the service starts once they land (the DCS it needs). */
-    after?: pulumi.Resource[];
     /** More trust files kept current in the container (the etcd cluster's CA bundle, which Patroni reads on each new connection). */
     trustFiles?: pulumi.Input<Array<{ path: string; pem: pulumi.Input<string> }>>;
 }
@@ -64,5 +62,5 @@ export function memberCertificateDelivery(member: string, container: docker.Cont
         reload: `kill -HUP 1; if ${o.binDir}/pg_isready -q -h ${socket}; then ${o.binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
         serves: [...(o.pgPort ? [{ port: o.pgPort, starttls: "postgres" as const }] : []), ...(o.apiPort ? [{ port: o.apiPort }] : [])],
         ...(o.trustFiles ? { trustFiles: o.trustFiles } : {}),
-    }, { parent, dependsOn: [container, ...(o.after ?? [])] });
+    }, { parent, dependsOn: [container] });
 }

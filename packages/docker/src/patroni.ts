@@ -274,8 +274,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.trustBundlePem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
-        // Only an existing cluster upgrades, on a DCS already serving: its containers are enough to wait for.
-        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...dcs.containers] });
+        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
         const restore = spec.bootstrap?.fromBackup
             ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database, { name, subject, dockerHost: engine.host, image: image.imageId, network: this.network.name, parent: this })
             : undefined;
@@ -389,13 +388,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 selector, member, members: names, revision, ...gateCredentials, upgradeToken: upgrade.upgradeToken,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            // Patroni must find the DCS and its etcd user when it starts. With certificates it starts once
-            // its files land (the entrypoint waits for them), so the container is created beside the
-            // DCS's setup and the delivery waits for the DCS instead: the members start sooner.
-            const dcsReady = [...dcs.containers, ...(etcdUser ? [etcdUser] : [])];
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...(certs ? [] : dcsReady), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
             started.set(member, certs ? memberCertificateDelivery(member, container, certs, {
-                after: dcsReady,
                 dockerHost: engine.host, dir: TLS_DIR, binDir: layout.binDir, ...(tlsOn ? { pgPort: PG_PORT } : {}), ...(https ? { apiPort: API_PORT } : {}),
                 // Patroni reads etcd's CA on each new connection to etcd.
                 ...(etcdSecurity.tls ? { trustFiles: [{ path: ETCD_CA, pem: dcs.tlsCaPem.apply((p) => p ?? "") }] } : {}),
