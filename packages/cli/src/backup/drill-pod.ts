@@ -133,8 +133,6 @@ export interface DrillPodOptions {
     startSeconds?: number;
     /** The pod's own deadline (activeDeadlineSeconds): how long a drill may take at most. Default 12 h. */
     deadlineSeconds?: number;
-    /** Told the pod's name once it exists. */
-    onPod?: (name: string) => void;
 }
 
 /** Restores `member`'s repository in a throwaway pod beside it, as the Docker drill does in a throwaway container. */
@@ -145,7 +143,6 @@ export async function drillInPod(t: KubectlTarget, exec: ContainerExec, member: 
     const name = drillPodName(member.container);
     const deadline = o.deadlineSeconds ?? 12 * 3600;
     await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the drill pod ${name}`, JSON.stringify(drillPodManifest(memberPod, name, deadline)));
-    o.onPod?.(name);
     try {
         for (const until = Date.now() + (o.startSeconds ?? 300) * 1000; ; await new Promise((r) => setTimeout(r, 1000))) {
             const status = (JSON.parse(await kubectlOk(kubectlArgs(t, ["get", "pod", name, "--output", "json"]), `reading the drill pod ${name}`)) as { status: PodStatus }).status;
