@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { memberTlsReload } from "@pgscale/core";
 import { GeneratedTls, TlsServerNames } from "@pgscale/postgres";
 import { CertificateDelivery } from "./tls-delivery/cert-delivery";
 
@@ -55,11 +56,10 @@ export interface MemberDeliveryOptions {
  */
 export function memberCertificateDelivery(member: string, container: docker.Container, certs: ClusterCertificates, o: MemberDeliveryOptions, parent: pulumi.Resource): CertificateDelivery {
     const pair = certs.of(member);
-    const socket = "/var/run/postgresql";
     return new CertificateDelivery(`${member}-tls-files`, {
         containerId: container.id, dockerHost: o.dockerHost, user: "postgres", dir: o.dir,
         certPem: pair.apply((c) => c.certPem), keyPem: pair.apply((c) => c.keyPem), caPem: certs.ca.trustBundlePem,
-        reload: `kill -HUP 1; if ${o.binDir}/pg_isready -q -h ${socket}; then ${o.binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
+        reload: memberTlsReload(o.binDir),
         serves: [...(o.pgPort ? [{ port: o.pgPort, starttls: "postgres" as const }] : []), ...(o.apiPort ? [{ port: o.apiPort }] : [])],
         ...(o.trustFiles ? { trustFiles: o.trustFiles } : {}),
     }, { parent, dependsOn: [container] });

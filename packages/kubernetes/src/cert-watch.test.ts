@@ -2,7 +2,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { certWatchStep, memberReload } from "./cert-watch";
+import { memberTlsReload } from "@pgscale/core";
+import { certWatchStep } from "./cert-watch";
 
 // The watcher as a member's start command runs it, in a real shell: a changed file is reloaded once,
 // an unchanged one never, and a failing reload is logged and retried at the next change.
@@ -34,7 +35,7 @@ describe("the certificate watcher", () => {
     });
 
     it("a member's reload: the pgBackRest server's copies, then SIGHUP to Patroni and PostgreSQL's reload", () => {
-        const r = memberReload("/usr/lib/postgresql/17/bin", [{ from: "/etc/patroni/$POD_NAME.crt", to: "/var/run/postgresql/s.crt", mode: "0644" }]);
+        const r = memberTlsReload("/usr/lib/postgresql/17/bin", [{ from: "/etc/patroni/$POD_NAME.crt", to: "/var/run/postgresql/s.crt", mode: "0644" }]);
         expect(r).toBe("install -m 0644 /etc/patroni/$POD_NAME.crt /var/run/postgresql/s.crt; kill -HUP 1; if /usr/lib/postgresql/17/bin/pg_isready -q -h /var/run/postgresql; then /usr/lib/postgresql/17/bin/psql -h /var/run/postgresql -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi");
         expect(spawnSync("/bin/sh", ["-n", "-c", certWatchStep(["/a"], r)]).status).toBe(0);
     });

@@ -21,19 +21,3 @@ export function certWatchStep(files: string[], reload: string, seconds = CERT_WA
         `last=$now; sleep ${seconds}; done) & }`,
     ].join(" ");
 }
-
-/**
- * A member's reload: Patroni reloads its REST API's certificate on SIGHUP (it is PID 1, exec'd by
- * the start command), PostgreSQL re-reads its SSL files on a configuration reload (over the local
- * socket; skipped while it is not up, as it reads them at start); with `backup`, the copies
- * pgBackRest's server reads are refreshed first (the scheduler restarts that server when its
- * certificate file changes).
- */
-export function memberReload(binDir: string, copies: Array<{ from: string; to: string; mode: string }>): string {
-    const socket = "/var/run/postgresql";
-    return [
-        ...copies.map((c) => `install -m ${c.mode} ${c.from} ${c.to}`),
-        "kill -HUP 1",
-        `if ${binDir}/pg_isready -q -h ${socket}; then ${binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
-    ].join("; ");
-}

@@ -1,9 +1,9 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DATA_MOUNT, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort } from "@pgscale/core";
+import { DATA_MOUNT, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload } from "@pgscale/core";
 import { BackupPodParts } from "./backup";
-import { certWatchStep, memberReload } from "./cert-watch";
+import { certWatchStep } from "./cert-watch";
 import { IMAGE_USERS } from "./images";
 import { Labels } from "./labels";
 import { PostgresExporterSidecar } from "./monitoring";
@@ -56,7 +56,7 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
         : [];
     const beforePatroni = [
         ...(backup?.beforePatroni ?? []),
-        ...(certFiles.length ? [certWatchStep(certFiles, memberReload(layout.binDir, backup?.certCopies ?? []))] : []),
+        ...(certFiles.length ? [certWatchStep(certFiles, memberTlsReload(layout.binDir, backup?.certCopies ?? []))] : []),
     ];
     const scratch = scratchVolumes({
         tmp: { path: "/tmp" },

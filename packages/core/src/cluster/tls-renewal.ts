@@ -58,3 +58,19 @@ function checkRenewBeforeFraction(f: number): void {
     const issue = renewBeforeFractionIssue(f);
     if (issue) throw new Error(`renewBeforeFraction ${issue}`);
 }
+
+/**
+ * A PatroniCluster member's reload of renewed certificate files, as shell run in the member as
+ * postgres: Patroni (PID 1) reloads its REST API's certificate on SIGHUP, PostgreSQL re-reads its
+ * SSL files on a configuration reload (over the local socket; skipped while it is not up, as it
+ * reads them at start). `copies` are refreshed first (the certificate and key pgBackRest's server
+ * reads on Kubernetes; its scheduler restarts that server when its certificate file changes).
+ */
+export function memberTlsReload(binDir: string, copies: Array<{ from: string; to: string; mode: string }> = []): string {
+    const socket = "/var/run/postgresql";
+    return [
+        ...copies.map((c) => `install -m ${c.mode} ${c.from} ${c.to}`),
+        "kill -HUP 1",
+        `if ${binDir}/pg_isready -q -h ${socket}; then ${binDir}/psql -h ${socket} -U postgres -d postgres -XAtqc 'SELECT pg_reload_conf()' >/dev/null; fi`,
+    ].join("; ");
+}
