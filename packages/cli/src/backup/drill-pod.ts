@@ -1,7 +1,7 @@
 import { randomBytes } from "crypto";
 import { DATA_MOUNT, PGBACKREST_PATHS, RestoreDrillSpec, THROWAWAY_DRILL_CONFIG, parseDrillOutput, renderDrillScript, renderRestoreConf } from "@pgscale/core";
 import { DrillOutcome, drillOutcome, readDrillSource } from "./drill";
-import { KubectlTarget, MEMBER_CONTAINER, kubectl, kubectlArgs, kubectlExecArgs, kubectlOutcome } from "./kubectl";
+import { KubectlTarget, MEMBER_CONTAINER, kubectl, kubectlArgs, kubectlExecArgs, kubectlFailure, kubectlOutcome } from "./kubectl";
 import { BackupMember, ContainerExec } from "./members";
 
 // `pgscale backup drill --pod`: the drill Docker runs in a throwaway container, in a throwaway pod
@@ -124,7 +124,7 @@ function pending(status: PodStatus): string {
 /** kubectl's output, or its first error line as the failure. */
 async function kubectlOk(args: string[], what: string, input?: string): Promise<string> {
     const r = await kubectl(args, input);
-    if (r.code !== 0) throw new Error(`${what}: ${(r.stderr.trim().split("\n").find((l) => l.trim()) ?? `kubectl exited ${r.code}`).replace(/^error: /, "")}`);
+    if (r.code !== 0) throw new Error(`${what}: ${kubectlFailure(r.code, r.stderr)}`);
     return r.stdout;
 }
 

@@ -58,8 +58,12 @@ export function kubectlOutcome(code: number, stdout: string, stderr: string): Ex
     const terminated = TERMINATED.exec(stderr);
     if (code === 0) return { exitCode: 0, stdout, stderr };
     if (terminated) return { exitCode: Number(terminated[1]), stdout, stderr: stderr.replace(TERMINATED, "").trimEnd() };
-    const reason = stderr.trim().split("\n").find((l) => l.trim()) ?? `kubectl exited ${code}`;
-    throw new Error(reason.replace(/^error: /, ""));
+    throw new Error(kubectlFailure(code, stderr));
+}
+
+/** kubectl's own failure as one line: its first line of stderr, without "error: ". */
+export function kubectlFailure(code: number, stderr: string): string {
+    return (stderr.trim().split("\n").find((l) => l.trim()) ?? `kubectl exited ${code}`).replace(/^error: /, "");
 }
 
 export interface KubectlResult {

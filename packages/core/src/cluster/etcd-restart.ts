@@ -11,7 +11,7 @@ import { localEtcdctl } from "./etcd-security";
 // leader lock") and promotes it again on a new timeline, whatever its retry_timeout. A member
 // killed (SIGKILL) instead closes its connections, which Patroni retries on another member; etcd's
 // write-ahead log makes a kill safe. A killed leader hands nothing over, so a leader first gives its
-// leadership to another member (`etcdctl move-leader`, which needs no credentials in etcd 3.4), and
+// leadership to another member (`etcdctl move-leader`, run in the member with the etcdctl its own checks use), and
 // the member that goes down is always a follower: no election, the quorum keeps its leader.
 
 /** One exec in the member: its own status (`endpoint status`), a separator, and the members (`member list`), both `-w simple`. */

@@ -130,10 +130,16 @@ async function restartOnNewCa(i: DeliveryInputs, caFile: string): Promise<void> 
     if (!(isoNanos(r.stdout.trim()) > isoNanos(started))) return;
     if (i.etcdMember) await stopEtcdMember(i, i.etcdMember);
     await c.restart();
+    await untilHealthy(i, started, "its restart for a new CA");
+}
+
+/** Waits until the container runs anew (not since `startedBefore`) and its health check passes; `after` names what it waits after. */
+async function untilHealthy(i: DeliveryInputs, startedBefore: string | undefined, after: string): Promise<void> {
+    const c = dockerEngine(i.dockerHost).getContainer(i.containerId);
     for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(500)) {
         const s = (await c.inspect()).State;
-        if (s.StartedAt !== started && s.Health?.Status === "healthy") return;
-        if (Date.now() >= deadline) throw new Error(`container ${i.containerId.slice(0, 12)} is not healthy ${i.timeoutSeconds} s after its restart for a new CA (health: ${s.Health?.Status ?? "none"})`);
+        if (s.StartedAt !== startedBefore && s.Health?.Status === "healthy") return;
+        if (Date.now() >= deadline) throw new Error(`container ${i.containerId.slice(0, 12)} is not healthy ${i.timeoutSeconds} s after ${after} (health: ${s.Health?.Status ?? "none"})`);
     }
 }
 
@@ -163,11 +169,7 @@ async function startIfStopped(i: DeliveryInputs): Promise<void> {
     const c = dockerEngine(i.dockerHost).getContainer(i.containerId);
     if ((await c.inspect()).State.Running) return;
     await c.start();
-    for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(500)) {
-        const s = (await c.inspect()).State;
-        if (s.Health?.Status === "healthy") return;
-        if (Date.now() >= deadline) throw new Error(`etcd member ${i.containerId.slice(0, 12)} was stopped and is not healthy ${i.timeoutSeconds} s after its start (health: ${s.Health?.Status ?? "none"})`);
-    }
+    await untilHealthy(i, undefined, "its start (an etcd member left stopped)");
 }
 
 /** An RFC 3339 time with up to nanoseconds as a sortable string (the engine's StartedAt, `date +%N`). */
