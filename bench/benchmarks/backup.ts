@@ -1,6 +1,6 @@
-// backup: a full backup and its restore, of a pgbench database of scale S (--scale, default 70:
-// about 1 GB), on one server. The server is the single member of a bench/ha/fixture stack with
-// `backup` (pgBackRest as pgscale configures it: zstd, aes-256-cbc, start-fast, the
+// backup: a full backup and its restore, of a pgbench database of scale S (--scale, default 140:
+// about 2 GB), on one server. The server is the single member of a bench/ha/fixture stack with
+// `backup` (pgBackRest as pgscale configures it: zstd level 1, aes-256-cbc, start-fast, the
 // repository on its engine volume, backup.processes at its default). pgscale: `pgbackrest --type=full backup` in the member, the
 // command the scheduler and `pgscale backup run --type full` run; restore: `pgbackrest restore`
 // into an empty directory. By hand: `pg_basebackup -Fp -X stream -c fast` of the same server to a
@@ -18,9 +18,9 @@ const SCRATCH = "/var/lib/postgresql/data/bench-backup";
 
 export const backup: Benchmark = {
     name: "backup",
-    describe: "full backup and restore of a pgbench database (--scale, default 70 ~ 1 GB): pgscale's pgBackRest vs pg_basebackup and a copy, same server and disk",
+    describe: "full backup and restore of a pgbench database (--scale, default 140 ~ 2 GB): pgscale's pgBackRest vs pg_basebackup and a copy, same server and disk",
     async run(ctx): Promise<BenchOutput> {
-        const scale = Number(ctx.options.scale ?? 70);
+        const scale = Number(ctx.options.scale ?? 140);
         // Replication over the member's socket for pg_basebackup (pgscale's rules allow it over TCP with the replication user only).
         const stack = newStack(FIXTURE, { nodes: 1, ttl: 20, loopWait: 1, retryTimeout: 3, pooler: false, backup: true, pgHba: ["local replication postgres peer"] });
         const sp = `pgscale-bench-ha-${stack}`;
@@ -41,6 +41,7 @@ export const backup: Benchmark = {
             const observed: Record<"backup" | "restore", Record<"pgscale" | "baseline", Record<string, unknown>[]>> = {
                 backup: { pgscale: [], baseline: [] }, restore: { pgscale: [], baseline: [] },
             };
+            const observedLevel3: Record<string, unknown>[] = [];
             const restoreSamples: Record<"pgscale" | "baseline", number[]> = { pgscale: [], baseline: [] };
             const mb = (dir: string) => Number(sh(`du -sm ${dir} | cut -f1`));
             const repoBytes = () => Number(JSON.parse(pgbackrest("--output=json", "info"))[0].backup.slice(-1)[0].info.repository.delta);
@@ -55,6 +56,12 @@ export const backup: Benchmark = {
                     sh(`rm -rf ${SCRATCH}`);
                     return s;
                 },
+                // The same backup at pgBackRest's own default level (3), to show what pgscale's level 1 saves.
+                level3: async () => {
+                    const s = timed(() => pgbackrest("--type=full", "--compress-level=3", "backup"));
+                    observedLevel3.push({ databaseMB, writtenMB: Math.round(repoBytes() / 1048576) });
+                    return s;
+                },
                 baseline: async () => {
                     sh(`rm -rf ${SCRATCH} && mkdir -p ${SCRATCH}`);
                     const s = timed(() => sh(`pg_basebackup -h /var/run/postgresql -U postgres -D ${SCRATCH}/copy -Fp -X stream -c fast`));
@@ -67,14 +74,23 @@ export const backup: Benchmark = {
             }, (m) => ctx.log(m));
             const settings = { nodes: 1, pgbenchScale: scale, kind: "full", checkpoint: "fast", disk: "the same engine volume disk" };
             // pgBackRest's processes as the member's configuration sets them (backup.processes); pg_basebackup has one.
-            const processMax = sh("sed -n 's/^process-max=//p' /etc/pgbackrest/pgbackrest.conf") || "1";
+            const conf = (key: string, otherwise: string) => sh(`sed -n 's/^${key}=//p' /etc/pgbackrest/pgbackrest.conf`) || otherwise;
+            const processMax = conf("process-max", "1");
+            // The compression as the member's configuration sets it (pgBackRest's defaults otherwise).
+            const compression = `${conf("compress-type", "gz")} level ${conf("compress-level", "default")}`;
             const rows: Row[] = [
                 {
                     id: "backup-full", title: `Full backup, pgbench scale ${scale} (${databaseMB} MB)`, unit: "s",
                     measure: "the backup command, start to exit, in the member",
-                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (zstd, aes-256-cbc, process-max ${processMax}, expire after)`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${compression}, aes-256-cbc, process-max ${processMax}, expire after)`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
                     baseline: { label: "pg_basebackup", how: "pg_basebackup -Fp -X stream -c fast (uncompressed copy)", settings, observed: observed.backup.baseline, samples: samples.baseline },
                     target: { on: "ratioOfMedians", max: 1.0 },
+                },
+                {
+                    id: "backup-compress-level", title: `Full backup at ${compression} (pgscale) against zst level 3 (pgBackRest's default), ${databaseMB} MB`, unit: "s",
+                    measure: "the backup command, start to exit, in the member",
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${compression})`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
+                    baseline: { label: "pgBackRest, zstd level 3", how: "pgbackrest --type=full --compress-level=3 backup (the member's configuration otherwise)", settings, observed: observedLevel3, samples: samples.level3 },
                 },
                 {
                     id: "backup-restore", title: `Restore of that backup into an empty directory (${databaseMB} MB)`, unit: "s",
@@ -86,7 +102,7 @@ export const backup: Benchmark = {
             return {
                 rows,
                 notes: [
-                    `One server, ${databaseMB} MB (pgbench -i -s ${scale}); each round takes one backup of each kind and restores it. pgBackRest compresses (zstd) and encrypts what it writes; pg_basebackup writes the files as they are, so its copy is larger on disk (writtenMB).`,
+                    `One server, ${databaseMB} MB (pgbench -i -s ${scale}); each round takes one backup of each kind (and one at zstd level 3) and restores the first two. pgBackRest compresses (${compression}) and encrypts what it writes; pg_basebackup writes the files as they are, so its copy is larger on disk (writtenMB).`,
                 ],
             };
         } finally {
