@@ -117,7 +117,7 @@ export const haUp: Benchmark = {
         return {
             rows,
             beyondFloor: [{ id: "up-default-beyond-floor", title: "pulumi up (defaults) beyond Pulumi's floor", row: "up-default", floor: "floor" }],
-            notes: ["Formation is bimodal at loop_wait 10: a replica streams once the leader's loop has created its slot, so a round of either side takes ~8 s or ~18 s by luck; compare the ratio of the fastest rounds too."],
+            notes: ["At loop_wait 10 a replica streams once the leader's loop has created its slot, and the new leader's loop can sleep a whole loop_wait right after the bootstrap (it misses the wake of its own first write), so a by-hand round takes ~8 s or ~18 s by luck. pgscale wakes the leader's loop while the cluster forms (a PATCH /config that changes nothing, PatroniDynamicConfig), which the by-hand side does not do."],
         };
     },
 };

@@ -20,10 +20,15 @@ export interface FakeMember { name: string; role: string; state: string; pending
  * start (Patroni writes /sync a cycle after synchronous_standby_names), never if `namesSyncStandby`
  * is false.
  */
-function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number; dropPatches?: number } = {}) {
+/**
+ * With `streamsOnceWoken`, the replicas stream only after the leader took a PATCH /config (whose
+ * handler wakes Patroni's HA loop): a leader whose loop sleeps before it has made their slots.
+ */
+function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number; dropPatches?: number; streamsOnceWoken?: boolean } = {}) {
     // The first `dropPatches` PATCH requests end with no answer, as Patroni's do while it cannot read the DCS.
     let dropPatches = o.dropPatches ?? 0;
-    const streaming = o.streaming ?? members.length - 1;
+    let woken = !o.streamsOnceWoken;
+    const streamingNow = () => (woken ? o.streaming ?? members.length - 1 : 0);
     const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
     const startedAt = Date.now();
     const cycleMs = o.cycleMs ?? 300;
@@ -33,7 +38,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
     const quorum = () => String(config.synchronous_mode) === "quorum";
     const isSync = (m: FakeMember) => (o.namesSyncStandby ?? true) && Date.now() - startedAt >= (o.syncAfterMs ?? 0)
         && ["true", "quorum"].includes(String(config.synchronous_mode))
-        && streaming > 0 && m === members.filter((x) => x.role !== "leader")[0];
+        && streamingNow() > 0 && m === members.filter((x) => x.role !== "leader")[0];
     const server = http.createServer((req, res) => {
         let raw = "";
         req.on("data", (c) => (raw += c));
@@ -54,7 +59,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
                     state: "running", role: leads ? "master" : "replica", dcs_last_seen: stamp(m.name),
                     ...(pending(m) ? { pending_restart: true } : {}),
                     ...(isSync(m) ? { [quorum() ? "quorum_standby" : "sync_standby"]: true } : {}),
-                    ...(leads ? { replication: members.filter((x) => x !== m).slice(0, streaming).map((x) => ({ application_name: x.name, state: "streaming" })) } : {}),
+                    ...(leads ? { replication: members.filter((x) => x !== m).slice(0, streamingNow()).map((x) => ({ application_name: x.name, state: "streaming" })) } : {}),
                 });
             }
             if (req.method === "GET" && route === "/config") return json(200, config);
@@ -64,7 +69,11 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
                     dropPatches--;
                     return req.socket.destroy();
                 }
+                if (m.role === "leader") woken = true;
+                const before = JSON.stringify(config);
                 patchConfig(config, body);
+                // As Patroni: a patch that changes nothing is not written.
+                if (JSON.stringify(config) === before) return json(200, config);
                 // A changed max_connections needs a restart on every member, once each has applied it.
                 members.forEach((x) => {
                     x.pending_restart = true;

@@ -54,6 +54,11 @@ def parse(raw):
         return raw.decode(errors="replace")
 
 
+# @pgscale/core PATRONI_WAKE_PATCH: a null for a key the DCS document never has. Patroni writes
+# nothing and wakes the HA loop of the member that took it.
+WAKE_PATCH = {"pgscale_wake": None}
+
+
 def is_leader(m):
     return m.get("role") in ("leader", "master", "primary", "standby_leader")
 
@@ -83,6 +88,14 @@ def wait_for_cluster(api, timeout, synchronous_mode=False):
                     status += ", no synchronous standby in /sync yet"
                 elif streaming >= want - 1:
                     return members
+            if leader_url:
+                # @pgscale/core leaderToWake: much of what a forming cluster waits for is the
+                # leader's loop's to do (a replica's slot, /sync): run it now rather than after
+                # loop_wait, with a PATCH /config that changes nothing (PATRONI_WAKE_PATCH).
+                try:
+                    api.call("PATCH", "/config", WAKE_PATCH, only=leader_url)
+                except Exception:  # noqa: BLE001 - a failed wake changes nothing; the next may work
+                    pass
         except Exception as e:  # noqa: BLE001 - any failure is retried until the deadline
             status = repr(e)
         log(f"waiting: {status}")

@@ -4,6 +4,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { FakeMember as Member, startFakePatroni } from "../../../test/support/fake-patroni";
+import { PATRONI_WAKE_PATCH } from "@pgscale/core";
 import { SCRIPTS_DIR } from "./dcs-reconcile";
 
 // The reconcile Job's script, run with the real python3 against a stand-in for Patroni's REST API
@@ -24,6 +25,10 @@ async function runScript(base: string, members: Member[], config: Record<string,
     fs.rmSync(dir, { recursive: true });
     return { code, out };
 }
+
+/** A PATCH /config to `member` that changes nothing (@pgscale/core PATRONI_WAKE_PATCH, the script's WAKE_PATCH). */
+const isWake = (c: { method: string; member: string; path: string; body?: any }, member: string) =>
+    c.method === "PATCH" && c.path === "/config" && c.member === member && JSON.stringify(c.body) === JSON.stringify(PATRONI_WAKE_PATCH);
 
 describe("dcs-reconcile.py", () => {
     let server: http.Server | undefined;
@@ -69,6 +74,18 @@ describe("dcs-reconcile.py", () => {
         expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: null } }]);
     }, 60000);
 
+    it("wakes the leader with a PATCH that changes nothing while the replicas wait for its loop, and patches nothing else", async () => {
+        const members = cluster();
+        const { calls, base } = await start(members, { ttl: 30, loop_wait: 10 }, { streamsOnceWoken: true });
+        const startedAt = Date.now();
+        const { code, out } = await runScript(base, members, { ttl: 30, loop_wait: 10 }, 8);
+        expect({ code, out }).toMatchObject({ code: 0 });
+        expect(Date.now() - startedAt).toBeLessThan(6000);
+        const nonGet = calls.filter((c) => c.method !== "GET");
+        expect(nonGet.length).toBeGreaterThan(0);
+        expect(nonGet.every((c) => isWake(c, "main-1") && c.authorized)).toBe(true);
+    }, 30000);
+
     it("tries PATCH /config again while no member answers it (Patroni cannot read the DCS), until one takes it", async () => {
         const members = cluster();
         const { calls, base } = await start(members, { ttl: 30 }, { dropPatches: 4 });
@@ -96,7 +113,8 @@ describe("dcs-reconcile.py", () => {
         const { code, out } = await runScript(never.base, cluster(), { ...live, synchronous_mode: "quorum" }, 3);
         expect(code).toBe(1);
         expect(out).toMatch(/not ready after 3s: .*no synchronous standby in \/sync yet/);
-        expect(never.calls.filter((c) => c.method !== "GET")).toEqual([]);
+        // Nothing but wakes of the leader, whose loop writes /sync.
+        expect(never.calls.filter((c) => c.method !== "GET" && !isWake(c, "main-1"))).toEqual([]);
     }, 30000);
 
     it("fails, without patching, when the replicas never stream", async () => {
@@ -105,7 +123,7 @@ describe("dcs-reconcile.py", () => {
         const { code, out } = await runScript(base, members, { ttl: 40 }, 3);
         expect(code).toBe(1);
         expect(out).toMatch(/not ready after 3s: .*1\/2 replicas streaming/);
-        expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
+        expect(calls.filter((c) => c.method !== "GET" && !isWake(c, "main-1"))).toEqual([]);
     }, 30000);
 
     it("fails naming the member that never applies the change, and restarts nothing", async () => {

@@ -1,5 +1,5 @@
 import {
-    ClusterView, changedMembers, clusterReady, clusterSettled, configApplied, gateStep, memberDeparted, nextPlan, patroniSlotName, pendingRestarts, planRollout, predecessor, switchoverCandidate,
+    ClusterView, changedMembers, clusterReady, clusterSettled, configApplied, gateStep, leaderToWake, MemberStatus, memberDeparted, PATRONI_WAKE_PATCH, nextPlan, patroniSlotName, pendingRestarts, planRollout, predecessor, switchoverCandidate,
 } from "./plan";
 
 const members = ["pg-0", "pg-1", "pg-2"];
@@ -207,5 +207,24 @@ describe("pendingRestarts", () => {
             { name: "pg-2", patroni: { role: "replica", pending_restart: true } },
             { name: "pg-3" },
         ])).toEqual(["pg-2", "pg-0"]);
+    });
+});
+
+describe("leaderToWake", () => {
+    const member = (name: string, role: string, state = "running"): MemberStatus => ({ name, patroni: { role, state } });
+
+    it("names the one running leader, whatever the replicas do (still cloned, not answering)", () => {
+        expect(leaderToWake([member("a", "replica"), member("b", "primary"), member("c", "replica")])).toBe("b");
+        expect(leaderToWake([member("a", "replica", "creating replica"), { name: "c" }, member("b", "master")])).toBe("b");
+    });
+
+    it("wakes no one without exactly one running leader", () => {
+        expect(leaderToWake([member("a", "replica"), member("b", "primary", "starting")])).toBeUndefined();
+        expect(leaderToWake([member("a", "replica"), member("b", "replica")])).toBeUndefined();
+        expect(leaderToWake([member("a", "primary"), member("b", "primary")])).toBeUndefined();
+    });
+
+    it("is a patch that changes nothing: a null for a key Patroni's document never has", () => {
+        expect(PATRONI_WAKE_PATCH).toEqual({ pgscale_wake: null });
     });
 });

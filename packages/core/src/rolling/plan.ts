@@ -234,6 +234,28 @@ export function clusterReady(statuses: MemberStatus[], synchronousMode: unknown 
 }
 
 /**
+ * The body of a PATCH /config that changes nothing: a null for a key the DCS document never has.
+ * Patroni writes nothing for it and wakes the HA loop of the member that took it (api.py
+ * do_PATCH_config), the one way to run a member's loop now from outside.
+ */
+export const PATRONI_WAKE_PATCH: Readonly<Record<string, null>> = Object.freeze({ pgscale_wake: null });
+
+/**
+ * The member to wake (PATRONI_WAKE_PATCH) while a cluster is not ready yet (clusterReady): its one
+ * running leader. Much of what a forming cluster waits for is the leader's loop's work: a replica's
+ * slot, which Patroni creates in the leader's first loop after the replica registered, and the /sync
+ * key. The leader sleeps loop_wait between loops (10 s by default) unless something wakes it, and a
+ * new leader can miss the wake of its own first write (its write and its watch race to update its
+ * cache). A replica that asks for its slot before it exists tries again only after
+ * wal_retrieve_retry_interval (5 s by default), so the wake is worth most before the replicas start:
+ * while they are still being cloned, their members already registered.
+ */
+export function leaderToWake(statuses: MemberStatus[]): string | undefined {
+    const leaders = statuses.filter((s) => s.patroni?.state === "running" && isLeaderRole(s.patroni.role ?? ""));
+    return leaders.length === 1 ? leaders[0].name : undefined;
+}
+
+/**
  * Whether a member has applied a DCS change, from its dcs_last_seen sampled after the PATCH returned.
  * Patroni applies the document (and reloads PostgreSQL, setting pending_restart) at the end of the HA
  * cycle that loaded it, and stamps dcs_last_seen at each load. The first change seen after the PATCH

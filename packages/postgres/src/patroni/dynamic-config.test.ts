@@ -1,9 +1,14 @@
 import * as http from "http";
 import { FakeMember, startFakePatroni } from "../../../../test/support/fake-patroni";
+import { PATRONI_WAKE_PATCH } from "@pgscale/core";
 import { reconcile } from "./dynamic-config";
 
 // PatroniDynamicConfig's steps against a stand-in for Patroni's REST API (the same one the
 // Kubernetes reconcile Job's script is tested against); the live cluster is test/e2e/ha-cluster.
+
+/** A PATCH /config to `member` that changes nothing (PATRONI_WAKE_PATCH). */
+const isWake = (c: { method: string; member: string; path: string; body?: any }, member: string) =>
+    c.method === "PATCH" && c.path === "/config" && c.member === member && JSON.stringify(c.body) === JSON.stringify(PATRONI_WAKE_PATCH);
 
 describe("PatroniDynamicConfig reconcile", () => {
     let server: http.Server | undefined;
@@ -43,6 +48,17 @@ describe("PatroniDynamicConfig reconcile", () => {
         expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ ttl: 30, slots: { b: slot, a: null } }]);
     }, 30000);
 
+    it("wakes the leader with a PATCH that changes nothing while the replicas wait for its loop, and patches nothing else", async () => {
+        const live = { ttl: 30, loop_wait: 10 };
+        const startedAt = Date.now();
+        const { calls, result } = await run(cluster(), { ...live }, { ...live }, { streamsOnceWoken: true }, 5);
+        expect(result).toBe("done");
+        expect(Date.now() - startedAt).toBeLessThan(3000);
+        const nonGet = calls.filter((c) => c.method !== "GET");
+        expect(nonGet.length).toBeGreaterThan(0);
+        expect(nonGet.every((c) => isWake(c, "pg-1") && c.authorized)).toBe(true);
+    }, 30000);
+
     it("tries PATCH /config again while no member answers it (Patroni cannot read the DCS), until one takes it", async () => {
         const want = { ttl: 20 };
         const { calls, result } = await run(cluster(), { ttl: 30 }, want, { dropPatches: 4 });
@@ -66,7 +82,8 @@ describe("PatroniDynamicConfig reconcile", () => {
         server = undefined;
         const { calls, result } = await run(cluster(), { ...live }, { ...live }, { namesSyncStandby: false }, 3);
         expect(result).toBe("Patroni cluster not ready after 3s: pg-1 has no synchronous standby in /sync yet, so no replica could take over without loss");
-        expect(calls.filter((c) => c.method !== "GET")).toEqual([]);
+        // Nothing but wakes of the leader, whose loop writes /sync.
+        expect(calls.filter((c) => c.method !== "GET" && !isWake(c, "pg-1"))).toEqual([]);
     }, 30000);
 
     it("fails naming the member that never applies the change, and restarts nothing", async () => {

@@ -73,6 +73,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
+/** How often a forming cluster's leader is woken at most: each wake is one more loop of it. */
+const WAKE_INTERVAL_MS = 1000;
+
 /** POST /restart answers only once the member's PostgreSQL is back. */
 const RESTART_TIMEOUT_MS = 120_000;
 
@@ -132,13 +135,27 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
  * so a primary lost right after `up` fails over (see clusterReady).
  */
 async function waitForCluster(inputs: Inputs, synchronousMode: unknown = false): Promise<void> {
-    const { clusterReady, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const { clusterReady, leaderToWake, PATRONI_WAKE_PATCH, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     let status = "no answer from any member";
+    let woken = 0;
+    let wokenAt = "";
     while (Date.now() < deadline) {
-        const ready = clusterReady(await memberStatuses(inputs), synchronousMode);
+        const statuses = await memberStatuses(inputs);
+        const ready = clusterReady(statuses, synchronousMode);
         if (ready.ok) return;
         status = ready.reason;
+        // Much of what is missing is the leader's loop's to do (a replica's slot, /sync): run it now
+        // rather than after loop_wait (leaderToWake), at once when a member's state moved (a replica
+        // that registered and is being cloned needs its slot before it starts), else every second.
+        // A wake the leader spends on a loop before it is ready for it is followed by the next.
+        const leader = leaderToWake(statuses);
+        const states = JSON.stringify(statuses.map((s) => [s.name, s.patroni?.state, s.patroni?.role]));
+        if (leader && (states !== wokenAt || Date.now() - woken >= WAKE_INTERVAL_MS)) {
+            woken = Date.now();
+            wokenAt = states;
+            await call(inputs, "PATCH", "/config", PATRONI_WAKE_PATCH, inputs.members.find((m) => m.name === leader)!.restUrl).catch(() => undefined);
+        }
         await sleep(500);
     }
     throw new Error(`Patroni cluster not ready after ${inputs.timeoutSeconds}s: ${status}`);
