@@ -1,11 +1,19 @@
 import * as http from "http";
 import { AddressInfo } from "net";
+import { PATRONI_WAKE_PATCH } from "@pgscale/core";
 
 // A stand-in for Patroni's REST API with the endpoints and fields Patroni 3.0.2 serves, for the
 // two implementations of the DCS reconcile (PatroniDynamicConfig's provider and the Kubernetes
 // Job's script). Each member's URL is `${base}/${name}`; basic auth patroni:api-pw.
 
 export interface FakeMember { name: string; role: string; state: string; pending_restart?: boolean }
+
+/** A request the stand-in received. */
+export interface FakeCall { method: string; member: string; path: string; body?: any; authorized: boolean }
+
+/** A PATCH /config to `member` that changes nothing (@pgscale/core PATRONI_WAKE_PATCH; the reconcile script's WAKE_PATCH). */
+export const isWake = (c: FakeCall, member: string): boolean =>
+    c.method === "PATCH" && c.path === "/config" && c.member === member && JSON.stringify(c.body) === JSON.stringify(PATRONI_WAKE_PATCH);
 
 /**
  * Each member's HA loop stamps dcs_last_seen once per cycle. A PATCH takes effect as Patroni
@@ -19,8 +27,7 @@ export interface FakeMember { name: string; role: string; state: string; pending
  * is the one /sync names, in /cluster's role and its own /patroni: from `syncAfterMs` after the
  * start (Patroni writes /sync a cycle after synchronous_standby_names), never if `namesSyncStandby`
  * is false.
- */
-/**
+ *
  * With `streamsOnceWoken`, the replicas stream only after the leader took a PATCH /config (whose
  * handler wakes Patroni's HA loop): a leader whose loop sleeps before it has made their slots.
  */
@@ -29,7 +36,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
     let dropPatches = o.dropPatches ?? 0;
     let woken = !o.streamsOnceWoken;
     const streamingNow = () => (woken ? o.streaming ?? members.length - 1 : 0);
-    const calls: Array<{ method: string; member: string; path: string; body?: any; authorized: boolean }> = [];
+    const calls: FakeCall[] = [];
     const startedAt = Date.now();
     const cycleMs = o.cycleMs ?? 300;
     const stamp = (name: string) => 1_700_000_000 + (o.frozen?.includes(name) ? 0 : Math.floor((Date.now() - startedAt) / cycleMs));

@@ -3,8 +3,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { FakeMember as Member, startFakePatroni } from "../../../test/support/fake-patroni";
-import { PATRONI_WAKE_PATCH } from "@pgscale/core";
+import { FakeMember as Member, isWake, startFakePatroni } from "../../../test/support/fake-patroni";
 import { SCRIPTS_DIR } from "./dcs-reconcile";
 
 // The reconcile Job's script, run with the real python3 against a stand-in for Patroni's REST API
@@ -25,10 +24,6 @@ async function runScript(base: string, members: Member[], config: Record<string,
     fs.rmSync(dir, { recursive: true });
     return { code, out };
 }
-
-/** A PATCH /config to `member` that changes nothing (@pgscale/core PATRONI_WAKE_PATCH, the script's WAKE_PATCH). */
-const isWake = (c: { method: string; member: string; path: string; body?: any }, member: string) =>
-    c.method === "PATCH" && c.path === "/config" && c.member === member && JSON.stringify(c.body) === JSON.stringify(PATRONI_WAKE_PATCH);
 
 describe("dcs-reconcile.py", () => {
     let server: http.Server | undefined;

@@ -1,14 +1,9 @@
 import * as http from "http";
-import { FakeMember, startFakePatroni } from "../../../../test/support/fake-patroni";
-import { PATRONI_WAKE_PATCH } from "@pgscale/core";
+import { FakeMember, isWake, startFakePatroni } from "../../../../test/support/fake-patroni";
 import { reconcile } from "./dynamic-config";
 
 // PatroniDynamicConfig's steps against a stand-in for Patroni's REST API (the same one the
 // Kubernetes reconcile Job's script is tested against); the live cluster is test/e2e/ha-cluster.
-
-/** A PATCH /config to `member` that changes nothing (PATRONI_WAKE_PATCH). */
-const isWake = (c: { method: string; member: string; path: string; body?: any }, member: string) =>
-    c.method === "PATCH" && c.path === "/config" && c.member === member && JSON.stringify(c.body) === JSON.stringify(PATRONI_WAKE_PATCH);
 
 describe("PatroniDynamicConfig reconcile", () => {
     let server: http.Server | undefined;
