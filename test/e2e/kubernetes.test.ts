@@ -45,6 +45,7 @@ interface Outputs {
     alertmanagerUrl: string;
     copyPrimaryUri?: string;
     copySuperuserPassword?: string;
+    drillFigures?: { backupSet: string; restoreSeconds: number; restorablePoint: string; lossWindowSeconds: number; checkResult: string };
 }
 
 // prometheus-operator's PodMonitor kind, minimal: enough for the API server to hold the fixture's
@@ -528,14 +529,15 @@ describe("PatroniCluster on Kubernetes", () => {
             .toEqual([["main-0", true], ["main-1", true]]);
     });
 
-    // The same `up` also restores the bucket into a new cluster (the next test checks it): the two run side by side.
+    // The same `up` also restores the bucket into a new cluster and drills it (the next tests check them): all side by side.
     let restoredOutputs: Outputs | undefined;
     it("scales back up 2 -> 3 on the kept volume: the member rejoins as a streaming replica, no row lost", async () => {
         await stack!.setAllConfig({ nodes: { value: "3" }, restore: { value: "true" } });
         const started = Date.now();
-        const res = await stack!.up(quiet);
+        // The RestoreDrill reaches its pod with kubectl, as a user's `pulumi up` would.
+        const res = await withKubectl(() => stack!.up(quiet));
         expect(res.summary.result).toBe("succeeded");
-        console.log(`scale-up and restore into a new 1-member cluster: pulumi up ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(`scale-up, restore into a new 1-member cluster and a RestoreDrill: pulumi up ${((Date.now() - started) / 1000).toFixed(1)} s`);
         restoredOutputs = plainOutputs(res.outputs) as Outputs;
         // `up` returned after the reconcile Job saw two replicas streaming.
         expect(await streaming()).toBe(2);
@@ -550,6 +552,17 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(await query(restored, "SELECT (SELECT count(*)::int FROM marks) AS marks, (SELECT count(*)::int FROM t) AS t, pg_is_in_recovery() AS r"))
             .toEqual([{ marks: 50, t: 3, r: false }]);
         expect(await query(viaClusterIp(copy.copyPrimaryUri!), "INSERT INTO t VALUES (4, 'restored') RETURNING id")).toEqual([{ id: 4 }]);
+    });
+
+    it("RestoreDrill: drilled the bucket in a throwaway pod during that `up`: every archived mark restored, the figures as outputs, the pod gone", async () => {
+        const figures = restoredOutputs!.drillFigures!;
+        console.log(`RestoreDrill: ${JSON.stringify(figures)}`);
+        expect(figures).toMatchObject({ backupSet: expect.stringMatching(/^\d{8}-\d{6}F/), checkResult: "50" });
+        expect(figures.restoreSeconds).toBeGreaterThan(0);
+        expect(figures.lossWindowSeconds).toBeLessThanOrEqual(3600);
+        expect(Date.parse(figures.restorablePoint)).toBeLessThanOrEqual(Date.now());
+        // Deleted without waiting (its grace period is 1 s): gone soon after.
+        await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=restore-drill", "-o", "name") === "" || undefined, 30000, "the drill pod deleted", 500);
     });
 });
 

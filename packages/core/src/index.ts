@@ -13,3 +13,4 @@ export * from "./access";
 export * from "./backup";
 export * from "./monitoring";
 export * from "./shard";
+export * from "./kubectl";

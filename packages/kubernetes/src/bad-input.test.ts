@@ -11,7 +11,8 @@ installKubernetesMocks((args) => registered.push(`${args.type}::${args.name}`));
 
 jest.mock("@pgscale/postgres", () => require("../../../test/support/postgres-stubs"));
 
-import { Alertmanager, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus } from "./index";
+import * as k8s from "@pulumi/kubernetes";
+import { Alertmanager, EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool, Prometheus, RestoreDrill } from "./index";
 
 
 let seq = 0;
@@ -20,6 +21,8 @@ const quiesce = () => settledCount(registered);
 
 const cluster = (args: Record<string, unknown> = {}) => new PatroniCluster(uniq("pg"), { nodes: 2, ...args });
 const bad = () => uniq("bad");
+const S3 = { endpoint: "seaweed.db.svc:8333", bucket: "pg-backups", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "secret-key" };
+const backedUp = (args: Record<string, unknown> = {}, opts?: object) => new PatroniCluster(uniq("pg"), { nodes: 1, backup: { repository: { s3: S3 } }, ...args }, opts);
 const none = () => undefined;
 
 const cases: BadInputCase[] = [
@@ -90,6 +93,14 @@ const cases: BadInputCase[] = [
     ["Alertmanager", "namespace of the wrong kind", none, () => new Alertmanager(bad(), { namespace: {} as any }), "namespace"],
     ["Alertmanager", "storage size not a quantity", none, () => new Alertmanager(bad(), { storage: { size: "lots" } }), "storage.size"],
     ["Alertmanager", "construct name not a DNS label", none, () => new Alertmanager("AM_Main"), "(name)"],
+    ["RestoreDrill", "a cluster without backup", cluster, (c) => new RestoreDrill(bad(), { cluster: c }), "cluster"],
+    ["RestoreDrill", "cluster of the wrong kind", none, () => new RestoreDrill(bad(), { cluster: {} as any }), "cluster"],
+    ["RestoreDrill", "a target time without a zone", backedUp, (c) => new RestoreDrill(bad(), { cluster: c, target: { time: "2026-12-06 10:00:00" } }), "target.time"],
+    ["RestoreDrill", "a negative objective", backedUp, (c) => new RestoreDrill(bad(), { cluster: c, objectives: { restoreSeconds: -1 } }), "objectives.restoreSeconds"],
+    ["RestoreDrill", "runOn not create or every-up", backedUp, (c) => new RestoreDrill(bad(), { cluster: c, runOn: "sometimes" as any }), "runOn"],
+    ["RestoreDrill", "an empty context", backedUp, (c) => new RestoreDrill(bad(), { cluster: c, context: "" }), "context"],
+    ["RestoreDrill", "an explicit kubernetes provider and no kubeconfig", () => backedUp({}, { providers: [new k8s.Provider(uniq("k8s"), {})] }),
+        (c) => new RestoreDrill(bad(), { cluster: c }), "kubeconfig"],
 ];
 
 describe("Kubernetes: bad input is rejected before any resource is registered", () => {

@@ -12,3 +12,5 @@ export type { NamespaceRef } from "./namespace";
 export type { PlacementArgs, StorageArgs } from "./platform";
 export { patroniRoleRules, patroniEndpointNames } from "./patroni-rbac";
 export type { DeclaredDatabase, DeclaredRole } from "./declared-access";
+export { RestoreDrill, restoreDrillPodHandlers } from "./restore-drill";
+export type { RestoreDrillArgs } from "./restore-drill";

@@ -4,7 +4,6 @@ import * as path from "path";
 import { backupSpec, schedulerConfig } from "@pgscale/core";
 import { COMMANDS } from "../commands";
 import { run } from "../run";
-import { kubectlExecArgs, kubectlOutcome } from "./kubectl";
 
 // `pgscale backup --pod` and doctor's --backup-pod through a kubectl stand-in on PATH that answers
 // as kubectl does (the command's output and status, "command terminated with exit code N", its own
@@ -20,22 +19,6 @@ async function pgscale(...argv: string[]) {
     const code = await run(argv, { out: (t) => void out.push(t), err: (t) => void err.push(t) }, COMMANDS);
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
-
-describe("kubectl exec as pgscale backup's transport", () => {
-    it("runs the command in the member's patroni container, in the namespace and context given", () => {
-        expect(kubectlExecArgs({ namespace: "db", context: "prod" }, "main-0", ["cat", "/etc/pgscale/backup.json"]))
-            .toEqual(["--context", "prod", "--namespace", "db", "exec", "main-0", "--container", "patroni", "--", "cat", "/etc/pgscale/backup.json"]);
-        expect(kubectlExecArgs({}, "main-0", ["true"])).toEqual(["exec", "main-0", "--container", "patroni", "--", "true"]);
-    });
-
-    it("gives the command's own status, and throws kubectl's own failures", () => {
-        expect(kubectlOutcome(0, "ok\n", "")).toEqual({ exitCode: 0, stdout: "ok\n", stderr: "" });
-        expect(kubectlOutcome(56, "", "ERROR: [056]: unable to find primary cluster\ncommand terminated with exit code 56\n"))
-            .toEqual({ exitCode: 56, stdout: "", stderr: "ERROR: [056]: unable to find primary cluster" });
-        expect(() => kubectlOutcome(1, "", 'Error from server (NotFound): pods "main-9" not found\n')).toThrow('Error from server (NotFound): pods "main-9" not found');
-        expect(() => kubectlOutcome(1, "", "error: context \"prod\" does not exist\n")).toThrow(/^context "prod" does not exist$/);
-    });
-});
 
 describe("pgscale backup --pod", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-kubectl-"));

@@ -6,7 +6,8 @@ import { HTTP_PROTOCOLS, PG_PROTOCOLS, uriEnvHelp, uriFrom, urlProblem, UsageErr
 import { renderDoctorText } from "../render/doctor-text";
 import { wrap } from "../render/wrap";
 import { patroniCaOption } from "../patroni/rest";
-import { KubectlTarget, kubectlTargetArgs } from "../backup/kubectl";
+import type { KubectlTarget } from "@pgscale/core";
+import { kubectlTargetArgs } from "../backup/kubectl";
 
 /** Distinct from 1 (doctor itself failed) so scripts can tell a sick cluster from a broken run. */
 export const EXIT_CRITICAL = 3;

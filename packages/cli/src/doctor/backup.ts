@@ -1,6 +1,7 @@
 import { BackupReport } from "@pgscale/core";
 import { backupReport, engineExec } from "../backup/members";
-import { KubectlTarget, kubectlExec } from "../backup/kubectl";
+import type { KubectlTarget } from "@pgscale/core";
+import { kubectlExec } from "../backup/kubectl";
 
 /** `pgscale backup status`'s report of the members' containers (or, with `kubernetes`, pods), for doctor's backups area. */
 export async function gatherFromBackupMembers(containers: string[], kubernetes?: KubectlTarget): Promise<BackupReport> {

@@ -1,6 +1,6 @@
 import { DoctorFacts } from "@pgscale/core";
 import { gatherFromBackupMembers } from "./backup";
-import type { KubectlTarget } from "../backup/kubectl";
+import type { KubectlTarget } from "@pgscale/core";
 import { gatherFromPatroni } from "./patroni";
 import { gatherFromPooler } from "./pooler";
 import { gatherFromPrometheus } from "./prometheus";

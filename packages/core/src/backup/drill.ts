@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RestoreTarget, drillCheckFields, restoreTargetSpec } from "./spec";
 import { PGBACKREST_PATHS, restoreTargetOptions } from "./render";
+import { FieldIssue, issuesFromZod } from "../validation";
 
 // A restore drill: restore a repository into a throwaway container, start PostgreSQL on it, run a
 // check query, and measure what a real restore would cost (time) and lose (the data-loss window).
@@ -143,4 +144,36 @@ export function drillShortfalls(r: DrillResult, objectives: RestoreDrillSpec["ob
 /** Seconds between the newest restorable commit and `now`: what losing everything but the repository would lose. */
 export function lossWindowSeconds(r: DrillResult, now: Date): number {
     return Math.max(0, Math.round((now.getTime() - Date.parse(r.restorablePoint)) / 1000));
+}
+
+/** A RestoreDrill's outputs: its figures and the loss window at `now`. */
+export interface DrillOutputs extends DrillResult {
+    lossWindowSeconds: number;
+    ranAt: string;
+}
+
+/** A RestoreDrill's outputs from what it measured; throws naming each missed objective with its figures, so the update fails. */
+export function judgeDrill(subject: string, result: DrillResult, objectives: RestoreDrillSpec["objectives"], now = new Date()): DrillOutputs {
+    const shortfalls = drillShortfalls(result, objectives, now);
+    if (shortfalls.length) throw new Error(`${subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
+    return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
+}
+
+/** When a RestoreDrill runs: "create" (once, and again whenever an input changes) or "every-up" (each `pulumi up`). */
+export type DrillRunOn = "create" | "every-up";
+
+/** The RestoreDrill outputs the provider fills in, in the order both platforms declare them. */
+export const DRILL_OUTPUT_KEYS = ["backupSet", "restoreSeconds", "restorablePoint", "checkResult", "lossWindowSeconds", "ranAt"] as const;
+
+/**
+ * A RestoreDrill's `runOn` and the other arguments both platforms share, checked before anything
+ * is registered; returns the spec, the issues (each naming its field), and the input whose change
+ * makes a new drill: the time of this deployment with "every-up", a constant with "create".
+ */
+export function restoreDrillArgs(args: RestoreDrillInput & { runOn?: DrillRunOn }, now = new Date()): { spec?: RestoreDrillSpec; issues: FieldIssue[]; trigger: string } {
+    const { runOn, ...rest } = args;
+    const parsed = restoreDrillSpec.safeParse(rest);
+    const issues = parsed.success ? [] : issuesFromZod(parsed.error);
+    if (runOn !== undefined && runOn !== "create" && runOn !== "every-up") issues.push({ field: "runOn", message: 'must be "create" or "every-up"' });
+    return { spec: parsed.success ? parsed.data : undefined, issues, trigger: (runOn ?? "every-up") === "every-up" ? now.toISOString() : "create" };
 }

@@ -5,3 +5,4 @@ export * from "./info";
 export * from "./findings";
 export * from "./member";
 export * from "./restore-check";
+export * from "./drill-pod";

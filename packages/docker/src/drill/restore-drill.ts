@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DrillResult, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, drillShortfalls, issuesFromZod,
-    lossWindowSeconds, parseDrillOutput, renderDrillScript, restoreDrillSpec,
+    DRILL_OUTPUT_KEYS, DrillOutputs, DrillRunOn, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, judgeDrill,
+    parseDrillOutput, renderDrillScript, restoreDrillArgs,
 } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { engineTarget } from "../engine/target";
@@ -25,11 +25,6 @@ interface DrillInputs extends SourceRepository {
     trigger: string;
 }
 
-interface DrillOutputs extends DrillResult {
-    lossWindowSeconds: number;
-    ranAt: string;
-}
-
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreDrillHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
@@ -40,17 +35,12 @@ export const restoreDrillHandlers = {
             ...i, role: "restore-drill", entrypoint: ["/bin/sh", "-c", script, "restore-drill", Buffer.from(i.check).toString("base64")],
         });
         if (status !== 0) throw new Error(`${i.subject}: the restore failed (exit ${status}): ${stderr.slice(-1500) || stdout.slice(-1500)}`);
-        const result = parseDrillOutput(stdout);
-        const now = new Date();
-        const shortfalls = drillShortfalls(result, i.objectives, now);
-        if (shortfalls.length) throw new Error(`${i.subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
-        return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
+        return judgeDrill(i.subject, parseDrillOutput(stdout), i.objectives);
     },
 };
 
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): typeof restoreDrillHandlers => load().restoreDrillHandlers;
-const OUTPUTS = ["backupSet", "restoreSeconds", "restorablePoint", "checkResult", "lossWindowSeconds", "ranAt"];
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -75,7 +65,7 @@ export interface RestoreDrillArgs extends RestoreDrillInput {
      * When a drill runs: "create" (once, and again whenever an input changes) or "every-up" (each
      * `pulumi up` restores again: the drill shows as an update in every preview). Default "every-up".
      */
-    runOn?: "create" | "every-up";
+    runOn?: DrillRunOn;
 }
 
 /**
@@ -96,14 +86,11 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
         const subject = `RestoreDrill ${name}`;
-        const { cluster, runOn, ...rest } = args;
-        const parsed = restoreDrillSpec.safeParse(rest);
-        const issues = parsed.success ? [] : issuesFromZod(parsed.error);
+        const { cluster, ...rest } = args;
+        const { spec, issues, trigger } = restoreDrillArgs(rest);
         if (!(cluster instanceof PatroniCluster)) issues.push({ field: "cluster", message: "must be a PatroniCluster from @pgscale/docker" });
         else if (!cluster.resolved.spec.backup) issues.push({ field: "cluster", message: `PatroniCluster has no \`backup\`: there is no repository to drill` });
-        if (runOn !== undefined && runOn !== "create" && runOn !== "every-up") issues.push({ field: "runOn", message: 'must be "create" or "every-up"' });
-        if (issues.length || !parsed.success) throw new PgscaleValidationError(subject, issues);
-        const spec = parsed.data;
+        if (issues.length || !spec) throw new PgscaleValidationError(subject, issues);
         const engine = engineTarget(cluster);
         // An S3 repository: its settings with the keys and CA resolved, a secret as a whole.
         const s3 = cluster.resolved.spec.backup!.repository.s3;
@@ -123,8 +110,8 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
             database: spec.database,
             check: spec.check,
             objectives: spec.objectives,
-            trigger: (runOn ?? "every-up") === "every-up" ? new Date().toISOString() : "create",
-            ...Object.fromEntries(OUTPUTS.map((k) => [k, undefined])),
+            trigger,
+            ...Object.fromEntries(DRILL_OUTPUT_KEYS.map((k) => [k, undefined])),
         }, {
             ...opts,
             // The first backup must exist: the cluster's scheduler takes it once the cluster is ready.

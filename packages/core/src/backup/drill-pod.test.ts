@@ -1,0 +1,52 @@
+import { MemberPod, drillPodManifest, drillPodName, podStarted } from "./drill-pod";
+
+// The throwaway pod of a Kubernetes restore drill. The drill through a kubectl stand-in:
+// packages/cli/src/backup/drill-pod.test.ts (`pgscale backup drill --pod`) and
+// packages/kubernetes/src/restore-drill.test.ts (the RestoreDrill resource); with the real
+// kubectl in a real cluster: test/e2e/kubernetes.test.ts.
+
+const SECURITY = { runAsNonRoot: true, runAsUser: 100, runAsGroup: 102, fsGroup: 102, seccompProfile: { type: "RuntimeDefault" } };
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+const MEMBER: MemberPod = {
+    metadata: { name: "main-1", namespace: "db" },
+    spec: {
+        securityContext: SECURITY,
+        tolerations: [{ key: "db", operator: "Exists" }],
+        containers: [
+            { name: "exporter", image: "pgscale/exporters:1" },
+            { name: "patroni", image: "pgscale/patroni-17:1", imagePullPolicy: "Never", securityContext: CONTAINER_SECURITY, resources: { limits: { memory: "1Gi" } } },
+        ],
+    },
+};
+
+describe("the drill pod", () => {
+    it("is named after the member, within 63 characters", () => {
+        expect(drillPodName("main-1", "a1b2c3")).toBe("main-1-drill-a1b2c3");
+        const long = drillPodName(`${"m".repeat(60)}-1`, "a1b2c3");
+        expect(long).toHaveLength(63);
+        expect(long.endsWith("-drill-a1b2c3")).toBe(true);
+    });
+
+    it("copies the member's image, security contexts, resources and placement, and none of its labels, token or Secrets", () => {
+        const pod = drillPodManifest(MEMBER, "main-1-drill-x", 600) as any;
+        expect(pod.metadata).toEqual({
+            name: "main-1-drill-x", namespace: "db",
+            labels: { "app.kubernetes.io/managed-by": "pgscale", "app.kubernetes.io/component": "restore-drill" },
+            annotations: { "pgscale.io/drill-of": "main-1" },
+        });
+        expect(pod.spec).toMatchObject({ restartPolicy: "Never", activeDeadlineSeconds: 600, automountServiceAccountToken: false, securityContext: SECURITY, tolerations: MEMBER.spec.tolerations });
+        const [c] = pod.spec.containers;
+        expect(c).toMatchObject({ name: "drill", image: "pgscale/patroni-17:1", imagePullPolicy: "Never", command: ["sleep", "600"], securityContext: CONTAINER_SECURITY, resources: { limits: { memory: "1Gi" } } });
+        expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(["/var/lib/postgresql/data", "/tmp", "/etc/pgscale", "/var/log/pgbackrest"]);
+        expect(pod.spec.volumes.every((v: Record<string, unknown>) => JSON.stringify(Object.keys(v)) === '["name","emptyDir"]')).toBe(true);
+        expect(() => drillPodManifest({ ...MEMBER, spec: { containers: [{ name: "x", image: "i" }] } }, "n", 1)).toThrow("pod main-1 has no patroni container: not a member of a PatroniCluster");
+    });
+
+    it("has started once its container runs, and never will on an image it cannot pull", () => {
+        expect(podStarted({ phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] })).toBeUndefined();
+        expect(podStarted({ phase: "Running", containerStatuses: [{ state: { running: {} } }] })).toBe(true);
+        expect(podStarted({ phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] })).toBe("ErrImagePull: not found");
+        expect(podStarted({ phase: "Failed" })).toBe("the pod ended (Failed) before the drill ran");
+    });
+});
+

@@ -1,0 +1,169 @@
+import { randomBytes } from "crypto";
+import { DATA_MOUNT } from "../cluster/postgres-version";
+import { KubectlTarget, MEMBER_CONTAINER, kubectl, kubectlArgs, kubectlExecArgs, kubectlOk, kubectlOutcome } from "../kubectl";
+import { DrillResult, RestoreDrillSpec, THROWAWAY_DRILL_CONFIG, parseDrillOutput, renderDrillScript } from "./drill";
+import { PGBACKREST_PATHS, S3Location, renderRestoreConf } from "./render";
+
+// A restore drill on Kubernetes (`pgscale backup drill --pod`, the Kubernetes RestoreDrill): the
+// drill Docker runs in a throwaway container, in a throwaway pod of the member's image. The pod
+// copies what the member pod runs with (image, security contexts, resources, placement) and
+// nothing that would make it a member: none of the cluster's labels (no Service,
+// PodDisruptionBudget or NetworkPolicy selects it), no service account token, no Secret. It only
+// sleeps; the repository's configuration (passphrase and S3 keys inside) reaches it on the drill's
+// stdin through `kubectl exec`, so it is in no Kubernetes object, argv or env, and the drill's
+// figures come back on its stdout. The pod is deleted however the drill ends, and ends itself at
+// its deadline should the caller die first.
+
+/** The drill pod's one container. */
+export const DRILL_CONTAINER = "drill";
+
+/** What a drill pod copies of a member pod (as `kubectl get pod -o json` gives it, or a StatefulSet's pod template). */
+export interface MemberPod {
+    metadata: { name: string; namespace?: string };
+    spec: {
+        securityContext?: Record<string, unknown>;
+        nodeSelector?: Record<string, string>;
+        tolerations?: unknown[];
+        imagePullSecrets?: unknown[];
+        containers: Array<{ name: string; image: string; imagePullPolicy?: string; securityContext?: Record<string, unknown>; resources?: Record<string, unknown> }>;
+    };
+}
+
+/** A pod name for a drill of `member`: its name, `-drill-` and a random suffix, within the API's 63 characters for a hostname. */
+export function drillPodName(member: string, suffix = randomBytes(3).toString("hex")): string {
+    return `${member.slice(0, 63 - "-drill-".length - suffix.length).replace(/[-.]+$/, "")}-drill-${suffix}`;
+}
+
+/**
+ * The throwaway pod's manifest: the member's image, security contexts, resources and placement;
+ * the data directory's volume, /tmp, /etc/pgscale and pgBackRest's log as emptyDirs (the restore
+ * lands on the node's ephemeral storage and goes with the pod).
+ */
+export function drillPodManifest(member: MemberPod, name: string, deadlineSeconds: number): Record<string, unknown> {
+    const patroni = member.spec.containers.find((c) => c.name === MEMBER_CONTAINER);
+    if (!patroni) throw new Error(`pod ${member.metadata.name} has no ${MEMBER_CONTAINER} container: not a member of a PatroniCluster`);
+    const scratch = { data: DATA_MOUNT, tmp: "/tmp", config: "/etc/pgscale", log: PGBACKREST_PATHS.log };
+    const { securityContext, nodeSelector, tolerations, imagePullSecrets } = member.spec;
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+            name,
+            ...(member.metadata.namespace ? { namespace: member.metadata.namespace } : {}),
+            labels: { "app.kubernetes.io/managed-by": "pgscale", "app.kubernetes.io/component": "restore-drill" },
+            annotations: { "pgscale.io/drill-of": member.metadata.name },
+        },
+        spec: {
+            restartPolicy: "Never",
+            activeDeadlineSeconds: deadlineSeconds,
+            // Its `sleep` is PID 1 and ignores SIGTERM: a deletion need not wait out the default 30 s.
+            terminationGracePeriodSeconds: 1,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            ...(securityContext ? { securityContext } : {}),
+            ...(nodeSelector ? { nodeSelector } : {}),
+            ...(tolerations ? { tolerations } : {}),
+            ...(imagePullSecrets ? { imagePullSecrets } : {}),
+            containers: [{
+                name: DRILL_CONTAINER,
+                image: patroni.image,
+                ...(patroni.imagePullPolicy ? { imagePullPolicy: patroni.imagePullPolicy } : {}),
+                command: ["sleep", String(deadlineSeconds)],
+                ...(patroni.securityContext ? { securityContext: patroni.securityContext } : {}),
+                ...(patroni.resources ? { resources: patroni.resources } : {}),
+                volumeMounts: Object.entries(scratch).map(([volume, mountPath]) => ({ name: volume, mountPath })),
+            }],
+            volumes: Object.keys(scratch).map((volume) => ({ name: volume, emptyDir: {} })),
+        },
+    };
+}
+
+/**
+ * The shell the drill runs in its pod: the repository's configuration from stdin (0600), the S3
+ * endpoint's CA from $2 (base64; a certificate, not a secret), an empty data directory, then the
+ * drill script (the check query, base64, is its $1).
+ */
+export function drillPodScript(script: string, dataDir: string): string {
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return [
+        "set -eu",
+        "umask 077",
+        `cat > ${THROWAWAY_DRILL_CONFIG}`,
+        `[ -z "$2" ] || printf '%s' "$2" | base64 -d > ${PGBACKREST_PATHS.sourceS3Ca}`,
+        `mkdir -p ${quote(dataDir)}`,
+        script,
+    ].join("\n");
+}
+
+/** A waiting container's reasons that will not pass on their own. */
+const STUCK = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"]);
+
+export interface PodStatus {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    containerStatuses?: Array<{ state?: { running?: unknown; waiting?: { reason?: string; message?: string } } }>;
+}
+
+/** Running, a reason it never will be, or undefined while it may still start. */
+export function podStarted(status: PodStatus): true | string | undefined {
+    const state = status.containerStatuses?.[0]?.state;
+    if (status.phase === "Running" && state?.running) return true;
+    if (status.phase === "Failed" || status.phase === "Succeeded") return `the pod ended (${status.phase}) before the drill ran`;
+    const waiting = state?.waiting;
+    if (waiting?.reason && STUCK.has(waiting.reason)) return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
+    return undefined;
+}
+
+/** Why a pod has not started yet, for the timeout's message. */
+function pending(status: PodStatus): string {
+    const unscheduled = status.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+    if (unscheduled) return `not scheduled: ${unscheduled.message ?? unscheduled.reason ?? "no reason given"}`;
+    const waiting = status.containerStatuses?.[0]?.state?.waiting;
+    return waiting?.reason ? `waiting: ${waiting.reason}` : `phase ${status.phase ?? "unknown"}`;
+}
+
+/** The repository a drill pod restores from: a bucket (a pod reaches nothing else), its passphrase, and where the data directory goes. */
+export interface DrillPodSource {
+    stanza: string;
+    dataDir: string;
+    passphrase?: string;
+    /** The bucket; its spec carries the endpoint's CA (`caPem`) when it has one. */
+    s3: S3Location;
+}
+
+export interface DrillPodOptions {
+    /** How long the pod may take to start. Default 300 s. */
+    startSeconds?: number;
+    /** The pod's own deadline (activeDeadlineSeconds): how long a drill may take at most. Default 12 h. */
+    deadlineSeconds?: number;
+}
+
+/**
+ * Restores `source` in a throwaway pod beside `member` (the pod's namespace is the target's), as
+ * the Docker drill does in a throwaway container; the pod is deleted however the drill ends.
+ * Returns the drill's figures and the pod's name; objectives are the caller's to judge.
+ */
+export async function runDrillPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, spec: Pick<RestoreDrillSpec, "target" | "database" | "check">, o: DrillPodOptions = {}): Promise<DrillResult & { pod: string }> {
+    const name = drillPodName(member.metadata.name);
+    const deadline = o.deadlineSeconds ?? 12 * 3600;
+    await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the drill pod ${name}`, JSON.stringify(drillPodManifest(member, name, deadline)));
+    try {
+        for (const until = Date.now() + (o.startSeconds ?? 300) * 1000; ; await new Promise((r) => setTimeout(r, 1000))) {
+            const status = (JSON.parse(await kubectlOk(kubectlArgs(t, ["get", "pod", name, "--output", "json"]), `reading the drill pod ${name}`)) as { status: PodStatus }).status;
+            const started = podStarted(status);
+            if (started === true) break;
+            if (started !== undefined) throw new Error(`the drill pod ${name} did not start: ${started}`);
+            if (Date.now() >= until) throw new Error(`the drill pod ${name} did not start in ${o.startSeconds ?? 300} s (${pending(status)})`);
+        }
+        const conf = renderRestoreConf({ stanza: source.stanza, dataDir: source.dataDir, cipherPass: source.passphrase, s3: source.s3 });
+        const script = drillPodScript(renderDrillScript({ stanza: source.stanza, dataDir: source.dataDir, target: spec.target, database: spec.database }), source.dataDir);
+        const caPem = source.s3.spec.caPem as string | undefined;
+        const args = [Buffer.from(spec.check).toString("base64"), caPem !== undefined ? Buffer.from(caPem).toString("base64") : ""];
+        const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-drill", ...args], { container: DRILL_CONTAINER, stdin: true }), conf);
+        const outcome = kubectlOutcome(r.code, r.stdout, r.stderr);
+        if (outcome.exitCode !== 0) throw new Error(`the restore failed in pod ${name} (exit ${outcome.exitCode}): ${outcome.stderr.slice(-1500) || outcome.stdout.slice(-1500)}`);
+        return { ...parseDrillOutput(outcome.stdout), pod: name };
+    } finally {
+        await kubectl(kubectlArgs(t, ["delete", "pod", name, "--wait=false", "--ignore-not-found"])).catch(() => undefined);
+    }
+}

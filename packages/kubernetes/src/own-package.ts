@@ -1,0 +1,11 @@
+import type { PackageLocation } from "@pgscale/postgres";
+
+/**
+ * This package as the program loaded it, for its dynamic providers: see `packageRequire` in
+ * @pgscale/postgres (own-package.ts) for why a serialized provider carries it.
+ */
+export const KUBERNETES_PACKAGE: PackageLocation = {
+    name: "@pgscale/kubernetes",
+    entry: require.resolve("./index"),
+    dependents: [],
+};
