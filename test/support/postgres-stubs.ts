@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 // Pure (no resource): @pgscale/docker's own dynamic providers locate their package with it.
 export { packageRequire } from "../../packages/postgres/src/own-package";
-export { s3Keys } from "../../packages/postgres/src/secrets/s3-keys";
+export { resolvedS3, s3Keys } from "../../packages/postgres/src/secrets/s3-keys";
+// A base class with outputs only: the platforms' RestoreDrill providers are their own.
+export { RestoreDrillResource } from "../../packages/postgres/src/drill/restore-drill-base";
 import { trustBundle } from "../../packages/core/src/cluster/ca-rotation";
 
 const stub = (type: string, outs: string[]) =>

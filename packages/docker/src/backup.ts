@@ -4,7 +4,7 @@ import {
     BACKUP_METRICS_LABEL, BackupSpec, DATA_MOUNT, FromBackupSpec, METRICS_PORTS, MemberTls, PGBACKREST_CLIENT_CN, PGBACKREST_PATHS, PostgresLayout, S3RepositorySpec,
     drillScratchDir, renderPgBackRestConf, renderPostRestore, renderReplicaFromBackupScript, renderRestoreConf, renderRestoreScript, renderScheduledDrillScript, schedulerConfig,
 } from "@pgscale/core";
-import { GeneratedSecret, GeneratedTls, s3Keys } from "@pgscale/postgres";
+import { GeneratedSecret, GeneratedTls, resolvedS3, s3Keys } from "@pgscale/postgres";
 import { pgscaleLabels } from "./naming";
 import { RestoreBootstrapWatch, RestoreSourceCheck } from "./restore-bootstrap";
 
@@ -117,10 +117,8 @@ export interface RestoreContext {
  */
 export function restoreWiring(from: FromBackupSpec, layout: PostgresLayout, owner: string, database: string, at: RestoreContext): RestoreWiring {
     const s3 = from.repository.s3;
-    const s3Resolved = s3 ? pulumi.secret(pulumi.all([s3Keys(s3), s3.caPem as pulumi.Input<string> | undefined])
-        .apply(([keys, caPem]) => ({ ...s3, ...keys!, caPem }))) : undefined;
     const sourceCheck = new RestoreSourceCheck(`${at.name}-restore-check`, {
-        subject: at.subject, dockerHost: at.dockerHost, image: at.image, from, s3: s3Resolved, network: s3 ? at.network : undefined, dataDir: layout.dataDir,
+        subject: at.subject, dockerHost: at.dockerHost, image: at.image, from, s3: s3 ? resolvedS3(s3) : undefined, network: s3 ? at.network : undefined, dataDir: layout.dataDir,
     }, { parent: at.parent });
     const conf = pulumi.all([from.passphrase as pulumi.Input<string> | undefined, s3Keys(s3)])
         .apply(([cipherPass, keys]) => renderRestoreConf({ stanza: from.stanza, dataDir: layout.dataDir, cipherPass, s3: s3 && keys ? { spec: s3, keys } : undefined }));

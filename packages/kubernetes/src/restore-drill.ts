@@ -4,10 +4,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DRILL_OUTPUT_KEYS, DrillOutputs, DrillRunOn, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget,
-    S3RepositorySpec, judgeDrill, restoreDrillArgs, runDrillPod,
+    DRILL_OUTPUT_KEYS, DrillOutputs, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, judgeDrill,
+    restoreDrillArgs, runDrillPod,
 } from "@pgscale/core";
-import { packageRequire } from "@pgscale/postgres";
+import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
 import { KUBERNETES_PACKAGE } from "./own-package";
 import { PatroniCluster } from "./patroni";
 
@@ -82,14 +82,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface RestoreDrillArgs extends RestoreDrillInput {
+export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
     /** The cluster whose `backup` bucket is drilled. */
     cluster: PatroniCluster;
-    /**
-     * When a drill runs: "create" (once, and again whenever an input changes) or "every-up" (each
-     * `pulumi up` restores again: the drill shows as an update in every preview). Default "every-up".
-     */
-    runOn?: DrillRunOn;
     /**
      * The kubeconfig kubectl uses to reach the cluster, a path or its contents (a secret). Default:
      * the stack's `kubernetes:kubeconfig`, else kubectl's own (KUBECONFIG, else ~/.kube/config).
@@ -110,14 +105,7 @@ export interface RestoreDrillArgs extends RestoreDrillInput {
  * `pulumi up` needs kubectl on PATH and RBAC for `pods` (create, get, delete) and `pods/exec` in
  * the cluster's namespace.
  */
-export class RestoreDrill extends pulumi.dynamic.Resource {
-    public readonly backupSet!: pulumi.Output<string>;
-    public readonly restoreSeconds!: pulumi.Output<number>;
-    public readonly restorablePoint!: pulumi.Output<string>;
-    public readonly lossWindowSeconds!: pulumi.Output<number>;
-    public readonly checkResult!: pulumi.Output<string>;
-    public readonly ranAt!: pulumi.Output<string>;
-
+export class RestoreDrill extends RestoreDrillResource {
     constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
         const subject = `RestoreDrill ${name}`;
         const { cluster, kubeconfig, context, ...rest } = args;
@@ -142,8 +130,6 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
                     .map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, securityContext: c.securityContext, resources: c.resources })),
             },
         }) as MemberPod);
-        const s3Input = pulumi.secret(pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>, s3.caPem as pulumi.Input<string> | undefined])
-            .apply(([accessKeyId, secretAccessKey, caPem]) => ({ ...s3, accessKeyId, secretAccessKey, caPem })));
         const givenKubeconfig = kubeconfig ?? config.get("kubeconfig");
         super(provider, name, {
             subject,
@@ -153,7 +139,7 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
             member,
             stanza: cluster.scope,
             passphrase: pulumi.secret(cluster.backupPassphrase),
-            s3: s3Input,
+            s3: resolvedS3(s3),
             dataDir: cluster.resolved.layout.dataDir,
             target: spec.target,
             database: spec.database,

@@ -14,3 +14,4 @@ export { AccessPlanRefusedError, PgscaleSqlError, redact } from "./sql";
 export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";
 export type { PackageLocation, PackageRequire } from "./own-package";
+export * from "./drill/restore-drill-base";

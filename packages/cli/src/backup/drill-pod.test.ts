@@ -16,19 +16,8 @@ const CONF = renderPgBackRestConf({
     backup: backupSpec.parse({ repository: { s3: S3 } }), s3Keys: { accessKeyId: "AKID", secretAccessKey: "SECRET-KEY" },
     tls: { certFile: "/var/run/postgresql/s.crt", keyFile: "/var/run/postgresql/s.key", caFile: "/etc/patroni-tls/ca.crt" },
 });
-const SECURITY = { runAsNonRoot: true, runAsUser: 100, runAsGroup: 102, fsGroup: 102, seccompProfile: { type: "RuntimeDefault" } };
-const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
-const MEMBER: MemberPod = {
-    metadata: { name: "main-1", namespace: "db" },
-    spec: {
-        securityContext: SECURITY,
-        tolerations: [{ key: "db", operator: "Exists" }],
-        containers: [
-            { name: "exporter", image: "pgscale/exporters:1" },
-            { name: "patroni", image: "pgscale/patroni-17:1", imagePullPolicy: "Never", securityContext: CONTAINER_SECURITY, resources: { limits: { memory: "1Gi" } } },
-        ],
-    },
-};
+// The member pod as kubectl shows it, reduced to what the drill pod copies (the copy itself: packages/core/src/backup/drill-pod.test.ts).
+const MEMBER: MemberPod = { metadata: { name: "main-1", namespace: "db" }, spec: { containers: [{ name: "patroni", image: "pgscale/patroni-17:1" }] } };
 
 describe("pgscale backup drill --pod", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-drill-pod-"));

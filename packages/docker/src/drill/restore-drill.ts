@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DRILL_OUTPUT_KEYS, DrillOutputs, DrillRunOn, PgscaleValidationError, RestoreDrillInput, RestoreDrillSpec, RestoreTarget, judgeDrill,
-    parseDrillOutput, renderDrillScript, restoreDrillArgs,
+    DRILL_OUTPUT_KEYS, DrillOutputs, PgscaleValidationError, RestoreDrillSpec, RestoreTarget, judgeDrill, parseDrillOutput, renderDrillScript, restoreDrillArgs,
 } from "@pgscale/core";
-import { packageRequire } from "@pgscale/postgres";
+import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
 import { engineTarget } from "../engine/target";
 import { DOCKER_PACKAGE } from "../own-package";
 import { PatroniCluster } from "../patroni";
@@ -58,14 +57,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface RestoreDrillArgs extends RestoreDrillInput {
+export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
     /** The cluster whose `backup` repository is drilled. */
     cluster: PatroniCluster;
-    /**
-     * When a drill runs: "create" (once, and again whenever an input changes) or "every-up" (each
-     * `pulumi up` restores again: the drill shows as an update in every preview). Default "every-up".
-     */
-    runOn?: DrillRunOn;
 }
 
 /**
@@ -76,14 +70,7 @@ export interface RestoreDrillArgs extends RestoreDrillInput {
  * measured `restoreSeconds`, the `restorablePoint` (newest commit the restore holds) and the
  * `lossWindowSeconds` (now minus that point), and fails the update naming each missed objective.
  */
-export class RestoreDrill extends pulumi.dynamic.Resource {
-    public readonly backupSet!: pulumi.Output<string>;
-    public readonly restoreSeconds!: pulumi.Output<number>;
-    public readonly restorablePoint!: pulumi.Output<string>;
-    public readonly lossWindowSeconds!: pulumi.Output<number>;
-    public readonly checkResult!: pulumi.Output<string>;
-    public readonly ranAt!: pulumi.Output<string>;
-
+export class RestoreDrill extends RestoreDrillResource {
     constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
         const subject = `RestoreDrill ${name}`;
         const { cluster, ...rest } = args;
@@ -94,14 +81,12 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
         const engine = engineTarget(cluster);
         // An S3 repository: its settings with the keys and CA resolved, a secret as a whole.
         const s3 = cluster.resolved.spec.backup!.repository.s3;
-        const s3Input = s3 ? pulumi.secret(pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>, s3.caPem as pulumi.Input<string> | undefined])
-            .apply(([accessKeyId, secretAccessKey, caPem]) => ({ ...s3, accessKeyId, secretAccessKey, caPem }))) : undefined;
         super(provider, name, {
             subject,
             dockerHost: engine.host,
             image: cluster.members[0].container.image,
             volume: cluster.backupVolume,
-            s3: s3Input,
+            s3: s3 ? resolvedS3(s3) : undefined,
             network: s3 ? cluster.network.name : undefined,
             stanza: cluster.scope,
             passphrase: cluster.backupPassphrase,

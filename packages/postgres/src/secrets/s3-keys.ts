@@ -10,3 +10,11 @@ export function s3Keys(s3: S3RepositorySpec | undefined): pulumi.Output<S3Keys |
     return pulumi.all([s3.accessKeyId as pulumi.Input<string>, s3.secretAccessKey as pulumi.Input<string>])
         .apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey }));
 }
+
+/**
+ * An S3 repository with its keys and the endpoint's CA resolved, as one secret: what a throwaway
+ * restore (a RestoreDrill, a restore's check of its source) writes into its pgBackRest configuration.
+ */
+export function resolvedS3(s3: S3RepositorySpec): pulumi.Output<S3RepositorySpec & S3Keys & { caPem?: string }> {
+    return pulumi.secret(pulumi.all([s3Keys(s3), s3.caPem as pulumi.Input<string> | undefined]).apply(([keys, caPem]) => ({ ...s3, ...keys!, caPem })));
+}
