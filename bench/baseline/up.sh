@@ -3,6 +3,8 @@
 # HAProxy routing by Patroni's health checks) made by hand with plain `docker run`/`docker cp` and
 # static configuration, from the same images. What a user would write instead of pgscale.
 # Usage: up.sh PREFIX NODES   (prints HAProxy's primary port); down.sh PREFIX removes it.
+# With FRONTEND=none (and one node), no HAProxy: the member's PostgreSQL port is published on
+# loopback and printed, as startPostgres() gives its clients the node's published port.
 # The work is set from the environment so a benchmark gives both sides the same settings:
 #   TTL, LOOP_WAIT, RETRY_TIMEOUT   Patroni timings (default 30, 10, 10: Patroni's and pgscale's defaults)
 #   PARAMS      DCS postgresql parameters as `k=v,k=v` (default: pgscale's replication defaults, max_connections 200)
@@ -24,6 +26,9 @@ params=""
 IFS=, read -ra kv <<<"$PARAMS"
 for p in "${kv[@]}"; do params="$params        ${p%%=*}: \"${p#*=}\"\n"; done
 LOCKED=${LOCKED:-0}
+FRONTEND=${FRONTEND:-haproxy}
+if [ "$FRONTEND" = none ] && [ "$N" != 1 ]; then echo "up.sh: FRONTEND=none is for one node" >&2; exit 2; fi
+publish=(); [ "$FRONTEND" = none ] && publish=(-p 127.0.0.1::5432)
 docker network create --label pgscale.bench="$P" "$P-net" >/dev/null
 if [ "$LOCKED" = 1 ]; then
   tls=$(mktemp -d)
@@ -97,7 +102,7 @@ YML
   # copy of it, as pgscale's members do.
   start=(); [ "$LOCKED" = 1 ] && start=(sh -c "install -m 0600 /etc/patroni/tls/pg$i.key /var/run/postgresql/server.key && exec patroni /etc/patroni/patroni.yml")
   docker create --name "$P-pg$i" --label pgscale.bench="$P" --network "$P-net" --network-alias "pg$i" --user postgres \
-    "${data[@]}" --shm-size 256m "$PATRONI_IMAGE" "${start[@]}" >/dev/null
+    "${data[@]}" "${publish[@]}" --shm-size 256m "$PATRONI_IMAGE" "${start[@]}" >/dev/null
   chmod 0644 "$cfg"; docker cp "$cfg" "$P-pg$i:/etc/patroni/patroni.yml" && rm -f "$cfg"
   check=""
   if [ "$LOCKED" = 1 ]; then
@@ -109,6 +114,11 @@ YML
   docker start "$P-pg$i" >/dev/null
   hosts="$hosts    server pg$i pg$i:5432 check port 8008$check\n"
 done
+if [ "$FRONTEND" = none ]; then
+  [ "$LOCKED" = 1 ] && rm -rf "$tls"
+  docker port "$P-pg0" 5432/tcp | head -1 | sed 's/.*://'
+  exit 0
+fi
 cfg=$(mktemp)
 printf 'global\n    maxconn 2000\nresolvers docker\n    nameserver dns 127.0.0.11:53\ndefaults\n    mode tcp\n    timeout connect 4s\n    timeout client 30m\n    timeout server 30m\n    default-server inter %sms fall %s rise %s on-marked-down shutdown-sessions resolvers docker init-addr last,libc,none\nlisten primary\n    bind *:5000\n    option httpchk GET /primary\n    http-check expect status 200\n%blisten replicas\n    bind *:5001\n    balance roundrobin\n    option httpchk GET /replica\n    http-check expect status 200\n%b' "$INTER" "$FALL" "$RISE" "$hosts" "$hosts" > "$cfg"
 docker create --name "$P-haproxy" --label pgscale.bench="$P" --network "$P-net" -p 127.0.0.1::5000 -p 127.0.0.1::5001 "$HAPROXY_IMAGE" >/dev/null

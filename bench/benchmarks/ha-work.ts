@@ -68,10 +68,10 @@ export const baselineUri = (port: string) => `postgresql://postgres:baseline-pas
 /**
  * The baseline HA topology by hand (baseline/up.sh) at `w`'s settings: seconds from `t0` until it
  * takes writes with every replica streaming; its first member's settings, read back, go to
- * `observed`. The caller tears it down (down.sh) whatever happens.
+ * `observed`. `env` adds to up.sh's (FRONTEND=none: one node, its own port). The caller tears it down (down.sh) whatever happens.
  */
-export async function handCluster(prefix: string, w: HaWork, t0: number, observed: Record<string, unknown>[]): Promise<number> {
-    const port = execFileSync(script("up.sh"), [prefix, String(w.nodes)], { encoding: "utf8", env: baselineEnv(w) }).trim();
+export async function handCluster(prefix: string, w: HaWork, t0: number, observed: Record<string, unknown>[], env: Record<string, string> = {}): Promise<number> {
+    const port = execFileSync(script("up.sh"), [prefix, String(w.nodes)], { encoding: "utf8", env: { ...baselineEnv(w), ...env } }).trim();
     const s = await untilReady(baselineUri(port), w.nodes - 1, t0);
     observed.push(observePatroni(`${prefix}-pg0`));
     return s;

@@ -29,11 +29,17 @@ async function firstQuery(uri: string, t0: number, limitS = 300): Promise<number
     throw new Error("no successful query in time");
 }
 
-/** startPostgres() / startCluster() against a baseline script, alternating; `work` is given to both. */
-async function row(ctx: BenchContext, id: string, title: string, work: HaWork, fast: boolean, stateDir: string): Promise<Row> {
+/**
+ * startPostgres() / startCluster() against baseline scripts, alternating; `work` is given to every
+ * side. startCluster(): the same HA topology by hand. startPostgres(): two baselines in the same
+ * rounds, two rows sharing its samples: plain PostgreSQL (`docker run`, what a Testcontainers user
+ * gets: less work) and the same one-node Patroni by hand (up.sh with FRONTEND=none: like for like).
+ */
+async function rows(ctx: BenchContext, id: string, title: string, work: HaWork, fast: boolean, stateDir: string): Promise<Row[]> {
     const single = work.nodes === 1;
-    const observed: Record<string, Record<string, unknown>[]> = { pgscale: [], baseline: [] };
+    const observed: Record<string, Record<string, unknown>[]> = { pgscale: [], baseline: [], byHand: [] };
     const opts = { stateDir, silent: true, ...(fast ? { profile: "fast" as const, allowUnsafeDurability: true } : {}) };
+    const down = (prefix: string) => execFileSync(script("down.sh"), [prefix]);
     const samples = await alternate(ctx.rounds, {
         pgscale: async () => {
             const t0 = Date.now();
@@ -57,26 +63,52 @@ async function row(ctx: BenchContext, id: string, title: string, work: HaWork, f
                 }
                 return await handCluster(prefix, work, t0, observed.baseline);
             } finally {
-                execFileSync(script("down.sh"), [prefix]);
+                down(prefix);
             }
         },
+        ...(single ? {
+            byHand: async (r: number) => {
+                const prefix = `bench-th-${process.pid}-${id}-${r}`;
+                try {
+                    return await handCluster(prefix, work, Date.now(), observed.byHand, { FRONTEND: "none" });
+                } finally {
+                    down(prefix);
+                }
+            },
+        } : {}),
     }, (m) => ctx.log(`${id} ${m}`));
     const call = `${single ? "startPostgres" : `startCluster({ nodes: ${work.nodes}`}${fast ? (single ? '({ profile: "fast" })' : ', profile: "fast" })') : single ? "()" : " })"}`;
-    return {
-        id, title, unit: "s", measure: FIRST_QUERY,
-        pgscale: { label: call, how: `${call}: a stack through the Automation API (etcd, Patroni${single ? "" : ", HAProxy"}), then a query`, settings: { ...work },
-            observed: observed.pgscale, samples: samples.pgscale },
-        baseline: single
-            ? {
-                  label: "docker run postgres",
-                  how: "bench/baseline/postgres.sh: docker run of the same image as plain PostgreSQL (initdb, postgres; no etcd, no Patroni)",
-                  // What a Testcontainers user gets: no control plane to lock, PostgreSQL without TLS.
-                  settings: { ...work, controlPlane: "none", postgresTls: false },
-                  samples: samples.baseline,
-              }
-            : { label: "docker run by hand", how: "bench/baseline/up.sh at the same timings and parameters", settings: { ...work }, observed: observed.baseline, samples: samples.baseline },
-        target: single ? undefined : { on: "ratioOfMedians", max: 1.5 },
+    const pgscale = {
+        label: call, how: `${call}: a stack through the Automation API (etcd, Patroni${single ? "" : ", HAProxy"}), then a query`, settings: { ...work },
+        observed: observed.pgscale, samples: samples.pgscale,
     };
+    if (!single) {
+        return [{
+            id, title, unit: "s", measure: FIRST_QUERY, pgscale,
+            baseline: { label: "docker run by hand", how: "bench/baseline/up.sh at the same timings and parameters", settings: { ...work }, observed: observed.baseline, samples: samples.baseline },
+            target: { on: "ratioOfMedians", max: 1.5 },
+        }];
+    }
+    return [
+        {
+            id, title, unit: "s", measure: FIRST_QUERY, pgscale,
+            baseline: {
+                label: "docker run postgres",
+                how: "bench/baseline/postgres.sh: docker run of the same image as plain PostgreSQL (initdb, postgres; no etcd, no Patroni)",
+                // What a Testcontainers user gets: no control plane to lock, PostgreSQL without TLS.
+                settings: { ...work, controlPlane: "none", postgresTls: false },
+                samples: samples.baseline,
+            },
+        },
+        {
+            id: `${id}-by-hand`, title: `${title}, against the same one-node Patroni by hand`, unit: "s", measure: FIRST_QUERY, pgscale,
+            baseline: {
+                label: "one-node Patroni by hand",
+                how: "bench/baseline/up.sh with one node and FRONTEND=none (its port published, no HAProxy) at the same timings and parameters: etcd with TLS and authentication, Patroni's REST API over HTTPS, PostgreSQL requiring TLS",
+                settings: { ...work }, observed: observed.byHand, samples: samples.byHand,
+            },
+        },
+    ];
 }
 
 export const testing: Benchmark = {
@@ -86,21 +118,22 @@ export const testing: Benchmark = {
         const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-bench-testing-"));
         const test = { ttl: TEST_TIMINGS.ttl, loopWait: TEST_TIMINGS.loopWait, retryTimeout: TEST_TIMINGS.retryTimeout, check: { ...TEST_HAPROXY_CHECK } };
         try {
-            const rows = [
-                await row(ctx, "postgres", "startPostgres(), durable", haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
-                await row(ctx, "postgres-fast", "startPostgres() with profile \"fast\" (fsync off, data on tmpfs)",
+            const all = [
+                ...await rows(ctx, "postgres", "startPostgres(), durable", haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
+                ...await rows(ctx, "postgres-fast", "startPostgres() with profile \"fast\" (fsync off, data on tmpfs)",
                     haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS, ...FAST_PARAMETERS }, dataOnTmpfs: true }, false), true, stateDir),
-                await row(ctx, "cluster", "startCluster({ nodes: 3 }), durable", haWork({ ...test, nodes: 3, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
+                ...await rows(ctx, "cluster", "startCluster({ nodes: 3 }), durable", haWork({ ...test, nodes: 3, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
                 await inlineFloorRow(ctx),
             ];
             return {
-                rows,
+                rows: all,
                 beyondFloor: [
-                    { id: "postgres-beyond-floor", title: "startPostgres() beyond Pulumi's floor", row: "postgres", floor: "floor-inline", maxS: 1 },
+                    // Against the same one-node Patroni by hand: what pgscale adds beyond Pulumi, like for like.
+                    { id: "postgres-beyond-floor", title: "startPostgres() beyond Pulumi's floor", row: "postgres-by-hand", floor: "floor-inline", maxS: 1 },
                     { id: "cluster-beyond-floor", title: "startCluster({ nodes: 3 }) beyond Pulumi's floor", row: "cluster", floor: "floor-inline" },
                 ],
                 notes: [
-                    "Single-node rows: the baseline is one plain PostgreSQL; startPostgres() also runs an etcd member and Patroni, which is part of what it costs.",
+                    "Single-node rows: startPostgres() is timed once per round against two baselines in the same rounds: one plain PostgreSQL (docker run; startPostgres() also runs an etcd member, Patroni and TLS, which is part of what it costs), and the same one-node Patroni by hand (like for like).",
                     "Cold: every round starts a new cluster; images are built beforehand and shared by both sides.",
                 ],
             };
