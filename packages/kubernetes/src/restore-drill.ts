@@ -54,10 +54,9 @@ export const restoreDrillPodHandlers = {
             }
             const target = { namespace: i.namespace, ...(i.context !== undefined ? { context: i.context } : {}), ...(kubeconfig !== undefined ? { kubeconfig } : {}) };
             const s3 = { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } };
-            const { pod, ...result } = await runDrillPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }, i)
+            const drilled = await runDrillPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }, i)
                 .catch((e: Error) => { throw new Error(`${i.subject}: ${e.message}`); });
-            void pod;
-            return judgeDrill(i.subject, result, i.objectives);
+            return judgeDrill(i.subject, drilled, i.objectives);
         } finally {
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         }

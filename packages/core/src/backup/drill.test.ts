@@ -1,4 +1,4 @@
-import { drillScratchDir, drillShortfalls, lossWindowSeconds, parseDrillOutput, renderDrillScript, renderScheduledDrillScript, restoreDrillSpec } from "./drill";
+import { drillScratchDir, drillShortfalls, judgeDrill, lossWindowSeconds, parseDrillOutput, renderDrillScript, renderScheduledDrillScript, restoreDrillArgs, restoreDrillSpec } from "./drill";
 
 const output = [
     "PGSCALE-DRILL backup=20261203-223109F start=2026-12-03 22:31:07+00",
@@ -58,5 +58,22 @@ describe("restore drill", () => {
         const throwaway = renderDrillScript({ stanza: "pg", dataDir: "/var/lib/postgresql/data/pg17", target: "latest", database: "postgres" });
         expect(throwaway).toContain("pgbackrest --config=/etc/pgscale/pgbackrest.conf --stanza=pg --archive-mode=off --log-level-console=info restore");
         expect(throwaway).not.toMatch(/rm -rf|trap/);
+    });
+
+    it("a RestoreDrill's outputs: the figures and the loss window, or the update fails naming each missed objective", () => {
+        const r = { ...parseDrillOutput(output), pod: "main-drill-a1b2c3" };
+        const now = new Date("2026-12-03T22:50:01.123Z");
+        expect(judgeDrill("RestoreDrill d", r, { rpoSeconds: 900 }, now)).toEqual({
+            backupSet: "20261203-223109F", restoreSeconds: 3.5, restorablePoint: "2026-12-03T22:40:01.123Z", checkResult: "220", lossWindowSeconds: 600, ranAt: now.toISOString(),
+        });
+        expect(() => judgeDrill("RestoreDrill d", r, { restoreSeconds: 2 }, now))
+            .toThrow("RestoreDrill d: restored 20261203-223109F in 3.5 s, but objectives.restoreSeconds: the restore took 3.5 s, over the objective of 2 s");
+    });
+
+    it("runOn: every-up makes a new trigger each deployment, create a constant; anything else is named", () => {
+        const now = new Date("2026-12-06T12:00:00Z");
+        expect(restoreDrillArgs({}, now)).toMatchObject({ issues: [], trigger: now.toISOString(), spec: { target: "latest", database: "postgres", check: "SELECT 1" } });
+        expect(restoreDrillArgs({ runOn: "create" }, now).trigger).toBe("create");
+        expect(restoreDrillArgs({ runOn: "always" as never, objectives: { rpoSeconds: 0 } }, now).issues.map((i) => i.field)).toEqual(["objectives.rpoSeconds", "runOn"]);
     });
 });

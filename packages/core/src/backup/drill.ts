@@ -156,7 +156,8 @@ export interface DrillOutputs extends DrillResult {
 export function judgeDrill(subject: string, result: DrillResult, objectives: RestoreDrillSpec["objectives"], now = new Date()): DrillOutputs {
     const shortfalls = drillShortfalls(result, objectives, now);
     if (shortfalls.length) throw new Error(`${subject}: restored ${result.backupSet} in ${result.restoreSeconds} s, but ${shortfalls.join("; ")}`);
-    return { ...result, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
+    const { backupSet, restoreSeconds, restorablePoint, checkResult } = result;
+    return { backupSet, restoreSeconds, restorablePoint, checkResult, lossWindowSeconds: lossWindowSeconds(result, now), ranAt: now.toISOString() };
 }
 
 /** When a RestoreDrill runs: "create" (once, and again whenever an input changes) or "every-up" (each `pulumi up`). */
