@@ -564,6 +564,17 @@ describe("PatroniCluster on Kubernetes", () => {
         // Deleted without waiting (its grace period is 1 s): gone soon after.
         await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=restore-drill", "-o", "name") === "" || undefined, 30000, "the drill pod deleted", 500);
     });
+
+    it("refuses a restore to a time before the bucket's oldest backup, naming the field, before any member exists; the check's pod gone", async () => {
+        await stack!.setConfig("refusedRestore", { value: "true" });
+        const started = Date.now();
+        const failed = await withKubectl(() => stack!.up(quiet)).then(() => undefined, (e: Error) => e);
+        console.log(`a refused restore: pulumi up failed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        await stack!.setConfig("refusedRestore", { value: "false" });
+        expect(failed?.message).toMatch(/PatroniCluster refused: invalid input\s+- bootstrap\.fromBackup\.target\.time: is before the oldest backup \(\d{8}-\d{6}F/);
+        expect(kubectl("-n", namespace, "get", "statefulsets", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).not.toContain("refused");
+        await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=restore-check", "-o", "name") === "" || undefined, 30000, "the check pod deleted", 500);
+    });
 });
 
 // The issue's proof on the user-facing example: examples/kubernetes as it ships (etcd DCS, HAProxy,

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    FromBackupSpec, PgscaleValidationError, RestoreTarget, isLeaderRole, parsePgBackRestInfo, patroniHttp, patroniRequest, pgBackRestProblems, restoreFailure,
-    restoreFailureField, restoreSourceIssues, sleep,
+    FromBackupSpec, PgscaleValidationError, RestoreTarget, isLeaderRole, patroniHttp, patroniRequest, restoreFailure, sleep, sourceReadIssues,
 } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { demuxLog, dockerEngine } from "./engine/docker-engine";
@@ -34,14 +33,10 @@ interface WatchInputs {
 /** What the providers below run, loaded from the installed package when a method runs. */
 export const restoreBootstrapHandlers = {
     async check(i: CheckInputs): Promise<void> {
-        const { status, stdout, stderr } = await runWithSourceRepository(i.dockerHost, i.subject, {
+        const read = await runWithSourceRepository(i.dockerHost, i.subject, {
             ...i, role: "restore-check", entrypoint: ["pgbackrest", `--config=${THROWAWAY_CONFIG}`, `--stanza=${i.stanza}`, "--output=json", "info"],
         });
-        if (status !== 0) {
-            const message = pgBackRestProblems(stderr + stdout).join(" ") || (stderr || stdout).trim().slice(-800);
-            throw new PgscaleValidationError(i.subject, [{ field: restoreFailureField(message), message: `pgBackRest cannot read the source repository: ${message}` }]);
-        }
-        const issues = restoreSourceIssues(parsePgBackRestInfo(stdout, i.stanza), i.target);
+        const issues = sourceReadIssues(read, i.stanza, i.target);
         if (issues.length) throw new PgscaleValidationError(i.subject, issues);
     },
 

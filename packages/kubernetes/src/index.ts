@@ -13,4 +13,5 @@ export type { PlacementArgs, StorageArgs } from "./platform";
 export { patroniRoleRules, patroniEndpointNames } from "./patroni-rbac";
 export type { DeclaredDatabase, DeclaredRole } from "./declared-access";
 export { RestoreDrill, restoreDrillPodHandlers } from "./restore-drill";
+export { restoreCheckPodHandlers } from "./restore-check";
 export type { RestoreDrillArgs } from "./restore-drill";

@@ -1,5 +1,7 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, PatroniClusterInput, ResolvedPatroniCluster, checkConstructName, resolvePatroniCluster } from "@pgscale/core";
 import { kubernetesBackupIssues } from "./backup";
+import { explicitKubernetesProvider, kubectlAccessIssues } from "./kubectl-access";
 import { EtcdCluster } from "./etcd";
 import { patroniEndpointNames } from "./patroni-rbac";
 import {
@@ -11,6 +13,16 @@ export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, 
     dcs?: EtcdCluster;
     /** Data volume per member. Default 10Gi of the default StorageClass. */
     storage?: StorageArgs;
+    /**
+     * The kubeconfig with which pgscale's steps that run kubectl from where `pulumi up` runs reach
+     * the cluster (`bootstrap.fromBackup`'s source check, and a RestoreDrill of this cluster), a
+     * path or its contents (a secret). Default: the stack's `kubernetes:kubeconfig`, else
+     * kubectl's own (KUBECONFIG, else ~/.kube/config). Required with `bootstrap.fromBackup` when
+     * the cluster's resources use an explicit kubernetes provider: give the same kubeconfig.
+     */
+    kubeconfig?: pulumi.Input<string>;
+    /** The kubeconfig context for those steps. Default: the stack's `kubernetes:context`, else the kubeconfig's current one. */
+    context?: string;
 }
 
 /** A PatroniCluster's arguments once checked: the shared spec resolved, the Kubernetes options parsed. */
@@ -25,8 +37,8 @@ export interface CheckedPatroniArgs {
  * Every check of a PatroniCluster's arguments, before any resource is registered: one error that
  * names each bad field (`subject` leads it).
  */
-export function checkPatroniArgs(name: string, subject: string, args: PatroniClusterArgs): CheckedPatroniArgs {
-    const { dcs, ...withoutDcs } = args;
+export function checkPatroniArgs(name: string, subject: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions): CheckedPatroniArgs {
+    const { dcs, kubeconfig: _kubeconfig, context: _context, ...withoutDcs } = args;
     const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
     const issues = new IssueCollector();
     checkConstructName(issues, name);
@@ -37,6 +49,10 @@ export function checkPatroniArgs(name: string, subject: string, args: PatroniClu
     kubernetesBackupIssues(resolved?.spec.backup, resolved?.spec.bootstrap?.fromBackup).forEach((x) => issues.add(x.field, x.message));
     // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
     removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));
+    // kubectl reaches the cluster only for a restore's source check (and a RestoreDrill, which checks its own).
+    kubectlAccessIssues(args.kubeconfig, args.context, explicitKubernetesProvider(opts))
+        .filter((x) => x.field !== "kubeconfig" || resolved?.spec.bootstrap?.fromBackup !== undefined)
+        .forEach((x) => issues.add(x.field, x.message));
     const scope = resolved?.spec.scope ?? name;
     if (resolved && dcs === undefined) {
         // A Service with a selector owns its Endpoints: sharing a name with Patroni's would hand the leader lock to the endpoints controller.

@@ -33,6 +33,8 @@ export interface PatroniJobsArgs {
     /** With monitoring: the `pgscale_monitor` role's SCRAM verifier. */
     monitorScramVerifier?: pulumi.Input<string>;
     statefulSet: k8s.apps.v1.StatefulSet;
+    /** What the DCS settings' reconcile also waits on (a restored cluster's watch, restore-check.ts). */
+    after?: pulumi.Resource[];
 }
 
 /**
@@ -55,7 +57,7 @@ export function patroniJobs(name: string, a: PatroniJobsArgs, parent: pulumi.Res
         ...(a.restApiCaPem ? { caPem: a.restApiCaPem } : {}),
         config: a.dcsDoc,
         timeoutSeconds: RECONCILE_TIMEOUT_S,
-        dependsOn: [a.statefulSet],
+        dependsOn: [a.statefulSet, ...(a.after ?? [])],
     }, parent).job;
 
     // The in-cluster SQL Jobs (monitoring role, declared access): the member image, as the superuser, through the primary Service.

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DATA_MOUNT, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload } from "@pgscale/core";
+import { DATA_MOUNT, MEMBER_CONTAINER, MemberPod, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload } from "@pgscale/core";
 import { BackupPodParts } from "./backup";
 import { certWatchStep } from "./cert-watch";
 import { IMAGE_USERS } from "./images";
@@ -41,6 +41,34 @@ export interface PatroniStatefulSetArgs {
 }
 
 /**
+ * What the members' pods run as and where, which a throwaway pod beside them copies (a restore's
+ * source check, before the StatefulSet exists): the StatefulSet's pod template uses the same.
+ */
+export function memberPodBasics(a: Pick<PatroniStatefulSetArgs, "resolved" | "platform" | "image" | "selector">) {
+    const p = a.platform;
+    return {
+        pod: { securityContext: podSecurityContext(IMAGE_USERS[a.resolved.layout.image], p), ...scheduling(p, a.selector) },
+        container: { name: MEMBER_CONTAINER, image: a.image, imagePullPolicy: p.imagePullPolicy, resources: p.resources, securityContext: containerSecurityContext },
+    };
+}
+
+/** The fields of a member pod spec (the StatefulSet's template, or memberPodBasics) that a throwaway pod copies, as plain JSON. */
+export function memberPod(name: string, namespace: string, pod: {
+    securityContext?: unknown; nodeSelector?: unknown; tolerations?: unknown; imagePullSecrets?: unknown;
+    containers: Array<{ name: string; image?: string; imagePullPolicy?: string; securityContext?: unknown; resources?: unknown }>;
+}): MemberPod {
+    // Without undefined fields (what the API server leaves out), so the pod's manifest and a diff see the same JSON.
+    return JSON.parse(JSON.stringify({
+        metadata: { name, namespace },
+        spec: {
+            securityContext: pod.securityContext, nodeSelector: pod.nodeSelector, tolerations: pod.tolerations, imagePullSecrets: pod.imagePullSecrets,
+            containers: pod.containers.filter((c) => c.name === MEMBER_CONTAINER)
+                .map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, securityContext: c.securityContext, resources: c.resources })),
+        },
+    })) as MemberPod;
+}
+
+/**
  * The members: a StatefulSet `<name>` of Patroni pods with a data volume each, Parallel pod
  * management (Patroni elects the bootstrapping member itself), probes on Patroni's REST API at the
  * check timings the cluster's objectives call for, and the postgres_exporter and `backup` parts.
@@ -58,6 +86,7 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
         ...(backup?.beforePatroni ?? []),
         ...(certFiles.length ? [certWatchStep(certFiles, memberTlsReload(layout.binDir, backup?.certCopies ?? []))] : []),
     ];
+    const basics = memberPodBasics(a);
     const scratch = scratchVolumes({
         tmp: { path: "/tmp" },
         run: { path: "/var/run/postgresql" },
@@ -80,14 +109,11 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                 },
                 spec: {
                     serviceAccountName: a.serviceAccountName,
-                    securityContext: podSecurityContext(IMAGE_USERS[layout.image], p),
-                    ...scheduling(p, a.selector),
+                    ...basics.pod,
                     // Patroni stops PostgreSQL and releases the leader key on SIGTERM; give it time.
                     terminationGracePeriodSeconds: 30,
                     containers: [{
-                        name: "patroni",
-                        image: a.image,
-                        imagePullPolicy: p.imagePullPolicy,
+                        ...basics.container,
                         // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
                         // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
                         // With certificates, a watcher that reloads them when a renewal lands (cert-watch.ts).
@@ -109,8 +135,6 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                         readinessProbe: httpProbe("/readiness", API_PORT, Math.max(1, Math.ceil(check.interMs / 1000)), check.fall, check.rise, https),
                         // Alive while Patroni's HA loop runs (Patroni allows it ttl on a primary, 2*ttl on replicas).
                         livenessProbe: { ...httpProbe("/liveness", API_PORT, 10, 3, 1, https), initialDelaySeconds: 10 },
-                        resources: p.resources,
-                        securityContext: containerSecurityContext,
                         volumeMounts: [
                             { name: "data", mountPath: DATA_MOUNT },
                             { name: "config", mountPath: CONFIG_DIR, readOnly: true },

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, REST_SCHEME_POD_LABEL, PGBACKREST_SERVER_PORT } from "@pgscale/core";
+import {
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, REST_SCHEME_POD_LABEL,
+    PGBACKREST_SERVER_PORT,
+} from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { backupPodParts, backupSecret } from "./backup";
 import { IMAGE_USERS, podImage } from "./images";
@@ -14,13 +17,14 @@ import { API_PORT, CONFIG_DIR, ETCD_CA, PG_PORT, REST_CA, patroniConfigSecret } 
 import { patroniEtcdAccess } from "./patroni-etcd";
 import { DcsStore } from "./patroni-files";
 import { RECONCILE_TIMEOUT_S, patroniJobs } from "./patroni-jobs";
-import { patroniStatefulSet } from "./patroni-pod";
+import { memberPod, memberPodBasics, patroniStatefulSet } from "./patroni-pod";
 import { patroniIdentity, patroniRoleRules } from "./patroni-rbac";
 import { patroniServices } from "./patroni-services";
 import { patroniMemberTls } from "./patroni-tls";
 import { DeclaredDatabase, DeclaredRole } from "./declared-access";
 import { podMonitor } from "./pod-monitor";
 import { PatroniPlatform } from "./platform";
+import { restoreChecks } from "./restore-check";
 import { ServiceEndpoint, podHost, serviceEndpoint } from "./service-endpoint";
 
 export type { PatroniClusterArgs } from "./patroni-args";
@@ -136,6 +140,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * from it anywhere else (`bootstrap.fromBackup.passphrase`); else undefined.
      */
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
+    /** The `kubeconfig` and `context` given, for pgscale's steps that run kubectl (a RestoreDrill of this cluster takes them as its defaults). */
+    public readonly kubectl: { kubeconfig?: pulumi.Input<string>; context?: string };
     /** Worst-case figures the effective timings promise. */
     public readonly worstCaseFailoverSeconds: number;
     public readonly worstCasePlannedSeconds: number;
@@ -143,8 +149,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
 
     constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const subject = `PatroniCluster ${name}`;
-        const { resolved, platform: p, scope, dcs } = checkPatroniArgs(name, subject, args);
+        const { resolved, platform: p, scope, dcs } = checkPatroniArgs(name, subject, args, opts);
         super("pgscale:kubernetes:PatroniCluster", name, {}, opts);
+        this.kubectl = { kubeconfig: args.kubeconfig, context: args.context };
 
         const spec = resolved.spec;
         this.resolved = resolved;
@@ -259,13 +266,22 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             namespace: nsRef, labels, password: monitorPassword.value, database: spec.database, images: spec.images, imagePullPolicy: p.imagePullPolicy, tls: tlsOn,
         }, this);
 
+        // With `bootstrap.fromBackup`: the source bucket read in a throwaway pod before any member exists, then the restore watched (restore-check.ts).
+        const restore = restoreChecks(name, spec.bootstrap?.fromBackup, {
+            subject, namespace: nsRef, kubectl: this.kubectl, dataDir: layout.dataDir, parent: this, dependsOn: [versionGuard],
+            member: pulumi.output(nsRef).apply((namespace) => {
+                const basics = memberPodBasics({ resolved, platform: p, image, selector });
+                return memberPod(name, namespace, { ...basics.pod, containers: [basics.container] });
+            }),
+        });
+
         this.statefulSet = patroniStatefulSet(name, {
             namespace: nsRef, labels, podLabels, selector, serviceName: headless, spec, resolved, platform: p, image, https, tlsOn, certificates: memberTls !== undefined, kubernetesDcs: !dcs,
             // Waits on the check of restApi.https (a refused change registers no member change).
             restScheme: kept.apply(([h]) => (h ? "https" : "http")),
             serviceAccountName: this.serviceAccount.metadata.name, configSecretName: config.secretName, backup, exporter,
             dependsOn: [versionGuard, identity.roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...memberServices, ...(exporter?.objects ?? []),
-                ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies],
+                ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies, ...(restore ? [restore.check] : [])],
         }, this);
 
         // Drains take one member at a time: a replica, or the primary with a failover to a streaming replica.
@@ -280,6 +296,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })), restApiUser: this.restApiUser, restApiPassword: passwords.restApi.value,
             restApiCaPem: restTls?.caCertPem, primaryHost: this.primary.host, superuserPassword: passwords.superuser.value,
             tlsCaPem: this.tls?.caCertPem, monitorScramVerifier: monitorPassword?.scramVerifier, statefulSet: this.statefulSet,
+            after: restore ? [restore.watch(this.statefulSet, memberNames)] : [],
         }, this);
         this.dcsReconcile = jobs.dcsReconcile;
         this.ready = this.dcsReconcile;

@@ -1,15 +1,14 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DRILL_OUTPUT_KEYS, DrillOutputs, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, judgeDrill,
+    DRILL_OUTPUT_KEYS, DrillOutputs, MemberPod, PgscaleValidationError, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, judgeDrill,
     restoreDrillArgs, runDrillPod,
 } from "@pgscale/core";
 import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
+import { KubectlAccess, kubectlAccessInputs, kubectlAccessIssues, withKubectl } from "./kubectl-access";
 import { KUBERNETES_PACKAGE } from "./own-package";
 import { PatroniCluster } from "./patroni";
+import { memberPod } from "./patroni-pod";
 
 // RestoreDrill on Kubernetes: the Docker RestoreDrill's drill (restore the cluster's bucket, start
 // PostgreSQL on it, run a check query, record what a restore costs and would lose, fail the update
@@ -18,12 +17,9 @@ import { PatroniCluster } from "./patroni";
 // Docker drill's engine, the API server must be reachable from where `up` runs, and kubectl is the
 // one client that follows every kubeconfig (exec plugins, contexts) as the user's own does.
 
-interface DrillInputs {
+interface DrillInputs extends KubectlAccess {
     subject: string;
     namespace: string;
-    /** A kubeconfig path, or its contents (written to a 0600 file for the drill, removed after). */
-    kubeconfig?: string;
-    context?: string;
     /** What the drill pod copies of the members' pods: their StatefulSet's pod template. */
     member: MemberPod;
     stanza: string;
@@ -39,27 +35,13 @@ interface DrillInputs {
     trigger: string;
 }
 
-/** A kubeconfig given as its contents (as `kubernetes:kubeconfig` may be) rather than a path. */
-const isKubeconfigContents = (v: string) => v.includes("\n") || v.trimStart().startsWith("{");
-
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreDrillPodHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
-        const dir = i.kubeconfig !== undefined && isKubeconfigContents(i.kubeconfig) ? fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-drill-")) : undefined;
-        try {
-            let kubeconfig = i.kubeconfig;
-            if (dir) {
-                kubeconfig = path.join(dir, "kubeconfig");
-                fs.writeFileSync(kubeconfig, i.kubeconfig!, { mode: 0o600 });
-            }
-            const target = { namespace: i.namespace, ...(i.context !== undefined ? { context: i.context } : {}), ...(kubeconfig !== undefined ? { kubeconfig } : {}) };
-            const s3 = { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } };
-            const drilled = await runDrillPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }, i)
-                .catch((e: Error) => { throw new Error(`${i.subject}: ${e.message}`); });
-            return judgeDrill(i.subject, drilled, i.objectives);
-        } finally {
-            if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        }
+        const s3 = { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } };
+        const drilled = await withKubectl(i.namespace, i, (target) => runDrillPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }, i))
+            .catch((e: Error) => { throw new Error(`${i.subject}: ${e.message}`); });
+        return judgeDrill(i.subject, drilled, i.objectives);
     },
 };
 
@@ -86,12 +68,12 @@ export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
     cluster: PatroniCluster;
     /**
      * The kubeconfig kubectl uses to reach the cluster, a path or its contents (a secret). Default:
-     * the stack's `kubernetes:kubeconfig`, else kubectl's own (KUBECONFIG, else ~/.kube/config).
-     * Required when the cluster's resources use an explicit kubernetes provider, whose
-     * kubeconfig pgscale cannot read: give the same one.
+     * the cluster's `kubeconfig`, else the stack's `kubernetes:kubeconfig`, else kubectl's own
+     * (KUBECONFIG, else ~/.kube/config). Required when the cluster's resources use an explicit
+     * kubernetes provider, whose kubeconfig pgscale cannot read: give the same one.
      */
     kubeconfig?: pulumi.Input<string>;
-    /** The kubeconfig context. Default: the stack's `kubernetes:context`, else the kubeconfig's current one. */
+    /** The kubeconfig context. Default: the cluster's `context`, else the stack's `kubernetes:context`, else the kubeconfig's current one. */
     context?: string;
 }
 
@@ -107,34 +89,25 @@ export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
 export class RestoreDrill extends RestoreDrillResource {
     constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
         const subject = `RestoreDrill ${name}`;
-        const { cluster, kubeconfig, context, ...rest } = args;
+        const { cluster, ...rest } = args;
+        delete (rest as { kubeconfig?: unknown }).kubeconfig;
+        delete (rest as { context?: unknown }).context;
+        const kubeconfig = args.kubeconfig ?? (cluster instanceof PatroniCluster ? cluster.kubectl.kubeconfig : undefined);
+        const context = args.context ?? (cluster instanceof PatroniCluster ? cluster.kubectl.context : undefined);
         const { spec, issues, trigger } = restoreDrillArgs(rest);
         const s3 = cluster instanceof PatroniCluster ? cluster.resolved.spec.backup?.repository.s3 : undefined;
         if (!(cluster instanceof PatroniCluster)) issues.push({ field: "cluster", message: "must be a PatroniCluster from @pgscale/kubernetes" });
         else if (!cluster.resolved.spec.backup) issues.push({ field: "cluster", message: "PatroniCluster has no `backup`: there is no repository to drill" });
         else if (!s3) issues.push({ field: "cluster", message: "its repository is not an S3 bucket, which a drill pod reaches over the network" });
-        if (context !== undefined && (typeof context !== "string" || context === "" || context.startsWith("-"))) issues.push({ field: "context", message: "must name a kubeconfig context" });
-        if (kubeconfig === undefined && cluster instanceof PatroniCluster && cluster.getProvider("kubernetes:core/v1:Pod") instanceof k8s.Provider) {
-            issues.push({ field: "kubeconfig", message: "the cluster's resources use an explicit kubernetes provider, whose kubeconfig pgscale cannot read: give the same kubeconfig (a path or its contents)" });
-        }
+        if (cluster instanceof PatroniCluster) issues.push(...kubectlAccessIssues(kubeconfig, context, cluster.getProvider("kubernetes:core/v1:Pod") instanceof k8s.Provider));
         if (issues.length || !spec || !s3) throw new PgscaleValidationError(subject, issues);
-        const config = new pulumi.Config("kubernetes");
         const sts = cluster.statefulSet;
         // What the drill pod copies: the members' pod template as the API server has it.
-        const member = pulumi.all([sts.metadata.name, cluster.namespace.ref, sts.spec.template.spec]).apply(([stsName, namespace, pod]): MemberPod => plain({
-            metadata: { name: stsName, namespace },
-            spec: {
-                securityContext: pod.securityContext, nodeSelector: pod.nodeSelector, tolerations: pod.tolerations, imagePullSecrets: pod.imagePullSecrets,
-                containers: pod.containers.filter((c) => c.name === MEMBER_CONTAINER)
-                    .map((c) => ({ name: c.name, image: c.image, imagePullPolicy: c.imagePullPolicy, securityContext: c.securityContext, resources: c.resources })),
-            },
-        }) as MemberPod);
-        const givenKubeconfig = kubeconfig ?? config.get("kubeconfig");
+        const member = pulumi.all([sts.metadata.name, cluster.namespace.ref, sts.spec.template.spec]).apply(([stsName, namespace, pod]) => memberPod(stsName, namespace, pod));
         super(provider, name, {
             subject,
             namespace: cluster.namespace.ref,
-            kubeconfig: givenKubeconfig === undefined ? undefined : pulumi.secret(givenKubeconfig),
-            context: context ?? config.get("context"),
+            ...kubectlAccessInputs(kubeconfig, context),
             member,
             stanza: cluster.scope,
             passphrase: pulumi.secret(cluster.backupPassphrase),
@@ -155,7 +128,4 @@ export class RestoreDrill extends RestoreDrillResource {
     }
 }
 
-/** `v` without its undefined fields (what the API server leaves out), so the drill pod's manifest and the diff see the same JSON. */
-function plain(v: unknown): unknown {
-    return JSON.parse(JSON.stringify(v));
-}
+

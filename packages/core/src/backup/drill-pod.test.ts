@@ -25,6 +25,15 @@ describe("the drill pod", () => {
         const long = drillPodName(`${"m".repeat(60)}-1`, "a1b2c3");
         expect(long).toHaveLength(63);
         expect(long.endsWith("-drill-a1b2c3")).toBe(true);
+        // A restore's source check (readSourceInfoInPod): its own word, within the same limit.
+        expect(drillPodName("copy", "a1b2c3", "restore-check")).toBe("copy-restore-check-a1b2c3");
+        expect(drillPodName(`${"m".repeat(60)}-1`, "a1b2c3", "restore-check")).toHaveLength(63);
+    });
+
+    it("says what it is for in its label and annotation: a drill, or a restore's source check", () => {
+        const pod = drillPodManifest(MEMBER, "main-1-restore-check-x", 600, "restore-check") as any;
+        expect(pod.metadata.labels["app.kubernetes.io/component"]).toBe("restore-check");
+        expect(pod.metadata.annotations).toEqual({ "pgscale.io/restore-check-of": "main-1" });
     });
 
     it("copies the member's image, security contexts, resources and placement, and none of its labels, token or Secrets", () => {
@@ -46,7 +55,7 @@ describe("the drill pod", () => {
         expect(podStarted({ phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] })).toBeUndefined();
         expect(podStarted({ phase: "Running", containerStatuses: [{ state: { running: {} } }] })).toBe(true);
         expect(podStarted({ phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] })).toBe("ErrImagePull: not found");
-        expect(podStarted({ phase: "Failed" })).toBe("the pod ended (Failed) before the drill ran");
+        expect(podStarted({ phase: "Failed" })).toBe("the pod ended (Failed) before its work ran");
     });
 });
 

@@ -29,9 +29,12 @@ export interface MemberPod {
     };
 }
 
+/** What a throwaway pod is for: a restore drill, or reading the source repository before a restore. */
+export type ThrowawayRole = "restore-drill" | "restore-check";
+
 /** A pod name for a drill of `member`: its name, `-drill-` and a random suffix, within the API's 63 characters for a hostname. */
-export function drillPodName(member: string, suffix = randomBytes(3).toString("hex")): string {
-    return `${member.slice(0, 63 - "-drill-".length - suffix.length).replace(/[-.]+$/, "")}-drill-${suffix}`;
+export function drillPodName(member: string, suffix = randomBytes(3).toString("hex"), word = "drill"): string {
+    return `${member.slice(0, 63 - word.length - 2 - suffix.length).replace(/[-.]+$/, "")}-${word}-${suffix}`;
 }
 
 /**
@@ -39,7 +42,7 @@ export function drillPodName(member: string, suffix = randomBytes(3).toString("h
  * the data directory's volume, /tmp, /etc/pgscale and pgBackRest's log as emptyDirs (the restore
  * lands on the node's ephemeral storage and goes with the pod).
  */
-export function drillPodManifest(member: MemberPod, name: string, deadlineSeconds: number): Record<string, unknown> {
+export function drillPodManifest(member: MemberPod, name: string, deadlineSeconds: number, role: ThrowawayRole = "restore-drill"): Record<string, unknown> {
     const patroni = member.spec.containers.find((c) => c.name === MEMBER_CONTAINER);
     if (!patroni) throw new Error(`pod ${member.metadata.name} has no ${MEMBER_CONTAINER} container: not a member of a PatroniCluster`);
     const scratch = { data: DATA_MOUNT, tmp: "/tmp", config: "/etc/pgscale", log: PGBACKREST_PATHS.log };
@@ -50,8 +53,8 @@ export function drillPodManifest(member: MemberPod, name: string, deadlineSecond
         metadata: {
             name,
             ...(member.metadata.namespace ? { namespace: member.metadata.namespace } : {}),
-            labels: { "app.kubernetes.io/managed-by": "pgscale", "app.kubernetes.io/component": "restore-drill" },
-            annotations: { "pgscale.io/drill-of": member.metadata.name },
+            labels: { "app.kubernetes.io/managed-by": "pgscale", "app.kubernetes.io/component": role },
+            annotations: { [role === "restore-drill" ? "pgscale.io/drill-of" : "pgscale.io/restore-check-of"]: member.metadata.name },
         },
         spec: {
             restartPolicy: "Never",
@@ -108,7 +111,7 @@ export interface PodStatus {
 export function podStarted(status: PodStatus): true | string | undefined {
     const state = status.containerStatuses?.[0]?.state;
     if (status.phase === "Running" && state?.running) return true;
-    if (status.phase === "Failed" || status.phase === "Succeeded") return `the pod ended (${status.phase}) before the drill ran`;
+    if (status.phase === "Failed" || status.phase === "Succeeded") return `the pod ended (${status.phase}) before its work ran`;
     const waiting = state?.waiting;
     if (waiting?.reason && STUCK.has(waiting.reason)) return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
     return undefined;
@@ -139,31 +142,62 @@ export interface DrillPodOptions {
 }
 
 /**
+ * Runs `fn` with a throwaway pod beside `member` (in the target's namespace) once it runs, and
+ * deletes the pod however `fn` ends.
+ */
+export async function withThrowawayPod<T>(t: KubectlTarget, member: MemberPod, role: ThrowawayRole, o: DrillPodOptions, fn: (pod: string) => Promise<T>): Promise<T> {
+    const name = drillPodName(member.metadata.name, undefined, role === "restore-drill" ? "drill" : "restore-check");
+    const what = role === "restore-drill" ? "drill pod" : "restore check pod";
+    const deadline = o.deadlineSeconds ?? 12 * 3600;
+    await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the ${what} ${name}`, JSON.stringify(drillPodManifest(member, name, deadline, role)));
+    try {
+        for (const until = Date.now() + (o.startSeconds ?? 300) * 1000; ; await new Promise((r) => setTimeout(r, 1000))) {
+            const status = (JSON.parse(await kubectlOk(kubectlArgs(t, ["get", "pod", name, "--output", "json"]), `reading the ${what} ${name}`)) as { status: PodStatus }).status;
+            const started = podStarted(status);
+            if (started === true) break;
+            if (started !== undefined) throw new Error(`the ${what} ${name} did not start: ${started}`);
+            if (Date.now() >= until) throw new Error(`the ${what} ${name} did not start in ${o.startSeconds ?? 300} s (${pending(status)})`);
+        }
+        return await fn(name);
+    } finally {
+        await kubectl(kubectlArgs(t, ["delete", "pod", name, "--wait=false", "--ignore-not-found"])).catch(() => undefined);
+    }
+}
+
+/** `renderRestoreConf` of `source`, and the script's arguments: the endpoint's CA (base64, or ""). */
+function sourceConf(source: DrillPodSource): { conf: string; caArg: string } {
+    const conf = renderRestoreConf({ stanza: source.stanza, dataDir: source.dataDir, cipherPass: source.passphrase, s3: source.s3 });
+    const caPem = source.s3.spec.caPem as string | undefined;
+    return { conf, caArg: caPem !== undefined ? Buffer.from(caPem).toString("base64") : "" };
+}
+
+/**
  * Restores `source` in a throwaway pod beside `member` (the pod's namespace is the target's), as
  * the Docker drill does in a throwaway container; the pod is deleted however the drill ends.
  * Returns the drill's figures and the pod's name; objectives are the caller's to judge.
  */
 export async function runDrillPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, spec: Pick<RestoreDrillSpec, "target" | "database" | "check">, o: DrillPodOptions = {}): Promise<DrillResult & { pod: string }> {
-    const name = drillPodName(member.metadata.name);
-    const deadline = o.deadlineSeconds ?? 12 * 3600;
-    await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the drill pod ${name}`, JSON.stringify(drillPodManifest(member, name, deadline)));
-    try {
-        for (const until = Date.now() + (o.startSeconds ?? 300) * 1000; ; await new Promise((r) => setTimeout(r, 1000))) {
-            const status = (JSON.parse(await kubectlOk(kubectlArgs(t, ["get", "pod", name, "--output", "json"]), `reading the drill pod ${name}`)) as { status: PodStatus }).status;
-            const started = podStarted(status);
-            if (started === true) break;
-            if (started !== undefined) throw new Error(`the drill pod ${name} did not start: ${started}`);
-            if (Date.now() >= until) throw new Error(`the drill pod ${name} did not start in ${o.startSeconds ?? 300} s (${pending(status)})`);
-        }
-        const conf = renderRestoreConf({ stanza: source.stanza, dataDir: source.dataDir, cipherPass: source.passphrase, s3: source.s3 });
+    return withThrowawayPod(t, member, "restore-drill", o, async (name) => {
+        const { conf, caArg } = sourceConf(source);
         const script = drillPodScript(renderDrillScript({ stanza: source.stanza, dataDir: source.dataDir, target: spec.target, database: spec.database }), source.dataDir);
-        const caPem = source.s3.spec.caPem as string | undefined;
-        const args = [Buffer.from(spec.check).toString("base64"), caPem !== undefined ? Buffer.from(caPem).toString("base64") : ""];
-        const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-drill", ...args], { container: DRILL_CONTAINER, stdin: true }), conf);
+        const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-drill", Buffer.from(spec.check).toString("base64"), caArg], { container: DRILL_CONTAINER, stdin: true }), conf);
         const outcome = kubectlOutcome(r.code, r.stdout, r.stderr);
         if (outcome.exitCode !== 0) throw new Error(`the restore failed in pod ${name} (exit ${outcome.exitCode}): ${outcome.stderr.slice(-1500) || outcome.stdout.slice(-1500)}`);
         return { ...parseDrillOutput(outcome.stdout), pod: name };
-    } finally {
-        await kubectl(kubectlArgs(t, ["delete", "pod", name, "--wait=false", "--ignore-not-found"])).catch(() => undefined);
-    }
+    });
+}
+
+/**
+ * `pgbackrest info` of `source`'s stanza (JSON) in a throwaway pod beside `member`, before a
+ * restore from it: what the Docker restore check reads in a throwaway container. pgBackRest's exit
+ * status and output come back for the caller to judge (`judgeSourceInfo`).
+ */
+export async function readSourceInfoInPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, o: DrillPodOptions = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+    return withThrowawayPod(t, member, "restore-check", { deadlineSeconds: 600, ...o }, async (name) => {
+        const { conf, caArg } = sourceConf(source);
+        const script = drillPodScript(`exec pgbackrest --config=${THROWAWAY_DRILL_CONFIG} --stanza='${source.stanza.replace(/'/g, `'\\''`)}' --output=json info`, source.dataDir);
+        const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-check", "", caArg], { container: DRILL_CONTAINER, stdin: true }), conf);
+        const outcome = kubectlOutcome(r.code, r.stdout, r.stderr);
+        return { status: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr };
+    });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parsePgBackRestInfo } from "./info";
-import { RESTORE_FAILED_MARK, pgBackRestProblems, restoreFailure, restoreFailureField, restoreSourceIssues } from "./restore-check";
+import { RESTORE_FAILED_MARK, pgBackRestProblems, restoreFailure, restoreFailureField, restoreSourceIssues, sourceReadIssues } from "./restore-check";
 
 // pgBackRest 2.55.1's console output of a restore from an empty repository (verbatim), and its
 // JSON info of a repository with three backups and of a stanza that was never created.
@@ -81,5 +81,18 @@ describe("restoreSourceIssues", () => {
         expect(issue.field).toBe("bootstrap.fromBackup.passphrase");
         expect(issue.message).toMatch(/^pgBackRest: other: \[FormatError\] unable to load info file '\/tmp\/r\/backup\/s\/backup\.info' or .*: FormatError: key\/value found outside of section at line 1: c,\?.* HINT: has a stanza-create been performed\?$/);
         expect(issue.message).toMatch(/^[\x20-\x7e]+$/);
+    });
+});
+
+describe("sourceReadIssues", () => {
+    it("judges pgbackrest info's JSON when it ran, and its own message when it could not", () => {
+        const ok = { status: 0, stdout: fixture("pgbackrest-info-full-diff-incr.json"), stderr: "" };
+        expect(sourceReadIssues(ok, "pg-main", "latest")).toEqual([]);
+        expect(sourceReadIssues(ok, "pg-main", { time: "2026-12-04T05:00:00Z" }).map((x) => x.field)).toEqual(["bootstrap.fromBackup.target.time"]);
+        const failed = { status: 49, stdout: "", stderr: "2026-12-06 15:00:00.000 P00  ERROR: [049]: unable to get address for 'nowhere.invalid': [-2] Name or service not known\n" };
+        expect(sourceReadIssues(failed, "pg-main", "latest")).toEqual([{
+            field: "bootstrap.fromBackup.repository",
+            message: "pgBackRest cannot read the source repository: ERROR: [049]: unable to get address for 'nowhere.invalid': [-2] Name or service not known",
+        }]);
     });
 });

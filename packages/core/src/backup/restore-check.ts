@@ -1,5 +1,5 @@
 import { FieldIssue } from "../validation";
-import { StanzaInfo } from "./info";
+import { StanzaInfo, parsePgBackRestInfo } from "./info";
 import { RestoreTarget } from "./spec";
 
 // A `bootstrap.fromBackup` checked twice: before any member exists, against what the source
@@ -103,4 +103,17 @@ export function restoreSourceIssues(info: StanzaInfo, target: RestoreTarget): Fi
         return [{ field: `${FIELD}.target.time`, message: `is before the oldest backup (${oldest.label}, ended ${oldest.stoppedAt}): the restorable range is ${range}` }];
     }
     return [];
+}
+
+/**
+ * What `pgbackrest info --output=json` of the source stanza, run before a restore (in a throwaway
+ * container on Docker, a throwaway pod on Kubernetes), says is wrong with the restore: pgBackRest's
+ * own message when it cannot read the repository, else restoreSourceIssues.
+ */
+export function sourceReadIssues(read: { status: number; stdout: string; stderr: string }, stanza: string, target: RestoreTarget): FieldIssue[] {
+    if (read.status !== 0) {
+        const message = pgBackRestProblems(read.stderr + read.stdout).join(" ") || (read.stderr || read.stdout).trim().slice(-800);
+        return [{ field: restoreFailureField(message), message: `pgBackRest cannot read the source repository: ${message}` }];
+    }
+    return restoreSourceIssues(parsePgBackRestInfo(read.stdout, stanza), target);
 }
