@@ -46,6 +46,8 @@ interface Outputs {
     copyPrimaryUri?: string;
     copySuperuserPassword?: string;
     drillFigures?: { backupSet: string; restoreSeconds: number; restorablePoint: string; lossWindowSeconds: number; checkResult: string };
+    tlsCaPem?: string;
+    restApiCaPem?: string;
 }
 
 // prometheus-operator's PodMonitor kind, minimal: enough for the API server to hold the fixture's
@@ -405,10 +407,12 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(report.findings.find((f: { check: string }) => f.check === "backup.drill")).toMatchObject({ severity: "ok" });
     });
 
-    // The renewal of the members' certificates rides on the scale-down's `up` (a fraction near 1
-    // makes them all due); a later test finds the renewed ones served. What was served before, and
-    // a session to main-0 (which stays) that must outlive the renewal.
-    let beforeRenewal: { serials: { pg: string; rest: string }; startedAt: string; uid: string; session: InstanceType<typeof Client> } | undefined;
+    // The renewal of the members' certificates and a rotation of the cluster's CA ride on the
+    // scale-down's `up` (a fraction near 1 makes the certificates due, tls.caGeneration 1 rotates
+    // the CA); a later test finds the new ones served. What was served before, and a session to
+    // main-0 (which stays) that must outlive them.
+    let beforeRenewal: { serials: { pg: string; rest: string }; startedAt: string; uid: string; session: InstanceType<typeof Client>; caPem: string } | undefined;
+    let rotated: Outputs | undefined;
     /** The serials main-0 serves (PostgreSQL with STARTTLS, the REST API), read from the node at its pod IP. */
     const servedSerials = (pod: string) => {
         const ip = kubectl("-n", namespace, "get", "pod", pod, "-o", "jsonpath={.status.podIP}");
@@ -423,12 +427,13 @@ describe("PatroniCluster on Kubernetes", () => {
         sessionUri.hostname = ip;
         const session = new Client({ connectionString: libpqCompatible(sessionUri.toString()) });
         await session.connect();
-        beforeRenewal = { serials: servedSerials("main-0"), startedAt: inMember("main-0", "SELECT pg_postmaster_start_time()"), uid: pods("statefulset.kubernetes.io/pod-name=main-0", "uid"), session };
+        beforeRenewal = { serials: servedSerials("main-0"), startedAt: inMember("main-0", "SELECT pg_postmaster_start_time()"), uid: pods("statefulset.kubernetes.io/pod-name=main-0", "uid"), session, caPem: out.tlsCaPem! };
         expect(beforeRenewal.serials.pg).toMatch(/^serial=[0-9A-F]+$/);
         expect(beforeRenewal.serials.rest).toBe(beforeRenewal.serials.pg);
-        await stack!.setAllConfig({ nodes: { value: "2" }, renewBeforeFraction: { value: "0.999999" } });
+        await stack!.setAllConfig({ nodes: { value: "2" }, renewBeforeFraction: { value: "0.999999" }, tlsCaGeneration: { value: "1" } });
         const res = await stack!.up(quiet);
         expect(res.summary.result).toBe("succeeded");
+        rotated = plainOutputs(res.outputs) as Outputs;
         await eventually(async () => (memberPods("name").split(" ").sort().join(",") === "main-0,main-1") || undefined,
             120000, "two member pods");
         await eventually(async () => {
@@ -441,7 +446,7 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(kubectl("-n", namespace, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}").split(" ")).toContainEqual(expect.stringMatching(/main-2$/));
     });
 
-    it("renews the members' certificates in place past tls.renewBeforeFraction: served after the kubelet's next sync, reloaded, no restart, sessions kept", async () => {
+    it("renews the members' certificates and rotates the CA in place: served after the kubelet's next sync, chained to the old CA through the cross-signed new one, reloaded, no restart, sessions kept", async () => {
         const was = beforeRenewal!;
         // The kubelet rewrites the Secret's files within its sync period (a minute), the member's
         // watcher reloads within its 10 s.
@@ -450,6 +455,34 @@ describe("PatroniCluster on Kubernetes", () => {
             return s.pg !== was.serials.pg && s.rest !== was.serials.rest && s.pg === s.rest ? s : undefined;
         }, 120000, "main-0 serving a renewed certificate", 2000);
         expect(now?.pg).toMatch(/^serial=[0-9A-F]+$/);
+        // The outputs are the bundle: the new CA, then the original.
+        const certsIn = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+        expect(certsIn(was.caPem)).toBe(1);
+        expect(certsIn(rotated!.tlsCaPem!)).toBe(2);
+        expect(rotated!.tlsCaPem!).toContain(was.caPem.trim());
+        expect(rotated!.tlsCaPem!.indexOf(was.caPem.trim())).toBeGreaterThan(0);
+        expect(rotated!.restApiCaPem).toBe(rotated!.tlsCaPem);
+        // Served: the leaf from the new CA, then the new CA cross-signed by the original; it verifies
+        // in full against the bundle and against the original CA alone (a client that pinned it).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-k8s-ca-"));
+        try {
+            fs.writeFileSync(path.join(dir, "original.pem"), was.caPem);
+            fs.writeFileSync(path.join(dir, "bundle.pem"), rotated!.tlsCaPem!);
+            const ip = kubectl("-n", namespace, "get", "pod", "main-0", "-o", "jsonpath={.status.podIP}");
+            const handshake = (ca: string, port: number, starttls: boolean) => spawnSync("bash", ["-c",
+                `openssl s_client -connect ${ip}:${port}${starttls ? " -starttls postgres" : ""} -showcerts -CAfile ${path.join(dir, ca)} -verify_return_error </dev/null 2>&1`],
+            { encoding: "utf8", timeout: 20_000 }).stdout;
+            for (const ca of ["original.pem", "bundle.pem"]) {
+                for (const [port, starttls] of [[5432, true], [8008, false]] as const) {
+                    const out = handshake(ca, port, starttls);
+                    expect([ca, port, /Verify return code: 0 \(ok\)/.test(out)]).toEqual([ca, port, true]);
+                    expect(out).toMatch(/ 0 s:CN ?= ?main-0\n\s+i:CN ?= ?pgscale main-tls CA #1\n/);
+                    expect(out).toMatch(/ 1 s:CN ?= ?pgscale main-tls CA #1\n\s+i:CN ?= ?pgscale main-tls CA\n/);
+                }
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
         // Reloaded: the same pod, the same PostgreSQL (no restart), the patroni container never restarted.
         expect(pods("statefulset.kubernetes.io/pod-name=main-0", "uid")).toBe(was.uid);
         expect(inMember("main-0", "SELECT pg_postmaster_start_time()")).toBe(was.startedAt);
@@ -459,6 +492,8 @@ describe("PatroniCluster on Kubernetes", () => {
         await was.session.end();
         expect(kubectl("-n", namespace, "logs", "main-0", "-c", "patroni")).toContain("pgscale: renewed certificate files; reloading");
         expect((await query(primary(), "SELECT 1 AS one"))).toEqual([{ one: 1 }]);
+        // The replica streams again over TLS, verifying the rotated primary with its bundle.
+        expect(await untilStreaming(1, 60000, "one replica streaming")).toBe(1);
     });
 
     it("backs up into the bucket from the start and archives every write after the backup", async () => {
@@ -493,7 +528,7 @@ describe("PatroniCluster on Kubernetes", () => {
             const listed = JSON.parse(list.stdout);
             expect(listed.backups.map((b: { type: string }) => b.type)).toContain("full");
             // The backup runs on the streaming replica (the scheduler's choice, under its Lease) and lands in the bucket.
-            expect(run.code).toBe(0);
+            expect([run.code, run.code === 0 ? "" : `${run.stdout}\n${run.stderr}`]).toEqual([0, ""]);
             const done = JSON.parse(run.stdout);
             expect(done).toMatchObject({ stanza: "main", fromStandby: true, requestedType: "incr", backup: { type: "incr" } });
             expect(done.container).not.toBe(primaryPod());
@@ -533,6 +568,8 @@ describe("PatroniCluster on Kubernetes", () => {
     let restoredOutputs: Outputs | undefined;
     it("scales back up 2 -> 3 on the kept volume: the member rejoins as a streaming replica, no row lost", async () => {
         await stack!.setAllConfig({ nodes: { value: "3" }, restore: { value: "true" } });
+        // Renewed and rotated above: back to the default fraction, so this `up` renews nothing.
+        await stack!.removeConfig("renewBeforeFraction");
         const started = Date.now();
         // The RestoreDrill reaches its pod with kubectl, as a user's `pulumi up` would.
         const res = await withKubectl(() => stack!.up(quiet));
@@ -711,7 +748,7 @@ describe("examples/kubernetes", () => {
 
 describe("the kubernetes provider's waits on a real cluster", () => {
     const namespace = uniqueStackName("k8saw");
-    const timeoutSeconds = 30;
+    const timeoutSeconds = 15;
     let stack: Stack | undefined;
     const up = async (unready: string) => {
         await stack!.setConfig("unready", { value: unready });

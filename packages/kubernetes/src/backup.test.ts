@@ -40,12 +40,18 @@ describe("backup on Kubernetes", () => {
         // One file for every member: each member's certificate is copied to the same path at start.
         expect(conf).toContain("tls-server-cert-file=/var/run/postgresql/pgbackrest-server.crt");
         expect(JSON.parse(file("orders-backup", "backup.json"))).toMatchObject({ stanza: "orders", patroniUrl: "https://127.0.0.1:8008", patroniCaFile: "/etc/patroni/rest-ca.crt" });
+        // A standby's backup presents the client certificate's copy, made with the key's (one pair through a CA rotation).
+        expect(JSON.parse(file("orders-backup", "backup.json")).standbyOptions).toEqual(expect.arrayContaining([
+            "--pg2-host-cert-file=/var/run/postgresql/pgbackrest-client.crt", "--pg2-host-key-file=/var/run/postgresql/pgbackrest-client.key",
+        ]));
         expect(secret("orders-backup").inputs.metadata).toMatchObject({ name: "orders-backup", namespace: "db" });
         const podText = JSON.stringify({ command: container.command, args: container.args, env: container.env, labels: sts.template?.metadata, annotations: sts.spec.template.metadata });
         for (const secretValue of ["s3-secret-key", "AKIDEXAMPLE"]) expect(podText).not.toContain(secretValue);
-        expect(container.command[2]).toMatch(/^install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key && .*install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key && \{ python3 \/usr\/local\/bin\/pgscale-backup-scheduler \/etc\/pgscale\/backup\.json & \} && /);
+        expect(container.command[2]).toMatch(/^install -m 0644 \/etc\/patroni\/\$POD_NAME\.crt .*install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key && install -m 0644 \/etc\/pgbackrest\/client\.crt \/var\/run\/postgresql\/pgbackrest-client\.crt && install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key && \{ python3 \/usr\/local\/bin\/pgscale-backup-scheduler \/etc\/pgscale\/backup\.json & \} && /);
+        // The client's certificate and key are watched with the member's: a CA rotation issues them anew, and the key's copy follows.
+        expect(container.command[2]).toMatch(/cat [^|]*\/etc\/pgbackrest\/client\.crt \/etc\/pgbackrest\/client\.key 2>\/dev\/null \| cksum/);
         // The certificate watcher refreshes the pgBackRest server's copies on a renewal, then Patroni starts.
-        expect(container.command[2]).toMatch(/\{ install -m 0644 \/etc\/patroni\/\$POD_NAME\.crt \/var\/run\/postgresql\/pgbackrest-server\.crt; install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key; kill -HUP 1; .* && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
+        expect(container.command[2]).toMatch(/\{ install -m 0644 \/etc\/patroni\/\$POD_NAME\.crt \/var\/run\/postgresql\/pgbackrest-server\.crt; install -m 0600 \/etc\/patroni\/\$POD_NAME\.key \/var\/run\/postgresql\/pgbackrest-server\.key; install -m 0644 \/etc\/pgbackrest\/client\.crt \/var\/run\/postgresql\/pgbackrest-client\.crt; install -m 0600 \/etc\/pgbackrest\/client\.key \/var\/run\/postgresql\/pgbackrest-client\.key; kill -HUP 1; .* && exec patroni \/etc\/patroni\/\$POD_NAME\.yml$/);
         expect(container.env).toContainEqual({ name: "PGSCALE_PATRONI_CONFIG", value: "/etc/patroni/$(POD_NAME).yml" });
         const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
         expect(mounts).toMatchObject({ "/etc/pgbackrest": "pgbackrest-config", "/etc/pgscale": "pgscale-config", "/var/spool/pgbackrest": "pgbackrest-spool", "/var/log/pgbackrest": "pgbackrest-log" });

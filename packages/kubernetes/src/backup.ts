@@ -44,8 +44,13 @@ export interface BackupPodParts {
     mounts: VolumeMount[];
     /** Steps of the member's start command before Patroni. */
     beforePatroni: string[];
-    /** The member's certificate and key as pgBackRest's server reads them: copied at start, and again when a renewal lands. */
+    /**
+     * The member's certificate and key as pgBackRest's server reads them, and the client key as its
+     * client reads it: copied at start, and again when a renewal or a CA rotation lands.
+     */
     certCopies: Array<{ from: string; to: string; mode: string }>;
+    /** Files of this Secret whose change is such a renewal (the client certificate and key). */
+    watchedFiles: string[];
     env: EnvVar[];
     /** Patroni's replica method (with `backup`) and custom bootstrap (with a restore). */
     replicaMethod?: { name: string; command: string };
@@ -107,7 +112,7 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
     const parts: Array<pulumi.Output<Record<string, string>>> = [];
     const pgbackrestFiles: Record<string, string> = {};
     const pgscaleFiles: Record<string, string> = {};
-    const out: Omit<BackupPodParts, "files" | "volumes" | "mounts"> = { beforePatroni: [], certCopies: [], env: [], rules: [] };
+    const out: Omit<BackupPodParts, "files" | "volumes" | "mounts"> = { beforePatroni: [], certCopies: [], watchedFiles: [], env: [], rules: [] };
     if (backup) {
         const s3 = backup.repository.s3;
         const passphrase = backup.encrypt ? new GeneratedSecret(`${a.name}-backup-passphrase`, { length: 64 }, { parent: a.parent }).value : undefined;
@@ -120,7 +125,7 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
             "pgbackrest.conf": renderPgBackRestConf({ stanza: a.scope, dataDir: a.layout.dataDir, socketDir: "/var/run/postgresql", pgPort: a.pgPort, backup, cipherPass, s3Keys: keys, tls }),
             "client.crt": certs[PGBACKREST_CLIENT_CN].certPem,
             "client.key": certs[PGBACKREST_CLIENT_CN].keyPem,
-            "backup.json": JSON.stringify(schedulerConfig(a.scope, backup, a.apiPort, a.restApiCaFile, { dataDir: a.layout.dataDir, pgPort: a.pgPort, caFile: a.caFile, certFile: SERVER_CERT }), null, 2),
+            "backup.json": JSON.stringify(schedulerConfig(a.scope, backup, a.apiPort, a.restApiCaFile, { dataDir: a.layout.dataDir, pgPort: a.pgPort, caFile: a.caFile, certFile: SERVER_CERT, clientCertFile: PGBACKREST_PATHS.clientCertCopy }), null, 2),
             "replica-from-backup.sh": renderReplicaFromBackupScript(a.scope, a.layout.dataDir),
             // Scheduled drills: the acting member's scheduler restores into a scratch directory of its data volume.
             ...(backup.drill ? { "restore-drill.sh": renderScheduledDrillScript(a.scope, drillScratchDir(DATA_MOUNT), backup.drill.database) } : {}),
@@ -130,9 +135,15 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
         for (const p of [PGBACKREST_PATHS.schedulerConfig, PGBACKREST_PATHS.replicaScript, ...(backup.drill ? [PGBACKREST_PATHS.drillScript] : [])]) pgscaleFiles[base(p)] = base(p);
         out.passphrase = passphrase;
         // Keys readable by postgres alone (pgBackRest wants it so), the server's at one path on every member.
-        out.certCopies.push({ from: a.memberCertFile, to: SERVER_CERT, mode: "0644" }, { from: a.memberKeyFile, to: SERVER_KEY, mode: "0600" });
+        // The client's certificate and key are read from copies made together: a CA rotation issues
+        // both anew (the Secret's files change together), and the copies follow as one pair (cert-watch.ts).
+        out.certCopies.push(
+            { from: a.memberCertFile, to: SERVER_CERT, mode: "0644" }, { from: a.memberKeyFile, to: SERVER_KEY, mode: "0600" },
+            { from: PGBACKREST_PATHS.clientCert, to: PGBACKREST_PATHS.clientCertCopy, mode: "0644" },
+            { from: PGBACKREST_PATHS.clientKeyUpload, to: PGBACKREST_PATHS.clientKey, mode: "0600" },
+        );
+        out.watchedFiles.push(PGBACKREST_PATHS.clientCert, PGBACKREST_PATHS.clientKeyUpload);
         out.beforePatroni.push(
-            `install -m 0600 ${PGBACKREST_PATHS.clientKeyUpload} ${PGBACKREST_PATHS.clientKey}`,
             ...out.certCopies.map((c) => `install -m ${c.mode} ${c.from} ${c.to}`),
             `{ python3 ${SCHEDULER} ${PGBACKREST_PATHS.schedulerConfig} & }`,
         );

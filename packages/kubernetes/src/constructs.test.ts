@@ -274,8 +274,11 @@ describe("object graph: etcd DCS, HAProxy and PgBouncer", () => {
         ]);
         expect(byName("pgscale:index:GeneratedTls", "pool-tls").inputs.servers.pool.dnsNames)
             .toEqual(["pool.pgscale-test.svc.cluster.local", "pool.pgscale-test.svc", "pool.pgscale-test", "pool", "localhost"]);
-        // Renewed in the last third of 90 days, as on Docker: the members' in place (the CA kept), the pool's with a new Secret.
-        expect(byName("pgscale:index:GeneratedTls", "main-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caRenewal: false, servers: { "main-0": { validDays: 90 } } });
+        // Renewed in the last third of 90 days, as on Docker: the members' in place, the pool's with a new Secret; the CA
+        // rotates by the same rule on its own lifetime (no caRenewal: false), and on a raised tls.caGeneration.
+        const memberTls = byName("pgscale:index:GeneratedTls", "main-tls").inputs;
+        expect(memberTls).toMatchObject({ renewBeforeFraction: 1 / 3, servers: { "main-0": { validDays: 90 } } });
+        expect(memberTls.caRenewal).toBeUndefined();
         expect(byName("pgscale:index:GeneratedTls", "pool-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, servers: { pool: { validDays: 90 } } });
     });
 
@@ -589,3 +592,13 @@ describe("declared roles and databases", () => {
     });
 });
 
+
+describe("CA rotation on Kubernetes", () => {
+    it("passes tls.caGeneration to the members' certificates; the outputs and every trust file are the bundle (the CA alone until it rotates)", async () => {
+        const pg = new PatroniCluster("rotating", { nodes: 1, namespace: "rot", tls: { caGeneration: 2 } });
+        await settle();
+        expect(byName("pgscale:index:GeneratedTls", "rotating-tls").inputs).toMatchObject({ caGeneration: 2, renewBeforeFraction: 1 / 3 });
+        expect(await unwrap(pg.tlsCaPem)).toBe("CA rotating-tls");
+        expect(await unwrap(pg.restApiCaPem)).toBe("CA rotating-tls");
+    });
+});

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { FieldIssue, KubectlTarget } from "@pgscale/core";
+import type { DrillPodSource, FieldIssue, KubectlTarget, MemberPod, RestoreTarget, S3RepositorySpec } from "@pgscale/core";
 
 // How pgscale's steps that run kubectl from where `pulumi up` runs (RestoreDrill, a restore's
 // source check) reach the cluster. kubectl is the one client that follows every kubeconfig (exec
@@ -15,6 +15,25 @@ export interface KubectlAccess {
     /** A kubeconfig path, or its contents (written to a 0600 file for the step, removed after). */
     kubeconfig?: string;
     context?: string;
+}
+
+/** What a step in a throwaway pod beside the members needs (a restore's source check, a RestoreDrill). */
+export interface ThrowawayPodInputs extends KubectlAccess {
+    subject: string;
+    namespace: string;
+    /** What the pod copies of the members' pods (their pod template). */
+    member: MemberPod;
+    stanza: string;
+    passphrase?: string;
+    /** The bucket, with its keys and CA resolved (a secret as a whole). */
+    s3: S3RepositorySpec & { accessKeyId: string; secretAccessKey: string };
+    dataDir: string;
+    target: RestoreTarget;
+}
+
+/** The repository as the throwaway pod reads it. */
+export function podSource(i: ThrowawayPodInputs): DrillPodSource {
+    return { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3: { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } } };
 }
 
 /** A kubeconfig given as its contents (as `kubernetes:kubeconfig` may be) rather than a path. */

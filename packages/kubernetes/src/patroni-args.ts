@@ -45,7 +45,6 @@ export function checkPatroniArgs(name: string, subject: string, args: PatroniClu
     const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
     const platform = issues.parse(patroniPlatformSpec, platformArgs);
     if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
-    if (resolved?.spec.tls.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes renews the certificates, not the CA)");
     kubernetesBackupIssues(resolved?.spec.backup, resolved?.spec.bootstrap?.fromBackup).forEach((x) => issues.add(x.field, x.message));
     // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
     removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));

@@ -65,7 +65,8 @@ export function patroniConfigSecret(name: string, a: PatroniConfigArgs, parent: 
     const { spec, layout, scope, backup, passwords: pw } = a;
     const callback = a.etcd ? `${CONFIG_DIR}/role-label.sh` : undefined;
     // Read only past the checks of restApi.https and tls.enabled (kept), so a refused change touches nothing.
-    const certFiles = pulumi.all([a.memberTls?.caCertPem, a.memberTls?.certs, a.kept]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
+    // The CA file is the trust bundle (the CA, and its predecessor for one rotation).
+    const certFiles = pulumi.all([a.memberTls?.trustBundlePem, a.memberTls?.certs, a.kept]).apply(([ca, certs]) => (ca && certs ? { ca, certs } : undefined));
     // The owner's verifier inside; a restored cluster's sets it on the restored roles (renderPostRestore).
     const postBootstrap = backup?.postBootstrap
         ? backup.postBootstrap(pw.owner.scramVerifier)

@@ -80,7 +80,7 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
     // What the member's certificate is read as: by Patroni's REST API and pgBackRest from the config
     // mount, by PostgreSQL from the TLS mount (the same Secret).
     const certFiles = a.certificates
-        ? [`${CONFIG_DIR}/$POD_NAME.crt`, `${CONFIG_DIR}/$POD_NAME.key`, ...(tlsOn ? [`${POSTGRES_TLS_DIR}/$POD_NAME.crt`, `${POSTGRES_TLS_DIR}/$POD_NAME.key`] : [])]
+        ? [`${CONFIG_DIR}/$POD_NAME.crt`, `${CONFIG_DIR}/$POD_NAME.key`, ...(tlsOn ? [`${POSTGRES_TLS_DIR}/$POD_NAME.crt`, `${POSTGRES_TLS_DIR}/$POD_NAME.key`] : []), ...(backup?.watchedFiles ?? [])]
         : [];
     const beforePatroni = [
         ...(backup?.beforePatroni ?? []),

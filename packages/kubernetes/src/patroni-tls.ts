@@ -65,7 +65,7 @@ export function postgresTlsNames(clusterName: string, services: ServiceEndpoint[
  */
 export function patroniMemberTls(
     name: string, members: Array<{ name: string; host: string }>,
-    a: { headless: string; namespace: string; postgresTls: boolean; services: ServiceEndpoint[]; lifetimeDays: number; renewBeforeFraction: number },
+    a: { headless: string; namespace: string; postgresTls: boolean; services: ServiceEndpoint[]; lifetimeDays: number; renewBeforeFraction: number; caGeneration: number },
     parent: pulumi.Resource,
 ): GeneratedTls {
     const { headless, namespace: ns } = a;
@@ -76,8 +76,10 @@ export function patroniMemberTls(
             ipAddresses: ["127.0.0.1"],
             validDays: a.lifetimeDays,
         }])),
-        // Renewed in place (the members reload them: cert-watch.ts); the CA is kept, as its
-        // rotation would reach the members' trust files one kubelet sync at a time.
-        renewBeforeFraction: a.renewBeforeFraction, caRenewal: false,
+        // Renewed in place (the members reload them: cert-watch.ts). The CA rotates by the same
+        // rule on its own lifetime, or when caGeneration goes up: its leaves are served with the
+        // new CA cross-signed by the old, and every party trusts the bundle of both (trustBundlePem),
+        // so each mix of old and new files the kubelet syncs pod by pod verifies.
+        renewBeforeFraction: a.renewBeforeFraction, caGeneration: a.caGeneration,
     }, { parent });
 }

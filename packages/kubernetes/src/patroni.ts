@@ -210,13 +210,14 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const memberTls = https || tlsOn || spec.backup ? patroniMemberTls(name, memberApis, {
             headless, namespace: ns, postgresTls: tlsOn, services: [this.primary, this.replicas],
             lifetimeDays: spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS, renewBeforeFraction: spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
+            caGeneration: spec.tls.caGeneration ?? 0,
         }, this) : undefined;
         const restTls = https ? memberTls : undefined;
         // Past the checks of restApi.https and tls.enabled, so HAProxy's ConfigMap and PgBouncer wait on them too.
-        this.restApiCaPem = restTls ? pulumi.all([restTls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
+        this.restApiCaPem = restTls ? pulumi.all([restTls.trustBundlePem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.tls = tlsOn ? memberTls : undefined;
         this.tlsServerName = tlsOn ? name : undefined;
-        this.tlsCaPem = this.tls ? pulumi.all([this.tls.caCertPem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
+        this.tlsCaPem = this.tls ? pulumi.all([this.tls.trustBundlePem, kept]).apply(([ca]) => ca) : pulumi.output(undefined);
         this.members = memberApis.map((m) => ({ ...m, restUrl: pulumi.output(m.restUrl), pgPort: pulumi.output(PG_PORT) }));
         const memberNames = this.members.map((m) => m.name);
         // pgBackRest (`backup`) and the restore (`bootstrap.fromBackup`): files in the `<name>-backup` Secret (backup.ts).
@@ -294,8 +295,8 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const jobs = patroniJobs(name, {
             namespace: nsRef, image, imageUser: IMAGE_USERS[layout.image], placement: p, spec, dcsDoc,
             members: memberApis.map((m) => ({ name: m.name, restUrl: m.restUrl })), restApiUser: this.restApiUser, restApiPassword: passwords.restApi.value,
-            restApiCaPem: restTls?.caCertPem, primaryHost: this.primary.host, superuserPassword: passwords.superuser.value,
-            tlsCaPem: this.tls?.caCertPem, monitorScramVerifier: monitorPassword?.scramVerifier, statefulSet: this.statefulSet,
+            restApiCaPem: restTls?.trustBundlePem, primaryHost: this.primary.host, superuserPassword: passwords.superuser.value,
+            tlsCaPem: this.tls?.trustBundlePem, monitorScramVerifier: monitorPassword?.scramVerifier, statefulSet: this.statefulSet,
             after: restore ? [restore.watch(this.statefulSet, memberNames)] : [],
         }, this);
         this.dcsReconcile = jobs.dcsReconcile;

@@ -146,7 +146,8 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
                 dnsNames: [e.host, `${name}.${e.namespace}.svc`, `${name}.${e.namespace}`, name, "localhost"], ipAddresses: ["127.0.0.1"],
                 validDays: owner.resolved.spec.tls.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             } },
-            ca: pulumi.all([clusterTls.caCertPem, clusterTls.caKeyPem]).apply(([certPem, keyPem]) => ({ certPem, keyPem })),
+            // After a CA rotation its certificate is served with the new CA cross-signed by the old.
+            ca: clusterTls.signingCa,
             // A renewal is a new pool Secret, which rolls the pool's pods (clients reconnect to the new ones).
             renewBeforeFraction: owner.resolved.spec.tls.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
         }, { parent: this });
@@ -174,7 +175,7 @@ export class PgBouncerPool extends pulumi.ComponentResource implements PgBouncer
         // The cluster's CA: the pool verifies the members with it, and its own certificate chains to it.
         // A program under Pulumi's mocks may get no certificates back: then no files.
         const tlsFiles = tls && clusterTls
-            ? pulumi.all([tls.certs, clusterTls.caCertPem]).apply(([certs, ca]): Record<string, string> => {
+            ? pulumi.all([tls.certs, clusterTls.trustBundlePem]).apply(([certs, ca]): Record<string, string> => {
                 const pair = certs?.[name];
                 return pair && ca ? { "server.crt": pair.certPem, "server.key": pair.keyPem, "ca.crt": ca } : {};
             })

@@ -1,9 +1,9 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
 import { isSecret, plain, recordKubernetesRegistrations } from "../../../test/support/kubernetes-mocks";
+import { kubectlStandIn } from "../../../test/support/kubectl-stand-in";
 
 // A Kubernetes restore's source check: its inputs as a construct graph, and its provider through a
 // kubectl stand-in on PATH that answers `pgbackrest info` with pgBackRest 2.55.1's own JSON (the
@@ -49,18 +49,8 @@ describe("a Kubernetes restore's source check: the construct graph", () => {
 });
 
 describe("a Kubernetes restore's source check: the check", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-k8s-check-"));
-    const savedPath = process.env.PATH;
-    beforeAll(() => {
-        // kubectl [--kubeconfig F] [--context C] [--namespace N] VERB ...: records each call; `exec` answers as pgBackRest would.
-        fs.writeFileSync(path.join(dir, "kubectl"), `#!/usr/bin/env node
-const fs = require("fs"), p = require("path");
-const dir = ${JSON.stringify(dir)};
-let a = process.argv.slice(2);
-const seen = {};
-while (a[0] && a[0].startsWith("--")) { seen[a[0]] = a[1]; a = a.slice(2); }
-fs.appendFileSync(p.join(dir, "calls.log"), [seen["--context"], seen["--namespace"], ...a.slice(0, 2)].join(" ") + "\\n");
-const mode = fs.existsSync(p.join(dir, "mode")) ? fs.readFileSync(p.join(dir, "mode"), "utf8") : "ok";
+    // `exec` answers as pgBackRest would; `get` and `logs` as a member restoring, ready, or failed.
+    const kubectl = kubectlStandIn("pgscale-k8s-check-", `
 if (a[0] === "create") fs.appendFileSync(p.join(dir, "manifests"), fs.readFileSync(0, "utf8") + "\\n");
 else if (a[0] === "get") process.stdout.write(JSON.stringify({ status: { phase: "Running", containerStatuses: [{ name: "patroni", ready: mode === "ready", state: { running: {} } }] } }));
 else if (a[0] === "logs") {
@@ -72,16 +62,11 @@ else if (a[0] === "exec") {
     fs.appendFileSync(p.join(dir, "script"), a.join(" "));
     if (mode === "unreachable") { process.stderr.write("2026-12-06 15:00:00.000 P00  ERROR: [049]: unable to get address for 'nowhere.invalid': [-2] Name or service not known\\ncommand terminated with exit code 49\\n"); process.exit(1); }
     process.stdout.write(${JSON.stringify(INFO)});
-}
-`, { mode: 0o755 });
-        process.env.PATH = `${dir}${path.delimiter}${savedPath}`;
-    });
-    afterAll(() => {
-        process.env.PATH = savedPath;
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    beforeEach(() => ["calls.log", "mode", "manifests", "stdin", "script"].forEach((f) => fs.rmSync(path.join(dir, f), { force: true })));
-    const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+}`);
+    beforeAll(() => kubectl.install());
+    afterAll(() => kubectl.uninstall());
+    beforeEach(() => kubectl.reset(["manifests", "stdin", "script"]));
+    const read = (f: string) => kubectl.read(f);
 
     const inputs = (extra: object = {}) => ({
         subject: "PatroniCluster restored", namespace: "db", context: "lab", stanza: "pg-main", passphrase: "PASSPHRASE", dataDir: "/var/lib/postgresql/data/pg17",
@@ -104,7 +89,7 @@ else if (a[0] === "exec") {
     it("refuses a target time before the oldest backup, and a bucket pgBackRest cannot reach, naming the field", async () => {
         await expect(restoreCheckPodHandlers.check(inputs({ target: { time: "2026-12-04T05:00:00Z" } })))
             .rejects.toThrow(/^PatroniCluster restored: invalid input\n  - bootstrap\.fromBackup\.target\.time: is before the oldest backup \(20261204-051755F/);
-        fs.writeFileSync(path.join(dir, "mode"), "unreachable");
+        kubectl.setMode("unreachable");
         await expect(restoreCheckPodHandlers.check(inputs()))
             .rejects.toThrow(/^PatroniCluster restored: invalid input\n  - bootstrap\.fromBackup\.repository: pgBackRest cannot read the source repository: ERROR: \[049\]: unable to get address for 'nowhere\.invalid'/);
         expect(read("calls.log").trim().split("\n").at(-1)).toMatch(/^lab db delete pod$/);
@@ -112,14 +97,14 @@ else if (a[0] === "exec") {
 
     const watch = { subject: "PatroniCluster restored", namespace: "db", context: "lab", pods: ["restored-0", "restored-1"], timeoutSeconds: 30 };
     it("watches the members until one is ready", async () => {
-        fs.writeFileSync(path.join(dir, "mode"), "ready");
+        kubectl.setMode("ready");
         await restoreCheckPodHandlers.watch(watch);
         expect(read("calls.log").trim().split("\n")).toEqual(["lab db get pod"]);
     });
 
     it("fails at a member's first failed attempt with pgBackRest's message and the field it points to", async () => {
         expect(FAILED_LOG).toContain(RESTORE_FAILED_MARK);
-        fs.writeFileSync(path.join(dir, "mode"), "failed");
+        kubectl.setMode("failed");
         await expect(restoreCheckPodHandlers.watch(watch)).rejects.toThrow(
             /^PatroniCluster restored: the restore from the backup failed on restored-0: bootstrap\.fromBackup\.stanza: WARN: repo1: \[FileMissingError\].*ERROR: \[075\]: no backup set found to restore \(the member's log: kubectl logs restored-0 -c patroni;/);
     });

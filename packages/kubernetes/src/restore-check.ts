@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    FromBackupSpec, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreTarget, S3RepositorySpec, kubectl, kubectlArgs, readSourceInfoInPod, restoreFailure, sleep,
+    FromBackupSpec, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreTarget, kubectl, kubectlArgs, readSourceInfoInPod, restoreFailure, sleep,
     sourceReadIssues,
 } from "@pgscale/core";
 import { packageRequire, resolvedS3 } from "@pgscale/postgres";
-import { KubectlAccess, kubectlAccessInputs, withKubectl } from "./kubectl-access";
+import { KubectlAccess, ThrowawayPodInputs, kubectlAccessInputs, podSource, withKubectl } from "./kubectl-access";
 import { KUBERNETES_PACKAGE } from "./own-package";
 
 // `bootstrap.fromBackup` on Kubernetes, checked before and watched while it restores, as on Docker
@@ -17,24 +17,13 @@ import { KUBERNETES_PACKAGE } from "./own-package";
 // letting the reconcile Job wait out its timeout. `pulumi up` reaches the pods with kubectl, as
 // RestoreDrill does.
 
-interface CheckInputs extends KubectlAccess {
-    subject: string;
-    namespace: string;
-    /** What the throwaway pod copies of the members' pods (memberPodBasics). */
-    member: MemberPod;
-    stanza: string;
-    passphrase?: string;
-    /** The bucket, with its keys and CA resolved (a secret as a whole). */
-    s3: S3RepositorySpec & { accessKeyId: string; secretAccessKey: string };
-    dataDir: string;
-    target: RestoreTarget;
-}
+/** The pod copies the members' pods to be (memberPodBasics). */
+type CheckInputs = ThrowawayPodInputs;
 
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreCheckPodHandlers = {
     async check(i: CheckInputs): Promise<void> {
-        const s3 = { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } };
-        const read = await withKubectl(i.namespace, i, (target) => readSourceInfoInPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }))
+        const read = await withKubectl(i.namespace, i, (target) => readSourceInfoInPod(target, i.member, podSource(i)))
             .catch((e: Error) => { throw new Error(`${i.subject}: reading the source repository before the restore (bootstrap.fromBackup): ${e.message}`); });
         const issues = sourceReadIssues(read, i.stanza, i.target);
         if (issues.length) throw new PgscaleValidationError(i.subject, issues);
@@ -75,27 +64,19 @@ interface WatchInputs extends KubectlAccess {
 const load = packageRequire(KUBERNETES_PACKAGE);
 const handlers = (): typeof restoreCheckPodHandlers => load().restoreCheckPodHandlers;
 
-// Runs once, when the cluster is created: `bootstrap` means nothing to a cluster that exists.
-// Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+// Each runs once, when the cluster is created: `bootstrap` means nothing to a cluster that exists.
+// Serialized into the state: captures only where the package is (own-package.ts) and which handler.
+const onceProvider = (step: "check" | "watch"): pulumi.dynamic.ResourceProvider => ({
     async diff() {
         return { changes: false };
     },
-    async create(inputs: CheckInputs) {
-        await handlers().check(inputs);
-        return { id: `restore-check-${Date.now().toString(36)}`, outs: { subject: inputs.subject } };
+    async create(inputs: CheckInputs & WatchInputs) {
+        await handlers()[step](inputs);
+        return { id: `restore-${step}-${Date.now().toString(36)}`, outs: { subject: inputs.subject } };
     },
-};
-
-const watchProvider: pulumi.dynamic.ResourceProvider = {
-    async diff() {
-        return { changes: false };
-    },
-    async create(inputs: WatchInputs) {
-        await handlers().watch(inputs);
-        return { id: `restore-watch-${Date.now().toString(36)}`, outs: { subject: inputs.subject } };
-    },
-};
+});
+const provider = onceProvider("check");
+const watchProvider = onceProvider("watch");
 
 export interface RestoreSourceCheckArgs {
     subject: string;

@@ -1,9 +1,9 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { settledCount } from "../../../test/support/bad-input";
 import { isSecret, plain, recordKubernetesRegistrations } from "../../../test/support/kubernetes-mocks";
+import { kubectlStandIn } from "../../../test/support/kubectl-stand-in";
 
 // The Kubernetes RestoreDrill: its inputs as a construct graph, and its provider's drill through a
 // kubectl stand-in on PATH (the drill pod's own steps are runDrillPod's, tested with
@@ -40,36 +40,20 @@ describe("RestoreDrill on Kubernetes: the construct graph", () => {
 });
 
 describe("RestoreDrill on Kubernetes: the drill", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-k8s-drill-"));
-    const mode = path.join(dir, "mode");
-    const savedPath = process.env.PATH;
-    beforeAll(() => {
-        // kubectl [--kubeconfig F] [--context C] [--namespace N] VERB ...: records each call and the kubeconfig's content and mode.
-        fs.writeFileSync(path.join(dir, "kubectl"), `#!/usr/bin/env node
-const fs = require("fs"), p = require("path");
-const dir = ${JSON.stringify(dir)};
-let a = process.argv.slice(2);
-const seen = {};
-while (a[0] && a[0].startsWith("--")) { seen[a[0]] = a[1]; a = a.slice(2); }
-if (seen["--kubeconfig"]) fs.appendFileSync(p.join(dir, "kubeconfigs"), JSON.stringify({ file: seen["--kubeconfig"], mode: (fs.statSync(seen["--kubeconfig"]).mode & 0o777).toString(8), content: fs.readFileSync(seen["--kubeconfig"], "utf8") }) + "\\n");
-fs.appendFileSync(p.join(dir, "calls.log"), [seen["--context"], seen["--namespace"], ...a.slice(0, 2)].join(" ") + "\\n");
-const mode = fs.existsSync(p.join(dir, "mode")) ? fs.readFileSync(p.join(dir, "mode"), "utf8") : "ok";
+    const kubectl = kubectlStandIn("pgscale-k8s-drill-", `
 if (a[0] === "create") fs.readFileSync(0);
 else if (a[0] === "get") process.stdout.write(JSON.stringify({ status: mode === "stuck" ? { phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] } : { phase: "Running", containerStatuses: [{ state: { running: {} } }] } }));
 else if (a[0] === "exec") {
     fs.readFileSync(0);
     const last = new Date(Date.now() - (mode === "old" ? 7200000 : 20000)).toISOString().replace("T", " ").replace("Z", "+00");
     process.stdout.write("PGSCALE-DRILL backup=20261206-060000F start=2026-12-06 06:00:00+00\\nPGSCALE-DRILL seconds=6.04\\nPGSCALE-DRILL last=" + last + "\\nPGSCALE-DRILL check=42\\n");
-}
-`, { mode: 0o755 });
-        process.env.PATH = `${dir}${path.delimiter}${savedPath}`;
-    });
-    afterAll(() => {
-        process.env.PATH = savedPath;
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    beforeEach(() => ["calls.log", "kubeconfigs", "mode"].forEach((f) => fs.rmSync(path.join(dir, f), { force: true })));
-    const calls = () => fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n");
+}`);
+    const dir = kubectl.dir;
+    const mode = path.join(dir, "mode");
+    beforeAll(() => kubectl.install());
+    afterAll(() => kubectl.uninstall());
+    beforeEach(() => kubectl.reset());
+    const calls = () => kubectl.calls();
 
     const inputs = (extra: object = {}) => ({
         subject: "RestoreDrill d", namespace: "db", stanza: "orders", passphrase: "PASSPHRASE", dataDir: "/var/lib/postgresql/data/pg17",

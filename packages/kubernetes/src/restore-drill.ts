@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DRILL_OUTPUT_KEYS, DrillOutputs, MemberPod, PgscaleValidationError, RestoreDrillSpec, RestoreTarget, S3RepositorySpec, judgeDrill,
+    DRILL_OUTPUT_KEYS, DrillOutputs, PgscaleValidationError, RestoreDrillSpec, judgeDrill,
     restoreDrillArgs, runDrillPod,
 } from "@pgscale/core";
 import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
-import { KubectlAccess, kubectlAccessInputs, kubectlAccessIssues, withKubectl } from "./kubectl-access";
+import { ThrowawayPodInputs, kubectlAccessInputs, kubectlAccessIssues, podSource, withKubectl } from "./kubectl-access";
 import { KUBERNETES_PACKAGE } from "./own-package";
 import { PatroniCluster } from "./patroni";
 import { memberPod } from "./patroni-pod";
@@ -17,17 +17,7 @@ import { memberPod } from "./patroni-pod";
 // Docker drill's engine, the API server must be reachable from where `up` runs, and kubectl is the
 // one client that follows every kubeconfig (exec plugins, contexts) as the user's own does.
 
-interface DrillInputs extends KubectlAccess {
-    subject: string;
-    namespace: string;
-    /** What the drill pod copies of the members' pods: their StatefulSet's pod template. */
-    member: MemberPod;
-    stanza: string;
-    passphrase?: string;
-    /** The bucket, with its keys and CA resolved (a secret as a whole). */
-    s3: S3RepositorySpec & { accessKeyId: string; secretAccessKey: string };
-    dataDir: string;
-    target: RestoreTarget;
+interface DrillInputs extends ThrowawayPodInputs {
     database: string;
     check: string;
     objectives: RestoreDrillSpec["objectives"];
@@ -38,8 +28,7 @@ interface DrillInputs extends KubectlAccess {
 /** What the provider below runs, loaded from the installed package when a method runs. */
 export const restoreDrillPodHandlers = {
     async run(i: DrillInputs): Promise<DrillOutputs> {
-        const s3 = { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } };
-        const drilled = await withKubectl(i.namespace, i, (target) => runDrillPod(target, i.member, { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3 }, i))
+        const drilled = await withKubectl(i.namespace, i, (target) => runDrillPod(target, i.member, podSource(i), i))
             .catch((e: Error) => { throw new Error(`${i.subject}: ${e.message}`); });
         return judgeDrill(i.subject, drilled, i.objectives);
     },

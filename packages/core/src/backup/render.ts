@@ -26,6 +26,11 @@ export const PGBACKREST_PATHS = {
     clientCert: "/etc/pgbackrest/client.crt",
     clientKeyUpload: "/etc/pgbackrest/client.key",
     clientKey: "/var/run/postgresql/pgbackrest-client.key",
+    /**
+     * Kubernetes: the client certificate's copy, made with the key's, so the pair pgBackRest reads
+     * stays one pair when a CA rotation rewrites the Secret's files (Docker replaces the member instead).
+     */
+    clientCertCopy: "/var/run/postgresql/pgbackrest-client.crt",
     /** The scheduled drill's script (renderDrillScript, scratch). */
     drillScript: "/etc/pgscale/restore-drill.sh",
 } as const;
@@ -193,12 +198,12 @@ export interface SchedulerConfig {
  * pgBackRest server: mutual TLS with the cluster's CA, the member layout every member shares. The
  * scheduler adds the primary's host, and `--backup-standby=y` to a backup.
  */
-export function standbyBackupOptions(dataDir: string, pgPort: number, caFile: string): string[] {
+export function standbyBackupOptions(dataDir: string, pgPort: number, caFile: string, clientCertFile: string = PGBACKREST_PATHS.clientCert): string[] {
     return [
         "--pg2-host-type=tls",
         `--pg2-host-port=${PGBACKREST_SERVER_PORT}`,
         `--pg2-host-ca-file=${caFile}`,
-        `--pg2-host-cert-file=${PGBACKREST_PATHS.clientCert}`,
+        `--pg2-host-cert-file=${clientCertFile}`,
         `--pg2-host-key-file=${PGBACKREST_PATHS.clientKey}`,
         `--pg2-path=${dataDir}`,
         `--pg2-port=${pgPort}`,
@@ -210,7 +215,7 @@ export function standbyBackupOptions(dataDir: string, pgPort: number, caFile: st
  * `restApiCaFile`: the member serves its REST API over HTTPS, with a certificate of that CA naming
  * 127.0.0.1. `standby`: the member layout and the CA of the pgBackRest servers, for backups from a standby.
  */
-export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string, standby?: { dataDir: string; pgPort: number; caFile: string; certFile: string }): SchedulerConfig {
+export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: number, restApiCaFile?: string, standby?: { dataDir: string; pgPort: number; caFile: string; certFile: string; clientCertFile?: string }): SchedulerConfig {
     const intervals: SchedulerConfig["intervals"] = {};
     for (const kind of ["full", "diff", "incr"] as const) {
         const every = backup.schedule[kind];
@@ -219,7 +224,7 @@ export function schedulerConfig(stanza: string, backup: BackupSpec, apiPort: num
     const drill = backup.drill;
     return {
         stanza, intervals, patroniUrl: `${restApiCaFile ? "https" : "http"}://127.0.0.1:${apiPort}`, ...(restApiCaFile ? { patroniCaFile: restApiCaFile } : {}), checkSeconds: backup.checkSeconds, statusFile: "/tmp/pgscale-backup-status.json", metricsPort: METRICS_PORTS.backup,
-        ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile), serverCertFile: standby.certFile } : {}),
+        ...(standby ? { standbyOptions: standbyBackupOptions(standby.dataDir, standby.pgPort, standby.caFile, standby.clientCertFile), serverCertFile: standby.certFile } : {}),
         ...(drill ? { drill: { everySeconds: durationSeconds(drill.schedule)!, script: PGBACKREST_PATHS.drillScript, checkBase64: Buffer.from(drill.check).toString("base64"), objectives: drill.objectives } } : {}),
     };
 }
