@@ -52,10 +52,10 @@ describe("a Kubernetes restore's source check: the check", () => {
     // `exec` answers as pgBackRest would; `get` and `logs` as a member restoring, ready, or failed.
     const kubectl = kubectlStandIn("pgscale-k8s-check-", `
 if (a[0] === "create") fs.appendFileSync(p.join(dir, "manifests"), fs.readFileSync(0, "utf8") + "\\n");
-else if (a[0] === "get") process.stdout.write(JSON.stringify({ status: { phase: "Running", containerStatuses: [{ name: "patroni", ready: mode === "ready", state: { running: {} } }] } }));
+else if (a[0] === "get") process.stdout.write(JSON.stringify({ status: { phase: "Running", containerStatuses: [{ name: "patroni", ready: mode === "ready", restartCount: mode === "failed" ? 1 : 0, state: { running: {} } }] } }));
 else if (a[0] === "logs") {
-    if (a.includes("--previous")) { process.stderr.write("Error from server (BadRequest): previous terminated container not found\\n"); process.exit(1); }
-    process.stdout.write(mode === "failed" ? ${JSON.stringify(FAILED_LOG)} : "2026-12-06 15:00:00,000 INFO: trying to bootstrap a new cluster\\n");
+    // The failed attempt is the previous container's; the running one is trying again.
+    process.stdout.write(mode === "failed" && a.includes("--previous") ? ${JSON.stringify(FAILED_LOG)} : "2026-12-06 15:00:00,000 INFO: trying to bootstrap a new cluster\\n");
 }
 else if (a[0] === "exec") {
     fs.appendFileSync(p.join(dir, "stdin"), fs.readFileSync(0, "utf8"));

@@ -31,14 +31,16 @@ export const restoreCheckPodHandlers = {
 
     async watch(i: WatchInputs): Promise<void> {
         await withKubectl(i.namespace, i, async (t) => {
-            for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(1000)) {
+            // Every 2 s: each round is a few kubectl runs per member on the machine `up` runs on.
+            for (const deadline = Date.now() + i.timeoutSeconds * 1000; ; await sleep(2000)) {
                 for (const pod of i.pods) {
                     // Ready: Patroni's /readiness answers, which a restored member does once it leads.
                     const got = await kubectl(kubectlArgs(t, ["get", "pod", pod, "--output", "json"]));
-                    const statuses = got.code === 0 ? (JSON.parse(got.stdout) as { status?: { containerStatuses?: Array<{ name: string; ready?: boolean }> } }).status?.containerStatuses : undefined;
-                    if (statuses?.find((c) => c.name === MEMBER_CONTAINER)?.ready) return;
-                    // The running container's log, and the one before it: a member whose restore failed restarts.
-                    for (const previous of [[], ["--previous"]]) {
+                    const statuses = got.code === 0 ? (JSON.parse(got.stdout) as { status?: { containerStatuses?: Array<{ name: string; ready?: boolean; restartCount?: number }> } }).status?.containerStatuses : undefined;
+                    const member = statuses?.find((c) => c.name === MEMBER_CONTAINER);
+                    if (member?.ready) return;
+                    // The running container's log, and once it restarted the one before it: a member whose restore failed restarts.
+                    for (const previous of (member?.restartCount ?? 0) > 0 ? [[], ["--previous"]] : [[]]) {
                         const log = await kubectl(kubectlArgs(t, ["logs", pod, "--container", MEMBER_CONTAINER, "--tail", "3000", ...previous]));
                         const failed = log.code === 0 ? restoreFailure(log.stdout) : undefined;
                         if (failed) {
