@@ -2,6 +2,7 @@ import { randomBytes } from "crypto";
 import { DATA_MOUNT } from "../cluster/postgres-version";
 import { KubectlTarget, MEMBER_CONTAINER, kubectl, kubectlArgs, kubectlExecArgs, kubectlOk, kubectlOutcome } from "../kubectl";
 import { DrillResult, RestoreDrillSpec, THROWAWAY_DRILL_CONFIG, parseDrillOutput, renderDrillScript } from "./drill";
+import { shellQuote } from "../util/shell-quote";
 import { PGBACKREST_PATHS, S3Location, renderRestoreConf } from "./render";
 
 // A restore drill on Kubernetes (`pgscale backup drill --pod`, the Kubernetes RestoreDrill): the
@@ -32,6 +33,12 @@ export interface MemberPod {
 /** What a throwaway pod is for: a restore drill, or reading the source repository before a restore. */
 export type ThrowawayRole = "restore-drill" | "restore-check";
 
+/** Each role's word in the pod's name, its name in messages, and the annotation naming the member it copies. */
+const ROLES: Record<ThrowawayRole, { word: string; what: string; annotation: string }> = {
+    "restore-drill": { word: "drill", what: "drill pod", annotation: "pgscale.io/drill-of" },
+    "restore-check": { word: "restore-check", what: "restore check pod", annotation: "pgscale.io/restore-check-of" },
+};
+
 /** A pod name for a drill of `member`: its name, `-drill-` and a random suffix, within the API's 63 characters for a hostname. */
 export function drillPodName(member: string, suffix = randomBytes(3).toString("hex"), word = "drill"): string {
     return `${member.slice(0, 63 - word.length - 2 - suffix.length).replace(/[-.]+$/, "")}-${word}-${suffix}`;
@@ -54,7 +61,7 @@ export function drillPodManifest(member: MemberPod, name: string, deadlineSecond
             name,
             ...(member.metadata.namespace ? { namespace: member.metadata.namespace } : {}),
             labels: { "app.kubernetes.io/managed-by": "pgscale", "app.kubernetes.io/component": role },
-            annotations: { [role === "restore-drill" ? "pgscale.io/drill-of" : "pgscale.io/restore-check-of"]: member.metadata.name },
+            annotations: { [ROLES[role].annotation]: member.metadata.name },
         },
         spec: {
             restartPolicy: "Never",
@@ -87,13 +94,12 @@ export function drillPodManifest(member: MemberPod, name: string, deadlineSecond
  * drill script (the check query, base64, is its $1).
  */
 export function drillPodScript(script: string, dataDir: string): string {
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     return [
         "set -eu",
         "umask 077",
         `cat > ${THROWAWAY_DRILL_CONFIG}`,
         `[ -z "$2" ] || printf '%s' "$2" | base64 -d > ${PGBACKREST_PATHS.sourceS3Ca}`,
-        `mkdir -p ${quote(dataDir)}`,
+        `mkdir -p ${shellQuote(dataDir)}`,
         script,
     ].join("\n");
 }
@@ -146,8 +152,8 @@ export interface DrillPodOptions {
  * deletes the pod however `fn` ends.
  */
 export async function withThrowawayPod<T>(t: KubectlTarget, member: MemberPod, role: ThrowawayRole, o: DrillPodOptions, fn: (pod: string) => Promise<T>): Promise<T> {
-    const name = drillPodName(member.metadata.name, undefined, role === "restore-drill" ? "drill" : "restore-check");
-    const what = role === "restore-drill" ? "drill pod" : "restore check pod";
+    const { word, what } = ROLES[role];
+    const name = drillPodName(member.metadata.name, undefined, word);
     const deadline = o.deadlineSeconds ?? 12 * 3600;
     await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the ${what} ${name}`, JSON.stringify(drillPodManifest(member, name, deadline, role)));
     try {
@@ -190,12 +196,12 @@ export async function runDrillPod(t: KubectlTarget, member: MemberPod, source: D
 /**
  * `pgbackrest info` of `source`'s stanza (JSON) in a throwaway pod beside `member`, before a
  * restore from it: what the Docker restore check reads in a throwaway container. pgBackRest's exit
- * status and output come back for the caller to judge (`judgeSourceInfo`).
+ * status and output come back for the caller to judge (`sourceReadIssues`).
  */
 export async function readSourceInfoInPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, o: DrillPodOptions = {}): Promise<{ status: number; stdout: string; stderr: string }> {
     return withThrowawayPod(t, member, "restore-check", { deadlineSeconds: 600, ...o }, async (name) => {
         const { conf, caArg } = sourceConf(source);
-        const script = drillPodScript(`exec pgbackrest --config=${THROWAWAY_DRILL_CONFIG} --stanza='${source.stanza.replace(/'/g, `'\\''`)}' --output=json info`, source.dataDir);
+        const script = drillPodScript(`exec pgbackrest --config=${THROWAWAY_DRILL_CONFIG} --stanza=${shellQuote(source.stanza)} --output=json info`, source.dataDir);
         const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-check", "", caArg], { container: DRILL_CONTAINER, stdin: true }), conf);
         const outcome = kubectlOutcome(r.code, r.stdout, r.stderr);
         return { status: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RestoreTarget, drillCheckFields, restoreTargetSpec } from "./spec";
+import { shellQuote } from "../util/shell-quote";
 import { PGBACKREST_PATHS, restoreTargetOptions } from "./render";
 import { FieldIssue, issuesFromZod } from "../validation";
 
@@ -58,17 +59,16 @@ export interface DrillScriptInput {
  * off in the restored server: its new timeline must never reach the repository.
  */
 export function renderDrillScript(c: DrillScriptInput): string {
-    const quote = (o: string) => `'${o.replace(/'/g, `'\\''`)}'`;
     const config = c.config ?? THROWAWAY_DRILL_CONFIG;
     const own = "/tmp/pgbackrest-restore";
     const scratchOptions = c.scratch ? [`--pg1-path=${c.dataDir}`, `--lock-path=${own}/lock`, `--spool-path=${own}/spool`] : [];
-    const restoreOptions = [...scratchOptions, ...restoreTargetOptions(c.target)].map(quote).join(" ");
+    const restoreOptions = [...scratchOptions, ...restoreTargetOptions(c.target)].map(shellQuote).join(" ");
     return [
         "set -eu",
         "umask 077",
         ...(c.scratch ? [
-            `trap 'pg_ctl -D ${quote(c.dataDir)} -m immediate stop >/dev/null 2>&1 || true; rm -rf ${quote(c.dataDir)} ${own}' EXIT`,
-            `rm -rf ${quote(c.dataDir)}`,
+            `trap 'pg_ctl -D ${shellQuote(c.dataDir)} -m immediate stop >/dev/null 2>&1 || true; rm -rf ${shellQuote(c.dataDir)} ${own}' EXIT`,
+            `rm -rf ${shellQuote(c.dataDir)}`,
         ] : []),
         `mkdir -p ${own}/lock ${own}/spool`,
         // A new cluster's first backup may still be running: wait for one (the clock starts after).

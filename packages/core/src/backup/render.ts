@@ -1,4 +1,5 @@
 import { METRICS_PORTS } from "../monitoring/discovery";
+import { shellQuote } from "../util/shell-quote";
 import { RESTORE_FAILED_MARK } from "./restore-check";
 import { BackupSpec, RestoreTarget, S3RepositorySpec, durationSeconds, s3EndpointParts } from "./spec";
 
@@ -273,7 +274,6 @@ export function restoreTargetOptions(target: RestoreTarget): string[] {
  * (restore_command from the source, the target), which Patroni keeps until recovery promotes.
  */
 export function renderRestoreScript(stanza: string, target: RestoreTarget): string {
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     return [
         "#!/bin/sh",
         "# Patroni's custom bootstrap (bootstrap.method: pgbackrest): restore, then Patroni recovers and promotes.",
@@ -281,7 +281,7 @@ export function renderRestoreScript(stanza: string, target: RestoreTarget): stri
         "mkdir -p /tmp/pgbackrest-restore/lock /tmp/pgbackrest-restore/spool",
         // pgBackRest's output goes to the member's log, with a mark after a failure: what `up` reads
         // to fail at once with pgBackRest's message (restoreFailure).
-        `pgbackrest --config=${PGBACKREST_PATHS.sourceConfig} --stanza=${stanza} ${restoreTargetOptions(target).map(quote).join(" ")} restore 2>&1 && exit 0`.replace(/  +/g, " "),
+        `pgbackrest --config=${PGBACKREST_PATHS.sourceConfig} --stanza=${stanza} ${restoreTargetOptions(target).map(shellQuote).join(" ")} restore 2>&1 && exit 0`.replace(/  +/g, " "),
         "rc=$?",
         `echo "${RESTORE_FAILED_MARK} (pgBackRest exit $rc)"`,
         "exit $rc",

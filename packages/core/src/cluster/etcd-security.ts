@@ -1,3 +1,4 @@
+import { shellQuote } from "../util/shell-quote";
 import type { PatroniEtcd3 } from "./patroni-config";
 
 // etcd as a locked DCS: TLS on client and peer URLs, and authentication with a root user and one
@@ -107,7 +108,6 @@ export function patroniEtcdPrefix(scope: string): string {
     return `/service/${scope}/`;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * A shell line that runs `cmd` and, when etcd answers "already exists", runs `ifExists` instead of

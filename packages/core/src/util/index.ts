@@ -1,3 +1,5 @@
-// Small helpers every package needs once: canonical JSON for diffs and fingerprints, a pause between polls.
+// Small helpers every package needs once: canonical JSON for diffs and fingerprints, a pause between polls,
+// a string as one shell word.
 export { stableJson } from "./stable-json";
 export { sleep } from "./sleep";
+export { shellQuote } from "./shell-quote";
