@@ -6,7 +6,9 @@
 // Config: `namespace` (default pgscale-demo); `dcs: kubernetes` to drop etcd and use Patroni's
 // Kubernetes DCS; `tableVia: 127.0.0.1:15432` to create the partitioned table through a port-forward
 // of the primary Service (`kubectl -n pgscale-demo port-forward svc/main-primary 15432:5432`), since
-// the table's provider runs where `pulumi up` runs, outside the cluster network.
+// the table's provider runs where `pulumi up` runs, outside the cluster network; `etcdCaGeneration`
+// (default 0) raised by one rotates etcd's CA on the next `up`: its members restart one at a time,
+// each handing etcd's leadership over first, while Patroni keeps its leader.
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster, HAProxyFrontend, PatroniCluster, PgBouncerPool } from "@pgscale/kubernetes";
 import { PartitionedTable } from "@pgscale/postgres";
@@ -14,7 +16,10 @@ import { PartitionedTable } from "@pgscale/postgres";
 const config = new pulumi.Config();
 const namespace = config.get("namespace") ?? "pgscale-demo";
 
-const dcs = config.get("dcs") === "kubernetes" ? undefined : new EtcdCluster("dcs", { members: 3, namespace, storage: { size: "1Gi" } });
+const dcs = config.get("dcs") === "kubernetes" ? undefined : new EtcdCluster("dcs", {
+    members: 3, namespace, storage: { size: "1Gi" },
+    tls: { caGeneration: config.getNumber("etcdCaGeneration") ?? 0 },
+});
 
 const pg = new PatroniCluster("main", {
     dcs,

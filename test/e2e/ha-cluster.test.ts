@@ -3,9 +3,10 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
-import { killLeaderAndRejoin } from "../support/failover";
+import { describeCluster, killLeaderAndRejoin } from "../support/failover";
 import { isLeaderRole, libpqCompatible, sleep } from "@pgscale/core";
-import { restCall } from "../support/patroni";
+import { leaderName, restCall } from "../support/patroni";
+import { spawnSync } from "child_process";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -157,6 +158,7 @@ describe("PatroniCluster on Docker", () => {
         const lbId = () => docker("inspect", "-f", "{{.Id}}", dockerObjectsOfStack(name).containers.find((c) => c.endsWith("-lb"))!);
         const lbBefore = lbId();
         const uriBefore = out.primaryUri;
+        const leaderBefore = await leaderName(out.members.map((m) => m.restUrl));
         const session = new Pool({ connectionString: libpqCompatible(out.primaryUri), max: 1 });
         const writer = backgroundWrites(out.primaryUri);
         try {
@@ -169,6 +171,7 @@ describe("PatroniCluster on Docker", () => {
             expect(await streamingReplicas()).toBe(3);
             expect(out.primaryUri).toBe(uriBefore);
             expect(lbId()).toBe(lbBefore);
+            expect(await leaderName(out.members.map((m) => m.restUrl))).toBe(leaderBefore);
             expect((await session.query("SELECT 2 AS n")).rows[0].n).toBe(2);
             await eventually(async () => (await replicaAddresses()).size === 3, 30000, "reads spread over 3 replicas");
             await query(out.primaryUri, "INSERT INTO t VALUES (2, 'while 4 nodes')");
@@ -177,6 +180,7 @@ describe("PatroniCluster on Docker", () => {
             expect(out.primaryUri).toBe(uriBefore);
             expect(lbId()).toBe(lbBefore);
             expect(dockerObjectsOfStack(name).containers.filter((c) => /-pg-\d+$/.test(c))).toHaveLength(3);
+            expect(await leaderName(out.members.map((m) => m.restUrl))).toBe(leaderBefore);
             const rows = await query(out.primaryUri, "SELECT count(*) AS n FROM t");
             expect(Number(rows[0].n)).toBe(2);
             await eventually(async () => (await streamingReplicas()) === 2, 30000, "2 replicas streaming after scale-down");
@@ -194,7 +198,14 @@ describe("PatroniCluster on Docker", () => {
                 } catch (e) {
                     log = `(docker logs failed: ${(e as Error).message})`;
                 }
-                console.log(`failed writes through primaryUri: ${JSON.stringify(w.errors)}\nHAProxy's log:\n${log}`);
+                // And what Patroni did meanwhile: the leader's history and each member's notable lines.
+                const history = await restCall(out.members[0].restUrl, "/history").then((r) => r.text, (e: Error) => e.message);
+                const notable = out.members.map((m) => {
+                    const r = spawnSync("docker", ["logs", "--timestamps", m.container], { encoding: "utf8" });
+                    const lines = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").filter((l) => /demot|lock|leader|promot|fail|error|timeout|retry/i.test(l));
+                    return lines.slice(-40).map((l) => `${m.name}: ${l}`).join("\n");
+                }).join("\n");
+                console.log(`failed writes through primaryUri: ${JSON.stringify(w.errors)}\nHAProxy's log:\n${log}\nPatroni history: ${history}\n${notable}\n${await describeCluster(out.members)}`);
             }
             expect(w.ok).toBeGreaterThan(20);
             expect(w.errors).toEqual([]);

@@ -20,10 +20,9 @@ import { parse } from "yaml";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
-import { ALERT_NAMES, DEFAULT_IMAGES } from "@pgscale/core";
+import { ALERT_NAMES, DEFAULT_IMAGES, libpqCompatible, sleep } from "@pgscale/core";
 import { randomBytes } from "crypto";
 import { spawnSync } from "child_process";
-import { libpqCompatible } from "@pgscale/core";
 import { seaweedfsImage } from "../support/seaweedfs";
 import { pgscaleCli } from "../support/cli";
 
@@ -744,6 +743,70 @@ describe("examples/kubernetes", () => {
         expect(parts.map((p) => p.relname)).toEqual(["events_2024_q1", "events_2024_q2", "events_2024_q3", "events_2024_q4", "events_default"]);
     });
 
+    it("rotates etcd's CA on a raised tls.caGeneration: the members roll one at a time, each leader handing over first, and Patroni keeps its leader and timeline", async () => {
+        const etcd = ["dcs-0", "dcs-1", "dcs-2"];
+        const etcdPods = () => new Map<string, { uid: string; ip: string }>(JSON.parse(kubectl("-n", namespace, "get", "pods", ...etcd, "-o", "json")).items
+            .map((p: { metadata: { name: string; uid: string }; status: { podIP: string } }) => [p.metadata.name, { uid: p.metadata.uid, ip: p.status.podIP }]));
+        const patroni = () => {
+            const doc = JSON.parse(kubectl("-n", namespace, "exec", "main-0", "-c", "patroni", "--", "curl", "-sf", "--max-time", "5",
+                "--cacert", "/etc/patroni/rest-ca.crt", "https://main-0.main-headless:8008/cluster"));
+            const leader = (doc.members as Array<{ name: string; role: string; timeline: number; state: string }>).find((m) => m.role === "leader")!;
+            return { leader: leader.name, timeline: leader.timeline, running: doc.members.filter((m: { state: string }) => ["running", "streaming"].includes(m.state)).length };
+        };
+        const secretCa = () => Buffer.from(kubectl("-n", namespace, "get", "secret", "dcs-etcd-tls", "-o", "jsonpath={.data.ca\\.crt}"), "base64").toString();
+        const before = { pods: etcdPods(), patroni: patroni(), ca: secretCa() };
+        expect(before.patroni.running).toBe(3);
+        // Writes through HAProxy's primary all along: a demoted primary would fail some.
+        const primary = viaClusterIp(out.primaryUri);
+        await query(primary, "CREATE TABLE etcd_roll (at timestamptz)");
+        let writing = true;
+        const writes = { ok: 0, errors: [] as string[] };
+        const writer = (async () => {
+            while (writing) {
+                await query(primary, "INSERT INTO etcd_roll VALUES (now())").then(() => writes.ok++, (e: Error) => writes.errors.push(`${new Date().toISOString()} ${e.message}`));
+                await sleep(200);
+            }
+        })();
+        const started = Date.now();
+        try {
+            await stack!.setConfig("etcdCaGeneration", { value: "1" });
+            const res = await stack!.up(quiet);
+            expect(res.summary.result).toBe("succeeded");
+        } finally {
+            writing = false;
+            await writer;
+        }
+        console.log(`etcd CA rotation: up ${((Date.now() - started) / 1000).toFixed(1)} s, ${writes.ok} writes through the primary, ${writes.errors.length} failed`);
+        expect(writes.errors).toEqual([]);
+        // Every member restarted (a new pod), and Patroni never lost its leader key: same leader, same timeline.
+        const after = etcdPods();
+        for (const m of etcd) expect([m, after.get(m)!.uid === before.pods.get(m)!.uid]).toEqual([m, false]);
+        // Each preStop hook (the hand-off) ran to its end: a failed one leaves a FailedPreStopHook event.
+        expect(kubectl("-n", namespace, "get", "events", "--field-selector", "reason=FailedPreStopHook", "-o", "name")).toBe("");
+        expect(patroni()).toEqual({ ...before.patroni, running: 3 });
+        // The members trust the bundle (the new CA, then the original) and serve leaves from the new CA,
+        // with the new CA cross-signed by the original: a client that pinned the original still verifies.
+        const bundle = secretCa();
+        expect(bundle.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+        expect(bundle.indexOf(before.ca.trim())).toBeGreaterThan(0);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-etcd-ca-"));
+        try {
+            fs.writeFileSync(path.join(dir, "original.pem"), before.ca);
+            for (const m of etcd) {
+                const out = spawnSync("bash", ["-c", `openssl s_client -connect ${after.get(m)!.ip}:2379 -showcerts -CAfile ${path.join(dir, "original.pem")} -verify_return_error </dev/null 2>&1`],
+                    { encoding: "utf8", timeout: 20_000 }).stdout;
+                expect([m, /Verify return code: 0 \(ok\)/.test(out)]).toEqual([m, true]);
+                expect(out).toMatch(new RegExp(` 0 s:CN ?= ?${m}\\n\\s+i:CN ?= ?pgscale dcs-tls CA #1\\n`));
+                expect(out).toMatch(/ 1 s:CN ?= ?pgscale dcs-tls CA #1\n\s+i:CN ?= ?pgscale dcs-tls CA\n/);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        // And the three form one cluster again, each with its peers verified (peer TLS with the bundle).
+        const health = kubectl("-n", namespace, "exec", "dcs-0", "-c", "etcd", "--", "etcdctl", "--endpoints=https://127.0.0.1:2379",
+            "--cacert=/etc/pgscale/etcd-tls/ca.crt", "--command-timeout=5s", "member", "list", "-w", "simple");
+        expect(health.trim().split("\n").filter((l) => l.includes(", started, "))).toHaveLength(3);
+    });
 });
 
 describe("the kubernetes provider's waits on a real cluster", () => {

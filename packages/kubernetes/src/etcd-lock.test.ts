@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { parse } from "yaml";
+import { etcdHandOffScript } from "@pgscale/core";
 import { settledCount } from "../../../test/support/bad-input";
 import { Registered, isSecret, plain, recordKubernetesRegistrations, unwrap } from "../../../test/support/kubernetes-mocks";
 
@@ -84,8 +86,43 @@ describe("EtcdCluster on Kubernetes, locked by default", () => {
             clientAuth: true,
             validDays: 90,
         });
-        // Renewed in the last third of their 90 days (etcd reads them at each handshake); the CA is kept.
-        expect(byName(TLS, "dcs-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caRenewal: false });
+        // Renewed in the last third of their 90 days (etcd reads them at each handshake); the CA rotates
+        // by the same rule on its own lifetime (no caRenewal: false), and on a raised tls.caGeneration.
+        expect(byName(TLS, "dcs-tls").inputs).toMatchObject({ renewBeforeFraction: 1 / 3, caGeneration: 0 });
+        expect(byName(TLS, "dcs-tls").inputs.caRenewal).toBeUndefined();
+    });
+
+    it("rolls the members when the CA changes (etcd reads its peers' CA only at start); a member going down hands its leadership over and is killed", async () => {
+        const template = byName(STS, "dcs").inputs.spec.template;
+        // The CA's SHA-256 on the pod template: a new CA is a new template, which the StatefulSet rolls one pod at a time.
+        expect(template.metadata.annotations).toEqual({ "pgscale.io/etcd-ca-sha256": createHash("sha256").update("CA dcs-tls").digest("hex") });
+        const c = etcdContainer("dcs");
+        // etcd runs under a shell that turns the kubelet's TERM into a kill (etcd-restart.ts).
+        expect(c.command.slice(0, 2)).toEqual(["sh", "-c"]);
+        expect(c.command.slice(3, 5)).toEqual(["etcd-member", "etcd"]);
+        // The preStop hook hands the leadership over, preferring the members a roll (highest ordinal first) restarted already.
+        const [shell, flagC, script] = c.lifecycle.preStop.exec.command;
+        expect([shell, flagC]).toEqual(["bash", "-c"]);
+        expect(script.split("\n").slice(0, 5)).toEqual([
+            'case "$POD_NAME" in',
+            "  dcs-2) set -- dcs-0 dcs-1;;",
+            "  dcs-1) set -- dcs-2 dcs-0;;",
+            "  dcs-0) set -- dcs-1 dcs-2;;",
+            "esac",
+        ]);
+        expect(script).toContain(etcdHandOffScript(true));
+        // Jobs, Patroni and the outputs trust the bundle: the CA alone until it rotates.
+        expect(await unwrap(dcs.tlsCaPem)).toBe("CA dcs-tls");
+    });
+
+    it("keeps a single member's template free of the CA (no peers to verify, no restart on a new CA)", async () => {
+        registered.splice(0);
+        new EtcdCluster("solo", { members: 1, namespace: "solo", tls: { caGeneration: 3 } });
+        await settledCount(registered);
+        expect(byName(STS, "solo").inputs.spec.template.metadata.annotations).toBeUndefined();
+        expect(byName(TLS, "solo-tls").inputs).toMatchObject({ caGeneration: 3 });
+        expect(etcdContainer("solo").lifecycle.preStop.exec.command[2]).toContain("  solo-0) set -- ;;");
+        ({ dcs } = await build({}));
     });
 
     it("turns auth on from a Job once the members run: the root password on stdin from a Secret, never in arguments", async () => {
@@ -168,7 +205,8 @@ describe("a running EtcdCluster's tls and auth", () => {
         await build({}, "kept");
         expect(byName("pgscale:index:FirstValue", "kept-security").inputs.value).toEqual({ tls: true, auth: true });
         expect(byName(STS, "kept").inputs.metadata.annotations).toEqual({ "pgscale.io/etcd-security": "tls=true,auth=true" });
-        expect(byName(STS, "kept").inputs.spec.template.metadata.annotations).toBeUndefined();
+        // The pods carry only the CA's fingerprint (a new CA rolls them), not the security check.
+        expect(Object.keys(byName(STS, "kept").inputs.spec.template.metadata.annotations)).toEqual(["pgscale.io/etcd-ca-sha256"]);
     });
 });
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_TLS_DIR, etcdMemberPolicy, EtcdClusterInput, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, ETCD_TLS_DIR, etcdHandOffPreference, etcdHandOffScript, etcdKilledOnTerm, etcdMemberPolicy, sha256Hex, EtcdClusterInput, EtcdClusterOutputs, EtcdSecurity, EtcdClusterSpec, IssueCollector, checkConstructName, etcdMemberCommand, resolveEtcdCluster,
 } from "@pgscale/core";
 import { FirstValue, GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
 import { etcdEnableAuthJob } from "./etcd-auth";
@@ -28,7 +28,10 @@ export interface EtcdClusterArgs extends PlacementArgs {
      * other with their certificates; clients verify the members'). Default true. As an object:
      * `enabled` (default true), `lifetimeDays` (1 to 825, default 90) and `renewBeforeFraction`
      * (default 1/3: each member's certificate is renewed on the first `pulumi up` in the last third
-     * of its lifetime, and etcd serves it from its next handshake); `caGeneration` is Docker's so far.
+     * of its lifetime, and etcd serves it from its next handshake), and `caGeneration` (default 0:
+     * raise it to rotate the CA now; it also rotates by itself in its own last third). After a CA
+     * rotation the members restart one at a time (a StatefulSet roll), each leader handing its
+     * leadership over first; a single member has no peers to verify and does not restart.
      */
     tls?: EtcdClusterInput["tls"];
     /**
@@ -110,7 +113,6 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
         checkConstructName(issues, name);
         const resolved = issues.run(() => resolveEtcdCluster(rest, subject));
         const platform = issues.parse(etcdPlatformSpec, platformArgs);
-        if (resolved?.spec.certificates.caGeneration !== undefined) issues.add("tls.caGeneration", "is only available on Docker so far (Kubernetes renews the certificates, not the CA)");
         issues.throwIfAny(subject);
         const { spec, warnings } = resolved!;
         super("pgscale:kubernetes:EtcdCluster", name, {}, opts);
@@ -156,16 +158,19 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 validDays: spec.certificates.lifetimeDays ?? DEFAULT_TLS_LIFETIME_DAYS,
             }])),
             // etcd reads its certificate and key on every new handshake: the kubelet's rewrite of the
-            // Secret's files is the whole renewal. The CA is kept (peers read theirs at start only).
-            renewBeforeFraction: spec.certificates.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION, caRenewal: false,
+            // Secret's files is the whole renewal. A new CA is read only at start (the pods roll, below).
+            renewBeforeFraction: spec.certificates.renewBeforeFraction ?? DEFAULT_RENEW_BEFORE_FRACTION,
+            caGeneration: spec.certificates.caGeneration ?? 0,
         }, { parent: this }) : undefined;
-        this.tlsCaPem = tls ? tls.caCertPem : pulumi.output(undefined);
+        this.tlsCaPem = tls ? tls.trustBundlePem : pulumi.output(undefined);
         // One Secret for all members (a StatefulSet has one pod template): each reads `<its pod name>.crt/.key`.
         // A fixed name, as Patroni's config: an added member only adds keys, and the pods keep their template.
         const tlsSecretName = `${name}-etcd-tls`;
         this.tlsSecret = tls ? new k8s.core.v1.Secret(tlsSecretName, {
             metadata: { name: tlsSecretName, namespace: this.namespace.ref, labels },
-            stringData: pulumi.secret(pulumi.all([tls.caCertPem, tls.certs]).apply(([ca, certs]) => ({
+            // The trust bundle (the CA and, for one rotation, its predecessor); each leaf is served with
+            // the new CA cross-signed by the old, so a member not restarted yet verifies it.
+            stringData: pulumi.secret(pulumi.all([tls.trustBundlePem, tls.certs]).apply(([ca, certs]) => ({
                 "ca.crt": ca,
                 ...Object.fromEntries(members.flatMap((m) => [[`${m}.crt`, certs[m].certPem], [`${m}.key`, certs[m].keyPem]])),
             }))),
@@ -191,6 +196,17 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             tlsFiles: { cert: `${ETCD_TLS_DIR}/$(POD_NAME).crt`, key: `${ETCD_TLS_DIR}/$(POD_NAME).key`, ca: `${ETCD_TLS_DIR}/ca.crt` },
         });
         const scratch = scratchVolumes({ tmp: { path: "/tmp" } });
+        // A member goes down (a roll, a drain, a deletion) as Docker restarts one (@pgscale/core
+        // etcd-restart.ts): its preStop hook hands etcd's leadership to another member, preferring
+        // those a roll (highest ordinal first) restarted already, and the kubelet's TERM is turned into
+        // a kill, so Patroni sees closed connections, which it retries, never etcd's graceful-stop errors.
+        const rollOrder = [...members].reverse();
+        const handOff = [
+            'case "$POD_NAME" in',
+            ...rollOrder.map((m, i) => `  ${m}) set -- ${etcdHandOffPreference(rollOrder, i).join(" ")};;`),
+            "esac",
+            etcdHandOffScript(spec.tls),
+        ].join("\n");
         this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
             // On the StatefulSet, not its pods: the check gates the update without rolling the members.
             metadata: { name, namespace: this.namespace.ref, labels, annotations: { "pgscale.io/etcd-security": this.security.apply((s) => `tls=${s.tls},auth=${s.auth}`) } },
@@ -201,7 +217,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                 podManagementPolicy: "Parallel",
                 selector: { matchLabels: selector },
                 template: {
-                    metadata: { labels },
+                    // A new CA rolls the members: etcd reads its peers' CA only when it starts.
+                    metadata: { labels, ...(tls && spec.members > 1 ? { annotations: { "pgscale.io/etcd-ca-sha256": tls.caCertPem.apply(sha256Hex) } } : {}) },
                     spec: {
                         securityContext: podSecurityContext(IMAGE_USERS.etcd, p),
                         automountServiceAccountToken: false,
@@ -211,7 +228,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
                             image: podImage("etcd", spec),
                             imagePullPolicy: p.imagePullPolicy,
                             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                            command,
+                            command: etcdKilledOnTerm(command),
+                            lifecycle: { preStop: { exec: { command: ["bash", "-c", handOff] } } },
                             ports: [{ name: "client", containerPort: CLIENT_PORT }, { name: "peer", containerPort: PEER_PORT }],
                             // Ready once this member serves with a leader; alive while it accepts connections
                             // (/health fails cluster-wide on quorum loss, and restarting members would not help).

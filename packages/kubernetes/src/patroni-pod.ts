@@ -1,7 +1,6 @@
-import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DATA_MOUNT, MEMBER_CONTAINER, MemberPod, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload } from "@pgscale/core";
+import { DATA_MOUNT, MEMBER_CONTAINER, MemberPod, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload, sha256Hex } from "@pgscale/core";
 import { BackupPodParts } from "./backup";
 import { certWatchStep } from "./cert-watch";
 import { IMAGE_USERS } from "./images";
@@ -105,7 +104,7 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                     labels: a.podLabels,
                     // Tags are read at start: a change rolls the members. Passwords never change, and
                     // added members only add keys, so nothing else restarts them.
-                    annotations: { "pgscale.io/tags-sha256": sha256(JSON.stringify(spec.nodeTags)) },
+                    annotations: { "pgscale.io/tags-sha256": sha256Hex(JSON.stringify(spec.nodeTags)) },
                 },
                 spec: {
                     serviceAccountName: a.serviceAccountName,
@@ -165,8 +164,4 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
             }],
         },
     }, { parent, dependsOn: a.dependsOn });
-}
-
-function sha256(s: string): string {
-    return createHash("sha256").update(s).digest("hex");
 }

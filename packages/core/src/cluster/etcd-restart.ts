@@ -14,56 +14,58 @@ import { localEtcdctl } from "./etcd-security";
 // leadership to another member (`etcdctl move-leader`, run in the member with the etcdctl its own checks use), and
 // the member that goes down is always a follower: no election, the quorum keeps its leader.
 
-/** One exec in the member: its own status (`endpoint status`), a separator, and the members (`member list`), both `-w simple`. */
-export function etcdRestartSurveyScript(tls: boolean): string {
+/**
+ * Hands etcd's leadership over before this member goes down, run in the member (bash, etcdctl
+ * against itself): nothing when it is a follower ("follower <id>"); when it leads, `move-leader` to
+ * the first of the member names given as arguments that is another started voting member ("moved
+ * <id> <name>"), or exit 1 naming them when none is. With no names (a single member) it hands
+ * nothing over. Docker runs it before killing a member it restarts; Kubernetes as each etcd pod's
+ * preStop hook, before the kubelet's TERM (which the pod's command turns into a kill:
+ * `etcdKilledOnTerm`). It uses no `$(...)`: the kubelet would expand one naming an env variable.
+ */
+export function etcdHandOffScript(tls: boolean): string {
     const e = localEtcdctl(tls);
-    return `set -eu\n${e} endpoint status -w simple\necho ---\n${e} member list -w simple`;
-}
-
-/** `etcdctl move-leader` to the member whose hex id is given, run in the leader. */
-export function etcdMoveLeaderCommand(tls: boolean, targetId: string): string {
-    if (!/^[0-9a-f]{1,16}$/.test(targetId)) throw new Error(`not an etcd member id: ${JSON.stringify(targetId)}`);
-    return `${localEtcdctl(tls)} move-leader ${targetId}`;
-}
-
-export interface EtcdHandOff {
-    /** This member's id (hex), as etcd prints it. */
-    self: string;
-    /** Whether this member is etcd's leader now. */
-    leader: boolean;
-    /** With `leader`: the member to give the leadership to (hex id); else undefined. */
-    target?: string;
+    return [
+        "set -eu",
+        '[ "$#" -gt 0 ] || { echo "no other member"; exit 0; }',
+        // endpoint, ID, version, DB size, is leader, is learner, raft term, raft index, applied index, errors
+        `status=\`${e} endpoint status -w simple\``,
+        `self=\`printf '%s\\n' "$status" | head -n 1 | cut -d, -f2 | tr -d ' '\``,
+        `leader=\`printf '%s\\n' "$status" | head -n 1 | cut -d, -f5 | tr -d ' '\``,
+        `case "$self" in ''|*[!0-9a-f]*) echo "unexpected etcd endpoint status: $status" >&2; exit 1;; esac`,
+        `case "$leader" in true) ;; false) echo "follower $self"; exit 0;; *) echo "unexpected etcd endpoint status: $status" >&2; exit 1;; esac`,
+        // ID, status, name, peer URLs, client URLs, is learner
+        `members=\`${e} member list -w simple\``,
+        'for name in "$@"; do',
+        `  id=\`printf '%s\\n' "$members" | awk -F', ' -v n="$name" -v self="$self" '$2 == "started" && $3 == n && $6 == "false" && $1 != self { print $1 }'\``,
+        `  if [ -n "$id" ]; then ${e} move-leader "$id" >/dev/null; echo "moved $self $name"; exit 0; fi`,
+        "done",
+        'echo "etcd member $self is the leader and none of $* is another started member to hand the leadership to" >&2',
+        "exit 1",
+    ].join("\n");
 }
 
 /**
- * What a member must do before it goes down, from the output of `etcdRestartSurveyScript`: nothing
- * when it is a follower; when it is the leader, hand the leadership to the first of `prefer` (member
- * names, in order) that is another started voting member. The caller prefers members that have
- * already restarted, so that one restart of every member moves the leadership as few times as it can.
+ * A member's command that a TERM kills (Kubernetes): the kubelet stops a pod with TERM, and etcd's
+ * graceful stop would answer Patroni's requests in flight with errors it does not retry (above).
+ * A shell runs etcd and turns the TERM into a KILL; it exits with etcd's status otherwise. No
+ * `$(...)`: the kubelet expands `$(POD_NAME)` in the member's arguments.
  */
-export function etcdHandOff(survey: string, prefer: string[]): EtcdHandOff {
-    const [statusPart, membersPart] = survey.split(/^---$/m);
-    if (membersPart === undefined) throw new Error(`unexpected etcd survey (no member list): ${JSON.stringify(survey.slice(0, 200))}`);
-    const fields = (line: string) => line.split(",").map((f) => f.trim());
-    // endpoint, ID, version, DB size, is leader, is learner, raft term, raft index, applied index, errors
-    const status = statusPart.split("\n").map((l) => l.trim()).filter(Boolean).map(fields)[0];
-    if (!status || status.length < 6 || !/^[0-9a-f]+$/.test(status[1]) || !["true", "false"].includes(status[4])) {
-        throw new Error(`unexpected etcd endpoint status: ${JSON.stringify(statusPart.trim().slice(0, 200))}`);
-    }
-    const self = status[1];
-    if (status[4] !== "true") return { self, leader: false };
-    // ID, status, name, peer URLs, client URLs, is learner
-    const members = membersPart.split("\n").map((l) => l.trim()).filter(Boolean).map(fields)
-        .filter((m) => m.length >= 6 && m[1] === "started" && m[5] === "false" && m[0] !== self)
-        .map((m) => ({ id: m[0], name: m[2] }));
-    const target = prefer.map((name) => members.find((m) => m.name === name)).find((m) => m !== undefined);
-    if (!target) throw new Error(`etcd member ${self} is the leader and none of ${prefer.join(", ")} is another started member to hand the leadership to`);
-    return { self, leader: true, target: target.id };
+export function etcdKilledOnTerm(command: string[]): string[] {
+    const script = [
+        '"$@" & pid=$!',
+        "trap 'kill -KILL \"$pid\" 2>/dev/null' TERM INT",
+        'wait "$pid" && exit 0 || rc=$?',
+        // A trapped TERM ends the first wait early: wait for the killed etcd itself.
+        'if [ "$rc" -gt 128 ]; then wait "$pid" && rc=0 || rc=$?; fi',
+        'exit "$rc"',
+    ].join("\n");
+    return ["sh", "-c", script, "etcd-member", ...command];
 }
 
 /**
  * The order in which member `index` of `members` (names, in the order their restarts run one after
- * another) prefers to hand its leadership over: the members before it, nearest first (already
+ * another: Docker's one after another, a StatefulSet's roll from the highest ordinal) prefers to hand its leadership over: the members before it, nearest first (already
  * restarted), then those after it, farthest first (restarted last).
  */
 export function etcdHandOffPreference(members: string[], index: number): string[] {

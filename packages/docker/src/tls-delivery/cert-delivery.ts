@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { certificateValidity, etcdHandOff, etcdMoveLeaderCommand, etcdRestartSurveyScript, normalSerial, sleep } from "@pgscale/core";
+import { certificateValidity, etcdHandOffScript, normalSerial, sleep } from "@pgscale/core";
 import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine, execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
@@ -151,13 +151,8 @@ async function untilHealthy(i: DeliveryInputs, startedBefore: string | undefined
  * container stopped by hand, so its restart policy would not.
  */
 async function stopEtcdMember(i: DeliveryInputs, m: EtcdMemberRestart): Promise<void> {
-    const run = async (script: string, what: string) => {
-        const r = await execIn(i.containerId, ["sh", "-c", script], { user: i.user, host: i.dockerHost });
-        if (r.exitCode !== 0) throw new Error(`${what} in etcd member ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
-        return r.stdout;
-    };
-    const handOff = etcdHandOff(await run(etcdRestartSurveyScript(m.tls), "reading its status and the members"), m.handOffTo);
-    if (handOff.target) await run(etcdMoveLeaderCommand(m.tls, handOff.target), `handing the leadership to ${handOff.target}`);
+    const r = await execIn(i.containerId, ["bash", "-c", etcdHandOffScript(m.tls), "hand-off", ...m.handOffTo], { user: i.user, host: i.dockerHost });
+    if (r.exitCode !== 0) throw new Error(`handing etcd's leadership over in member ${i.containerId.slice(0, 12)} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
     await dockerEngine(i.dockerHost).getContainer(i.containerId).kill({ signal: "SIGKILL" });
 }
 
