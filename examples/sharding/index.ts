@@ -3,7 +3,8 @@ import { EtcdCluster, HAPROXY_PORTS, HAProxyFrontend, PatroniCluster, type Patro
 import { Grant, ShardedTable, referenceSlotName } from "@pgscale/postgres";
 
 // Sizes: 3 etcd members, 2 shards (s1, s2) and 2 members per cluster unless set
-// (`pulumi config set nodes 1`; `shards 3` adds s3; `shardNodes '{"s1": 2}'` sizes one shard).
+// (`pulumi config set nodes 1`; `shards 3` adds s3; `shardNodes '{"s1": 2}'` sizes one shard;
+// `coordinatorNodes 2` sizes the coordinator).
 const config = new pulumi.Config();
 const nodes = config.getNumber("nodes") ?? 2;
 const shardNodes = config.getObject<Record<string, number>>("shardNodes") ?? {};
@@ -16,7 +17,7 @@ const cluster = (name: string, members = nodes, extra: Partial<PatroniClusterArg
 const shardNames = Array.from({ length: config.getNumber("shards") ?? 2 }, (_, i) => `s${i + 1}`);
 // The reference tables' slots (one per shard) as Patroni's permanent slots on the coordinator: they
 // follow its primary through a failover, and declaring them sets wal_level = logical.
-const coordinator = cluster("coord", nodes, { logicalSlots: shardNames.map((s) => ({ name: referenceSlotName({ schema: "public", name: "orders" }, s) })) });
+const coordinator = cluster("coord", config.getNumber("coordinatorNodes") ?? nodes, { logicalSlots: shardNames.map((s) => ({ name: referenceSlotName({ schema: "public", name: "orders" }, s) })) });
 const shards = shardNames.map((name) => ({ name, ...cluster(`shard-${name}`, shardNodes[name]) }));
 
 // The cluster's superuser through its HAProxy's read-write port (see "Privileges"): postgres_fdw is
@@ -72,7 +73,11 @@ new Grant("orders-app", {
 
 export const coordinatorUri = coordinator.lb.primaryUri;
 export const shardUris = shards.map(superuser);
-// Each shard's members and the longest its failover may take (Patroni's timings): what to watch.
+// The coordinator's and each shard's members, and the longest a failover may take (Patroni's timings): what to watch.
+export const coordinatorCluster = {
+    worstCaseFailoverSeconds: coordinator.pg.worstCaseFailoverSeconds,
+    members: coordinator.pg.members.map((m) => ({ name: m.name, container: m.container.name, restUrl: m.restUrl })),
+};
 export const shardClusters = shards.map(({ name, pg }) => ({
     name,
     worstCaseFailoverSeconds: pg.worstCaseFailoverSeconds,

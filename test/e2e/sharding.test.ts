@@ -29,7 +29,7 @@ interface ShardCluster {
 describe("sharding example (docs/sharding.md)", () => {
     const name = uniqueStackName("shx-sharding");
     let stack: Stack | undefined;
-    let out: { coordinatorUri: string; shardUris: string[]; shardClusters: ShardCluster[] };
+    let out: { coordinatorUri: string; shardUris: string[]; shardClusters: ShardCluster[]; coordinatorCluster: Omit<ShardCluster, "name"> };
     const quiet = { onOutput: () => undefined };
     const CUSTOMERS = 20;
     /** customer_id → the coordinator's foreign partition holding it (orders_<remainder>). */
@@ -64,7 +64,7 @@ describe("sharding example (docs/sharding.md)", () => {
             { envVars: stackEnv() },
         );
         await stack.setAllConfig({
-            nodes: { value: "1" }, etcdMembers: { value: "1" }, shardNodes: { value: JSON.stringify({ s1: 2 }) },
+            nodes: { value: "1" }, etcdMembers: { value: "1" }, shardNodes: { value: JSON.stringify({ s1: 2 }) }, coordinatorNodes: { value: "2" },
             // retryTimeout as long as ttl allows (loopWait + 2 × retryTimeout ≤ ttl): a coordinator that
             // loses the DCS for a few seconds on a loaded machine keeps its primary.
             patroni: { value: JSON.stringify({ ttl: 20, loopWait: 1, retryTimeout: 9, synchronousMode: true }) },
@@ -303,6 +303,121 @@ describe("sharding example (docs/sharding.md)", () => {
         const ids = [...s1Ops, ...otherOps].map((o) => o.id).sort((a, b) => a - b);
         const stored = (await query(out.coordinatorUri, "SELECT id::bigint AS id FROM orders WHERE id >= 100000 ORDER BY id")).map((r) => Number(r.id));
         expect(stored).toEqual(ids);
+    });
+
+    it("SIGKILL of the coordinator's primary: queries come back with withRetry within its failover bound, nothing acknowledged is lost, and the reference table replicates from the new primary", async () => {
+        const coord = out.coordinatorCluster;
+        expect(coord.members).toHaveLength(2);
+        const psqlIn = (container: string, sql: string) => docker("exec", "-u", "postgres", container, "psql", "-XAtc", sql).trim();
+        await eventually(async () => (await clusterMembers(coord.members[0].restUrl)).some((m) => m.role === "sync_standby" && m.state === "streaming"),
+            60000, "the coordinator's replica streaming as the synchronous standby");
+        const victim = (await leaderName(coord.members.map((m) => m.restUrl)))!;
+        const [leader, replica] = [coord.members.find((m) => m.name === victim)!, coord.members.find((m) => m.name !== victim)!];
+        // The shards' subscriptions read Patroni's permanent slots (one per shard): Patroni copies them
+        // to the replica and advances them there to what each subscriber confirmed. Killed before that,
+        // the new primary would have no slot to resume from.
+        const onPrimary = psqlIn(leader.container, "SELECT slot_name || '=' || confirmed_flush_lsn FROM pg_replication_slots WHERE slot_type = 'logical' ORDER BY 1").split("\n");
+        expect(onPrimary).toHaveLength(out.shardUris.length);
+        const wanted = onPrimary.map((l) => l.split("=")).map(([slot, lsn]) => `('${slot}', '${lsn}'::pg_lsn)`).join(", ");
+        await eventually(async () => psqlIn(replica.container,
+            `SELECT count(*) FROM pg_replication_slots s JOIN (VALUES ${wanted}) w(slot, lsn) ON w.slot = s.slot_name WHERE s.confirmed_flush_lsn >= w.lsn`) === String(onPrimary.length) || undefined,
+        60000, "the reference tables' slots copied to the coordinator's replica and advanced", 1000);
+
+        const pool = new Pool({ connectionString: libpqCompatible(out.coordinatorUri), max: 2, connectionTimeoutMillis: 2000, statement_timeout: STATEMENT_TIMEOUT_MS });
+        pool.on("error", () => undefined);
+        const ops: Array<{ id: number; startedAt: number; ms: number }> = [];
+        const failures: string[] = [];
+        const retries: RetryEvent[] = [];
+        let stop = false;
+        let held = 0;
+        const loop = (async () => {
+            for (let id = 200_000; !stop; id++) {
+                const customer = 1 + (id % CUSTOMERS);
+                const startedAt = Date.now();
+                try {
+                    for (;;) {
+                        try {
+                            await withRetry(pool, async (c) => {
+                                await c.query("INSERT INTO orders (customer_id, id, total, created_at) VALUES ($1, $2, $3, '2026-06-01') ON CONFLICT DO NOTHING", [customer, id, id]);
+                                const rows = (await c.query("SELECT count(*)::int AS n FROM orders WHERE customer_id = $1 AND id = $2", [customer, id])).rows;
+                                if (rows[0].n !== 1) throw new Error(`row ${customer}/${id} read back ${rows[0].n} times`);
+                            }, { maxElapsedMs: 90_000, maxAttempts: 500, maxDelayMs: 1_000, onRetry: (e) => retries.push(e) });
+                            break;
+                        } catch (err) {
+                            // Cancelled by the statement timeout (57014, which withRetry does not retry): again, same id.
+                            if ((err as { code?: string }).code !== "57014") throw err;
+                            held++;
+                        }
+                    }
+                    ops.push({ id, startedAt, ms: Date.now() - startedAt });
+                } catch (err) {
+                    failures.push(`${customer}/${id} at ${startedAt}: ${(err as Error).message}`);
+                }
+                await sleep(20);
+            }
+        })();
+        let killedAt = 0;
+        try {
+            await eventually(async () => ops.length >= 20, 30000, "20 operations before the kill");
+            killedAt = Date.now();
+            docker("kill", "--signal", "KILL", leader.container);
+            await eventually(async () => ops.filter((o) => o.startedAt > killedAt).length >= 20, 120000, "20 operations after the kill", 500);
+        } catch (err) {
+            console.log(`stalled after killing ${victim}:\n${await describeCluster(coord.members)}\nfailed: ${failures.slice(-3).join("; ")}\n` +
+                `last retries: ${retries.slice(-8).map((r) => `#${r.attempt} ${r.classification.condition} after ${r.elapsedMs}ms: ${String((r.error as Error)?.message ?? r.error)}`).join("; ")}`);
+            throw err;
+        } finally {
+            stop = true;
+            await loop;
+            await pool.end();
+        }
+        const outageMs = Math.max(...ops.map((o) => o.ms));
+        const newLeader = await leaderName([replica.restUrl]);
+        // The shards' subscriptions reconnect through the coordinator's HAProxy to the new primary and
+        // resume from the slots Patroni kept there. One that dialled in the second before HAProxy marked
+        // the old primary down is held by HAProxy 3.0 (test/integration/haproxy-dying-server.test.ts),
+        // and PostgreSQL 17's apply worker waits on its connection with no timeout (wait event
+        // LibpqwalreceiverConnect): it stays there until it is ended (docs/sharding.md, "When the
+        // coordinator fails over"). Such a worker, and only such, is ended; the launcher starts it again.
+        const written = Date.now();
+        await query(out.coordinatorUri, "INSERT INTO countries VALUES ('pt', 'Portugal')");
+        const arrived = async () => (await Promise.all(out.shardUris.map(async (uri) => (await query(uri, "SELECT count(*)::int AS n FROM countries WHERE code = 'pt'"))[0].n === 1)));
+        const ended: string[] = [];
+        try {
+            await eventually(async () => (await arrived()).every(Boolean) || undefined, 15000, "the reference row on every shard", 250);
+        } catch {
+            const missing = (await arrived()).map((ok, i) => ok ? undefined : out.shardUris[i]).filter((u): u is string => u !== undefined);
+            for (const uri of missing) {
+                const workers = await query(uri, "SELECT s.subname, a.pid, a.wait_event FROM pg_stat_subscription s JOIN pg_stat_activity a ON a.pid = s.pid");
+                expect(workers.map((w) => [w.subname, w.wait_event])).toEqual(workers.map((w) => [w.subname, "LibpqwalreceiverConnect"]));
+                for (const w of workers) await query(uri, "SELECT pg_terminate_backend($1)", [w.pid]);
+                ended.push(...workers.map((w) => w.subname as string));
+            }
+        }
+        try {
+            await countriesEverywhere();
+        } catch (err) {
+            // Where each shard's subscription stands, and what the new primary's slots say.
+            const subs = await Promise.all(out.shardUris.map((uri) => query(uri, "SELECT subname, pid, received_lsn::text, latest_end_lsn::text, last_msg_receipt_time::text FROM pg_stat_subscription").catch((e: Error) => e.message)));
+            const shardLogs = docker("ps", "-a", "--filter", `label=pgscale.stack=${name}`, "--format", "{{.Names}}").split("\n").filter((n) => /-shard-s\d-\d$/.test(n)).map((c) =>
+                `${c}:\n${`${spawnSync("docker", ["logs", "--tail", "300", c], { encoding: "utf8" }).stderr ?? ""}`.split("\n").filter((l) => /subscri|replication|slot|logical|ERROR|FATAL/i.test(l)).slice(-8).join("\n")}`);
+            console.log(`the reference row did not reach every shard:\nsubscriptions: ${JSON.stringify(subs)}\n` +
+                `new primary's slots: ${psqlIn(replica.container, "SELECT slot_name, active, restart_lsn, confirmed_flush_lsn, wal_status FROM pg_replication_slots")}\n${shardLogs.join("\n")}\n` +
+                `${psqlIn(replica.container, "SELECT pid, application_name, state, backend_type FROM pg_stat_activity WHERE backend_type = 'walsender'")}`);
+            throw err;
+        }
+        const resumedMs = Date.now() - written;
+        console.log(`coordinator failover ${victim} -> ${newLeader}: longest operation (its outage) ${outageMs} ms, bound ${coord.worstCaseFailoverSeconds} s + 1 s of backoff; ` +
+            `${held} held past the statement timeout; ${retries.length} retries; a reference row on every shard ${resumedMs} ms after its insert on the new primary` +
+            `${ended.length ? ` (apply workers held connecting, ended: ${ended.join(", ")})` : " (no apply worker held)"}`);
+        expect(failures).toEqual([]);
+        expect(newLeader).toBe(replica.name);
+        expect(outageMs).toBeGreaterThan(5000);
+        expect(outageMs).toBeLessThanOrEqual((coord.worstCaseFailoverSeconds + 1) * 1000 + (held ? STATEMENT_TIMEOUT_MS : 0));
+        // Every acknowledged write is there, once; the new primary serves every shard's subscription.
+        const stored = (await query(out.coordinatorUri, "SELECT id::bigint AS id FROM orders WHERE id >= 200000 ORDER BY id")).map((r) => Number(r.id));
+        expect(stored).toEqual(ops.map((o) => o.id).sort((a, b) => a - b));
+        expect(psqlIn(replica.container, "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical' AND active")).toBe(String(out.shardUris.length));
     });
 
     it("removing the ShardedTable (removalPolicy retain) leaves every object and row", async () => {

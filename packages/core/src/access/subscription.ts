@@ -86,10 +86,12 @@ export function planSubscription(i: { desired: SubscriptionSpec; previous?: Subs
 }
 
 /**
- * The publisher's URI with `connect_timeout=10` unless it sets one. The subscriber's workers connect
- * without a timeout by default, and a connection the network (or a proxy in front of a failing
- * primary: HAProxy 3.0 holds a client whose connect was in progress when the server went DOWN)
- * never completes would stop replication for good instead of being retried.
+ * The publisher's URI with `connect_timeout=10` unless it sets one, for whatever reads the
+ * connection string with libpq's blocking connect. PostgreSQL's own workers do not apply it: they
+ * poll libpq's connection, where `connect_timeout` is ignored, so a connection that never completes
+ * (HAProxy 3.0 holds a client whose connect was in progress when the server went DOWN) holds the
+ * apply worker until it is ended (docs/reliability.md). Kept so existing subscriptions' strings
+ * stay as they are.
  */
 export function subscriberConninfo(publisher: string): string {
     const u = new URL(publisher);
