@@ -10,7 +10,8 @@
 // former `retries 2` / `timeout connect 4s` that was every client that dialled between the kill and
 // the mark-down; with `retries 0` / `timeout connect 1s` it is those that dialled in the last second
 // before it. (A short `timeout client` with a `timeout tunnel` changes nothing; without
-// shutdown-sessions none is held, but sessions established to a dead primary then stay open.) So every client needs a connect timeout of its own
+// shutdown-sessions none is held, but sessions established to a dead primary then stay open.) Nor
+// can the runtime API end one: `shutdown session` returns early on a stream whose server side is shut. So every client needs a connect timeout of its own
 // (docs/reliability.md): pgscale's Subscription adds one to the publisher's URI. This test pins the
 // behaviour: when an HAProxy without it arrives, it fails, and the docs must change with it.
 import { execFileSync } from "child_process";
@@ -18,7 +19,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_CHECK, DEFAULT_IMAGES, haproxyStatsAuth, renderHaproxyCfg, sleep } from "@pgscale/core";
+import { DEFAULT_CHECK, DEFAULT_IMAGES, HAPROXY_RUNTIME, haproxyStatsAuth, renderHaproxyCfg, sleep } from "@pgscale/core";
 import { ensureImage } from "@pgscale/docker";
 
 jest.setTimeout(180_000);
@@ -102,11 +103,23 @@ it("holds a client whose connect was in progress when its server was marked DOWN
     for (let at = 0; at <= 12_000; at += 100) {
         dials.push(sleep(at).then(() => dial(port, 20_000)).then((r) => ({ at: at / 1000, ...r })));
     }
+    // Past the last dial and the mark-down: HAProxy's runtime API lists the held streams (client
+    // side established, server side closed) and cannot end them either. `shutdown session` (as
+    // shutdown-sessions) returns early on a stream whose server side is already shut, so nothing
+    // short of the client giving up ends it.
+    await sleep(13_000);
+    const cli = (command: string) => docker("exec", lb, "bash", "-c", `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "${command}" >&3 && cat <&3`);
+    const heldStreams = () => cli("show sess").split("\n").filter((l) => / fe=primary /.test(l) && /scf=\[8,/.test(l) && /scb=\[10,/.test(l)).map((l) => l.split(":")[0]);
+    const listed = heldStreams();
+    expect(listed.length).toBeGreaterThan(0);
+    for (const stream of listed) cli(`shutdown session ${stream}`);
+    await sleep(1000);
+    expect(heldStreams()).toEqual(listed);
     const results = await Promise.all(dials);
     expect(docker("logs", lb)).toMatch(/Server primary\/m-0 is DOWN/);
     const held = results.filter((r) => r.outcome === "held");
     // Dialled before the mark-down and still connecting (to an address that no longer answers) then.
-    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBe(listed.length);
     // Only those that dialled within `timeout connect` (1 s) before it; the others were closed, those
     // before when their connect timed out, those after at once (no server).
     expect(held[held.length - 1].at - held[0].at).toBeLessThanOrEqual(1.2);
