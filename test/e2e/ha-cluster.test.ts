@@ -3,10 +3,9 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { destroyAndRemove, docker, dockerObjectsOfStack, fixtureStack, plainOutputs, storedState, uniqueStackName } from "../support/stack";
 import { Pool, asSuperuser, eventually, query } from "../support/pg";
-import { describeCluster, killLeaderAndRejoin } from "../support/failover";
+import { describeCluster, killLeaderAndRejoin, notableLogLines } from "../support/failover";
 import { isLeaderRole, libpqCompatible, sleep } from "@pgscale/core";
 import { leaderName, restCall } from "../support/patroni";
-import { spawnSync } from "child_process";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -200,11 +199,8 @@ describe("PatroniCluster on Docker", () => {
                 }
                 // And what Patroni did meanwhile: the leader's history and each member's notable lines.
                 const history = await restCall(out.members[0].restUrl, "/history").then((r) => r.text, (e: Error) => e.message);
-                const notable = out.members.map((m) => {
-                    const r = spawnSync("docker", ["logs", "--timestamps", m.container], { encoding: "utf8" });
-                    const lines = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").filter((l) => /demot|lock|leader|promot|fail|error|timeout|retry/i.test(l));
-                    return lines.slice(-40).map((l) => `${m.name}: ${l}`).join("\n");
-                }).join("\n");
+                const notable = out.members.map((m) =>
+                    notableLogLines(m.container, /demot|lock|leader|promot|fail|error|timeout|retry/i, { last: 40, label: m.name, timestamps: true })).join("\n");
                 console.log(`failed writes through primaryUri: ${JSON.stringify(w.errors)}\nHAProxy's log:\n${log}\nPatroni history: ${history}\n${notable}\n${await describeCluster(out.members)}`);
             }
             expect(w.ok).toBeGreaterThan(20);

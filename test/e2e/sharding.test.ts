@@ -9,13 +9,12 @@
 // failover bound, every acknowledged write is there); removing the ShardedTable (default
 // removalPolicy "retain") keeps the rows.
 import * as path from "path";
-import { spawnSync } from "child_process";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { RetryEvent, libpqCompatible, sleep, withRetry } from "@pgscale/core";
+import { REPLICATION_CONNECT_WATCHDOG, RetryEvent, libpqCompatible, sleep, withRetry } from "@pgscale/core";
 import { destroyAndRemove, docker, dockerObjectsOfStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
-import { Client, Pool, eventually, query } from "../support/pg";
+import { Client, Pool, PoolClient, eventually, query } from "../support/pg";
 import { clusterMembers, leaderName } from "../support/patroni";
-import { describeCluster } from "../support/failover";
+import { describeCluster, describeRetries, notableLogLines } from "../support/failover";
 
 jest.setTimeout(10 * 60 * 1000);
 const STATEMENT_TIMEOUT_MS = 10_000;
@@ -45,6 +44,26 @@ describe("sharding example (docs/sharding.md)", () => {
         (await query(uri, "SELECT customer_id::int AS c, id::bigint AS id, tableoid::regclass::text AS part FROM orders"))));
 
     /** What the coordinator's backends wait on, how s1's HAProxy sees its members and the coordinator's Patroni log: printed when a test stalls. */
+    // A write and a read of it by key: an insert retried after a lost COMMIT is a no-op.
+    const writeAndRead = async (c: { query(text: string, values: unknown[]): Promise<{ rows: any[] }> }, customer: number, id: number, createdAt = "2026-05-01") => {
+        await c.query("INSERT INTO orders (customer_id, id, total, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", [customer, id, id, createdAt]);
+        const rows = (await c.query("SELECT count(*)::int AS n FROM orders WHERE customer_id = $1 AND id = $2", [customer, id])).rows;
+        if (rows[0].n !== 1) throw new Error(`row ${customer}/${id} read back ${rows[0].n} times`);
+    };
+    /**
+     * Runs `work` with withRetry through a failover; a statement the coordinator's statement timeout
+     * cancelled (57014, which withRetry does not retry) runs again. Returns how many were cancelled.
+     */
+    const retryThroughTimeouts = async (pool: Pool, work: (c: PoolClient) => Promise<void>, retries: RetryEvent[]): Promise<number> => {
+        for (let cancelled = 0; ; cancelled++) {
+            try {
+                await withRetry(pool, work, { maxElapsedMs: 90_000, maxAttempts: 500, maxDelayMs: 1_000, onRetry: (e) => retries.push(e) });
+                return cancelled;
+            } catch (err) {
+                if ((err as { code?: string }).code !== "57014") throw err;
+            }
+        }
+    };
     const coordinatorView = (): string => {
         const container = (suffix: string) => docker("ps", "-a", "--filter", `label=pgscale.stack=${name}`, "--format", "{{.Names}}").split("\n").find((n) => n.endsWith(suffix))!;
         const run = (what: string, args: string[]) => { try { return docker(...args); } catch (err) { return `${what}: ${(err as Error).message.split("\n")[0]}`; } };
@@ -52,9 +71,8 @@ describe("sharding example (docs/sharding.md)", () => {
             run("coordinator activity", ["exec", "-u", "postgres", container("-coord-0"), "psql", "-h", "/var/run/postgresql", "-XAtc",
                 "SELECT pid, state, coalesce(wait_event_type, '-') || '/' || coalesce(wait_event, '-'), now() - query_start, left(query, 80) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"]),
             run("s1 haproxy", ["exec", container("-shard-s1-lb"), "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9999 && echo 'show stat' >&3 && cat <&3 | cut -d, -f1,2,5,18,19,20 | grep -v '^#'"]),
-            // Patroni logs to stderr: why the coordinator's primary went away, if it did.
-            `${spawnSync("docker", ["logs", "--tail", "400", container("-coord-0")], { encoding: "utf8" }).stderr ?? ""}`
-                .split("\n").filter((l) => /demot|restart|shut|promot|lock|timeout/i.test(l)).slice(-15).join("\n"),
+            // Why the coordinator's primary went away, if it did.
+            notableLogLines(container("-coord-0"), /demot|restart|shut|promot|lock|timeout/i, { tail: 400 }),
         ].join("\n");
     };
 
@@ -226,12 +244,6 @@ describe("sharding example (docs/sharding.md)", () => {
         const retries: RetryEvent[] = [];
         let stop = false;
         let nextId = 100_000;
-        // A write and a read of it by key, in one transaction: an insert retried after a lost COMMIT is a no-op.
-        const writeAndRead = async (c: { query(text: string, values: unknown[]): Promise<{ rows: any[] }> }, customer: number, id: number) => {
-            await c.query("INSERT INTO orders (customer_id, id, total, created_at) VALUES ($1, $2, $3, '2026-05-01') ON CONFLICT DO NOTHING", [customer, id, id]);
-            const rows = (await c.query("SELECT count(*)::int AS n FROM orders WHERE customer_id = $1 AND id = $2", [customer, id])).rows;
-            if (rows[0].n !== 1) throw new Error(`row ${customer}/${id} read back ${rows[0].n} times`);
-        };
         const loop = (customers: number[], ops: Op[], run: (customer: number, id: number) => Promise<void>, failed: string[]) => (async () => {
             for (let k = 0; !stop; k++) {
                 const customer = customers[k % customers.length];
@@ -247,19 +259,9 @@ describe("sharding example (docs/sharding.md)", () => {
             }
         })();
         // s1's queries ride out the failover with withRetry; the other shards' run bare: none may fail.
-        // A statement the timeout cancelled (57014: withRetry does not retry it) runs again, same id.
         let held = 0;
         const s1Loop = loop(onS1, s1Ops, async (customer, id) => {
-            for (;;) {
-                try {
-                    return await withRetry(s1Pool, (c) => writeAndRead(c, customer, id), {
-                        maxElapsedMs: 90_000, maxAttempts: 500, maxDelayMs: 1_000, onRetry: (e) => retries.push(e),
-                    });
-                } catch (err) {
-                    if ((err as { code?: string }).code !== "57014") throw err;
-                    held++;
-                }
-            }
+            held += await retryThroughTimeouts(s1Pool, (c) => writeAndRead(c, customer, id), retries);
         }, failures);
         const otherLoop = loop(elsewhere, otherOps, (customer, id) => writeAndRead(otherPool, customer, id), otherFailures);
 
@@ -275,7 +277,7 @@ describe("sharding example (docs/sharding.md)", () => {
             } catch (err) {
                 console.log(`stalled after killing ${victim}:\n${await describeCluster(s1.members)}\n${coordinatorView()}\n` +
                     `failed: ${failures.slice(-3).join("; ")}; others failed: ${otherFailures.slice(-3).join("; ")}; others since the kill: ${otherOps.filter((o) => o.startedAt > killedAt).length}\n` +
-                    `last retries: ${retries.slice(-8).map((r) => `#${r.attempt} ${r.classification.condition} after ${r.elapsedMs}ms: ${String((r.error as Error)?.message ?? r.error)}`).join("; ")}`);
+                    `last retries: ${describeRetries(retries)}`);
                 throw err;
             }
         } finally {
@@ -335,20 +337,7 @@ describe("sharding example (docs/sharding.md)", () => {
                 const customer = 1 + (id % CUSTOMERS);
                 const startedAt = Date.now();
                 try {
-                    for (;;) {
-                        try {
-                            await withRetry(pool, async (c) => {
-                                await c.query("INSERT INTO orders (customer_id, id, total, created_at) VALUES ($1, $2, $3, '2026-06-01') ON CONFLICT DO NOTHING", [customer, id, id]);
-                                const rows = (await c.query("SELECT count(*)::int AS n FROM orders WHERE customer_id = $1 AND id = $2", [customer, id])).rows;
-                                if (rows[0].n !== 1) throw new Error(`row ${customer}/${id} read back ${rows[0].n} times`);
-                            }, { maxElapsedMs: 90_000, maxAttempts: 500, maxDelayMs: 1_000, onRetry: (e) => retries.push(e) });
-                            break;
-                        } catch (err) {
-                            // Cancelled by the statement timeout (57014, which withRetry does not retry): again, same id.
-                            if ((err as { code?: string }).code !== "57014") throw err;
-                            held++;
-                        }
-                    }
+                    held += await retryThroughTimeouts(pool, (c) => writeAndRead(c, customer, id, "2026-06-01"), retries);
                     ops.push({ id, startedAt, ms: Date.now() - startedAt });
                 } catch (err) {
                     failures.push(`${customer}/${id} at ${startedAt}: ${(err as Error).message}`);
@@ -364,7 +353,7 @@ describe("sharding example (docs/sharding.md)", () => {
             await eventually(async () => ops.filter((o) => o.startedAt > killedAt).length >= 20, 120000, "20 operations after the kill", 500);
         } catch (err) {
             console.log(`stalled after killing ${victim}:\n${await describeCluster(coord.members)}\nfailed: ${failures.slice(-3).join("; ")}\n` +
-                `last retries: ${retries.slice(-8).map((r) => `#${r.attempt} ${r.classification.condition} after ${r.elapsedMs}ms: ${String((r.error as Error)?.message ?? r.error)}`).join("; ")}`);
+                `last retries: ${describeRetries(retries)}`);
             throw err;
         } finally {
             stop = true;
@@ -376,40 +365,33 @@ describe("sharding example (docs/sharding.md)", () => {
         // The shards' subscriptions reconnect through the coordinator's HAProxy to the new primary and
         // resume from the slots Patroni kept there. One that dialled in the second before HAProxy marked
         // the old primary down is held by HAProxy 3.0 (test/integration/haproxy-dying-server.test.ts),
-        // and PostgreSQL 17's apply worker waits on its connection with no timeout (wait event
-        // LibpqwalreceiverConnect): it stays there until it is ended (docs/sharding.md, "When the
-        // coordinator fails over"). Such a worker, and only such, is ended; the launcher starts it again.
+        // and PostgreSQL's apply worker waits on its connection with no timeout (wait event
+        // LibpqwalreceiverConnect): each shard member's watchdog ends such a worker once it has waited
+        // REPLICATION_CONNECT_WATCHDOG.afterSeconds, checking every intervalSeconds, and the launcher
+        // starts it again. Nothing here ends anything.
         const written = Date.now();
         await query(out.coordinatorUri, "INSERT INTO countries VALUES ('pt', 'Portugal')");
-        const arrived = async () => (await Promise.all(out.shardUris.map(async (uri) => (await query(uri, "SELECT count(*)::int AS n FROM countries WHERE code = 'pt'"))[0].n === 1)));
-        const ended: string[] = [];
+        const shardMembers = docker("ps", "-a", "--filter", `label=pgscale.stack=${name}`, "--format", "{{.Names}}").split("\n").filter((n) => /-shard-s\d-\d$/.test(n));
+        const watchdogEnded = () => shardMembers.map((c) => notableLogLines(c, /^pgscale: ended /, { label: c })).filter((l) => l).join("\n");
+        const resumeBoundMs = (REPLICATION_CONNECT_WATCHDOG.afterSeconds + REPLICATION_CONNECT_WATCHDOG.intervalSeconds + 15) * 1000;
         try {
-            await eventually(async () => (await arrived()).every(Boolean) || undefined, 15000, "the reference row on every shard", 250);
-        } catch {
-            const missing = (await arrived()).map((ok, i) => ok ? undefined : out.shardUris[i]).filter((u): u is string => u !== undefined);
-            for (const uri of missing) {
-                const workers = await query(uri, "SELECT s.subname, a.pid, a.wait_event FROM pg_stat_subscription s JOIN pg_stat_activity a ON a.pid = s.pid");
-                expect(workers.map((w) => [w.subname, w.wait_event])).toEqual(workers.map((w) => [w.subname, "LibpqwalreceiverConnect"]));
-                for (const w of workers) await query(uri, "SELECT pg_terminate_backend($1)", [w.pid]);
-                ended.push(...workers.map((w) => w.subname as string));
-            }
-        }
-        try {
+            await eventually(async () => (await Promise.all(out.shardUris.map(async (uri) => (await query(uri, "SELECT count(*)::int AS n FROM countries WHERE code = 'pt'"))[0].n === 1))).every(Boolean) || undefined,
+                resumeBoundMs, "the reference row on every shard", 250);
             await countriesEverywhere();
         } catch (err) {
             // Where each shard's subscription stands, and what the new primary's slots say.
             const subs = await Promise.all(out.shardUris.map((uri) => query(uri, "SELECT subname, pid, received_lsn::text, latest_end_lsn::text, last_msg_receipt_time::text FROM pg_stat_subscription").catch((e: Error) => e.message)));
-            const shardLogs = docker("ps", "-a", "--filter", `label=pgscale.stack=${name}`, "--format", "{{.Names}}").split("\n").filter((n) => /-shard-s\d-\d$/.test(n)).map((c) =>
-                `${c}:\n${`${spawnSync("docker", ["logs", "--tail", "300", c], { encoding: "utf8" }).stderr ?? ""}`.split("\n").filter((l) => /subscri|replication|slot|logical|ERROR|FATAL/i.test(l)).slice(-8).join("\n")}`);
+            const shardLogs = shardMembers.map((c) => notableLogLines(c, /subscri|replication|slot|logical|pgscale: ended|ERROR|FATAL/i, { tail: 300, last: 8, label: c }));
             console.log(`the reference row did not reach every shard:\nsubscriptions: ${JSON.stringify(subs)}\n` +
                 `new primary's slots: ${psqlIn(replica.container, "SELECT slot_name, active, restart_lsn, confirmed_flush_lsn, wal_status FROM pg_replication_slots")}\n${shardLogs.join("\n")}\n` +
-                `${psqlIn(replica.container, "SELECT pid, application_name, state, backend_type FROM pg_stat_activity WHERE backend_type = 'walsender'")}`);
+                `${psqlIn(replica.container, "SELECT pid, application_name, state, backend_type FROM pg_stat_activity WHERE backend_type = 'walsender'")}\n` +
+                `apply workers: ${JSON.stringify(await Promise.all(out.shardUris.map((uri) => query(uri, "SELECT s.subname, a.pid, a.wait_event, now() - a.backend_start AS age FROM pg_stat_subscription s JOIN pg_stat_activity a ON a.pid = s.pid").catch((e: Error) => e.message))))}`);
             throw err;
         }
         const resumedMs = Date.now() - written;
         console.log(`coordinator failover ${victim} -> ${newLeader}: longest operation (its outage) ${outageMs} ms, bound ${coord.worstCaseFailoverSeconds} s + 1 s of backoff; ` +
-            `${held} held past the statement timeout; ${retries.length} retries; a reference row on every shard ${resumedMs} ms after its insert on the new primary` +
-            `${ended.length ? ` (apply workers held connecting, ended: ${ended.join(", ")})` : " (no apply worker held)"}`);
+            `${held} held past the statement timeout; ${retries.length} retries; a reference row on every shard ${resumedMs} ms after its insert on the new primary ` +
+            `(bound ${resumeBoundMs} ms); apply workers the shards' watchdogs ended: ${watchdogEnded() || "none"}`);
         expect(failures).toEqual([]);
         expect(newLeader).toBe(replica.name);
         expect(outageMs).toBeGreaterThan(5000);

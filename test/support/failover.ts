@@ -71,3 +71,21 @@ export async function describeCluster(members: Array<{ name: string; container: 
     }
     return lines.join("\n");
 }
+
+/**
+ * The lines of a container's log (stdout and stderr: Patroni logs to stderr) that match `pattern`,
+ * the last `last` of them, each prefixed with `label`: what a failed failover test prints to say
+ * what Patroni, HAProxy or PostgreSQL did meanwhile.
+ */
+export function notableLogLines(container: string, pattern: RegExp, opts: { last?: number; tail?: number; label?: string; timestamps?: boolean } = {}): string {
+    const args = ["logs", ...(opts.timestamps ? ["--timestamps"] : []), ...(opts.tail ? ["--tail", String(opts.tail)] : []), container];
+    const r = spawnSync("docker", args, { encoding: "utf8" });
+    if (r.error || r.status !== 0) return `${opts.label ?? container}: (docker logs failed: ${r.error?.message ?? r.stderr.trim()})`;
+    const prefix = opts.label !== undefined ? `${opts.label}: ` : "";
+    return `${r.stdout}${r.stderr}`.split("\n").filter((l) => pattern.test(l)).slice(-(opts.last ?? 15)).map((l) => prefix + l).join("\n");
+}
+
+/** The last `n` of withRetry's retries, one line: attempt, condition, elapsed time and error. */
+export function describeRetries(retries: Array<{ attempt: number; elapsedMs: number; classification: { condition: string }; error: unknown }>, n = 8): string {
+    return retries.slice(-n).map((r) => `#${r.attempt} ${r.classification.condition} after ${r.elapsedMs}ms: ${String((r.error as Error)?.message ?? r.error)}`).join("; ");
+}

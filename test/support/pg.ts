@@ -1,4 +1,4 @@
-import { Client, Pool } from "pg";
+import { Client, Pool, PoolClient } from "pg";
 import { libpqCompatible, sleep } from "@pgscale/core";
 
 /** Runs one query on a fresh connection and closes it. */
@@ -30,6 +30,7 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs: number, wha
 }
 
 export { Client, Pool };
+export type { PoolClient };
 
 /** The same server as `uri`, as the superuser: pg_stat_replication's columns need it (or pg_monitor). */
 export function asSuperuser(uri: string, password: string, database = "postgres"): string {

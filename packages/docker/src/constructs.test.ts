@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { settledCount } from "../../../test/support/bad-input";
 import { installDockerMocks } from "../../../test/support/docker-mocks";
+import { replicationConnectWatchdogStep } from "@pgscale/core";
 
 // Mocks must be in place before the constructs are imported (PULUMI-NOTES.md).
 const registered: Array<{ type: string; name: string; inputs: any; parent?: string }> = [];
@@ -183,12 +184,12 @@ describe("construct graph", () => {
         await settledCount(registered);
         // Lifetime unset: 90 days.
         expect(registered.find((r) => r.name === "pg7-0-tls")!.inputs.servers["pg7-0"]).toMatchObject({ validDays: 90 });
-        // Neither: no certificates and the images' own commands.
+        // Neither: no certificates; the command only starts the watchdog beside Patroni.
         const none = new PatroniCluster("pg7p", { dcs, nodes: 1, restApi: { https: false }, tls: { enabled: false } });
         expect(await unwrap(none.restApiCaPem)).toBeUndefined();
         await settledCount(registered);
         const offNode = registered.find((r) => r.type === "docker:index/container:Container" && r.name === "pg7p-0")!;
-        expect(offNode.inputs.command).toBeUndefined();
+        expect(offNode.inputs.command).toEqual(["/bin/sh", "-c", `${replicationConnectWatchdogStep("/usr/lib/postgresql/17/bin")} && exec patroni /etc/patroni/patroni.yml`]);
         expect(registered.filter((r) => r.name === "pg7p-tls")).toEqual([]);
     });
 
@@ -209,7 +210,7 @@ describe("construct graph", () => {
             const scheduler = JSON.parse(plain(plain(c.inputs.uploads).find((u: any) => u.file === "/etc/pgscale/backup.json").content));
             expect(scheduler).toMatchObject({ stanza: "orders", intervals: { full: 86400 } });
             // The certificates in place, the client key readable by postgres alone, then the scheduler (which runs pgBackRest's TLS server), then Patroni.
-            expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && install -m 0600 /etc/pgbackrest/client.key /var/run/postgresql/pgbackrest-client.key && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && exec patroni /etc/patroni/patroni.yml"]);
+            expect(c.inputs.command).toEqual(["/bin/sh", "-c", `until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && install -m 0600 /etc/pgbackrest/client.key /var/run/postgresql/pgbackrest-client.key && { python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json & } && ${replicationConnectWatchdogStep("/usr/lib/postgresql/17/bin")} && exec patroni /etc/patroni/patroni.yml`]);
             // pgBackRest's server: the member's certificate, to the cluster's one client certificate for this stanza.
             expect(conf).toContain("tls-server-cert-file=/var/run/postgresql/tls/server.crt\ntls-server-key-file=/var/run/postgresql/tls/server.key\ntls-server-ca-file=/var/run/postgresql/tls/ca.crt\ntls-server-auth=pgbackrest=orders\n");
             expect(scheduler.standbyOptions).toContain("--pg2-host-cert-file=/etc/pgbackrest/client.crt");
@@ -287,7 +288,7 @@ describe("construct graph", () => {
         expect(upload("/etc/patroni/patroni.yml")).toMatch(/method: pgbackrest\n\s+pgbackrest:\n\s+command: \/etc\/pgscale\/restore.sh\n\s+keep_existing_recovery_conf: true\n\s+no_params: true/);
         expect(upload("/etc/patroni/post-bootstrap.sh")).toContain("ALTER ROLE app LOGIN PASSWORD");
         // The copy has no backup of its own unless asked: no archive settings, no scheduler (only the REST key's copy).
-        expect(c.inputs.command).toEqual(["/bin/sh", "-c", "until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && exec patroni /etc/patroni/patroni.yml"]);
+        expect(c.inputs.command).toEqual(["/bin/sh", "-c", `until [ -s /var/run/postgresql/tls/server.crt ]; do sleep 0.2; done && ${replicationConnectWatchdogStep("/usr/lib/postgresql/17/bin")} && exec patroni /etc/patroni/patroni.yml`]);
     });
 
     it("runs every container as a named non-root user with every capability dropped (HAProxy keeps CAP_KILL for its reload)", async () => {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
     DATA_MOUNT, DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderPatroniYaml, clusterDcsDocument,
-    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL,
+    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL, replicationConnectWatchdogStep,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
@@ -281,10 +281,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         this.backupVolume = backup?.volume ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
         // Steps before Patroni: the TLS files (written by the member's CertificateDelivery once the
-        // container exists; already there after a restart or a replacement), the backup scheduler.
+        // container exists; already there after a restart or a replacement), the backup scheduler,
+        // and the loop that ends replication workers stuck connecting (replication-connect-watchdog.ts).
         const beforePatroni = [
             ...(certs ? [`until [ -s ${TLS_DIR}/server.crt ]; do sleep 0.2; done`] : []),
             ...(backup ? backup.startScheduler : []),
+            replicationConnectWatchdogStep(layout.binDir),
         ];
         const specs = names.map((member, i) => {
             const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
@@ -333,7 +335,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                     ...(backup?.uploads ?? []),
                     ...(restore?.uploads ?? []),
                 ],
-                ...(beforePatroni.length ? { command: ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni /etc/patroni/patroni.yml`] } : {}),
+                command: ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni /etc/patroni/patroni.yml`],
                 // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
                 // members from the host, nothing beyond this machine does, and stacks never collide.
                 ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],

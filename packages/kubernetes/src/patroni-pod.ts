@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DATA_MOUNT, MEMBER_CONTAINER, MemberPod, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload, sha256Hex } from "@pgscale/core";
+import { DATA_MOUNT, MEMBER_CONTAINER, replicationConnectWatchdogStep, MemberPod, PatroniClusterSpec, ResolvedPatroniCluster, kubernetesMetricsPort, memberTlsReload, sha256Hex } from "@pgscale/core";
 import { BackupPodParts } from "./backup";
 import { certWatchStep } from "./cert-watch";
 import { IMAGE_USERS } from "./images";
@@ -84,6 +84,7 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
     const beforePatroni = [
         ...(backup?.beforePatroni ?? []),
         ...(certFiles.length ? [certWatchStep(certFiles, memberTlsReload(layout.binDir, backup?.certCopies ?? []))] : []),
+        replicationConnectWatchdogStep(layout.binDir),
     ];
     const basics = memberPodBasics(a);
     const scratch = scratchVolumes({
@@ -113,12 +114,12 @@ export function patroniStatefulSet(name: string, a: PatroniStatefulSetArgs, pare
                     terminationGracePeriodSeconds: 30,
                     containers: [{
                         ...basics.container,
-                        // $(POD_NAME) is expanded by the kubelet: each member reads its own file.
-                        // With `backup`, the scheduler and pgBackRest's keys first (backup.ts).
-                        // With certificates, a watcher that reloads them when a renewal lands (cert-watch.ts).
-                        command: beforePatroni.length
-                            ? ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`]
-                            : ["patroni", `${CONFIG_DIR}/$(POD_NAME).yml`],
+                        // The shell expands $POD_NAME: each member reads its own file. Before Patroni:
+                        // with `backup`, the scheduler and pgBackRest's keys (backup.ts); with
+                        // certificates, a watcher that reloads them when a renewal lands (cert-watch.ts);
+                        // always, the loop that ends replication workers stuck connecting
+                        // (replication-connect-watchdog.ts in @pgscale/core).
+                        command: ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni ${CONFIG_DIR}/$POD_NAME.yml`],
                         env: [
                             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                             ...(a.kubernetesDcs ? [{ name: "PATRONI_KUBERNETES_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] : []),

@@ -90,7 +90,8 @@ export function planSubscription(i: { desired: SubscriptionSpec; previous?: Subs
  * connection string with libpq's blocking connect. PostgreSQL's own workers do not apply it: they
  * poll libpq's connection, where `connect_timeout` is ignored, so a connection that never completes
  * (HAProxy 3.0 holds a client whose connect was in progress when the server went DOWN) holds the
- * apply worker until it is ended (docs/reliability.md). Kept so existing subscriptions' strings
+ * apply worker until it is ended: on a pgscale member, its watchdog does that
+ * (replication-connect-watchdog.ts; docs/reliability.md). Kept so existing subscriptions' strings
  * stay as they are.
  */
 export function subscriberConninfo(publisher: string): string {

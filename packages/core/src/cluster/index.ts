@@ -17,3 +17,4 @@ export * from "./etcd-security";
 export * from "./major-upgrade";
 export * from "./network-policy";
 export * from "./etcd-restart";
+export * from "./replication-connect-watchdog";
