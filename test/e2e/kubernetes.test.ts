@@ -20,7 +20,7 @@ import { parse } from "yaml";
 import { destroyAndRemove, fixtureStack, plainOutputs, stackEnv, uniqueStackName } from "../support/stack";
 import { Client, asSuperuser, eventually, query } from "../support/pg";
 import { useLocalCluster } from "../support/k8s-local";
-import { ALERT_NAMES, DEFAULT_IMAGES, libpqCompatible, sleep } from "@pgscale/core";
+import { ALERT_NAMES, DEFAULT_IMAGES, MEMBER_CONTAINER, REPLICATION_CONNECT_WATCHDOG, libpqCompatible, sleep, stuckReplicationWorkersSql } from "@pgscale/core";
 import { randomBytes } from "crypto";
 import { spawnSync } from "child_process";
 import { seaweedfsImage } from "../support/seaweedfs";
@@ -337,6 +337,15 @@ describe("PatroniCluster on Kubernetes", () => {
         } finally {
             kubectl("delete", "namespace", other, "--wait=false");
             kubectl("-n", namespace, "delete", "pod", "probe", "--now", "--ignore-not-found", "--wait=false");
+        }
+    });
+
+    it("runs the replication watchdog beside Patroni in every member: its statement runs there over the socket, as the container's user", () => {
+        for (const pod of memberPods("name").split(" ")) {
+            const exec = (...args: string[]) => kubectl("-n", namespace, "exec", pod, "-c", MEMBER_CONTAINER, "--", ...args);
+            expect(exec("sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '; true")).toContain(`PGAPPNAME=${REPLICATION_CONNECT_WATCHDOG.applicationName}`);
+            // Nothing is stuck connecting, so it ends nothing; it reaches PostgreSQL as the loop does.
+            expect(exec("psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-c", stuckReplicationWorkersSql())).toBe("");
         }
     });
 
