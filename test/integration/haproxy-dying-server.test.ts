@@ -103,11 +103,14 @@ it("holds a client whose connect was in progress when its server was marked DOWN
     for (let at = 0; at <= 12_000; at += 100) {
         dials.push(sleep(at).then(() => dial(port, 20_000)).then((r) => ({ at: at / 1000, ...r })));
     }
-    // Past the last dial and the mark-down: HAProxy's runtime API lists the held streams (client
-    // side established, server side closed) and cannot end them either. `shutdown session` (as
+    // Once HAProxy marked the member DOWN, its runtime API lists the held streams (client side
+    // established, server side closed) and cannot end them either: `shutdown session` (as
     // shutdown-sessions) returns early on a stream whose server side is already shut, so nothing
     // short of the client giving up ends it.
-    await sleep(13_000);
+    for (const deadline = Date.now() + 20_000; !/Server primary\/m-0 is DOWN/.test(docker("logs", lb)); await sleep(200)) {
+        if (Date.now() > deadline) throw new Error(`HAProxy never marked the member DOWN: ${docker("logs", lb)}`);
+    }
+    await sleep(1000);
     const cli = (command: string) => docker("exec", lb, "bash", "-c", `exec 3<>/dev/tcp/${HAPROXY_RUNTIME.host}/${HAPROXY_RUNTIME.port} && echo "${command}" >&3 && cat <&3`);
     const heldStreams = () => cli("show sess").split("\n").filter((l) => / fe=primary /.test(l) && /scf=\[8,/.test(l) && /scb=\[10,/.test(l)).map((l) => l.split(":")[0]);
     const listed = heldStreams();
