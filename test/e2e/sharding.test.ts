@@ -43,7 +43,6 @@ describe("sharding example (docs/sharding.md)", () => {
     const rowsOnShards = async () => Promise.all(out.shardUris.map(async (uri) =>
         (await query(uri, "SELECT customer_id::int AS c, id::bigint AS id, tableoid::regclass::text AS part FROM orders"))));
 
-    /** What the coordinator's backends wait on, how s1's HAProxy sees its members and the coordinator's Patroni log: printed when a test stalls. */
     // A write and a read of it by key: an insert retried after a lost COMMIT is a no-op.
     const writeAndRead = async (c: { query(text: string, values: unknown[]): Promise<{ rows: any[] }> }, customer: number, id: number, createdAt = "2026-05-01") => {
         await c.query("INSERT INTO orders (customer_id, id, total, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", [customer, id, id, createdAt]);
@@ -64,6 +63,7 @@ describe("sharding example (docs/sharding.md)", () => {
             }
         }
     };
+    /** What the coordinator's backends wait on, how s1's HAProxy sees its members and the coordinator's Patroni log: printed when a test stalls. */
     const coordinatorView = (): string => {
         const container = (suffix: string) => docker("ps", "-a", "--filter", `label=pgscale.stack=${name}`, "--format", "{{.Names}}").split("\n").find((n) => n.endsWith(suffix))!;
         const run = (what: string, args: string[]) => { try { return docker(...args); } catch (err) { return `${what}: ${(err as Error).message.split("\n")[0]}`; } };
