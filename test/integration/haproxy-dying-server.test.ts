@@ -11,9 +11,11 @@
 // the mark-down; with `retries 0` / `timeout connect 1s` it is those that dialled in the last second
 // before it. (A short `timeout client` with a `timeout tunnel` changes nothing; without
 // shutdown-sessions none is held, but sessions established to a dead primary then stay open.) Nor
-// can the runtime API end one: `shutdown session` returns early on a stream whose server side is shut. So every client needs a connect timeout of its own
-// (docs/reliability.md): pgscale's Subscription adds one to the publisher's URI. This test pins the
-// behaviour: when an HAProxy without it arrives, it fails, and the docs must change with it.
+// can the runtime API end one: `shutdown session` returns early on a stream whose server side is
+// shut. So every client needs a connect timeout of its own (docs/reliability.md); PostgreSQL's
+// replication workers, which apply none, are ended by each member's watchdog
+// (replication-connect-watchdog.ts). This test pins the behaviour: when an HAProxy without it
+// arrives, it fails, and the docs must change with it.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
