@@ -1,7 +1,8 @@
 // The Kubernetes constructs for real: the local single-node cluster of scripts/k8s-local (control
 // plane and kubelet built from the Go module proxy), `pulumi up` through the kubernetes provider
 // stand-in, then PostgreSQL through the Services, a failover, backups into an S3 bucket (SeaweedFS
-// as a pod of the namespace) and a restore from it into a new cluster, and a destroy that leaves
+// as a pod of the namespace) and a restore from it into a new cluster that backs up into a
+// ReadWriteMany claim of its own, and a destroy that leaves
 // nothing, with the constructs' NetworkPolicies enforced (the cluster runs kube-network-policies).
 // Last, what the provider waits for (the stand-in follows the genuine provider's await rules: its
 // README, "Await semantics"): the rules read the Endpoints the real endpoints controller writes, and
@@ -599,6 +600,25 @@ describe("PatroniCluster on Kubernetes", () => {
         expect(await query(viaClusterIp(copy.copyPrimaryUri!), "INSERT INTO t VALUES (4, 'restored') RETURNING id")).toEqual([{ id: 4 }]);
     });
 
+    it("backs the restored cluster up into a repository claim of its own (ReadWriteMany, shared class); pgscale backup drill --pod restores the claim", async () => {
+        const claim = JSON.parse(kubectl("-n", namespace, "get", "pvc", "copy-repository", "-o", "json"));
+        expect([claim.spec.accessModes, claim.spec.storageClassName, claim.status.phase]).toEqual([["ReadWriteMany"], "shared", "Bound"]);
+        const copyPod = ["--pod", "copy-0", "--namespace", namespace];
+        await withKubectl(async () => {
+            // The copy's scheduler creates its stanza in the claim and takes the first full backup from its primary.
+            await eventually(async () => {
+                const list = await pgscaleCli("backup", "list", ...copyPod, "--json");
+                return list.code === 0 && JSON.parse(list.stdout).backups?.some((b: { type: string }) => b.type === "full") || undefined;
+            }, 120000, "a full backup in the copy's claim", 2000);
+            // The claim mounted read-only in a throwaway pod: the 50 marks the copy restored from the bucket.
+            const drill = await pgscaleCli("backup", "drill", ...copyPod, "--database", "appdb", "--check", "SELECT count(*) FROM marks", "--json");
+            expect([drill.code, drill.code === 0 ? "" : `${drill.stdout}\n${drill.stderr}`]).toEqual([0, ""]);
+            expect(JSON.parse(drill.stdout)).toMatchObject({ container: "copy-0", stanza: "copy", checkResult: "50", shortfalls: [] });
+        });
+        // pgBackRest's repository files are in the claim, not in the pod: the stanza's archive and backup directories.
+        expect(kubectl("-n", namespace, "exec", "copy-0", "-c", "patroni", "--", "ls", "/var/lib/pgbackrest").split(/\s+/)).toEqual(expect.arrayContaining(["archive", "backup"]));
+    });
+
     it("RestoreDrill: drilled the bucket in a throwaway pod during that `up`: every archived mark restored, the figures as outputs, the pod gone", async () => {
         const figures = restoredOutputs!.drillFigures!;
         console.log(`RestoreDrill: ${JSON.stringify(figures)}`);
@@ -610,7 +630,7 @@ describe("PatroniCluster on Kubernetes", () => {
         await eventually(async () => kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=restore-drill", "-o", "name") === "" || undefined, 30000, "the drill pod deleted", 500);
     });
 
-    it("refuses a restore to a time before the bucket's oldest backup, naming the field, before any member exists; the check's pod gone", async () => {
+    it("refuses a restore from the copy's claim to a time before its oldest backup, naming the field, before any member exists; the check's pod gone", async () => {
         await stack!.setConfig("refusedRestore", { value: "true" });
         const started = Date.now();
         const failed = await withKubectl(() => stack!.up(quiet)).then(() => undefined, (e: Error) => e);

@@ -131,4 +131,33 @@ describe("backup on Kubernetes", () => {
         expect(volumes["pgbackrest-config"]).toBeUndefined();
         expect(volumes["pgscale-config"].secret.items.map((i: any) => i.path).sort()).toEqual(["restore-s3-ca.crt", "restore.conf", "restore.sh"]);
     });
+    it("keeps a volume repository in a ReadWriteMany claim every member mounts, not awaited; pgBackRest writes it as a posix repository", async () => {
+        const { sts, container, file, pg } = await cluster("orders", { backup: {}, backupStorage: { storageClassName: "nfs" } });
+        const claim = registered.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim" && r.name === "orders-backup-repository")!;
+        expect(claim.inputs).toMatchObject({
+            metadata: { name: "orders-backup", namespace: "db", annotations: { "pulumi.com/skipAwait": "true" }, labels: { "app.kubernetes.io/component": "backup-repository" } },
+            spec: { accessModes: ["ReadWriteMany"], storageClassName: "nfs", resources: { requests: { storage: "20Gi" } } },
+        });
+        expect(await new Promise((resolve) => pg.backupVolume.apply(resolve))).toBe("orders-backup");
+        expect(file("orders-backup", "pgbackrest.conf")).toContain("repo1-path=/var/lib/pgbackrest\n");
+        expect(file("orders-backup", "pgbackrest.conf")).not.toContain("repo1-type=s3");
+        expect(container.volumeMounts).toContainEqual({ name: "pgbackrest-repository", mountPath: "/var/lib/pgbackrest" });
+        expect(sts.spec.template.spec.volumes).toContainEqual({ name: "pgbackrest-repository", persistentVolumeClaim: { claimName: "orders-backup" } });
+        // A named claim and its size.
+        await cluster("named", { backup: { repository: { volume: "named-repo" } }, backupStorage: { storageClassName: "nfs", size: "50Gi" } });
+        expect(registered.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim")!.inputs).toMatchObject({ metadata: { name: "named-repo" }, spec: { resources: { requests: { storage: "50Gi" } } } });
+    });
+
+    it("restores a new cluster from a repository claim mounted read-only where the restore reads its source", async () => {
+        const { container, file, sts } = await cluster("copy", {
+            nodes: 1, bootstrap: { fromBackup: { repository: { volume: "orders-backup" }, stanza: "orders", passphrase: pulumi.secret("pass-phrase") } },
+        });
+        expect(file("copy-backup", "restore.conf")).toContain("repo1-path=/var/lib/pgbackrest-source\n");
+        expect(container.volumeMounts).toContainEqual({ name: "pgbackrest-source", mountPath: "/var/lib/pgbackrest-source", readOnly: true });
+        expect(sts.spec.template.spec.volumes).toContainEqual({ name: "pgbackrest-source", persistentVolumeClaim: { claimName: "orders-backup", readOnly: true } });
+        // The source check's throwaway pod mounts the claim too (not the bucket).
+        const check = plain(registered.find((r) => r.name === "copy-restore-check")!.inputs) as any;
+        expect([check.claim, check.s3]).toEqual(["orders-backup", undefined]);
+        expect(registered.some((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim")).toBe(false);
+    });
 });

@@ -11,8 +11,9 @@ import { NamespaceRef } from "./namespace";
 // `backup` and `bootstrap.fromBackup` on Kubernetes, the same as on Docker (packages/docker/src/backup.ts)
 // with the files in a Secret instead of uploads: pgBackRest's configuration (the passphrase and
 // the S3 keys inside, never in env or args) at /etc/pgbackrest, the scheduler's and the restore's
-// at /etc/pgscale, both from one Secret `<name>-backup`. The repository is an S3 bucket: a volume
-// repository would need a ReadWriteMany claim every member mounts, which is not offered.
+// at /etc/pgscale, both from one Secret `<name>-backup`. The repository is an S3 bucket, or a
+// PersistentVolumeClaim that every member mounts where Docker mounts its volume (so its class
+// must offer ReadWriteMany: the primary archives into it while a replica backs up into it).
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
@@ -26,13 +27,34 @@ const SERVER_KEY = "/var/run/postgresql/pgbackrest-server.key";
 /** Where the backup scheduler keeps the backup lease and the drill's record with Patroni's Kubernetes DCS (pgscale_dcs.py). */
 export const BACKUP_LEASE_NAMES = (scope: string) => [`${scope}-pgscale-backup-lease`, `${scope}-pgscale-backup-drill`];
 
-/** `backup.repository.volume` and `fromBackup.repository.volume` on Kubernetes: refused, naming the field. */
-export function kubernetesBackupIssues(backup: BackupSpec | undefined, from: FromBackupSpec | undefined): Array<{ field: string; message: string }> {
-    const out: Array<{ field: string; message: string }> = [];
-    const s3Only = "Kubernetes keeps the pgBackRest repository in an S3 bucket only (`repository: { s3: {...} }`); a volume repository would need a ReadWriteMany claim that every member mounts";
-    if (backup && !backup.repository.s3) out.push({ field: backup.repository.volume !== undefined ? "backup.repository.volume" : "backup.repository", message: `needs \`s3\`: ${s3Only}` });
-    if (from && from.repository.volume !== undefined) out.push({ field: "bootstrap.fromBackup.repository.volume", message: `is not available: ${s3Only}` });
-    return out;
+/** The claim a cluster's volume repository lives in: `backup.repository.volume`, default `<name>-backup`; undefined for a bucket. */
+export function repositoryClaimName(name: string, backup: BackupSpec | undefined): string | undefined {
+    return backup && !backup.repository.s3 ? backup.repository.volume ?? `${name}-backup` : undefined;
+}
+
+/** `backup` in a claim needs `backupStorage` (its class must offer ReadWriteMany), and `backupStorage` needs such a `backup`. */
+export function kubernetesBackupIssues(backup: BackupSpec | undefined, backupStorage: unknown): Array<{ field: string; message: string }> {
+    const claim = backup !== undefined && !backup.repository.s3;
+    if (claim && backupStorage === undefined) {
+        return [{ field: "backupStorage", message: "is required with `backup` in a volume (no `repository.s3`): `{ storageClassName }` of a StorageClass offering ReadWriteMany (NFS, CephFS, EFS, Azure Files...), since every member mounts the repository; or use an S3 bucket" }];
+    }
+    if (!claim && backupStorage !== undefined) return [{ field: "backupStorage", message: "is only used with `backup` in a volume (`backup.repository` without `s3`)" }];
+    return [];
+}
+
+/**
+ * The claim holding a volume repository: ReadWriteMany, kept when the cluster is removed (a
+ * repository outlives the cluster it can bring back; removing the namespace still removes it).
+ * Not awaited: under a WaitForFirstConsumer class it binds only once a member mounts it, and the
+ * StatefulSet's own wait covers the members starting with it.
+ */
+export function backupRepositoryClaim(name: string, claimName: string, a: {
+    namespace: NamespaceRef; labels: Labels; storage: { size: string; storageClassName: string }; parent: pulumi.Resource; dependsOn: pulumi.Resource[];
+}): k8s.core.v1.PersistentVolumeClaim {
+    return new k8s.core.v1.PersistentVolumeClaim(`${name}-backup-repository`, {
+        metadata: { name: claimName, namespace: a.namespace.ref, labels: { ...a.labels, "app.kubernetes.io/component": "backup-repository" }, annotations: { "pulumi.com/skipAwait": "true" } },
+        spec: { accessModes: ["ReadWriteMany"], storageClassName: a.storage.storageClassName, resources: { requests: { storage: a.storage.size } } },
+    }, { parent: a.parent, dependsOn: a.dependsOn, retainOnDelete: true });
 }
 
 /** The member files a cluster's `backup` or restore adds, and how the member pods use them. */
@@ -102,10 +124,10 @@ function secretDir(volume: string, secretName: string, dir: string, files: Recor
 const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 /**
- * The pod parts of `backup` (pgBackRest with the S3 repository, archiving from the primary, the
+ * The pod parts of `backup` (pgBackRest with the repository, archiving from the primary, the
  * image's scheduler beside Patroni, which creates the stanza on the primary and backs up from the
  * first streaming replica through the primary's pgBackRest server) and of a restore (Patroni's
- * custom bootstrap from the source bucket), both in one Secret named `secretName`.
+ * custom bootstrap from the source repository), both in one Secret named `secretName`.
  */
 export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupSpec | undefined, secretName: string, a: BackupPodArgs): BackupPodParts | undefined {
     if (!backup && !from) return undefined;
@@ -176,11 +198,21 @@ export function backupPodParts(backup: BackupSpec | undefined, from: FromBackupS
     ];
     // pgBackRest writes its archive spool and logs; the root filesystem is read-only.
     const writable = [{ name: "pgbackrest-spool", path: PGBACKREST_PATHS.spool }, { name: "pgbackrest-log", path: PGBACKREST_PATHS.log }];
+    // A volume repository: the cluster's claim where pgBackRest writes it, a restore's source read-only where the restore reads it.
+    const claims: Array<{ volume: Volume; mount: VolumeMount }> = [];
+    const own = repositoryClaimName(a.name, backup);
+    if (own) claims.push({ volume: { name: "pgbackrest-repository", persistentVolumeClaim: { claimName: own } }, mount: { name: "pgbackrest-repository", mountPath: PGBACKREST_PATHS.repository } });
+    if (from?.repository.volume !== undefined) {
+        claims.push({
+            volume: { name: "pgbackrest-source", persistentVolumeClaim: { claimName: from.repository.volume as pulumi.Input<string>, readOnly: true } },
+            mount: { name: "pgbackrest-source", mountPath: PGBACKREST_PATHS.sourceRepository, readOnly: true },
+        });
+    }
     return {
         ...out,
         files: pulumi.all(parts).apply((ps) => Object.assign({}, ...ps) as Record<string, string>),
-        volumes: [...dirs.map((d) => d.volume), ...writable.map((w) => ({ name: w.name, emptyDir: {} }))],
-        mounts: [...dirs.map((d) => d.mount), ...writable.map((w) => ({ name: w.name, mountPath: w.path }))],
+        volumes: [...dirs.map((d) => d.volume), ...writable.map((w) => ({ name: w.name, emptyDir: {} })), ...claims.map((c) => c.volume)],
+        mounts: [...dirs.map((d) => d.mount), ...writable.map((w) => ({ name: w.name, mountPath: w.path })), ...claims.map((c) => c.mount)],
     };
 }
 

@@ -9,7 +9,7 @@ export { MONITOR_ROLE, STATS_USER } from "./monitoring";
 export { DEFAULT_IMAGES, IMAGE_USERS } from "./images";
 export type { ServiceEndpoint } from "./service-endpoint";
 export type { NamespaceRef } from "./namespace";
-export type { PlacementArgs, StorageArgs } from "./platform";
+export type { BackupStorageArgs, PlacementArgs, StorageArgs } from "./platform";
 export { patroniRoleRules, patroniEndpointNames } from "./patroni-rbac";
 export type { DeclaredDatabase, DeclaredRole } from "./declared-access";
 export { RestoreDrill, restoreDrillPodHandlers } from "./restore-drill";

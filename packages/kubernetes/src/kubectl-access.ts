@@ -25,15 +25,21 @@ export interface ThrowawayPodInputs extends KubectlAccess {
     member: MemberPod;
     stanza: string;
     passphrase?: string;
-    /** The bucket, with its keys and CA resolved (a secret as a whole). */
-    s3: S3RepositorySpec & { accessKeyId: string; secretAccessKey: string };
+    /** The bucket, with its keys and CA resolved (a secret as a whole); else `claim`. */
+    s3?: S3RepositorySpec & { accessKeyId: string; secretAccessKey: string };
+    /** The PersistentVolumeClaim holding the repository, which the pod mounts read-only. */
+    claim?: string;
     dataDir: string;
     target: RestoreTarget;
 }
 
 /** The repository as the throwaway pod reads it. */
 export function podSource(i: ThrowawayPodInputs): DrillPodSource {
-    return { stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase, s3: { spec: i.s3, keys: { accessKeyId: i.s3.accessKeyId, secretAccessKey: i.s3.secretAccessKey } } };
+    const { s3, claim } = i;
+    return {
+        stanza: i.stanza, dataDir: i.dataDir, passphrase: i.passphrase,
+        ...(s3 ? { s3: { spec: s3, keys: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } } : { claim }),
+    };
 }
 
 /** A kubeconfig given as its contents (as `kubernetes:kubeconfig` may be) rather than a path. */

@@ -5,7 +5,7 @@ import { explicitKubernetesProvider, kubectlAccessIssues } from "./kubectl-acces
 import { EtcdCluster } from "./etcd";
 import { patroniEndpointNames } from "./patroni-rbac";
 import {
-    NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, patroniPlatformSpec, splitArgs,
+    NETWORK_POLICY_KEY, NetworkPolicyPlatformArgs, PLACEMENT_KEYS, PatroniPlatform, PlacementArgs, StorageArgs, BackupStorageArgs, patroniPlatformSpec, splitArgs,
 } from "./platform";
 
 export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, NetworkPolicyPlatformArgs {
@@ -13,6 +13,13 @@ export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, 
     dcs?: EtcdCluster;
     /** Data volume per member. Default 10Gi of the default StorageClass. */
     storage?: StorageArgs;
+    /**
+     * With `backup` in a volume (`backup.repository` without `s3`), required: the claim holding the
+     * pgBackRest repository, which every member mounts (`storageClassName`: a class offering
+     * ReadWriteMany; `size` default 20Gi). The claim is named `backup.repository.volume` (default
+     * `<name>-backup`) and is kept when the cluster is removed. Default: none.
+     */
+    backupStorage?: BackupStorageArgs;
     /**
      * The kubeconfig with which pgscale's steps that run kubectl from where `pulumi up` runs reach
      * the cluster (`bootstrap.fromBackup`'s source check, and a RestoreDrill of this cluster), a
@@ -39,13 +46,13 @@ export interface CheckedPatroniArgs {
  */
 export function checkPatroniArgs(name: string, subject: string, args: PatroniClusterArgs, opts?: pulumi.ComponentResourceOptions): CheckedPatroniArgs {
     const { dcs, kubeconfig: _kubeconfig, context: _context, ...withoutDcs } = args;
-    const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage"]);
+    const [platformArgs, rest] = splitArgs(withoutDcs, [...PLACEMENT_KEYS, NETWORK_POLICY_KEY, "storage", "backupStorage"]);
     const issues = new IssueCollector();
     checkConstructName(issues, name);
     const resolved = issues.run(() => resolvePatroniCluster(rest, subject));
     const platform = issues.parse(patroniPlatformSpec, platformArgs);
     if (dcs !== undefined && !(dcs instanceof EtcdCluster)) issues.add("dcs", "must be an EtcdCluster from @pgscale/kubernetes (or omitted for the Kubernetes DCS)");
-    kubernetesBackupIssues(resolved?.spec.backup, resolved?.spec.bootstrap?.fromBackup).forEach((x) => issues.add(x.field, x.message));
+    kubernetesBackupIssues(resolved?.spec.backup, platformArgs.backupStorage).forEach((x) => issues.add(x.field, x.message));
     // The access Job creates and updates, and never drops: a removal policy that asks for a drop would be silently ignored.
     removalPolicyIssues(args).forEach((x) => issues.add(x.field, x.message));
     // kubectl reaches the cluster only for a restore's source check (and a RestoreDrill, which checks its own).

@@ -5,7 +5,7 @@ import {
     PGBACKREST_SERVER_PORT,
 } from "@pgscale/core";
 import { GeneratedSecret, GeneratedTls } from "@pgscale/postgres";
-import { backupPodParts, backupSecret } from "./backup";
+import { backupPodParts, backupRepositoryClaim, backupSecret, repositoryClaimName } from "./backup";
 import { IMAGE_USERS, podImage } from "./images";
 import { SCOPE_LABEL, labelsFor } from "./labels";
 import { postgresExporterObjects } from "./monitoring";
@@ -140,6 +140,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
      * from it anywhere else (`bootstrap.fromBackup.passphrase`); else undefined.
      */
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
+    /**
+     * With `backup` in a volume: the PersistentVolumeClaim holding the pgBackRest repository (kept
+     * when the cluster is removed; a restore's `bootstrap.fromBackup.repository.volume` in the same
+     * namespace); else (no backup, or `repository.s3`) undefined.
+     */
+    public readonly backupVolume: pulumi.Output<string | undefined>;
     /** The `kubeconfig` and `context` given, for pgscale's steps that run kubectl (a RestoreDrill of this cluster takes them as its defaults). */
     public readonly kubectl: { kubeconfig?: pulumi.Input<string>; context?: string };
     /** Worst-case figures the effective timings promise. */
@@ -251,6 +257,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         }, this);
         this.configSecret = config.secret;
         const backupFiles = backup && backupSecret(backupSecretName, this.namespace, labels, backup.files, this, [versionGuard]);
+        const claimName = repositoryClaimName(name, spec.backup);
+        const repositoryClaim = claimName !== undefined && p.backupStorage
+            ? backupRepositoryClaim(name, claimName, { namespace: this.namespace, labels, storage: p.backupStorage, parent: this, dependsOn: [versionGuard] })
+            : undefined;
+        this.backupVolume = repositoryClaim ? repositoryClaim.metadata.name : pulumi.output(undefined);
 
         const { roleServices, memberServices } = patroniServices(name, {
             namespace: nsRef, labels, selector, scope, serviceType: p.serviceType, pgPort: PG_PORT, apiPort: API_PORT, kubernetesDcs: !dcs,
@@ -281,7 +292,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             // Waits on the check of restApi.https (a refused change registers no member change).
             restScheme: kept.apply(([h]) => (h ? "https" : "http")),
             serviceAccountName: this.serviceAccount.metadata.name, configSecretName: config.secretName, backup, exporter,
-            dependsOn: [versionGuard, identity.roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...memberServices, ...(exporter?.objects ?? []),
+            dependsOn: [versionGuard, identity.roleBinding, this.configSecret, ...(backupFiles ? [backupFiles] : []), ...(repositoryClaim ? [repositoryClaim] : []), ...memberServices, ...(exporter?.objects ?? []),
                 ...(dcs ? [dcs] : []), ...(this.etcdUser ? [this.etcdUser] : []), ...this.networkPolicies, ...(restore ? [restore.check] : [])],
         }, this);
 

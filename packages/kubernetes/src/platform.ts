@@ -51,7 +51,24 @@ const storage = z
     })
     .default({});
 
-export const patroniPlatformSpec = z.strictObject({ ...placement, storage, networkPolicy: networkPolicySpec });
+/**
+ * The pgBackRest repository's claim, with `backup` in a volume (`backup.repository` without `s3`):
+ * every member mounts it (the primary archives, a replica backs up), so its class must offer
+ * ReadWriteMany.
+ */
+const backupStorage = z
+    .strictObject({
+        /** Size of the claim. Default 20Gi: the kept full backups, compressed, and the WAL between them. */
+        size: quantity.default("20Gi"),
+        /**
+         * A StorageClass that offers ReadWriteMany (NFS, CephFS, EFS, Azure Files, Filestore...).
+         * Required with a volume repository: a cluster's default class rarely offers it, and a claim
+         * it cannot bind leaves every member pending.
+         */
+        storageClassName: z.string().min(1, "must name a StorageClass"),
+    });
+
+export const patroniPlatformSpec = z.strictObject({ ...placement, storage, backupStorage: backupStorage.optional(), networkPolicy: networkPolicySpec });
 export const etcdPlatformSpec = z.strictObject({ ...placement, storage, networkPolicy: etcdNetworkPolicySpec });
 export const deploymentPlatformSpec = z.strictObject({
     ...placement,
@@ -68,6 +85,7 @@ export type Placement = Omit<PatroniPlatform, "storage" | "networkPolicy">;
 /** The TypeScript face of the platform options (inputs, with defaults optional). */
 export type PlacementArgs = z.input<z.ZodObject<typeof placement>>;
 export type StorageArgs = z.input<typeof storage>;
+export type BackupStorageArgs = z.input<typeof backupStorage>;
 
 export const PLACEMENT_KEYS = Object.keys(placement) as Array<keyof typeof placement>;
 /** The option of the constructs that create NetworkPolicies (not Prometheus's nor Alertmanager's). */

@@ -8,9 +8,9 @@ import { KubectlAccess, ThrowawayPodInputs, kubectlAccessInputs, podSource, with
 import { KUBERNETES_PACKAGE } from "./own-package";
 
 // `bootstrap.fromBackup` on Kubernetes, checked before and watched while it restores, as on Docker
-// (restore-bootstrap.ts there). RestoreSourceCheck reads the source bucket (`pgbackrest info`) in
-// a throwaway pod beside where the members will run (readSourceInfoInPod) and judges it as Docker
-// does (sourceReadIssues): an unreadable bucket, a wrong passphrase, no backup, a target time
+// (restore-bootstrap.ts there). RestoreSourceCheck reads the source repository, a bucket or a claim
+// (`pgbackrest info`), in a throwaway pod beside where the members will run (readSourceInfoInPod) and
+// judges it as Docker does (sourceReadIssues): an unreadable repository, a wrong passphrase, no backup, a target time
 // before the oldest backup each fail `up` naming the field, before the StatefulSet is created.
 // RestoreBootstrapWatch follows the members' logs until one is ready (the restored primary) and
 // fails at the first failed attempt with pgBackRest's (or PostgreSQL's) message, instead of
@@ -88,13 +88,15 @@ export interface RestoreSourceCheckArgs {
     member: pulumi.Input<MemberPod>;
     stanza: string;
     passphrase: pulumi.Input<string> | undefined;
-    /** The bucket with its keys and CA resolved (resolvedS3: a secret). */
-    s3: pulumi.Input<CheckInputs["s3"]>;
+    /** The bucket with its keys and CA resolved (resolvedS3: a secret); else `claim`. */
+    s3?: pulumi.Input<NonNullable<CheckInputs["s3"]>>;
+    /** The PersistentVolumeClaim holding the source repository, in the cluster's namespace. */
+    claim?: pulumi.Input<string>;
     dataDir: string;
     target: RestoreTarget;
 }
 
-/** Before a restored cluster's members exist (Kubernetes): the source bucket holds the stanza, a backup, and the target. */
+/** Before a restored cluster's members exist (Kubernetes): the source repository holds the stanza, a backup, and the target. */
 export class RestoreSourceCheck extends pulumi.dynamic.Resource {
     constructor(name: string, args: RestoreSourceCheckArgs, opts?: pulumi.CustomResourceOptions) {
         super(provider, name, {
@@ -135,17 +137,18 @@ export class RestoreBootstrapWatch extends pulumi.dynamic.Resource {
 }
 
 /**
- * With `bootstrap.fromBackup` (a bucket on Kubernetes): the check the StatefulSet waits on, and
+ * With `bootstrap.fromBackup` (on Kubernetes): the check the StatefulSet waits on, and
  * the watch of the StatefulSet's members (`watch`), which the reconcile Job waits on.
  */
 export function restoreChecks(name: string, from: FromBackupSpec | undefined, at: RestoreCheckContext): { check: RestoreSourceCheck; watch: (statefulSet: pulumi.Resource, pods: string[]) => RestoreBootstrapWatch } | undefined {
-    const s3 = from?.repository.s3;
-    if (!from || !s3) return undefined;
+    if (!from) return undefined;
+    const s3 = from.repository.s3;
+    const repository = s3 ? { s3: resolvedS3(s3) } : { claim: from.repository.volume as pulumi.Input<string> };
     const access = kubectlAccessInputs(at.kubectl.kubeconfig, at.kubectl.context);
     return {
         check: new RestoreSourceCheck(`${name}-restore-check`, {
             subject: at.subject, namespace: at.namespace, ...access, member: at.member,
-            stanza: from.stanza, passphrase: from.passphrase as pulumi.Input<string> | undefined, s3: resolvedS3(s3), dataDir: at.dataDir, target: from.target,
+            stanza: from.stanza, passphrase: from.passphrase as pulumi.Input<string> | undefined, ...repository, dataDir: at.dataDir, target: from.target,
         }, { parent: at.parent, dependsOn: at.dependsOn }),
         watch: (statefulSet, pods) => new RestoreBootstrapWatch(`${name}-restore-watch`, {
             subject: at.subject, namespace: at.namespace, ...access, pods,

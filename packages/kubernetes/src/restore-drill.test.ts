@@ -37,6 +37,14 @@ describe("RestoreDrill on Kubernetes: the construct graph", () => {
         expect(plain(i.s3)).toMatchObject({ endpoint: S3.endpoint, bucket: "pg-backups", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "s3-secret-key", caPem: CA });
         expect(i.kubeconfig).toBeUndefined();
     });
+
+    it("drills a volume repository through its claim, mounted read-only in the drill pod, with no bucket", async () => {
+        const pg = new PatroniCluster("ledger", { nodes: 2, namespace: "db", backup: {}, backupStorage: { storageClassName: "nfs" } });
+        new RestoreDrill("ledger-drill", { cluster: pg, runOn: "create" });
+        await settledCount(registered);
+        const i = registered.find((r) => r.name === "ledger-drill")!.inputs;
+        expect([plain(i.claim), i.s3]).toEqual(["ledger-backup", undefined]);
+    });
 });
 
 describe("RestoreDrill on Kubernetes: the drill", () => {

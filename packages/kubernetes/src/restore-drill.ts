@@ -10,7 +10,7 @@ import { KUBERNETES_PACKAGE } from "./own-package";
 import { PatroniCluster } from "./patroni";
 import { memberPod } from "./patroni-pod";
 
-// RestoreDrill on Kubernetes: the Docker RestoreDrill's drill (restore the cluster's bucket, start
+// RestoreDrill on Kubernetes: the Docker RestoreDrill's drill (restore the cluster's repository, start
 // PostgreSQL on it, run a check query, record what a restore costs and would lose, fail the update
 // on a missed objective) in a throwaway pod beside the members, as `pgscale backup drill --pod`
 // runs it (runDrillPod in @pgscale/core). `pulumi up` reaches the pod with kubectl: like the
@@ -36,7 +36,7 @@ export const restoreDrillPodHandlers = {
 
 const load = packageRequire(KUBERNETES_PACKAGE);
 const handlers = (): typeof restoreDrillPodHandlers => load().restoreDrillPodHandlers;
-const INPUT_KEYS: Array<keyof DrillInputs> = ["namespace", "kubeconfig", "context", "member", "stanza", "passphrase", "s3", "dataDir", "target", "database", "check", "objectives", "trigger"];
+const INPUT_KEYS: Array<keyof DrillInputs> = ["namespace", "kubeconfig", "context", "member", "stanza", "passphrase", "s3", "claim", "dataDir", "target", "database", "check", "objectives", "trigger"];
 
 // Serialized into the state: captures only where the package is (own-package.ts).
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -53,7 +53,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
-    /** The cluster whose `backup` bucket is drilled. */
+    /** The cluster whose `backup` repository (bucket or claim) is drilled. */
     cluster: PatroniCluster;
     /**
      * The kubeconfig kubectl uses to reach the cluster, a path or its contents (a secret). Default:
@@ -67,7 +67,7 @@ export interface RestoreDrillArgs extends RestoreDrillCommonArgs {
 }
 
 /**
- * A restore drill of a PatroniCluster's backup bucket (Kubernetes): the latest backup (or
+ * A restore drill of a PatroniCluster's backup repository (Kubernetes): the latest backup (or
  * `target`) restored in a throwaway pod of the members' image, security contexts, resources and
  * placement, beside them in their namespace, started, checked with `check`, and deleted. Outputs the
  * measured `restoreSeconds`, the `restorablePoint` (newest commit the restore holds) and the
@@ -84,12 +84,14 @@ export class RestoreDrill extends RestoreDrillResource {
         const kubeconfig = args.kubeconfig ?? (cluster instanceof PatroniCluster ? cluster.kubectl.kubeconfig : undefined);
         const context = args.context ?? (cluster instanceof PatroniCluster ? cluster.kubectl.context : undefined);
         const { spec, issues, trigger } = restoreDrillArgs(rest);
-        const s3 = cluster instanceof PatroniCluster ? cluster.resolved.spec.backup?.repository.s3 : undefined;
+        const backup = cluster instanceof PatroniCluster ? cluster.resolved.spec.backup : undefined;
         if (!(cluster instanceof PatroniCluster)) issues.push({ field: "cluster", message: "must be a PatroniCluster from @pgscale/kubernetes" });
-        else if (!cluster.resolved.spec.backup) issues.push({ field: "cluster", message: "PatroniCluster has no `backup`: there is no repository to drill" });
-        else if (!s3) issues.push({ field: "cluster", message: "its repository is not an S3 bucket, which a drill pod reaches over the network" });
+        else if (!backup) issues.push({ field: "cluster", message: "PatroniCluster has no `backup`: there is no repository to drill" });
         if (cluster instanceof PatroniCluster) issues.push(...kubectlAccessIssues(kubeconfig, context, cluster.getProvider("kubernetes:core/v1:Pod") instanceof k8s.Provider));
-        if (issues.length || !spec || !s3) throw new PgscaleValidationError(subject, issues);
+        if (issues.length || !spec || !backup) throw new PgscaleValidationError(subject, issues);
+        // The bucket over the network, or the repository's claim mounted read-only in the drill pod.
+        const s3 = backup.repository.s3;
+        const repository = s3 ? { s3: resolvedS3(s3) } : { claim: cluster.backupVolume };
         const sts = cluster.statefulSet;
         // What the drill pod copies: the members' pod template as the API server has it.
         const member = pulumi.all([sts.metadata.name, cluster.namespace.ref, sts.spec.template.spec]).apply(([stsName, namespace, pod]) => memberPod(stsName, namespace, pod));
@@ -100,7 +102,7 @@ export class RestoreDrill extends RestoreDrillResource {
             member,
             stanza: cluster.scope,
             passphrase: pulumi.secret(cluster.backupPassphrase),
-            s3: resolvedS3(s3),
+            ...repository,
             dataDir: cluster.resolved.layout.dataDir,
             target: spec.target,
             database: spec.database,

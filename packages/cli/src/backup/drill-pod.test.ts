@@ -102,6 +102,37 @@ else { process.stderr.write("error: unexpected " + a.join(" ") + "\\n"); process
         ]);
     });
 
+    it("a volume repository: the member's claim mounted read-only in the drill pod, the restore reading it there; a member with neither is named", async () => {
+        const posix = renderPgBackRestConf({
+            stanza: "main", dataDir: "/var/lib/postgresql/data/pg17", socketDir: "/var/run/postgresql", pgPort: 5432, cipherPass: "PASSPHRASE", backup: backupSpec.parse({}),
+            tls: { certFile: "/var/run/postgresql/s.crt", keyFile: "/var/run/postgresql/s.key", caFile: "/etc/patroni-tls/ca.crt" },
+        });
+        const withClaim: MemberPod = {
+            metadata: MEMBER.metadata,
+            spec: {
+                containers: [{ name: "patroni", image: "pgscale/patroni-17:1", volumeMounts: [{ name: "pgbackrest-repository", mountPath: "/var/lib/pgbackrest" }] }],
+                volumes: [{ name: "pgbackrest-repository", persistentVolumeClaim: { claimName: "main-backup" } }],
+            },
+        };
+        fs.writeFileSync(path.join(dir, "pgbackrest.conf"), posix);
+        fs.writeFileSync(path.join(dir, "member.json"), JSON.stringify(withClaim));
+        try {
+            const r = await drill("--json");
+            expect([r.code, r.stderr]).toEqual([0, ""]);
+            const created = JSON.parse(read("created.json"));
+            expect(created.spec.volumes).toContainEqual({ name: "repository", persistentVolumeClaim: { claimName: "main-backup", readOnly: true } });
+            expect(created.spec.containers[0].volumeMounts).toContainEqual({ name: "repository", mountPath: "/var/lib/pgbackrest-source", readOnly: true });
+            expect(read("stdin")).toContain("repo1-path=/var/lib/pgbackrest-source\n");
+            fs.writeFileSync(path.join(dir, "member.json"), JSON.stringify(MEMBER));
+            const none = await drill();
+            expect(none.code).toBe(1);
+            expect(none.stderr).toContain("main-1: no S3 bucket in its pgBackRest configuration and no claim at /var/lib/pgbackrest");
+        } finally {
+            fs.writeFileSync(path.join(dir, "pgbackrest.conf"), CONF);
+            fs.writeFileSync(path.join(dir, "member.json"), JSON.stringify(MEMBER));
+        }
+    });
+
     it("a failed restore: exit 1 with pgBackRest's message and the pod's name; the pod is deleted", async () => {
         fs.writeFileSync(mode, "fail");
         const r = await drill();

@@ -1,4 +1,4 @@
-import { MemberPod, drillPodManifest, drillPodName, podStarted } from "./drill-pod";
+import { MemberPod, drillPodManifest, drillPodName, podStarted, repositoryClaimOf } from "./drill-pod";
 
 // The throwaway pod of a Kubernetes restore drill. The drill through a kubectl stand-in:
 // packages/cli/src/backup/drill-pod.test.ts (`pgscale backup drill --pod`) and
@@ -49,6 +49,23 @@ describe("the drill pod", () => {
         expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(["/var/lib/postgresql/data", "/tmp", "/etc/pgscale", "/var/log/pgbackrest"]);
         expect(pod.spec.volumes.every((v: Record<string, unknown>) => JSON.stringify(Object.keys(v)) === '["name","emptyDir"]')).toBe(true);
         expect(() => drillPodManifest({ ...MEMBER, spec: { containers: [{ name: "x", image: "i" }] } }, "n", 1)).toThrow("pod main-1 has no patroni container: not a member of a PatroniCluster");
+    });
+
+    it("mounts a repository claim read-only where a restore reads its source; finds the claim a member mounts as its repository", () => {
+        const pod = drillPodManifest(MEMBER, "main-1-drill-x", 600, "restore-drill", "main-backup") as any;
+        expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: "repository", mountPath: "/var/lib/pgbackrest-source", readOnly: true });
+        expect(pod.spec.volumes).toContainEqual({ name: "repository", persistentVolumeClaim: { claimName: "main-backup", readOnly: true } });
+        expect((drillPodManifest(MEMBER, "n", 600) as any).spec.volumes.map((v: { name: string }) => v.name)).not.toContain("repository");
+        const withClaim: MemberPod = {
+            ...MEMBER,
+            spec: {
+                ...MEMBER.spec,
+                containers: [{ ...MEMBER.spec.containers[1], volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, { name: "pgbackrest-repository", mountPath: "/var/lib/pgbackrest" }] }],
+                volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-main-1" } }, { name: "pgbackrest-repository", persistentVolumeClaim: { claimName: "main-backup" } }],
+            },
+        };
+        expect(repositoryClaimOf(withClaim)).toBe("main-backup");
+        expect(repositoryClaimOf(MEMBER)).toBeUndefined();
     });
 
     it("has started once its container runs, and never will on an image it cannot pull", () => {

@@ -26,8 +26,18 @@ export interface MemberPod {
         nodeSelector?: Record<string, string>;
         tolerations?: unknown[];
         imagePullSecrets?: unknown[];
-        containers: Array<{ name: string; image: string; imagePullPolicy?: string; securityContext?: Record<string, unknown>; resources?: Record<string, unknown> }>;
+        containers: Array<{
+            name: string; image: string; imagePullPolicy?: string; securityContext?: Record<string, unknown>; resources?: Record<string, unknown>;
+            volumeMounts?: Array<{ name: string; mountPath: string }>;
+        }>;
+        volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>;
     };
+}
+
+/** The claim a member pod mounts as its pgBackRest repository (`backup.repository.volume` on Kubernetes), if any. */
+export function repositoryClaimOf(pod: MemberPod): string | undefined {
+    const mount = pod.spec.containers.find((c) => c.name === MEMBER_CONTAINER)?.volumeMounts?.find((m) => m.mountPath === PGBACKREST_PATHS.repository);
+    return mount && pod.spec.volumes?.find((v) => v.name === mount.name)?.persistentVolumeClaim?.claimName;
 }
 
 /** What a throwaway pod is for: a restore drill, or reading the source repository before a restore. */
@@ -47,12 +57,17 @@ export function drillPodName(member: string, suffix = randomBytes(3).toString("h
 /**
  * The throwaway pod's manifest: the member's image, security contexts, resources and placement;
  * the data directory's volume, /tmp, /etc/pgscale and pgBackRest's log as emptyDirs (the restore
- * lands on the node's ephemeral storage and goes with the pod).
+ * lands on the node's ephemeral storage and goes with the pod); with `claim`, that repository
+ * claim mounted read-only where a restore reads its source (a drill never writes to it).
  */
-export function drillPodManifest(member: MemberPod, name: string, deadlineSeconds: number, role: ThrowawayRole = "restore-drill"): Record<string, unknown> {
+export function drillPodManifest(member: MemberPod, name: string, deadlineSeconds: number, role: ThrowawayRole = "restore-drill", claim?: string): Record<string, unknown> {
     const patroni = member.spec.containers.find((c) => c.name === MEMBER_CONTAINER);
     if (!patroni) throw new Error(`pod ${member.metadata.name} has no ${MEMBER_CONTAINER} container: not a member of a PatroniCluster`);
     const scratch = { data: DATA_MOUNT, tmp: "/tmp", config: "/etc/pgscale", log: PGBACKREST_PATHS.log };
+    const repository = claim === undefined ? undefined : {
+        mount: { name: "repository", mountPath: PGBACKREST_PATHS.sourceRepository, readOnly: true },
+        volume: { name: "repository", persistentVolumeClaim: { claimName: claim, readOnly: true } },
+    };
     const { securityContext, nodeSelector, tolerations, imagePullSecrets } = member.spec;
     return {
         apiVersion: "v1",
@@ -81,9 +96,9 @@ export function drillPodManifest(member: MemberPod, name: string, deadlineSecond
                 command: ["sleep", String(deadlineSeconds)],
                 ...(patroni.securityContext ? { securityContext: patroni.securityContext } : {}),
                 ...(patroni.resources ? { resources: patroni.resources } : {}),
-                volumeMounts: Object.entries(scratch).map(([volume, mountPath]) => ({ name: volume, mountPath })),
+                volumeMounts: [...Object.entries(scratch).map(([volume, mountPath]) => ({ name: volume, mountPath })), ...(repository ? [repository.mount] : [])],
             }],
-            volumes: Object.keys(scratch).map((volume) => ({ name: volume, emptyDir: {} })),
+            volumes: [...Object.keys(scratch).map((volume) => ({ name: volume, emptyDir: {} })), ...(repository ? [repository.volume] : [])],
         },
     };
 }
@@ -131,13 +146,15 @@ function pending(status: PodStatus): string {
     return waiting?.reason ? `waiting: ${waiting.reason}` : `phase ${status.phase ?? "unknown"}`;
 }
 
-/** The repository a drill pod restores from: a bucket (a pod reaches nothing else), its passphrase, and where the data directory goes. */
+/** The repository a drill pod restores from (a bucket or a claim), its passphrase, and where the data directory goes. */
 export interface DrillPodSource {
     stanza: string;
     dataDir: string;
     passphrase?: string;
-    /** The bucket; its spec carries the endpoint's CA (`caPem`) when it has one. */
-    s3: S3Location;
+    /** The bucket, reached over the network; its spec carries the endpoint's CA (`caPem`) when it has one. */
+    s3?: S3Location;
+    /** Else the PersistentVolumeClaim holding the repository (ReadWriteMany), mounted read-only in the pod. */
+    claim?: string;
 }
 
 export interface DrillPodOptions {
@@ -151,11 +168,11 @@ export interface DrillPodOptions {
  * Runs `fn` with a throwaway pod beside `member` (in the target's namespace) once it runs, and
  * deletes the pod however `fn` ends.
  */
-export async function withThrowawayPod<T>(t: KubectlTarget, member: MemberPod, role: ThrowawayRole, o: DrillPodOptions, fn: (pod: string) => Promise<T>): Promise<T> {
+export async function withThrowawayPod<T>(t: KubectlTarget, member: MemberPod, role: ThrowawayRole, o: DrillPodOptions & { claim?: string }, fn: (pod: string) => Promise<T>): Promise<T> {
     const { word, what } = ROLES[role];
     const name = drillPodName(member.metadata.name, undefined, word);
     const deadline = o.deadlineSeconds ?? 12 * 3600;
-    await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the ${what} ${name}`, JSON.stringify(drillPodManifest(member, name, deadline, role)));
+    await kubectlOk(kubectlArgs(t, ["create", "--filename", "-"]), `creating the ${what} ${name}`, JSON.stringify(drillPodManifest(member, name, deadline, role, o.claim)));
     try {
         for (const until = Date.now() + (o.startSeconds ?? 300) * 1000; ; await new Promise((r) => setTimeout(r, 1000))) {
             const status = (JSON.parse(await kubectlOk(kubectlArgs(t, ["get", "pod", name, "--output", "json"]), `reading the ${what} ${name}`)) as { status: PodStatus }).status;
@@ -172,8 +189,9 @@ export async function withThrowawayPod<T>(t: KubectlTarget, member: MemberPod, r
 
 /** `renderRestoreConf` of `source`, and the script's arguments: the endpoint's CA (base64, or ""). */
 function sourceConf(source: DrillPodSource): { conf: string; caArg: string } {
+    if ((source.s3 === undefined) === (source.claim === undefined)) throw new Error("a drill pod's source is a bucket (s3) or a claim, one of them");
     const conf = renderRestoreConf({ stanza: source.stanza, dataDir: source.dataDir, cipherPass: source.passphrase, s3: source.s3 });
-    const caPem = source.s3.spec.caPem as string | undefined;
+    const caPem = source.s3?.spec.caPem as string | undefined;
     return { conf, caArg: caPem !== undefined ? Buffer.from(caPem).toString("base64") : "" };
 }
 
@@ -183,7 +201,7 @@ function sourceConf(source: DrillPodSource): { conf: string; caArg: string } {
  * Returns the drill's figures and the pod's name; objectives are the caller's to judge.
  */
 export async function runDrillPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, spec: Pick<RestoreDrillSpec, "target" | "database" | "check">, o: DrillPodOptions = {}): Promise<DrillResult & { pod: string }> {
-    return withThrowawayPod(t, member, "restore-drill", o, async (name) => {
+    return withThrowawayPod(t, member, "restore-drill", { ...o, claim: source.claim }, async (name) => {
         const { conf, caArg } = sourceConf(source);
         const script = drillPodScript(renderDrillScript({ stanza: source.stanza, dataDir: source.dataDir, target: spec.target, database: spec.database }), source.dataDir);
         const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-drill", Buffer.from(spec.check).toString("base64"), caArg], { container: DRILL_CONTAINER, stdin: true }), conf);
@@ -199,7 +217,7 @@ export async function runDrillPod(t: KubectlTarget, member: MemberPod, source: D
  * status and output come back for the caller to judge (`sourceReadIssues`).
  */
 export async function readSourceInfoInPod(t: KubectlTarget, member: MemberPod, source: DrillPodSource, o: DrillPodOptions = {}): Promise<{ status: number; stdout: string; stderr: string }> {
-    return withThrowawayPod(t, member, "restore-check", { deadlineSeconds: 600, ...o }, async (name) => {
+    return withThrowawayPod(t, member, "restore-check", { deadlineSeconds: 600, ...o, claim: source.claim }, async (name) => {
         const { conf, caArg } = sourceConf(source);
         const script = drillPodScript(`exec pgbackrest --config=${THROWAWAY_DRILL_CONFIG} --stanza=${shellQuote(source.stanza)} --output=json info`, source.dataDir);
         const r = await kubectl(kubectlExecArgs(t, name, ["/bin/sh", "-c", script, "restore-check", "", caArg], { container: DRILL_CONTAINER, stdin: true }), conf);
