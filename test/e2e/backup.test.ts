@@ -438,9 +438,12 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         }
     });
 
-    it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone", async () => {
+    it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone; the copy's, removalPolicy destroy, goes", async () => {
         const dataVolumes = docker("volume", "ls", "--quiet", "--filter", `label=pgscale.stack=${name}`).split("\n").filter((v) => v && v !== out.backupVolume);
         expect(dataVolumes.length).toBeGreaterThan(0);
+        // The restored copy backs up into a repository of its own, which its removalPolicy deletes with it.
+        const copyRepository = plainOutputs(await stack!.outputs()).copyBackupVolume as string;
+        expect(dataVolumes).toContain(copyRepository);
         await destroyAndRemove(stack);
         stack = undefined;
         expect(docker("volume", "ls", "--quiet", "--filter", `name=^${out.backupVolume}$`)).toBe(out.backupVolume);

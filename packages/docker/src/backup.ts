@@ -36,8 +36,8 @@ export interface BackupWiring {
  * pgBackRest for a PatroniCluster on Docker: one repository shared by every member (the stanza is
  * the scope), an engine volume or an S3 bucket, the same pgbackrest.conf on each, archiving from
  * whichever member is primary, and the image's scheduler beside Patroni, acting only on the
- * primary. The volume is retained when the cluster is removed, and a bucket is never touched: a
- * repository outlives the cluster it can bring back.
+ * primary. The volume is retained when the cluster is removed (unless `removalPolicy: "destroy"`),
+ * and a bucket is never touched: a repository outlives the cluster it can bring back.
  */
 export function backupWiring(
     name: string, prefix: string, stanza: string, backup: BackupSpec, layout: PostgresLayout, ports: { pg: number; api: number; restApiCaFile?: string },
@@ -48,7 +48,7 @@ export function backupWiring(
     const volume = s3 ? undefined : new docker.Volume(`${name}-backup`, {
         name: backup.repository.volume ?? `${prefix}-backup`,
         labels: pgscaleLabels(name, "backup-repository"),
-    }, { parent, dependsOn, retainOnDelete: true });
+    }, { parent, dependsOn, retainOnDelete: backup.removalPolicy === "retain" });
     const passphrase = backup.encrypt
         ? new GeneratedSecret(`${name}-backup-passphrase`, { length: 64 }, { parent }).value
         : undefined;

@@ -43,18 +43,19 @@ export function kubernetesBackupIssues(backup: BackupSpec | undefined, backupSto
 }
 
 /**
- * The claim holding a volume repository: ReadWriteMany, kept when the cluster is removed (a
- * repository outlives the cluster it can bring back; removing the namespace still removes it).
+ * The claim holding a volume repository: ReadWriteMany, kept when the cluster is removed unless
+ * `removalPolicy: "destroy"` (a repository outlives the cluster it can bring back; removing the
+ * namespace still removes it).
  * Not awaited: under a WaitForFirstConsumer class it binds only once a member mounts it, and the
  * StatefulSet's own wait covers the members starting with it.
  */
 export function backupRepositoryClaim(name: string, claimName: string, a: {
-    namespace: NamespaceRef; labels: Labels; storage: { size: string; storageClassName: string }; parent: pulumi.Resource; dependsOn: pulumi.Resource[];
+    namespace: NamespaceRef; labels: Labels; storage: { size: string; storageClassName: string }; removalPolicy: BackupSpec["removalPolicy"]; parent: pulumi.Resource; dependsOn: pulumi.Resource[];
 }): k8s.core.v1.PersistentVolumeClaim {
     return new k8s.core.v1.PersistentVolumeClaim(`${name}-backup-repository`, {
         metadata: { name: claimName, namespace: a.namespace.ref, labels: { ...a.labels, "app.kubernetes.io/component": "backup-repository" }, annotations: { "pulumi.com/skipAwait": "true" } },
         spec: { accessModes: ["ReadWriteMany"], storageClassName: a.storage.storageClassName, resources: { requests: { storage: a.storage.size } } },
-    }, { parent: a.parent, dependsOn: a.dependsOn, retainOnDelete: true });
+    }, { parent: a.parent, dependsOn: a.dependsOn, retainOnDelete: a.removalPolicy === "retain" });
 }
 
 /** The member files a cluster's `backup` or restore adds, and how the member pods use them. */

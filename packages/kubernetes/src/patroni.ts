@@ -259,7 +259,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const backupFiles = backup && backupSecret(backupSecretName, this.namespace, labels, backup.files, this, [versionGuard]);
         const claimName = repositoryClaimName(name, spec.backup);
         const repositoryClaim = claimName !== undefined && p.backupStorage
-            ? backupRepositoryClaim(name, claimName, { namespace: this.namespace, labels, storage: p.backupStorage, parent: this, dependsOn: [versionGuard] })
+            ? backupRepositoryClaim(name, claimName, { namespace: this.namespace, labels, storage: p.backupStorage, removalPolicy: spec.backup!.removalPolicy, parent: this, dependsOn: [versionGuard] })
             : undefined;
         this.backupVolume = repositoryClaim ? repositoryClaim.metadata.name : pulumi.output(undefined);
 

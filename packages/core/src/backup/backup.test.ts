@@ -12,7 +12,7 @@ const messages = (input: unknown) => {
 describe("backup spec", () => {
     it("defaults: a full backup a day, two kept, WAL archived at least every minute, two pgBackRest processes, a look every 15 s, encrypted", () => {
         expect(backupSpec.parse({})).toEqual({
-            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, processes: 2, checkSeconds: 15, encrypt: true,
+            repository: {}, schedule: { full: "24h" }, retention: { full: 2 }, rpoSeconds: 60, processes: 2, checkSeconds: 15, encrypt: true, removalPolicy: "retain",
         });
     });
 
@@ -29,6 +29,14 @@ describe("backup spec", () => {
         expect(messages({ retention: { full: 0 } })).toEqual([expect.stringMatching(/^retention\.full: must be at least 1: the last full backup/)]);
         expect(messages({ retentoin: {} })).toHaveLength(1);
         expect(messages({ repository: { volume: "a b" } })).toEqual([expect.stringMatching(/^repository\.volume: must be a volume name/)]);
+    });
+
+    it("keeps the repository on removal unless asked; never deletes from a bucket", () => {
+        expect(backupSpec.parse({ removalPolicy: "destroy" }).removalPolicy).toBe("destroy");
+        expect(messages({ removalPolicy: "drop" })).toEqual([expect.stringMatching(/^removalPolicy: /)]);
+        const s3 = { endpoint: "s3.example:9000", bucket: "pg-backups", region: "r", accessKeyId: "a", secretAccessKey: "s" };
+        expect(messages({ repository: { s3 }, removalPolicy: "destroy" })).toEqual([expect.stringMatching(/^removalPolicy: must be "retain" with `repository\.s3`: pgscale never deletes a bucket's contents/)]);
+        expect(messages({ repository: { s3 } })).toEqual([]);
     });
 });
 

@@ -158,6 +158,17 @@ export const backupSpec = z.strictObject({
      * Default: no scheduled drill (RestoreDrill drills on `pulumi up`).
      */
     drill: z.strictObject({ schedule: interval, ...drillCheckFields }).optional(),
+    /**
+     * What removing the cluster does to a volume repository: "retain" (default) keeps the engine
+     * volume (Docker) or the claim (Kubernetes), so a removed cluster can still be restored;
+     * "destroy" deletes it with the cluster, every backup and archived segment in it. pgscale never
+     * deletes from an S3 bucket, so "destroy" with `repository.s3` is refused.
+     */
+    removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
+}).superRefine((b, ctx) => {
+    if (b.removalPolicy === "destroy" && b.repository.s3 !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["removalPolicy"], message: 'must be "retain" with `repository.s3`: pgscale never deletes a bucket\'s contents (retention expires old backups; `pgbackrest stanza-delete` removes a stanza)' });
+    }
 });
 export type BackupInput = z.input<typeof backupSpec>;
 export type BackupSpec = z.output<typeof backupSpec>;
