@@ -67,6 +67,14 @@ describe("waits", () => {
         await expect(provider.create(jobUrn, job({ "pulumi.com/skipAwait": "true" }))).resolves.toMatchObject({ id: "db/reconcile" });
     });
 
+    it("take a PersistentVolumeClaim only when it skips the wait (the genuine wait for it to bind is not emulated)", async () => {
+        const provider = new KubernetesStandinProvider(() => stubApi());
+        const urn = "urn:pulumi:unit::pgscale::kubernetes:core/v1:PersistentVolumeClaim::repo";
+        const claim = (annotations: Record<string, string>) => ({ metadata: { name: "repo", namespace: "db", annotations }, spec: { accessModes: ["ReadWriteMany"] } });
+        expect((await provider.check(urn, {}, claim({}))).failures).toEqual([{ property: "metadata.annotations", reason: expect.stringMatching(/^PersistentVolumeClaim repo: the stand-in does not emulate the genuine provider's wait for a claim to bind/) }]);
+        expect((await provider.check(urn, {}, claim({ "pulumi.com/skipAwait": "true" }))).failures).toBeUndefined();
+    });
+
     it("return the live object once ready", async () => {
         const done = () => ({ startTime: "t", conditions: [{ type: "Complete", status: "True" }] });
         const provider = new KubernetesStandinProvider(() => stubApi(done));

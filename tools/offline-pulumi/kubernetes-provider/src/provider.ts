@@ -62,10 +62,17 @@ export class KubernetesStandinProvider implements pulumi.Provider {
 
     async check(urn: string, olds: Obj, news: Obj): Promise<pulumi.CheckResult> {
         const { type, name } = wire.parseUrn(urn);
+        let k: KindInfo;
         try {
-            kindForToken(type);
+            k = kindForToken(type);
         } catch (e) {
             return { inputs: news, failures: [{ property: "kind", reason: (e as Error).message }] };
+        }
+        // The genuine provider waits for a claim to bind (or, under WaitForFirstConsumer, to be
+        // Pending), which this stand-in does not emulate: only claims that skip the wait, as
+        // pgscale's do, are taken, so a construct that would wait is caught here, not in production.
+        if (k.kind === "PersistentVolumeClaim" && !skipsAwait(wire.unwrapRecord(news ?? {}))) {
+            return { inputs: news, failures: [{ property: "metadata.annotations", reason: `PersistentVolumeClaim ${name}: the stand-in does not emulate the genuine provider's wait for a claim to bind; annotate it pulumi.com/skipAwait: "true"` }] };
         }
         return { inputs: autoname(name, olds ?? {}, news ?? {}) };
     }
