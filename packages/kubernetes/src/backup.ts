@@ -46,8 +46,10 @@ export function kubernetesBackupIssues(backup: BackupSpec | undefined, backupSto
  * The claim holding a volume repository: ReadWriteMany, kept when the cluster is removed unless
  * `removalPolicy: "destroy"` (a repository outlives the cluster it can bring back; removing the
  * namespace still removes it).
- * Not awaited: under a WaitForFirstConsumer class it binds only once a member mounts it, and the
- * StatefulSet's own wait covers the members starting with it.
+ * Not awaited (pulumi.com/skipAwait): under a WaitForFirstConsumer class it binds only once a member
+ * mounts it, and kubernetes providers of the peer range before pulumi-kubernetes PR #4181 wait on
+ * an update (a larger size) for such a claim to be Pending again, which never ends; the
+ * StatefulSet's own wait covers the members starting with it mounted.
  */
 export function backupRepositoryClaim(name: string, claimName: string, a: {
     namespace: NamespaceRef; labels: Labels; storage: { size: string; storageClassName: string }; removalPolicy: BackupSpec["removalPolicy"]; parent: pulumi.Resource; dependsOn: pulumi.Resource[];

@@ -67,12 +67,26 @@ describe("waits", () => {
         await expect(provider.create(jobUrn, job({ "pulumi.com/skipAwait": "true" }))).resolves.toMatchObject({ id: "db/reconcile" });
     });
 
-    it("take a PersistentVolumeClaim only when it skips the wait (the genuine wait for it to bind is not emulated)", async () => {
-        const provider = new KubernetesStandinProvider(() => stubApi());
-        const urn = "urn:pulumi:unit::pgscale::kubernetes:core/v1:PersistentVolumeClaim::repo";
-        const claim = (annotations: Record<string, string>) => ({ metadata: { name: "repo", namespace: "db", annotations }, spec: { accessModes: ["ReadWriteMany"] } });
-        expect((await provider.check(urn, {}, claim({}))).failures).toEqual([{ property: "metadata.annotations", reason: expect.stringMatching(/^PersistentVolumeClaim repo: the stand-in does not emulate the genuine provider's wait for a claim to bind/) }]);
-        expect((await provider.check(urn, {}, claim({ "pulumi.com/skipAwait": "true" }))).failures).toBeUndefined();
+    it("for a PersistentVolumeClaim: Bound, or Pending when created under a WaitForFirstConsumer class; Bound on an update", async () => {
+        const urn = "urn:pulumi:unit::pgscale::kubernetes:core/v1:PersistentVolumeClaim::data";
+        const claim = (storageClassName: string) => ({ metadata: { name: "data", namespace: "db" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName } });
+        const withClasses = (phase: string) => {
+            const api = stubApi(() => ({ phase }));
+            api.objects.set("/apis/storage.k8s.io/v1/storageclasses/local", { volumeBindingMode: "WaitForFirstConsumer" });
+            api.objects.set("/apis/storage.k8s.io/v1/storageclasses/fast", { volumeBindingMode: "Immediate" });
+            return new KubernetesStandinProvider(() => api);
+        };
+        await expect(withClasses("Pending").create(urn, claim("local"))).resolves.toMatchObject({ id: "db/data" });
+        await expect(withClasses("Bound").create(urn, claim("fast"))).resolves.toMatchObject({ id: "db/data" });
+        const immediate = withClasses("Pending");
+        immediate.noteRequestTimeout("create", urn, 1);
+        await expect(immediate.create(urn, claim("fast"))).rejects.toMatchObject({ reasons: [expect.stringMatching(/PersistentVolumeClaim db\/data not ready after 1s: the claim is Pending, not Bound/)] });
+        const unknown = withClasses("Pending");
+        unknown.noteRequestTimeout("create", urn, 1);
+        await expect(unknown.create(urn, claim("gone"))).rejects.toMatchObject({ reasons: [expect.stringMatching(/not ready after 1s/)] });
+        const update = withClasses("Pending");
+        update.noteRequestTimeout("update", urn, 1);
+        await expect(update.update("db/data", urn, claim("local"), claim("local"))).rejects.toMatchObject({ reasons: [expect.stringMatching(/the claim is Pending, not Bound/)] });
     });
 
     it("return the live object once ready", async () => {

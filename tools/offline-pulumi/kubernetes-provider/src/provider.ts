@@ -7,7 +7,7 @@ import { ApiError, KubeClient, Obj } from "./client";
 import { autoname, diffInputs } from "./inputs";
 import { KindInfo, kindForToken, resourcePath } from "./kinds";
 import { loadKubeconfig } from "./kubeconfig";
-import { deploymentReadiness, jobReadiness, Readiness, statefulSetReadiness } from "./readiness";
+import { deploymentReadiness, jobReadiness, persistentVolumeClaimReadiness, Readiness, statefulSetReadiness } from "./readiness";
 import { EndpointsSettling, serviceReadiness } from "./service-readiness";
 import { skipsAwait, skipsDeleteAwait, timeoutSeconds } from "./await-policy";
 
@@ -62,17 +62,10 @@ export class KubernetesStandinProvider implements pulumi.Provider {
 
     async check(urn: string, olds: Obj, news: Obj): Promise<pulumi.CheckResult> {
         const { type, name } = wire.parseUrn(urn);
-        let k: KindInfo;
         try {
-            k = kindForToken(type);
+            kindForToken(type);
         } catch (e) {
             return { inputs: news, failures: [{ property: "kind", reason: (e as Error).message }] };
-        }
-        // The genuine provider waits for a claim to bind (or, under WaitForFirstConsumer, to be
-        // Pending), which this stand-in does not emulate: only claims that skip the wait, as
-        // pgscale's do, are taken, so a construct that would wait is caught here, not in production.
-        if (k.kind === "PersistentVolumeClaim" && !skipsAwait(wire.unwrapRecord(news ?? {}))) {
-            return { inputs: news, failures: [{ property: "metadata.annotations", reason: `PersistentVolumeClaim ${name}: the stand-in does not emulate the genuine provider's wait for a claim to bind; annotate it pulumi.com/skipAwait: "true"` }] };
         }
         return { inputs: autoname(name, olds ?? {}, news ?? {}) };
     }
@@ -91,7 +84,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
                 throw new Error(`${k.kind} ${idOf(k, obj)} already exists; import it or delete it first`);
             }
             await this.applyObject(k, path, obj);
-            const live = await this.awaitReady(k, path, obj, requestTimeout).catch((e) => partialError(e, idOf(k, obj), k, inputs));
+            const live = await this.awaitReady(k, path, obj, requestTimeout, "create").catch((e) => partialError(e, idOf(k, obj), k, inputs));
             return { id: idOf(k, obj), outs: outputs(k, inputs, live) };
         });
     }
@@ -112,7 +105,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             const obj = this.manifest(k, news);
             const path = resourcePath(k, ns(obj), name(obj));
             await this.applyObject(k, path, obj);
-            const live = await this.awaitReady(k, path, obj, requestTimeout).catch((e) => partialError(e, id, k, news));
+            const live = await this.awaitReady(k, path, obj, requestTimeout, "update").catch((e) => partialError(e, id, k, news));
             return { outs: outputs(k, news, live) };
         });
     }
@@ -177,7 +170,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
     }
 
     /** Polls the live object until it is ready, failed, or the timeout passed (one last look at the timeout). */
-    private async awaitReady(k: KindInfo, path: string, obj: Obj, requestTimeout: number | undefined): Promise<Obj> {
+    private async awaitReady(k: KindInfo, path: string, obj: Obj, requestTimeout: number | undefined, op: "create" | "update"): Promise<Obj> {
         const seconds = timeoutSeconds(requestTimeout, obj);
         const deadline = Date.now() + seconds * 1000;
         const settling = new EndpointsSettling();
@@ -186,7 +179,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             if (!live) throw new Error(`${k.kind} ${idOf(k, obj)} disappeared after it was applied`);
             if (skipsAwait(obj)) return live;
             const final = Date.now() >= deadline;
-            const state = await this.readiness(k, live, settling, final);
+            const state = await this.readiness(k, live, settling, final, op);
             if (state.state === "ready") return live;
             if (state.state === "failed") throw new NotReadyError(`${k.kind} ${idOf(k, obj)} failed: ${state.why}`, live);
             if (final) throw new NotReadyError(`${k.kind} ${idOf(k, obj)} not ready after ${seconds}s: ${state.why}`, live);
@@ -194,7 +187,7 @@ export class KubernetesStandinProvider implements pulumi.Provider {
         }
     }
 
-    private async readiness(k: KindInfo, live: Obj, settling: EndpointsSettling, final: boolean): Promise<Readiness> {
+    private async readiness(k: KindInfo, live: Obj, settling: EndpointsSettling, final: boolean, op: "create" | "update"): Promise<Readiness> {
         const base = `/namespaces/${encodeURIComponent(ns(live) ?? "default")}`;
         switch (k.kind) {
             case "Deployment": {
@@ -206,6 +199,14 @@ export class KubernetesStandinProvider implements pulumi.Provider {
             case "Service": {
                 const endpoints = await this.client().get(`/api/v1${base}/endpoints/${encodeURIComponent(name(live))}`);
                 return serviceReadiness(live, endpoints, settling.observe(endpoints, Date.now()), final);
+            }
+            case "PersistentVolumeClaim": {
+                // The class the API server recorded (the default class's name when none was given).
+                const className = o(live.spec).storageClassName;
+                const storageClass = typeof className === "string" && className !== ""
+                    ? await this.client().get(`/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(className)}`) : undefined;
+                const bindMode = storageClass?.volumeBindingMode;
+                return persistentVolumeClaimReadiness(live, op, typeof bindMode === "string" ? bindMode : undefined);
             }
             default: return { state: "ready" };
         }

@@ -91,3 +91,16 @@ export function jobReadiness(obj: Obj): Readiness {
     if (byType.get("Complete")?.status === "True") return READY;
     return waiting(`${n(status.active)} active, ${n(status.succeeded)} succeeded, ${n(status.failed)} failed pods`);
 }
+
+/**
+ * awaiters.go (`untilCoreV1PersistentVolumeClaimReady`, pulumi-kubernetes PRs #3130 and #4181): a
+ * claim is ready once Bound; when created under a StorageClass that binds WaitForFirstConsumer, once
+ * Pending too (it binds only when a pod uses it, so waiting for Bound would never end). Without a
+ * known bind mode (no class, or the class not found) it waits for Bound, and so on an update.
+ */
+export function persistentVolumeClaimReadiness(claim: Obj, op: "create" | "update", bindMode: string | undefined): Readiness {
+    const phase = o(claim.status).phase;
+    if (phase === "Bound") return READY;
+    if (op === "create" && phase === "Pending" && bindMode === "WaitForFirstConsumer") return READY;
+    return waiting(`the claim is ${typeof phase === "string" ? phase : "not bound yet"}, not Bound`);
+}
