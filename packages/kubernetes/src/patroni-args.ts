@@ -17,7 +17,8 @@ export interface PatroniClusterArgs extends PatroniClusterInput, PlacementArgs, 
      * With `backup` in a volume (`backup.repository` without `s3`), required: the claim holding the
      * pgBackRest repository, which every member mounts (`storageClassName`: a class offering
      * ReadWriteMany; `size` default 20Gi). The claim is named `backup.repository.volume` (default
-     * `<name>-backup`) and is kept when the cluster is removed. Default: none.
+     * `<name>-backup`) and is kept when the cluster is removed unless `backup.removalPolicy` is
+     * "destroy". Default: none.
      */
     backupStorage?: BackupStorageArgs;
     /**

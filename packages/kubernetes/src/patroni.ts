@@ -142,8 +142,9 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
     public readonly backupPassphrase: pulumi.Output<string | undefined>;
     /**
      * With `backup` in a volume: the PersistentVolumeClaim holding the pgBackRest repository (kept
-     * when the cluster is removed; a restore's `bootstrap.fromBackup.repository.volume` in the same
-     * namespace); else (no backup, or `repository.s3`) undefined.
+     * when the cluster is removed unless `backup.removalPolicy` is "destroy"; a restore's
+     * `bootstrap.fromBackup.repository.volume` in the same namespace); else (no backup, or
+     * `repository.s3`) undefined.
      */
     public readonly backupVolume: pulumi.Output<string | undefined>;
     /** The `kubeconfig` and `context` given, for pgscale's steps that run kubectl (a RestoreDrill of this cluster takes them as its defaults). */

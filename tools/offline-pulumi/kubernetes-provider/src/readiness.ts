@@ -93,7 +93,7 @@ export function jobReadiness(obj: Obj): Readiness {
 }
 
 /**
- * awaiters.go (`untilCoreV1PersistentVolumeClaimReady`, pulumi-kubernetes PRs #3130 and #4181): a
+ * awaiters.go (`untilCoreV1PersistentVolumeClaimBound`, `...Ready` since pulumi-kubernetes PR #3130; PR #4181): a
  * claim is ready once Bound; when created under a StorageClass that binds WaitForFirstConsumer, once
  * Pending too (it binds only when a pod uses it, so waiting for Bound would never end). Without a
  * known bind mode (no class, or the class not found) it waits for Bound, and so on an update.
