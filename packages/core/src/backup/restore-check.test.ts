@@ -44,6 +44,12 @@ describe("restoreFailure", () => {
 describe("restoreFailureField", () => {
     it.each([
         ["WARN: repo1: [CryptoError] unable to load info file: cipher header invalid", "passphrase"],
+        // The ways pgBackRest fails to read an info file a wrong passphrase decrypted to random bytes.
+        ["other: [FormatError] unable to load info file '/r/backup/s/backup.info' or '/r/backup/s/backup.info.copy': FormatError: key/value found outside of section at line 1: c,?", "passphrase"],
+        ["other: [FormatError] unable to load info file '/r/backup/s/backup.info' or '/r/backup/s/backup.info.copy': FormatError: ini section should end with ] at line 1: [?x", "passphrase"],
+        ["other: [FormatError] unable to load info file '/r/backup/s/backup.info' or '/r/backup/s/backup.info.copy': FormatError: missing '=' in key/value at line 2: ?", "passphrase"],
+        ["other: [CryptoError] unable to load info file '/r/backup/s/backup.info' or '/r/backup/s/backup.info.copy': CryptoError: unable to flush", "passphrase"],
+        ["WARN: repo1: [FileMissingError] unable to load info file '/r/backup/s/backup.info' or '/r/backup/s/backup.info.copy'", "stanza"],
         ["ERROR: [075]: unable to find backup set with stop time less than '2026-12-01 00:00:00+00'", "target"],
         ["missing stanza path", "stanza"],
         ["ERROR: [049]: unable to get address for 's3.example': [-2] Name or service not known", "repository"],

@@ -12,8 +12,11 @@ const FIELD = "bootstrap.fromBackup";
 
 /** The `bootstrap.fromBackup` field a pgBackRest or PostgreSQL failure message points to. */
 export function restoreFailureField(message: string): string {
-    // A wrong passphrase decrypts an info file to bytes pgBackRest cannot read as one.
-    if (/CryptoError|cipher|decrypt|passphrase|key\/value found outside of section/i.test(message)) return `${FIELD}.passphrase`;
+    // A wrong passphrase decrypts an info file to random bytes (a new salt each time the file is
+    // written), which pgBackRest fails to read in as many ways as the bytes allow: a CryptoError, or
+    // a FormatError on whichever ini rule the first line breaks. An info file that is there but does
+    // not load as one points to the passphrase (a missing passphrase reads the cipher text as ini).
+    if (/CryptoError|cipher|decrypt|passphrase|\[FormatError\] unable to load info file/i.test(message)) return `${FIELD}.passphrase`;
     if (/recovery target|backup set with stop time|target (time|lsn|name)|restore point/i.test(message)) return `${FIELD}.target`;
     if (/backup\.info|archive\.info|stanza/i.test(message)) return `${FIELD}.stanza`;
     return `${FIELD}.repository`;
