@@ -1,7 +1,7 @@
 // backup: a full backup and its restore, of a pgbench database of scale S (--scale, default 140:
 // about 2 GB), on one server. The server is the single member of a bench/ha/fixture stack with
-// `backup` (pgBackRest as pgscale configures it: zstd level 1, aes-256-cbc, start-fast, the
-// repository on its engine volume, backup.processes at its default). pgscale: `pgbackrest --type=full backup` in the member, the
+// `backup` (pgBackRest as pgscale configures it: zstd level 1, aes-256-cbc, small files bundled,
+// start-fast, the repository on its engine volume, backup.processes at its default). pgscale: `pgbackrest --type=full backup` in the member, the
 // command the scheduler and `pgscale backup run --type full` run; restore: `pgbackrest restore`
 // into an empty directory. By hand: `pg_basebackup -Fp -X stream -c fast` of the same server to a
 // directory of the member's data volume (the same disk), and its restore: copying that directory
@@ -42,6 +42,7 @@ export const backup: Benchmark = {
                 backup: { pgscale: [], baseline: [] }, restore: { pgscale: [], baseline: [] },
             };
             const observedLevel3: Record<string, unknown>[] = [];
+            const observedUnbundled: Record<string, unknown>[] = [];
             const restoreSamples: Record<"pgscale" | "baseline", number[]> = { pgscale: [], baseline: [] };
             const mb = (dir: string) => Number(sh(`du -sm ${dir} | cut -f1`));
             const repoBytes = () => Number(JSON.parse(pgbackrest("--output=json", "info"))[0].backup.slice(-1)[0].info.repository.delta);
@@ -62,6 +63,12 @@ export const backup: Benchmark = {
                     observedLevel3.push({ databaseMB, writtenMB: Math.round(repoBytes() / 1048576) });
                     return s;
                 },
+                // The same backup with each file a repository file of its own, to show what bundling saves.
+                unbundled: async () => {
+                    const s = timed(() => pgbackrest("--type=full", "--no-repo1-bundle", "backup"));
+                    observedUnbundled.push({ databaseMB, writtenMB: Math.round(repoBytes() / 1048576) });
+                    return s;
+                },
                 baseline: async () => {
                     sh(`rm -rf ${SCRATCH} && mkdir -p ${SCRATCH}`);
                     const s = timed(() => sh(`pg_basebackup -h /var/run/postgresql -U postgres -D ${SCRATCH}/copy -Fp -X stream -c fast`));
@@ -78,11 +85,12 @@ export const backup: Benchmark = {
             const processMax = conf("process-max", "1");
             // The compression as the member's configuration sets it (pgBackRest's defaults otherwise).
             const compression = `${conf("compress-type", "gz")} level ${conf("compress-level", "default")}`;
+            const bundled = conf("repo1-bundle", "n") === "y" ? "small files bundled" : "a repository file per file";
             const rows: Row[] = [
                 {
                     id: "backup-full", title: `Full backup, pgbench scale ${scale} (${databaseMB} MB)`, unit: "s",
                     measure: "the backup command, start to exit, in the member",
-                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${compression}, aes-256-cbc, process-max ${processMax}, expire after)`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${compression}, aes-256-cbc, process-max ${processMax}, ${bundled}, expire after)`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
                     baseline: { label: "pg_basebackup", how: "pg_basebackup -Fp -X stream -c fast (uncompressed copy)", settings, observed: observed.backup.baseline, samples: samples.baseline },
                     target: { on: "ratioOfMedians", max: 1.0 },
                 },
@@ -91,6 +99,12 @@ export const backup: Benchmark = {
                     measure: "the backup command, start to exit, in the member",
                     pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${compression})`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
                     baseline: { label: "pgBackRest, zstd level 3", how: "pgbackrest --type=full --compress-level=3 backup (the member's configuration otherwise)", settings, observed: observedLevel3, samples: samples.level3 },
+                },
+                {
+                    id: "backup-bundle", title: `Full backup with small files bundled (pgscale) against a repository file per file (pgBackRest's default), ${databaseMB} MB`, unit: "s",
+                    measure: "the backup command, start to exit, in the member",
+                    pgscale: { label: "pgscale (pgBackRest)", how: `pgbackrest --type=full backup (${bundled})`, settings, observed: observed.backup.pgscale, samples: samples.pgscale },
+                    baseline: { label: "pgBackRest, unbundled", how: "pgbackrest --type=full --no-repo1-bundle backup (the member's configuration otherwise)", settings, observed: observedUnbundled, samples: samples.unbundled },
                 },
                 {
                     id: "backup-restore", title: `Restore of that backup into an empty directory (${databaseMB} MB)`, unit: "s",
@@ -102,7 +116,7 @@ export const backup: Benchmark = {
             return {
                 rows,
                 notes: [
-                    `One server, ${databaseMB} MB (pgbench -i -s ${scale}); each round takes one backup of each kind (and one at zstd level 3) and restores the first two. pgBackRest compresses (${compression}) and encrypts what it writes; pg_basebackup writes the files as they are, so its copy is larger on disk (writtenMB).`,
+                    `One server, ${databaseMB} MB (pgbench -i -s ${scale}); each round takes one backup of each kind (and one at zstd level 3, one unbundled) and restores the first two. pgBackRest compresses (${compression}) and encrypts what it writes; pg_basebackup writes the files as they are, so its copy is larger on disk (writtenMB).`,
                 ],
             };
         } finally {

@@ -62,7 +62,7 @@ describe("pgBackRest configuration", () => {
         const conf = renderPgBackRestConf({ ...base, cipherPass: "s3cret-pass" });
         expect(conf.split("\n")).toEqual(expect.arrayContaining([
             "[global]", "repo1-path=/var/lib/pgbackrest", "repo1-retention-full=3", "repo1-retention-diff=4",
-            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=s3cret-pass", "archive-async=y", "start-fast=y", "compress-type=zst", "compress-level=1", "process-max=2",
+            "repo1-cipher-type=aes-256-cbc", "repo1-cipher-pass=s3cret-pass", "archive-async=y", "start-fast=y", "compress-type=zst", "compress-level=1", "repo1-bundle=y", "process-max=2",
             "[pg]", "pg1-path=/var/lib/postgresql/data/pg17", "pg1-socket-path=/var/run/postgresql", "pg1-port=5432",
         ]));
         const plain = renderPgBackRestConf({ ...base, backup: { ...backup, encrypt: false } });
