@@ -1,8 +1,9 @@
 // backup: a full backup and its restore, of a pgbench database of scale S (--scale, default 140:
 // about 2 GB), on one server. The server is the single member of a bench/ha/fixture stack with
 // `backup` (pgBackRest as pgscale configures it: zstd level 1, aes-256-cbc, small files bundled,
-// start-fast, the repository on its engine volume, backup.processes at its default). pgscale: `pgbackrest --type=full backup` in the member, the
-// command the scheduler and `pgscale backup run --type full` run; restore: `pgbackrest restore`
+// start-fast, the repository on its engine volume, backup.processes at its default). pgscale:
+// `pgbackrest --type=full backup` in the member, the command the scheduler and
+// `pgscale backup run --type full` run; restore: `pgbackrest restore`
 // into an empty directory. By hand: `pg_basebackup -Fp -X stream -c fast` of the same server to a
 // directory of the member's data volume (the same disk), and its restore: copying that directory
 // (`cp -a`) into an empty one. The sides alternate on the same data in every round; the bytes each
