@@ -7,7 +7,7 @@
 import { query } from "../support/pg";
 import { ChaosCluster, MAX_REPLICA_LAG_BYTES, startChaosCluster, stopChaosCluster, TIMINGS } from "./support/cluster";
 import { waitFor } from "@pgscale/testing";
-import { dockerAsync, dockerLogsSince, dynamicConfig, haproxyServerStates, patchDynamicConfig, psqlOn, untilFailsafeTopology } from "./support/nodes";
+import { dockerAsync, dockerLogsSince, dynamicConfig, haproxyServerStates, patchDynamicConfig, psqlOn, untilFailsafeTopology, untilMembersOnDcs } from "./support/nodes";
 import { demotedAfter, overlappingPrimaries, RoleSampler } from "./support/roles";
 import { FULL, Harness } from "./support/scenario";
 import { createSchema, parseLsn, Read } from "./support/workload";
@@ -269,8 +269,10 @@ describe("chaos", () => {
         } finally {
             await Promise.all(["dcs-1", "dcs-2"].map((n) => dockerAsync(["start", cluster().containers.etcd[n]])));
         }
+        const restartedAt = Date.now();
         const samples = roles!.between(t0, t0 + heldMs);
-        await waitFor("etcd healthy again and a leader", 120_000, async () => (await cluster().cluster.leader()) !== undefined);
+        // Failsafe stays on until every member, the leader first of all, reads the DCS again.
+        await untilMembersOnDcs(cluster(), restartedAt);
         await patchDynamicConfig(cluster(), { failsafe_mode: false });
         const o = await h.end(run, {
             injected: "failsafe_mode on (PATCH /config); docker kill -s KILL dcs-1 dcs-2 for 25 s, then restarted", cycles: 1,
@@ -281,6 +283,8 @@ describe("chaos", () => {
         expect(heldMs).toBeGreaterThan(TIMINGS.ttl * 1000);
         expect(samples.filter((s) => s.member === leader && s.role === "primary").length).toBeGreaterThan(0);
         expect(demotedAfter(samples, leader, t0)).toBeUndefined();
+        // Nor afterwards, while etcd came back and failsafe_mode was switched off.
+        expect(demotedAfter(roles!.between(t0, Date.now()), leader, t0)).toBeUndefined();
         expect(o.primaries).toEqual([leader]);
         expect(o.record.failedOperations).toBe(0);
     });

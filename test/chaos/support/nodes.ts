@@ -100,3 +100,29 @@ export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000)
     }
     throw new Error(`the failsafe topology did not reach every member in ${timeoutMs} ms: ${last}`);
 }
+
+/**
+ * Resolves once every member has read the DCS in two of its loops since `since` (GET /patroni's
+ * dcs_last_seen, which that request does not refresh itself). Switching failsafe_mode off before
+ * then demotes the leader: members that already loaded the new document answer its POST /failsafe
+ * with an error, and a leader whose own etcd client has not reconnected yet takes that as the
+ * topology lost (seen in CI: the primary shut down 2 s after etcd's restart). Patroni's
+ * failsafe_mode_is_active is no signal here: it stays true for ttl after the last POST /failsafe.
+ */
+export async function untilMembersOnDcs(c: ChaosCluster, since: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const seen = new Map<string, Set<number>>(Object.keys(c.containers.members).map((n) => [n, new Set()]));
+    let last = "";
+    while (Date.now() < deadline) {
+        await Promise.all(Object.entries(c.containers.members).map(async ([name, container]) => {
+            const { ca } = c.info.restApi;
+            const res = await patroniRequest(patroniHttp, await restUrl(c, container), "/patroni", { timeoutMs: 5_000, ...(ca ? { ca } : {}) }).catch(() => undefined);
+            const lastSeen = (res?.body as { dcs_last_seen?: number } | undefined)?.dcs_last_seen;
+            if (typeof lastSeen === "number" && lastSeen >= Math.floor(since / 1000)) seen.get(name)!.add(lastSeen);
+        }));
+        if ([...seen.values()].every((loops) => loops.size >= 2)) return;
+        last = [...seen].map(([name, loops]) => `${name}: ${loops.size} loop(s)`).join("; ");
+        await sleep(250);
+    }
+    throw new Error(`members did not all read the DCS again within ${timeoutMs} ms: ${last}`);
+}
