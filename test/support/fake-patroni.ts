@@ -18,7 +18,8 @@ export const isWake = (c: FakeCall, member: string): boolean =>
 /**
  * Each member's HA loop stamps dcs_last_seen once per cycle. A PATCH takes effect as Patroni
  * applies it: at the end of the cycle that loads it, so a member shows pending_restart (live, on
- * /patroni) only two stamps later; a member in `frozen` never runs a cycle. Cycles are counted
+ * /patroni) only two stamps later; a member in `frozen` never runs a cycle (or, with
+ * `frozenForMs`, none until that long after the start: a member cut off the DCS that comes back). Cycles are counted
  * from the clock, not from timer ticks: a loaded machine that delays timers (and the requests
  * alike) must not make a running member look stalled.
  */
@@ -31,15 +32,18 @@ export const isWake = (c: FakeCall, member: string): boolean =>
  * With `streamsOnceWoken`, the replicas stream only after the leader took a PATCH /config (whose
  * handler wakes Patroni's HA loop): a leader whose loop sleeps before it has made their slots.
  */
-function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; namesSyncStandby?: boolean; syncAfterMs?: number; dropPatches?: number; streamsOnceWoken?: boolean } = {}) {
+function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { streaming?: number; cycleMs?: number; frozen?: string[]; frozenForMs?: number; namesSyncStandby?: boolean; syncAfterMs?: number; dropPatches?: number; streamsOnceWoken?: boolean } = {}) {
     // The first `dropPatches` PATCH requests end with no answer, as Patroni's do while it cannot read the DCS.
     let dropPatches = o.dropPatches ?? 0;
     let woken = !o.streamsOnceWoken;
     const streamingNow = () => (woken ? o.streaming ?? members.length - 1 : 0);
     const calls: FakeCall[] = [];
+    /** When each call arrived, in ms after the start (calls[i] at callTimes[i]). */
+    const callTimes: number[] = [];
     const startedAt = Date.now();
     const cycleMs = o.cycleMs ?? 300;
-    const stamp = (name: string) => 1_700_000_000 + (o.frozen?.includes(name) ? 0 : Math.floor((Date.now() - startedAt) / cycleMs));
+    const frozen = (name: string) => !!o.frozen?.includes(name) && (o.frozenForMs === undefined || Date.now() - startedAt < o.frozenForMs);
+    const stamp = (name: string) => 1_700_000_000 + (frozen(name) ? 0 : Math.floor((Date.now() - startedAt) / cycleMs));
     const appliedAt = new Map<string, number>();
     const pending = (m: FakeMember) => !!m.pending_restart && stamp(m.name) >= (appliedAt.get(m.name) ?? 0);
     const quorum = () => String(config.synchronous_mode) === "quorum";
@@ -55,6 +59,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             const body = raw ? JSON.parse(raw) : undefined;
             const authorized = req.headers.authorization === "Basic " + Buffer.from("patroni:api-pw").toString("base64");
             calls.push({ method: req.method!, member, path: route, body, authorized });
+            callTimes.push(Date.now() - startedAt);
             const json = (status: number, doc: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
             const m = members.find((x) => x.name === member)!;
             if (req.method === "GET" && route === "/cluster") {
@@ -96,7 +101,7 @@ function fakePatroni(members: FakeMember[], config: Record<string, any>, o: { st
             return json(404, {});
         });
     });
-    return { server, calls };
+    return { server, calls, callTimes };
 }
 
 /** Patroni's patch_config: objects merge key by key, a null removes the key, anything else replaces it. */

@@ -129,6 +129,17 @@ def dcs_patch(want, live):
     return patch
 
 
+def is_on(value):
+    """Patroni reads failsafe_mode with parse_bool: a document edited by hand may say "on"."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "on", "yes", "1"))
+
+
+def switches_failsafe_off(patch, live):
+    """@pgscale/core switchesFailsafeOff: members that loaded failsafe_mode off refuse the leader's
+    POST /failsafe, so a leader that cannot read the DCS then demotes itself."""
+    return isinstance(live, dict) and is_on(live.get("failsafe_mode")) and "failsafe_mode" in patch and not is_on(patch["failsafe_mode"])
+
+
 def bool_equal(want, have):
     # Python's str(True) is "True" where TypeScript's String(true) is "true".
     return isinstance(want, bool) and str(have).lower() == str(want).lower()
@@ -153,8 +164,9 @@ def config_applied(samples):
     return sum(1 for a, b in zip(stamps, stamps[1:]) if b > a) >= 2
 
 
-def until_applied(api, timeout):
-    """Samples only GET /patroni: /cluster and /config would reload a member's DCS view themselves."""
+def until_applied(api, timeout, what="did not apply the configuration"):
+    """Until every member ran two HA cycles that read the DCS. Samples only GET /patroni: /cluster
+    and /config would reload a member's DCS view themselves."""
     samples = {m["name"]: [] for m in api.members}
     deadline = time.time() + timeout
     while True:
@@ -166,7 +178,7 @@ def until_applied(api, timeout):
         if not waiting:
             return now
         if time.time() >= deadline:
-            raise RuntimeError(f"Patroni members did not apply the configuration in {timeout}s: {', '.join(waiting)}")
+            raise RuntimeError(f"Patroni members {what} in {timeout}s: {', '.join(waiting)}")
         time.sleep(0.25)
 
 
@@ -183,6 +195,9 @@ def reconcile(job):
     live = api.call("GET", "/config")
     patch = dcs_patch(job["config"], live)
     if differs(patch, live):
+        # A leader that cannot read the DCS lives on failsafe; switching it off then demotes it.
+        if switches_failsafe_off(patch, live):
+            until_applied(api, timeout, "did not all read the DCS, so failsafe_mode stays on (switching it off would demote a leader that cannot reach the DCS)")
         apply(api, patch, timeout)
     else:
         log("DCS configuration is up to date")

@@ -129,4 +129,25 @@ describe("dcs-reconcile.py", () => {
         expect(out).toMatch(/did not apply the configuration in 3s: main-2\n/);
         expect(calls.filter((c) => c.method === "POST")).toEqual([]);
     }, 30000);
+
+    // Members that loaded failsafe_mode off refuse the leader's POST /failsafe; a leader that cannot
+    // read the DCS then demotes itself (docs/reliability.md, finding 10).
+    it("switches failsafe_mode off only once every member reads the DCS", async () => {
+        const members = cluster();
+        const { calls, callTimes, base } = await start(members, { failsafe_mode: true }, { frozen: ["main-1"], frozenForMs: 1500 });
+        const { code, out } = await runScript(base, members, { failsafe_mode: false }, 20);
+        expect({ code, out }).toMatchObject({ code: 0 });
+        const patches = calls.map((c, i) => ({ c, at: callTimes[i] })).filter(({ c }) => c.method === "PATCH" && !isWake(c, "main-1"));
+        expect(patches.map(({ c }) => c)).toEqual([{ method: "PATCH", member: "main-0", path: "/config", body: { failsafe_mode: false }, authorized: true }]);
+        expect(patches[0].at).toBeGreaterThanOrEqual(1500 + 300);
+    }, 30000);
+
+    it("leaves failsafe_mode on, and says why, while a member does not read the DCS", async () => {
+        const members = cluster();
+        const { calls, base } = await start(members, { failsafe_mode: true }, { frozen: ["main-1"] });
+        const { code, out } = await runScript(base, members, { failsafe_mode: false }, 3);
+        expect(code).toBe(1);
+        expect(out).toMatch(/did not all read the DCS, so failsafe_mode stays on \(switching it off would demote a leader that cannot reach the DCS\) in 3s: main-1\n/);
+        expect(calls.filter((c) => c.method === "PATCH" && !isWake(c, "main-1"))).toEqual([]);
+    }, 30000);
 });

@@ -18,3 +18,19 @@ export function dcsPatch(want: Record<string, unknown>, live: Record<string, unk
     }
     return patch;
 }
+
+/**
+ * Whether the patch switches failsafe_mode off (false, or null: Patroni's default, off). Members
+ * that have loaded such a document answer the leader's POST /failsafe with an error, so a leader
+ * that cannot read the DCS at that moment (the partition failsafe mode exists for, or etcd just
+ * back and its client not reconnected yet) demotes itself. Before such a PATCH, every member must
+ * be seen reading the DCS (configApplied over its dcs_last_seen samples).
+ */
+export function switchesFailsafeOff(patch: Record<string, unknown>, live: Record<string, unknown>): boolean {
+    return isOn(live.failsafe_mode) && "failsafe_mode" in patch && !isOn(patch.failsafe_mode);
+}
+
+/** Patroni reads the mode with parse_bool: a document edited by hand (patronictl edit-config) may say "on". */
+function isOn(v: unknown): boolean {
+    return v === true || (typeof v === "string" && /^(true|on|yes|1)$/i.test(v.trim()));
+}

@@ -2,4 +2,4 @@
 export { patroniRequest } from "./rest";
 export { patroniHttp } from "./transport";
 export type { PatroniAnswer, PatroniCall, PatroniCredentials, PatroniRequest, PatroniTransport } from "./rest";
-export { dcsPatch, WHOLE_DCS_MAPS } from "./dcs-patch";
+export { dcsPatch, switchesFailsafeOff, WHOLE_DCS_MAPS } from "./dcs-patch";

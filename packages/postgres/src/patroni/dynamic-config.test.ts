@@ -18,7 +18,7 @@ describe("PatroniDynamicConfig reconcile", () => {
         const fake = await startFakePatroni(members, live, o);
         server = fake.server;
         const inputs = { members: members.map((m) => ({ name: m.name, restUrl: `${fake.base}/${m.name}` })), username: "patroni", password: "api-pw", config: want, timeoutSeconds };
-        return { calls: fake.calls, result: await reconcile(inputs).then(() => "done", (e: Error) => e.message) };
+        return { calls: fake.calls, callTimes: fake.callTimes, result: await reconcile(inputs).then(() => "done", (e: Error) => e.message) };
     };
 
     it("waits until every member applied the PATCH, then restarts the pending ones, replicas before the leader", async () => {
@@ -85,5 +85,22 @@ describe("PatroniDynamicConfig reconcile", () => {
         const { calls, result } = await run(cluster(), { postgresql: { parameters: { max_connections: 100 } } }, { postgresql: { parameters: { max_connections: 200 } } }, { frozen: ["pg-2"] }, 3);
         expect(result).toBe("Patroni members did not apply the configuration in 3s: pg-2 has run 0 of 2 HA cycles since the change");
         expect(calls.filter((c) => c.method === "POST")).toEqual([]);
+    }, 30000);
+
+    // Members that loaded failsafe_mode off refuse the leader's POST /failsafe; a leader that cannot
+    // read the DCS then demotes itself (docs/reliability.md, finding 10).
+    it("switches failsafe_mode off only once every member reads the DCS", async () => {
+        const { calls, callTimes, result } = await run(cluster(), { failsafe_mode: true }, { failsafe_mode: false }, { frozen: ["pg-1"], frozenForMs: 1500 });
+        expect(result).toBe("done");
+        const patches = calls.map((c, i) => ({ c, at: callTimes[i] })).filter(({ c }) => c.method === "PATCH" && !isWake(c, "pg-1"));
+        expect(patches.map(({ c }) => c)).toEqual([{ method: "PATCH", member: "pg-0", path: "/config", body: { failsafe_mode: false }, authorized: true }]);
+        // pg-1 reads the DCS from 1.5 s on, and two of its cycles (300 ms each) must have passed.
+        expect(patches[0].at).toBeGreaterThanOrEqual(1500 + 300);
+    }, 30000);
+
+    it("leaves failsafe_mode on, and says why, while a member does not read the DCS", async () => {
+        const { calls, result } = await run(cluster(), { failsafe_mode: true }, { failsafe_mode: false }, { frozen: ["pg-1"] }, 3);
+        expect(result).toBe("Patroni members did not all read the DCS, so failsafe_mode stays on (switching it off would demote a leader that cannot reach the DCS) in 3s: pg-1 has run 0 of 2 HA cycles since the change");
+        expect(calls.filter((c) => c.method === "PATCH" && !isWake(c, "pg-1"))).toEqual([]);
     }, 30000);
 });

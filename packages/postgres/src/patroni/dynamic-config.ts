@@ -107,11 +107,12 @@ async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").M
 }
 
 /**
- * Waits until every member has applied the DCS document just patched (see configApplied), sampling
- * only GET /patroni: GET /cluster and /config would reload the member's DCS view from the API thread
- * and stamp dcs_last_seen themselves. Returns the members' live statuses after it.
+ * Waits until every member has run two HA cycles that read the DCS (see configApplied): after a
+ * PATCH, the cycle that loaded the new document has finished. Samples only GET /patroni: GET
+ * /cluster and /config would reload the member's DCS view from the API thread and stamp
+ * dcs_last_seen themselves. Returns the members' live statuses after it.
  */
-async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
+async function untilApplied(inputs: Inputs, what = "did not apply the configuration"): Promise<import("@pgscale/core").MemberStatus[]> {
     const { configApplied, sleep } = load("@pgscale/core") as typeof import("@pgscale/core");
     const samples = new Map<string, Array<number | undefined>>(inputs.members.map((m) => [m.name, []]));
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
@@ -121,7 +122,7 @@ async function untilApplied(inputs: Inputs): Promise<import("@pgscale/core").Mem
         const waiting = statuses.map((s) => ({ name: s.name, ...configApplied(samples.get(s.name)!) })).filter((a) => !a.done);
         if (waiting.length === 0) return statuses;
         if (Date.now() >= deadline) {
-            throw new Error(`Patroni members did not apply the configuration in ${inputs.timeoutSeconds}s: ${waiting.map((w) => `${w.name} ${w.reason}`).join("; ")}`);
+            throw new Error(`Patroni members ${what} in ${inputs.timeoutSeconds}s: ${waiting.map((w) => `${w.name} ${w.reason}`).join("; ")}`);
         }
         await sleep(250);
     }
@@ -205,9 +206,13 @@ async function dcsConfig(inputs: Inputs, waitSeconds = inputs.timeoutSeconds): P
 export async function reconcile(inputs: Inputs): Promise<void> {
     await waitForCluster(inputs);
     const live = await dcsConfig(inputs);
-    const { dcsPatch } = load("@pgscale/core") as typeof import("@pgscale/core");
+    const { dcsPatch, switchesFailsafeOff } = load("@pgscale/core") as typeof import("@pgscale/core");
     const patch = dcsPatch(inputs.config, live);
-    if (differs(patch, live)) await apply(inputs, patch);
+    if (differs(patch, live)) {
+        // A leader that cannot read the DCS lives on failsafe; switching it off then demotes it.
+        if (switchesFailsafeOff(patch, live)) await untilApplied(inputs, "did not all read the DCS, so failsafe_mode stays on (switching it off would demote a leader that cannot reach the DCS)");
+        await apply(inputs, patch);
+    }
     // Last, and with the document's synchronous_mode in force: ready means a failover is possible.
     await waitForCluster(inputs, inputs.config.synchronous_mode);
 }
