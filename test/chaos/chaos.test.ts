@@ -269,10 +269,9 @@ describe("chaos", () => {
         } finally {
             await Promise.all(["dcs-1", "dcs-2"].map((n) => dockerAsync(["start", cluster().containers.etcd[n]])));
         }
-        const restartedAt = Date.now();
         const samples = roles!.between(t0, t0 + heldMs);
         // Failsafe stays on until every member, the leader first of all, reads the DCS again.
-        await untilMembersOnDcs(cluster(), restartedAt);
+        await untilMembersOnDcs(cluster());
         await patchDynamicConfig(cluster(), { failsafe_mode: false });
         const o = await h.end(run, {
             injected: "failsafe_mode on (PATCH /config); docker kill -s KILL dcs-1 dcs-2 for 25 s, then restarted", cycles: 1,

@@ -1,5 +1,5 @@
 import { execFile } from "child_process";
-import { HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
+import { configApplied, HAPROXY_SHOW_SERVERS_STATE, HAProxyServerState, parseServerState, patroniHttp, patroniRequest, sleep } from "@pgscale/core";
 import { ChaosCluster } from "./cluster";
 
 /** Runs the docker CLI without blocking the event loop (the writers keep going meanwhile). */
@@ -102,27 +102,27 @@ export async function untilFailsafeTopology(c: ChaosCluster, timeoutMs = 30_000)
 }
 
 /**
- * Resolves once every member has read the DCS in two of its loops since `since` (GET /patroni's
- * dcs_last_seen, which that request does not refresh itself). Switching failsafe_mode off before
- * then demotes the leader: members that already loaded the new document answer its POST /failsafe
- * with an error, and a leader whose own etcd client has not reconnected yet takes that as the
- * topology lost (seen in CI: the primary shut down 2 s after etcd's restart). Patroni's
- * failsafe_mode_is_active is no signal here: it stays true for ttl after the last POST /failsafe.
+ * Resolves once every member has run two HA cycles that read the DCS since this was called
+ * (configApplied over GET /patroni's dcs_last_seen, which that request does not refresh itself).
+ * Switching failsafe_mode off before then demotes the leader: members that already loaded the new
+ * document answer its POST /failsafe with an error, and a leader whose own etcd client has not
+ * reconnected yet takes that as the topology lost (seen in CI: the primary shut down 2 s after
+ * etcd's restart). Patroni's failsafe_mode_is_active is no signal here: it stays true for ttl
+ * after the leader's last POST /failsafe.
  */
-export async function untilMembersOnDcs(c: ChaosCluster, since: number, timeoutMs = 60_000): Promise<void> {
+export async function untilMembersOnDcs(c: ChaosCluster, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const seen = new Map<string, Set<number>>(Object.keys(c.containers.members).map((n) => [n, new Set()]));
-    let last = "";
+    const samples = new Map<string, Array<number | undefined>>(Object.keys(c.containers.members).map((n) => [n, []]));
+    let waiting: string[] = [];
     while (Date.now() < deadline) {
         await Promise.all(Object.entries(c.containers.members).map(async ([name, container]) => {
             const { ca } = c.info.restApi;
             const res = await patroniRequest(patroniHttp, await restUrl(c, container), "/patroni", { timeoutMs: 5_000, ...(ca ? { ca } : {}) }).catch(() => undefined);
-            const lastSeen = (res?.body as { dcs_last_seen?: number } | undefined)?.dcs_last_seen;
-            if (typeof lastSeen === "number" && lastSeen >= Math.floor(since / 1000)) seen.get(name)!.add(lastSeen);
+            samples.get(name)!.push((res?.body as { dcs_last_seen?: number } | undefined)?.dcs_last_seen);
         }));
-        if ([...seen.values()].every((loops) => loops.size >= 2)) return;
-        last = [...seen].map(([name, loops]) => `${name}: ${loops.size} loop(s)`).join("; ");
+        waiting = [...samples].map(([name, s]) => ({ name, ...configApplied(s) })).filter((a) => !a.done).map((a) => `${a.name} ${a.reason}`);
+        if (waiting.length === 0) return;
         await sleep(250);
     }
-    throw new Error(`members did not all read the DCS again within ${timeoutMs} ms: ${last}`);
+    throw new Error(`members did not all read the DCS again within ${timeoutMs} ms: ${waiting.join("; ")}`);
 }
