@@ -1,12 +1,12 @@
 import { ClusterInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
 import { isLeader, isSynchronousStandbyRole } from "@pgscale/core";
-import { MemberStatus, isRunning, member, memberStatuses, postmasterStartTime, requestReinitialize, requestSwitchover } from "./patroni-rest";
+import { MemberStatus, isRunning, member, memberStatuses, memberViews, ownStatus, postmasterStartTime, requestReinitialize, requestSwitchover } from "./patroni-rest";
 import { writableMember } from "./pg-probe";
 import { ProgressLogger, seconds } from "./progress";
 import { TEST_TIMINGS } from "./options";
 import { waitFor } from "./wait";
-import { RejoinWatch } from "./rejoin-policy";
+import { RejoinWatch, followsLeader } from "./rejoin-policy";
 
 /** How a change of primary went: who led before, who accepts writes now, and how long writes failed. */
 export interface FailoverResult {
@@ -210,16 +210,17 @@ async function untilServing(info: ClusterInfo, log: ProgressLogger, t: Target, o
             (await docker(["inspect", "-f", "{{.State.Health.Status}}", t.container])) === "healthy");
         return;
     }
-    // Asked of the others: the member's own view may be stale right after it comes back.
-    const others = info.members.length > 1 ? [t.name] : [];
     const watch = new RejoinWatch();
     let reinitialized = false;
     await waitFor(`${t.name} following the leader`, timeout, async () => {
-        const statuses = await memberStatuses(info, others);
+        const views = await memberViews(info);
+        // Every answering member's view: members() reads the first that answers. One stopped on purpose does not answer.
+        if (followsLeader(t.name, views, await ownStatus(info, t.name))) return true;
+        // The others' view: the member's own may be stale right after it comes back.
+        const statuses = info.members.length > 1 ? await memberStatuses(info, [t.name]) : views[0] ?? [];
         const me = statuses.find((m) => m.name === t.name);
         const leader = statuses.find(isLeader);
         if (!me || !leader) return false;
-        if (isRunning(me) && (me === leader || me.timeline === leader.timeline)) return true;
         if (!reinitialized && watch.reinitializeDue(me, leader, Date.now())) {
             log(`${t.name} has stayed on timeline ${me.timeline} (leader: ${leader.timeline}); reinitializing it from the leader`);
             // Not forced: Patroni refuses (HTTP 503) while another action of its own runs, and the next poll asks again.

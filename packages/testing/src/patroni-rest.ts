@@ -1,6 +1,7 @@
 import { isLeader, patroniHttp, patroniRequest } from "@pgscale/core";
 import { ClusterInfo, MemberInfo } from "./cluster-info";
 import { docker } from "./docker-cli";
+import type { OwnStatus } from "./rejoin-policy";
 
 const PATRONI_API_PORT = 8008;
 
@@ -59,6 +60,23 @@ export async function memberStatuses(info: ClusterInfo, exclude: string[] = []):
         }
     }
     throw last;
+}
+
+/** Each answering member's own view of the cluster (its copy of the DCS), members that do not answer left out. */
+export async function memberViews(info: ClusterInfo): Promise<MemberStatus[][]> {
+    const views = await Promise.all(info.members.map((m) =>
+        getFromMember(m, "/cluster", info.restApi.ca).then((b) => (b as { members: MemberStatus[] }).members, () => undefined)));
+    return views.filter((v): v is MemberStatus[] => v !== undefined);
+}
+
+/** A member's live status from its own `GET /patroni` (undefined while Patroni does not answer). */
+export async function ownStatus(info: ClusterInfo, name: string): Promise<OwnStatus | undefined> {
+    const b = await getFromMember(member(info, name), "/patroni", info.restApi.ca).catch(() => undefined);
+    if (!b || typeof b !== "object") return undefined;
+    return {
+        state: b.state, role: b.role, timeline: b.timeline, replicationState: b.replication_state,
+        patroniVersion: b.patroni?.version,
+    };
 }
 
 /** When the member's PostgreSQL started, from its own `GET /patroni` (undefined while it does not run or Patroni does not answer). */

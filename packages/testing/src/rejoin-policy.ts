@@ -1,3 +1,4 @@
+import { isLeader } from "@pgscale/core";
 import { MemberStatus, isRunning } from "./patroni-rest";
 
 /**
@@ -28,4 +29,46 @@ export class RejoinWatch {
         this.behindSince ??= now;
         return now - this.behindSince >= REINITIALIZE_AFTER_MS;
     }
+}
+
+/** A member as its own `GET /patroni` reports it: live, not the DCS copy the others read. */
+export interface OwnStatus {
+    state?: string;
+    role?: string;
+    timeline?: number;
+    /** The WAL receiver's state (`replication_state`), reported from Patroni 3.0.4 on. */
+    replicationState?: string;
+    /** `patroni.version`. */
+    patroniVersion?: string;
+}
+
+/** Whether this Patroni reports a replica's WAL receiver (`replication_state`): 3.0.4 and later. */
+export function reportsReplicationState(version: string | undefined): boolean {
+    const [major, minor, patch] = (version ?? "").split(".").map((x) => Number.parseInt(x, 10));
+    if (![major, minor, patch].every(Number.isFinite)) return false;
+    return major > 3 || (major === 3 && (minor > 0 || patch >= 4));
+}
+
+/**
+ * When a member that rejoined follows the leader, so that nothing Patroni still has to do to it
+ * (pg_rewind, the restart after it) can follow: every member's view of it (GET /cluster reads each
+ * member's copy of the DCS, and a view lags its member's writes by up to a loop) says it runs on the
+ * leader's timeline, and its own live status agrees and, where Patroni reports it, its WAL receiver
+ * streams. The DCS alone once showed the member running on the leader's timeline and then "starting"
+ * (a test read it right after heal()).
+ */
+export function followsLeader(name: string, views: MemberStatus[][], own: OwnStatus | undefined): boolean {
+    if (!views.length || !own) return false;
+    for (const statuses of views) {
+        const me = statuses.find((m) => m.name === name);
+        const leader = statuses.find((m) => isLeader(m));
+        if (!me || !leader || !isRunning(me)) return false;
+        if (me !== leader && me.timeline !== leader.timeline) return false;
+    }
+    const leaders = new Set(views.map((s) => s.find((m) => isLeader(m))!.name));
+    if (leaders.size !== 1) return false;
+    if (leaders.has(name)) return own.state === "running";
+    const leaderTimeline = views[0].find((m) => isLeader(m))!.timeline;
+    if (own.state !== "running" || own.timeline !== leaderTimeline) return false;
+    return !reportsReplicationState(own.patroniVersion) || own.replicationState === "streaming";
 }
