@@ -9,6 +9,7 @@ import * as path from "path";
 import { TestCluster, startCluster } from "@pgscale/testing";
 import { DocLine, commandOf, extractDocCommands, extractFrom, placeholdersOf } from "../support/doc-commands";
 import { query } from "../support/pg";
+import { tempFile } from "../support/temp-file";
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -59,11 +60,7 @@ const COVERAGE: Record<string, Coverage> = {
 const PLACEHOLDERS: Record<string, (c: TestCluster) => string> = {
     "<rest-port>": (c) => new URL(c.info.members[0].restUrl).port,
     // The cluster's REST CA in a file, as `pulumi stack output restApiCaPem > ca.pem` writes it.
-    "<ca-file>": (c) => {
-        const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "pgscale-docs-")), "ca.pem");
-        fs.writeFileSync(file, c.info.restApi.ca ?? "");
-        return file;
-    },
+    "<ca-file>": (c) => tempFile("pgscale-docs-", "ca.pem", c.info.restApi.ca ?? ""),
 };
 
 /** `export VAR="$(pulumi stack output NAME --show-secrets)"`: the demo stack's outputs, here the live cluster's. */

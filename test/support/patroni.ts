@@ -1,8 +1,6 @@
 import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { isLeaderRole, patroniHttp, patroniRequest } from "@pgscale/core";
+import { tempFile } from "./temp-file";
 
 /** Patroni REST helpers for tests: GET endpoints need no credentials. */
 export interface Member {
@@ -53,9 +51,7 @@ export function patroniCliArgs(restUrls: string[]): string[] {
     if (last) throw last;
     const urls = restUrls.flatMap((u) => ["--patroni-url", u]);
     if (!ca) return urls;
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-rest-ca-")), "ca.pem");
-    fs.writeFileSync(file, ca);
-    return [...urls, "--patroni-ca", file];
+    return [...urls, "--patroni-ca", tempFile("pgscale-rest-ca-", "ca.pem", ca)];
 }
 
 /** One call to a member, its certificate verified against its cluster's CA (memberCa). */
