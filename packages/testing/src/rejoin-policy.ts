@@ -54,8 +54,8 @@ export function reportsReplicationState(version: string | undefined): boolean {
  * (pg_rewind, the restart after it) can follow: every member's view of it (GET /cluster reads each
  * member's copy of the DCS, and a view lags its member's writes by up to a loop) says it runs on the
  * leader's timeline, and its own live status agrees and, where Patroni reports it, its WAL receiver
- * streams. The DCS alone once showed the member running on the leader's timeline and then "starting"
- * (a test read it right after heal()).
+ * streams. Waiting on one other member's copy alone, a test once read the member as "starting"
+ * through members() right after heal() returned.
  */
 export function followsLeader(name: string, views: MemberStatus[][], own: OwnStatus | undefined): boolean {
     if (!views.length || !own) return false;
