@@ -1,6 +1,6 @@
 import { readFileSync } from "fs";
 import { join } from "path";
-import { BackupFacts, backupFindings, errorLine, formatDuration, graceSeconds, parseSchedulerStatus } from "./findings";
+import { BackupFacts, backupFindings, errorLine, formatDuration, graceSeconds, parseSchedulerStatus, SchedulerStatus } from "./findings";
 import { parsePgBackRestInfo } from "./info";
 
 // The real info answer (info.test.ts): full stopped 05:17:56, diff 05:17:58, incr 05:17:59 on 2026-12-04 UTC.
@@ -74,6 +74,22 @@ describe("backupFindings", () => {
         // A failure followed by a success, or by a good backup in the repository (one run by hand), is history.
         const older = { ...lastError, at: INCR_STOP - 10 };
         expect(summary({ schedulers: [{ container: "pg-main-0", status: { checkedAt: INCR_STOP + 590, lastError: older } }] })).toContainEqual(["backup.scheduler", "ok"]);
+    });
+
+    it("the primary's last pgbackrest check: passed is ok, failed is critical naming pgBackRest's error, whatever the backups", () => {
+        const passed = { at: INCR_STOP + 100, member: "pg-main-0", ok: true };
+        const withCheck = (c: NonNullable<SchedulerStatus["lastCheck"]>) => [{ container: "pg-main-0", status: { ...healthy.schedulers[0].status, lastCheck: c } }, healthy.schedulers[1]];
+        expect(findings({ schedulers: withCheck(passed) }).findings.find((x) => x.check === "backup.check"))
+            .toMatchObject({ severity: "ok", detail: "pgbackrest check passed at 2026-12-04T05:19:39.000Z on pg-main-0" });
+        const failed = { ...passed, at: INCR_STOP - 100, ok: false, message: "exit 82: ERROR: [082]: WAL segment 000000010000000000000008 was not archived before the 30000ms timeout" };
+        // Older than the last successful backup, and still critical: backups can succeed while the archive does not.
+        const r = findings({ schedulers: withCheck(failed) });
+        expect(r.status).toBe("critical");
+        expect(r.findings.find((x) => x.check === "backup.check")).toMatchObject({
+            severity: "critical", detail: "pgbackrest check failed at 2026-12-04T05:16:19.000Z on pg-main-0: exit 82: ERROR: [082]: WAL segment 000000010000000000000008 was not archived before the 30000ms timeout",
+        });
+        expect(parseSchedulerStatus(JSON.stringify({ lastCheck: failed }), "status.json").lastCheck).toEqual(failed);
+        expect(summary({})).not.toContainEqual(["backup.check", expect.anything()]);
     });
 
     it("a member whose scheduler status is missing or stale is a warning naming it", () => {

@@ -17,6 +17,8 @@ const schedulerStatusSpec = z.object({
     lastSuccess: runDoc.optional(),
     lastError: z.object({ at: z.number(), step: z.string(), message: z.string() }).optional(),
     lastRun: runDoc.optional(),
+    /** The primary's last pgbackrest check (run once per primary: bootstrap, failover, switchover). */
+    lastCheck: z.object({ at: z.number(), member: z.string().nullable().optional(), ok: z.boolean(), message: z.string().optional() }).optional(),
     /** The last scheduled drill: its exit status and output (the drill script's marks, then the tail of its errors). */
     lastDrill: z.object({ startedAt: z.number(), finishedAt: z.number(), exitCode: z.number(), output: z.string() }).optional(),
     /** The last due backup this member did not start because another member held the backup lease: the lease's record as the holder wrote it. */
@@ -177,6 +179,11 @@ function schedulerFindings(f: BackupFacts, backups: BackupSet[], now: number): B
     } else {
         findings.push({ severity: "ok", check: "backup.scheduler", detail: "no scheduled run recorded since the members' schedulers started" });
     }
+    const check = newest((s) => s.lastCheck, (c) => c.at);
+    if (check && !check.v.ok)
+        findings.push({ severity: "critical", check: "backup.check", detail: `pgbackrest check failed at ${at(check.v.at)} on ${check.container}: ${errorLine(check.v.message ?? "")}`,
+            fix: "The primary's WAL does not reach the repository, or its configuration does not match the server: fix what pgBackRest names; the primary's scheduler checks again a minute later (pgscale backup verify runs it now)." });
+    else if (check) findings.push({ severity: "ok", check: "backup.check", detail: `pgbackrest check passed at ${at(check.v.at)} on ${check.container}` });
     const lease = leaseFinding(newest((s) => s.lastRefusal, (r) => r.at), success?.v.finishedAt, now, stale);
     if (lease) findings.push(lease);
     return findings;

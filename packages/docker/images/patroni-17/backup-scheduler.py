@@ -245,6 +245,9 @@ def run(cfg):
     stanza_ready = False
     # After a failed run, wait a minute before the next attempt rather than hammering a broken repository.
     not_before = 0.0
+    # pgbackrest check passed since this member became the primary; when to try again after it failed.
+    checked = False
+    check_not_before = 0.0
     server = Server(cfg.get("serverCertFile")) if cfg.get("standbyOptions") is not None else None
     if server is not None:
         # Stopped with the scheduler, so a scheduler started again starts its own.
@@ -342,6 +345,7 @@ def run(cfg):
         primary = choice is not None and choice["primary"] == me
         if not primary:
             stanza_ready = False
+            checked = False
         # The running primary creates the stanza (idempotent), whichever member takes the backups.
         if primary and not stanza_ready and time.time() >= not_before:
             code, out = pgbackrest(stanza, "stanza-create")
@@ -349,6 +353,18 @@ def run(cfg):
             if not stanza_ready:
                 failed("stanza-create", f"exit {code}: {out[-500:]}")
                 not_before = time.time() + 60
+        # Then, once per primary (bootstrap, failover, switchover), pgbackrest check: the
+        # configuration matches the server and a WAL segment reaches the repository through
+        # archive_command. A failure is reported and tried again a minute later.
+        if primary and stanza_ready and not checked and time.time() >= check_not_before:
+            code, out = pgbackrest(stanza, "--archive-timeout=30", "check")
+            checked = code == 0
+            status["lastCheck"] = {"at": time.time(), "member": me, "ok": checked, **({} if checked else {"message": f"exit {code}: {out[-500:]}"})}
+            if checked:
+                log("pgbackrest check passed: the archive reaches the repository")
+            else:
+                failed("check", status["lastCheck"]["message"])
+                check_not_before = time.time() + 60
         record = shared() if drill else None
         if acting and time.time() >= not_before:
             if stanza_ready or not primary:
