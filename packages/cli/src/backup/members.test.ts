@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { schedulerConfig, backupSpec } from "@pgscale/core";
-import { ContainerExec, ExecResult, findActing, firstMember, readInfo, readSchedulers } from "./members";
+import { ContainerExec, ExecResult, checkArchive, findActing, findPrimary, firstMember, readInfo, readSchedulers, verifyRepository } from "./members";
 
 // What the engine answers in each container, scripted: the commands pgscale backup runs there and
 // the real pgBackRest answer of core's fixture. The engine itself is exercised in test/e2e/backup.test.ts.
@@ -9,7 +9,7 @@ const INFO = readFileSync(join(__dirname, "../../../core/src/backup/fixtures/pgb
 const CONFIG = JSON.stringify(schedulerConfig("pg-main", backupSpec.parse({ schedule: { full: "24h", incr: "1h" } }), 8008, "/etc/patroni/tls/ca.crt"));
 const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "" });
 
-function engine(containers: Record<string, { which?: string; status?: string } | "stopped">): ContainerExec & { calls: string[] } {
+function engine(containers: Record<string, { which?: string; status?: string; verify?: ExecResult } | "stopped">): ContainerExec & { calls: string[] } {
     const calls: string[] = [];
     const exec = async (container: string, cmd: string[]): Promise<ExecResult> => {
         calls.push(`${container}: ${cmd.join(" ")}`);
@@ -20,6 +20,8 @@ function engine(containers: Record<string, { which?: string; status?: string } |
         if (line === "cat /etc/pgscale/backup.json") return ok(CONFIG);
         if (line === "cat /tmp/pgscale-backup-status.json") return c.status ? ok(c.status) : { exitCode: 1, stdout: "", stderr: "cat: /tmp/pgscale-backup-status.json: No such file or directory\n" };
         if (line === "pgbackrest --stanza=pg-main --output=json info") return ok(INFO);
+        if (line === "pgbackrest --stanza=pg-main --output=text --verbose verify") return c.verify ?? ok("");
+        if (line === "pgbackrest --stanza=pg-main --archive-timeout=30 check") return ok("");
         // The member's scheduler, asked who takes the backups.
         if (line === "timeout 30 python3 /usr/local/bin/pgscale-backup-scheduler /etc/pgscale/backup.json which") return ok(c.which ?? "");
         throw new Error(`unexpected command in ${container}: ${line}`);
@@ -61,5 +63,25 @@ describe("pgscale backup's reads inside the members", () => {
         });
         expect((await findActing(engine({ "pg-0": { which: JSON.stringify({ member: "pg-0", acting: null }) } }), ["pg-0"])).others)
             .toEqual([{ container: "pg-0", error: "pg-0: no member takes backups now (no running primary)" }]);
+    });
+
+    it("finds the running primary for pgbackrest check, or says what each member is", async () => {
+        const which = (member: string) => JSON.stringify({ member, acting: "pg-1", primary: "pg-0", primaryHost: "pg-0", standby: true });
+        const exec = engine({ "pg-0": { which: which("pg-0") }, "pg-1": { which: which("pg-1") } });
+        const { primary } = await findPrimary(exec, ["pg-1", "pg-0"]);
+        expect(primary).toMatchObject({ container: "pg-0", config: { stanza: "pg-main" } });
+        expect(await checkArchive(exec, primary!, "pg-main")).toEqual(ok(""));
+        expect(exec.calls.at(-1)).toBe("pg-0: pgbackrest --stanza=pg-main --archive-timeout=30 check");
+        expect(await findPrimary(engine({ "pg-1": { which: which("pg-1") } }), ["pg-1"])).toEqual({ others: [{ container: "pg-1", error: "pg-1: a replica; the primary is pg-0" }] });
+        expect((await findPrimary(engine({ "pg-0": { which: JSON.stringify({ member: "pg-0", acting: null }) } }), ["pg-0"])).others)
+            .toEqual([{ container: "pg-0", error: "pg-0: no running primary" }]);
+    });
+
+    it("verifies the repository with pgBackRest's verify report, and names a verify that fails", async () => {
+        const report = "stanza: pg-main\nstatus: error\n  backup: 20261207-102219F, status: invalid, total files checked: 966, total valid files: 965\n    missing: 0, checksum invalid: 1, size invalid: 0, other: 0\n";
+        const r = await verifyRepository(engine({ "pg-0": { verify: ok(report) } }), "pg-0", "pg-main");
+        expect(r).toMatchObject({ stanza: "pg-main", status: "error", backups: [{ label: "20261207-102219F", status: "invalid", checksumInvalid: 1 }] });
+        const failing = engine({ "pg-0": { verify: { exitCode: 56, stdout: "", stderr: "P00 ERROR: [056]: unable to read repository\n" } } });
+        await expect(verifyRepository(failing, "pg-0", "pg-main")).rejects.toThrow("pgbackrest verify in pg-0 failed (exit 56): P00 ERROR: [056]: unable to read repository");
     });
 });

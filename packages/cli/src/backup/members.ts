@@ -1,5 +1,6 @@
 import {
-    BackupKind, BackupReport, MemberScheduler, backupFindings, PGBACKREST_PATHS, SchedulerConfig, StanzaInfo, errorLine, parsePgBackRestInfo, parseSchedulerConfig, parseSchedulerStatus,
+    BackupKind, BackupReport, MemberScheduler, backupFindings, PGBACKREST_PATHS, SchedulerConfig, StanzaInfo, VerifyReport, errorLine, parsePgBackRestInfo, parseSchedulerConfig, parseSchedulerStatus,
+    parseVerifyText,
 } from "@pgscale/core";
 
 // `pgscale backup` acts inside the members' containers, as `postgres` (pgBackRest's and the
@@ -99,10 +100,10 @@ interface Choice {
 }
 
 /**
- * The member that takes the backups (the first streaming replica, else the primary), as the
- * scheduler of each given container chooses it from Patroni's view; or what each member is instead.
+ * The first of `containers` whose member `pick`s from its scheduler's view of the cluster (its
+ * `which`, read from Patroni), or what each member is instead (`other` says it).
  */
-export async function findActing(exec: ContainerExec, containers: string[]): Promise<{ acting?: BackupMember & { standby: boolean }; others: Unanswered[] }> {
+async function findByChoice(exec: ContainerExec, containers: string[], pick: (c: Choice) => boolean, other: (c: Choice) => string): Promise<{ found?: BackupMember & { choice: Choice }; others: Unanswered[] }> {
     const others: Unanswered[] = [];
     for (const container of containers) {
         const m = await readMember(exec, container);
@@ -113,13 +114,45 @@ export async function findActing(exec: ContainerExec, containers: string[]): Pro
         try {
             const r = await exec(container, [...SCHEDULER, "which"]);
             const choice = JSON.parse(r.stdout) as Choice;
-            if (choice.member !== null && choice.member === choice.acting) return { acting: { ...m, standby: choice.standby === true }, others };
-            others.push({ container, error: choice.acting ? `${choice.member}: the backups are taken on ${choice.acting}` : `${choice.member ?? "no Patroni answer"}: no member takes backups now (no running primary)` });
+            if (choice.member !== null && pick(choice)) return { found: { ...m, choice }, others };
+            others.push({ container, error: other(choice) });
         } catch (err) {
             others.push({ container, error: message(err) });
         }
     }
     return { others };
+}
+
+/**
+ * The member that takes the backups (the first streaming replica, else the primary), as the
+ * scheduler of each given container chooses it from Patroni's view; or what each member is instead.
+ */
+export async function findActing(exec: ContainerExec, containers: string[]): Promise<{ acting?: BackupMember & { standby: boolean }; others: Unanswered[] }> {
+    const { found, others } = await findByChoice(exec, containers, (c) => c.member === c.acting,
+        (c) => (c.acting ? `${c.member}: the backups are taken on ${c.acting}` : `${c.member ?? "no Patroni answer"}: no member takes backups now (no running primary)`));
+    return found ? { acting: { container: found.container, config: found.config, standby: found.choice.standby === true }, others } : { others };
+}
+
+/** The running primary among `containers` (where WAL is archived from), as its scheduler sees the cluster. */
+export async function findPrimary(exec: ContainerExec, containers: string[]): Promise<{ primary?: BackupMember; others: Unanswered[] }> {
+    const { found, others } = await findByChoice(exec, containers, (c) => c.member === c.primary,
+        (c) => (c.primary ? `${c.member}: a replica; the primary is ${c.primary}` : `${c.member ?? "no Patroni answer"}: no running primary`));
+    return found ? { primary: { container: found.container, config: found.config }, others } : { others };
+}
+
+/**
+ * pgBackRest's `check` in the primary: the configuration matches the running server, and a WAL
+ * segment it switches to reaches the repository through archive_command (within 30 s).
+ */
+export function checkArchive(exec: ContainerExec, primary: BackupMember, stanza: string): Promise<ExecResult> {
+    return exec(primary.container, ["pgbackrest", `--stanza=${stanza}`, "--archive-timeout=30", "check"]);
+}
+
+/** pgBackRest's `verify` of the whole repository (every backup file and WAL segment read and checked), parsed. */
+export async function verifyRepository(exec: ContainerExec, container: string, stanza: string): Promise<VerifyReport> {
+    const r = await exec(container, ["pgbackrest", `--stanza=${stanza}`, "--output=text", "--verbose", "verify"]);
+    if (r.exitCode !== 0) throw new Error(`pgbackrest verify in ${container} failed (exit ${r.exitCode}): ${errorLine(r.stderr || r.stdout)}`);
+    return parseVerifyText(r.stdout, stanza);
 }
 
 /** The scheduler's exit status for a backup it did not start: another member holds the backup lease (named on stderr). */

@@ -1,18 +1,19 @@
-import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, formatDuration, restoreDrillSpec } from "@pgscale/core";
+import { BACKUP_KINDS, BackupKind, RestoreDrillSpec, addedBackups, errorLine, formatDuration, restoreDrillSpec, verifyProblems } from "@pgscale/core";
 import { drillMember, engineDrill } from "../backup/drill";
 import { drillInPod } from "../backup/drill-pod";
 import { Command, defineCommand } from "../command";
-import { BACKUP_LEASE_HELD, ContainerExec, Unanswered, backupReport, engineExec, findActing, firstMember, readInfo, runBackup } from "../backup/members";
+import { BACKUP_LEASE_HELD, ContainerExec, Unanswered, backupReport, checkArchive, engineExec, findActing, findPrimary, firstMember, readInfo, runBackup, verifyRepository } from "../backup/members";
 import type { KubectlTarget } from "@pgscale/core";
 import { kubectlExec, kubectlTargetArgs } from "../backup/kubectl";
 import { EXIT, Io } from "../io";
 import { UsageError } from "../options";
-import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill } from "../render/backup-text";
+import { renderBackupList, renderBackupStatus, renderBackupTable, renderDrill, renderVerify } from "../render/backup-text";
 import { EXIT_CRITICAL } from "./doctor";
 
 const USAGE = `usage: pgscale backup list MEMBERS [--stanza STANZA] [--json]
        pgscale backup status MEMBERS [--stanza STANZA] [--json]
        pgscale backup run MEMBERS [--type full|diff|incr] [--stanza STANZA] [--json]
+       pgscale backup verify MEMBERS [--stanza STANZA] [--json]
        pgscale backup drill MEMBERS [--time ISO | --lsn LSN | --name POINT]
                           [--database DB] [--check SQL] [--restore-seconds N] [--rpo-seconds N]
                           [--stanza STANZA] [--json]
@@ -30,6 +31,10 @@ kubeconfig, context and RBAC: pods/exec in the cluster's namespace).
   run      takes a backup now on the member that takes the backups (the first streaming replica,
            else the primary, as each container's scheduler sees the cluster); refused when none of
            the given containers is that member
+  verify   reads every backup file and WAL segment in the repository and checks its checksum and
+           size (pgbackrest verify, which exits 0 whatever it finds: its report is judged here),
+           and runs pgbackrest check on the primary: a WAL segment reaches the repository through
+           archive_command; the primary must be one of the given members
   drill    restores the repository (latest, or a point in time) into a throwaway container of the
            cluster's image (repository read-only, no network), runs a check query, removes it, and
            reports the restore time and the data-loss window, as the RestoreDrill resource does; on
@@ -55,9 +60,10 @@ kubeconfig, context and RBAC: pods/exec in the cluster's namespace).
   --json             print the result (or the errors) as JSON
   -h, --help         this help
 
-Exit status: 0 done (status: no critical finding; drill: objectives met), 3 status found a
-critical finding or the drill missed an objective, 1 no container answered or the backup or
-restore failed, 2 invalid options.`;
+Exit status: 0 done (status: no critical finding; verify: every file valid and the check passed;
+drill: objectives met), 3 status found a critical finding, verify an invalid or missing file or
+a failed check, or the drill missed an objective, 1 no container answered or the backup, verify
+or restore failed, 2 invalid options.`;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -109,8 +115,8 @@ function execOrFail(sub: string, io: Io, json: boolean, args: ReadArgs): Contain
 
 type AnsweringMember = NonNullable<Awaited<ReturnType<typeof firstMember>>["member"]>;
 
-/** list and status: the same options, then the first member that answers, and its stanza. */
-function readCommand(sub: "list" | "status", run: (exec: ContainerExec, member: AnsweringMember, stanza: string, args: ReadArgs, io: Io, json: boolean) => Promise<number>) {
+/** list, status and verify: the same options, then the first member that answers, and its stanza. */
+function readCommand(sub: "list" | "status" | "verify", run: (exec: ContainerExec, member: AnsweringMember, stanza: string, args: ReadArgs, io: Io, json: boolean) => Promise<number>) {
     return defineCommand({
         name: `backup ${sub}`,
         summary: "",
@@ -192,6 +198,24 @@ const runCommand = defineCommand({
     },
 });
 
+const verifyCommand = readCommand("verify", async (exec, member, stanza, args, io, json) => {
+    try {
+        const { primary, others } = await findPrimary(exec, args.containers);
+        if (!primary) return failed("verify", io, json, `none of the given ${kind(args)}s is the primary, where pgbackrest check runs: give every member`, others);
+        if (!json) io.err(`pgscale backup verify: reading every file of stanza ${stanza}'s repository in ${member.container}...`);
+        const repository = await verifyRepository(exec, member.container, stanza);
+        const startedAt = Date.now();
+        const r = await checkArchive(exec, primary, stanza);
+        const check = { container: primary.container, ok: r.exitCode === 0, seconds: (Date.now() - startedAt) / 1000, output: r.exitCode === 0 ? "" : `exit ${r.exitCode}: ${errorLine(r.stderr || r.stdout)}` };
+        const problems = verifyProblems(repository);
+        const result = { container: member.container, stanza, repository, problems, check };
+        io.out(json ? JSON.stringify(result, null, 2) : renderVerify(result));
+        return problems.length || !check.ok ? EXIT_CRITICAL : EXIT.ok;
+    } catch (err) {
+        return failed("verify", io, json, err instanceof Error ? err.message : String(err));
+    }
+});
+
 interface DrillArgs extends ReadArgs {
     spec: RestoreDrillSpec;
 }
@@ -252,12 +276,12 @@ const drillCommand = defineCommand({
     },
 });
 
-const SUBCOMMANDS: Record<string, Command> = { list: listCommand, status: statusCommand, run: runCommand, drill: drillCommand };
+const SUBCOMMANDS: Record<string, Command> = { list: listCommand, status: statusCommand, run: runCommand, verify: verifyCommand, drill: drillCommand };
 
-/** `pgscale backup list | status | run | drill`. */
+/** `pgscale backup list | status | run | verify | drill`. */
 export const backupCommand: Command = {
     name: "backup",
-    summary: "a cluster's pgBackRest backups: list them, check they keep up, take one now, drill a restore",
+    summary: "a cluster's pgBackRest backups: list them, check they keep up, take one now, verify the repository, drill a restore",
     usage: USAGE,
     options: [...new Set(Object.values(SUBCOMMANDS).flatMap((c) => c.options))],
     async run(argv: string[], io: Io) {
@@ -268,7 +292,7 @@ export const backupCommand: Command = {
             io.out(USAGE);
             return EXIT.ok;
         }
-        io.err(`pgscale backup: ${sub === undefined ? "name a subcommand (list, status, run, drill)" : `unknown subcommand "${sub}"`}\n\n${USAGE}`);
+        io.err(`pgscale backup: ${sub === undefined ? "name a subcommand (list, status, run, verify, drill)" : `unknown subcommand "${sub}"`}\n\n${USAGE}`);
         return EXIT.usage;
     },
 };

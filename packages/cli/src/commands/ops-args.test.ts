@@ -231,7 +231,7 @@ describe("pgscale backup arguments", () => {
     test("a subcommand is required and must be known", async () => {
         const none = await pgscale("backup");
         expect(none.code).toBe(2);
-        expect(none.stderr).toMatch(/^pgscale backup: name a subcommand \(list, status, run, drill\)\n\nusage: pgscale backup list /);
+        expect(none.stderr).toMatch(/^pgscale backup: name a subcommand \(list, status, run, verify, drill\)\n\nusage: pgscale backup list /);
         expect((await pgscale("backup", "restore")).stderr).toMatch(/^pgscale backup: unknown subcommand "restore"/);
         expect((await pgscale("backup", "constructor")).code).toBe(2);
         const help = await pgscale("backup", "status", "--help");
@@ -246,6 +246,9 @@ describe("pgscale backup arguments", () => {
         const run = await pgscale("backup", "run", "--container", missing, "--json");
         expect(run.code).toBe(1);
         expect(JSON.parse(run.stdout)).toMatchObject({ error: expect.stringMatching(/^refused: none of the given containers is the member that takes the backups/), unanswered: [{ container: missing }] });
+        const verify = await pgscale("backup", "verify", "--container", missing);
+        expect(verify.code).toBe(1);
+        expect(verify.stderr).toMatch(new RegExp(`^pgscale backup verify: no container answered with a backup configuration\n {2}${missing}: \\S`));
     });
 });
 

@@ -1,4 +1,4 @@
-import { BackupReport, BackupSet, StanzaInfo, formatBytes, formatDuration } from "@pgscale/core";
+import { BackupReport, BackupSet, StanzaInfo, VerifyReport, formatBytes, formatDuration, verifyProblems } from "@pgscale/core";
 import { SEVERITY_LABEL, findingLines } from "./findings";
 import { renderTable } from "./table";
 
@@ -45,5 +45,18 @@ export function renderDrill(d: { container: string; stanza: string; backupSet: s
         `  restorable point: ${when(d.restorablePoint)} (data-loss window now: ${formatDuration(d.lossWindowSeconds)})`,
         `  check: ${check} -> ${d.checkResult === "" ? "(no row)" : d.checkResult}`,
         ...(d.shortfalls.length ? d.shortfalls.map((s) => `  ${SEVERITY_LABEL.critical}: ${s}`) : ["  objectives: met (or none given)"]),
+    ].join("\n");
+}
+
+/** `pgscale backup verify`: the repository's files as pgBackRest's verify found them, and the primary's check. */
+export function renderVerify(v: { container: string; stanza: string; repository: VerifyReport; check: { container: string; ok: boolean; seconds: number; output: string } }): string {
+    const problems = verifyProblems(v.repository);
+    const r = v.repository;
+    return [
+        `pgscale backup verify: stanza ${v.stanza}, ${problems.length || !v.check.ok ? SEVERITY_LABEL.critical : SEVERITY_LABEL.ok}`,
+        `  repository (read in ${v.container}): ${r.backups.length} backup(s), ${r.backups.reduce((n, b) => n + b.filesChecked, 0)} files and ${r.archives.reduce((n, a) => n + a.walChecked, 0)} WAL segments checked: ${r.status}`,
+        ...problems.map((p) => `    ${SEVERITY_LABEL.critical}: ${p}`),
+        `  archive (pgbackrest check on the primary, ${v.check.container}): ${v.check.ok ? "ok" : "failed"} in ${formatDuration(v.check.seconds)}`,
+        ...(v.check.ok ? [] : [`    ${SEVERITY_LABEL.critical}: ${v.check.output}`]),
     ].join("\n");
 }

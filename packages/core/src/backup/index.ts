@@ -6,3 +6,4 @@ export * from "./findings";
 export * from "./member";
 export * from "./restore-check";
 export * from "./drill-pod";
+export * from "./verify";
