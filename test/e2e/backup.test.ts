@@ -7,7 +7,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_IMAGES, parseSchedulerStatus } from "@pgscale/core";
 import { destroyAndRemove, docker, fixtureStack, plainOutputs, uniqueStackName } from "../support/stack";
 import { asSuperuser, eventually, query } from "../support/pg";
-import { leaderName } from "../support/patroni";
+import { clusterMembers, leaderName, restCall } from "../support/patroni";
 import { pgscaleCli } from "../support/cli";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -18,6 +18,7 @@ interface Outputs {
     scope: string;
     backupVolume: string;
     backupPassphrase: string;
+    restApiPassword: string;
     members: Array<{ name: string; container: string; restUrl: string }>;
 }
 
@@ -37,10 +38,19 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
     /** Switches WAL on the primary and waits until the finished segment is in the repository. */
     const archived = async () => {
         const [{ wal }] = await query<{ wal: string }>(su, "SELECT pg_walfile_name(pg_switch_wal()) AS wal");
-        await eventually(async () => {
-            const [{ last }] = await query<{ last: string | null }>(su, "SELECT last_archived_wal AS last FROM pg_stat_archiver");
-            return last !== null && last >= wal;
-        }, 60000, `segment ${wal} archived`);
+        try {
+            await eventually(async () => {
+                const [{ last }] = await query<{ last: string | null }>(su, "SELECT last_archived_wal AS last FROM pg_stat_archiver");
+                return last !== null && last >= wal;
+            }, 60000, `segment ${wal} archived`);
+        } catch (e) {
+            // Why: the archiver's counters, and pgBackRest's archive-push logs and the scheduler's in the primary.
+            const primary = await containerOf();
+            const [stats] = await query(su, "SELECT * FROM pg_stat_archiver");
+            const logs = docker("exec", primary.container, "sh", "-c", "tail -n 15 /var/log/pgbackrest/*archive-push* 2>&1; true");
+            const own = spawnSync("docker", ["logs", "--tail", "40", primary.container], { encoding: "utf8" });
+            throw new Error(`${(e as Error).message}\non ${primary.name}: ${JSON.stringify(stats)}\n${logs}\n${own.stdout}${own.stderr}`);
+        }
         return wal;
     };
     /**
@@ -70,6 +80,11 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         const rows = Object.fromEntries(res.stdout.trim().split("\n").filter(Boolean).map((l) => l.split("=")).map(([k, v]) => [k, Number(v)]));
         return { rows, seconds: (Date.now() - startedAt) / 1000 };
     };
+    /** The primary's scheduler's last pgbackrest check, once there is one after `since` (epoch seconds). */
+    const checkOf = (container: string, since = 0) => eventually(async () => {
+        const c = JSON.parse(docker("exec", container, "cat", "/tmp/pgscale-backup-status.json")).lastCheck;
+        return c && c.at > since ? c : undefined;
+    }, 60000, `pgbackrest check by the scheduler of ${container}`, 1000);
     const mark = async (phase: string, n: number) =>
         query(out.primaryUri, "INSERT INTO marks (phase, n) SELECT $1, g FROM generate_series(1, $2) g ON CONFLICT DO NOTHING", [phase, n]);
 
@@ -99,6 +114,8 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         // The scheduler that took it (the first streaming replica's, or the primary's when none streamed yet) says what it did.
         const statuses = out.members.map((m) => JSON.parse(docker("exec", m.container, "cat", "/tmp/pgscale-backup-status.json")));
         expect(statuses.map((st) => st.lastSuccess).filter(Boolean)).toEqual([expect.objectContaining({ kind: "full", ok: true })]);
+        // The primary's scheduler ran pgbackrest check once the stanza existed: its archive reaches the repository.
+        expect(await checkOf(leader.container)).toMatchObject({ member: leader.name, ok: true });
         await mark("after-full", 100);
         // pgBackRest picks a time target's backup by whole seconds (a set counts when it stopped in an
         // earlier second): take the point after the second the full backup stopped in.
@@ -157,6 +174,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
 
     it("keeps archiving from the new primary after a SIGKILL failover, and a restore replays across the timeline change", async () => {
         const old = await containerOf();
+        const killedAt = Date.now() / 1000;
         docker("kill", "--signal", "KILL", old.container);
         await eventually(async () => {
             await mark("after-failover", 50);
@@ -168,8 +186,29 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         // The new timeline's segment, archived from the new primary into the same stanza.
         expect(Number.parseInt(wal.slice(0, 8), 16)).toBeGreaterThan(1);
         pgbackrest(fresh.container, "check");
+        // ...and its scheduler checked by itself once it was the primary.
+        expect(await checkOf(fresh.container, killedAt)).toMatchObject({ member: fresh.name, ok: true });
         const { rows } = restoreAndCount();
         expect(rows).toEqual({ "after-failover": 50, "after-full": 100, "after-t1": 30, "while-failing": 40 });
+    });
+
+    it("keeps archiving through a switchover: the new primary's scheduler checks the archive again", async () => {
+        const from = await containerOf();
+        const members = await clusterMembers(from.restUrl);
+        const to = members.find((m) => m.role === "sync_standby" || (m.role === "replica" && m.state === "streaming"))!;
+        expect(to).toBeDefined();
+        const startedAt = Date.now() / 1000;
+        const res = await restCall(from.restUrl, "/switchover", { method: "POST", body: { leader: from.name, candidate: to.name }, auth: { username: "patroni", password: out.restApiPassword }, timeoutMs: 60000 });
+        expect({ status: res.status, text: res.text }).toMatchObject({ status: 200 });
+        const fresh = (await eventually(async () => {
+            const c = await containerOf().catch(() => undefined);
+            return c && c.name === to.name ? c : undefined;
+        }, 60000, `${to.name} leading after the switchover`))!;
+        await eventually(async () => (await query(su, "SELECT 1"), true), 60000, "a query through primaryUri after the switchover", 500);
+        const wal = await archived();
+        expect(wal.slice(0, 8)).not.toBe("00000001");
+        expect(await checkOf(fresh.container, startedAt)).toMatchObject({ member: to.name, ok: true });
+        pgbackrest(fresh.container, "check");
     });
 
     it("restores into a new HA cluster to a point in time: the rows before it, with the new cluster's own passwords", async () => {
@@ -262,6 +301,39 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         const text = await pgscaleCli("backup", "list", ...flags(running()));
         expect(text.stdout).toMatch(new RegExp(`^stanza ${out.scope} \\(read in \\S+\\): ok\n\nLabel +Type +Started +Stopped +Duration +DB size +Backup size +WAL start +WAL stop\n`));
         expect(text.stdout).toContain(`\n${info.backups[0].label}  `);
+    });
+
+    it("pgscale backup verify reads every file of the repository and checks the archive from the primary; a damaged file is critical, named by its backup", async () => {
+        const verify = async () => {
+            const r = await pgscaleCli("backup", "verify", ...flags(running()), "--json");
+            return { code: r.code, result: JSON.parse(r.stdout) };
+        };
+        const leader = await containerOf();
+        const whole = await verify();
+        expect(whole.code).toBe(0);
+        expect(whole.result).toMatchObject({ stanza: out.scope, problems: [], check: { container: leader.container, ok: true }, repository: { status: "ok" } });
+        const labels = whole.result.repository.backups.map((b: { label: string }) => b.label);
+        expect(labels.length).toBeGreaterThan(0);
+        expect(whole.result.repository.backups.every((b: { status: string; filesChecked: number; filesValid: number }) => b.status === "valid" && b.filesChecked > 0 && b.filesValid === b.filesChecked)).toBe(true);
+        expect(whole.result.repository.archives[0].walChecked).toBeGreaterThan(0);
+        // One file of the newest backup damaged in place (its bytes kept, and put back after).
+        const label = labels.at(-1);
+        const dir = `/var/lib/pgbackrest/backup/${out.scope}/${label}`;
+        const file = docker("exec", "-u", "postgres", leader.container, "sh", "-c", `find ${dir} -type f ! -name 'backup.manifest*' -size +1k | sort | head -1`);
+        expect(file).toMatch(new RegExp(`^${dir}/`));
+        docker("exec", "-u", "postgres", leader.container, "sh", "-c", `cp -p ${file} /tmp/verify-orig && printf XXXXXXXX | dd of=${file} bs=1 seek=200 conv=notrunc 2>/dev/null`);
+        try {
+            const damaged = await verify();
+            expect(damaged.code).toBe(3);
+            expect(damaged.result.repository.status).toBe("error");
+            expect(damaged.result.problems).toEqual([expect.stringMatching(new RegExp(`^backup ${label}: invalid, `))]);
+            const text = await pgscaleCli("backup", "verify", ...flags(running()));
+            expect(text.code).toBe(3);
+            expect(text.stdout).toContain(`CRITICAL: backup ${label}: invalid, `);
+        } finally {
+            docker("exec", "-u", "postgres", leader.container, "sh", "-c", `cp -p /tmp/verify-orig ${file} && rm /tmp/verify-orig`);
+        }
+        expect((await verify()).code).toBe(0);
     });
 
     /** The member whose scheduler takes the backups (the first streaming replica, else the primary), as the schedulers choose it. */
@@ -361,7 +433,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             fix: expect.any(String),
         }]);
         expect(healthy.code).toBe(3);
-        expect(healthy.report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler", "backup.drill"]);
+        expect(healthy.report.findings.map((f) => f.check)).toEqual(["backup.repository", "backup.full", "backup.archive", "backup.scheduler", "backup.check", "backup.drill"]);
         // The drill's figures: the rpo objective (3600 s) met, the restore one missed.
         const { drill } = healthy.report as unknown as { drill: { ok: boolean; restoreSeconds: number; lossWindowSeconds: number; shortfalls: string[]; checkResult: string } };
         console.log(`scheduled drill: restored in ${drill.restoreSeconds} s, loss window ${drill.lossWindowSeconds} s`);
@@ -370,7 +442,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         // doctor shows the same findings in its backups area.
         const doc = JSON.parse((await pgscaleCli("doctor", "--primary-uri", su, ...names.flatMap((c) => ["--backup-container", c]), "--json")).stdout);
         expect(doc.findings.filter((f: { area: string }) => f.area === "backups").map((f: { check: string; severity: string }) => `${f.check}=${f.severity}`))
-            .toEqual(["backup.repository=ok", "backup.full=ok", "backup.archive=ok", "backup.scheduler=ok", "backup.drill=critical"]);
+            .toEqual(["backup.repository=ok", "backup.full=ok", "backup.archive=ok", "backup.scheduler=ok", "backup.check=ok", "backup.drill=critical"]);
 
         // A scheduled run that fails for real: the repository's backup directory refuses writes, and
         // the acting member's scheduler is replaced by one whose incr is due at once (same status file).
@@ -396,7 +468,7 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             }]);
             const text = await pgscaleCli("backup", "status", ...flags(names));
             expect(text.code).toBe(3);
-            expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(2 critical, 0 warning, 3 ok\)/);
+            expect(text.stdout).toMatch(/^pgscale backup status: CRITICAL \(2 critical, 0 warning, 4 ok\)/);
         } finally {
             docker("exec", "-u", "postgres", leader.container, "kill", ...pidsOf(leader.container, `${SCHEDULER} /tmp/backup-due.json`));
             docker("exec", "-u", "postgres", leader.container, "chmod", "-R", "u+w", `/var/lib/pgbackrest/backup/${out.scope}`);
@@ -438,6 +510,25 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
             expect({ target, code: r.code, stderr: r.stderr }).toEqual({ target, code: 0, stderr: "" });
             expect({ target, check: JSON.parse(r.stdout).checkResult }).toEqual({ target, check: "5/0" });
         }
+    });
+
+    it("retention.full 2: a third full backup expires the oldest full and the WAL only it needed; the two newest stay restorable", async () => {
+        const list = async () => JSON.parse((await pgscaleCli("backup", "list", ...flags(running()), "--json")).stdout);
+        const before = await list();
+        const fulls = before.backups.filter((b: { type: string }) => b.type === "full").map((b: { label: string }) => b.label);
+        expect(fulls.length).toBe(2);
+        const r = await pgscaleCli("backup", "run", ...flags(running()), "--type", "full", "--json");
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+        const taken = JSON.parse(r.stdout).backup.label;
+        const after = await list();
+        // The oldest full and what depends on it are gone; the kept fulls are the previous newest and the new one.
+        expect(after.backups.filter((b: { type: string }) => b.type === "full").map((b: { label: string }) => b.label)).toEqual([fulls[1], taken]);
+        expect(after.backups.every((b: { label: string }) => !b.label.startsWith(fulls[0]))).toBe(true);
+        const oldest = after.backups[0];
+        expect(oldest.label).toBe(fulls[1]);
+        expect(after.archive.min > before.archive.min).toBe(true);
+        expect(after.archive.min <= oldest.walStart).toBe(true);
+        expect(after.restorable.from).toBe(oldest.stoppedAt);
     });
 
     it("keeps the repository volume when the stack is destroyed, and it restores with every member and data volume gone; the copy's, removalPolicy destroy, goes", async () => {

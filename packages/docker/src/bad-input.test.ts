@@ -144,6 +144,12 @@ const cases: BadInputCase[] = [
     ["PatroniCluster", "scope not a DNS label", dcs, (d) => new PatroniCluster(bad(), { dcs: d, scope: "Main_Cluster" }), "scope"],
     ["PatroniCluster", "shared memory below 64 MB", dcs, (d) => new PatroniCluster(bad(), { dcs: d, shmSizeMb: 32 }), "shmSizeMb"],
     ["PatroniCluster", "dcs of the wrong kind", none, () => new PatroniCluster(bad(), { dcs: {} as any }), "dcs"],
+    ["PatroniCluster", "backup retention of 0 full backups", dcs, (d) => new PatroniCluster(bad(), { dcs: d, backup: { retention: { full: 0 } } }), "backup.retention.full"],
+    ["PatroniCluster", "backup schedule that does not parse", dcs, (d) => new PatroniCluster(bad(), { dcs: d, backup: { schedule: { full: "daily" } } }), "backup.schedule.full"],
+    ["PatroniCluster", "restore drill schedule that does not parse", dcs, (d) => new PatroniCluster(bad(), { dcs: d, backup: { drill: { schedule: "nightly" } } }), "backup.drill.schedule"],
+    ["PatroniCluster", "restore target time in the future", dcs, (d) => new PatroniCluster(bad(), {
+        dcs: d, nodes: 1, bootstrap: { fromBackup: { repository: { volume: "repo" }, stanza: "pg", passphrase: "a-passphrase-of-some-length", target: { time: "2999-01-01T00:00:00Z" } } },
+    }), "bootstrap.fromBackup.target.time"],
 
     // HAProxyFrontend
     ["HAProxyFrontend", "two listeners on one port", cluster, (c) => new HAProxyFrontend(bad(), { cluster: c, primaryPort: 6000, statsPort: 6000 }), "statsPort"],
