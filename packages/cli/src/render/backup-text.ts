@@ -1,4 +1,4 @@
-import { BackupReport, BackupSet, StanzaInfo, VerifyReport, formatBytes, formatDuration, verifyProblems } from "@pgscale/core";
+import { BackupReport, BackupSet, StanzaInfo, VerifyReport, formatBytes, formatDuration } from "@pgscale/core";
 import { SEVERITY_LABEL, findingLines } from "./findings";
 import { renderTable } from "./table";
 
@@ -49,9 +49,8 @@ export function renderDrill(d: { container: string; stanza: string; backupSet: s
 }
 
 /** `pgscale backup verify`: the repository's files as pgBackRest's verify found them, and the primary's check. */
-export function renderVerify(v: { container: string; stanza: string; repository: VerifyReport; check: { container: string; ok: boolean; seconds: number; output: string } }): string {
-    const problems = verifyProblems(v.repository);
-    const r = v.repository;
+export function renderVerify(v: { container: string; stanza: string; repository: VerifyReport; problems: string[]; check: { container: string; ok: boolean; seconds: number; output: string } }): string {
+    const { problems, repository: r } = v;
     return [
         `pgscale backup verify: stanza ${v.stanza}, ${problems.length || !v.check.ok ? SEVERITY_LABEL.critical : SEVERITY_LABEL.ok}`,
         `  repository (read in ${v.container}): ${r.backups.length} backup(s), ${r.backups.reduce((n, b) => n + b.filesChecked, 0)} files and ${r.archives.reduce((n, a) => n + a.walChecked, 0)} WAL segments checked: ${r.status}`,
