@@ -49,6 +49,15 @@ afterAll(() => {
     execFileSync("docker", ["rm", "-f", name], { stdio: "ignore" });
 });
 
+// Docker runs a scope's user beside EtcdAuth: on a new cluster it usually lands before auth is on.
+it("a scope's user made while authentication is still off: created without credentials", async () => {
+    const user = patroniEtcdUser("early");
+    expect(etcdctl(undefined, "auth", "enable").code).not.toBe(0); // no root user yet: auth is off
+    await etcdAuthHandlers.ensureScopeUser({ ...target, subject: "it", rootPassword: ROOT, scope: "early", password: "early-password" });
+    expect(etcdctl(undefined, "role", "get", user).out).toMatch(/\[\/service\/early\/, \/service\/early0\)/);
+    expect(etcdctl(undefined, "user", "get", user).out).toMatch(new RegExp(`Roles: ${user}$`, "m"));
+});
+
 it("turns authentication on once; a second run checks the password, a wrong one exits 3", async () => {
     await etcdAuthHandlers.enable({ ...target, subject: "it", rootPassword: ROOT });
     expect(etcdctl(undefined, "get", "/x").out).toMatch(/user name is empty|permission denied/);
@@ -72,4 +81,11 @@ it("a scope's user: created, created again with a new password, and limited to i
     const roles = etcdctl(`root:${ROOT}`, "role", "get", user).out;
     expect(roles).toMatch(/\[\/service\/pg\/, \/service\/pg0\)/);
     expect(etcdctl(`root:${ROOT}`, "user", "get", user).out).toMatch(new RegExp(`Roles: ${user}$`, "m"));
+});
+
+it("...and once authentication is on, that user logs in with its password and reaches its own prefix only", () => {
+    const user = patroniEtcdUser("early");
+    expect(etcdctl(`${user}:early-password`, "put", "/service/early/leader", "pg-0").code).toBe(0);
+    expect(etcdctl(`${user}:early-password`, "put", "/service/pg/leader", "x").out).toMatch(/permission denied/);
+    expect(etcdctl(undefined, "get", "/service/early/leader").out).toMatch(/user name is empty|permission denied/);
 });

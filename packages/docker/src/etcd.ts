@@ -48,8 +48,13 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     public readonly tlsCaPemAtCreation: pulumi.Output<string | undefined>;
     /** With `auth` (the default): etcd's `root` password (secret); else undefined. */
     public readonly rootPassword: pulumi.Output<string | undefined>;
-    /** With `auth`: done once authentication is on; PatroniClusters create their users after it. Else the members. */
+    /** With `auth`: done once authentication is on; Patroni members start after it. Else the members. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * The members serving with their certificates, authentication on or not yet: PatroniClusters
+     * create their scope's etcd user after these, beside the EtcdAuth that turns auth on.
+     */
+    public readonly serving: pulumi.Resource[];
     /** With `tls`: each member's CertificateDelivery (`<member>-tls-files`), in order. */
     public readonly tlsDeliveries: pulumi.Resource[];
 
@@ -159,9 +164,10 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             }, { parent: this, dependsOn: [this.containers[i], ...(previous ? [previous] : [])] });
             return previous;
         }) : [];
+        this.serving = [...this.containers, ...this.tlsDeliveries];
         this.ready = root ? [new EtcdAuth(`${name}-auth`, {
             subject, dockerHost: engine.host, containers: this.containerNames, tls: spec.tls, rootPassword: root.value,
-        }, { parent: this, dependsOn: [...this.containers, ...this.tlsDeliveries] })] : [...this.containers, ...this.tlsDeliveries];
+        }, { parent: this, dependsOn: this.serving })] : this.serving;
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }
 }

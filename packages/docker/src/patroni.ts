@@ -254,7 +254,11 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
         const etcdUser = etcdPassword ? new EtcdScopeUser(`${name}-etcd-user`, {
             subject, dockerHost: engine.host, containers: dcs.containerNames, tls: etcdSecurity.tls,
             rootPassword: dcs.rootPassword.apply((p) => p ?? ""), scope: this.scope, password: etcdPassword.value,
-        }, { parent: this, dependsOn: dcs.ready }) : undefined;
+        // Beside the EtcdAuth that turns auth on (the script works either way), not after it: on a
+        // new stack both are on the way to the first member's start.
+        }, { parent: this, dependsOn: dcs.serving }) : undefined;
+        // What Patroni needs of etcd before it starts: authentication on, and its scope's user.
+        const etcdReady = [...dcs.ready, ...(etcdUser ? [etcdUser] : [])];
         const preflight = new DockerPreflight(`${name}-preflight`, {
             subject, dockerHost: engine.host, hostField: engine.hostField, unsupported: engine.unsupported,
             volumes: names.map((_, i) => `${prefix}-${i}-data`), adoptExistingVolumes: adoptExistingVolumes ?? false,
@@ -274,7 +278,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.trustBundlePem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
-        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...(etcdUser ? [etcdUser] : [])] });
+        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...etcdReady] });
         const restore = spec.bootstrap?.fromBackup
             ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database, { name, subject, dockerHost: engine.host, image: image.imageId, network: this.network.name, parent: this })
             : undefined;
@@ -390,7 +394,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 selector, member, members: names, revision, ...gateCredentials, upgradeToken: upgrade.upgradeToken,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...(etcdUser ? [etcdUser] : []), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...etcdReady, gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
             started.set(member, certs ? memberCertificateDelivery(member, container, certs, {
                 dockerHost: engine.host, dir: TLS_DIR, binDir: layout.binDir, ...(tlsOn ? { pgPort: PG_PORT } : {}), ...(https ? { apiPort: API_PORT } : {}),
                 // Patroni reads etcd's CA on each new connection to etcd.

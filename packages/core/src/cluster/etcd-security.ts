@@ -148,7 +148,13 @@ export function etcdEnableAuthScript(tls: boolean, target?: EtcdctlTarget): stri
 /**
  * Creates (or brings back in line) a Patroni scope's user and role: readwrite on its prefix and
  * nothing else; the password is set on every run. Standard input: the root password, then the
- * user's, one per line. Four authenticated etcdctl runs on a new scope (five on an existing one).
+ * user's, one per line.
+ *
+ * It may run while the cluster's authentication is still being turned on (Docker runs it beside
+ * EtcdAuth, so a new cluster's first member does not wait for both in turn): while auth is off,
+ * etcd takes the same requests from anyone, without the bcrypt check of root's password that
+ * every authenticated etcdctl run costs. Auth turned on halfway fails the unauthenticated attempt,
+ * and the steps run again as root (each is idempotent). Patroni logs in only after both.
  */
 export function etcdScopeUserScript(tls: boolean, scope: string, target?: EtcdctlTarget): string {
     const e = localEtcdctl(tls, target);
@@ -157,11 +163,17 @@ export function etcdScopeUserScript(tls: boolean, scope: string, target?: Etcdct
     return [
         "set -u",
         "IFS= read -r root; IFS= read -r pw",
-        'export ETCDCTL_USER=root ETCDCTL_PASSWORD="$root"',
+        // A subshell: a step's `exit 1` ends this attempt, not the script.
+        "steps() (",
         unlessExists(`${e} role add ${user}`),
         `${e} role grant-permission ${user} readwrite ${prefix} --prefix >/dev/null || exit 1`,
         addUserOrSetPassword(e, user, "pw"),
         `${e} user grant-role ${user} ${user} >/dev/null || exit 1`,
+        ")",
+        // Listing roles without credentials succeeds only while auth is off.
+        `if ${e} role list >/dev/null 2>&1 && steps 2>/dev/null; then exit 0; fi`,
+        'export ETCDCTL_USER=root ETCDCTL_PASSWORD="$root"',
+        "steps",
     ].join("\n");
 }
 

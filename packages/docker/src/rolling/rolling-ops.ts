@@ -58,6 +58,10 @@ export async function currentLeader(ctx: RollingContext): Promise<string | null>
     return found?.view.members.find((m) => isLeaderRole(m.role))?.name ?? null;
 }
 
+/**
+ * Runs `step` until it is done. Every 200 ms: a step is a few requests to loopback, and a new
+ * member's REST API comes up within a second of its start, which a coarser poll would round up.
+ */
 async function poll(ctx: RollingContext, what: string, step: () => Promise<{ done: boolean; reason: string }>): Promise<void> {
     const deadline = Date.now() + ctx.timeoutSeconds * 1000;
     let reason = "no Patroni member answered";
@@ -72,7 +76,7 @@ async function poll(ctx: RollingContext, what: string, step: () => Promise<{ don
         }
         if (reason !== said) ctx.log?.(`${what}: ${reason}`);
         said = reason;
-        await sleep(500);
+        await sleep(200);
     }
     throw new Error(`${what}: not done after ${ctx.timeoutSeconds}s (${reason})`);
 }

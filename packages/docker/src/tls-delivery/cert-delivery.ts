@@ -52,21 +52,34 @@ interface EtcdMemberRestart {
 interface FileNames { cert: string; key: string; ca: string }
 const DEFAULT_NAMES: FileNames = { cert: "server.crt", key: "server.key", ca: "ca.crt" };
 
-// Runs as the service user: all the files replace the old ones only once all are written, the
-// key before the certificate (a reload between them is harmless: the service keeps its old pair
-// when the two do not match, and the next reload takes the new one), the certificate last (an
-// entrypoint that waits for it finds every other file in place); a file whose content is the same
-// stays as it was (its time tells restartOnNewCa whether the service started before it).
-const commitScript = (dir: string, f: FileNames, trust: string[]) => `set -eu
-cd ${dir}
-same=yes
-for f in ${[f.cert, f.key, f.ca, ...trust].join(" ")}; do cmp -s "$f.next" "$f" || same=no; done
+// Runs as the service user, in one exec (each exec costs the engine a round trip, and a new
+// container waits for its files): the files arrive on standard input, one after another, and each
+// is read by its byte count (GNU head reads no further); the key is created 0600 (0644 with
+// keyReadableByAll) and never appears in an argument or the environment. Then all replace the old
+// ones only once all are written, the key before the certificate (a reload between them is
+// harmless: the service keeps its old pair when the two do not match, and the next reload takes
+// the new one), the certificate last (an entrypoint that waits for it finds every other file in
+// place); a file whose content is the same stays as it was (its time tells restartOnNewCa whether
+// the service started before it).
+export function deliveryScript(dir: string, f: FileNames, files: { key: number; cert: number; ca: number; trust: Array<{ path: string; bytes: number }> }, keyReadableByAll = false): string {
+    const trust = files.trust.map((t) => t.path);
+    const all = [f.cert, f.key, f.ca, ...trust];
+    return `set -eu
+take() { head -c "$1" > "$2"; [ "$(wc -c < "$2")" -eq "$1" ] || { echo "$2: $1 bytes expected on standard input" >&2; exit 1; }; }
+umask ${keyReadableByAll ? "022" : "077"}; mkdir -p ${dir}; cd ${dir}
+take ${files.key} ${f.key}.next
+umask 022
+take ${files.cert} ${f.cert}.next
+take ${files.ca} ${f.ca}.next
+${files.trust.map((t) => `take ${t.bytes} ${t.path}.next\n`).join("")}same=yes
+for f in ${all.join(" ")}; do cmp -s "$f.next" "$f" || same=no; done
 if [ $same = yes ]; then
-  rm -f ${[f.cert, f.key, f.ca, ...trust].map((x) => `"${x}.next"`).join(" ")}; echo unchanged; exit 0
+  rm -f ${all.map((x) => `"${x}.next"`).join(" ")}; echo unchanged; exit 0
 fi
 had=no; [ -f ${f.cert} ] && had=yes
 for f in ${[...trust, f.ca, f.key, f.cert].join(" ")}; do if cmp -s "$f.next" "$f"; then rm -f "$f.next"; else mv "$f.next" "$f"; fi; done
 if [ $had = yes ]; then echo replaced; else echo created; fi`;
+}
 
 // The serial number of the certificate presented at a port inside the container (its own openssl).
 const servedSerialScript = (s: { port: number; starttls?: string }) =>
@@ -83,12 +96,12 @@ export const certDeliveryHandlers = {
         const names = i.names ?? DEFAULT_NAMES;
         // An etcd member left killed by an `up` interrupted between its kill and its start (below).
         if (i.etcdMember) await startIfStopped(i);
-        // The key on standard input (never an argument or the environment), created 0600.
-        await run(`set -eu; umask ${i.keyReadableByAll ? "022" : "077"}; mkdir -p ${i.dir}; cat > ${i.dir}/${names.key}.next`, i.keyPem);
-        await run(`set -eu; umask 022; cat > ${i.dir}/${names.cert}.next`, i.certPem);
-        await run(`set -eu; umask 022; cat > ${i.dir}/${names.ca}.next`, i.caPem);
-        for (const t of i.trustFiles ?? []) await run(`set -eu; umask 022; cat > ${t.path}.next`, t.pem);
-        const outcome = (await run(commitScript(i.dir, names, (i.trustFiles ?? []).map((t) => t.path)))) as "unchanged" | "created" | "replaced";
+        const trust = i.trustFiles ?? [];
+        const bytes = (pem: string) => Buffer.byteLength(pem, "utf8");
+        const script = deliveryScript(i.dir, names, {
+            key: bytes(i.keyPem), cert: bytes(i.certPem), ca: bytes(i.caPem), trust: trust.map((t) => ({ path: t.path, bytes: bytes(t.pem) })),
+        }, i.keyReadableByAll);
+        const outcome = (await run(script, [i.keyPem, i.certPem, i.caPem, ...trust.map((t) => t.pem)].join(""))).split("\n").pop() as "unchanged" | "created" | "replaced";
         if (i.restartOnNewCa) await restartOnNewCa(i, `${i.dir}/${names.ca}`);
         // Created: the entrypoint was waiting for the files and starts the service with them.
         if (outcome === "created") return outcome;

@@ -98,11 +98,16 @@ async function call(inputs: Inputs, method: string, path: string, body?: unknown
     throw last;
 }
 
-/** Each member's own GET /patroni (live; undefined when it does not answer). */
+/**
+ * Each member's own GET /patroni (live; undefined when it does not answer). Hedged: Patroni holds a
+ * GET /patroni that finds PostgreSQL not accepting connections for a second before it asks again, so
+ * one asked as a new member's PostgreSQL starts would report its bootstrap a second late.
+ */
 async function memberStatuses(inputs: Inputs): Promise<import("@pgscale/core").MemberStatus[]> {
+    const { hedge } = load("@pgscale/core") as typeof import("@pgscale/core");
     return Promise.all(inputs.members.map(async (m) => ({
         name: m.name,
-        patroni: await call(inputs, "GET", "/patroni", undefined, m.restUrl).then((p) => (p && typeof p === "object" ? p : undefined), () => undefined),
+        patroni: await hedge(() => call(inputs, "GET", "/patroni", undefined, m.restUrl), 250, 4).then((p) => (p && typeof p === "object" ? p : undefined), () => undefined),
     })));
 }
 
@@ -157,7 +162,7 @@ async function waitForCluster(inputs: Inputs, synchronousMode: unknown = false):
             wokenAt = states;
             await call(inputs, "PATCH", "/config", PATRONI_WAKE_PATCH, inputs.members.find((m) => m.name === leader)!.restUrl).catch(() => undefined);
         }
-        await sleep(500);
+        await sleep(200);
     }
     throw new Error(`Patroni cluster not ready after ${inputs.timeoutSeconds}s: ${status}`);
 }
