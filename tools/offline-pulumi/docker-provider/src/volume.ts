@@ -8,6 +8,9 @@ import Docker from "dockerode";
 import { dockerMessage, isNotFound, sleep, statusCode } from "./docker";
 import { Props, ResourceHandler, labelsToMap, str, strMap } from "./handler";
 
+/** How long delete retries a volume in use: the real provider's 30 s (its tests shorten it). */
+export const volumeInUse = { retryMs: 30_000 };
+
 /** The real provider's Read: name, labels, driver, options and mountpoint as Docker reports them. */
 function outputs(i: Props, info: Docker.VolumeInspectInfo): Props {
     const labels = Object.entries(info.Labels ?? {}).map(([label, value]) => ({ label, value }));
@@ -67,7 +70,7 @@ export const volume: ResourceHandler = {
     async delete(docker, id) {
         // A container removed just before may still be releasing the volume: retry for 30 s, as
         // the real provider does (volumeReadRefreshTimeout).
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + volumeInUse.retryMs;
         for (;;) {
             try {
                 await docker.getVolume(id).remove();
