@@ -81,10 +81,19 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
         return { rows, seconds: (Date.now() - startedAt) / 1000 };
     };
     /** The primary's scheduler's last pgbackrest check, once there is one after `since` (epoch seconds). */
-    const checkOf = (container: string, since = 0) => eventually(async () => {
-        const c = JSON.parse(docker("exec", container, "cat", "/tmp/pgscale-backup-status.json")).lastCheck;
-        return c && c.at > since ? c : undefined;
-    }, 60000, `pgbackrest check by the scheduler of ${container}`, 1000);
+    const checkOf = async (container: string, since = 0) => {
+        try {
+            return await eventually(async () => {
+                const c = JSON.parse(docker("exec", container, "cat", "/tmp/pgscale-backup-status.json")).lastCheck;
+                return c && c.at > since ? c : undefined;
+            }, 60000, `pgbackrest check by the scheduler of ${container}`, 1000);
+        } catch (e) {
+            // Why: what the scheduler wrote, and what it and Patroni logged.
+            const status = spawnSync("docker", ["exec", container, "cat", "/tmp/pgscale-backup-status.json"], { encoding: "utf8" });
+            const own = spawnSync("docker", ["logs", "--tail", "60", container], { encoding: "utf8" });
+            throw new Error(`${(e as Error).message}\nstatus: ${status.stdout}${status.stderr}\n${own.stdout}${own.stderr}`);
+        }
+    };
     const mark = async (phase: string, n: number) =>
         query(out.primaryUri, "INSERT INTO marks (phase, n) SELECT $1, g FROM generate_series(1, $2) g ON CONFLICT DO NOTHING", [phase, n]);
 
@@ -194,9 +203,10 @@ describe("backup: pgBackRest archive, scheduled full backup, restore", () => {
 
     it("keeps archiving through a switchover: the new primary's scheduler checks the archive again", async () => {
         const from = await containerOf();
-        const members = await clusterMembers(from.restUrl);
-        const to = members.find((m) => m.role === "sync_standby" || (m.role === "replica" && m.state === "streaming"))!;
-        expect(to).toBeDefined();
+        // The failover before left replicas that may still be following the new primary: a candidate
+        // is one that streams from it.
+        const to = (await eventually(async () => (await clusterMembers(from.restUrl))
+            .find((m) => m.role === "sync_standby" || (m.role === "replica" && m.state === "streaming")), 60000, "a streaming replica to switch over to", 500))!;
         const startedAt = Date.now() / 1000;
         const res = await restCall(from.restUrl, "/switchover", { method: "POST", body: { leader: from.name, candidate: to.name }, auth: { username: "patroni", password: out.restApiPassword }, timeoutMs: 60000 });
         expect({ status: res.status, text: res.text }).toMatchObject({ status: 200 });

@@ -55,7 +55,7 @@ describe("PatroniCluster with postgresVersion: 17 on Docker", () => {
             expect(patroni.body.patroni.version).toMatch(/^4\./);
             expect(JSON.parse(docker("inspect", m.container))[0].Config.Image).toMatch(/^sha256:/);
         }
-        const image = JSON.parse(docker("image", "inspect", "pgscale/patroni-17:0.11.0"))[0];
+        const image = JSON.parse(docker("image", "inspect", "pgscale/patroni-17:0.12.0"))[0];
         expect(image.Config.Labels["org.pgscale.postgresql-version"]).toMatch(/^17\./);
         expect(image.Config.Labels["org.pgscale.patroni-version"]).toMatch(/^4\./);
         // Patroni 4 answers `primary` where 3 said `master`, and /primary is its check endpoint.

@@ -26,8 +26,8 @@ async function cluster(name: string, args: object) {
 describe("postgresVersion on Kubernetes", () => {
     it("17 runs pgscale/patroni-17 with PGDATA in pg17 and 17's binaries, in the members and the reconcile Job", async () => {
         const { sts, job, file } = await cluster("v17", { postgresVersion: 17 });
-        expect(sts.spec.template.spec.containers[0].image).toBe("pgscale/patroni-17:0.11.0");
-        expect(job.spec.template.spec.containers[0].image).toBe("pgscale/patroni-17:0.11.0");
+        expect(sts.spec.template.spec.containers[0].image).toBe("pgscale/patroni-17:0.12.0");
+        expect(job.spec.template.spec.containers[0].image).toBe("pgscale/patroni-17:0.12.0");
         expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 100, fsGroup: 102 });
         const doc = file("v17-0");
         expect(doc.postgresql.data_dir).toBe("/var/lib/postgresql/data/pg17");

@@ -66,4 +66,12 @@ describe("imageSource", () => {
         expect(DEFAULT_IMAGES.pgbouncer).toBe(`pgscale/pgbouncer:0.2.0`); // 1.24 on trixie
         expect(DEFAULT_IMAGES.haproxy).toBe(`pgscale/haproxy:0.2.0`); // 3.0 on trixie
     });
+    it("builds an image on another of pgscale's images at that image's tag", () => {
+        const dir = path.join(__dirname, "../../../docker/images");
+        const bases = fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, "Dockerfile")))
+            .flatMap((n) => [...fs.readFileSync(path.join(dir, n, "Dockerfile"), "utf8").matchAll(/^FROM\s+(pgscale\/([a-z0-9-]+):\S+)/gm)]
+                .map((m) => ({ image: n, from: m[1], tagged: DEFAULT_IMAGES[m[2] as keyof typeof DEFAULT_IMAGES] })));
+        expect(bases.length).toBeGreaterThan(0);
+        for (const b of bases) expect(b).toEqual({ ...b, from: b.tagged });
+    });
 });

@@ -20,7 +20,7 @@ export type ImageName = (typeof IMAGE_NAMES)[number];
  * Version of pgscale's image set, the tag `pgscale images build --push` gives the whole set;
  * kept equal to packages/docker/images/VERSION (a unit test checks).
  */
-export const IMAGE_VERSION = "0.11.0";
+export const IMAGE_VERSION = "0.12.0";
 
 /**
  * The image-set version in which each image's content last changed: its local tag. An image keeps
@@ -34,10 +34,11 @@ export const IMAGE_VERSION = "0.11.0";
  * 0.9.0 gave it the backup lease in the DCS and the drill's metrics; 0.10.0 let it hold the lease in
  * Patroni's Kubernetes DCS (a Lease object), and read etcd's CA file on each connection (a rotated
  * CA's bundle, delivered in place); 0.11.0 has the primary's scheduler run pgbackrest check once per
- * primary (bootstrap, failover, switchover).
+ * primary (bootstrap, failover, switchover); 0.12.0 has a new primary's scheduler try stanza-create
+ * again at its next look while archive-push holds pgBackRest's archive lock, not a minute later.
  */
 const IMAGE_TAGS: Readonly<Record<ImageName, string>> = {
-    etcd: "0.1.0", patroni: "0.1.0", "patroni-17": "0.11.0", "pg-upgrade": "0.11.0", haproxy: "0.2.0", pgbouncer: "0.2.0", exporters: "0.4.0", prometheus: "0.4.0",
+    etcd: "0.1.0", patroni: "0.1.0", "patroni-17": "0.12.0", "pg-upgrade": "0.12.0", haproxy: "0.2.0", pgbouncer: "0.2.0", exporters: "0.4.0", prometheus: "0.4.0",
 };
 
 /** Local tags of pgscale's own images (built on the engine, never pulled). */

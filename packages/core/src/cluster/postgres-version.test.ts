@@ -25,7 +25,7 @@ describe("postgresVersion", () => {
     it("17 picks the patroni-17 image, its own data and bin directories and Patroni 4", () => {
         const r = resolvePatroniCluster({ postgresVersion: 17 }, "PatroniCluster main");
         expect(r.layout).toEqual({ version: 17, image: "patroni-17", dataDir: "/var/lib/postgresql/data/pg17", binDir: "/usr/lib/postgresql/17/bin", patroniMajor: 4 });
-        expect(imageSource(r.layout.image, r.spec)).toEqual({ kind: "build", name: "patroni-17", ref: "pgscale/patroni-17:0.11.0" });
+        expect(imageSource(r.layout.image, r.spec)).toEqual({ kind: "build", name: "patroni-17", ref: "pgscale/patroni-17:0.12.0" });
     });
 
     it.each([16, 18, "17", 17.0001, null])("refuses %p naming postgresVersion", (v) => {
@@ -80,7 +80,7 @@ describe("images and layouts", () => {
     it("has an image per major, under pgscale/<image>:<version> or REGISTRY/<image>:TAG", () => {
         expect(IMAGE_NAMES).toContain("patroni-17");
         expect(DEFAULT_IMAGES.patroni).toBe("pgscale/patroni:0.1.0"); // existing stacks never change image
-        expect(DEFAULT_IMAGES["patroni-17"]).toBe("pgscale/patroni-17:0.11.0");
+        expect(DEFAULT_IMAGES["patroni-17"]).toBe("pgscale/patroni-17:0.12.0");
         expect(imageSource(postgresLayout(17).image, { images: { registry: "r.example.com/team", tag: "2" } }))
             .toEqual({ kind: "pull", ref: "r.example.com/team/patroni-17:2" });
     });

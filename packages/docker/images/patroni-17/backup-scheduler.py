@@ -48,6 +48,8 @@ from pgscale_backup_metrics import KINDS, drill_facts, newest_by_kind, newest_dr
 
 # Seconds the backup lease lives without a renewal; renewed every third of it while a backup runs.
 LEASE_TTL = 30
+# pgBackRest's exit code when a lock it needs is held (LockAcquireError).
+LOCK_BUSY = 50
 # Patroni's configuration in the member: its etcd3 (or kubernetes) section is how the scheduler
 # reaches the DCS. On Kubernetes each member reads its own file, named in PGSCALE_PATRONI_CONFIG.
 PATRONI_CONFIG = os.environ.get("PGSCALE_PATRONI_CONFIG", "/etc/patroni/patroni.yml")
@@ -350,7 +352,11 @@ def run(cfg):
         if primary and not stanza_ready and time.time() >= not_before:
             code, out = pgbackrest(stanza, "stanza-create")
             stanza_ready = code == 0
-            if not stanza_ready:
+            if code == LOCK_BUSY:
+                # stanza-create takes the archive lock too, which the asynchronous archive-push holds
+                # while it sends a new primary's first segments: not a failure, again at the next look.
+                log("stanza-create waits: archive-push holds pgBackRest's archive lock")
+            elif not stanza_ready:
                 failed("stanza-create", f"exit {code}: {out[-500:]}")
                 not_before = time.time() + 60
         # Then, once per primary (bootstrap, failover, switchover), pgbackrest check: the
