@@ -6,6 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 // Pure (no resource): @pgscale/docker's own dynamic providers locate their package with it.
 export { packageRequire } from "../../packages/postgres/src/own-package";
+// The package provider and the base class the platforms' dynamic resources are built on.
+export { packageProvider, PgscaleDynamicResource } from "../../packages/postgres/src/package-provider";
 export { resolvedS3, s3Keys } from "../../packages/postgres/src/secrets/s3-keys";
 // A base class with outputs only: the platforms' RestoreDrill providers are their own.
 export { RestoreDrillResource } from "../../packages/postgres/src/drill/restore-drill-base";

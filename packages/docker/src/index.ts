@@ -22,3 +22,4 @@ export * from "./alertmanager";
 export { MONITOR_ROLE } from "./monitoring";
 export { EtcdAuth, EtcdScopeUser, etcdAuthHandlers } from "./etcd-auth";
 export { MajorUpgrade, MajorUpgradeFinish, majorUpgradeHandlers } from "./major-upgrade";
+export { pgscaleProviders } from "./providers";

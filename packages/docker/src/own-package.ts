@@ -1,4 +1,4 @@
-import type { PackageLocation } from "@pgscale/postgres";
+import { PackageLocation, packageProvider } from "@pgscale/postgres";
 
 /**
  * This package as the program loaded it, for its dynamic providers: see `packageRequire` in
@@ -9,3 +9,6 @@ export const DOCKER_PACKAGE: PackageLocation = {
     entry: require.resolve("./index"),
     dependents: ["@pgscale/testing", "@pgscale/cli"],
 };
+
+/** This package's one dynamic provider (package-provider.ts in @pgscale/postgres); its kinds are in providers.ts. */
+export const DOCKER_PROVIDER = packageProvider(DOCKER_PACKAGE);

@@ -6,6 +6,8 @@ import { packageRequire } from "@pgscale/postgres";
 import { demuxLog, dockerEngine } from "./engine/docker-engine";
 import { DOCKER_PACKAGE } from "./own-package";
 import { SourceRepository, THROWAWAY_CONFIG, runWithSourceRepository } from "./drill/throwaway";
+import { DOCKER_PROVIDER } from "./own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // `bootstrap.fromBackup` on Docker, checked before and watched while it restores:
 // RestoreSourceCheck reads the source repository (`pgbackrest info`, in a throwaway container)
@@ -70,7 +72,7 @@ const handlers = (): typeof restoreBootstrapHandlers => load().restoreBootstrapH
 
 // Both run once, when the cluster is created: `bootstrap` means nothing to a cluster that exists.
 // Serialized into the state: captures only where the package is (own-package.ts).
-const checkProvider: pulumi.dynamic.ResourceProvider = {
+export const restoreSourceCheckProvider: pulumi.dynamic.ResourceProvider = {
     async diff() {
         return { changes: false };
     },
@@ -80,7 +82,7 @@ const checkProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-const watchProvider: pulumi.dynamic.ResourceProvider = {
+export const restoreBootstrapWatchProvider: pulumi.dynamic.ResourceProvider = {
     async diff() {
         return { changes: false };
     },
@@ -104,10 +106,10 @@ export interface RestoreSourceCheckArgs {
 }
 
 /** Before a restored cluster's members exist: the source repository holds the stanza, a backup, and the target. */
-export class RestoreSourceCheck extends pulumi.dynamic.Resource {
+export class RestoreSourceCheck extends PgscaleDynamicResource {
     constructor(name: string, args: RestoreSourceCheckArgs, opts?: pulumi.CustomResourceOptions) {
         const { from } = args;
-        super(checkProvider, name, {
+        super(DOCKER_PROVIDER, name, {
             subject: args.subject, dockerHost: args.dockerHost, image: args.image,
             volume: from.repository.volume, s3: args.s3, network: args.network,
             stanza: from.stanza, passphrase: from.passphrase ? pulumi.secret(from.passphrase as pulumi.Input<string>) : undefined,
@@ -127,8 +129,8 @@ export interface RestoreBootstrapWatchArgs {
 }
 
 /** While a restored cluster's first member restores: done when it runs as primary, failed at its first failed attempt. */
-export class RestoreBootstrapWatch extends pulumi.dynamic.Resource {
+export class RestoreBootstrapWatch extends PgscaleDynamicResource {
     constructor(name: string, args: RestoreBootstrapWatchArgs, opts?: pulumi.CustomResourceOptions) {
-        super(watchProvider, name, { timeoutSeconds: 3600, ...args }, opts, "pgscale", "RestoreBootstrapWatch");
+        super(DOCKER_PROVIDER, name, { timeoutSeconds: 3600, ...args }, opts, "pgscale", "RestoreBootstrapWatch");
     }
 }

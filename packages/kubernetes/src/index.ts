@@ -15,3 +15,4 @@ export type { DeclaredDatabase, DeclaredRole } from "./declared-access";
 export { RestoreDrill, restoreDrillPodHandlers } from "./restore-drill";
 export { restoreCheckPodHandlers } from "./restore-check";
 export type { RestoreDrillArgs } from "./restore-drill";
+export { pgscaleProviders } from "./providers";

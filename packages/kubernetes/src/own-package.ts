@@ -1,4 +1,4 @@
-import type { PackageLocation } from "@pgscale/postgres";
+import { PackageLocation, packageProvider } from "@pgscale/postgres";
 
 /**
  * This package as the program loaded it, for its dynamic providers: see `packageRequire` in
@@ -9,3 +9,6 @@ export const KUBERNETES_PACKAGE: PackageLocation = {
     entry: require.resolve("./index"),
     dependents: [],
 };
+
+/** This package's one dynamic provider (package-provider.ts in @pgscale/postgres); its kinds are in providers.ts. */
+export const KUBERNETES_PROVIDER = packageProvider(KUBERNETES_PACKAGE);

@@ -6,6 +6,8 @@ import {
 import { packageRequire, resolvedS3 } from "@pgscale/postgres";
 import { KubectlAccess, ThrowawayPodInputs, kubectlAccessInputs, podSource, withKubectl } from "./kubectl-access";
 import { KUBERNETES_PACKAGE } from "./own-package";
+import { KUBERNETES_PROVIDER } from "./own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // `bootstrap.fromBackup` on Kubernetes, checked before and watched while it restores, as on Docker
 // (restore-bootstrap.ts there). RestoreSourceCheck reads the source repository, a bucket or a claim
@@ -77,8 +79,8 @@ const onceProvider = (step: "check" | "watch"): pulumi.dynamic.ResourceProvider 
         return { id: `restore-${step}-${Date.now().toString(36)}`, outs: { subject: inputs.subject } };
     },
 });
-const provider = onceProvider("check");
-const watchProvider = onceProvider("watch");
+export const restoreSourceCheckProvider = onceProvider("check");
+export const restoreBootstrapWatchProvider = onceProvider("watch");
 
 export interface RestoreSourceCheckArgs {
     subject: string;
@@ -97,9 +99,9 @@ export interface RestoreSourceCheckArgs {
 }
 
 /** Before a restored cluster's members exist (Kubernetes): the source repository holds the stanza, a backup, and the target. */
-export class RestoreSourceCheck extends pulumi.dynamic.Resource {
+export class RestoreSourceCheck extends PgscaleDynamicResource {
     constructor(name: string, args: RestoreSourceCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, {
+        super(KUBERNETES_PROVIDER, name, {
             ...args,
             passphrase: args.passphrase === undefined ? undefined : pulumi.secret(args.passphrase),
         }, { ...opts, additionalSecretOutputs: ["passphrase", "s3", "kubeconfig"] }, "pgscale", "KubernetesRestoreSourceCheck");
@@ -130,9 +132,9 @@ export interface RestoreBootstrapWatchArgs {
 }
 
 /** While a restored cluster's first member restores (Kubernetes): done when a member is ready, failed at its first failed attempt. */
-export class RestoreBootstrapWatch extends pulumi.dynamic.Resource {
+export class RestoreBootstrapWatch extends PgscaleDynamicResource {
     constructor(name: string, args: RestoreBootstrapWatchArgs, opts?: pulumi.CustomResourceOptions) {
-        super(watchProvider, name, { timeoutSeconds: 3600, ...args }, { ...opts, additionalSecretOutputs: ["kubeconfig"] }, "pgscale", "KubernetesRestoreBootstrapWatch");
+        super(KUBERNETES_PROVIDER, name, { timeoutSeconds: 3600, ...args }, { ...opts, additionalSecretOutputs: ["kubeconfig"] }, "pgscale", "KubernetesRestoreBootstrapWatch");
     }
 }
 

@@ -9,6 +9,7 @@ import { ThrowawayPodInputs, kubectlAccessInputs, kubectlAccessIssues, podSource
 import { KUBERNETES_PACKAGE } from "./own-package";
 import { PatroniCluster } from "./patroni";
 import { memberPod } from "./patroni-pod";
+import { KUBERNETES_PROVIDER } from "./own-package";
 
 // RestoreDrill on Kubernetes: the Docker RestoreDrill's drill (restore the cluster's repository, start
 // PostgreSQL on it, run a check query, record what a restore costs and would lose, fail the update
@@ -39,7 +40,7 @@ const handlers = (): typeof restoreDrillPodHandlers => load().restoreDrillPodHan
 const INPUT_KEYS: Array<keyof DrillInputs> = ["namespace", "kubeconfig", "context", "member", "stanza", "passphrase", "s3", "claim", "dataDir", "target", "database", "check", "objectives", "trigger"];
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const restoreDrillProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DrillInputs, news: DrillInputs) {
         return { changes: INPUT_KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };
     },
@@ -95,7 +96,7 @@ export class RestoreDrill extends RestoreDrillResource {
         const sts = cluster.statefulSet;
         // What the drill pod copies: the members' pod template as the API server has it.
         const member = pulumi.all([sts.metadata.name, cluster.namespace.ref, sts.spec.template.spec]).apply(([stsName, namespace, pod]) => memberPod(stsName, namespace, pod));
-        super(provider, name, {
+        super(KUBERNETES_PROVIDER, name, {
             subject,
             namespace: cluster.namespace.ref,
             ...kubectlAccessInputs(kubeconfig, context),

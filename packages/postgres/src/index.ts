@@ -15,3 +15,6 @@ export * from "./replication";
 export { packageRequire, loadFromPackage } from "./own-package";
 export type { PackageLocation, PackageRequire } from "./own-package";
 export * from "./drill/restore-drill-base";
+export { packageProvider, PgscaleDynamicResource, PROVIDER_KIND } from "./package-provider";
+export type { ProviderRegistry } from "./package-provider";
+export { pgscaleProviders } from "./providers";

@@ -7,6 +7,7 @@ import { engineTarget } from "../engine/target";
 import { DOCKER_PACKAGE } from "../own-package";
 import { PatroniCluster } from "../patroni";
 import { SourceRepository, runWithSourceRepository } from "./throwaway";
+import { DOCKER_PROVIDER } from "../own-package";
 
 // RestoreDrill: restores a cluster's backup repository into a throwaway container of the
 // cluster's image, starts PostgreSQL on it, runs a check query, and records what a restore costs
@@ -42,7 +43,7 @@ const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): typeof restoreDrillHandlers => load().restoreDrillHandlers;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const restoreDrillProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DrillInputs & Partial<DrillOutputs>, news: DrillInputs) {
         const keys: Array<keyof DrillInputs> = ["image", "volume", "s3", "network", "stanza", "passphrase", "dataDir", "target", "database", "check", "objectives", "trigger", "dockerHost"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
@@ -81,7 +82,7 @@ export class RestoreDrill extends RestoreDrillResource {
         const engine = engineTarget(cluster);
         // An S3 repository: its settings with the keys and CA resolved, a secret as a whole.
         const s3 = cluster.resolved.spec.backup!.repository.s3;
-        super(provider, name, {
+        super(DOCKER_PROVIDER, name, {
             subject,
             dockerHost: engine.host,
             image: cluster.members[0].container.image,

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine, engineOptions } from "./docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // Runs before a construct creates anything on the Docker engine (its volumes, network and
 // containers depend on it) and in every preview. Two things the docker provider would not stop:
@@ -128,7 +130,7 @@ const handlers = (): Handlers => load().preflightHandlers;
 const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null, i.restApiHttps ?? null, i.postgresTls?.enabled ?? null]);
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const dockerPreflightProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<PreflightInputs>, news: PreflightInputs) {
         return { inputs: news, failures: await handlers().problems(olds?.volumes ? olds : undefined, news) };
     },
@@ -164,9 +166,9 @@ export interface DockerPreflightArgs {
  * Refuses, before the construct creates anything, a leftover Docker volume of a name it would
  * create (unless `adoptExistingVolumes`) and a docker `host` pgscale's own providers cannot act on.
  */
-export class DockerPreflight extends pulumi.dynamic.Resource {
+export class DockerPreflight extends PgscaleDynamicResource {
     constructor(name: string, args: DockerPreflightArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, {
+        super(DOCKER_PROVIDER, name, {
             adoptExistingVolumes: false, ...args, project: pulumi.getProject(), stack: pulumi.getStack(),
         }, opts, "pgscale", "DockerPreflight");
     }

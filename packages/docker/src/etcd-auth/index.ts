@@ -3,6 +3,8 @@ import { etcdDropScopeUserScript, etcdEnableAuthScript, etcdScopeUserScript, pat
 import { packageRequire } from "@pgscale/postgres";
 import { execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // etcd's users live in etcd itself, which publishes nothing on the host: the scripts of
 // @pgscale/core run inside a member (docker exec), each password on standard input.
@@ -87,7 +89,7 @@ const targetChanged = (a: EtcdMemberTarget, b: EtcdMemberTarget) =>
     (a.dockerHost ?? "") !== (b.dockerHost ?? "") || a.containers.join(",") !== b.containers.join(",") || a.tls !== b.tls || a.rootPassword !== b.rootPassword;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const authProvider: pulumi.dynamic.ResourceProvider = {
+export const etcdAuthProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: AuthInputs, news: AuthInputs) {
         return { changes: targetChanged(olds, news) };
     },
@@ -101,7 +103,7 @@ const authProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-const scopeUserProvider: pulumi.dynamic.ResourceProvider = {
+export const etcdScopeUserProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ScopeUserInputs, news: ScopeUserInputs) {
         return { changes: targetChanged(olds, news) || olds.scope !== news.scope || olds.password !== news.password };
     },
@@ -134,9 +136,9 @@ export interface EtcdAuthArgs {
  * Turns on an etcd cluster's authentication once its members run: a `root` user with the given
  * (generated) password and the `root` role. Idempotent; an update checks the password still opens it.
  */
-export class EtcdAuth extends pulumi.dynamic.Resource {
+export class EtcdAuth extends PgscaleDynamicResource {
     constructor(name: string, args: EtcdAuthArgs, opts?: pulumi.CustomResourceOptions) {
-        super(authProvider, name, { timeoutSeconds: 120, ...args, rootPassword: pulumi.secret(args.rootPassword) },
+        super(DOCKER_PROVIDER, name, { timeoutSeconds: 120, ...args, rootPassword: pulumi.secret(args.rootPassword) },
             { ...opts, additionalSecretOutputs: ["rootPassword"] }, "pgscale", "EtcdAuth");
     }
 }
@@ -151,9 +153,9 @@ export interface EtcdScopeUserArgs extends EtcdAuthArgs {
  * A Patroni scope's etcd user and role (readwrite on its own keys, nothing else), kept in line on
  * every update and removed with the cluster (its keys stay).
  */
-export class EtcdScopeUser extends pulumi.dynamic.Resource {
+export class EtcdScopeUser extends PgscaleDynamicResource {
     constructor(name: string, args: EtcdScopeUserArgs, opts?: pulumi.CustomResourceOptions) {
-        super(scopeUserProvider, name, {
+        super(DOCKER_PROVIDER, name, {
             timeoutSeconds: 120, ...args, rootPassword: pulumi.secret(args.rootPassword), password: pulumi.secret(args.password),
         }, { ...opts, additionalSecretOutputs: ["rootPassword", "password"] }, "pgscale", "EtcdScopeUser");
     }

@@ -3,6 +3,8 @@ import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, hasRoutab
 import { execIn } from "../engine/docker-engine";
 import { packageRequire } from "@pgscale/postgres";
 import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
 // container for that would move its Docker-chosen host port (every client URI) and cut every
@@ -107,7 +109,7 @@ const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().haproxyReloadHandlers;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const haproxyConfigReloadProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
         return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") || handlers().caFileChanged(olds, news) };
     },
@@ -148,8 +150,8 @@ export interface HAProxyConfigReloadArgs {
  * process in place, so the container, its host ports and its sessions stay. `pulumi preview`
  * shows a configuration change as an update of this resource.
  */
-export class HAProxyConfigReload extends pulumi.dynamic.Resource {
+export class HAProxyConfigReload extends PgscaleDynamicResource {
     constructor(name: string, args: HAProxyConfigReloadArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { timeoutSeconds: 30, ...args }, opts, "pgscale", "HAProxyConfigReload");
+        super(DOCKER_PROVIDER, name, { timeoutSeconds: 30, ...args }, opts, "pgscale", "HAProxyConfigReload");
     }
 }

@@ -3,6 +3,8 @@ import { packageRequire } from "@pgscale/postgres";
 import { DOCKER_PACKAGE } from "../own-package";
 import type { MemberSelector } from "../rolling";
 import type { UpgradeInputs, UpgradeOutputs, majorUpgradeHandlers } from "./handlers";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 export { majorUpgradeHandlers } from "./handlers";
 
@@ -16,7 +18,7 @@ const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().majorUpgradeHandlers;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const majorUpgradeProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().check(olds, news);
     },
@@ -57,14 +59,14 @@ export interface MajorUpgradeArgs {
  * Carries out a raise of `postgresVersion` (15 -> 17) in place: `steps` shows in
  * `pulumi preview --diff`; `upgradeToken` changes when an upgrade ran.
  */
-export class MajorUpgrade extends pulumi.dynamic.Resource {
+export class MajorUpgrade extends PgscaleDynamicResource {
     public readonly upgradeToken!: pulumi.Output<string>;
     public readonly steps!: pulumi.Output<string[]>;
     public readonly stoppedSeconds!: pulumi.Output<number | undefined>;
     public readonly extensionUpdates!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: MajorUpgradeArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, {
+        super(DOCKER_PROVIDER, name, {
             timeoutSeconds: 600, ...args, running: undefined, steps: undefined, upgradeToken: undefined, stoppedSeconds: undefined, extensionUpdates: undefined,
             restPassword: pulumi.secret(args.restPassword), superuserPassword: pulumi.secret(args.superuserPassword),
             etcd: pulumi.secret(pulumi.output(args.etcd)),
@@ -84,7 +86,7 @@ interface FinishInputs {
     timeoutSeconds: number;
 }
 
-const finishProvider: pulumi.dynamic.ResourceProvider = {
+export const majorUpgradeFinishProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: FinishInputs, news: FinishInputs) {
         return { changes: olds.upgradeToken !== news.upgradeToken || olds.keepPreviousMajorData !== news.keepPreviousMajorData };
     },
@@ -117,8 +119,8 @@ export interface MajorUpgradeFinishArgs {
  * no statistics), and with `keepPreviousMajorData: false` the removal of the earlier majors' data
  * directories (the rollback path) from every member.
  */
-export class MajorUpgradeFinish extends pulumi.dynamic.Resource {
+export class MajorUpgradeFinish extends PgscaleDynamicResource {
     constructor(name: string, args: MajorUpgradeFinishArgs, opts?: pulumi.CustomResourceOptions) {
-        super(finishProvider, name, { timeoutSeconds: 600, ...args, restPassword: pulumi.secret(args.restPassword) }, opts, "pgscale", "MajorUpgradeFinish");
+        super(DOCKER_PROVIDER, name, { timeoutSeconds: 600, ...args, restPassword: pulumi.secret(args.restPassword) }, opts, "pgscale", "MajorUpgradeFinish");
     }
 }

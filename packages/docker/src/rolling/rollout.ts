@@ -4,6 +4,8 @@ import { MemberSelector, discoverMembers } from "./docker-members";
 import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
 import { packageRequire } from "@pgscale/postgres";
 import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // Rolling replacement of PatroniCluster members. Pulumi replaces containers in dependency order,
 // so the construct chains them (gate -> container -> next gate ...) in the order PatroniRollout
@@ -99,7 +101,7 @@ const handlers = (): Handlers => load().rollingHandlers;
 
 // Serialized into the state: captures only where the package is (own-package.ts); credentials
 // arrive as (secret) inputs on each call.
-const rolloutProvider: pulumi.dynamic.ResourceProvider = {
+export const patroniRolloutProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().rolloutCheck(olds, news);
     },
@@ -114,7 +116,7 @@ const rolloutProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-const gateProvider: pulumi.dynamic.ResourceProvider = {
+export const patroniRolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds, news) {
         return handlers().gateDiff(olds, news);
     },
@@ -144,11 +146,11 @@ export interface PatroniRolloutArgs {
  * The order in which a change replaces members, planned from the live leader when `pulumi
  * preview` or `up` checks it: `plan.steps` shows in `pulumi preview --diff`.
  */
-export class PatroniRollout extends pulumi.dynamic.Resource {
+export class PatroniRollout extends PgscaleDynamicResource {
     public readonly plan!: pulumi.Output<RolloutPlan>;
 
     constructor(name: string, args: PatroniRolloutArgs, opts?: pulumi.CustomResourceOptions) {
-        super(rolloutProvider, name, { ...args, plan: undefined }, opts, "pgscale", "PatroniRollout");
+        super(DOCKER_PROVIDER, name, { ...args, plan: undefined }, opts, "pgscale", "PatroniRollout");
     }
 }
 
@@ -179,9 +181,9 @@ export interface PatroniRolloutGateArgs {
  * rest of the cluster to stream and switches over if the member leads. On removal (scale-down) it
  * waits until the member left the cluster and its replication slot is gone.
  */
-export class PatroniRolloutGate extends pulumi.dynamic.Resource {
+export class PatroniRolloutGate extends PgscaleDynamicResource {
     constructor(name: string, args: PatroniRolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(gateProvider, name, {
+        super(DOCKER_PROVIDER, name, {
             timeoutSeconds: 600, prefer: [], ...args,
             password: pulumi.secret(args.password), superuserPassword: pulumi.secret(args.superuserPassword),
         }, opts, "pgscale", "PatroniRolloutGate");

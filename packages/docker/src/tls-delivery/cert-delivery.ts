@@ -3,6 +3,8 @@ import { certificateValidity, etcdHandOffScript, normalSerial, sleep } from "@pg
 import { packageRequire } from "@pgscale/postgres";
 import { dockerEngine, execIn } from "../engine/docker-engine";
 import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PROVIDER } from "../own-package";
+import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // A server's certificate, key and CA reach its running container through the engine (docker exec),
 // never through the container's `uploads`: a changed upload replaces the container (a restart of
@@ -197,7 +199,7 @@ const sameInputs = (a: DeliveryInputs, b: DeliveryInputs) =>
     JSON.stringify(a.names ?? DEFAULT_NAMES) === JSON.stringify(b.names ?? DEFAULT_NAMES) && !!a.keyReadableByAll === !!b.keyReadableByAll;
 
 // Serialized into the state: captures only where the package is (own-package.ts).
-const provider: pulumi.dynamic.ResourceProvider = {
+export const certificateDeliveryProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DeliveryInputs, news: DeliveryInputs) {
         return { changes: !sameInputs(olds, news) || olds.reload !== news.reload || JSON.stringify(olds.serves) !== JSON.stringify(news.serves) };
     },
@@ -256,8 +258,8 @@ export interface CertificateDeliveryArgs {
  * `pulumi preview`, and the container stays. Done when every port in `serves` presents the new
  * certificate. The key is a secret input and crosses to the container on standard input.
  */
-export class CertificateDelivery extends pulumi.dynamic.Resource {
+export class CertificateDelivery extends PgscaleDynamicResource {
     constructor(name: string, args: CertificateDeliveryArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { timeoutSeconds: 30, ...args, keyPem: pulumi.secret(args.keyPem) }, { ...opts, additionalSecretOutputs: ["keyPem"] }, "pgscale", "CertificateDelivery");
+        super(DOCKER_PROVIDER, name, { timeoutSeconds: 30, ...args, keyPem: pulumi.secret(args.keyPem) }, { ...opts, additionalSecretOutputs: ["keyPem"] }, "pgscale", "CertificateDelivery");
     }
 }

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseDatabase, type DatabaseInput, type ObservedDatabase } from "@pgscale/core";
 import { CatalogObject, type CatalogObjectArgs } from "../sql/catalog-object";
 import { plainName } from "../sql/resource-inputs";
-import { databaseProvider } from "./provider";
 
 export interface DatabaseArgs extends Omit<DatabaseInput, "owner">, CatalogObjectArgs {
     /** Its owner, e.g. a Role's `name`. Default: the connection's role. */
@@ -18,6 +17,6 @@ export interface DatabaseArgs extends Omit<DatabaseInput, "owner">, CatalogObjec
 export class Database extends CatalogObject<ObservedDatabase> {
     constructor(name: string, args: DatabaseArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, owner, ...rest } = args;
-        super(databaseProvider, "Database", name, parseDatabase({ ...rest, owner: plainName(owner) }, `Database ${name}`), { owner }, args, opts);
+        super("Database", name, parseDatabase({ ...rest, owner: plainName(owner) }, `Database ${name}`), { owner }, args, opts);
     }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DrillRunOn, RestoreDrillInput } from "@pgscale/core";
+import { PgscaleDynamicResource } from "../package-provider";
 
 // What @pgscale/docker's and @pgscale/kubernetes's RestoreDrill share: the options and outputs
 // of docs/backups.md "Restore drills". Each platform adds where its throwaway restore runs.
@@ -14,7 +15,7 @@ export interface RestoreDrillCommonArgs extends RestoreDrillInput {
 }
 
 /** The outputs of a RestoreDrill on either platform, filled in by its provider. */
-export abstract class RestoreDrillResource extends pulumi.dynamic.Resource {
+export abstract class RestoreDrillResource extends PgscaleDynamicResource {
     /** The backup set restored, e.g. 20261203-223109F. */
     public readonly backupSet!: pulumi.Output<string>;
     /** From the start of the restore until the restored server accepted writes. */

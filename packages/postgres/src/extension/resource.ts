@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseExtension, type ExtensionInput, type ObservedExtension } from "@pgscale/core";
 import { CatalogObject, type CatalogObjectArgs } from "../sql/catalog-object";
-import { extensionProvider } from "./provider";
 
 export interface ExtensionArgs extends ExtensionInput, CatalogObjectArgs {}
 
@@ -13,6 +12,6 @@ export interface ExtensionArgs extends ExtensionInput, CatalogObjectArgs {}
 export class Extension extends CatalogObject<ObservedExtension> {
     constructor(name: string, args: ExtensionArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, ...rest } = args;
-        super(extensionProvider, "Extension", name, parseExtension(rest, `Extension ${name}`), {}, args, opts);
+        super("Extension", name, parseExtension(rest, `Extension ${name}`), {}, args, opts);
     }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseGrant, type GrantInput, type ObservedPrivileges } from "@pgscale/core";
 import { accessInputs, plainName, secretOutputs } from "../sql/resource-inputs";
 import { claimScope } from "./declared-scopes";
-import { grantProvider } from "./provider";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 export interface GrantArgs extends Omit<GrantInput, "role"> {
     /** postgresql:// URI as a role that may grant these privileges (their owner or a superuser), on the database the objects are in. Kept secret. */
@@ -19,7 +19,7 @@ export interface GrantArgs extends Omit<GrantInput, "role"> {
  * created later are covered too. `pulumi preview` shows the GRANT/REVOKE steps (`plan`);
  * `pulumi refresh` shows drift in `observed`. Removing it revokes what it declared.
  */
-export class Grant extends pulumi.dynamic.Resource {
+export class Grant extends PgscaleDynamicResource {
     /** Steps pending: what preview shows; empty once applied. */
     declare readonly plan: pulumi.Output<string[]>;
     /** Steps the last create or update ran. */
@@ -33,7 +33,7 @@ export class Grant extends pulumi.dynamic.Resource {
         const spec = parseGrant({ ...rest, role: plainName(role) }, `Grant ${name}`);
         claimScope(name, spec, role, connection);
         super(
-            grantProvider,
+            POSTGRES_PROVIDER,
             name,
             accessInputs(spec, { role }, connection),
             secretOutputs(opts),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parsePartitionedTable, type ObservedTable, type PartitionedTableInput } from "@pgscale/core";
-import { partitionedTableProvider } from "./provider";
 import { specProps } from "./state";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 export interface PartitionedTableArgs extends PartitionedTableInput {
     /** postgresql:// URI of the primary. Kept secret in the state; never captured by the provider's code. */
@@ -15,7 +15,7 @@ export interface PartitionedTableArgs extends PartitionedTableInput {
  *
  * The spec is plain data, validated here, so a bad spec fails before anything is registered.
  */
-export class PartitionedTable extends pulumi.dynamic.Resource {
+export class PartitionedTable extends PgscaleDynamicResource {
     /** Steps pending, one line each: what preview shows; empty once applied. */
     declare readonly plan: pulumi.Output<string[]>;
     /** Steps the last create or update ran. */
@@ -29,7 +29,7 @@ export class PartitionedTable extends pulumi.dynamic.Resource {
         const { connection, ...rest } = args;
         const spec = parsePartitionedTable(rest, `PartitionedTable ${name}`);
         super(
-            partitionedTableProvider,
+            POSTGRES_PROVIDER,
             name,
             { ...specProps(spec), connection: pulumi.secret(connection), plan: undefined, applied: undefined, observed: undefined },
             // Outputs echo the connection for read/delete; keep it encrypted there too (pulumi/pulumi#3012).

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 export interface PatroniMemberEndpoint {
     /** Patroni member name. */
@@ -37,7 +38,7 @@ const load = packageRequire(POSTGRES_PACKAGE);
  * Everything the provider does lives in this object, so the closure Pulumi serializes into the
  * state is this code and nothing else; credentials arrive as (secret) inputs on every call.
  */
-const provider: pulumi.dynamic.ResourceProvider = {
+export const patroniDynamicConfigProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {
         const { stableJson } = load("@pgscale/core") as typeof import("@pgscale/core");
         const changed = ["config", "members", "username", "password"].filter((k) => stableJson((olds as any)[k]) !== stableJson((news as any)[k]));
@@ -274,10 +275,10 @@ async function apply(inputs: Inputs, patch: Record<string, unknown>): Promise<vo
  * replacement of nodes), restarts members whose parameters need it, and is ready only once every
  * member runs and every replica streams, so `pulumi up` returns a usable cluster.
  */
-export class PatroniDynamicConfig extends pulumi.dynamic.Resource {
+export class PatroniDynamicConfig extends PgscaleDynamicResource {
     public readonly config!: pulumi.Output<Record<string, unknown>>;
 
     constructor(name: string, args: PatroniDynamicConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { timeoutSeconds: 300, ...args, password: pulumi.secret(args.password) }, opts, "pgscale", "PatroniDynamicConfig");
+        super(POSTGRES_PROVIDER, name, { timeoutSeconds: 300, ...args, password: pulumi.secret(args.password) }, opts, "pgscale", "PatroniDynamicConfig");
     }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 // Refuses, in `pulumi preview` and before anything depends on it, a change of PostgreSQL major the
 // platform cannot carry out: a downgrade, a major taken from a default rather than named, and on a
@@ -72,8 +73,8 @@ export interface PostgresVersionGuardArgs {
  * Holds a PatroniCluster's PostgreSQL major to the one it was initialised with; the cluster's
  * volumes, images and members depend on it, so a refused change touches nothing.
  */
-export class PostgresVersionGuard extends pulumi.dynamic.Resource {
+export class PostgresVersionGuard extends PgscaleDynamicResource {
     constructor(name: string, args: PostgresVersionGuardArgs, opts?: pulumi.CustomResourceOptions) {
-        super(postgresVersionGuardProvider, name, { ...args }, opts, "pgscale", "PostgresVersionGuard");
+        super(POSTGRES_PROVIDER, name, { ...args }, opts, "pgscale", "PostgresVersionGuard");
     }
 }

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parsePublication, type ObservedPublication, type PublicationInput } from "@pgscale/core";
 import { CatalogObject, type CatalogObjectArgs } from "../sql/catalog-object";
-import { publicationProvider } from "./provider";
 
 export interface PublicationArgs extends PublicationInput, CatalogObjectArgs {}
 
@@ -13,6 +12,6 @@ export interface PublicationArgs extends PublicationInput, CatalogObjectArgs {}
 export class Publication extends CatalogObject<ObservedPublication> {
     constructor(name: string, args: PublicationArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, ...rest } = args;
-        super(publicationProvider, "Publication", name, parsePublication(rest, `Publication ${name}`), {}, args, opts);
+        super("Publication", name, parsePublication(rest, `Publication ${name}`), {}, args, opts);
     }
 }

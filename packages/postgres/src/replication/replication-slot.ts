@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 export interface ReplicationSlotArgs {
     /** Superuser (or CREATEROLE + REPLICATION) connection to the primary, as a secret. */
@@ -25,7 +26,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 // captured, so the state holds no secret in the serialized provider (PULUMI-NOTES.md). Errors never
 // include the connection string.
 const load = packageRequire(POSTGRES_PACKAGE);
-const provider: pulumi.dynamic.ResourceProvider = {
+export const replicationSlotProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Inputs, news: Inputs) {
         const failures = [];
         if (!IDENT.test(String(news.slotName))) failures.push({ property: "slotName", reason: "must match [a-z_][a-z0-9_]{0,62}" });
@@ -98,12 +99,12 @@ async function withClient<T>(uri: string, fn: (c: any) => Promise<T>): Promise<T
  * A replication role and a physical replication slot on a primary pgscale does not manage
  * (PLAYBOOK "Streaming Replication Setup"). Deleting it drops the slot so WAL does not pile up.
  */
-export class ReplicationSlot extends pulumi.dynamic.Resource {
+export class ReplicationSlot extends PgscaleDynamicResource {
     public readonly slotName!: pulumi.Output<string>;
     public readonly role!: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationSlotArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { ...args, adminUri: pulumi.secret(args.adminUri), roleScramVerifier: pulumi.secret(args.roleScramVerifier) },
+        super(POSTGRES_PROVIDER, name, { ...args, adminUri: pulumi.secret(args.adminUri), roleScramVerifier: pulumi.secret(args.roleScramVerifier) },
             opts, "pgscale", "ReplicationSlot");
     }
 }

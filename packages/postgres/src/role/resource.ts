@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseRole, type ObservedRole, type RoleInput } from "@pgscale/core";
 import { accessInputs, checkAdoptExisting, plainName, secretOutputs } from "../sql/resource-inputs";
-import { roleProvider } from "./provider";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 export interface RoleArgs extends Omit<RoleInput, "memberOf" | "reassignOwnedTo"> {
     /** Roles this one is a member of, e.g. another Role's `name`: the whole set. Default none. */
@@ -24,7 +24,7 @@ export interface RoleArgs extends Omit<RoleInput, "memberOf" | "reassignOwnedTo"
  * of its memberships: one granted outside the stack is revoked by the next `up`. `pulumi preview`
  * shows the steps (`plan`), `pulumi refresh` shows drift, and a rename is an update.
  */
-export class Role extends pulumi.dynamic.Resource {
+export class Role extends PgscaleDynamicResource {
     /** The role's name. */
     declare readonly name: pulumi.Output<string>;
     /** The generated password of a login role (secret); empty for a group role. */
@@ -49,7 +49,7 @@ export class Role extends pulumi.dynamic.Resource {
         const spec = parseRole({ ...rest, memberOf: memberOf?.map((m, i) => plainName(m, `pgscale_pending_${i}`)), reassignOwnedTo: plainName(reassignOwnedTo) }, subject);
         checkAdoptExisting(subject, adoptExisting);
         super(
-            roleProvider,
+            POSTGRES_PROVIDER,
             name,
             { ...accessInputs(spec, { memberOf: memberOf ?? [], reassignOwnedTo, adoptExisting: adoptExisting ?? false }, connection), password: undefined, scramVerifier: undefined },
             secretOutputs(opts, ["password", "scramVerifier"]),

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseSchema, type ObservedSchema, type SchemaInput } from "@pgscale/core";
 import { CatalogObject, type CatalogObjectArgs } from "../sql/catalog-object";
 import { plainName } from "../sql/resource-inputs";
-import { schemaProvider } from "./provider";
 
 export interface SchemaArgs extends Omit<SchemaInput, "owner">, CatalogObjectArgs {
     /** Its owner, e.g. a Role's `name`. Default: the connection's role. */
@@ -17,6 +16,6 @@ export interface SchemaArgs extends Omit<SchemaInput, "owner">, CatalogObjectArg
 export class Schema extends CatalogObject<ObservedSchema> {
     constructor(name: string, args: SchemaArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, owner, ...rest } = args;
-        super(schemaProvider, "Schema", name, parseSchema({ ...rest, owner: plainName(owner) }, `Schema ${name}`), { owner }, args, opts);
+        super("Schema", name, parseSchema({ ...rest, owner: plainName(owner) }, `Schema ${name}`), { owner }, args, opts);
     }
 }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 // Diff always reports no change, so the engine keeps the outputs recorded at creation.
-const provider: pulumi.dynamic.ResourceProvider = {
+export const firstValueProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { value: unknown; note?: unknown }) {
         return { id: `first-value-${Date.now().toString(36)}`, outs: { value: inputs.value, ...(inputs.note !== undefined ? { firstNote: inputs.note } : {}) } };
     },
@@ -19,7 +20,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
  * `note` records facts about that first moment beside it (PatroniCluster: the PostgreSQL major the
  * cluster was initialised with), read back as `firstNote`.
  */
-export class FirstValue<T, N = undefined> extends pulumi.dynamic.Resource {
+export class FirstValue<T, N = undefined> extends PgscaleDynamicResource {
     public readonly value!: pulumi.Output<T>;
     /**
      * The `note` given at creation. In a state written before notes existed it is missing: undefined
@@ -30,6 +31,6 @@ export class FirstValue<T, N = undefined> extends pulumi.dynamic.Resource {
     public readonly firstNote!: pulumi.Output<N | undefined>;
 
     constructor(name: string, args: { value: pulumi.Input<T>; note?: pulumi.Input<N> }, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { value: args.value, note: args.note, firstNote: undefined }, opts, "pgscale", "FirstValue");
+        super(POSTGRES_PROVIDER, name, { value: args.value, note: args.note, firstNote: undefined }, opts, "pgscale", "FirstValue");
     }
 }

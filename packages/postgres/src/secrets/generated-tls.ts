@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 /** The names and addresses one server certificate is valid for. */
 export interface TlsServerNames {
@@ -127,7 +128,7 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
  * A private CA and one server certificate per named server, generated once and kept in the state
  * with the keys as Pulumi secrets. Clients verify servers with `caCertPem` (sslmode=verify-full).
  */
-export class GeneratedTls extends pulumi.dynamic.Resource {
+export class GeneratedTls extends PgscaleDynamicResource {
     public readonly caCertPem!: pulumi.Output<string>;
     public readonly caKeyPem!: pulumi.Output<string>;
     public readonly certs!: pulumi.Output<Record<string, PemPair>>;
@@ -146,7 +147,7 @@ export class GeneratedTls extends pulumi.dynamic.Resource {
      * anew from it, as an update.
      */
     constructor(name: string, args: { servers: Record<string, TlsServerNames>; commonName?: string; ca?: pulumi.Input<SigningCa>; renewBeforeFraction?: number; caGeneration?: number; caRenewal?: boolean }, opts?: pulumi.CustomResourceOptions) {
-        super(generatedTlsProvider, name, {
+        super(POSTGRES_PROVIDER, name, {
             commonName: args.commonName ?? `pgscale ${name} CA`,
             servers: args.servers,
             ...(args.renewBeforeFraction !== undefined ? { renewBeforeFraction: args.renewBeforeFraction } : {}),

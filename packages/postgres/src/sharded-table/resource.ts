@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectionIssues, parseShardedTable, PgscaleValidationError, type ShardedTableInput, type ShardSpec } from "@pgscale/core";
-import { shardedTableProvider } from "./provider";
 import { specProps } from "./state";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 
 /** One shard: its spec entry and how pgscale connects to it. */
 type ShardEntry = ShardedTableInput["shards"][number];
@@ -36,7 +36,7 @@ export interface ShardedTableArgs extends Omit<ShardedTableInput, "shards"> {
  * The spec is validated here, and the connections too when they are plain strings, so a bad
  * stack fails before anything is registered.
  */
-export class ShardedTable extends pulumi.dynamic.Resource {
+export class ShardedTable extends PgscaleDynamicResource {
     /** Steps pending, one line each, prefixed by the server they run on: what preview shows. */
     declare readonly plan: pulumi.Output<string[]>;
     /** Steps the last create or update ran. */
@@ -61,7 +61,7 @@ export class ShardedTable extends pulumi.dynamic.Resource {
         }
         const shardConnections = pulumi.all(shards.map((s) => s.uri)).apply((uris) => Object.fromEntries(shards.map((s, i) => [s.name, uris[i]])));
         super(
-            shardedTableProvider,
+            POSTGRES_PROVIDER,
             name,
             {
                 ...specProps(spec),

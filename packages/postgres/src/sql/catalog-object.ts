@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PROVIDER, PgscaleDynamicResource } from "../package-provider";
 import { accessInputs, checkAdoptExisting, secretOutputs } from "./resource-inputs";
 
 /** What every catalog object's arguments have besides its spec. */
@@ -13,7 +14,7 @@ export interface CatalogObjectArgs {
  * A named catalog object (Database, Schema, Extension) managed by a dynamic provider: `plan` is
  * what preview shows, `applied` what the last `up` ran, `observed` the catalog's view.
  */
-export abstract class CatalogObject<Observed> extends pulumi.dynamic.Resource {
+export abstract class CatalogObject<Observed> extends PgscaleDynamicResource {
     declare readonly name: pulumi.Output<string>;
     /** Steps pending: what preview shows; empty once applied. */
     declare readonly plan: pulumi.Output<string[]>;
@@ -23,8 +24,8 @@ export abstract class CatalogObject<Observed> extends pulumi.dynamic.Resource {
     declare readonly observed: pulumi.Output<Observed>;
 
     /** `secrets`: inputs besides the connection that stay encrypted in the outputs too. */
-    protected constructor(provider: pulumi.dynamic.ResourceProvider, type: string, name: string, spec: object, inputs: Record<string, unknown>, args: CatalogObjectArgs, opts: pulumi.CustomResourceOptions, secrets: string[] = []) {
+    protected constructor(type: string, name: string, spec: object, inputs: Record<string, unknown>, args: CatalogObjectArgs, opts: pulumi.CustomResourceOptions, secrets: string[] = []) {
         checkAdoptExisting(`${type} ${name}`, args.adoptExisting);
-        super(provider, name, accessInputs(spec, { ...inputs, adoptExisting: args.adoptExisting ?? false }, args.connection), secretOutputs(opts, secrets), "pgscale", type);
+        super(POSTGRES_PROVIDER, name, accessInputs(spec, { ...inputs, adoptExisting: args.adoptExisting ?? false }, args.connection), secretOutputs(opts, secrets), "pgscale", type);
     }
 }

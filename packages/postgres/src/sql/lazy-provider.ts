@@ -2,10 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 /**
- * The object Pulumi serializes into the state as a dynamic resource's `__provider`. It captures
- * no credential (the connection is a secret input of every call) and no module objects, only
- * where @pgscale/postgres is installed (own-package.ts) and the name of the handlers it exports:
- * each method loads the implementation from there when it runs.
+ * A kind's provider that loads its handlers from the installed package when a method runs (by the
+ * export's name, so the handlers module loads only when used). POSTGRES_PROVIDER dispatches to it
+ * (providers.ts), and states written before the package provider serialized this object itself as
+ * `__provider`: keep each handlers export it names.
  */
 export function lazyProvider(handlersExport: string): pulumi.dynamic.ResourceProvider {
     const load = packageRequire(POSTGRES_PACKAGE);

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseSubscription, type ObservedSubscription, type SubscriptionInput } from "@pgscale/core";
 import { CatalogObject, type CatalogObjectArgs } from "../sql/catalog-object";
-import { subscriptionProvider } from "./provider";
 
 export interface SubscriptionArgs extends Omit<SubscriptionInput, "publisher">, CatalogObjectArgs {
     /** postgresql:// URI of the publisher's database as the subscriber's server reaches it. Kept secret in the state. */
@@ -18,7 +17,7 @@ export class Subscription extends CatalogObject<ObservedSubscription> {
     constructor(name: string, args: SubscriptionArgs, opts: pulumi.CustomResourceOptions = {}) {
         const { connection, adoptExisting, publisher, ...rest } = args;
         const plainPublisher = typeof publisher === "string" ? publisher : "postgresql://pending";
-        super(subscriptionProvider, "Subscription", name, parseSubscription({ ...rest, publisher: plainPublisher }, `Subscription ${name}`),
+        super("Subscription", name, parseSubscription({ ...rest, publisher: plainPublisher }, `Subscription ${name}`),
             { publisher: pulumi.secret(publisher) }, args, opts, ["publisher"]);
     }
 }
