@@ -49,14 +49,17 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("0.0.0.0", 8008), H).serve_forever()
 `;
 
-/** Dials, sends an SSLRequest and waits: "answered" (the member said N), "closed" after s seconds, or "held" past the limit. */
-function dial(port: number, limitMs: number): Promise<{ outcome: "answered" | "closed" | "held"; seconds: number }> {
+/**
+ * Dials, sends an SSLRequest and waits: "answered" (the member said N), "closed" after s seconds, or
+ * "held" past the limit; `start` is when it dialled (a timer set for a time fires late under load).
+ */
+function dial(port: number, limitMs: number): Promise<{ outcome: "answered" | "closed" | "held"; seconds: number; start: number }> {
     const start = Date.now();
     return new Promise((resolve) => {
         const done = (outcome: "answered" | "closed" | "held") => {
             clearTimeout(timer);
             socket.destroy();
-            resolve({ outcome, seconds: (Date.now() - start) / 1000 });
+            resolve({ outcome, seconds: (Date.now() - start) / 1000, start });
         };
         const socket = net.connect(port, "127.0.0.1", () => socket.write(Buffer.from([0, 0, 0, 8, 4, 210, 22, 47])));
         socket.on("data", () => done("answered"));
@@ -100,10 +103,12 @@ afterAll(() => {
 
 it("holds a client whose connect was in progress when its server was marked DOWN; closes the others", async () => {
     docker("kill", "--signal", "KILL", member);
+    const killedAt = Date.now();
     const dials: Array<Promise<{ at: number; outcome: string; seconds: number }>> = [];
     // HAProxy marks it DOWN some 5-9 s after the kill (three failed checks, each waiting out its timeout).
+    // `at`: seconds from the kill to when each client dialled.
     for (let at = 0; at <= 12_000; at += 100) {
-        dials.push(sleep(at).then(() => dial(port, 20_000)).then((r) => ({ at: at / 1000, ...r })));
+        dials.push(sleep(at).then(() => dial(port, 20_000)).then((r) => ({ ...r, at: (r.start - killedAt) / 1000 })));
     }
     // Once HAProxy marked the member DOWN, its runtime API lists the held streams (client side
     // established, server side closed) and cannot end them either: `shutdown session` (as
@@ -125,12 +130,16 @@ it("holds a client whose connect was in progress when its server was marked DOWN
     const held = results.filter((r) => r.outcome === "held");
     // Dialled before the mark-down and still connecting (to an address that no longer answers) then.
     expect(held.length).toBe(listed.length);
-    // Only those that dialled within `timeout connect` (1 s) before it; the others were closed, those
-    // before when their connect timed out, those after at once (no server).
-    expect(held[held.length - 1].at - held[0].at).toBeLessThanOrEqual(1.2);
+    // Only those that dialled within `timeout connect` (1 s) before it (with HAProxy's own accept and
+    // timers late by up to half a second on a loaded machine; `retries 2` / `timeout connect 4s`
+    // held every client of the 4 s and more before it); the others were closed, those before when
+    // their connect timed out, those after at once (no server).
+    const first = Math.min(...held.map((r) => r.at));
+    const last = Math.max(...held.map((r) => r.at));
+    expect(last - first).toBeLessThanOrEqual(1.5);
     const closed = results.filter((r) => r.outcome === "closed");
     expect(closed.length + held.length).toBe(results.length);
-    expect(closed.filter((r) => r.at < held[0].at).length).toBeGreaterThan(0);
-    expect(closed.filter((r) => r.at > held[held.length - 1].at).length).toBeGreaterThan(0);
+    expect(closed.filter((r) => r.at < first).length).toBeGreaterThan(0);
+    expect(closed.filter((r) => r.at > last).length).toBeGreaterThan(0);
     for (const r of closed) expect({ at: r.at, closedWithin2s: r.seconds <= 2 }).toEqual({ at: r.at, closedWithin2s: true });
 });

@@ -2,10 +2,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_PACKAGE, packageRequire } from "../own-package";
 
 /**
- * A kind's provider that loads its handlers from the installed package when a method runs (by the
- * export's name, so the handlers module loads only when used). POSTGRES_PROVIDER dispatches to it
- * (providers.ts), and states written before the package provider serialized this object itself as
- * `__provider`: keep each handlers export it names.
+ * A kind's provider that finds its handlers in the installed package, by the export's name, when a
+ * method runs. POSTGRES_PROVIDER dispatches to it (providers.ts); states written before the package
+ * provider existed hold this object itself, serialized, as `__provider`: keep each export it names.
  */
 export function lazyProvider(handlersExport: string): pulumi.dynamic.ResourceProvider {
     const load = packageRequire(POSTGRES_PACKAGE);
