@@ -2,12 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     FromBackupSpec, PgscaleValidationError, RestoreTarget, isLeaderRole, patroniHttp, patroniRequest, restoreFailure, sleep, sourceReadIssues,
 } from "@pgscale/core";
-import { packageRequire } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
 import { demuxLog, dockerEngine } from "./engine/docker-engine";
-import { DOCKER_PACKAGE } from "./own-package";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "./own-package";
 import { SourceRepository, THROWAWAY_CONFIG, runWithSourceRepository } from "./drill/throwaway";
-import { DOCKER_PROVIDER } from "./own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 // `bootstrap.fromBackup` on Docker, checked before and watched while it restores:
 // RestoreSourceCheck reads the source repository (`pgbackrest info`, in a throwaway container)
@@ -71,7 +69,8 @@ const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): typeof restoreBootstrapHandlers => load().restoreBootstrapHandlers;
 
 // Both run once, when the cluster is created: `bootstrap` means nothing to a cluster that exists.
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const restoreSourceCheckProvider: pulumi.dynamic.ResourceProvider = {
     async diff() {
         return { changes: false };

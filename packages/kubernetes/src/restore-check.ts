@@ -3,11 +3,9 @@ import {
     FromBackupSpec, MEMBER_CONTAINER, MemberPod, PgscaleValidationError, RestoreTarget, kubectl, kubectlArgs, readSourceInfoInPod, restoreFailure, sleep,
     sourceReadIssues,
 } from "@pgscale/core";
-import { packageRequire, resolvedS3 } from "@pgscale/postgres";
+import { packageRequire, resolvedS3, PgscaleDynamicResource } from "@pgscale/postgres";
 import { KubectlAccess, ThrowawayPodInputs, kubectlAccessInputs, podSource, withKubectl } from "./kubectl-access";
-import { KUBERNETES_PACKAGE } from "./own-package";
-import { KUBERNETES_PROVIDER } from "./own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { KUBERNETES_PACKAGE, KUBERNETES_PROVIDER } from "./own-package";
 
 // `bootstrap.fromBackup` on Kubernetes, checked before and watched while it restores, as on Docker
 // (restore-bootstrap.ts there). RestoreSourceCheck reads the source repository, a bucket or a claim
@@ -69,7 +67,8 @@ const load = packageRequire(KUBERNETES_PACKAGE);
 const handlers = (): typeof restoreCheckPodHandlers => load().restoreCheckPodHandlers;
 
 // Each runs once, when the cluster is created: `bootstrap` means nothing to a cluster that exists.
-// Serialized into the state: captures only where the package is (own-package.ts) and which handler.
+// Called through the package's one provider (providers.ts); a state written before that holds
+// them serialized: where the package is (own-package.ts) and which handler.
 const onceProvider = (step: "check" | "watch"): pulumi.dynamic.ResourceProvider => ({
     async diff() {
         return { changes: false };

@@ -6,10 +6,9 @@ import {
 } from "@pgscale/core";
 import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
 import { ThrowawayPodInputs, kubectlAccessInputs, kubectlAccessIssues, podSource, withKubectl } from "./kubectl-access";
-import { KUBERNETES_PACKAGE } from "./own-package";
+import { KUBERNETES_PACKAGE, KUBERNETES_PROVIDER } from "./own-package";
 import { PatroniCluster } from "./patroni";
 import { memberPod } from "./patroni-pod";
-import { KUBERNETES_PROVIDER } from "./own-package";
 
 // RestoreDrill on Kubernetes: the Docker RestoreDrill's drill (restore the cluster's repository, start
 // PostgreSQL on it, run a check query, record what a restore costs and would lose, fail the update
@@ -39,7 +38,8 @@ const load = packageRequire(KUBERNETES_PACKAGE);
 const handlers = (): typeof restoreDrillPodHandlers => load().restoreDrillPodHandlers;
 const INPUT_KEYS: Array<keyof DrillInputs> = ["namespace", "kubeconfig", "context", "member", "stanza", "passphrase", "s3", "claim", "dataDir", "target", "database", "check", "objectives", "trigger"];
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const restoreDrillProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DrillInputs, news: DrillInputs) {
         return { changes: INPUT_KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])) };

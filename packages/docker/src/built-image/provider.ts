@@ -2,10 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { packageRequire } from "@pgscale/postgres";
 import { DOCKER_PACKAGE } from "../own-package";
 
-// The object Pulumi serializes into the state as `__provider`. It captures only where this
-// package is installed (a path, not a secret): Pulumi's dynamic-provider host resolves bare module
-// names from the program's directory, which in a strict install (pnpm) may not see
-// @pgscale/docker. The package name is the fallback for a state written by another installation.
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized as `__provider`: it captures only where this package is installed (a path, not a
+// secret; own-package.ts), because Pulumi's dynamic-provider host resolves bare module names from
+// the program's directory, which in a strict install (pnpm) may not see @pgscale/docker.
 const load = packageRequire(DOCKER_PACKAGE);
 
 type Handlers = typeof import("./handlers").builtImageHandlers;

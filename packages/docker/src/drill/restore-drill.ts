@@ -4,10 +4,9 @@ import {
 } from "@pgscale/core";
 import { RestoreDrillCommonArgs, RestoreDrillResource, packageRequire, resolvedS3 } from "@pgscale/postgres";
 import { engineTarget } from "../engine/target";
-import { DOCKER_PACKAGE } from "../own-package";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 import { PatroniCluster } from "../patroni";
 import { SourceRepository, runWithSourceRepository } from "./throwaway";
-import { DOCKER_PROVIDER } from "../own-package";
 
 // RestoreDrill: restores a cluster's backup repository into a throwaway container of the
 // cluster's image, starts PostgreSQL on it, runs a check query, and records what a restore costs
@@ -42,7 +41,8 @@ export const restoreDrillHandlers = {
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): typeof restoreDrillHandlers => load().restoreDrillHandlers;
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const restoreDrillProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DrillInputs & Partial<DrillOutputs>, news: DrillInputs) {
         const keys: Array<keyof DrillInputs> = ["image", "volume", "s3", "network", "stanza", "passphrase", "dataDir", "target", "database", "check", "objectives", "trigger", "dockerHost"];

@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { packageRequire } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
 import { dockerEngine, engineOptions } from "./docker-engine";
-import { DOCKER_PACKAGE } from "../own-package";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 
 // Runs before a construct creates anything on the Docker engine (its volumes, network and
 // containers depend on it) and in every preview. Two things the docker provider would not stop:
@@ -129,7 +127,8 @@ type Handlers = typeof preflightHandlers;
 const handlers = (): Handlers => load().preflightHandlers;
 const stable = (i: Partial<PreflightInputs>) => JSON.stringify([i.dockerHost ?? "", i.unsupported ?? [], [...(i.volumes ?? [])].sort(), i.adoptExistingVolumes ?? false, i.etcdSecurity ?? null, i.restApiHttps ?? null, i.postgresTls?.enabled ?? null]);
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const dockerPreflightProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<PreflightInputs>, news: PreflightInputs) {
         return { inputs: news, failures: await handlers().problems(olds?.volumes ? olds : undefined, news) };

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { etcdDropScopeUserScript, etcdEnableAuthScript, etcdScopeUserScript, patroniEtcdUser, sleep } from "@pgscale/core";
-import { packageRequire } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
 import { execIn } from "../engine/docker-engine";
-import { DOCKER_PACKAGE } from "../own-package";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 
 // etcd's users live in etcd itself, which publishes nothing on the host: the scripts of
 // @pgscale/core run inside a member (docker exec), each password on standard input.
@@ -88,7 +86,8 @@ const handlers = (): Handlers => load().etcdAuthHandlers;
 const targetChanged = (a: EtcdMemberTarget, b: EtcdMemberTarget) =>
     (a.dockerHost ?? "") !== (b.dockerHost ?? "") || a.containers.join(",") !== b.containers.join(",") || a.tls !== b.tls || a.rootPassword !== b.rootPassword;
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const etcdAuthProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: AuthInputs, news: AuthInputs) {
         return { changes: targetChanged(olds, news) };

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HAPROXY_RUNTIME, HAPROXY_SHOW_SERVERS_STATE, declaredServers, hasRoutableServer, parseServerState, sleep, unsettledServers } from "@pgscale/core";
 import { execIn } from "../engine/docker-engine";
-import { packageRequire } from "@pgscale/postgres";
-import { DOCKER_PACKAGE } from "../own-package";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 
 // HAProxy lists the cluster's members, so every scale change rewrites haproxy.cfg. Replacing the
 // container for that would move its Docker-chosen host port (every client URI) and cut every
@@ -108,7 +106,8 @@ type Handlers = typeof haproxyReloadHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().haproxyReloadHandlers;
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const haproxyConfigReloadProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: ReloadInputs, news: ReloadInputs) {
         return { changes: olds.containerId !== news.containerId || olds.config !== news.config || (olds.dockerHost ?? "") !== (news.dockerHost ?? "") || handlers().caFileChanged(olds, news) };

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { packageRequire } from "@pgscale/postgres";
-import { DOCKER_PACKAGE } from "../own-package";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 import type { MemberSelector } from "../rolling";
 import type { UpgradeInputs, UpgradeOutputs, majorUpgradeHandlers } from "./handlers";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
 
 export { majorUpgradeHandlers } from "./handlers";
 
@@ -17,7 +15,8 @@ type Handlers = typeof majorUpgradeHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().majorUpgradeHandlers;
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const majorUpgradeProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().check(olds, news);

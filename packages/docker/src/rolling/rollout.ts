@@ -2,10 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RolloutPlan, changedMembers, nextPlan, stableJson } from "@pgscale/core";
 import { MemberSelector, discoverMembers } from "./docker-members";
 import { RollingContext, awaitDeparture, currentLeader, pauseForTeardown, prepareMemberReplacement, resumeIfPaused, waitSettled } from "./rolling-ops";
-import { packageRequire } from "@pgscale/postgres";
-import { DOCKER_PACKAGE } from "../own-package";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 
 // Rolling replacement of PatroniCluster members. Pulumi replaces containers in dependency order,
 // so the construct chains them (gate -> container -> next gate ...) in the order PatroniRollout
@@ -99,8 +97,8 @@ type Handlers = typeof rollingHandlers;
 const load = packageRequire(DOCKER_PACKAGE);
 const handlers = (): Handlers => load().rollingHandlers;
 
-// Serialized into the state: captures only where the package is (own-package.ts); credentials
-// arrive as (secret) inputs on each call.
+// Called through the package's one provider (providers.ts); credentials arrive as (secret) inputs
+// on each call. A state written before that holds this object serialized (own-package.ts).
 export const patroniRolloutProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         return handlers().rolloutCheck(olds, news);

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { certificateValidity, etcdHandOffScript, normalSerial, sleep } from "@pgscale/core";
-import { packageRequire } from "@pgscale/postgres";
+import { packageRequire, PgscaleDynamicResource } from "@pgscale/postgres";
 import { dockerEngine, execIn } from "../engine/docker-engine";
-import { DOCKER_PACKAGE } from "../own-package";
-import { DOCKER_PROVIDER } from "../own-package";
-import { PgscaleDynamicResource } from "@pgscale/postgres";
+import { DOCKER_PACKAGE, DOCKER_PROVIDER } from "../own-package";
 
 // A server's certificate, key and CA reach its running container through the engine (docker exec),
 // never through the container's `uploads`: a changed upload replaces the container (a restart of
@@ -198,7 +196,8 @@ const sameInputs = (a: DeliveryInputs, b: DeliveryInputs) =>
     a.dir === b.dir && (a.dockerHost ?? "") === (b.dockerHost ?? "") && JSON.stringify(a.trustFiles ?? []) === JSON.stringify(b.trustFiles ?? []) &&
     JSON.stringify(a.names ?? DEFAULT_NAMES) === JSON.stringify(b.names ?? DEFAULT_NAMES) && !!a.keyReadableByAll === !!b.keyReadableByAll;
 
-// Serialized into the state: captures only where the package is (own-package.ts).
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads its handlers through the package (own-package.ts).
 export const certificateDeliveryProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id, olds: DeliveryInputs, news: DeliveryInputs) {
         return { changes: !sameInputs(olds, news) || olds.reload !== news.reload || JSON.stringify(olds.serves) !== JSON.stringify(news.serves) };

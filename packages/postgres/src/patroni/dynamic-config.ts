@@ -35,8 +35,9 @@ export interface Inputs {
 const load = packageRequire(POSTGRES_PACKAGE);
 
 /**
- * Everything the provider does lives in this object, so the closure Pulumi serializes into the
- * state is this code and nothing else; credentials arrive as (secret) inputs on every call.
+ * Everything the provider does lives in this object (called through the package's one provider,
+ * providers.ts; a state written before that holds it serialized); credentials arrive as (secret)
+ * inputs on every call.
  */
 export const patroniDynamicConfigProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {

@@ -33,7 +33,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // an input not known du
 
 const load = packageRequire(POSTGRES_PACKAGE);
 
-// Serialized into the state: captures only where the package is (own-package.ts). Exported for its unit test.
+// Called through the package's one provider (providers.ts). A state written before that holds this
+// object serialized, which loads @pgscale/core through the package (own-package.ts).
 export const postgresVersionGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: unknown, news: GuardInputs) {
         const { majorChange, POSTGRES_VERSION_BEFORE_OPTION } = load("@pgscale/core");

@@ -49,8 +49,8 @@ interface Outs extends Ins {
 
 type Core = typeof import("@pgscale/core");
 
-// Serialized into the state: captures only where the package is; @pgscale/core (node-forge) is
-// loaded from there when a method runs (own-package.ts).
+// Called through the package's one provider (providers.ts); @pgscale/core (node-forge) is loaded
+// through the package when a method runs (own-package.ts), as in a state that holds it serialized.
 const load = packageRequire(POSTGRES_PACKAGE);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 /**
