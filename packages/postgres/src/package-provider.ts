@@ -6,8 +6,8 @@ import { PackageLocation, POSTGRES_PACKAGE, packageRequire } from "./own-package
 // Pulumi serializes a dynamic resource's provider into the state (`__provider`) while the program
 // runs, and the resource is registered only once that is done. The serializer costs 20-50 ms of
 // the program's CPU per distinct provider object (a V8 inspector session and a TypeScript parse
-// for each captured function), and a cluster used about fourteen: half a second before its first
-// container. So each package serializes one provider, and each resource names in its inputs which
+// for each captured function), and a cluster used fourteen: ~0.4 s more than with one, before its
+// first container. So each package serializes one provider, and each resource names in its inputs which
 // of the package's providers it uses; the call loads that provider from the installed package.
 
 /** The input (and output) that names a resource's provider in its package's `pgscaleProviders`. */
