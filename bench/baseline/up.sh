@@ -32,10 +32,10 @@ publish=(); [ "$FRONTEND" = none ] && publish=(-p 127.0.0.1::5432)
 docker network create --label pgscale.bench="$P" "$P-net" >/dev/null
 if [ "$LOCKED" = 1 ]; then
   tls=$(mktemp -d)
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 30 -subj "/CN=$P CA" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 30 -subj "/CN=$P CA" 2>/dev/null
   # cert NAME SAN: a key and a certificate signed by the CA (server and client use: etcd's peers show theirs).
   cert() {
-    openssl req -newkey rsa:2048 -nodes -keyout "$tls/$1.key" -out "$tls/$1.csr" -subj "/CN=$1" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tls/$1.key" -out "$tls/$1.csr" -subj "/CN=$1" 2>/dev/null
     printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$2" > "$tls/$1.ext"
     openssl x509 -req -in "$tls/$1.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 30 -extfile "$tls/$1.ext" -out "$tls/$1.crt" 2>/dev/null
     chmod 0644 "$tls/$1.key"

@@ -68,24 +68,18 @@ const caState = (o: Outs) => ({
 /** Why a generated CA rotates on this `up`; never for a given one. */
 const rotation = (core: Core, olds: Outs, news: Ins) =>
     news.ca === undefined ? core.caRotationReason(caState(olds), { generation: news.caGeneration, renewBeforeFraction: news.caRenewal === false ? undefined : news.renewBeforeFraction }, new Date()) : undefined;
-const issue = (core: Core, ca: SigningCa, name: string, s: TlsServerNames, keyPem: string): PemPair => {
-    const c = core.generateServerCert(ca, { commonName: name, ...s, keyPem });
+const issue = (core: Core, ca: SigningCa, name: string, s: TlsServerNames): PemPair => {
+    const c = core.generateServerCert(ca, { commonName: name, ...s });
     return { certPem: core.servedChain(c.certPem, ca.chainPem), keyPem: c.keyPem };
 };
-/**
- * `n` new keys, made side by side off the event loop: this provider's process serves every dynamic
- * resource of the stack, and a key made in place would hold all of them up for its ~0.1 s.
- */
-const newKeys = (core: Core, n: number): Promise<string[]> => Promise.all(Array.from({ length: n }, () => core.generateRsaKeyPem()));
 
 export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Ins) {
         const core: Core = load("@pgscale/core");
         const servers = Object.entries(inputs.servers);
-        const keys = await newKeys(core, servers.length + (inputs.ca ? 0 : 1));
-        const ca: SigningCa = inputs.ca ?? core.generateCa(inputs.commonName, { keyPem: keys.pop() });
+        const ca: SigningCa = inputs.ca ?? core.generateCa(inputs.commonName);
         const certs: Record<string, PemPair> = {};
-        servers.forEach(([name, s], i) => { certs[name] = issue(core, ca, name, s, keys[i]); });
+        for (const [name, s] of servers) certs[name] = issue(core, ca, name, s);
         const outs: Outs = { ...inputs, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...NOT_ROTATED };
         return { id: require("crypto").randomUUID(), outs };
     },
@@ -114,9 +108,8 @@ export const generatedTlsProvider: pulumi.dynamic.ResourceProvider = {
         const due = new Set(core.certificatesDue(olds.certs ?? {}, news.renewBeforeFraction, new Date()));
         const kept = (name: string, s: TlsServerNames) => (same(olds.servers[name], s) && !due.has(name) && !caChanged ? olds.certs[name] : undefined);
         const servers = Object.entries(news.servers);
-        const keys = await newKeys(core, servers.filter(([name, s]) => !kept(name, s)).length);
         const certs: Record<string, PemPair> = {};
-        for (const [name, s] of servers) certs[name] = kept(name, s) ?? issue(core, ca, name, s, keys.pop()!);
+        for (const [name, s] of servers) certs[name] = kept(name, s) ?? issue(core, ca, name, s);
         const rotated = news.ca === undefined && state.rotations > 0
             ? { previousCaCertPem: state.previousCaCertPem, caCrossCertPem: state.crossCertPem, caRotations: state.rotations, caGeneration: state.generation } : NOT_ROTATED;
         const outs: Outs = { ...news, caCertPem: ca.certPem, caKeyPem: ca.keyPem, certs, ...rotated };
