@@ -3,7 +3,7 @@
 // re-run sets the password given, a wrong root password is told apart, and a scope's user reaches
 // its own prefix only. A whole locked cluster is in test/e2e/security.test.ts.
 import { execFileSync } from "child_process";
-import { DEFAULT_IMAGES, etcdEnableAuthScript, etcdScopeUserScript, patroniEtcdUser } from "@pgscale/core";
+import { DEFAULT_IMAGES, etcdEnableAuthScript, etcdRootCheckScript, etcdScopeUserScript, patroniEtcdUser } from "@pgscale/core";
 import { ensureImage, etcdAuthHandlers } from "@pgscale/docker";
 
 jest.setTimeout(120_000);
@@ -59,7 +59,11 @@ it("a scope's user made while authentication is still off: created without crede
 });
 
 it("turns authentication on once; a second run checks the password, a wrong one exits 3", async () => {
+    // A major upgrade's check before it touches anything: etcd takes its root user only once auth is on.
+    expect(run(etcdRootCheckScript(false), `${ROOT}\n`)).not.toBe(0);
     await etcdAuthHandlers.enable({ ...target, subject: "it", rootPassword: ROOT });
+    expect(run(etcdRootCheckScript(false), `${ROOT}\n`)).toBe(0);
+    expect(run(etcdRootCheckScript(false), "not-the-root-password\n")).not.toBe(0);
     expect(etcdctl(undefined, "get", "/x").out).toMatch(/user name is empty|permission denied/);
     expect(etcdctl(`root:${ROOT}`, "user", "get", "root").out).toMatch(/Roles: root/);
     expect(run(etcdEnableAuthScript(false), `${ROOT}\n`)).toBe(0);

@@ -47,6 +47,8 @@ export interface MemberDeliveryOptions {
     apiPort?: number;
     /** More trust files kept current in the container (the etcd cluster's CA bundle, which Patroni reads on each new connection). */
     trustFiles?: pulumi.Input<Array<{ path: string; pem: pulumi.Input<string> }>>;
+    /** What must be done before the first delivery starts the member's Patroni (its entrypoint waits for the files). */
+    after?: pulumi.Resource[];
 }
 
 /**
@@ -62,5 +64,5 @@ export function memberCertificateDelivery(member: string, container: docker.Cont
         reload: memberTlsReload(o.binDir),
         serves: [...(o.pgPort ? [{ port: o.pgPort, starttls: "postgres" as const }] : []), ...(o.apiPort ? [{ port: o.apiPort }] : [])],
         ...(o.trustFiles ? { trustFiles: o.trustFiles } : {}),
-    }, { parent, dependsOn: [container] });
+    }, { parent, dependsOn: [container, ...(o.after ?? [])] });
 }

@@ -278,7 +278,10 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.trustBundlePem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
-        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...etcdReady] });
+        // After the etcd members serve, not after authentication is on: on a new cluster it does
+        // nothing, and the members' containers wait for it (through their gates); an upgrade checks
+        // that etcd takes its root user before it touches anything.
+        }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...dcs.serving] });
         const restore = spec.bootstrap?.fromBackup
             ? restoreWiring(spec.bootstrap.fromBackup, layout, spec.owner, spec.database, { name, subject, dockerHost: engine.host, image: image.imageId, network: this.network.name, parent: this })
             : undefined;
@@ -394,8 +397,12 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
                 selector, member, members: names, revision, ...gateCredentials, upgradeToken: upgrade.upgradeToken,
                 prefer: rollout.plan.apply((p) => (p?.replace ?? []).slice(0, Math.max(0, (p?.replace ?? []).indexOf(member)))),
             }, { parent: this, dependsOn: afterPredecessor(member) });
-            const container = new docker.Container(member, args, { parent: this, dependsOn: [...dcs.containers, ...etcdReady, gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
+            // With certificates, Patroni starts when they arrive (the entrypoint waits for them), so
+            // only the delivery waits for etcd's authentication and the scope's user: a new member's
+            // container is created while etcd turns authentication on, not after it.
+            const container = new docker.Container(member, args, { parent: this, dependsOn: [...(certs ? [] : etcdReady), gate, preflight, upgrade, ...(restore ? [restore.sourceCheck] : [])], deleteBeforeReplace: true });
             started.set(member, certs ? memberCertificateDelivery(member, container, certs, {
+                after: etcdReady,
                 dockerHost: engine.host, dir: TLS_DIR, binDir: layout.binDir, ...(tlsOn ? { pgPort: PG_PORT } : {}), ...(https ? { apiPort: API_PORT } : {}),
                 // Patroni reads etcd's CA on each new connection to etcd.
                 ...(etcdSecurity.tls ? { trustFiles: [{ path: ETCD_CA, pem: dcs.tlsCaPem.apply((p) => p ?? "") }] } : {}),

@@ -179,6 +179,22 @@ export function etcdScopeUserScript(tls: boolean, scope: string, target?: Etcdct
 }
 
 /**
+ * Succeeds once etcd takes its root user (authentication on, the password right): what a major
+ * upgrade checks before it touches anything, since it resets the scope's keys as root and may run
+ * in the update that turns authentication on. Standard input: the root password.
+ */
+export function etcdRootCheckScript(tls: boolean): string {
+    return [
+        "set -u",
+        "IFS= read -r root",
+        // While auth is off etcd takes any credentials, so an anonymous read refused is what tells
+        // (etcd 3.4 has no `auth status`).
+        `if ${localEtcdctl(tls)} get --keys-only --limit 1 / >/dev/null 2>&1; then exit 1; fi`,
+        `ETCDCTL_USER=root ETCDCTL_PASSWORD="$root" ${localEtcdctl(tls)} get --keys-only --limit 1 / >/dev/null`,
+    ].join("\n");
+}
+
+/**
  * After a major upgrade, while every member is stopped: the scope's keys start again from the
  * upgraded data directory. Patroni's leader, member, status and history keys describe the old
  * system (its LSNs and timelines, which the new one does not share), so they go; `initialize`

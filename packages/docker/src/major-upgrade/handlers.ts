@@ -1,6 +1,6 @@
 import type * as PG from "pg";
 import {
-    DATA_MOUNT, POSTGRES_VERSIONS, PostgresVersion, UPGRADE_EXIT, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
+    DATA_MOUNT, POSTGRES_VERSIONS, PostgresVersion, UPGRADE_EXIT, etcdRootCheckScript, isLeaderRole, majorUpgradeSteps, missingExtensions, parseMajorUpgradeOutput, patroniDcsResetScript,
     postgresLayout, renderMajorUpgradeScript, sleep, verifiedTls,
 } from "@pgscale/core";
 import { demuxLog, dockerEngine, execIn } from "../engine/docker-engine";
@@ -194,6 +194,12 @@ export const majorUpgradeHandlers = {
         const available = await runOneOff(i, image, `ls ${to.binDir.replace(/\/bin$/, "").replace("/usr/lib/", "/usr/share/")}/extension | sed -n 's/\\.control$//p'`);
         const missing = missingExtensions(await installedExtensions(leaderLive.pg.host, leaderLive.pg.port, i.superuserPassword, i.pgCaPem), available.stdout.split("\n").filter(Boolean));
         if (missing.length) throw fail(`PostgreSQL ${to.version} in ${image} has no build of ${missing.join(", ")} (database.extension); drop ${missing.length > 1 ? "them" : "it"} first`);
+        // Step 4 resets the scope's keys as etcd's root; the same update may be turning authentication on.
+        const e = i.etcd;
+        if (e.auth) {
+            await runInMember({ dockerHost: i.dockerHost, containers: e.containers, tls: e.tls, rootPassword: e.rootPassword, timeoutSeconds: 60 }, etcdRootCheckScript(e.tls), `${e.rootPassword}\n`, `${i.subject}: etcd taking its root user`)
+                .catch((err: Error) => { throw fail(err.message); });
+        }
 
         // 2. Maintenance mode, PostgreSQL stopped cleanly (the leader first), then the containers.
         const started = Date.now();
@@ -226,7 +232,6 @@ export const majorUpgradeHandlers = {
         const result = parseMajorUpgradeOutput(res.stdout);
 
         // 4. The scope's keys start again from the upgraded system.
-        const e = i.etcd;
         await runInMember({ dockerHost: i.dockerHost, containers: e.containers, tls: e.tls, rootPassword: e.rootPassword, timeoutSeconds: 60 },
             patroniDcsResetScript(e.tls, e.auth, i.scope), `${e.auth ? `${e.rootPassword}\n` : ""}${result.systemIdentifier}\n${JSON.stringify(JSON.parse(i.dcsConfig))}\n`,
             `${i.subject}: resetting the DCS keys of scope ${i.scope}`);
