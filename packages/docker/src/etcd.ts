@@ -51,8 +51,10 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     /** With `auth`: done once authentication is on; Patroni members start after it. Else the members. */
     public readonly ready: pulumi.Resource[];
     /**
-     * The members serving with their certificates, authentication on or not yet: PatroniClusters
-     * create their scope's etcd user after these, beside the EtcdAuth that turns auth on.
+     * The members running, authentication on or not yet: PatroniClusters create their scope's etcd
+     * user after these, beside the EtcdAuth that turns auth on. A new member starts with its
+     * certificates (uploaded at creation), so neither waits for its delivery, which only rewrites
+     * the same files then.
      */
     public readonly serving: pulumi.Resource[];
     /** With `tls`: each member's CertificateDelivery (`<member>-tls-files`), in order. */
@@ -164,10 +166,10 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
             }, { parent: this, dependsOn: [this.containers[i], ...(previous ? [previous] : [])] });
             return previous;
         }) : [];
-        this.serving = [...this.containers, ...this.tlsDeliveries];
+        this.serving = [...this.containers];
         this.ready = root ? [new EtcdAuth(`${name}-auth`, {
             subject, dockerHost: engine.host, containers: this.containerNames, tls: spec.tls, rootPassword: root.value,
-        }, { parent: this, dependsOn: this.serving })] : this.serving;
+        }, { parent: this, dependsOn: this.serving })] : [...this.containers, ...this.tlsDeliveries];
         this.registerOutputs({ clientEndpoints: this.clientEndpoints });
     }
 }
