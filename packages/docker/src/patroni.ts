@@ -1,18 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import {
-    DATA_MOUNT, DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, patroniEtcdStore, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs, ResolvedPatroniCluster, checkConstructName, renderPatroniYaml, clusterDcsDocument,
-    renderPostBootstrap, resolvePatroniCluster, nodeTagsSpec, predecessor, imageSource, REST_SCHEME_LABEL, replicationConnectWatchdogStep,
+    DEFAULT_RENEW_BEFORE_FRACTION, DEFAULT_TLS_LIFETIME_DAYS, POSTGRES_VERSION_BEFORE_OPTION, IssueCollector, PatroniClusterInput, PatroniClusterOutputs, PatroniMemberOutputs,
+    ResolvedPatroniCluster, checkConstructName, clusterDcsDocument, resolvePatroniCluster, predecessor, imageSource,
 } from "@pgscale/core";
 import { Database, FirstValue, GeneratedSecret, GeneratedTls, PatroniDynamicConfig, PostgresVersionGuard, Role } from "@pgscale/postgres";
 import { PatroniRollout, PatroniRolloutGate } from "./rolling";
 import { EtcdCluster } from "./etcd";
 import { EtcdScopeUser } from "./etcd-auth";
 import { nodeImage } from "./images";
-import { clientHost, enginePrefix, hostPort, pgscaleLabels, publish } from "./naming";
+import { clientHost, enginePrefix, hostPort } from "./naming";
 import { postgresExporters, rejectKubernetesOnlyMonitoring } from "./monitoring";
-import { NO_CAPABILITIES } from "./hardening";
-import { replacementFingerprint } from "./fingerprint";
 import { DockerPreflight } from "./engine/preflight";
 import { declaredAccess } from "./declared-access";
 import { HAProxyFrontend } from "./haproxy";
@@ -20,6 +18,7 @@ import { checkDockerConfig, engineTarget } from "./engine/target";
 import { legacyCertificates, memberCertificateDelivery, memberCertificates } from "./member-certs";
 import { backupWiring, restoreWiring } from "./backup";
 import { MajorUpgrade, MajorUpgradeFinish } from "./major-upgrade";
+import { API_PORT, ETCD_CA, MemberWiring, PG_PORT, TLS_DIR, TLS_KEY, memberContainer } from "./patroni-member";
 import { z } from "zod";
 
 /** Docker's health probe of each member (GET /health), behind `docker ps` and the provider's `wait`. */
@@ -68,19 +67,6 @@ export interface PatroniMember extends PatroniMemberOutputs {
     pgPort: pulumi.Output<number>;
 }
 
-const PG_PORT = 5432;
-const API_PORT = 8008;
-/**
- * The member's certificate, key (0600, PostgreSQL refuses a key others can read) and CA, written by
- * its CertificateDelivery into the container's own layer, which a restart keeps (a replaced container
- * gets them again from its delivery). Not on the data volume: @pgscale/testing's profile "fast" puts
- * the data on a tmpfs, which a restart empties, and the member would wait for its files until the
- * next `up` (Patroni rebuilds the data from the leader; nothing rebuilds the certificate).
- */
-const TLS_DIR = "/var/run/postgresql/tls";
-const TLS_KEY = `${TLS_DIR}/server.key`;
-/** The etcd cluster's CA, to verify the DCS's members. */
-const ETCD_CA = "/etc/patroni/etcd-ca.crt";
 
 /**
  * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
@@ -287,91 +273,14 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             : undefined;
         this.backupVolume = backup?.volume ? backup.volume.name : pulumi.output(undefined);
         this.backupPassphrase = backup?.passphrase ?? pulumi.output(undefined);
-        // Steps before Patroni: the TLS files (written by the member's CertificateDelivery once the
-        // container exists; already there after a restart or a replacement), the backup scheduler,
-        // and the loop that ends replication workers stuck connecting (replication-connect-watchdog.ts).
-        const beforePatroni = [
-            ...(certs ? [`until [ -s ${TLS_DIR}/server.crt ]; do sleep 0.2; done`] : []),
-            ...(backup ? backup.startScheduler : []),
-            replicationConnectWatchdogStep(layout.binDir),
-        ];
-        const specs = names.map((member, i) => {
-            const tags = spec.nodeTags[i] ?? nodeTagsSpec.parse({});
-            const volume = new docker.Volume(`${member}-data`, {
-                name: `${prefix}-${i}-data`,
-                labels: pgscaleLabels(name, "postgres-data"),
-            }, { parent: this, dependsOn: [preflight] });
-            const patroniYml = pulumi
-                .all([superuser.value, replication.value, rewind.value, restApi.value, bootstrapDcs.value, etcdPassword?.value])
-                .apply(([su, repl, rw, api, dcsAtBootstrap, etcdPw]) =>
-                    renderPatroniYaml({
-                        scope: this.scope, name: member, host: member,
-                        store: patroniEtcdStore(dcs.clientEndpoints, etcdSecurity, { scope: this.scope, caFile: ETCD_CA, password: etcdPw }),
-                        dcs: dcsAtBootstrap,
-                        superuser: { username: "postgres", password: su },
-                        replication: { username: "replicator", password: repl },
-                        rewind: { username: "rewind", password: rw },
-                        restApi: { username: this.restApiUser, password: api },
-                        tags, dataDir: layout.dataDir, binDir: layout.binDir,
-                        postBootstrap: "/etc/patroni/post-bootstrap.sh",
-                        ...(restore ? { bootstrapMethod: restore.bootstrapMethod } : {}),
-                        ...(backup ? { replicaMethod: backup.replicaMethod } : {}),
-                        ...(tls ? { tls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
-                        ...(https ? { restApiTls: { certFile: `${TLS_DIR}/server.crt`, keyFile: TLS_KEY, caFile: `${TLS_DIR}/ca.crt` } } : {}),
-                    }),
-                );
-            const postBootstrap = restore
-                ? restore.postBootstrap(owner.scramVerifier)
-                : owner.scramVerifier.apply((v) => renderPostBootstrap(spec.owner, v, spec.database));
-            const args: docker.ContainerArgs = {
-                name: `${prefix}-${i}`,
-                image: image.imageId,
-                hostname: member,
-                user: "postgres",
-                capabilities: NO_CAPABILITIES,
-                networksAdvanced: [{ name: this.network.name, aliases: [member] }],
-                volumes: [{ volumeName: volume.name, containerPath: DATA_MOUNT }, ...(backup?.mounts ?? []), ...(restore?.mounts ?? [])],
-                uploads: [
-                    { file: "/etc/patroni/patroni.yml", content: pulumi.secret(patroniYml), permissions: "0644" },
-                    { file: "/etc/patroni/post-bootstrap.sh", content: pulumi.secret(postBootstrap), permissions: "0755" },
-                    // With certificates, the etcd CA the cluster was created with, so an etcd CA
-                    // rotation replaces no member: the member's delivery keeps the file equal to
-                    // etcd's bundle. Without (no delivery), the bundle: a rotation replaces the
-                    // members one at a time through the rolling gates.
-                    ...(etcdSecurity.tls ? [{ file: ETCD_CA, content: (certs ? dcs.tlsCaPemAtCreation : dcs.tlsCaPem).apply((p) => p ?? ""), permissions: "0644" }] : []),
-                    ...(backup?.uploads ?? []),
-                    ...(restore?.uploads ?? []),
-                ],
-                command: ["/bin/sh", "-c", `${beforePatroni.join(" && ")} && exec patroni /etc/patroni/patroni.yml`],
-                // Published on loopback only, at ports Docker picks: tools and the DCS reconciler reach
-                // members from the host, nothing beyond this machine does, and stacks never collide.
-                ports: [publish(PG_PORT, "127.0.0.1"), publish(API_PORT, "127.0.0.1")],
-                shmSize: spec.shmSizeMb,
-                // A member cut off the network resolves each etcd name in turn; with the default
-                // resolver timeouts (5 s x 2 attempts) three names take ~30 s, past ttl, and an
-                // isolated leader would still be primary when a new one is promoted. 1 s x 2 keeps
-                // its demotion inside ttl (docs/reliability.md, finding 1).
-                dnsOpts: ["timeout:1", "attempts:2"],
-                labels: [
-                    ...pgscaleLabels(name, "postgres"), { label: "pgscale.member", value: member },
-                    ...(https ? [{ label: REST_SCHEME_LABEL, value: "https" }] : []), ...(backup?.labels ?? []),
-                ],
-                restart: "unless-stopped",
-                // Patroni stops PostgreSQL cleanly and releases the leader key on SIGTERM; give it time.
-                stopSignal: "SIGTERM",
-                stopTimeout: 30,
-                // Removing a member stops it first, so Patroni leaves the cluster cleanly.
-                destroyGraceSeconds: 30,
-                healthcheck: {
-                    // curl verifies the member's certificate (it names 127.0.0.1) against the cluster's CA.
-                    tests: https
-                        ? ["CMD", "curl", "-fsS", "-o", "/dev/null", "--cacert", `${TLS_DIR}/ca.crt`, `https://127.0.0.1:${API_PORT}/health`]
-                        : ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${API_PORT}/health`],
-                    interval: `${probe!.intervalSeconds}s`, timeout: "2s", retries: probe!.retries, startPeriod: "2s",
-                },
-            };
-            return { member, args, revision: replacementFingerprint(args) };
-        });
+        const wiring: MemberWiring = {
+            name, prefix, scope: this.scope, spec, layout, image: image.imageId, network: this.network.name, preflight,
+            passwords: { superuser: superuser.value, replication: replication.value, rewind: rewind.value, restApi: restApi.value, etcd: etcdPassword?.value },
+            restApiUser: this.restApiUser, ownerScramVerifier: owner.scramVerifier, bootstrapDcs: bootstrapDcs.value,
+            etcd: { clientEndpoints: dcs.clientEndpoints, ...etcdSecurity, caPem: dcs.tlsCaPem, caPemAtCreation: dcs.tlsCaPemAtCreation },
+            postgresTls: tlsOn, https, certificates: certs !== undefined, backup, restore, healthcheck: probe!,
+        };
+        const specs = names.map((member, i) => memberContainer(wiring, member, i, this));
 
         // Rolling changes (docs/constructs.md "Rolling changes"): the plan orders the members,
         // each member's gate runs before its container is replaced, and the gate of a member being
