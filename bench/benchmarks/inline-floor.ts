@@ -1,17 +1,26 @@
 // Pulumi's floor on the Automation API path @pgscale/testing takes: `stack.up()` of an inline program
 // with one generated secret (a dynamic resource, as every cluster needs for its passwords) and one
 // container using it, until up() returns, against `docker run` of the same container (to its start).
+// Its sides run in the rounds of the row they are subtracted from (testing.ts), so the machine's
+// drift over the minutes between rows does not enter the difference.
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { alternate } from "../harness/rounds";
+import type { Sampler } from "../harness/rounds";
 import { docker, startedAt } from "../harness/probe";
 import type { Row } from "../harness/types";
 import { ETCD_IMAGE } from "./ha-work";
-import type { BenchContext } from "./registry";
 
-export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
+/** The floor's two sides, to run in the rounds of the row they are compared with, and the row their samples make. */
+export interface InlineFloor {
+    sides: { floor: Sampler; floorRun: Sampler };
+    row(samples: { floor: number[]; floorRun: number[] }): Row;
+    /** Removes the floor's state directory. */
+    close(): void;
+}
+
+export async function inlineFloor(): Promise<InlineFloor> {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const pulumi = await import("@pulumi/pulumi");
     const dockerPkg = await import("@pulumi/docker");
@@ -28,9 +37,10 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
         });
     };
     const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64url"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true" };
-    try {
-        const samples = await alternate(ctx.rounds, {
-            pgscale: async (r) => {
+    const settings = { containers: 1, image, secretInEnv: true };
+    return {
+        sides: {
+            floor: async (r) => {
                 const stackName = `bench-${process.pid}-${r}`;
                 const t0 = Date.now();
                 const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "pgscale-bench-floor-inline", program }, { envVars });
@@ -42,7 +52,7 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
                 await stack.workspace.removeStack(stackName);
                 return s;
             },
-            baseline: async (r) => {
+            floorRun: async (r) => {
                 const name = `bench-floor-run-${process.pid}-${r}`;
                 const t0 = Date.now();
                 docker("run", "-d", "--name", name, "--label", "pgscale.bench=floor", "-e", "FLOOR_SECRET=x", image, "sleep", "infinity");
@@ -50,15 +60,13 @@ export async function inlineFloorRow(ctx: BenchContext): Promise<Row> {
                 docker("rm", "-f", name);
                 return s;
             },
-        }, (m) => ctx.log(`floor-inline ${m}`));
-        const settings = { containers: 1, image, secretInEnv: true };
-        return {
+        },
+        row: (samples) => ({
             id: "floor-inline", title: "Pulumi's floor (Automation API): one generated secret and one container", unit: "s",
             measure: "from creating the stack until stack.up() returns (docker run: to the container's State.StartedAt)",
-            pgscale: { label: "stack.up()", how: "LocalWorkspace inline program: GeneratedSecret + docker.Container", settings, samples: samples.pgscale },
-            baseline: { label: "docker run", how: "docker run -d of the same container", settings, samples: samples.baseline },
-        };
-    } finally {
-        fs.rmSync(backend, { recursive: true, force: true });
-    }
+            pgscale: { label: "stack.up()", how: "LocalWorkspace inline program: GeneratedSecret + docker.Container", settings, samples: samples.floor },
+            baseline: { label: "docker run", how: "docker run -d of the same container", settings, samples: samples.floorRun },
+        }),
+        close: () => fs.rmSync(backend, { recursive: true, force: true }),
+    };
 }

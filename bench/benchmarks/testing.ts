@@ -16,7 +16,7 @@ import { alternate } from "../harness/rounds";
 import { observePatroni, tryQuery } from "../harness/probe";
 import type { Row } from "../harness/types";
 import { handCluster, haWork, HaWork, paramList, pgUid, script } from "./ha-work";
-import { inlineFloorRow } from "./inline-floor";
+import { InlineFloor, inlineFloor } from "./inline-floor";
 import type { BenchContext, Benchmark, BenchOutput } from "./registry";
 
 const FIRST_QUERY = "from the call (or the script's start) to the first successful query: for HA rows a write through HAProxy with every replica streaming, polled every 100 ms";
@@ -35,7 +35,7 @@ async function firstQuery(uri: string, t0: number, limitS = 300): Promise<number
  * rounds, two rows sharing its samples: plain PostgreSQL (`docker run`, what a Testcontainers user
  * gets: less work) and the same one-node Patroni by hand (up.sh with FRONTEND=none: like for like).
  */
-async function rows(ctx: BenchContext, id: string, title: string, work: HaWork, fast: boolean, stateDir: string): Promise<Row[]> {
+async function rows(ctx: BenchContext, id: string, title: string, work: HaWork, fast: boolean, stateDir: string, floor?: InlineFloor): Promise<Row[]> {
     const single = work.nodes === 1;
     const observed: Record<string, Record<string, unknown>[]> = { pgscale: [], baseline: [], byHand: [] };
     const opts = { stateDir, silent: true, ...(fast ? { profile: "fast" as const, allowUnsafeDurability: true } : {}) };
@@ -76,14 +76,17 @@ async function rows(ctx: BenchContext, id: string, title: string, work: HaWork, 
                 }
             },
         } : {}),
+        // Pulumi's floor in the same rounds, when this row is the one it is subtracted from.
+        ...(floor ? floor.sides : {}),
     }, (m) => ctx.log(`${id} ${m}`));
+    const floorRow = floor ? [floor.row({ floor: samples.floor, floorRun: samples.floorRun })] : [];
     const call = `${single ? "startPostgres" : `startCluster({ nodes: ${work.nodes}`}${fast ? (single ? '({ profile: "fast" })' : ', profile: "fast" })') : single ? "()" : " })"}`;
     const pgscale = {
         label: call, how: `${call}: a stack through the Automation API (etcd, Patroni${single ? "" : ", HAProxy"}), then a query`, settings: { ...work },
         observed: observed.pgscale, samples: samples.pgscale,
     };
     if (!single) {
-        return [{
+        return [...floorRow, {
             id, title, unit: "s", measure: FIRST_QUERY, pgscale,
             baseline: { label: "docker run by hand", how: "bench/baseline/up.sh at the same timings and parameters", settings: { ...work }, observed: observed.baseline, samples: samples.baseline },
             target: { on: "ratioOfMedians", max: 1.5 },
@@ -108,6 +111,7 @@ async function rows(ctx: BenchContext, id: string, title: string, work: HaWork, 
                 settings: { ...work }, observed: observed.byHand, samples: samples.byHand,
             },
         },
+        ...floorRow,
     ];
 }
 
@@ -117,13 +121,14 @@ export const testing: Benchmark = {
     async run(ctx): Promise<BenchOutput> {
         const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pgscale-bench-testing-"));
         const test = { ttl: TEST_TIMINGS.ttl, loopWait: TEST_TIMINGS.loopWait, retryTimeout: TEST_TIMINGS.retryTimeout, check: { ...TEST_HAPROXY_CHECK } };
+        const floor = await inlineFloor();
         try {
             const all = [
-                ...await rows(ctx, "postgres", "startPostgres(), durable", haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
+                // The floor's rounds run beside this row's: startPostgres() beyond the floor is their difference.
+                ...await rows(ctx, "postgres", "startPostgres(), durable", haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir, floor),
                 ...await rows(ctx, "postgres-fast", "startPostgres() with profile \"fast\" (fsync off, data on tmpfs)",
                     haWork({ ...test, nodes: 1, parameters: { ...TEST_PARAMETERS, ...FAST_PARAMETERS }, dataOnTmpfs: true }, false), true, stateDir),
                 ...await rows(ctx, "cluster", "startCluster({ nodes: 3 }), durable", haWork({ ...test, nodes: 3, parameters: { ...TEST_PARAMETERS }, dataOnTmpfs: false }), false, stateDir),
-                await inlineFloorRow(ctx),
             ];
             return {
                 rows: all,
@@ -135,9 +140,11 @@ export const testing: Benchmark = {
                 notes: [
                     "Single-node rows: startPostgres() is timed once per round against two baselines in the same rounds: one plain PostgreSQL (docker run; startPostgres() also runs an etcd member, Patroni and TLS, which is part of what it costs), and the same one-node Patroni by hand (like for like).",
                     "Cold: every round starts a new cluster; images are built beforehand and shared by both sides.",
+                    "Pulumi's floor runs in the rounds of the durable startPostgres() row (every round runs startPostgres(), both its baselines and both sides of the floor, in rotating order), so the figure beyond the floor is taken from samples of the same minutes; startCluster() is measured later in the run.",
                 ],
             };
         } finally {
+            floor.close();
             fs.rmSync(stateDir, { recursive: true, force: true });
         }
     },
