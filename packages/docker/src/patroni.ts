@@ -67,7 +67,6 @@ export interface PatroniMember extends PatroniMemberOutputs {
     pgPort: pulumi.Output<number>;
 }
 
-
 /**
  * N PostgreSQL nodes managed by Patroni with streaming replication (PLAYBOOK "High Availability
  * with Patroni"). Passwords are generated secrets; the application role and database are created
@@ -264,7 +263,7 @@ export class PatroniCluster extends pulumi.ComponentResource implements PatroniC
             restUser: this.restApiUser, restPassword: restApi.value, restCaPem, superuserPassword: superuser.value, pgCaPem: tls?.trustBundlePem,
             etcd: { containers: dcs.containerNames, tls: etcdSecurity.tls, auth: etcdSecurity.auth, rootPassword: dcs.rootPassword.apply((p) => p ?? "") },
             dcsConfig: JSON.stringify(dcsDoc),
-        // After the etcd members serve, not after authentication is on: on a new cluster it does
+        // After the etcd members run, not after authentication is on: on a new cluster it does
         // nothing, and the members' containers wait for it (through their gates); an upgrade checks
         // that etcd takes its root user before it touches anything.
         }, { parent: this, dependsOn: [preflight, image as unknown as pulumi.Resource, ...dcs.serving] });
